@@ -1,0 +1,3 @@
+"""Kindcheck intake assistant: the core (no Textual here)."""
+
+__version__ = "0.1.0"

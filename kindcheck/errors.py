@@ -1,0 +1,58 @@
+"""The errors a user can cause, each with a message written for a person.
+
+The CLI prints ``str(error)`` on stderr and exits 1; the app shows it in an error dialog.
+Messages never contain client data (names, answers, notes): they name fields, files and
+record ids only, so that a message copied into a ticket or a log leaks nothing.
+"""
+
+from __future__ import annotations
+
+
+class KindcheckError(Exception):
+    """Base class for every error the user can cause or fix."""
+
+
+class QuestionnaireError(KindcheckError):
+    """A questionnaire file is malformed; carries every problem found at once."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class AnswersError(KindcheckError):
+    """An answers file or an answer does not fit its questionnaire."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class ConditionError(KindcheckError):
+    """A show_if condition cannot be parsed."""
+
+
+class VaultError(KindcheckError):
+    """The vault cannot be opened, read or written."""
+
+
+class WrongPassphrase(VaultError):
+    """The passphrase or recovery key does not open the vault.
+
+    Always the same message, whatever was wrong, so it tells an attacker nothing.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("wrong passphrase")
+
+
+class RecordDamaged(VaultError):
+    """One stored record fails to decrypt or to parse."""
+
+
+class VaultLocked(VaultError):
+    """Another running copy of the app holds the vault."""
+
+
+class FollowUpError(KindcheckError):
+    """A follow-up plan, rule or change is invalid (the message names no client data)."""

@@ -1,0 +1,1 @@
+"""The Textual app of the Kindcheck intake assistant (installed as kindcheck.screens)."""
