@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", type=Path, nargs="+", metavar="FILE.toml")
     check.set_defaults(handler=cmd_check_questionnaire)
 
+    demo = commands.add_parser("demo", parents=[common],
+                               help="the app on a throwaway vault with synthetic clients")
+    demo.set_defaults(handler=cmd_demo)
+
     _add_vault_commands(commands, common, passphrase)
     return parser
 
@@ -130,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kindcheck: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001 - a traceback may carry client data
+    except Exception as error:
         if os.environ.get("KINDCHECK_DEBUG") == "1":
             raise
         print(f"kindcheck: internal error ({type(error).__name__}); nothing was changed. "
@@ -139,9 +143,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    from kindcheck import commands as vault_commands
+    # Textual costs about 150 ms to import: only the app itself pays for it.
+    from kindcheck.screens.launch import run_app
 
-    return vault_commands.run_app(args)
+    data_dir, lang = settings_from(args)
+    return run_app(data_dir=data_dir, lang=lang, demo=False)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kindcheck.screens.launch import run_app
+
+    _data_dir, lang = settings_from(args)
+    return run_app(data_dir=None, lang=lang, demo=True)
 
 
 def entry_point() -> None:

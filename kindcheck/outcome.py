@@ -136,8 +136,9 @@ def safety_signals(part: Part) -> list[SafetySignal]:
                 if isinstance(items, list) else []
         for value in values:
             if question.raises_signal(value):
-                found.append(SafetySignal(question.signal, questionnaire.signal(question.signal).name,
-                                          question.id, value, questionnaire.id))
+                name = questionnaire.signal(question.signal).name
+                found.append(SafetySignal(question.signal, name, question.id, value,
+                                          questionnaire.id))
                 break
     return found
 
@@ -210,7 +211,9 @@ def compute_outcome(session: Session) -> Outcome:
 
     minors_or_pregnancy = bool(children) or has_children == "yes" or pregnancy == "yes"
     rhythm = default_rhythm(
-        has_children_or_pregnancy=minors_or_pregnancy or (bool(signals) and not check_closed),
+        # A signal of unsafety is followed up even without children: the Meldcode also
+        # covers domestic violence between adults.
+        has_children_or_pregnancy=minors_or_pregnancy or bool(signals),
         safety_signal=bool(signals),
         problem_domain_count=len(domains),
         threshold=threshold,

@@ -613,7 +613,7 @@ class _Builder:
                          f"'count_from' names unknown question '{repeat.count_from}'")
             elif counter.type != "number" or counter.repeat is not None:
                 self.add(repeat.line, repeat.id,
-                         f"'count_from' must name a number question outside the group")
+                         "'count_from' must name a number question outside the group")
             elif position[counter.id] >= members[0]:
                 self.add(repeat.line, repeat.id,
                          f"'count_from' question '{counter.id}' must come before the group")

@@ -1,0 +1,67 @@
+"""Showing and taking text a person typed, literally.
+
+Textual passes ESC/CSI/OSC sequences inside widget text straight to the terminal, and its
+markup has forms that escaping does not neutralise (``[$accent]``, ``[@click=app.quit]``). So
+every text a person typed (client references, names, free-text answers, a search) is
+
+- cleaned of control characters on the way in (:class:`SafeInput`, :class:`SafeTextArea`), and
+- shown as :class:`~textual.content.Content` built from plain text, never parsed as markup
+  (:func:`literal`, :class:`LiteralStatic`), after :func:`~kindcheck.questionnaire.clean_text`
+  once more, because a stored record may come from an older version or another tool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual.content import Content
+from textual.widgets import Input, Static, TextArea
+from textual.widgets.text_area import Edit
+
+from kindcheck.questionnaire import clean_text
+
+
+def literal(text: object, style: str = "") -> Content:
+    """Plain text as Content: markup characters are shown as they are."""
+    content = Content(clean_text(str(text)))
+    return content.stylize(style) if style else content
+
+
+def literal_cell(text: object) -> Text:
+    """Plain text for a DataTable cell (DataTable parses ``str`` cells as markup)."""
+    return Text(clean_text(str(text)), end="")
+
+
+class LiteralStatic(Static):
+    """A Static whose text is never parsed as markup."""
+
+    def __init__(self, text: str = "", **kwargs: object) -> None:
+        super().__init__(literal(text), markup=False, **kwargs)  # type: ignore[arg-type]
+
+    def set_text(self, text: str) -> None:
+        self.update(literal(text))
+
+
+class SafeInput(Input):
+    """An Input that never holds a control character, however the text arrives.
+
+    Typing cannot produce ESC (the terminal turns it into a key), but a paste or a restored
+    draft can; the value is cleaned whenever it is set.
+    """
+
+    def validate_value(self, value: str) -> str:
+        return clean_text(value)
+
+
+class SafeTextArea(TextArea):
+    """A TextArea that drops control characters (keeping newlines and tabs) from every edit."""
+
+    def edit(self, edit: Edit) -> object:  # type: ignore[override]
+        cleaned = clean_text(edit.text)
+        if cleaned != edit.text:
+            edit = replace(edit, text=cleaned)
+        return super().edit(edit)
+
+    def load_text(self, text: str) -> None:
+        super().load_text(clean_text(text))

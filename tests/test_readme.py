@@ -1,0 +1,25 @@
+"""README's two commands stay true: CI runs the test command verbatim."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text("utf-8")
+    return re.findall(r"```sh\n(.+?)\n```", text)[:2]
+
+
+def test_readme_opens_with_an_app_command_and_a_test_command() -> None:
+    app, tests = readme_commands()
+    assert app.endswith("&& kindcheck")
+    assert "pip install -e '.[test]'" in tests and tests.endswith("pytest")
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    _app, tests = readme_commands()
+    ci = (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
+    assert tests in ci
