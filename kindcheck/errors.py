@@ -56,3 +56,7 @@ class VaultLocked(VaultError):
 
 class FollowUpError(KindcheckError):
     """A follow-up plan, rule or change is invalid (the message names no client data)."""
+
+
+class ExportError(KindcheckError):
+    """An export, a team file or a merge cannot be made (the message names files, never clients)."""
