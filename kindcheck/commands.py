@@ -1,22 +1,468 @@
-"""The commands that open the vault (init, record, list, verify, passwd, backup, restore).
+"""The commands that open the vault: init, record, list, verify, passwd, backup, restore.
 
-Imported by kindcheck.cli only when the parser is built; the store (SQLModel) is imported
-inside each command so ``kindcheck --help`` stays light.
+Imported by kindcheck.cli when the parser is built, so this module imports nothing heavy at
+the top: the store (SQLModel, SQLAlchemy, cryptography) is imported inside each command and
+``kindcheck --help`` stays fast.
+
+Secrets (passphrase, recovery key) come from, in this order:
+
+1. ``--passphrase-stdin``: lines of standard input, one secret per line (only the line end is
+   removed). ``passwd``: line 1 the current passphrase, line 2 the new one. ``passwd
+   --recovery``: line 1 the recovery key, line 2 the new passphrase. ``init``: line 1 the new
+   passphrase.
+2. ``KINDCHECK_PASSPHRASE_FILE``: the lines of that file, in the same order (most commands read
+   only the first line).
+3. The terminal (getpass, nothing echoed). A new passphrase is asked twice there.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import getpass
+import os
+import sys
+from datetime import datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kindcheck.errors import KindcheckError
+
+if TYPE_CHECKING:
+    from kindcheck.store import Recorded, Store
+
+PASSPHRASE_FILE_ENV = "KINDCHECK_PASSPHRASE_FILE"
+
+# The few lines this module prints itself, in both languages (outcome texts come from
+# kindcheck.outcome / the message catalog).
+_TEXT: dict[str, dict[str, str]] = {
+    "created": {
+        "nl": "Kluis aangemaakt in {path}.",
+        "en": "Vault created in {path}.",
+    },
+    "recovery": {
+        "nl": "HERSTELSLEUTEL: schrijf hem nu op en bewaar hem veilig, niet bij deze laptop.\n"
+              "Hij wordt alleen nu getoond. Ben je het wachtwoord kwijt, dan stel je er met\n"
+              "`kindcheck passwd --recovery` een nieuw mee in. Wie hem heeft, kan de kluis openen.",
+        "en": "RECOVERY KEY: write it down now and keep it safe, away from this laptop.\n"
+              "It is shown only this once. If you forget your passphrase, it sets a new one\n"
+              "with `kindcheck passwd --recovery`. Anyone who has it can open the vault.",
+    },
+    "saved": {
+        "nl": "Opgeslagen: {kind} van {date} voor cliënt {reference}{new}.",
+        "en": "Saved: {kind} of {date} for client {reference}{new}.",
+    },
+    "new_client": {"nl": " (nieuwe cliënt)", "en": " (new client)"},
+    "plan_new": {
+        "nl": "Vervolgplan gemaakt. Volgend gesprek over de kinderen: {when}.",
+        "en": "Follow-up plan made. Next conversation about the children: {when}.",
+    },
+    "plan_more_frequent": {
+        "nl": "Vervolgplan vaker gezet ({rhythm}). Volgend gesprek: {when}.",
+        "en": "Follow-up plan made more frequent ({rhythm}). Next conversation: {when}.",
+    },
+    "plan_unchanged": {
+        "nl": "Vervolgplan ongewijzigd. Volgend gesprek: {when}.",
+        "en": "Follow-up plan unchanged. Next conversation: {when}.",
+    },
+    "plan_ended": {
+        "nl": "Het vervolgplan heeft geen gesprekken meer.",
+        "en": "The follow-up plan has no further conversations.",
+    },
+    "no_clients": {"nl": "Nog geen cliënten.", "en": "No clients yet."},
+    "list_header": {
+        "nl": "REFERENTIE|NAAM|SESSIES|LAATSTE|SOORT|DOMEINEN",
+        "en": "REFERENCE|NAME|SESSIONS|LAST|KIND|DOMAINS",
+    },
+    "verify_ok": {
+        "nl": "In orde: het bestand is heel en alle {count} records zijn te ontsleutelen.",
+        "en": "OK: the file is intact and all {count} records decrypt.",
+    },
+    "verify_bad": {
+        "nl": "{count} probleem/problemen gevonden. Zet een reservekopie terug "
+              "(`kindcheck restore`) of vraag hulp.",
+        "en": "{count} problem(s) found. Restore a backup (`kindcheck restore`) or ask for help.",
+    },
+    "passwd_done": {
+        "nl": "Wachtwoord gewijzigd. Het oude wachtwoord werkt niet meer.",
+        "en": "Passphrase changed. The old passphrase no longer works.",
+    },
+    "recovered": {
+        "nl": "Nieuw wachtwoord ingesteld met de herstelsleutel. Het oude werkt niet meer; "
+              "de herstelsleutel blijft geldig.",
+        "en": "New passphrase set with the recovery key. The old one no longer works; the "
+              "recovery key stays valid.",
+    },
+    "backup_done": {
+        "nl": "Reservekopie geschreven naar {path} (versleuteld; opent met het huidige "
+              "wachtwoord of de herstelsleutel).",
+        "en": "Backup written to {path} (encrypted; it opens with the current passphrase or "
+              "the recovery key).",
+    },
+    "restore_done": {
+        "nl": "Reservekopie teruggezet in {path}.",
+        "en": "Backup restored into {path}.",
+    },
+}
+
+
+def _say(key: str, lang: str, **values: Any) -> str:
+    texts = _TEXT[key]
+    return texts.get(lang, texts["en"]).format(**values)
 
 
 def add_commands(
     commands: Any, common: argparse.ArgumentParser, passphrase: argparse.ArgumentParser
 ) -> None:
     """Register the vault commands on the sub-command parser."""
+    parents = [common, passphrase]
+    init = commands.add_parser(
+        "init", parents=parents, help="create a vault and print its recovery key once",
+        description="Create an encrypted vault. The passphrase needs at least 12 characters; "
+                    "the recovery key is printed once: write it down.",
+    )
+    init.add_argument("--user", metavar="NAME",
+                      help="the vault's user name, for the access log (default: your login)")
+    init.set_defaults(handler=cmd_init)
+
+    record = commands.add_parser(
+        "record", parents=parents,
+        help="validate and store a completed session, print its outcome and follow-up plan",
+    )
+    record.add_argument("answers", type=Path, metavar="ANSWERS.json")
+    record.set_defaults(handler=cmd_record)
+
+    listing = commands.add_parser("list", parents=parents,
+                                  help="clients with their last session")
+    listing.set_defaults(handler=cmd_list)
+
+    verify = commands.add_parser(
+        "verify", parents=parents,
+        help="check the file and decrypt every record; name each damaged one",
+    )
+    verify.set_defaults(handler=cmd_verify)
+
+    passwd = commands.add_parser(
+        "passwd", parents=parents, help="change the passphrase (or set one with the recovery key)",
+        description="Change the passphrase. With --passphrase-stdin: line 1 the current "
+                    "passphrase (with --recovery: the recovery key), line 2 the new one.",
+    )
+    passwd.add_argument("--recovery", action="store_true",
+                        help="use the recovery key instead of the current passphrase")
+    passwd.set_defaults(handler=cmd_passwd)
+
+    backup = commands.add_parser(
+        "backup", parents=parents, help="write an encrypted copy of the vault to FILE",
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    backup.set_defaults(handler=cmd_backup)
+
+    restore = commands.add_parser(
+        "restore", parents=parents,
+        help="replace the vault with a backup (asks the backup's passphrase first)",
+    )
+    restore.add_argument("file", type=Path, metavar="FILE")
+    restore.add_argument("--force", action="store_true",
+                         help="replace an existing vault (back it up first)")
+    restore.set_defaults(handler=cmd_restore)
 
 
 def run_app(args: argparse.Namespace) -> int:
     raise KindcheckError("the app is not available yet")
+
+
+# --------------------------------------------------------------------------------------------
+# Secrets
+
+
+class SecretSource:
+    """The secrets one command reads: stdin lines, the passphrase file's lines, or prompts."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self._stdin = bool(getattr(args, "passphrase_stdin", False))
+        self._file = None if self._stdin else (os.environ.get(PASSPHRASE_FILE_ENV) or None)
+        self._file_lines: list[str] | None = None
+        self._line = 0
+
+    @property
+    def interactive(self) -> bool:
+        return not self._stdin and self._file is None
+
+    def read(self, prompt: str, what: str) -> str:
+        """The next secret."""
+        self._line += 1
+        if self._stdin:
+            return self._stdin_line(what)
+        if self._file is not None:
+            return self._file_line(what)
+        return self._prompt(prompt, what)
+
+    def read_new(self, prompt: str, what: str = "the new passphrase") -> str:
+        """A new passphrase: asked twice on a terminal, checked before anything is derived."""
+        from kindcheck.store import check_new_passphrase
+
+        first = self.read(prompt, what)
+        check_new_passphrase(first)
+        if self.interactive:
+            again = self._prompt("Repeat it: ", what)
+            if again != first:
+                raise KindcheckError("the two passphrases differ; nothing was changed")
+        return first
+
+    def _stdin_line(self, what: str) -> str:
+        stream = getattr(sys.stdin, "buffer", None)
+        raw = stream.readline() if stream is not None else sys.stdin.readline().encode()
+        if not raw:
+            raise KindcheckError(f"expected {what} on line {self._line} of standard input")
+        return _line_text(raw, what)
+
+    def _file_line(self, what: str) -> str:
+        assert self._file is not None
+        if self._file_lines is None:
+            try:
+                with open(self._file, "rb") as handle:
+                    raw = handle.read(64 * 1024)
+            except OSError as error:
+                raise KindcheckError(
+                    f"{PASSPHRASE_FILE_ENV} cannot be read ({error.strerror})"
+                ) from None
+            self._file_lines = [_line_text(line, what) for line in raw.split(b"\n")]
+        if self._line > len(self._file_lines) or (
+            self._line == len(self._file_lines) and self._file_lines[-1] == ""
+        ):
+            raise KindcheckError(f"expected {what} on line {self._line} of {PASSPHRASE_FILE_ENV}")
+        return self._file_lines[self._line - 1]
+
+    @staticmethod
+    def _prompt(prompt: str, what: str) -> str:
+        if not sys.stdin.isatty():
+            raise KindcheckError(
+                f"no terminal to ask for {what}: use --passphrase-stdin or "
+                f"{PASSPHRASE_FILE_ENV}"
+            )
+        try:
+            return getpass.getpass(prompt)
+        except EOFError:
+            raise KindcheckError(f"no {what} given") from None
+
+
+def _line_text(raw: bytes, what: str) -> str:
+    # Only the line end goes: spaces at either end can be part of a passphrase.
+    if raw.endswith(b"\n"):
+        raw = raw[:-1]
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise KindcheckError(f"{what} is not UTF-8 text") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from kindcheck.settings import resolve_data_dir
+
+    return resolve_data_dir(getattr(args, "data_dir", None))
+
+
+def _lang(args: argparse.Namespace) -> str:
+    lang = getattr(args, "lang", None) or os.environ.get("KINDCHECK_LANG", "nl")
+    return lang if lang in ("nl", "en") else "nl"
+
+
+def _unlock(args: argparse.Namespace, secrets: SecretSource | None = None) -> Store:
+    from kindcheck.store import Store
+
+    data_dir = _data_dir(args)
+    if not Store.exists(data_dir):
+        # Before asking: no point typing a passphrase for a vault that is not there.
+        raise KindcheckError(f"there is no vault in {data_dir}: create one with `kindcheck init`")
+    secrets = secrets or SecretSource(args)
+    return Store.unlock(data_dir, secrets.read("Passphrase: ", "the passphrase"))
+
+
+def _one_line(text: str | None) -> str:
+    """User-supplied text for one line of terminal output: no control characters or breaks."""
+    from kindcheck.questionnaire import clean_text
+
+    return " ".join(clean_text(text or "").split())
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in this environment (some containers)
+        return "unknown"
+
+
+# --------------------------------------------------------------------------------------------
+# Commands
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from kindcheck.store import Store
+
+    data_dir, lang = _data_dir(args), _lang(args)
+    if Store.exists(data_dir):
+        raise KindcheckError(f"a vault already exists in {data_dir}; nothing was changed")
+    passphrase = SecretSource(args).read_new(
+        "New passphrase (at least 12 characters): ", "the new passphrase"
+    )
+    user = _one_line(args.user) if args.user else _login_name()
+    store, recovery_key = Store.create(data_dir, passphrase, user)
+    store.close()
+    print(_say("created", lang, path=data_dir))
+    print()
+    print(_say("recovery", lang))
+    print()
+    print(f"    {recovery_key}")
+    print()
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from kindcheck.answers import read_answers_file
+    from kindcheck.outcome import compute_outcome, outcome_lines
+
+    lang = _lang(args)
+    # Validate before asking for the passphrase: a bad file costs no key derivation.
+    session = read_answers_file(args.answers)
+    outcome = compute_outcome(session)
+    store = _unlock(args)
+    try:
+        result = store.record(session, outcome, lang)
+    finally:
+        store.close()
+    print("\n".join(outcome_lines(outcome, lang)))
+    for line in _plan_lines(result, lang):
+        print(line)
+    print()
+    print(_say(
+        "saved", lang, kind=result.session.kind, date=result.session.session_date.isoformat(),
+        reference=_one_line(result.client.reference),
+        new=_say("new_client", lang) if result.client_created else "",
+    ))
+    return 0
+
+
+def _plan_lines(result: Recorded, lang: str) -> list[str]:
+    from kindcheck.followup import AMSTERDAM, next_occurrence
+    from kindcheck.i18n import t
+
+    if result.plan is None:
+        return []
+    end_of_session_day = datetime.combine(result.session.session_date, time.max, AMSTERDAM)
+    after = max(datetime.now(AMSTERDAM), end_of_session_day)
+    upcoming = next_occurrence(result.plan.plan, after)
+    if upcoming is None:
+        return [_say("plan_ended", lang)]
+    when = f"{upcoming:%Y-%m-%d %H:%M}"
+    if result.plan_change == "new":
+        return [_say("plan_new", lang, when=when)]
+    if result.plan_change == "more_frequent" and result.plan.rhythm is not None:
+        rhythm = t(f"rhythm.{result.plan.rhythm.value}", lang)
+        return [_say("plan_more_frequent", lang, rhythm=rhythm, when=when)]
+    return [_say("plan_unchanged", lang, when=when)]
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    lang = _lang(args)
+    damaged: list[str] = []
+    store = _unlock(args)
+    try:
+        overviews = store.list_clients(damaged)
+    finally:
+        store.close()
+    if not overviews:
+        print(_say("no_clients", lang))
+    else:
+        rows = [_say("list_header", lang).split("|")]
+        for overview in overviews:
+            last = overview.last_session
+            domains = "-"
+            if last is not None and last.problem_domain_count is not None:
+                domains = str(last.problem_domain_count)
+            rows.append([
+                _one_line(overview.client.reference),
+                _one_line(overview.client.name) or "-",
+                str(overview.session_count),
+                last.session_date.isoformat() if last else "-",
+                last.kind if last else "-",
+                domains,
+            ])
+        widths = [min(max(len(row[i]) for row in rows), 40) for i in range(len(rows[0]))]
+        for row in rows:
+            print("  ".join(cell[:40].ljust(width) for cell, width in zip(row, widths,
+                                                                          strict=True)).rstrip())
+    for problem in damaged:
+        print(f"kindcheck: {problem}", file=sys.stderr)
+    return 1 if damaged else 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    lang = _lang(args)
+    store = _unlock(args)
+    try:
+        problems = store.verify()
+        count = sum(store.count_records().values()) if not problems else 0
+    finally:
+        store.close()
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(_say("verify_bad", lang, count=len(problems)), file=sys.stderr)
+        return 1
+    print(_say("verify_ok", lang, count=count))
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    from kindcheck.store import Store
+
+    lang, data_dir = _lang(args), _data_dir(args)
+    if not Store.exists(data_dir):
+        raise KindcheckError(f"there is no vault in {data_dir}")
+    secrets = SecretSource(args)
+    if args.recovery:
+        recovery_key = secrets.read("Recovery key: ", "the recovery key")
+        new = secrets.read_new("New passphrase (at least 12 characters): ")
+        Store.unlock_with_recovery(data_dir, recovery_key, new).close()
+        print(_say("recovered", lang))
+        return 0
+    old = secrets.read("Current passphrase: ", "the current passphrase")
+    new = secrets.read_new("New passphrase (at least 12 characters): ")
+    store = Store.unlock(data_dir, old)
+    try:
+        store.change_passphrase(old, new)
+    finally:
+        store.close()
+    print(_say("passwd_done", lang))
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    store = _unlock(args)
+    try:
+        written = store.backup(args.file, force=args.force)
+    finally:
+        store.close()
+    print(_say("backup_done", _lang(args), path=written))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from kindcheck.store import Store
+
+    data_dir = _data_dir(args)
+    if Store.exists(data_dir) and not args.force:
+        raise KindcheckError(
+            f"a vault already exists in {data_dir}; nothing was changed. Use --force to replace "
+            "it (back it up first)"
+        )
+    passphrase = SecretSource(args).read("Passphrase of the backup: ", "the backup's passphrase")
+    Store.restore(args.file, data_dir, force=args.force, passphrase=passphrase)
+    print(_say("restore_done", _lang(args), path=data_dir))
+    return 0

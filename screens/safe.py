@@ -13,13 +13,24 @@ every text a person typed (client references, names, free-text answers, a search
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from rich.text import Text
+from textual._context import active_app
 from textual.content import Content
 from textual.widgets import Input, Static, TextArea
 from textual.widgets.text_area import Edit
 
 from kindcheck.questionnaire import clean_text
+
+
+def _blink_setting() -> bool:
+    """The running app's cursor blink setting (off in snapshot tests)."""
+    try:
+        settings = getattr(active_app.get(), "settings", None)
+    except LookupError:
+        return True
+    return bool(getattr(settings, "cursor_blink", True))
 
 
 def literal(text: object, style: str = "") -> Content:
@@ -50,12 +61,20 @@ class SafeInput(Input):
     draft can; the value is cleaned whenever it is set.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cursor_blink = _blink_setting()
+
     def validate_value(self, value: str) -> str:
         return clean_text(value)
 
 
 class SafeTextArea(TextArea):
     """A TextArea that drops control characters (keeping newlines and tabs) from every edit."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cursor_blink = _blink_setting()
 
     def edit(self, edit: Edit) -> object:  # type: ignore[override]
         cleaned = clean_text(edit.text)

@@ -53,10 +53,9 @@ class Settings:
     def resolved_data_dir(self) -> Path:
         if self.data_dir is not None:
             return self.data_dir
-        # platformdirs is small (about 2 ms to import) and only needed here.
-        from platformdirs import user_data_dir
+        from kindcheck.paths import default_data_dir
 
-        return Path(user_data_dir("kindcheck", appauthor=False))
+        return default_data_dir()
 
 
 def config_dir(env: Mapping[str, str] | None = None) -> Path:

@@ -1,0 +1,241 @@
+"""The Kindcheck app and its one factory, :func:`create_app`, used by the CLI and the tests.
+
+Startup stays light: only this module, the settings and the unlock screen are imported before
+the first screen is drawn. The core (questionnaires, outcome, follow-up plans) and the store are
+imported after the passphrase is typed, in the screens that need them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from textual import events, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+from kindcheck.errors import KindcheckError
+from kindcheck.i18n import t
+
+from .base import localize_bindings
+from .settings import Settings
+from .unlock import (
+    CreateVaultScreen,
+    RecoveryKeyConfirmed,
+    RecoveryKeyScreen,
+    UnlockScreen,
+    VaultCreated,
+    VaultUnlocked,
+)
+
+if TYPE_CHECKING:
+    from .services import PendingDraft, VaultService
+
+IDLE_CHECK_SECONDS = 5.0
+
+
+class KindcheckApp(App[int]):
+    """Keyboard first, calm, and impossible to lose work in."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Kindcheck"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "ui.key.quit", priority=True),
+        Binding("ctrl+l", "lock", "ui.key.lock", priority=True),
+        Binding("ctrl+p", "command_palette", "ui.key.palette", show=False, priority=True),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
+
+    def __init__(self, settings: Settings, service: VaultService,
+                 clock: Callable[[], date] = date.today) -> None:
+        self.lang = settings.lang
+        super().__init__()
+        localize_bindings(self, self.lang)
+        self.settings = settings
+        self.service = service
+        self.clock = clock
+        self.last_activity = time.monotonic()
+        self.locked = False
+        self.started_at = time.perf_counter()
+        self.first_paint_seconds: float | None = None
+        self.first_paint_at: float | None = None
+        # The theme is fixed so screenshots and colours do not depend on the machine.
+        self.theme = "textual-dark"
+
+    # -- start --------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.service.unlocked:  # the demo, and tests that open the vault beforehand
+            self.show_home()
+        elif self.service.exists():
+            self.push_screen(UnlockScreen())
+        else:
+            self.push_screen(CreateVaultScreen())
+        self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
+
+    def mark_first_paint(self) -> None:
+        """Called once the first screen has been drawn (logged; the benchmark reads it)."""
+        if self.first_paint_seconds is None:
+            self.first_paint_at = time.perf_counter()
+            self.first_paint_seconds = self.first_paint_at - self.started_at
+            self.log.info(f"first screen after {self.first_paint_seconds * 1000:.0f} ms")
+
+    def today(self) -> date:
+        return self.clock()
+
+    def on_vault_created(self, message: VaultCreated) -> None:
+        self.switch_screen(RecoveryKeyScreen(message.recovery_key))
+
+    def on_recovery_key_confirmed(self, message: RecoveryKeyConfirmed) -> None:
+        self.show_home()
+
+    def on_vault_unlocked(self, message: VaultUnlocked) -> None:
+        self.last_activity = time.monotonic()
+        if self.locked:
+            self.locked = False
+            self.pop_screen()
+            resumed = getattr(self.screen, "after_unlock", None)
+            if resumed is not None:
+                resumed()
+        else:
+            self.show_home()
+
+    def show_home(self) -> None:
+        """The overview; from deeper screens the open work is saved as a draft first."""
+        from .home import HomeScreen
+
+        if any(isinstance(screen, HomeScreen) for screen in self.screen_stack):
+            pending = self.open_drafts()
+            if pending:
+                self.store_drafts(pending, lock=False)
+            while not isinstance(self.screen, HomeScreen):
+                self.pop_screen()
+        elif len(self.screen_stack) <= 1:
+            self.push_screen(HomeScreen())
+        else:
+            self.switch_screen(HomeScreen())
+
+    def open_drafts(self) -> list[PendingDraft]:
+        """The drafts of every open form, as they stand this moment (typed text included)."""
+        pending = []
+        for screen in self.screen_stack:
+            capture = getattr(screen, "draft_for_lock", None)
+            if capture is not None:
+                draft = capture()
+                if draft is not None:
+                    pending.append(draft)
+        return pending
+
+    # -- idle lock ----------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown
+                      | events.MouseScrollUp | events.Paste):
+            self.last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def check_idle_lock(self) -> None:
+        idle = time.monotonic() - self.last_activity
+        if idle >= self.settings.idle_lock_minutes * 60:
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        """Save open work as encrypted drafts, drop the key and cover the screen."""
+        if self.locked or not self.service.unlocked:
+            return
+        pending = self.open_drafts()
+        self.locked = True
+        # Cover everything first (a modal or the command palette may be open).
+        while len(self.screen_stack) > 1 and isinstance(self.screen, ModalScreen):
+            self.pop_screen()
+        self.push_screen(UnlockScreen(locked=True))
+        self.store_drafts(pending, lock=True)
+
+    @work(thread=True, exit_on_error=False, group="drafts")
+    def store_drafts(self, pending: list[PendingDraft], lock: bool) -> None:
+        """Save open forms as encrypted drafts; with ``lock``, drop the key afterwards."""
+        try:
+            for draft in pending:
+                self.service.save_draft(draft.draft_id, draft.payload, draft.version,
+                                        draft.reference)
+        finally:
+            if lock:  # locking never waits on a failed save: the key goes, the error shows
+                self.service.lock()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("lock", "command_palette"):
+            # Nothing to lock and no commands before the vault is open (or while locked).
+            return self.service.unlocked and not self.locked
+        return True
+
+    def action_command_palette(self) -> None:
+        if not self.locked and self.service.unlocked:
+            super().action_command_palette()
+
+    async def action_quit(self) -> None:
+        self.close_vault([] if self.locked else self.open_drafts())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="quit")
+    def close_vault(self, pending: list[PendingDraft]) -> None:
+        try:
+            for draft in pending:
+                self.service.save_draft(draft.draft_id, draft.payload, draft.version,
+                                        draft.reference)
+        finally:
+            self.service.close()
+            self.call_from_thread(self.exit, 0)
+
+    def on_unmount(self) -> None:
+        # However the app ends, the key goes and the vault's lock file is released.
+        self.service.close()
+
+    # -- errors -------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Any worker failure nobody handled becomes an error dialog (never a traceback)."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self.show_error(error)
+
+    def show_error(self, error: BaseException | None) -> None:
+        from .dialogs import ErrorDialog
+
+        if isinstance(error, KindcheckError):
+            message = str(error)
+            if message.startswith("ui."):
+                message = t(message, self.lang)
+        else:
+            message = t("ui.error.internal", self.lang, kind=type(error).__name__)
+        self.push_screen(ErrorDialog(t("ui.error.title", self.lang), message))
+
+    # -- command palette ----------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        provide = getattr(screen, "palette_commands", None)
+        if provide is not None:
+            yield from provide()
+        if not self.locked and self.service.unlocked:
+            yield SystemCommand(t("ui.cmd.home", self.lang), t("ui.cmd.home_help", self.lang),
+                                self.show_home)
+            yield SystemCommand(t("ui.cmd.lock", self.lang), t("ui.cmd.lock_help", self.lang),
+                                self.action_lock)
+        yield SystemCommand(t("ui.cmd.keys", self.lang), t("ui.cmd.keys_help", self.lang),
+                            self.action_show_help_panel)
+        yield SystemCommand(t("ui.cmd.quit", self.lang), t("ui.cmd.quit_help", self.lang),
+                            self.action_quit)
+
+
+def create_app(settings: Settings, service: VaultService | None = None,
+               clock: Callable[[], date] = date.today) -> KindcheckApp:
+    """The one way to build the app, from parsed settings (CLI and tests alike)."""
+    if service is None:
+        from .services import open_service
+
+        service = open_service(settings.resolved_data_dir(), clock, settings.lang)
+    return KindcheckApp(settings, service, clock)

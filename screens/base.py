@@ -1,0 +1,86 @@
+"""Pieces every screen shares: translated bindings, the language, the service and the clock."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from textual._context import active_app
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+
+from kindcheck.i18n import t
+
+ResultType = TypeVar("ResultType")
+
+if TYPE_CHECKING:
+    from .app import KindcheckApp
+    from .services import VaultService
+
+
+def current_lang() -> str:
+    try:
+        return getattr(active_app.get(), "lang", "nl")
+    except LookupError:
+        return "nl"
+
+
+def localize_bindings(node: DOMNode, lang: str) -> None:
+    """Binding descriptions are written as message keys ("ui.key.next"); translate them."""
+    translated: dict[str, list[Any]] = {}
+    for key, bindings in node._bindings.key_to_bindings.items():
+        translated[key] = [_translated(binding, lang) for binding in bindings]
+    node._bindings.key_to_bindings = translated
+
+
+def _translated(binding: Any, lang: str) -> Any:
+    changes = {}
+    if binding.description.startswith("ui."):
+        changes["description"] = t(binding.description, lang)
+    if binding.key_display and binding.key_display.startswith("ui."):
+        changes["key_display"] = t(binding.key_display, lang)
+    return replace(binding, **changes) if changes else binding
+
+
+class LocalizedMixin:
+    """Translate BINDINGS at construction, in the language of the running app."""
+
+    def _localize(self) -> None:
+        localize_bindings(self, current_lang())  # type: ignore[arg-type]
+
+    @property
+    def lang(self) -> str:
+        return current_lang()
+
+    def tr(self, key: str, **values: Any) -> str:
+        return t(f"ui.{key}", current_lang(), **values)
+
+    @property
+    def kc_app(self) -> KindcheckApp:
+        return self.app  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def service(self) -> VaultService:
+        return self.kc_app.service
+
+    def today(self) -> date:
+        return self.kc_app.today()
+
+
+class KindcheckScreen(LocalizedMixin, Screen[Any]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._localize()
+
+    def _on_mount(self, event: Any) -> None:
+        super()._on_mount(event)
+        mark = getattr(self.app, "mark_first_paint", None)
+        if mark is not None and getattr(self.app, "first_paint_seconds", 0) is None:
+            self.call_after_refresh(mark)
+
+
+class KindcheckModal(LocalizedMixin, ModalScreen[ResultType], Generic[ResultType]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._localize()

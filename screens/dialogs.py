@@ -1,0 +1,71 @@
+"""Small typed dialogs: an error, a yes/no question. Each returns through ``dismiss()``."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Static
+
+from .base import KindcheckModal
+from .safe import literal
+
+
+class ErrorDialog(KindcheckModal[None]):
+    """Something the user can act on went wrong; the message is written for a person."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("escape", "close", "ui.key.close"),
+        Binding("enter", "close", "ui.key.close", show=False),
+    ]
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(classes="dialog error-dialog")
+        self.title_text = title
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box"):
+            yield Static(literal(self.title_text), id="dialog-title", markup=False)
+            # The message may echo what a person typed (a reference): shown literally.
+            yield Static(literal(self.message), id="dialog-message", markup=False)
+            with Horizontal(id="dialog-buttons"):
+                yield Button(self.tr("common.ok"), id="ok", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(KindcheckModal[bool]):
+    """A yes/no question; True when confirmed."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("y,j", "answer(True)", "ui.key.confirm"),
+        Binding("n,escape", "answer(False)", "ui.key.cancel"),
+    ]
+
+    def __init__(self, question: str, confirm_label: str, cancel_label: str) -> None:
+        super().__init__(classes="dialog")
+        self.question = question
+        self.confirm_label = confirm_label
+        self.cancel_label = cancel_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box"):
+            yield Static(literal(self.question), id="dialog-message", markup=False)
+            with Horizontal(id="dialog-buttons"):
+                yield Button(self.confirm_label, id="confirm", variant="primary")
+                yield Button(self.cancel_label, id="cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm")
+
+    def action_answer(self, confirmed: bool) -> None:
+        self.dismiss(confirmed)

@@ -1,0 +1,674 @@
+"""A new intake: the client reference and setting, the Kindcheck, then the problem scan.
+
+The Kindcheck is asked one question at a time (the children one by one); the problem scan one
+domain per page, every indicator of the domain on that page, because most indicators are a
+quick yes or no and a clinician answers a page in a few key presses. Every answer is stored as
+an encrypted draft at once (a thread worker), so nothing is lost to a crash, a lock or a quit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import (
+    Button,
+    ContentSwitcher,
+    Footer,
+    Input,
+    ProgressBar,
+    RadioButton,
+    RadioSet,
+    Static,
+)
+from textual.worker import Worker, WorkerState
+
+from kindcheck.errors import AnswersError, KindcheckError
+from kindcheck.questionnaire import YESNO_VALUES, Step, parse_user_input
+
+from .answer_widgets import AnswerGiven, ChoiceAnswer, IndicatorRow, RowPicked
+from .base import KindcheckScreen
+from .intake_state import DraftUnreadable, Intake, ReferenceInvalid, check_name, check_reference
+from .safe import SafeInput, SafeTextArea, literal
+from .services import PendingDraft, VaultNotOpen
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from .services import DraftSummary
+
+SETTING_IDS = ("ggz", "sociaal_domein")
+DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d-%m-%y", "%d/%m/%y")
+
+
+def parse_date_text(text: str) -> str:
+    """A date as a Dutch clinician types it (25-11-2026) or ISO, as YYYY-MM-DD."""
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), pattern).date().isoformat()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def open_draft(app: App[Any], draft: DraftSummary) -> None:
+    """Resume a stored draft where it was."""
+    try:
+        intake = Intake.from_payload(draft.draft_id, draft.payload)
+    except DraftUnreadable as error:
+        app.show_error(KindcheckError(str(error)))  # type: ignore[attr-defined]
+        return
+    app.push_screen(IntakeScreen(intake))
+
+
+class ScanPage(VerticalScroll, inherit_bindings=False):
+    """The rows of one problem-scan page. It holds the focus in page mode; its arrow keys
+    move between rows (bindings of the intake screen), the mouse wheel scrolls."""
+
+
+class IntakeStartScreen(KindcheckScreen):
+    """Who the intake is for: a reference (EPD number or pseudonym), a name if wanted, setting."""
+
+    CSS_PATH = "intake.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "ui.key.cancel"),
+        Binding("ctrl+n", "start", "ui.key.start", priority=True),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.tr("intake.new_title"), classes="top-bar")
+        with Vertical(id="start-box"):
+            yield Static(self.tr("intake.reference"), classes="label")
+            yield SafeInput(placeholder=self.tr("intake.reference_hint"), id="reference",
+                            max_length=63)
+            yield Static(self.tr("intake.name"), classes="label")
+            yield SafeInput(placeholder=self.tr("intake.name_hint"), id="name", max_length=200)
+            yield Static(self.tr("intake.setting"), classes="label")
+            with RadioSet(id="setting"):
+                yield RadioButton(self.tr("intake.setting_ggz"), value=True, id="ggz")
+                yield RadioButton(self.tr("intake.setting_sociaal_domein"), id="sociaal_domein")
+            yield Static("", id="start-error", classes="error-line", markup=False)
+            yield Button(self.tr("intake.start_button"), id="start", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#reference", Input).focus()
+
+    @on(Input.Submitted, "#reference")
+    def _to_name(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    @on(Input.Submitted, "#name")
+    def _to_setting(self) -> None:
+        self.query_one("#setting", RadioSet).focus()
+
+    @on(Button.Pressed, "#start")
+    def action_start(self) -> None:
+        error = self.query_one("#start-error", Static)
+        try:
+            reference = check_reference(self.query_one("#reference", Input).value)
+            name = check_name(self.query_one("#name", Input).value)
+        except ReferenceInvalid as problem:
+            error.update(self.tr(str(problem).removeprefix("ui.")))
+            self.query_one("#reference", Input).focus()
+            return
+        pressed = self.query_one("#setting", RadioSet).pressed_button
+        setting = pressed.id if pressed is not None and pressed.id in SETTING_IDS else "ggz"
+        intake = Intake(reference=reference, name=name, setting=setting, started=self.today())
+        self.app.switch_screen(IntakeScreen(intake))
+
+    def on_key(self, event: Any) -> None:
+        # Enter on the setting list starts, as the last field of the form.
+        if event.key == "enter" and isinstance(self.focused, RadioSet):
+            event.stop()
+            self.action_start()
+
+
+class IntakeScreen(KindcheckScreen):
+    """The Kindcheck question by question, then the problem scan domain by domain."""
+
+    CSS_PATH = "intake.tcss"
+    BINDINGS = [
+        # Page mode (the problem scan): the screen answers its current row.
+        Binding("y,j", "answer_row('yes')", "ui.key.yes", key_display="ui.key.yes_key"),
+        Binding("n", "answer_row('no')", "ui.key.no"),
+        Binding("question_mark", "answer_row('unknown')", "ui.key.unknown", key_display="?"),
+        Binding("up", "move_row(-1)", show=False),
+        Binding("down", "move_row(1)", show=False),
+        Binding("h", "toggle_help", show=False),
+        Binding("enter", "next", "ui.key.next"),
+        Binding("escape", "back", "ui.key.back"),
+        Binding("f1", "toggle_help", "ui.key.why", priority=True),
+        Binding("ctrl+n", "next", "ui.key.next", show=False, priority=True),
+        Binding("ctrl+s", "close_intake", "ui.key.close_intake"),
+    ]
+
+    def __init__(self, intake: Intake) -> None:
+        super().__init__()
+        self.intake = intake
+        self.step: Step | None = None
+        self.page_index = 0
+        self.version = 0
+        self.prefilled: set[str] = set()
+        self.current_row = 0
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        intake = self.intake
+        setting = self.tr(f"intake.setting_{intake.setting}")
+        yield Static(Content.assemble(self.tr("intake.title"), " · ", literal(intake.reference),
+                                      " · ", setting), classes="top-bar", id="intake-title")
+        with Horizontal(id="progress-row"):
+            yield Static("", id="progress-text", markup=False)
+            yield ProgressBar(id="progress", show_eta=False, show_percentage=False)
+        yield Static("", id="context", markup=False)
+        with ContentSwitcher(initial="question-mode", id="modes"):
+            with Vertical(id="question-mode"):
+                yield Static("", id="question-text", markup=False)
+                with ContentSwitcher(initial="choice", id="answer"):
+                    yield ChoiceAnswer(id="choice")
+                    yield SafeInput(id="number", type="integer", max_length=7)
+                    yield SafeInput(id="date", max_length=10,
+                                    placeholder=self.tr("intake.date_hint"))
+                    yield SafeInput(id="text", max_length=200)
+                    yield SafeTextArea(id="longtext", soft_wrap=True, tab_behavior="focus")
+                yield Static("", id="answer-hint", classes="muted", markup=False)
+            yield ScanPage(id="page-mode")
+        yield Static("", id="help", markup=False)
+        yield Static("", id="error", classes="error-line", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#help").display = False
+        intake = self.intake
+        if intake.phase == "scan" and not intake.check_closed():
+            self.show_page(intake.scan_page_index(intake.position))
+        elif intake.phase == "outcome":
+            # Back on the last page (or question), with the outcome on top of it.
+            if intake.check_closed():
+                self.show_step(intake.kindcheck.previous_step(None))
+            else:
+                self.show_page(len(intake.scan_pages()) - 1)
+            if intake.kindcheck.is_complete() and (intake.check_closed()
+                                                   or intake.scan.is_complete()):
+                self.show_outcome()
+        else:
+            self.show_step(intake.kindcheck_step(intake.position))
+
+    # -- the Kindcheck: one question at a time ---------------------------------------------
+
+    def show_step(self, step: Step | None) -> None:
+        if step is None:
+            self.finish_kindcheck()
+            return
+        intake = self.intake
+        intake.phase = "kindcheck"
+        intake.position = step.key
+        self.step = step
+        switcher = self.query_one("#modes", ContentSwitcher)
+        if switcher.current != "question-mode":
+            switcher.current = "question-mode"
+            self.refresh_bindings()
+        steps = intake.kindcheck.steps()
+        keys = [s.key for s in steps]
+        number = keys.index(step.key) + 1 if step.key in keys else 1
+        self._progress(self.tr("intake.progress_kindcheck", number=number, total=len(steps)),
+                       number - 1, len(steps))
+        child = intake.child_label(step, self.lang)
+        context = self.query_one("#context", Static)
+        if child:
+            label = self.tr("intake.child_of", child=child, count=intake.child_count())
+            age = intake.child_age(step.item or 0)
+            if age is not None and step.question.role != "child_age":
+                label += " " + self.tr("intake.child_age", age=age)
+            context.update(literal(label))
+        else:
+            context.update(literal(intake.kindcheck_questionnaire.title.get(self.lang)))
+        question = step.question
+        self.query_one("#question-text", Static).update(literal(question.text.get(self.lang)))
+        self._show_help_text(question.help.get(self.lang))
+        self.query_one("#error", Static).update("")
+        value = intake.kindcheck.get(step)
+        kind = question.type if question.type in ("number", "date", "text", "longtext") \
+            else "choice"
+        self.query_one("#answer", ContentSwitcher).current = kind
+        hint = ""
+        if kind == "choice":
+            choice = self.query_one("#choice", ChoiceAnswer)
+            choice.show_question(step, value, self.lang)
+            choice.focus()
+            hint = self.tr("intake.hint_yesno" if question.type == "yesno"
+                           else "intake.hint_choice")
+        elif kind == "longtext":
+            area = self.query_one("#longtext", SafeTextArea)
+            area.load_text(intake.pending_text.get(step.key, value or ""))
+            area.focus()
+            hint = self.tr("intake.hint_longtext")
+        else:
+            field = self.query_one(f"#{kind}", Input)
+            pending = intake.pending_text.get(step.key)
+            if pending is not None:
+                field.value = pending
+            elif kind == "date" and value:
+                field.value = datetime.fromisoformat(value).strftime("%d-%m-%Y")
+            else:
+                field.value = "" if value is None else str(value)
+            field.cursor_position = len(field.value)
+            field.focus()
+            hint = self.tr("intake.hint_input")
+        if not question.required:
+            hint += " " + self.tr("intake.hint_optional_longtext" if kind == "longtext"
+                                  else "intake.hint_optional")
+        self.query_one("#answer-hint", Static).update(literal(hint))
+        self.autosave()  # every answer, and where the clinician is, right away
+
+    def _progress(self, text: str, done: int, total: int) -> None:
+        self.query_one("#progress-text", Static).update(literal(text))
+        self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
+
+    def _show_help_text(self, text: str) -> None:
+        self.query_one("#help", Static).update(
+            Content.assemble((self.tr("intake.why_we_ask") + " ", "bold"), literal(text)))
+
+    def answer_step(self, step: Step, value: Any) -> bool:
+        """Store an answer to a Kindcheck step; False (with the reason shown) if it is wrong."""
+        try:
+            self.intake.kindcheck.answer(step, value)
+        except AnswersError:
+            self._answer_problem(step)
+            return False
+        self.intake.pending_text.pop(step.key, None)
+        return True  # the draft is saved by show_step, with the new position
+
+    def _answer_problem(self, step: Step) -> None:
+        question = step.question
+        if question.type == "number":
+            message = self.tr("intake.need_number", min=question.minimum or 0,
+                              max=question.maximum if question.maximum is not None else 999)
+        elif question.type == "date":
+            message = self.tr("intake.need_date")
+        elif question.type in ("text", "longtext"):
+            message = self.tr("intake.text_too_long")
+        else:
+            message = self.tr("intake.need_choice")
+        self.query_one("#error", Static).update(message)
+
+    def advance_from(self, step: Step) -> None:
+        self.show_step(self.intake.kindcheck.next_step(step))
+
+    def submit_field(self) -> None:
+        """Enter in a number, date or text field: store what was typed and move on."""
+        step = self.step
+        if step is None:
+            return
+        question = step.question
+        kind = self.query_one("#answer", ContentSwitcher).current
+        if kind == "longtext":
+            raw = self.query_one("#longtext", SafeTextArea).text
+        else:
+            raw = self.query_one(f"#{kind}", Input).value
+        if not raw.strip():
+            if question.required:
+                self._answer_problem(step)
+                return
+            self.intake.kindcheck.clear(step)
+            self.intake.pending_text.pop(step.key, None)
+            self.advance_from(step)
+            return
+        try:
+            text = parse_date_text(raw) if question.type == "date" else raw
+            value = parse_user_input(question, text)
+        except (AnswersError, ValueError):
+            self._answer_problem(step)
+            return
+        if self.answer_step(step, value):
+            self.advance_from(step)
+
+    @on(Input.Submitted, "#number, #date, #text")
+    def _field_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit_field()
+
+    def on_answer_given(self, message: AnswerGiven) -> None:
+        """An answer key or click, applied to what is current now (see AnswerGiven)."""
+        message.stop()
+        if self.in_page_mode():
+            if message.value is not None:
+                self.answer_row(message.value, message.step)
+            return
+        step = self.step
+        if step is None or message.step is not None:
+            return
+        question = step.question
+        if message.digit is not None and question.type == "number":
+            # A number typed ahead before the field took the focus: it belongs in the field.
+            field = self.query_one("#number", Input)
+            field.insert_text_at_cursor(message.digit)
+            return
+        value = message.value
+        if message.option_index is not None:
+            ids = list(YESNO_VALUES) if question.type == "yesno" \
+                else [option.id for option in question.options]
+            value = ids[message.option_index] if 0 <= message.option_index < len(ids) \
+                else None
+        if value is None or question.type not in ("yesno", "choice") or \
+                (question.type == "yesno") != (value in YESNO_VALUES):
+            # A key typed ahead that does not fit this question: nothing is stored.
+            self._answer_problem(step)
+            return
+        if self.answer_step(step, value):
+            self.advance_from(step)
+
+    def in_page_mode(self) -> bool:
+        return self.query_one("#modes", ContentSwitcher).current == "page-mode"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("answer_row", "move_row"):
+            return self.in_page_mode()
+        return True
+
+    def finish_kindcheck(self) -> None:
+        intake = self.intake
+        missing = intake.kindcheck.missing()
+        if missing:
+            self.show_step(missing[0])
+            self.query_one("#error", Static).update(self.tr("intake.missing_answers"))
+            return
+        if intake.check_closed():
+            self.show_outcome()
+            return
+        intake.phase = "scan"
+        self.show_page(intake.scan_page_index(None) if intake.position is None
+                       else intake.scan_page_index(intake.position))
+
+    # -- the problem scan: one domain per page ---------------------------------------------
+
+    def show_page(self, index: int) -> None:
+        intake = self.intake
+        pages = intake.scan_pages()
+        if not pages:
+            self.show_outcome()
+            return
+        index = max(0, min(index, len(pages) - 1))
+        page = pages[index]
+        for step in page.steps:
+            if intake.scan.get(step) is None and intake.scan.prefill(step) is not None:
+                self.prefilled.add(step.key)
+        intake.apply_prefills(page.steps)
+        intake.phase = "scan"
+        intake.position = page.domain_id
+        self.step = None
+        self.page_index = index
+        switcher = self.query_one("#modes", ContentSwitcher)
+        if switcher.current != "page-mode":
+            switcher.current = "page-mode"
+            self.refresh_bindings()
+        self._page_header(index, len(pages), page.domain_id)
+        self.query_one("#error", Static).update("")
+        self.query_one("#answer-hint", Static).update("")
+        # Rows are reused from page to page (no remounting): faster, and nothing typed
+        # ahead can land on a row that is on its way out.
+        container = self.query_one("#page-mode", ScanPage)
+        rows = list(container.query(IndicatorRow))
+        while len(rows) < len(page.steps):
+            row = IndicatorRow(self.lang)
+            container.mount(row)
+            rows.append(row)
+        for number, row in enumerate(rows, 1):
+            if number <= len(page.steps):
+                step = page.steps[number - 1]
+                row.display = True
+                if row.is_mounted and row.children:
+                    row.show(step, number, intake.scan.get(step), step.key in self.prefilled)
+                else:
+                    row.call_after_refresh(row.show, step, number, intake.scan.get(step),
+                                           step.key in self.prefilled)
+                row.step = step
+                row.value = intake.scan.get(step)
+            else:
+                row.display = False
+        container.scroll_home(animate=False)
+        first_open = next((i for i, step in enumerate(page.steps)
+                           if intake.scan.get(step) is None), 0)
+        self.set_current_row(first_open)
+        if self.focused is not container:
+            container.focus()
+        self.autosave()
+
+    def set_current_row(self, index: int) -> None:
+        rows = self.rows()
+        if not rows:
+            return
+        self.current_row = max(0, min(index, len(rows) - 1))
+        for position, row in enumerate(rows):
+            row.set_class(position == self.current_row, "-current")
+        current = rows[self.current_row]
+        if current.step is not None:
+            self._show_help_text(current.step.question.help.get(self.lang))
+        self.query_one("#page-mode", ScanPage).scroll_to_widget(current, animate=False)
+
+    def action_answer_row(self, value: str) -> None:
+        self.answer_row(value, None)
+
+    def action_move_row(self, delta: int) -> None:
+        self.set_current_row(self.current_row + delta)
+
+    def on_row_picked(self, message: RowPicked) -> None:
+        rows = self.rows()
+        if message.row in rows:
+            self.set_current_row(rows.index(message.row))
+
+    def _page_header(self, index: int, total: int, domain_id: str) -> None:
+        intake = self.intake
+        counted = intake.problem_domain_ids()
+        self._progress(self.tr("intake.progress_scan", number=index + 1, total=total,
+                               count=len(counted)), index, total)
+        questionnaire = intake.scan_questionnaire
+        name = next((d.name.get(self.lang) for d in questionnaire.domains if d.id == domain_id),
+                    questionnaire.title.get(self.lang))
+        names = ", ".join(d.name.get(self.lang) for d in questionnaire.domains
+                          if d.id in counted)
+        context = Content.assemble(literal(name, "bold"))
+        if names:
+            context = Content.assemble(context, "   ", (self.tr("intake.counted") + " ", "dim"),
+                                       literal(names, "dim"))
+        self.query_one("#context", Static).update(context)
+
+    def rows(self) -> list[IndicatorRow]:
+        """The rows of the page being shown (reused rows beyond it are hidden)."""
+        return [row for row in self.query_one("#page-mode").query(IndicatorRow) if row.display]
+
+    def answer_row(self, value: Any, step: Step | None) -> None:
+        intake = self.intake
+        rows = self.rows()
+        if not rows:
+            return
+        if step is None:
+            row = rows[self.current_row]
+        else:
+            row = next((r for r in rows if r.step is not None and r.step.key == step.key), None)
+            if row is None:
+                return  # a click on a row that has left the page
+        step = row.step
+        if step is None:
+            return
+        try:
+            intake.scan.answer(step, value)
+        except AnswersError:
+            self.query_one("#error", Static).update(self.tr("intake.need_choice"))
+            return
+        self.prefilled.discard(step.key)
+        self.query_one("#error", Static).update("")
+        pages = intake.scan_pages()
+        page_steps = [s.key for s in pages[self.page_index].steps] \
+            if self.page_index < len(pages) else []
+        if page_steps != [r.step.key for r in rows if r.step is not None]:
+            # An answer showed or hid an indicator on this page: draw the page again.
+            self.show_page(self.page_index)
+            return
+        row.set_value(value)
+        self._page_header(self.page_index, len(pages), pages[self.page_index].domain_id)
+        self.autosave()
+        position = rows.index(row)
+        later = [i for i in range(position + 1, len(rows)) if rows[i].value is None]
+        if later:
+            self.set_current_row(later[0])
+        elif position + 1 < len(rows):
+            self.set_current_row(position + 1)
+        elif all(r.value is not None or (r.step and not r.step.question.required)
+                 for r in rows):
+            self.next_page()
+
+    def next_page(self) -> None:
+        rows = self.rows()
+        open_rows = [i for i, row in enumerate(rows)
+                     if row.value is None and row.step is not None and row.step.question.required]
+        if open_rows:
+            self.set_current_row(open_rows[0])
+            self.query_one("#error", Static).update(self.tr("intake.page_incomplete"))
+            return
+        if self.page_index + 1 < len(self.intake.scan_pages()):
+            self.show_page(self.page_index + 1)
+        else:
+            self.finish_scan()
+
+    def finish_scan(self) -> None:
+        intake = self.intake
+        missing = intake.scan.missing()
+        if missing:
+            domain = missing[0].question.domain
+            pages = intake.scan_pages()
+            index = next((i for i, p in enumerate(pages) if p.domain_id == domain), 0)
+            self.show_page(index)
+            self.query_one("#error", Static).update(self.tr("intake.missing_answers"))
+            return
+        self.show_outcome()
+
+    # -- moving -------------------------------------------------------------------------
+
+    def action_next(self) -> None:
+        if self.in_page_mode():
+            self.next_page()
+            return
+        step = self.step
+        if step is None:
+            return
+        kind = self.query_one("#answer", ContentSwitcher).current
+        if kind == "choice":
+            value = self.intake.kindcheck.get(step)
+            if value is None:
+                # Enter on the list takes the highlighted option (OptionList does that).
+                self.query_one("#error", Static).update(self.tr("intake.need_choice"))
+                return
+            self.advance_from(step)
+        else:
+            self.submit_field()
+
+    def action_back(self) -> None:
+        intake = self.intake
+        if self.in_page_mode():
+            if self.page_index > 0:
+                self.show_page(self.page_index - 1)
+            else:
+                self.show_step(intake.kindcheck.previous_step(None))
+            return
+        self._keep_pending_text()
+        previous = intake.kindcheck.previous_step(self.step)
+        if previous is None:
+            self.action_close_intake()
+            return
+        self.show_step(previous)
+
+    def action_toggle_help(self) -> None:
+        help_panel = self.query_one("#help")
+        help_panel.display = not help_panel.display
+
+    def action_close_intake(self) -> None:
+        """Back to home; the draft keeps everything, to resume later."""
+        self._keep_pending_text()
+        self.autosave()
+        self.notify(self.tr("intake.draft_kept"), markup=False)
+        self.app.pop_screen()
+
+    def show_outcome(self) -> None:
+        from .outcome import OutcomeScreen
+
+        self.intake.phase = "outcome"
+        self.autosave()
+        self.app.push_screen(OutcomeScreen(self.intake, self.autosave))
+
+    def on_screen_resume(self) -> None:
+        # Back from the outcome (Escape): to the last page of the scan, or the last question.
+        if self.intake.phase == "outcome":
+            if self.intake.check_closed():
+                self.show_step(self.intake.kindcheck.previous_step(None))
+            else:
+                self.show_page(len(self.intake.scan_pages()) - 1)
+
+    # -- drafts -------------------------------------------------------------------------
+
+    def _keep_pending_text(self) -> None:
+        """Text typed but not yet confirmed with Enter is kept in the draft too."""
+        step = self.step
+        if step is None or self.query_one("#modes", ContentSwitcher).current != "question-mode":
+            return
+        kind = self.query_one("#answer", ContentSwitcher).current
+        if kind == "longtext":
+            text = self.query_one("#longtext", SafeTextArea).text
+        elif kind in ("number", "date", "text"):
+            text = self.query_one(f"#{kind}", Input).value
+        else:
+            return
+        stored = self.intake.kindcheck.get(step)
+        if text and text != ("" if stored is None else str(stored)):
+            self.intake.pending_text[step.key] = text
+        else:
+            self.intake.pending_text.pop(step.key, None)
+
+    def draft_for_lock(self) -> PendingDraft | None:
+        """Called by the app before it locks or quits: the draft as it stands this moment."""
+        if self.intake.phase == "saved":
+            return None
+        self._keep_pending_text()
+        self.version += 1
+        return PendingDraft(self.intake.draft_id, self.intake.to_payload(), self.version,
+                            self.intake.reference)
+
+    def autosave(self) -> None:
+        if self.intake.phase == "saved":
+            return
+        self.version += 1
+        self.save_draft(PendingDraft(self.intake.draft_id, self.intake.to_payload(),
+                                     self.version, self.intake.reference))
+
+    @work(thread=True, exit_on_error=False, group="autosave")
+    def save_draft(self, draft: PendingDraft) -> None:
+        self.service.save_draft(draft.draft_id, draft.payload, draft.version, draft.reference)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "autosave" or event.state != WorkerState.ERROR:
+            return
+        event.stop()
+        if isinstance(event.worker.error, VaultNotOpen):
+            return  # locked meanwhile: the lock saved the newest draft itself
+        self.notify(self.tr("intake.draft_failed"), severity="error", markup=False, timeout=10)
+
+    def after_unlock(self) -> None:
+        if self.step is not None:
+            self.show_step(self.step)
+        else:
+            self.show_page(self.page_index)
+
+    def palette_commands(self):  # type: ignore[no-untyped-def]
+        from textual.app import SystemCommand
+
+        yield SystemCommand(self.tr("cmd.why"), self.tr("cmd.why_help"), self.action_toggle_help)
+        yield SystemCommand(self.tr("cmd.back"), self.tr("cmd.back_help"), self.action_back)
+        yield SystemCommand(self.tr("cmd.close_intake"), self.tr("cmd.close_intake_help"),
+                            self.action_close_intake)

@@ -1,0 +1,294 @@
+"""One intake in progress: the answers so far, where the clinician is, and its draft form.
+
+Plain Python (no Textual), so the walk through an intake is tested without starting the app.
+The Kindcheck is asked one question at a time; the problem scan one domain per page. The draft
+payload (:meth:`Intake.to_payload`) is what the store keeps encrypted after every answer, so
+that an intake resumes exactly where it was after a crash or a lock.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from kindcheck.answers import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    KINDCHECK,
+    MAX_NAME,
+    SCAN,
+    Part,
+    Session,
+    kindcheck_closed,
+    session_from_dict,
+)
+from kindcheck.errors import KindcheckError
+from kindcheck.outcome import Outcome, compute_outcome, problem_domains
+from kindcheck.questionnaire import (
+    SETTINGS,
+    Questionnaire,
+    Step,
+    Walker,
+    clean_text,
+    load_shipped,
+)
+
+DRAFT_FORMAT = 1
+PHASES = ("kindcheck", "scan", "outcome")
+# The calendar export only accepts pseudonymous codes (kindcheck.followup): no spaces, so a name
+# such as "Jan Jansen" cannot pass, and at least one digit, so a lone surname cannot either.
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,62}")
+
+
+class ReferenceInvalid(KindcheckError):
+    """A client reference that is not an EPD number or pseudonym."""
+
+
+def check_reference(text: str) -> str:
+    """The reference as stored, or ReferenceInvalid (the message is an i18n key)."""
+    reference = clean_text(text).strip()
+    if not reference:
+        raise ReferenceInvalid("ui.intake.reference_missing")
+    if not _REFERENCE.fullmatch(reference) or not any(ch.isdigit() for ch in reference):
+        raise ReferenceInvalid("ui.intake.reference_invalid")
+    return reference
+
+
+def check_name(text: str) -> str | None:
+    name = " ".join(clean_text(text).split())
+    if len(name) > MAX_NAME:
+        raise ReferenceInvalid("ui.intake.name_too_long")
+    return name or None
+
+
+@dataclass(frozen=True)
+class ScanPage:
+    """One page of the problem scan: a domain and its visible indicators."""
+
+    domain_id: str
+    steps: tuple[Step, ...]
+
+
+@dataclass
+class Intake:
+    """An intake being filled in. Mutable: the screens change it answer by answer."""
+
+    reference: str
+    setting: str
+    started: date
+    name: str | None = None
+    draft_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    phase: str = "kindcheck"
+    position: str | None = None
+    pending_text: dict[str, str] = field(default_factory=dict)
+    meldcode_steps: dict[str, str | None] = field(default_factory=dict)
+    rhythm: str | None = None
+    rhythm_changed: bool = False
+    kindcheck: Walker = field(init=False)
+    scan: Walker = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.setting not in SETTINGS:
+            raise ValueError(f"unknown setting {self.setting!r}")
+        context = {"setting": self.setting}
+        self.kindcheck = Walker(load_shipped(KINDCHECK), context)
+        self.scan = Walker(load_shipped(SCAN), context)
+
+    # -- the Kindcheck --------------------------------------------------------------------
+
+    @property
+    def kindcheck_questionnaire(self) -> Questionnaire:
+        return self.kindcheck.questionnaire
+
+    @property
+    def scan_questionnaire(self) -> Questionnaire:
+        return self.scan.questionnaire
+
+    def check_closed(self) -> bool:
+        """No minor children and no pregnancy: the check closes and the scan is skipped."""
+        return kindcheck_closed(Part(self.kindcheck_questionnaire, self.kindcheck.answers),
+                                self.setting)
+
+    def kindcheck_step(self, key: str | None) -> Step | None:
+        """The visible Kindcheck step with this key, else where to resume."""
+        steps = self.kindcheck.steps()
+        for step in steps:
+            if step.key == key:
+                return step
+        return self.kindcheck.first_unanswered() or (steps[0] if steps else None)
+
+    def child_label(self, step: Step, lang: str) -> str | None:
+        if step.item is None or step.question.repeat is None:
+            return None
+        repeat = self.kindcheck_questionnaire.repeat(step.question.repeat)
+        return repeat.label.get(lang).format(n=step.item + 1)
+
+    def child_count(self) -> int:
+        counter = self.kindcheck_questionnaire.by_role("child_count")
+        value = self.kindcheck.answers.get(counter.id) if counter else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    def child_age(self, item: int) -> int | None:
+        """The age given for child ``item`` (0-based), if any."""
+        age_question = self.kindcheck_questionnaire.by_role("child_age")
+        if age_question is None or age_question.repeat is None:
+            return None
+        items = self.kindcheck.answers.get(age_question.repeat)
+        if isinstance(items, list) and item < len(items) and isinstance(items[item], dict):
+            value = items[item].get(age_question.id)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+        return None
+
+    # -- the problem scan -----------------------------------------------------------------
+
+    def scan_pages(self) -> list[ScanPage]:
+        """The visible scan questions grouped by domain, in the order of the domains."""
+        by_domain: dict[str, list[Step]] = {}
+        for step in self.scan.steps():
+            by_domain.setdefault(step.question.domain or "", []).append(step)
+        order = [domain.id for domain in self.scan_questionnaire.domains]
+        order += [key for key in by_domain if key not in order]
+        return [ScanPage(key, tuple(by_domain[key])) for key in order if key in by_domain]
+
+    def scan_page_index(self, domain_id: str | None) -> int:
+        pages = self.scan_pages()
+        for index, page in enumerate(pages):
+            if page.domain_id == domain_id:
+                return index
+        # Resume on the first page with an unanswered required question.
+        for index, page in enumerate(pages):
+            if any(self.scan.get(step) is None and step.question.required
+                   for step in page.steps):
+                return index
+        return max(0, len(pages) - 1)
+
+    def problem_domain_ids(self) -> list[str]:
+        """The problem domains counted so far (shown in the progress line)."""
+        visible = self.scan.visible_answers()
+        return [domain.id for domain in problem_domains(self.scan_questionnaire, visible)]
+
+    def apply_prefills(self, steps: tuple[Step, ...] | list[Step]) -> None:
+        """Pre-mark answers the questionnaire proposes (the clinician sees and can change them)."""
+        for step in steps:
+            value = self.scan.prefill(step)
+            if value is not None:
+                self.scan.answer(step, value)
+
+    # -- the session ----------------------------------------------------------------------
+
+    def session_dict(self) -> dict[str, Any]:
+        client: dict[str, Any] = {"reference": self.reference}
+        if self.name:
+            client["name"] = self.name
+        parts = [{"id": KINDCHECK, "version": self.kindcheck_questionnaire.version,
+                  "answers": self.kindcheck.visible_answers()}]
+        if not self.check_closed():
+            parts.append({"id": SCAN, "version": self.scan_questionnaire.version,
+                          "answers": self.scan.visible_answers()})
+        return {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "kind": "intake",
+            "client": client,
+            "setting": self.setting,
+            "date": self.started.isoformat(),
+            "questionnaires": parts,
+        }
+
+    def session(self) -> Session:
+        """The validated session (AnswersError when something required is missing)."""
+        return session_from_dict(self.session_dict(), "intake")
+
+    def outcome(self) -> Outcome:
+        return compute_outcome(self.session())
+
+    # -- the draft ------------------------------------------------------------------------
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "format": DRAFT_FORMAT,
+            "kind": "intake",
+            "client": {"reference": self.reference, "name": self.name},
+            "setting": self.setting,
+            "date": self.started.isoformat(),
+            "phase": self.phase,
+            "position": self.position,
+            "pending_text": dict(self.pending_text),
+            "answers": {
+                KINDCHECK: {"version": self.kindcheck_questionnaire.version,
+                            "answers": self.kindcheck.answers},
+                SCAN: {"version": self.scan_questionnaire.version, "answers": self.scan.answers},
+            },
+            "meldcode_steps": dict(self.meldcode_steps),
+            "rhythm": self.rhythm,
+            "rhythm_changed": self.rhythm_changed,
+        }
+
+    @classmethod
+    def from_payload(cls, draft_id: str, payload: dict[str, Any]) -> Intake:
+        """An intake from a stored draft; DraftUnreadable when it does not fit."""
+        try:
+            if payload.get("format") != DRAFT_FORMAT or payload.get("kind") != "intake":
+                raise DraftUnreadable("ui.draft.unreadable")
+            client = payload["client"]
+            intake = cls(
+                reference=check_reference(client["reference"]),
+                name=check_name(client.get("name") or ""),
+                setting=payload["setting"],
+                started=date.fromisoformat(payload["date"]),
+                draft_id=draft_id,
+                phase=payload["phase"] if payload.get("phase") in PHASES else "kindcheck",
+                position=payload.get("position"),
+                pending_text={str(k): clean_text(str(v))
+                              for k, v in (payload.get("pending_text") or {}).items()},
+                meldcode_steps=dict(payload.get("meldcode_steps") or {}),
+                rhythm=payload.get("rhythm"),
+                rhythm_changed=bool(payload.get("rhythm_changed")),
+            )
+            answers = payload.get("answers") or {}
+            for key, walker in ((KINDCHECK, intake.kindcheck), (SCAN, intake.scan)):
+                stored = answers.get(key) or {}
+                if stored.get("version", walker.questionnaire.version) != \
+                        walker.questionnaire.version:
+                    raise DraftUnreadable("ui.draft.other_version")
+                walker.answers = _checked_answers(walker, stored.get("answers") or {})
+        except DraftUnreadable:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, KindcheckError):
+            raise DraftUnreadable("ui.draft.unreadable") from None
+        return intake
+
+
+class DraftUnreadable(KindcheckError):
+    """A stored draft that does not fit this version of the app (message: an i18n key)."""
+
+
+def _checked_answers(walker: Walker, answers: dict[str, Any]) -> dict[str, Any]:
+    """Keep only answers that still fit their question (a draft is never fully trusted)."""
+    scratch = Walker(walker.questionnaire, walker.context)
+    questionnaire = walker.questionnaire
+    for key, value in answers.items():
+        if any(repeat.id == key for repeat in questionnaire.repeats) and isinstance(value, list):
+            for item, item_answers in enumerate(value[:100]):
+                if not isinstance(item_answers, dict):
+                    continue
+                for question_id, item_value in item_answers.items():
+                    if questionnaire.has_question(question_id):
+                        question = questionnaire.question(question_id)
+                        if question.repeat == key and item_value is not None:
+                            _try_answer(scratch, Step(question, item), item_value)
+        elif questionnaire.has_question(key) and value is not None:
+            question = questionnaire.question(key)
+            if question.repeat is None:
+                _try_answer(scratch, Step(question), value)
+    return scratch.answers
+
+
+def _try_answer(walker: Walker, step: Step, value: Any) -> None:
+    try:
+        walker.answer(step, value)
+    except KindcheckError:
+        pass

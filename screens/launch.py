@@ -1,0 +1,61 @@
+"""``kindcheck`` and ``kindcheck demo`` start here (called by kindcheck.cli)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from kindcheck.errors import KindcheckError
+
+
+def run_app(data_dir: Path | None = None, lang: str = "nl", demo: bool = False) -> int:
+    """Run the app until the user quits; return the exit code."""
+    from .settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(data_dir=data_dir, lang=lang, demo=demo)
+    except SettingsError as error:
+        raise KindcheckError(str(error)) from None
+    if demo:
+        return _run_demo(settings)
+    from .app import create_app
+
+    app = create_app(settings)
+    try:
+        result = app.run()
+    finally:
+        app.service.close()
+    return result if isinstance(result, int) else 0
+
+
+def first_screen_app(data_dir: Path, lang: str = "nl") -> object:
+    """The app as ``kindcheck`` builds it (for the startup benchmark)."""
+    from .app import create_app
+    from .settings import load_settings
+
+    return create_app(load_settings(data_dir=data_dir, lang=lang))
+
+
+def _run_demo(settings: object) -> int:
+    """The app on a throwaway vault with synthetic clients, removed afterwards."""
+    from dataclasses import replace
+
+    from .app import create_app
+    from .demo import DEMO_PASSPHRASE, build_demo_service
+
+    folder = Path(tempfile.mkdtemp(prefix="kindcheck-demo-"))
+    try:
+        service = build_demo_service(folder)
+        settings = replace(settings, data_dir=folder)  # type: ignore[type-var]
+        print(f"kindcheck demo: passphrase {DEMO_PASSPHRASE}", file=sys.stderr)
+        app = create_app(settings, service)  # type: ignore[arg-type]
+        app.demo_passphrase = DEMO_PASSPHRASE
+        try:
+            result = app.run()
+        finally:
+            service.close()
+        return result if isinstance(result, int) else 0
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,303 @@
+"""The outcome of an intake, safety first.
+
+1. Signals of unsafety: the Meldcode steps with Veilig Thuis (0800-2000) and a checklist of the
+   steps with dates, which is stored with the session.
+2. The children in view, or the check closed (no minor children, no pregnancy), recorded.
+3. The domain count with the answers that made each domain count.
+4. The flag "hulp bij opvoeden" (3 or more), or the advice per domain (1-2).
+5. The proposed follow-up rhythm, which the clinician can change.
+
+Saving (Ctrl+S) stores session, Meldcode steps and plan encrypted and drops the draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
+from textual.worker import Worker, WorkerState
+
+from kindcheck.errors import AnswersError
+from kindcheck.followup import occurrences
+from kindcheck.i18n import t
+from kindcheck.outcome import Outcome
+
+from .base import KindcheckScreen
+from .intake import parse_date_text
+from .intake_state import Intake
+from .safe import SafeInput, literal
+from .services import NO_PLAN, RHYTHM_RULES, build_plan, default_rhythm_choice
+
+
+class SessionSaved(Message):
+    """The intake is stored: session, outcome, Meldcode steps and plan."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__()
+        self.client_id = client_id
+
+
+def format_day(day: date, lang: str) -> str:
+    return day.strftime("%d-%m-%Y") if lang == "nl" else day.isoformat()
+
+
+class OutcomeScreen(KindcheckScreen):
+    CSS_PATH = "outcome.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "ui.key.save", priority=True),
+        Binding("escape", "back", "ui.key.back_to_questions"),
+    ]
+
+    def __init__(self, intake: Intake, autosave: Callable[[], None]) -> None:
+        super().__init__()
+        self.intake = intake
+        self.autosave = autosave
+        self.outcome: Outcome | None = None
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content.assemble(self.tr("outcome.title"), " · ",
+                                      literal(self.intake.reference)), classes="top-bar")
+        yield VerticalScroll(id="outcome-body")
+        yield Static("", id="save-status", classes="error-line", markup=False)
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        try:
+            self.outcome = self.intake.outcome()
+        except AnswersError:
+            self.app.pop_screen()
+            return
+        body = self.query_one("#outcome-body", VerticalScroll)
+        await body.mount_all(list(self._sections(self.outcome)))
+        if self.intake.rhythm is None:
+            self.intake.rhythm = default_rhythm_choice(self.outcome)
+        self.query_one("#rhythm", Select).value = self.intake.rhythm
+        self._show_dates()
+        # Focus the page itself: arrows scroll, Tab reaches the checklist and the rhythm,
+        # Ctrl+S saves. The safety box, if any, is at the top.
+        body.focus()
+        body.scroll_home(animate=False)
+
+    # -- the sections ---------------------------------------------------------------------
+
+    def _sections(self, outcome: Outcome) -> list[Any]:
+        lang = self.lang
+        widgets: list[Any] = []
+        if outcome.meldcode:
+            guide = outcome.meldcode
+            children: list[Any] = [
+                Static(literal("!! " + guide.title.get(lang)), classes="box-title",
+                       markup=False),
+            ]
+            for signal in outcome.safety_signals:
+                children.append(Static(literal("• " + signal.name.get(lang)), markup=False))
+            children.append(Static(Content.assemble(
+                (self.tr("outcome.veilig_thuis") + " ", "bold"), (guide.phone, "bold reverse")),
+                classes="phone", markup=False))
+            children.append(Static(literal(guide.advice_anytime.get(lang)), classes="muted",
+                                   markup=False))
+            children.append(Static(self.tr("outcome.checklist"), classes="subtitle"))
+            for step in guide.steps:
+                stored = self.intake.meldcode_steps.get(step.id)
+                row = Horizontal(
+                    Checkbox(step.title.get(lang), value=stored is not None,
+                             id=f"check-{step.id}", classes="meldcode-check"),
+                    SafeInput(value=format_day(date.fromisoformat(stored), lang) if stored
+                              else "", placeholder=self.tr("intake.date_hint"),
+                              id=f"date-{step.id}", classes="meldcode-date", max_length=10),
+                    classes="meldcode-row")
+                children.append(row)
+                children.append(Static(literal(step.detail.get(lang)),
+                                       classes="muted step-detail", markup=False))
+            children.append(Static(literal(guide.not_a_decision.get(lang)), classes="muted",
+                                   markup=False))
+            widgets.append(Vertical(*children, id="safety", classes="box"))
+
+        kindcheck_lines: list[str] = []
+        if outcome.check_closed:
+            kindcheck_lines.append(t("outcome.check_closed", lang))
+        elif outcome.has_children == "unknown":
+            kindcheck_lines.append(t("outcome.children_unknown", lang))
+        if outcome.children:
+            kindcheck_lines.append(t("outcome.children_in_view", lang,
+                                     count=len(outcome.children)))
+            for child in outcome.children:
+                living = t(f"living.{child.living}", lang) if child.living else "-"
+                age = "-" if child.age is None else str(child.age)
+                kindcheck_lines.append("  " + t("outcome.child_line", lang, number=child.number,
+                                                age=age, living=living))
+        if outcome.pregnancy == "yes":
+            kindcheck_lines.append(t("outcome.pregnancy", lang))
+        widgets.append(Vertical(
+            Static(self.tr("outcome.kindcheck"), classes="box-title"),
+            Static(literal("\n".join(kindcheck_lines)), markup=False),
+            id="children", classes="box"))
+
+        if outcome.scan_done:
+            scan: list[Any] = [Static(literal(t("outcome.domain_count", lang,
+                                                 count=outcome.problem_domain_count)),
+                                      classes="box-title", id="domain-count", markup=False)]
+            questionnaire = self.intake.scan_questionnaire
+            for domain in outcome.problem_domains:
+                scan.append(Static(literal("• " + domain.name.get(lang)), classes="domain-name",
+                                   markup=False))
+                for reason in domain.reasons:
+                    answer = questionnaire.question(reason.question_id).answer_label(
+                        reason.answer, lang)
+                    scan.append(Static(Content.assemble(
+                        "    ", literal(reason.question_text.get(lang)), " ",
+                        literal(f"({answer})", "dim")), classes="reason", markup=False))
+            if outcome.parenting_support_flag:
+                scan.append(Static(literal(t("outcome.flag", lang,
+                                             threshold=outcome.stacking_threshold)),
+                                   id="flag", markup=False))
+            elif outcome.problem_domains:
+                scan.append(Static(literal(t("outcome.tackle_each", lang)), classes="subtitle",
+                                   markup=False))
+            else:
+                scan.append(Static(literal(t("outcome.no_stacking", lang)), markup=False))
+            if outcome.parenting_support_flag and outcome.problem_domains:
+                scan.append(Static(literal(t("outcome.tackle_each", lang)), classes="subtitle",
+                                   markup=False))
+            for domain in outcome.problem_domains:
+                scan.append(Static(Content.assemble(literal(domain.name.get(lang), "bold"),
+                                                    ": ", literal(domain.advice.get(lang))),
+                                   classes="advice", markup=False))
+            widgets.append(Vertical(*scan, id="scan", classes="box"))
+
+        options = [(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_RULES]
+        options.append((self.tr("rhythm.none"), NO_PLAN))
+        proposed = default_rhythm_choice(outcome)
+        widgets.append(Vertical(
+            Static(self.tr("outcome.followup"), classes="box-title"),
+            Static(literal(self.tr("outcome.proposed",
+                                   rhythm=self.tr(f"rhythm.{proposed}"))), markup=False),
+            Select(options, allow_blank=False, value=proposed, id="rhythm"),
+            Static("", id="next-dates", classes="muted", markup=False),
+            id="followup", classes="box"))
+        widgets.append(Button(self.tr("outcome.save"), id="save", variant="success"))
+        return widgets
+
+    # -- changes ------------------------------------------------------------------------
+
+    @on(Checkbox.Changed, ".meldcode-check")
+    def _step_checked(self, event: Checkbox.Changed) -> None:
+        step_id = (event.checkbox.id or "").removeprefix("check-")
+        field = self.query_one(f"#date-{step_id}", Input)
+        if event.value:
+            if not field.value.strip():
+                field.value = format_day(self.today(), self.lang)
+            self._store_step(step_id, field.value)
+        else:
+            self.intake.meldcode_steps.pop(step_id, None)
+            self.autosave()
+
+    @on(Input.Changed, ".meldcode-date")
+    def _step_date(self, event: Input.Changed) -> None:
+        step_id = (event.input.id or "").removeprefix("date-")
+        if self.query_one(f"#check-{step_id}", Checkbox).value:
+            self._store_step(step_id, event.value)
+
+    def _store_step(self, step_id: str, text: str) -> None:
+        status = self.query_one("#save-status", Static)
+        try:
+            day = parse_date_text(text)
+        except ValueError:
+            status.update(self.tr("intake.need_date"))
+            return
+        status.update("")
+        if self.intake.meldcode_steps.get(step_id) != day:
+            self.intake.meldcode_steps[step_id] = day
+            self.autosave()
+
+    @on(Select.Changed, "#rhythm")
+    def _rhythm_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.intake.rhythm:
+            self.intake.rhythm = event.value
+            self.intake.rhythm_changed = self.outcome is not None and \
+                event.value != default_rhythm_choice(self.outcome)
+            self.autosave()
+        self._show_dates()
+
+    def _show_dates(self) -> None:
+        label = self.query_one("#next-dates", Static)
+        if self.outcome is None or not self.intake.rhythm or self.intake.rhythm == NO_PLAN:
+            label.update(self.tr("outcome.no_plan"))
+            return
+        plan = build_plan(self.intake.session(), self.outcome, self.intake.rhythm)
+        if plan is None:
+            label.update(self.tr("outcome.no_plan"))
+            return
+        start = self.intake.started
+        dates = occurrences(plan, start, start + timedelta(days=800))[:3]
+        text = ", ".join(format_day(d.date(), self.lang) for d in dates)
+        if plan.ends_on:
+            text += " … " + self.tr("outcome.plan_until", day=format_day(plan.ends_on,
+                                                                         self.lang))
+        label.update(literal(self.tr("outcome.next_dates", dates=text)))
+
+    # -- saving -------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        steps: dict[str, date | None] = {}
+        for step_id, value in self.intake.meldcode_steps.items():
+            steps[step_id] = date.fromisoformat(value) if value else None
+        if self.outcome and self.outcome.meldcode:
+            for checkbox in self.query(".meldcode-check").results(Checkbox):
+                step_id = (checkbox.id or "").removeprefix("check-")
+                if checkbox.value and step_id not in self.intake.meldcode_steps:
+                    self.query_one("#save-status", Static).update(self.tr("intake.need_date"))
+                    return
+        self.saving = True
+        self.query_one("#save-status", Static).update(self.tr("outcome.saving"))
+        self.save_session(steps, self.intake.rhythm or NO_PLAN, self.intake.rhythm_changed)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def save_session(self, steps: dict[str, date | None], rhythm: str, changed: bool) -> None:
+        session = self.intake.session()
+        client_id = self.service.save_intake(session, steps, rhythm, changed,
+                                             self.intake.draft_id)
+        self.post_message(SessionSaved(client_id))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "save" and event.state == WorkerState.ERROR:
+            self.saving = False
+            self.query_one("#save-status", Static).update(self.tr("outcome.save_failed"))
+
+    def on_session_saved(self, message: SessionSaved) -> None:
+        self.intake.phase = "saved"
+        self.notify(self.tr("outcome.saved"), markup=False)
+        from .client import ClientScreen
+        from .home import HomeScreen
+
+        app = self.app
+        while len(app.screen_stack) > 1 and not isinstance(app.screen, HomeScreen):
+            app.pop_screen()
+        app.push_screen(ClientScreen(message.client_id))
+
+    def action_back(self) -> None:
+        if not self.saving:
+            self.app.pop_screen()
+
+    def draft_for_lock(self) -> None:
+        return None  # the intake screen underneath keeps the draft
+
+    def palette_commands(self):  # type: ignore[no-untyped-def]
+        from textual.app import SystemCommand
+
+        yield SystemCommand(self.tr("cmd.save"), self.tr("cmd.save_help"), self.action_save)
+        yield SystemCommand(self.tr("cmd.back_to_questions"), self.tr("cmd.back_help"),
+                            self.action_back)
+

@@ -1,0 +1,365 @@
+"""The service layer between the screens and the encrypted store (kindcheck.store).
+
+Screens never touch SQL or crypto (DESIGN.md, "Layers"): they call :class:`VaultService`, which
+hands back plain frozen dataclasses built from the core (sessions, outcomes, follow-up plans).
+Every method except :meth:`VaultService.exists` may block (key derivation, disk, decryption):
+call them from thread workers only. A lock serialises calls, so a late autosave can never
+overtake a newer one, and locking waits for a save in progress.
+
+The store module is imported on first unlock or create, not at startup: it pulls in SQLModel
+and SQLAlchemy (about 300 ms), which the first screen does not need. The core (outcome,
+follow-up plans, dateutil; about 40 ms) is imported by the methods that need it, for the same
+reason: this module is imported before the first screen is drawn.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kindcheck.errors import VaultError
+
+if TYPE_CHECKING:
+    from kindcheck.answers import Session
+    from kindcheck.followup import FollowUpPlan, FollowUpStatus
+    from kindcheck.outcome import Outcome
+
+# The vault file's name, as kindcheck.store.DB_NAME (a test checks they agree): knowing it here
+# lets the first screen choose between "create" and "unlock" without importing the store.
+VAULT_FILE = "kindcheck.db"
+
+# The rhythms a clinician can choose on the outcome page: the three defaults of DOMAIN.md part
+# 4 (kindcheck.followup.Rhythm) plus two in between. Each is an RRULE and the step to the first
+# conversation (relativedelta arguments).
+RHYTHM_RULES: dict[str, tuple[str, dict[str, int]]] = {
+    "safety": ("FREQ=WEEKLY;INTERVAL=2", {"weeks": 2}),
+    "weeks4": ("FREQ=WEEKLY;INTERVAL=4", {"weeks": 4}),
+    "stacking": ("FREQ=WEEKLY;INTERVAL=6", {"weeks": 6}),
+    "children": ("FREQ=MONTHLY;INTERVAL=3", {"months": 3}),
+    "months6": ("FREQ=MONTHLY;INTERVAL=6", {"months": 6}),
+}
+NO_PLAN = "none"
+DEFAULT_RHYTHMS = frozenset({"safety", "stacking", "children"})
+
+
+class VaultNotOpen(VaultError):
+    """The vault is locked (or was never unlocked) while something tried to read it."""
+
+    def __init__(self) -> None:
+        super().__init__("the vault is locked")
+
+
+# ---------------------------------------------------------------------------------------------
+# What the screens get
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One stored session with its outcome and the Meldcode steps taken (step id -> date)."""
+
+    session_id: str
+    session: Session
+    outcome: Outcome
+    meldcode_steps: dict[str, date | None]
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    """One row of the client list, from the small encrypted session headers only."""
+
+    client_id: str
+    reference: str
+    name: str | None
+    last_session: date | None
+    problem_domain_count: int | None  # of the latest session with a scan; None: no scan
+    safety_signal: bool
+    parenting_support_flag: bool
+    followup: FollowUpStatus | None
+
+
+@dataclass(frozen=True)
+class ClientDetail:
+    summary: ClientSummary
+    sessions: tuple[SessionView, ...]  # newest first
+    plan: FollowUpPlan | None
+    upcoming: tuple[datetime, ...]
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    draft_id: str
+    reference: str
+    phase: str
+    updated: datetime | None
+    payload: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PendingDraft:
+    """A form's state to store: newer versions win over older ones still in flight."""
+
+    draft_id: str
+    payload: dict[str, Any] = field(repr=False)
+    version: int
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the home screen shows, loaded in one go."""
+
+    clients: tuple[ClientSummary, ...]
+    drafts: tuple[DraftSummary, ...]
+    today: date
+    user_name: str = ""
+
+    @property
+    def followups(self) -> list[ClientSummary]:
+        """Clients whose follow-up is due or overdue, most overdue first."""
+        from kindcheck.followup import FollowUpState
+
+        wanted = (FollowUpState.DUE, FollowUpState.OVERDUE)
+        found = [c for c in self.clients if c.followup and c.followup.state in wanted]
+        return sorted(found, key=lambda c: (-(c.followup.days_overdue if c.followup else 0),
+                                            c.reference))
+
+
+# ---------------------------------------------------------------------------------------------
+# The service
+
+
+class VaultService:
+    """What the screens call. Blocking (except ``exists``): use from thread workers."""
+
+    def __init__(self, data_dir: Path, clock: Callable[[], date] = date.today,
+                 lang: str = "nl") -> None:
+        self.data_dir = Path(data_dir)
+        self.clock = clock
+        self.lang = lang
+        self._store: Any = None
+        self._lock = threading.RLock()
+        self._draft_versions: dict[str, int] = {}
+        # Drafts are named by the app (so a form has its id from the first key press); the
+        # store hands out its own ids on the first save. This maps the one onto the other.
+        self._store_draft_ids: dict[str, str] = {}
+
+    @property
+    def unlocked(self) -> bool:
+        return self._store is not None
+
+    def _open(self) -> Any:
+        if self._store is None:
+            raise VaultNotOpen()
+        return self._store
+
+    # -- the vault ----------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        """Whether a vault is there (a file check; the store is not imported)."""
+        return (self.data_dir / VAULT_FILE).exists()
+
+    def create(self, passphrase: str, user_name: str) -> str:
+        """Create the vault, open; return the recovery key to show once."""
+        from kindcheck.store import Store  # ~300 ms: SQLModel and SQLAlchemy
+
+        with self._lock:
+            self._store, recovery = Store.create(self.data_dir, passphrase, user_name)
+            return str(recovery)
+
+    def unlock(self, passphrase: str) -> None:
+        """Open the vault (WrongPassphrase, throttled by the store, when it does not)."""
+        from kindcheck.store import Store
+
+        with self._lock:
+            if self._store is None:
+                self._store = Store.unlock(self.data_dir, passphrase)
+
+    def lock(self) -> None:
+        """Drop the key and release the vault. Waits for a save in progress."""
+        with self._lock:
+            store, self._store = self._store, None
+            if store is not None:
+                store.close()
+
+    close = lock
+
+    def user_name(self) -> str:
+        with self._lock:
+            return str(self._open().user_name or "")
+
+    # -- reading ------------------------------------------------------------------------
+
+    def overview(self, query: str = "") -> Overview:
+        from kindcheck.followup import status
+
+        with self._lock:
+            store = self._open()
+            today = self.clock()
+            plans = {stored.client_id: stored.plan for stored in store.list_plans(damaged=[])}
+            needle = " ".join(query.split()).casefold()
+            clients = []
+            for item in store.list_clients(damaged=[]):
+                if needle and needle not in item.client.reference.casefold():
+                    continue
+                last = item.last_session
+                # The headers give the latest session only; a follow-up conversation held is
+                # the latest session when it is one (a later intake starts a new plan anyway).
+                held = last.session_date if last is not None and last.kind == "followup" \
+                    else None
+                plan = plans.get(item.client.id)
+                clients.append(ClientSummary(
+                    client_id=item.client.id,
+                    reference=item.client.reference,
+                    name=item.client.name,
+                    last_session=last.session_date if last else None,
+                    problem_domain_count=last.problem_domain_count if last else None,
+                    safety_signal=bool(last and last.safety_signal),
+                    parenting_support_flag=bool(last and last.parenting_support_flag),
+                    followup=status(plan, today, held) if plan is not None else None,
+                ))
+            drafts = [self._draft_summary(draft) for draft in store.list_drafts(damaged=[])]
+            return Overview(tuple(clients), tuple(drafts), today, str(store.user_name or ""))
+
+    def _draft_summary(self, draft: Any) -> DraftSummary:
+        payload = draft.payload
+        client = payload.get("client") if isinstance(payload.get("client"), dict) else {}
+        reference = draft.reference or client.get("reference") or "?"
+        self._store_draft_ids.setdefault(draft.id, draft.id)
+        return DraftSummary(draft.id, str(reference), str(payload.get("phase", "")),
+                            draft.updated_at, payload)
+
+    def client(self, client_id: str) -> ClientDetail:
+        from kindcheck.answers import session_from_dict
+        from kindcheck.followup import occurrences, status
+        from kindcheck.outcome import compute_outcome
+
+        with self._lock:
+            store = self._open()
+            client = store.get_client(client_id)
+            if client is None:
+                raise VaultError("that client is no longer in the vault")
+            today = self.clock()
+            sessions = []
+            for summary in store.list_sessions(client_id):
+                stored = store.get_session(summary.id)
+                if stored is None:
+                    continue
+                session = session_from_dict(stored.answers, f"session {summary.id}")
+                steps = {key: record.done_on
+                         for key, record in store.meldcode_steps(summary.id).items()}
+                sessions.append(SessionView(summary.id, session, compute_outcome(session),
+                                            steps))
+            stored_plan = store.get_plan(client_id)
+            plan = stored_plan.plan if stored_plan is not None else None
+            last = sessions[-1] if sessions else None
+            held = max((s.session.session_date for s in sessions
+                        if s.session.kind == "followup"), default=None)
+            latest_scan = next((s for s in reversed(sessions) if s.outcome.scan_done), None)
+            summary = ClientSummary(
+                client_id=client.id,
+                reference=client.reference,
+                name=client.name,
+                last_session=last.session.session_date if last else None,
+                problem_domain_count=latest_scan.outcome.problem_domain_count
+                if latest_scan else None,
+                safety_signal=bool(last and last.outcome.has_safety_signal),
+                parenting_support_flag=bool(last and last.outcome.parenting_support_flag),
+                followup=status(plan, today, held) if plan is not None else None,
+            )
+            upcoming: tuple[datetime, ...] = ()
+            if plan is not None:
+                upcoming = tuple(occurrences(plan, today, today + timedelta(days=400))[:4])
+            return ClientDetail(summary, tuple(reversed(sessions)), plan, upcoming)
+
+    # -- writing ------------------------------------------------------------------------
+
+    def save_draft(self, draft_id: str, payload: dict[str, Any], version: int,
+                   reference: str | None = None) -> bool:
+        """Store the draft encrypted, unless a newer version of it was stored already."""
+        with self._lock:
+            store = self._open()
+            if version < self._draft_versions.get(draft_id, -1):
+                return False
+            known = self._store_draft_ids.get(draft_id)
+            draft = store.save_draft(payload, reference=reference, draft_id=known)
+            self._store_draft_ids[draft_id] = draft.id
+            self._draft_versions[draft_id] = version
+            return True
+
+    def delete_draft(self, draft_id: str) -> None:
+        with self._lock:
+            store = self._open()
+            known = self._store_draft_ids.pop(draft_id, None)
+            if known is not None:
+                store.delete_draft(known)
+            self._draft_versions[draft_id] = 1 << 62  # no late autosave brings it back
+
+    def save_intake(self, session: Session, meldcode_steps: dict[str, date | None],
+                    rhythm: str, rhythm_changed: bool, draft_id: str | None) -> str:
+        """Store session, outcome, Meldcode steps and plan in one transaction, drop the draft;
+        return the client's id."""
+        from kindcheck.followup import Rhythm
+        from kindcheck.outcome import compute_outcome
+
+        with self._lock:
+            store = self._open()
+            outcome = compute_outcome(session)
+            with store.batch():
+                recorded = store.record(session, outcome, self.lang)
+                for step_id, done_on in meldcode_steps.items():
+                    store.set_meldcode_step(recorded.session.id, step_id, done_on)
+                if rhythm_changed:
+                    plan = build_plan(session, outcome, rhythm)
+                    if plan is None:
+                        # No plan wanted: the store has no "delete plan" yet, so the plan
+                        # ends on the day of the intake (no conversation falls in it).
+                        plan = build_plan(session, outcome, "children", ends_on=session.
+                                          session_date)
+                    if plan is not None:
+                        chosen = Rhythm(rhythm) if rhythm in DEFAULT_RHYTHMS else None
+                        store.save_plan(recorded.client.id, plan, chosen)
+                known = self._store_draft_ids.pop(draft_id, None) if draft_id else None
+                if known is not None:
+                    store.delete_draft(known)
+            if draft_id:
+                self._draft_versions[draft_id] = 1 << 62
+            return str(recorded.client.id)
+
+
+def build_plan(session: Session, outcome: Outcome, rhythm: str,
+               ends_on: date | None = None) -> FollowUpPlan | None:
+    """The follow-up plan for an intake in the chosen rhythm (None: no plan)."""
+    from dateutil.relativedelta import relativedelta
+
+    from kindcheck.followup import FollowUpPlan, Rhythm, new_plan, plan_end_for_children
+
+    if rhythm not in RHYTHM_RULES:
+        return None
+    start = session.session_date
+    if ends_on is None:
+        ends_on = plan_end_for_children(
+            start,
+            [(child.age if child.age is not None else 0, child.birth_date)
+             for child in outcome.children
+             if child.age is not None or child.birth_date is not None],
+            outcome.pregnancy_due,
+            pregnancy=outcome.pregnancy == "yes",
+        )
+    if rhythm in DEFAULT_RHYTHMS:
+        return new_plan(Rhythm(rhythm), start, ends_on)
+    rule, step = RHYTHM_RULES[rhythm]
+    return FollowUpPlan(rule=rule, start=start + relativedelta(**step), ends_on=ends_on)
+
+
+def default_rhythm_choice(outcome: Outcome) -> str:
+    return outcome.followup_rhythm.value if outcome.followup_rhythm else NO_PLAN
+
+
+def open_service(data_dir: Path, clock: Callable[[], date] = date.today,
+                 lang: str = "nl") -> VaultService:
+    """The service over the encrypted store in ``data_dir`` (nothing is opened yet)."""
+    return VaultService(data_dir, clock, lang)

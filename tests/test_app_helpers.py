@@ -1,0 +1,120 @@
+"""Shared pieces of the app tests (no tests here): a vault made once, the app factory, waits.
+
+Argon2id at its fixed floor costs a fraction of a second per derivation, so one vault is
+created per test session and each test gets a copy of its folder. Unlocking still derives the
+key once per test that unlocks through the screen.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kindcheck.screens.app import KindcheckApp, create_app
+from kindcheck.screens.services import VaultService
+from kindcheck.screens.settings import Settings
+
+PASSPHRASE = "groene appel fiets regen"
+USER = "Test Gebruiker"
+SIZE = (80, 24)
+
+
+@pytest.fixture(scope="session")
+def vault_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("vault-template")
+    service = VaultService(folder)
+    service.create(PASSPHRASE, USER)
+    service.close()
+    return folder
+
+
+@pytest.fixture
+def vault_dir(vault_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the template vault (closed, so there is no lock file to copy)."""
+    target = tmp_path / "vault"
+    shutil.copytree(vault_template, target)
+    return target
+
+
+def make_app(data_dir: Path, lang: str = "nl", *, unlocked: bool = False,
+             clock: Callable[[], date] = date.today, idle_minutes: float = 10) -> KindcheckApp:
+    settings = Settings(data_dir=data_dir, lang=lang, cursor_blink=False,
+                        idle_lock_minutes=idle_minutes)
+    service = VaultService(data_dir, clock, lang)
+    if unlocked:
+        service.unlock(PASSPHRASE)
+    return create_app(settings, service, clock)
+
+
+async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the app run until ``condition()`` holds (workers finish, screens change)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting; screen is {type(pilot.app.screen).__name__}")
+        await pilot.pause(0.02)
+
+
+async def wait_screen(pilot: Any, name: str, timeout: float = 10.0) -> Any:
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == name, timeout)
+    await pilot.pause()
+    return pilot.app.screen
+
+
+async def settle(pilot: Any) -> None:
+    """Wait for every worker (autosaves included) to finish."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def unlock(pilot: Any, passphrase: str = PASSPHRASE) -> Any:
+    await wait_screen(pilot, "UnlockScreen")
+    await pilot.press(*passphrase, "enter")
+    return await wait_screen(pilot, "HomeScreen")
+
+
+async def start_intake(pilot: Any, reference: str = "EPD-1234", name: str = "",
+                       setting_keys: tuple[str, ...] = ()) -> Any:
+    await pilot.press("n")
+    await wait_screen(pilot, "IntakeStartScreen")
+    await pilot.press(*reference, "enter", *name, "enter", *setting_keys, "enter")
+    return await wait_screen(pilot, "IntakeScreen")
+
+
+# Two children: one of 4 living with the client, one of 9 living elsewhere (so the contact
+# questions show), care answered, the seven safety questions "no" unless told otherwise.
+def kindcheck_keys(signals: tuple[str, ...] = ("n",) * 7) -> list[str]:
+    return ["j", "n", "2", "enter",
+            "4", "enter", "enter", "1", "1", "2",
+            "9", "enter", "enter", "1", "3", "2", "2", "j",
+            "j", *"Oma", "enter", "n", "j", "2", "j", "j",
+            *signals, "ctrl+n"]
+
+
+async def answer_scan(pilot: Any, problem_domains: set[str]) -> None:
+    """Answer every scan page: the first indicator "yes" on the given domains, the rest "no".
+
+    In the GGZ setting the mental-health indicator is pre-marked "yes" (the clinician
+    confirms it); it is answered "no" here unless "psychisch" is in ``problem_domains``.
+    """
+    app = pilot.app
+    for _ in range(30):
+        screen = app.screen
+        if type(screen).__name__ != "IntakeScreen":
+            return
+        domain = screen.intake.position
+        rows = screen.rows()
+        keys = ["n"] * len(rows)
+        if domain in problem_domains:
+            keys[0] = "j"
+        for index, key in enumerate(keys):
+            screen.set_current_row(index)
+            await pilot.press(key)
+        await pilot.pause()
+    raise AssertionError("the scan did not end")
