@@ -166,9 +166,9 @@ def add_commands(
                          help="replace an existing vault (back it up first)")
     restore.set_defaults(handler=cmd_restore)
 
+    from kindcheck.commands_reports import add_report_commands
 
-def run_app(args: argparse.Namespace) -> int:
-    raise KindcheckError("the app is not available yet")
+    add_report_commands(commands, common, passphrase)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,196 @@
+"""Report commands end to end: due (and the calendar file), export, team-key, merge."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import time_machine
+from icalendar import Calendar
+from test_store import PASSPHRASE, make_answers
+
+from kindcheck import cli
+from kindcheck import store as store_module
+from kindcheck.answers import session_from_dict
+from kindcheck.followup import AMSTERDAM, occurrences
+from kindcheck.outcome import compute_outcome
+from kindcheck.reporting import calendar_code, followup_statuses
+from kindcheck.store import Store
+from kindcheck.vault import UnlockThrottle
+
+CANARY_NAME = "Canarynaam Zwaluwstaart"
+CANARY_TEXT = "kanarie-vrije-tekst-93"
+INTAKE_DAY = date(2026, 3, 2)
+LATER = datetime(2026, 9, 1, 12, 0, tzinfo=AMSTERDAM)
+
+
+@pytest.fixture(autouse=True)
+def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
+    monkeypatch.delenv("KINDCHECK_PASSPHRASE_FILE", raising=False)
+    monkeypatch.delenv("KINDCHECK_DATA_DIR", raising=False)
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A vault with six clients: stacking, a safety signal, plain children, one followed up."""
+    folder = tmp_path_factory.mktemp("reports") / "vault"
+    store, _recovery = Store.create(folder, PASSPHRASE, "t.tester")
+    with store:
+        for number in range(6):
+            answers = make_answers(f"EPD-70000{number}", CANARY_NAME, text=CANARY_TEXT,
+                                   when=INTAKE_DAY, signal=number == 1,
+                                   problems=3 if number in (0, 2) else number % 2)
+            session = session_from_dict(answers)
+            store.record(session, compute_outcome(session))
+        followup = session_from_dict(make_answers("EPD-700003", kind="followup", text=CANARY_TEXT,
+                                                  when=date(2026, 6, 1)))
+        store.record(followup, compute_outcome(followup))
+    return folder
+
+
+@pytest.fixture
+def vault(filled: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "vault"
+    shutil.copytree(filled, folder)
+    return folder
+
+
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        *argv: str | Path) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(f"{PASSPHRASE}\n".encode())))
+    code = cli.main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_due_lists_overdue_first_with_calendar_codes(
+    vault: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with time_machine.travel(LATER, tick=False):
+        code, out, err = run(monkeypatch, capsys, "due", "--data-dir", vault,
+                             "--passphrase-stdin", "--lang", "en")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "STATUS|DATE|DAYS LATE|REFERENCE|CALENDAR CODE"
+    assert all(line.startswith("overdue|") for line in lines[1:])
+    assert len(lines) == 7  # all six plans are overdue by September
+    assert CANARY_NAME not in out
+
+
+def test_due_without_anything_due(
+    vault: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with time_machine.travel(datetime(2026, 3, 3, 9, tzinfo=AMSTERDAM), tick=False):
+        code, out, _err = run(monkeypatch, capsys, "due", "--data-dir", vault,
+                              "--passphrase-stdin", "--lang", "en")
+    assert code == 0
+    assert out.strip() == "No follow-up conversations due or overdue now."
+
+
+def test_calendar_file_matches_the_app_dates_and_holds_no_client_data(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    ics = tmp_path / "followups.ics"
+    with time_machine.travel(LATER, tick=False):
+        code, _out, err = run(monkeypatch, capsys, "due", "--data-dir", vault,
+                              "--passphrase-stdin", "--ics", ics)
+    assert code == 0, err
+    raw = ics.read_bytes()
+    for secret in (CANARY_NAME, CANARY_TEXT, "EPD-70000"):
+        assert secret.encode() not in raw
+    calendar = Calendar.from_ical(raw)
+    events = [c for c in calendar.walk("VEVENT")]
+    with Store.unlock(vault, PASSPHRASE) as store:
+        plans = {calendar_code(item.client.id): item.plan.plan
+                 for item in followup_statuses(store, LATER.date())}
+    assert {str(e["SUMMARY"]).split()[-1] for e in events} == set(plans)
+    from dateutil.rrule import rrulestr
+
+    for event in events:
+        code_in_event = str(event["SUMMARY"]).split()[-1]
+        plan = plans[code_in_event]
+        start = event.decoded("DTSTART")
+        rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start)
+        expanded = [d for d in rule if d.date() <= date(2027, 3, 1)]
+        expected = occurrences(plan, plan.start, date(2027, 3, 1))
+        assert expanded == expected
+
+
+def test_existing_calendar_file_needs_force(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    ics = tmp_path / "followups.ics"
+    ics.write_text("mine")
+    code, _out, err = run(monkeypatch, capsys, "due", "--data-dir", vault,
+                          "--passphrase-stdin", "--ics", ics)
+    assert code == 1
+    assert "already exists; use --force" in err
+    assert ics.read_text() == "mine"
+
+
+@pytest.mark.parametrize("file_format", ["csv", "json"])
+def test_export_writes_suppressed_counts_without_identities(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], file_format: str
+) -> None:
+    target = tmp_path / f"counts.{file_format}"
+    code, out, err = run(monkeypatch, capsys, "export", "--data-dir", vault, "--passphrase-stdin",
+                         "--format", file_format, "--min-cell", "3", "-o", target)
+    assert code == 0, err
+    text = target.read_text("utf-8")
+    for secret in (CANARY_NAME, CANARY_TEXT, "EPD-70000", "2026-03-02", "2026-06-01"):
+        assert secret not in text
+    if file_format == "json":
+        data = json.loads(text)
+        total = next(row for row in data["rows"] if row["period"] == "total")
+        assert total["intakes"] == 6
+        assert total["kindchecks_completed"] == 6
+    else:
+        assert "intakes" in text
+    assert str(target) in out
+
+
+def test_export_refuses_a_threshold_below_three(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out, err = run(monkeypatch, capsys, "export", "--data-dir", vault,
+                          "--passphrase-stdin", "--min-cell", "2", "-o", tmp_path / "x.csv")
+    assert code == 1
+    assert "3" in err and "Traceback" not in err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_team_files_merged_equal_one_export(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    assert run(monkeypatch, capsys, "team-key", "-o", keys)[0] == 0
+    team_file = tmp_path / "laptop.team"
+    code, _out, err = run(monkeypatch, capsys, "export", "--data-dir", vault,
+                          "--passphrase-stdin", "--team-key", keys / "team-public.pem",
+                          "-o", team_file)
+    assert code == 0, err
+    assert CANARY_NAME.encode() not in team_file.read_bytes()
+    merged = tmp_path / "merged.json"
+    code, _out, err = run(monkeypatch, capsys, "merge", team_file, "--key",
+                          keys / "team-private.pem", "--format", "json", "-o", merged)
+    assert code == 0, err
+    direct = tmp_path / "direct.json"
+    run(monkeypatch, capsys, "export", "--data-dir", vault, "--passphrase-stdin", "--format",
+        "json", "-o", direct)
+    assert json.loads(merged.read_text())["rows"] == json.loads(direct.read_text())["rows"]
+    code, _out, err = run(monkeypatch, capsys, "merge", team_file, team_file, "--key",
+                          keys / "team-private.pem", "-o", tmp_path / "twice.csv")
+    assert code == 1
+    assert "Traceback" not in err and err.strip()
