@@ -11,12 +11,12 @@ are still shown as plain text, like everything else.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.content import Content
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.events import Click
 from textual.message import Message
 from textual.widget import Widget
@@ -65,7 +65,7 @@ class ChoiceAnswer(OptionList):
     ChoiceAnswer { height: auto; max-height: 10; border: none; padding: 0 1; }
     ChoiceAnswer:focus { border: none; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,j", "pick('yes')", "ui.key.yes", key_display="ui.key.yes_key"),
         Binding("n", "pick('no')", "ui.key.no"),
         Binding("question_mark", "pick('unknown')", "ui.key.unknown", key_display="?"),
@@ -179,8 +179,6 @@ class IndicatorRow(Widget):
     IndicatorRow .chip { width: auto; height: 1; padding: 0 1; color: $text-muted; }
     IndicatorRow .chip.-chosen { background: $primary; color: $text; text-style: bold; }
     IndicatorRow .chip.-chosen.-problem { background: $warning 70%; }
-    IndicatorRow .row-note { display: none; width: auto; margin-left: 1; color: $warning; }
-    IndicatorRow.-prefilled .row-note { display: block; }
     """
 
     def __init__(self, lang: str) -> None:
@@ -188,6 +186,7 @@ class IndicatorRow(Widget):
         self.lang = lang
         self.step: Step | None = None
         self.value: Any = None
+        self.number = 0
 
     def compose(self) -> ComposeResult:
         keys = YESNO_KEYS.get(self.lang, YESNO_KEYS["nl"])
@@ -200,19 +199,22 @@ class IndicatorRow(Widget):
                     label = Content.assemble((keys[value], "underline"), " ",
                                              literal(t(f"answer.{value}", self.lang)))
                 yield _Chip(value, label)
-        yield Static(literal(t("ui.scan.prefilled", self.lang)), classes="row-note",
-                     markup=False)
 
     def show(self, step: Step, number: int, value: Any, prefilled: bool = False) -> None:
         """Show another indicator in this row (rows are reused from page to page)."""
         self.step = step
-        text = Content.assemble((f"{number}. ", "bold"),
-                                literal(step.question.text.get(self.lang)))
-        self.query_one(".row-text", Static).update(text)
+        self.number = number
         self.set_value(value, prefilled)
 
     def set_value(self, value: Any, prefilled: bool = False) -> None:
         self.value = value
+        if self.step is not None:
+            text = Content.assemble((f"{self.number}. ", "bold"),
+                                    literal(self.step.question.text.get(self.lang)))
+            if prefilled:  # a suggestion from the questionnaire, for the clinician to confirm
+                text = Content.assemble(text, "\n", literal(t("ui.scan.prefilled", self.lang),
+                                                            "bold $warning"))
+            self.query_one(".row-text", Static).update(text)
         self.set_class(prefilled, "-prefilled")
         for chip in self.query(_Chip):
             chosen = chip.value == value

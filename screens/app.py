@@ -10,11 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
@@ -44,7 +44,7 @@ class KindcheckApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "Kindcheck"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "ui.key.quit", priority=True),
         Binding("ctrl+l", "lock", "ui.key.lock", priority=True),
         Binding("ctrl+p", "command_palette", "ui.key.palette", show=False, priority=True),
@@ -174,8 +174,12 @@ class KindcheckApp(App[int]):
         return True
 
     def action_command_palette(self) -> None:
-        if not self.locked and self.service.unlocked:
-            super().action_command_palette()
+        from textual.command import CommandPalette
+
+        if self.locked or not self.service.unlocked or CommandPalette.is_open(self):
+            return
+        self.push_screen(CommandPalette(id="--command-palette",
+                                        placeholder=t("ui.cmd.placeholder", self.lang)))
 
     async def action_quit(self) -> None:
         self.close_vault([] if self.locked else self.open_drafts())
@@ -201,7 +205,15 @@ class KindcheckApp(App[int]):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
+        from .services import VaultNotOpen
+
+        if isinstance(error, VaultNotOpen) and self.locked:
+            return  # a read that raced the lock; it runs again after unlocking
         self.show_error(error)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C does not quit (it copies in a text field); say which key does."""
+        self.notify(t("ui.quit_hint", self.lang), markup=False)
 
     def show_error(self, error: BaseException | None) -> None:
         from .dialogs import ErrorDialog

@@ -19,6 +19,13 @@ if TYPE_CHECKING:
     from .services import VaultService
 
 
+def format_day(day: date | None, lang: str) -> str:
+    """A date as the clinician reads and types it: 25-11-2026 in Dutch, ISO in English."""
+    if day is None:
+        return "-"
+    return day.strftime("%d-%m-%Y") if lang == "nl" else day.isoformat()
+
+
 def current_lang() -> str:
     try:
         return getattr(active_app.get(), "lang", "nl")

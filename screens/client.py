@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import ClassVar
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -14,10 +17,9 @@ from textual.widgets import DataTable, Footer, Static
 from kindcheck.followup import FollowUpState
 from kindcheck.i18n import t
 
-from .base import KindcheckScreen
-from .home import format_date
+from .base import KindcheckScreen, format_day
 from .safe import literal
-from .services import RHYTHM_RULES, ClientDetail
+from .services import RHYTHM_RULES, ClientDetail, SessionView
 
 
 class ClientLoaded(Message):
@@ -35,7 +37,11 @@ def rhythm_of(rule: str) -> str | None:
 
 class ClientScreen(KindcheckScreen):
     CSS_PATH = "client.tcss"
-    BINDINGS = [Binding("escape", "app.pop_screen", "ui.key.back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "ui.key.back"),
+        Binding("1", "toggle_step(1)", "ui.key.meldcode_step", key_display="1-5"),
+        *[Binding(str(n), f"toggle_step({n})", show=False) for n in range(2, 6)],
+    ]
 
     def __init__(self, client_id: str) -> None:
         super().__init__()
@@ -67,8 +73,36 @@ class ClientScreen(KindcheckScreen):
     def load(self) -> None:
         self.post_message(ClientLoaded(self.service.client(self.client_id)))
 
+    def _signalled(self) -> SessionView | None:
+        if self.detail is None:
+            return None
+        return next((s for s in self.detail.sessions if s.outcome.meldcode), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_step":
+            return self._signalled() is not None
+        return True
+
+    def action_toggle_step(self, number: int) -> None:
+        """Tick off a Meldcode step today (or reopen it): the steps take days or weeks."""
+        view = self._signalled()
+        if view is None or view.outcome.meldcode is None:
+            return
+        steps = view.outcome.meldcode.steps
+        if not 1 <= number <= len(steps):
+            return
+        step_id = steps[number - 1].id
+        done = None if view.meldcode_steps.get(step_id) else self.today()
+        self.store_step(view.session_id, step_id, done)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="client-write")
+    def store_step(self, session_id: str, step_id: str, done: date | None) -> None:
+        self.service.set_meldcode_step(session_id, step_id, done)
+        self.post_message(ClientLoaded(self.service.client(self.client_id)))
+
     def on_client_loaded(self, message: ClientLoaded) -> None:
         self.detail = detail = message.detail
+        self.refresh_bindings()
         lang = self.lang
         summary = detail.summary
         title = Content.assemble(self.tr("client.title"), " · ", literal(summary.reference))
@@ -107,7 +141,7 @@ class ClientScreen(KindcheckScreen):
             if outcome.check_closed:
                 result.append(self.tr("client.closed"))
             domains = str(outcome.problem_domain_count) if outcome.scan_done else "-"
-            table.add_row(Text(format_date(view.session.session_date, lang)),
+            table.add_row(Text(format_day(view.session.session_date, lang)),
                           Text(self.tr(f"client.kind.{view.session.kind}")), Text(domains),
                           result, key=view.session_id)
 
@@ -126,10 +160,10 @@ class ClientScreen(KindcheckScreen):
                 plan_lines.append(self.tr("home.due"))
             if detail.upcoming:
                 plan_lines.append(self.tr("client.next", dates=", ".join(
-                    format_date(day.date(), lang) for day in detail.upcoming)))
+                    format_day(day.date(), lang) for day in detail.upcoming)))
             if plan.ends_on:
                 plan_lines.append(self.tr("outcome.plan_until",
-                                          day=format_date(plan.ends_on, lang)))
+                                          day=format_day(plan.ends_on, lang)))
         self.query_one("#plan-view", Static).update(literal("\n".join(plan_lines)))
 
         signalled = next((s for s in detail.sessions if s.outcome.meldcode), None)
@@ -137,10 +171,11 @@ class ClientScreen(KindcheckScreen):
         if signalled is not None and signalled.outcome.meldcode is not None:
             guide = signalled.outcome.meldcode
             meldcode_lines.append(self.tr("client.meldcode",
-                                          day=format_date(signalled.session.session_date, lang)))
+                                          day=format_day(signalled.session.session_date, lang)))
             for step in guide.steps:
                 done = signalled.meldcode_steps.get(step.id)
-                mark = "✓ " + format_date(done, lang) if done else "· " + self.tr("client.open")
+                mark = "✓ " + format_day(done, lang) if done else "· " + self.tr("client.open")
                 meldcode_lines.append(f"  {step.title.get(lang)}  {mark}")
             meldcode_lines.append(self.tr("outcome.veilig_thuis") + " " + guide.phone)
+            meldcode_lines.append(self.tr("client.meldcode_keys"))
         self.query_one("#meldcode-view", Static).update(literal("\n".join(meldcode_lines)))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
@@ -15,7 +17,7 @@ class ErrorDialog(KindcheckModal[None]):
     """Something the user can act on went wrong; the message is written for a person."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "ui.key.close"),
         Binding("enter", "close", "ui.key.close", show=False),
     ]
@@ -45,7 +47,7 @@ class ConfirmDialog(KindcheckModal[bool]):
     """A yes/no question; True when confirmed."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,j", "answer(True)", "ui.key.confirm"),
         Binding("n,escape", "answer(False)", "ui.key.cancel"),
     ]

@@ -7,11 +7,13 @@ never waits on the store before showing something.
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
@@ -19,9 +21,12 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from kindcheck.followup import FollowUpState
 
-from .base import KindcheckScreen
+from .base import KindcheckScreen, format_day
 from .safe import SafeInput, literal, literal_cell
 from .services import ClientSummary, DraftSummary, Overview
+
+# Stored times are UTC; a Dutch clinician reads them in Dutch time, whatever the laptop says.
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 class OverviewLoaded(Message):
@@ -30,15 +35,9 @@ class OverviewLoaded(Message):
         self.overview = overview
 
 
-def format_date(day: date | None, lang: str) -> str:
-    if day is None:
-        return "-"
-    return day.strftime("%d-%m-%Y") if lang == "nl" else day.isoformat()
-
-
 class HomeScreen(KindcheckScreen):
     CSS_PATH = "home.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_intake", "ui.key.new_intake"),
         Binding("slash", "search", "ui.key.search"),
         Binding("r", "resume", "ui.key.resume"),
@@ -113,7 +112,9 @@ class HomeScreen(KindcheckScreen):
             empty.update(self.tr("home.no_match"))
         else:
             empty.update(self.tr("home.no_clients"))
-        if self.focused is None or self.focused.id == "clients" and not overview.clients:
+        focused_id = self.focused.id if self.focused is not None else None
+        if focused_id is None or (focused_id == "drafts" and not overview.drafts) or \
+                (focused_id == "clients" and not overview.clients and overview.drafts):
             target = "#drafts" if overview.drafts else "#clients"
             self.query_one(target, DataTable).focus()
 
@@ -121,7 +122,8 @@ class HomeScreen(KindcheckScreen):
         table = self.query_one("#drafts", DataTable)
         table.clear()
         for draft in drafts:
-            saved = draft.updated.strftime("%d-%m %H:%M") if draft.updated else "-"
+            saved = draft.updated.astimezone(AMSTERDAM).strftime("%d-%m %H:%M") \
+                if draft.updated else "-"
             table.add_row(literal_cell(draft.reference),
                           Text(self.tr(f"home.phase.{draft.phase or 'kindcheck'}")),
                           Text(saved), key=draft.draft_id)
@@ -146,7 +148,7 @@ class HomeScreen(KindcheckScreen):
                 label = Text(self.tr("home.due"), style="bold yellow")
             planned = state.occurrence.date() if state.occurrence else None
             table.add_row(literal_cell(client.reference), label,
-                          Text(format_date(planned, self.lang)), key=client.client_id)
+                          Text(format_day(planned, self.lang)), key=client.client_id)
         table.styles.height = min(len(due), 4) + 1
         self.query_one("#followups-heading", Static).update(
             self.tr("home.followups", overdue=overdue, due=len(due) - overdue))
@@ -162,7 +164,7 @@ class HomeScreen(KindcheckScreen):
                                else "")
             table.add_row(
                 literal_cell(client.reference),
-                Text(format_date(client.last_session, self.lang)),
+                Text(format_day(client.last_session, self.lang)),
                 domain_cell,
                 self._followup_cell(client),
                 key=client.client_id,
@@ -178,13 +180,13 @@ class HomeScreen(KindcheckScreen):
             text.append(self.tr("home.flag") + " ", style="bold yellow")
         state = client.followup
         if state is None:
-            text.append(self.tr("home.no_plan"))
+            text.append(self.tr("home.closed") if client.check_closed else self.tr("home.no_plan"))
         elif state.state == FollowUpState.OVERDUE:
             text.append(self.tr("home.overdue_days", days=state.days_overdue), style="red")
         elif state.state == FollowUpState.DUE:
             text.append(self.tr("home.due"), style="yellow")
         elif state.state == FollowUpState.UPCOMING and state.occurrence:
-            text.append(format_date(state.occurrence.date(), self.lang))
+            text.append(format_day(state.occurrence.date(), self.lang))
         else:
             text.append(self.tr("home.plan_ended"))
         return text

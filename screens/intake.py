@@ -8,12 +8,12 @@ an encrypted draft at once (a thread worker), so nothing is lost to a crash, a l
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import (
@@ -32,7 +32,7 @@ from kindcheck.errors import AnswersError, KindcheckError
 from kindcheck.questionnaire import YESNO_VALUES, Step, parse_user_input
 
 from .answer_widgets import AnswerGiven, ChoiceAnswer, IndicatorRow, RowPicked
-from .base import KindcheckScreen
+from .base import KindcheckScreen, format_day
 from .intake_state import DraftUnreadable, Intake, ReferenceInvalid, check_name, check_reference
 from .safe import SafeInput, SafeTextArea, literal
 from .services import PendingDraft, VaultNotOpen
@@ -75,9 +75,12 @@ class IntakeStartScreen(KindcheckScreen):
     """Who the intake is for: a reference (EPD number or pseudonym), a name if wanted, setting."""
 
     CSS_PATH = "intake.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "ui.key.cancel"),
         Binding("ctrl+n", "start", "ui.key.start", priority=True),
+        # Digits pick the setting (an Input takes them first, so they only act elsewhere).
+        Binding("1", "setting('ggz')", "ui.key.setting", key_display="1/2"),
+        Binding("2", "setting('sociaal_domein')", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -88,7 +91,7 @@ class IntakeStartScreen(KindcheckScreen):
                             max_length=63)
             yield Static(self.tr("intake.name"), classes="label")
             yield SafeInput(placeholder=self.tr("intake.name_hint"), id="name", max_length=200)
-            yield Static(self.tr("intake.setting"), classes="label")
+            yield Static(self.tr("intake.setting_label"), classes="label")
             with RadioSet(id="setting"):
                 yield RadioButton(self.tr("intake.setting_ggz"), value=True, id="ggz")
                 yield RadioButton(self.tr("intake.setting_sociaal_domein"), id="sociaal_domein")
@@ -123,17 +126,22 @@ class IntakeStartScreen(KindcheckScreen):
         self.app.switch_screen(IntakeScreen(intake))
 
     def on_key(self, event: Any) -> None:
-        # Enter on the setting list starts, as the last field of the form.
+        # Enter on the setting list takes the highlighted setting and starts: it is the last
+        # field of the form.
         if event.key == "enter" and isinstance(self.focused, RadioSet):
             event.stop()
-            self.action_start()
+            self.focused.action_toggle_button()
+            self.call_after_refresh(self.action_start)
+
+    def action_setting(self, setting: str) -> None:
+        self.query_one(f"#{setting}", RadioButton).value = True
 
 
 class IntakeScreen(KindcheckScreen):
     """The Kindcheck question by question, then the problem scan domain by domain."""
 
     CSS_PATH = "intake.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         # Page mode (the problem scan): the screen answers its current row.
         Binding("y,j", "answer_row('yes')", "ui.key.yes", key_display="ui.key.yes_key"),
         Binding("n", "answer_row('no')", "ui.key.no"),
@@ -154,7 +162,6 @@ class IntakeScreen(KindcheckScreen):
         self.step: Step | None = None
         self.page_index = 0
         self.version = 0
-        self.prefilled: set[str] = set()
         self.current_row = 0
 
     # -- layout ---------------------------------------------------------------------------
@@ -218,8 +225,9 @@ class IntakeScreen(KindcheckScreen):
         steps = intake.kindcheck.steps()
         keys = [s.key for s in steps]
         number = keys.index(step.key) + 1 if step.key in keys else 1
-        self._progress(self.tr("intake.progress_kindcheck", number=number, total=len(steps)),
-                       number - 1, len(steps))
+        title = intake.kindcheck_questionnaire.title.get(self.lang)
+        self._progress(self.tr("intake.progress_kindcheck", title=title, number=number,
+                               total=len(steps)), number - 1, len(steps))
         child = intake.child_label(step, self.lang)
         context = self.query_one("#context", Static)
         if child:
@@ -228,8 +236,7 @@ class IntakeScreen(KindcheckScreen):
             if age is not None and step.question.role != "child_age":
                 label += " " + self.tr("intake.child_age", age=age)
             context.update(literal(label))
-        else:
-            context.update(literal(intake.kindcheck_questionnaire.title.get(self.lang)))
+        context.display = child is not None
         question = step.question
         self.query_one("#question-text", Static).update(literal(question.text.get(self.lang)))
         self._show_help_text(question.help.get(self.lang))
@@ -256,7 +263,7 @@ class IntakeScreen(KindcheckScreen):
             if pending is not None:
                 field.value = pending
             elif kind == "date" and value:
-                field.value = datetime.fromisoformat(value).strftime("%d-%m-%Y")
+                field.value = format_day(date.fromisoformat(value), self.lang)
             else:
                 field.value = "" if value is None else str(value)
             field.cursor_position = len(field.value)
@@ -399,7 +406,7 @@ class IntakeScreen(KindcheckScreen):
         page = pages[index]
         for step in page.steps:
             if intake.scan.get(step) is None and intake.scan.prefill(step) is not None:
-                self.prefilled.add(step.key)
+                self.intake.suggested.add(step.key)
         intake.apply_prefills(page.steps)
         intake.phase = "scan"
         intake.position = page.domain_id
@@ -425,17 +432,17 @@ class IntakeScreen(KindcheckScreen):
                 step = page.steps[number - 1]
                 row.display = True
                 if row.is_mounted and row.children:
-                    row.show(step, number, intake.scan.get(step), step.key in self.prefilled)
+                    row.show(step, number, intake.scan.get(step), step.key in intake.suggested)
                 else:
                     row.call_after_refresh(row.show, step, number, intake.scan.get(step),
-                                           step.key in self.prefilled)
+                                           step.key in intake.suggested)
                 row.step = step
                 row.value = intake.scan.get(step)
             else:
                 row.display = False
         container.scroll_home(animate=False)
         first_open = next((i for i, step in enumerate(page.steps)
-                           if intake.scan.get(step) is None), 0)
+                           if intake.scan.get(step) is None or step.key in intake.suggested), 0)
         self.set_current_row(first_open)
         if self.focused is not container:
             container.focus()
@@ -467,8 +474,9 @@ class IntakeScreen(KindcheckScreen):
     def _page_header(self, index: int, total: int, domain_id: str) -> None:
         intake = self.intake
         counted = intake.problem_domain_ids()
-        self._progress(self.tr("intake.progress_scan", number=index + 1, total=total,
-                               count=len(counted)), index, total)
+        self._progress(self.tr("intake.progress_scan",
+                               title=intake.scan_questionnaire.title.get(self.lang),
+                               number=index + 1, total=total, count=len(counted)), index, total)
         questionnaire = intake.scan_questionnaire
         name = next((d.name.get(self.lang) for d in questionnaire.domains if d.id == domain_id),
                     questionnaire.title.get(self.lang))
@@ -478,7 +486,9 @@ class IntakeScreen(KindcheckScreen):
         if names:
             context = Content.assemble(context, "   ", (self.tr("intake.counted") + " ", "dim"),
                                        literal(names, "dim"))
-        self.query_one("#context", Static).update(context)
+        context_line = self.query_one("#context", Static)
+        context_line.update(context)
+        context_line.display = True
 
     def rows(self) -> list[IndicatorRow]:
         """The rows of the page being shown (reused rows beyond it are hidden)."""
@@ -503,7 +513,7 @@ class IntakeScreen(KindcheckScreen):
         except AnswersError:
             self.query_one("#error", Static).update(self.tr("intake.need_choice"))
             return
-        self.prefilled.discard(step.key)
+        self.intake.suggested.discard(step.key)
         self.query_one("#error", Static).update("")
         pages = intake.scan_pages()
         page_steps = [s.key for s in pages[self.page_index].steps] \
@@ -516,17 +526,32 @@ class IntakeScreen(KindcheckScreen):
         self._page_header(self.page_index, len(pages), pages[self.page_index].domain_id)
         self.autosave()
         position = rows.index(row)
-        later = [i for i in range(position + 1, len(rows)) if rows[i].value is None]
+        # Next: an open row after this one, else a suggested answer still to confirm (GGZ
+        # pre-marks one), else the next row; the page turns once every row has its answer.
+        later = [i for i in range(position + 1, len(rows)) if self._row_open(rows[i])]
+        to_confirm = [i for i, r in enumerate(rows) if self._row_open(r)]
         if later:
             self.set_current_row(later[0])
+        elif to_confirm:
+            self.set_current_row(to_confirm[0])
         elif position + 1 < len(rows):
             self.set_current_row(position + 1)
         elif all(r.value is not None or (r.step and not r.step.question.required)
                  for r in rows):
             self.next_page()
 
+    def _row_open(self, row: IndicatorRow) -> bool:
+        """Not answered yet, or answered only by the questionnaire's suggestion."""
+        return row.value is None or (row.step is not None and
+                                     row.step.key in self.intake.suggested)
+
     def next_page(self) -> None:
+        """Enter: on to the next domain; suggested answers on this page count as confirmed."""
         rows = self.rows()
+        for row in rows:
+            if row.step is not None and row.step.key in self.intake.suggested:
+                self.intake.suggested.discard(row.step.key)
+                row.set_value(row.value)
         open_rows = [i for i, row in enumerate(rows)
                      if row.value is None and row.step is not None and row.step.question.required]
         if open_rows:

@@ -8,6 +8,7 @@ that an intake resumes exactly where it was after a crash or a lock.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -87,6 +88,8 @@ class Intake:
     meldcode_steps: dict[str, str | None] = field(default_factory=dict)
     rhythm: str | None = None
     rhythm_changed: bool = False
+    suggested: set[str] = field(default_factory=set)
+    """Scan answers pre-marked by the questionnaire and not yet confirmed by the clinician."""
     kindcheck: Walker = field(init=False)
     scan: Walker = field(init=False)
 
@@ -225,6 +228,7 @@ class Intake:
             "meldcode_steps": dict(self.meldcode_steps),
             "rhythm": self.rhythm,
             "rhythm_changed": self.rhythm_changed,
+            "suggested": sorted(self.suggested),
         }
 
     @classmethod
@@ -247,6 +251,7 @@ class Intake:
                 meldcode_steps=dict(payload.get("meldcode_steps") or {}),
                 rhythm=payload.get("rhythm"),
                 rhythm_changed=bool(payload.get("rhythm_changed")),
+                suggested={str(key) for key in payload.get("suggested") or []},
             )
             answers = payload.get("answers") or {}
             for key, walker in ((KINDCHECK, intake.kindcheck), (SCAN, intake.scan)):
@@ -288,7 +293,5 @@ def _checked_answers(walker: Walker, answers: dict[str, Any]) -> dict[str, Any]:
 
 
 def _try_answer(walker: Walker, step: Step, value: Any) -> None:
-    try:
+    with contextlib.suppress(KindcheckError):  # an answer that no longer fits is dropped
         walker.answer(step, value)
-    except KindcheckError:
-        pass

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -30,7 +30,7 @@ from kindcheck.followup import occurrences
 from kindcheck.i18n import t
 from kindcheck.outcome import Outcome
 
-from .base import KindcheckScreen
+from .base import KindcheckScreen, format_day
 from .intake import parse_date_text
 from .intake_state import Intake
 from .safe import SafeInput, literal
@@ -45,13 +45,9 @@ class SessionSaved(Message):
         self.client_id = client_id
 
 
-def format_day(day: date, lang: str) -> str:
-    return day.strftime("%d-%m-%Y") if lang == "nl" else day.isoformat()
-
-
 class OutcomeScreen(KindcheckScreen):
     CSS_PATH = "outcome.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "ui.key.save", priority=True),
         Binding("escape", "back", "ui.key.back_to_questions"),
     ]

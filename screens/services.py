@@ -79,6 +79,7 @@ class ClientSummary:
     safety_signal: bool
     parenting_support_flag: bool
     followup: FollowUpStatus | None
+    check_closed: bool = False  # the latest intake closed the check: no children, no pregnancy
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,11 @@ class VaultService:
                     safety_signal=bool(last and last.safety_signal),
                     parenting_support_flag=bool(last and last.parenting_support_flag),
                     followup=status(plan, today, held) if plan is not None else None,
+                    # The header has no "closed" field: an intake without a scan, a signal
+                    # or a rhythm is one whose check closed (ask the store for the field).
+                    check_closed=bool(last and last.kind == "intake" and not last.scan_done
+                                      and not last.safety_signal
+                                      and last.followup_rhythm is None),
                 ))
             drafts = [self._draft_summary(draft) for draft in store.list_drafts(damaged=[])]
             return Overview(tuple(clients), tuple(drafts), today, str(store.user_name or ""))
@@ -328,6 +334,12 @@ class VaultService:
             if draft_id:
                 self._draft_versions[draft_id] = 1 << 62
             return str(recorded.client.id)
+
+
+    def set_meldcode_step(self, session_id: str, step_id: str, done_on: date | None) -> None:
+        """Tick off (or reopen, with None) one Meldcode step of a stored session."""
+        with self._lock:
+            self._open().set_meldcode_step(session_id, step_id, done_on)
 
 
 def build_plan(session: Session, outcome: Outcome, rhythm: str,

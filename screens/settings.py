@@ -53,7 +53,7 @@ class Settings:
     def resolved_data_dir(self) -> Path:
         if self.data_dir is not None:
             return self.data_dir
-        from kindcheck.paths import default_data_dir
+        from kindcheck.settings import default_data_dir
 
         return default_data_dir()
 

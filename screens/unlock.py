@@ -7,15 +7,17 @@ after an idle time: it hides everything underneath, and the open form stays wher
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Footer, Input, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
-from kindcheck.errors import KindcheckError, WrongPassphrase
+from kindcheck.errors import KindcheckError, VaultLocked, WrongPassphrase
 
 from .base import KindcheckScreen
 from .passphrase import MIN_LENGTH, acceptable, strength
@@ -61,7 +63,9 @@ class CreateVaultScreen(KindcheckScreen):
     """First start: a name for the access log, the passphrase twice, a strength hint."""
 
     CSS_PATH = "unlock.tcss"
-    BINDINGS = [Binding("ctrl+q", "app.quit", "ui.key.quit", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "app.quit", "ui.key.quit", priority=True),
+    ]
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="unlock-box"):
@@ -140,7 +144,9 @@ class RecoveryKeyScreen(KindcheckScreen):
     """The recovery key, shown once, with a confirmation that it was written down."""
 
     CSS_PATH = "unlock.tcss"
-    BINDINGS = [Binding("ctrl+q", "app.quit", "ui.key.quit", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "app.quit", "ui.key.quit", priority=True),
+    ]
 
     def __init__(self, recovery_key: str) -> None:
         super().__init__()
@@ -178,7 +184,9 @@ class UnlockScreen(KindcheckScreen):
     """The passphrase prompt: at start, and over the open work after an idle lock."""
 
     CSS_PATH = "unlock.tcss"
-    BINDINGS = [Binding("ctrl+q", "app.quit", "ui.key.quit", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "app.quit", "ui.key.quit", priority=True),
+    ]
 
     def __init__(self, locked: bool = False) -> None:
         super().__init__(classes="-locked" if locked else "")
@@ -229,6 +237,9 @@ class UnlockScreen(KindcheckScreen):
         if isinstance(error, WrongPassphrase):
             event.stop()
             self.query_one("#unlock-error", Static).update(self.tr("vault.wrong_passphrase"))
+        elif isinstance(error, VaultLocked):
+            event.stop()
+            self.query_one("#unlock-error", Static).update(self.tr("vault.in_use"))
         elif isinstance(error, KindcheckError):
             event.stop()
             self.query_one("#unlock-error", Static).update(literal(str(error)))

@@ -7,14 +7,15 @@ key once per test that unlocks through the screen.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from kindcheck.screens.app import KindcheckApp, create_app
 from kindcheck.screens.services import VaultService
@@ -25,20 +26,21 @@ USER = "Test Gebruiker"
 SIZE = (80, 24)
 
 
-@pytest.fixture(scope="session")
-def vault_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("vault-template")
-    service = VaultService(folder)
+@functools.cache
+def template_vault() -> Path:
+    """One vault for the whole test run (removed at exit)."""
+    folder = Path(tempfile.mkdtemp(prefix="kindcheck-template-"))
+    atexit.register(shutil.rmtree, folder, True)
+    service = VaultService(folder / "vault")
     service.create(PASSPHRASE, USER)
     service.close()
-    return folder
+    return folder / "vault"
 
 
-@pytest.fixture
-def vault_dir(vault_template: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the template vault (closed, so there is no lock file to copy)."""
+def fresh_vault(tmp_path: Path) -> Path:
+    """A copy of the template vault (closed, so there is no lock file to copy)."""
     target = tmp_path / "vault"
-    shutil.copytree(vault_template, target)
+    shutil.copytree(template_vault(), target)
     return target
 
 
@@ -118,3 +120,18 @@ async def answer_scan(pilot: Any, problem_domains: set[str]) -> None:
             await pilot.press(key)
         await pilot.pause()
     raise AssertionError("the scan did not end")
+
+
+async def skip_to_last_scan_page(pilot: Any, problem_domains: set[str] = frozenset()) -> None:
+    """Fill every scan page but the last directly (first indicator "yes" on the given
+    domains), then answer the last page with keys. For tests about what comes after."""
+    screen = pilot.app.screen
+    intake = screen.intake
+    pages = intake.scan_pages()
+    for page in pages[:-1]:
+        for index, step in enumerate(page.steps):
+            value = "yes" if index == 0 and page.domain_id in problem_domains else "no"
+            intake.scan.answer(step, value)
+    screen.show_page(len(pages) - 1)
+    await pilot.pause()
+    await answer_scan(pilot, problem_domains)

@@ -5,28 +5,32 @@ Assertions are on widgets, the stored records and the screen stack, not only on 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from test_app_helpers import (  # noqa: F401 - fixtures are found by name
+import pytest
+from kindcheck.screens.answer_widgets import ChoiceAnswer
+from kindcheck.screens.services import VaultService
+from test_app_helpers import (
     PASSPHRASE,
     SIZE,
     USER,
     answer_scan,
+    fresh_vault,
     kindcheck_keys,
     make_app,
     settle,
+    skip_to_last_scan_page,
     start_intake,
     unlock,
-    vault_dir,
-    vault_template,
     wait_screen,
     wait_until,
 )
 from textual.widgets import Button, Checkbox, DataTable, Input, Static
 
-from kindcheck.screens.answer_widgets import ChoiceAnswer, IndicatorRow
-from kindcheck.screens.services import VaultService
+
+@pytest.fixture
+def vault_dir(tmp_path: Path) -> Path:
+    return fresh_vault(tmp_path)
 
 
 def stored_sessions(data_dir: Path) -> list:
@@ -126,7 +130,7 @@ async def test_a_safety_signal_puts_the_meldcode_steps_first_and_stores_the_chec
         await wait_screen(pilot, "HomeScreen")
         await start_intake(pilot, "EPD-777")
         await pilot.press(*kindcheck_keys(signals=("j",) + ("n",) * 6))
-        await answer_scan(pilot, set())
+        await skip_to_last_scan_page(pilot)
         outcome = await wait_screen(pilot, "OutcomeScreen")
         body = outcome.query_one("#outcome-body")
         first = body.children[0]
@@ -140,13 +144,17 @@ async def test_a_safety_signal_puts_the_meldcode_steps_first_and_stores_the_chec
         date_field = outcome.query_one("#date-map_signals", Input)
         assert date_field.value  # today, filled in
         await pilot.press("ctrl+s")
-        await wait_screen(pilot, "ClientScreen")
+        client = await wait_screen(pilot, "ClientScreen")
+        await wait_until(pilot, lambda: client.detail is not None)
+        await pilot.press("3")  # later: "talk with the client" done today
         await settle(pilot)
+        await wait_until(pilot, lambda: client.detail.sessions[0].meldcode_steps.get(
+            "talk_with_client") is not None)
         await pilot.press("ctrl+q")
     (detail,) = stored_sessions(vault_dir)
     view = detail.sessions[0]
     assert view.outcome.has_safety_signal
-    assert set(view.meldcode_steps) == {"map_signals"}
+    assert set(view.meldcode_steps) == {"map_signals", "talk_with_client"}
     assert view.meldcode_steps["map_signals"] is not None
 
 
@@ -277,7 +285,7 @@ async def test_a_resumed_draft_opens_where_it_was(vault_dir: Path):
         await wait_screen(pilot, "HomeScreen")
         screen = await start_intake(pilot, "EPD-888")
         await pilot.press(*kindcheck_keys())
-        await answer_scan(pilot, set())
+        await skip_to_last_scan_page(pilot)
         await wait_screen(pilot, "OutcomeScreen")
         await pilot.press("escape")  # back to the last scan page
         await wait_screen(pilot, "IntakeScreen")
@@ -295,9 +303,34 @@ async def test_a_resumed_draft_opens_where_it_was(vault_dir: Path):
 
 def test_the_vault_file_name_matches_the_store():
     from kindcheck.screens.services import VAULT_FILE
+
     from kindcheck.store import DB_NAME
 
     assert VAULT_FILE == DB_NAME
 
 
-_ = (shutil, IndicatorRow)
+async def test_a_second_copy_is_told_the_vault_is_in_use(vault_dir: Path):
+    first = VaultService(vault_dir)
+    first.unlock(PASSPHRASE)
+    try:
+        app = make_app(vault_dir)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await wait_screen(pilot, "UnlockScreen")
+            await pilot.press(*PASSPHRASE, "enter")
+            await wait_until(pilot, lambda: "al open" in str(
+                screen.query_one("#unlock-error", Static).render()))
+    finally:
+        first.close()
+
+
+async def test_the_mouse_works_too(vault_dir: Path):
+    app = make_app(vault_dir, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_screen(pilot, "HomeScreen")
+        screen = await start_intake(pilot)
+        await pilot.click("#choice", offset=(10, 1))  # the second option: "Nee"
+        await pilot.pause()
+        assert screen.intake.kindcheck.answers == {"has_minor_children": "no"}
+        await pilot.click("#choice", offset=(10, 0))  # pregnancy: "Ja"
+        await pilot.pause()
+        assert screen.intake.kindcheck.answers["pregnancy"] == "yes"

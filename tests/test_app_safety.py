@@ -3,37 +3,40 @@ with markup or terminal control sequences in every free-text field."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-from test_app_helpers import (  # noqa: F401 - fixtures are found by name
+import pytest
+from kindcheck.screens.safe import SafeTextArea
+from test_app_helpers import (
     PASSPHRASE,
     SIZE,
+    fresh_vault,
     kindcheck_keys,
     make_app,
     settle,
+    skip_to_last_scan_page,
     start_intake,
     unlock,
-    vault_dir,
-    vault_template,
     wait_screen,
     wait_until,
 )
 from textual import events
 from textual.widgets import Input, Static
 
-from kindcheck.screens.safe import SafeTextArea
-from kindcheck.screens.services import VaultService
-
 TESTS = Path(__file__).resolve().parent
 HOSTILE = ["[red]x[/]", "[$accent]", "[@click=app.quit]", "\x1b[2J", "\x1b]0;title\x07",
            "\x9b31m"]
 ONE_LINE = " ".join(HOSTILE)
 SHOWN = "[red]x[/] [$accent] [@click=app.quit] [2J ]0;title 31m"
+
+
+@pytest.fixture
+def vault_dir(tmp_path: Path) -> Path:
+    return fresh_vault(tmp_path)
 
 
 def screen_text(app) -> str:
@@ -178,9 +181,7 @@ async def test_typed_text_is_shown_literally_and_sends_no_control_codes(tmp_path
         assert "\x1b" not in repr(drafts[0].payload)
 
         # The name on the client page, after saving.
-        from test_app_helpers import answer_scan
-
-        await answer_scan(pilot, set())
+        await skip_to_last_scan_page(pilot)
         await wait_screen(pilot, "OutcomeScreen")
         await pilot.press("ctrl+s")
         client = await wait_screen(pilot, "ClientScreen")
@@ -197,6 +198,3 @@ def test_a_stored_text_with_control_codes_is_cleaned_when_shown():
     assert literal(ONE_LINE).plain == SHOWN
     assert literal_cell(ONE_LINE).plain == SHOWN
     assert literal("[b]x[/b]").spans == []
-
-
-_ = (os, VaultService)

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from kindcheck.screens.demo import DemoClient, build_demo_service, demo_intake
+from kindcheck.screens.intake import IntakeScreen
 from test_app_helpers import (
     PASSPHRASE,
     SIZE,
@@ -23,10 +25,6 @@ from test_app_helpers import (
     wait_screen,
     wait_until,
 )
-
-from kindcheck.screens.demo import DemoClient, build_demo_service, demo_intake
-from kindcheck.screens.intake import IntakeScreen
-from kindcheck.screens.services import VaultService
 
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
 TODAY = NOW.date()
@@ -117,6 +115,3 @@ def test_outcome(snap_compare, frozen, demo_dir: Path, lang: str):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=ready)
-
-
-_ = VaultService
