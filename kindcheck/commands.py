@@ -1,4 +1,4 @@
-"""The commands that open the vault: init, record, list, verify, passwd, backup, restore.
+"""The commands that open the vault: init, record, list, verify, passwd, backup, restore, log.
 
 Imported by kindcheck.cli when the parser is built, so this module imports nothing heavy at
 the top: the store (SQLModel, SQLAlchemy, cryptography) is imported inside each command and
@@ -102,6 +102,20 @@ _TEXT: dict[str, dict[str, str]] = {
         "nl": "Reservekopie teruggezet in {path}.",
         "en": "Backup restored into {path}.",
     },
+    "log_header": {
+        "nl": "WANNEER|GEBRUIKER|ACTIE|CLIËNT|DETAIL|UITKOMST",
+        "en": "WHEN|USER|ACTION|CLIENT|DETAIL|OUTCOME",
+    },
+    "log_empty": {
+        "nl": "Het toegangslog heeft (nog) geen regels{which}.",
+        "en": "The access log has no entries{which} (yet).",
+    },
+    "log_for": {"nl": " voor cliënt {reference}", "en": " for client {reference}"},
+    "log_written": {
+        "nl": "Toegangslog ({count} regels) geschreven naar {path}.",
+        "en": "Access log ({count} entries) written to {path}.",
+    },
+    "warning": {"nl": "kindcheck: waarschuwing: {text}", "en": "kindcheck: warning: {text}"},
 }
 
 
@@ -165,6 +179,19 @@ def add_commands(
     restore.add_argument("--force", action="store_true",
                          help="replace an existing vault (back it up first)")
     restore.set_defaults(handler=cmd_restore)
+
+    log = commands.add_parser(
+        "log", parents=parents, help="show the access log (NEN 7513), or export a client's log",
+        description="Show who created, read, changed, deleted, searched, exported, backed up "
+                    "or restored client data, and when. With -o, write the log (with --client: "
+                    "only that client's entries, for the client's own request) as JSON.",
+    )
+    log.add_argument("--client", metavar="REF", help="only the entries about this client")
+    log.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    log.add_argument("-o", "--output", type=Path, metavar="FILE",
+                     help="write the log as JSON to FILE (logged as an export)")
+    log.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    log.set_defaults(handler=cmd_log)
 
     from kindcheck.commands_reports import add_report_commands
 
@@ -281,7 +308,15 @@ def _unlock(args: argparse.Namespace, secrets: SecretSource | None = None) -> St
         # Before asking: no point typing a passphrase for a vault that is not there.
         raise KindcheckError(f"there is no vault in {data_dir}: create one with `kindcheck init`")
     secrets = secrets or SecretSource(args)
-    return Store.unlock(data_dir, secrets.read("Passphrase: ", "the passphrase"))
+    store = Store.unlock(data_dir, secrets.read("Passphrase: ", "the passphrase"))
+    _warn_rollback(store, _lang(args))
+    return store
+
+
+def _warn_rollback(store: Store, lang: str) -> None:
+    """The rollback warning (store.ROLLBACK_WARNING), on stderr, once per replaced file."""
+    if store.rollback_warning:
+        print(_say("warning", lang, text=store.rollback_warning), file=sys.stderr)
 
 
 def _one_line(text: str | None) -> str:
@@ -373,7 +408,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     damaged: list[str] = []
     store = _unlock(args)
     try:
-        overviews = store.list_clients(damaged)
+        with store.batch():  # every client's reference and name: one "read" entry
+            overviews = store.list_clients(damaged)
+            store.log_access("read", None, f"client list ({len(overviews)} client(s))")
     finally:
         store.close()
     if not overviews:
@@ -429,12 +466,15 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     if args.recovery:
         recovery_key = secrets.read("Recovery key: ", "the recovery key")
         new = secrets.read_new("New passphrase (at least 12 characters): ")
-        Store.unlock_with_recovery(data_dir, recovery_key, new).close()
+        recovered = Store.unlock_with_recovery(data_dir, recovery_key, new)
+        _warn_rollback(recovered, lang)
+        recovered.close()
         print(_say("recovered", lang))
         return 0
     old = secrets.read("Current passphrase: ", "the current passphrase")
     new = secrets.read_new("New passphrase (at least 12 characters): ")
     store = Store.unlock(data_dir, old)
+    _warn_rollback(store, lang)
     try:
         store.change_passphrase(old, new)
     finally:
@@ -444,6 +484,11 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from kindcheck.paths import check_output_path
+
+    # Checked before the passphrase is asked (and again by the store, which logs a refusal):
+    # an existing FILE needs --force, a symbolic link is refused even with it.
+    check_output_path(args.file, args.force)
     store = _unlock(args)
     try:
         written = store.backup(args.file, force=args.force)
@@ -466,3 +511,107 @@ def cmd_restore(args: argparse.Namespace) -> int:
     Store.restore(args.file, data_dir, force=args.force, passphrase=passphrase)
     print(_say("restore_done", _lang(args), path=data_dir))
     return 0
+
+
+# --------------------------------------------------------------------------------------------
+# The access log
+
+
+LOG_FORMAT = "kindcheck-access-log"
+
+
+def _log_document(entries: list[Any], reference: str | None, user: str | None) -> dict[str, Any]:
+    """The JSON form of (part of) the access log: every field of every entry, with its hash,
+    so the organisation can check the chain of a full export."""
+    from datetime import UTC
+
+    from kindcheck import __version__
+
+    return {
+        "format": LOG_FORMAT,
+        "format_version": 1,
+        "tool_version": __version__,
+        "exported_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "vault_user": user,
+        "client_reference": reference,
+        "entries": [{**entry.to_dict(), "hash": entry.hash} for entry in entries],
+    }
+
+
+def _local_time(moment: str) -> str:
+    try:
+        return f"{datetime.fromisoformat(moment).astimezone():%Y-%m-%d %H:%M:%S}"
+    except ValueError:
+        return _one_line(moment)
+
+
+def _log_table(entries: list[Any], lang: str) -> list[str]:
+    rows = [_say("log_header", lang).split("|")]
+    for entry in entries:
+        rows.append([
+            _local_time(entry.at),
+            _one_line(entry.user) or "-",
+            _one_line(entry.action),
+            _one_line(entry.client_reference) or "-",
+            _one_line(entry.detail) or "-",
+            _one_line(entry.outcome),
+        ])
+    caps = [19, 24, 8, 30, 80, 8]
+    widths = [min(max(len(row[i]) for row in rows), caps[i]) for i in range(len(caps))]
+    return [
+        "  ".join(cell[:width].ljust(width) for cell, width in zip(row, widths, strict=True))
+        .rstrip()
+        for row in rows
+    ]
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    """``kindcheck log [--client REF] [--json]``: the access log at the terminal (itself a
+    "read" entry); ``-o FILE [--force]``: written as JSON (an "export" entry, e.g. for a
+    client's request to see who looked at their file)."""
+    import json
+
+    from kindcheck.paths import OutputPathError, check_output_path, write_output
+
+    lang = _lang(args)
+    reference = args.client
+    if reference is not None and not _one_line(reference):
+        raise KindcheckError("--client needs a client reference")
+    if args.output is not None:
+        check_output_path(args.output, args.force)  # before the passphrase is asked
+    damaged: list[str] = []
+    store = _unlock(args)
+    user = store.user_name
+    try:
+        if args.output is None:
+            with store.batch():
+                store.log_access("read", reference, "access log")
+                entries = store.access_log(reference, damaged)
+        else:
+            entries = store.access_log(reference, damaged)
+            document = _log_document(entries, reference, user)
+            data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+            try:
+                written = write_output(args.output, data, args.force)
+            except OutputPathError as error:
+                store.log_access("export", reference, f"access log to {args.output}: {error}",
+                                 "refused")
+                raise
+            store.log_access("export", reference,
+                             f"access log ({len(entries)} entries) to {written}")
+    finally:
+        store.close()
+    if args.output is not None:
+        print(_say("log_written", lang, count=len(entries), path=written))
+    elif args.json:
+        # ASCII only: user text reaches the terminal, and \u escapes cannot be control codes.
+        print(json.dumps(_log_document(entries, reference, user), ensure_ascii=True, indent=2))
+    elif not entries:
+        which = _say("log_for", lang, reference=_one_line(reference)) if reference else ""
+        print(_say("log_empty", lang, which=which))
+    else:
+        for line in _log_table(entries, lang):
+            print(line)
+    for problem in damaged:
+        print(f"kindcheck: {problem}", file=sys.stderr)
+    return 1 if damaged else 0

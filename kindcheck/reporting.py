@@ -60,7 +60,7 @@ def followup_statuses(store: Store, today: date | None = None,
         overview = clients.get(stored_plan.client_id)
         if overview is None:
             continue
-        sessions = store.list_sessions(stored_plan.client_id)
+        sessions = store.list_sessions(stored_plan.client_id, log=False)
         last_held = max((s.session_date for s in sessions), default=None)
         plan_status = status(stored_plan.plan, today, last_held, DUE_WINDOW_DAYS)
         result.append(DueFollowUp(overview.client, stored_plan, plan_status, last_held))

@@ -25,7 +25,19 @@ SQLite settings (SECURITY.md, "Storage"):
 
 Schema versions: ``SCHEMA_VERSION`` with ``MIGRATIONS`` keyed by the version they migrate from;
 a vault is migrated on unlock in one transaction (SQLite DDL is transactional), and a vault
-from a newer Kindcheck is refused before anything is written.
+from a newer Kindcheck is refused before anything is written. Version 2 added the access log.
+
+The access log (NEN 7513, SECURITY.md "Access log"): the store writes one encrypted,
+hash-chained entry per action on client data in the same transaction as the action (see
+:meth:`Store.log_access`, :meth:`Store.access_log`). Opening a client is
+:meth:`Store.list_sessions`, opening a session :meth:`Store.get_session`; both take
+``log=False`` for loads that are part of a view already logged. Draft autosaves are not logged,
+a draft's creation and deletion are.
+
+Rollback detection (SECURITY.md "Rollback detection"): every committing write raises the
+vault's encrypted generation counter (``meta/state``, with the log's chain head); a second copy
+lives outside the data dir (:class:`_RollbackCounter`, in :func:`state_dir`), and an unlock that
+finds the vault older sets :attr:`Store.rollback_warning`.
 """
 
 from __future__ import annotations
@@ -34,13 +46,14 @@ import contextlib
 import errno
 import hashlib
 import hmac
+import json
 import os
 import sqlite3
 import threading
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, cast
@@ -48,13 +61,14 @@ from typing import Any, Final, cast
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from filelock import FileLock, Timeout
-from sqlalchemy import Table, delete, event, insert, literal_column, select, update
+from sqlalchemy import Table, delete, event, func, insert, literal_column, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import registry
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, SQLModel, create_engine
 
+from kindcheck.accesslog import ACTIONS, OUTCOMES, AccessEntry, new_entry, verify_chain
 from kindcheck.answers import Session
 from kindcheck.errors import (
     FollowUpError,
@@ -72,6 +86,7 @@ from kindcheck.followup import (
     with_rule,
 )
 from kindcheck.outcome import Outcome, outcome_to_json
+from kindcheck.paths import OutputPathError, check_output_path
 from kindcheck.questionnaire import clean_text
 from kindcheck.vault import (
     PASSPHRASE,
@@ -92,7 +107,10 @@ __all__ = [
     "LOCK_NAME",
     "MIGRATIONS",
     "MIN_PASSPHRASE_CHARS",
+    "ROLLBACK_WARNING",
     "SCHEMA_VERSION",
+    "STATE_DIR_ENV",
+    "AccessEntry",
     "Client",
     "ClientOverview",
     "Draft",
@@ -105,6 +123,7 @@ __all__ = [
     "check_new_passphrase",
     "normalise_reference",
     "plan_after_session",
+    "state_dir",
 ]
 
 DB_NAME: Final = "kindcheck.db"
@@ -115,10 +134,19 @@ JOURNAL_SUFFIX: Final = "-journal"
 APPLICATION_ID: Final = 0x4B434B31
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
-SCHEMA_VERSION = 1  # not Final: tests patch it together with MIGRATIONS
+SCHEMA_VERSION = 2  # not Final: tests patch it together with MIGRATIONS
 RECORD_FORMAT: Final = 1  # the shape of the decrypted JSON of every record kind
 MIN_PASSPHRASE_CHARS: Final = 12
 _READ_CHUNK: Final = 2000  # rows per SELECT when iterating everything: bounded memory
+
+# The second copy of the vault's generation counter lives outside the data dir (see
+# _RollbackCounter): in platformdirs' user_state_dir("kindcheck"), or here (tests, portable use).
+STATE_DIR_ENV: Final = "KINDCHECK_STATE_DIR"
+ROLLBACK_WARNING: Final = (
+    "This vault is older than the last one opened on this computer (generation {found}, "
+    "expected at least {expected}). If you restored a backup on purpose, this is expected; "
+    "otherwise the file may have been replaced."
+)
 
 # One throttle per process: the app retries in-process, and each failure (wrong passphrase or
 # recovery key, from any Store) makes the next attempt wait longer. See vault.UnlockThrottle.
@@ -202,6 +230,21 @@ class DraftRow(_VaultModel, table=True):
     data: bytes
 
 
+class AccessLogRow(_VaultModel, table=True):
+    """One access-log entry (accesslog.AccessEntry.to_dict) in ``data``.
+
+    ``position`` is the insertion order (plain: the order of entries says nothing about a
+    client, and the hash chain inside the ciphertext detects a changed order anyway). There is
+    no foreign key: an entry about a client outlives the client (NEN 7513 keeps it 5 years).
+    """
+
+    __tablename__ = "access_log"
+    id: str = Field(primary_key=True)
+    position: int = Field(unique=True)
+    format_version: int
+    data: bytes
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
@@ -212,6 +255,7 @@ _CLIENTS = _table(ClientRow)
 _SESSIONS = _table(SessionRow)
 _PLANS = _table(PlanRow)
 _DRAFTS = _table(DraftRow)
+_LOG = _table(AccessLogRow)
 _rowid_col = literal_column("rowid")
 
 
@@ -263,9 +307,30 @@ def _migrate_0_to_1(conn: Connection, cipher: RecordCipher | None) -> None:
         conn.exec_driver_sql(statement)
 
 
+_SCHEMA_V2: Final = (
+    """CREATE TABLE access_log (
+        id TEXT NOT NULL PRIMARY KEY,
+        position INTEGER NOT NULL UNIQUE,
+        format_version INTEGER NOT NULL,
+        data BLOB NOT NULL)""",
+)
+
+
+def _migrate_1_to_2(conn: Connection, cipher: RecordCipher | None) -> None:
+    """The access log (NEN 7513) and the vault's encrypted state record (generation counter
+    and the head of the log's hash chain). Creating a vault adds the state record itself."""
+    for statement in _SCHEMA_V2:
+        conn.exec_driver_sql(statement)
+    if cipher is not None:
+        state = {"generation": 0, "log_sequence": None, "log_hash": None, "rebuilt": []}
+        conn.execute(insert(_META).values(
+            name="state", format_version=1,
+            value=cipher.encrypt_json("meta", "state", state, 1)))
+
+
 # Keyed by the version a step migrates *from*. A step gets the cipher so that a future one can
 # re-encrypt records (it is None only when creating the vault, from version 0).
-MIGRATIONS: dict[int, Migration] = {0: _migrate_0_to_1}
+MIGRATIONS: dict[int, Migration] = {0: _migrate_0_to_1, 1: _migrate_1_to_2}
 
 
 def _run_migrations(conn: Connection, from_version: int, cipher: RecordCipher | None) -> int:
@@ -655,6 +720,275 @@ def _release(lock: FileLock | None) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# The vault's state record, the access log and the rollback counter
+#
+# meta/state (encrypted, like every record) holds the vault's *generation* (raised by one in
+# every committing write transaction, inside that transaction) and the *head* of the access
+# log's hash chain (sequence and hash of the newest entry), so a removed, edited, reordered or
+# cut-off entry is detected by verify (accesslog.verify_chain).
+
+
+def _total_changes(conn: Connection) -> int:
+    """Rows changed so far on this connection (sqlite3's counter)."""
+    driver = cast(sqlite3.Connection, conn.connection.driver_connection)
+    return driver.total_changes
+
+
+def _open_record(
+    cipher: RecordCipher, name: str, label: str, record_id: str, blob: bytes,
+    format_version: int,
+) -> dict[str, Any]:
+    """Decrypt one JSON record; RecordDamaged naming ``name`` if it does not decrypt."""
+    if format_version != RECORD_FORMAT:
+        raise RecordDamaged(
+            f"record {name} has format {format_version}, which this version of Kindcheck "
+            "does not read"
+        )
+    try:
+        value = cipher.decrypt_json(label, record_id, blob, format_version)
+    except RecordDamaged:
+        raise RecordDamaged(f"record {name} is damaged or was moved") from None
+    if not isinstance(value, dict):
+        raise RecordDamaged(f"record {name} is damaged or was moved")
+    return value
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _parse_state(data: dict[str, Any]) -> dict[str, Any]:
+    generation, sequence, head = (data.get("generation"), data.get("log_sequence"),
+                                  data.get("log_hash"))
+    rebuilt = data.get("rebuilt", [])
+    if (
+        not _is_count(generation)
+        or not (sequence is None or _is_count(sequence))
+        or (sequence is None) != (head is None)
+        or not (head is None or isinstance(head, str))
+        or not isinstance(rebuilt, list)
+        or not all(isinstance(note, str) for note in rebuilt)
+    ):
+        raise RecordDamaged("record meta/state is damaged or was moved")
+    return {"generation": generation, "log_sequence": sequence, "log_hash": head,
+            "rebuilt": list(rebuilt)}
+
+
+def _read_state(conn: Connection, cipher: RecordCipher) -> dict[str, Any] | None:
+    """The state record; None when it is missing, RecordDamaged when it does not decrypt."""
+    row = conn.execute(
+        select(_META.c.format_version, _META.c.value).where(_META.c.name == "state")
+    ).first()
+    if row is None:
+        return None
+    return _parse_state(_open_record(cipher, "meta/state", "meta", "state", row.value,
+                                     row.format_version))
+
+
+def _write_state(conn: Connection, cipher: RecordCipher, state: dict[str, Any]) -> None:
+    blob = cipher.encrypt_json("meta", "state", state, RECORD_FORMAT)
+    changed = conn.execute(update(_META).where(_META.c.name == "state")
+                           .values(format_version=RECORD_FORMAT, value=blob))
+    if not changed.rowcount:
+        conn.execute(insert(_META).values(name="state", format_version=RECORD_FORMAT,
+                                          value=blob))
+
+
+def _load_state(conn: Connection, cipher: RecordCipher) -> dict[str, Any]:
+    """The state record for a write. A missing or damaged one is rebuilt from the newest
+    readable log entry (saving must not stop over it), and the rebuild is noted inside the
+    new record, so ``verify`` keeps reporting it: entries cut off after that point could no
+    longer be told from a complete log."""
+    try:
+        state = _read_state(conn, cipher)
+        reason = "missing"
+    except RecordDamaged:
+        state, reason = None, "damaged"
+    if state is not None:
+        return state
+    last: AccessEntry | None = None
+    for row in conn.execute(select(_LOG).order_by(_LOG.c.position.desc())):
+        try:
+            last = _entry_from_row(cipher, row)
+            break
+        except RecordDamaged:
+            continue
+    state = {"generation": 0, "log_sequence": None, "log_hash": None, "rebuilt": []}
+    if last is not None:
+        state["log_sequence"], state["log_hash"] = last.sequence, last.hash
+    after = "before its first entry" if last is None else f"after entry {last.sequence}"
+    state["rebuilt"].append(
+        f"access log: the vault's record of the newest entry was {reason} and was rebuilt "
+        f"{after} on {_now():%Y-%m-%d}; entries after that point may be missing"
+    )
+    return state
+
+
+def _entry_from_row(cipher: RecordCipher, row: Any) -> AccessEntry:
+    name = f"access_log/{row.id}"
+    data = _open_record(cipher, name, "access_log", row.id, row.data, row.format_version)
+    try:
+        entry = AccessEntry.from_dict(data)
+    except (KeyError, TypeError):
+        raise RecordDamaged(f"record {name} is damaged or was moved") from None
+    if (
+        not _is_count(entry.sequence)
+        or entry.action not in ACTIONS
+        or entry.outcome not in OUTCOMES
+        or not all(isinstance(value, str) for value in (entry.at, entry.user, entry.detail,
+                                                        entry.previous_hash))
+        or not (entry.client_reference is None or isinstance(entry.client_reference, str))
+    ):
+        raise RecordDamaged(f"record {name} is damaged or was moved")
+    return entry
+
+
+def _append_entry(
+    conn: Connection, cipher: RecordCipher, state: dict[str, Any], user: str, action: str,
+    client_reference: str | None, detail: str, outcome: str,
+) -> AccessEntry:
+    """Add one entry after the head in ``state`` (updated here; the caller writes it)."""
+    entry = new_entry(None, action, user, client_reference, str(detail), outcome)
+    if state["log_sequence"] is not None:
+        entry = replace(entry, sequence=state["log_sequence"] + 1,
+                        previous_hash=state["log_hash"])
+    row_id = _new_id()
+    position = conn.execute(
+        select(func.coalesce(func.max(_LOG.c.position), -1) + 1)
+    ).scalar_one()
+    blob = cipher.encrypt_json("access_log", row_id, entry.to_dict(), RECORD_FORMAT)
+    conn.execute(insert(_LOG).values(id=row_id, position=position,
+                                     format_version=RECORD_FORMAT, data=blob))
+    state["log_sequence"], state["log_hash"] = entry.sequence, entry.hash
+    return entry
+
+
+def _profile_user(conn: Connection, cipher: RecordCipher) -> str:
+    row = conn.execute(
+        select(_META.c.format_version, _META.c.value).where(_META.c.name == "profile")
+    ).first()
+    if row is None:
+        return "unknown"
+    try:
+        data = _open_record(cipher, "meta/profile", "meta", "profile", row.value,
+                            row.format_version)
+    except RecordDamaged:
+        return "unknown"
+    return str(data.get("user_name") or "unknown")
+
+
+def _log_into_file(
+    db: Path, data_key: bytes, action: str, detail: str, outcome: str, *, own_key: bool
+) -> int:
+    """Append one entry to the vault file ``db`` (not open in a Store) in one transaction that
+    also raises its generation; return the new generation.
+
+    ``own_key``: the key came from this file's own key slot (a backup being restored), so an
+    older schema is upgraded in the same transaction and a damaged state record rebuilt.
+    Otherwise (another file that may or may not share the key) the state record must decrypt
+    before anything is written (RecordDamaged if not) and an older schema is left alone."""
+    cipher = RecordCipher(data_key)
+    engine = _engine_for(db)
+    try:
+        with engine.begin() as conn:
+            version = _schema_version(conn)
+            if version < SCHEMA_VERSION:
+                if not own_key:
+                    raise VaultError("the vault has an older schema")
+                _run_migrations(conn, version, cipher)
+            state = _load_state(conn, cipher) if own_key else _read_state(conn, cipher)
+            if state is None:
+                raise VaultError("the vault has no state record")
+            _append_entry(conn, cipher, state, _profile_user(conn, cipher), action, None,
+                          detail, outcome)
+            state["generation"] += 1
+            _write_state(conn, cipher, state)
+            return int(state["generation"])
+    finally:
+        engine.dispose()
+
+
+def _vault_id(data_key: bytes) -> str:
+    """A stable pseudonymous id of the vault: derived from the data key (so it reveals nothing
+    about it, survives passphrase changes and is shared by the vault's backups)."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=16, salt=None, info=b"kindcheck vault id v1",
+    ).derive(data_key).hex()
+
+
+def state_dir() -> Path:
+    """Where the rollback counters live: KINDCHECK_STATE_DIR, else the platform's per-user
+    state folder (platformdirs ``user_state_dir("kindcheck")``, e.g.
+    ``~/.local/state/kindcheck`` on Linux)."""
+    from_env = os.environ.get(STATE_DIR_ENV, "")
+    if from_env:
+        return Path(from_env).expanduser()
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("kindcheck", appauthor=False))
+
+
+class _RollbackCounter:
+    """The second copy of a vault's generation, outside the database file.
+
+    A small JSON file in :func:`state_dir`, named by a value derived from the data key (so the
+    name identifies the vault without revealing anything, and backups of one vault share it),
+    holding the generation and an HMAC over it under another key derived from the data key:
+    it cannot be forged or moved to another vault's name without the key, and it holds no
+    client data. A file that fails its check is ignored (and replaced). Writing it is best
+    effort: a read-only or missing state folder must never stop a save.
+    """
+
+    def __init__(self, data_key: bytes) -> None:
+        vault_id = _vault_id(data_key)
+        name = hashlib.sha256(f"kindcheck rollback counter {vault_id}".encode("ascii"))
+        self._name = f"vault-{name.hexdigest()[:32]}.json"
+        self._key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None,
+            info=b"kindcheck rollback counter v1",
+        ).derive(data_key)
+
+    @property
+    def path(self) -> Path:
+        return state_dir() / self._name
+
+    def _mac(self, generation: int) -> str:
+        message = f"kindcheck generation {self._name} {generation}".encode("ascii")
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+    def read(self) -> int | None:
+        try:
+            with open(self.path, "rb") as handle:
+                data = json.loads(handle.read(4096))
+            generation, mac = data["generation"], data["mac"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not _is_count(generation) or not isinstance(mac, str):
+            return None
+        if not hmac.compare_digest(mac, self._mac(generation)):
+            return None
+        return int(generation)
+
+    def write(self, generation: int) -> None:
+        path = self.path
+        temporary = path.with_name(f".{path.name}.tmp")
+        content = json.dumps({"format": "kindcheck-generation", "version": 1,
+                              "generation": generation, "mac": self._mac(generation)})
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                                 | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(content)
+            os.replace(temporary, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+
+# --------------------------------------------------------------------------------------------
 # Follow-up plan rules
 
 # More frequent first: a later session can tighten a plan's rhythm, never loosen it silently.
@@ -742,6 +1076,15 @@ class Store:
         self._mutex = threading.RLock()
         self._batch: Connection | None = None
         self._user_name: str | None = None
+        self._rollback: _RollbackCounter | None = _RollbackCounter(data_key)
+        self._vault_id = _vault_id(data_key)
+        self._tx_state: dict[str, Any] | None = None  # meta/state within one transaction
+        self._quiet = 0  # > 0: the store's own operations write no access-log entries
+        self._outside_ready = False  # the rollback check ran: commits update the outside copy
+        self._outside_written: int | None = None
+        #: Set on unlock when the vault is older than the last one opened on this computer
+        #: (see ROLLBACK_WARNING); show it to the user. None otherwise.
+        self.rollback_warning: str | None = None
 
     # -- opening and closing -----------------------------------------------------------------
 
@@ -798,6 +1141,8 @@ class Store:
                             value=cipher.encrypt_json("meta", "profile", profile, RECORD_FORMAT),
                         )
                     )
+                    _write_state(conn, cipher, {"generation": 1, "log_sequence": None,
+                                                "log_hash": None, "rebuilt": []})
                     for slot in slots:
                         conn.execute(
                             insert(_SLOTS).values(id=_new_id(), kind=slot.kind,
@@ -817,6 +1162,8 @@ class Store:
             engine = _engine_for(db)
             store = cls(data_dir=data_dir, lock=lock, engine=engine, data_key=data_key)
             store._user_name = profile["user_name"]
+            store._outside_ready = True
+            store._remember_generation(1)
             return store, recovery_text
         except BaseException:
             for leftover in (building, _journal(building)):
@@ -909,9 +1256,10 @@ class Store:
             _release(lock)
             raise
         try:
+            store._user_name = store._read_profile().get("user_name")
             if version < SCHEMA_VERSION:
                 store._migrate(version)
-            store._user_name = store._read_profile().get("user_name")
+            store._check_rollback()
         except BaseException:
             store.close()
             raise
@@ -923,6 +1271,8 @@ class Store:
         with self._mutex:
             self._cipher = None
             self._index = None
+            self._rollback = None
+            self._outside_ready = False
             if self._engine is not None:
                 self._engine.dispose()
                 self._engine = None
@@ -936,6 +1286,8 @@ class Store:
         with self._mutex:
             self._cipher = None
             self._index = None
+            self._rollback = None
+            self._outside_ready = False
             if self._engine is not None:
                 self._engine.dispose()
                 self._engine = None
@@ -963,6 +1315,8 @@ class Store:
             self._engine = engine
             self._cipher = RecordCipher(data_key)
             self._index = _BlindIndex(data_key)
+            self._rollback = _RollbackCounter(data_key)
+            self._check_rollback()  # the file may have been replaced while locked
 
     def __enter__(self) -> Store:
         return self
@@ -1032,19 +1386,39 @@ class Store:
         return self._cipher
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """One write transaction (or the surrounding batch). All or nothing."""
+    def _write(self, *, reading: bool = False) -> Iterator[Connection]:
+        """One write transaction (or the surrounding batch). All or nothing.
+
+        Every committing transaction raises the vault's generation by one, inside it, and then
+        updates the copy outside the file (_RollbackCounter). ``reading``: a read that is
+        written to the access log; if the entry cannot be written, nothing is shown.
+        """
         with self._mutex:
             self._require_open()
             assert self._engine is not None
             if self._batch is not None:
                 yield self._batch
                 return
+            self._tx_state = None
+            generation: int | None = None
             try:
                 with self._engine.begin() as conn:
+                    before = _total_changes(conn)
                     yield conn
+                    if _total_changes(conn) != before:  # a transaction that wrote nothing
+                        generation = self._finish(conn)  # does not count
             except (DBAPIError, sqlite3.Error) as error:
-                raise _translate(error, writing=True) from None
+                failure = _translate(error, writing=True)
+                if reading:
+                    failure = VaultError(failure.args[0].replace(
+                        "nothing was saved",
+                        "the access could not be written to the access log, so nothing was "
+                        "opened"))
+                raise failure from None
+            finally:
+                self._tx_state = None
+            if generation is not None:
+                self._remember_generation(generation)
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -1078,6 +1452,179 @@ class Store:
         with self._write() as conn:
             _run_migrations(conn, from_version, cipher)
 
+    # -- the access log, the generation and the rollback check --------------------------------
+
+    def _state(self, conn: Connection) -> dict[str, Any]:
+        """meta/state as this transaction has it (read once, written once at commit)."""
+        if self._tx_state is None:
+            self._tx_state = _load_state(conn, self._require_open())
+        return self._tx_state
+
+    def _finish(self, conn: Connection) -> int:
+        """End of a write transaction: one generation more, the state record written."""
+        state = self._state(conn)
+        state["generation"] += 1
+        _write_state(conn, self._require_open(), state)
+        return int(state["generation"])
+
+    def _remember_generation(self, generation: int) -> None:
+        """After a commit: the copy outside the file follows (after the rollback check)."""
+        if self._outside_ready and self._rollback is not None \
+                and generation != self._outside_written:
+            self._rollback.write(generation)
+            self._outside_written = generation
+
+    def _check_rollback(self) -> None:
+        """Compare the vault's generation with the copy outside the file; warn if older.
+
+        Warns once per replaced file: the entry written about it (an access-log "restore"
+        entry) and the outside copy then follow the vault as it is now. A restore through
+        :meth:`restore` updates the outside copy itself, so it does not warn.
+        """
+        with self._mutex:
+            self.rollback_warning = None
+            counter = self._rollback
+            if counter is None:
+                return
+            with self._read() as conn:
+                try:
+                    state = _read_state(conn, self._require_open())
+                except RecordDamaged:
+                    state = None
+            generation = None if state is None else int(state["generation"])
+            outside = counter.read()
+            self._outside_ready = True
+            if outside is not None and (generation is None or generation < outside):
+                found = "unknown" if generation is None else str(generation)
+                self.rollback_warning = ROLLBACK_WARNING.format(found=found, expected=outside)
+                try:
+                    self.log_access(
+                        "restore", None,
+                        f"an older copy of the vault was opened (generation {found}, this "
+                        f"computer had seen {outside}): restored by hand or replaced")
+                    return  # the commit updated the outside copy
+                except KindcheckError:
+                    pass  # a read-only vault: warn all the same
+            if generation is not None:
+                self._remember_generation(generation)
+
+    @contextlib.contextmanager
+    def _unlogged(self) -> Iterator[None]:
+        """The store's own operations inside write no entries (a composite operation, such
+        as :meth:`record`, writes its one entry itself)."""
+        with self._mutex:
+            self._quiet += 1
+            try:
+                yield
+            finally:
+                self._quiet -= 1
+
+    def _append(self, conn: Connection, action: str, client_reference: str | None,
+                detail: str, outcome: str = "done") -> None:
+        _append_entry(conn, self._require_open(), self._state(conn),
+                      self._user_name or "unknown", action, client_reference, detail, outcome)
+
+    def _log(self, conn: Connection, action: str, client_reference: str | None,
+             detail: str) -> None:
+        if not self._quiet:
+            self._append(conn, action, client_reference, detail)
+
+    def _log_client(self, conn: Connection, action: str, client_id: str, detail: str) -> None:
+        """An entry about the client ``client_id`` (its reference is looked up)."""
+        if self._quiet:
+            return
+        row = conn.execute(select(_CLIENTS).where(_CLIENTS.c.id == client_id)).first()
+        reference, note = None, ""
+        if row is None:
+            note = f" (client {client_id} not found)"
+        else:
+            try:
+                reference = self._client_from_row(row).reference
+            except RecordDamaged:
+                note = f" (record client/{client_id} is damaged)"
+        self._append(conn, action, reference, detail + note)
+
+    def _log_refusal(self, action: str, client_reference: str | None, detail: str) -> None:
+        """A refused action, in its own transaction (the refused one was rolled back). Inside
+        a batch nothing is written: the batch is being abandoned, and its caller decides."""
+        if self._batch is not None or self._quiet:
+            return
+        with contextlib.suppress(KindcheckError):
+            self.log_access(action, client_reference, detail, "refused")
+
+    def log_access(self, action: str, client_reference: str | None, detail: str,
+                   outcome: str = "done") -> None:
+        """Write one access-log entry: ``action`` one of accesslog.ACTIONS (create, read,
+        change, delete, search, export, backup, restore, print), ``outcome`` "done" or
+        "refused", ``client_reference`` the client's reference (None for an action over no
+        single client), ``detail`` what was touched, e.g. "export (quarter) to FILE".
+
+        Its own transaction; inside :meth:`batch`, part of the batch (so an export's entry and
+        the export can be one unit). The user is the vault's user name. A reference that
+        belongs to a client in the vault is logged as that client's reference is written
+        ("epd 12" becomes "EPD-12"), so one client's entries read alike.
+        """
+        if action not in ACTIONS:
+            raise ValueError(f"unknown access-log action {action!r}")
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown access-log outcome {outcome!r}")
+        if client_reference is not None and not isinstance(client_reference, str):
+            raise VaultError("a client reference is text")
+        with self._write() as conn:
+            if client_reference is not None and normalise_reference(client_reference):
+                row = conn.execute(select(_CLIENTS).where(
+                    _CLIENTS.c.ref_index == self._require_index()(client_reference))).first()
+                with contextlib.suppress(RecordDamaged):
+                    found = None if row is None else self._client_from_row(row).reference
+                    if found is not None and \
+                            normalise_reference(found) == normalise_reference(client_reference):
+                        client_reference = found
+            self._append(conn, action, client_reference, str(detail), outcome)
+
+    def access_log(
+        self, client_reference: str | None = None, damaged: list[str] | None = None
+    ) -> list[AccessEntry]:
+        """The access log, oldest first; with ``client_reference``, only the entries about
+        that client (compared as normalise_reference does). Reading the log writes no entry
+        itself: the caller logs the viewing or export it does.
+
+        Without ``damaged`` a damaged entry raises RecordDamaged; with it, damaged entries are
+        named there and skipped. Entries about deleted clients are kept.
+        """
+        wanted = None if client_reference is None else normalise_reference(client_reference)
+        with self._read() as conn:
+            rows = conn.execute(select(_LOG).order_by(_LOG.c.position)).all()
+        cipher = self._require_open()
+        entries: list[AccessEntry] = []
+        for row in rows:
+            entry = _collect(damaged, lambda row=row: _entry_from_row(cipher, row))
+            if entry is None:
+                continue
+            if wanted is not None and (
+                entry.client_reference is None
+                or normalise_reference(entry.client_reference) != wanted
+            ):
+                continue
+            entries.append(entry)
+        return entries
+
+    @property
+    def vault_id(self) -> str:
+        """A stable pseudonymous id of this vault (32 hex digits), derived from the data key:
+        the same after a passphrase change and in the vault's backups; reveals nothing. For
+        team files (one laptop's files are told apart) and the rollback counter's file name."""
+        return self._vault_id
+
+    @property
+    def generation(self) -> int | None:
+        """The vault's generation (raised by every committing write); None if unreadable."""
+        with self._read() as conn:
+            try:
+                state = _read_state(conn, self._require_open())
+            except RecordDamaged:
+                return None
+        return None if state is None else int(state["generation"])
+
     # -- encryption helpers ----------------------------------------------------------------------
 
     def _seal(self, label: str, record_id: str, value: dict[str, Any]) -> bytes:
@@ -1094,19 +1641,7 @@ class Store:
     def _unseal(
         self, name: str, label: str, record_id: str, blob: bytes, format_version: int
     ) -> dict[str, Any]:
-        cipher = self._require_open()
-        if format_version != RECORD_FORMAT:
-            raise RecordDamaged(
-                f"record {name} has format {format_version}, which this version of Kindcheck "
-                "does not read"
-            )
-        try:
-            value = cipher.decrypt_json(label, record_id, blob, format_version)
-        except RecordDamaged:
-            raise RecordDamaged(f"record {name} is damaged or was moved") from None
-        if not isinstance(value, dict):
-            raise RecordDamaged(f"record {name} is damaged or was moved")
-        return value
+        return _open_record(self._require_open(), name, label, record_id, blob, format_version)
 
     # -- profile ---------------------------------------------------------------------------------
 
@@ -1143,29 +1678,43 @@ class Store:
         client = Client(id=_new_id(), reference=reference.strip(), name=name or None,
                         created_at=_now())
         blob = self._seal("client", client.id, _client_data(client))
-        with self._write() as conn:
-            taken = conn.execute(
-                select(_CLIENTS.c.id).where(_CLIENTS.c.ref_index == index)
-            ).first()
-            if taken is not None:
-                raise VaultError("a client with this reference already exists")
-            conn.execute(
-                insert(_CLIENTS).values(id=client.id, ref_index=index,
-                                        format_version=RECORD_FORMAT, data=blob)
-            )
+        refused = False
+        try:
+            with self._write() as conn:
+                taken = conn.execute(
+                    select(_CLIENTS.c.id).where(_CLIENTS.c.ref_index == index)
+                ).first()
+                if taken is not None:
+                    refused = True
+                    raise VaultError("a client with this reference already exists")
+                conn.execute(
+                    insert(_CLIENTS).values(id=client.id, ref_index=index,
+                                            format_version=RECORD_FORMAT, data=blob)
+                )
+                self._log(conn, "create", client.reference, "client")
+        except VaultError:
+            if refused:
+                self._log_refusal("create", client.reference,
+                                  "client (the reference is already in use)")
+            raise
         return client
 
-    def find_client(self, reference: str) -> Client | None:
-        """The client with this reference (normalised, see normalise_reference), or None."""
+    def find_client(self, reference: str, *, log: bool = True) -> Client | None:
+        """The client with this reference (normalised, see normalise_reference), or None.
+
+        A "search" entry in the access log, found or not (``log=False`` for lookups that are
+        part of another logged operation)."""
         index = self._require_index()(reference)
-        with self._read() as conn:
+        with self._write(reading=True) if log else self._read() as conn:
             row = conn.execute(select(_CLIENTS).where(_CLIENTS.c.ref_index == index)).first()
-        if row is None:
-            return None
-        client = self._client_from_row(row)
-        # A blind index copied onto another row would hand out the wrong client: check it.
-        if normalise_reference(client.reference) != normalise_reference(reference):
-            raise RecordDamaged(f"record client/{row.id} does not match its search index")
+            client = None if row is None else self._client_from_row(row)
+            # A blind index copied onto another row would hand out the wrong client: check it.
+            if client is not None and \
+                    normalise_reference(client.reference) != normalise_reference(reference):
+                raise RecordDamaged(f"record client/{client.id} does not match its search index")
+            if log:
+                self._log(conn, "search", client.reference if client else reference.strip(),
+                          "reference search: " + ("found" if client else "no match"))
         return client
 
     def get_client(self, client_id: str) -> Client | None:
@@ -1183,6 +1732,7 @@ class Store:
             blob = self._seal("client", client.id, _client_data(updated))
             with self._write() as conn:
                 conn.execute(update(_CLIENTS).where(_CLIENTS.c.id == client.id).values(data=blob))
+                self._log(conn, "change", client.reference, "client name")
         return updated
 
     def list_clients(self, damaged: list[str] | None = None) -> list[ClientOverview]:
@@ -1213,7 +1763,8 @@ class Store:
     def delete_client(self, client_id: str) -> None:
         """Delete a client with all its records: sessions, Meldcode steps, plan, drafts.
 
-        secure_delete overwrites the freed space in the file.
+        secure_delete overwrites the freed space in the file. The access-log entries about
+        the client stay (NEN 7513: 5 years); they hold the reference, not the client's data.
         """
         with self._write() as conn:
             row = conn.execute(
@@ -1221,6 +1772,12 @@ class Store:
             ).first()
             if row is None:
                 raise VaultError("no such client")
+            sessions = conn.execute(
+                select(func.count()).select_from(_SESSIONS)
+                .where(_SESSIONS.c.client_id == client_id)
+            ).scalar_one()
+            self._log_client(conn, "delete", client_id,
+                             f"client with its {sessions} session(s), plan and drafts")
             conn.execute(delete(_DRAFTS).where(_DRAFTS.c.ref_index == row.ref_index))
             # Sessions and the plan go by ON DELETE CASCADE; deleted explicitly as well so a
             # file whose foreign keys were switched off elsewhere cannot keep orphans.
@@ -1254,6 +1811,7 @@ class Store:
                     header=header, body=body, meldcode=meldcode,
                 )
             )
+            self._log_client(conn, "create", client_id, f"session {summary.id}")
         return summary
 
     def _summary_from_row(self, row: Any) -> SessionSummary:
@@ -1275,24 +1833,41 @@ class Store:
         return StoredSession(summary, answers, outcome)
 
     def list_sessions(
-        self, client_id: str, damaged: list[str] | None = None
+        self, client_id: str, damaged: list[str] | None = None, *, log: bool = True
     ) -> list[SessionSummary]:
-        """A client's sessions, oldest first (by session date, then saved time)."""
-        with self._read() as conn:
+        """A client's sessions, oldest first (by session date, then saved time).
+
+        This is *opening a client*: one "read" entry in the access log (none for a client
+        that does not exist). ``log=False`` for internal use and for lists that only need
+        dates (a due list), which are not an opening of the client's file.
+        """
+        with self._write(reading=True) if log else self._read() as conn:
             rows = conn.execute(
                 select(_SESSIONS.c.id, _SESSIONS.c.client_id, _SESSIONS.c.format_version,
                        _SESSIONS.c.header).where(_SESSIONS.c.client_id == client_id)
             ).all()
+            if log and conn.execute(
+                select(_CLIENTS.c.id).where(_CLIENTS.c.id == client_id)
+            ).first() is not None:
+                self._log_client(conn, "read", client_id, f"client file ({len(rows)} sessions)")
         found = [_collect(damaged, lambda row=row: self._summary_from_row(row)) for row in rows]
         return sorted((s for s in found if s is not None), key=_session_order)
 
-    def get_session(self, session_id: str) -> StoredSession | None:
-        with self._read() as conn:
+    def get_session(self, session_id: str, *, log: bool = True) -> StoredSession | None:
+        """A session with its answers and outcome. This is *opening a session*: one "read"
+        entry in the access log, written only when the session decrypts (``log=False`` for a
+        session loaded as part of a client view that was logged already)."""
+        with self._write(reading=True) if log else self._read() as conn:
             row = conn.execute(
                 select(_SESSIONS.c.id, _SESSIONS.c.client_id, _SESSIONS.c.format_version,
                        _SESSIONS.c.header, _SESSIONS.c.body).where(_SESSIONS.c.id == session_id)
             ).first()
-        return None if row is None else self._session_from_row(row)
+            if row is None:
+                return None
+            session = self._session_from_row(row)
+            if log:
+                self._log_client(conn, "read", row.client_id, f"session {row.id}")
+        return session
 
     def iter_sessions(self, damaged: list[str] | None = None) -> Iterator[StoredSession]:
         """Every session with answers and outcome, in the order they were saved.
@@ -1381,6 +1956,8 @@ class Store:
             conn.execute(
                 update(_SESSIONS).where(_SESSIONS.c.id == session_id).values(meldcode=blob)
             )
+            self._log_client(conn, "change", row.client_id,
+                             f"Meldcode step {step_id} of session {session_id}")
         return record
 
     # -- follow-up plans -----------------------------------------------------------------------
@@ -1410,6 +1987,8 @@ class Store:
             else:
                 conn.execute(update(_PLANS).where(_PLANS.c.id == plan_id)
                              .values(format_version=RECORD_FORMAT, data=blob))
+            self._log_client(conn, "change", client_id,
+                             "follow-up plan" + (" (new)" if row is None else ""))
         return stored
 
     def _plan_from_row(self, row: Any) -> StoredPlan:
@@ -1435,7 +2014,9 @@ class Store:
     def delete_plan(self, client_id: str) -> None:
         """Remove a client's plan (no follow-up conversations wanted); no plan is fine."""
         with self._write() as conn:
-            conn.execute(delete(_PLANS).where(_PLANS.c.client_id == client_id))
+            removed = conn.execute(delete(_PLANS).where(_PLANS.c.client_id == client_id))
+            if removed.rowcount:
+                self._log_client(conn, "delete", client_id, "follow-up plan")
 
     def list_plans(self, damaged: list[str] | None = None) -> list[StoredPlan]:
         """Every client's plan (for due/overdue lists and the calendar export)."""
@@ -1471,6 +2052,8 @@ class Store:
             if draft_id is None:
                 conn.execute(insert(_DRAFTS).values(id=draft.id, ref_index=index,
                                                     format_version=RECORD_FORMAT, data=blob))
+                # Only a draft's creation is logged, not every autosave of it.
+                self._log(conn, "create", draft.reference, f"draft {draft.id}")
             else:
                 conn.execute(update(_DRAFTS).where(_DRAFTS.c.id == draft.id)
                              .values(ref_index=index, format_version=RECORD_FORMAT, data=blob))
@@ -1503,8 +2086,18 @@ class Store:
                       reverse=True)
 
     def delete_draft(self, draft_id: str) -> None:
+        """Delete a draft (no draft with that id is fine, and not logged)."""
         with self._write() as conn:
+            row = conn.execute(select(_DRAFTS).where(_DRAFTS.c.id == draft_id)).first()
+            if row is None:
+                return
+            reference, note = None, ""
+            try:
+                reference = self._draft_from_row(row).reference
+            except RecordDamaged:
+                note = " (damaged)"
             conn.execute(delete(_DRAFTS).where(_DRAFTS.c.id == draft_id))
+            self._log(conn, "delete", reference, f"draft {draft_id}{note}")
 
     # -- a completed session, end to end -----------------------------------------------------------
 
@@ -1517,28 +2110,44 @@ class Store:
         """
         answers = session.to_dict()
         outcome_json = outcome_to_json(outcome, lang)
-        with self.batch():
-            client = self.find_client(session.client_reference)
-            created = client is None
-            if client is None:
-                client = self.add_client(session.client_reference, session.client_name)
-            elif session.client_name and not client.name:
-                client = self.set_client_name(client.id, session.client_name)
-            if not created:
-                for stored in self._client_sessions(client.id):
-                    if stored.answers == answers:
-                        raise VaultError(
-                            f"this session was already recorded (session {stored.id}); "
-                            "nothing was saved"
-                        )
-            summary = self.save_session(client.id, answers, outcome_json)
-            existing = None if created else self.get_plan(client.id)
-            planned = plan_after_session(existing, outcome, session.session_date)
-            stored_plan, change = existing, "none" if existing is None else "unchanged"
-            if planned is not None:
-                plan, rhythm, change = planned
-                if existing is None or plan != existing.plan or rhythm != existing.rhythm:
-                    stored_plan = self.save_plan(client.id, plan, rhythm)
+        duplicate = False
+        try:
+            with self.batch():
+                with self._unlogged():  # one "create" entry for the whole, below
+                    client = self.find_client(session.client_reference, log=False)
+                    created = client is None
+                    if client is None:
+                        client = self.add_client(session.client_reference,
+                                                 session.client_name)
+                    elif session.client_name and not client.name:
+                        client = self.set_client_name(client.id, session.client_name)
+                    if not created:
+                        for stored in self._client_sessions(client.id):
+                            if stored.answers == answers:
+                                duplicate = True
+                                raise VaultError(
+                                    f"this session was already recorded (session "
+                                    f"{stored.id}); nothing was saved"
+                                )
+                    summary = self.save_session(client.id, answers, outcome_json)
+                    existing = None if created else self.get_plan(client.id)
+                    planned = plan_after_session(existing, outcome, session.session_date)
+                    stored_plan, change = existing, "none" if existing is None else "unchanged"
+                    if planned is not None:
+                        plan, rhythm, change = planned
+                        if existing is None or plan != existing.plan \
+                                or rhythm != existing.rhythm:
+                            stored_plan = self.save_plan(client.id, plan, rhythm)
+                detail = f"session {summary.id}" + ("; new client" if created else "")
+                if change in ("new", "more_frequent"):
+                    detail += f"; follow-up plan {change.replace('_', ' ')}"
+                with self._write() as conn:
+                    self._log(conn, "create", client.reference, detail)
+        except VaultError:
+            if duplicate:
+                self._log_refusal("create", session.client_reference,
+                                  "session (already recorded)")
+            raise
         return Recorded(client, created, summary, stored_plan, change)
 
     def _client_sessions(self, client_id: str) -> list[StoredSession]:
@@ -1578,9 +2187,34 @@ class Store:
                     (_SESSIONS, self._check_session_row),
                     (_PLANS, self._check_plan_row),
                     (_DRAFTS, self._check_draft_row),
+                    (_LOG, self._check_log_row),
                 ):
                     problems += self._check_table(conn, table, check)
+                problems += self._check_chain(conn)
         return problems
+
+    def _check_log_row(self, row: Any) -> None:
+        _entry_from_row(self._require_open(), row)
+
+    def _check_chain(self, conn: Connection) -> list[str]:
+        """The access log's hash chain against the head in meta/state (damaged entries and a
+        damaged state record are named by the table checks; here they show as gaps)."""
+        cipher = self._require_open()
+        entries: list[AccessEntry] = []
+        try:
+            for row in conn.execute(select(_LOG).order_by(_LOG.c.position)):
+                with contextlib.suppress(RecordDamaged):
+                    entries.append(_entry_from_row(cipher, row))
+            try:
+                state = _read_state(conn, cipher)
+            except RecordDamaged:
+                state = None
+        except (DBAPIError, sqlite3.Error) as error:
+            return [f"access log: cannot be read completely ({_sqlite_message(error)})"]
+        if state is None:
+            return verify_chain(entries, None, None)
+        return [*state["rebuilt"], *verify_chain(entries, state["log_sequence"],
+                                                  state["log_hash"])]
 
     def _check_table(
         self, conn: Connection, table: Table, check: Callable[[Any], None]
@@ -1619,6 +2253,9 @@ class Store:
             raise VaultError(f"key slot {row.id} ({row.kind}): {error}") from None
 
     def _check_meta_row(self, row: Any) -> None:
+        if row.name == "state":
+            _parse_state(self._unseal("meta/state", "meta", "state", row.value,
+                                      row.format_version))
         if row.name == "profile":
             data = self._unseal("meta/profile", "meta", "profile", row.value, row.format_version)
             if not isinstance(data.get("user_name"), str):
@@ -1645,34 +2282,47 @@ class Store:
     def backup(self, dest: Path | str, force: bool = False) -> Path:
         """Copy the vault to ``dest`` with the SQLite backup API (consistent, never a copy of a
         live file). The copy stays encrypted and opens with the passphrase and recovery key
-        valid now. An existing ``dest`` is refused unless ``force``."""
+        valid now. The path is checked as every output path is (kindcheck.paths): an existing
+        ``dest`` is refused unless ``force``, a symbolic link always.
+
+        One "backup" entry in the access log, written after the copy is complete (so the copy
+        itself does not hold it, and is one generation older than the vault); a refused or
+        failed backup is logged as "refused".
+        """
         dest = Path(dest)
-        if dest.exists() and not force:
-            raise VaultError(f"{dest} already exists; choose another name, or use --force")
-        if dest.exists() and dest.resolve() == self._db.resolve():
-            raise VaultError("a backup cannot replace the vault itself")
-        if dest.is_dir():
-            raise VaultError(f"{dest} is a folder; give a file name for the backup")
-        partial = dest.with_name(f".{dest.name}.partial-{_new_id()[:8]}")
+        self._require_open()
+        try:
+            target = check_output_path(dest, force)
+            if target.exists() and target.samefile(self._db):
+                raise OutputPathError("a backup cannot replace the vault itself")
+        except OutputPathError as error:
+            self._log_refusal("backup", None, f"backup to {dest}: {error}")
+            raise VaultError(str(error)) from None
+        partial = target.with_name(f".{target.name}.partial-{_new_id()[:8]}")
         with self._mutex:
             self._require_open()
             assert self._engine is not None
             try:
-                _backup_into(self._engine, partial)
-                _check_copy(partial)
-                os.replace(partial, dest)
-                _fsync_path(dest.parent, directory=True)
-            except OSError as error:
-                raise _os_failure(error, dest.parent, "write the backup") from None
-            except (DBAPIError, sqlite3.Error) as error:
-                raise VaultError(
-                    _translate(error, writing=True).args[0].replace("nothing was saved",
-                                                                    "no backup was written")
-                ) from None
-            finally:
-                for leftover in (partial, _journal(partial)):
-                    with contextlib.suppress(OSError):
-                        _remove(leftover)
+                try:
+                    _backup_into(self._engine, partial)
+                    _check_copy(partial)
+                    os.replace(partial, target)
+                    _fsync_path(target.parent, directory=True)
+                except OSError as error:
+                    raise _os_failure(error, target.parent, "write the backup") from None
+                except (DBAPIError, sqlite3.Error) as error:
+                    raise VaultError(
+                        _translate(error, writing=True).args[0].replace(
+                            "nothing was saved", "no backup was written")
+                    ) from None
+                finally:
+                    for leftover in (partial, _journal(partial)):
+                        with contextlib.suppress(OSError):
+                            _remove(leftover)
+            except VaultError as error:
+                self._log_refusal("backup", None, f"backup to {target}: {error}")
+                raise
+            self.log_access("backup", None, f"backup to {target}")
         return dest
 
     @classmethod
@@ -1691,16 +2341,25 @@ class Store:
         and, given ``passphrase``, that it opens with it). An existing vault is only replaced
         with ``force``. The copy is made beside the vault and renamed over it (atomic): a crash
         leaves either the old vault or the restored one.
+
+        With ``passphrase`` (the CLI always gives it), the restored copy gets a "restore" entry
+        in its access log (an older schema is upgraded in the same transaction) before it
+        replaces the vault, and the rollback counter outside the file is set to the restored
+        vault's generation, so opening it does not warn. A restore refused after the
+        passphrase was checked is logged as "refused" in the existing vault when that vault
+        has the same key (a copy of the same vault). Without ``passphrase`` there is no key:
+        nothing is logged, and the next unlock warns if the restored copy is older.
         """
         src, data_dir = Path(src), Path(data_dir)
         if not src.is_file():
             raise VaultError(f"there is no backup file at {src}")
         _check_header(src)
         slots = _check_backup(src)
+        data_key: bytes | None = None
         if passphrase is not None:
             throttle = throttle or _THROTTLE
             try:
-                _open_any(slots, PASSPHRASE, passphrase)
+                data_key = _open_any(slots, PASSPHRASE, passphrase)
             except WrongPassphrase:
                 throttle.failed()
                 raise
@@ -1709,14 +2368,24 @@ class Store:
         lock = _acquire_lock(data_dir)
         db = data_dir / DB_NAME
         restoring = data_dir / (DB_NAME + ".restoring")
+
+        def refuse(reason: str) -> VaultError:
+            if data_key is not None and db.is_file() and not db.is_symlink():
+                with contextlib.suppress(KindcheckError, DBAPIError, sqlite3.Error, OSError):
+                    generation = _log_into_file(
+                        db, data_key, "restore", f"restore from {src}: {reason}", "refused",
+                        own_key=False)
+                    _RollbackCounter(data_key).write(generation)
+            return VaultError(reason)
+
         try:
             if (db.exists() or db.is_symlink()) and not force:
-                raise VaultError(
+                raise refuse(
                     f"a vault already exists in {data_dir}; nothing was changed. Use --force to "
                     "replace it (back it up first)"
                 )
             if db.exists() and src.resolve() == db.resolve():
-                raise VaultError("the backup is the vault itself; nothing was changed")
+                raise refuse("the backup is the vault itself; nothing was changed")
             for leftover in (restoring, _journal(restoring)):
                 _remove(leftover)
             source = sqlite3.connect(f"{src.resolve().as_uri()}?mode=ro", uri=True)
@@ -1725,11 +2394,27 @@ class Store:
             finally:
                 source.close()
             _check_copy(restoring)
+            generation = None
+            if data_key is not None:
+                generation = _log_into_file(restoring, data_key, "restore",
+                                            f"restored from {src.resolve()}", "done",
+                                            own_key=True)
+                _check_copy(restoring)
             _settle_journal(db)
             os.replace(restoring, db)
             _fsync_path(data_dir, directory=True)
+            if data_key is not None and generation is not None:
+                _RollbackCounter(data_key).write(generation)
         except OSError as error:
             raise _os_failure(error, data_dir, "restore the vault") from None
+        except RecordDamaged as error:
+            raise VaultError(f"the backup cannot be read completely ({error}); nothing was "
+                             "restored") from None
+        except DBAPIError as error:
+            raise VaultError(
+                _translate(error, writing=True).args[0].replace("nothing was saved",
+                                                                "nothing was restored")
+            ) from None
         except sqlite3.Error as error:
             raise VaultError(
                 _translate(error, writing=True).args[0].replace("nothing was saved",

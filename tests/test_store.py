@@ -390,17 +390,19 @@ def test_only_ids_versions_and_slots_are_plain(store: Store, vault_dir: Path) ->
         assert conn.execute("PRAGMA application_id").fetchone()[0] == store_module.APPLICATION_ID
         tables = {row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert tables == {"meta", "key_slot", "client", "session", "followup_plan", "draft"}
+        assert tables == {"meta", "key_slot", "client", "session", "followup_plan", "draft",
+                          "access_log"}
         hexes = set("0123456789abcdef")
         for table, text_columns in {
             "client": ("id", "ref_index"), "session": ("id", "client_id"),
             "followup_plan": ("id", "client_id"), "draft": ("id", "ref_index"),
+            "access_log": ("id",),
         }.items():
             for row in conn.execute(f"SELECT {', '.join(text_columns)} FROM {table}"):
                 for value in row:
                     assert value is None or (set(value) <= hexes and len(value) in (32, 64))
         meta = dict(conn.execute("SELECT name, value FROM meta"))
-        assert set(meta) == {"schema_version", "profile"}
+        assert set(meta) == {"schema_version", "profile", "state"}
         assert b"tester" not in meta["profile"]
         for (slot,) in conn.execute("SELECT slot FROM key_slot"):
             assert set(json.loads(slot)) == {"version", "kind", "salt", "kdf", "nonce",
@@ -705,21 +707,22 @@ def test_an_older_schema_is_migrated_on_unlock(
     vault_dir: Path, template: Template, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
+    current = store_module.SCHEMA_VERSION
 
-    def migrate_1_to_2(conn: Any, cipher: Any) -> None:
+    def migrate_to_next(conn: Any, cipher: Any) -> None:
         assert cipher is not None  # a migration may re-encrypt records
         calls.append(1)
-        conn.exec_driver_sql("CREATE TABLE access_log (id TEXT PRIMARY KEY, entry BLOB)")
+        conn.exec_driver_sql("CREATE TABLE next_table (id TEXT PRIMARY KEY, entry BLOB)")
 
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(store_module.MIGRATIONS, 1, migrate_1_to_2)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(store_module.MIGRATIONS, current, migrate_to_next)
     with Store.unlock(vault_dir, PASSPHRASE) as migrated:
-        assert migrated.schema_version == 2
+        assert migrated.schema_version == current + 1
         assert len(list(migrated.iter_sessions())) == 3
     with Store.unlock(vault_dir, PASSPHRASE) as again:
-        assert again.schema_version == 2
+        assert again.schema_version == current + 1
     assert calls == [1]  # once only
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", current)
     with pytest.raises(VaultError, match="newer version"):
         Store.unlock(vault_dir, PASSPHRASE)
 
@@ -731,15 +734,16 @@ def test_a_failing_migration_changes_nothing(
         conn.exec_driver_sql("CREATE TABLE half_done (id TEXT)")
         raise VaultError("migration failed on purpose")
 
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(store_module.MIGRATIONS, 1, broken)
+    current = store_module.SCHEMA_VERSION
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(store_module.MIGRATIONS, current, broken)
     with pytest.raises(VaultError, match="on purpose"):
         Store.unlock(vault_dir, PASSPHRASE)
     with raw(vault_dir) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         assert "half_done" not in tables
         assert conn.execute("SELECT value FROM meta WHERE name = 'schema_version'"
-                            ).fetchone()[0] == b"1"
+                            ).fetchone()[0] == str(current).encode()
 
 
 def test_the_migrated_schema_matches_the_table_classes(tmp_path: Path) -> None:
