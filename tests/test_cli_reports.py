@@ -197,3 +197,21 @@ def test_team_files_merged_equal_one_export(
                           keys / "team-private.pem", "-o", tmp_path / "twice.csv")
     assert code == 1
     assert "Traceback" not in err and err.strip()
+
+
+def test_export_and_calendar_file_each_write_one_access_log_entry(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store.unlock(vault, PASSPHRASE) as store:
+        before = len(store.access_log())
+    assert run(monkeypatch, capsys, "export", "--data-dir", vault, "--passphrase-stdin",
+               "-o", tmp_path / "c.csv")[0] == 0
+    assert run(monkeypatch, capsys, "due", "--data-dir", vault, "--passphrase-stdin",
+               "--ics", tmp_path / "c.ics")[0] == 0
+    with Store.unlock(vault, PASSPHRASE) as store:
+        new = store.access_log()[before:]
+    assert [(e.action, e.client_reference) for e in new] == [
+        ("export", None), ("read", None), ("export", None)]
+    assert new[0].detail.startswith("anonymised counts")
+    assert new[2].detail.startswith("calendar file")
