@@ -38,6 +38,7 @@ from kindcheck.errors import AnswersError, QuestionnaireError
 from kindcheck.questionnaire import (
     SETTINGS,
     Answers,
+    Question,
     Questionnaire,
     Walker,
     _value_problem,
@@ -263,13 +264,7 @@ def check_answers(
         if question.repeat is not None:
             problem(f"{where}.{key}", f"is asked per item: put it inside \"{question.repeat}\"")
             continue
-        if value is None:
-            continue
-        reason = _value_problem(question, value)
-        if reason:
-            problem(f"{where}.{key}", reason)
-            continue
-        checked[key] = check_value(question, value)
+        _store_checked(checked, question, value, f"{where}.{key}", problem)
     walker = Walker(questionnaire, {"setting": setting}, checked)
     for step in walker.missing():
         path = (f"{where}.{step.question.id}" if step.item is None
@@ -299,15 +294,22 @@ def _check_group(
                 problem(f"{item_where}.{key}", f"unknown question in group '{group_id}'"
                         + _hint(key, list(members)))
                 continue
-            if value is None:
-                continue
-            reason = _value_problem(question, value)
-            if reason:
-                problem(f"{item_where}.{key}", reason)
-                continue
-            checked_item[key] = check_value(question, value)
+            _store_checked(checked_item, question, value, f"{item_where}.{key}", problem)
         result.append(checked_item)
     return result
+
+
+def _store_checked(
+    checked: dict[str, Any], question: Question, value: Any, where: str, problem: Any
+) -> None:
+    """Keep a valid answer in ``checked``; report a wrong one. An explicit null is no answer."""
+    if value is None:
+        return
+    reason = _value_problem(question, value)
+    if reason:
+        problem(where, reason)
+    else:
+        checked[question.id] = check_value(question, value)
 
 
 def _check_required_parts(kind: str, parts: dict[str, Part], setting: str, problem: Any) -> None:

@@ -13,36 +13,11 @@ from typing import Any
 
 from kindcheck.errors import KindcheckError
 
-_TEXT: dict[str, dict[str, str]] = {
-    "due_header": {"nl": "STATUS|DATUM|TE LAAT|REFERENTIE|AGENDACODE",
-                   "en": "STATUS|DATE|DAYS LATE|REFERENCE|CALENDAR CODE"},
-    "nothing_due": {"nl": "Geen vervolggesprekken die nu aan de beurt of te laat zijn.",
-                    "en": "No follow-up conversations due or overdue now."},
-    "overdue": {"nl": "te laat", "en": "overdue"},
-    "due": {"nl": "nu", "en": "due"},
-    "upcoming": {"nl": "gepland", "en": "upcoming"},
-    "ics_done": {"nl": "Agendabestand geschreven naar {path}: {count} plan(nen), alleen met "
-                       "agendacodes (geen namen, geen antwoorden).",
-                 "en": "Calendar file written to {path}: {count} plan(s), with calendar codes "
-                       "only (no names, no answers)."},
-    "export_done": {"nl": "Geanonimiseerde telling geschreven naar {path} (drempel {threshold}).",
-                    "en": "Anonymised counts written to {path} (threshold {threshold})."},
-    "team_done": {"nl": "Teambestand geschreven naar {path}: alleen tellingen, versleuteld voor "
-                        "de teamleider.",
-                  "en": "Team file written to {path}: counts only, encrypted to the team lead."},
-    "keys_done": {"nl": "Sleutelpaar geschreven: {public} (deel dit met het team) en {private} "
-                        "(houd dit geheim; nodig voor `kindcheck merge`).",
-                  "en": "Key pair written: {public} (share it with the team) and {private} "
-                        "(keep it secret; needed for `kindcheck merge`)."},
-    "damaged": {"nl": "Let op: {count} beschadigde record(s) overgeslagen; draai `kindcheck "
-                      "verify`.",
-                "en": "Warning: {count} damaged record(s) skipped; run `kindcheck verify`."},
-}
-
 
 def _say(key: str, lang: str, **values: Any) -> str:
-    texts = _TEXT[key]
-    return texts.get(lang, texts["en"]).format(**values)
+    from kindcheck.i18n import t
+
+    return t(f"cli.reports.{key}", lang, **values)
 
 
 def add_report_commands(
@@ -141,7 +116,7 @@ def cmd_due(args: argparse.Namespace) -> int:
                 when = item.status.occurrence.date().isoformat() if item.status.occurrence else "-"
                 late = str(item.status.days_overdue) if item.status.days_overdue else ""
                 state = item.status.state.value
-                label = _say(state, lang) if state in _TEXT else state
+                label = _say(state, lang) if state != "ended" else state
                 print(f"{label}|{when}|{late}|{_one_line(item.client.reference)}|"
                       f"{item.calendar_code}")
         else:
