@@ -116,7 +116,7 @@ def cmd_due(args: argparse.Namespace) -> int:
                 when = item.status.occurrence.date().isoformat() if item.status.occurrence else "-"
                 late = str(item.status.days_overdue) if item.status.days_overdue else ""
                 state = item.status.state.value
-                label = _say(state, lang) if state != "ended" else state
+                label = _say(state, lang)
                 print(f"{label}|{when}|{late}|{_one_line(item.client.reference)}|"
                       f"{item.calendar_code}")
         else:

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from .services import PendingDraft, VaultService
 
 IDLE_CHECK_SECONDS = 5.0
+# Actions that need the open vault (the team lead's screens); refused while locked.
+VAULT_ACTIONS = ("open_export", "open_access_log", "change_passphrase")
 
 
 class KindcheckApp(App[int]):
@@ -168,7 +170,7 @@ class KindcheckApp(App[int]):
                 self.service.lock()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("lock", "command_palette"):
+        if action in ("lock", "command_palette", *VAULT_ACTIONS):
             # Nothing to lock and no commands before the vault is open (or while locked).
             return self.service.unlocked and not self.locked
         return True
@@ -197,6 +199,30 @@ class KindcheckApp(App[int]):
     def on_unmount(self) -> None:
         # However the app ends, the key goes and the vault's lock file is released.
         self.service.close()
+
+    # -- the team lead's screens (screens/export_screen.py, access_log.py) ---------------
+
+    def action_open_export(self) -> None:
+        """The anonymised counts per period (one screen of it at a time)."""
+        from .export_screen import ExportScreen
+
+        if not isinstance(self.screen, ExportScreen):
+            self.push_screen(ExportScreen())
+
+    def action_open_access_log(self) -> None:
+        from .access_log import AccessLogScreen
+
+        if not isinstance(self.screen, AccessLogScreen):
+            self.push_screen(AccessLogScreen())
+
+    def action_change_passphrase(self) -> None:
+        from .passphrase_screens import ChangePassphraseScreen
+
+        def done(changed: bool | None) -> None:
+            if changed:
+                self.notify(t("ui.passphrase.changed", self.lang), markup=False, timeout=8)
+
+        self.push_screen(ChangePassphraseScreen(), done)
 
     # -- errors -------------------------------------------------------------------------
 
@@ -237,6 +263,13 @@ class KindcheckApp(App[int]):
                                 self.show_home)
             yield SystemCommand(t("ui.cmd.lock", self.lang), t("ui.cmd.lock_help", self.lang),
                                 self.action_lock)
+            yield SystemCommand(t("ui.export.open_cmd", self.lang),
+                                t("ui.export.open_cmd_help", self.lang), self.action_open_export)
+            yield SystemCommand(t("ui.log.open_cmd", self.lang),
+                                t("ui.log.open_cmd_help", self.lang), self.action_open_access_log)
+            yield SystemCommand(t("ui.passphrase.change_cmd", self.lang),
+                                t("ui.passphrase.change_cmd_help", self.lang),
+                                self.action_change_passphrase)
         yield SystemCommand(t("ui.cmd.keys", self.lang), t("ui.cmd.keys_help", self.lang),
                             self.action_show_help_panel)
         yield SystemCommand(t("ui.cmd.quit", self.lang), t("ui.cmd.quit_help", self.lang),

@@ -1,4 +1,10 @@
-"""A client's page: the children, the sessions over time with their domain counts, the plan."""
+"""A client's page: the children, the domain count over time as a small chart, the timeline
+of sessions, the follow-up plan with its next dates, and the open Meldcode steps.
+
+From here the clinician holds a follow-up conversation now (h) and changes the plan: skip
+(s) or move (m) one conversation with a reason, change the rhythm (r), end the treatment (e).
+Each change is a typed dialog (screens/followup_plan.py), stored by a thread worker.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +20,13 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
+from kindcheck.answers import FOLLOWUP
 from kindcheck.followup import FollowUpState
 from kindcheck.i18n import t
 
 from .base import KindcheckScreen, format_day
+from .followup import HoldsFollowUps
+from .followup_chart import DomainChart
 from .safe import literal
 from .services import RHYTHM_RULES, ClientDetail, SessionView
 
@@ -28,6 +37,15 @@ class ClientLoaded(Message):
         self.detail = detail
 
 
+class PlanSaved(Message):
+    """A change to the plan is stored; ``done_key`` says what, for the clinician."""
+
+    def __init__(self, detail: ClientDetail, done_key: str) -> None:
+        super().__init__()
+        self.detail = detail
+        self.done_key = done_key
+
+
 def rhythm_of(rule: str) -> str | None:
     for key, (known, _step) in RHYTHM_RULES.items():
         if set(known.split(";")) <= set(rule.split(";")):
@@ -35,10 +53,32 @@ def rhythm_of(rule: str) -> str | None:
     return None
 
 
-class ClientScreen(KindcheckScreen):
+def chart_points(detail: ClientDetail) -> list[tuple[date, int | None]]:
+    """(date, domain count) per session, oldest first; None where no scan was done."""
+    return [(view.session.session_date,
+             view.outcome.problem_domain_count if view.outcome.scan_done else None)
+            for view in reversed(detail.sessions)]
+
+
+def worried_children(view: SessionView) -> int:
+    """In a follow-up: how many children the parent is worried about."""
+    part = view.session.part(FOLLOWUP)
+    items = part.answers.get("children") if part is not None else None
+    if not isinstance(items, list):
+        return 0
+    return sum(1 for item in items if isinstance(item, dict)
+               and item.get("child_wellbeing") == "worried")
+
+
+class ClientScreen(HoldsFollowUps, KindcheckScreen):
     CSS_PATH = "client.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "ui.key.back"),
+        Binding("h", "hold_followup", "ui.key.hold_now"),
+        Binding("s", "change_plan('skip')", "ui.key.plan_skip"),
+        Binding("m", "change_plan('move')", "ui.key.plan_move"),
+        Binding("r", "change_plan('rhythm')", "ui.key.plan_rhythm"),
+        Binding("e", "change_plan('end')", "ui.key.plan_end"),
         Binding("1", "toggle_step(1)", "ui.key.meldcode_step", key_display="1-5"),
         *[Binding(str(n), f"toggle_step({n})", show=False) for n in range(2, 6)],
     ]
@@ -53,6 +93,9 @@ class ClientScreen(KindcheckScreen):
                      markup=False)
         with VerticalScroll(id="client-body"):
             yield Static("", id="children-view", markup=False)
+            yield Static(self.tr("client.chart"), classes="heading")
+            yield DomainChart(self.lang, id="domain-chart")
+            yield Static("", id="chart-legend", classes="muted", markup=False)
             yield Static(self.tr("client.sessions"), classes="heading")
             yield DataTable(id="sessions", cursor_type="row")
             yield Static(self.tr("client.plan"), classes="heading")
@@ -65,23 +108,70 @@ class ClientScreen(KindcheckScreen):
         table.add_column(self.tr("client.col.date"), width=10)
         table.add_column(self.tr("client.col.kind"), width=14)
         table.add_column(self.tr("client.col.domains"), width=9)
-        table.add_column(self.tr("client.col.result"), width=36)
+        table.add_column(self.tr("client.col.result"), width=34)
         table.focus()
         self.load()
+
+    def on_screen_resume(self) -> None:
+        # Back from a follow-up held from here (or abandoned): show what changed.
+        if self.detail is not None:
+            self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="client")
     def load(self) -> None:
         self.post_message(ClientLoaded(self.service.client(self.client_id)))
 
     def _signalled(self) -> SessionView | None:
-        if self.detail is None:
-            return None
-        return next((s for s in self.detail.sessions if s.outcome.meldcode), None)
+        return self.detail.meldcode_session if self.detail is not None else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_step":
             return self._signalled() is not None
+        if action == "change_plan":
+            return self._plan_changeable(str(parameters[0]) if parameters else "")
+        if action == "hold_followup":
+            return self.detail is not None
         return True
+
+    def _plan_changeable(self, change: str) -> bool:
+        detail = self.detail
+        if detail is None or detail.plan is None:
+            return False
+        state = detail.summary.followup
+        ended = state is None or state.state == FollowUpState.ENDED
+        if change in ("skip", "move"):
+            return not ended
+        return True
+
+    # -- actions ------------------------------------------------------------------------
+
+    def action_hold_followup(self) -> None:
+        self.hold_followup(self.client_id)
+
+    def action_change_plan(self, change: str) -> None:
+        from .followup_plan import PlanChangeDialog, PlanEdit, planned_dates
+
+        detail = self.detail
+        if detail is None or detail.plan is None:
+            return
+        if change in ("skip", "move") and not planned_dates(detail):
+            self.notify(self.tr("plan.nothing_planned"), markup=False)
+            return
+
+        def chosen(edit: PlanEdit | None) -> None:
+            if edit is not None:
+                self.store_plan(edit.plan, edit.rhythm, edit.done_key)
+
+        self.app.push_screen(PlanChangeDialog(change, detail, self.today()), chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="client-write")
+    def store_plan(self, plan: object, rhythm: str | None, done_key: str) -> None:
+        self.service.save_plan(self.client_id, plan, rhythm)  # type: ignore[arg-type]
+        self.post_message(PlanSaved(self.service.client(self.client_id), done_key))
+
+    def on_plan_saved(self, message: PlanSaved) -> None:
+        self.notify(self.tr(message.done_key), markup=False)
+        self.on_client_loaded(ClientLoaded(message.detail))
 
     def action_toggle_step(self, number: int) -> None:
         """Tick off a Meldcode step today (or reopen it): the steps take days or weeks."""
@@ -100,16 +190,24 @@ class ClientScreen(KindcheckScreen):
         self.service.set_meldcode_step(session_id, step_id, done)
         self.post_message(ClientLoaded(self.service.client(self.client_id)))
 
+    # -- showing ------------------------------------------------------------------------
+
     def on_client_loaded(self, message: ClientLoaded) -> None:
         self.detail = detail = message.detail
         self.refresh_bindings()
-        lang = self.lang
         summary = detail.summary
         title = Content.assemble(self.tr("client.title"), " · ", literal(summary.reference))
         if summary.name:
             title = Content.assemble(title, " · ", literal(summary.name))
         self.query_one("#client-title", Static).update(title)
+        self._show_children(detail)
+        self._show_chart(detail)
+        self._show_timeline(detail)
+        self._show_plan(detail)
+        self._show_meldcode()
 
+    def _show_children(self, detail: ClientDetail) -> None:
+        lang = self.lang
         latest = next((s for s in detail.sessions if s.outcome.children or
                        s.outcome.check_closed), None)
         lines: list[str] = []
@@ -119,19 +217,54 @@ class ClientScreen(KindcheckScreen):
             lines.append(t("outcome.check_closed", lang))
         else:
             outcome = latest.outcome
-            lines.append(t("outcome.children_in_view", lang, count=len(outcome.children)))
+            lines.append(self.tr("client.children_seen", count=len(outcome.children),
+                                 day=format_day(latest.session.session_date, lang)))
+            wellbeing = self._wellbeing(latest)
             for child in outcome.children:
-                living = t(f"living.{child.living}", lang) if child.living else "-"
                 age = "-" if child.age is None else str(child.age)
-                lines.append("  " + t("outcome.child_line", lang, number=child.number, age=age,
-                                      living=living))
+                if child.living:
+                    line = t("outcome.child_line", lang, number=child.number, age=age,
+                             living=t(f"living.{child.living}", lang))
+                else:  # a follow-up asks the age, not where the child lives
+                    line = self.tr("client.child_age_only", number=child.number, age=age)
+                if child.number - 1 < len(wellbeing) and wellbeing[child.number - 1]:
+                    line += " · " + wellbeing[child.number - 1]
+                lines.append("  " + line)
             if outcome.pregnancy == "yes":
                 lines.append(t("outcome.pregnancy", lang))
         self.query_one("#children-view", Static).update(literal("\n".join(lines)))
 
+    def _wellbeing(self, view: SessionView) -> list[str]:
+        """Per child, how the child was doing at a follow-up (empty for an intake)."""
+        part = view.session.part(FOLLOWUP)
+        if part is None:
+            return []
+        question = part.questionnaire.question("child_wellbeing")
+        items = part.answers.get("children")
+        if not isinstance(items, list):
+            return []
+        return [question.answer_label(item.get("child_wellbeing"), self.lang)
+                if isinstance(item, dict) and item.get("child_wellbeing") else ""
+                for item in items]
+
+    def _show_chart(self, detail: ClientDetail) -> None:
+        points = chart_points(detail)
+        threshold = next((s.outcome.stacking_threshold for s in detail.sessions
+                          if s.outcome.scan_done), 3)
+        self.query_one("#domain-chart", DomainChart).show(points, threshold,
+                                                          self.tr("client.no_scan_yet"))
+        legend = self.query_one("#chart-legend", Static)
+        if any(count is not None for _day, count in points):
+            legend.update(literal(self.tr("client.chart_legend", threshold=threshold)))
+        else:
+            legend.update("")
+
+    def _show_timeline(self, detail: ClientDetail) -> None:
+        lang = self.lang
         table = self.query_one("#sessions", DataTable)
         table.clear()
-        for view in detail.sessions:
+        views = list(detail.sessions)  # newest first
+        for index, view in enumerate(views):
             outcome = view.outcome
             result = Text()
             if outcome.has_safety_signal:
@@ -140,42 +273,88 @@ class ClientScreen(KindcheckScreen):
                 result.append(self.tr("client.flag") + " ", style="bold yellow")
             if outcome.check_closed:
                 result.append(self.tr("client.closed"))
-            domains = str(outcome.problem_domain_count) if outcome.scan_done else "-"
+            worried = worried_children(view)
+            if worried:
+                result.append(self.tr("client.worried", count=worried), style="yellow")
+            domains = Text("-")
+            if outcome.scan_done:
+                domains = Text(str(outcome.problem_domain_count))
+                earlier = next((v for v in views[index + 1:] if v.outcome.scan_done), None)
+                if earlier is not None:
+                    delta = outcome.problem_domain_count - earlier.outcome.problem_domain_count
+                    if delta:
+                        domains.append(f" ({delta:+d})", style="dim")
             table.add_row(Text(format_day(view.session.session_date, lang)),
-                          Text(self.tr(f"client.kind.{view.session.kind}")), Text(domains),
+                          Text(self.tr(f"client.kind.{view.session.kind}")), domains,
                           result, key=view.session_id)
+        table.styles.height = min(len(views), 6) + 1
 
-        plan_lines: list[str] = []
+    def _show_plan(self, detail: ClientDetail) -> None:
+        lang = self.lang
+        lines: list[Content] = []
         plan = detail.plan
         if plan is None:
-            plan_lines.append(self.tr("client.no_plan"))
-        else:
-            rhythm = rhythm_of(plan.rule)
-            plan_lines.append(self.tr("client.rhythm", rhythm=self.tr(f"rhythm.{rhythm}")
-                                      if rhythm else plan.rule))
-            state = summary.followup
-            if state is not None and state.state == FollowUpState.OVERDUE:
-                plan_lines.append(self.tr("home.overdue_days", days=state.days_overdue))
-            elif state is not None and state.state == FollowUpState.DUE:
-                plan_lines.append(self.tr("home.due"))
-            if detail.upcoming:
-                plan_lines.append(self.tr("client.next", dates=", ".join(
-                    format_day(day.date(), lang) for day in detail.upcoming)))
-            if plan.ends_on:
-                plan_lines.append(self.tr("outcome.plan_until",
-                                          day=format_day(plan.ends_on, lang)))
-        self.query_one("#plan-view", Static).update(literal("\n".join(plan_lines)))
+            lines.append(literal(self.tr("client.no_plan")))
+            lines.append(literal(self.tr("client.hold_hint"), "dim"))
+            self.query_one("#plan-view", Static).update(Content("\n").join(lines))
+            return
+        rhythm = rhythm_of(plan.rule)
+        lines.append(literal(self.tr("client.rhythm", rhythm=self.tr(f"rhythm.{rhythm}")
+                                     if rhythm else plan.rule)))
+        state = detail.summary.followup
+        planned = state.occurrence.date() if state is not None and state.occurrence else None
+        if state is not None and state.state == FollowUpState.OVERDUE:
+            lines.append(literal(self.tr("client.overdue", days=state.days_overdue,
+                                         day=format_day(planned, lang)), "bold $error"))
+        elif state is not None and state.state == FollowUpState.DUE:
+            lines.append(literal(self.tr("client.due", day=format_day(planned, lang)),
+                                 "bold $warning"))
+        elif state is not None and state.state == FollowUpState.ENDED:
+            lines.append(literal(self.tr("home.plan_ended")))
+        if detail.upcoming:
+            lines.append(literal(self.tr("client.next", dates=", ".join(
+                format_day(day.date(), lang) for day in detail.upcoming))))
+        if plan.treatment_ended_on:
+            lines.append(literal(self.tr("client.treatment_ended",
+                                         day=format_day(plan.treatment_ended_on, lang))))
+        elif plan.ends_on:
+            lines.append(literal(self.tr("outcome.plan_until", day=format_day(plan.ends_on,
+                                                                              lang))))
+        for change in plan.changes:
+            if change.action == "skip":
+                text = self.tr("client.skipped", day=format_day(change.original, lang),
+                               reason=change.reason)
+            else:
+                text = self.tr("client.moved", day=format_day(change.original, lang),
+                               new=format_day(change.new_date, lang), reason=change.reason)
+            lines.append(literal("  " + text, "dim"))
+        lines.append(literal(self.tr("client.plan_keys"), "dim"))
+        self.query_one("#plan-view", Static).update(Content("\n").join(lines))
 
-        signalled = next((s for s in detail.sessions if s.outcome.meldcode), None)
-        meldcode_lines: list[str] = []
+    def _show_meldcode(self) -> None:
+        lang = self.lang
+        signalled = self._signalled()
+        lines: list[str] = []
         if signalled is not None and signalled.outcome.meldcode is not None:
             guide = signalled.outcome.meldcode
-            meldcode_lines.append(self.tr("client.meldcode",
-                                          day=format_day(signalled.session.session_date, lang)))
+            lines.append(self.tr("client.meldcode",
+                                 day=format_day(signalled.session.session_date, lang)))
             for step in guide.steps:
                 done = signalled.meldcode_steps.get(step.id)
                 mark = "✓ " + format_day(done, lang) if done else "· " + self.tr("client.open")
-                meldcode_lines.append(f"  {step.title.get(lang)}  {mark}")
-            meldcode_lines.append(self.tr("outcome.veilig_thuis") + " " + guide.phone)
-            meldcode_lines.append(self.tr("client.meldcode_keys"))
-        self.query_one("#meldcode-view", Static).update(literal("\n".join(meldcode_lines)))
+                lines.append(f"  {step.title.get(lang)}  {mark}")
+            lines.append(self.tr("outcome.veilig_thuis") + " " + guide.phone)
+            lines.append(self.tr("client.meldcode_keys"))
+        self.query_one("#meldcode-view", Static).update(literal("\n".join(lines)))
+
+    def palette_commands(self):  # type: ignore[no-untyped-def]
+        from textual.app import SystemCommand
+
+        yield SystemCommand(self.tr("cmd.hold_now"), self.tr("cmd.hold_now_help"),
+                            self.action_hold_followup)
+        if self.detail is not None and self.detail.plan is not None:
+            for change in ("skip", "move", "rhythm", "end"):
+                if self._plan_changeable(change):
+                    yield SystemCommand(self.tr(f"cmd.plan_{change}"),
+                                        self.tr(f"cmd.plan_{change}_help"),
+                                        lambda change=change: self.action_change_plan(change))

@@ -1,7 +1,10 @@
-"""Home: drafts to resume, follow-ups due and overdue, and the clients (search by reference).
+"""Home: follow-ups due and overdue first, drafts to resume, and the clients (search by
+reference).
 
-The screen is drawn at once and filled by a thread worker (:class:`OverviewLoaded`), so it
-never waits on the store before showing something.
+The due list holds the same dates as `kindcheck due` (both come from
+kindcheck.reporting.followup_statuses). Enter or h on a row holds that follow-up: the
+conversation starts (screens/followup.py). The screen is drawn at once and filled by a thread
+worker (:class:`OverviewLoaded`), so it never waits on the store before showing something.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from kindcheck.followup import FollowUpState
 
 from .base import KindcheckScreen, format_day
+from .followup import HoldsFollowUps
 from .safe import SafeInput, literal, literal_cell
 from .services import ClientSummary, DraftSummary, Overview
 
@@ -35,29 +39,35 @@ class OverviewLoaded(Message):
         self.overview = overview
 
 
-class HomeScreen(KindcheckScreen):
+class HomeScreen(HoldsFollowUps, KindcheckScreen):
     CSS_PATH = "home.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("h", "hold_followup", "ui.key.hold_followup"),
         Binding("n", "new_intake", "ui.key.new_intake"),
         Binding("slash", "search", "ui.key.search"),
         Binding("r", "resume", "ui.key.resume"),
         Binding("o", "open_client", "ui.key.open_client", show=False),
         Binding("x", "delete_draft", "ui.key.delete_draft", show=False),
+        # Not in the footer (it is full at 80 columns); in the help panel and the palette.
+        Binding("e", "app.open_export", "ui.export.key.open", show=False),
+        Binding("g", "app.open_access_log", "ui.log.key.open", show=False),
         Binding("escape", "leave_search", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.overview: Overview | None = None
+        self.loaded_once = False
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("home.title"), classes="top-bar", id="home-title")
-        with Vertical(id="drafts-section", classes="section"):
-            yield Static("", id="drafts-heading", classes="heading")
-            yield DataTable(id="drafts", cursor_type="row", zebra_stripes=False)
+        # Follow-ups first: the children of clients whose conversation is due or overdue.
         with Vertical(id="followups-section", classes="section"):
             yield Static("", id="followups-heading", classes="heading")
             yield DataTable(id="followups", cursor_type="row")
+        with Vertical(id="drafts-section", classes="section"):
+            yield Static("", id="drafts-heading", classes="heading")
+            yield DataTable(id="drafts", cursor_type="row", zebra_stripes=False)
         with Horizontal(id="clients-heading-row"):
             yield Static(self.tr("home.clients", count="…"), id="clients-heading",
                          classes="heading")
@@ -73,8 +83,9 @@ class HomeScreen(KindcheckScreen):
         drafts.add_column(self.tr("home.col.saved"), width=16)
         followups = self.query_one("#followups", DataTable)
         followups.add_column(self.tr("home.col.reference"), width=16)
-        followups.add_column(self.tr("home.col.status"), width=24)
-        followups.add_column(self.tr("home.col.planned"), width=12)
+        followups.add_column(self.tr("home.col.status"), width=20)
+        followups.add_column(self.tr("home.col.planned"), width=10)
+        followups.add_column(self.tr("home.col.last_held"), width=10)
         clients = self.query_one("#clients", DataTable)
         clients.add_column(self.tr("home.col.reference"), width=18)
         clients.add_column(self.tr("home.col.last"), width=10)
@@ -113,10 +124,16 @@ class HomeScreen(KindcheckScreen):
         else:
             empty.update(self.tr("home.no_clients"))
         focused_id = self.focused.id if self.focused is not None else None
-        if focused_id is None or (focused_id == "drafts" and not overview.drafts) or \
+        due = overview.followups
+        if not self.loaded_once and due:
+            # What needs doing first: the follow-ups due, ready for Enter.
+            self.query_one("#followups", DataTable).focus()
+        elif focused_id is None or (focused_id == "drafts" and not overview.drafts) or \
+                (focused_id == "followups" and not due) or \
                 (focused_id == "clients" and not overview.clients and overview.drafts):
             target = "#drafts" if overview.drafts else "#clients"
             self.query_one(target, DataTable).focus()
+        self.loaded_once = True
 
     def _fill_drafts(self, drafts: tuple[DraftSummary, ...]) -> None:
         table = self.query_one("#drafts", DataTable)
@@ -124,8 +141,11 @@ class HomeScreen(KindcheckScreen):
         for draft in drafts:
             saved = draft.updated.astimezone(AMSTERDAM).strftime("%d-%m %H:%M") \
                 if draft.updated else "-"
+            phase = draft.phase or "kindcheck"
+            if phase == "kindcheck" and draft.payload.get("kind") == "followup":
+                phase = "followup"  # the first part of a follow-up is the conversation
             table.add_row(literal_cell(draft.reference),
-                          Text(self.tr(f"home.phase.{draft.phase or 'kindcheck'}")),
+                          Text(self.tr(f"home.phase.{phase}")),
                           Text(saved), key=draft.draft_id)
         table.styles.height = min(len(drafts), 3) + 1
         self.query_one("#drafts-heading", Static).update(
@@ -148,7 +168,9 @@ class HomeScreen(KindcheckScreen):
                 label = Text(self.tr("home.due"), style="bold yellow")
             planned = state.occurrence.date() if state.occurrence else None
             table.add_row(literal_cell(client.reference), label,
-                          Text(format_day(planned, self.lang)), key=client.client_id)
+                          Text(format_day(planned, self.lang)),
+                          Text(format_day(client.last_session, self.lang)),
+                          key=client.client_id)
         table.styles.height = min(len(due), 4) + 1
         self.query_one("#followups-heading", Static).update(
             self.tr("home.followups", overdue=overdue, due=len(due) - overdue))
@@ -215,10 +237,27 @@ class HomeScreen(KindcheckScreen):
         self.query_one("#clients", DataTable).focus()
 
     @on(DataTable.RowSelected, "#clients")
-    @on(DataTable.RowSelected, "#followups")
     def _open_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
             self.open_client(event.row_key.value)
+
+    @on(DataTable.RowSelected, "#followups")
+    def _hold_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.hold_followup(event.row_key.value)
+
+    def action_hold_followup(self) -> None:
+        """Hold the follow-up of the highlighted row: of the due list, or of the client list
+        when that has the focus (a conversation can be held before it is due)."""
+        table = self.query_one("#followups", DataTable)
+        if self.focused is self.query_one("#clients", DataTable):
+            table = self.query_one("#clients", DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if key:
+                self.hold_followup(key)
+        else:
+            self.notify(self.tr("home.nothing_due"), markup=False)
 
     @on(DataTable.RowSelected, "#drafts")
     def _resume_selected(self, event: DataTable.RowSelected) -> None:
@@ -227,6 +266,8 @@ class HomeScreen(KindcheckScreen):
 
     def action_open_client(self) -> None:
         table = self.query_one("#clients", DataTable)
+        if self.focused is self.query_one("#followups", DataTable):
+            table = self.query_one("#followups", DataTable)
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             if key:
@@ -283,6 +324,9 @@ class HomeScreen(KindcheckScreen):
     def palette_commands(self):  # type: ignore[no-untyped-def]
         from textual.app import SystemCommand
 
+        if self.overview and self.overview.followups:
+            yield SystemCommand(self.tr("cmd.hold_followup"), self.tr("cmd.hold_followup_help"),
+                                self.action_hold_followup)
         yield SystemCommand(self.tr("cmd.new_intake"), self.tr("cmd.new_intake_help"),
                             self.action_new_intake)
         yield SystemCommand(self.tr("cmd.search"), self.tr("cmd.search_help"),

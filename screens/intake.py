@@ -1,9 +1,12 @@
-"""A new intake: the client reference and setting, the Kindcheck, then the problem scan.
+"""A new intake (the client reference and setting, the Kindcheck, then the problem scan) or a
+follow-up conversation (vervolggesprek, then the problem scan if the clinician repeats it).
 
-The Kindcheck is asked one question at a time (the children one by one); the problem scan one
-domain per page, every indicator of the domain on that page, because most indicators are a
-quick yes or no and a clinician answers a page in a few key presses. Every answer is stored as
-an encrypted draft at once (a thread worker), so nothing is lost to a crash, a lock or a quit.
+The first questionnaire is asked one question at a time (the children one by one); the
+problem scan one domain per page, every indicator of the domain on that page, because most
+indicators are a quick yes or no and a clinician answers a page in a few key presses. Every
+answer is stored as an encrypted draft at once (a thread worker), so nothing is lost to a
+crash, a lock or a quit. A follow-up starts from home or the client page
+(:func:`start_followup`) with the children as the last session left them, to confirm.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from kindcheck.questionnaire import YESNO_VALUES, Step, parse_user_input
 
 from .answer_widgets import AnswerGiven, ChoiceAnswer, IndicatorRow, RowPicked
 from .base import KindcheckScreen, format_day
+from .intake_multi import MultiAnswer
 from .intake_state import DraftUnreadable, Intake, ReferenceInvalid, check_name, check_reference
 from .safe import SafeInput, SafeTextArea, literal
 from .services import PendingDraft, VaultNotOpen
@@ -169,8 +173,9 @@ class IntakeScreen(KindcheckScreen):
     def compose(self) -> ComposeResult:
         intake = self.intake
         setting = self.tr(f"intake.setting_{intake.setting}")
-        yield Static(Content.assemble(self.tr("intake.title"), " · ", literal(intake.reference),
-                                      " · ", setting), classes="top-bar", id="intake-title")
+        title = self.tr("intake.title" if intake.kind == "intake" else "followup.title")
+        yield Static(Content.assemble(title, " · ", literal(intake.reference), " · ", setting),
+                     classes="top-bar", id="intake-title")
         with Horizontal(id="progress-row"):
             yield Static("", id="progress-text", markup=False)
             yield ProgressBar(id="progress", show_eta=False, show_percentage=False)
@@ -180,6 +185,7 @@ class IntakeScreen(KindcheckScreen):
                 yield Static("", id="question-text", markup=False)
                 with ContentSwitcher(initial="choice", id="answer"):
                     yield ChoiceAnswer(id="choice")
+                    yield MultiAnswer(id="multi")
                     yield SafeInput(id="number", type="integer", max_length=7)
                     yield SafeInput(id="date", max_length=10,
                                     placeholder=self.tr("intake.date_hint"))
@@ -194,19 +200,19 @@ class IntakeScreen(KindcheckScreen):
     def on_mount(self) -> None:
         self.query_one("#help").display = False
         intake = self.intake
-        if intake.phase == "scan" and not intake.check_closed():
+        if intake.phase == "scan" and intake.wants_scan():
             self.show_page(intake.scan_page_index(intake.position))
         elif intake.phase == "outcome":
             # Back on the last page (or question), with the outcome on top of it.
-            if intake.check_closed():
-                self.show_step(intake.kindcheck.previous_step(None))
+            if not intake.wants_scan():
+                self.show_step(intake.main.previous_step(None))
             else:
                 self.show_page(len(intake.scan_pages()) - 1)
-            if intake.kindcheck.is_complete() and (intake.check_closed()
-                                                   or intake.scan.is_complete()):
+            if intake.main.is_complete() and (not intake.wants_scan()
+                                              or intake.scan.is_complete()):
                 self.show_outcome()
         else:
-            self.show_step(intake.kindcheck_step(intake.position))
+            self.show_step(intake.main_step(intake.position))
 
     # -- the Kindcheck: one question at a time ---------------------------------------------
 
@@ -222,10 +228,10 @@ class IntakeScreen(KindcheckScreen):
         if switcher.current != "question-mode":
             switcher.current = "question-mode"
             self.refresh_bindings()
-        steps = intake.kindcheck.steps()
+        steps = intake.main.steps()
         keys = [s.key for s in steps]
         number = keys.index(step.key) + 1 if step.key in keys else 1
-        title = intake.kindcheck_questionnaire.title.get(self.lang)
+        title = intake.main_questionnaire.title.get(self.lang)
         self._progress(self.tr("intake.progress_kindcheck", title=title, number=number,
                                total=len(steps)), number - 1, len(steps))
         child = intake.child_label(step, self.lang)
@@ -241,12 +247,17 @@ class IntakeScreen(KindcheckScreen):
         self.query_one("#question-text", Static).update(literal(question.text.get(self.lang)))
         self._show_help_text(question.help.get(self.lang))
         self.query_one("#error", Static).update("")
-        value = intake.kindcheck.get(step)
-        kind = question.type if question.type in ("number", "date", "text", "longtext") \
-            else "choice"
+        value = intake.main.get(step)
+        kind = question.type if question.type in ("number", "date", "text", "longtext",
+                                                  "multi") else "choice"
         self.query_one("#answer", ContentSwitcher).current = kind
         hint = ""
-        if kind == "choice":
+        if kind == "multi":
+            multi = self.query_one("#multi", MultiAnswer)
+            multi.show_question(step, value, self.lang)
+            multi.focus()
+            hint = self.tr("intake.hint_multi")
+        elif kind == "choice":
             choice = self.query_one("#choice", ChoiceAnswer)
             choice.show_question(step, value, self.lang)
             choice.focus()
@@ -272,6 +283,10 @@ class IntakeScreen(KindcheckScreen):
         if not question.required:
             hint += " " + self.tr("intake.hint_optional_longtext" if kind == "longtext"
                                   else "intake.hint_optional")
+        if step.key in intake.suggested:
+            # Proposed from the last session: the clinician confirms or changes it.
+            seen = intake.previous.held_on if intake.previous else None
+            hint = self.tr("followup.prefilled", day=format_day(seen, self.lang)) + " " + hint
         self.query_one("#answer-hint", Static).update(literal(hint))
         self.autosave()  # every answer, and where the clinician is, right away
 
@@ -286,11 +301,12 @@ class IntakeScreen(KindcheckScreen):
     def answer_step(self, step: Step, value: Any) -> bool:
         """Store an answer to a Kindcheck step; False (with the reason shown) if it is wrong."""
         try:
-            self.intake.kindcheck.answer(step, value)
+            self.intake.main.answer(step, value)
         except AnswersError:
             self._answer_problem(step)
             return False
         self.intake.pending_text.pop(step.key, None)
+        self.intake.suggested.discard(step.key)
         return True  # the draft is saved by show_step, with the new position
 
     def _answer_problem(self, step: Step) -> None:
@@ -302,12 +318,14 @@ class IntakeScreen(KindcheckScreen):
             message = self.tr("intake.need_date")
         elif question.type in ("text", "longtext"):
             message = self.tr("intake.text_too_long")
+        elif question.type == "multi":
+            message = self.tr("intake.need_some")
         else:
             message = self.tr("intake.need_choice")
         self.query_one("#error", Static).update(message)
 
     def advance_from(self, step: Step) -> None:
-        self.show_step(self.intake.kindcheck.next_step(step))
+        self.show_step(self.intake.main.next_step(step))
 
     def submit_field(self) -> None:
         """Enter in a number, date or text field: store what was typed and move on."""
@@ -324,7 +342,7 @@ class IntakeScreen(KindcheckScreen):
             if question.required:
                 self._answer_problem(step)
                 return
-            self.intake.kindcheck.clear(step)
+            self.intake.main.clear(step)
             self.intake.pending_text.pop(step.key, None)
             self.advance_from(step)
             return
@@ -358,6 +376,19 @@ class IntakeScreen(KindcheckScreen):
             field = self.query_one("#number", Input)
             field.insert_text_at_cursor(message.digit)
             return
+        if question.type == "multi":
+            multi = self.query_one("#multi", MultiAnswer)
+            if isinstance(message.value, list):  # Enter on the list: the options ticked
+                if message.value or not question.required:
+                    if self.answer_step(step, message.value):
+                        self.advance_from(step)
+                else:
+                    self._answer_problem(step)
+            elif message.option_index is not None:  # a digit typed ahead: tick that option
+                multi.toggle(message.option_index)
+            else:
+                self._answer_problem(step)
+            return
         value = message.value
         if message.option_index is not None:
             ids = list(YESNO_VALUES) if question.type == "yesno" \
@@ -382,12 +413,12 @@ class IntakeScreen(KindcheckScreen):
 
     def finish_kindcheck(self) -> None:
         intake = self.intake
-        missing = intake.kindcheck.missing()
+        missing = intake.main.missing()
         if missing:
             self.show_step(missing[0])
             self.query_one("#error", Static).update(self.tr("intake.missing_answers"))
             return
-        if intake.check_closed():
+        if not intake.wants_scan():
             self.show_outcome()
             return
         intake.phase = "scan"
@@ -585,8 +616,10 @@ class IntakeScreen(KindcheckScreen):
         if step is None:
             return
         kind = self.query_one("#answer", ContentSwitcher).current
-        if kind == "choice":
-            value = self.intake.kindcheck.get(step)
+        if kind == "multi":
+            self.query_one("#multi", MultiAnswer).action_confirm()
+        elif kind == "choice":
+            value = self.intake.main.get(step)
             if value is None:
                 # Enter on the list takes the highlighted option (OptionList does that).
                 self.query_one("#error", Static).update(self.tr("intake.need_choice"))
@@ -601,10 +634,10 @@ class IntakeScreen(KindcheckScreen):
             if self.page_index > 0:
                 self.show_page(self.page_index - 1)
             else:
-                self.show_step(intake.kindcheck.previous_step(None))
+                self.show_step(intake.main.previous_step(None))
             return
         self._keep_pending_text()
-        previous = intake.kindcheck.previous_step(self.step)
+        previous = intake.main.previous_step(self.step)
         if previous is None:
             self.action_close_intake()
             return
@@ -622,17 +655,22 @@ class IntakeScreen(KindcheckScreen):
         self.app.pop_screen()
 
     def show_outcome(self) -> None:
-        from .outcome import OutcomeScreen
-
         self.intake.phase = "outcome"
         self.autosave()
-        self.app.push_screen(OutcomeScreen(self.intake, self.autosave))
+        if self.intake.kind == "followup":
+            from .followup_outcome import FollowUpOutcomeScreen
+
+            self.app.push_screen(FollowUpOutcomeScreen(self.intake, self.autosave))
+        else:
+            from .outcome import OutcomeScreen
+
+            self.app.push_screen(OutcomeScreen(self.intake, self.autosave))
 
     def on_screen_resume(self) -> None:
         # Back from the outcome (Escape): to the last page of the scan, or the last question.
         if self.intake.phase == "outcome":
-            if self.intake.check_closed():
-                self.show_step(self.intake.kindcheck.previous_step(None))
+            if not self.intake.wants_scan():
+                self.show_step(self.intake.main.previous_step(None))
             else:
                 self.show_page(len(self.intake.scan_pages()) - 1)
 
@@ -650,7 +688,7 @@ class IntakeScreen(KindcheckScreen):
             text = self.query_one(f"#{kind}", Input).value
         else:
             return
-        stored = self.intake.kindcheck.get(step)
+        stored = self.intake.main.get(step)
         if text and text != ("" if stored is None else str(stored)):
             self.intake.pending_text[step.key] = text
         else:

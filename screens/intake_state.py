@@ -1,9 +1,13 @@
-"""One intake in progress: the answers so far, where the clinician is, and its draft form.
+"""One session in progress: the answers so far, where the clinician is, and its draft form.
 
-Plain Python (no Textual), so the walk through an intake is tested without starting the app.
-The Kindcheck is asked one question at a time; the problem scan one domain per page. The draft
-payload (:meth:`Intake.to_payload`) is what the store keeps encrypted after every answer, so
-that an intake resumes exactly where it was after a crash or a lock.
+A session is an intake (the Kindcheck, then the problem scan unless the check closed) or a
+follow-up conversation (``vervolggesprek``, then the problem scan only when ``repeat_scan`` is
+"yes"). Both walk the same way, so one class and one screen serve both.
+
+Plain Python (no Textual), so the walk through a session is tested without starting the app.
+The first questionnaire is asked one question at a time; the problem scan one domain per page.
+The draft payload (:meth:`Intake.to_payload`) is what the store keeps encrypted after every
+answer, so that a session resumes exactly where it was after a crash or a lock.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from kindcheck.answers import (
+    FOLLOWUP,
     FORMAT_NAME,
     FORMAT_VERSION,
     KINDCHECK,
@@ -38,7 +43,10 @@ from kindcheck.questionnaire import (
 )
 
 DRAFT_FORMAT = 1
+# "kindcheck" is the phase of the first questionnaire (the Kindcheck or, in a follow-up, the
+# conversation); the name stays so that drafts stored by earlier versions resume.
 PHASES = ("kindcheck", "scan", "outcome")
+KINDS = ("intake", "followup")
 # The calendar export only accepts pseudonymous codes (kindcheck.followup): no spaces, so a name
 # such as "Jan Jansen" cannot pass, and at least one digit, so a lone surname cannot either.
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,62}")
@@ -73,14 +81,72 @@ class ScanPage:
     steps: tuple[Step, ...]
 
 
+@dataclass(frozen=True)
+class PreviousSession:
+    """What a follow-up compares with: the client's sessions before it (from the store)."""
+
+    held_on: date
+    scan_on: date | None = None  # the latest session with a problem scan
+    scan_count: int | None = None  # its number of problem domains
+    signals: tuple[str, ...] = ()  # signal ids raised in the latest session
+    meldcode_since: date | None = None  # the session that opened a Meldcode process still on
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"held_on": self.held_on.isoformat(),
+                "scan_on": self.scan_on.isoformat() if self.scan_on else None,
+                "scan_count": self.scan_count, "signals": list(self.signals),
+                "meldcode_since": self.meldcode_since.isoformat()
+                if self.meldcode_since else None}
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> PreviousSession:
+        def day(value: Any) -> date | None:
+            return date.fromisoformat(value) if isinstance(value, str) else None
+
+        held_on = day(data.get("held_on"))
+        if held_on is None:
+            raise ValueError("held_on")
+        count = data.get("scan_count")
+        return cls(held_on, day(data.get("scan_on")),
+                   count if isinstance(count, int) and not isinstance(count, bool) else None,
+                   tuple(str(s) for s in data.get("signals") or ()),
+                   day(data.get("meldcode_since")))
+
+
+def estimated_ages(children: list[tuple[int | None, date | None]], seen_on: date,
+                   today: date) -> list[int]:
+    """The children's ages today, from (age, birth date) as recorded on ``seen_on``.
+
+    A birth date gives the exact age; an age alone is moved on by the whole years since
+    (the child may have had a birthday more: the clinician confirms every age). Children
+    who are 18 by now are left out: they no longer count as minors.
+    """
+    ages: list[int] = []
+    for age, birth_date in children:
+        if birth_date is not None:
+            now = today.year - birth_date.year - ((today.month, today.day)
+                                                  < (birth_date.month, birth_date.day))
+        elif age is not None:
+            years = today.year - seen_on.year - ((today.month, today.day)
+                                                 < (seen_on.month, seen_on.day))
+            now = age + max(0, years)
+        else:
+            continue
+        if 0 <= now <= 17:
+            ages.append(now)
+    return ages
+
+
 @dataclass
 class Intake:
-    """An intake being filled in. Mutable: the screens change it answer by answer."""
+    """A session being filled in (an intake or a follow-up conversation). Mutable: the screens
+    change it answer by answer."""
 
     reference: str
     setting: str
     started: date
     name: str | None = None
+    kind: str = "intake"
     draft_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     phase: str = "kindcheck"
     position: str | None = None
@@ -89,57 +155,110 @@ class Intake:
     rhythm: str | None = None
     rhythm_changed: bool = False
     suggested: set[str] = field(default_factory=set)
-    """Scan answers pre-marked by the questionnaire and not yet confirmed by the clinician."""
-    kindcheck: Walker = field(init=False)
+    """Answers proposed for the clinician to confirm and not confirmed yet: scan answers the
+    questionnaire pre-marks, and in a follow-up the children as the last session left them."""
+    previous: PreviousSession | None = None
+    """For a follow-up: the session before it, to compare with."""
+    main: Walker = field(init=False)
+    """The first questionnaire: the Kindcheck, or the follow-up conversation."""
     scan: Walker = field(init=False)
 
     def __post_init__(self) -> None:
         if self.setting not in SETTINGS:
             raise ValueError(f"unknown setting {self.setting!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r}")
         context = {"setting": self.setting}
-        self.kindcheck = Walker(load_shipped(KINDCHECK), context)
+        self.main = Walker(load_shipped(self.main_id), context)
         self.scan = Walker(load_shipped(SCAN), context)
 
-    # -- the Kindcheck --------------------------------------------------------------------
+    @classmethod
+    def followup(cls, reference: str, setting: str, started: date, name: str | None = None,
+                 child_ages: list[int] | None = None,
+                 previous: PreviousSession | None = None) -> Intake:
+        """A follow-up conversation with the children's number and ages proposed from the
+        last session (the clinician confirms or changes each)."""
+        intake = cls(reference=reference, setting=setting, started=started, name=name,
+                     kind="followup", previous=previous)
+        walker = intake.main
+        counter = intake.main_questionnaire.by_role("child_count")
+        if counter is not None and child_ages is not None:
+            counter_step = Step(counter)
+            walker.answer(counter_step, len(child_ages))
+            intake.suggested.add(counter_step.key)
+            age_question = intake.main_questionnaire.by_role("child_age")
+            if age_question is not None:
+                for item, age in enumerate(child_ages):
+                    step = Step(age_question, item)
+                    walker.answer(step, age)
+                    intake.suggested.add(step.key)
+            intake.position = counter_step.key  # start by confirming them, not after them
+        return intake
+
+    # -- the first questionnaire ----------------------------------------------------------
+
+    @property
+    def main_id(self) -> str:
+        return KINDCHECK if self.kind == "intake" else FOLLOWUP
+
+    @property
+    def main_questionnaire(self) -> Questionnaire:
+        return self.main.questionnaire
+
+    @property
+    def kindcheck(self) -> Walker:
+        """The first questionnaire's walker, by its name from before follow-ups existed."""
+        return self.main
 
     @property
     def kindcheck_questionnaire(self) -> Questionnaire:
-        return self.kindcheck.questionnaire
+        return self.main.questionnaire
 
     @property
     def scan_questionnaire(self) -> Questionnaire:
         return self.scan.questionnaire
 
     def check_closed(self) -> bool:
-        """No minor children and no pregnancy: the check closes and the scan is skipped."""
-        return kindcheck_closed(Part(self.kindcheck_questionnaire, self.kindcheck.answers),
-                                self.setting)
+        """No minor children and no pregnancy: the check closes and the scan is skipped.
+        (An intake only: a follow-up has no check to close.)"""
+        if self.kind != "intake":
+            return False
+        return kindcheck_closed(Part(self.main_questionnaire, self.main.answers), self.setting)
 
-    def kindcheck_step(self, key: str | None) -> Step | None:
-        """The visible Kindcheck step with this key, else where to resume."""
-        steps = self.kindcheck.steps()
+    def wants_scan(self) -> bool:
+        """Whether the problem scan follows: in an intake unless the check closed, in a
+        follow-up when the clinician chose to repeat it."""
+        if self.kind == "intake":
+            return not self.check_closed()
+        return self.main.visible_answers().get("repeat_scan") == "yes"
+
+    def main_step(self, key: str | None) -> Step | None:
+        """The visible step of the first questionnaire with this key, else where to resume."""
+        steps = self.main.steps()
         for step in steps:
             if step.key == key:
                 return step
-        return self.kindcheck.first_unanswered() or (steps[0] if steps else None)
+        return self.main.first_unanswered() or (steps[0] if steps else None)
+
+    kindcheck_step = main_step
 
     def child_label(self, step: Step, lang: str) -> str | None:
         if step.item is None or step.question.repeat is None:
             return None
-        repeat = self.kindcheck_questionnaire.repeat(step.question.repeat)
+        repeat = self.main_questionnaire.repeat(step.question.repeat)
         return repeat.label.get(lang).format(n=step.item + 1)
 
     def child_count(self) -> int:
-        counter = self.kindcheck_questionnaire.by_role("child_count")
-        value = self.kindcheck.answers.get(counter.id) if counter else None
+        counter = self.main_questionnaire.by_role("child_count")
+        value = self.main.answers.get(counter.id) if counter else None
         return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
     def child_age(self, item: int) -> int | None:
         """The age given for child ``item`` (0-based), if any."""
-        age_question = self.kindcheck_questionnaire.by_role("child_age")
+        age_question = self.main_questionnaire.by_role("child_age")
         if age_question is None or age_question.repeat is None:
             return None
-        items = self.kindcheck.answers.get(age_question.repeat)
+        items = self.main.answers.get(age_question.repeat)
         if isinstance(items, list) and item < len(items) and isinstance(items[item], dict):
             value = items[item].get(age_question.id)
             return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -186,15 +305,15 @@ class Intake:
         client: dict[str, Any] = {"reference": self.reference}
         if self.name:
             client["name"] = self.name
-        parts = [{"id": KINDCHECK, "version": self.kindcheck_questionnaire.version,
-                  "answers": self.kindcheck.visible_answers()}]
-        if not self.check_closed():
+        parts = [{"id": self.main_id, "version": self.main_questionnaire.version,
+                  "answers": self.main.visible_answers()}]
+        if self.wants_scan():
             parts.append({"id": SCAN, "version": self.scan_questionnaire.version,
                           "answers": self.scan.visible_answers()})
         return {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
-            "kind": "intake",
+            "kind": self.kind,
             "client": client,
             "setting": self.setting,
             "date": self.started.isoformat(),
@@ -203,7 +322,7 @@ class Intake:
 
     def session(self) -> Session:
         """The validated session (AnswersError when something required is missing)."""
-        return session_from_dict(self.session_dict(), "intake")
+        return session_from_dict(self.session_dict(), self.kind)
 
     def outcome(self) -> Outcome:
         return compute_outcome(self.session())
@@ -213,7 +332,7 @@ class Intake:
     def to_payload(self) -> dict[str, Any]:
         return {
             "format": DRAFT_FORMAT,
-            "kind": "intake",
+            "kind": self.kind,
             "client": {"reference": self.reference, "name": self.name},
             "setting": self.setting,
             "date": self.started.isoformat(),
@@ -221,22 +340,25 @@ class Intake:
             "position": self.position,
             "pending_text": dict(self.pending_text),
             "answers": {
-                KINDCHECK: {"version": self.kindcheck_questionnaire.version,
-                            "answers": self.kindcheck.answers},
+                self.main_id: {"version": self.main_questionnaire.version,
+                               "answers": self.main.answers},
                 SCAN: {"version": self.scan_questionnaire.version, "answers": self.scan.answers},
             },
             "meldcode_steps": dict(self.meldcode_steps),
             "rhythm": self.rhythm,
             "rhythm_changed": self.rhythm_changed,
             "suggested": sorted(self.suggested),
+            "previous": self.previous.to_payload() if self.previous else None,
         }
 
     @classmethod
     def from_payload(cls, draft_id: str, payload: dict[str, Any]) -> Intake:
         """An intake from a stored draft; DraftUnreadable when it does not fit."""
         try:
-            if payload.get("format") != DRAFT_FORMAT or payload.get("kind") != "intake":
+            kind = payload.get("kind")
+            if payload.get("format") != DRAFT_FORMAT or kind not in KINDS:
                 raise DraftUnreadable("ui.draft.unreadable")
+            previous = payload.get("previous")
             client = payload["client"]
             intake = cls(
                 reference=check_reference(client["reference"]),
@@ -252,9 +374,12 @@ class Intake:
                 rhythm=payload.get("rhythm"),
                 rhythm_changed=bool(payload.get("rhythm_changed")),
                 suggested={str(key) for key in payload.get("suggested") or []},
+                kind=kind,
+                previous=PreviousSession.from_payload(previous)
+                if isinstance(previous, dict) else None,
             )
             answers = payload.get("answers") or {}
-            for key, walker in ((KINDCHECK, intake.kindcheck), (SCAN, intake.scan)):
+            for key, walker in ((intake.main_id, intake.main), (SCAN, intake.scan)):
                 stored = answers.get(key) or {}
                 if stored.get("version", walker.questionnaire.version) != \
                         walker.questionnaire.version:

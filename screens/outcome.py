@@ -8,6 +8,8 @@
 5. The proposed follow-up rhythm, which the clinician can change.
 
 Saving (Ctrl+S) stores session, Meldcode steps and plan encrypted and drops the draft.
+The outcome of a follow-up conversation (screens/followup_outcome.py) reuses the safety and
+scan sections and the checklist handling from here.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class OutcomeScreen(KindcheckScreen):
         Binding("ctrl+s", "save", "ui.key.save", priority=True),
         Binding("escape", "back", "ui.key.back_to_questions"),
     ]
+    TITLE_KEY = "outcome.title"
+    SAVED_KEY = "outcome.saved"
 
     def __init__(self, intake: Intake, autosave: Callable[[], None]) -> None:
         super().__init__()
@@ -60,7 +64,7 @@ class OutcomeScreen(KindcheckScreen):
         self.saving = False
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.assemble(self.tr("outcome.title"), " · ",
+        yield Static(Content.assemble(self.tr(self.TITLE_KEY), " · ",
                                       literal(self.intake.reference)), classes="top-bar")
         yield VerticalScroll(id="outcome-body")
         yield Static("", id="save-status", classes="error-line", markup=False)
@@ -74,14 +78,17 @@ class OutcomeScreen(KindcheckScreen):
             return
         body = self.query_one("#outcome-body", VerticalScroll)
         await body.mount_all(list(self._sections(self.outcome)))
-        if self.intake.rhythm is None:
-            self.intake.rhythm = default_rhythm_choice(self.outcome)
-        self.query_one("#rhythm", Select).value = self.intake.rhythm
-        self._show_dates()
+        self._after_mount(self.outcome)
         # Focus the page itself: arrows scroll, Tab reaches the checklist and the rhythm,
         # Ctrl+S saves. The safety box, if any, is at the top.
         body.focus()
         body.scroll_home(animate=False)
+
+    def _after_mount(self, outcome: Outcome) -> None:
+        if self.intake.rhythm is None:
+            self.intake.rhythm = default_rhythm_choice(outcome)
+        self.query_one("#rhythm", Select).value = self.intake.rhythm
+        self._show_dates()
 
     # -- the sections ---------------------------------------------------------------------
 
@@ -89,34 +96,7 @@ class OutcomeScreen(KindcheckScreen):
         lang = self.lang
         widgets: list[Any] = []
         if outcome.meldcode:
-            guide = outcome.meldcode
-            children: list[Any] = [
-                Static(literal("!! " + guide.title.get(lang)), classes="box-title",
-                       markup=False),
-            ]
-            for signal in outcome.safety_signals:
-                children.append(Static(literal("• " + signal.name.get(lang)), markup=False))
-            children.append(Static(Content.assemble(
-                (self.tr("outcome.veilig_thuis") + " ", "bold"), (guide.phone, "bold reverse")),
-                classes="phone", markup=False))
-            children.append(Static(literal(guide.advice_anytime.get(lang)), classes="muted",
-                                   markup=False))
-            children.append(Static(self.tr("outcome.checklist"), classes="subtitle"))
-            for step in guide.steps:
-                stored = self.intake.meldcode_steps.get(step.id)
-                row = Horizontal(
-                    Checkbox(step.title.get(lang), value=stored is not None,
-                             id=f"check-{step.id}", classes="meldcode-check"),
-                    SafeInput(value=format_day(date.fromisoformat(stored), lang) if stored
-                              else "", placeholder=self.tr("intake.date_hint"),
-                              id=f"date-{step.id}", classes="meldcode-date", max_length=10),
-                    classes="meldcode-row")
-                children.append(row)
-                children.append(Static(literal(step.detail.get(lang)),
-                                       classes="muted step-detail", markup=False))
-            children.append(Static(literal(guide.not_a_decision.get(lang)), classes="muted",
-                                   markup=False))
-            widgets.append(Vertical(*children, id="safety", classes="box"))
+            widgets.append(self._safety_box(outcome))
 
         kindcheck_lines: list[str] = []
         if outcome.check_closed:
@@ -139,36 +119,7 @@ class OutcomeScreen(KindcheckScreen):
             id="children", classes="box"))
 
         if outcome.scan_done:
-            scan: list[Any] = [Static(literal(t("outcome.domain_count", lang,
-                                                 count=outcome.problem_domain_count)),
-                                      classes="box-title", id="domain-count", markup=False)]
-            questionnaire = self.intake.scan_questionnaire
-            for domain in outcome.problem_domains:
-                scan.append(Static(literal("• " + domain.name.get(lang)), classes="domain-name",
-                                   markup=False))
-                for reason in domain.reasons:
-                    answer = questionnaire.question(reason.question_id).answer_label(
-                        reason.answer, lang)
-                    scan.append(Static(Content.assemble(
-                        "    ", literal(reason.question_text.get(lang)), " ",
-                        literal(f"({answer})", "dim")), classes="reason", markup=False))
-            if outcome.parenting_support_flag:
-                scan.append(Static(literal(t("outcome.flag", lang,
-                                             threshold=outcome.stacking_threshold)),
-                                   id="flag", markup=False))
-            elif outcome.problem_domains:
-                scan.append(Static(literal(t("outcome.tackle_each", lang)), classes="subtitle",
-                                   markup=False))
-            else:
-                scan.append(Static(literal(t("outcome.no_stacking", lang)), markup=False))
-            if outcome.parenting_support_flag and outcome.problem_domains:
-                scan.append(Static(literal(t("outcome.tackle_each", lang)), classes="subtitle",
-                                   markup=False))
-            for domain in outcome.problem_domains:
-                scan.append(Static(Content.assemble(literal(domain.name.get(lang), "bold"),
-                                                    ": ", literal(domain.advice.get(lang))),
-                                   classes="advice", markup=False))
-            widgets.append(Vertical(*scan, id="scan", classes="box"))
+            widgets.append(self._scan_box(outcome))
 
         options = [(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_RULES]
         options.append((self.tr("rhythm.none"), NO_PLAN))
@@ -182,6 +133,86 @@ class OutcomeScreen(KindcheckScreen):
             id="followup", classes="box"))
         widgets.append(Button(self.tr("outcome.save"), id="save", variant="success"))
         return widgets
+
+    def _safety_box(self, outcome: Outcome, notes: dict[str, str] | None = None,
+                    checklist: bool = True, lead: list[Any] | None = None) -> Vertical:
+        """Signals of unsafety with Veilig Thuis and the Meldcode steps: always first.
+
+        ``notes`` adds a word per signal (a follow-up says which are new). Without
+        ``checklist`` the widgets in ``lead`` stand where the checkboxes would (a follow-up
+        that finds only signals known before continues the checklist already open)."""
+        lang = self.lang
+        guide = outcome.meldcode
+        assert guide is not None
+        children: list[Any] = [
+            Static(literal("!! " + guide.title.get(lang)), classes="box-title", markup=False),
+        ]
+        for signal in outcome.safety_signals:
+            line = literal("• " + signal.name.get(lang))
+            note = (notes or {}).get(signal.id)
+            if note:
+                line = Content.assemble(line, "  ", literal(note, "bold"))
+            children.append(Static(line, markup=False, classes="signal"))
+        children.append(Static(Content.assemble(
+            (self.tr("outcome.veilig_thuis") + " ", "bold"), (guide.phone, "bold reverse")),
+            classes="phone", markup=False))
+        children.append(Static(literal(guide.advice_anytime.get(lang)), classes="muted",
+                               markup=False))
+        children.extend(lead or [])
+        if checklist:
+            children.append(Static(self.tr("outcome.checklist"), classes="subtitle"))
+            for step in guide.steps:
+                stored = self.intake.meldcode_steps.get(step.id)
+                row = Horizontal(
+                    Checkbox(step.title.get(lang), value=stored is not None,
+                             id=f"check-{step.id}", classes="meldcode-check"),
+                    SafeInput(value=format_day(date.fromisoformat(stored), lang) if stored
+                              else "", placeholder=self.tr("intake.date_hint"),
+                              id=f"date-{step.id}", classes="meldcode-date", max_length=10),
+                    classes="meldcode-row")
+                children.append(row)
+                children.append(Static(literal(step.detail.get(lang)),
+                                       classes="muted step-detail", markup=False))
+        children.append(Static(literal(guide.not_a_decision.get(lang)), classes="muted",
+                               markup=False))
+        return Vertical(*children, id="safety", classes="box")
+
+    def _scan_box(self, outcome: Outcome, comparison: str | None = None) -> Vertical:
+        """The domain count with the answers behind each domain, the flag and the advice.
+        ``comparison`` (in a follow-up) says how the count changed since the previous scan."""
+        lang = self.lang
+        scan: list[Any] = [Static(literal(t("outcome.domain_count", lang,
+                                             count=outcome.problem_domain_count)),
+                                  classes="box-title", id="domain-count", markup=False)]
+        if comparison:
+            scan.append(Static(literal(comparison), id="domain-change", markup=False))
+        questionnaire = self.intake.scan_questionnaire
+        for domain in outcome.problem_domains:
+            scan.append(Static(literal("• " + domain.name.get(lang)), classes="domain-name",
+                               markup=False))
+            for reason in domain.reasons:
+                answer = questionnaire.question(reason.question_id).answer_label(
+                    reason.answer, lang)
+                scan.append(Static(Content.assemble(
+                    "    ", literal(reason.question_text.get(lang)), " ",
+                    literal(f"({answer})", "dim")), classes="reason", markup=False))
+        if outcome.parenting_support_flag:
+            scan.append(Static(literal(t("outcome.flag", lang,
+                                         threshold=outcome.stacking_threshold)),
+                               id="flag", markup=False))
+        elif outcome.problem_domains:
+            scan.append(Static(literal(t("outcome.tackle_each", lang)), classes="subtitle",
+                               markup=False))
+        else:
+            scan.append(Static(literal(t("outcome.no_stacking", lang)), markup=False))
+        if outcome.parenting_support_flag and outcome.problem_domains:
+            scan.append(Static(literal(t("outcome.tackle_each", lang)), classes="subtitle",
+                               markup=False))
+        for domain in outcome.problem_domains:
+            scan.append(Static(Content.assemble(literal(domain.name.get(lang), "bold"),
+                                                ": ", literal(domain.advice.get(lang))),
+                               classes="advice", markup=False))
+        return Vertical(*scan, id="scan", classes="box")
 
     # -- changes ------------------------------------------------------------------------
 
@@ -274,7 +305,7 @@ class OutcomeScreen(KindcheckScreen):
 
     def on_session_saved(self, message: SessionSaved) -> None:
         self.intake.phase = "saved"
-        self.notify(self.tr("outcome.saved"), markup=False)
+        self.notify(self.tr(self.SAVED_KEY), markup=False)
         from .client import ClientScreen
         from .home import HomeScreen
 

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from kindcheck.followup import FollowUpPlan, FollowUpStatus
     from kindcheck.outcome import Outcome
 
+    from .intake_state import PreviousSession
+
 # The vault file's name, as kindcheck.store.DB_NAME (a test checks they agree): knowing it here
 # lets the first screen choose between "create" and "unlock" without importing the store.
 VAULT_FILE = "kindcheck.db"
@@ -88,6 +90,53 @@ class ClientDetail:
     sessions: tuple[SessionView, ...]  # newest first
     plan: FollowUpPlan | None
     upcoming: tuple[datetime, ...]
+    plan_rhythm: str | None = None  # the default rhythm the stored plan follows; None: by hand
+    last_held: date | None = None  # the latest session (intake or follow-up)
+
+    @property
+    def meldcode_session(self) -> SessionView | None:
+        """The session whose Meldcode checklist is current (see :func:`meldcode_opener`)."""
+        return meldcode_opener(self.sessions)
+
+
+def meldcode_opener(sessions_newest_first: tuple[SessionView, ...]) -> SessionView | None:
+    """The latest session that raised a signal its previous session did not have.
+
+    That session's Meldcode checklist is the one in use: a follow-up that only finds the
+    signals already known continues the process of the session that opened it (whose steps
+    may be half done), while a new signal opens a new checklist.
+    """
+    chronological = list(reversed(sessions_newest_first))
+    opener: SessionView | None = None
+    previous_ids: set[str] = set()
+    for view in chronological:
+        ids = {signal.id for signal in view.outcome.safety_signals}
+        if ids - previous_ids:
+            opener = view
+        previous_ids = ids
+    return opener
+
+
+@dataclass(frozen=True)
+class FollowUpStart:
+    """What a new follow-up conversation starts from: the client and the last session."""
+
+    client_id: str
+    reference: str
+    name: str | None
+    setting: str
+    child_ages: tuple[int, ...] | None  # proposed for today; None: nothing known
+    previous: PreviousSession | None
+    draft: DraftSummary | None = None  # a follow-up of this client begun earlier, to resume
+
+
+@dataclass(frozen=True)
+class FollowUpPreview:
+    """The plan as it will be once the follow-up is saved."""
+
+    next_conversation: datetime | None
+    rhythm: str | None  # the default rhythm it follows, None for one set by hand
+    change: str  # "new", "more_frequent", "unchanged" or "none" (kindcheck.store.Recorded)
 
 
 @dataclass(frozen=True)
@@ -195,23 +244,20 @@ class VaultService:
     # -- reading ------------------------------------------------------------------------
 
     def overview(self, query: str = "") -> Overview:
-        from kindcheck.followup import status
+        # The same due dates as `kindcheck due`: one computation, in kindcheck.reporting.
+        from kindcheck.reporting import followup_statuses
 
         with self._lock:
             store = self._open()
             today = self.clock()
-            plans = {stored.client_id: stored.plan for stored in store.list_plans(damaged=[])}
+            statuses = {item.client.id: item.status
+                        for item in followup_statuses(store, today, damaged=[])}
             needle = " ".join(query.split()).casefold()
             clients = []
             for item in store.list_clients(damaged=[]):
                 if needle and needle not in item.client.reference.casefold():
                     continue
                 last = item.last_session
-                # The headers give the latest session only; a follow-up conversation held is
-                # the latest session when it is one (a later intake starts a new plan anyway).
-                held = last.session_date if last is not None and last.kind == "followup" \
-                    else None
-                plan = plans.get(item.client.id)
                 clients.append(ClientSummary(
                     client_id=item.client.id,
                     reference=item.client.reference,
@@ -220,7 +266,7 @@ class VaultService:
                     problem_domain_count=last.problem_domain_count if last else None,
                     safety_signal=bool(last and last.safety_signal),
                     parenting_support_flag=bool(last and last.parenting_support_flag),
-                    followup=status(plan, today, held) if plan is not None else None,
+                    followup=statuses.get(item.client.id),
                     # The header has no "closed" field: an intake without a scan, a signal
                     # or a rhythm is one whose check closed (ask the store for the field).
                     check_closed=bool(last and last.kind == "intake" and not last.scan_done
@@ -242,6 +288,7 @@ class VaultService:
         from kindcheck.answers import session_from_dict
         from kindcheck.followup import occurrences, status
         from kindcheck.outcome import compute_outcome
+        from kindcheck.reporting import DUE_WINDOW_DAYS
 
         with self._lock:
             store = self._open()
@@ -250,8 +297,8 @@ class VaultService:
                 raise VaultError("that client is no longer in the vault")
             today = self.clock()
             sessions = []
-            for summary in store.list_sessions(client_id):
-                stored = store.get_session(summary.id)
+            for summary in store.list_sessions(client_id):  # the one "read" of the file
+                stored = store.get_session(summary.id, log=False)
                 if stored is None:
                     continue
                 session = session_from_dict(stored.answers, f"session {summary.id}")
@@ -262,8 +309,9 @@ class VaultService:
             stored_plan = store.get_plan(client_id)
             plan = stored_plan.plan if stored_plan is not None else None
             last = sessions[-1] if sessions else None
-            held = max((s.session.session_date for s in sessions
-                        if s.session.kind == "followup"), default=None)
+            # As kindcheck.reporting.followup_statuses (home, `kindcheck due`): the plan's
+            # status counts from the latest session held, whatever its kind.
+            held = max((s.session.session_date for s in sessions), default=None)
             latest_scan = next((s for s in reversed(sessions) if s.outcome.scan_done), None)
             summary = ClientSummary(
                 client_id=client.id,
@@ -274,12 +322,73 @@ class VaultService:
                 if latest_scan else None,
                 safety_signal=bool(last and last.outcome.has_safety_signal),
                 parenting_support_flag=bool(last and last.outcome.parenting_support_flag),
-                followup=status(plan, today, held) if plan is not None else None,
+                followup=status(plan, today, held, DUE_WINDOW_DAYS) if plan is not None
+                else None,
             )
             upcoming: tuple[datetime, ...] = ()
             if plan is not None:
                 upcoming = tuple(occurrences(plan, today, today + timedelta(days=400))[:4])
-            return ClientDetail(summary, tuple(reversed(sessions)), plan, upcoming)
+            rhythm = stored_plan.rhythm.value if stored_plan is not None and \
+                stored_plan.rhythm is not None else None
+            return ClientDetail(summary, tuple(reversed(sessions)), plan, upcoming, rhythm, held)
+
+    def followup_start(self, client_id: str) -> FollowUpStart:
+        """The client as a new follow-up conversation starts from: the setting and children
+        of the latest session, and what the follow-up compares with."""
+        from .intake_state import PreviousSession, estimated_ages
+
+        detail = self.client(client_id)
+        today = self.clock()
+        sessions = detail.sessions
+        latest = sessions[0] if sessions else None
+        ages: tuple[int, ...] | None = None
+        previous = None
+        if latest is not None:
+            outcome = latest.outcome
+            if outcome.check_closed and not outcome.children:
+                ages = ()
+            elif outcome.children:
+                ages = tuple(estimated_ages([(c.age, c.birth_date) for c in outcome.children],
+                                            latest.session.session_date, today))
+            scanned = next((s for s in sessions if s.outcome.scan_done), None)
+            opener = detail.meldcode_session
+            previous = PreviousSession(
+                held_on=latest.session.session_date,
+                scan_on=scanned.session.session_date if scanned else None,
+                scan_count=scanned.outcome.problem_domain_count if scanned else None,
+                signals=tuple(signal.id for signal in outcome.safety_signals),
+                meldcode_since=opener.session.session_date
+                if opener is not None and outcome.has_safety_signal else None,
+            )
+        setting = latest.session.setting if latest is not None else "ggz"
+        reference = detail.summary.reference
+        with self._lock:
+            drafts = [self._draft_summary(draft)
+                      for draft in self._open().list_drafts(damaged=[])]
+        begun = next((draft for draft in drafts if draft.payload.get("kind") == "followup"
+                      and draft.reference == reference), None)
+        return FollowUpStart(client_id, reference, detail.summary.name, setting, ages,
+                             previous, begun)
+
+    def followup_preview(self, session: Session) -> FollowUpPreview:
+        """The client's plan once this follow-up is saved: its rhythm (a new signal or
+        stacking makes it more frequent, never less) and the next conversation."""
+        from kindcheck.followup import status
+        from kindcheck.outcome import compute_outcome
+        from kindcheck.reporting import DUE_WINDOW_DAYS
+        from kindcheck.store import plan_after_session
+
+        with self._lock:
+            store = self._open()
+            client = store.find_client(session.client_reference, log=False)
+            existing = store.get_plan(client.id) if client is not None else None
+            planned = plan_after_session(existing, compute_outcome(session),
+                                         session.session_date)
+            if planned is None:
+                return FollowUpPreview(None, None, "none")
+            plan, rhythm, change = planned
+            state = status(plan, self.clock(), session.session_date, DUE_WINDOW_DAYS)
+            return FollowUpPreview(state.occurrence, rhythm.value if rhythm else None, change)
 
     # -- writing ------------------------------------------------------------------------
 
@@ -328,12 +437,45 @@ class VaultService:
                     if plan is not None:
                         chosen = Rhythm(rhythm) if rhythm in DEFAULT_RHYTHMS else None
                         store.save_plan(recorded.client.id, plan, chosen)
-                known = self._store_draft_ids.pop(draft_id, None) if draft_id else None
-                if known is not None:
-                    store.delete_draft(known)
+                self._drop_draft(store, draft_id)
             if draft_id:
                 self._draft_versions[draft_id] = 1 << 62
             return str(recorded.client.id)
+
+    def _drop_draft(self, store: Any, draft_id: str | None) -> None:
+        known = self._store_draft_ids.pop(draft_id, None) if draft_id else None
+        if known is not None:
+            store.delete_draft(known)
+
+    def save_followup(self, session: Session, meldcode_steps: dict[str, date | None],
+                      draft_id: str | None) -> str:
+        """Store a follow-up conversation, its outcome and Meldcode steps in one transaction
+        and drop its draft; return the client's id. The plan's next date moves on by itself
+        (its status counts from the latest session); a new signal or stacking makes the plan
+        more frequent (kindcheck.store.plan_after_session)."""
+        from kindcheck.outcome import compute_outcome
+
+        with self._lock:
+            store = self._open()
+            outcome = compute_outcome(session)
+            with store.batch():
+                recorded = store.record(session, outcome, self.lang)
+                for step_id, done_on in meldcode_steps.items():
+                    store.set_meldcode_step(recorded.session.id, step_id, done_on)
+                self._drop_draft(store, draft_id)
+            if draft_id:
+                self._draft_versions[draft_id] = 1 << 62
+            return str(recorded.client.id)
+
+    def save_plan(self, client_id: str, plan: FollowUpPlan, rhythm: str | None) -> None:
+        """Store a client's plan as edited on the client page. ``rhythm`` is the default
+        rhythm it follows, or None for a plan set by hand (later sessions then leave its
+        rhythm alone)."""
+        from kindcheck.followup import Rhythm
+
+        with self._lock:
+            self._open().save_plan(client_id, plan,
+                                   Rhythm(rhythm) if rhythm in DEFAULT_RHYTHMS else None)
 
 
     def set_meldcode_step(self, session_id: str, step_id: str, done_on: date | None) -> None:

@@ -186,6 +186,7 @@ class UnlockScreen(KindcheckScreen):
     CSS_PATH = "unlock.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "app.quit", "ui.key.quit", priority=True),
+        Binding("ctrl+r", "forgot", "ui.passphrase.key.forgot"),
     ]
 
     def __init__(self, locked: bool = False) -> None:
@@ -202,10 +203,25 @@ class UnlockScreen(KindcheckScreen):
             yield SafeInput(password=True, id="passphrase", max_length=1024)
             yield Static("", id="unlock-error", markup=False)
             yield _Busy(self.tr("vault.unlocking"), id="busy")
+            yield Static(self.tr("passphrase.forgot"), id="unlock-forgot", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#passphrase", Input).focus()
+
+    def action_forgot(self) -> None:
+        """The recovery key and a new passphrase (screens/passphrase_screens.py)."""
+        from .passphrase_screens import RecoveryUnlockScreen
+
+        if self.query_one("#passphrase", Input).disabled:
+            return  # an unlock is in flight
+
+        def recovered(opened: bool | None) -> None:
+            if opened:
+                self.notify(self.tr("passphrase.recovered"), markup=False, timeout=8)
+                self.post_message(VaultUnlocked())
+
+        self.app.push_screen(RecoveryUnlockScreen(), recovered)
 
     @on(Input.Submitted, "#passphrase")
     def submit(self, event: Input.Submitted) -> None:
