@@ -520,7 +520,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 LOG_FORMAT = "kindcheck-access-log"
 
 
-def _log_document(entries: list[Any], reference: str | None, user: str | None) -> dict[str, Any]:
+def log_document(entries: list[Any], reference: str | None, user: str | None) -> dict[str, Any]:
     """The JSON form of (part of) the access log: every field of every entry, with its hash,
     so the organisation can check the chain of a full export."""
     from datetime import UTC
@@ -589,7 +589,7 @@ def cmd_log(args: argparse.Namespace) -> int:
                 entries = store.access_log(reference, damaged)
         else:
             entries = store.access_log(reference, damaged)
-            document = _log_document(entries, reference, user)
+            document = log_document(entries, reference, user)
             data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
             try:
                 written = write_output(args.output, data, args.force)
@@ -605,7 +605,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         print(_say("log_written", lang, count=len(entries), path=written))
     elif args.json:
         # ASCII only: user text reaches the terminal, and \u escapes cannot be control codes.
-        print(json.dumps(_log_document(entries, reference, user), ensure_ascii=True, indent=2))
+        print(json.dumps(log_document(entries, reference, user), ensure_ascii=True, indent=2))
     elif not entries:
         which = _say("log_for", lang, reference=_one_line(reference)) if reference else ""
         print(_say("log_empty", lang, which=which))

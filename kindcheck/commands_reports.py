@@ -158,14 +158,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(_say("team_done", lang, path=path))
         else:
             table = export.suppress(counts, args.min_cell, rounding=args.round)
-            path = write_output(args.output, _render(export, table, args.format), args.force)
+            path = write_output(args.output, render_export(export, table, args.format), args.force)
             store.log_access("export", None, f"anonymised counts ({args.period}, {args.format})")
             print(_say("export_done", lang, path=path, threshold=args.min_cell))
     _warn_damaged(damaged, lang)
     return 0
 
 
-def _render(export: Any, table: Any, file_format: str) -> bytes:
+def render_export(export: Any, table: Any, file_format: str) -> bytes:
     if file_format == "json":
         return (json.dumps(export.to_json(table), ensure_ascii=False, indent=2) + "\n").encode()
     return export.to_csv(table).encode("utf-8")
@@ -198,6 +198,6 @@ def cmd_merge(args: argparse.Namespace) -> int:
     files = [(str(path), _read(path, "a team file")) for path in args.team_files]
     counts = export.merge(files, private_pem)
     table = export.suppress(counts, args.min_cell, rounding=args.round)
-    path = write_output(args.output, _render(export, table, args.format), args.force)
+    path = write_output(args.output, render_export(export, table, args.format), args.force)
     print(_say("export_done", _lang(args), path=path, threshold=args.min_cell))
     return 0

@@ -91,16 +91,17 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
     def compose(self) -> ComposeResult:
         yield Static(self.tr("client.loading"), classes="top-bar", id="client-title",
                      markup=False)
+        # Safety first: an open Meldcode process right under the children, then the plan,
+        # the domain count over time, and the sessions.
         with VerticalScroll(id="client-body"):
             yield Static("", id="children-view", markup=False)
-            yield Static(self.tr("client.chart"), classes="heading")
-            yield DomainChart(self.lang, id="domain-chart")
-            yield Static("", id="chart-legend", classes="muted", markup=False)
-            yield Static(self.tr("client.sessions"), classes="heading")
-            yield DataTable(id="sessions", cursor_type="row")
+            yield Static("", id="meldcode-view", markup=False)
             yield Static(self.tr("client.plan"), classes="heading")
             yield Static("", id="plan-view", markup=False)
-            yield Static("", id="meldcode-view", markup=False)
+            yield Static("", id="chart-heading", classes="heading", markup=False)
+            yield DomainChart(self.lang, id="domain-chart")
+            yield Static(self.tr("client.sessions"), classes="heading")
+            yield DataTable(id="sessions", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -109,7 +110,9 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
         table.add_column(self.tr("client.col.kind"), width=14)
         table.add_column(self.tr("client.col.domains"), width=9)
         table.add_column(self.tr("client.col.result"), width=34)
-        table.focus()
+        # The page scrolls with the arrow keys; the rows of the timeline have no action.
+        table.can_focus = False
+        self.query_one("#client-body").focus()
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -253,11 +256,11 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
                           if s.outcome.scan_done), 3)
         self.query_one("#domain-chart", DomainChart).show(points, threshold,
                                                           self.tr("client.no_scan_yet"))
-        legend = self.query_one("#chart-legend", Static)
+        heading = Content.assemble(self.tr("client.chart"))
         if any(count is not None for _day, count in points):
-            legend.update(literal(self.tr("client.chart_legend", threshold=threshold)))
-        else:
-            legend.update("")
+            heading = Content.assemble(heading, "  ", literal(
+                self.tr("client.chart_legend", threshold=threshold), "not bold dim"))
+        self.query_one("#chart-heading", Static).update(heading)
 
     def _show_timeline(self, detail: ClientDetail) -> None:
         lang = self.lang
@@ -299,8 +302,14 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
             self.query_one("#plan-view", Static).update(Content("\n").join(lines))
             return
         rhythm = rhythm_of(plan.rule)
-        lines.append(literal(self.tr("client.rhythm", rhythm=self.tr(f"rhythm.{rhythm}")
-                                     if rhythm else plan.rule)))
+        line = self.tr("client.rhythm", rhythm=self.tr(f"rhythm.{rhythm}") if rhythm
+                       else plan.rule)
+        if plan.treatment_ended_on:
+            line += " · " + self.tr("client.treatment_ended",
+                                    day=format_day(plan.treatment_ended_on, lang))
+        elif plan.ends_on:
+            line += " · " + self.tr("outcome.plan_until", day=format_day(plan.ends_on, lang))
+        lines.append(literal(line))
         state = detail.summary.followup
         planned = state.occurrence.date() if state is not None and state.occurrence else None
         if state is not None and state.state == FollowUpState.OVERDUE:
@@ -314,12 +323,6 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
         if detail.upcoming:
             lines.append(literal(self.tr("client.next", dates=", ".join(
                 format_day(day.date(), lang) for day in detail.upcoming))))
-        if plan.treatment_ended_on:
-            lines.append(literal(self.tr("client.treatment_ended",
-                                         day=format_day(plan.treatment_ended_on, lang))))
-        elif plan.ends_on:
-            lines.append(literal(self.tr("outcome.plan_until", day=format_day(plan.ends_on,
-                                                                              lang))))
         for change in plan.changes:
             if change.action == "skip":
                 text = self.tr("client.skipped", day=format_day(change.original, lang),
@@ -334,18 +337,22 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
     def _show_meldcode(self) -> None:
         lang = self.lang
         signalled = self._signalled()
-        lines: list[str] = []
-        if signalled is not None and signalled.outcome.meldcode is not None:
-            guide = signalled.outcome.meldcode
-            lines.append(self.tr("client.meldcode",
-                                 day=format_day(signalled.session.session_date, lang)))
-            for step in guide.steps:
-                done = signalled.meldcode_steps.get(step.id)
-                mark = "✓ " + format_day(done, lang) if done else "· " + self.tr("client.open")
-                lines.append(f"  {step.title.get(lang)}  {mark}")
-            lines.append(self.tr("outcome.veilig_thuis") + " " + guide.phone)
-            lines.append(self.tr("client.meldcode_keys"))
-        self.query_one("#meldcode-view", Static).update(literal("\n".join(lines)))
+        view = self.query_one("#meldcode-view", Static)
+        if signalled is None or signalled.outcome.meldcode is None:
+            view.display = False
+            return
+        guide = signalled.outcome.meldcode
+        lines: list[Content] = [literal(self.tr(
+            "client.meldcode", day=format_day(signalled.session.session_date, lang)),
+            "bold $error")]
+        for step in guide.steps:  # the titles carry their number, the key to tick them
+            done = signalled.meldcode_steps.get(step.id)
+            mark = "✓ " + format_day(done, lang) if done else "· " + self.tr("client.open")
+            lines.append(literal(f"  {step.title.get(lang)}  {mark}", "" if done else "bold"))
+        lines.append(literal(self.tr("outcome.veilig_thuis") + " " + guide.phone + "  ·  "
+                             + self.tr("client.meldcode_keys"), "dim"))
+        view.update(Content("\n").join(lines))
+        view.display = True
 
     def palette_commands(self):  # type: ignore[no-untyped-def]
         from textual.app import SystemCommand

@@ -286,7 +286,7 @@ class IntakeScreen(KindcheckScreen):
         if step.key in intake.suggested:
             # Proposed from the last session: the clinician confirms or changes it.
             seen = intake.previous.held_on if intake.previous else None
-            hint = self.tr("followup.prefilled", day=format_day(seen, self.lang)) + " " + hint
+            hint = self.tr("followup.prefilled", day=format_day(seen, self.lang))
         self.query_one("#answer-hint", Static).update(literal(hint))
         self.autosave()  # every answer, and where the clinician is, right away
 

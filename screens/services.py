@@ -286,7 +286,7 @@ class VaultService:
 
     def client(self, client_id: str) -> ClientDetail:
         from kindcheck.answers import session_from_dict
-        from kindcheck.followup import occurrences, status
+        from kindcheck.followup import FollowUpState, occurrences, status
         from kindcheck.outcome import compute_outcome
         from kindcheck.reporting import DUE_WINDOW_DAYS
 
@@ -326,8 +326,13 @@ class VaultService:
                 else None,
             )
             upcoming: tuple[datetime, ...] = ()
-            if plan is not None:
-                upcoming = tuple(occurrences(plan, today, today + timedelta(days=400))[:4])
+            if plan is not None and summary.followup is not None:
+                # From the first conversation not yet covered by a session (due now, or
+                # later); a late one is not "next" but late, and shown as such.
+                state = summary.followup
+                first = state.occurrence.date() if state.occurrence is not None and \
+                    state.state in (FollowUpState.DUE, FollowUpState.UPCOMING) else today
+                upcoming = tuple(occurrences(plan, first, first + timedelta(days=400))[:4])
             rhythm = stored_plan.rhythm.value if stored_plan is not None and \
                 stored_plan.rhythm is not None else None
             return ClientDetail(summary, tuple(reversed(sessions)), plan, upcoming, rhythm, held)

@@ -1,0 +1,665 @@
+"""The team lead's anonymised export: counts per month or quarter, small cells suppressed.
+
+The screen shows exactly what ``kindcheck export`` would write for the same settings (the same
+core functions, see :mod:`.report_service`): a table of the measures per period, and two charts
+drawn from the *shown* figures only: a hidden cell ("<5", "x") is drawn as "hidden", never as a
+bar, so no chart can give away a value the table hides.
+
+The counts are computed in a thread worker that reads every session once for the facts and
+once for the questionnaire versions (as the CLI does), with a progress bar; a change of
+threshold or rounding only suppresses again (the exact counts of each period type are kept
+while the screen is open, never written anywhere). Showing the suppressed counts is not logged
+(no client's data is shown); saving them is one "export" entry in the access log.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Footer,
+    Input,
+    ProgressBar,
+    RadioButton,
+    RadioSet,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from kindcheck.errors import KindcheckError
+
+from .base import KindcheckModal, KindcheckScreen
+from .safe import SafeInput, literal
+
+if TYPE_CHECKING:
+    from kindcheck.export import Table
+
+    from .report_service import ComputedCounts
+
+DEFAULT_THRESHOLD = 5  # kindcheck.export.DEFAULT_THRESHOLD (not imported before it is needed)
+MIN_THRESHOLD = 3  # kindcheck.export.MIN_THRESHOLD; a test checks they agree
+MAX_THRESHOLD = 1000  # kindcheck.export.MAX_THRESHOLD
+BAR_WIDTH = 36
+PERIOD_WIDTH = 8  # "2026-Q4", "2026-11", "Totaal"
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+BANDS = ("0", "1", "2", "3+")
+FORMATS = ("csv", "json")
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages (sent by the workers)
+
+
+class ExportProgressed(Message):
+    """Sessions read so far, of ``total`` steps."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
+class ExportComputed(Message):
+    """The suppressed table for the settings asked, with the domains' display names."""
+
+    def __init__(self, settings: ExportSettings, computed: ComputedCounts, table: Table,
+                 domain_names: dict[str, str]) -> None:
+        super().__init__()
+        self.settings = settings
+        self.computed = computed
+        self.table = table
+        self.domain_names = domain_names
+
+
+class ExportSaved(Message):
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+
+class SaveRefused(Message):
+    """write_output refused the path (a symbolic link, a missing folder, ...)."""
+
+    def __init__(self, path: str, error: KindcheckError) -> None:
+        super().__init__()
+        self.path = path
+        self.error = error
+
+
+class OverwriteAsked(Message):
+    """The file exists: ask before writing over it."""
+
+    def __init__(self, choice: SaveChoice) -> None:
+        super().__init__()
+        self.choice = choice
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    period: str  # "quarter" or "month"
+    threshold: int
+    rounding: bool
+
+
+@dataclass(frozen=True)
+class SaveChoice:
+    """Where to save, in which format (what :class:`SavePathDialog` returns)."""
+
+    path: str
+    file_format: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers (tested without the app)
+
+
+def parse_threshold(text: str) -> int | str:
+    """The threshold typed, or the message key of why it is refused."""
+    text = text.strip()
+    if not text:
+        return "export.threshold_missing"
+    try:
+        value = int(text)
+    except ValueError:
+        return "export.threshold_number"
+    if value < MIN_THRESHOLD:
+        return "export.threshold_low"
+    if value > MAX_THRESHOLD:
+        return "export.threshold_high"
+    return value
+
+
+def shown_text(value: object, lang: str) -> str:
+    """A table value as shown: a count, a marker ("<5", "x"), a share as a percentage, or "-"
+    (a share without intakes)."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        percent = f"{value * 100:.1f}".rstrip("0").rstrip(".")
+        return (percent.replace(".", ",") if lang == "nl" else percent) + "%"
+    return str(value)
+
+
+def measure_label(key: str, tr: Any, domain_names: dict[str, str]) -> str:
+    """The row label of a cell key ("intakes", "parents_by_domain_count:3+", ...)."""
+    measure, _, category = key.partition(":")
+    if measure == "intakes_per_domain":
+        return tr("export.measure.domain", domain=domain_names.get(category, category))
+    if category:
+        return tr(f"export.measure.{measure}.{category.replace('+', '_plus')}")
+    return tr(f"export.measure.{measure}")
+
+
+def _bar(value: float, largest: float, width: int = BAR_WIDTH) -> str:
+    """A horizontal bar in eighths of a cell; at least a sliver for any value above 0."""
+    if largest <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value / largest * width * 8))
+    full, part = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[part] if part else "")
+
+
+def chart_lines(items: list[tuple[str, object]], largest: float, shown: Any,
+                hidden: Any, label_width: int) -> Content:
+    """One line per item: its label, then a bar and the shown figure, or the hidden text.
+
+    ``shown(value)`` formats a figure; ``hidden(value)`` gives the text for a value that is
+    not a number (a marker or None). Only numbers ever get a bar.
+    """
+    lines: list[Content] = []
+    for label, value in items:
+        head = Content(label[:label_width].ljust(label_width) + " ")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            bar = _bar(float(value), largest)
+            line = Content.assemble(head, (bar, "$accent"), " " if bar else "", shown(value))
+        else:
+            line = Content.assemble(head, (hidden(value), "$text-muted italic"))
+        lines.append(line)
+    return Content("\n").join(lines)
+
+
+def domain_chart(table: Table, tr: Any, lang: str) -> Content:
+    """Parents by number of problem domains, over all periods (the table's total row)."""
+    row = "total"
+    values = [(tr(f"export.band.{band.replace('+', '_plus')}"),
+               table.values[(row, f"parents_by_domain_count:{band}")]) for band in BANDS]
+    numbers = [v for _, v in values if isinstance(v, int)]
+    total = table.values[(row, "parents_by_domain_count:total")]
+    # Bars are shares of the parents with a scan when that total is shown (one shown band
+    # then does not fill the width on its own); otherwise of the largest shown band.
+    largest = total if isinstance(total, int) else max(numbers, default=0)
+    title = Content(tr("export.domain_chart_title", count=shown_text(total, lang)))
+    body = chart_lines(values, largest, lambda v: str(v),
+                       lambda v: _hidden_text(v, table, tr), 16)
+    return Content("\n").join([title, Content(""), body, Content(""),
+                               Content(tr("export.chart_hidden_note"))])
+
+
+def share_chart(table: Table, tr: Any, lang: str) -> Content:
+    """The share of intakes with a completed Kindcheck, per period and in total."""
+    items = [(_period_name(row, tr), table.values[(row, "kindcheck_completed_share")])
+             for row in table.rows]
+    title = Content(tr("export.share_chart_title"))
+    body = chart_lines(items, 1.0, lambda v: shown_text(v, lang),
+                       lambda v: _hidden_text(v, table, tr), 10)
+    return Content("\n").join([title, Content(""), body, Content(""),
+                               Content(tr("export.chart_hidden_note"))])
+
+
+def _hidden_text(value: object, table: Table, tr: Any) -> str:
+    if value is None:
+        return tr("export.no_intakes")
+    if value == table.primary_mark:
+        return tr("export.hidden_small", mark=value)
+    return tr("export.hidden")
+
+
+def _period_name(row: str, tr: Any) -> str:
+    return tr("export.total") if row == "total" else row
+
+
+def suggested_name(settings: ExportSettings, file_format: str) -> str:
+    return f"~/kindcheck-export-{settings.period}-{settings.threshold}.{file_format}"
+
+
+def path_problem(error: KindcheckError, path: str, tr: Any) -> str:
+    """A person's message for a path write_output refused (the core's is English)."""
+    text = str(error)
+    problems = (("symbolic link", "symlink"), ("does not exist", "no_folder"),
+                ("is a folder", "is_folder"), ("disk is full", "disk_full"),
+                ("appeared while writing", "appeared"))
+    for marker, key in problems:
+        if marker in text:
+            return str(tr(f"export.save.{key}", path=path))
+    return str(tr("export.save.failed", path=path, reason=text))
+
+
+# ---------------------------------------------------------------------------------------------
+# The save dialog (also used by the access-log screen)
+
+
+class SavePathDialog(KindcheckModal[SaveChoice | None]):
+    """Where to save: a path typed by the user and, when there is a choice, the format."""
+
+    CSS_PATH = "export_screen.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "ui.key.cancel"),
+    ]
+
+    def __init__(self, title: str, initial_path: str, formats: tuple[str, ...] = FORMATS,
+                 note: str = "") -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.initial_path = initial_path
+        self.formats = formats
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="save-box"):
+            yield Static(self.title_text, id="save-title", markup=False)
+            if len(self.formats) > 1:
+                with Horizontal(id="save-format-row"):
+                    yield Static(self.tr("export.save.format"), classes="save-label", markup=False)
+                    with RadioSet(id="save-format"):
+                        for index, name in enumerate(self.formats):
+                            yield RadioButton(name.upper(), value=index == 0, id=f"fmt-{name}")
+            yield Static(self.tr("export.save.path"), classes="save-label", markup=False)
+            yield SafeInput(self.initial_path, id="save-path", max_length=4096)
+            if self.note:
+                yield Static(self.note, id="save-note", classes="muted", markup=False)
+            yield Static("", id="save-error", classes="error-line", markup=False)
+            with Horizontal(id="save-buttons"):
+                yield Button(self.tr("export.save.save"), id="save", variant="primary")
+                yield Button(self.tr("common.cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#save-error").display = False
+        path = self.query_one("#save-path", Input)
+        path.focus()
+        path.cursor_position = len(path.value)
+
+    def chosen_format(self) -> str:
+        if len(self.formats) == 1:
+            return self.formats[0]
+        pressed = self.query_one("#save-format", RadioSet).pressed_button
+        return pressed.id.removeprefix("fmt-") if pressed and pressed.id else self.formats[0]
+
+    @on(RadioSet.Changed, "#save-format")
+    def _format_changed(self, event: RadioSet.Changed) -> None:
+        """Keep the file name's extension in step with the format, when it is one of ours."""
+        event.stop()
+        path = self.query_one("#save-path", Input)
+        new = self.chosen_format()
+        for name in self.formats:
+            if path.value.endswith(f".{name}") and name != new:
+                path.value = path.value[: -len(name)] + new
+                path.cursor_position = len(path.value)
+
+    @on(Input.Submitted, "#save-path")
+    @on(Button.Pressed, "#save")
+    def _save(self, event: Message) -> None:
+        event.stop()
+        value = self.query_one("#save-path", Input).value.strip()
+        if not value:
+            error = self.query_one("#save-error", Static)
+            error.update(self.tr("export.save.path_missing"))
+            error.display = True
+            return
+        self.dismiss(SaveChoice(value, self.chosen_format()))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_button(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# ---------------------------------------------------------------------------------------------
+# The screen
+
+
+class ExportScreen(KindcheckScreen):
+    """Settings, a progress bar, then the table and the two charts in tabs."""
+
+    CSS_PATH = "export_screen.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "ui.key.back"),
+        Binding("s", "save", "ui.export.key.save"),
+        Binding("p", "toggle_period", "ui.export.key.period"),
+        # The tab titles carry their digits, so the footer need not.
+        Binding("1", "show_tab('tab-table')", "ui.export.key.tabs", show=False),
+        Binding("2", "show_tab('tab-domains')", show=False),
+        Binding("3", "show_tab('tab-share')", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.table: Table | None = None
+        self.shown_settings: ExportSettings | None = None
+        self.computed: dict[str, ComputedCounts] = {}  # period type -> exact counts
+        self.busy = False
+        self._threshold_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.tr("export.title"), classes="top-bar", markup=False)
+        with Horizontal(id="export-settings"):
+            yield Static(self.tr("export.period"), classes="setting-label", markup=False)
+            with RadioSet(id="period"):
+                yield RadioButton(self.tr("export.quarter"), value=True, id="period-quarter")
+                yield RadioButton(self.tr("export.month"), id="period-month")
+            yield Static(self.tr("export.threshold"), classes="setting-label", markup=False)
+            yield SafeInput(str(DEFAULT_THRESHOLD), id="threshold", type="integer",
+                            max_length=4)
+            yield Checkbox(self.tr("export.rounding"), id="rounding")
+        with Horizontal(id="export-status-row"):
+            yield ProgressBar(id="progress", show_eta=False)
+            yield Static("", id="export-status", markup=False)
+        with TabbedContent(id="export-tabs", initial="tab-table"):
+            with TabPane(self.tr("export.tab_table"), id="tab-table"):
+                yield DataTable(id="counts", cursor_type="row", zebra_stripes=True)
+            with TabPane(self.tr("export.tab_domains"), id="tab-domains"), \
+                    VerticalScroll(classes="chart-scroll"):
+                yield Static("", id="domain-chart", markup=False)
+            with TabPane(self.tr("export.tab_share"), id="tab-share"), \
+                    VerticalScroll(classes="chart-scroll"):
+                yield Static("", id="share-chart", markup=False)
+        yield Static("", id="export-notice", classes="muted", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#counts", DataTable)
+        table.fixed_columns = 1
+        table.focus()
+        self.query_one("#progress", ProgressBar).display = False
+        self.apply_settings()
+
+    # -- settings -----------------------------------------------------------------------
+
+    def current_settings(self) -> ExportSettings | str:
+        """The settings as chosen, or the message key of why the threshold is refused."""
+        threshold = parse_threshold(self.query_one("#threshold", Input).value)
+        if isinstance(threshold, str):
+            return threshold
+        pressed = self.query_one("#period", RadioSet).pressed_button
+        period = "month" if pressed is not None and pressed.id == "period-month" else "quarter"
+        return ExportSettings(period, threshold, self.query_one("#rounding", Checkbox).value)
+
+    def apply_settings(self) -> None:
+        settings = self.current_settings()
+        if isinstance(settings, str):
+            # Nothing is shown for a refused threshold, so nothing can be saved with it.
+            self.workers.cancel_group(self, "export")
+            self.busy = False
+            self.table = self.shown_settings = None
+            self._clear_results()
+            self._status(self.tr(settings, min=MIN_THRESHOLD, max=MAX_THRESHOLD,
+                                 default=DEFAULT_THRESHOLD), error=True)
+            self.refresh_bindings()
+            return
+        if settings == self.shown_settings and self.table is not None:
+            return
+        self.busy = True
+        self.refresh_bindings()
+        cached = self.computed.get(settings.period)
+        if cached is None:
+            self._status(self.tr("export.counting"))
+        self.compute(settings, cached, self.today(), self.lang)
+
+    @on(RadioSet.Changed, "#period")
+    def _period_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        self.apply_settings()
+
+    @on(Checkbox.Changed, "#rounding")
+    def _rounding_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self.apply_settings()
+
+    @on(Input.Changed, "#threshold")
+    def _threshold_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._threshold_timer is not None:
+            self._threshold_timer.stop()
+        self._threshold_timer = self.set_timer(0.4, self.apply_settings)
+
+    @on(Input.Submitted, "#threshold")
+    def _threshold_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._threshold_timer is not None:
+            self._threshold_timer.stop()
+        self.apply_settings()
+        self.query_one("#counts", DataTable).focus()
+
+    def action_toggle_period(self) -> None:
+        month = self.query_one("#period-month", RadioButton)
+        quarter = self.query_one("#period-quarter", RadioButton)
+        (quarter if month.value else month).value = True
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#export-tabs", TabbedContent).active = tab
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    # -- computing ----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    def compute(self, settings: ExportSettings, cached: ComputedCounts | None, today: date,
+                lang: str) -> None:
+        """Count (unless counted today already), suppress, post. ``today`` and ``lang`` come
+        from the event loop: the app's context is not this thread's."""
+        from kindcheck import export
+
+        from .report_service import compute_counts
+
+        worker = get_current_worker()
+        if cached is None or cached.today != today:
+            cached = compute_counts(
+                self.service, settings.period, today,  # type: ignore[arg-type]
+                progress=lambda done, total: self.post_message(ExportProgressed(done, total)),
+                cancelled=lambda: worker.is_cancelled,
+            )
+        table = export.suppress(cached.counts, settings.threshold, rounding=settings.rounding)
+        if not worker.is_cancelled:
+            self.post_message(ExportComputed(settings, cached, table, _domain_names(lang)))
+
+    def on_export_progressed(self, message: ExportProgressed) -> None:
+        if not self.busy:
+            return
+        bar = self.query_one("#progress", ProgressBar)
+        bar.display = True
+        bar.update(total=message.total, progress=message.done)
+        sessions = message.total // 3
+        self._status(self.tr("export.reading", sessions=sessions))
+
+    def on_export_computed(self, message: ExportComputed) -> None:
+        self.computed[message.settings.period] = message.computed  # kept for the next change
+        if message.settings != self.current_settings():
+            return  # the settings changed meanwhile; a newer computation is on its way
+        self.busy = False
+        self.table, self.shown_settings = message.table, message.settings
+        self.query_one("#progress", ProgressBar).display = False
+        self._fill_table(message.table, message.domain_names)
+        self.query_one("#domain-chart", Static).update(
+            domain_chart(message.table, self.tr, self.lang))
+        self.query_one("#share-chart", Static).update(
+            share_chart(message.table, self.tr, self.lang))
+        intakes = shown_text(message.table.values[("total", "intakes")], self.lang)
+        periods = len(message.table.rows) - 1
+        status = self.tr("export.summary", sessions=message.computed.sessions, intakes=intakes,
+                         periods=self.tr(f"export.{message.settings.period}_"
+                                         f"{'one' if periods == 1 else 'many'}", count=periods))
+        if message.computed.damaged:
+            status += " " + self.tr("export.damaged", count=message.computed.damaged)
+        self._status(status, error=bool(message.computed.damaged))
+        self.query_one("#export-notice", Static).update(
+            self.tr("export.notice", mark=message.table.primary_mark,
+                    small=message.table.threshold - 1)
+            + (" " + self.tr("export.rounded") if message.settings.rounding else ""))
+        self.refresh_bindings()
+
+    def _fill_table(self, table: Table, domain_names: dict[str, str]) -> None:
+        widget = self.query_one("#counts", DataTable)
+        widget.clear(columns=True)
+        # The labels get what the periods leave (the periods scroll when there are many).
+        spare = self.app.size.width - 8 - (PERIOD_WIDTH + 2) * len(table.rows)
+        widget.add_column(self.tr("export.measure_column"), width=max(26, min(44, spare)),
+                          key="measure")
+        for row in table.rows:
+            # Right-aligned by padding: counts read best with their last digits in line.
+            widget.add_column(Text(_period_name(row, self.tr).rjust(PERIOD_WIDTH), end=""),
+                              key=row, width=PERIOD_WIDTH)
+        for key in table.keys:
+            if key == next((k for k in table.keys if k.startswith("intakes_per_domain:")),
+                           None):
+                widget.add_row(Text(self.tr("export.domains_heading"), style="bold", end=""),
+                               *[Text("") for _ in table.rows], key="domains-heading")
+            cells: list[Text] = [Text(measure_label(key, self.tr, domain_names), end="")]
+            for row in table.rows:
+                value = table.values[(row, key)]
+                style = "italic" if isinstance(value, str) else ""
+                cells.append(Text(shown_text(value, self.lang).rjust(PERIOD_WIDTH),
+                                  style=style, end=""))
+            widget.add_row(*cells, key=key)
+
+    def _clear_results(self) -> None:
+        self.query_one("#counts", DataTable).clear(columns=True)
+        self.query_one("#domain-chart", Static).update("")
+        self.query_one("#share-chart", Static).update("")
+        self.query_one("#export-notice", Static).update("")
+        self.query_one("#progress", ProgressBar).display = False
+
+    def _status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#export-status", Static)
+        status.update(literal(text))
+        status.set_class(error, "-error")
+
+    # -- saving -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "save":
+            return None if self.table is None or self.busy else True  # shown, greyed out
+        return True
+
+    def action_save(self) -> None:
+        if self.table is None or self.shown_settings is None or self.busy:
+            self.notify(self.tr("export.nothing_to_save"), markup=False)
+            return
+        settings = self.shown_settings
+        dialog = SavePathDialog(self.tr("export.save_title", threshold=settings.threshold),
+                                suggested_name(settings, "csv"), FORMATS,
+                                self.tr("export.save_note"))
+
+        def chosen(choice: SaveChoice | None) -> None:
+            if choice is not None:
+                self.save(choice, force=False)
+
+        self.app.push_screen(dialog, chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export-save")
+    def save(self, choice: SaveChoice, force: bool) -> None:
+        from kindcheck.paths import OutputPathError
+
+        from .report_service import OverwriteNeeded, save_export
+
+        table = self.table
+        if table is None:
+            return
+        try:
+            written = save_export(self.service, table, choice.path, choice.file_format, force)
+        except OverwriteNeeded:
+            self.post_message(OverwriteAsked(choice))
+            return
+        except OutputPathError as error:
+            self.post_message(SaveRefused(choice.path, error))
+            return
+        self.post_message(ExportSaved(written))
+
+    def on_overwrite_asked(self, message: OverwriteAsked) -> None:
+        from .dialogs import ConfirmDialog
+
+        choice = message.choice
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.save(choice, force=True)
+
+        self.app.push_screen(ConfirmDialog(self.tr("export.save.overwrite", path=choice.path),
+                                           self.tr("export.save.overwrite_yes"),
+                                           self.tr("common.cancel")), answered)
+
+    def on_export_saved(self, message: ExportSaved) -> None:
+        self.notify(self.tr("export.saved", path=str(message.path)), markup=False, timeout=8)
+
+    def on_save_refused(self, message: SaveRefused) -> None:
+        show_refusal(self, message)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed computation clears the busy state (the app shows the error dialog)."""
+        if event.state != WorkerState.ERROR or event.worker.group != "export":
+            return
+        from .report_service import ExportCancelled
+
+        self.busy = False
+        self.query_one("#progress", ProgressBar).display = False
+        self.refresh_bindings()
+        if isinstance(event.worker.error, ExportCancelled):
+            event.stop()
+            return
+        self._status(self.tr("export.failed"), error=True)
+
+    def palette_commands(self):  # type: ignore[no-untyped-def]
+        from textual.app import SystemCommand
+
+        if self.table is not None and not self.busy:
+            yield SystemCommand(self.tr("export.cmd_save"), self.tr("export.cmd_save_help"),
+                                self.action_save)
+        yield SystemCommand(self.tr("export.cmd_period"), self.tr("export.cmd_period_help"),
+                            self.action_toggle_period)
+
+
+def show_refusal(screen: KindcheckScreen, message: SaveRefused) -> None:
+    """The refused path in an error dialog, in the user's language (the path literally)."""
+    from .dialogs import ErrorDialog
+
+    screen.app.push_screen(ErrorDialog(screen.tr("export.save.refused_title"),
+                                       path_problem(message.error, message.path, screen.tr)))
+
+
+def _domain_names(lang: str) -> dict[str, str]:
+    """The problem-scan domains' names in ``lang`` (the ids when the scan cannot be loaded)."""
+    from kindcheck.errors import QuestionnaireError
+    from kindcheck.questionnaire import load_shipped
+
+    try:
+        scan = load_shipped("probleemscan")
+    except QuestionnaireError:
+        return {}
+    return {domain.id: domain.name.get(lang) for domain in scan.domains}
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def file_name_part(text: str) -> str:
+    """A reference made safe for a suggested file name."""
+    return _SAFE_NAME.sub("_", text).strip("_")[:40] or "client"
