@@ -211,10 +211,6 @@ class Intake:
         return self.main
 
     @property
-    def kindcheck_questionnaire(self) -> Questionnaire:
-        return self.main.questionnaire
-
-    @property
     def scan_questionnaire(self) -> Questionnaire:
         return self.scan.questionnaire
 
@@ -240,7 +236,6 @@ class Intake:
                 return step
         return self.main.first_unanswered() or (steps[0] if steps else None)
 
-    kindcheck_step = main_step
 
     def child_label(self, step: Step, lang: str) -> str | None:
         if step.item is None or step.question.repeat is None:
