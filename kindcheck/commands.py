@@ -119,6 +119,12 @@ _TEXT: dict[str, dict[str, str]] = {
 }
 
 
+def _kind_label(kind: str, lang: str) -> str:
+    labels = {"intake": {"nl": "intake", "en": "intake"},
+              "followup": {"nl": "vervolggesprek", "en": "follow-up"}}
+    return labels.get(kind, {}).get(lang, kind)
+
+
 def _say(key: str, lang: str, **values: Any) -> str:
     texts = _TEXT[key]
     return texts.get(lang, texts["en"]).format(**values)
@@ -376,7 +382,8 @@ def cmd_record(args: argparse.Namespace) -> int:
         print(line)
     print()
     print(_say(
-        "saved", lang, kind=result.session.kind, date=result.session.session_date.isoformat(),
+        "saved", lang, kind=_kind_label(result.session.kind, lang),
+        date=result.session.session_date.isoformat(),
         reference=_one_line(result.client.reference),
         new=_say("new_client", lang) if result.client_created else "",
     ))
@@ -427,7 +434,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 _one_line(overview.client.name) or "-",
                 str(overview.session_count),
                 last.session_date.isoformat() if last else "-",
-                last.kind if last else "-",
+                _kind_label(last.kind, lang) if last else "-",
                 domains,
             ])
         widths = [min(max(len(row[i]) for row in rows), 40) for i in range(len(rows[0]))]

@@ -216,7 +216,7 @@ def test_record_list_and_verify(run: Runner, vault: Path, answers_file: Path) ->
     assert code == 0, err
     header, row = out.splitlines()
     assert header.split() == ["REFERENCE", "NAME", "SESSIONS", "LAST", "KIND", "DOMAINS"]
-    assert row.split() == ["EPD-123456", "Jansen", "2", "2026-04-01", "followup", "0"]
+    assert row.split() == ["EPD-123456", "Jansen", "2", "2026-04-01", "follow-up", "0"]
 
     code, out, err = run("--lang", "en", "verify", "--data-dir", vault, "--passphrase-stdin",
                          stdin=PASSPHRASE + "\n")
