@@ -178,7 +178,8 @@ def cmd_team_key(args: argparse.Namespace) -> int:
     lang = _lang(args)
     folder: Path = args.output
     if not folder.is_dir():
-        raise KindcheckError(f"{folder}: the folder does not exist")
+        raise KindcheckError(f"{folder}: is a file, not a folder" if folder.exists()
+                             else f"{folder}: the folder does not exist")
     private_path, public_path = folder / "team-private.pem", folder / "team-public.pem"
     for path in (private_path, public_path):
         check_output_path(path, args.force)

@@ -273,7 +273,8 @@ class AccessLogScreen(KindcheckScreen):
                                            self.tr("common.cancel")), answered)
 
     def on_export_saved(self, message: ExportSaved) -> None:
-        self.notify(self.tr("log.saved", path=str(message.path)), markup=False, timeout=8)
+        self.notify(self.tr("log.saved", path=clean_text(str(message.path))), markup=False,
+                    timeout=8)
 
     def on_save_refused(self, message: SaveRefused) -> None:
         show_refusal(self, message)

@@ -7,6 +7,8 @@ imported after the passphrase is typed, in the screens that need them.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -236,6 +238,27 @@ class KindcheckApp(App[int]):
         if isinstance(error, VaultNotOpen) and self.locked:
             return  # a read that raced the lock; it runs again after unlocking
         self.show_error(error)
+
+    def _fatal_error(self) -> None:
+        """An exception nobody handled: the app stops with one line, never a traceback.
+
+        Textual's own handler prints a rich traceback *with every frame's local variables*
+        (``show_locals=True``) on stderr after the app exits: answers, notes, client
+        references, the passphrase. stderr may be a terminal log or a file, so the app says
+        only which kind of error it was (as the CLI does); with KINDCHECK_DEBUG=1 (test data
+        only) a traceback without the local variables is shown.
+        """
+        from rich.text import Text
+        from rich.traceback import Traceback
+
+        self.bell()
+        if os.environ.get("KINDCHECK_DEBUG") == "1":
+            renderable: Any = Traceback(show_locals=False, width=None)
+        else:
+            kind = getattr(sys.exc_info()[0], "__name__", None) or type(self._exception).__name__
+            renderable = Text(t("ui.error.fatal", self.lang, kind=kind))
+        self._exit_renderables.append(renderable)
+        self._close_messages_no_wait()
 
     def action_help_quit(self) -> None:
         """Ctrl+C does not quit (it copies in a text field); say which key does."""

@@ -44,6 +44,7 @@ from textual.widgets import (
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from kindcheck.errors import KindcheckError
+from kindcheck.questionnaire import clean_text
 
 from .base import KindcheckModal, KindcheckScreen
 from .safe import SafeInput, literal
@@ -608,7 +609,8 @@ class ExportScreen(KindcheckScreen):
                                            self.tr("common.cancel")), answered)
 
     def on_export_saved(self, message: ExportSaved) -> None:
-        self.notify(self.tr("export.saved", path=str(message.path)), markup=False, timeout=8)
+        self.notify(self.tr("export.saved", path=clean_text(str(message.path))), markup=False,
+                    timeout=8)
 
     def on_save_refused(self, message: SaveRefused) -> None:
         show_refusal(self, message)

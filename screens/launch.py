@@ -20,6 +20,10 @@ def run_app(data_dir: Path | None = None, lang: str = "nl", demo: bool = False) 
         raise KindcheckError(str(error)) from None
     if demo:
         return _run_demo(settings)
+    folder = settings.resolved_data_dir()
+    if folder.exists() and not folder.is_dir():
+        # Said here, on the command line: the app would offer to create a vault it cannot make.
+        raise KindcheckError(f"{folder} exists and is not a folder")
     from .app import create_app
 
     app = create_app(settings)
@@ -27,6 +31,15 @@ def run_app(data_dir: Path | None = None, lang: str = "nl", demo: bool = False) 
         result = app.run()
     finally:
         app.service.close()
+    return _exit_code(app, result)
+
+
+def _exit_code(app: object, result: object) -> int:
+    """The app's result, or 1 when it stopped on an unhandled error (``run`` then returns
+    None and only ``return_code`` tells)."""
+    code = getattr(app, "return_code", None)
+    if code:
+        return int(code)
     return result if isinstance(result, int) else 0
 
 
@@ -56,6 +69,6 @@ def _run_demo(settings: object) -> int:
             result = app.run()
         finally:
             service.close()
-        return result if isinstance(result, int) else 0
+        return _exit_code(app, result)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

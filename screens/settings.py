@@ -114,6 +114,8 @@ def load_settings(
             data = tomllib.loads(path.read_text("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise SettingsError(f"{path}: not a valid TOML file ({error})") from None
+        except OSError as error:
+            raise SettingsError(f"{path}: cannot be read ({error.strerror})") from None
         extra = {}
         for key, value in data.items():
             where = f"{path}: {key}"
