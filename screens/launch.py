@@ -51,6 +51,31 @@ def first_screen_app(data_dir: Path, lang: str = "nl") -> object:
     return create_app(load_settings(data_dir=data_dir, lang=lang))
 
 
+DEMO_PREFIX = "kindcheck-demo-"
+
+
+def remove_stale_demo_folders() -> list[Path]:
+    """Remove demo vaults left by a demo that was killed or whose terminal closed.
+
+    The demo passphrase is published, so anything typed into a demo must not outlive it. A folder
+    whose lock can be taken belongs to no running demo.
+    """
+    from filelock import FileLock, Timeout
+
+    removed: list[Path] = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{DEMO_PREFIX}*"):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        lock = FileLock(str(folder / "kindcheck.lock"), timeout=0)
+        try:
+            with lock:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        except (Timeout, OSError):
+            continue
+    return removed
+
+
 def _run_demo(settings: object) -> int:
     """The app on a throwaway vault with synthetic clients, removed afterwards."""
     from dataclasses import replace
@@ -58,7 +83,8 @@ def _run_demo(settings: object) -> int:
     from .app import create_app
     from .demo import DEMO_PASSPHRASE, build_demo_service
 
-    folder = Path(tempfile.mkdtemp(prefix="kindcheck-demo-"))
+    remove_stale_demo_folders()
+    folder = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))
     try:
         service = build_demo_service(folder)
         settings = replace(settings, data_dir=folder)  # type: ignore[type-var]

@@ -119,3 +119,25 @@ def test_team_key_into_a_file_says_it_is_not_a_folder(tmp_path: Path,
     assert cli.main(["team-key", "-o", str(target)]) == 1
     err = capsys.readouterr().err
     assert "is a file, not a folder" in err and "does not exist" not in err
+
+
+def test_stale_demo_vaults_are_removed_but_a_running_one_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from filelock import FileLock
+
+    from kindcheck.screens.launch import DEMO_PREFIX, remove_stale_demo_folders
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stale = tmp_path / f"{DEMO_PREFIX}old"
+    running = tmp_path / f"{DEMO_PREFIX}running"
+    for folder in (stale, running):
+        folder.mkdir()
+        (folder / "kindcheck.db").write_bytes(b"typed into a demo")
+    with FileLock(str(running / "kindcheck.lock"), timeout=0):
+        removed = remove_stale_demo_folders()
+    assert removed == [stale]
+    assert not stale.exists()
+    assert (running / "kindcheck.db").exists()
