@@ -127,7 +127,6 @@ def test_stale_demo_vaults_are_removed_but_a_running_one_is_kept(
     import tempfile
 
     from filelock import FileLock
-
     from kindcheck.screens.launch import DEMO_PREFIX, remove_stale_demo_folders
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
