@@ -7,8 +7,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from textual._context import active_app
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
+from textual.widgets import LoadingIndicator, Static
 
 from kindcheck.i18n import t
 
@@ -91,3 +94,23 @@ class KindcheckModal(LocalizedMixin, ModalScreen[ResultType], Generic[ResultType
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._localize()
+
+
+class BusyLine(Horizontal):
+    """A busy line: a spinner and what is happening (key derivation). Hidden when idle;
+    add the class ``-active`` to show it."""
+
+    DEFAULT_CSS = """
+    BusyLine { height: 1; display: none; }
+    BusyLine.-active { display: block; }
+    BusyLine LoadingIndicator { width: 6; height: 1; min-height: 1; }
+    BusyLine Static { width: 1fr; }
+    """
+
+    def __init__(self, text: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield LoadingIndicator()
+        yield Static(self.text, markup=False)

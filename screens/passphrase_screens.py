@@ -17,12 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, LoadingIndicator, Static
+from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError, VaultLocked, WrongPassphrase
 
-from .base import KindcheckModal
+from .base import BusyLine, KindcheckModal
 from .passphrase import MIN_LENGTH, acceptable, strength
 from .safe import SafeInput, literal
 
@@ -33,25 +33,6 @@ class PassphraseChanged(Message):
 
 class RecoveredWithKey(Message):
     """The recovery key opened the vault and the new passphrase is set."""
-
-
-class _BusyLine(Horizontal):
-    """A spinner and what is happening; hidden when idle."""
-
-    DEFAULT_CSS = """
-    _BusyLine { height: 1; display: none; }
-    _BusyLine.-active { display: block; }
-    _BusyLine LoadingIndicator { width: 6; height: 1; min-height: 1; }
-    _BusyLine Static { width: 1fr; }
-    """
-
-    def __init__(self, text: str, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        yield LoadingIndicator()
-        yield Static(self.text, markup=False)
 
 
 def recovery_problem(error: KindcheckError, tr: Callable[..., str]) -> str:
@@ -90,7 +71,7 @@ class _PassphraseDialog(KindcheckModal[bool]):
         yield Static("", id="passphrase-error", markup=False)
 
     def buttons(self, busy_text: str, confirm: str) -> ComposeResult:
-        yield _BusyLine(busy_text, id="busy")
+        yield BusyLine(busy_text, id="busy")
         with Horizontal(id="passphrase-buttons"):
             yield Button(confirm, id="confirm", variant="primary")
             yield Button(self.tr("common.cancel"), id="cancel")

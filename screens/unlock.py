@@ -12,14 +12,14 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Center, Horizontal, Vertical
+from textual.containers import Center, Vertical
 from textual.message import Message
-from textual.widgets import Button, Checkbox, Footer, Input, LoadingIndicator, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError, VaultLocked, WrongPassphrase
 
-from .base import KindcheckScreen
+from .base import BusyLine, KindcheckScreen
 from .passphrase import MIN_LENGTH, acceptable, strength
 from .safe import SafeInput, literal
 
@@ -38,25 +38,6 @@ class VaultUnlocked(Message):
 
 class RecoveryKeyConfirmed(Message):
     """The user confirmed that the recovery key was written down."""
-
-
-class _Busy(Horizontal):
-    """A busy line: a spinner and what is happening. Hidden when idle."""
-
-    DEFAULT_CSS = """
-    _Busy { height: 1; display: none; }
-    _Busy.-active { display: block; }
-    _Busy LoadingIndicator { width: 6; height: 1; min-height: 1; }
-    _Busy Static { width: 1fr; }
-    """
-
-    def __init__(self, text: str, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        yield LoadingIndicator()
-        yield Static(self.text, markup=False)
 
 
 class CreateVaultScreen(KindcheckScreen):
@@ -80,7 +61,7 @@ class CreateVaultScreen(KindcheckScreen):
             yield Static(self.tr("vault.passphrase_repeat"), classes="label")
             yield SafeInput(password=True, id="passphrase-repeat", max_length=1024)
             yield Static("", id="unlock-error", markup=False)
-            yield _Busy(self.tr("vault.creating"), id="busy")
+            yield BusyLine(self.tr("vault.creating"), id="busy")
             yield Button(self.tr("vault.create_button"), id="create", variant="primary")
         yield Footer()
 
@@ -202,7 +183,7 @@ class UnlockScreen(KindcheckScreen):
             yield Static(self.tr("vault.passphrase"), classes="label")
             yield SafeInput(password=True, id="passphrase", max_length=1024)
             yield Static("", id="unlock-error", markup=False)
-            yield _Busy(self.tr("vault.unlocking"), id="busy")
+            yield BusyLine(self.tr("vault.unlocking"), id="busy")
             yield Static(self.tr("passphrase.forgot"), id="unlock-forgot", markup=False)
         yield Footer()
 
