@@ -40,6 +40,8 @@ def add_report_commands(
                         help="hide counts from 1 to N-1 (default 5, at least 3)")
     export.add_argument("--round", action="store_true", help="round shown counts to 5")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--delimiter", choices=(",", ";"), default=",",
+                        help="CSV delimiter; ';' for Excel with Dutch settings (default ',')")
     export.add_argument("--team-key", type=Path, metavar="PUBLIC_KEY",
                         help="write a team file (unsuppressed counts encrypted to this key)")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
@@ -60,6 +62,8 @@ def add_report_commands(
     merge.add_argument("--min-cell", type=int, default=5, metavar="N")
     merge.add_argument("--round", action="store_true")
     merge.add_argument("--format", choices=("csv", "json"), default="csv")
+    merge.add_argument("--delimiter", choices=(",", ";"), default=",",
+                       help="CSV delimiter; ';' for Excel with Dutch settings (default ',')")
     merge.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     merge.add_argument("--force", action="store_true")
     merge.set_defaults(handler=cmd_merge)
@@ -158,17 +162,18 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(_say("team_done", lang, path=path))
         else:
             table = export.suppress(counts, args.min_cell, rounding=args.round)
-            path = write_output(args.output, render_export(export, table, args.format), args.force)
+            rendered = render_export(export, table, args.format, args.delimiter)
+            path = write_output(args.output, rendered, args.force)
             store.log_access("export", None, f"anonymised counts ({args.period}, {args.format})")
             print(_say("export_done", lang, path=path, threshold=args.min_cell))
     _warn_damaged(damaged, lang)
     return 0
 
 
-def render_export(export: Any, table: Any, file_format: str) -> bytes:
+def render_export(export: Any, table: Any, file_format: str, delimiter: str = ",") -> bytes:
     if file_format == "json":
         return (json.dumps(export.to_json(table), ensure_ascii=False, indent=2) + "\n").encode()
-    return export.to_csv(table).encode("utf-8")
+    return export.to_csv(table, delimiter).encode("utf-8")
 
 
 def cmd_team_key(args: argparse.Namespace) -> int:
@@ -199,6 +204,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     files = [(str(path), _read(path, "a team file")) for path in args.team_files]
     counts = export.merge(files, private_pem)
     table = export.suppress(counts, args.min_cell, rounding=args.round)
-    path = write_output(args.output, render_export(export, table, args.format), args.force)
+    rendered = render_export(export, table, args.format, args.delimiter)
+    path = write_output(args.output, rendered, args.force)
     print(_say("export_done", _lang(args), path=path, threshold=args.min_cell))
     return 0

@@ -877,10 +877,19 @@ def safe_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def to_csv(table: Table) -> str:
-    """The export as CSV: '#' header lines, then period,measure,category,value rows."""
+CSV_DELIMITERS: Final = (",", ";")
+
+
+def to_csv(table: Table, delimiter: str = ",") -> str:
+    """The export as CSV: '#' header lines, then period,measure,category,value rows.
+
+    ``delimiter`` ";" suits Excel with Dutch regional settings, which reads "," as the decimal
+    separator and puts a comma-separated file in one column.
+    """
+    if delimiter not in CSV_DELIMITERS:
+        raise ExportError("the CSV delimiter must be ',' or ';'")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
 
     def write(*cells: object) -> None:
         writer.writerow([safe_cell("" if c is None else str(c)) for c in cells])

@@ -215,3 +215,21 @@ def test_export_and_calendar_file_each_write_one_access_log_entry(
         ("export", None), ("read", None), ("export", None)]
     assert new[0].detail.startswith("anonymised counts")
     assert new[2].detail.startswith("calendar file")
+
+
+def test_semicolon_csv_for_dutch_excel_has_the_same_cells(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    comma, semicolon = tmp_path / "comma.csv", tmp_path / "semicolon.csv"
+    assert run(monkeypatch, capsys, "export", "--data-dir", vault, "--passphrase-stdin",
+               "-o", comma)[0] == 0
+    assert run(monkeypatch, capsys, "export", "--data-dir", vault, "--passphrase-stdin",
+               "--delimiter", ";", "-o", semicolon)[0] == 0
+    comma_rows = list(csv.reader(comma.read_text("utf-8").splitlines()))
+    semicolon_rows = list(csv.reader(semicolon.read_text("utf-8").splitlines(), delimiter=";"))
+    assert semicolon_rows == comma_rows
+    assert ["period", "measure", "category", "value"] in semicolon_rows
+    assert "period;measure;category;value" in semicolon.read_text("utf-8")
