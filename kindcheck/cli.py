@@ -146,15 +146,15 @@ def _run_app(args: argparse.Namespace) -> int:
     # Textual costs about 150 ms to import: only the app itself pays for it.
     from kindcheck.screens.launch import run_app
 
-    data_dir, lang = settings_from(args)
-    return run_app(data_dir=data_dir, lang=lang, demo=False)
+    # No --lang: None, so the app's settings (file, then KINDCHECK_LANG) decide.
+    data_dir, _lang = settings_from(args)
+    return run_app(data_dir=data_dir, lang=getattr(args, "lang", None), demo=False)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from kindcheck.screens.launch import run_app
 
-    _data_dir, lang = settings_from(args)
-    return run_app(data_dir=None, lang=lang, demo=True)
+    return run_app(data_dir=None, lang=getattr(args, "lang", None), demo=True)
 
 
 def entry_point() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from kindcheck.errors import KindcheckError
 
 
-def run_app(data_dir: Path | None = None, lang: str = "nl", demo: bool = False) -> int:
+def run_app(data_dir: Path | None = None, lang: str | None = None, demo: bool = False) -> int:
     """Run the app until the user quits; return the exit code."""
     from .settings import SettingsError, load_settings
 

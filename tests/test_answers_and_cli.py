@@ -179,3 +179,22 @@ def test_every_message_has_both_languages() -> None:
     for key, texts in catalog().items():
         for lang in LANGUAGES:
             assert texts.get(lang, "").strip(), (key, lang)
+
+
+def test_the_app_gets_no_language_unless_asked_so_the_settings_file_decides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import kindcheck.screens.launch as launch
+
+    calls: list[dict[str, Any]] = []
+
+    def fake_run_app(**kwargs: Any) -> int:
+        calls.append(kwargs)
+        return 0
+
+    monkeypatch.setattr(launch, "run_app", fake_run_app)
+    assert main([]) == 0
+    assert main(["--lang", "en"]) == 0
+    assert main(["demo"]) == 0
+    assert [call["lang"] for call in calls] == [None, "en", None]
+    assert [call["demo"] for call in calls] == [False, False, True]
