@@ -1269,13 +1269,7 @@ class Store:
     def close(self) -> None:
         """Drop the key, close the database and release the lock file. Safe to call twice."""
         with self._mutex:
-            self._cipher = None
-            self._index = None
-            self._rollback = None
-            self._outside_ready = False
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
+            self._drop_key_and_connection()
             _release(self._lock)
             self._lock = None
 
@@ -1284,13 +1278,18 @@ class Store:
         second copy can open the vault while this one waits for :meth:`resume`. Save any open
         form as a draft first."""
         with self._mutex:
-            self._cipher = None
-            self._index = None
-            self._rollback = None
-            self._outside_ready = False
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
+            self._drop_key_and_connection()
+
+    def _drop_key_and_connection(self) -> None:
+        """Forget the key and everything derived from it, and close the database (the caller
+        holds the mutex)."""
+        self._cipher = None
+        self._index = None
+        self._rollback = None
+        self._outside_ready = False
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
     def resume(self, passphrase: str, *, throttle: UnlockThrottle | None = None) -> None:
         """Unlock again after :meth:`lock` (same rules and throttle as :meth:`unlock`)."""
