@@ -140,7 +140,7 @@ def cmd_due(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from kindcheck import export
     from kindcheck.paths import check_output_path, write_output
-    from kindcheck.reporting import plan_facts, questionnaire_versions, session_facts
+    from kindcheck.reporting import plan_facts, session_facts
 
     lang = _lang(args)
     check_output_path(args.output, args.force)
@@ -149,11 +149,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         export.suppress(export.aggregate([]), args.min_cell)  # refuse a bad --min-cell early
     damaged: list[str] = []
     with _open(args) as store:
+        versions: dict[str, set[int]] = {}  # filled while the facts are read
         counts = export.aggregate(
-            session_facts(store, damaged),
+            session_facts(store, damaged, versions),
             plan_facts(store, damaged=damaged),
             period=args.period,
-            questionnaires=questionnaire_versions(store, damaged),
+            questionnaires=versions,
         )
         if public_key is not None:
             data = export.seal_team_file(counts, public_key, store.vault_id)

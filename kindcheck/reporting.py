@@ -88,13 +88,24 @@ def _followup_timing(plan: FollowUpPlan | None, held_on: date,
     return "late" if missed else "on_time"
 
 
-def session_facts(store: Store, damaged: list[str] | None = None) -> Iterator[SessionFacts]:
-    """Each stored session reduced to countable facts (no text, no identity)."""
+def session_facts(
+    store: Store,
+    damaged: list[str] | None = None,
+    versions: dict[str, set[int]] | None = None,
+) -> Iterator[SessionFacts]:
+    """Each stored session reduced to countable facts (no text, no identity).
+
+    ``versions`` is filled with the questionnaire versions seen, in the same pass (decrypting
+    every session twice would double the export's cost); it is complete once the facts are read.
+    """
     damaged = damaged if damaged is not None else []
     plans = {p.client_id: p.plan for p in store.list_plans(damaged=damaged)}
     by_client: dict[str, list[StoredSession]] = {}
     for stored in store.iter_sessions(damaged=damaged):
         by_client.setdefault(stored.summary.client_id, []).append(stored)
+        if versions is not None:
+            for questionnaire_id, version in stored.summary.questionnaires:
+                versions.setdefault(questionnaire_id, set()).add(version)
     for client_id, sessions in by_client.items():
         sessions.sort(key=lambda s: (s.summary.session_date, s.summary.saved_at))
         previous: date | None = None
@@ -138,11 +149,3 @@ def plan_facts(store: Store, today: date | None = None,
         facts.append(PlanFacts(overdue=overdue,
                                due_on=occurrence.date() if overdue and occurrence else None))
     return facts
-
-
-def questionnaire_versions(store: Store, damaged: list[str] | None = None) -> dict[str, set[int]]:
-    versions: dict[str, set[int]] = {}
-    for stored in store.iter_sessions(damaged=damaged if damaged is not None else []):
-        for questionnaire_id, version in stored.summary.questionnaires:
-            versions.setdefault(questionnaire_id, set()).add(version)
-    return versions

@@ -6,8 +6,8 @@ Each function takes the app's service and holds its lock while it uses the store
 lock waits for an export in progress instead of closing the store under it.
 
 The export computes exactly what ``kindcheck export`` computes (kindcheck.commands_reports):
-:func:`~kindcheck.reporting.session_facts`, :func:`~kindcheck.reporting.plan_facts` and
-:func:`~kindcheck.reporting.questionnaire_versions` into :func:`kindcheck.export.aggregate`,
+:func:`~kindcheck.reporting.session_facts` (which also gathers the questionnaire versions) and
+:func:`~kindcheck.reporting.plan_facts` into :func:`kindcheck.export.aggregate`,
 then :func:`kindcheck.export.suppress`, and the file is rendered by the CLI's own renderer.
 What is logged follows the store's rules and the CLI: showing suppressed counts on screen reads
 no client's data and writes no entry; saving them is one "export" entry; viewing the access log
@@ -111,7 +111,7 @@ def compute_counts(service: VaultService, period: PeriodType, today: date,
     and at the end, with total = 3 x the sessions counted first.
     """
     from kindcheck import export
-    from kindcheck.reporting import plan_facts, questionnaire_versions, session_facts
+    from kindcheck.reporting import plan_facts, session_facts
 
     with with_store(service) as store:
         sessions = int(store.count_records().get("session", 0))
@@ -133,9 +133,10 @@ def compute_counts(service: VaultService, period: PeriodType, today: date,
             progress(0, total)
         counting = cast("Store", _CountingStore(store, tick))
         damaged: list[str] = []
+        versions: dict[str, set[int]] = {}  # filled while the facts are read
 
         def facts() -> Iterator[Any]:
-            for fact in session_facts(counting, damaged):
+            for fact in session_facts(counting, damaged, versions):
                 tick()
                 yield fact
 
@@ -143,7 +144,7 @@ def compute_counts(service: VaultService, period: PeriodType, today: date,
             facts(),
             plan_facts(store, today, damaged=damaged),
             period=period,
-            questionnaires=questionnaire_versions(counting, damaged),
+            questionnaires=versions,
         )
         if progress is not None:
             progress(total, total)
