@@ -45,25 +45,38 @@ def synthetic(count: int, seed: int = 2026) -> tuple[list[SessionFacts], list[Pl
         steps = rng.randint(1, 5) if signal else 0
         if rng.random() < 0.4:
             timing = "on_time" if rng.random() < 0.8 else "late"
-            sessions.append(SessionFacts("followup", held_on, safety_signal=signal,
-                                         meldcode_steps_taken=steps, followup_timing=timing))
+            sessions.append(
+                SessionFacts(
+                    "followup",
+                    held_on,
+                    safety_signal=signal,
+                    meldcode_steps_taken=steps,
+                    followup_timing=timing,
+                )
+            )
             continue
         scanned = rng.random() < 0.7
-        domains = tuple(rng.sample(SCAN_DOMAINS, rng.choice((0, 0, 1, 1, 2, 3, 4)))) \
-            if scanned else ()
-        sessions.append(SessionFacts(
-            "intake", held_on,
-            kindcheck_completed=rng.random() < 0.85,
-            has_minor_children=rng.random() < 0.4,
-            children_in_view=rng.choice((0, 1, 2, 3)),
-            problem_domain_count=len(domains) if scanned else None,
-            problem_domains=domains,
-            parenting_support_flag=len(domains) >= 3,
-            safety_signal=signal,
-            meldcode_steps_taken=steps,
-        ))
-    plans = [PlanFacts(rng.random() < 0.1, start + timedelta(days=rng.randrange(3 * 365)))
-             for _ in range(count // 5)]
+        domains = (
+            tuple(rng.sample(SCAN_DOMAINS, rng.choice((0, 0, 1, 1, 2, 3, 4)))) if scanned else ()
+        )
+        sessions.append(
+            SessionFacts(
+                "intake",
+                held_on,
+                kindcheck_completed=rng.random() < 0.85,
+                has_minor_children=rng.random() < 0.4,
+                children_in_view=rng.choice((0, 1, 2, 3)),
+                problem_domain_count=len(domains) if scanned else None,
+                problem_domains=domains,
+                parenting_support_flag=len(domains) >= 3,
+                safety_signal=signal,
+                meldcode_steps_taken=steps,
+            )
+        )
+    plans = [
+        PlanFacts(rng.random() < 0.1, start + timedelta(days=rng.randrange(3 * 365)))
+        for _ in range(count // 5)
+    ]
     return sessions, plans
 
 
@@ -75,10 +88,19 @@ def baseline(sessions: list[SessionFacts], plans: list[PlanFacts], period: str) 
     """Read every field of every record once: the floor any export has to pay."""
     total = 0
     for s in sessions:
-        total += (len(s.kind) + s.held_on.month + s.kindcheck_completed + s.has_minor_children
-                  + s.children_in_view + (s.problem_domain_count or 0) + len(s.problem_domains)
-                  + s.parenting_support_flag + s.safety_signal + s.meldcode_steps_taken
-                  + (s.followup_timing is None))
+        total += (
+            len(s.kind)
+            + s.held_on.month
+            + s.kindcheck_completed
+            + s.has_minor_children
+            + s.children_in_view
+            + (s.problem_domain_count or 0)
+            + len(s.problem_domains)
+            + s.parenting_support_flag
+            + s.safety_signal
+            + s.meldcode_steps_taken
+            + (s.followup_timing is None)
+        )
     return total + sum(p.overdue for p in plans)
 
 
@@ -109,10 +131,14 @@ def main() -> int:
     # ru_maxrss is in KiB on Linux: the whole process, the synthetic input included.
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    print(f"sessions {len(sessions):,}, plans {len(plans):,}, period {args.period}, "
-          f"csv {len(text):,} bytes")
-    print(f"export (aggregate+suppress+to_csv): {seconds:.3f} s (best of 3), "
-          f"baseline read pass {base:.3f} s, ratio {seconds / base:.1f}x")
+    print(
+        f"sessions {len(sessions):,}, plans {len(plans):,}, period {args.period}, "
+        f"csv {len(text):,} bytes"
+    )
+    print(
+        f"export (aggregate+suppress+to_csv): {seconds:.3f} s (best of 3), "
+        f"baseline read pass {base:.3f} s, ratio {seconds / base:.1f}x"
+    )
     print(f"export peak traced memory {peak_mb:.1f} MB; process max RSS {rss_mb:.1f} MB")
     ok = seconds < TARGET_SECONDS and rss_mb < TARGET_MB
     print(f"targets: < {TARGET_SECONDS} s and < {TARGET_MB} MB: {'PASS' if ok else 'FAIL'}")

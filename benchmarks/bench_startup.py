@@ -82,8 +82,14 @@ asyncio.run(main())
 
 def run_child(code: str, *args: str) -> float:
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="0")
-    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
-                            text=True, check=True, env=env, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
     return float(result.stdout.strip().splitlines()[-1])
 
 
@@ -142,9 +148,11 @@ async def answer_latency(vault: Path) -> dict[str, float]:
                 await pilot.press(key)  # typed answers: not an answer key
                 continue
             before = screen.step.key if screen.step else None
-            kindcheck.append(await press_and_wait(
-                key, lambda before=before: (screen.step.key if screen.step else None)
-                != before))
+            kindcheck.append(
+                await press_and_wait(
+                    key, lambda before=before: (screen.step.key if screen.step else None) != before
+                )
+            )
         await app.workers.wait_for_complete()
         for _ in range(11):
             if screen.intake.phase != "scan" or app.screen is not screen:
@@ -156,9 +164,14 @@ async def answer_latency(vault: Path) -> dict[str, float]:
             screen.set_current_row(len(rows) - 1)
             await pilot.pause()
             before_page = screen.page_index
-            pages.append(await press_and_wait(
-                "n", lambda before_page=before_page: screen.page_index != before_page
-                or app.screen is not screen))
+            pages.append(
+                await press_and_wait(
+                    "n",
+                    lambda before_page=before_page: (
+                        screen.page_index != before_page or app.screen is not screen
+                    ),
+                )
+            )
         await app.workers.wait_for_complete()
     return {
         "answer_to_next_question_ms": round(statistics.median(kindcheck) * 1000, 1),
@@ -182,8 +195,10 @@ def main() -> int:
         service = VaultService(vault)
         service.create(PASSPHRASE, "Bench")
         service.close()
-        results = {"first_screen": bench_first_screen(args.rounds, vault),
-                   "answers": asyncio.run(answer_latency(vault))}
+        results = {
+            "first_screen": bench_first_screen(args.rounds, vault),
+            "answers": asyncio.run(answer_latency(vault)),
+        }
     print(json.dumps(results, indent=2))
     ratio = results["first_screen"]["ratio"]
     print(f"first screen: {ratio:.2f}x a bare Textual app (target <= 1.5x)", file=sys.stderr)

@@ -71,8 +71,9 @@ def _answer(question: Any, rng: random.Random, when: date) -> Any:
     return rng.choice(NOTES)[: 200 if kind == "text" else 5000]
 
 
-def _walk(questionnaire_id: str, rng: random.Random, when: date,
-          fixed: dict[str, Any]) -> dict[str, Any]:
+def _walk(
+    questionnaire_id: str, rng: random.Random, when: date, fixed: dict[str, Any]
+) -> dict[str, Any]:
     questionnaire = load_shipped(questionnaire_id)
     walker = Walker(questionnaire, {"setting": "ggz"}, {})
     for _ in range(1000):
@@ -91,25 +92,34 @@ def synthetic_templates(rng: random.Random) -> list[tuple[dict[str, Any], Any]]:
     for number in range(TEMPLATES):
         when = date(2025, 1, 6) + timedelta(days=rng.randint(0, 600))
         if number % 3 == 2:
-            parts = [_walk("vervolggesprek", rng, when, {"repeat_scan": "yes"}),
-                     _walk("probleemscan", rng, when, {})]
+            parts = [
+                _walk("vervolggesprek", rng, when, {"repeat_scan": "yes"}),
+                _walk("probleemscan", rng, when, {}),
+            ]
             kind = "followup"
         else:
-            parts = [_walk("kindcheck", rng, when, {"has_minor_children": "yes"}),
-                     _walk("probleemscan", rng, when, {})]
+            parts = [
+                _walk("kindcheck", rng, when, {"has_minor_children": "yes"}),
+                _walk("probleemscan", rng, when, {}),
+            ]
             kind = "intake"
         data = {
-            "format": "kindcheck-answers", "format_version": 1, "kind": kind,
+            "format": "kindcheck-answers",
+            "format_version": 1,
+            "kind": kind,
             "client": {"reference": f"EPD-{number:06d}", "name": "Synthetische Cliënt"},
-            "setting": "ggz", "date": when.isoformat(), "questionnaires": parts,
+            "setting": "ggz",
+            "date": when.isoformat(),
+            "questionnaires": parts,
         }
         session = session_from_dict(data)
         templates.append((session.to_dict(), outcome_to_json(compute_outcome(session), "nl")))
     return templates
 
 
-def fill(data_dir: Path, plain_path: Path, sessions: int,
-         rng: random.Random) -> tuple[float, float]:
+def fill(
+    data_dir: Path, plain_path: Path, sessions: int, rng: random.Random
+) -> tuple[float, float]:
     """Store the sessions in a new vault and the same JSON in a plain table; mean answers and
     body (answers + outcome) sizes in bytes."""
     templates = synthetic_templates(rng)
@@ -132,14 +142,18 @@ def fill(data_dir: Path, plain_path: Path, sessions: int,
                     summary = vault.save_session(rng.choice(clients), answers, outcome)
                     header = store_module._summary_data(summary)
                     body = {"answers": answers, "outcome": outcome}
-                    body_text = json.dumps(body, ensure_ascii=False, sort_keys=True,
-                                           separators=(",", ":"))
+                    body_text = json.dumps(
+                        body, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+                    )
                     sizes.append(len(body_text.encode("utf-8")))
                     answer_sizes.append(len(json.dumps(answers, ensure_ascii=False).encode()))
                     plain.execute(
                         "INSERT INTO session VALUES (?, ?, ?)",
-                        (summary.id, json.dumps(header, sort_keys=True, separators=(",", ":")),
-                         body_text),
+                        (
+                            summary.id,
+                            json.dumps(header, sort_keys=True, separators=(",", ":")),
+                            body_text,
+                        ),
                     )
         plain.execute("COMMIT")
     finally:
@@ -151,8 +165,10 @@ def fill(data_dir: Path, plain_path: Path, sessions: int,
 def time_plain(plain_path: Path) -> tuple[float, int]:
     started = time.perf_counter()
     conn = sqlite3.connect(plain_path)
-    loaded = [(row[0], json.loads(row[1]), json.loads(row[2]))
-              for row in conn.execute("SELECT id, header, body FROM session")]
+    loaded = [
+        (row[0], json.loads(row[1]), json.loads(row[2]))
+        for row in conn.execute("SELECT id, header, body FROM session")
+    ]
     conn.close()
     return time.perf_counter() - started, len(loaded)
 
@@ -193,11 +209,13 @@ def main(argv: list[str] | None = None) -> int:
         data_dir, plain_path = Path(folder) / "vault", Path(folder) / "plain.db"
         started = time.perf_counter()
         mean_answers, mean_body = fill(data_dir, plain_path, args.sessions, rng)
-        print(f"stored {args.sessions} sessions (JSON per session: answers "
-              f"{mean_answers / 1024:.1f} KiB, with the outcome {mean_body / 1024:.1f} KiB) "
-              f"in {time.perf_counter() - started:.1f} s; vault file "
-              f"{os.path.getsize(data_dir / store_module.DB_NAME) / 2**20:.1f} MiB, plain "
-              f"{os.path.getsize(plain_path) / 2**20:.1f} MiB")
+        print(
+            f"stored {args.sessions} sessions (JSON per session: answers "
+            f"{mean_answers / 1024:.1f} KiB, with the outcome {mean_body / 1024:.1f} KiB) "
+            f"in {time.perf_counter() - started:.1f} s; vault file "
+            f"{os.path.getsize(data_dir / store_module.DB_NAME) / 2**20:.1f} MiB, plain "
+            f"{os.path.getsize(plain_path) / 2**20:.1f} MiB"
+        )
         time_plain(plain_path)  # warm the OS cache for both files equally
         time_vault(data_dir)
         ratios, rows = [], []
@@ -209,11 +227,15 @@ def main(argv: list[str] | None = None) -> int:
             ratio = (vault_s - kdf_s) / plain_s
             ratios.append(ratio)
             rows.append((vault_s, kdf_s, plain_s, ratio))
-        print(f"{'unlock+load':>12} {'key deriv.':>11} {'beyond KDF':>11} {'plain load':>11} "
-              f"{'ratio':>6}")
+        print(
+            f"{'unlock+load':>12} {'key deriv.':>11} {'beyond KDF':>11} {'plain load':>11} "
+            f"{'ratio':>6}"
+        )
         for vault_s, kdf_s, plain_s, ratio in rows:
-            print(f"{vault_s:11.3f}s {kdf_s:10.3f}s {vault_s - kdf_s:10.3f}s {plain_s:10.3f}s "
-                  f"{ratio:6.2f}")
+            print(
+                f"{vault_s:11.3f}s {kdf_s:10.3f}s {vault_s - kdf_s:10.3f}s {plain_s:10.3f}s "
+                f"{ratio:6.2f}"
+            )
         median = statistics.median(ratios)
         verdict = "within" if median <= 1.5 else "OVER"
         print(f"median ratio beyond key derivation: {median:.2f}x ({verdict} the 1.5x target)")

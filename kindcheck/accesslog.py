@@ -23,8 +23,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-ACTIONS = ("create", "read", "change", "delete", "search", "export", "backup", "restore",
-           "print")
+ACTIONS = ("create", "read", "change", "delete", "search", "export", "backup", "restore", "print")
 OUTCOMES = ("done", "refused")
 GENESIS = "0" * 64
 RETENTION_YEARS = 5
@@ -56,8 +55,9 @@ class AccessEntry:
 
 
 def entry_hash(entry: AccessEntry) -> str:
-    canonical = json.dumps(entry.to_dict(), sort_keys=True, ensure_ascii=False,
-                           separators=(",", ":"))
+    canonical = json.dumps(
+        entry.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -102,14 +102,17 @@ def verify_chain(
     for entry in entries:
         if entry.sequence != expected_sequence:
             if entry.sequence > expected_sequence:
-                problems.append(f"access log: entries {expected_sequence} to "
-                                f"{entry.sequence - 1} are missing")
+                problems.append(
+                    f"access log: entries {expected_sequence} to {entry.sequence - 1} are missing"
+                )
             else:
                 problems.append(f"access log: entry {entry.sequence} is out of order")
         expected_hash = GENESIS if previous is None else previous.hash
         if entry.previous_hash != expected_hash and entry.sequence == expected_sequence:
-            problems.append(f"access log: entry {entry.sequence} does not follow the entry "
-                            "before it (edited or reordered)")
+            problems.append(
+                f"access log: entry {entry.sequence} does not follow the entry "
+                "before it (edited or reordered)"
+            )
         previous = entry
         expected_sequence = entry.sequence + 1
     if head_sequence is None:
@@ -119,8 +122,10 @@ def verify_chain(
     if previous is None:
         problems.append(f"access log: all {head_sequence + 1} entries are missing")
     elif previous.sequence < head_sequence:
-        problems.append(f"access log: entries {previous.sequence + 1} to {head_sequence} "
-                        "are missing (the end was cut off)")
+        problems.append(
+            f"access log: entries {previous.sequence + 1} to {head_sequence} "
+            "are missing (the end was cut off)"
+        )
     elif previous.sequence > head_sequence or previous.hash != head_hash:
         problems.append("access log: the newest entry does not match the vault's record of it")
     return problems

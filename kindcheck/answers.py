@@ -69,8 +69,11 @@ class Part:
         return Walker(self.questionnaire, {"setting": setting}, self.answers)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.questionnaire.id, "version": self.questionnaire.version,
-                "answers": self.answers}
+        return {
+            "id": self.questionnaire.id,
+            "version": self.questionnaire.version,
+            "answers": self.answers,
+        }
 
 
 @dataclass(frozen=True)
@@ -257,18 +260,24 @@ def check_answers(
             checked[key] = _check_group(questionnaire, key, value, f"{where}.{key}", problem)
             continue
         if not questionnaire.has_question(key):
-            problem(f"{where}.{key}", f"unknown question in {questionnaire.key}"
-                    + _hint(key, top_ids + sorted(group_ids)))
+            problem(
+                f"{where}.{key}",
+                f"unknown question in {questionnaire.key}"
+                + _hint(key, top_ids + sorted(group_ids)),
+            )
             continue
         question = questionnaire.question(key)
         if question.repeat is not None:
-            problem(f"{where}.{key}", f"is asked per item: put it inside \"{question.repeat}\"")
+            problem(f"{where}.{key}", f'is asked per item: put it inside "{question.repeat}"')
             continue
         _store_checked(checked, question, value, f"{where}.{key}", problem)
     walker = Walker(questionnaire, {"setting": setting}, checked)
     for step in walker.missing():
-        path = (f"{where}.{step.question.id}" if step.item is None
-                else f"{where}.{step.question.repeat}[{step.item}].{step.question.id}")
+        path = (
+            f"{where}.{step.question.id}"
+            if step.item is None
+            else f"{where}.{step.question.repeat}[{step.item}].{step.question.id}"
+        )
         problem(path, "required, not answered")
     return checked
 
@@ -291,8 +300,10 @@ def _check_group(
         for key, value in item.items():
             question = members.get(key)
             if question is None:
-                problem(f"{item_where}.{key}", f"unknown question in group '{group_id}'"
-                        + _hint(key, list(members)))
+                problem(
+                    f"{item_where}.{key}",
+                    f"unknown question in group '{group_id}'" + _hint(key, list(members)),
+                )
                 continue
             _store_checked(checked_item, question, value, f"{item_where}.{key}", problem)
         result.append(checked_item)
@@ -332,8 +343,9 @@ def _check_required_parts(kind: str, parts: dict[str, Part], setting: str, probl
             return
         wants_scan = followup.walker(setting).visible_answers().get("repeat_scan") == "yes"
         if wants_scan and SCAN not in parts:
-            problem("questionnaires", f"repeat_scan is \"yes\" but the '{SCAN}' answers are "
-                                      "missing")
+            problem(
+                "questionnaires", f"repeat_scan is \"yes\" but the '{SCAN}' answers are missing"
+            )
 
 
 def kindcheck_closed(part: Part, setting: str) -> bool:

@@ -39,32 +39,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kindcheck {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
-                        help="the vault's folder (default: KINDCHECK_DATA_DIR, else the user "
-                             "data folder)")
-    common.add_argument("--lang", type=_language, default=argparse.SUPPRESS,
-                        help="nl (default) or en")
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="the vault's folder (default: KINDCHECK_DATA_DIR, else the user data folder)",
+    )
+    common.add_argument(
+        "--lang", type=_language, default=argparse.SUPPRESS, help="nl (default) or en"
+    )
     passphrase = argparse.ArgumentParser(add_help=False)
-    passphrase.add_argument("--passphrase-stdin", action="store_true",
-                            help="read the passphrase from one line of standard input")
+    passphrase.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        help="read the passphrase from one line of standard input",
+    )
     for action in common._actions:
         if action.dest != "help":
             parser._add_action(action)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    outcome = commands.add_parser("outcome", parents=[common],
-                                  help="validate an answers file and print its outcome")
+    outcome = commands.add_parser(
+        "outcome", parents=[common], help="validate an answers file and print its outcome"
+    )
     outcome.add_argument("answers", type=Path, metavar="ANSWERS.json")
     outcome.add_argument("--json", action="store_true", help="print the outcome as JSON")
     outcome.set_defaults(handler=cmd_outcome)
 
-    check = commands.add_parser("check-questionnaire", parents=[common],
-                                help="validate questionnaire files and list every problem")
+    check = commands.add_parser(
+        "check-questionnaire",
+        parents=[common],
+        help="validate questionnaire files and list every problem",
+    )
     check.add_argument("files", type=Path, nargs="+", metavar="FILE.toml")
     check.set_defaults(handler=cmd_check_questionnaire)
 
-    demo = commands.add_parser("demo", parents=[common],
-                               help="the app on a throwaway vault with synthetic clients")
+    demo = commands.add_parser(
+        "demo", parents=[common], help="the app on a throwaway vault with synthetic clients"
+    )
     demo.set_defaults(handler=cmd_demo)
 
     _add_vault_commands(commands, common, passphrase)
@@ -137,8 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         if os.environ.get("KINDCHECK_DEBUG") == "1":
             raise
-        print(f"kindcheck: internal error ({type(error).__name__}); nothing was changed. "
-              "Run with KINDCHECK_DEBUG=1 for details, on test data only.", file=sys.stderr)
+        print(
+            f"kindcheck: internal error ({type(error).__name__}); nothing was changed. "
+            "Run with KINDCHECK_DEBUG=1 for details, on test data only.",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -41,11 +41,11 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "recovery": {
         "nl": "HERSTELSLEUTEL: schrijf hem nu op en bewaar hem veilig, niet bij deze laptop.\n"
-              "Hij wordt alleen nu getoond. Ben je het wachtwoord kwijt, dan stel je er met\n"
-              "`kindcheck passwd --recovery` een nieuw mee in. Wie hem heeft, kan de kluis openen.",
+        "Hij wordt alleen nu getoond. Ben je het wachtwoord kwijt, dan stel je er met\n"
+        "`kindcheck passwd --recovery` een nieuw mee in. Wie hem heeft, kan de kluis openen.",
         "en": "RECOVERY KEY: write it down now and keep it safe, away from this laptop.\n"
-              "It is shown only this once. If you forget your passphrase, it sets a new one\n"
-              "with `kindcheck passwd --recovery`. Anyone who has it can open the vault.",
+        "It is shown only this once. If you forget your passphrase, it sets a new one\n"
+        "with `kindcheck passwd --recovery`. Anyone who has it can open the vault.",
     },
     "saved": {
         "nl": "Opgeslagen: {kind} van {date} voor cliënt {reference}{new}.",
@@ -79,7 +79,7 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "verify_bad": {
         "nl": "{count} probleem/problemen gevonden. Zet een reservekopie terug "
-              "(`kindcheck restore`) of vraag hulp.",
+        "(`kindcheck restore`) of vraag hulp.",
         "en": "{count} problem(s) found. Restore a backup (`kindcheck restore`) or ask for help.",
     },
     "passwd_done": {
@@ -88,15 +88,15 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "recovered": {
         "nl": "Nieuw wachtwoord ingesteld met de herstelsleutel. Het oude werkt niet meer; "
-              "de herstelsleutel blijft geldig.",
+        "de herstelsleutel blijft geldig.",
         "en": "New passphrase set with the recovery key. The old one no longer works; the "
-              "recovery key stays valid.",
+        "recovery key stays valid.",
     },
     "backup_done": {
         "nl": "Reservekopie geschreven naar {path} (versleuteld; opent met het huidige "
-              "wachtwoord of de herstelsleutel).",
+        "wachtwoord of de herstelsleutel).",
         "en": "Backup written to {path} (encrypted; it opens with the current passphrase or "
-              "the recovery key).",
+        "the recovery key).",
     },
     "restore_done": {
         "nl": "Reservekopie teruggezet in {path}.",
@@ -120,8 +120,10 @@ _TEXT: dict[str, dict[str, str]] = {
 
 
 def _kind_label(kind: str, lang: str) -> str:
-    labels = {"intake": {"nl": "intake", "en": "intake"},
-              "followup": {"nl": "vervolggesprek", "en": "follow-up"}}
+    labels = {
+        "intake": {"nl": "intake", "en": "intake"},
+        "followup": {"nl": "vervolggesprek", "en": "follow-up"},
+    }
     return labels.get(kind, {}).get(lang, kind)
 
 
@@ -136,66 +138,88 @@ def add_commands(
     """Register the vault commands on the sub-command parser."""
     parents = [common, passphrase]
     init = commands.add_parser(
-        "init", parents=parents, help="create a vault and print its recovery key once",
+        "init",
+        parents=parents,
+        help="create a vault and print its recovery key once",
         description="Create an encrypted vault. The passphrase needs at least 12 characters; "
-                    "the recovery key is printed once: write it down.",
+        "the recovery key is printed once: write it down.",
     )
-    init.add_argument("--user", metavar="NAME",
-                      help="the vault's user name, for the access log (default: your login)")
+    init.add_argument(
+        "--user",
+        metavar="NAME",
+        help="the vault's user name, for the access log (default: your login)",
+    )
     init.set_defaults(handler=cmd_init)
 
     record = commands.add_parser(
-        "record", parents=parents,
+        "record",
+        parents=parents,
         help="validate and store a completed session, print its outcome and follow-up plan",
     )
     record.add_argument("answers", type=Path, metavar="ANSWERS.json")
     record.set_defaults(handler=cmd_record)
 
-    listing = commands.add_parser("list", parents=parents,
-                                  help="clients with their last session")
+    listing = commands.add_parser("list", parents=parents, help="clients with their last session")
     listing.set_defaults(handler=cmd_list)
 
     verify = commands.add_parser(
-        "verify", parents=parents,
+        "verify",
+        parents=parents,
         help="check the file and decrypt every record; name each damaged one",
     )
     verify.set_defaults(handler=cmd_verify)
 
     passwd = commands.add_parser(
-        "passwd", parents=parents, help="change the passphrase (or set one with the recovery key)",
+        "passwd",
+        parents=parents,
+        help="change the passphrase (or set one with the recovery key)",
         description="Change the passphrase. With --passphrase-stdin: line 1 the current "
-                    "passphrase (with --recovery: the recovery key), line 2 the new one.",
+        "passphrase (with --recovery: the recovery key), line 2 the new one.",
     )
-    passwd.add_argument("--recovery", action="store_true",
-                        help="use the recovery key instead of the current passphrase")
+    passwd.add_argument(
+        "--recovery",
+        action="store_true",
+        help="use the recovery key instead of the current passphrase",
+    )
     passwd.set_defaults(handler=cmd_passwd)
 
     backup = commands.add_parser(
-        "backup", parents=parents, help="write an encrypted copy of the vault to FILE",
+        "backup",
+        parents=parents,
+        help="write an encrypted copy of the vault to FILE",
     )
     backup.add_argument("file", type=Path, metavar="FILE")
     backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
     backup.set_defaults(handler=cmd_backup)
 
     restore = commands.add_parser(
-        "restore", parents=parents,
+        "restore",
+        parents=parents,
         help="replace the vault with a backup (asks the backup's passphrase first)",
     )
     restore.add_argument("file", type=Path, metavar="FILE")
-    restore.add_argument("--force", action="store_true",
-                         help="replace an existing vault (back it up first)")
+    restore.add_argument(
+        "--force", action="store_true", help="replace an existing vault (back it up first)"
+    )
     restore.set_defaults(handler=cmd_restore)
 
     log = commands.add_parser(
-        "log", parents=parents, help="show the access log (NEN 7513), or export a client's log",
+        "log",
+        parents=parents,
+        help="show the access log (NEN 7513), or export a client's log",
         description="Show who created, read, changed, deleted, searched, exported, backed up "
-                    "or restored client data, and when. With -o, write the log (with --client: "
-                    "only that client's entries, for the client's own request) as JSON.",
+        "or restored client data, and when. With -o, write the log (with --client: "
+        "only that client's entries, for the client's own request) as JSON.",
     )
     log.add_argument("--client", metavar="REF", help="only the entries about this client")
     log.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    log.add_argument("-o", "--output", type=Path, metavar="FILE",
-                     help="write the log as JSON to FILE (logged as an export)")
+    log.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the log as JSON to FILE (logged as an export)",
+    )
     log.add_argument("--force", action="store_true", help="replace FILE if it exists")
     log.set_defaults(handler=cmd_log)
 
@@ -270,8 +294,7 @@ class SecretSource:
     def _prompt(prompt: str, what: str) -> str:
         if not sys.stdin.isatty():
             raise KindcheckError(
-                f"no terminal to ask for {what}: use --passphrase-stdin or "
-                f"{PASSPHRASE_FILE_ENV}"
+                f"no terminal to ask for {what}: use --passphrase-stdin or {PASSPHRASE_FILE_ENV}"
             )
         try:
             return getpass.getpass(prompt)
@@ -381,12 +404,16 @@ def cmd_record(args: argparse.Namespace) -> int:
     for line in _plan_lines(result, lang):
         print(line)
     print()
-    print(_say(
-        "saved", lang, kind=_kind_label(result.session.kind, lang),
-        date=result.session.session_date.isoformat(),
-        reference=_one_line(result.client.reference),
-        new=_say("new_client", lang) if result.client_created else "",
-    ))
+    print(
+        _say(
+            "saved",
+            lang,
+            kind=_kind_label(result.session.kind, lang),
+            date=result.session.session_date.isoformat(),
+            reference=_one_line(result.client.reference),
+            new=_say("new_client", lang) if result.client_created else "",
+        )
+    )
     return 0
 
 
@@ -429,18 +456,23 @@ def cmd_list(args: argparse.Namespace) -> int:
             domains = "-"
             if last is not None and last.problem_domain_count is not None:
                 domains = str(last.problem_domain_count)
-            rows.append([
-                _one_line(overview.client.reference),
-                _one_line(overview.client.name) or "-",
-                str(overview.session_count),
-                last.session_date.isoformat() if last else "-",
-                _kind_label(last.kind, lang) if last else "-",
-                domains,
-            ])
+            rows.append(
+                [
+                    _one_line(overview.client.reference),
+                    _one_line(overview.client.name) or "-",
+                    str(overview.session_count),
+                    last.session_date.isoformat() if last else "-",
+                    _kind_label(last.kind, lang) if last else "-",
+                    domains,
+                ]
+            )
         widths = [min(max(len(row[i]) for row in rows), 40) for i in range(len(rows[0]))]
         for row in rows:
-            print("  ".join(cell[:40].ljust(width) for cell, width in zip(row, widths,
-                                                                          strict=True)).rstrip())
+            print(
+                "  ".join(
+                    cell[:40].ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
+            )
     for problem in damaged:
         print(f"kindcheck: {problem}", file=sys.stderr)
     return 1 if damaged else 0
@@ -555,19 +587,22 @@ def _local_time(moment: str) -> str:
 def _log_table(entries: list[Any], lang: str) -> list[str]:
     rows = [_say("log_header", lang).split("|")]
     for entry in entries:
-        rows.append([
-            _local_time(entry.at),
-            _one_line(entry.user) or "-",
-            _one_line(entry.action),
-            _one_line(entry.client_reference) or "-",
-            _one_line(entry.detail) or "-",
-            _one_line(entry.outcome),
-        ])
+        rows.append(
+            [
+                _local_time(entry.at),
+                _one_line(entry.user) or "-",
+                _one_line(entry.action),
+                _one_line(entry.client_reference) or "-",
+                _one_line(entry.detail) or "-",
+                _one_line(entry.outcome),
+            ]
+        )
     caps = [19, 24, 8, 30, 80, 8]
     widths = [min(max(len(row[i]) for row in rows), caps[i]) for i in range(len(caps))]
     return [
-        "  ".join(cell[:width].ljust(width) for cell, width in zip(row, widths, strict=True))
-        .rstrip()
+        "  ".join(
+            cell[:width].ljust(width) for cell, width in zip(row, widths, strict=True)
+        ).rstrip()
         for row in rows
     ]
 
@@ -601,11 +636,13 @@ def cmd_log(args: argparse.Namespace) -> int:
             try:
                 written = write_output(args.output, data, args.force)
             except OutputPathError as error:
-                store.log_access("export", reference, f"access log to {args.output}: {error}",
-                                 "refused")
+                store.log_access(
+                    "export", reference, f"access log to {args.output}: {error}", "refused"
+                )
                 raise
-            store.log_access("export", reference,
-                             f"access log ({len(entries)} entries) to {written}")
+            store.log_access(
+                "export", reference, f"access log ({len(entries)} entries) to {written}"
+            )
     finally:
         store.close()
     if args.output is not None:

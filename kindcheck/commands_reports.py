@@ -24,46 +24,77 @@ def add_report_commands(
     commands: Any, common: argparse.ArgumentParser, passphrase: argparse.ArgumentParser
 ) -> None:
     parents = [common, passphrase]
-    due = commands.add_parser("due", parents=parents,
-                              help="follow-up conversations due and overdue")
+    due = commands.add_parser(
+        "due", parents=parents, help="follow-up conversations due and overdue"
+    )
     due.add_argument("--all", action="store_true", help="also list upcoming plans")
-    due.add_argument("--ics", type=Path, metavar="FILE",
-                     help="also write a calendar file with one recurring event per plan")
+    due.add_argument(
+        "--ics",
+        type=Path,
+        metavar="FILE",
+        help="also write a calendar file with one recurring event per plan",
+    )
     due.add_argument("--force", action="store_true", help="overwrite an existing FILE")
     due.set_defaults(handler=cmd_due)
 
     export = commands.add_parser(
-        "export", parents=parents,
-        help="anonymised counts per period (CSV or JSON), or a team file with --team-key")
+        "export",
+        parents=parents,
+        help="anonymised counts per period (CSV or JSON), or a team file with --team-key",
+    )
     export.add_argument("--period", choices=("month", "quarter"), default="quarter")
-    export.add_argument("--min-cell", type=int, default=5, metavar="N",
-                        help="hide counts from 1 to N-1 (default 5, at least 3)")
+    export.add_argument(
+        "--min-cell",
+        type=int,
+        default=5,
+        metavar="N",
+        help="hide counts from 1 to N-1 (default 5, at least 3)",
+    )
     export.add_argument("--round", action="store_true", help="round shown counts to 5")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
-    export.add_argument("--delimiter", choices=(",", ";"), default=",",
-                        help="CSV delimiter; ';' for Excel with Dutch settings (default ',')")
-    export.add_argument("--team-key", type=Path, metavar="PUBLIC_KEY",
-                        help="write a team file (unsuppressed counts encrypted to this key)")
+    export.add_argument(
+        "--delimiter",
+        choices=(",", ";"),
+        default=",",
+        help="CSV delimiter; ';' for Excel with Dutch settings (default ',')",
+    )
+    export.add_argument(
+        "--team-key",
+        type=Path,
+        metavar="PUBLIC_KEY",
+        help="write a team file (unsuppressed counts encrypted to this key)",
+    )
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     export.add_argument("--force", action="store_true", help="overwrite an existing FILE")
     export.set_defaults(handler=cmd_export)
 
-    team_key = commands.add_parser("team-key", parents=[common],
-                                   help="make the team lead's key pair for team files")
+    team_key = commands.add_parser(
+        "team-key", parents=[common], help="make the team lead's key pair for team files"
+    )
     team_key.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
     team_key.add_argument("--force", action="store_true", help="overwrite existing key files")
     team_key.set_defaults(handler=cmd_team_key)
 
-    merge = commands.add_parser("merge", parents=[common],
-                                help="add up team files from several laptops, then suppress")
+    merge = commands.add_parser(
+        "merge", parents=[common], help="add up team files from several laptops, then suppress"
+    )
     merge.add_argument("team_files", type=Path, nargs="+", metavar="TEAMFILE")
-    merge.add_argument("--key", type=Path, required=True, metavar="PRIVATE",
-                       help="the team lead's private key (team-private.pem)")
+    merge.add_argument(
+        "--key",
+        type=Path,
+        required=True,
+        metavar="PRIVATE",
+        help="the team lead's private key (team-private.pem)",
+    )
     merge.add_argument("--min-cell", type=int, default=5, metavar="N")
     merge.add_argument("--round", action="store_true")
     merge.add_argument("--format", choices=("csv", "json"), default="csv")
-    merge.add_argument("--delimiter", choices=(",", ";"), default=",",
-                       help="CSV delimiter; ';' for Excel with Dutch settings (default ',')")
+    merge.add_argument(
+        "--delimiter",
+        choices=(",", ";"),
+        default=",",
+        help="CSV delimiter; ';' for Excel with Dutch settings (default ',')",
+    )
     merge.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     merge.add_argument("--force", action="store_true")
     merge.set_defaults(handler=cmd_merge)
@@ -111,8 +142,11 @@ def cmd_due(args: argparse.Namespace) -> int:
     damaged: list[str] = []
     with _open(args) as store:
         items = followup_statuses(store, damaged=damaged)
-        shown = [item for item in items if args.all or item.status.state in (
-            FollowUpState.OVERDUE, FollowUpState.DUE)]
+        shown = [
+            item
+            for item in items
+            if args.all or item.status.state in (FollowUpState.OVERDUE, FollowUpState.DUE)
+        ]
         store.log_access("read", None, f"follow-ups due ({len(shown)} clients)")
         if shown:
             print(_say("due_header", lang))
@@ -121,15 +155,22 @@ def cmd_due(args: argparse.Namespace) -> int:
                 late = str(item.status.days_overdue) if item.status.days_overdue else ""
                 state = item.status.state.value
                 label = _say(state, lang)
-                print(f"{label}|{when}|{late}|{_one_line(item.client.reference)}|"
-                      f"{item.calendar_code}")
+                print(
+                    f"{label}|{when}|{late}|{_one_line(item.client.reference)}|{item.calendar_code}"
+                )
         else:
             print(_say("nothing_due", lang))
         if args.ics is not None:
-            entries = [(item.calendar_code, item.plan.plan) for item in items
-                       if item.status.state is not FollowUpState.ENDED]
-            summary = ("Vervolggesprek kinderen {ref}" if lang == "nl"
-                       else "Follow-up about the children {ref}")
+            entries = [
+                (item.calendar_code, item.plan.plan)
+                for item in items
+                if item.status.state is not FollowUpState.ENDED
+            ]
+            summary = (
+                "Vervolggesprek kinderen {ref}"
+                if lang == "nl"
+                else "Follow-up about the children {ref}"
+            )
             path = write_output(args.ics, plans_to_ics(entries, summary), args.force)
             store.log_access("export", None, f"calendar file ({len(entries)} plans)")
             print(_say("ics_done", lang, path=path, count=len(entries)))
@@ -184,8 +225,11 @@ def cmd_team_key(args: argparse.Namespace) -> int:
     lang = _lang(args)
     folder: Path = args.output
     if not folder.is_dir():
-        raise KindcheckError(f"{folder}: is a file, not a folder" if folder.exists()
-                             else f"{folder}: the folder does not exist")
+        raise KindcheckError(
+            f"{folder}: is a file, not a folder"
+            if folder.exists()
+            else f"{folder}: the folder does not exist"
+        )
     private_path, public_path = folder / "team-private.pem", folder / "team-public.pem"
     for path in (private_path, public_path):
         check_output_path(path, args.force)

@@ -132,15 +132,29 @@ MEASURES: Final[tuple[str, ...]] = (
 # The probleemscan-v1 domains (a test keeps them in step with the questionnaire), so a domain
 # nobody had still shows as 0 instead of being missing.
 SCAN_DOMAINS: Final[tuple[str, ...]] = (
-    "financien", "werk", "wonen", "administratie", "huishouden", "psychisch", "lichamelijk",
-    "relaties", "opvoeding", "netwerk", "justitie",
+    "financien",
+    "werk",
+    "wonen",
+    "administratie",
+    "huishouden",
+    "psychisch",
+    "lichamelijk",
+    "relaties",
+    "opvoeding",
+    "netwerk",
+    "justitie",
 )
 DOMAIN_BANDS: Final = ("0", "1", "2", "3+")
 FOLLOWUP_CELLS: Final = ("on_time", "late", "overdue")
 SHARE: Final = "kindcheck_completed_share"
 _SIMPLE: Final = (
-    "intakes", "kindchecks_completed", "clients_with_minor_children", "children_in_view",
-    "parenting_support_flag", "safety_signals", "meldcode_steps_taken",
+    "intakes",
+    "kindchecks_completed",
+    "clients_with_minor_children",
+    "children_in_view",
+    "parenting_support_flag",
+    "safety_signals",
+    "meldcode_steps_taken",
 )
 _BANDS_KEY: Final = "parents_by_domain_count"
 _DOMAIN_KEY: Final = "intakes_per_domain"
@@ -153,12 +167,16 @@ _MAX_COUNT: Final = 10**9
 _MAX_TEAM_FILE: Final = 16 * 1024 * 1024
 
 NOTICE: Final = {
-    "nl": ("Aantallen van 1 tot en met {small} staan als \"<{threshold}\"; een \"x\" is "
-           "weggelaten zodat zo'n klein aantal niet uit de andere cellen terug te rekenen is."
-           "{rounded} Daardoor kloppen optellingen en totalen niet altijd."),
-    "en": ("Counts from 1 to {small} are shown as \"<{threshold}\"; an \"x\" is left out so "
-           "that such a small count cannot be worked out from the other cells.{rounded} "
-           "Because of this, cells and totals may not add up."),
+    "nl": (
+        'Aantallen van 1 tot en met {small} staan als "<{threshold}"; een "x" is '
+        "weggelaten zodat zo'n klein aantal niet uit de andere cellen terug te rekenen is."
+        "{rounded} Daardoor kloppen optellingen en totalen niet altijd."
+    ),
+    "en": (
+        'Counts from 1 to {small} are shown as "<{threshold}"; an "x" is left out so '
+        "that such a small count cannot be worked out from the other cells.{rounded} "
+        "Because of this, cells and totals may not add up."
+    ),
 }
 ROUNDED_NOTE: Final = {
     "nl": " De overige aantallen zijn afgerond op 5.",
@@ -251,8 +269,10 @@ class Counts:
             raise ExportError(f"{source}: unknown field(s) {', '.join(sorted(unknown))}")
         version = data.get("schema_version")
         if version != SCHEMA_VERSION or isinstance(version, bool):
-            raise ExportError(f"{source}: export schema {version!r} is not the schema this "
-                              f"Kindcheck reads ({SCHEMA_VERSION})")
+            raise ExportError(
+                f"{source}: export schema {version!r} is not the schema this "
+                f"Kindcheck reads ({SCHEMA_VERSION})"
+            )
         period_type = data.get("period_type")
         if period_type not in PERIOD_TYPES:
             raise ExportError(f"{source}: period_type must be 'month' or 'quarter'")
@@ -270,8 +290,11 @@ class Counts:
             for key, value in cells.items():
                 if not isinstance(key, str) or not _known_key(key):
                     raise ExportError(f"{source}: {key!r} is not a measure this export counts")
-                if (not isinstance(value, int) or isinstance(value, bool)
-                        or not 0 <= value <= _MAX_COUNT):
+                if (
+                    not isinstance(value, int)
+                    or isinstance(value, bool)
+                    or not 0 <= value <= _MAX_COUNT
+                ):
                     raise ExportError(f"{source}: {label} {key} must be a whole number >= 0")
                 if value:
                     kept[key] = value
@@ -331,23 +354,32 @@ def _check_session(facts: object, index: int) -> None:
         raise ExportError(f"{where}: kind must be 'intake' or 'followup'")
     if not isinstance(facts.held_on, date):
         raise ExportError(f"{where}: held_on must be a date")
-    for name in ("kindcheck_completed", "has_minor_children", "parenting_support_flag",
-                 "safety_signal"):
+    for name in (
+        "kindcheck_completed",
+        "has_minor_children",
+        "parenting_support_flag",
+        "safety_signal",
+    ):
         if not isinstance(getattr(facts, name), bool):
             raise ExportError(f"{where}: {name} must be true or false")
     if _bad_count(facts.children_in_view) or _bad_count(facts.meldcode_steps_taken):
         raise ExportError(f"{where}: children_in_view and meldcode_steps_taken must be >= 0")
     domains = facts.problem_domains
     if not isinstance(domains, tuple) or not all(
-            isinstance(d, str) and _ID.fullmatch(d) for d in domains):
+        isinstance(d, str) and _ID.fullmatch(d) for d in domains
+    ):
         raise ExportError(f"{where}: problem_domains must be a tuple of domain ids")
     if facts.problem_domain_count is None:
         if domains or facts.parenting_support_flag:
             raise ExportError(f"{where}: problem domains or the flag without a problem scan")
-    elif _bad_count(facts.problem_domain_count) or facts.problem_domain_count != len(
-            set(domains)) or len(set(domains)) != len(domains):
-        raise ExportError(f"{where}: problem_domain_count must equal the number of distinct "
-                          f"problem_domains")
+    elif (
+        _bad_count(facts.problem_domain_count)
+        or facts.problem_domain_count != len(set(domains))
+        or len(set(domains)) != len(domains)
+    ):
+        raise ExportError(
+            f"{where}: problem_domain_count must equal the number of distinct problem_domains"
+        )
     if facts.followup_timing not in (None, "on_time", "late"):
         raise ExportError(f"{where}: followup_timing must be 'on_time', 'late' or None")
     if facts.followup_timing is not None and facts.kind != "followup":
@@ -406,8 +438,9 @@ def aggregate(
         if facts.safety_signal:
             cells["safety_signals"] = get("safety_signals", 0) + 1
         if facts.meldcode_steps_taken:
-            cells["meldcode_steps_taken"] = get("meldcode_steps_taken", 0) + \
-                facts.meldcode_steps_taken
+            cells["meldcode_steps_taken"] = (
+                get("meldcode_steps_taken", 0) + facts.meldcode_steps_taken
+            )
 
     for index, plan in enumerate(plans):
         if not isinstance(plan, PlanFacts) or not isinstance(plan.overdue, bool):
@@ -415,24 +448,32 @@ def aggregate(
         if not plan.overdue:
             continue
         if not isinstance(plan.due_on, date):
-            raise ExportError(f"plan facts #{index}: an overdue plan needs due_on (the missed "
-                              f"conversation's date) to pick its period")
+            raise ExportError(
+                f"plan facts #{index}: an overdue plan needs due_on (the missed "
+                f"conversation's date) to pick its period"
+            )
         cells = cells_for(plan.due_on)
         key = f"{_FOLLOWUP_KEY}:overdue"
         cells[key] = cells.get(key, 0) + 1
 
-    return Counts(period, {p: c for p, c in periods.items() if c},
-                  _questionnaire_versions(questionnaires or {}, "questionnaires"))
+    return Counts(
+        period,
+        {p: c for p, c in periods.items() if c},
+        _questionnaire_versions(questionnaires or {}, "questionnaires"),
+    )
 
 
 def add(first: Counts, second: Counts) -> Counts:
     """The sum of two Counts over the same schema version and period type."""
     if first.schema_version != second.schema_version:
-        raise ExportError(f"cannot add counts of export schema {first.schema_version} and "
-                          f"{second.schema_version}")
+        raise ExportError(
+            f"cannot add counts of export schema {first.schema_version} and {second.schema_version}"
+        )
     if first.period_type != second.period_type:
-        raise ExportError(f"cannot add counts per {first.period_type} to counts per "
-                          f"{second.period_type}; export both with the same --period")
+        raise ExportError(
+            f"cannot add counts per {first.period_type} to counts per "
+            f"{second.period_type}; export both with the same --period"
+        )
     periods: dict[str, dict[str, int]] = {p: dict(c) for p, c in first.periods.items()}
     for label, cells in second.periods.items():
         target = periods.setdefault(label, {})
@@ -441,8 +482,12 @@ def add(first: Counts, second: Counts) -> Counts:
     questionnaires = {qid: set(v) for qid, v in first.questionnaires.items()}
     for qid, versions in second.questionnaires.items():
         questionnaires.setdefault(qid, set()).update(versions)
-    return Counts(first.period_type, periods, _questionnaire_versions(questionnaires, "counts"),
-                  first.schema_version)
+    return Counts(
+        first.period_type,
+        periods,
+        _questionnaire_versions(questionnaires, "counts"),
+        first.schema_version,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -476,10 +521,15 @@ class Table:
 def _count_keys(domains: Sequence[str]) -> list[str]:
     """Every counted cell key of the table, in display order (the share is added later)."""
     return [
-        "intakes", "kindchecks_completed", "clients_with_minor_children", "children_in_view",
+        "intakes",
+        "kindchecks_completed",
+        "clients_with_minor_children",
+        "children_in_view",
         *(f"{_BANDS_KEY}:{band}" for band in (*DOMAIN_BANDS, TOTAL)),
         *(f"{_DOMAIN_KEY}:{domain}" for domain in domains),
-        "parenting_support_flag", "safety_signals", "meldcode_steps_taken",
+        "parenting_support_flag",
+        "safety_signals",
+        "meldcode_steps_taken",
         *(f"{_FOLLOWUP_KEY}:{cell}" for cell in FOLLOWUP_CELLS),
     ]
 
@@ -508,8 +558,13 @@ def _network_equations(periods: Sequence[str], keys: Sequence[str]) -> list[Equa
     if periods:
         equations.extend((tuple((p, key) for p in periods), (TOTAL, key)) for key in keys)
     if f"{_BANDS_KEY}:{TOTAL}" in keys:
-        equations.extend((tuple((row, f"{_BANDS_KEY}:{band}") for band in DOMAIN_BANDS),
-                          (row, f"{_BANDS_KEY}:{TOTAL}")) for row in (*periods, TOTAL))
+        equations.extend(
+            (
+                tuple((row, f"{_BANDS_KEY}:{band}") for band in DOMAIN_BANDS),
+                (row, f"{_BANDS_KEY}:{TOTAL}"),
+            )
+            for row in (*periods, TOTAL)
+        )
     return equations
 
 
@@ -517,8 +572,10 @@ def _check_threshold(threshold: object) -> int:
     if not isinstance(threshold, int) or isinstance(threshold, bool):
         raise ExportError("the minimum cell size must be a whole number")
     if threshold < MIN_THRESHOLD:
-        raise ExportError(f"a minimum cell size of {threshold} does not protect small counts: "
-                          f"use {MIN_THRESHOLD} or more (default {DEFAULT_THRESHOLD})")
+        raise ExportError(
+            f"a minimum cell size of {threshold} does not protect small counts: "
+            f"use {MIN_THRESHOLD} or more (default {DEFAULT_THRESHOLD})"
+        )
     if threshold > MAX_THRESHOLD:
         raise ExportError(f"a minimum cell size above {MAX_THRESHOLD} would hide everything")
     return threshold
@@ -564,8 +621,15 @@ def suppress(counts: Counts, threshold: int = DEFAULT_THRESHOLD, rounding: bool 
     threshold = _check_threshold(threshold)
     periods = sorted(counts.periods)
     rows = (*periods, TOTAL)
-    extra = sorted({key.partition(":")[2] for cells in counts.periods.values() for key in cells
-                    if key.startswith(f"{_DOMAIN_KEY}:")} - set(SCAN_DOMAINS))
+    extra = sorted(
+        {
+            key.partition(":")[2]
+            for cells in counts.periods.values()
+            for key in cells
+            if key.startswith(f"{_DOMAIN_KEY}:")
+        }
+        - set(SCAN_DOMAINS)
+    )
     keys = _count_keys((*SCAN_DOMAINS, *extra))
 
     true: dict[Cell, int] = {}
@@ -581,11 +645,13 @@ def suppress(counts: Counts, threshold: int = DEFAULT_THRESHOLD, rounding: bool 
     # column is the 3+ column again, and gets exactly its hidden pattern.
     aliased = all(true[(row, _FLAG)] == true[(row, _PLUS)] for row in rows)
     protected = [k for k in keys if not (aliased and k == _FLAG)]
-    marks = _protect({c: v for c, v in true.items() if c[1] in protected},
-                     _network_equations(periods, protected), threshold)
+    marks = _protect(
+        {c: v for c, v in true.items() if c[1] in protected},
+        _network_equations(periods, protected),
+        threshold,
+    )
     if aliased:
-        marks.update({(row, _FLAG): marks[(row, _PLUS)] for row in rows
-                      if (row, _PLUS) in marks})
+        marks.update({(row, _FLAG): marks[(row, _PLUS)] for row in rows if (row, _PLUS) in marks})
 
     primary = f"<{threshold}"
     values: dict[Cell, ShownValue] = {}
@@ -602,8 +668,16 @@ def suppress(counts: Counts, threshold: int = DEFAULT_THRESHOLD, rounding: bool 
         else:
             values[(row, SHARE)] = SECONDARY_MARK  # derived only from shown counts
     shown_keys = (*keys[:2], SHARE, *keys[2:])
-    return Table(counts.period_type, threshold, rounding, dict(counts.questionnaires), rows,
-                 shown_keys, values, counts.schema_version)
+    return Table(
+        counts.period_type,
+        threshold,
+        rounding,
+        dict(counts.questionnaires),
+        rows,
+        shown_keys,
+        values,
+        counts.schema_version,
+    )
 
 
 def _rounded(value: int, threshold: int) -> int:
@@ -837,9 +911,12 @@ class _Protector:
 
 def notice(threshold: int, rounding: bool) -> dict[str, str]:
     """The 'totals may not add up' line, in Dutch and English."""
-    return {lang: text.format(small=threshold - 1, threshold=threshold,
-                              rounded=ROUNDED_NOTE[lang] if rounding else "")
-            for lang, text in NOTICE.items()}
+    return {
+        lang: text.format(
+            small=threshold - 1, threshold=threshold, rounded=ROUNDED_NOTE[lang] if rounding else ""
+        )
+        for lang, text in NOTICE.items()
+    }
 
 
 def to_json(table: Table) -> dict[str, Any]:
@@ -862,8 +939,10 @@ def to_json(table: Table) -> dict[str, Any]:
         "period_type": table.period_type,
         "threshold": table.threshold,
         "rounding": ROUNDING_BASE if table.rounding else None,
-        "markers": {table.primary_mark: f"a count from 1 to {table.threshold - 1}",
-                    SECONDARY_MARK: "a count of 1 or more, hidden to protect a small count"},
+        "markers": {
+            table.primary_mark: f"a count from 1 to {table.threshold - 1}",
+            SECONDARY_MARK: "a count of 1 or more, hidden to protect a small count",
+        },
         "notice": notice(table.threshold, table.rounding),
         "rows": out_rows,
     }
@@ -894,8 +973,10 @@ def to_csv(table: Table, delimiter: str = ",") -> str:
     def write(*cells: object) -> None:
         writer.writerow([safe_cell("" if c is None else str(c)) for c in cells])
 
-    versions = "; ".join(f"{qid} v{','.join(map(str, v))}"
-                         for qid, v in table.questionnaires.items()) or "-"
+    versions = (
+        "; ".join(f"{qid} v{','.join(map(str, v))}" for qid, v in table.questionnaires.items())
+        or "-"
+    )
     texts = notice(table.threshold, table.rounding)
     for line in (
         f"# {EXPORT_FORMAT}; schema {table.schema_version}; Kindcheck {__version__}",
@@ -929,8 +1010,7 @@ def schema() -> dict[str, Any]:
 _HKDF_INFO: Final = b"kindcheck team file v1"
 _NONCE_BYTES: Final = 12
 _KEY_BYTES: Final = 32
-_HEADER_FIELDS: Final = ("format", "version", "schema_version", "export_id",
-                         "ephemeral_public_key")
+_HEADER_FIELDS: Final = ("format", "version", "schema_version", "export_id", "ephemeral_public_key")
 
 
 def make_team_keypair(passphrase: bytes | str | None = None) -> tuple[bytes, bytes]:
@@ -938,14 +1018,17 @@ def make_team_keypair(passphrase: bytes | str | None = None) -> tuple[bytes, byt
     private = X25519PrivateKey.generate()
     if passphrase:
         secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
-        encryption: serialization.KeySerializationEncryption = \
+        encryption: serialization.KeySerializationEncryption = (
             serialization.BestAvailableEncryption(secret)
+        )
     else:
         encryption = serialization.NoEncryption()
-    private_pem = private.private_bytes(serialization.Encoding.PEM,
-                                        serialization.PrivateFormat.PKCS8, encryption)
-    public_pem = private.public_key().public_bytes(serialization.Encoding.PEM,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return private_pem, public_pem
 
 
@@ -954,12 +1037,15 @@ def _load_private(pem: bytes, passphrase: bytes | str | None) -> X25519PrivateKe
     try:
         key = serialization.load_pem_private_key(pem, password=secret or None)
     except TypeError:
-        raise ExportError("the team key is protected by a passphrase: give the passphrase"
-                          if not secret else "the team key is not protected by a passphrase"
-                          ) from None
+        raise ExportError(
+            "the team key is protected by a passphrase: give the passphrase"
+            if not secret
+            else "the team key is not protected by a passphrase"
+        ) from None
     except (ValueError, UnsupportedAlgorithm):
-        raise ExportError("the team key cannot be read: wrong passphrase, or not a team key "
-                          "file") from None
+        raise ExportError(
+            "the team key cannot be read: wrong passphrase, or not a team key file"
+        ) from None
     if not isinstance(key, X25519PrivateKey):
         raise ExportError("the team key is not an X25519 key made by `kindcheck team-key`")
     return key
@@ -969,8 +1055,9 @@ def _load_public(pem: bytes) -> X25519PublicKey:
     try:
         key = serialization.load_pem_public_key(pem)
     except (ValueError, UnsupportedAlgorithm):
-        raise ExportError("the team public key cannot be read (expected a PEM file made by "
-                          "`kindcheck team-key`)") from None
+        raise ExportError(
+            "the team public key cannot be read (expected a PEM file made by `kindcheck team-key`)"
+        ) from None
     if not isinstance(key, X25519PublicKey):
         raise ExportError("the team public key is not an X25519 key made by `kindcheck team-key`")
     return key
@@ -982,14 +1069,16 @@ def _raw(key: X25519PublicKey) -> bytes:
 
 def _file_key(shared: bytes, ephemeral: bytes, team: bytes) -> bytes:
     # Both public keys go into the derivation so a key is bound to this exchange (as in ECIES).
-    return HKDF(hashes.SHA256(), _KEY_BYTES, salt=None,
-                info=_HKDF_INFO + ephemeral + team).derive(shared)
+    return HKDF(hashes.SHA256(), _KEY_BYTES, salt=None, info=_HKDF_INFO + ephemeral + team).derive(
+        shared
+    )
 
 
 def _aad(header: Mapping[str, Any]) -> bytes:
     # The clear header is authenticated: changing the export id or schema breaks decryption.
-    return json.dumps({k: header[k] for k in _HEADER_FIELDS}, sort_keys=True,
-                      separators=(",", ":")).encode("utf-8")
+    return json.dumps(
+        {k: header[k] for k in _HEADER_FIELDS}, sort_keys=True, separators=(",", ":")
+    ).encode("utf-8")
 
 
 def seal_team_file(counts: Counts, public_key_pem: bytes, laptop_id: str) -> bytes:
@@ -1000,8 +1089,11 @@ def seal_team_file(counts: Counts, public_key_pem: bytes, laptop_id: str) -> byt
     """
     if not isinstance(counts, Counts):
         raise ExportError("a team file holds Counts only")
-    if (not isinstance(laptop_id, str) or not 1 <= len(laptop_id) <= 100
-            or not laptop_id.isprintable()):
+    if (
+        not isinstance(laptop_id, str)
+        or not 1 <= len(laptop_id) <= 100
+        or not laptop_id.isprintable()
+    ):
         raise ExportError("the laptop id must be 1 to 100 printable characters")
     team_public = _load_public(public_key_pem)
     ephemeral = X25519PrivateKey.generate()
@@ -1015,11 +1107,15 @@ def seal_team_file(counts: Counts, public_key_pem: bytes, laptop_id: str) -> byt
         "ephemeral_public_key": base64.b64encode(ephemeral_raw).decode("ascii"),
     }
     nonce = secrets.token_bytes(_NONCE_BYTES)  # random, never a counter (DESIGN.md)
-    plaintext = json.dumps({"laptop_id": laptop_id, "counts": counts.to_dict()},
-                           separators=(",", ":")).encode("utf-8")
+    plaintext = json.dumps(
+        {"laptop_id": laptop_id, "counts": counts.to_dict()}, separators=(",", ":")
+    ).encode("utf-8")
     ciphertext = AESGCM(key).encrypt(nonce, plaintext, _aad(header))
-    envelope = {**header, "nonce": base64.b64encode(nonce).decode("ascii"),
-                "ciphertext": base64.b64encode(ciphertext).decode("ascii")}
+    envelope = {
+        **header,
+        "nonce": base64.b64encode(nonce).decode("ascii"),
+        "ciphertext": base64.b64encode(ciphertext).decode("ascii"),
+    }
     return json.dumps(envelope, indent=1).encode("utf-8") + b"\n"
 
 
@@ -1050,13 +1146,17 @@ def _open(data: bytes, key: X25519PrivateKey, name: str) -> _Opened:
     if not isinstance(envelope, dict) or envelope.get("format") != TEAM_FILE_FORMAT:
         raise ExportError(f"{name}: is not a Kindcheck team file")
     if envelope.get("version") != TEAM_FILE_VERSION:
-        raise ExportError(f"{name}: team file version {envelope.get('version')!r}; this "
-                          f"Kindcheck reads version {TEAM_FILE_VERSION}")
+        raise ExportError(
+            f"{name}: team file version {envelope.get('version')!r}; this "
+            f"Kindcheck reads version {TEAM_FILE_VERSION}"
+        )
     schema_version = envelope.get("schema_version")
     if schema_version != SCHEMA_VERSION:
-        raise ExportError(f"{name}: made with export schema {schema_version!r}, this Kindcheck "
-                          f"uses schema {SCHEMA_VERSION}: make all team files with the same "
-                          f"Kindcheck version")
+        raise ExportError(
+            f"{name}: made with export schema {schema_version!r}, this Kindcheck "
+            f"uses schema {SCHEMA_VERSION}: make all team files with the same "
+            f"Kindcheck version"
+        )
     missing = [f for f in (*_HEADER_FIELDS, "nonce", "ciphertext") if f not in envelope]
     if missing:
         raise ExportError(f"{name}: is damaged (missing {', '.join(missing)})")
@@ -1078,8 +1178,10 @@ def _open(data: bytes, key: X25519PrivateKey, name: str) -> _Opened:
     try:
         plaintext = AESGCM(file_key).decrypt(nonce, ciphertext, _aad(envelope))
     except InvalidTag:
-        raise ExportError(f"{name}: this team file was not made for this key (or it was "
-                          f"changed after it was made)") from None
+        raise ExportError(
+            f"{name}: this team file was not made for this key (or it was "
+            f"changed after it was made)"
+        ) from None
     try:
         payload = json.loads(plaintext.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -1090,14 +1192,21 @@ def _open(data: bytes, key: X25519PrivateKey, name: str) -> _Opened:
     return _Opened(export_id, payload["laptop_id"], counts)
 
 
-def open_team_file(data: bytes, private_key_pem: bytes,
-                   passphrase: bytes | str | None = None, name: str = "team file") -> Counts:
+def open_team_file(
+    data: bytes,
+    private_key_pem: bytes,
+    passphrase: bytes | str | None = None,
+    name: str = "team file",
+) -> Counts:
     """The counts inside one team file."""
     return _open(data, _load_private(private_key_pem, passphrase), name).counts
 
 
-def merge(team_files: Iterable[tuple[str, bytes]], private_key_pem: bytes,
-          passphrase: bytes | str | None = None) -> Counts:
+def merge(
+    team_files: Iterable[tuple[str, bytes]],
+    private_key_pem: bytes,
+    passphrase: bytes | str | None = None,
+) -> Counts:
     """Add up (name, bytes) team files; refuse copies, double-counted periods and mismatches.
 
     Refused: the same export id twice (a copied file), and two files from one laptop that share
@@ -1112,8 +1221,10 @@ def merge(team_files: Iterable[tuple[str, bytes]], private_key_pem: bytes,
     for name, data in team_files:
         opened = _open(data, key, name)
         if opened.export_id in seen:
-            raise ExportError(f"{name}: is the same team file as {seen[opened.export_id]} "
-                              f"(export id {opened.export_id}); adding both would count it twice")
+            raise ExportError(
+                f"{name}: is the same team file as {seen[opened.export_id]} "
+                f"(export id {opened.export_id}); adding both would count it twice"
+            )
         seen[opened.export_id] = name
         periods = set(opened.counts.periods)
         for other, other_periods in laptops.get(opened.laptop_id, []):
@@ -1122,14 +1233,17 @@ def merge(team_files: Iterable[tuple[str, bytes]], private_key_pem: bytes,
                 raise ExportError(
                     f"{name}: comes from the same laptop as {other} and counts {len(shared)} "
                     f"of the same period(s) (first {min(shared)}); use only the newest team "
-                    f"file of each laptop")
+                    f"file of each laptop"
+                )
         laptops.setdefault(opened.laptop_id, []).append((name, periods))
         if result is None:
             result, first_name = opened.counts, name
         elif result.period_type != opened.counts.period_type:
-            raise ExportError(f"{name}: counts per {opened.counts.period_type}, but {first_name} "
-                              f"per {result.period_type}; make all team files with the same "
-                              f"--period")
+            raise ExportError(
+                f"{name}: counts per {opened.counts.period_type}, but {first_name} "
+                f"per {result.period_type}; make all team files with the same "
+                f"--period"
+            )
         else:
             result = add(result, opened.counts)
     if result is None:

@@ -132,13 +132,17 @@ def safety_signals(part: Part) -> list[SafetySignal]:
             values = [part.answers.get(question.id)]
         else:
             items = part.answers.get(question.repeat)
-            values = [item.get(question.id) for item in items if isinstance(item, dict)] \
-                if isinstance(items, list) else []
+            values = (
+                [item.get(question.id) for item in items if isinstance(item, dict)]
+                if isinstance(items, list)
+                else []
+            )
         for value in values:
             if question.raises_signal(value):
                 name = questionnaire.signal(question.signal).name
-                found.append(SafetySignal(question.signal, name, question.id, value,
-                                          questionnaire.id))
+                found.append(
+                    SafetySignal(question.signal, name, question.id, value, questionnaire.id)
+                )
                 break
     return found
 
@@ -170,13 +174,15 @@ def children_in_view(questionnaire: Questionnaire, visible: dict[str, Any]) -> l
     children: list[ChildInView] = []
     for number, item in enumerate(items, 1):
         birth = item.get(role_id("child_birth_date") or "")
-        children.append(ChildInView(
-            number=number,
-            age=item.get(age_question.id),
-            birth_date=date.fromisoformat(birth) if birth else None,
-            living=item.get(role_id("child_living") or ""),
-            shared_care=item.get(role_id("child_shared_care") or ""),
-        ))
+        children.append(
+            ChildInView(
+                number=number,
+                age=item.get(age_question.id),
+                birth_date=date.fromisoformat(birth) if birth else None,
+                living=item.get(role_id("child_living") or ""),
+                shared_care=item.get(role_id("child_shared_care") or ""),
+            )
+        )
     return children
 
 
@@ -205,8 +211,7 @@ def compute_outcome(session: Session) -> Outcome:
     threshold = 3
     if scan_part is not None:
         threshold = scan_part.questionnaire.stacking_threshold
-        scan_visible = Walker(scan_part.questionnaire, context,
-                              scan_part.answers).visible_answers()
+        scan_visible = Walker(scan_part.questionnaire, context, scan_part.answers).visible_answers()
         domains = problem_domains(scan_part.questionnaire, scan_visible)
 
     minors_or_pregnancy = bool(children) or has_children == "yes" or pregnancy == "yes"
@@ -257,8 +262,12 @@ def outcome_to_json(outcome: Outcome, lang: str = "nl") -> dict[str, Any]:
             for child in outcome.children
         ],
         "safety_signals": [
-            {"id": signal.id, "name": signal.name.get(lang), "question": signal.question_id,
-             "answer": signal.answer}
+            {
+                "id": signal.id,
+                "name": signal.name.get(lang),
+                "question": signal.question_id,
+                "answer": signal.answer,
+            }
             for signal in outcome.safety_signals
         ],
         "meldcode_steps": [step.id for step in outcome.meldcode.steps] if outcome.meldcode else [],
@@ -300,8 +309,9 @@ def outcome_lines(outcome: Outcome, lang: str = "nl") -> list[str]:
         for child in outcome.children:
             living = t(f"living.{child.living}", lang) if child.living else "-"
             age = "-" if child.age is None else str(child.age)
-            lines.append("   " + t("outcome.child_line", lang, number=child.number, age=age,
-                                   living=living))
+            lines.append(
+                "   " + t("outcome.child_line", lang, number=child.number, age=age, living=living)
+            )
     if outcome.pregnancy == "yes":
         lines.append(t("outcome.pregnancy", lang))
     if outcome.scan_done:
@@ -324,8 +334,9 @@ def outcome_lines(outcome: Outcome, lang: str = "nl") -> list[str]:
                 lines.append(f"   {domain.name.get(lang)}: {domain.advice.get(lang)}")
     lines.append("")
     if outcome.followup_rhythm:
-        lines.append(t("outcome.rhythm", lang,
-                       rhythm=t(f"rhythm.{outcome.followup_rhythm.value}", lang)))
+        lines.append(
+            t("outcome.rhythm", lang, rhythm=t(f"rhythm.{outcome.followup_rhythm.value}", lang))
+        )
     else:
         lines.append(t("outcome.no_followup", lang))
     return lines

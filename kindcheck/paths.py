@@ -45,8 +45,7 @@ def write_output(path: str | Path, data: bytes, force: bool = False) -> Path:
     target = check_output_path(path, force)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
-                             0o600)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -292,8 +292,19 @@ class _Builder:
         if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
             self.add(1, None, "'sources' must be a list of texts")
             sources = []
-        known = {"format", "id", "version", "title", "intro", "sources", "questions",
-                 "repeats", "domains", "signals", "outcome"}
+        known = {
+            "format",
+            "id",
+            "version",
+            "title",
+            "intro",
+            "sources",
+            "questions",
+            "repeats",
+            "domains",
+            "signals",
+            "outcome",
+        }
         for key in sorted(set(data) - known):
             self.add(1, None, f"unknown top-level key '{key}'")
 
@@ -364,8 +375,9 @@ class _Builder:
         if not isinstance(count_from, str):
             self.add(line, repeat_id, "'count_from' must name a number question")
             count_from = ""
-        return Repeat(repeat_id, count_from, self.localized(raw.get("label"), line, repeat_id,
-                                                             "label"), line)
+        return Repeat(
+            repeat_id, count_from, self.localized(raw.get("label"), line, repeat_id, "label"), line
+        )
 
     def build_domain(self, raw: dict[str, Any], line: int, domain_id: str) -> Domain:
         return Domain(
@@ -393,17 +405,37 @@ class _Builder:
             self.add(line, None, "a question needs an 'id' that is a lower-case identifier")
             return None
         where = question_id
-        known_keys = {"id", "type", "text", "help", "source", "required", "show_if", "options",
-                      "min", "max", "repeat", "domain", "problem_answers", "signal",
-                      "signal_answers", "prefill_if", "prefill", "role"}
+        known_keys = {
+            "id",
+            "type",
+            "text",
+            "help",
+            "source",
+            "required",
+            "show_if",
+            "options",
+            "min",
+            "max",
+            "repeat",
+            "domain",
+            "problem_answers",
+            "signal",
+            "signal_answers",
+            "prefill_if",
+            "prefill",
+            "role",
+        }
         for key in sorted(set(raw) - known_keys):
             close = difflib.get_close_matches(key, known_keys, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             self.add(line, where, f"unknown key '{key}'{hint}")
         question_type = raw.get("type")
         if question_type not in QUESTION_TYPES:
-            self.add(line, where, f"unknown type {question_type!r}; expected one of "
-                                  + ", ".join(QUESTION_TYPES))
+            self.add(
+                line,
+                where,
+                f"unknown type {question_type!r}; expected one of " + ", ".join(QUESTION_TYPES),
+            )
             question_type = "text"
         text = self.localized(raw.get("text"), line, where, "text")
         help_text = self.localized(raw.get("help"), line, where, "help")
@@ -511,8 +543,11 @@ class _Builder:
             return ()
         for answer in answers:
             if values is not None and answer not in values:
-                self.add(line, where, f"'{key}' names {answer!r}, which is not an answer of "
-                                      "this question")
+                self.add(
+                    line,
+                    where,
+                    f"'{key}' names {answer!r}, which is not an answer of this question",
+                )
         return tuple(answers)
 
     def check_ids(
@@ -522,13 +557,20 @@ class _Builder:
         domains: list[Domain],
         signals: list[Signal],
     ) -> None:
-        for kind, items in (("question", questions), ("repeat", repeats), ("domain", domains),
-                            ("signal", signals)):
+        for kind, items in (
+            ("question", questions),
+            ("repeat", repeats),
+            ("domain", domains),
+            ("signal", signals),
+        ):
             seen: dict[str, int] = {}
             for item in items:
                 if item.id in seen:
-                    self.add(item.line, item.id,
-                             f"duplicate {kind} id (first defined at line {seen[item.id]})")
+                    self.add(
+                        item.line,
+                        item.id,
+                        f"duplicate {kind} id (first defined at line {seen[item.id]})",
+                    )
                 else:
                     seen[item.id] = item.line
         question_ids = {q.id for q in questions}
@@ -539,8 +581,11 @@ class _Builder:
         for question in questions:
             if question.role:
                 if question.role in roles:
-                    self.add(question.line, question.id,
-                             f"role '{question.role}' is already held by '{roles[question.role]}'")
+                    self.add(
+                        question.line,
+                        question.id,
+                        f"role '{question.role}' is already held by '{roles[question.role]}'",
+                    )
                 roles[question.role] = question.id
 
     def check_references(
@@ -565,32 +610,43 @@ class _Builder:
                     if name not in position:
                         close = difflib.get_close_matches(name, list(position), n=1)
                         hint = f" (did you mean '{close[0]}'?)" if close else ""
-                        self.add(question.line, question.id,
-                                 f"'{key}' names unknown question '{name}'{hint}")
+                        self.add(
+                            question.line,
+                            question.id,
+                            f"'{key}' names unknown question '{name}'{hint}",
+                        )
                     elif position[name] >= index:
-                        self.add(question.line, question.id,
-                                 f"'{key}' names '{name}', which comes later (a condition can "
-                                 "only look back)")
+                        self.add(
+                            question.line,
+                            question.id,
+                            f"'{key}' names '{name}', which comes later (a condition can "
+                            "only look back)",
+                        )
                     elif by_id[name].repeat and by_id[name].repeat != question.repeat:
-                        self.add(question.line, question.id,
-                                 f"'{key}' names '{name}', which is asked per item of repeat "
-                                 f"group '{by_id[name].repeat}'")
+                        self.add(
+                            question.line,
+                            question.id,
+                            f"'{key}' names '{name}', which is asked per item of repeat "
+                            f"group '{by_id[name].repeat}'",
+                        )
             if question.repeat is not None and question.repeat not in repeat_ids:
                 self.add(question.line, question.id, f"unknown repeat group '{question.repeat}'")
             if question.domain is not None:
                 if question.domain not in domain_ids:
                     self.add(question.line, question.id, f"unknown domain '{question.domain}'")
                 if not question.problem_answers:
-                    self.add(question.line, question.id,
-                             "an indicator of a domain needs 'problem_answers'")
+                    self.add(
+                        question.line,
+                        question.id,
+                        "an indicator of a domain needs 'problem_answers'",
+                    )
             elif question.problem_answers:
                 self.add(question.line, question.id, "'problem_answers' without a 'domain'")
             if question.signal is not None:
                 if question.signal not in signal_ids:
                     self.add(question.line, question.id, f"unknown signal '{question.signal}'")
                 if not question.signal_answers:
-                    self.add(question.line, question.id,
-                             "a signal question needs 'signal_answers'")
+                    self.add(question.line, question.id, "a signal question needs 'signal_answers'")
             elif question.signal_answers:
                 self.add(question.line, question.id, "'signal_answers' without a 'signal'")
         for domain in domains:
@@ -605,18 +661,28 @@ class _Builder:
                 self.add(repeat.line, repeat.id, "repeat group has no questions")
                 continue
             if members != list(range(members[0], members[0] + len(members))):
-                self.add(repeat.line, repeat.id,
-                         "the questions of a repeat group must stand together")
+                self.add(
+                    repeat.line, repeat.id, "the questions of a repeat group must stand together"
+                )
             counter = by_id.get(repeat.count_from)
             if counter is None:
-                self.add(repeat.line, repeat.id,
-                         f"'count_from' names unknown question '{repeat.count_from}'")
+                self.add(
+                    repeat.line,
+                    repeat.id,
+                    f"'count_from' names unknown question '{repeat.count_from}'",
+                )
             elif counter.type != "number" or counter.repeat is not None:
-                self.add(repeat.line, repeat.id,
-                         "'count_from' must name a number question outside the group")
+                self.add(
+                    repeat.line,
+                    repeat.id,
+                    "'count_from' must name a number question outside the group",
+                )
             elif position[counter.id] >= members[0]:
-                self.add(repeat.line, repeat.id,
-                         f"'count_from' question '{counter.id}' must come before the group")
+                self.add(
+                    repeat.line,
+                    repeat.id,
+                    f"'count_from' question '{counter.id}' must come before the group",
+                )
 
 
 def _allowed_values(question_type: str, options: tuple[Option, ...]) -> tuple[str, ...] | None:
@@ -652,8 +718,10 @@ def load_shipped(questionnaire_id: str, version: int | None = None) -> Questionn
     if version not in found:
         versions = ", ".join(str(v) for v in sorted(found))
         raise QuestionnaireError(
-            [f"questionnaire '{questionnaire_id}' version {version} is not installed "
-             f"(installed: {versions})"]
+            [
+                f"questionnaire '{questionnaire_id}' version {version} is not installed "
+                f"(installed: {versions})"
+            ]
         )
     return load_questionnaire(found[version])
 
@@ -743,9 +811,17 @@ def _short(value: Any) -> str:
 
 
 _USER_YESNO = {
-    "y": "yes", "yes": "yes", "j": "yes", "ja": "yes",
-    "n": "no", "no": "no", "nee": "no",
-    "?": "unknown", "unknown": "unknown", "onbekend": "unknown", "weet niet": "unknown",
+    "y": "yes",
+    "yes": "yes",
+    "j": "yes",
+    "ja": "yes",
+    "n": "no",
+    "no": "no",
+    "nee": "no",
+    "?": "unknown",
+    "unknown": "unknown",
+    "onbekend": "unknown",
+    "weet niet": "unknown",
 }
 
 
@@ -811,8 +887,11 @@ class Walker:
         if step.item is None:
             return self.answers.get(step.question.id)
         items = self.answers.get(step.question.repeat or "")
-        if isinstance(items, list) and step.item < len(items) and isinstance(items[step.item],
-                                                                               dict):
+        if (
+            isinstance(items, list)
+            and step.item < len(items)
+            and isinstance(items[step.item], dict)
+        ):
             return items[step.item].get(step.question.id)
         return None
 
@@ -858,8 +937,9 @@ class Walker:
 
         return lookup
 
-    def _shown(self, question: Question, visible: dict[str, Any],
-               scope: dict[str, Any] | None) -> bool:
+    def _shown(
+        self, question: Question, visible: dict[str, Any], scope: dict[str, Any] | None
+    ) -> bool:
         if question.show_if is None:
             return True
         return truthy(question.show_if.evaluate(self._lookup(visible, scope)))
@@ -880,8 +960,7 @@ class Walker:
 
     def missing(self) -> list[Step]:
         """Visible required steps that have no answer yet."""
-        return [step for step, value in self._walk()
-                if value is None and step.question.required]
+        return [step for step, value in self._walk() if value is None and step.question.required]
 
     def is_complete(self) -> bool:
         return not self.missing()

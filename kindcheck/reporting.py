@@ -49,8 +49,9 @@ class DueFollowUp:
         return calendar_code(self.client.id)
 
 
-def followup_statuses(store: Store, today: date | None = None,
-                      damaged: list[str] | None = None) -> list[DueFollowUp]:
+def followup_statuses(
+    store: Store, today: date | None = None, damaged: list[str] | None = None
+) -> list[DueFollowUp]:
     """Every client's plan with its status today, overdue first, then due, then upcoming."""
     today = today or today_in_amsterdam()
     damaged = damaged if damaged is not None else []
@@ -64,11 +65,19 @@ def followup_statuses(store: Store, today: date | None = None,
         last_held = max((s.session_date for s in sessions), default=None)
         plan_status = status(stored_plan.plan, today, last_held, DUE_WINDOW_DAYS)
         result.append(DueFollowUp(overview.client, stored_plan, plan_status, last_held))
-    order = {FollowUpState.OVERDUE: 0, FollowUpState.DUE: 1, FollowUpState.UPCOMING: 2,
-             FollowUpState.ENDED: 3}
-    result.sort(key=lambda item: (order[item.status.state], item.status.occurrence
-                                  or datetime.max.replace(tzinfo=AMSTERDAM),
-                                  item.client.reference))
+    order = {
+        FollowUpState.OVERDUE: 0,
+        FollowUpState.DUE: 1,
+        FollowUpState.UPCOMING: 2,
+        FollowUpState.ENDED: 3,
+    }
+    result.sort(
+        key=lambda item: (
+            order[item.status.state],
+            item.status.occurrence or datetime.max.replace(tzinfo=AMSTERDAM),
+            item.client.reference,
+        )
+    )
     return result
 
 
@@ -76,15 +85,17 @@ def followup_statuses(store: Store, today: date | None = None,
 # Export facts
 
 
-def _followup_timing(plan: FollowUpPlan | None, held_on: date,
-                     previous_held: date | None) -> str:
+def _followup_timing(plan: FollowUpPlan | None, held_on: date, previous_held: date | None) -> str:
     """On time when no planned conversation was missed by more than the due window before
     this one; late otherwise."""
     if plan is None:
         return "on_time"
     since = (previous_held + timedelta(days=DUE_WINDOW_DAYS + 1)) if previous_held else plan.start
-    missed = [o.date() for o in occurrences(plan, since, held_on)
-              if (held_on - o.date()).days > DUE_WINDOW_DAYS]
+    missed = [
+        o.date()
+        for o in occurrences(plan, since, held_on)
+        if (held_on - o.date()).days > DUE_WINDOW_DAYS
+    ]
     return "late" if missed else "on_time"
 
 
@@ -114,8 +125,9 @@ def session_facts(
             previous = stored.summary.session_date
 
 
-def _facts(store: Store, stored: StoredSession, plan: FollowUpPlan | None,
-           previous_held: date | None) -> SessionFacts:
+def _facts(
+    store: Store, stored: StoredSession, plan: FollowUpPlan | None, previous_held: date | None
+) -> SessionFacts:
     summary, outcome = stored.summary, stored.outcome
     steps = store.meldcode_steps(summary.id)
     answered = outcome.get("has_minor_children")
@@ -134,18 +146,23 @@ def _facts(store: Store, stored: StoredSession, plan: FollowUpPlan | None,
         parenting_support_flag=summary.parenting_support_flag,
         safety_signal=summary.safety_signal,
         meldcode_steps_taken=sum(1 for step in steps.values() if step.done_on is not None),
-        followup_timing=(_followup_timing(plan, summary.session_date, previous_held)  # type: ignore[arg-type]
-                         if summary.kind == "followup" else None),
+        followup_timing=(
+            _followup_timing(plan, summary.session_date, previous_held)  # type: ignore[arg-type]
+            if summary.kind == "followup"
+            else None
+        ),
     )
 
 
-def plan_facts(store: Store, today: date | None = None,
-               damaged: list[str] | None = None) -> list[PlanFacts]:
+def plan_facts(
+    store: Store, today: date | None = None, damaged: list[str] | None = None
+) -> list[PlanFacts]:
     """One fact per plan: overdue now, counted in the period of the missed conversation."""
     facts: list[PlanFacts] = []
     for item in followup_statuses(store, today, damaged):
         overdue = item.status.state is FollowUpState.OVERDUE
         occurrence = item.status.occurrence
-        facts.append(PlanFacts(overdue=overdue,
-                               due_on=occurrence.date() if overdue and occurrence else None))
+        facts.append(
+            PlanFacts(overdue=overdue, due_on=occurrence.date() if overdue and occurrence else None)
+        )
     return facts

@@ -323,9 +323,11 @@ def _migrate_1_to_2(conn: Connection, cipher: RecordCipher | None) -> None:
         conn.exec_driver_sql(statement)
     if cipher is not None:
         state = {"generation": 0, "log_sequence": None, "log_hash": None, "rebuilt": []}
-        conn.execute(insert(_META).values(
-            name="state", format_version=1,
-            value=cipher.encrypt_json("meta", "state", state, 1)))
+        conn.execute(
+            insert(_META).values(
+                name="state", format_version=1, value=cipher.encrypt_json("meta", "state", state, 1)
+            )
+        )
 
 
 # Keyed by the version a step migrates *from*. A step gets the cipher so that a future one can
@@ -343,9 +345,7 @@ def _run_migrations(conn: Connection, from_version: int, cipher: RecordCipher | 
             )
         step(conn, cipher)
         version += 1
-    conn.execute(
-        _META.delete().where(_META.c.name == "schema_version")
-    )
+    conn.execute(_META.delete().where(_META.c.name == "schema_version"))
     conn.execute(
         insert(_META).values(
             name="schema_version", format_version=0, value=str(version).encode("ascii")
@@ -539,8 +539,10 @@ def _translate(error: BaseException, writing: bool) -> VaultError:
         return VaultError(f"the disk is full{unsaved or ': the vault could not be read'}")
     if code == _SQLITE_IOERR:
         return VaultError(
-            "the disk could not be " + ("written" if writing else "read")
-            + " (it may be full, removed or failing)" + unsaved
+            "the disk could not be "
+            + ("written" if writing else "read")
+            + " (it may be full, removed or failing)"
+            + unsaved
         )
     if code in (_SQLITE_READONLY, _SQLITE_PERM):
         return VaultError("the vault is on a read-only disk or folder" + unsaved)
@@ -698,7 +700,8 @@ def _acquire_lock(data_dir: Path) -> FileLock:
     if not data_dir.is_dir():
         raise VaultError(
             f"there is no vault in {data_dir}: create one with `kindcheck init`"
-            if not data_dir.exists() else f"{data_dir} is not a folder"
+            if not data_dir.exists()
+            else f"{data_dir} is not a folder"
         )
     lock = FileLock(data_dir / LOCK_NAME, timeout=0, thread_local=False, mode=0o600)
     try:
@@ -735,7 +738,11 @@ def _total_changes(conn: Connection) -> int:
 
 
 def _open_record(
-    cipher: RecordCipher, name: str, label: str, record_id: str, blob: bytes,
+    cipher: RecordCipher,
+    name: str,
+    label: str,
+    record_id: str,
+    blob: bytes,
     format_version: int,
 ) -> dict[str, Any]:
     """Decrypt one JSON record; RecordDamaged naming ``name`` if it does not decrypt."""
@@ -758,8 +765,11 @@ def _is_count(value: Any) -> bool:
 
 
 def _parse_state(data: dict[str, Any]) -> dict[str, Any]:
-    generation, sequence, head = (data.get("generation"), data.get("log_sequence"),
-                                  data.get("log_hash"))
+    generation, sequence, head = (
+        data.get("generation"),
+        data.get("log_sequence"),
+        data.get("log_hash"),
+    )
     rebuilt = data.get("rebuilt", [])
     if (
         not _is_count(generation)
@@ -770,8 +780,12 @@ def _parse_state(data: dict[str, Any]) -> dict[str, Any]:
         or not all(isinstance(note, str) for note in rebuilt)
     ):
         raise RecordDamaged("record meta/state is damaged or was moved")
-    return {"generation": generation, "log_sequence": sequence, "log_hash": head,
-            "rebuilt": list(rebuilt)}
+    return {
+        "generation": generation,
+        "log_sequence": sequence,
+        "log_hash": head,
+        "rebuilt": list(rebuilt),
+    }
 
 
 def _read_state(conn: Connection, cipher: RecordCipher) -> dict[str, Any] | None:
@@ -781,17 +795,20 @@ def _read_state(conn: Connection, cipher: RecordCipher) -> dict[str, Any] | None
     ).first()
     if row is None:
         return None
-    return _parse_state(_open_record(cipher, "meta/state", "meta", "state", row.value,
-                                     row.format_version))
+    return _parse_state(
+        _open_record(cipher, "meta/state", "meta", "state", row.value, row.format_version)
+    )
 
 
 def _write_state(conn: Connection, cipher: RecordCipher, state: dict[str, Any]) -> None:
     blob = cipher.encrypt_json("meta", "state", state, RECORD_FORMAT)
-    changed = conn.execute(update(_META).where(_META.c.name == "state")
-                           .values(format_version=RECORD_FORMAT, value=blob))
+    changed = conn.execute(
+        update(_META)
+        .where(_META.c.name == "state")
+        .values(format_version=RECORD_FORMAT, value=blob)
+    )
     if not changed.rowcount:
-        conn.execute(insert(_META).values(name="state", format_version=RECORD_FORMAT,
-                                          value=blob))
+        conn.execute(insert(_META).values(name="state", format_version=RECORD_FORMAT, value=blob))
 
 
 def _load_state(conn: Connection, cipher: RecordCipher) -> dict[str, Any]:
@@ -835,8 +852,10 @@ def _entry_from_row(cipher: RecordCipher, row: Any) -> AccessEntry:
         not _is_count(entry.sequence)
         or entry.action not in ACTIONS
         or entry.outcome not in OUTCOMES
-        or not all(isinstance(value, str) for value in (entry.at, entry.user, entry.detail,
-                                                        entry.previous_hash))
+        or not all(
+            isinstance(value, str)
+            for value in (entry.at, entry.user, entry.detail, entry.previous_hash)
+        )
         or not (entry.client_reference is None or isinstance(entry.client_reference, str))
     ):
         raise RecordDamaged(f"record {name} is damaged or was moved")
@@ -844,21 +863,25 @@ def _entry_from_row(cipher: RecordCipher, row: Any) -> AccessEntry:
 
 
 def _append_entry(
-    conn: Connection, cipher: RecordCipher, state: dict[str, Any], user: str, action: str,
-    client_reference: str | None, detail: str, outcome: str,
+    conn: Connection,
+    cipher: RecordCipher,
+    state: dict[str, Any],
+    user: str,
+    action: str,
+    client_reference: str | None,
+    detail: str,
+    outcome: str,
 ) -> AccessEntry:
     """Add one entry after the head in ``state`` (updated here; the caller writes it)."""
     entry = new_entry(None, action, user, client_reference, str(detail), outcome)
     if state["log_sequence"] is not None:
-        entry = replace(entry, sequence=state["log_sequence"] + 1,
-                        previous_hash=state["log_hash"])
+        entry = replace(entry, sequence=state["log_sequence"] + 1, previous_hash=state["log_hash"])
     row_id = _new_id()
-    position = conn.execute(
-        select(func.coalesce(func.max(_LOG.c.position), -1) + 1)
-    ).scalar_one()
+    position = conn.execute(select(func.coalesce(func.max(_LOG.c.position), -1) + 1)).scalar_one()
     blob = cipher.encrypt_json("access_log", row_id, entry.to_dict(), RECORD_FORMAT)
-    conn.execute(insert(_LOG).values(id=row_id, position=position,
-                                     format_version=RECORD_FORMAT, data=blob))
+    conn.execute(
+        insert(_LOG).values(id=row_id, position=position, format_version=RECORD_FORMAT, data=blob)
+    )
     state["log_sequence"], state["log_hash"] = entry.sequence, entry.hash
     return entry
 
@@ -870,8 +893,9 @@ def _profile_user(conn: Connection, cipher: RecordCipher) -> str:
     if row is None:
         return "unknown"
     try:
-        data = _open_record(cipher, "meta/profile", "meta", "profile", row.value,
-                            row.format_version)
+        data = _open_record(
+            cipher, "meta/profile", "meta", "profile", row.value, row.format_version
+        )
     except RecordDamaged:
         return "unknown"
     return str(data.get("user_name") or "unknown")
@@ -899,8 +923,9 @@ def _log_into_file(
             state = _load_state(conn, cipher) if own_key else _read_state(conn, cipher)
             if state is None:
                 raise VaultError("the vault has no state record")
-            _append_entry(conn, cipher, state, _profile_user(conn, cipher), action, None,
-                          detail, outcome)
+            _append_entry(
+                conn, cipher, state, _profile_user(conn, cipher), action, None, detail, outcome
+            )
             state["generation"] += 1
             _write_state(conn, cipher, state)
             return int(state["generation"])
@@ -911,9 +936,16 @@ def _log_into_file(
 def _vault_id(data_key: bytes) -> str:
     """A stable pseudonymous id of the vault: derived from the data key (so it reveals nothing
     about it, survives passphrase changes and is shared by the vault's backups)."""
-    return HKDF(
-        algorithm=hashes.SHA256(), length=16, salt=None, info=b"kindcheck vault id v1",
-    ).derive(data_key).hex()
+    return (
+        HKDF(
+            algorithm=hashes.SHA256(),
+            length=16,
+            salt=None,
+            info=b"kindcheck vault id v1",
+        )
+        .derive(data_key)
+        .hex()
+    )
 
 
 def state_dir() -> Path:
@@ -944,7 +976,9 @@ class _RollbackCounter:
         name = hashlib.sha256(f"kindcheck rollback counter {vault_id}".encode("ascii"))
         self._name = f"vault-{name.hexdigest()[:32]}.json"
         self._key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None,
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=None,
             info=b"kindcheck rollback counter v1",
         ).derive(data_key)
 
@@ -972,14 +1006,23 @@ class _RollbackCounter:
     def write(self, generation: int) -> None:
         path = self.path
         temporary = path.with_name(f".{path.name}.tmp")
-        content = json.dumps({"format": "kindcheck-generation", "version": 1,
-                              "generation": generation, "mac": self._mac(generation)})
+        content = json.dumps(
+            {
+                "format": "kindcheck-generation",
+                "version": 1,
+                "generation": generation,
+                "mac": self._mac(generation),
+            }
+        )
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                                 | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            descriptor = os.open(
+                temporary,
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                0o600,
+            )
             with os.fdopen(descriptor, "w", encoding="ascii") as handle:
                 handle.write(content)
             os.replace(temporary, path)
@@ -1064,9 +1107,7 @@ class Store:
     ``iter_*``/``list_*`` methods take a ``damaged`` list to collect those and go on instead.
     """
 
-    def __init__(
-        self, *, data_dir: Path, lock: FileLock, engine: Engine, data_key: bytes
-    ) -> None:
+    def __init__(self, *, data_dir: Path, lock: FileLock, engine: Engine, data_key: bytes) -> None:
         self._data_dir = data_dir
         self._db = data_dir / DB_NAME
         self._lock: FileLock | None = lock
@@ -1094,9 +1135,7 @@ class Store:
         return (Path(data_dir) / DB_NAME).exists()
 
     @classmethod
-    def create(
-        cls, data_dir: Path | str, passphrase: str, user_name: str
-    ) -> tuple[Store, str]:
+    def create(cls, data_dir: Path | str, passphrase: str, user_name: str) -> tuple[Store, str]:
         """Create a vault; return it, unlocked, and the recovery key's display form.
 
         The recovery key is returned once and stored nowhere in plain form: show it to the
@@ -1141,12 +1180,14 @@ class Store:
                             value=cipher.encrypt_json("meta", "profile", profile, RECORD_FORMAT),
                         )
                     )
-                    _write_state(conn, cipher, {"generation": 1, "log_sequence": None,
-                                                "log_hash": None, "rebuilt": []})
+                    _write_state(
+                        conn,
+                        cipher,
+                        {"generation": 1, "log_sequence": None, "log_hash": None, "rebuilt": []},
+                    )
                     for slot in slots:
                         conn.execute(
-                            insert(_SLOTS).values(id=_new_id(), kind=slot.kind,
-                                                  slot=slot.to_json())
+                            insert(_SLOTS).values(id=_new_id(), kind=slot.kind, slot=slot.to_json())
                         )
             except (DBAPIError, sqlite3.Error) as error:
                 raise _translate(error, writing=True) from None
@@ -1191,7 +1232,8 @@ class Store:
         if not isinstance(passphrase, str):
             raise TypeError("the passphrase is text (str)")
         store, _data_key = cls._open(
-            Path(data_dir), throttle or _THROTTLE,
+            Path(data_dir),
+            throttle or _THROTTLE,
             lambda slots: _open_any(slots, PASSPHRASE, passphrase),
         )
         return store
@@ -1213,7 +1255,8 @@ class Store:
         check_new_passphrase(new_passphrase)
         recovery_key = parse_recovery_key(recovery_text)  # a typo is reported as such
         store, data_key = cls._open(
-            Path(data_dir), throttle or _THROTTLE,
+            Path(data_dir),
+            throttle or _THROTTLE,
             lambda slots: _open_any(slots, RECOVERY, recovery_key),
         )
         try:
@@ -1365,8 +1408,9 @@ class Store:
     def _replace_passphrase_slots(self, data_key: bytes, new_passphrase: str) -> None:
         """Delete every passphrase slot and add one for ``new_passphrase``, in one transaction."""
         # The key must be this vault's: compare what it derives, never the key itself.
-        if not hmac.compare_digest(_BlindIndex(data_key).fingerprint,
-                                   self._require_index().fingerprint):
+        if not hmac.compare_digest(
+            _BlindIndex(data_key).fingerprint, self._require_index().fingerprint
+        ):
             raise VaultError("the key slot does not belong to this vault's key")
         slot = make_passphrase_slot(data_key, new_passphrase)
         with self._write() as conn:
@@ -1409,10 +1453,13 @@ class Store:
             except (DBAPIError, sqlite3.Error) as error:
                 failure = _translate(error, writing=True)
                 if reading:
-                    failure = VaultError(failure.args[0].replace(
-                        "nothing was saved",
-                        "the access could not be written to the access log, so nothing was "
-                        "opened"))
+                    failure = VaultError(
+                        failure.args[0].replace(
+                            "nothing was saved",
+                            "the access could not be written to the access log, so nothing was "
+                            "opened",
+                        )
+                    )
                 raise failure from None
             finally:
                 self._tx_state = None
@@ -1468,8 +1515,11 @@ class Store:
 
     def _remember_generation(self, generation: int) -> None:
         """After a commit: the copy outside the file follows (after the rollback check)."""
-        if self._outside_ready and self._rollback is not None \
-                and generation != self._outside_written:
+        if (
+            self._outside_ready
+            and self._rollback is not None
+            and generation != self._outside_written
+        ):
             self._rollback.write(generation)
             self._outside_written = generation
 
@@ -1498,9 +1548,11 @@ class Store:
                 self.rollback_warning = ROLLBACK_WARNING.format(found=found, expected=outside)
                 try:
                     self.log_access(
-                        "restore", None,
+                        "restore",
+                        None,
                         f"an older copy of the vault was opened (generation {found}, this "
-                        f"computer had seen {outside}): restored by hand or replaced")
+                        f"computer had seen {outside}): restored by hand or replaced",
+                    )
                     return  # the commit updated the outside copy
                 except KindcheckError:
                     pass  # a read-only vault: warn all the same
@@ -1518,13 +1570,28 @@ class Store:
             finally:
                 self._quiet -= 1
 
-    def _append(self, conn: Connection, action: str, client_reference: str | None,
-                detail: str, outcome: str = "done") -> None:
-        _append_entry(conn, self._require_open(), self._state(conn),
-                      self._user_name or "unknown", action, client_reference, detail, outcome)
+    def _append(
+        self,
+        conn: Connection,
+        action: str,
+        client_reference: str | None,
+        detail: str,
+        outcome: str = "done",
+    ) -> None:
+        _append_entry(
+            conn,
+            self._require_open(),
+            self._state(conn),
+            self._user_name or "unknown",
+            action,
+            client_reference,
+            detail,
+            outcome,
+        )
 
-    def _log(self, conn: Connection, action: str, client_reference: str | None,
-             detail: str) -> None:
+    def _log(
+        self, conn: Connection, action: str, client_reference: str | None, detail: str
+    ) -> None:
         if not self._quiet:
             self._append(conn, action, client_reference, detail)
 
@@ -1551,8 +1618,9 @@ class Store:
         with contextlib.suppress(KindcheckError):
             self.log_access(action, client_reference, detail, "refused")
 
-    def log_access(self, action: str, client_reference: str | None, detail: str,
-                   outcome: str = "done") -> None:
+    def log_access(
+        self, action: str, client_reference: str | None, detail: str, outcome: str = "done"
+    ) -> None:
         """Write one access-log entry: ``action`` one of accesslog.ACTIONS (create, read,
         change, delete, search, export, backup, restore, print), ``outcome`` "done" or
         "refused", ``client_reference`` the client's reference (None for an action over no
@@ -1571,12 +1639,16 @@ class Store:
             raise VaultError("a client reference is text")
         with self._write() as conn:
             if client_reference is not None and normalise_reference(client_reference):
-                row = conn.execute(select(_CLIENTS).where(
-                    _CLIENTS.c.ref_index == self._require_index()(client_reference))).first()
+                row = conn.execute(
+                    select(_CLIENTS).where(
+                        _CLIENTS.c.ref_index == self._require_index()(client_reference)
+                    )
+                ).first()
                 with contextlib.suppress(RecordDamaged):
                     found = None if row is None else self._client_from_row(row).reference
-                    if found is not None and \
-                            normalise_reference(found) == normalise_reference(client_reference):
+                    if found is not None and normalise_reference(found) == normalise_reference(
+                        client_reference
+                    ):
                         client_reference = found
             self._append(conn, action, client_reference, str(detail), outcome)
 
@@ -1674,8 +1746,9 @@ class Store:
     def add_client(self, reference: str, name: str | None = None) -> Client:
         """Add a client; VaultError if the reference is already in use."""
         index = self._require_index()(reference)
-        client = Client(id=_new_id(), reference=reference.strip(), name=name or None,
-                        created_at=_now())
+        client = Client(
+            id=_new_id(), reference=reference.strip(), name=name or None, created_at=_now()
+        )
         blob = self._seal("client", client.id, _client_data(client))
         refused = False
         try:
@@ -1687,14 +1760,16 @@ class Store:
                     refused = True
                     raise VaultError("a client with this reference already exists")
                 conn.execute(
-                    insert(_CLIENTS).values(id=client.id, ref_index=index,
-                                            format_version=RECORD_FORMAT, data=blob)
+                    insert(_CLIENTS).values(
+                        id=client.id, ref_index=index, format_version=RECORD_FORMAT, data=blob
+                    )
                 )
                 self._log(conn, "create", client.reference, "client")
         except VaultError:
             if refused:
-                self._log_refusal("create", client.reference,
-                                  "client (the reference is already in use)")
+                self._log_refusal(
+                    "create", client.reference, "client (the reference is already in use)"
+                )
             raise
         return client
 
@@ -1708,12 +1783,17 @@ class Store:
             row = conn.execute(select(_CLIENTS).where(_CLIENTS.c.ref_index == index)).first()
             client = None if row is None else self._client_from_row(row)
             # A blind index copied onto another row would hand out the wrong client: check it.
-            if client is not None and \
-                    normalise_reference(client.reference) != normalise_reference(reference):
+            if client is not None and normalise_reference(client.reference) != normalise_reference(
+                reference
+            ):
                 raise RecordDamaged(f"record client/{client.id} does not match its search index")
             if log:
-                self._log(conn, "search", client.reference if client else reference.strip(),
-                          "reference search: " + ("found" if client else "no match"))
+                self._log(
+                    conn,
+                    "search",
+                    client.reference if client else reference.strip(),
+                    "reference search: " + ("found" if client else "no match"),
+                )
         return client
 
     def get_client(self, client_id: str) -> Client | None:
@@ -1739,8 +1819,12 @@ class Store:
         with self._read() as conn:
             client_rows = conn.execute(select(_CLIENTS)).all()
             header_rows = conn.execute(
-                select(_SESSIONS.c.id, _SESSIONS.c.client_id, _SESSIONS.c.format_version,
-                       _SESSIONS.c.header)
+                select(
+                    _SESSIONS.c.id,
+                    _SESSIONS.c.client_id,
+                    _SESSIONS.c.format_version,
+                    _SESSIONS.c.header,
+                )
             ).all()
         by_client: dict[str, list[SessionSummary]] = {}
         for row in header_rows:
@@ -1772,11 +1856,13 @@ class Store:
             if row is None:
                 raise VaultError("no such client")
             sessions = conn.execute(
-                select(func.count()).select_from(_SESSIONS)
+                select(func.count())
+                .select_from(_SESSIONS)
                 .where(_SESSIONS.c.client_id == client_id)
             ).scalar_one()
-            self._log_client(conn, "delete", client_id,
-                             f"client with its {sessions} session(s), plan and drafts")
+            self._log_client(
+                conn, "delete", client_id, f"client with its {sessions} session(s), plan and drafts"
+            )
             conn.execute(delete(_DRAFTS).where(_DRAFTS.c.ref_index == row.ref_index))
             # Sessions and the plan go by ON DELETE CASCADE; deleted explicitly as well so a
             # file whose foreign keys were switched off elsewhere cannot keep orphans.
@@ -1806,8 +1892,12 @@ class Store:
                 raise VaultError("no such client")
             conn.execute(
                 insert(_SESSIONS).values(
-                    id=summary.id, client_id=client_id, format_version=RECORD_FORMAT,
-                    header=header, body=body, meldcode=meldcode,
+                    id=summary.id,
+                    client_id=client_id,
+                    format_version=RECORD_FORMAT,
+                    header=header,
+                    body=body,
+                    meldcode=meldcode,
                 )
             )
             self._log_client(conn, "create", client_id, f"session {summary.id}")
@@ -1815,8 +1905,9 @@ class Store:
 
     def _summary_from_row(self, row: Any) -> SessionSummary:
         name = f"session/{row.id}"
-        data = self._unseal(name, "session.header", f"{row.id}/{row.client_id}", row.header,
-                            row.format_version)
+        data = self._unseal(
+            name, "session.header", f"{row.id}/{row.client_id}", row.header, row.format_version
+        )
         try:
             return _summary_from_data(row.id, row.client_id, data)
         except (KeyError, TypeError, ValueError):
@@ -1824,8 +1915,13 @@ class Store:
 
     def _session_from_row(self, row: Any) -> StoredSession:
         summary = self._summary_from_row(row)
-        body = self._unseal(f"session/{row.id}", "session.body", f"{row.id}/{row.client_id}",
-                            row.body, row.format_version)
+        body = self._unseal(
+            f"session/{row.id}",
+            "session.body",
+            f"{row.id}/{row.client_id}",
+            row.body,
+            row.format_version,
+        )
         answers, outcome = body.get("answers"), body.get("outcome")
         if not isinstance(answers, dict) or not isinstance(outcome, dict):
             raise RecordDamaged(f"record session/{row.id} is damaged or was moved")
@@ -1842,12 +1938,18 @@ class Store:
         """
         with self._write(reading=True) if log else self._read() as conn:
             rows = conn.execute(
-                select(_SESSIONS.c.id, _SESSIONS.c.client_id, _SESSIONS.c.format_version,
-                       _SESSIONS.c.header).where(_SESSIONS.c.client_id == client_id)
+                select(
+                    _SESSIONS.c.id,
+                    _SESSIONS.c.client_id,
+                    _SESSIONS.c.format_version,
+                    _SESSIONS.c.header,
+                ).where(_SESSIONS.c.client_id == client_id)
             ).all()
-            if log and conn.execute(
-                select(_CLIENTS.c.id).where(_CLIENTS.c.id == client_id)
-            ).first() is not None:
+            if (
+                log
+                and conn.execute(select(_CLIENTS.c.id).where(_CLIENTS.c.id == client_id)).first()
+                is not None
+            ):
                 self._log_client(conn, "read", client_id, f"client file ({len(rows)} sessions)")
         found = [_collect(damaged, lambda row=row: self._summary_from_row(row)) for row in rows]
         return sorted((s for s in found if s is not None), key=_session_order)
@@ -1858,8 +1960,13 @@ class Store:
         session loaded as part of a client view that was logged already)."""
         with self._write(reading=True) if log else self._read() as conn:
             row = conn.execute(
-                select(_SESSIONS.c.id, _SESSIONS.c.client_id, _SESSIONS.c.format_version,
-                       _SESSIONS.c.header, _SESSIONS.c.body).where(_SESSIONS.c.id == session_id)
+                select(
+                    _SESSIONS.c.id,
+                    _SESSIONS.c.client_id,
+                    _SESSIONS.c.format_version,
+                    _SESSIONS.c.header,
+                    _SESSIONS.c.body,
+                ).where(_SESSIONS.c.id == session_id)
             ).first()
             if row is None:
                 return None
@@ -1879,8 +1986,14 @@ class Store:
         while True:
             with self._read() as conn:
                 rows = conn.execute(
-                    select(_rowid_col.label("rowid"), _SESSIONS.c.id, _SESSIONS.c.client_id,
-                           _SESSIONS.c.format_version, _SESSIONS.c.header, _SESSIONS.c.body)
+                    select(
+                        _rowid_col.label("rowid"),
+                        _SESSIONS.c.id,
+                        _SESSIONS.c.client_id,
+                        _SESSIONS.c.format_version,
+                        _SESSIONS.c.header,
+                        _SESSIONS.c.body,
+                    )
                     .where(last_rowid < _rowid_col)
                     .order_by(_rowid_col)
                     .limit(_READ_CHUNK)
@@ -1899,8 +2012,12 @@ class Store:
         """The Meldcode steps recorded for a session, by step id."""
         with self._read() as conn:
             row = conn.execute(
-                select(_SESSIONS.c.id, _SESSIONS.c.client_id, _SESSIONS.c.format_version,
-                       _SESSIONS.c.meldcode).where(_SESSIONS.c.id == session_id)
+                select(
+                    _SESSIONS.c.id,
+                    _SESSIONS.c.client_id,
+                    _SESSIONS.c.format_version,
+                    _SESSIONS.c.meldcode,
+                ).where(_SESSIONS.c.id == session_id)
             ).first()
         if row is None:
             raise VaultError("no such session")
@@ -1908,8 +2025,9 @@ class Store:
 
     def _steps_from_row(self, row: Any) -> dict[str, MeldcodeStepRecord]:
         name = f"session/{row.id}"
-        data = self._unseal(name, "session.meldcode", f"{row.id}/{row.client_id}",
-                            row.meldcode, row.format_version)
+        data = self._unseal(
+            name, "session.meldcode", f"{row.id}/{row.client_id}", row.meldcode, row.format_version
+        )
         try:
             steps = data["steps"]
             return {
@@ -1935,28 +2053,37 @@ class Store:
         record = MeldcodeStepRecord(step_id, done_on, str(note), _now())
         with self._write() as conn:
             row = conn.execute(
-                select(_SESSIONS.c.id, _SESSIONS.c.client_id, _SESSIONS.c.format_version,
-                       _SESSIONS.c.meldcode).where(_SESSIONS.c.id == session_id)
+                select(
+                    _SESSIONS.c.id,
+                    _SESSIONS.c.client_id,
+                    _SESSIONS.c.format_version,
+                    _SESSIONS.c.meldcode,
+                ).where(_SESSIONS.c.id == session_id)
             ).first()
             if row is None:
                 raise VaultError("no such session")
             steps = self._steps_from_row(row)
             steps[step_id] = record
-            blob = self._seal("session.meldcode", f"{row.id}/{row.client_id}", {
-                "steps": {
-                    key: {
-                        "done_on": None if value.done_on is None else value.done_on.isoformat(),
-                        "note": value.note,
-                        "updated_at": value.updated_at.isoformat(),
+            blob = self._seal(
+                "session.meldcode",
+                f"{row.id}/{row.client_id}",
+                {
+                    "steps": {
+                        key: {
+                            "done_on": None if value.done_on is None else value.done_on.isoformat(),
+                            "note": value.note,
+                            "updated_at": value.updated_at.isoformat(),
+                        }
+                        for key, value in steps.items()
                     }
-                    for key, value in steps.items()
-                }
-            })
+                },
+            )
             conn.execute(
                 update(_SESSIONS).where(_SESSIONS.c.id == session_id).values(meldcode=blob)
             )
-            self._log_client(conn, "change", row.client_id,
-                             f"Meldcode step {step_id} of session {session_id}")
+            self._log_client(
+                conn, "change", row.client_id, f"Meldcode step {step_id} of session {session_id}"
+            )
         return record
 
     # -- follow-up plans -----------------------------------------------------------------------
@@ -1977,23 +2104,32 @@ class Store:
                 raise VaultError("no such client")
             row = conn.execute(select(_PLANS.c.id).where(_PLANS.c.client_id == client_id)).first()
             plan_id = row.id if row is not None else _new_id()
-            stored = StoredPlan(plan_id, client_id, plan,
-                                Rhythm(rhythm) if rhythm is not None else None, _now())
+            stored = StoredPlan(
+                plan_id, client_id, plan, Rhythm(rhythm) if rhythm is not None else None, _now()
+            )
             blob = self._seal("followup_plan", f"{plan_id}/{client_id}", _plan_data(stored))
             if row is None:
-                conn.execute(insert(_PLANS).values(id=plan_id, client_id=client_id,
-                                                   format_version=RECORD_FORMAT, data=blob))
+                conn.execute(
+                    insert(_PLANS).values(
+                        id=plan_id, client_id=client_id, format_version=RECORD_FORMAT, data=blob
+                    )
+                )
             else:
-                conn.execute(update(_PLANS).where(_PLANS.c.id == plan_id)
-                             .values(format_version=RECORD_FORMAT, data=blob))
-            self._log_client(conn, "change", client_id,
-                             "follow-up plan" + (" (new)" if row is None else ""))
+                conn.execute(
+                    update(_PLANS)
+                    .where(_PLANS.c.id == plan_id)
+                    .values(format_version=RECORD_FORMAT, data=blob)
+                )
+            self._log_client(
+                conn, "change", client_id, "follow-up plan" + (" (new)" if row is None else "")
+            )
         return stored
 
     def _plan_from_row(self, row: Any) -> StoredPlan:
         name = f"followup_plan/{row.id}"
-        data = self._unseal(name, "followup_plan", f"{row.id}/{row.client_id}", row.data,
-                            row.format_version)
+        data = self._unseal(
+            name, "followup_plan", f"{row.id}/{row.client_id}", row.data, row.format_version
+        )
         try:
             return StoredPlan(
                 id=row.id,
@@ -2049,25 +2185,37 @@ class Store:
             draft = Draft(draft_id or _new_id(), reference, payload, created, now)
             blob = self._seal("draft", f"{draft.id}/{index or '-'}", _draft_data(draft))
             if draft_id is None:
-                conn.execute(insert(_DRAFTS).values(id=draft.id, ref_index=index,
-                                                    format_version=RECORD_FORMAT, data=blob))
+                conn.execute(
+                    insert(_DRAFTS).values(
+                        id=draft.id, ref_index=index, format_version=RECORD_FORMAT, data=blob
+                    )
+                )
                 # Only a draft's creation is logged, not every autosave of it.
                 self._log(conn, "create", draft.reference, f"draft {draft.id}")
             else:
-                conn.execute(update(_DRAFTS).where(_DRAFTS.c.id == draft.id)
-                             .values(ref_index=index, format_version=RECORD_FORMAT, data=blob))
+                conn.execute(
+                    update(_DRAFTS)
+                    .where(_DRAFTS.c.id == draft.id)
+                    .values(ref_index=index, format_version=RECORD_FORMAT, data=blob)
+                )
         return draft
 
     def _draft_from_row(self, row: Any) -> Draft:
         name = f"draft/{row.id}"
-        data = self._unseal(name, "draft", f"{row.id}/{row.ref_index or '-'}", row.data,
-                            row.format_version)
+        data = self._unseal(
+            name, "draft", f"{row.id}/{row.ref_index or '-'}", row.data, row.format_version
+        )
         try:
             payload = data["payload"]
             if not isinstance(payload, dict):
                 raise TypeError
-            return Draft(row.id, data["reference"], payload,
-                         _iso_datetime(data["created_at"]), _iso_datetime(data["updated_at"]))
+            return Draft(
+                row.id,
+                data["reference"],
+                payload,
+                _iso_datetime(data["created_at"]),
+                _iso_datetime(data["updated_at"]),
+            )
         except (KeyError, TypeError, ValueError):
             raise RecordDamaged(f"record {name} is damaged or was moved") from None
 
@@ -2081,8 +2229,7 @@ class Store:
         with self._read() as conn:
             rows = conn.execute(select(_DRAFTS)).all()
         found = [_collect(damaged, lambda row=row: self._draft_from_row(row)) for row in rows]
-        return sorted((d for d in found if d is not None), key=lambda d: d.updated_at,
-                      reverse=True)
+        return sorted((d for d in found if d is not None), key=lambda d: d.updated_at, reverse=True)
 
     def delete_draft(self, draft_id: str) -> None:
         """Delete a draft (no draft with that id is fine, and not logged)."""
@@ -2116,8 +2263,7 @@ class Store:
                     client = self.find_client(session.client_reference, log=False)
                     created = client is None
                     if client is None:
-                        client = self.add_client(session.client_reference,
-                                                 session.client_name)
+                        client = self.add_client(session.client_reference, session.client_name)
                     elif session.client_name and not client.name:
                         client = self.set_client_name(client.id, session.client_name)
                     if not created:
@@ -2134,8 +2280,7 @@ class Store:
                     stored_plan, change = existing, "none" if existing is None else "unchanged"
                     if planned is not None:
                         plan, rhythm, change = planned
-                        if existing is None or plan != existing.plan \
-                                or rhythm != existing.rhythm:
+                        if existing is None or plan != existing.plan or rhythm != existing.rhythm:
                             stored_plan = self.save_plan(client.id, plan, rhythm)
                 detail = f"session {summary.id}" + ("; new client" if created else "")
                 if change in ("new", "more_frequent"):
@@ -2144,17 +2289,20 @@ class Store:
                     self._log(conn, "create", client.reference, detail)
         except VaultError:
             if duplicate:
-                self._log_refusal("create", session.client_reference,
-                                  "session (already recorded)")
+                self._log_refusal("create", session.client_reference, "session (already recorded)")
             raise
         return Recorded(client, created, summary, stored_plan, change)
 
     def _client_sessions(self, client_id: str) -> list[StoredSession]:
         with self._read() as conn:
             rows = conn.execute(
-                select(_SESSIONS.c.id, _SESSIONS.c.client_id, _SESSIONS.c.format_version,
-                       _SESSIONS.c.header, _SESSIONS.c.body)
-                .where(_SESSIONS.c.client_id == client_id)
+                select(
+                    _SESSIONS.c.id,
+                    _SESSIONS.c.client_id,
+                    _SESSIONS.c.format_version,
+                    _SESSIONS.c.header,
+                    _SESSIONS.c.body,
+                ).where(_SESSIONS.c.client_id == client_id)
             ).all()
         return [self._session_from_row(row) for row in rows]
 
@@ -2212,8 +2360,7 @@ class Store:
             return [f"access log: cannot be read completely ({_sqlite_message(error)})"]
         if state is None:
             return verify_chain(entries, None, None)
-        return [*state["rebuilt"], *verify_chain(entries, state["log_sequence"],
-                                                  state["log_hash"])]
+        return [*state["rebuilt"], *verify_chain(entries, state["log_sequence"], state["log_hash"])]
 
     def _check_table(
         self, conn: Connection, table: Table, check: Callable[[Any], None]
@@ -2224,14 +2371,17 @@ class Store:
             for (rowid,) in conn.exec_driver_sql(f"SELECT rowid FROM {table.name}"):
                 rowids.append(rowid)
         except (DBAPIError, sqlite3.Error) as error:
-            problems.append(f"table {table.name}: cannot be read completely "
-                            f"({_sqlite_message(error)}); {len(rowids)} rows checked")
+            problems.append(
+                f"table {table.name}: cannot be read completely "
+                f"({_sqlite_message(error)}); {len(rowids)} rows checked"
+            )
         for rowid in rowids:  # one by one, so one unreadable row does not hide the others
             try:
                 row = conn.execute(select(table).where(_rowid_col == rowid)).first()
             except (DBAPIError, sqlite3.Error) as error:
-                problems.append(f"table {table.name}, row {rowid}: cannot be read "
-                                f"({_sqlite_message(error)})")
+                problems.append(
+                    f"table {table.name}, row {rowid}: cannot be read ({_sqlite_message(error)})"
+                )
                 continue
             if row is None:
                 continue
@@ -2253,8 +2403,7 @@ class Store:
 
     def _check_meta_row(self, row: Any) -> None:
         if row.name == "state":
-            _parse_state(self._unseal("meta/state", "meta", "state", row.value,
-                                      row.format_version))
+            _parse_state(self._unseal("meta/state", "meta", "state", row.value, row.format_version))
         if row.name == "profile":
             data = self._unseal("meta/profile", "meta", "profile", row.value, row.format_version)
             if not isinstance(data.get("user_name"), str):
@@ -2311,8 +2460,9 @@ class Store:
                     raise _os_failure(error, target.parent, "write the backup") from None
                 except (DBAPIError, sqlite3.Error) as error:
                     raise VaultError(
-                        _translate(error, writing=True).args[0].replace(
-                            "nothing was saved", "no backup was written")
+                        _translate(error, writing=True)
+                        .args[0]
+                        .replace("nothing was saved", "no backup was written")
                     ) from None
                 finally:
                     for leftover in (partial, _journal(partial)):
@@ -2372,8 +2522,13 @@ class Store:
             if data_key is not None and db.is_file() and not db.is_symlink():
                 with contextlib.suppress(KindcheckError, DBAPIError, sqlite3.Error, OSError):
                     generation = _log_into_file(
-                        db, data_key, "restore", f"restore from {src}: {reason}", "refused",
-                        own_key=False)
+                        db,
+                        data_key,
+                        "restore",
+                        f"restore from {src}: {reason}",
+                        "refused",
+                        own_key=False,
+                    )
                     _RollbackCounter(data_key).write(generation)
             return VaultError(reason)
 
@@ -2395,9 +2550,14 @@ class Store:
             _check_copy(restoring)
             generation = None
             if data_key is not None:
-                generation = _log_into_file(restoring, data_key, "restore",
-                                            f"restored from {src.resolve()}", "done",
-                                            own_key=True)
+                generation = _log_into_file(
+                    restoring,
+                    data_key,
+                    "restore",
+                    f"restored from {src.resolve()}",
+                    "done",
+                    own_key=True,
+                )
                 _check_copy(restoring)
             _settle_journal(db)
             os.replace(restoring, db)
@@ -2407,17 +2567,20 @@ class Store:
         except OSError as error:
             raise _os_failure(error, data_dir, "restore the vault") from None
         except RecordDamaged as error:
-            raise VaultError(f"the backup cannot be read completely ({error}); nothing was "
-                             "restored") from None
+            raise VaultError(
+                f"the backup cannot be read completely ({error}); nothing was restored"
+            ) from None
         except DBAPIError as error:
             raise VaultError(
-                _translate(error, writing=True).args[0].replace("nothing was saved",
-                                                                "nothing was restored")
+                _translate(error, writing=True)
+                .args[0]
+                .replace("nothing was saved", "nothing was restored")
             ) from None
         except sqlite3.Error as error:
             raise VaultError(
-                _translate(error, writing=True).args[0].replace("nothing was saved",
-                                                                "nothing was restored")
+                _translate(error, writing=True)
+                .args[0]
+                .replace("nothing was saved", "nothing was restored")
             ) from None
         finally:
             for leftover in (restoring, _journal(restoring)):
@@ -2471,8 +2634,11 @@ def _session_order(summary: SessionSummary) -> tuple[date, datetime]:
 
 
 def _client_data(client: Client) -> dict[str, Any]:
-    return {"reference": client.reference, "name": client.name,
-            "created_at": client.created_at.isoformat()}
+    return {
+        "reference": client.reference,
+        "name": client.name,
+        "created_at": client.created_at.isoformat(),
+    }
 
 
 def _summary_for(
@@ -2609,8 +2775,12 @@ def _read_vault_info(engine: Engine, db: Path) -> tuple[int, list[KeySlot]]:
             application_id = conn.exec_driver_sql("PRAGMA application_id").scalar_one()
             if application_id != APPLICATION_ID:
                 raise VaultError(f"{db} is not a Kindcheck vault; nothing was changed")
-            tables = {row[0] for row in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            tables = {
+                row[0]
+                for row in conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                )
+            }
             if not {"meta", "key_slot"} <= tables:
                 raise VaultError(f"{db} is not a complete Kindcheck vault: its tables are missing")
             version = _schema_version(conn)
@@ -2675,9 +2845,11 @@ def _check_backup(path: Path) -> list[KeySlot]:
             version = int(bytes(row[0]).decode("ascii")) if row else None
             slot_rows = conn.execute("SELECT id, slot FROM key_slot").fetchall()
         except sqlite3.Error as error:
-            raise VaultError(f"{path} is not a readable Kindcheck vault "
-                             f"({getattr(error, 'sqlite_errorname', 'error')}); "
-                             "nothing was changed") from None
+            raise VaultError(
+                f"{path} is not a readable Kindcheck vault "
+                f"({getattr(error, 'sqlite_errorname', 'error')}); "
+                "nothing was changed"
+            ) from None
         except (ValueError, UnicodeDecodeError):
             raise VaultError(f"{path} has an unreadable schema version") from None
     finally:
@@ -2685,8 +2857,10 @@ def _check_backup(path: Path) -> list[KeySlot]:
     if version is None:
         raise VaultError(f"{path} is not a Kindcheck vault (no schema version)")
     if version > SCHEMA_VERSION:
-        raise VaultError(f"{path} was written by a newer version of Kindcheck (storage schema "
-                         f"{version}); update Kindcheck first")
+        raise VaultError(
+            f"{path} was written by a newer version of Kindcheck (storage schema "
+            f"{version}); update Kindcheck first"
+        )
     slots = _parse_slots(slot_rows)
     if not any(slot.kind == PASSPHRASE for slot in slots):
         raise VaultError(f"{path} has no passphrase key slot")
@@ -2707,4 +2881,3 @@ def _settle_journal(db: Path) -> None:
             conn.close()
     if _journal_may_be_hot(db):
         journal.unlink()
-

@@ -48,8 +48,17 @@ if TYPE_CHECKING:
     from .report_service import LogView
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-ACTIONS = ("create", "read", "change", "delete", "search", "export", "backup", "restore",
-           "print")  # kindcheck.accesslog.ACTIONS (a test checks they agree)
+ACTIONS = (
+    "create",
+    "read",
+    "change",
+    "delete",
+    "search",
+    "export",
+    "backup",
+    "restore",
+    "print",
+)  # kindcheck.accesslog.ACTIONS (a test checks they agree)
 
 
 class LogLoaded(Message):
@@ -93,8 +102,12 @@ class AccessLogScreen(KindcheckScreen):
         yield Static(self.tr("log.title"), classes="top-bar", markup=False)
         with Horizontal(id="log-filter-row"):
             yield Static(self.tr("log.filter_label"), id="log-filter-label", markup=False)
-            yield SafeInput(self.initial_reference or "", id="log-filter", max_length=64,
-                            placeholder=self.tr("log.filter_hint"))
+            yield SafeInput(
+                self.initial_reference or "",
+                id="log-filter",
+                max_length=64,
+                placeholder=self.tr("log.filter_hint"),
+            )
         yield Static(self.tr("log.loading"), id="log-status", classes="muted", markup=False)
         yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="log-detail", markup=False)
@@ -107,8 +120,9 @@ class AccessLogScreen(KindcheckScreen):
         table.add_column(self.tr("log.col.when"), width=16, key="when")
         table.add_column(self.tr("log.col.action"), width=11, key="action")
         table.add_column(self.tr("log.col.client"), width=12, key="client")
-        table.add_column(self.tr("log.col.detail"), width=max(36, self.app.size.width - 82),
-                         key="detail")
+        table.add_column(
+            self.tr("log.col.detail"), width=max(36, self.app.size.width - 82), key="detail"
+        )
         table.add_column(self.tr("log.col.outcome"), width=9, key="outcome")
         table.add_column(self.tr("log.col.user"), width=16, key="user")
         table.focus()
@@ -131,8 +145,11 @@ class AccessLogScreen(KindcheckScreen):
         if view.reference is None:
             status = self.tr("log.count_all", count=len(view.entries))
         else:
-            status = self.tr("log.count_client", count=len(view.entries),
-                             reference=one_line(view.client_reference))
+            status = self.tr(
+                "log.count_client",
+                count=len(view.entries),
+                reference=one_line(view.client_reference),
+            )
         if view.damaged:
             status += " " + self.tr("log.damaged", count=view.damaged)
         self.query_one("#log-status", Static).update(literal(status))
@@ -148,8 +165,9 @@ class AccessLogScreen(KindcheckScreen):
             Text(local_time(entry.at, self.lang), end=""),
             # A refusal stands out in the action column too (the outcome column may be
             # scrolled out of view at 80 columns).
-            Text(action_text + (" ✗" if refused else ""), style="bold red" if refused else "",
-                 end=""),
+            Text(
+                action_text + (" ✗" if refused else ""), style="bold red" if refused else "", end=""
+            ),
             Text(one_line(entry.client_reference or "-"), end=""),
             Text(one_line(entry.detail or "-"), end=""),
             Text(outcome, style="bold red" if refused else "", end=""),
@@ -169,20 +187,29 @@ class AccessLogScreen(KindcheckScreen):
         if entry is None:
             detail.update(self.tr("log.empty"))
             return
-        action = self.tr(f"log.action.{entry.action}") if entry.action in ACTIONS \
-            else entry.action
+        action = self.tr(f"log.action.{entry.action}") if entry.action in ACTIONS else entry.action
         refused = entry.outcome != "done"
         outcome = self.tr("log.outcome.refused") if refused else self.tr("log.outcome.done")
-        head = self.tr("log.detail_head", sequence=entry.sequence,
-                       when=local_time(entry.at, self.lang, seconds=True), action=action)
+        head = self.tr(
+            "log.detail_head",
+            sequence=entry.sequence,
+            when=local_time(entry.at, self.lang, seconds=True),
+            action=action,
+        )
         # Every part a person may have typed goes in as plain text (Content, no markup).
-        detail.update(Content.assemble(
-            (head, "bold"), " ",
-            literal(one_line(entry.client_reference or "-")), " · ",
-            (outcome, "bold $error" if refused else ""), " · ",
-            literal(one_line(entry.user or "-")), "\n",
-            literal(entry.detail or "-"),
-        ))
+        detail.update(
+            Content.assemble(
+                (head, "bold"),
+                " ",
+                literal(one_line(entry.client_reference or "-")),
+                " · ",
+                (outcome, "bold $error" if refused else ""),
+                " · ",
+                literal(one_line(entry.user or "-")),
+                "\n",
+                literal(entry.detail or "-"),
+            )
+        )
 
     # -- filtering ----------------------------------------------------------------------
 
@@ -231,8 +258,11 @@ class AccessLogScreen(KindcheckScreen):
         dialog = SavePathDialog(
             self.tr("log.save_title", reference=one_line(reference)),
             f"~/toegangslog-{file_name_part(reference)}.json"
-            if self.lang == "nl" else f"~/access-log-{file_name_part(reference)}.json",
-            ("json",), self.tr("log.save_note"))
+            if self.lang == "nl"
+            else f"~/access-log-{file_name_part(reference)}.json",
+            ("json",),
+            self.tr("log.save_note"),
+        )
 
         def chosen(choice: SaveChoice | None) -> None:
             if choice is not None:
@@ -268,13 +298,19 @@ class AccessLogScreen(KindcheckScreen):
             if yes:
                 self.save(reference, choice, force=True)
 
-        self.app.push_screen(ConfirmDialog(self.tr("export.save.overwrite", path=choice.path),
-                                           self.tr("export.save.overwrite_yes"),
-                                           self.tr("common.cancel")), answered)
+        self.app.push_screen(
+            ConfirmDialog(
+                self.tr("export.save.overwrite", path=choice.path),
+                self.tr("export.save.overwrite_yes"),
+                self.tr("common.cancel"),
+            ),
+            answered,
+        )
 
     def on_export_saved(self, message: ExportSaved) -> None:
-        self.notify(self.tr("log.saved", path=clean_text(str(message.path))), markup=False,
-                    timeout=8)
+        self.notify(
+            self.tr("log.saved", path=clean_text(str(message.path))), markup=False, timeout=8
+        )
 
     def on_save_refused(self, message: SaveRefused) -> None:
         show_refusal(self, message)
@@ -282,8 +318,10 @@ class AccessLogScreen(KindcheckScreen):
     def palette_commands(self):  # type: ignore[no-untyped-def]
         from textual.app import SystemCommand
 
-        yield SystemCommand(self.tr("log.cmd_filter"), self.tr("log.cmd_filter_help"),
-                            self.action_filter)
+        yield SystemCommand(
+            self.tr("log.cmd_filter"), self.tr("log.cmd_filter_help"), self.action_filter
+        )
         if self.view is not None and self.view.reference is not None and self.view.entries:
-            yield SystemCommand(self.tr("log.cmd_save"), self.tr("log.cmd_save_help"),
-                                self.action_save_client_log)
+            yield SystemCommand(
+                self.tr("log.cmd_save"), self.tr("log.cmd_save_help"), self.action_save_client_log
+            )

@@ -29,8 +29,10 @@ from kindcheck.questionnaire import YESNO_VALUES, Question, Step
 from .base import current_lang, localize_bindings
 from .safe import literal
 
-YESNO_KEYS = {"nl": {"yes": "j", "no": "n", "unknown": "?"},
-              "en": {"yes": "y", "no": "n", "unknown": "?"}}
+YESNO_KEYS = {
+    "nl": {"yes": "j", "no": "n", "unknown": "?"},
+    "en": {"yes": "y", "no": "n", "unknown": "?"},
+}
 
 
 class AnswerGiven(Message):
@@ -43,8 +45,13 @@ class AnswerGiven(Message):
     Enter on the list), ``value`` an answer (y / n / ?).
     """
 
-    def __init__(self, value: Any = None, option_index: int | None = None,
-                 step: Step | None = None, digit: str | None = None) -> None:
+    def __init__(
+        self,
+        value: Any = None,
+        option_index: int | None = None,
+        step: Step | None = None,
+        digit: str | None = None,
+    ) -> None:
         super().__init__()
         self.value = value
         self.option_index = option_index
@@ -88,8 +95,11 @@ class ChoiceAnswer(OptionList):
         """Fill in the options of ``step`` with the current answer marked and highlighted."""
         self.step = step
         # The footer redraws when bindings change: only tell it when the keys really change.
-        keys_change = self.question is None or self.question.type != step.question.type or \
-            len(self.question.options) != len(step.question.options)
+        keys_change = (
+            self.question is None
+            or self.question.type != step.question.type
+            or len(self.question.options) != len(step.question.options)
+        )
         question = self.question = step.question
         self.clear_options()
         options = []
@@ -104,8 +114,9 @@ class ChoiceAnswer(OptionList):
             shortcuts = [str(n) if n < 10 else " " for n in range(1, len(ids) + 1)]
         for option_id, label, key in zip(ids, labels, shortcuts, strict=True):
             mark = "✓" if option_id == value else " "
-            prompt = Content.assemble((f" {key} ", "bold reverse"), " ", (mark, "bold"), " ",
-                                      literal(label))
+            prompt = Content.assemble(
+                (f" {key} ", "bold reverse"), " ", (mark, "bold"), " ", literal(label)
+            )
             options.append(Option(prompt, id=option_id))
         self.add_options(options)
         self.highlighted = ids.index(value) if value in ids else 0
@@ -120,8 +131,9 @@ class ChoiceAnswer(OptionList):
         if action == "pick":
             return self.question.type == "yesno"
         if action == "pick_number":
-            return self.question.type == "choice" and \
-                int(str(parameters[0])) <= len(self.question.options)
+            return self.question.type == "choice" and int(str(parameters[0])) <= len(
+                self.question.options
+            )
         return True
 
     def action_pick(self, value: str) -> None:
@@ -196,8 +208,9 @@ class IndicatorRow(Widget):
                 if value == "unknown":  # the key says it: "?" (the footer spells it out)
                     label = Content.assemble(("?", "bold"))
                 else:
-                    label = Content.assemble((keys[value], "underline"), " ",
-                                             literal(t(f"answer.{value}", self.lang)))
+                    label = Content.assemble(
+                        (keys[value], "underline"), " ", literal(t(f"answer.{value}", self.lang))
+                    )
                 yield _Chip(value, label)
 
     def show(self, step: Step, number: int, value: Any, prefilled: bool = False) -> None:
@@ -209,18 +222,22 @@ class IndicatorRow(Widget):
     def set_value(self, value: Any, prefilled: bool = False) -> None:
         self.value = value
         if self.step is not None:
-            text = Content.assemble((f"{self.number}. ", "bold"),
-                                    literal(self.step.question.text.get(self.lang)))
+            text = Content.assemble(
+                (f"{self.number}. ", "bold"), literal(self.step.question.text.get(self.lang))
+            )
             if prefilled:  # a suggestion from the questionnaire, for the clinician to confirm
-                text = Content.assemble(text, "\n", literal(t("ui.scan.prefilled", self.lang),
-                                                            "bold $warning"))
+                text = Content.assemble(
+                    text, "\n", literal(t("ui.scan.prefilled", self.lang), "bold $warning")
+                )
             self.query_one(".row-text", Static).update(text)
         self.set_class(prefilled, "-prefilled")
         for chip in self.query(_Chip):
             chosen = chip.value == value
             chip.set_class(chosen, "-chosen")
-            chip.set_class(chosen and self.step is not None and
-                           self.step.question.is_problem(value), "-problem")
+            chip.set_class(
+                chosen and self.step is not None and self.step.question.is_problem(value),
+                "-problem",
+            )
 
     def on_click(self) -> None:
         self.post_message(RowPicked(self))

@@ -55,8 +55,9 @@ class KindcheckApp(App[int]):
         Binding("ctrl+c", "help_quit", show=False, system=True),
     ]
 
-    def __init__(self, settings: Settings, service: VaultService,
-                 clock: Callable[[], date] = date.today) -> None:
+    def __init__(
+        self, settings: Settings, service: VaultService, clock: Callable[[], date] = date.today
+    ) -> None:
         self.lang = settings.lang
         super().__init__()
         localize_bindings(self, self.lang)
@@ -138,8 +139,14 @@ class KindcheckApp(App[int]):
     # -- idle lock ----------------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown
-                      | events.MouseScrollUp | events.Paste):
+        if isinstance(
+            event,
+            events.Key
+            | events.MouseDown
+            | events.MouseScrollDown
+            | events.MouseScrollUp
+            | events.Paste,
+        ):
             self.last_activity = time.monotonic()
         await super().on_event(event)
 
@@ -165,8 +172,9 @@ class KindcheckApp(App[int]):
         """Save open forms as encrypted drafts; with ``lock``, drop the key afterwards."""
         try:
             for draft in pending:
-                self.service.save_draft(draft.draft_id, draft.payload, draft.version,
-                                        draft.reference)
+                self.service.save_draft(
+                    draft.draft_id, draft.payload, draft.version, draft.reference
+                )
         finally:
             if lock:  # locking never waits on a failed save: the key goes, the error shows
                 self.service.lock()
@@ -182,8 +190,9 @@ class KindcheckApp(App[int]):
 
         if self.locked or not self.service.unlocked or CommandPalette.is_open(self):
             return
-        self.push_screen(CommandPalette(id="--command-palette",
-                                        placeholder=t("ui.cmd.placeholder", self.lang)))
+        self.push_screen(
+            CommandPalette(id="--command-palette", placeholder=t("ui.cmd.placeholder", self.lang))
+        )
 
     async def action_quit(self) -> None:
         self.close_vault([] if self.locked else self.open_drafts())
@@ -192,8 +201,9 @@ class KindcheckApp(App[int]):
     def close_vault(self, pending: list[PendingDraft]) -> None:
         try:
             for draft in pending:
-                self.service.save_draft(draft.draft_id, draft.payload, draft.version,
-                                        draft.reference)
+                self.service.save_draft(
+                    draft.draft_id, draft.payload, draft.version, draft.reference
+                )
         finally:
             self.service.close()
             self.call_from_thread(self.exit, 0)
@@ -282,25 +292,40 @@ class KindcheckApp(App[int]):
         if provide is not None:
             yield from provide()
         if not self.locked and self.service.unlocked:
-            yield SystemCommand(t("ui.cmd.home", self.lang), t("ui.cmd.home_help", self.lang),
-                                self.show_home)
-            yield SystemCommand(t("ui.cmd.lock", self.lang), t("ui.cmd.lock_help", self.lang),
-                                self.action_lock)
-            yield SystemCommand(t("ui.export.open_cmd", self.lang),
-                                t("ui.export.open_cmd_help", self.lang), self.action_open_export)
-            yield SystemCommand(t("ui.log.open_cmd", self.lang),
-                                t("ui.log.open_cmd_help", self.lang), self.action_open_access_log)
-            yield SystemCommand(t("ui.passphrase.change_cmd", self.lang),
-                                t("ui.passphrase.change_cmd_help", self.lang),
-                                self.action_change_passphrase)
-        yield SystemCommand(t("ui.cmd.keys", self.lang), t("ui.cmd.keys_help", self.lang),
-                            self.action_show_help_panel)
-        yield SystemCommand(t("ui.cmd.quit", self.lang), t("ui.cmd.quit_help", self.lang),
-                            self.action_quit)
+            yield SystemCommand(
+                t("ui.cmd.home", self.lang), t("ui.cmd.home_help", self.lang), self.show_home
+            )
+            yield SystemCommand(
+                t("ui.cmd.lock", self.lang), t("ui.cmd.lock_help", self.lang), self.action_lock
+            )
+            yield SystemCommand(
+                t("ui.export.open_cmd", self.lang),
+                t("ui.export.open_cmd_help", self.lang),
+                self.action_open_export,
+            )
+            yield SystemCommand(
+                t("ui.log.open_cmd", self.lang),
+                t("ui.log.open_cmd_help", self.lang),
+                self.action_open_access_log,
+            )
+            yield SystemCommand(
+                t("ui.passphrase.change_cmd", self.lang),
+                t("ui.passphrase.change_cmd_help", self.lang),
+                self.action_change_passphrase,
+            )
+        yield SystemCommand(
+            t("ui.cmd.keys", self.lang),
+            t("ui.cmd.keys_help", self.lang),
+            self.action_show_help_panel,
+        )
+        yield SystemCommand(
+            t("ui.cmd.quit", self.lang), t("ui.cmd.quit_help", self.lang), self.action_quit
+        )
 
 
-def create_app(settings: Settings, service: VaultService | None = None,
-               clock: Callable[[], date] = date.today) -> KindcheckApp:
+def create_app(
+    settings: Settings, service: VaultService | None = None, clock: Callable[[], date] = date.today
+) -> KindcheckApp:
     """The one way to build the app, from parsed settings (CLI and tests alike)."""
     if service is None:
         from .services import open_service

@@ -55,9 +55,13 @@ def rhythm_of(rule: str) -> str | None:
 
 def chart_points(detail: ClientDetail) -> list[tuple[date, int | None]]:
     """(date, domain count) per session, oldest first; None where no scan was done."""
-    return [(view.session.session_date,
-             view.outcome.problem_domain_count if view.outcome.scan_done else None)
-            for view in reversed(detail.sessions)]
+    return [
+        (
+            view.session.session_date,
+            view.outcome.problem_domain_count if view.outcome.scan_done else None,
+        )
+        for view in reversed(detail.sessions)
+    ]
 
 
 def worried_children(view: SessionView) -> int:
@@ -66,8 +70,9 @@ def worried_children(view: SessionView) -> int:
     items = part.answers.get("children") if part is not None else None
     if not isinstance(items, list):
         return 0
-    return sum(1 for item in items if isinstance(item, dict)
-               and item.get("child_wellbeing") == "worried")
+    return sum(
+        1 for item in items if isinstance(item, dict) and item.get("child_wellbeing") == "worried"
+    )
 
 
 class ClientScreen(HoldsFollowUps, KindcheckScreen):
@@ -89,8 +94,7 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
         self.detail: ClientDetail | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(self.tr("client.loading"), classes="top-bar", id="client-title",
-                     markup=False)
+        yield Static(self.tr("client.loading"), classes="top-bar", id="client-title", markup=False)
         # Safety first: an open Meldcode process right under the children, then the plan,
         # the domain count over time, and the sessions.
         with VerticalScroll(id="client-body"):
@@ -211,8 +215,9 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
 
     def _show_children(self, detail: ClientDetail) -> None:
         lang = self.lang
-        latest = next((s for s in detail.sessions if s.outcome.children or
-                       s.outcome.check_closed), None)
+        latest = next(
+            (s for s in detail.sessions if s.outcome.children or s.outcome.check_closed), None
+        )
         lines: list[str] = []
         if latest is None:
             lines.append(self.tr("client.no_children_known"))
@@ -220,14 +225,24 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
             lines.append(t("outcome.check_closed", lang))
         else:
             outcome = latest.outcome
-            lines.append(self.tr("client.children_seen", count=len(outcome.children),
-                                 day=format_day(latest.session.session_date, lang)))
+            lines.append(
+                self.tr(
+                    "client.children_seen",
+                    count=len(outcome.children),
+                    day=format_day(latest.session.session_date, lang),
+                )
+            )
             wellbeing = self._wellbeing(latest)
             for child in outcome.children:
                 age = "-" if child.age is None else str(child.age)
                 if child.living:
-                    line = t("outcome.child_line", lang, number=child.number, age=age,
-                             living=t(f"living.{child.living}", lang))
+                    line = t(
+                        "outcome.child_line",
+                        lang,
+                        number=child.number,
+                        age=age,
+                        living=t(f"living.{child.living}", lang),
+                    )
                 else:  # a follow-up asks the age, not where the child lives
                     line = self.tr("client.child_age_only", number=child.number, age=age)
                 if child.number - 1 < len(wellbeing) and wellbeing[child.number - 1]:
@@ -246,20 +261,28 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
         items = part.answers.get("children")
         if not isinstance(items, list):
             return []
-        return [question.answer_label(item.get("child_wellbeing"), self.lang)
-                if isinstance(item, dict) and item.get("child_wellbeing") else ""
-                for item in items]
+        return [
+            question.answer_label(item.get("child_wellbeing"), self.lang)
+            if isinstance(item, dict) and item.get("child_wellbeing")
+            else ""
+            for item in items
+        ]
 
     def _show_chart(self, detail: ClientDetail) -> None:
         points = chart_points(detail)
-        threshold = next((s.outcome.stacking_threshold for s in detail.sessions
-                          if s.outcome.scan_done), 3)
-        self.query_one("#domain-chart", DomainChart).show(points, threshold,
-                                                          self.tr("client.no_scan_yet"))
+        threshold = next(
+            (s.outcome.stacking_threshold for s in detail.sessions if s.outcome.scan_done), 3
+        )
+        self.query_one("#domain-chart", DomainChart).show(
+            points, threshold, self.tr("client.no_scan_yet")
+        )
         heading = Content.assemble(self.tr("client.chart"))
         if any(count is not None for _day, count in points):
-            heading = Content.assemble(heading, "  ", literal(
-                self.tr("client.chart_legend", threshold=threshold), "not bold dim"))
+            heading = Content.assemble(
+                heading,
+                "  ",
+                literal(self.tr("client.chart_legend", threshold=threshold), "not bold dim"),
+            )
         self.query_one("#chart-heading", Static).update(heading)
 
     def _show_timeline(self, detail: ClientDetail) -> None:
@@ -282,14 +305,18 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
             domains = Text("-")
             if outcome.scan_done:
                 domains = Text(str(outcome.problem_domain_count))
-                earlier = next((v for v in views[index + 1:] if v.outcome.scan_done), None)
+                earlier = next((v for v in views[index + 1 :] if v.outcome.scan_done), None)
                 if earlier is not None:
                     delta = outcome.problem_domain_count - earlier.outcome.problem_domain_count
                     if delta:
                         domains.append(f" ({delta:+d})", style="dim")
-            table.add_row(Text(format_day(view.session.session_date, lang)),
-                          Text(self.tr(f"client.kind.{view.session.kind}")), domains,
-                          result, key=view.session_id)
+            table.add_row(
+                Text(format_day(view.session.session_date, lang)),
+                Text(self.tr(f"client.kind.{view.session.kind}")),
+                domains,
+                result,
+                key=view.session_id,
+            )
         table.styles.height = min(len(views), 6) + 1
 
     def _show_plan(self, detail: ClientDetail) -> None:
@@ -302,34 +329,52 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
             self.query_one("#plan-view", Static).update(Content("\n").join(lines))
             return
         rhythm = rhythm_of(plan.rule)
-        line = self.tr("client.rhythm", rhythm=self.tr(f"rhythm.{rhythm}") if rhythm
-                       else plan.rule)
+        line = self.tr("client.rhythm", rhythm=self.tr(f"rhythm.{rhythm}") if rhythm else plan.rule)
         if plan.treatment_ended_on:
-            line += " · " + self.tr("client.treatment_ended",
-                                    day=format_day(plan.treatment_ended_on, lang))
+            line += " · " + self.tr(
+                "client.treatment_ended", day=format_day(plan.treatment_ended_on, lang)
+            )
         elif plan.ends_on:
             line += " · " + self.tr("outcome.plan_until", day=format_day(plan.ends_on, lang))
         lines.append(literal(line))
         state = detail.summary.followup
         planned = state.occurrence.date() if state is not None and state.occurrence else None
         if state is not None and state.state == FollowUpState.OVERDUE:
-            lines.append(literal(self.tr("client.overdue", days=state.days_overdue,
-                                         day=format_day(planned, lang)), "bold $error"))
+            lines.append(
+                literal(
+                    self.tr(
+                        "client.overdue", days=state.days_overdue, day=format_day(planned, lang)
+                    ),
+                    "bold $error",
+                )
+            )
         elif state is not None and state.state == FollowUpState.DUE:
-            lines.append(literal(self.tr("client.due", day=format_day(planned, lang)),
-                                 "bold $warning"))
+            lines.append(
+                literal(self.tr("client.due", day=format_day(planned, lang)), "bold $warning")
+            )
         elif state is not None and state.state == FollowUpState.ENDED:
             lines.append(literal(self.tr("home.plan_ended")))
         if detail.upcoming:
-            lines.append(literal(self.tr("client.next", dates=", ".join(
-                format_day(day.date(), lang) for day in detail.upcoming))))
+            lines.append(
+                literal(
+                    self.tr(
+                        "client.next",
+                        dates=", ".join(format_day(day.date(), lang) for day in detail.upcoming),
+                    )
+                )
+            )
         for change in plan.changes:
             if change.action == "skip":
-                text = self.tr("client.skipped", day=format_day(change.original, lang),
-                               reason=change.reason)
+                text = self.tr(
+                    "client.skipped", day=format_day(change.original, lang), reason=change.reason
+                )
             else:
-                text = self.tr("client.moved", day=format_day(change.original, lang),
-                               new=format_day(change.new_date, lang), reason=change.reason)
+                text = self.tr(
+                    "client.moved",
+                    day=format_day(change.original, lang),
+                    new=format_day(change.new_date, lang),
+                    reason=change.reason,
+                )
             lines.append(literal("  " + text, "dim"))
         lines.append(literal(self.tr("client.plan_keys"), "dim"))
         self.query_one("#plan-view", Static).update(Content("\n").join(lines))
@@ -342,26 +387,40 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
             view.display = False
             return
         guide = signalled.outcome.meldcode
-        lines: list[Content] = [literal(self.tr(
-            "client.meldcode", day=format_day(signalled.session.session_date, lang)),
-            "bold $error")]
+        lines: list[Content] = [
+            literal(
+                self.tr("client.meldcode", day=format_day(signalled.session.session_date, lang)),
+                "bold $error",
+            )
+        ]
         for step in guide.steps:  # the titles carry their number, the key to tick them
             done = signalled.meldcode_steps.get(step.id)
             mark = "✓ " + format_day(done, lang) if done else "· " + self.tr("client.open")
             lines.append(literal(f"  {step.title.get(lang)}  {mark}", "" if done else "bold"))
-        lines.append(literal(self.tr("outcome.veilig_thuis") + " " + guide.phone + "  ·  "
-                             + self.tr("client.meldcode_keys"), "dim"))
+        lines.append(
+            literal(
+                self.tr("outcome.veilig_thuis")
+                + " "
+                + guide.phone
+                + "  ·  "
+                + self.tr("client.meldcode_keys"),
+                "dim",
+            )
+        )
         view.update(Content("\n").join(lines))
         view.display = True
 
     def palette_commands(self):  # type: ignore[no-untyped-def]
         from textual.app import SystemCommand
 
-        yield SystemCommand(self.tr("cmd.hold_now"), self.tr("cmd.hold_now_help"),
-                            self.action_hold_followup)
+        yield SystemCommand(
+            self.tr("cmd.hold_now"), self.tr("cmd.hold_now_help"), self.action_hold_followup
+        )
         if self.detail is not None and self.detail.plan is not None:
             for change in ("skip", "move", "rhythm", "end"):
                 if self._plan_changeable(change):
-                    yield SystemCommand(self.tr(f"cmd.plan_{change}"),
-                                        self.tr(f"cmd.plan_{change}_help"),
-                                        lambda change=change: self.action_change_plan(change))
+                    yield SystemCommand(
+                        self.tr(f"cmd.plan_{change}"),
+                        self.tr(f"cmd.plan_{change}_help"),
+                        lambda change=change: self.action_change_plan(change),
+                    )

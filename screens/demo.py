@@ -47,30 +47,56 @@ def demo_clients() -> list[DemoClient]:
         DemoClient("DEMO-002", 10, children=((4, "always"), (9, "always"))),
         DemoClient("DEMO-003", 20, children=((15, "part_time"),), problems=FIN),
         DemoClient("DEMO-004", 120, children=((2, "always"),), problems=THREE),
-        DemoClient("DEMO-005", 30, children=((7, "always"), (11, "elsewhere")),
-                   signals=frozenset({"sig_domestic_violence"}), problems=THREE,
-                   meldcode_done=("map_signals", "consult")),
+        DemoClient(
+            "DEMO-005",
+            30,
+            children=((7, "always"), (11, "elsewhere")),
+            signals=frozenset({"sig_domestic_violence"}),
+            problems=THREE,
+            meldcode_done=("map_signals", "consult"),
+        ),
         DemoClient("DEMO-006", 200, children=((16, "always"),)),
         DemoClient("DEMO-007", 45, pregnancy=True),
-        DemoClient("DEMO-008", 5, setting="sociaal_domein", children=((6, "always"),),
-                   problems=FOUR),
-        DemoClient("DEMO-009", 100, children=((1, "always"), (3, "always"), (5, "always")),
-                   problems=FIN | frozenset({"hh_household"})),
-        DemoClient("DEMO-010", 60, signals=frozenset({"sig_neglect"}),
-                   children=((8, "always"),), problems=FOUR),
+        DemoClient(
+            "DEMO-008", 5, setting="sociaal_domein", children=((6, "always"),), problems=FOUR
+        ),
+        DemoClient(
+            "DEMO-009",
+            100,
+            children=((1, "always"), (3, "always"), (5, "always")),
+            problems=FIN | frozenset({"hh_household"}),
+        ),
+        DemoClient(
+            "DEMO-010",
+            60,
+            signals=frozenset({"sig_neglect"}),
+            children=((8, "always"),),
+            problems=FOUR,
+        ),
         DemoClient("DEMO-011", 14),
         DemoClient("DEMO-012", 95, children=((12, "part_time"),)),
-        DemoClient("DEMO-013", 50, setting="sociaal_domein", children=((10, "always"),),
-                   problems=THREE | FOUR),
+        DemoClient(
+            "DEMO-013",
+            50,
+            setting="sociaal_domein",
+            children=((10, "always"),),
+            problems=THREE | FOUR,
+        ),
         DemoClient("DEMO-014", 8, children=((17, "elsewhere"),)),
         DemoClient("DEMO-015", 180, children=((9, "always"),), problems=FIN),
-        DemoClient("DEMO-016", 2, signals=frozenset({"sig_weapon"}), children=((13, "always"),),
-                   meldcode_done=("map_signals",)),
+        DemoClient(
+            "DEMO-016",
+            2,
+            signals=frozenset({"sig_weapon"}),
+            children=((13, "always"),),
+            meldcode_done=("map_signals",),
+        ),
         DemoClient("DEMO-017", 70),
         DemoClient("DEMO-018", 92, children=((5, "always"), (7, "always")), problems=THREE),
         DemoClient("DEMO-019", 25, children=((3, "part_time"),), pregnancy=True),
-        DemoClient("DEMO-020", 150, setting="sociaal_domein", children=((14, "always"),),
-                   problems=FOUR),
+        DemoClient(
+            "DEMO-020", 150, setting="sociaal_domein", children=((14, "always"),), problems=FOUR
+        ),
     ]
 
 
@@ -93,8 +119,12 @@ def _fill(walker: Walker, choose: Callable[[Step], object]) -> None:
 
 
 def demo_intake(client: DemoClient, today: date) -> Intake:
-    intake = Intake(reference=client.reference, setting=client.setting,
-                    started=today - timedelta(days=client.days_ago), name=client.name)
+    intake = Intake(
+        reference=client.reference,
+        setting=client.setting,
+        started=today - timedelta(days=client.days_ago),
+        name=client.name,
+    )
     children = client.children
 
     def kindcheck_answer(step: Step) -> object:
@@ -127,8 +157,9 @@ def demo_intake(client: DemoClient, today: date) -> Intake:
     return intake
 
 
-def build_demo_service(folder: Path, today: date | None = None,
-                       passphrase: str = DEMO_PASSPHRASE) -> VaultService:
+def build_demo_service(
+    folder: Path, today: date | None = None, passphrase: str = DEMO_PASSPHRASE
+) -> VaultService:
     """A new vault in ``folder`` with the synthetic caseload; returned unlocked."""
     from kindcheck.outcome import compute_outcome
 
@@ -139,8 +170,14 @@ def build_demo_service(folder: Path, today: date | None = None,
         intake = demo_intake(client, today)
         session = intake.session()
         outcome = compute_outcome(session)
-        steps = {step_id: session.session_date + timedelta(days=1 + n)
-                 for n, step_id in enumerate(client.meldcode_done)} if outcome.meldcode else {}
+        steps = (
+            {
+                step_id: session.session_date + timedelta(days=1 + n)
+                for n, step_id in enumerate(client.meldcode_done)
+            }
+            if outcome.meldcode
+            else {}
+        )
         rhythm = outcome.followup_rhythm.value if outcome.followup_rhythm else "none"
         service.save_intake(session, steps, rhythm, False, None)
     # One intake left half-way, to resume from the overview.

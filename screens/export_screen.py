@@ -80,8 +80,13 @@ class ExportProgressed(Message):
 class ExportComputed(Message):
     """The suppressed table for the settings asked, with the domains' display names."""
 
-    def __init__(self, settings: ExportSettings, computed: ComputedCounts, table: Table,
-                 domain_names: dict[str, str]) -> None:
+    def __init__(
+        self,
+        settings: ExportSettings,
+        computed: ComputedCounts,
+        table: Table,
+        domain_names: dict[str, str],
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.computed = computed
@@ -177,8 +182,9 @@ def _bar(value: float, largest: float, width: int = BAR_WIDTH) -> str:
     return "█" * full + (_EIGHTHS[part] if part else "")
 
 
-def chart_lines(items: list[tuple[str, object]], largest: float, shown: Any,
-                hidden: Any, label_width: int) -> Content:
+def chart_lines(
+    items: list[tuple[str, object]], largest: float, shown: Any, hidden: Any, label_width: int
+) -> Content:
     """One line per item: its label, then a bar and the shown figure, or the hidden text.
 
     ``shown(value)`` formats a figure; ``hidden(value)`` gives the text for a value that is
@@ -199,29 +205,38 @@ def chart_lines(items: list[tuple[str, object]], largest: float, shown: Any,
 def domain_chart(table: Table, tr: Any, lang: str) -> Content:
     """Parents by number of problem domains, over all periods (the table's total row)."""
     row = "total"
-    values = [(tr(f"export.band.{band.replace('+', '_plus')}"),
-               table.values[(row, f"parents_by_domain_count:{band}")]) for band in BANDS]
+    values = [
+        (
+            tr(f"export.band.{band.replace('+', '_plus')}"),
+            table.values[(row, f"parents_by_domain_count:{band}")],
+        )
+        for band in BANDS
+    ]
     numbers = [v for _, v in values if isinstance(v, int)]
     total = table.values[(row, "parents_by_domain_count:total")]
     # Bars are shares of the parents with a scan when that total is shown (one shown band
     # then does not fill the width on its own); otherwise of the largest shown band.
     largest = total if isinstance(total, int) else max(numbers, default=0)
     title = Content(tr("export.domain_chart_title", count=shown_text(total, lang)))
-    body = chart_lines(values, largest, lambda v: str(v),
-                       lambda v: _hidden_text(v, table, tr), 16)
-    return Content("\n").join([title, Content(""), body, Content(""),
-                               Content(tr("export.chart_hidden_note"))])
+    body = chart_lines(values, largest, lambda v: str(v), lambda v: _hidden_text(v, table, tr), 16)
+    return Content("\n").join(
+        [title, Content(""), body, Content(""), Content(tr("export.chart_hidden_note"))]
+    )
 
 
 def share_chart(table: Table, tr: Any, lang: str) -> Content:
     """The share of intakes with a completed Kindcheck, per period and in total."""
-    items = [(_period_name(row, tr), table.values[(row, "kindcheck_completed_share")])
-             for row in table.rows]
+    items = [
+        (_period_name(row, tr), table.values[(row, "kindcheck_completed_share")])
+        for row in table.rows
+    ]
     title = Content(tr("export.share_chart_title"))
-    body = chart_lines(items, 1.0, lambda v: shown_text(v, lang),
-                       lambda v: _hidden_text(v, table, tr), 10)
-    return Content("\n").join([title, Content(""), body, Content(""),
-                               Content(tr("export.chart_hidden_note"))])
+    body = chart_lines(
+        items, 1.0, lambda v: shown_text(v, lang), lambda v: _hidden_text(v, table, tr), 10
+    )
+    return Content("\n").join(
+        [title, Content(""), body, Content(""), Content(tr("export.chart_hidden_note"))]
+    )
 
 
 def _hidden_text(value: object, table: Table, tr: Any) -> str:
@@ -243,9 +258,13 @@ def suggested_name(settings: ExportSettings, file_format: str) -> str:
 def path_problem(error: KindcheckError, path: str, tr: Any) -> str:
     """A person's message for a path write_output refused (the core's is English)."""
     text = str(error)
-    problems = (("symbolic link", "symlink"), ("does not exist", "no_folder"),
-                ("is a folder", "is_folder"), ("disk is full", "disk_full"),
-                ("appeared while writing", "appeared"))
+    problems = (
+        ("symbolic link", "symlink"),
+        ("does not exist", "no_folder"),
+        ("is a folder", "is_folder"),
+        ("disk is full", "disk_full"),
+        ("appeared while writing", "appeared"),
+    )
     for marker, key in problems:
         if marker in text:
             return str(tr(f"export.save.{key}", path=path))
@@ -264,8 +283,9 @@ class SavePathDialog(KindcheckModal[SaveChoice | None]):
         Binding("escape", "cancel", "ui.key.cancel"),
     ]
 
-    def __init__(self, title: str, initial_path: str, formats: tuple[str, ...] = FORMATS,
-                 note: str = "") -> None:
+    def __init__(
+        self, title: str, initial_path: str, formats: tuple[str, ...] = FORMATS, note: str = ""
+    ) -> None:
         super().__init__(classes="dialog")
         self.title_text = title
         self.initial_path = initial_path
@@ -368,8 +388,7 @@ class ExportScreen(KindcheckScreen):
                 yield RadioButton(self.tr("export.quarter"), value=True, id="period-quarter")
                 yield RadioButton(self.tr("export.month"), id="period-month")
             yield Static(self.tr("export.threshold"), classes="setting-label", markup=False)
-            yield SafeInput(str(DEFAULT_THRESHOLD), id="threshold", type="integer",
-                            max_length=4)
+            yield SafeInput(str(DEFAULT_THRESHOLD), id="threshold", type="integer", max_length=4)
             yield Checkbox(self.tr("export.rounding"), id="rounding")
         with Horizontal(id="export-status-row"):
             yield ProgressBar(id="progress", show_eta=False)
@@ -377,11 +396,15 @@ class ExportScreen(KindcheckScreen):
         with TabbedContent(id="export-tabs", initial="tab-table"):
             with TabPane(self.tr("export.tab_table"), id="tab-table"):
                 yield DataTable(id="counts", cursor_type="row", zebra_stripes=True)
-            with TabPane(self.tr("export.tab_domains"), id="tab-domains"), \
-                    VerticalScroll(classes="chart-scroll"):
+            with (
+                TabPane(self.tr("export.tab_domains"), id="tab-domains"),
+                VerticalScroll(classes="chart-scroll"),
+            ):
                 yield Static("", id="domain-chart", markup=False)
-            with TabPane(self.tr("export.tab_share"), id="tab-share"), \
-                    VerticalScroll(classes="chart-scroll"):
+            with (
+                TabPane(self.tr("export.tab_share"), id="tab-share"),
+                VerticalScroll(classes="chart-scroll"),
+            ):
                 yield Static("", id="share-chart", markup=False)
         yield Static("", id="export-notice", classes="muted", markup=False)
         yield Footer()
@@ -412,8 +435,10 @@ class ExportScreen(KindcheckScreen):
             self.busy = False
             self.table = self.shown_settings = None
             self._clear_results()
-            self._status(self.tr(settings, min=MIN_THRESHOLD, max=MAX_THRESHOLD,
-                                 default=DEFAULT_THRESHOLD), error=True)
+            self._status(
+                self.tr(settings, min=MIN_THRESHOLD, max=MAX_THRESHOLD, default=DEFAULT_THRESHOLD),
+                error=True,
+            )
             self.refresh_bindings()
             return
         if settings == self.shown_settings and self.table is not None:
@@ -464,8 +489,9 @@ class ExportScreen(KindcheckScreen):
     # -- computing ----------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def compute(self, settings: ExportSettings, cached: ComputedCounts | None, today: date,
-                lang: str) -> None:
+    def compute(
+        self, settings: ExportSettings, cached: ComputedCounts | None, today: date, lang: str
+    ) -> None:
         """Count (unless counted today already), suppress, post. ``today`` and ``lang`` come
         from the event loop: the app's context is not this thread's."""
         from kindcheck import export
@@ -475,7 +501,9 @@ class ExportScreen(KindcheckScreen):
         worker = get_current_worker()
         if cached is None or cached.today != today:
             cached = compute_counts(
-                self.service, settings.period, today,  # type: ignore[arg-type]
+                self.service,
+                settings.period,
+                today,  # type: ignore[arg-type]
                 progress=lambda done, total: self.post_message(ExportProgressed(done, total)),
                 cancelled=lambda: worker.is_cancelled,
             )
@@ -501,21 +529,31 @@ class ExportScreen(KindcheckScreen):
         self.query_one("#progress", ProgressBar).display = False
         self._fill_table(message.table, message.domain_names)
         self.query_one("#domain-chart", Static).update(
-            domain_chart(message.table, self.tr, self.lang))
+            domain_chart(message.table, self.tr, self.lang)
+        )
         self.query_one("#share-chart", Static).update(
-            share_chart(message.table, self.tr, self.lang))
+            share_chart(message.table, self.tr, self.lang)
+        )
         intakes = shown_text(message.table.values[("total", "intakes")], self.lang)
         periods = len(message.table.rows) - 1
-        status = self.tr("export.summary", sessions=message.computed.sessions, intakes=intakes,
-                         periods=self.tr(f"export.{message.settings.period}_"
-                                         f"{'one' if periods == 1 else 'many'}", count=periods))
+        status = self.tr(
+            "export.summary",
+            sessions=message.computed.sessions,
+            intakes=intakes,
+            periods=self.tr(
+                f"export.{message.settings.period}_{'one' if periods == 1 else 'many'}",
+                count=periods,
+            ),
+        )
         if message.computed.damaged:
             status += " " + self.tr("export.damaged", count=message.computed.damaged)
         self._status(status, error=bool(message.computed.damaged))
         self.query_one("#export-notice", Static).update(
-            self.tr("export.notice", mark=message.table.primary_mark,
-                    small=message.table.threshold - 1)
-            + (" " + self.tr("export.rounded") if message.settings.rounding else ""))
+            self.tr(
+                "export.notice", mark=message.table.primary_mark, small=message.table.threshold - 1
+            )
+            + (" " + self.tr("export.rounded") if message.settings.rounding else "")
+        )
         self.refresh_bindings()
 
     def _fill_table(self, table: Table, domain_names: dict[str, str]) -> None:
@@ -523,23 +561,30 @@ class ExportScreen(KindcheckScreen):
         widget.clear(columns=True)
         # The labels get what the periods leave (the periods scroll when there are many).
         spare = self.app.size.width - 8 - (PERIOD_WIDTH + 2) * len(table.rows)
-        widget.add_column(self.tr("export.measure_column"), width=max(26, min(44, spare)),
-                          key="measure")
+        widget.add_column(
+            self.tr("export.measure_column"), width=max(26, min(44, spare)), key="measure"
+        )
         for row in table.rows:
             # Right-aligned by padding: counts read best with their last digits in line.
-            widget.add_column(Text(_period_name(row, self.tr).rjust(PERIOD_WIDTH), end=""),
-                              key=row, width=PERIOD_WIDTH)
+            widget.add_column(
+                Text(_period_name(row, self.tr).rjust(PERIOD_WIDTH), end=""),
+                key=row,
+                width=PERIOD_WIDTH,
+            )
         for key in table.keys:
-            if key == next((k for k in table.keys if k.startswith("intakes_per_domain:")),
-                           None):
-                widget.add_row(Text(self.tr("export.domains_heading"), style="bold", end=""),
-                               *[Text("") for _ in table.rows], key="domains-heading")
+            if key == next((k for k in table.keys if k.startswith("intakes_per_domain:")), None):
+                widget.add_row(
+                    Text(self.tr("export.domains_heading"), style="bold", end=""),
+                    *[Text("") for _ in table.rows],
+                    key="domains-heading",
+                )
             cells: list[Text] = [Text(measure_label(key, self.tr, domain_names), end="")]
             for row in table.rows:
                 value = table.values[(row, key)]
                 style = "italic" if isinstance(value, str) else ""
-                cells.append(Text(shown_text(value, self.lang).rjust(PERIOD_WIDTH),
-                                  style=style, end=""))
+                cells.append(
+                    Text(shown_text(value, self.lang).rjust(PERIOD_WIDTH), style=style, end="")
+                )
             widget.add_row(*cells, key=key)
 
     def _clear_results(self) -> None:
@@ -566,9 +611,12 @@ class ExportScreen(KindcheckScreen):
             self.notify(self.tr("export.nothing_to_save"), markup=False)
             return
         settings = self.shown_settings
-        dialog = SavePathDialog(self.tr("export.save_title", threshold=settings.threshold),
-                                suggested_name(settings, "csv"), FORMATS,
-                                self.tr("export.save_note"))
+        dialog = SavePathDialog(
+            self.tr("export.save_title", threshold=settings.threshold),
+            suggested_name(settings, "csv"),
+            FORMATS,
+            self.tr("export.save_note"),
+        )
 
         def chosen(choice: SaveChoice | None) -> None:
             if choice is not None:
@@ -604,13 +652,19 @@ class ExportScreen(KindcheckScreen):
             if yes:
                 self.save(choice, force=True)
 
-        self.app.push_screen(ConfirmDialog(self.tr("export.save.overwrite", path=choice.path),
-                                           self.tr("export.save.overwrite_yes"),
-                                           self.tr("common.cancel")), answered)
+        self.app.push_screen(
+            ConfirmDialog(
+                self.tr("export.save.overwrite", path=choice.path),
+                self.tr("export.save.overwrite_yes"),
+                self.tr("common.cancel"),
+            ),
+            answered,
+        )
 
     def on_export_saved(self, message: ExportSaved) -> None:
-        self.notify(self.tr("export.saved", path=clean_text(str(message.path))), markup=False,
-                    timeout=8)
+        self.notify(
+            self.tr("export.saved", path=clean_text(str(message.path))), markup=False, timeout=8
+        )
 
     def on_save_refused(self, message: SaveRefused) -> None:
         show_refusal(self, message)
@@ -633,18 +687,26 @@ class ExportScreen(KindcheckScreen):
         from textual.app import SystemCommand
 
         if self.table is not None and not self.busy:
-            yield SystemCommand(self.tr("export.cmd_save"), self.tr("export.cmd_save_help"),
-                                self.action_save)
-        yield SystemCommand(self.tr("export.cmd_period"), self.tr("export.cmd_period_help"),
-                            self.action_toggle_period)
+            yield SystemCommand(
+                self.tr("export.cmd_save"), self.tr("export.cmd_save_help"), self.action_save
+            )
+        yield SystemCommand(
+            self.tr("export.cmd_period"),
+            self.tr("export.cmd_period_help"),
+            self.action_toggle_period,
+        )
 
 
 def show_refusal(screen: KindcheckScreen, message: SaveRefused) -> None:
     """The refused path in an error dialog, in the user's language (the path literally)."""
     from .dialogs import ErrorDialog
 
-    screen.app.push_screen(ErrorDialog(screen.tr("export.save.refused_title"),
-                                       path_problem(message.error, message.path, screen.tr)))
+    screen.app.push_screen(
+        ErrorDialog(
+            screen.tr("export.save.refused_title"),
+            path_problem(message.error, message.path, screen.tr),
+        )
+    )
 
 
 def _domain_names(lang: str) -> dict[str, str]:

@@ -32,7 +32,8 @@ class HoldsFollowUps:
     @work(thread=True, exclusive=True, exit_on_error=False, group="hold-followup")
     def _load_followup_start(self, client_id: str) -> None:
         self.post_message(  # type: ignore[attr-defined]
-            FollowUpStartLoaded(self.service.followup_start(client_id)))  # type: ignore[attr-defined]
+            FollowUpStartLoaded(self.service.followup_start(client_id))
+        )  # type: ignore[attr-defined]
 
     def on_follow_up_start_loaded(self, message: FollowUpStartLoaded) -> None:
         from .intake import IntakeScreen, open_draft
@@ -45,9 +46,12 @@ class HoldsFollowUps:
             app.notify(self.tr("followup.draft_resumed"), markup=False)  # type: ignore[attr-defined]
             open_draft(app, start.draft)
             return
-        intake = Intake.followup(start.reference, start.setting, self.today(),  # type: ignore[attr-defined]
-                                 name=start.name,
-                                 child_ages=list(start.child_ages)
-                                 if start.child_ages is not None else None,
-                                 previous=start.previous)
+        intake = Intake.followup(
+            start.reference,
+            start.setting,
+            self.today(),  # type: ignore[attr-defined]
+            name=start.name,
+            child_ages=list(start.child_ages) if start.child_ages is not None else None,
+            previous=start.previous,
+        )
         app.push_screen(IntakeScreen(intake))

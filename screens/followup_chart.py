@@ -41,8 +41,9 @@ def short_day(day: date, lang: str) -> str:
     return day.strftime("%d-%m") if lang == "nl" else day.strftime("%m-%d")
 
 
-def chart_lines(points: list[tuple[date, int | None]], width: int, lang: str,
-                threshold: int = 3) -> list[Content]:
+def chart_lines(
+    points: list[tuple[date, int | None]], width: int, lang: str, threshold: int = 3
+) -> list[Content]:
     """The chart as lines of styled text, at most ``width`` wide (the latest sessions)."""
     columns = max(1, (width - AXIS) // COLUMN)
     shown = points[-columns:]
@@ -73,8 +74,11 @@ def chart_lines(points: list[tuple[date, int | None]], width: int, lang: str,
         text = "-" if count is None else str(count)
         values.append((f"{text:^5} ", "bold" if count is not None else "dim"))
     lines.append(Content.assemble(*values).rstrip())
-    lines.append(Content.assemble(" " * AXIS, *(f"{short_day(day, lang)} "
-                                                for day, _count in shown)).rstrip())
+    lines.append(
+        Content.assemble(
+            " " * AXIS, *(f"{short_day(day, lang)} " for day, _count in shown)
+        ).rstrip()
+    )
     return lines
 
 
@@ -90,8 +94,7 @@ class DomainChart(Static):
         self.threshold = 3
         self.empty_text = ""
 
-    def show(self, points: list[tuple[date, int | None]], threshold: int,
-             empty_text: str) -> None:
+    def show(self, points: list[tuple[date, int | None]], threshold: int, empty_text: str) -> None:
         self.points = list(points)
         self.threshold = threshold
         self.empty_text = empty_text
@@ -105,5 +108,4 @@ class DomainChart(Static):
             self.update(literal(self.empty_text))
             return
         width = self.size.width or 76
-        self.update(Content("\n").join(chart_lines(self.points, width, self.lang,
-                                                   self.threshold)))
+        self.update(Content("\n").join(chart_lines(self.points, width, self.lang, self.threshold)))

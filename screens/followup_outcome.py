@@ -34,8 +34,12 @@ from .outcome import OutcomeScreen, SessionSaved
 from .safe import literal
 from .services import FollowUpPreview
 
-WORRYING = {"child_wellbeing": {"worried"}, "child_knows": {"no"},
-            "child_trusted_adult": {"no"}, "parent_strain": {"high"}}
+WORRYING = {
+    "child_wellbeing": {"worried"},
+    "child_knows": {"no"},
+    "child_trusted_adult": {"no"},
+    "parent_strain": {"high"},
+}
 
 
 class PreviewLoaded(Message):
@@ -66,11 +70,15 @@ class FollowUpOutcomeScreen(OutcomeScreen):
         widgets.append(self._children_box())
         widgets.append(self._parent_box())
         widgets.append(self._scan_section(outcome))
-        widgets.append(Vertical(
-            Static(self.tr("outcome.followup"), classes="box-title"),
-            Static(self.tr("followup.preview_loading"), id="next-dates", markup=False),
-            Static(self.tr("followup.plan_on_client_page"), classes="muted", markup=False),
-            id="followup", classes="box"))
+        widgets.append(
+            Vertical(
+                Static(self.tr("outcome.followup"), classes="box-title"),
+                Static(self.tr("followup.preview_loading"), id="next-dates", markup=False),
+                Static(self.tr("followup.plan_on_client_page"), classes="muted", markup=False),
+                id="followup",
+                classes="box",
+            )
+        )
         widgets.append(Button(self.tr("outcome.save"), id="save", variant="success"))
         return widgets
 
@@ -78,15 +86,23 @@ class FollowUpOutcomeScreen(OutcomeScreen):
         previous = self.intake.previous
         known = set(previous.signals) if previous else set()
         new = [signal.id for signal in outcome.safety_signals if signal.id not in known]
-        notes = {signal.id: self.tr("followup.signal_new" if signal.id in new
-                                    else "followup.signal_known")
-                 for signal in outcome.safety_signals}
+        notes = {
+            signal.id: self.tr(
+                "followup.signal_new" if signal.id in new else "followup.signal_known"
+            )
+            for signal in outcome.safety_signals
+        }
         if new:
             return self._safety_box(outcome, notes)
         since = previous.meldcode_since if previous else None
-        lead = [Static(literal(self.tr("followup.meldcode_continues",
-                                       day=format_day(since, self.lang))),
-                       classes="subtitle", id="meldcode-continues", markup=False)]
+        lead = [
+            Static(
+                literal(self.tr("followup.meldcode_continues", day=format_day(since, self.lang))),
+                classes="subtitle",
+                id="meldcode-continues",
+                markup=False,
+            )
+        ]
         return self._safety_box(outcome, notes, checklist=False, lead=lead)
 
     def _answers(self) -> dict[str, Any]:
@@ -102,46 +118,82 @@ class FollowUpOutcomeScreen(OutcomeScreen):
     def _children_box(self) -> Vertical:
         answers = self._answers()
         items = answers.get("children") or []
-        lines: list[Any] = [Static(self.tr("followup.children", count=len(items)),
-                                   classes="box-title")]
+        lines: list[Any] = [
+            Static(self.tr("followup.children", count=len(items)), classes="box-title")
+        ]
         if not items:
             lines.append(Static(self.tr("followup.no_children"), markup=False))
         for number, item in enumerate(items, 1):
             age = item.get("child_age")
-            head = self.tr("followup.child_head", number=number,
-                           age="-" if age is None else age)
-            lines.append(Static(Content.assemble((head + " ", "bold"),
-                                                 self._label("child_wellbeing",
-                                                             item.get("child_wellbeing"))),
-                                classes="child-line", markup=False))
-            lines.append(Static(Content.assemble(
-                "  ", self.tr("followup.knows") + " ",
-                self._label("child_knows", item.get("child_knows")),
-                " · ", self.tr("followup.trusted_adult") + " ",
-                self._label("child_trusted_adult", item.get("child_trusted_adult"))),
-                markup=False))
+            head = self.tr("followup.child_head", number=number, age="-" if age is None else age)
+            lines.append(
+                Static(
+                    Content.assemble(
+                        (head + " ", "bold"),
+                        self._label("child_wellbeing", item.get("child_wellbeing")),
+                    ),
+                    classes="child-line",
+                    markup=False,
+                )
+            )
+            lines.append(
+                Static(
+                    Content.assemble(
+                        "  ",
+                        self.tr("followup.knows") + " ",
+                        self._label("child_knows", item.get("child_knows")),
+                        " · ",
+                        self.tr("followup.trusted_adult") + " ",
+                        self._label("child_trusted_adult", item.get("child_trusted_adult")),
+                    ),
+                    markup=False,
+                )
+            )
             changes = item.get("child_changes")
             if changes:
-                lines.append(Static(Content.assemble("  ", literal(changes, "italic")),
-                                    classes="muted", markup=False))
+                lines.append(
+                    Static(
+                        Content.assemble("  ", literal(changes, "italic")),
+                        classes="muted",
+                        markup=False,
+                    )
+                )
         return Vertical(*lines, id="children", classes="box")
 
     def _parent_box(self) -> Vertical:
         answers = self._answers()
         lines: list[Any] = [Static(self.tr("followup.parent"), classes="box-title")]
-        lines.append(Static(Content.assemble(
-            self.tr("followup.strain") + " ",
-            self._label("parent_strain", answers.get("parent_strain")),
-            " · ", self.tr("followup.wants_support") + " ",
-            self._label("wants_support", answers.get("wants_support"))), markup=False))
+        lines.append(
+            Static(
+                Content.assemble(
+                    self.tr("followup.strain") + " ",
+                    self._label("parent_strain", answers.get("parent_strain")),
+                    " · ",
+                    self.tr("followup.wants_support") + " ",
+                    self._label("wants_support", answers.get("wants_support")),
+                ),
+                markup=False,
+            )
+        )
         referrals = answers.get("referrals")
-        lines.append(Static(Content.assemble(
-            self.tr("followup.referrals") + " ",
-            self._label("referrals", referrals)), markup=False, id="referrals"))
+        lines.append(
+            Static(
+                Content.assemble(
+                    self.tr("followup.referrals") + " ", self._label("referrals", referrals)
+                ),
+                markup=False,
+                id="referrals",
+            )
+        )
         for key in ("referrals_note", "clinician_note"):
             if answers.get(key):
-                lines.append(Static(Content.assemble(literal(answers[key], "italic")),
-                                    classes="muted", markup=False))
+                lines.append(
+                    Static(
+                        Content.assemble(literal(answers[key], "italic")),
+                        classes="muted",
+                        markup=False,
+                    )
+                )
         return Vertical(*lines, id="parent", classes="box")
 
     def _scan_section(self, outcome: Outcome) -> Vertical:
@@ -149,19 +201,25 @@ class FollowUpOutcomeScreen(OutcomeScreen):
         before = previous.scan_count if previous else None
         if outcome.scan_done:
             if before is not None and previous is not None:
-                comparison = self.tr("followup.change", change=domain_change(
-                    before, outcome.problem_domain_count),
-                    day=format_day(previous.scan_on, self.lang))
+                comparison = self.tr(
+                    "followup.change",
+                    change=domain_change(before, outcome.problem_domain_count),
+                    day=format_day(previous.scan_on, self.lang),
+                )
             else:
                 comparison = self.tr("followup.first_scan")
             return self._scan_box(outcome, comparison)
         if before is not None and previous is not None:
-            text = self.tr("followup.scan_not_repeated", count=before,
-                           day=format_day(previous.scan_on, self.lang))
+            text = self.tr(
+                "followup.scan_not_repeated",
+                count=before,
+                day=format_day(previous.scan_on, self.lang),
+            )
         else:
             text = self.tr("followup.no_scan")
-        return Vertical(Static(literal(text), id="domain-count", markup=False),
-                        id="scan", classes="box")
+        return Vertical(
+            Static(literal(text), id="domain-count", markup=False), id="scan", classes="box"
+        )
 
     # -- the plan once saved ------------------------------------------------------------
 
@@ -175,11 +233,11 @@ class FollowUpOutcomeScreen(OutcomeScreen):
         if preview.next_conversation is None:
             label.update(self.tr("outcome.no_plan"))
             return
-        text = self.tr("followup.next_after_save",
-                       day=format_day(preview.next_conversation.date(), self.lang))
+        text = self.tr(
+            "followup.next_after_save", day=format_day(preview.next_conversation.date(), self.lang)
+        )
         if preview.rhythm:
-            text += " " + self.tr("followup.in_rhythm",
-                                  rhythm=self.tr(f"rhythm.{preview.rhythm}"))
+            text += " " + self.tr("followup.in_rhythm", rhythm=self.tr(f"rhythm.{preview.rhythm}"))
         if preview.change == "more_frequent":
             text += "\n" + self.tr("followup.more_frequent")
         label.update(literal(text))
@@ -206,7 +264,9 @@ class FollowUpOutcomeScreen(OutcomeScreen):
     def palette_commands(self):  # type: ignore[no-untyped-def]
         from textual.app import SystemCommand
 
-        yield SystemCommand(self.tr("cmd.save_followup"), self.tr("cmd.save_followup_help"),
-                            self.action_save)
-        yield SystemCommand(self.tr("cmd.back_to_questions"), self.tr("cmd.back_help"),
-                            self.action_back)
+        yield SystemCommand(
+            self.tr("cmd.save_followup"), self.tr("cmd.save_followup_help"), self.action_save
+        )
+        yield SystemCommand(
+            self.tr("cmd.back_to_questions"), self.tr("cmd.back_help"), self.action_back
+        )

@@ -67,8 +67,11 @@ def planned_dates(detail: ClientDetail) -> list[date]:
     then the next ones."""
     found: list[date] = []
     state = detail.summary.followup
-    if state is not None and state.occurrence is not None and \
-            state.state in (FollowUpState.DUE, FollowUpState.OVERDUE):
+    if (
+        state is not None
+        and state.occurrence is not None
+        and state.state in (FollowUpState.DUE, FollowUpState.OVERDUE)
+    ):
         found.append(state.occurrence.date())
     for moment in detail.upcoming:
         if moment.date() not in found:
@@ -86,8 +89,9 @@ def rhythm_start(detail: ClientDetail, rhythm: str, today: date) -> date:
     return max(detail.last_held + relativedelta(**step), today)
 
 
-def next_dates(plan: FollowUpPlan, today: date, last_held: date | None,
-               count: int = 3) -> list[date]:
+def next_dates(
+    plan: FollowUpPlan, today: date, last_held: date | None, count: int = 3
+) -> list[date]:
     """The next conversations as the due list will show them: the first one not yet
     covered by the latest session (it may be due or late), then the ones after it."""
     from kindcheck.reporting import DUE_WINDOW_DAYS
@@ -122,29 +126,44 @@ class PlanChangeDialog(KindcheckModal[PlanEdit | None]):
             yield Static(self.tr(f"plan.title_{action}"), id="dialog-title")
             if action in ("skip", "move"):
                 yield Static(self.tr("plan.which"), classes="label")
-                yield Select([(self._date_label(day), day.isoformat()) for day in self.dates],
-                             allow_blank=False, id="occurrence")
+                yield Select(
+                    [(self._date_label(day), day.isoformat()) for day in self.dates],
+                    allow_blank=False,
+                    id="occurrence",
+                )
             if action == "move":
                 yield Static(self.tr("plan.new_date"), classes="label")
-                yield SafeInput(placeholder=self.tr("intake.date_hint"), id="new-date",
-                                max_length=10)
+                yield SafeInput(
+                    placeholder=self.tr("intake.date_hint"), id="new-date", max_length=10
+                )
             if action == "rhythm":
                 current = self.detail.plan_rhythm or next(
-                    (key for key, (rule, _step) in RHYTHM_RULES.items()
-                     if set(rule.split(";")) <= set(self.plan.rule.split(";"))), "children")
+                    (
+                        key
+                        for key, (rule, _step) in RHYTHM_RULES.items()
+                        if set(rule.split(";")) <= set(self.plan.rule.split(";"))
+                    ),
+                    "children",
+                )
                 yield Static(self.tr("plan.new_rhythm"), classes="label")
-                yield Select([(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_RULES],
-                             allow_blank=False, value=current, id="rhythm")
+                yield Select(
+                    [(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_RULES],
+                    allow_blank=False,
+                    value=current,
+                    id="rhythm",
+                )
                 yield Static("", id="rhythm-dates", classes="muted", markup=False)
             if action == "end":
                 yield Static(self.tr("plan.end_date"), classes="label")
-                yield SafeInput(value=format_day(self.today_is, self.lang), id="end-date",
-                                max_length=10)
+                yield SafeInput(
+                    value=format_day(self.today_is, self.lang), id="end-date", max_length=10
+                )
                 yield Static(self.tr("plan.end_explained"), classes="muted")
             if action in ("skip", "move"):
                 yield Static(self.tr("plan.reason"), classes="label")
-                yield SafeInput(placeholder=self.tr("plan.reason_hint"), id="reason",
-                                max_length=200)
+                yield SafeInput(
+                    placeholder=self.tr("plan.reason_hint"), id="reason", max_length=200
+                )
             yield Static("", id="plan-error", classes="error-line", markup=False)
             with Horizontal(id="dialog-buttons"):
                 yield Button(self.tr("plan.save"), id="save", variant="primary")
@@ -177,8 +196,14 @@ class PlanChangeDialog(KindcheckModal[PlanEdit | None]):
             label.update("")
             return
         dates = next_dates(edit.plan, self.today_is, self.detail.last_held)
-        label.update(literal(self.tr("plan.rhythm_dates", dates=", ".join(
-            format_day(day, self.lang) for day in dates) or "-")))
+        label.update(
+            literal(
+                self.tr(
+                    "plan.rhythm_dates",
+                    dates=", ".join(format_day(day, self.lang) for day in dates) or "-",
+                )
+            )
+        )
 
     def _rhythm_edit(self) -> PlanEdit | None:
         value = self.query_one("#rhythm", Select).value
@@ -208,8 +233,7 @@ class PlanChangeDialog(KindcheckModal[PlanEdit | None]):
             error.update(self.tr(refused.key))
             return
         except FollowUpError as problem:
-            key = next((key for text, key in _ERRORS if text in str(problem)),
-                       "plan.error_other")
+            key = next((key for text, key in _ERRORS if text in str(problem)), "plan.error_other")
             error.update(self.tr(key))
             return
         if edit is not None:

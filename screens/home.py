@@ -69,8 +69,9 @@ class HomeScreen(HoldsFollowUps, KindcheckScreen):
             yield Static("", id="drafts-heading", classes="heading")
             yield DataTable(id="drafts", cursor_type="row", zebra_stripes=False)
         with Horizontal(id="clients-heading-row"):
-            yield Static(self.tr("home.clients", count="…"), id="clients-heading",
-                         classes="heading")
+            yield Static(
+                self.tr("home.clients", count="…"), id="clients-heading", classes="heading"
+            )
             yield SafeInput(placeholder=self.tr("home.search_hint"), id="search", max_length=64)
         yield DataTable(id="clients", cursor_type="row")
         yield Static("", id="clients-empty", classes="muted")
@@ -128,9 +129,12 @@ class HomeScreen(HoldsFollowUps, KindcheckScreen):
         if not self.loaded_once and due:
             # What needs doing first: the follow-ups due, ready for Enter.
             self.query_one("#followups", DataTable).focus()
-        elif focused_id is None or (focused_id == "drafts" and not overview.drafts) or \
-                (focused_id == "followups" and not due) or \
-                (focused_id == "clients" and not overview.clients and overview.drafts):
+        elif (
+            focused_id is None
+            or (focused_id == "drafts" and not overview.drafts)
+            or (focused_id == "followups" and not due)
+            or (focused_id == "clients" and not overview.clients and overview.drafts)
+        ):
             target = "#drafts" if overview.drafts else "#clients"
             self.query_one(target, DataTable).focus()
         self.loaded_once = True
@@ -139,17 +143,22 @@ class HomeScreen(HoldsFollowUps, KindcheckScreen):
         table = self.query_one("#drafts", DataTable)
         table.clear()
         for draft in drafts:
-            saved = draft.updated.astimezone(AMSTERDAM).strftime("%d-%m %H:%M") \
-                if draft.updated else "-"
+            saved = (
+                draft.updated.astimezone(AMSTERDAM).strftime("%d-%m %H:%M")
+                if draft.updated
+                else "-"
+            )
             phase = draft.phase or "kindcheck"
             if phase == "kindcheck" and draft.payload.get("kind") == "followup":
                 phase = "followup"  # the first part of a follow-up is the conversation
-            table.add_row(literal_cell(draft.reference),
-                          Text(self.tr(f"home.phase.{phase}")),
-                          Text(saved), key=draft.draft_id)
+            table.add_row(
+                literal_cell(draft.reference),
+                Text(self.tr(f"home.phase.{phase}")),
+                Text(saved),
+                key=draft.draft_id,
+            )
         table.styles.height = min(len(drafts), 3) + 1
-        self.query_one("#drafts-heading", Static).update(
-            self.tr("home.drafts", count=len(drafts)))
+        self.query_one("#drafts-heading", Static).update(self.tr("home.drafts", count=len(drafts)))
         self.query_one("#drafts-section").display = bool(drafts)
 
     def _fill_followups(self, due: list[ClientSummary], today: date) -> None:
@@ -162,28 +171,33 @@ class HomeScreen(HoldsFollowUps, KindcheckScreen):
                 continue
             if state.state == FollowUpState.OVERDUE:
                 overdue += 1
-                label = Text(self.tr("home.overdue_days", days=state.days_overdue),
-                             style="bold red")
+                label = Text(
+                    self.tr("home.overdue_days", days=state.days_overdue), style="bold red"
+                )
             else:
                 label = Text(self.tr("home.due"), style="bold yellow")
             planned = state.occurrence.date() if state.occurrence else None
-            table.add_row(literal_cell(client.reference), label,
-                          Text(format_day(planned, self.lang)),
-                          Text(format_day(client.last_session, self.lang)),
-                          key=client.client_id)
+            table.add_row(
+                literal_cell(client.reference),
+                label,
+                Text(format_day(planned, self.lang)),
+                Text(format_day(client.last_session, self.lang)),
+                key=client.client_id,
+            )
         table.styles.height = min(len(due), 4) + 1
         self.query_one("#followups-heading", Static).update(
-            self.tr("home.followups", overdue=overdue, due=len(due) - overdue))
+            self.tr("home.followups", overdue=overdue, due=len(due) - overdue)
+        )
         self.query_one("#followups-section").display = bool(due)
 
     def _fill_clients(self, clients: tuple[ClientSummary, ...]) -> None:
         table = self.query_one("#clients", DataTable)
         table.clear()
         for client in clients:
-            domains = "-" if client.problem_domain_count is None \
-                else str(client.problem_domain_count)
-            domain_cell = Text(domains, style="bold" if domains not in ("-", "0", "1", "2")
-                               else "")
+            domains = (
+                "-" if client.problem_domain_count is None else str(client.problem_domain_count)
+            )
+            domain_cell = Text(domains, style="bold" if domains not in ("-", "0", "1", "2") else "")
             table.add_row(
                 literal_cell(client.reference),
                 Text(format_day(client.last_session, self.lang)),
@@ -192,7 +206,8 @@ class HomeScreen(HoldsFollowUps, KindcheckScreen):
                 key=client.client_id,
             )
         self.query_one("#clients-heading", Static).update(
-            self.tr("home.clients", count=len(clients)))
+            self.tr("home.clients", count=len(clients))
+        )
 
     def _followup_cell(self, client: ClientSummary) -> Text:
         text = Text()
@@ -312,9 +327,14 @@ class HomeScreen(HoldsFollowUps, KindcheckScreen):
             if yes:
                 self.delete_draft(draft_id)
 
-        self.app.push_screen(ConfirmDialog(self.tr("home.delete_draft_question"),
-                                           self.tr("common.delete"), self.tr("common.cancel")),
-                             confirmed)
+        self.app.push_screen(
+            ConfirmDialog(
+                self.tr("home.delete_draft_question"),
+                self.tr("common.delete"),
+                self.tr("common.cancel"),
+            ),
+            confirmed,
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="home-write")
     def delete_draft(self, draft_id: str) -> None:
@@ -325,14 +345,16 @@ class HomeScreen(HoldsFollowUps, KindcheckScreen):
         from textual.app import SystemCommand
 
         if self.overview and self.overview.followups:
-            yield SystemCommand(self.tr("cmd.hold_followup"), self.tr("cmd.hold_followup_help"),
-                                self.action_hold_followup)
-        yield SystemCommand(self.tr("cmd.new_intake"), self.tr("cmd.new_intake_help"),
-                            self.action_new_intake)
-        yield SystemCommand(self.tr("cmd.search"), self.tr("cmd.search_help"),
-                            self.action_search)
+            yield SystemCommand(
+                self.tr("cmd.hold_followup"),
+                self.tr("cmd.hold_followup_help"),
+                self.action_hold_followup,
+            )
+        yield SystemCommand(
+            self.tr("cmd.new_intake"), self.tr("cmd.new_intake_help"), self.action_new_intake
+        )
+        yield SystemCommand(self.tr("cmd.search"), self.tr("cmd.search_help"), self.action_search)
         if self.overview and self.overview.drafts:
-            yield SystemCommand(self.tr("cmd.resume"), self.tr("cmd.resume_help"),
-                                self.action_resume)
-
-
+            yield SystemCommand(
+                self.tr("cmd.resume"), self.tr("cmd.resume_help"), self.action_resume
+            )

@@ -91,8 +91,9 @@ class IntakeStartScreen(KindcheckScreen):
         yield Static(self.tr("intake.new_title"), classes="top-bar")
         with Vertical(id="start-box"):
             yield Static(self.tr("intake.reference"), classes="label")
-            yield SafeInput(placeholder=self.tr("intake.reference_hint"), id="reference",
-                            max_length=63)
+            yield SafeInput(
+                placeholder=self.tr("intake.reference_hint"), id="reference", max_length=63
+            )
             yield Static(self.tr("intake.name"), classes="label")
             yield SafeInput(placeholder=self.tr("intake.name_hint"), id="name", max_length=200)
             yield Static(self.tr("intake.setting_label"), classes="label")
@@ -174,8 +175,11 @@ class IntakeScreen(KindcheckScreen):
         intake = self.intake
         setting = self.tr(f"intake.setting_{intake.setting}")
         title = self.tr("intake.title" if intake.kind == "intake" else "followup.title")
-        yield Static(Content.assemble(title, " · ", literal(intake.reference), " · ", setting),
-                     classes="top-bar", id="intake-title")
+        yield Static(
+            Content.assemble(title, " · ", literal(intake.reference), " · ", setting),
+            classes="top-bar",
+            id="intake-title",
+        )
         with Horizontal(id="progress-row"):
             yield Static("", id="progress-text", markup=False)
             yield ProgressBar(id="progress", show_eta=False, show_percentage=False)
@@ -187,8 +191,9 @@ class IntakeScreen(KindcheckScreen):
                     yield ChoiceAnswer(id="choice")
                     yield MultiAnswer(id="multi")
                     yield SafeInput(id="number", type="integer", max_length=7)
-                    yield SafeInput(id="date", max_length=10,
-                                    placeholder=self.tr("intake.date_hint"))
+                    yield SafeInput(
+                        id="date", max_length=10, placeholder=self.tr("intake.date_hint")
+                    )
                     yield SafeInput(id="text", max_length=200)
                     yield SafeTextArea(id="longtext", soft_wrap=True, tab_behavior="focus")
                 yield Static("", id="answer-hint", classes="muted", markup=False)
@@ -208,8 +213,7 @@ class IntakeScreen(KindcheckScreen):
                 self.show_step(intake.main.previous_step(None))
             else:
                 self.show_page(len(intake.scan_pages()) - 1)
-            if intake.main.is_complete() and (not intake.wants_scan()
-                                              or intake.scan.is_complete()):
+            if intake.main.is_complete() and (not intake.wants_scan() or intake.scan.is_complete()):
                 self.show_outcome()
         else:
             self.show_step(intake.main_step(intake.position))
@@ -232,8 +236,11 @@ class IntakeScreen(KindcheckScreen):
         keys = [s.key for s in steps]
         number = keys.index(step.key) + 1 if step.key in keys else 1
         title = intake.main_questionnaire.title.get(self.lang)
-        self._progress(self.tr("intake.progress_kindcheck", title=title, number=number,
-                               total=len(steps)), number - 1, len(steps))
+        self._progress(
+            self.tr("intake.progress_kindcheck", title=title, number=number, total=len(steps)),
+            number - 1,
+            len(steps),
+        )
         child = intake.child_label(step, self.lang)
         context = self.query_one("#context", Static)
         if child:
@@ -248,8 +255,11 @@ class IntakeScreen(KindcheckScreen):
         self._show_help_text(question.help.get(self.lang))
         self.query_one("#error", Static).update("")
         value = intake.main.get(step)
-        kind = question.type if question.type in ("number", "date", "text", "longtext",
-                                                  "multi") else "choice"
+        kind = (
+            question.type
+            if question.type in ("number", "date", "text", "longtext", "multi")
+            else "choice"
+        )
         self.query_one("#answer", ContentSwitcher).current = kind
         hint = ""
         if kind == "multi":
@@ -261,8 +271,9 @@ class IntakeScreen(KindcheckScreen):
             choice = self.query_one("#choice", ChoiceAnswer)
             choice.show_question(step, value, self.lang)
             choice.focus()
-            hint = self.tr("intake.hint_yesno" if question.type == "yesno"
-                           else "intake.hint_choice")
+            hint = self.tr(
+                "intake.hint_yesno" if question.type == "yesno" else "intake.hint_choice"
+            )
         elif kind == "longtext":
             area = self.query_one("#longtext", SafeTextArea)
             area.load_text(intake.pending_text.get(step.key, value or ""))
@@ -281,8 +292,9 @@ class IntakeScreen(KindcheckScreen):
             field.focus()
             hint = self.tr("intake.hint_input")
         if not question.required:
-            hint += " " + self.tr("intake.hint_optional_longtext" if kind == "longtext"
-                                  else "intake.hint_optional")
+            hint += " " + self.tr(
+                "intake.hint_optional_longtext" if kind == "longtext" else "intake.hint_optional"
+            )
         if step.key in intake.suggested:
             # Proposed from the last session: the clinician confirms or changes it.
             seen = intake.previous.held_on if intake.previous else None
@@ -296,7 +308,8 @@ class IntakeScreen(KindcheckScreen):
 
     def _show_help_text(self, text: str) -> None:
         self.query_one("#help", Static).update(
-            Content.assemble((self.tr("intake.why_we_ask") + " ", "bold"), literal(text)))
+            Content.assemble((self.tr("intake.why_we_ask") + " ", "bold"), literal(text))
+        )
 
     def answer_step(self, step: Step, value: Any) -> bool:
         """Store an answer to a Kindcheck step; False (with the reason shown) if it is wrong."""
@@ -312,8 +325,11 @@ class IntakeScreen(KindcheckScreen):
     def _answer_problem(self, step: Step) -> None:
         question = step.question
         if question.type == "number":
-            message = self.tr("intake.need_number", min=question.minimum or 0,
-                              max=question.maximum if question.maximum is not None else 999)
+            message = self.tr(
+                "intake.need_number",
+                min=question.minimum or 0,
+                max=question.maximum if question.maximum is not None else 999,
+            )
         elif question.type == "date":
             message = self.tr("intake.need_date")
         elif question.type in ("text", "longtext"):
@@ -391,12 +407,17 @@ class IntakeScreen(KindcheckScreen):
             return
         value = message.value
         if message.option_index is not None:
-            ids = list(YESNO_VALUES) if question.type == "yesno" \
+            ids = (
+                list(YESNO_VALUES)
+                if question.type == "yesno"
                 else [option.id for option in question.options]
-            value = ids[message.option_index] if 0 <= message.option_index < len(ids) \
-                else None
-        if value is None or question.type not in ("yesno", "choice") or \
-                (question.type == "yesno") != (value in YESNO_VALUES):
+            )
+            value = ids[message.option_index] if 0 <= message.option_index < len(ids) else None
+        if (
+            value is None
+            or question.type not in ("yesno", "choice")
+            or (question.type == "yesno") != (value in YESNO_VALUES)
+        ):
             # A key typed ahead that does not fit this question: nothing is stored.
             self._answer_problem(step)
             return
@@ -422,8 +443,11 @@ class IntakeScreen(KindcheckScreen):
             self.show_outcome()
             return
         intake.phase = "scan"
-        self.show_page(intake.scan_page_index(None) if intake.position is None
-                       else intake.scan_page_index(intake.position))
+        self.show_page(
+            intake.scan_page_index(None)
+            if intake.position is None
+            else intake.scan_page_index(intake.position)
+        )
 
     # -- the problem scan: one domain per page ---------------------------------------------
 
@@ -465,15 +489,22 @@ class IntakeScreen(KindcheckScreen):
                 if row.is_mounted and row.children:
                     row.show(step, number, intake.scan.get(step), step.key in intake.suggested)
                 else:
-                    row.call_after_refresh(row.show, step, number, intake.scan.get(step),
-                                           step.key in intake.suggested)
+                    row.call_after_refresh(
+                        row.show, step, number, intake.scan.get(step), step.key in intake.suggested
+                    )
                 row.step = step
                 row.value = intake.scan.get(step)
             else:
                 row.display = False
         container.scroll_home(animate=False)
-        first_open = next((i for i, step in enumerate(page.steps)
-                           if intake.scan.get(step) is None or step.key in intake.suggested), 0)
+        first_open = next(
+            (
+                i
+                for i, step in enumerate(page.steps)
+                if intake.scan.get(step) is None or step.key in intake.suggested
+            ),
+            0,
+        )
         self.set_current_row(first_open)
         if self.focused is not container:
             container.focus()
@@ -505,18 +536,28 @@ class IntakeScreen(KindcheckScreen):
     def _page_header(self, index: int, total: int, domain_id: str) -> None:
         intake = self.intake
         counted = intake.problem_domain_ids()
-        self._progress(self.tr("intake.progress_scan",
-                               title=intake.scan_questionnaire.title.get(self.lang),
-                               number=index + 1, total=total, count=len(counted)), index, total)
+        self._progress(
+            self.tr(
+                "intake.progress_scan",
+                title=intake.scan_questionnaire.title.get(self.lang),
+                number=index + 1,
+                total=total,
+                count=len(counted),
+            ),
+            index,
+            total,
+        )
         questionnaire = intake.scan_questionnaire
-        name = next((d.name.get(self.lang) for d in questionnaire.domains if d.id == domain_id),
-                    questionnaire.title.get(self.lang))
-        names = ", ".join(d.name.get(self.lang) for d in questionnaire.domains
-                          if d.id in counted)
+        name = next(
+            (d.name.get(self.lang) for d in questionnaire.domains if d.id == domain_id),
+            questionnaire.title.get(self.lang),
+        )
+        names = ", ".join(d.name.get(self.lang) for d in questionnaire.domains if d.id in counted)
         context = Content.assemble(literal(name, "bold"))
         if names:
-            context = Content.assemble(context, "   ", (self.tr("intake.counted") + " ", "dim"),
-                                       literal(names, "dim"))
+            context = Content.assemble(
+                context, "   ", (self.tr("intake.counted") + " ", "dim"), literal(names, "dim")
+            )
         context_line = self.query_one("#context", Static)
         context_line.update(context)
         context_line.display = True
@@ -547,8 +588,9 @@ class IntakeScreen(KindcheckScreen):
         self.intake.suggested.discard(step.key)
         self.query_one("#error", Static).update("")
         pages = intake.scan_pages()
-        page_steps = [s.key for s in pages[self.page_index].steps] \
-            if self.page_index < len(pages) else []
+        page_steps = (
+            [s.key for s in pages[self.page_index].steps] if self.page_index < len(pages) else []
+        )
         if page_steps != [r.step.key for r in rows if r.step is not None]:
             # An answer showed or hid an indicator on this page: draw the page again.
             self.show_page(self.page_index)
@@ -567,14 +609,12 @@ class IntakeScreen(KindcheckScreen):
             self.set_current_row(to_confirm[0])
         elif position + 1 < len(rows):
             self.set_current_row(position + 1)
-        elif all(r.value is not None or (r.step and not r.step.question.required)
-                 for r in rows):
+        elif all(r.value is not None or (r.step and not r.step.question.required) for r in rows):
             self.next_page()
 
     def _row_open(self, row: IndicatorRow) -> bool:
         """Not answered yet, or answered only by the questionnaire's suggestion."""
-        return row.value is None or (row.step is not None and
-                                     row.step.key in self.intake.suggested)
+        return row.value is None or (row.step is not None and row.step.key in self.intake.suggested)
 
     def next_page(self) -> None:
         """Enter: on to the next domain; suggested answers on this page count as confirmed."""
@@ -583,8 +623,11 @@ class IntakeScreen(KindcheckScreen):
             if row.step is not None and row.step.key in self.intake.suggested:
                 self.intake.suggested.discard(row.step.key)
                 row.set_value(row.value)
-        open_rows = [i for i, row in enumerate(rows)
-                     if row.value is None and row.step is not None and row.step.question.required]
+        open_rows = [
+            i
+            for i, row in enumerate(rows)
+            if row.value is None and row.step is not None and row.step.question.required
+        ]
         if open_rows:
             self.set_current_row(open_rows[0])
             self.query_one("#error", Static).update(self.tr("intake.page_incomplete"))
@@ -700,15 +743,19 @@ class IntakeScreen(KindcheckScreen):
             return None
         self._keep_pending_text()
         self.version += 1
-        return PendingDraft(self.intake.draft_id, self.intake.to_payload(), self.version,
-                            self.intake.reference)
+        return PendingDraft(
+            self.intake.draft_id, self.intake.to_payload(), self.version, self.intake.reference
+        )
 
     def autosave(self) -> None:
         if self.intake.phase == "saved":
             return
         self.version += 1
-        self.save_draft(PendingDraft(self.intake.draft_id, self.intake.to_payload(),
-                                     self.version, self.intake.reference))
+        self.save_draft(
+            PendingDraft(
+                self.intake.draft_id, self.intake.to_payload(), self.version, self.intake.reference
+            )
+        )
 
     @work(thread=True, exit_on_error=False, group="autosave")
     def save_draft(self, draft: PendingDraft) -> None:
@@ -733,5 +780,6 @@ class IntakeScreen(KindcheckScreen):
 
         yield SystemCommand(self.tr("cmd.why"), self.tr("cmd.why_help"), self.action_toggle_help)
         yield SystemCommand(self.tr("cmd.back"), self.tr("cmd.back_help"), self.action_back)
-        yield SystemCommand(self.tr("cmd.close_intake"), self.tr("cmd.close_intake_help"),
-                            self.action_close_intake)
+        yield SystemCommand(
+            self.tr("cmd.close_intake"), self.tr("cmd.close_intake_help"), self.action_close_intake
+        )

@@ -64,8 +64,13 @@ class MultiAnswer(OptionList):
         for number, option in enumerate(question.options, 1):
             key = str(number) if number < 10 else " "
             mark = "[x]" if option.id in self.ticked else "[ ]"
-            prompt = Content.assemble((f" {key} ", "bold reverse"), " ", (mark, "bold"), " ",
-                                      literal(option.text.get(self.lang)))
+            prompt = Content.assemble(
+                (f" {key} ", "bold reverse"),
+                " ",
+                (mark, "bold"),
+                " ",
+                literal(option.text.get(self.lang)),
+            )
             options.append(Option(prompt, id=option.id))
         self.add_options(options)
         self.highlighted = max(0, min(highlighted, len(options) - 1))

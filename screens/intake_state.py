@@ -92,11 +92,13 @@ class PreviousSession:
     meldcode_since: date | None = None  # the session that opened a Meldcode process still on
 
     def to_payload(self) -> dict[str, Any]:
-        return {"held_on": self.held_on.isoformat(),
-                "scan_on": self.scan_on.isoformat() if self.scan_on else None,
-                "scan_count": self.scan_count, "signals": list(self.signals),
-                "meldcode_since": self.meldcode_since.isoformat()
-                if self.meldcode_since else None}
+        return {
+            "held_on": self.held_on.isoformat(),
+            "scan_on": self.scan_on.isoformat() if self.scan_on else None,
+            "scan_count": self.scan_count,
+            "signals": list(self.signals),
+            "meldcode_since": self.meldcode_since.isoformat() if self.meldcode_since else None,
+        }
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> PreviousSession:
@@ -107,14 +109,18 @@ class PreviousSession:
         if held_on is None:
             raise ValueError("held_on")
         count = data.get("scan_count")
-        return cls(held_on, day(data.get("scan_on")),
-                   count if isinstance(count, int) and not isinstance(count, bool) else None,
-                   tuple(str(s) for s in data.get("signals") or ()),
-                   day(data.get("meldcode_since")))
+        return cls(
+            held_on,
+            day(data.get("scan_on")),
+            count if isinstance(count, int) and not isinstance(count, bool) else None,
+            tuple(str(s) for s in data.get("signals") or ()),
+            day(data.get("meldcode_since")),
+        )
 
 
-def estimated_ages(children: list[tuple[int | None, date | None]], seen_on: date,
-                   today: date) -> list[int]:
+def estimated_ages(
+    children: list[tuple[int | None, date | None]], seen_on: date, today: date
+) -> list[int]:
     """The children's ages today, from (age, birth date) as recorded on ``seen_on``.
 
     A birth date gives the exact age; an age alone is moved on by the whole years since
@@ -124,11 +130,17 @@ def estimated_ages(children: list[tuple[int | None, date | None]], seen_on: date
     ages: list[int] = []
     for age, birth_date in children:
         if birth_date is not None:
-            now = today.year - birth_date.year - ((today.month, today.day)
-                                                  < (birth_date.month, birth_date.day))
+            now = (
+                today.year
+                - birth_date.year
+                - ((today.month, today.day) < (birth_date.month, birth_date.day))
+            )
         elif age is not None:
-            years = today.year - seen_on.year - ((today.month, today.day)
-                                                 < (seen_on.month, seen_on.day))
+            years = (
+                today.year
+                - seen_on.year
+                - ((today.month, today.day) < (seen_on.month, seen_on.day))
+            )
             now = age + max(0, years)
         else:
             continue
@@ -173,13 +185,25 @@ class Intake:
         self.scan = Walker(load_shipped(SCAN), context)
 
     @classmethod
-    def followup(cls, reference: str, setting: str, started: date, name: str | None = None,
-                 child_ages: list[int] | None = None,
-                 previous: PreviousSession | None = None) -> Intake:
+    def followup(
+        cls,
+        reference: str,
+        setting: str,
+        started: date,
+        name: str | None = None,
+        child_ages: list[int] | None = None,
+        previous: PreviousSession | None = None,
+    ) -> Intake:
         """A follow-up conversation with the children's number and ages proposed from the
         last session (the clinician confirms or changes each)."""
-        intake = cls(reference=reference, setting=setting, started=started, name=name,
-                     kind="followup", previous=previous)
+        intake = cls(
+            reference=reference,
+            setting=setting,
+            started=started,
+            name=name,
+            kind="followup",
+            previous=previous,
+        )
         walker = intake.main
         counter = intake.main_questionnaire.by_role("child_count")
         if counter is not None and child_ages is not None:
@@ -236,7 +260,6 @@ class Intake:
                 return step
         return self.main.first_unanswered() or (steps[0] if steps else None)
 
-
     def child_label(self, step: Step, lang: str) -> str | None:
         if step.item is None or step.question.repeat is None:
             return None
@@ -277,8 +300,7 @@ class Intake:
                 return index
         # Resume on the first page with an unanswered required question.
         for index, page in enumerate(pages):
-            if any(self.scan.get(step) is None and step.question.required
-                   for step in page.steps):
+            if any(self.scan.get(step) is None and step.question.required for step in page.steps):
                 return index
         return max(0, len(pages) - 1)
 
@@ -300,11 +322,21 @@ class Intake:
         client: dict[str, Any] = {"reference": self.reference}
         if self.name:
             client["name"] = self.name
-        parts = [{"id": self.main_id, "version": self.main_questionnaire.version,
-                  "answers": self.main.visible_answers()}]
+        parts = [
+            {
+                "id": self.main_id,
+                "version": self.main_questionnaire.version,
+                "answers": self.main.visible_answers(),
+            }
+        ]
         if self.wants_scan():
-            parts.append({"id": SCAN, "version": self.scan_questionnaire.version,
-                          "answers": self.scan.visible_answers()})
+            parts.append(
+                {
+                    "id": SCAN,
+                    "version": self.scan_questionnaire.version,
+                    "answers": self.scan.visible_answers(),
+                }
+            )
         return {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -335,8 +367,10 @@ class Intake:
             "position": self.position,
             "pending_text": dict(self.pending_text),
             "answers": {
-                self.main_id: {"version": self.main_questionnaire.version,
-                               "answers": self.main.answers},
+                self.main_id: {
+                    "version": self.main_questionnaire.version,
+                    "answers": self.main.answers,
+                },
                 SCAN: {"version": self.scan_questionnaire.version, "answers": self.scan.answers},
             },
             "meldcode_steps": dict(self.meldcode_steps),
@@ -363,21 +397,26 @@ class Intake:
                 draft_id=draft_id,
                 phase=payload["phase"] if payload.get("phase") in PHASES else "kindcheck",
                 position=payload.get("position"),
-                pending_text={str(k): clean_text(str(v))
-                              for k, v in (payload.get("pending_text") or {}).items()},
+                pending_text={
+                    str(k): clean_text(str(v))
+                    for k, v in (payload.get("pending_text") or {}).items()
+                },
                 meldcode_steps=dict(payload.get("meldcode_steps") or {}),
                 rhythm=payload.get("rhythm"),
                 rhythm_changed=bool(payload.get("rhythm_changed")),
                 suggested={str(key) for key in payload.get("suggested") or []},
                 kind=kind,
                 previous=PreviousSession.from_payload(previous)
-                if isinstance(previous, dict) else None,
+                if isinstance(previous, dict)
+                else None,
             )
             answers = payload.get("answers") or {}
             for key, walker in ((intake.main_id, intake.main), (SCAN, intake.scan)):
                 stored = answers.get(key) or {}
-                if stored.get("version", walker.questionnaire.version) != \
-                        walker.questionnaire.version:
+                if (
+                    stored.get("version", walker.questionnaire.version)
+                    != walker.questionnaire.version
+                ):
                     raise DraftUnreadable("ui.draft.other_version")
                 walker.answers = _checked_answers(walker, stored.get("answers") or {})
         except DraftUnreadable:

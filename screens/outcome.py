@@ -64,8 +64,10 @@ class OutcomeScreen(KindcheckScreen):
         self.saving = False
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.assemble(self.tr(self.TITLE_KEY), " · ",
-                                      literal(self.intake.reference)), classes="top-bar")
+        yield Static(
+            Content.assemble(self.tr(self.TITLE_KEY), " · ", literal(self.intake.reference)),
+            classes="top-bar",
+        )
         yield VerticalScroll(id="outcome-body")
         yield Static("", id="save-status", classes="error-line", markup=False)
         yield Footer()
@@ -104,19 +106,24 @@ class OutcomeScreen(KindcheckScreen):
         elif outcome.has_children == "unknown":
             kindcheck_lines.append(t("outcome.children_unknown", lang))
         if outcome.children:
-            kindcheck_lines.append(t("outcome.children_in_view", lang,
-                                     count=len(outcome.children)))
+            kindcheck_lines.append(t("outcome.children_in_view", lang, count=len(outcome.children)))
             for child in outcome.children:
                 living = t(f"living.{child.living}", lang) if child.living else "-"
                 age = "-" if child.age is None else str(child.age)
-                kindcheck_lines.append("  " + t("outcome.child_line", lang, number=child.number,
-                                                age=age, living=living))
+                kindcheck_lines.append(
+                    "  "
+                    + t("outcome.child_line", lang, number=child.number, age=age, living=living)
+                )
         if outcome.pregnancy == "yes":
             kindcheck_lines.append(t("outcome.pregnancy", lang))
-        widgets.append(Vertical(
-            Static(self.tr("outcome.kindcheck"), classes="box-title"),
-            Static(literal("\n".join(kindcheck_lines)), markup=False),
-            id="children", classes="box"))
+        widgets.append(
+            Vertical(
+                Static(self.tr("outcome.kindcheck"), classes="box-title"),
+                Static(literal("\n".join(kindcheck_lines)), markup=False),
+                id="children",
+                classes="box",
+            )
+        )
 
         if outcome.scan_done:
             widgets.append(self._scan_box(outcome))
@@ -124,18 +131,29 @@ class OutcomeScreen(KindcheckScreen):
         options = [(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_RULES]
         options.append((self.tr("rhythm.none"), NO_PLAN))
         proposed = default_rhythm_choice(outcome)
-        widgets.append(Vertical(
-            Static(self.tr("outcome.followup"), classes="box-title"),
-            Static(literal(self.tr("outcome.proposed",
-                                   rhythm=self.tr(f"rhythm.{proposed}"))), markup=False),
-            Select(options, allow_blank=False, value=proposed, id="rhythm"),
-            Static("", id="next-dates", classes="muted", markup=False),
-            id="followup", classes="box"))
+        widgets.append(
+            Vertical(
+                Static(self.tr("outcome.followup"), classes="box-title"),
+                Static(
+                    literal(self.tr("outcome.proposed", rhythm=self.tr(f"rhythm.{proposed}"))),
+                    markup=False,
+                ),
+                Select(options, allow_blank=False, value=proposed, id="rhythm"),
+                Static("", id="next-dates", classes="muted", markup=False),
+                id="followup",
+                classes="box",
+            )
+        )
         widgets.append(Button(self.tr("outcome.save"), id="save", variant="success"))
         return widgets
 
-    def _safety_box(self, outcome: Outcome, notes: dict[str, str] | None = None,
-                    checklist: bool = True, lead: list[Any] | None = None) -> Vertical:
+    def _safety_box(
+        self,
+        outcome: Outcome,
+        notes: dict[str, str] | None = None,
+        checklist: bool = True,
+        lead: list[Any] | None = None,
+    ) -> Vertical:
         """Signals of unsafety with Veilig Thuis and the Meldcode steps: always first.
 
         ``notes`` adds a word per signal (a follow-up says which are new). Without
@@ -153,65 +171,115 @@ class OutcomeScreen(KindcheckScreen):
             if note:
                 line = Content.assemble(line, "  ", literal(note, "bold"))
             children.append(Static(line, markup=False, classes="signal"))
-        children.append(Static(Content.assemble(
-            (self.tr("outcome.veilig_thuis") + " ", "bold"), (guide.phone, "bold reverse")),
-            classes="phone", markup=False))
-        children.append(Static(literal(guide.advice_anytime.get(lang)), classes="muted",
-                               markup=False))
+        children.append(
+            Static(
+                Content.assemble(
+                    (self.tr("outcome.veilig_thuis") + " ", "bold"), (guide.phone, "bold reverse")
+                ),
+                classes="phone",
+                markup=False,
+            )
+        )
+        children.append(
+            Static(literal(guide.advice_anytime.get(lang)), classes="muted", markup=False)
+        )
         children.extend(lead or [])
         if checklist:
             children.append(Static(self.tr("outcome.checklist"), classes="subtitle"))
             for step in guide.steps:
                 stored = self.intake.meldcode_steps.get(step.id)
                 row = Horizontal(
-                    Checkbox(step.title.get(lang), value=stored is not None,
-                             id=f"check-{step.id}", classes="meldcode-check"),
-                    SafeInput(value=format_day(date.fromisoformat(stored), lang) if stored
-                              else "", placeholder=self.tr("intake.date_hint"),
-                              id=f"date-{step.id}", classes="meldcode-date", max_length=10),
-                    classes="meldcode-row")
+                    Checkbox(
+                        step.title.get(lang),
+                        value=stored is not None,
+                        id=f"check-{step.id}",
+                        classes="meldcode-check",
+                    ),
+                    SafeInput(
+                        value=format_day(date.fromisoformat(stored), lang) if stored else "",
+                        placeholder=self.tr("intake.date_hint"),
+                        id=f"date-{step.id}",
+                        classes="meldcode-date",
+                        max_length=10,
+                    ),
+                    classes="meldcode-row",
+                )
                 children.append(row)
-                children.append(Static(literal(step.detail.get(lang)),
-                                       classes="muted step-detail", markup=False))
-        children.append(Static(literal(guide.not_a_decision.get(lang)), classes="muted",
-                               markup=False))
+                children.append(
+                    Static(
+                        literal(step.detail.get(lang)), classes="muted step-detail", markup=False
+                    )
+                )
+        children.append(
+            Static(literal(guide.not_a_decision.get(lang)), classes="muted", markup=False)
+        )
         return Vertical(*children, id="safety", classes="box")
 
     def _scan_box(self, outcome: Outcome, comparison: str | None = None) -> Vertical:
         """The domain count with the answers behind each domain, the flag and the advice.
         ``comparison`` (in a follow-up) says how the count changed since the previous scan."""
         lang = self.lang
-        scan: list[Any] = [Static(literal(t("outcome.domain_count", lang,
-                                             count=outcome.problem_domain_count)),
-                                  classes="box-title", id="domain-count", markup=False)]
+        scan: list[Any] = [
+            Static(
+                literal(t("outcome.domain_count", lang, count=outcome.problem_domain_count)),
+                classes="box-title",
+                id="domain-count",
+                markup=False,
+            )
+        ]
         if comparison:
             scan.append(Static(literal(comparison), id="domain-change", markup=False))
         questionnaire = self.intake.scan_questionnaire
         for domain in outcome.problem_domains:
-            scan.append(Static(literal("• " + domain.name.get(lang)), classes="domain-name",
-                               markup=False))
+            scan.append(
+                Static(literal("• " + domain.name.get(lang)), classes="domain-name", markup=False)
+            )
             for reason in domain.reasons:
                 answer = questionnaire.question(reason.question_id).answer_label(
-                    reason.answer, lang)
-                scan.append(Static(Content.assemble(
-                    "    ", literal(reason.question_text.get(lang)), " ",
-                    literal(f"({answer})", "dim")), classes="reason", markup=False))
+                    reason.answer, lang
+                )
+                scan.append(
+                    Static(
+                        Content.assemble(
+                            "    ",
+                            literal(reason.question_text.get(lang)),
+                            " ",
+                            literal(f"({answer})", "dim"),
+                        ),
+                        classes="reason",
+                        markup=False,
+                    )
+                )
         if outcome.parenting_support_flag:
-            scan.append(Static(literal(t("outcome.flag", lang,
-                                         threshold=outcome.stacking_threshold)),
-                               id="flag", markup=False))
+            scan.append(
+                Static(
+                    literal(t("outcome.flag", lang, threshold=outcome.stacking_threshold)),
+                    id="flag",
+                    markup=False,
+                )
+            )
         elif outcome.problem_domains:
-            scan.append(Static(literal(t("outcome.tackle_each", lang)), classes="subtitle",
-                               markup=False))
+            scan.append(
+                Static(literal(t("outcome.tackle_each", lang)), classes="subtitle", markup=False)
+            )
         else:
             scan.append(Static(literal(t("outcome.no_stacking", lang)), markup=False))
         if outcome.parenting_support_flag and outcome.problem_domains:
-            scan.append(Static(literal(t("outcome.tackle_each", lang)), classes="subtitle",
-                               markup=False))
+            scan.append(
+                Static(literal(t("outcome.tackle_each", lang)), classes="subtitle", markup=False)
+            )
         for domain in outcome.problem_domains:
-            scan.append(Static(Content.assemble(literal(domain.name.get(lang), "bold"),
-                                                ": ", literal(domain.advice.get(lang))),
-                               classes="advice", markup=False))
+            scan.append(
+                Static(
+                    Content.assemble(
+                        literal(domain.name.get(lang), "bold"),
+                        ": ",
+                        literal(domain.advice.get(lang)),
+                    ),
+                    classes="advice",
+                    markup=False,
+                )
+            )
         return Vertical(*scan, id="scan", classes="box")
 
     # -- changes ------------------------------------------------------------------------
@@ -250,8 +318,9 @@ class OutcomeScreen(KindcheckScreen):
     def _rhythm_changed(self, event: Select.Changed) -> None:
         if isinstance(event.value, str) and event.value != self.intake.rhythm:
             self.intake.rhythm = event.value
-            self.intake.rhythm_changed = self.outcome is not None and \
-                event.value != default_rhythm_choice(self.outcome)
+            self.intake.rhythm_changed = (
+                self.outcome is not None and event.value != default_rhythm_choice(self.outcome)
+            )
             self.autosave()
         self._show_dates()
 
@@ -268,8 +337,7 @@ class OutcomeScreen(KindcheckScreen):
         dates = occurrences(plan, start, start + timedelta(days=800))[:3]
         text = ", ".join(format_day(d.date(), self.lang) for d in dates)
         if plan.ends_on:
-            text += " … " + self.tr("outcome.plan_until", day=format_day(plan.ends_on,
-                                                                         self.lang))
+            text += " … " + self.tr("outcome.plan_until", day=format_day(plan.ends_on, self.lang))
         label.update(literal(self.tr("outcome.next_dates", dates=text)))
 
     # -- saving -------------------------------------------------------------------------
@@ -294,8 +362,7 @@ class OutcomeScreen(KindcheckScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def save_session(self, steps: dict[str, date | None], rhythm: str, changed: bool) -> None:
         session = self.intake.session()
-        client_id = self.service.save_intake(session, steps, rhythm, changed,
-                                             self.intake.draft_id)
+        client_id = self.service.save_intake(session, steps, rhythm, changed, self.intake.draft_id)
         self.post_message(SessionSaved(client_id))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -325,6 +392,6 @@ class OutcomeScreen(KindcheckScreen):
         from textual.app import SystemCommand
 
         yield SystemCommand(self.tr("cmd.save"), self.tr("cmd.save_help"), self.action_save)
-        yield SystemCommand(self.tr("cmd.back_to_questions"), self.tr("cmd.back_help"),
-                            self.action_back)
-
+        yield SystemCommand(
+            self.tr("cmd.back_to_questions"), self.tr("cmd.back_help"), self.action_back
+        )

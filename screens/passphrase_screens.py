@@ -167,14 +167,14 @@ class ChangePassphraseScreen(_PassphraseDialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="passphrase-box"):
-            yield Static(self.tr("passphrase.change_title"), id="passphrase-title",
-                         markup=False)
+            yield Static(self.tr("passphrase.change_title"), id="passphrase-title", markup=False)
             yield Static(self.tr("passphrase.change_intro"), classes="intro", markup=False)
             yield Static(self.tr("passphrase.current"), classes="label", markup=False)
             yield SafeInput(password=True, id="old-passphrase", max_length=1024)
             yield from self.new_fields()
-            yield from self.buttons(self.tr("passphrase.changing"),
-                                    self.tr("passphrase.change_button"))
+            yield from self.buttons(
+                self.tr("passphrase.changing"), self.tr("passphrase.change_button")
+            )
 
     def submit(self) -> None:
         if self.busy:
@@ -224,15 +224,16 @@ class RecoveryUnlockScreen(_PassphraseDialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="passphrase-box"):
-            yield Static(self.tr("passphrase.recover_title"), id="passphrase-title",
-                         markup=False)
+            yield Static(self.tr("passphrase.recover_title"), id="passphrase-title", markup=False)
             yield Static(self.tr("passphrase.recover_intro"), classes="intro", markup=False)
             yield Static(self.tr("passphrase.recovery_key"), classes="label", markup=False)
-            yield SafeInput(id="recovery-key", max_length=200,
-                            placeholder=self.tr("passphrase.recovery_hint"))
+            yield SafeInput(
+                id="recovery-key", max_length=200, placeholder=self.tr("passphrase.recovery_hint")
+            )
             yield from self.new_fields()
-            yield from self.buttons(self.tr("passphrase.recovering"),
-                                    self.tr("passphrase.recover_button"))
+            yield from self.buttons(
+                self.tr("passphrase.recovering"), self.tr("passphrase.recover_button")
+            )
 
     def submit(self) -> None:
         if self.busy:

@@ -100,10 +100,14 @@ def count_sessions(service: VaultService) -> int:
         return int(store.count_records().get("session", 0))
 
 
-def compute_counts(service: VaultService, period: PeriodType, today: date,
-                   progress: Progress | None = None,
-                   cancelled: Callable[[], bool] = lambda: False,
-                   report_every: float = 0.1) -> ComputedCounts:
+def compute_counts(
+    service: VaultService,
+    period: PeriodType,
+    today: date,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+    report_every: float = 0.1,
+) -> ComputedCounts:
     """The exact counts as ``kindcheck export --period PERIOD`` computes them.
 
     The sessions are read twice (facts, then questionnaire versions, as the CLI does) and
@@ -159,8 +163,14 @@ def render_export(table: Table, file_format: str) -> bytes:
     return cast(bytes, render_export(export, table, file_format))
 
 
-def _write(service: VaultService, path: str | Path, data: bytes, force: bool,
-           reference: str | None, what: str) -> Path:
+def _write(
+    service: VaultService,
+    path: str | Path,
+    data: bytes,
+    force: bool,
+    reference: str | None,
+    what: str,
+) -> Path:
     """Write a checked file; an existing one raises OverwriteNeeded unless ``force``. Logs the
     export (or its refusal) in the access log."""
     from kindcheck.paths import OutputPathError, check_output_path, write_output
@@ -195,12 +205,14 @@ def _exists_plainly(path: str | Path) -> bool:
     return True
 
 
-def save_export(service: VaultService, table: Table, path: str | Path, file_format: str,
-                force: bool = False) -> Path:
+def save_export(
+    service: VaultService, table: Table, path: str | Path, file_format: str, force: bool = False
+) -> Path:
     """Write the suppressed table as CSV or JSON; one "export" entry, as the CLI writes."""
     data = render_export(table, file_format)
-    return _write(service, path, data, force, None,
-                  f"anonymised counts ({table.period_type}, {file_format})")
+    return _write(
+        service, path, data, force, None, f"anonymised counts ({table.period_type}, {file_format})"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,8 +231,10 @@ class LogView:
         the "DEMO-5" the entries carry; the store compares references normalised)."""
         if self.reference is None:
             return None
-        return next((e.client_reference for e in reversed(self.entries)
-                     if e.client_reference), self.reference)
+        return next(
+            (e.client_reference for e in reversed(self.entries) if e.client_reference),
+            self.reference,
+        )
 
 
 def read_log(service: VaultService, reference: str | None = None) -> LogView:
@@ -233,8 +247,9 @@ def read_log(service: VaultService, reference: str | None = None) -> LogView:
     return LogView(tuple(entries), reference, len(set(damaged)))
 
 
-def save_client_log(service: VaultService, reference: str, path: str | Path,
-                    force: bool = False) -> tuple[Path, int]:
+def save_client_log(
+    service: VaultService, reference: str, path: str | Path, force: bool = False
+) -> tuple[Path, int]:
     """One client's log entries as JSON (the format of ``kindcheck log -o``)."""
     from kindcheck.commands import log_document
 
@@ -242,8 +257,7 @@ def save_client_log(service: VaultService, reference: str, path: str | Path,
         entries = store.access_log(reference)
         document = log_document(entries, reference, store.user_name)
     data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    written = _write(service, path, data, force, reference,
-                     f"access log ({len(entries)} entries)")
+    written = _write(service, path, data, force, reference, f"access log ({len(entries)} entries)")
     return written, len(entries)
 
 

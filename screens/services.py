@@ -174,8 +174,9 @@ class Overview:
 
         wanted = (FollowUpState.DUE, FollowUpState.OVERDUE)
         found = [c for c in self.clients if c.followup and c.followup.state in wanted]
-        return sorted(found, key=lambda c: (-(c.followup.days_overdue if c.followup else 0),
-                                            c.reference))
+        return sorted(
+            found, key=lambda c: (-(c.followup.days_overdue if c.followup else 0), c.reference)
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,8 +186,9 @@ class Overview:
 class VaultService:
     """What the screens call. Blocking (except ``exists``): use from thread workers."""
 
-    def __init__(self, data_dir: Path, clock: Callable[[], date] = date.today,
-                 lang: str = "nl") -> None:
+    def __init__(
+        self, data_dir: Path, clock: Callable[[], date] = date.today, lang: str = "nl"
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.clock = clock
         self.lang = lang
@@ -250,29 +252,36 @@ class VaultService:
         with self._lock:
             store = self._open()
             today = self.clock()
-            statuses = {item.client.id: item.status
-                        for item in followup_statuses(store, today, damaged=[])}
+            statuses = {
+                item.client.id: item.status for item in followup_statuses(store, today, damaged=[])
+            }
             needle = " ".join(query.split()).casefold()
             clients = []
             for item in store.list_clients(damaged=[]):
                 if needle and needle not in item.client.reference.casefold():
                     continue
                 last = item.last_session
-                clients.append(ClientSummary(
-                    client_id=item.client.id,
-                    reference=item.client.reference,
-                    name=item.client.name,
-                    last_session=last.session_date if last else None,
-                    problem_domain_count=last.problem_domain_count if last else None,
-                    safety_signal=bool(last and last.safety_signal),
-                    parenting_support_flag=bool(last and last.parenting_support_flag),
-                    followup=statuses.get(item.client.id),
-                    # The header has no "closed" field: an intake without a scan, a signal
-                    # or a rhythm is one whose check closed (ask the store for the field).
-                    check_closed=bool(last and last.kind == "intake" and not last.scan_done
-                                      and not last.safety_signal
-                                      and last.followup_rhythm is None),
-                ))
+                clients.append(
+                    ClientSummary(
+                        client_id=item.client.id,
+                        reference=item.client.reference,
+                        name=item.client.name,
+                        last_session=last.session_date if last else None,
+                        problem_domain_count=last.problem_domain_count if last else None,
+                        safety_signal=bool(last and last.safety_signal),
+                        parenting_support_flag=bool(last and last.parenting_support_flag),
+                        followup=statuses.get(item.client.id),
+                        # The header has no "closed" field: an intake without a scan, a signal
+                        # or a rhythm is one whose check closed (ask the store for the field).
+                        check_closed=bool(
+                            last
+                            and last.kind == "intake"
+                            and not last.scan_done
+                            and not last.safety_signal
+                            and last.followup_rhythm is None
+                        ),
+                    )
+                )
             drafts = [self._draft_summary(draft) for draft in store.list_drafts(damaged=[])]
             return Overview(tuple(clients), tuple(drafts), today, str(store.user_name or ""))
 
@@ -281,8 +290,9 @@ class VaultService:
         client = payload.get("client") if isinstance(payload.get("client"), dict) else {}
         reference = draft.reference or client.get("reference") or "?"
         self._store_draft_ids.setdefault(draft.id, draft.id)
-        return DraftSummary(draft.id, str(reference), str(payload.get("phase", "")),
-                            draft.updated_at, payload)
+        return DraftSummary(
+            draft.id, str(reference), str(payload.get("phase", "")), draft.updated_at, payload
+        )
 
     def client(self, client_id: str) -> ClientDetail:
         from kindcheck.answers import session_from_dict
@@ -302,10 +312,10 @@ class VaultService:
                 if stored is None:
                     continue
                 session = session_from_dict(stored.answers, f"session {summary.id}")
-                steps = {key: record.done_on
-                         for key, record in store.meldcode_steps(summary.id).items()}
-                sessions.append(SessionView(summary.id, session, compute_outcome(session),
-                                            steps))
+                steps = {
+                    key: record.done_on for key, record in store.meldcode_steps(summary.id).items()
+                }
+                sessions.append(SessionView(summary.id, session, compute_outcome(session), steps))
             stored_plan = store.get_plan(client_id)
             plan = stored_plan.plan if stored_plan is not None else None
             last = sessions[-1] if sessions else None
@@ -319,22 +329,29 @@ class VaultService:
                 name=client.name,
                 last_session=last.session.session_date if last else None,
                 problem_domain_count=latest_scan.outcome.problem_domain_count
-                if latest_scan else None,
+                if latest_scan
+                else None,
                 safety_signal=bool(last and last.outcome.has_safety_signal),
                 parenting_support_flag=bool(last and last.outcome.parenting_support_flag),
-                followup=status(plan, today, held, DUE_WINDOW_DAYS) if plan is not None
-                else None,
+                followup=status(plan, today, held, DUE_WINDOW_DAYS) if plan is not None else None,
             )
             upcoming: tuple[datetime, ...] = ()
             if plan is not None and summary.followup is not None:
                 # From the first conversation not yet covered by a session (due now, or
                 # later); a late one is not "next" but late, and shown as such.
                 state = summary.followup
-                first = state.occurrence.date() if state.occurrence is not None and \
-                    state.state in (FollowUpState.DUE, FollowUpState.UPCOMING) else today
+                first = (
+                    state.occurrence.date()
+                    if state.occurrence is not None
+                    and state.state in (FollowUpState.DUE, FollowUpState.UPCOMING)
+                    else today
+                )
                 upcoming = tuple(occurrences(plan, first, first + timedelta(days=400))[:4])
-            rhythm = stored_plan.rhythm.value if stored_plan is not None and \
-                stored_plan.rhythm is not None else None
+            rhythm = (
+                stored_plan.rhythm.value
+                if stored_plan is not None and stored_plan.rhythm is not None
+                else None
+            )
             return ClientDetail(summary, tuple(reversed(sessions)), plan, upcoming, rhythm, held)
 
     def followup_start(self, client_id: str) -> FollowUpStart:
@@ -353,8 +370,13 @@ class VaultService:
             if outcome.check_closed and not outcome.children:
                 ages = ()
             elif outcome.children:
-                ages = tuple(estimated_ages([(c.age, c.birth_date) for c in outcome.children],
-                                            latest.session.session_date, today))
+                ages = tuple(
+                    estimated_ages(
+                        [(c.age, c.birth_date) for c in outcome.children],
+                        latest.session.session_date,
+                        today,
+                    )
+                )
             scanned = next((s for s in sessions if s.outcome.scan_done), None)
             opener = detail.meldcode_session
             previous = PreviousSession(
@@ -363,17 +385,24 @@ class VaultService:
                 scan_count=scanned.outcome.problem_domain_count if scanned else None,
                 signals=tuple(signal.id for signal in outcome.safety_signals),
                 meldcode_since=opener.session.session_date
-                if opener is not None and outcome.has_safety_signal else None,
+                if opener is not None and outcome.has_safety_signal
+                else None,
             )
         setting = latest.session.setting if latest is not None else "ggz"
         reference = detail.summary.reference
         with self._lock:
-            drafts = [self._draft_summary(draft)
-                      for draft in self._open().list_drafts(damaged=[])]
-        begun = next((draft for draft in drafts if draft.payload.get("kind") == "followup"
-                      and draft.reference == reference), None)
-        return FollowUpStart(client_id, reference, detail.summary.name, setting, ages,
-                             previous, begun)
+            drafts = [self._draft_summary(draft) for draft in self._open().list_drafts(damaged=[])]
+        begun = next(
+            (
+                draft
+                for draft in drafts
+                if draft.payload.get("kind") == "followup" and draft.reference == reference
+            ),
+            None,
+        )
+        return FollowUpStart(
+            client_id, reference, detail.summary.name, setting, ages, previous, begun
+        )
 
     def followup_preview(self, session: Session) -> FollowUpPreview:
         """The client's plan once this follow-up is saved: its rhythm (a new signal or
@@ -387,8 +416,7 @@ class VaultService:
             store = self._open()
             client = store.find_client(session.client_reference, log=False)
             existing = store.get_plan(client.id) if client is not None else None
-            planned = plan_after_session(existing, compute_outcome(session),
-                                         session.session_date)
+            planned = plan_after_session(existing, compute_outcome(session), session.session_date)
             if planned is None:
                 return FollowUpPreview(None, None, "none")
             plan, rhythm, change = planned
@@ -397,8 +425,9 @@ class VaultService:
 
     # -- writing ------------------------------------------------------------------------
 
-    def save_draft(self, draft_id: str, payload: dict[str, Any], version: int,
-                   reference: str | None = None) -> bool:
+    def save_draft(
+        self, draft_id: str, payload: dict[str, Any], version: int, reference: str | None = None
+    ) -> bool:
         """Store the draft encrypted, unless a newer version of it was stored already."""
         with self._lock:
             store = self._open()
@@ -418,8 +447,14 @@ class VaultService:
                 store.delete_draft(known)
             self._draft_versions[draft_id] = 1 << 62  # no late autosave brings it back
 
-    def save_intake(self, session: Session, meldcode_steps: dict[str, date | None],
-                    rhythm: str, rhythm_changed: bool, draft_id: str | None) -> str:
+    def save_intake(
+        self,
+        session: Session,
+        meldcode_steps: dict[str, date | None],
+        rhythm: str,
+        rhythm_changed: bool,
+        draft_id: str | None,
+    ) -> str:
         """Store session, outcome, Meldcode steps and plan in one transaction, drop the draft;
         return the client's id."""
         from kindcheck.followup import Rhythm
@@ -437,8 +472,9 @@ class VaultService:
                     if plan is None:
                         # No plan wanted: the store has no "delete plan" yet, so the plan
                         # ends on the day of the intake (no conversation falls in it).
-                        plan = build_plan(session, outcome, "children", ends_on=session.
-                                          session_date)
+                        plan = build_plan(
+                            session, outcome, "children", ends_on=session.session_date
+                        )
                     if plan is not None:
                         chosen = Rhythm(rhythm) if rhythm in DEFAULT_RHYTHMS else None
                         store.save_plan(recorded.client.id, plan, chosen)
@@ -452,8 +488,9 @@ class VaultService:
         if known is not None:
             store.delete_draft(known)
 
-    def save_followup(self, session: Session, meldcode_steps: dict[str, date | None],
-                      draft_id: str | None) -> str:
+    def save_followup(
+        self, session: Session, meldcode_steps: dict[str, date | None], draft_id: str | None
+    ) -> str:
         """Store a follow-up conversation, its outcome and Meldcode steps in one transaction
         and drop its draft; return the client's id. The plan's next date moves on by itself
         (its status counts from the latest session); a new signal or stacking makes the plan
@@ -479,9 +516,9 @@ class VaultService:
         from kindcheck.followup import Rhythm
 
         with self._lock:
-            self._open().save_plan(client_id, plan,
-                                   Rhythm(rhythm) if rhythm in DEFAULT_RHYTHMS else None)
-
+            self._open().save_plan(
+                client_id, plan, Rhythm(rhythm) if rhythm in DEFAULT_RHYTHMS else None
+            )
 
     def set_meldcode_step(self, session_id: str, step_id: str, done_on: date | None) -> None:
         """Tick off (or reopen, with None) one Meldcode step of a stored session."""
@@ -489,8 +526,9 @@ class VaultService:
             self._open().set_meldcode_step(session_id, step_id, done_on)
 
 
-def build_plan(session: Session, outcome: Outcome, rhythm: str,
-               ends_on: date | None = None) -> FollowUpPlan | None:
+def build_plan(
+    session: Session, outcome: Outcome, rhythm: str, ends_on: date | None = None
+) -> FollowUpPlan | None:
     """The follow-up plan for an intake in the chosen rhythm (None: no plan)."""
     from dateutil.relativedelta import relativedelta
 
@@ -502,9 +540,11 @@ def build_plan(session: Session, outcome: Outcome, rhythm: str,
     if ends_on is None:
         ends_on = plan_end_for_children(
             start,
-            [(child.age if child.age is not None else 0, child.birth_date)
-             for child in outcome.children
-             if child.age is not None or child.birth_date is not None],
+            [
+                (child.age if child.age is not None else 0, child.birth_date)
+                for child in outcome.children
+                if child.age is not None or child.birth_date is not None
+            ],
             outcome.pregnancy_due,
             pregnancy=outcome.pregnancy == "yes",
         )
@@ -518,7 +558,8 @@ def default_rhythm_choice(outcome: Outcome) -> str:
     return outcome.followup_rhythm.value if outcome.followup_rhythm else NO_PLAN
 
 
-def open_service(data_dir: Path, clock: Callable[[], date] = date.today,
-                 lang: str = "nl") -> VaultService:
+def open_service(
+    data_dir: Path, clock: Callable[[], date] = date.today, lang: str = "nl"
+) -> VaultService:
     """The service over the encrypted store in ``data_dir`` (nothing is opened yet)."""
     return VaultService(data_dir, clock, lang)

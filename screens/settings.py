@@ -82,9 +82,7 @@ def _check_minutes(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SettingsError(f"{where}: expected a number of minutes")
     if not MIN_IDLE_MINUTES <= value <= MAX_IDLE_MINUTES:
-        raise SettingsError(
-            f"{where}: expected {MIN_IDLE_MINUTES} to {MAX_IDLE_MINUTES} minutes"
-        )
+        raise SettingsError(f"{where}: expected {MIN_IDLE_MINUTES} to {MAX_IDLE_MINUTES} minutes")
     return float(value)
 
 
@@ -131,11 +129,17 @@ def load_settings(
     if env.get("KINDCHECK_LANG"):
         settings = replace(settings, lang=_check_lang(env["KINDCHECK_LANG"], "KINDCHECK_LANG"))
     if env.get("KINDCHECK_IDLE_LOCK_MINUTES"):
-        settings = replace(settings, idle_lock_minutes=_check_minutes(
-            env["KINDCHECK_IDLE_LOCK_MINUTES"], "KINDCHECK_IDLE_LOCK_MINUTES"))
+        settings = replace(
+            settings,
+            idle_lock_minutes=_check_minutes(
+                env["KINDCHECK_IDLE_LOCK_MINUTES"], "KINDCHECK_IDLE_LOCK_MINUTES"
+            ),
+        )
     if env.get("KINDCHECK_CURSOR_BLINK"):
-        settings = replace(settings, cursor_blink=_check_flag(
-            env["KINDCHECK_CURSOR_BLINK"], "KINDCHECK_CURSOR_BLINK"))
+        settings = replace(
+            settings,
+            cursor_blink=_check_flag(env["KINDCHECK_CURSOR_BLINK"], "KINDCHECK_CURSOR_BLINK"),
+        )
     if env.get("KINDCHECK_DATA_DIR"):
         settings = replace(settings, data_dir=Path(env["KINDCHECK_DATA_DIR"]))
     if data_dir is not None:

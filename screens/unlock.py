@@ -53,8 +53,9 @@ class CreateVaultScreen(KindcheckScreen):
             yield Static(self.tr("vault.create_title"), id="unlock-title")
             yield Static(self.tr("vault.create_intro"), id="unlock-intro")
             yield Static(self.tr("vault.user_name"), classes="label")
-            yield SafeInput(placeholder=self.tr("vault.user_name_hint"), id="user-name",
-                            max_length=80)
+            yield SafeInput(
+                placeholder=self.tr("vault.user_name_hint"), id="user-name", max_length=80
+            )
             yield Static(self.tr("vault.passphrase_new", min=MIN_LENGTH), classes="label")
             yield SafeInput(password=True, id="passphrase", max_length=1024)
             yield Static("", id="strength", markup=False)
@@ -140,8 +141,9 @@ class RecoveryKeyScreen(KindcheckScreen):
             yield Static(literal(self.recovery_key), id="recovery-key", markup=False)
             yield Static(self.tr("vault.recovery_once"), id="recovery-once")
             yield Checkbox(self.tr("vault.recovery_confirm"), id="written-down")
-            yield Button(self.tr("vault.recovery_continue"), id="continue", variant="primary",
-                         disabled=True)
+            yield Button(
+                self.tr("vault.recovery_continue"), id="continue", variant="primary", disabled=True
+            )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -176,10 +178,14 @@ class UnlockScreen(KindcheckScreen):
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="unlock-box"):
-            yield Static(self.tr("vault.locked_title" if self.locked else "vault.unlock_title"),
-                         id="unlock-title")
-            yield Static(self.tr("vault.locked_intro" if self.locked else "vault.unlock_intro"),
-                         id="unlock-intro")
+            yield Static(
+                self.tr("vault.locked_title" if self.locked else "vault.unlock_title"),
+                id="unlock-title",
+            )
+            yield Static(
+                self.tr("vault.locked_intro" if self.locked else "vault.unlock_intro"),
+                id="unlock-intro",
+            )
             yield Static(self.tr("vault.passphrase"), classes="label")
             yield SafeInput(password=True, id="passphrase", max_length=1024)
             yield Static("", id="unlock-error", markup=False)

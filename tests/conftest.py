@@ -35,8 +35,9 @@ def _private_state_dir_for_the_session(tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture(autouse=True)
-def _private_state_dir(tmp_path_factory: pytest.TempPathFactory,
-                       monkeypatch: pytest.MonkeyPatch) -> None:
+def _private_state_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("KINDCHECK_STATE_DIR", str(folder / "kindcheck"))
     monkeypatch.setenv("XDG_STATE_HOME", str(folder))

@@ -91,7 +91,9 @@ def raw(folder: Path) -> sqlite3.Connection:
 
 def log_rows(folder: Path) -> list[tuple[str, int, bytes]]:
     with raw(folder) as conn:
-        return conn.execute("SELECT id, position, data FROM access_log ORDER BY position").fetchall()
+        return conn.execute(
+            "SELECT id, position, data FROM access_log ORDER BY position"
+        ).fetchall()
 
 
 def new_entries(store: Store, action: Callable[[], Any]) -> list[AccessEntry]:
@@ -112,42 +114,73 @@ def _plan() -> Any:
 ACTIONS: dict[str, tuple[Callable[[Store, Template], Any], str, str | None, str]] = {
     "add client": (lambda s, t: s.add_client("EPD-7100", "Cor"), "create", "EPD-7100", "done"),
     # logged as the existing client's reference is written
-    "add a taken reference": (lambda s, t: s.add_client("epd-7001"), "create", REF_A,
-                              "refused"),
-    "save session": (lambda s, t: s.save_session(t.client_b, make_answers(REF_B, text="x"), {}),
-                     "create", REF_B, "done"),
-    "record, new client": (lambda s, t: record(s, make_answers("EPD-7200", "Dirk", problems=3)),
-                           "create", "EPD-7200", "done"),
-    "record, known client": (lambda s, t: record(s, make_answers(REF_B, kind="followup",
-                                                                 signal=True)),
-                             "create", REF_B, "done"),
-    "record twice": (lambda s, t: record(s, make_answers(REF_A, "Anna", problems=3)),
-                     "create", REF_A, "refused"),
+    "add a taken reference": (lambda s, t: s.add_client("epd-7001"), "create", REF_A, "refused"),
+    "save session": (
+        lambda s, t: s.save_session(t.client_b, make_answers(REF_B, text="x"), {}),
+        "create",
+        REF_B,
+        "done",
+    ),
+    "record, new client": (
+        lambda s, t: record(s, make_answers("EPD-7200", "Dirk", problems=3)),
+        "create",
+        "EPD-7200",
+        "done",
+    ),
+    "record, known client": (
+        lambda s, t: record(s, make_answers(REF_B, kind="followup", signal=True)),
+        "create",
+        REF_B,
+        "done",
+    ),
+    "record twice": (
+        lambda s, t: record(s, make_answers(REF_A, "Anna", problems=3)),
+        "create",
+        REF_A,
+        "refused",
+    ),
     "new draft": (lambda s, t: s.save_draft({"a": 1}, REF_B), "create", REF_B, "done"),
     "open a client": (lambda s, t: s.list_sessions(t.client_a), "read", REF_A, "done"),
     "open a session": (lambda s, t: s.get_session(t.session_a), "read", REF_A, "done"),
-    "rename client": (lambda s, t: s.set_client_name(t.client_b, "Bram B."), "change", REF_B,
-                      "done"),
+    "rename client": (
+        lambda s, t: s.set_client_name(t.client_b, "Bram B."),
+        "change",
+        REF_B,
+        "done",
+    ),
     "save plan": (lambda s, t: s.save_plan(t.client_b, _plan()), "change", REF_B, "done"),
-    "Meldcode step": (lambda s, t: s.set_meldcode_step(t.session_a, "consult", None, "n"),
-                      "change", REF_A, "done"),
+    "Meldcode step": (
+        lambda s, t: s.set_meldcode_step(t.session_a, "consult", None, "n"),
+        "change",
+        REF_A,
+        "done",
+    ),
     "delete client": (lambda s, t: s.delete_client(t.client_a), "delete", REF_A, "done"),
     "delete draft": (lambda s, t: s.delete_draft(t.draft), "delete", REF_A, "done"),
     "delete plan": (lambda s, t: s.delete_plan(t.client_a), "delete", REF_A, "done"),
     "search, found": (lambda s, t: s.find_client(" epd-7001 "), "search", REF_A, "done"),
     "search, no match": (lambda s, t: s.find_client("EPD-9999"), "search", "EPD-9999", "done"),
-    "export (lead's commands)": (lambda s, t: s.log_access("export", None, "export (quarter)"),
-                                 "export", None, "done"),
+    "export (lead's commands)": (
+        lambda s, t: s.log_access("export", None, "export (quarter)"),
+        "export",
+        None,
+        "done",
+    ),
     "print": (lambda s, t: s.log_access("print", REF_A, "outcome"), "print", REF_A, "done"),
     "backup": (lambda s, t: s.backup(s.data_dir.parent / "copy.db"), "backup", None, "done"),
-    "backup over a file": (lambda s, t: s.backup(s.data_dir / LOCK_NAME), "backup", None,
-                           "refused"),
+    "backup over a file": (
+        lambda s, t: s.backup(s.data_dir / LOCK_NAME),
+        "backup",
+        None,
+        "refused",
+    ),
 }
 
 
 @pytest.mark.parametrize("name", list(ACTIONS))
-def test_each_kind_of_action_writes_exactly_one_entry(store: Store, template: Template,
-                                                      name: str) -> None:
+def test_each_kind_of_action_writes_exactly_one_entry(
+    store: Store, template: Template, name: str
+) -> None:
     do, action, reference, outcome = ACTIONS[name]
 
     def attempt() -> None:
@@ -164,8 +197,9 @@ def test_each_kind_of_action_writes_exactly_one_entry(store: Store, template: Te
     assert store.verify() == []
 
 
-def test_restore_writes_one_entry_into_the_restored_vault(store: Store, vault: Path,
-                                                          tmp_path: Path) -> None:
+def test_restore_writes_one_entry_into_the_restored_vault(
+    store: Store, vault: Path, tmp_path: Path
+) -> None:
     copy = tmp_path / "backup.db"
     store.backup(copy)
     before = len(store.access_log())
@@ -180,8 +214,9 @@ def test_restore_writes_one_entry_into_the_restored_vault(store: Store, vault: P
         assert restored.verify() == []
 
 
-def test_a_refused_restore_is_logged_in_the_existing_vault(store: Store, vault: Path,
-                                                           tmp_path: Path) -> None:
+def test_a_refused_restore_is_logged_in_the_existing_vault(
+    store: Store, vault: Path, tmp_path: Path
+) -> None:
     copy = tmp_path / "backup.db"
     store.backup(copy)
     store.close()
@@ -226,7 +261,7 @@ def test_the_entry_is_part_of_the_batch(store: Store) -> None:
     with store.batch():
         store.log_access("export", None, "export (month)")
         store.log_access("export", None, "export (month)", outcome="refused")
-    assert [e.outcome for e in store.access_log()[len(before):]] == ["done", "refused"]
+    assert [e.outcome for e in store.access_log()[len(before) :]] == ["done", "refused"]
     with pytest.raises(ValueError, match="unknown access-log action"):
         store.log_access("peek", None, "x")
 
@@ -282,17 +317,22 @@ def _delete_state(folder: Path) -> None:
         conn.execute("DELETE FROM meta WHERE name = 'state'")
 
 
-@pytest.mark.parametrize(("tamper", "expected"), [
-    (_delete_middle, ["access log: entries 1 to 1 are missing"]),
-    (_delete_last, ["(the end was cut off)"]),
-    (_flip_byte, ["is damaged or was moved", "access log: entries 1 to 1 are missing"]),
-    (_other_rows_ciphertext, ["is damaged or was moved"]),
-    (_swap_order, ["access log: entry"]),
-    # opening writes an entry about the missing generation, which rebuilds the head
-    (_delete_state, ["record of the newest entry was missing and was rebuilt"]),
-], ids=["deleted", "cut off", "byte flipped", "moved ciphertext", "reordered", "head deleted"])
-def test_a_tampered_log_is_reported_by_verify(vault: Path, tamper: Callable[[Path], None],
-                                              expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("tamper", "expected"),
+    [
+        (_delete_middle, ["access log: entries 1 to 1 are missing"]),
+        (_delete_last, ["(the end was cut off)"]),
+        (_flip_byte, ["is damaged or was moved", "access log: entries 1 to 1 are missing"]),
+        (_other_rows_ciphertext, ["is damaged or was moved"]),
+        (_swap_order, ["access log: entry"]),
+        # opening writes an entry about the missing generation, which rebuilds the head
+        (_delete_state, ["record of the newest entry was missing and was rebuilt"]),
+    ],
+    ids=["deleted", "cut off", "byte flipped", "moved ciphertext", "reordered", "head deleted"],
+)
+def test_a_tampered_log_is_reported_by_verify(
+    vault: Path, tamper: Callable[[Path], None], expected: list[str]
+) -> None:
     with Store.unlock(vault, PASSPHRASE) as opened:
         assert opened.verify() == []
         assert len(opened.access_log()) >= 3
@@ -412,8 +452,7 @@ def test_an_older_file_copied_back_by_hand_warns_once(vault: Path, tmp_path: Pat
     shutil.copy2(tmp_path / "older.db", vault / DB_NAME)
     with Store.unlock(vault, PASSPHRASE) as opened:
         assert opened.rollback_warning == ROLLBACK_WARNING.format(found=older, expected=newest)
-        assert "If you restored a backup on purpose, this is expected" in \
-            opened.rollback_warning
+        assert "If you restored a backup on purpose, this is expected" in opened.rollback_warning
         last = opened.access_log()[-1]
         assert last.action == "restore" and "older copy" in last.detail
         assert opened.verify() == []
@@ -453,8 +492,9 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     return Runner(capsys, monkeypatch)
 
 
-def test_cli_restore_does_not_warn_a_hand_copy_does(run: Runner, vault: Path,
-                                                    tmp_path: Path) -> None:
+def test_cli_restore_does_not_warn_a_hand_copy_does(
+    run: Runner, vault: Path, tmp_path: Path
+) -> None:
     copy = tmp_path / "backup.db"
     assert run("backup", "--data-dir", vault, "--passphrase-stdin", copy)[0] == 0
     code, _out, err = run("list", "--data-dir", vault, "--passphrase-stdin")
@@ -467,8 +507,10 @@ def test_cli_restore_does_not_warn_a_hand_copy_does(run: Runner, vault: Path,
     shutil.copy2(copy, vault / DB_NAME)  # by hand: older than what this computer has seen
     code, out, err = run("list", "--data-dir", vault, "--passphrase-stdin")
     assert code == 0 and REF_A in out
-    assert err.startswith("kindcheck: warning: This vault is older than the last one opened "
-                          "on this computer (generation ")
+    assert err.startswith(
+        "kindcheck: warning: This vault is older than the last one opened "
+        "on this computer (generation "
+    )
     code, _out, err = run("list", "--data-dir", vault, "--passphrase-stdin")
     assert (code, err) == (0, "")
 
@@ -489,8 +531,9 @@ def test_cli_log_table_and_json(run: Runner, vault: Path) -> None:
     assert lines[-1].split()[2:5] == [*USER.split(), "read"]  # this viewing itself
     assert "access log" in lines[-1]
 
-    code, out, err = run("log", "--client", "epd-7002", "--json", "--data-dir", vault,
-                         "--passphrase-stdin")
+    code, out, err = run(
+        "log", "--client", "epd-7002", "--json", "--data-dir", vault, "--passphrase-stdin"
+    )
     assert code == 0, err
     document = json.loads(out)
     assert document["format"] == "kindcheck-access-log"
@@ -504,8 +547,9 @@ def test_cli_exports_one_clients_log(run: Runner, vault: Path, tmp_path: Path) -
         assert client is not None
         opened.delete_client(client.id)
     out_file = tmp_path / "for-the-client.json"
-    code, out, err = run("log", "--client", REF_A, "-o", out_file, "--data-dir", vault,
-                         "--passphrase-stdin")
+    code, out, err = run(
+        "log", "--client", REF_A, "-o", out_file, "--data-dir", vault, "--passphrase-stdin"
+    )
     assert code == 0, err
     assert str(out_file) in out
     document = json.loads(out_file.read_text("utf-8"))
@@ -517,17 +561,31 @@ def test_cli_exports_one_clients_log(run: Runner, vault: Path, tmp_path: Path) -
     assert all(len(e["hash"]) == 64 for e in document["entries"])
     assert oct(out_file.stat().st_mode & 0o777) == "0o600"
 
-    code, _out, err = run("log", "--client", REF_A, "-o", out_file, "--data-dir", vault,
-                          "--passphrase-stdin")
+    code, _out, err = run(
+        "log", "--client", REF_A, "-o", out_file, "--data-dir", vault, "--passphrase-stdin"
+    )
     assert code == 1 and "already exists; use --force" in err
     link = tmp_path / "link.json"
     link.symlink_to(tmp_path / "elsewhere.json")
-    code, _out, err = run("log", "--client", REF_A, "-o", link, "--force", "--data-dir", vault,
-                          "--passphrase-stdin")
+    code, _out, err = run(
+        "log", "--client", REF_A, "-o", link, "--force", "--data-dir", vault, "--passphrase-stdin"
+    )
     assert code == 1 and "symbolic link" in err
     assert not (tmp_path / "elsewhere.json").exists()
-    assert run("log", "--client", REF_A, "-o", out_file, "--force", "--data-dir", vault,
-               "--passphrase-stdin")[0] == 0
+    assert (
+        run(
+            "log",
+            "--client",
+            REF_A,
+            "-o",
+            out_file,
+            "--force",
+            "--data-dir",
+            vault,
+            "--passphrase-stdin",
+        )[0]
+        == 0
+    )
     with Store.unlock(vault, PASSPHRASE) as opened:
         entries = opened.access_log(REF_A)
         assert [(e.action, e.outcome) for e in entries[-2:]] == [("export", "done")] * 2
@@ -535,8 +593,7 @@ def test_cli_exports_one_clients_log(run: Runner, vault: Path, tmp_path: Path) -
         assert opened.verify() == []
 
 
-def test_backup_refuses_links_and_existing_files(run: Runner, store: Store,
-                                                 tmp_path: Path) -> None:
+def test_backup_refuses_links_and_existing_files(run: Runner, store: Store, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere.db"
     link = tmp_path / "link.db"
     link.symlink_to(target)

@@ -15,8 +15,16 @@ MOMENT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 def chain(length: int) -> list[AccessEntry]:
     entries: list[AccessEntry] = []
     for number in range(length):
-        entries.append(new_entry(entries[-1] if entries else None, "read", "fatima",
-                                 f"EPD-{number}", "session", now=MOMENT))
+        entries.append(
+            new_entry(
+                entries[-1] if entries else None,
+                "read",
+                "fatima",
+                f"EPD-{number}",
+                "session",
+                now=MOMENT,
+            )
+        )
     return entries
 
 
@@ -46,14 +54,16 @@ def test_an_edited_entry_is_detected() -> None:
     entries = chain(5)
     entries[2] = replace(entries[2], client_reference="EPD-other")
     problems = verify_chain(entries, *head(chain(5)))
-    assert problems == ["access log: entry 3 does not follow the entry before it (edited or "
-                        "reordered)"]
+    assert problems == [
+        "access log: entry 3 does not follow the entry before it (edited or reordered)"
+    ]
 
 
 def test_a_cut_off_end_is_detected_through_the_head() -> None:
     entries = chain(5)
     assert verify_chain(entries[:3], *head(entries)) == [
-        "access log: entries 3 to 4 are missing (the end was cut off)"]
+        "access log: entries 3 to 4 are missing (the end was cut off)"
+    ]
     assert verify_chain([], *head(entries)) == ["access log: all 5 entries are missing"]
 
 
@@ -61,7 +71,8 @@ def test_a_replaced_last_entry_is_detected_through_the_head() -> None:
     entries = chain(3)
     forged = [*entries[:2], replace(entries[2], action="change")]
     assert verify_chain(forged, *head(entries)) == [
-        "access log: the newest entry does not match the vault's record of it"]
+        "access log: the newest entry does not match the vault's record of it"
+    ]
 
 
 def test_unknown_action_is_a_programming_error() -> None:

@@ -28,7 +28,8 @@ def load(name: str) -> dict[str, Any]:
 
 def test_every_example_has_an_expected_outcome() -> None:
     assert sorted(p.name for p in EXAMPLES.glob("*.json") if p.name != "expected.json") == sorted(
-        EXPECTED)
+        EXPECTED
+    )
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -54,8 +55,10 @@ def test_a_typo_in_a_question_id_names_the_place_and_suggests_the_right_one() ->
     scan = data["questionnaires"][1]["answers"]
     scan["fin_arears"] = scan.pop("fin_arrears")
     found = problems(data)
-    assert ("a.json: questionnaires[1].answers.fin_arears: unknown question in "
-            "probleemscan-v1 (did you mean 'fin_arrears'?)") in found
+    assert (
+        "a.json: questionnaires[1].answers.fin_arears: unknown question in "
+        "probleemscan-v1 (did you mean 'fin_arrears'?)"
+    ) in found
     assert "a.json: questionnaires[1].answers.fin_arrears: required, not answered" in found
 
 
@@ -66,12 +69,18 @@ def test_wrong_values_name_field_and_expectation_without_echoing_free_text() -> 
     kindcheck["care_enough"] = "Mevrouw Jansen zegt van wel"
     kindcheck["children"][0]["child_birth_date"] = "17-05-2024"
     found = problems(data)
-    assert ("a.json: questionnaires[0].answers.children[1].child_age: expected a number from "
-            "0 to 17, got 19") in found
-    assert ('a.json: questionnaires[0].answers.care_enough: expected "yes", "no" or "unknown", '
-            "got a text") in found
-    assert ("a.json: questionnaires[0].answers.children[0].child_birth_date: expected a date as "
-            "YYYY-MM-DD, got a text") in found
+    assert (
+        "a.json: questionnaires[0].answers.children[1].child_age: expected a number from "
+        "0 to 17, got 19"
+    ) in found
+    assert (
+        'a.json: questionnaires[0].answers.care_enough: expected "yes", "no" or "unknown", '
+        "got a text"
+    ) in found
+    assert (
+        "a.json: questionnaires[0].answers.children[0].child_birth_date: expected a date as "
+        "YYYY-MM-DD, got a text"
+    ) in found
     assert not any("Jansen" in p for p in found)
 
 
@@ -94,7 +103,8 @@ def test_an_intake_with_children_needs_the_scan() -> None:
     data = load("two-domains.json")
     del data["questionnaires"][1]
     assert "a.json: questionnaires: an intake with children needs the 'probleemscan' answers" in (
-        problems(data))
+        problems(data)
+    )
 
 
 def test_not_json_and_missing_file(tmp_path: Path) -> None:
@@ -129,8 +139,12 @@ def test_bad_answers_file_exits_1_with_message_on_stderr_and_no_traceback(tmp_pa
     data["setting"] = "elders"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(data), "utf-8")
-    result = subprocess.run([sys.executable, "-m", "kindcheck.cli", "outcome", str(bad)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "kindcheck.cli", "outcome", str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 1
     assert result.stdout == ""
     assert 'setting: expected "ggz" or "sociaal_domein"' in result.stderr
@@ -170,8 +184,9 @@ def test_importing_the_core_and_help_load_neither_textual_nor_sqlmodel() -> None
         "('textual', 'sqlmodel', 'sqlalchemy'))\n"
         "print(heavy)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
 
 

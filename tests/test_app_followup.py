@@ -67,8 +67,9 @@ def fill(walker: Walker, choose: Any) -> None:
         index += 1
 
 
-def followup_answers(intake: Intake, *, scan: frozenset[str] | None = None,
-                     signals: frozenset[str] = frozenset()) -> Intake:
+def followup_answers(
+    intake: Intake, *, scan: frozenset[str] | None = None, signals: frozenset[str] = frozenset()
+) -> Intake:
     """A follow-up answered in full: children well, no signals unless told, the scan
     repeated when ``scan`` is given (those indicators "yes")."""
 
@@ -92,11 +93,17 @@ def followup_answers(intake: Intake, *, scan: frozenset[str] | None = None,
     return intake
 
 
-def held_followup(service: VaultService, client_id: str, day: date,
-                  scan: frozenset[str] | None = None) -> None:
+def held_followup(
+    service: VaultService, client_id: str, day: date, scan: frozenset[str] | None = None
+) -> None:
     start = service.followup_start(client_id)
-    intake = Intake.followup(start.reference, start.setting, day, child_ages=list(
-        start.child_ages or ()), previous=start.previous)
+    intake = Intake.followup(
+        start.reference,
+        start.setting,
+        day,
+        child_ages=list(start.child_ages or ()),
+        previous=start.previous,
+    )
     service.save_followup(followup_answers(intake, scan=scan).session(), {}, None)
 
 
@@ -109,15 +116,23 @@ def followup_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         service.unlock(PASSPHRASE)
         try:
             for client, rhythm in (
-                    (DemoClient("EPD-100", 42, children=((4, "always"), (9, "elsewhere")),
-                                problems=THREE), "stacking"),
-                    (DemoClient("EPD-200", 147, children=((7, "always"),), problems=FOUR),
-                     "stacking")):
+                (
+                    DemoClient(
+                        "EPD-100", 42, children=((4, "always"), (9, "elsewhere")), problems=THREE
+                    ),
+                    "stacking",
+                ),
+                (DemoClient("EPD-200", 147, children=((7, "always"),), problems=FOUR), "stacking"),
+            ):
                 session = demo_intake(client, TODAY).session()
                 service.save_intake(session, {}, rhythm, False, None)
             second = next(c for c in service.overview().clients if c.reference == "EPD-200")
-            held_followup(service, second.client_id, date(2026, 8, 12),
-                          scan=frozenset({"fin_arrears", "adm_letters"}))
+            held_followup(
+                service,
+                second.client_id,
+                date(2026, 8, 12),
+                scan=frozenset({"fin_arrears", "adm_letters"}),
+            )
             held_followup(service, second.client_id, date(2026, 9, 23))
         finally:
             service.close()
@@ -193,8 +208,9 @@ def test_the_chart_labels_its_axis_and_shows_a_missing_scan_as_a_gap():
 
 
 def test_a_followup_draft_round_trips_with_what_it_compares_with():
-    previous = PreviousSession(date(2026, 10, 14), date(2026, 10, 14), 3, ("weapon",),
-                               date(2026, 10, 14))
+    previous = PreviousSession(
+        date(2026, 10, 14), date(2026, 10, 14), 3, ("weapon",), date(2026, 10, 14)
+    )
     intake = Intake.followup("EPD-1", "ggz", TODAY, child_ages=[5, 9], previous=previous)
     assert intake.main.answers["child_count"] == 2
     assert intake.suggested == {"child_count", "child_age[0]", "child_age[1]"}
@@ -212,15 +228,16 @@ def test_a_followup_draft_round_trips_with_what_it_compares_with():
 # In the app
 
 
-async def test_a_due_followup_is_held_saved_and_the_next_date_moves_on(vault_dir: Path,
-                                                                       at_today):
+async def test_a_due_followup_is_held_saved_and_the_next_date_moves_on(vault_dir: Path, at_today):
     app = make_app(vault_dir, unlocked=True, clock=fixed_today)
     async with app.run_test(size=SIZE) as pilot:
         home = await wait_screen(pilot, "HomeScreen")
         await wait_until(pilot, lambda: home.overview is not None)
         table = home.query_one("#followups", DataTable)
-        assert [str(table.get_row_at(n)[0]) for n in range(table.row_count)] == \
-            ["EPD-200", "EPD-100"]  # the most overdue first
+        assert [str(table.get_row_at(n)[0]) for n in range(table.row_count)] == [
+            "EPD-200",
+            "EPD-100",
+        ]  # the most overdue first
         assert str(table.get_row_at(0)[1]) == "21 dagen te laat"
         assert str(table.get_row_at(1)[1]) == "nu gepland"
         assert app.focused is table  # ready for Enter
@@ -253,8 +270,9 @@ async def test_a_due_followup_is_held_saved_and_the_next_date_moves_on(vault_dir
         children = outcome.query_one("#children")
         assert "Ik maak me zorgen" in " ".join(rendered(w) for w in children.query(Static))
         assert "Jeugdhulp" in rendered(outcome.query_one("#referrals", Static))
-        await wait_until(pilot, lambda: "06-01-2027" in rendered(
-            outcome.query_one("#next-dates", Static)))
+        await wait_until(
+            pilot, lambda: "06-01-2027" in rendered(outcome.query_one("#next-dates", Static))
+        )
         await pilot.press("ctrl+s")
         client = await wait_screen(pilot, "ClientScreen")
         await wait_until(pilot, lambda: client.detail is not None)
@@ -269,8 +287,9 @@ async def test_a_due_followup_is_held_saved_and_the_next_date_moves_on(vault_dir
         await pilot.press("escape")
         home = await wait_screen(pilot, "HomeScreen")
         await settle(pilot)
-        await wait_until(pilot, lambda: [c.reference for c in home.overview.followups]
-                         == ["EPD-200"])
+        await wait_until(
+            pilot, lambda: [c.reference for c in home.overview.followups] == ["EPD-200"]
+        )
         assert home.query_one("#followups", DataTable).row_count == 1
         assert not home.overview.drafts  # the draft went with the save
         await pilot.press("ctrl+q")
@@ -283,14 +302,20 @@ async def test_a_due_followup_is_held_saved_and_the_next_date_moves_on(vault_dir
 
 
 async def test_a_new_safety_signal_in_a_followup_brings_the_meldcode_steps_first(
-        vault_dir: Path, at_today):
+    vault_dir: Path, at_today
+):
     app = make_app(vault_dir, unlocked=True, clock=fixed_today)
     async with app.run_test(size=SIZE) as pilot:
         home = await wait_screen(pilot, "HomeScreen")
         await wait_until(pilot, lambda: home.overview is not None)
         start = app.service.followup_start(client_id_of(pilot.app, "EPD-100"))
-        intake = Intake.followup(start.reference, start.setting, TODAY,
-                                 child_ages=list(start.child_ages), previous=start.previous)
+        intake = Intake.followup(
+            start.reference,
+            start.setting,
+            TODAY,
+            child_ages=list(start.child_ages),
+            previous=start.previous,
+        )
         followup_answers(intake, signals=frozenset({"sig_domestic_violence"}))
         intake.phase = "outcome"
         app.push_screen(IntakeScreen(intake))
@@ -299,8 +324,9 @@ async def test_a_new_safety_signal_in_a_followup_brings_the_meldcode_steps_first
         assert body.children[0].id == "safety"  # before the children and everything else
         assert "NIEUW" in rendered(outcome.query_one("#safety .signal", Static))
         assert len(outcome.query(".meldcode-check")) == 5
-        await wait_until(pilot, lambda: "2 weken" in rendered(
-            outcome.query_one("#next-dates", Static)))  # the rhythm tightens
+        await wait_until(
+            pilot, lambda: "2 weken" in rendered(outcome.query_one("#next-dates", Static))
+        )  # the rhythm tightens
         outcome.query_one("#check-map_signals", Checkbox).value = True
         await pilot.pause()
         await pilot.press("ctrl+s")
@@ -312,9 +338,16 @@ async def test_a_new_safety_signal_in_a_followup_brings_the_meldcode_steps_first
         # The next follow-up finds the same signal: no new checklist, the process goes on.
         start = app.service.followup_start(client.client_id)
         assert start.previous.signals == ("domestic_violence",)
-        again = followup_answers(Intake.followup(
-            start.reference, start.setting, TODAY, child_ages=list(start.child_ages),
-            previous=start.previous), signals=frozenset({"sig_domestic_violence"}))
+        again = followup_answers(
+            Intake.followup(
+                start.reference,
+                start.setting,
+                TODAY,
+                child_ages=list(start.child_ages),
+                previous=start.previous,
+            ),
+            signals=frozenset({"sig_domestic_violence"}),
+        )
         again.phase = "outcome"
         app.push_screen(IntakeScreen(again))
         second = await wait_screen(pilot, "FollowUpOutcomeScreen")
@@ -323,8 +356,7 @@ async def test_a_new_safety_signal_in_a_followup_brings_the_meldcode_steps_first
         assert "25-11-2026" in rendered(second.query_one("#meldcode-continues", Static))
 
 
-async def test_skipping_a_conversation_needs_a_reason_and_is_stored(vault_dir: Path,
-                                                                    at_today):
+async def test_skipping_a_conversation_needs_a_reason_and_is_stored(vault_dir: Path, at_today):
     app = make_app(vault_dir, unlocked=True, clock=fixed_today)
     async with app.run_test(size=SIZE) as pilot:
         home = await wait_screen(pilot, "HomeScreen")
@@ -347,7 +379,8 @@ async def test_skipping_a_conversation_needs_a_reason_and_is_stored(vault_dir: P
         await settle(pilot)
         await wait_until(pilot, lambda: client.detail.plan.changes)
         assert "04-11-2026 overgeslagen: Opgenomen" in rendered(
-            client.query_one("#plan-view", Static))
+            client.query_one("#plan-view", Static)
+        )
         # Move the next one (16-12) a week on.
         await pilot.press("m")
         dialog = await wait_screen(pilot, "PlanChangeDialog")
@@ -386,8 +419,9 @@ async def test_the_rhythm_changes_and_the_treatment_ends(vault_dir: Path, at_tod
         await pilot.press("ctrl+s")
         await wait_screen(pilot, "ClientScreen")
         await settle(pilot)
-        await wait_until(pilot, lambda: "elke 4 weken" in rendered(
-            client.query_one("#plan-view", Static)))
+        await wait_until(
+            pilot, lambda: "elke 4 weken" in rendered(client.query_one("#plan-view", Static))
+        )
         assert client.detail.plan_rhythm is None  # set by hand: later sessions leave it alone
         assert client.detail.summary.followup.state == FollowUpState.DUE
         await pilot.press("e")
@@ -398,7 +432,8 @@ async def test_the_rhythm_changes_and_the_treatment_ends(vault_dir: Path, at_tod
         await settle(pilot)
         await wait_until(pilot, lambda: client.detail.plan.treatment_ended_on == TODAY)
         assert "Behandeling beëindigd op 25-11-2026" in rendered(
-            client.query_one("#plan-view", Static))
+            client.query_one("#plan-view", Static)
+        )
 
 
 def test_the_client_page_with_its_chart(snap_compare, vault_dir: Path):

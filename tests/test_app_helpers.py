@@ -44,10 +44,17 @@ def fresh_vault(tmp_path: Path) -> Path:
     return target
 
 
-def make_app(data_dir: Path, lang: str = "nl", *, unlocked: bool = False,
-             clock: Callable[[], date] = date.today, idle_minutes: float = 10) -> KindcheckApp:
-    settings = Settings(data_dir=data_dir, lang=lang, cursor_blink=False,
-                        idle_lock_minutes=idle_minutes)
+def make_app(
+    data_dir: Path,
+    lang: str = "nl",
+    *,
+    unlocked: bool = False,
+    clock: Callable[[], date] = date.today,
+    idle_minutes: float = 10,
+) -> KindcheckApp:
+    settings = Settings(
+        data_dir=data_dir, lang=lang, cursor_blink=False, idle_lock_minutes=idle_minutes
+    )
     service = VaultService(data_dir, clock, lang)
     if unlocked:
         service.unlock(PASSPHRASE)
@@ -81,8 +88,9 @@ async def unlock(pilot: Any, passphrase: str = PASSPHRASE) -> Any:
     return await wait_screen(pilot, "HomeScreen")
 
 
-async def start_intake(pilot: Any, reference: str = "EPD-1234", name: str = "",
-                       setting_keys: tuple[str, ...] = ()) -> Any:
+async def start_intake(
+    pilot: Any, reference: str = "EPD-1234", name: str = "", setting_keys: tuple[str, ...] = ()
+) -> Any:
     await pilot.press("n")
     await wait_screen(pilot, "IntakeStartScreen")
     await pilot.press(*reference, "enter", *name, "enter", *setting_keys, "enter")
@@ -92,11 +100,36 @@ async def start_intake(pilot: Any, reference: str = "EPD-1234", name: str = "",
 # Two children: one of 4 living with the client, one of 9 living elsewhere (so the contact
 # questions show), care answered, the seven safety questions "no" unless told otherwise.
 def kindcheck_keys(signals: tuple[str, ...] = ("n",) * 7) -> list[str]:
-    return ["j", "n", "2", "enter",
-            "4", "enter", "enter", "1", "1", "2",
-            "9", "enter", "enter", "1", "3", "2", "2", "j",
-            "j", *"Oma", "enter", "n", "j", "2", "j", "j",
-            *signals, "ctrl+n"]
+    return [
+        "j",
+        "n",
+        "2",
+        "enter",
+        "4",
+        "enter",
+        "enter",
+        "1",
+        "1",
+        "2",
+        "9",
+        "enter",
+        "enter",
+        "1",
+        "3",
+        "2",
+        "2",
+        "j",
+        "j",
+        *"Oma",
+        "enter",
+        "n",
+        "j",
+        "2",
+        "j",
+        "j",
+        *signals,
+        "ctrl+n",
+    ]
 
 
 async def answer_scan(pilot: Any, problem_domains: set[str]) -> None:

@@ -76,14 +76,16 @@ async def test_a_wrong_passphrase_says_so_and_the_right_one_opens(vault_dir: Pat
     async with app.run_test(size=SIZE) as pilot:
         screen = await wait_screen(pilot, "UnlockScreen")
         await pilot.press(*"niet de goede wachtzin", "enter")
-        await wait_until(pilot, lambda: "klopt niet" in str(
-            screen.query_one("#unlock-error", Static).render()))
+        await wait_until(
+            pilot, lambda: "klopt niet" in str(screen.query_one("#unlock-error", Static).render())
+        )
         assert screen.query_one("#passphrase", Input).value == ""
         await unlock(pilot)
 
 
 async def test_intake_with_children_and_three_domains_raises_the_flag_and_survives_a_restart(
-        vault_dir: Path):
+    vault_dir: Path,
+):
     app = make_app(vault_dir)
     async with app.run_test(size=SIZE) as pilot:
         await unlock(pilot)
@@ -124,7 +126,8 @@ async def test_intake_with_children_and_three_domains_raises_the_flag_and_surviv
 
 
 async def test_a_safety_signal_puts_the_meldcode_steps_first_and_stores_the_checklist(
-        vault_dir: Path):
+    vault_dir: Path,
+):
     app = make_app(vault_dir, unlocked=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_screen(pilot, "HomeScreen")
@@ -148,8 +151,10 @@ async def test_a_safety_signal_puts_the_meldcode_steps_first_and_stores_the_chec
         await wait_until(pilot, lambda: client.detail is not None)
         await pilot.press("3")  # later: "talk with the client" done today
         await settle(pilot)
-        await wait_until(pilot, lambda: client.detail.sessions[0].meldcode_steps.get(
-            "talk_with_client") is not None)
+        await wait_until(
+            pilot,
+            lambda: client.detail.sessions[0].meldcode_steps.get("talk_with_client") is not None,
+        )
         await pilot.press("ctrl+q")
     (detail,) = stored_sessions(vault_dir)
     view = detail.sessions[0]
@@ -250,7 +255,8 @@ async def test_the_idle_lock_keeps_the_open_form(vault_dir: Path):
 
 
 async def test_the_command_palette_offers_the_actions_and_bindings_have_descriptions(
-        vault_dir: Path):
+    vault_dir: Path,
+):
     app = make_app(vault_dir, unlocked=True)
     async with app.run_test(size=SIZE) as pilot:
         home = await wait_screen(pilot, "HomeScreen")
@@ -317,8 +323,9 @@ async def test_a_second_copy_is_told_the_vault_is_in_use(vault_dir: Path):
         async with app.run_test(size=SIZE) as pilot:
             screen = await wait_screen(pilot, "UnlockScreen")
             await pilot.press(*PASSPHRASE, "enter")
-            await wait_until(pilot, lambda: "al open" in str(
-                screen.query_one("#unlock-error", Static).render()))
+            await wait_until(
+                pilot, lambda: "al open" in str(screen.query_one("#unlock-error", Static).render())
+            )
     finally:
         first.close()
 

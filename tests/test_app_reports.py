@@ -98,8 +98,9 @@ def access_entries(data_dir: Path) -> list[accesslog.AccessEntry]:
 
 
 def table_texts(table: DataTable) -> list[list[str]]:
-    return [[str(cell).strip() for cell in table.get_row_at(index)]
-            for index in range(table.row_count)]
+    return [
+        [str(cell).strip() for cell in table.get_row_at(index)] for index in range(table.row_count)
+    ]
 
 
 async def open_export(pilot) -> export_screen.ExportScreen:
@@ -150,16 +151,30 @@ def test_threshold_below_three_is_refused_with_a_reason():
 
 
 def test_charts_never_draw_a_bar_for_a_hidden_cell():
-    counts = core_export.Counts("quarter", {
-        "2026-Q1": {"intakes": 12, "kindchecks_completed": 2,
-                    "parents_by_domain_count:0": 9, "parents_by_domain_count:3+": 3,
-                    "parenting_support_flag": 3},
-        "2026-Q2": {"intakes": 20, "kindchecks_completed": 18,
-                    "parents_by_domain_count:0": 11, "parents_by_domain_count:1": 9},
-    })
+    counts = core_export.Counts(
+        "quarter",
+        {
+            "2026-Q1": {
+                "intakes": 12,
+                "kindchecks_completed": 2,
+                "parents_by_domain_count:0": 9,
+                "parents_by_domain_count:3+": 3,
+                "parenting_support_flag": 3,
+            },
+            "2026-Q2": {
+                "intakes": 20,
+                "kindchecks_completed": 18,
+                "parents_by_domain_count:0": 11,
+                "parents_by_domain_count:1": 9,
+            },
+        },
+    )
     table = core_export.suppress(counts, 5)
-    hidden = [band for band in export_screen.BANDS
-              if not isinstance(table.values[("total", f"parents_by_domain_count:{band}")], int)]
+    hidden = [
+        band
+        for band in export_screen.BANDS
+        if not isinstance(table.values[("total", f"parents_by_domain_count:{band}")], int)
+    ]
     assert hidden  # the 3 parents with 3+ domains
     from kindcheck.i18n import t
 
@@ -182,9 +197,13 @@ def test_progress_counts_sessions_first_and_ends_full(demo_dir: Path):
     service.unlock(PASSPHRASE)
     calls: list[tuple[int, int]] = []
     try:
-        computed = compute_counts(service, "quarter", TODAY,
-                                  progress=lambda done, total: calls.append((done, total)),
-                                  report_every=0.0)
+        computed = compute_counts(
+            service,
+            "quarter",
+            TODAY,
+            progress=lambda done, total: calls.append((done, total)),
+            report_every=0.0,
+        )
     finally:
         service.close()
     assert computed.sessions == 20
@@ -203,8 +222,10 @@ async def test_export_shows_the_table_and_both_charts_without_small_cells(demo_d
         screen = await open_export(pilot)
         table = screen.query_one("#counts", DataTable)
         assert table.row_count == len(screen.table.keys) + 1  # a heading over the domains
-        assert [str(c.label).strip() for c in table.columns.values()][1:] == \
-            [*screen.table.rows[:-1], "Totaal"]
+        assert [str(c.label).strip() for c in table.columns.values()][1:] == [
+            *screen.table.rows[:-1],
+            "Totaal",
+        ]
         domains = str(screen.query_one("#domain-chart", Static).render())
         share = str(screen.query_one("#share-chart", Static).render())
         assert "█" in domains and "verborgen" in domains
@@ -212,8 +233,10 @@ async def test_export_shows_the_table_and_both_charts_without_small_cells(demo_d
         for threshold in (5, 3):
             if threshold != 5:
                 await set_threshold(pilot, screen, str(threshold))
-                await wait_until(pilot, lambda t=threshold: screen.table is not None
-                                 and screen.table.threshold == t)
+                await wait_until(
+                    pilot,
+                    lambda t=threshold: screen.table is not None and screen.table.threshold == t,
+                )
             cells = [cell for row in table_texts(table) for cell in row[1:]]
             assert f"<{threshold}" in cells
             small = [c for c in cells if c.isdigit() and 1 <= int(c) < threshold]
@@ -239,15 +262,26 @@ async def test_saving_writes_what_the_cli_writes(demo_dir: Path, tmp_path: Path,
         screen.query_one("#period-month").value = True
         screen.query_one("#rounding").value = True
         await set_threshold(pilot, screen, "4")
-        await wait_until(pilot, lambda: screen.shown_settings
-                         == export_screen.ExportSettings("month", 4, True))
+        await wait_until(
+            pilot, lambda: screen.shown_settings == export_screen.ExportSettings("month", 4, True)
+        )
         await save_via_dialog(pilot, screen, json_path, "json")
         await wait_until(pilot, json_path.exists)
         await app.workers.wait_for_complete()
     cli_csv, cli_json = tmp_path / "cli.csv", tmp_path / "cli.json"
     cli_export(demo_dir, tmp_path, cli_csv)
-    cli_export(demo_dir, tmp_path, cli_json, "--period", "month", "--min-cell", "4", "--round",
-               "--format", "json")
+    cli_export(
+        demo_dir,
+        tmp_path,
+        cli_json,
+        "--period",
+        "month",
+        "--min-cell",
+        "4",
+        "--round",
+        "--format",
+        "json",
+    )
     assert csv_path.read_bytes() == cli_csv.read_bytes()
     app_doc, cli_doc = json.loads(json_path.read_text()), json.loads(cli_json.read_text())
     assert app_doc["rows"] == cli_doc["rows"] and len(app_doc["rows"]) > 2
@@ -258,8 +292,7 @@ async def test_saving_writes_what_the_cli_writes(demo_dir: Path, tmp_path: Path,
     assert "anonymised counts (month, json)" in exports[1].detail
 
 
-async def test_an_existing_file_is_overwritten_only_when_confirmed(demo_dir: Path,
-                                                                   tmp_path: Path):
+async def test_an_existing_file_is_overwritten_only_when_confirmed(demo_dir: Path, tmp_path: Path):
     target = tmp_path / "telling.csv"
     target.write_text("oud\n")
     link = tmp_path / "link.csv"
@@ -285,8 +318,7 @@ async def test_an_existing_file_is_overwritten_only_when_confirmed(demo_dir: Pat
         assert "symbolische koppeling" in message and str(link) in message
         await app.workers.wait_for_complete()
     assert not (tmp_path / "elders.csv").exists()
-    outcomes = [(e.action, e.outcome) for e in access_entries(demo_dir)
-                if e.action == "export"]
+    outcomes = [(e.action, e.outcome) for e in access_entries(demo_dir) if e.action == "export"]
     assert outcomes == [("export", "done"), ("export", "refused")]
 
 
@@ -295,7 +327,8 @@ async def test_an_existing_file_is_overwritten_only_when_confirmed(demo_dir: Pat
 
 
 async def test_the_log_lists_entries_filters_by_client_and_saves_one_clients_log(
-        demo_dir: Path, tmp_path: Path):
+    demo_dir: Path, tmp_path: Path
+):
     target = tmp_path / "log-demo-005.json"
     app = make_app(demo_dir, clock=fixed_today)
     app.service.unlock(PASSPHRASE)
@@ -342,8 +375,9 @@ async def test_typed_text_in_the_log_is_shown_literally(demo_dir: Path):
         await pilot.press("g")
         screen = await wait_screen(pilot, "AccessLogScreen")
         await wait_until(pilot, lambda: screen.view is not None)
-        row = next(r for r in table_texts(screen.query_one("#log-table", DataTable))
-                   if r[1] == "search")
+        row = next(
+            r for r in table_texts(screen.query_one("#log-table", DataTable)) if r[1] == "search"
+        )
         assert row[2] == "[@click=app.quit][31mX" and "\x1b" not in row[2]
         assert row[3] == "[b]vet[/b] detail"
 
@@ -353,7 +387,8 @@ async def test_typed_text_in_the_log_is_shown_literally(demo_dir: Path):
 
 
 async def test_a_changed_passphrase_opens_the_vault_and_the_old_one_does_not(
-        recovery_template: tuple[Path, str], tmp_path: Path):
+    recovery_template: tuple[Path, str], tmp_path: Path
+):
     vault = tmp_path / "vault"
     shutil.copytree(recovery_template[0], vault)
     app = make_app(vault, unlocked=True)
@@ -365,12 +400,17 @@ async def test_a_changed_passphrase_opens_the_vault_and_the_old_one_does_not(
         dialog.query_one("#old-passphrase", Input).value = "niet de goede wachtzin"
         dialog.query_one("#new-passphrase", Input).value = NEW_PASSPHRASE
         await pilot.pause()
-        assert str(dialog.query_one("#strength", Static).render()) in ("Sterk.", "Redelijk. Langer is sterker.")
+        assert str(dialog.query_one("#strength", Static).render()) in (
+            "Sterk.",
+            "Redelijk. Langer is sterker.",
+        )
         dialog.query_one("#new-repeat", Input).value = NEW_PASSPHRASE
         dialog.query_one("#new-repeat", Input).focus()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: "klopt niet" in str(
-            dialog.query_one("#passphrase-error", Static).render()))
+        await wait_until(
+            pilot,
+            lambda: "klopt niet" in str(dialog.query_one("#passphrase-error", Static).render()),
+        )
         dialog.query_one("#old-passphrase", Input).value = PASSPHRASE
         dialog.query_one("#new-repeat", Input).focus()
         await pilot.press("enter")
@@ -382,7 +422,8 @@ async def test_a_changed_passphrase_opens_the_vault_and_the_old_one_does_not(
 
 
 async def test_the_recovery_key_sets_a_new_passphrase_and_a_wrong_one_says_so(
-        recovery_template: tuple[Path, str], tmp_path: Path):
+    recovery_template: tuple[Path, str], tmp_path: Path
+):
     vault = tmp_path / "vault"
     shutil.copytree(recovery_template[0], vault)
     recovery = recovery_template[1]
@@ -394,10 +435,11 @@ async def test_the_recovery_key_sets_a_new_passphrase_and_a_wrong_one_says_so(
         await pilot.press("ctrl+r")
         dialog = await wait_screen(pilot, "RecoveryUnlockScreen")
         error = dialog.query_one("#passphrase-error", Static)
-        for key, expected in ((other_key, "hoort niet bij deze kluis"),
-                              (recovery[:-1] + ("0" if recovery[-1] != "0" else "1"),
-                               "tikfout"),
-                              ("ABCD-EFGH", "niet het goede aantal")):
+        for key, expected in (
+            (other_key, "hoort niet bij deze kluis"),
+            (recovery[:-1] + ("0" if recovery[-1] != "0" else "1"), "tikfout"),
+            ("ABCD-EFGH", "niet het goede aantal"),
+        ):
             dialog.query_one("#recovery-key", Input).value = key
             dialog.query_one("#new-passphrase", Input).value = NEW_PASSPHRASE
             dialog.query_one("#new-repeat", Input).value = NEW_PASSPHRASE

@@ -28,8 +28,7 @@ from textual import events
 from textual.widgets import Input, Static
 
 TESTS = Path(__file__).resolve().parent
-HOSTILE = ["[red]x[/]", "[$accent]", "[@click=app.quit]", "\x1b[2J", "\x1b]0;title\x07",
-           "\x9b31m"]
+HOSTILE = ["[red]x[/]", "[$accent]", "[@click=app.quit]", "\x1b[2J", "\x1b]0;title\x07", "\x9b31m"]
 ONE_LINE = " ".join(HOSTILE)
 SHOWN = "[red]x[/] [$accent] [@click=app.quit] [2J ]0;title 31m"
 
@@ -68,18 +67,22 @@ async def test_keys_typed_ahead_land_on_the_right_questions(vault_dir: Path):
         for key in ("j", "n", "2"):
             app._driver.send_message(events.Key(key, key))
         await wait_until(pilot, lambda: screen.query_one("#number", Input).value == "2")
-        assert screen.intake.kindcheck.answers == {"has_minor_children": "yes",
-                                                   "pregnancy": "no"}
-        await pilot.press("enter", "4", "enter", "enter", "1", "1", "2",
-                          "9", "enter", "enter", "1", "1", "2")
+        assert screen.intake.kindcheck.answers == {"has_minor_children": "yes", "pregnancy": "no"}
+        await pilot.press(
+            "enter", "4", "enter", "enter", "1", "1", "2", "9", "enter", "enter", "1", "1", "2"
+        )
         await pilot.press(*kindcheck_keys()[18:])
         assert screen.intake.phase == "scan"
         for key in ("n", "j", "n", "j", "n"):  # money: debts; work: no activity, no job loss
             app._driver.send_message(events.Key(key, key))
         await wait_until(pilot, lambda: screen.intake.position == "wonen")
         assert screen.intake.scan.answers == {
-            "fin_arrears": "no", "fin_debts": "yes", "fin_children_basics": "no",
-            "werk_no_activity": "yes", "werk_job_loss": "no"}
+            "fin_arrears": "no",
+            "fin_debts": "yes",
+            "fin_children_basics": "no",
+            "werk_no_activity": "yes",
+            "werk_job_loss": "no",
+        }
         await settle(pilot)
 
 
@@ -103,8 +106,12 @@ KILLED_RUN = textwrap.dedent("""
 
 
 async def test_a_draft_resumes_after_the_app_was_killed_mid_intake(vault_dir: Path):
-    result = subprocess.run([sys.executable, "-c", KILLED_RUN, str(vault_dir), str(TESTS)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, str(vault_dir), str(TESTS)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == -signal.SIGKILL, result.stderr[-2000:]
     app = make_app(vault_dir)
     async with app.run_test(size=SIZE) as pilot:

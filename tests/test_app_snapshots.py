@@ -100,9 +100,13 @@ def test_question(snap_compare, frozen, demo_dir: Path, lang: str):
 def test_outcome(snap_compare, frozen, demo_dir: Path, lang: str):
     """A safety signal and three problem domains: the Meldcode steps come first."""
     app = make_app(demo_dir, lang, unlocked=True, clock=fixed_today)
-    client = DemoClient("EPD-5678", 0, children=((6, "always"), (10, "part_time")),
-                        signals=frozenset({"sig_domestic_violence"}),
-                        problems=frozenset({"fin_debts", "won_too_small", "net_no_fallback"}))
+    client = DemoClient(
+        "EPD-5678",
+        0,
+        children=((6, "always"), (10, "part_time")),
+        signals=frozenset({"sig_domestic_violence"}),
+        problems=frozenset({"fin_debts", "won_too_small", "net_no_fallback"}),
+    )
 
     async def ready(pilot):
         await wait_screen(pilot, "HomeScreen")

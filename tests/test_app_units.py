@@ -31,8 +31,9 @@ DAY = date(2026, 11, 25)
 def answered_intake(children: int = 2, problems: frozenset[str] = frozenset()) -> Intake:
     from kindcheck.screens.demo import DemoClient, demo_intake
 
-    client = DemoClient("EPD-1", 0, children=tuple((5 + n, "always") for n in range(children)),
-                        problems=problems)
+    client = DemoClient(
+        "EPD-1", 0, children=tuple((5 + n, "always") for n in range(children)), problems=problems
+    )
     return demo_intake(client, DAY)
 
 
@@ -41,8 +42,9 @@ def test_references_that_are_accepted(text: str):
     assert check_reference(text) == text.strip()
 
 
-@pytest.mark.parametrize("text", ["", "   ", "Jan Jansen", "jansen", "EPD 12", "[red]1[/]",
-                                  "a\x1b1", "x" * 70 + "1"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "Jan Jansen", "jansen", "EPD 12", "[red]1[/]", "a\x1b1", "x" * 70 + "1"]
+)
 def test_references_that_are_refused(text: str):
     with pytest.raises(ReferenceInvalid):
         check_reference(text)
@@ -112,10 +114,16 @@ def test_the_child_label_and_age_for_the_context_line():
     assert intake.child_age(1) == 6 and intake.child_age(5) is None
 
 
-@pytest.mark.parametrize(("passphrase", "level"), [
-    ("", "empty"), ("kort", "too_short"), ("aaaaaaaaaaaaaaaa", "weak"),
-    ("groene appel fiets regen", "strong"), ("tamelijklang", "fair"),
-])
+@pytest.mark.parametrize(
+    ("passphrase", "level"),
+    [
+        ("", "empty"),
+        ("kort", "too_short"),
+        ("aaaaaaaaaaaaaaaa", "weak"),
+        ("groene appel fiets regen", "strong"),
+        ("tamelijklang", "fair"),
+    ],
+)
 def test_the_passphrase_hint(passphrase: str, level: str):
     assert strength(passphrase) == level
     assert acceptable(passphrase) == (level in ("fair", "strong"))
@@ -135,12 +143,16 @@ def test_settings_from_file_environment_and_arguments(tmp_path: Path):
     assert Settings().idle_lock_minutes == 10 and Settings().lang == "nl"
 
 
-@pytest.mark.parametrize(("content", "field"), [
-    ("idle_lock_minutes = 0", "idle_lock_minutes"), ('lang = "de"', "lang"),
-    ("idle_lock_minutes = [", "TOML"), ('cursor_blink = "maybe"', "cursor_blink"),
-])
-def test_settings_that_cannot_be_used_name_their_field(tmp_path: Path, content: str,
-                                                        field: str):
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        ("idle_lock_minutes = 0", "idle_lock_minutes"),
+        ('lang = "de"', "lang"),
+        ("idle_lock_minutes = [", "TOML"),
+        ('cursor_blink = "maybe"', "cursor_blink"),
+    ],
+)
+def test_settings_that_cannot_be_used_name_their_field(tmp_path: Path, content: str, field: str):
     (tmp_path / "settings.toml").write_text(content)
     with pytest.raises(SettingsError, match=field):
         load_settings({"KINDCHECK_CONFIG_DIR": str(tmp_path)})
@@ -157,10 +169,15 @@ def test_plans_in_every_rhythm_the_clinician_can_choose():
     assert build_plan(session, outcome, "weeks4").start == date(2026, 12, 23)
 
 
-@pytest.mark.parametrize(("text", "iso"), [
-    ("25-11-2026", "2026-11-25"), ("25/11/2026", "2026-11-25"), ("2026-11-25", "2026-11-25"),
-    (" 1-2-26 ", "2026-02-01"),
-])
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("25-11-2026", "2026-11-25"),
+        ("25/11/2026", "2026-11-25"),
+        ("2026-11-25", "2026-11-25"),
+        (" 1-2-26 ", "2026-02-01"),
+    ],
+)
 def test_dates_as_clinicians_type_them(text: str, iso: str):
     assert parse_date_text(text) == iso
 
@@ -186,11 +203,14 @@ def test_every_interface_text_exists_in_both_languages():
 
 def test_the_first_screen_does_not_import_the_store_or_the_core():
     """SQLModel/SQLAlchemy (~300 ms) and the outcome engine wait until after the passphrase."""
-    code = ("import sys; import kindcheck.screens.app, kindcheck.screens.launch; "
-            "heavy = [m for m in ('sqlmodel', 'sqlalchemy', 'kindcheck.store', "
-            "'kindcheck.outcome', 'dateutil') if m in sys.modules]; print(heavy)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    code = (
+        "import sys; import kindcheck.screens.app, kindcheck.screens.launch; "
+        "heavy = [m for m in ('sqlmodel', 'sqlalchemy', 'kindcheck.store', "
+        "'kindcheck.outcome', 'dateutil') if m in sys.modules]; print(heavy)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
 
 

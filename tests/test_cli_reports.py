@@ -43,13 +43,19 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store, _recovery = Store.create(folder, PASSPHRASE, "t.tester")
     with store:
         for number in range(6):
-            answers = make_answers(f"EPD-70000{number}", CANARY_NAME, text=CANARY_TEXT,
-                                   when=INTAKE_DAY, signal=number == 1,
-                                   problems=3 if number in (0, 2) else number % 2)
+            answers = make_answers(
+                f"EPD-70000{number}",
+                CANARY_NAME,
+                text=CANARY_TEXT,
+                when=INTAKE_DAY,
+                signal=number == 1,
+                problems=3 if number in (0, 2) else number % 2,
+            )
             session = session_from_dict(answers)
             store.record(session, compute_outcome(session))
-        followup = session_from_dict(make_answers("EPD-700003", kind="followup", text=CANARY_TEXT,
-                                                  when=date(2026, 6, 1)))
+        followup = session_from_dict(
+            make_answers("EPD-700003", kind="followup", text=CANARY_TEXT, when=date(2026, 6, 1))
+        )
         store.record(followup, compute_outcome(followup))
     return folder
 
@@ -61,8 +67,9 @@ def vault(filled: Path, tmp_path: Path) -> Path:
     return folder
 
 
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        *argv: str | Path) -> tuple[int, str, str]:
+def run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: str | Path
+) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(f"{PASSPHRASE}\n".encode())))
     code = cli.main([str(arg) for arg in argv])
     out, err = capsys.readouterr()
@@ -73,8 +80,9 @@ def test_due_lists_overdue_first_with_calendar_codes(
     vault: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with time_machine.travel(LATER, tick=False):
-        code, out, err = run(monkeypatch, capsys, "due", "--data-dir", vault,
-                             "--passphrase-stdin", "--lang", "en")
+        code, out, err = run(
+            monkeypatch, capsys, "due", "--data-dir", vault, "--passphrase-stdin", "--lang", "en"
+        )
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == "STATUS|DATE|DAYS LATE|REFERENCE|CALENDAR CODE"
@@ -90,20 +98,21 @@ def test_due_without_anything_due(
     vault: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with time_machine.travel(datetime(2026, 3, 3, 9, tzinfo=AMSTERDAM), tick=False):
-        code, out, _err = run(monkeypatch, capsys, "due", "--data-dir", vault,
-                              "--passphrase-stdin", "--lang", "en")
+        code, out, _err = run(
+            monkeypatch, capsys, "due", "--data-dir", vault, "--passphrase-stdin", "--lang", "en"
+        )
     assert code == 0
     assert out.strip() == "No follow-up conversations due or overdue now."
 
 
 def test_calendar_file_matches_the_app_dates_and_holds_no_client_data(
-    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str]
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ics = tmp_path / "followups.ics"
     with time_machine.travel(LATER, tick=False):
-        code, _out, err = run(monkeypatch, capsys, "due", "--data-dir", vault,
-                              "--passphrase-stdin", "--ics", ics)
+        code, _out, err = run(
+            monkeypatch, capsys, "due", "--data-dir", vault, "--passphrase-stdin", "--ics", ics
+        )
     assert code == 0, err
     raw = ics.read_bytes()
     for secret in (CANARY_NAME, CANARY_TEXT, "EPD-70000"):
@@ -111,8 +120,10 @@ def test_calendar_file_matches_the_app_dates_and_holds_no_client_data(
     calendar = Calendar.from_ical(raw)
     events = [c for c in calendar.walk("VEVENT")]
     with Store.unlock(vault, PASSPHRASE) as store:
-        plans = {calendar_code(item.client.id): item.plan.plan
-                 for item in followup_statuses(store, LATER.date())}
+        plans = {
+            calendar_code(item.client.id): item.plan.plan
+            for item in followup_statuses(store, LATER.date())
+        }
     assert {str(e["SUMMARY"]).split()[-1] for e in events} == set(plans)
     from dateutil.rrule import rrulestr
 
@@ -127,13 +138,13 @@ def test_calendar_file_matches_the_app_dates_and_holds_no_client_data(
 
 
 def test_existing_calendar_file_needs_force(
-    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str]
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ics = tmp_path / "followups.ics"
     ics.write_text("mine")
-    code, _out, err = run(monkeypatch, capsys, "due", "--data-dir", vault,
-                          "--passphrase-stdin", "--ics", ics)
+    code, _out, err = run(
+        monkeypatch, capsys, "due", "--data-dir", vault, "--passphrase-stdin", "--ics", ics
+    )
     assert code == 1
     assert "already exists; use --force" in err
     assert ics.read_text() == "mine"
@@ -141,12 +152,27 @@ def test_existing_calendar_file_needs_force(
 
 @pytest.mark.parametrize("file_format", ["csv", "json"])
 def test_export_writes_suppressed_counts_without_identities(
-    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str], file_format: str
+    vault: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    file_format: str,
 ) -> None:
     target = tmp_path / f"counts.{file_format}"
-    code, out, err = run(monkeypatch, capsys, "export", "--data-dir", vault, "--passphrase-stdin",
-                         "--format", file_format, "--min-cell", "3", "-o", target)
+    code, out, err = run(
+        monkeypatch,
+        capsys,
+        "export",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        "--format",
+        file_format,
+        "--min-cell",
+        "3",
+        "-o",
+        target,
+    )
     assert code == 0, err
     text = target.read_text("utf-8")
     for secret in (CANARY_NAME, CANARY_TEXT, "EPD-70000", "2026-03-02", "2026-06-01"):
@@ -162,72 +188,158 @@ def test_export_writes_suppressed_counts_without_identities(
 
 
 def test_export_refuses_a_threshold_below_three(
-    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str]
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _out, err = run(monkeypatch, capsys, "export", "--data-dir", vault,
-                          "--passphrase-stdin", "--min-cell", "2", "-o", tmp_path / "x.csv")
+    code, _out, err = run(
+        monkeypatch,
+        capsys,
+        "export",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        "--min-cell",
+        "2",
+        "-o",
+        tmp_path / "x.csv",
+    )
     assert code == 1
     assert "3" in err and "Traceback" not in err
     assert not (tmp_path / "x.csv").exists()
 
 
 def test_team_files_merged_equal_one_export(
-    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str]
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     keys = tmp_path / "keys"
     keys.mkdir()
     assert run(monkeypatch, capsys, "team-key", "-o", keys)[0] == 0
     team_file = tmp_path / "laptop.team"
-    code, _out, err = run(monkeypatch, capsys, "export", "--data-dir", vault,
-                          "--passphrase-stdin", "--team-key", keys / "team-public.pem",
-                          "-o", team_file)
+    code, _out, err = run(
+        monkeypatch,
+        capsys,
+        "export",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        "--team-key",
+        keys / "team-public.pem",
+        "-o",
+        team_file,
+    )
     assert code == 0, err
     assert CANARY_NAME.encode() not in team_file.read_bytes()
     merged = tmp_path / "merged.json"
-    code, _out, err = run(monkeypatch, capsys, "merge", team_file, "--key",
-                          keys / "team-private.pem", "--format", "json", "-o", merged)
+    code, _out, err = run(
+        monkeypatch,
+        capsys,
+        "merge",
+        team_file,
+        "--key",
+        keys / "team-private.pem",
+        "--format",
+        "json",
+        "-o",
+        merged,
+    )
     assert code == 0, err
     direct = tmp_path / "direct.json"
-    run(monkeypatch, capsys, "export", "--data-dir", vault, "--passphrase-stdin", "--format",
-        "json", "-o", direct)
+    run(
+        monkeypatch,
+        capsys,
+        "export",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        "--format",
+        "json",
+        "-o",
+        direct,
+    )
     assert json.loads(merged.read_text())["rows"] == json.loads(direct.read_text())["rows"]
-    code, _out, err = run(monkeypatch, capsys, "merge", team_file, team_file, "--key",
-                          keys / "team-private.pem", "-o", tmp_path / "twice.csv")
+    code, _out, err = run(
+        monkeypatch,
+        capsys,
+        "merge",
+        team_file,
+        team_file,
+        "--key",
+        keys / "team-private.pem",
+        "-o",
+        tmp_path / "twice.csv",
+    )
     assert code == 1
     assert "Traceback" not in err and err.strip()
 
 
 def test_export_and_calendar_file_each_write_one_access_log_entry(
-    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str]
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with Store.unlock(vault, PASSPHRASE) as store:
         before = len(store.access_log())
-    assert run(monkeypatch, capsys, "export", "--data-dir", vault, "--passphrase-stdin",
-               "-o", tmp_path / "c.csv")[0] == 0
-    assert run(monkeypatch, capsys, "due", "--data-dir", vault, "--passphrase-stdin",
-               "--ics", tmp_path / "c.ics")[0] == 0
+    assert (
+        run(
+            monkeypatch,
+            capsys,
+            "export",
+            "--data-dir",
+            vault,
+            "--passphrase-stdin",
+            "-o",
+            tmp_path / "c.csv",
+        )[0]
+        == 0
+    )
+    assert (
+        run(
+            monkeypatch,
+            capsys,
+            "due",
+            "--data-dir",
+            vault,
+            "--passphrase-stdin",
+            "--ics",
+            tmp_path / "c.ics",
+        )[0]
+        == 0
+    )
     with Store.unlock(vault, PASSPHRASE) as store:
         new = store.access_log()[before:]
     assert [(e.action, e.client_reference) for e in new] == [
-        ("export", None), ("read", None), ("export", None)]
+        ("export", None),
+        ("read", None),
+        ("export", None),
+    ]
     assert new[0].detail.startswith("anonymised counts")
     assert new[2].detail.startswith("calendar file")
 
 
 def test_semicolon_csv_for_dutch_excel_has_the_same_cells(
-    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str]
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import csv
 
     comma, semicolon = tmp_path / "comma.csv", tmp_path / "semicolon.csv"
-    assert run(monkeypatch, capsys, "export", "--data-dir", vault, "--passphrase-stdin",
-               "-o", comma)[0] == 0
-    assert run(monkeypatch, capsys, "export", "--data-dir", vault, "--passphrase-stdin",
-               "--delimiter", ";", "-o", semicolon)[0] == 0
+    assert (
+        run(monkeypatch, capsys, "export", "--data-dir", vault, "--passphrase-stdin", "-o", comma)[
+            0
+        ]
+        == 0
+    )
+    assert (
+        run(
+            monkeypatch,
+            capsys,
+            "export",
+            "--data-dir",
+            vault,
+            "--passphrase-stdin",
+            "--delimiter",
+            ";",
+            "-o",
+            semicolon,
+        )[0]
+        == 0
+    )
     comma_rows = list(csv.reader(comma.read_text("utf-8").splitlines()))
     semicolon_rows = list(csv.reader(semicolon.read_text("utf-8").splitlines(), delimiter=";"))
     assert semicolon_rows == comma_rows

@@ -63,9 +63,16 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 def initialised(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A vault made by `kindcheck init` (once per module) and the recovery key it printed."""
     folder = tmp_path_factory.mktemp("cli") / "vault"
-    result = subprocess_kindcheck("init", "--data-dir", folder, "--passphrase-stdin",
-                                  "--user", "t.tester", stdin=PASSPHRASE + "\n",
-                                  tmp=tmp_path_factory.mktemp("tmp"))
+    result = subprocess_kindcheck(
+        "init",
+        "--data-dir",
+        folder,
+        "--passphrase-stdin",
+        "--user",
+        "t.tester",
+        stdin=PASSPHRASE + "\n",
+        tmp=tmp_path_factory.mktemp("tmp"),
+    )
     assert result.returncode == 0, result.stderr
     match = RECOVERY_PATTERN.search(result.stdout)
     assert match, result.stdout
@@ -87,16 +94,22 @@ def answers_file(tmp_path: Path) -> Iterator[Path]:
     yield path
 
 
-def subprocess_kindcheck(*argv: str | Path, stdin: str = "", tmp: Path,
-                         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def subprocess_kindcheck(
+    *argv: str | Path, stdin: str = "", tmp: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     tmp.mkdir(parents=True, exist_ok=True)
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("KINDCHECK_")}
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("KINDCHECK_")
+    }
     environment.update({"TMPDIR": str(tmp), "TEMP": str(tmp), "TMP": str(tmp)})
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "kindcheck.cli", *map(str, argv)],
-        input=stdin, capture_output=True, text=True, env=environment, timeout=60,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
     )
 
 
@@ -116,16 +129,18 @@ def test_help_imports_neither_the_store_nor_the_tui() -> None:
         "heavy = ('sqlmodel', 'sqlalchemy', 'textual', 'kindcheck.store', 'cryptography')\n"
         "print(sorted(name for name in heavy if name in sys.modules), file=sys.stderr)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0
     assert result.stderr.strip() == "[]"
 
 
 def test_the_store_never_imports_textual() -> None:
     code = "import sys, kindcheck.store, kindcheck.commands; print('textual' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.strip() == "False"
 
 
@@ -152,27 +167,32 @@ def test_init_prints_the_recovery_key_once(initialised: tuple[Path, str]) -> Non
 
 def test_init_text_and_refusals(run: Runner, tmp_path: Path) -> None:
     folder = tmp_path / "new"
-    code, out, err = run("--lang", "en", "init", "--data-dir", folder, "--passphrase-stdin",
-                         stdin="too short\n")
+    code, out, err = run(
+        "--lang", "en", "init", "--data-dir", folder, "--passphrase-stdin", stdin="too short\n"
+    )
     assert (code, out) == (1, "")
     assert "at least 12 characters" in err
     assert not (folder / DB_NAME).exists()
-    code, out, err = run("--lang", "en", "init", "--data-dir", folder, "--passphrase-stdin",
-                         stdin=PASSPHRASE + "\n")
+    code, out, err = run(
+        "--lang", "en", "init", "--data-dir", folder, "--passphrase-stdin", stdin=PASSPHRASE + "\n"
+    )
     assert code == 0, err
     assert "RECOVERY KEY: write it down now" in out
     assert len(RECOVERY_PATTERN.findall(out)) == 1
-    code, _out, err = run("init", "--data-dir", folder, "--passphrase-stdin",
-                          stdin=PASSPHRASE + "\n")
+    code, _out, err = run(
+        "init", "--data-dir", folder, "--passphrase-stdin", stdin=PASSPHRASE + "\n"
+    )
     assert code == 1 and "already exists" in err
 
 
-def test_init_asks_twice_on_a_terminal(run: Runner, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_asks_twice_on_a_terminal(
+    run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     answers = iter(["long enough passphrase", "long enough passphrasE"])
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
-    monkeypatch.setattr("kindcheck.commands.SecretSource._prompt",
-                        staticmethod(lambda prompt, what: next(answers)))
+    monkeypatch.setattr(
+        "kindcheck.commands.SecretSource._prompt", staticmethod(lambda prompt, what: next(answers))
+    )
     code, _out, err = run("init", "--data-dir", tmp_path / "v")
     assert code == 1 and "differ" in err
     assert not (tmp_path / "v" / DB_NAME).exists()
@@ -189,43 +209,68 @@ def test_no_terminal_and_no_option_says_how(run: Runner, vault: Path) -> None:
 
 
 def test_record_list_and_verify(run: Runner, vault: Path, answers_file: Path) -> None:
-    code, out, err = run("--lang", "en", "record", "--data-dir", vault, "--passphrase-stdin",
-                         answers_file, stdin=PASSPHRASE + "\n")
+    code, out, err = run(
+        "--lang",
+        "en",
+        "record",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        answers_file,
+        stdin=PASSPHRASE + "\n",
+    )
     assert code == 0, err
     assert "Problem domains: 3" in out
     assert "HELP WITH PARENTING" in out
-    assert re.search(r"Follow-up plan made\. Next conversation about the children: "
-                     r"\d{4}-\d\d-\d\d 09:00\.", out)
+    assert re.search(
+        r"Follow-up plan made\. Next conversation about the children: "
+        r"\d{4}-\d\d-\d\d 09:00\.",
+        out,
+    )
     assert "Saved: intake of 2026-03-02 for client EPD-123456 (new client)." in out
 
-    code, _out, err = run("record", "--data-dir", vault, "--passphrase-stdin", answers_file,
-                          stdin=PASSPHRASE + "\n")
+    code, _out, err = run(
+        "record", "--data-dir", vault, "--passphrase-stdin", answers_file, stdin=PASSPHRASE + "\n"
+    )
     assert code == 1 and "already recorded" in err
 
     followup = answers_file.with_name("followup.json")
-    followup.write_text(json.dumps(make_answers("epd-123456", kind="followup", signal=True,
-                                                when=date(2026, 4, 1))), "utf-8")
-    code, out, err = run("--lang", "en", "record", "--data-dir", vault, "--passphrase-stdin",
-                         followup, stdin=PASSPHRASE + "\n")
+    followup.write_text(
+        json.dumps(make_answers("epd-123456", kind="followup", signal=True, when=date(2026, 4, 1))),
+        "utf-8",
+    )
+    code, out, err = run(
+        "--lang",
+        "en",
+        "record",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        followup,
+        stdin=PASSPHRASE + "\n",
+    )
     assert code == 0, err
     assert "Follow-up plan made more frequent" in out
     assert "(new client)" not in out
 
-    code, out, err = run("--lang", "en", "list", "--data-dir", vault, "--passphrase-stdin",
-                         stdin=PASSPHRASE + "\n")
+    code, out, err = run(
+        "--lang", "en", "list", "--data-dir", vault, "--passphrase-stdin", stdin=PASSPHRASE + "\n"
+    )
     assert code == 0, err
     header, row = out.splitlines()
     assert header.split() == ["REFERENCE", "NAME", "SESSIONS", "LAST", "KIND", "DOMAINS"]
     assert row.split() == ["EPD-123456", "Jansen", "2", "2026-04-01", "follow-up", "0"]
 
-    code, out, err = run("--lang", "en", "verify", "--data-dir", vault, "--passphrase-stdin",
-                         stdin=PASSPHRASE + "\n")
+    code, out, err = run(
+        "--lang", "en", "verify", "--data-dir", vault, "--passphrase-stdin", stdin=PASSPHRASE + "\n"
+    )
     assert code == 0, err
     assert out.startswith("OK: the file is intact")
 
 
-def test_an_invalid_answers_file_costs_no_passphrase(run: Runner, vault: Path,
-                                                     tmp_path: Path) -> None:
+def test_an_invalid_answers_file_costs_no_passphrase(
+    run: Runner, vault: Path, tmp_path: Path
+) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text('{"format": "kindcheck-answers"', "utf-8")
     code, out, err = run("record", "--data-dir", vault, "--passphrase-stdin", broken)
@@ -237,32 +282,41 @@ def test_an_invalid_answers_file_costs_no_passphrase(run: Runner, vault: Path,
 def test_list_prints_names_without_control_characters(run: Runner, vault: Path) -> None:
     with Store.unlock(vault, PASSPHRASE) as opened:
         opened.add_client("EPD-\x1b]0;pwned\x07-1", "Evil\x1b[2J\x1b[31m Name\nsecond line")
-    code, out, err = run("list", "--data-dir", vault, "--passphrase-stdin",
-                         stdin=PASSPHRASE + "\n")
+    code, out, err = run("list", "--data-dir", vault, "--passphrase-stdin", stdin=PASSPHRASE + "\n")
     assert code == 0, err
     assert "\x1b" not in out and "\x07" not in out
     assert "Evil[2J[31m Name second line" in out
 
 
-def test_verify_names_a_damaged_record_and_goes_on(run: Runner, vault: Path,
-                                                   answers_file: Path) -> None:
-    assert run("record", "--data-dir", vault, "--passphrase-stdin", answers_file,
-               stdin=PASSPHRASE + "\n")[0] == 0
+def test_verify_names_a_damaged_record_and_goes_on(
+    run: Runner, vault: Path, answers_file: Path
+) -> None:
+    assert (
+        run(
+            "record",
+            "--data-dir",
+            vault,
+            "--passphrase-stdin",
+            answers_file,
+            stdin=PASSPHRASE + "\n",
+        )[0]
+        == 0
+    )
     with Store.unlock(vault, PASSPHRASE) as opened:
         (session,) = list(opened.iter_sessions())
         client = opened.find_client("EPD-123456")
         assert client is not None
     flip_byte(vault, "session", "header", session.id, position=30)
     flip_byte(vault, "client", "data", client.id, position=30)
-    code, out, err = run("--lang", "en", "verify", "--data-dir", vault, "--passphrase-stdin",
-                         stdin=PASSPHRASE + "\n")
+    code, out, err = run(
+        "--lang", "en", "verify", "--data-dir", vault, "--passphrase-stdin", stdin=PASSPHRASE + "\n"
+    )
     assert code == 1
     assert f"record session/{session.id} is damaged or was moved" in out
     assert f"record client/{client.id} is damaged or was moved" in out
     assert "2 problem(s) found" in err
 
-    code, out, err = run("list", "--data-dir", vault, "--passphrase-stdin",
-                         stdin=PASSPHRASE + "\n")
+    code, out, err = run("list", "--data-dir", vault, "--passphrase-stdin", stdin=PASSPHRASE + "\n")
     assert code == 1 and f"client/{client.id}" in err
 
 
@@ -272,8 +326,9 @@ def test_verify_names_a_damaged_record_and_goes_on(run: Runner, vault: Path,
 
 def test_wrong_passphrase_exit_1_same_message_no_traceback(vault: Path, tmp_path: Path) -> None:
     for attempt in ("wrong passphrase entirely\n", "\n", PASSPHRASE.upper() + "\n"):
-        result = subprocess_kindcheck("list", "--data-dir", vault, "--passphrase-stdin",
-                                      stdin=attempt, tmp=tmp_path / "tmp")
+        result = subprocess_kindcheck(
+            "list", "--data-dir", vault, "--passphrase-stdin", stdin=attempt, tmp=tmp_path / "tmp"
+        )
         assert result.returncode == 1
         assert result.stderr == "kindcheck: wrong passphrase\n"
         assert result.stdout == ""
@@ -300,29 +355,47 @@ def test_passphrase_keeps_its_spaces(run: Runner, tmp_path: Path) -> None:
     folder = tmp_path / "spaces"
     spaced = "  spaces at both ends  "
     assert run("init", "--data-dir", folder, "--passphrase-stdin", stdin=spaced + "\n")[0] == 0
-    assert run("list", "--data-dir", folder, "--passphrase-stdin",
-               stdin=spaced.strip() + "\n")[0] == 1
+    assert (
+        run("list", "--data-dir", folder, "--passphrase-stdin", stdin=spaced.strip() + "\n")[0] == 1
+    )
     assert run("list", "--data-dir", folder, "--passphrase-stdin", stdin=spaced)[0] == 0
 
 
 def test_passwd_end_to_end(run: Runner, vault: Path) -> None:
-    code, _out, err = run("passwd", "--data-dir", vault, "--passphrase-stdin",
-                          stdin=f"{PASSPHRASE}\nshort\n")
+    code, _out, err = run(
+        "passwd", "--data-dir", vault, "--passphrase-stdin", stdin=f"{PASSPHRASE}\nshort\n"
+    )
     assert code == 1 and "at least 12" in err
-    code, _out, err = run("passwd", "--data-dir", vault, "--passphrase-stdin",
-                          stdin=f"{PASSPHRASE}\n")
+    code, _out, err = run(
+        "passwd", "--data-dir", vault, "--passphrase-stdin", stdin=f"{PASSPHRASE}\n"
+    )
     assert code == 1 and "line 2 of standard input" in err
-    code, _out, err = run("passwd", "--data-dir", vault, "--passphrase-stdin",
-                          stdin=f"not the current one\n{NEW_PASSPHRASE}\n")
+    code, _out, err = run(
+        "passwd",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        stdin=f"not the current one\n{NEW_PASSPHRASE}\n",
+    )
     assert (code, err) == (1, "kindcheck: wrong passphrase\n")
-    code, out, err = run("--lang", "en", "passwd", "--data-dir", vault, "--passphrase-stdin",
-                         stdin=f"{PASSPHRASE}\n{NEW_PASSPHRASE}\n")
+    code, out, err = run(
+        "--lang",
+        "en",
+        "passwd",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        stdin=f"{PASSPHRASE}\n{NEW_PASSPHRASE}\n",
+    )
     assert code == 0, err
     assert "The old passphrase no longer works" in out
-    assert run("list", "--data-dir", vault, "--passphrase-stdin",
-               stdin=PASSPHRASE + "\n")[2] == "kindcheck: wrong passphrase\n"
-    assert run("list", "--data-dir", vault, "--passphrase-stdin",
-               stdin=NEW_PASSPHRASE + "\n")[0] == 0
+    assert (
+        run("list", "--data-dir", vault, "--passphrase-stdin", stdin=PASSPHRASE + "\n")[2]
+        == "kindcheck: wrong passphrase\n"
+    )
+    assert (
+        run("list", "--data-dir", vault, "--passphrase-stdin", stdin=NEW_PASSPHRASE + "\n")[0] == 0
+    )
 
 
 def test_passwd_with_the_recovery_key_end_to_end(
@@ -330,53 +403,112 @@ def test_passwd_with_the_recovery_key_end_to_end(
 ) -> None:
     recovery = initialised[1]
     typo = "X" if recovery[-1] != "X" else "Y"  # always a different last character
-    code, _out, err = run("passwd", "--recovery", "--data-dir", vault, "--passphrase-stdin",
-                          stdin=f"{recovery[:-1]}{typo}\n{NEW_PASSPHRASE}\n")
+    code, _out, err = run(
+        "passwd",
+        "--recovery",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        stdin=f"{recovery[:-1]}{typo}\n{NEW_PASSPHRASE}\n",
+    )
     assert code == 1 and "not a valid recovery key" in err
-    code, out, err = run("--lang", "en", "passwd", "--recovery", "--data-dir", vault,
-                         "--passphrase-stdin",
-                         stdin=f"{recovery.lower().replace('-', ' ')}\n{NEW_PASSPHRASE}\n")
+    code, out, err = run(
+        "--lang",
+        "en",
+        "passwd",
+        "--recovery",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        stdin=f"{recovery.lower().replace('-', ' ')}\n{NEW_PASSPHRASE}\n",
+    )
     assert code == 0, err
     assert "recovery key stays valid" in out
-    assert run("list", "--data-dir", vault, "--passphrase-stdin",
-               stdin=PASSPHRASE + "\n")[0] == 1
-    assert run("list", "--data-dir", vault, "--passphrase-stdin",
-               stdin=NEW_PASSPHRASE + "\n")[0] == 0
+    assert run("list", "--data-dir", vault, "--passphrase-stdin", stdin=PASSPHRASE + "\n")[0] == 1
+    assert (
+        run("list", "--data-dir", vault, "--passphrase-stdin", stdin=NEW_PASSPHRASE + "\n")[0] == 0
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # backup and restore
 
 
-def test_backup_and_restore_commands(run: Runner, vault: Path, answers_file: Path,
-                                     tmp_path: Path) -> None:
+def test_backup_and_restore_commands(
+    run: Runner, vault: Path, answers_file: Path, tmp_path: Path
+) -> None:
     copy = tmp_path / "backups" / "kindcheck-backup.db"
     copy.parent.mkdir()
-    assert run("record", "--data-dir", vault, "--passphrase-stdin", answers_file,
-               stdin=PASSPHRASE + "\n")[0] == 0
-    code, out, err = run("--lang", "en", "backup", "--data-dir", vault, "--passphrase-stdin",
-                         copy, stdin=PASSPHRASE + "\n")
+    assert (
+        run(
+            "record",
+            "--data-dir",
+            vault,
+            "--passphrase-stdin",
+            answers_file,
+            stdin=PASSPHRASE + "\n",
+        )[0]
+        == 0
+    )
+    code, out, err = run(
+        "--lang",
+        "en",
+        "backup",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        copy,
+        stdin=PASSPHRASE + "\n",
+    )
     assert code == 0, err
     assert "Backup written" in out and copy.exists()
     assert b"EPD-123456" not in copy.read_bytes()
-    code, _out, err = run("backup", "--data-dir", vault, "--passphrase-stdin", copy,
-                          stdin=PASSPHRASE + "\n")
+    code, _out, err = run(
+        "backup", "--data-dir", vault, "--passphrase-stdin", copy, stdin=PASSPHRASE + "\n"
+    )
     assert code == 1 and "already exists" in err
-    assert run("backup", "--force", "--data-dir", vault, "--passphrase-stdin", copy,
-               stdin=PASSPHRASE + "\n")[0] == 0
+    assert (
+        run(
+            "backup",
+            "--force",
+            "--data-dir",
+            vault,
+            "--passphrase-stdin",
+            copy,
+            stdin=PASSPHRASE + "\n",
+        )[0]
+        == 0
+    )
 
-    code, _out, err = run("restore", "--data-dir", vault, "--passphrase-stdin", copy,
-                          stdin=PASSPHRASE + "\n")
+    code, _out, err = run(
+        "restore", "--data-dir", vault, "--passphrase-stdin", copy, stdin=PASSPHRASE + "\n"
+    )
     assert code == 1 and "--force" in err
-    code, _out, err = run("restore", "--force", "--data-dir", vault, "--passphrase-stdin", copy,
-                          stdin="wrong passphrase entirely\n")
+    code, _out, err = run(
+        "restore",
+        "--force",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        copy,
+        stdin="wrong passphrase entirely\n",
+    )
     assert (code, err) == (1, "kindcheck: wrong passphrase\n")
     elsewhere = tmp_path / "second-laptop"
-    code, out, err = run("--lang", "en", "restore", "--data-dir", elsewhere,
-                         "--passphrase-stdin", copy, stdin=PASSPHRASE + "\n")
+    code, out, err = run(
+        "--lang",
+        "en",
+        "restore",
+        "--data-dir",
+        elsewhere,
+        "--passphrase-stdin",
+        copy,
+        stdin=PASSPHRASE + "\n",
+    )
     assert code == 0, err
-    code, out, err = run("list", "--data-dir", elsewhere, "--passphrase-stdin",
-                         stdin=PASSPHRASE + "\n")
+    code, out, err = run(
+        "list", "--data-dir", elsewhere, "--passphrase-stdin", stdin=PASSPHRASE + "\n"
+    )
     assert code == 0 and "EPD-123456" in out
 
 
@@ -415,22 +547,46 @@ def test_plain_text_never_reaches_the_disk(vault: Path, tmp_path: Path) -> None:
     inputs = tmp_path / "input"  # outside the data dir and TMPDIR: the user's own file
     inputs.mkdir()
     for number in range(2):
-        answers = make_answers(f"{canaries['reference']}-{number}", canaries["name"],
-                               text=canaries["answers"], signal=True, problems=2)
+        answers = make_answers(
+            f"{canaries['reference']}-{number}",
+            canaries["name"],
+            text=canaries["answers"],
+            signal=True,
+            problems=2,
+        )
         (inputs / f"{number}.json").write_text(json.dumps(answers), "utf-8")
-        result = subprocess_kindcheck("record", "--data-dir", vault, "--passphrase-stdin",
-                                      inputs / f"{number}.json", stdin=PASSPHRASE + "\n", tmp=tmp)
+        result = subprocess_kindcheck(
+            "record",
+            "--data-dir",
+            vault,
+            "--passphrase-stdin",
+            inputs / f"{number}.json",
+            stdin=PASSPHRASE + "\n",
+            tmp=tmp,
+        )
         assert result.returncode == 0, result.stderr
     environment = {**os.environ, "TMPDIR": str(tmp), "TEMP": str(tmp), "TMP": str(tmp)}
     child = subprocess.run(
-        [sys.executable, "-c", CANARY_CHILD, str(vault), PASSPHRASE, NEW_PASSPHRASE,
-         canaries["note"], canaries["draft"]],
-        capture_output=True, text=True, env=environment, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            CANARY_CHILD,
+            str(vault),
+            PASSPHRASE,
+            NEW_PASSPHRASE,
+            canaries["note"],
+            canaries["draft"],
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
     )
     assert child.returncode == 0, child.stderr
     for command in ("list", "verify"):
-        result = subprocess_kindcheck(command, "--data-dir", vault, "--passphrase-stdin",
-                                      stdin=NEW_PASSPHRASE + "\n", tmp=tmp)
+        result = subprocess_kindcheck(
+            command, "--data-dir", vault, "--passphrase-stdin", stdin=NEW_PASSPHRASE + "\n", tmp=tmp
+        )
         assert result.returncode == 0, result.stderr
 
     # The scanner finds canaries where they are (the user's own answers files).

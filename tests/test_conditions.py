@@ -84,8 +84,7 @@ def test_any_text_parses_or_raises_condition_error_only(source: str) -> None:
 
 
 SAFE_TOKENS = st.sampled_from(
-    ["a", "b", "==", "!=", "<", ">=", "and", "or", "not", "in", '"x"', "3", "(", ")", "[", "]",
-     ","]
+    ["a", "b", "==", "!=", "<", ">=", "and", "or", "not", "in", '"x"', "3", "(", ")", "[", "]", ","]
 )
 
 

@@ -72,8 +72,9 @@ def private_tmp(tmp_path: Path) -> Path:
 
 
 def child_env(tmp: Path) -> dict[str, str]:
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("KINDCHECK_")}
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("KINDCHECK_")
+    }
     environment.update({"TMPDIR": str(tmp), "TEMP": str(tmp), "TMP": str(tmp)})
     return environment
 
@@ -88,8 +89,12 @@ def integrity(path: Path) -> list[str]:
 
 
 def scan_for(needle: str, *roots: Path) -> list[Path]:
-    return [path for root in roots for path in root.rglob("*")
-            if path.is_file() and needle.encode() in path.read_bytes()]
+    return [
+        path
+        for root in roots
+        for path in root.rglob("*")
+        if path.is_file() and needle.encode() in path.read_bytes()
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,7 +137,10 @@ def kill_loop(vault: Path, tmp: Path, rounds: int, seed: int) -> None:
     for round_number in range(rounds):
         child = subprocess.Popen(
             [sys.executable, "-c", SAVE_LOOP, str(vault), PASSPHRASE, canary],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(tmp),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(tmp),
         )
         assert child.stdout is not None
         try:
@@ -158,8 +166,9 @@ def kill_loop(vault: Path, tmp: Path, rounds: int, seed: int) -> None:
                     drafts.add(parts[1])
                 elif parts[0] == "x":
                     drafts.discard(parts[1])
-        if (vault / (DB_NAME + "-journal")).exists() and \
-                (vault / (DB_NAME + "-journal")).stat().st_size > 0:
+        if (vault / (DB_NAME + "-journal")).exists() and (
+            vault / (DB_NAME + "-journal")
+        ).stat().st_size > 0:
             hot_journals += 1
         # Right after the kill, before anything recovers: the hot journal is on disk too.
         assert scan_for(canary, vault, tmp) == [], f"round {round_number}"
@@ -220,9 +229,13 @@ def _saved_ids(output: str) -> list[str]:
 
 
 def test_full_disk_file_size_limit(vault: Path, private_tmp: Path) -> None:
-    result = subprocess.run([sys.executable, "-c", FILE_SIZE_LIMIT, str(vault), PASSPHRASE],
-                            capture_output=True, text=True, env=child_env(private_tmp),
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", FILE_SIZE_LIMIT, str(vault), PASSPHRASE],
+        capture_output=True,
+        text=True,
+        env=child_env(private_tmp),
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     (error,) = [line for line in result.stdout.splitlines() if line.startswith("error ")]
     assert error.endswith(": nothing was saved")
@@ -251,12 +264,15 @@ except VaultError as error:
 """
 
 
-def test_full_disk_while_creating_leaves_no_half_vault(tmp_path: Path,
-                                                       private_tmp: Path) -> None:
+def test_full_disk_while_creating_leaves_no_half_vault(tmp_path: Path, private_tmp: Path) -> None:
     folder = tmp_path / "new-vault"
-    result = subprocess.run([sys.executable, "-c", CREATE_UNDER_LIMIT, str(folder), PASSPHRASE],
-                            capture_output=True, text=True, env=child_env(private_tmp),
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", CREATE_UNDER_LIMIT, str(folder), PASSPHRASE],
+        capture_output=True,
+        text=True,
+        env=child_env(private_tmp),
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("error ") and "nothing was saved" in result.stdout
     assert sorted(path.name for path in folder.iterdir()) == [LOCK_NAME]
@@ -268,8 +284,9 @@ def mount_namespaces() -> bool:
     """Whether this process may make private mounts (root with CAP_SYS_ADMIN, no seccomp ban)."""
     if shutil.which("unshare") is None:
         return False
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs tmpfs /mnt"],
-                           capture_output=True, timeout=30)
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs tmpfs /mnt"], capture_output=True, timeout=30
+    )
     return probe.returncode == 0
 
 
@@ -299,19 +316,37 @@ store.close()
 """
 
 
-def test_full_disk_real_enospc(vault: Path, tmp_path: Path, private_tmp: Path,
-                               mount_namespaces: bool) -> None:
+def test_full_disk_real_enospc(
+    vault: Path, tmp_path: Path, private_tmp: Path, mount_namespaces: bool
+) -> None:
     if not mount_namespaces:
         pytest.skip("no private mount namespaces here (unshare -m not permitted)")
     mount_point, out = tmp_path / "tiny", tmp_path / "out"
     mount_point.mkdir()
     out.mkdir()
-    script = ('set -e; mount -t tmpfs -o size=1m tmpfs "$1"; cp -a "$2" "$1/vault"; '
-              '"$3" -c "$4" "$1/vault" "$5"; cp -a "$1/vault/." "$6/"')
+    script = (
+        'set -e; mount -t tmpfs -o size=1m tmpfs "$1"; cp -a "$2" "$1/vault"; '
+        '"$3" -c "$4" "$1/vault" "$5"; cp -a "$1/vault/." "$6/"'
+    )
     result = subprocess.run(
-        ["unshare", "-m", "sh", "-c", script, "sh", str(mount_point), str(vault),
-         sys.executable, TINY_DISK, PASSPHRASE, str(out)],
-        capture_output=True, text=True, env=child_env(private_tmp), timeout=60,
+        [
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            script,
+            "sh",
+            str(mount_point),
+            str(vault),
+            sys.executable,
+            TINY_DISK,
+            PASSPHRASE,
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=child_env(private_tmp),
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     (error,) = [line for line in result.stdout.splitlines() if line.startswith("error ")]
@@ -327,38 +362,69 @@ def test_full_disk_real_enospc(vault: Path, tmp_path: Path, private_tmp: Path,
 # A read-only data folder
 
 
-def _run_read_only_commands(vault: Path, answers: Path, run_in: list[str],
-                            tmp: Path) -> list[subprocess.CompletedProcess[str]]:
+def _run_read_only_commands(
+    vault: Path, answers: Path, run_in: list[str], tmp: Path
+) -> list[subprocess.CompletedProcess[str]]:
     results = []
     for command in (["list"], ["record", str(answers)], ["verify"]):
-        results.append(subprocess.run(
-            [*run_in, sys.executable, "-m", "kindcheck.cli", *command, "--data-dir", str(vault),
-             "--passphrase-stdin"],
-            input=PASSPHRASE + "\n", capture_output=True, text=True, env=child_env(tmp),
-            timeout=60,
-        ))
+        results.append(
+            subprocess.run(
+                [
+                    *run_in,
+                    sys.executable,
+                    "-m",
+                    "kindcheck.cli",
+                    *command,
+                    "--data-dir",
+                    str(vault),
+                    "--passphrase-stdin",
+                ],
+                input=PASSPHRASE + "\n",
+                capture_output=True,
+                text=True,
+                env=child_env(tmp),
+                timeout=60,
+            )
+        )
     return results
 
 
-def test_read_only_data_dir_bind_mount(vault: Path, tmp_path: Path, private_tmp: Path,
-                                       mount_namespaces: bool) -> None:
+def test_read_only_data_dir_bind_mount(
+    vault: Path, tmp_path: Path, private_tmp: Path, mount_namespaces: bool
+) -> None:
     if not mount_namespaces:
         pytest.skip("no private mount namespaces here (unshare -m not permitted)")
     Store.unlock(vault, PASSPHRASE).close()  # the lock file exists, as on a used laptop
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps(make_answers("EPD-RO")), "utf-8")
     before = digest(vault / DB_NAME)
-    wrapper = ["unshare", "-m", "sh", "-c",
-               'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"',
-               str(vault)]
+    wrapper = [
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"',
+        str(vault),
+    ]
     for result in _run_read_only_commands(vault, answers, wrapper, private_tmp):
         assert result.returncode == 1, result.stdout
         assert "is on a read-only disk: Kindcheck cannot lock the vault there" in result.stderr
         assert "Traceback" not in result.stderr
     init = subprocess.run(
-        [*wrapper, sys.executable, "-m", "kindcheck.cli", "init", "--data-dir",
-         str(vault / "inner"), "--passphrase-stdin"],
-        input=PASSPHRASE + "\n", capture_output=True, text=True, env=child_env(private_tmp),
+        [
+            *wrapper,
+            sys.executable,
+            "-m",
+            "kindcheck.cli",
+            "init",
+            "--data-dir",
+            str(vault / "inner"),
+            "--passphrase-stdin",
+        ],
+        input=PASSPHRASE + "\n",
+        capture_output=True,
+        text=True,
+        env=child_env(private_tmp),
         timeout=60,
     )
     assert init.returncode == 1 and "read-only disk" in init.stderr
@@ -369,17 +435,23 @@ def test_read_only_data_dir_bind_mount(vault: Path, tmp_path: Path, private_tmp:
 def immutable(vault: Path) -> Iterator[bool]:
     """chattr +i on the folder and its files (refused even to root), undone afterwards."""
     paths = [vault, *vault.iterdir()]
-    done = shutil.which("chattr") is not None and subprocess.run(
-        ["chattr", "+i", *map(str, paths)], capture_output=True).returncode == 0
+    done = (
+        shutil.which("chattr") is not None
+        and subprocess.run(["chattr", "+i", *map(str, paths)], capture_output=True).returncode == 0
+    )
     try:
         yield done
     finally:
         subprocess.run(["chattr", "-i", *map(str, paths)], capture_output=True)
 
 
-def test_read_only_data_dir_immutable(vault: Path, immutable: bool, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str],
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_read_only_data_dir_immutable(
+    vault: Path,
+    immutable: bool,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     if not immutable:
         pytest.skip("chattr +i is not available here")
     before = digest(vault / DB_NAME)
@@ -394,8 +466,10 @@ def _make_read_only(path: Path) -> bool:
     if os.geteuid() != 0:
         path.chmod(0o400)
         return True
-    return shutil.which("chattr") is not None and subprocess.run(
-        ["chattr", "+i", str(path)], capture_output=True).returncode == 0
+    return (
+        shutil.which("chattr") is not None
+        and subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
+    )
 
 
 def test_read_only_vault_file(vault: Path) -> None:
@@ -408,8 +482,9 @@ def test_read_only_vault_file(vault: Path) -> None:
         before = digest(db)
         with Store.unlock(vault, PASSPHRASE) as store:
             assert store.list_clients() == []
-            with pytest.raises(store_module.VaultError,
-                               match="read-only disk or folder: nothing was saved"):
+            with pytest.raises(
+                store_module.VaultError, match="read-only disk or folder: nothing was saved"
+            ):
                 store.add_client("EPD-RO")
             assert store.list_clients() == []
         assert digest(db) == before
@@ -423,9 +498,9 @@ def test_read_only_vault_file(vault: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["not a database", "truncated", "zeroed header"])
-def test_damaged_vault_files_get_a_clear_message(vault: Path, damage: str,
-                                                 capsys: pytest.CaptureFixture[str],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_damaged_vault_files_get_a_clear_message(
+    vault: Path, damage: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     with Store.unlock(vault, PASSPHRASE) as store:
         for number in range(20):
             store.save_draft({"note": f"{number} " + "z" * 3000})
@@ -464,21 +539,42 @@ def test_a_second_running_copy_is_refused_and_nothing_is_lost(
     try:
         client = first.add_client("EPD-FIRST")
         second = subprocess.run(
-            [sys.executable, "-m", "kindcheck.cli", "record", str(answers), "--data-dir",
-             str(vault), "--passphrase-stdin"],
-            input=PASSPHRASE + "\n", capture_output=True, text=True,
-            env=child_env(private_tmp), timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "kindcheck.cli",
+                "record",
+                str(answers),
+                "--data-dir",
+                str(vault),
+                "--passphrase-stdin",
+            ],
+            input=PASSPHRASE + "\n",
+            capture_output=True,
+            text=True,
+            env=child_env(private_tmp),
+            timeout=60,
         )
         assert second.returncode == 1
-        assert "open in another Kindcheck window or process; close that one first" in \
-            second.stderr
+        assert "open in another Kindcheck window or process; close that one first" in second.stderr
         first.save_session(client.id, make_answers("EPD-FIRST"), {})
     finally:
         first.close()
     again = subprocess.run(
-        [sys.executable, "-m", "kindcheck.cli", "record", str(answers), "--data-dir", str(vault),
-         "--passphrase-stdin"],
-        input=PASSPHRASE + "\n", capture_output=True, text=True, env=child_env(private_tmp),
+        [
+            sys.executable,
+            "-m",
+            "kindcheck.cli",
+            "record",
+            str(answers),
+            "--data-dir",
+            str(vault),
+            "--passphrase-stdin",
+        ],
+        input=PASSPHRASE + "\n",
+        capture_output=True,
+        text=True,
+        env=child_env(private_tmp),
         timeout=60,
     )
     assert again.returncode == 0, again.stderr

@@ -59,19 +59,29 @@ FEW_DOMAINS = ("financien", "wonen", "opvoeding", "psychisch")
 
 
 @st.composite
-def session_facts(draw: st.DrawFn, days: int = 270, domains: Sequence[str] = SCAN_DOMAINS
-                  ) -> SessionFacts:
+def session_facts(
+    draw: st.DrawFn, days: int = 270, domains: Sequence[str] = SCAN_DOMAINS
+) -> SessionFacts:
     held_on = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, days - 1)))
     signal = draw(st.booleans())
     steps = draw(st.integers(0, 3)) if signal else 0
     if draw(st.integers(0, 3)) == 0:
-        return SessionFacts("followup", held_on, safety_signal=signal, meldcode_steps_taken=steps,
-                            followup_timing=draw(st.sampled_from(["on_time", "late", None])))
+        return SessionFacts(
+            "followup",
+            held_on,
+            safety_signal=signal,
+            meldcode_steps_taken=steps,
+            followup_timing=draw(st.sampled_from(["on_time", "late", None])),
+        )
     scanned = draw(st.booleans())
-    chosen = tuple(draw(st.lists(st.sampled_from(list(domains)), unique=True, max_size=5))) \
-        if scanned else ()
+    chosen = (
+        tuple(draw(st.lists(st.sampled_from(list(domains)), unique=True, max_size=5)))
+        if scanned
+        else ()
+    )
     return SessionFacts(
-        "intake", held_on,
+        "intake",
+        held_on,
         kindcheck_completed=draw(st.booleans()),
         has_minor_children=draw(st.booleans()),
         children_in_view=draw(st.integers(0, 4)),
@@ -90,8 +100,9 @@ def plan_facts(draw: st.DrawFn, days: int = 270) -> PlanFacts:
     return PlanFacts(True, date(2026, 1, 1) + timedelta(days=draw(st.integers(0, days - 1))))
 
 
-def sessions_strategy(max_size: int = 60, days: int = 270,
-                      domains: Sequence[str] = SCAN_DOMAINS) -> st.SearchStrategy[Any]:
+def sessions_strategy(
+    max_size: int = 60, days: int = 270, domains: Sequence[str] = SCAN_DOMAINS
+) -> st.SearchStrategy[Any]:
     return st.lists(session_facts(days, domains), max_size=max_size)
 
 
@@ -100,12 +111,16 @@ def sessions_strategy(max_size: int = 60, days: int = 270,
 
 
 def label(day: date, period: str) -> str:
-    return f"{day.year}-{day.month:02d}" if period == "month" else \
-        f"{day.year}-Q{(day.month + 2) // 3}"
+    return (
+        f"{day.year}-{day.month:02d}"
+        if period == "month"
+        else f"{day.year}-Q{(day.month + 2) // 3}"
+    )
 
 
-def reference(sessions: Iterable[SessionFacts], plans: Iterable[PlanFacts],
-              period: str = "quarter") -> dict[Cell, int]:
+def reference(
+    sessions: Iterable[SessionFacts], plans: Iterable[PlanFacts], period: str = "quarter"
+) -> dict[Cell, int]:
     """Cell -> true count for every period row and the total row (no zeros stored)."""
     out: dict[Cell, int] = {}
 
@@ -161,8 +176,12 @@ def relations(doc: dict[str, Any]) -> list[Relation]:
     if periods:
         found += [([(p, key) for p in periods], ("total", key)) for key in keys]
     for row in [*periods, "total"]:
-        found.append(([(row, f"parents_by_domain_count:{b}") for b in BANDS],
-                      (row, "parents_by_domain_count:total")))
+        found.append(
+            (
+                [(row, f"parents_by_domain_count:{b}") for b in BANDS],
+                (row, "parents_by_domain_count:total"),
+            )
+        )
         found.append(([(row, "parents_by_domain_count:3+")], (row, "parenting_support_flag")))
     return found
 
@@ -263,24 +282,48 @@ def recoverable_cells(doc: dict[str, Any], truth: dict[Cell, int]) -> list[Cell]
 
 def test_aggregate_counts_a_small_example() -> None:
     sessions = [
-        SessionFacts("intake", date(2026, 10, 2), kindcheck_completed=True,
-                     has_minor_children=True, children_in_view=2, problem_domain_count=3,
-                     problem_domains=("wonen", "werk", "netwerk"), parenting_support_flag=True,
-                     safety_signal=True, meldcode_steps_taken=2),
+        SessionFacts(
+            "intake",
+            date(2026, 10, 2),
+            kindcheck_completed=True,
+            has_minor_children=True,
+            children_in_view=2,
+            problem_domain_count=3,
+            problem_domains=("wonen", "werk", "netwerk"),
+            parenting_support_flag=True,
+            safety_signal=True,
+            meldcode_steps_taken=2,
+        ),
         SessionFacts("intake", date(2026, 11, 30), problem_domain_count=0),
         SessionFacts("intake", date(2027, 1, 1)),
-        SessionFacts("followup", date(2026, 12, 1), followup_timing="late", safety_signal=True,
-                     meldcode_steps_taken=1, kindcheck_completed=True),
+        SessionFacts(
+            "followup",
+            date(2026, 12, 1),
+            followup_timing="late",
+            safety_signal=True,
+            meldcode_steps_taken=1,
+            kindcheck_completed=True,
+        ),
     ]
     plans = [PlanFacts(True, date(2026, 12, 24)), PlanFacts(False)]
     counts = aggregate(sessions, plans, "quarter", {"kindcheck": 1, "probleemscan": [1, 1]})
     assert counts.periods == {
-        "2026-Q4": {"intakes": 2, "kindchecks_completed": 1, "clients_with_minor_children": 1,
-                    "children_in_view": 2, "parents_by_domain_count:3+": 1,
-                    "parents_by_domain_count:0": 1, "intakes_per_domain:wonen": 1,
-                    "intakes_per_domain:werk": 1, "intakes_per_domain:netwerk": 1,
-                    "parenting_support_flag": 1, "safety_signals": 2,
-                    "meldcode_steps_taken": 3, "followups:late": 1, "followups:overdue": 1},
+        "2026-Q4": {
+            "intakes": 2,
+            "kindchecks_completed": 1,
+            "clients_with_minor_children": 1,
+            "children_in_view": 2,
+            "parents_by_domain_count:3+": 1,
+            "parents_by_domain_count:0": 1,
+            "intakes_per_domain:wonen": 1,
+            "intakes_per_domain:werk": 1,
+            "intakes_per_domain:netwerk": 1,
+            "parenting_support_flag": 1,
+            "safety_signals": 2,
+            "meldcode_steps_taken": 3,
+            "followups:late": 1,
+            "followups:overdue": 1,
+        },
         "2027-Q1": {"intakes": 1},
     }
     assert counts.questionnaires == {"kindcheck": (1,), "probleemscan": (1,)}
@@ -290,10 +333,12 @@ def test_aggregate_counts_a_small_example() -> None:
 
 
 @FAST
-@given(sessions_strategy(), st.lists(plan_facts(), max_size=10),
-       st.sampled_from(["month", "quarter"]))
-def test_aggregate_matches_reference(sessions: list[SessionFacts], plans: list[PlanFacts],
-                                     period: str) -> None:
+@given(
+    sessions_strategy(), st.lists(plan_facts(), max_size=10), st.sampled_from(["month", "quarter"])
+)
+def test_aggregate_matches_reference(
+    sessions: list[SessionFacts], plans: list[PlanFacts], period: str
+) -> None:
     counts = aggregate(iter(sessions), iter(plans), period)  # type: ignore[arg-type]
     expected = reference(sessions, plans, period)
     got = {(p, k): v for p, cells in counts.periods.items() for k, v in cells.items()}
@@ -302,17 +347,31 @@ def test_aggregate_matches_reference(sessions: list[SessionFacts], plans: list[P
     assert got == expected
 
 
-@pytest.mark.parametrize(("facts", "fragment"), [
-    (SessionFacts("visit", date(2026, 1, 1)), "kind"),  # type: ignore[arg-type]
-    (SessionFacts("intake", date(2026, 1, 1), children_in_view=-1), "children_in_view"),
-    (SessionFacts("intake", date(2026, 1, 1), problem_domain_count=2,
-                  problem_domains=("wonen",)), "problem_domain_count"),
-    (SessionFacts("intake", date(2026, 1, 1), problem_domains=("wonen",)), "without"),
-    (SessionFacts("intake", date(2026, 1, 1), problem_domain_count=1,
-                  problem_domains=("=cmd|' /C calc'!A0",)), "domain ids"),
-    (SessionFacts("intake", date(2026, 1, 1), followup_timing="late"), "follow-up sessions"),
-    (SessionFacts("intake", date(2026, 1, 1), safety_signal=1), "true or false"),  # type: ignore[arg-type]
-])
+@pytest.mark.parametrize(
+    ("facts", "fragment"),
+    [
+        (SessionFacts("visit", date(2026, 1, 1)), "kind"),  # type: ignore[arg-type]
+        (SessionFacts("intake", date(2026, 1, 1), children_in_view=-1), "children_in_view"),
+        (
+            SessionFacts(
+                "intake", date(2026, 1, 1), problem_domain_count=2, problem_domains=("wonen",)
+            ),
+            "problem_domain_count",
+        ),
+        (SessionFacts("intake", date(2026, 1, 1), problem_domains=("wonen",)), "without"),
+        (
+            SessionFacts(
+                "intake",
+                date(2026, 1, 1),
+                problem_domain_count=1,
+                problem_domains=("=cmd|' /C calc'!A0",),
+            ),
+            "domain ids",
+        ),
+        (SessionFacts("intake", date(2026, 1, 1), followup_timing="late"), "follow-up sessions"),
+        (SessionFacts("intake", date(2026, 1, 1), safety_signal=1), "true or false"),  # type: ignore[arg-type]
+    ],
+)
 def test_aggregate_refuses_impossible_facts(facts: SessionFacts, fragment: str) -> None:
     with pytest.raises(ExportError, match=fragment) as caught:
         aggregate([SessionFacts("intake", date(2026, 1, 1)), facts])
@@ -342,12 +401,12 @@ def test_counts_round_trip_and_add() -> None:
         add(a, replace(b, schema_version=SCHEMA_VERSION + 1))
     with pytest.raises(ExportError, match="--period"):
         add(a, aggregate([], period="month"))
-    for bad in ({"schema_version": 1, "period_type": "quarter", "periods": {"2026-Q1": {
-                    "names": 1}}},
-                {"schema_version": 1, "period_type": "quarter", "periods": {"2026-03-04": {}}},
-                {"schema_version": 1, "period_type": "quarter", "periods": {"2026-Q1": {
-                    "intakes": -1}}},
-                {"schema_version": 2, "period_type": "quarter", "periods": {}}):
+    for bad in (
+        {"schema_version": 1, "period_type": "quarter", "periods": {"2026-Q1": {"names": 1}}},
+        {"schema_version": 1, "period_type": "quarter", "periods": {"2026-03-04": {}}},
+        {"schema_version": 1, "period_type": "quarter", "periods": {"2026-Q1": {"intakes": -1}}},
+        {"schema_version": 2, "period_type": "quarter", "periods": {}},
+    ):
         with pytest.raises(ExportError):
             Counts.from_dict(bad)
 
@@ -357,13 +416,27 @@ def test_counts_round_trip_and_add() -> None:
 
 
 @FAST
-@given(sessions_strategy(), st.lists(plan_facts(), max_size=8),
-       st.sampled_from([3, 4, 5, 7, 10]), st.booleans(), st.sampled_from(["month", "quarter"]))
+@given(
+    sessions_strategy(),
+    st.lists(plan_facts(), max_size=8),
+    st.sampled_from([3, 4, 5, 7, 10]),
+    st.booleans(),
+    st.sampled_from(["month", "quarter"]),
+)
 def test_no_small_count_is_shown_and_shown_counts_are_true(
-        sessions: list[SessionFacts], plans: list[PlanFacts], threshold: int, rounding: bool,
-        period: str) -> None:
-    doc = to_json(suppress(aggregate(sessions, plans, period),  # type: ignore[arg-type]
-                           threshold, rounding))
+    sessions: list[SessionFacts],
+    plans: list[PlanFacts],
+    threshold: int,
+    rounding: bool,
+    period: str,
+) -> None:
+    doc = to_json(
+        suppress(
+            aggregate(sessions, plans, period),  # type: ignore[arg-type]
+            threshold,
+            rounding,
+        )
+    )
     truth = reference(sessions, plans, period)
     for cell, value in shown_cells(doc).items():
         true_value = truth.get(cell, 0)
@@ -382,13 +455,21 @@ def test_no_small_count_is_shown_and_shown_counts_are_true(
 
 
 @FAST
-@given(sessions_strategy(), st.lists(plan_facts(), max_size=8), st.sampled_from([3, 5, 10]),
-       st.sampled_from(["month", "quarter"]))
+@given(
+    sessions_strategy(),
+    st.lists(plan_facts(), max_size=8),
+    st.sampled_from([3, 5, 10]),
+    st.sampled_from(["month", "quarter"]),
+)
 def test_no_relation_has_exactly_one_hidden_cell(
-        sessions: list[SessionFacts], plans: list[PlanFacts], threshold: int,
-        period: str) -> None:
-    doc = to_json(suppress(aggregate(sessions, plans, period),  # type: ignore[arg-type]
-                           threshold))
+    sessions: list[SessionFacts], plans: list[PlanFacts], threshold: int, period: str
+) -> None:
+    doc = to_json(
+        suppress(
+            aggregate(sessions, plans, period),  # type: ignore[arg-type]
+            threshold,
+        )
+    )
     cells = shown_cells(doc)
     for parts, total in relations(doc):
         hidden_members = [c for c in (*parts, total) if hidden(cells[c])]
@@ -396,22 +477,37 @@ def test_no_relation_has_exactly_one_hidden_cell(
 
 
 @EXHAUSTIVE
-@given(sessions_strategy(max_size=45, domains=FEW_DOMAINS), st.lists(plan_facts(), max_size=6),
-       st.sampled_from([3, 4, 5]), st.sampled_from(["month", "quarter"]))
+@given(
+    sessions_strategy(max_size=45, domains=FEW_DOMAINS),
+    st.lists(plan_facts(), max_size=6),
+    st.sampled_from([3, 4, 5]),
+    st.sampled_from(["month", "quarter"]),
+)
 def test_no_hidden_cell_can_be_worked_out_exhaustive(
-        sessions: list[SessionFacts], plans: list[PlanFacts], threshold: int,
-        period: str) -> None:
-    doc = to_json(suppress(aggregate(sessions, plans, period),  # type: ignore[arg-type]
-                           threshold))
+    sessions: list[SessionFacts], plans: list[PlanFacts], threshold: int, period: str
+) -> None:
+    doc = to_json(
+        suppress(
+            aggregate(sessions, plans, period),  # type: ignore[arg-type]
+            threshold,
+        )
+    )
     assert recoverable_cells(doc, reference(sessions, plans, period)) == []
 
 
 def test_flag_at_another_stacking_threshold_is_its_own_column() -> None:
     # A questionnaire raising the flag at 4+ breaks flag == 3+: the flag is then protected as
     # a column of its own, and nothing small is shown.
-    sessions = [SessionFacts("intake", date(2026, 1 + i % 6, 1), problem_domain_count=3 + i % 2,
-                             problem_domains=FEW_DOMAINS[: 3 + i % 2],
-                             parenting_support_flag=i % 2 == 1) for i in range(13)]
+    sessions = [
+        SessionFacts(
+            "intake",
+            date(2026, 1 + i % 6, 1),
+            problem_domain_count=3 + i % 2,
+            problem_domains=FEW_DOMAINS[: 3 + i % 2],
+            parenting_support_flag=i % 2 == 1,
+        )
+        for i in range(13)
+    ]
     doc = to_json(suppress(aggregate(sessions, period="month")))
     cells = shown_cells(doc)
     assert not [v for v in cells.values() if isinstance(v, int) and 1 <= v < 5]
@@ -430,25 +526,36 @@ def cells_table(rows: list[str], values: dict[Cell, int]) -> dict[str, Any]:
 
 def test_two_ones_behind_a_sum_of_two_are_protected() -> None:
     # Bands 0 and 1 are both 1: hiding just those two would still give 1 + 1 = 2 away.
-    doc = cells_table(["2026-Q1"], {
-        ("2026-Q1", "parents_by_domain_count:0"): 1, ("2026-Q1", "parents_by_domain_count:1"): 1,
-        ("2026-Q1", "parents_by_domain_count:2"): 7, ("2026-Q1", "intakes"): 9})
+    doc = cells_table(
+        ["2026-Q1"],
+        {
+            ("2026-Q1", "parents_by_domain_count:0"): 1,
+            ("2026-Q1", "parents_by_domain_count:1"): 1,
+            ("2026-Q1", "parents_by_domain_count:2"): 7,
+            ("2026-Q1", "intakes"): 9,
+        },
+    )
     bands = doc["rows"][0]["parents_by_domain_count"]
     assert bands["0"] == bands["1"] == "<5"
     assert "x" in (bands["2"], bands["total"])
-    truth = {("2026-Q1", "parents_by_domain_count:0"): 1,
-             ("2026-Q1", "parents_by_domain_count:1"): 1,
-             ("2026-Q1", "parents_by_domain_count:2"): 7,
-             ("2026-Q1", "parents_by_domain_count:total"): 9, ("2026-Q1", "intakes"): 9}
+    truth = {
+        ("2026-Q1", "parents_by_domain_count:0"): 1,
+        ("2026-Q1", "parents_by_domain_count:1"): 1,
+        ("2026-Q1", "parents_by_domain_count:2"): 7,
+        ("2026-Q1", "parents_by_domain_count:total"): 9,
+        ("2026-Q1", "intakes"): 9,
+    }
     truth.update({("total", k): v for (_, k), v in list(truth.items())})
     assert recoverable_cells(doc, truth) == []
 
 
 def test_one_beside_a_five_is_protected() -> None:
     # Were "x" to mean ">= 5", a 1 hidden beside a 5 would show: 6 - 5. It means ">= 1".
-    values = {("2026-Q1", "parents_by_domain_count:0"): 1,
-              ("2026-Q1", "parents_by_domain_count:1"): 5,
-              ("2026-Q1", "parents_by_domain_count:2"): 9}
+    values = {
+        ("2026-Q1", "parents_by_domain_count:0"): 1,
+        ("2026-Q1", "parents_by_domain_count:1"): 5,
+        ("2026-Q1", "parents_by_domain_count:2"): 9,
+    }
     doc = cells_table(["2026-Q1"], values)
     truth = dict(values)
     truth[("2026-Q1", "parents_by_domain_count:total")] = 15
@@ -460,8 +567,9 @@ def test_one_beside_a_five_is_protected() -> None:
 def test_small_periods_behind_a_small_total_are_protected() -> None:
     # Four months of 1 each and a total of 4: as four "<5" and a "<5" total, 1+1+1+1 = 4..4
     # would give every month away; one of them must say less.
-    sessions = [SessionFacts("followup", date(2026, m, 3), followup_timing="late")
-                for m in range(1, 5)]
+    sessions = [
+        SessionFacts("followup", date(2026, m, 3), followup_timing="late") for m in range(1, 5)
+    ]
     doc = to_json(suppress(aggregate(sessions, period="month")))
     assert [row["followups"]["late"] for row in doc["rows"]].count("x") >= 1
     assert recoverable_cells(doc, reference(sessions, [], "month")) == []
@@ -474,15 +582,19 @@ def test_a_single_small_period_is_hidden_in_the_total_too() -> None:
 
 
 def test_share_is_computed_from_shown_counts() -> None:
-    sessions = [SessionFacts("intake", date(2026, 1, 1), kindcheck_completed=i < 6)
-                for i in range(8)]
+    sessions = [
+        SessionFacts("intake", date(2026, 1, 1), kindcheck_completed=i < 6) for i in range(8)
+    ]
     row = to_json(suppress(aggregate(sessions)))["rows"][0]
     assert row["kindcheck_completed_share"] == 0.75
     rounded = to_json(suppress(aggregate(sessions), rounding=True))["rows"][0]
     assert (rounded["intakes"], rounded["kindchecks_completed"]) == (10, 5)
     assert rounded["kindcheck_completed_share"] == 0.5  # from 5/10, so the 6/8 does not leak
-    empty = to_json(suppress(aggregate([SessionFacts("followup", date(2026, 1, 1),
-                                                     followup_timing="on_time")] * 6)))
+    empty = to_json(
+        suppress(
+            aggregate([SessionFacts("followup", date(2026, 1, 1), followup_timing="on_time")] * 6)
+        )
+    )
     assert empty["rows"][0]["kindcheck_completed_share"] is None
 
 
@@ -506,12 +618,17 @@ def test_empty_export_is_valid() -> None:
 
 @FAST
 @given(sessions_strategy(max_size=30), st.booleans(), st.sampled_from(["month", "quarter"]))
-def test_json_validates_against_the_schema(sessions: list[SessionFacts], rounding: bool,
-                                           period: str) -> None:
+def test_json_validates_against_the_schema(
+    sessions: list[SessionFacts], rounding: bool, period: str
+) -> None:
     import jsonschema  # a test dependency (pyproject [test])
 
-    doc = to_json(suppress(aggregate(sessions, period=period),  # type: ignore[arg-type]
-                           rounding=rounding))
+    doc = to_json(
+        suppress(
+            aggregate(sessions, period=period),  # type: ignore[arg-type]
+            rounding=rounding,
+        )
+    )
     jsonschema.validate(doc, schema())
     assert doc["tool_version"] == kindcheck.__version__
     assert {k for row in doc["rows"] for k in row} == {"period", *MEASURES}
@@ -530,10 +647,14 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[-/]\d{1,2}[-/]\d{2,4}")
 
 
 @FAST
-@given(sessions_strategy(max_size=40), st.lists(plan_facts(), max_size=5),
-       st.sampled_from(["month", "quarter"]))
-def test_canary_no_date_finer_than_the_period(sessions: list[SessionFacts],
-                                              plans: list[PlanFacts], period: str) -> None:
+@given(
+    sessions_strategy(max_size=40),
+    st.lists(plan_facts(), max_size=5),
+    st.sampled_from(["month", "quarter"]),
+)
+def test_canary_no_date_finer_than_the_period(
+    sessions: list[SessionFacts], plans: list[PlanFacts], period: str
+) -> None:
     table = suppress(aggregate(sessions, plans, period))  # type: ignore[arg-type]
     text = to_csv(table) + json.dumps(to_json(table))
     assert not DATE.search(text)
@@ -541,7 +662,8 @@ def test_canary_no_date_finer_than_the_period(sessions: list[SessionFacts],
         assert s.held_on.isoformat() not in text
     labels = set(re.findall(r"\d{4}-(?:Q\d|\d{2})", text))
     assert labels <= {label(s.held_on, period) for s in sessions} | {
-        label(p.due_on, period) for p in plans if p.due_on}
+        label(p.due_on, period) for p in plans if p.due_on
+    }
 
 
 def csv_cells(text: str) -> list[str]:
@@ -562,11 +684,18 @@ def test_csv_cells_never_start_a_formula(sessions: list[SessionFacts], rounding:
 
 
 def test_csv_neutralises_hostile_labels_and_values() -> None:
-    hostile = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\r=y", "=HYPERLINK(\"http://a\")"]
+    hostile = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\r=y", '=HYPERLINK("http://a")']
     rows = (*hostile, "total")
     keys = tuple(hostile)
-    table = Table("quarter", 5, False, {"kindcheck": (1,)}, rows, keys,
-                  {(r, k): h for r in rows for k, h in zip(keys, hostile, strict=True)})
+    table = Table(
+        "quarter",
+        5,
+        False,
+        {"kindcheck": (1,)},
+        rows,
+        keys,
+        {(r, k): h for r in rows for k, h in zip(keys, hostile, strict=True)},
+    )
     cells = csv_cells(to_csv(table))
     assert not [c for c in cells if c.startswith(DANGEROUS)]
     for h in hostile:
@@ -594,23 +723,41 @@ def team_key() -> tuple[bytes, bytes]:
 
 
 def some_counts(month: int = 1, n: int = 3) -> Counts:
-    return aggregate([SessionFacts("intake", date(2026, month, 1), safety_signal=True)] * n,
-                     questionnaires={"kindcheck": 1})
+    return aggregate(
+        [SessionFacts("intake", date(2026, month, 1), safety_signal=True)] * n,
+        questionnaires={"kindcheck": 1},
+    )
 
 
 @settings(max_examples=25, deadline=None)
-@given(sessions_strategy(max_size=50), st.integers(1, 4), st.randoms(use_true_random=False),
-       st.sampled_from(["month", "quarter"]))
+@given(
+    sessions_strategy(max_size=50),
+    st.integers(1, 4),
+    st.randoms(use_true_random=False),
+    st.sampled_from(["month", "quarter"]),
+)
 def test_merging_team_files_equals_one_export_over_all_sessions(
-        team_key: tuple[bytes, bytes], sessions: list[SessionFacts], laptops: int,
-        rng: random.Random, period: str) -> None:
+    team_key: tuple[bytes, bytes],
+    sessions: list[SessionFacts],
+    laptops: int,
+    rng: random.Random,
+    period: str,
+) -> None:
     private, public = team_key
     shares: list[list[SessionFacts]] = [[] for _ in range(laptops)]
     for s in sessions:
         shares[rng.randrange(laptops)].append(s)
-    files = [(f"laptop{i}.team", seal_team_file(
-        aggregate(share, period=period, questionnaires={"kindcheck": 1}),  # type: ignore[arg-type]
-        public, f"laptop-{i}")) for i, share in enumerate(shares)]
+    files = [
+        (
+            f"laptop{i}.team",
+            seal_team_file(
+                aggregate(share, period=period, questionnaires={"kindcheck": 1}),  # type: ignore[arg-type]
+                public,
+                f"laptop-{i}",
+            ),
+        )
+        for i, share in enumerate(shares)
+    ]
     merged = merge(files, private)
     single = aggregate(sessions, period=period, questionnaires={"kindcheck": 1})  # type: ignore[arg-type]
     assert merged == single
@@ -622,8 +769,15 @@ def test_team_file_round_trip_and_envelope(team_key: tuple[bytes, bytes]) -> Non
     counts = some_counts()
     data = seal_team_file(counts, public, "laptop-a")
     envelope = json.loads(data)
-    assert set(envelope) == {"format", "version", "schema_version", "export_id",
-                             "ephemeral_public_key", "nonce", "ciphertext"}
+    assert set(envelope) == {
+        "format",
+        "version",
+        "schema_version",
+        "export_id",
+        "ephemeral_public_key",
+        "nonce",
+        "ciphertext",
+    }
     assert envelope["schema_version"] == SCHEMA_VERSION
     assert b"laptop-a" not in data and b"intakes" not in data  # counts and id are inside
     assert open_team_file(data, private) == counts
@@ -666,31 +820,38 @@ def test_duplicates_are_refused(team_key: tuple[bytes, bytes]) -> None:
 def test_mismatched_schema_and_period_type_are_refused(team_key: tuple[bytes, bytes]) -> None:
     private, public = team_key
     good = seal_team_file(some_counts(), public, "laptop-a")
-    newer = seal_team_file(replace(some_counts(), schema_version=SCHEMA_VERSION + 1), public,
-                           "laptop-b")
+    newer = seal_team_file(
+        replace(some_counts(), schema_version=SCHEMA_VERSION + 1), public, "laptop-b"
+    )
     with pytest.raises(ExportError, match=r"new\.team: made with export schema 2"):
         merge([("a.team", good), ("new.team", newer)], private)
-    monthly = seal_team_file(aggregate([SessionFacts("intake", date(2026, 1, 1))],
-                                       period="month"), public, "laptop-c")
+    monthly = seal_team_file(
+        aggregate([SessionFacts("intake", date(2026, 1, 1))], period="month"), public, "laptop-c"
+    )
     with pytest.raises(ExportError, match=r"m\.team: counts per month, but a\.team per quarter"):
         merge([("a.team", good), ("m.team", monthly)], private)
 
 
-@pytest.mark.parametrize("damage", [
-    lambda d: b"",
-    lambda d: b"not json",
-    lambda d: d[: len(d) // 2],
-    lambda d: json.dumps({**json.loads(d), "format": "other"}).encode(),
-    lambda d: json.dumps({**json.loads(d), "version": 9}).encode(),
-    lambda d: json.dumps({**json.loads(d), "nonce": "***"}).encode(),
-    lambda d: json.dumps({**json.loads(d), "ephemeral_public_key": "AAAA"}).encode(),
-    lambda d: json.dumps({**json.loads(d), "ciphertext": "AAAA" + json.loads(d)["ciphertext"]
-                          }).encode(),
-    lambda d: json.dumps({k: v for k, v in json.loads(d).items() if k != "nonce"}).encode(),
-    lambda d: json.dumps([1, 2]).encode(),
-])
-def test_malformed_team_files_are_refused_by_name(team_key: tuple[bytes, bytes],
-                                                  damage: Any) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: b"",
+        lambda d: b"not json",
+        lambda d: d[: len(d) // 2],
+        lambda d: json.dumps({**json.loads(d), "format": "other"}).encode(),
+        lambda d: json.dumps({**json.loads(d), "version": 9}).encode(),
+        lambda d: json.dumps({**json.loads(d), "nonce": "***"}).encode(),
+        lambda d: json.dumps({**json.loads(d), "ephemeral_public_key": "AAAA"}).encode(),
+        lambda d: json.dumps(
+            {**json.loads(d), "ciphertext": "AAAA" + json.loads(d)["ciphertext"]}
+        ).encode(),
+        lambda d: json.dumps({k: v for k, v in json.loads(d).items() if k != "nonce"}).encode(),
+        lambda d: json.dumps([1, 2]).encode(),
+    ],
+)
+def test_malformed_team_files_are_refused_by_name(
+    team_key: tuple[bytes, bytes], damage: Any
+) -> None:
     private, public = team_key
     good = seal_team_file(some_counts(), public, "laptop-a")
     with pytest.raises(ExportError, match=r"^broken\.team: "):

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = json.loads((ROOT / "examples" / "three-or-more-domains.json").read_text("utf-8"))
 SCAN_SOURCE = (ROOT / "questionnaires" / "probleemscan-v1.toml").read_text("utf-8")
 
+
 def outcome_or_clear_error(action: Callable[[], object]) -> None:
     """The reader returns, or raises the project's own error with a message for each problem."""
     try:
@@ -30,8 +31,9 @@ def outcome_or_clear_error(action: Callable[[], object]) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
-                                                                max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -81,25 +83,58 @@ def test_questionnaire_loader_survives_any_text(source: str) -> None:
     outcome_or_clear_error(lambda: parse_questionnaire(source))
 
 
-@given(st.integers(min_value=0, max_value=len(SCAN_SOURCE) - 1), st.integers(1, 40),
-       st.text(max_size=30))
+@given(
+    st.integers(min_value=0, max_value=len(SCAN_SOURCE) - 1),
+    st.integers(1, 40),
+    st.text(max_size=30),
+)
 def test_questionnaire_loader_survives_a_damaged_real_file(
     start: int, length: int, replacement: str
 ) -> None:
-    damaged = SCAN_SOURCE[:start] + replacement + SCAN_SOURCE[start + length:]
+    damaged = SCAN_SOURCE[:start] + replacement + SCAN_SOURCE[start + length :]
     outcome_or_clear_error(lambda: parse_questionnaire(damaged))
 
 
-TOML_SCALARS = (st.text(max_size=12) | st.integers() | st.booleans()
-                | st.lists(st.text(max_size=5), max_size=3))
+TOML_SCALARS = (
+    st.text(max_size=12) | st.integers() | st.booleans() | st.lists(st.text(max_size=5), max_size=3)
+)
 
 
-@given(st.dictionaries(st.sampled_from(
-    ["id", "type", "text", "help", "source", "required", "show_if", "options", "min", "max",
-     "repeat", "domain", "problem_answers", "signal", "signal_answers", "prefill_if", "prefill",
-     "role"]), TOML_SCALARS, max_size=10))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "id",
+                "type",
+                "text",
+                "help",
+                "source",
+                "required",
+                "show_if",
+                "options",
+                "min",
+                "max",
+                "repeat",
+                "domain",
+                "problem_answers",
+                "signal",
+                "signal_answers",
+                "prefill_if",
+                "prefill",
+                "role",
+            ]
+        ),
+        TOML_SCALARS,
+        max_size=10,
+    )
+)
 def test_questionnaire_loader_survives_odd_question_tables(fields: dict[str, Any]) -> None:
-    lines = ['format = 1', 'id = "x"', 'version = 1', 'title = { nl = "x", en = "x" }',
-             "[[questions]]"]
+    lines = [
+        "format = 1",
+        'id = "x"',
+        "version = 1",
+        'title = { nl = "x", en = "x" }',
+        "[[questions]]",
+    ]
     lines += [f"{key} = {json.dumps(value)}" for key, value in fields.items()]
     outcome_or_clear_error(lambda: parse_questionnaire("\n".join(lines)))

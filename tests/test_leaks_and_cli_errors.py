@@ -50,8 +50,14 @@ def _run(code: str, tmp_path: Path, debug: bool = False) -> subprocess.Completed
         env["KINDCHECK_DEBUG"] = "1"
     script = tmp_path / "crash_app.py"  # a file: Textual looks up the class's source
     script.write_text(code, encoding="utf-8")
-    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          env=env, timeout=60, cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=tmp_path,
+    )
 
 
 def test_an_unhandled_error_in_the_app_prints_no_local_variables(tmp_path: Path) -> None:
@@ -72,9 +78,9 @@ def test_with_debug_the_traceback_still_shows_no_local_variables(tmp_path: Path)
     assert result.returncode == 1
 
 
-def test_the_app_refuses_a_data_dir_that_is_a_file(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_app_refuses_a_data_dir_that_is_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # It used to offer "create a vault" on a path that can never hold one.
     from kindcheck.screens import app as app_module
 
@@ -89,9 +95,9 @@ def test_the_app_refuses_a_data_dir_that_is_a_file(tmp_path: Path,
     assert "is not a folder" in err and "internal error" not in err
 
 
-def test_an_unreadable_settings_file_is_a_clear_error(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreadable_settings_file_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from kindcheck.screens import settings as settings_module
 
     config = tmp_path / "config"
@@ -112,8 +118,9 @@ def test_an_unreadable_settings_file_is_a_clear_error(tmp_path: Path,
     assert "internal error" not in err
 
 
-def test_team_key_into_a_file_says_it_is_not_a_folder(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_team_key_into_a_file_says_it_is_not_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "afile"
     target.write_text("x")
     assert cli.main(["team-key", "-o", str(target)]) == 1

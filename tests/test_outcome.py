@@ -59,8 +59,10 @@ def test_each_domain_counts_once_with_the_answers_that_made_it_count() -> None:
     answers = all_no() | {"fin_arrears": "yes", "fin_debts": "yes", "won_unstable": "yes"}
     outcome = compute_outcome(session_from_dict(with_scan(example("two-domains.json"), answers)))
     assert [d.id for d in outcome.problem_domains] == ["financien", "wonen"]
-    assert [r.question_id for r in outcome.problem_domains[0].reasons] == ["fin_arrears",
-                                                                         "fin_debts"]
+    assert [r.question_id for r in outcome.problem_domains[0].reasons] == [
+        "fin_arrears",
+        "fin_debts",
+    ]
     assert not outcome.parenting_support_flag
     assert outcome.followup_rhythm is Rhythm.CHILDREN
 
@@ -94,8 +96,9 @@ def test_dont_know_about_a_weapon_is_a_signal() -> None:
 
 def test_threshold_comes_from_the_questionnaire_file() -> None:
     source = (ROOT / "questionnaires" / "probleemscan-v1.toml").read_text("utf-8")
-    changed = parse_questionnaire(source.replace("stacking_threshold = 3",
-                                                 "stacking_threshold = 2"))
+    changed = parse_questionnaire(
+        source.replace("stacking_threshold = 3", "stacking_threshold = 2")
+    )
     assert changed.stacking_threshold == 2
 
 
@@ -137,8 +140,9 @@ def test_flag_is_raised_exactly_at_or_above_the_threshold(
     answers: dict[str, str], threshold: int
 ) -> None:
     source = (ROOT / "questionnaires" / "probleemscan-v1.toml").read_text("utf-8")
-    scan = parse_questionnaire(source.replace("stacking_threshold = 3",
-                                              f"stacking_threshold = {threshold}"))
+    scan = parse_questionnaire(
+        source.replace("stacking_threshold = 3", f"stacking_threshold = {threshold}")
+    )
     from kindcheck.answers import Part
     from kindcheck.outcome import Outcome
 
@@ -146,23 +150,29 @@ def test_flag_is_raised_exactly_at_or_above_the_threshold(
     parts = dict(session.parts)
     parts["probleemscan"] = Part(scan, parts["probleemscan"].answers)
     outcome: Outcome = compute_outcome(
-        type(session)(session.kind, session.client_reference, session.setting,
-                      session.session_date, parts))
+        type(session)(
+            session.kind, session.client_reference, session.setting, session.session_date, parts
+        )
+    )
     assert outcome.parenting_support_flag == (outcome.problem_domain_count >= threshold)
 
 
 def kindcheck_answers() -> st.SearchStrategy[dict[str, Any]]:
     yesno = st.sampled_from(["yes", "no", "unknown"])
     others: dict[str, st.SearchStrategy[Any]] = {
-        q.id: yesno for q in KINDCHECK.questions
-        if q.type == "yesno" and not q.signal and q.repeat is None}
-    others |= {q.id: st.sampled_from([o.id for o in q.options]) for q in KINDCHECK.questions
-               if q.type == "choice" and q.repeat is None}
+        q.id: yesno
+        for q in KINDCHECK.questions
+        if q.type == "yesno" and not q.signal and q.repeat is None
+    }
+    others |= {
+        q.id: st.sampled_from([o.id for o in q.options])
+        for q in KINDCHECK.questions
+        if q.type == "choice" and q.repeat is None
+    }
     return st.fixed_dictionaries(others)
 
 
-@given(kindcheck_answers(), scan_answers,
-       st.sampled_from(SIGNAL_QUESTIONS), st.data())
+@given(kindcheck_answers(), scan_answers, st.sampled_from(SIGNAL_QUESTIONS), st.data())
 def test_no_combination_of_other_answers_hides_a_safety_signal(
     others: dict[str, Any], scan: dict[str, str], signal_question: Any, data: st.DataObject
 ) -> None:
@@ -170,13 +180,25 @@ def test_no_combination_of_other_answers_hides_a_safety_signal(
     answers[signal_question.id] = data.draw(st.sampled_from(signal_question.signal_answers))
     if answers.get("has_minor_children") == "yes":
         answers["child_count"] = 1
-        answers["children"] = [{"child_age": 5, "child_relation": "own",
-                                "child_living": "always", "child_shared_care": "no"}]
+        answers["children"] = [
+            {
+                "child_age": 5,
+                "child_relation": "own",
+                "child_living": "always",
+                "child_shared_care": "no",
+            }
+        ]
     payload = {
-        "format": "kindcheck-answers", "format_version": 1, "kind": "intake",
-        "client": {"reference": "EPD-1"}, "setting": "ggz", "date": "2026-11-02",
-        "questionnaires": [{"id": "kindcheck", "version": 1, "answers": answers},
-                           {"id": "probleemscan", "version": 1, "answers": scan}],
+        "format": "kindcheck-answers",
+        "format_version": 1,
+        "kind": "intake",
+        "client": {"reference": "EPD-1"},
+        "setting": "ggz",
+        "date": "2026-11-02",
+        "questionnaires": [
+            {"id": "kindcheck", "version": 1, "answers": answers},
+            {"id": "probleemscan", "version": 1, "answers": scan},
+        ],
     }
     outcome = compute_outcome(parse_answers(json.dumps(payload)))
     assert signal_question.signal in {s.id for s in outcome.safety_signals}

@@ -56,7 +56,9 @@ def only_problem(source: str) -> str:
 
 
 def test_a_valid_file_loads() -> None:
-    questionnaire = parse_questionnaire(HEADER + question("a") + question("b", 'show_if = \'a == "yes"\''))
+    questionnaire = parse_questionnaire(
+        HEADER + question("a") + question("b", "show_if = 'a == \"yes\"'")
+    )
     assert [q.id for q in questionnaire.questions] == ["a", "b"]
     assert questionnaire.question("b").show_if_source == 'a == "yes"'
 
@@ -74,8 +76,12 @@ def test_duplicate_id() -> None:
 
 
 def test_show_if_naming_an_unknown_question_suggests_the_close_one() -> None:
-    problem = only_problem(HEADER + question("answer_one") + question("b", "show_if = 'answer_on == \"yes\"'"))
-    assert "[b]: 'show_if' names unknown question 'answer_on' (did you mean 'answer_one'?)" in problem
+    problem = only_problem(
+        HEADER + question("answer_one") + question("b", "show_if = 'answer_on == \"yes\"'")
+    )
+    assert (
+        "[b]: 'show_if' names unknown question 'answer_on' (did you mean 'answer_one'?)" in problem
+    )
 
 
 def test_show_if_naming_a_later_question() -> None:
@@ -95,19 +101,24 @@ def test_missing_english_text() -> None:
 
 def test_missing_help_and_source() -> None:
     source = HEADER + question("a").replace('source = "test"\n', "").replace(
-        'help = { nl = "Waarom", en = "Why" }\n', "")
+        'help = { nl = "Waarom", en = "Why" }\n', ""
+    )
     problems = problems_of(source)
     assert any("'help' must be a table" in p for p in problems)
     assert any("'source' must say what the question rests on" in p for p in problems)
 
 
 def test_domain_without_indicators() -> None:
-    source = HEADER + textwrap.dedent("""
+    source = (
+        HEADER
+        + textwrap.dedent("""
     [[domains]]
     id = "wonen"
     name = { nl = "Wonen", en = "Housing" }
     advice = { nl = "Advies", en = "Advice" }
-    """) + question("a")
+    """)
+        + question("a")
+    )
     problem = only_problem(source)
     assert problem.startswith("demo-v1.toml:7 [wonen]: domain has no indicator questions")
 
@@ -119,12 +130,16 @@ def test_indicator_of_unknown_domain_and_without_problem_answers() -> None:
 
 
 def test_problem_answer_that_is_not_an_answer() -> None:
-    source = HEADER + textwrap.dedent("""
+    source = (
+        HEADER
+        + textwrap.dedent("""
     [[domains]]
     id = "wonen"
     name = { nl = "Wonen", en = "Housing" }
     advice = { nl = "Advies", en = "Advice" }
-    """) + question("a", 'domain = "wonen"\nproblem_answers = ["ja"]\n')
+    """)
+        + question("a", 'domain = "wonen"\nproblem_answers = ["ja"]\n')
+    )
     assert "'problem_answers' names 'ja', which is not an answer" in only_problem(source)
 
 
@@ -134,16 +149,23 @@ def test_signal_question_needs_a_known_signal() -> None:
 
 
 def test_choice_without_options_and_duplicate_options() -> None:
-    problems = problems_of(HEADER + question("a", qtype="choice") + question(
-        "b", 'options = [{ id = "x", nl = "X", en = "X" }, { id = "x", nl = "Y", en = "Y" }]\n',
-        qtype="choice"))
+    problems = problems_of(
+        HEADER
+        + question("a", qtype="choice")
+        + question(
+            "b",
+            'options = [{ id = "x", nl = "X", en = "X" }, { id = "x", nl = "Y", en = "Y" }]\n',
+            qtype="choice",
+        )
+    )
     assert any("[a]: a choice question needs 'options'" in p for p in problems)
     assert any("[b]: duplicate option id 'x'" in p for p in problems)
 
 
 def test_option_missing_a_language() -> None:
-    problem = only_problem(HEADER + question("a", 'options = [{ id = "x", nl = "X" }]\n',
-                                             qtype="choice"))
+    problem = only_problem(
+        HEADER + question("a", 'options = [{ id = "x", nl = "X" }]\n', qtype="choice")
+    )
     assert "missing English text for 'option x'" in problem
 
 
@@ -158,33 +180,47 @@ def test_number_bounds_reversed() -> None:
 
 
 def test_repeat_group_rules() -> None:
-    source = HEADER + textwrap.dedent("""
+    source = (
+        HEADER
+        + textwrap.dedent("""
     [[repeats]]
     id = "children"
     count_from = "a"
     label = { nl = "Kind {n}", en = "Child {n}" }
-    """) + question("a") + question("b", 'repeat = "children"\n') + question("c") + question(
-        "d", 'repeat = "children"\n')
+    """)
+        + question("a")
+        + question("b", 'repeat = "children"\n')
+        + question("c")
+        + question("d", 'repeat = "children"\n')
+    )
     problems = problems_of(source)
     assert any("must stand together" in p for p in problems)
     assert any("'count_from' must name a number question" in p for p in problems)
 
 
 def test_condition_may_not_look_into_a_repeat_group_from_outside() -> None:
-    source = HEADER + textwrap.dedent("""
+    source = (
+        HEADER
+        + textwrap.dedent("""
     [[repeats]]
     id = "kids"
     count_from = "n"
     label = { nl = "Kind {n}", en = "Child {n}" }
-    """) + question("n", qtype="number") + question("age", 'repeat = "kids"\n',
-                                                    qtype="number") + question(
-        "after", "show_if = 'age > 3'")
+    """)
+        + question("n", qtype="number")
+        + question("age", 'repeat = "kids"\n', qtype="number")
+        + question("after", "show_if = 'age > 3'")
+    )
     assert "which is asked per item of repeat group 'kids'" in only_problem(source)
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    source = HEADER + question("a", qtype="slider") + question("a") + question(
-        "c", "show_if = 'zzz == 1'")
+    source = (
+        HEADER
+        + question("a", qtype="slider")
+        + question("a")
+        + question("c", "show_if = 'zzz == 1'")
+    )
     assert len(problems_of(source)) == 3
 
 
@@ -193,7 +229,7 @@ def test_not_toml_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(QuestionnaireError, match="file not found"):
         load_questionnaire(tmp_path / "nope.toml")
     bad = tmp_path / "latin1.toml"
-    bad.write_bytes("id = \"caf\xe9\"".encode("latin-1"))
+    bad.write_bytes('id = "caf\xe9"'.encode("latin-1"))
     with pytest.raises(QuestionnaireError, match="not a UTF-8 text file"):
         load_questionnaire(bad)
 
@@ -231,8 +267,18 @@ def test_every_shipped_question_and_option_has_dutch_and_english(path: Path) -> 
 def test_problem_scan_holds_the_eleven_domains_of_domain_md() -> None:
     scan = load_shipped("probleemscan")
     assert [d.id for d in scan.domains] == [
-        "financien", "werk", "wonen", "administratie", "huishouden", "psychisch",
-        "lichamelijk", "relaties", "opvoeding", "netwerk", "justitie"]
+        "financien",
+        "werk",
+        "wonen",
+        "administratie",
+        "huishouden",
+        "psychisch",
+        "lichamelijk",
+        "relaties",
+        "opvoeding",
+        "netwerk",
+        "justitie",
+    ]
     assert scan.stacking_threshold == 3
     for domain in scan.domains:
         indicators = [q for q in scan.questions if q.domain == domain.id]
@@ -246,9 +292,20 @@ def test_source_checkout_dir_is_the_repository_folder() -> None:
 def test_questionnaires_are_found_from_an_installed_wheel(tmp_path: Path) -> None:
     wheel_dir = tmp_path / "wheel"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(wheel_dir), str(ROOT)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheel_dir),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
     )
     wheel = next(wheel_dir.glob("kindcheck-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -267,9 +324,18 @@ def test_questionnaires_are_found_from_an_installed_wheel(tmp_path: Path) -> Non
     # answer; the dependencies still come from site-packages, placed after the wheel.
     site_packages = next(p for p in sys.path if p.endswith("site-packages"))
     result = subprocess.run(
-        [sys.executable, "-S", "-c",
-         "import sys; sys.path[:0] = sys.argv[1:3];" + script, str(target), site_packages],
-        capture_output=True, text=True, cwd=tmp_path, check=False,
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            "import sys; sys.path[:0] = sys.argv[1:3];" + script,
+            str(target),
+            site_packages,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     )
     assert result.returncode == 0, result.stderr

@@ -52,7 +52,9 @@ SESSION_DAY = date(2026, 3, 2)
 # Valid answers, built by walking the shipped questionnaires
 
 
-def _walk(questionnaire_id: str, overrides: dict[str, Any], text: str, when: date) -> dict[str, Any]:
+def _walk(
+    questionnaire_id: str, overrides: dict[str, Any], text: str, when: date
+) -> dict[str, Any]:
     questionnaire = load_shipped(questionnaire_id)
     walker = Walker(questionnaire, {"setting": "ggz"}, {})
     for _ in range(500):
@@ -71,8 +73,11 @@ def _walk(questionnaire_id: str, overrides: dict[str, Any], text: str, when: dat
         elif question.type == "number":
             value = question.minimum if question.minimum is not None else 1
         elif question.type == "date":
-            value = (when - timedelta(days=5 * 365)).isoformat() if question.role == \
-                "child_birth_date" else (when + timedelta(days=100)).isoformat()
+            value = (
+                (when - timedelta(days=5 * 365)).isoformat()
+                if question.role == "child_birth_date"
+                else (when + timedelta(days=100)).isoformat()
+            )
         else:
             value = f"{text} ({question.id})"
         walker.answer(step, value)
@@ -90,26 +95,51 @@ def make_answers(
     problems: int = 0,
 ) -> dict[str, Any]:
     """A valid answers file (as a dict): every free-text answer holds ``text``."""
-    scan = _walk("probleemscan", {
-        key: "yes" for key in ("fin_arrears", "werk_no_activity", "won_unstable",
-                               "adm_letters")[:problems]
-    }, text, when)
+    scan = _walk(
+        "probleemscan",
+        {
+            key: "yes"
+            for key in ("fin_arrears", "werk_no_activity", "won_unstable", "adm_letters")[:problems]
+        },
+        text,
+        when,
+    )
     if kind == "intake":
-        main = _walk("kindcheck", {
-            "has_minor_children": "yes", "child_count": 2, "child_age": 6, "pregnancy": "no",
-            "sig_other": "yes" if signal else "no",
-        }, text, when)
+        main = _walk(
+            "kindcheck",
+            {
+                "has_minor_children": "yes",
+                "child_count": 2,
+                "child_age": 6,
+                "pregnancy": "no",
+                "sig_other": "yes" if signal else "no",
+            },
+            text,
+            when,
+        )
     else:
-        main = _walk("vervolggesprek", {
-            "child_count": 2, "child_age": 6, "repeat_scan": "yes",
-            "sig_other": "yes" if signal else "no",
-        }, text, when)
+        main = _walk(
+            "vervolggesprek",
+            {
+                "child_count": 2,
+                "child_age": 6,
+                "repeat_scan": "yes",
+                "sig_other": "yes" if signal else "no",
+            },
+            text,
+            when,
+        )
     client: dict[str, Any] = {"reference": reference}
     if name is not None:
         client["name"] = name
     return {
-        "format": "kindcheck-answers", "format_version": 1, "kind": kind, "client": client,
-        "setting": "ggz", "date": when.isoformat(), "questionnaires": [main, scan],
+        "format": "kindcheck-answers",
+        "format_version": 1,
+        "kind": kind,
+        "client": client,
+        "setting": "ggz",
+        "date": when.isoformat(),
+        "questionnaires": [main, scan],
     }
 
 
@@ -139,12 +169,19 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     with store:
         first = record(store, make_answers("EPD-100", "Anna de Vries", signal=True, problems=1))
         second = record(store, make_answers("EPD-200", "Bram", problems=3))
-        third = record(store, make_answers("EPD-100", kind="followup",
-                                           when=SESSION_DAY + timedelta(days=30)))
+        third = record(
+            store, make_answers("EPD-100", kind="followup", when=SESSION_DAY + timedelta(days=30))
+        )
         store.set_meldcode_step(first.session.id, "map_signals", SESSION_DAY, "gesprek gepland")
         draft = store.save_draft({"kindcheck": {"has_minor_children": "yes"}}, "EPD-100")
-    return Template(folder, recovery, first.client.id, second.client.id,
-                    (first.session.id, second.session.id, third.session.id), draft.id)
+    return Template(
+        folder,
+        recovery,
+        first.client.id,
+        second.client.id,
+        (first.session.id, second.session.id, third.session.id),
+        draft.id,
+    )
 
 
 @pytest.fixture
@@ -196,7 +233,10 @@ def test_everything_comes_back_as_plain_dataclasses(store: Store, template: Temp
     anna, bram = overviews
     assert isinstance(anna.client, Client)
     assert (anna.client.reference, anna.client.name, anna.session_count) == (
-        "EPD-100", "Anna de Vries", 2)
+        "EPD-100",
+        "Anna de Vries",
+        2,
+    )
     assert anna.last_session is not None and anna.last_session.kind == "followup"
     assert anna.last_session.session_date == SESSION_DAY + timedelta(days=30)
     assert bram.last_session is not None and bram.last_session.problem_domain_count == 3
@@ -213,8 +253,11 @@ def test_everything_comes_back_as_plain_dataclasses(store: Store, template: Temp
     assert {s.id for s in store.iter_sessions()} == set(template.sessions)
 
     steps = store.meldcode_steps(template.sessions[0])
-    assert steps == {"map_signals": MeldcodeStepRecord(
-        "map_signals", SESSION_DAY, "gesprek gepland", steps["map_signals"].updated_at)}
+    assert steps == {
+        "map_signals": MeldcodeStepRecord(
+            "map_signals", SESSION_DAY, "gesprek gepland", steps["map_signals"].updated_at
+        )
+    }
     assert store.meldcode_steps(template.sessions[1]) == {}
 
     plan = store.get_plan(template.client_a)
@@ -297,11 +340,16 @@ def test_meldcode_steps_can_be_changed(store: Store, template: Template) -> None
         store.set_meldcode_step("0" * 32, "consult", None)
 
 
-def test_deleting_a_client_removes_all_its_records(store: Store, template: Template,
-                                                   vault_dir: Path) -> None:
+def test_deleting_a_client_removes_all_its_records(
+    store: Store, template: Template, vault_dir: Path
+) -> None:
     with raw(vault_dir) as conn:
-        blobs = [row[0] for row in conn.execute(
-            "SELECT body FROM session WHERE client_id = ?", (template.client_a,))]
+        blobs = [
+            row[0]
+            for row in conn.execute(
+                "SELECT body FROM session WHERE client_id = ?", (template.client_a,)
+            )
+        ]
     store.delete_client(template.client_a)
     assert store.get_client(template.client_a) is None
     assert store.list_sessions(template.client_a) == []
@@ -313,8 +361,9 @@ def test_deleting_a_client_removes_all_its_records(store: Store, template: Templ
     store.close()
     with raw(vault_dir) as conn:
         for table in ("session", "followup_plan"):
-            count = conn.execute(f"SELECT count(*) FROM {table} WHERE client_id = ?",
-                                 (template.client_a,)).fetchone()[0]
+            count = conn.execute(
+                f"SELECT count(*) FROM {table} WHERE client_id = ?", (template.client_a,)
+            ).fetchone()[0]
             assert count == 0
     # secure_delete: the deleted ciphertext is overwritten, not just unlinked from the tree.
     content = (vault_dir / DB_NAME).read_bytes()
@@ -377,25 +426,48 @@ def test_a_closed_store_refuses_work(store: Store) -> None:
 def test_the_connection_settings(store: Store) -> None:
     assert store._engine is not None
     with store._engine.connect() as conn:
-        settings = {pragma: conn.exec_driver_sql(f"PRAGMA {pragma}").scalar_one() for pragma in
-                    ("journal_mode", "synchronous", "secure_delete", "foreign_keys", "temp_store")}
+        settings = {
+            pragma: conn.exec_driver_sql(f"PRAGMA {pragma}").scalar_one()
+            for pragma in (
+                "journal_mode",
+                "synchronous",
+                "secure_delete",
+                "foreign_keys",
+                "temp_store",
+            )
+        }
     # synchronous 2 = FULL, temp_store 2 = MEMORY
-    assert settings == {"journal_mode": "truncate", "synchronous": 2, "secure_delete": 1,
-                        "foreign_keys": 1, "temp_store": 2}
+    assert settings == {
+        "journal_mode": "truncate",
+        "synchronous": 2,
+        "secure_delete": 1,
+        "foreign_keys": 1,
+        "temp_store": 2,
+    }
 
 
 def test_only_ids_versions_and_slots_are_plain(store: Store, vault_dir: Path) -> None:
     store.close()
     with raw(vault_dir) as conn:
         assert conn.execute("PRAGMA application_id").fetchone()[0] == store_module.APPLICATION_ID
-        tables = {row[0] for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert tables == {"meta", "key_slot", "client", "session", "followup_plan", "draft",
-                          "access_log"}
+        tables = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        assert tables == {
+            "meta",
+            "key_slot",
+            "client",
+            "session",
+            "followup_plan",
+            "draft",
+            "access_log",
+        }
         hexes = set("0123456789abcdef")
         for table, text_columns in {
-            "client": ("id", "ref_index"), "session": ("id", "client_id"),
-            "followup_plan": ("id", "client_id"), "draft": ("id", "ref_index"),
+            "client": ("id", "ref_index"),
+            "session": ("id", "client_id"),
+            "followup_plan": ("id", "client_id"),
+            "draft": ("id", "ref_index"),
             "access_log": ("id",),
         }.items():
             for row in conn.execute(f"SELECT {', '.join(text_columns)} FROM {table}"):
@@ -405,16 +477,29 @@ def test_only_ids_versions_and_slots_are_plain(store: Store, vault_dir: Path) ->
         assert set(meta) == {"schema_version", "profile", "state"}
         assert b"tester" not in meta["profile"]
         for (slot,) in conn.execute("SELECT slot FROM key_slot"):
-            assert set(json.loads(slot)) == {"version", "kind", "salt", "kdf", "nonce",
-                                             "wrapped_key"}
+            assert set(json.loads(slot)) == {
+                "version",
+                "kind",
+                "salt",
+                "kdf",
+                "nonce",
+                "wrapped_key",
+            }
     content = (vault_dir / DB_NAME).read_bytes()
-    for plain in (b"EPD-100", b"Anna", b"2026-03-02", b"gesprek gepland", b"tester",
-                  "cliënt".encode()):
+    for plain in (
+        b"EPD-100",
+        b"Anna",
+        b"2026-03-02",
+        b"gesprek gepland",
+        b"tester",
+        "cliënt".encode(),
+    ):
         assert plain not in content
 
 
-def test_nothing_plain_in_the_journal_during_a_transaction(store: Store, vault_dir: Path,
-                                                           tmp_path: Path) -> None:
+def test_nothing_plain_in_the_journal_during_a_transaction(
+    store: Store, vault_dir: Path, tmp_path: Path
+) -> None:
     canary = "CANARY-JOURNAL-7f3a"
     record(store, make_answers(f"{canary}-ref", f"{canary}-name", text=f"{canary}-text"))
     client = store.find_client(f"{canary}-ref")
@@ -432,16 +517,19 @@ def test_nothing_plain_in_the_journal_during_a_transaction(store: Store, vault_d
         assert canary.encode() not in content, name
 
 
-def test_a_ciphertext_is_bound_to_its_row(store: Store, template: Template,
-                                          vault_dir: Path) -> None:
+def test_a_ciphertext_is_bound_to_its_row(
+    store: Store, template: Template, vault_dir: Path
+) -> None:
     store.close()
     first, second, _third = template.sessions
     with raw(vault_dir) as conn:
         (body,) = conn.execute("SELECT body FROM session WHERE id = ?", (first,)).fetchone()
         conn.execute("UPDATE session SET body = ? WHERE id = ?", (body, second))
         # The session row itself moved to another client: its blobs name the old parent.
-        conn.execute("UPDATE session SET client_id = ? WHERE id = ?",
-                     (template.client_b, template.sessions[2]))
+        conn.execute(
+            "UPDATE session SET client_id = ? WHERE id = ?",
+            (template.client_b, template.sessions[2]),
+        )
     with Store.unlock(vault_dir, PASSPHRASE) as reopened:
         with pytest.raises(RecordDamaged, match=f"record session/{second} is damaged"):
             reopened.get_session(second)
@@ -453,20 +541,25 @@ def test_a_ciphertext_is_bound_to_its_row(store: Store, template: Template,
         assert any(second in line for line in problems)
 
 
-def test_a_swapped_search_index_is_noticed(store: Store, template: Template,
-                                           vault_dir: Path) -> None:
+def test_a_swapped_search_index_is_noticed(
+    store: Store, template: Template, vault_dir: Path
+) -> None:
     store.close()
     with raw(vault_dir) as conn:
         rows = dict(conn.execute("SELECT id, ref_index FROM client"))
         conn.execute("UPDATE client SET ref_index = 'x' WHERE id = ?", (template.client_a,))
-        conn.execute("UPDATE client SET ref_index = ? WHERE id = ?",
-                     (rows[template.client_a], template.client_b))
+        conn.execute(
+            "UPDATE client SET ref_index = ? WHERE id = ?",
+            (rows[template.client_a], template.client_b),
+        )
     with Store.unlock(vault_dir, PASSPHRASE) as reopened:
         with pytest.raises(RecordDamaged, match="does not match its search index"):
             reopened.find_client("EPD-100")
         problems = reopened.verify()
         assert {line.split()[1] for line in problems} == {
-            f"client/{template.client_a}", f"client/{template.client_b}"}
+            f"client/{template.client_a}",
+            f"client/{template.client_b}",
+        }
 
 
 def test_one_flipped_byte_is_named_and_everything_else_loads(
@@ -492,21 +585,27 @@ def test_one_flipped_byte_is_named_and_everything_else_loads(
         assert len(reopened.list_drafts()) == 1
 
 
-def test_damaged_records_of_every_kind_are_named(store: Store, template: Template,
-                                                 vault_dir: Path) -> None:
+def test_damaged_records_of_every_kind_are_named(
+    store: Store, template: Template, vault_dir: Path
+) -> None:
     store.close()
     with raw(vault_dir) as conn:
-        plan_id = conn.execute("SELECT id FROM followup_plan WHERE client_id = ?",
-                               (template.client_b,)).fetchone()[0]
+        plan_id = conn.execute(
+            "SELECT id FROM followup_plan WHERE client_id = ?", (template.client_b,)
+        ).fetchone()[0]
     flip_byte(vault_dir, "client", "data", template.client_b, position=-1)
     flip_byte(vault_dir, "session", "meldcode", template.sessions[0], position=13)
     flip_byte(vault_dir, "followup_plan", "data", plan_id, position=20)
     flip_byte(vault_dir, "draft", "data", template.draft, position=0)  # the version byte
     with Store.unlock(vault_dir, PASSPHRASE) as reopened:
-        assert sorted(line.split()[1] for line in reopened.verify()) == sorted([
-            f"client/{template.client_b}", f"session/{template.sessions[0]}",
-            f"followup_plan/{plan_id}", f"draft/{template.draft}",
-        ])
+        assert sorted(line.split()[1] for line in reopened.verify()) == sorted(
+            [
+                f"client/{template.client_b}",
+                f"session/{template.sessions[0]}",
+                f"followup_plan/{plan_id}",
+                f"draft/{template.draft}",
+            ]
+        )
         damaged: list[str] = []
         overviews = reopened.list_clients(damaged)
         assert [o.client.reference for o in overviews] == ["EPD-100"]
@@ -551,7 +650,8 @@ def test_absurd_kdf_parameters_are_refused_before_deriving(
 ) -> None:
     with raw(vault_dir) as conn:
         slot_id, text = conn.execute(
-            "SELECT id, slot FROM key_slot WHERE kind = 'passphrase'").fetchone()
+            "SELECT id, slot FROM key_slot WHERE kind = 'passphrase'"
+        ).fetchone()
     for memory_kib, pattern in ((2**40, "above the maximum"), (8, "below the minimum")):
         slot = json.loads(text)
         slot["kdf"]["memory_kib"] = memory_kib
@@ -608,8 +708,9 @@ def test_recovery_key_sets_a_new_passphrase(vault_dir: Path, template: Template)
         Store.unlock_with_recovery(vault_dir, other, "new passphrase here", throttle=throttle)
     with pytest.raises(VaultError, match="at least 12"):
         Store.unlock_with_recovery(vault_dir, template.recovery, "short")
-    recovered = Store.unlock_with_recovery(vault_dir, template.recovery.lower(),
-                                           "new passphrase here")
+    recovered = Store.unlock_with_recovery(
+        vault_dir, template.recovery.lower(), "new passphrase here"
+    )
     with recovered:
         assert len(recovered.list_clients()) == 2
     with pytest.raises(WrongPassphrase):
@@ -643,9 +744,14 @@ def test_no_vault_and_existing_vault(tmp_path: Path, vault_dir: Path) -> None:
     assert not (tmp_path / "new").exists()
 
 
-@pytest.mark.parametrize("content", [
-    b"", b"this is a note, not a database\n" * 10, b"SQLite format 3\x00" + bytes(200),
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"this is a note, not a database\n" * 10,
+        b"SQLite format 3\x00" + bytes(200),
+    ],
+)
 def test_a_file_that_is_not_a_vault_is_left_alone(vault_dir: Path, content: bytes) -> None:
     db = vault_dir / DB_NAME
     db.write_bytes(content)
@@ -679,7 +785,7 @@ def test_a_damaged_page_gives_a_clear_message_and_changes_nothing(
     content = bytearray(db.read_bytes())
     page = 4096
     middle = (len(content) // page // 2) * page
-    content[middle:middle + page] = b"\xa5" * page
+    content[middle : middle + page] = b"\xa5" * page
     db.write_bytes(bytes(content))
     before = digest(db)
     try:
@@ -742,8 +848,10 @@ def test_a_failing_migration_changes_nothing(
     with raw(vault_dir) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         assert "half_done" not in tables
-        assert conn.execute("SELECT value FROM meta WHERE name = 'schema_version'"
-                            ).fetchone()[0] == str(current).encode()
+        assert (
+            conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()[0]
+            == str(current).encode()
+        )
 
 
 def test_the_migrated_schema_matches_the_table_classes(tmp_path: Path) -> None:
@@ -760,12 +868,22 @@ def test_the_migrated_schema_matches_the_table_classes(tmp_path: Path) -> None:
 
     def shape(path: Path) -> dict[str, list[tuple[str, str, int, int]]]:
         with sqlite3.connect(path) as conn:
-            tables = [row[0] for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+            tables = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                )
+            ]
             return {
-                table: sorted((col[1], col[2].upper().replace("VARCHAR", "TEXT")
-                               .replace("INTEGER", "INT"), col[3], col[5])
-                              for col in conn.execute(f"PRAGMA table_info({table})"))
+                table: sorted(
+                    (
+                        col[1],
+                        col[2].upper().replace("VARCHAR", "TEXT").replace("INTEGER", "INT"),
+                        col[3],
+                        col[5],
+                    )
+                    for col in conn.execute(f"PRAGMA table_info({table})")
+                )
                 for table in tables
             }
 
@@ -794,8 +912,9 @@ def test_backup_and_restore(store: Store, vault_dir: Path, tmp_path: Path) -> No
     with pytest.raises(VaultError, match=r"already exists.*--force"):
         Store.restore(copy, vault_dir)
     with pytest.raises(WrongPassphrase):
-        Store.restore(copy, vault_dir, force=True, passphrase="not the passphrase",
-                      throttle=throttle)
+        Store.restore(
+            copy, vault_dir, force=True, passphrase="not the passphrase", throttle=throttle
+        )
     not_a_vault = tmp_path / "notes.txt"
     not_a_vault.write_text("hello\n" * 50)
     with pytest.raises(VaultError, match="not a Kindcheck vault"):
@@ -804,7 +923,10 @@ def test_backup_and_restore(store: Store, vault_dir: Path, tmp_path: Path) -> No
 
     Store.restore(copy, vault_dir, force=True, passphrase=PASSPHRASE)
     assert sorted(p.name for p in vault_dir.iterdir()) == [
-        DB_NAME, DB_NAME + "-journal", "kindcheck.lock"]
+        DB_NAME,
+        DB_NAME + "-journal",
+        "kindcheck.lock",
+    ]
     with Store.unlock(vault_dir, PASSPHRASE) as restored:
         assert restored.find_client("EPD-800") is None
         assert restored.find_client("EPD-100") is not None
@@ -855,26 +977,41 @@ def test_plan_after_session_rules() -> None:
 
     safe_plan = StoredPlan("p", "c", tightened[0], Rhythm.SAFETY, store_module._now())
     kept = plan_after_session(safe_plan, calm, later)
-    assert kept is not None and kept[0] == safe_plan.plan and kept[1:] == (Rhythm.SAFETY,
-                                                                           "unchanged")
-    by_hand = StoredPlan("p", "c", new_plan(Rhythm.CHILDREN, SESSION_DAY, None), None,
-                         store_module._now())
+    assert (
+        kept is not None and kept[0] == safe_plan.plan and kept[1:] == (Rhythm.SAFETY, "unchanged")
+    )
+    by_hand = StoredPlan(
+        "p", "c", new_plan(Rhythm.CHILDREN, SESSION_DAY, None), None, store_module._now()
+    )
     untouched = plan_after_session(by_hand, unsafe, later)
     assert untouched is not None and untouched[1:] == (None, "unchanged")
 
-    closed = _outcome({**make_answers("EPD-2"), "questionnaires": [
-        _walk("kindcheck", {"has_minor_children": "no", "pregnancy": "no"}, "x", SESSION_DAY)]})
+    closed = _outcome(
+        {
+            **make_answers("EPD-2"),
+            "questionnaires": [
+                _walk(
+                    "kindcheck", {"has_minor_children": "no", "pregnancy": "no"}, "x", SESSION_DAY
+                )
+            ],
+        }
+    )
     assert plan_after_session(None, closed, SESSION_DAY) is None
 
 
 def test_record_tightens_an_existing_plan(store: Store, template: Template) -> None:
-    result = record(store, make_answers("EPD-200", kind="followup", signal=True,
-                                        when=SESSION_DAY + timedelta(days=50)))
+    result = record(
+        store,
+        make_answers(
+            "EPD-200", kind="followup", signal=True, when=SESSION_DAY + timedelta(days=50)
+        ),
+    )
     assert not result.client_created and result.plan_change == "more_frequent"
     plan = store.get_plan(template.client_b)
     assert plan is not None and plan.rhythm is Rhythm.SAFETY
-    calm_again = record(store, make_answers("EPD-200", kind="followup",
-                                            when=SESSION_DAY + timedelta(days=64)))
+    calm_again = record(
+        store, make_answers("EPD-200", kind="followup", when=SESSION_DAY + timedelta(days=64))
+    )
     assert calm_again.plan_change == "unchanged"
     stored = store.get_plan(template.client_b)
     assert stored is not None and stored.rhythm is Rhythm.SAFETY
