@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_store import PASSPHRASE, make_answers
+from support.vault import PASSPHRASE, make_answers
 
 from kindcheck import cli
 from kindcheck import store as store_module

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from icalendar import Calendar
-from test_store import PASSPHRASE, make_answers
+from support.vault import PASSPHRASE, make_answers
 
 from kindcheck import cli
 from kindcheck import store as store_module

@@ -15,7 +15,7 @@ from kindcheck.errors import AnswersError, QuestionnaireError
 from kindcheck.outcome import compute_outcome
 from kindcheck.questionnaire import parse_questionnaire
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = json.loads((ROOT / "examples" / "three-or-more-domains.json").read_text("utf-8"))
 SCAN_SOURCE = (ROOT / "questionnaires" / "probleemscan-v1.toml").read_text("utf-8")
 

@@ -27,7 +27,7 @@ from kindcheck.screens.followup_outcome import domain_change
 from kindcheck.screens.intake import IntakeScreen
 from kindcheck.screens.intake_state import Intake, PreviousSession, estimated_ages
 from kindcheck.screens.services import VaultService
-from test_app_helpers import (
+from support.app import (
     PASSPHRASE,
     SIZE,
     answer_scan,

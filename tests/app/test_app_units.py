@@ -24,7 +24,7 @@ from kindcheck.screens.settings import Settings, SettingsError, load_settings
 
 from kindcheck.i18n import catalog
 
-SCREENS = Path(__file__).resolve().parent.parent / "screens"
+SCREENS = Path(__file__).resolve().parents[2] / "screens"
 DAY = date(2026, 11, 25)
 
 

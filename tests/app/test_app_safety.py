@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from kindcheck.screens.safe import SafeTextArea
-from test_app_helpers import (
+from support.app import (
     PASSPHRASE,
     SIZE,
     fresh_vault,
@@ -27,7 +27,7 @@ from test_app_helpers import (
 from textual import events
 from textual.widgets import Input, Static
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]  # support/ lives here
 HOSTILE = ["[red]x[/]", "[$accent]", "[@click=app.quit]", "\x1b[2J", "\x1b]0;title\x07", "\x9b31m"]
 ONE_LINE = " ".join(HOSTILE)
 SHOWN = "[red]x[/] [$accent] [@click=app.quit] [2J ]0;title 31m"
@@ -90,7 +90,7 @@ KILLED_RUN = textwrap.dedent("""
     import asyncio, os, signal, sys
     sys.path.insert(0, sys.argv[2])
     from pathlib import Path
-    from test_app_helpers import make_app, settle, start_intake, wait_screen
+    from support.app import make_app, settle, start_intake, wait_screen
 
     async def main():
         app = make_app(Path(sys.argv[1]), unlocked=True)

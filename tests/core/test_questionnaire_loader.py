@@ -21,7 +21,7 @@ from kindcheck.questionnaire import (
     shipped_files,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 HEADER = """\
 format = 1

@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_store import PASSPHRASE, flip_byte, make_answers
+from support.vault import PASSPHRASE, flip_byte, make_answers
 
 from kindcheck import cli
 from kindcheck import store as store_module

@@ -17,7 +17,7 @@ from kindcheck.errors import AnswersError
 from kindcheck.i18n import LANGUAGES, catalog
 from kindcheck.outcome import compute_outcome, outcome_to_json
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 EXPECTED = json.loads((EXAMPLES / "expected.json").read_text("utf-8"))
 

@@ -17,7 +17,7 @@ import pytest
 import time_machine
 from kindcheck.screens.demo import DemoClient, build_demo_service, demo_intake
 from kindcheck.screens.intake import IntakeScreen
-from test_app_helpers import (
+from support.app import (
     PASSPHRASE,
     SIZE,
     make_app,

@@ -21,6 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.vault import (
+    PASSPHRASE,
+    SESSION_DAY,
+    flip_byte,
+    make_answers,
+    raw,
+    record,
+    walk_shipped,
+)
 
 from kindcheck import store as store_module
 from kindcheck import vault as vault_module
@@ -28,7 +37,6 @@ from kindcheck.answers import session_from_dict
 from kindcheck.errors import RecordDamaged, VaultError, VaultLocked, WrongPassphrase
 from kindcheck.followup import FollowUpPlan, Rhythm, new_plan, rrule_for
 from kindcheck.outcome import compute_outcome, outcome_to_json
-from kindcheck.questionnaire import Walker, load_shipped
 from kindcheck.store import (
     DB_NAME,
     Client,
@@ -43,110 +51,6 @@ from kindcheck.store import (
     plan_after_session,
 )
 from kindcheck.vault import UnlockThrottle
-
-PASSPHRASE = "paraplu lavendel zeven maart"
-SESSION_DAY = date(2026, 3, 2)
-
-
-# --------------------------------------------------------------------------------------------
-# Valid answers, built by walking the shipped questionnaires
-
-
-def _walk(
-    questionnaire_id: str, overrides: dict[str, Any], text: str, when: date
-) -> dict[str, Any]:
-    questionnaire = load_shipped(questionnaire_id)
-    walker = Walker(questionnaire, {"setting": "ggz"}, {})
-    for _ in range(500):
-        step = walker.first_unanswered()
-        if step is None:
-            break
-        question = step.question
-        if question.id in overrides:
-            value = overrides[question.id]
-        elif question.type == "yesno":
-            value = "no"
-        elif question.type == "choice":
-            value = question.options[0].id
-        elif question.type == "multi":
-            value = [question.options[0].id]
-        elif question.type == "number":
-            value = question.minimum if question.minimum is not None else 1
-        elif question.type == "date":
-            value = (
-                (when - timedelta(days=5 * 365)).isoformat()
-                if question.role == "child_birth_date"
-                else (when + timedelta(days=100)).isoformat()
-            )
-        else:
-            value = f"{text} ({question.id})"
-        walker.answer(step, value)
-    return {"id": questionnaire.id, "version": questionnaire.version, "answers": walker.answers}
-
-
-def make_answers(
-    reference: str,
-    name: str | None = None,
-    *,
-    text: str = "notitie",
-    kind: str = "intake",
-    when: date = SESSION_DAY,
-    signal: bool = False,
-    problems: int = 0,
-) -> dict[str, Any]:
-    """A valid answers file (as a dict): every free-text answer holds ``text``."""
-    scan = _walk(
-        "probleemscan",
-        {
-            key: "yes"
-            for key in ("fin_arrears", "werk_no_activity", "won_unstable", "adm_letters")[:problems]
-        },
-        text,
-        when,
-    )
-    if kind == "intake":
-        main = _walk(
-            "kindcheck",
-            {
-                "has_minor_children": "yes",
-                "child_count": 2,
-                "child_age": 6,
-                "pregnancy": "no",
-                "sig_other": "yes" if signal else "no",
-            },
-            text,
-            when,
-        )
-    else:
-        main = _walk(
-            "vervolggesprek",
-            {
-                "child_count": 2,
-                "child_age": 6,
-                "repeat_scan": "yes",
-                "sig_other": "yes" if signal else "no",
-            },
-            text,
-            when,
-        )
-    client: dict[str, Any] = {"reference": reference}
-    if name is not None:
-        client["name"] = name
-    return {
-        "format": "kindcheck-answers",
-        "format_version": 1,
-        "kind": kind,
-        "client": client,
-        "setting": "ggz",
-        "date": when.isoformat(),
-        "questionnaires": [main, scan],
-    }
-
-
-def record(store: Store, answers: dict[str, Any]) -> store_module.Recorded:
-    session = session_from_dict(answers)
-    return store.record(session, compute_outcome(session), "nl")
-
 
 # --------------------------------------------------------------------------------------------
 # Fixtures
@@ -204,19 +108,6 @@ class FakeSleep:
 
     def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
-
-
-def raw(folder: Path) -> sqlite3.Connection:
-    """The vault file without the store, to look at or tamper with (store closed)."""
-    return sqlite3.connect(folder / DB_NAME, isolation_level=None)
-
-
-def flip_byte(folder: Path, table: str, column: str, row_id: str, position: int = 40) -> None:
-    with raw(folder) as conn:
-        (blob,) = conn.execute(f"SELECT {column} FROM {table} WHERE id = ?", (row_id,)).fetchone()
-        changed = bytearray(blob)
-        changed[position] ^= 0x01
-        conn.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (bytes(changed), row_id))
 
 
 def digest(path: Path) -> str:
@@ -990,7 +881,7 @@ def test_plan_after_session_rules() -> None:
         {
             **make_answers("EPD-2"),
             "questionnaires": [
-                _walk(
+                walk_shipped(
                     "kindcheck", {"has_minor_children": "no", "pregnancy": "no"}, "x", SESSION_DAY
                 )
             ],

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_store import PASSPHRASE, make_answers, record
+from support.vault import PASSPHRASE, make_answers, record
 
 from kindcheck import cli
 from kindcheck import store as store_module

@@ -17,7 +17,7 @@ from kindcheck.followup import Rhythm
 from kindcheck.outcome import compute_outcome, outcome_lines, outcome_to_json
 from kindcheck.questionnaire import load_shipped, parse_questionnaire
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 KINDCHECK = load_shipped("kindcheck")
 SCAN = load_shipped("probleemscan")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from kindcheck.screens.answer_widgets import ChoiceAnswer
 from kindcheck.screens.services import VaultService
-from test_app_helpers import (
+from support.app import (
     PASSPHRASE,
     SIZE,
     USER,

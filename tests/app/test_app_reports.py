@@ -24,7 +24,7 @@ from kindcheck.screens.demo import build_demo_service
 from kindcheck.screens.passphrase_screens import ChangePassphraseScreen
 from kindcheck.screens.report_service import compute_counts
 from kindcheck.screens.services import VaultService
-from test_app_helpers import PASSPHRASE, SIZE, USER, make_app, wait_screen, wait_until
+from support.app import PASSPHRASE, SIZE, USER, make_app, wait_screen, wait_until
 from textual.widgets import DataTable, Input, Static
 
 from kindcheck import accesslog, cli

@@ -1,0 +1,127 @@
+"""Shared pieces of the store, CLI and durability tests: valid answers files built by walking the
+shipped questionnaires, recording one, and damaging the vault file by hand."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from kindcheck import store as store_module
+from kindcheck.answers import session_from_dict
+from kindcheck.outcome import compute_outcome
+from kindcheck.questionnaire import Walker, load_shipped
+from kindcheck.store import DB_NAME, Store
+
+PASSPHRASE = "paraplu lavendel zeven maart"
+SESSION_DAY = date(2026, 3, 2)
+
+
+def walk_shipped(
+    questionnaire_id: str, overrides: dict[str, Any], text: str, when: date
+) -> dict[str, Any]:
+    questionnaire = load_shipped(questionnaire_id)
+    walker = Walker(questionnaire, {"setting": "ggz"}, {})
+    for _ in range(500):
+        step = walker.first_unanswered()
+        if step is None:
+            break
+        question = step.question
+        if question.id in overrides:
+            value = overrides[question.id]
+        elif question.type == "yesno":
+            value = "no"
+        elif question.type == "choice":
+            value = question.options[0].id
+        elif question.type == "multi":
+            value = [question.options[0].id]
+        elif question.type == "number":
+            value = question.minimum if question.minimum is not None else 1
+        elif question.type == "date":
+            value = (
+                (when - timedelta(days=5 * 365)).isoformat()
+                if question.role == "child_birth_date"
+                else (when + timedelta(days=100)).isoformat()
+            )
+        else:
+            value = f"{text} ({question.id})"
+        walker.answer(step, value)
+    return {"id": questionnaire.id, "version": questionnaire.version, "answers": walker.answers}
+
+
+def make_answers(
+    reference: str,
+    name: str | None = None,
+    *,
+    text: str = "notitie",
+    kind: str = "intake",
+    when: date = SESSION_DAY,
+    signal: bool = False,
+    problems: int = 0,
+) -> dict[str, Any]:
+    """A valid answers file (as a dict): every free-text answer holds ``text``."""
+    scan = walk_shipped(
+        "probleemscan",
+        {
+            key: "yes"
+            for key in ("fin_arrears", "werk_no_activity", "won_unstable", "adm_letters")[:problems]
+        },
+        text,
+        when,
+    )
+    if kind == "intake":
+        main = walk_shipped(
+            "kindcheck",
+            {
+                "has_minor_children": "yes",
+                "child_count": 2,
+                "child_age": 6,
+                "pregnancy": "no",
+                "sig_other": "yes" if signal else "no",
+            },
+            text,
+            when,
+        )
+    else:
+        main = walk_shipped(
+            "vervolggesprek",
+            {
+                "child_count": 2,
+                "child_age": 6,
+                "repeat_scan": "yes",
+                "sig_other": "yes" if signal else "no",
+            },
+            text,
+            when,
+        )
+    client: dict[str, Any] = {"reference": reference}
+    if name is not None:
+        client["name"] = name
+    return {
+        "format": "kindcheck-answers",
+        "format_version": 1,
+        "kind": kind,
+        "client": client,
+        "setting": "ggz",
+        "date": when.isoformat(),
+        "questionnaires": [main, scan],
+    }
+
+
+def record(store: Store, answers: dict[str, Any]) -> store_module.Recorded:
+    session = session_from_dict(answers)
+    return store.record(session, compute_outcome(session), "nl")
+
+
+def raw(folder: Path) -> sqlite3.Connection:
+    """The vault file without the store, to look at or tamper with (store closed)."""
+    return sqlite3.connect(folder / DB_NAME, isolation_level=None)
+
+
+def flip_byte(folder: Path, table: str, column: str, row_id: str, position: int = 40) -> None:
+    with raw(folder) as conn:
+        (blob,) = conn.execute(f"SELECT {column} FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        changed = bytearray(blob)
+        changed[position] ^= 0x01
+        conn.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (bytes(changed), row_id))
