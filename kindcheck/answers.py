@@ -41,11 +41,11 @@ from kindcheck.questionnaire import (
     Question,
     Questionnaire,
     Walker,
-    _value_problem,
     check_value,
-    clean_text,
     load_shipped,
 )
+from kindcheck.questionnaire.values import _value_problem
+from kindcheck.text import clean_text
 
 FORMAT_NAME = "kindcheck-answers"
 FORMAT_VERSION = 1
