@@ -96,7 +96,6 @@ from .suppression import (
     ShownValue,
     Table,
     suppress,
-    table_equations,
 )
 from .teamfile import (
     TEAM_FILE_FORMAT,
@@ -146,7 +145,6 @@ __all__ = [
     "schema",
     "seal_team_file",
     "suppress",
-    "table_equations",
     "to_csv",
     "to_json",
 ]

@@ -26,7 +26,7 @@ from .facts import (
 )
 
 DEFAULT_THRESHOLD: Final = 5
-MIN_THRESHOLD: Final = 3  # DESIGN.md: never below 3
+MIN_THRESHOLD: Final = 3  # never below 3: a threshold of 2 would hide only the counts of 1
 MAX_THRESHOLD: Final = 1000
 ROUNDING_BASE: Final = 5
 SECONDARY_MARK: Final = "x"
@@ -81,20 +81,6 @@ _FLAG: Final = "parenting_support_flag"
 _PLUS: Final = f"{_BANDS_KEY}:3+"
 
 
-def table_equations(periods: Sequence[str], keys: Sequence[str]) -> list[Equation]:
-    """Every additive relation a reader can use between the table's counted cells.
-
-    Columns: each cell key summed over the periods is its total-row cell. Rows: the domain-count
-    bands add up to their "total". Link: the parenting-support flag is raised exactly at 3+
-    domains (default questionnaire threshold), so those two cells are equal in every row.
-    """
-    equations = _network_equations(periods, [k for k in keys if k != _FLAG])
-    if periods and _FLAG in keys:
-        equations.append((tuple((p, _FLAG) for p in periods), (TOTAL, _FLAG)))
-    equations.extend((((row, _PLUS),), (row, _FLAG)) for row in (*periods, TOTAL))
-    return equations
-
-
 def _network_equations(periods: Sequence[str], keys: Sequence[str]) -> list[Equation]:
     """Column relations for ``keys`` and the band rows: every cell in at most two of them."""
     equations: list[Equation] = []
@@ -127,9 +113,10 @@ def _check_threshold(threshold: object) -> int:
 def suppress(counts: Counts, threshold: int = DEFAULT_THRESHOLD, rounding: bool = False) -> Table:
     """Hide small counts and everything they could be worked out from; optionally round.
 
-    The table is periods x cell keys with a total row. A reader can use its relations
-    (`table_equations`): every column adds up over the periods to its total-row cell, the
-    domain-count bands add up to their "total", and the flag column equals the 3+ column.
+    The table is periods x cell keys with a total row. A reader can use its relations: every
+    column adds up over the periods to its total-row cell, the domain-count bands add up to
+    their "total", and the flag column equals the 3+ column (the parenting-support flag is
+    raised exactly at 3+ domains with the default questionnaire threshold).
 
     1. Primary: every count from 1 to threshold-1 is hidden and shown as "<threshold".
     2. Subtraction: while some relation (its parts and its total) has exactly one hidden cell,

@@ -129,7 +129,8 @@ def seal_team_file(counts: Counts, public_key_pem: bytes, laptop_id: str) -> byt
         "export_id": str(uuid.uuid4()),
         "ephemeral_public_key": base64.b64encode(ephemeral_raw).decode("ascii"),
     }
-    nonce = secrets.token_bytes(_NONCE_BYTES)  # random, never a counter (DESIGN.md)
+    # A fresh random nonce per encryption, never a counter (counters repeat after a restore).
+    nonce = secrets.token_bytes(_NONCE_BYTES)
     plaintext = json.dumps(
         {"laptop_id": laptop_id, "counts": counts.to_dict()}, separators=(",", ":")
     ).encode("utf-8")

@@ -64,7 +64,7 @@ class FollowUpPlan:
 
     ``rule`` is an RRULE without DTSTART; ``start`` is its DTSTART date (the first
     conversation when it matches the rule). A monthly or yearly rule starting on day 29-31
-    is completed so that short months are not skipped (see ``_clamp_month_end``).
+    is completed so that short months are not skipped (see ``rules._clamp_month_end``).
     """
 
     rule: str
