@@ -6,7 +6,7 @@ import re
 import string
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 
@@ -14,6 +14,9 @@ from kindcheck.errors import FollowUpError
 
 from .plan import FollowUpPlan, _aware
 from .rules import _compiled
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 EVENT_DURATION = timedelta(minutes=45)
 PRODID = "-//Kindcheck//NL"
@@ -57,7 +60,7 @@ def _event_uid(ref: str, plan: FollowUpPlan, suffix: str = "") -> str:
     return str(uuid.uuid5(_UID_NAMESPACE, f"{ref}/{plan.start.isoformat()}{suffix}"))
 
 
-def _event(uid: str, summary: str, start: datetime, stamp: datetime) -> Any:
+def _event(uid: str, summary: str, start: datetime, stamp: datetime) -> Event:
     """A VEVENT with only what a calendar needs: no description, location or attendees."""
     from icalendar import Event
 
@@ -147,4 +150,5 @@ def plans_to_ics(
         # Open-ended plans: cover the longest a children's plan can run (18 years + 9 months).
         last = max([*latest, max(earliest) + relativedelta(years=19)])
         calendar.add_missing_timezones(min(earliest) - timedelta(days=1), last + timedelta(days=1))
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # icalendar leaves this method unannotated
+    return ical

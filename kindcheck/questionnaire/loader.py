@@ -9,8 +9,9 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kindcheck.conditions import Node, parse_condition
 from kindcheck.errors import ConditionError, QuestionnaireError
@@ -32,6 +33,7 @@ from .model import (
 )
 
 _FILE_FORMAT = 1
+_Item = TypeVar("_Item", Repeat, Domain, Signal)
 
 
 class _Problems:
@@ -191,12 +193,14 @@ class _Builder:
             path=self.problems.path,
         )
 
-    def build_list(self, key: str, lines: list[int], build: Any) -> list[Any]:
+    def build_list(
+        self, key: str, lines: list[int], build: Callable[[dict[str, Any], int, str], _Item]
+    ) -> list[_Item]:
         raw_items = self.data.get(key, [])
         if not isinstance(raw_items, list):
             self.add(1, None, f"'{key}' must be a list of tables ([[{key}]])")
             return []
-        items = []
+        items: list[_Item] = []
         for index, raw in enumerate(raw_items):
             line = _line_of(lines, index)
             if not isinstance(raw, dict):
