@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -41,11 +42,14 @@ from kindcheck.questionnaire import (
     Question,
     Questionnaire,
     Walker,
-    _value_problem,
     check_value,
-    clean_text,
     load_shipped,
 )
+from kindcheck.questionnaire.values import _value_problem
+from kindcheck.text import clean_text
+
+# Records one problem (field path, message); all are reported together at the end.
+Problem = Callable[[str, str], None]
 
 FORMAT_NAME = "kindcheck-answers"
 FORMAT_VERSION = 1
@@ -182,7 +186,7 @@ def _hint(key: str, known: set[str] | list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _client(client: Any, problem: Any) -> tuple[str, str | None]:
+def _client(client: Any, problem: Problem) -> tuple[str, str | None]:
     if not isinstance(client, dict):
         problem("client", 'expected an object with "reference" (and optionally "name")')
         return "", None
@@ -201,7 +205,7 @@ def _client(client: Any, problem: Any) -> tuple[str, str | None]:
     return clean_text(reference).strip(), (clean_text(name).strip() or None) if name else None
 
 
-def _date(value: Any, where: str, problem: Any) -> date | None:
+def _date(value: Any, where: str, problem: Problem) -> date | None:
     try:
         parsed = date.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
@@ -212,7 +216,7 @@ def _date(value: Any, where: str, problem: Any) -> date | None:
     return parsed
 
 
-def _parts(items: Any, setting: str, problem: Any) -> dict[str, Part]:
+def _parts(items: Any, setting: str, problem: Problem) -> dict[str, Part]:
     parts: dict[str, Part] = {}
     if not isinstance(items, list) or not items:
         problem("questionnaires", "expected a list of questionnaires with their answers")
@@ -249,7 +253,11 @@ def _parts(items: Any, setting: str, problem: Any) -> dict[str, Part]:
 
 
 def check_answers(
-    questionnaire: Questionnaire, answers: dict[str, Any], setting: str, where: str, problem: Any
+    questionnaire: Questionnaire,
+    answers: dict[str, Any],
+    setting: str,
+    where: str,
+    problem: Problem,
 ) -> Answers:
     """Check every answer's question and value, then that every shown required one is there."""
     checked: Answers = {}
@@ -283,7 +291,7 @@ def check_answers(
 
 
 def _check_group(
-    questionnaire: Questionnaire, group_id: str, items: Any, where: str, problem: Any
+    questionnaire: Questionnaire, group_id: str, items: Any, where: str, problem: Problem
 ) -> list[dict[str, Any]]:
     if not isinstance(items, list):
         problem(where, "expected a list with one object per item")
@@ -311,7 +319,7 @@ def _check_group(
 
 
 def _store_checked(
-    checked: dict[str, Any], question: Question, value: Any, where: str, problem: Any
+    checked: dict[str, Any], question: Question, value: Any, where: str, problem: Problem
 ) -> None:
     """Keep a valid answer in ``checked``; report a wrong one. An explicit null is no answer."""
     if value is None:
@@ -323,7 +331,9 @@ def _store_checked(
         checked[question.id] = check_value(question, value)
 
 
-def _check_required_parts(kind: str, parts: dict[str, Part], setting: str, problem: Any) -> None:
+def _check_required_parts(
+    kind: str, parts: dict[str, Part], setting: str, problem: Problem
+) -> None:
     if kind == "intake":
         if FOLLOWUP in parts:
             problem("questionnaires", f"an intake does not hold '{FOLLOWUP}'")
@@ -352,7 +362,7 @@ def kindcheck_closed(part: Part, setting: str) -> bool:
     """No minor children and no pregnancy: the Kindcheck closes, with that result recorded."""
     visible = part.walker(setting).visible_answers()
 
-    def role_value(role: str) -> Any:
+    def role_value(role: str) -> object:
         question = part.questionnaire.by_role(role)
         return visible.get(question.id) if question else None
 

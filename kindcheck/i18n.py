@@ -42,9 +42,3 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
         return key
     text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
     return text.format(**values) if values else text
-
-
-def check_language(lang: str) -> str:
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}; choose nl or en")
-    return lang

@@ -1,6 +1,6 @@
 """From a validated session to its outcome, with the reasons that led to each part.
 
-Rules (DESIGN.md, "Outcome rules"; DOMAIN.md parts 1-4):
+Rules:
 
 - Safety signals come from every answer given, shown or hidden: no combination of other
   answers can hide one. Any signal puts the Meldcode steps first.
@@ -8,7 +8,8 @@ Rules (DESIGN.md, "Outcome rules"; DOMAIN.md parts 1-4):
   the questionnaire's threshold (default 3) raises the flag "hulp bij opvoeden". Advice per
   domain is given for every counted domain, the flag comes on top.
 - No minor children and no pregnancy closes the check, and that result is recorded.
-- The follow-up rhythm follows DOMAIN.md part 4.
+- The follow-up rhythm is the default of kindcheck.followup.policy (safety first, then
+  stacking, then the 3-monthly rhythm for minor children or a pregnancy).
 """
 
 from __future__ import annotations

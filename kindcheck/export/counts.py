@@ -1,0 +1,230 @@
+"""Exact, unsuppressed counts per calendar period: counted, added up, read back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from kindcheck.errors import ExportError
+
+from .facts import (
+    _BANDS_KEY,
+    _DOMAIN_KEY,
+    _FOLLOWUP_KEY,
+    _MAX_COUNT,
+    _PERIOD,
+    _QUESTIONNAIRE_ID,
+    PERIOD_TYPES,
+    SCHEMA_VERSION,
+    PeriodType,
+    PlanFacts,
+    SessionFacts,
+    _check_session,
+    _known_key,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Exact, unsuppressed counts: period label -> cell key -> count (zeros left out).
+
+    A cell key is a measure ("intakes") or a measure and a category ("followups:late",
+    "intakes_per_domain:wonen"). Never leaves a laptop except inside a team file.
+    """
+
+    period_type: PeriodType
+    periods: Mapping[str, Mapping[str, int]]
+    questionnaires: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+
+    def total(self) -> dict[str, int]:
+        """The total over all periods, per cell key."""
+        out: dict[str, int] = {}
+        for cells in self.periods.values():
+            for key, value in cells.items():
+                out[key] = out.get(key, 0) + value
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "period_type": self.period_type,
+            "questionnaires": {qid: list(v) for qid, v in sorted(self.questionnaires.items())},
+            "periods": {p: dict(sorted(c.items())) for p, c in sorted(self.periods.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "counts") -> Counts:
+        """Read counts back, checking every field: the input may come from another laptop."""
+        if not isinstance(data, dict):
+            raise ExportError(f"{source}: the counts are not an object")
+        unknown = set(data) - {"schema_version", "period_type", "questionnaires", "periods"}
+        if unknown:
+            raise ExportError(f"{source}: unknown field(s) {', '.join(sorted(unknown))}")
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION or isinstance(version, bool):
+            raise ExportError(
+                f"{source}: export schema {version!r} is not the schema this "
+                f"Kindcheck reads ({SCHEMA_VERSION})"
+            )
+        period_type = data.get("period_type")
+        if period_type not in PERIOD_TYPES:
+            raise ExportError(f"{source}: period_type must be 'month' or 'quarter'")
+        questionnaires = _questionnaire_versions(data.get("questionnaires", {}), source)
+        raw_periods = data.get("periods")
+        if not isinstance(raw_periods, dict):
+            raise ExportError(f"{source}: 'periods' must be an object")
+        periods: dict[str, dict[str, int]] = {}
+        for label, cells in raw_periods.items():
+            if not isinstance(label, str) or not _PERIOD[period_type].fullmatch(label):
+                raise ExportError(f"{source}: {label!r} is not a {period_type} label")
+            if not isinstance(cells, dict):
+                raise ExportError(f"{source}: period {label} must hold an object of counts")
+            kept: dict[str, int] = {}
+            for key, value in cells.items():
+                if not isinstance(key, str) or not _known_key(key):
+                    raise ExportError(f"{source}: {key!r} is not a measure this export counts")
+                if (
+                    not isinstance(value, int)
+                    or isinstance(value, bool)
+                    or not 0 <= value <= _MAX_COUNT
+                ):
+                    raise ExportError(f"{source}: {label} {key} must be a whole number >= 0")
+                if value:
+                    kept[key] = value
+            if kept:
+                periods[label] = kept
+        return cls(period_type, periods, questionnaires)
+
+
+def _questionnaire_versions(value: Any, source: str) -> dict[str, tuple[int, ...]]:
+    """{id: version or versions} -> {id: sorted distinct versions}, checked."""
+    if not isinstance(value, Mapping):
+        raise ExportError(f"{source}: questionnaire versions must map an id to versions")
+    out: dict[str, tuple[int, ...]] = {}
+    for qid, versions in value.items():
+        if not isinstance(qid, str) or not _QUESTIONNAIRE_ID.fullmatch(qid):
+            raise ExportError(f"{source}: {qid!r} is not a questionnaire id")
+        items = [versions] if isinstance(versions, int) else versions
+        if not isinstance(items, Iterable) or isinstance(items, str | bytes | Mapping):
+            raise ExportError(f"{source}: the versions of {qid} must be whole numbers")
+        checked = set()
+        for item in items:
+            if not isinstance(item, int) or isinstance(item, bool) or not 1 <= item <= 10_000:
+                raise ExportError(f"{source}: the versions of {qid} must be whole numbers >= 1")
+            checked.add(item)
+        out[qid] = tuple(sorted(checked))
+    return dict(sorted(out.items()))
+
+
+def period_label(day: date, period: PeriodType) -> str:
+    """'2026-11' for a month, '2026-Q4' for a quarter."""
+    if period == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+def aggregate(
+    sessions: Iterable[SessionFacts],
+    plans: Iterable[PlanFacts] = (),
+    period: PeriodType = "quarter",
+    questionnaires: Mapping[str, int | Iterable[int]] | None = None,
+) -> Counts:
+    """Count the allowlisted measures per period; exact, unsuppressed.
+
+    ``questionnaires`` ({id: version or versions}) is carried into the export's header.
+    Streams its input: pass a generator to keep memory flat.
+    """
+    if period not in PERIOD_TYPES:
+        raise ExportError("the period must be 'month' or 'quarter'")
+    periods: dict[str, dict[str, int]] = {}
+    labels: dict[date, str] = {}  # many sessions share a day: label each day once
+
+    def cells_for(day: date) -> dict[str, int]:
+        label = labels.get(day)
+        if label is None:
+            label = labels[day] = period_label(day, period)
+        found = periods.get(label)
+        if found is None:
+            found = periods[label] = {}
+        return found
+
+    for index, facts in enumerate(sessions):
+        _check_session(facts, index)
+        cells = cells_for(facts.held_on)
+        get = cells.get
+        if facts.kind == "intake":
+            cells["intakes"] = get("intakes", 0) + 1
+            if facts.kindcheck_completed:
+                cells["kindchecks_completed"] = get("kindchecks_completed", 0) + 1
+            if facts.has_minor_children:
+                cells["clients_with_minor_children"] = get("clients_with_minor_children", 0) + 1
+            if facts.children_in_view:
+                cells["children_in_view"] = get("children_in_view", 0) + facts.children_in_view
+            count = facts.problem_domain_count
+            if count is not None:
+                key = f"{_BANDS_KEY}:{'3+' if count >= 3 else count}"
+                cells[key] = get(key, 0) + 1
+                for domain in facts.problem_domains:
+                    key = f"{_DOMAIN_KEY}:{domain}"
+                    cells[key] = get(key, 0) + 1
+            if facts.parenting_support_flag:
+                cells["parenting_support_flag"] = get("parenting_support_flag", 0) + 1
+        elif facts.followup_timing is not None:
+            key = f"{_FOLLOWUP_KEY}:{facts.followup_timing}"
+            cells[key] = get(key, 0) + 1
+        if facts.safety_signal:
+            cells["safety_signals"] = get("safety_signals", 0) + 1
+        if facts.meldcode_steps_taken:
+            cells["meldcode_steps_taken"] = (
+                get("meldcode_steps_taken", 0) + facts.meldcode_steps_taken
+            )
+
+    for index, plan in enumerate(plans):
+        if not isinstance(plan, PlanFacts) or not isinstance(plan.overdue, bool):
+            raise ExportError(f"plan facts #{index}: not a PlanFacts record")
+        if not plan.overdue:
+            continue
+        if not isinstance(plan.due_on, date):
+            raise ExportError(
+                f"plan facts #{index}: an overdue plan needs due_on (the missed "
+                f"conversation's date) to pick its period"
+            )
+        cells = cells_for(plan.due_on)
+        key = f"{_FOLLOWUP_KEY}:overdue"
+        cells[key] = cells.get(key, 0) + 1
+
+    return Counts(
+        period,
+        {p: c for p, c in periods.items() if c},
+        _questionnaire_versions(questionnaires or {}, "questionnaires"),
+    )
+
+
+def add(first: Counts, second: Counts) -> Counts:
+    """The sum of two Counts over the same schema version and period type."""
+    if first.schema_version != second.schema_version:
+        raise ExportError(
+            f"cannot add counts of export schema {first.schema_version} and {second.schema_version}"
+        )
+    if first.period_type != second.period_type:
+        raise ExportError(
+            f"cannot add counts per {first.period_type} to counts per "
+            f"{second.period_type}; export both with the same --period"
+        )
+    periods: dict[str, dict[str, int]] = {p: dict(c) for p, c in first.periods.items()}
+    for label, cells in second.periods.items():
+        target = periods.setdefault(label, {})
+        for key, value in cells.items():
+            target[key] = target.get(key, 0) + value
+    questionnaires = {qid: set(v) for qid, v in first.questionnaires.items()}
+    for qid, versions in second.questionnaires.items():
+        questionnaires.setdefault(qid, set()).update(versions)
+    return Counts(
+        first.period_type,
+        periods,
+        _questionnaire_versions(questionnaires, "counts"),
+        first.schema_version,
+    )

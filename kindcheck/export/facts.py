@@ -1,0 +1,163 @@
+"""What the export may count: the allowlist of measures and the facts it counts from.
+
+The store turns each stored session into a :class:`SessionFacts` and each follow-up plan into a
+:class:`PlanFacts`; nothing else reaches the counting, and no field of either holds free text or
+an identifier.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Final, Literal
+
+from kindcheck.errors import ExportError
+
+SCHEMA_VERSION: Final = 1  # of Counts, team files and the JSON export; bump on any change
+
+PeriodType = Literal["month", "quarter"]
+PERIOD_TYPES: Final = ("month", "quarter")
+
+MEASURES: Final[tuple[str, ...]] = (
+    "intakes",
+    "kindchecks_completed",
+    "kindcheck_completed_share",
+    "clients_with_minor_children",
+    "children_in_view",
+    "parents_by_domain_count",
+    "intakes_per_domain",
+    "parenting_support_flag",
+    "safety_signals",
+    "meldcode_steps_taken",
+    "followups",
+)
+# The probleemscan-v1 domains (a test keeps them in step with the questionnaire), so a domain
+# nobody had still shows as 0 instead of being missing.
+SCAN_DOMAINS: Final[tuple[str, ...]] = (
+    "financien",
+    "werk",
+    "wonen",
+    "administratie",
+    "huishouden",
+    "psychisch",
+    "lichamelijk",
+    "relaties",
+    "opvoeding",
+    "netwerk",
+    "justitie",
+)
+DOMAIN_BANDS: Final = ("0", "1", "2", "3+")
+FOLLOWUP_CELLS: Final = ("on_time", "late", "overdue")
+SHARE: Final = "kindcheck_completed_share"
+_SIMPLE: Final = (
+    "intakes",
+    "kindchecks_completed",
+    "clients_with_minor_children",
+    "children_in_view",
+    "parenting_support_flag",
+    "safety_signals",
+    "meldcode_steps_taken",
+)
+_BANDS_KEY: Final = "parents_by_domain_count"
+_DOMAIN_KEY: Final = "intakes_per_domain"
+_FOLLOWUP_KEY: Final = "followups"
+
+_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")  # domain ids: no free text, nothing a sheet runs
+_QUESTIONNAIRE_ID = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+_PERIOD = {"month": re.compile(r"\d{4}-(0[1-9]|1[0-2])"), "quarter": re.compile(r"\d{4}-Q[1-4]")}
+_MAX_COUNT: Final = 10**9
+
+
+# ---------------------------------------------------------------------------------------------
+# Input records
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFacts:
+    """One stored session reduced to the facts the export may count; no free text by design.
+
+    ``held_on`` only picks the period and is never exported. ``problem_domain_count`` is None
+    when no scan was done, and then ``problem_domains`` is empty; otherwise it equals the number
+    of (distinct) ids in ``problem_domains``. ``followup_timing`` is for follow-ups only.
+    """
+
+    kind: Literal["intake", "followup"]
+    held_on: date
+    kindcheck_completed: bool = False
+    has_minor_children: bool = False
+    children_in_view: int = 0
+    problem_domain_count: int | None = None
+    problem_domains: tuple[str, ...] = ()
+    parenting_support_flag: bool = False
+    safety_signal: bool = False
+    meldcode_steps_taken: int = 0
+    followup_timing: Literal["on_time", "late"] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFacts:
+    """A follow-up plan's state at export time.
+
+    An overdue plan is counted once, under the period of ``due_on``: the date of the missed
+    conversation (``FollowUpStatus.occurrence``), used only to pick the period.
+    """
+
+    overdue: bool
+    due_on: date | None = None
+
+
+def _known_key(key: str) -> bool:
+    measure, _, category = key.partition(":")
+    if not category:
+        return measure in _SIMPLE
+    if measure == _BANDS_KEY:
+        return category in DOMAIN_BANDS
+    if measure == _DOMAIN_KEY:
+        return _ID.fullmatch(category) is not None
+    return measure == _FOLLOWUP_KEY and category in FOLLOWUP_CELLS
+
+
+def _bad_count(value: object) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _MAX_COUNT
+
+
+def _check_session(facts: object, index: int) -> None:
+    """Refuse facts the store should never produce; messages name the position, not a client."""
+    where = f"session facts #{index}"
+    if not isinstance(facts, SessionFacts):
+        raise ExportError(f"{where}: not a SessionFacts record")
+    if facts.kind not in ("intake", "followup"):
+        raise ExportError(f"{where}: kind must be 'intake' or 'followup'")
+    if not isinstance(facts.held_on, date):
+        raise ExportError(f"{where}: held_on must be a date")
+    for name in (
+        "kindcheck_completed",
+        "has_minor_children",
+        "parenting_support_flag",
+        "safety_signal",
+    ):
+        if not isinstance(getattr(facts, name), bool):
+            raise ExportError(f"{where}: {name} must be true or false")
+    if _bad_count(facts.children_in_view) or _bad_count(facts.meldcode_steps_taken):
+        raise ExportError(f"{where}: children_in_view and meldcode_steps_taken must be >= 0")
+    domains = facts.problem_domains
+    if not isinstance(domains, tuple) or not all(
+        isinstance(d, str) and _ID.fullmatch(d) for d in domains
+    ):
+        raise ExportError(f"{where}: problem_domains must be a tuple of domain ids")
+    if facts.problem_domain_count is None:
+        if domains or facts.parenting_support_flag:
+            raise ExportError(f"{where}: problem domains or the flag without a problem scan")
+    elif (
+        _bad_count(facts.problem_domain_count)
+        or facts.problem_domain_count != len(set(domains))
+        or len(set(domains)) != len(domains)
+    ):
+        raise ExportError(
+            f"{where}: problem_domain_count must equal the number of distinct problem_domains"
+        )
+    if facts.followup_timing not in (None, "on_time", "late"):
+        raise ExportError(f"{where}: followup_timing must be 'on_time', 'late' or None")
+    if facts.followup_timing is not None and facts.kind != "followup":
+        raise ExportError(f"{where}: followup_timing is for follow-up sessions only")

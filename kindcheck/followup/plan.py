@@ -1,0 +1,434 @@
+"""A follow-up plan: a rule plus skipped or moved occurrences, expanded when asked.
+
+Dates, due and overdue states are computed from the plan, never stored; editing the rhythm
+re-plans everything at once. Every occurrence falls on its own day, which is why skips and
+moves are keyed by date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+
+from kindcheck.errors import FollowUpError
+
+from .rules import AMSTERDAM, DEFAULT_TIME, _compiled, _normalise_rule
+
+PLAN_FORMAT = 1  # version of the to_dict layout; bump when it changes
+
+Action = Literal["skip", "move"]
+
+
+def _is_date(value: object) -> bool:
+    # datetime is a subclass of date; a datetime here would smuggle in a time and a zone.
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _check_reason(reason: object) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise FollowUpError("give a reason for skipping or moving a follow-up conversation")
+    return reason.strip()
+
+
+@dataclass(frozen=True)
+class OccurrenceChange:
+    """One exception to a plan's rule: an occurrence skipped or moved to another day."""
+
+    original: date
+    action: Action
+    new_date: date | None
+    reason: str
+
+    def __post_init__(self) -> None:
+        if not _is_date(self.original):
+            raise FollowUpError("a changed follow-up needs its original date")
+        if self.action == "skip":
+            if self.new_date is not None:
+                raise FollowUpError("a skipped follow-up has no new date")
+        elif self.action == "move":
+            if not _is_date(self.new_date):
+                raise FollowUpError("a moved follow-up needs a new date")
+            if self.new_date == self.original:
+                raise FollowUpError("a moved follow-up needs a date other than its original one")
+        else:
+            raise FollowUpError("a follow-up change is either 'skip' or 'move'")
+        # Reasons are kept (stripped) for the clinician; they never reach a calendar file.
+        object.__setattr__(self, "reason", _check_reason(self.reason))
+
+
+@dataclass(frozen=True)
+class FollowUpPlan:
+    """A recurring follow-up plan: a rule plus exceptions, expanded when needed.
+
+    ``rule`` is an RRULE without DTSTART; ``start`` is its DTSTART date (the first
+    conversation when it matches the rule). A monthly or yearly rule starting on day 29-31
+    is completed so that short months are not skipped (see ``rules._clamp_month_end``).
+    """
+
+    rule: str
+    start: date
+    time_of_day: time = DEFAULT_TIME
+    changes: tuple[OccurrenceChange, ...] = ()
+    ends_on: date | None = None
+    treatment_ended_on: date | None = None
+    _dtstart: datetime = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not _is_date(self.start):
+            raise FollowUpError("a follow-up plan needs a start date")
+        if not isinstance(self.time_of_day, time) or self.time_of_day.tzinfo is not None:
+            raise FollowUpError("a follow-up plan's time of day is a local time without a zone")
+        for name in ("ends_on", "treatment_ended_on"):
+            value = getattr(self, name)
+            if value is not None and not _is_date(value):
+                raise FollowUpError(f"a follow-up plan's {name} must be a date")
+        object.__setattr__(self, "rule", _normalise_rule(self.rule, self.start))
+        changes = tuple(self.changes)
+        if not all(isinstance(c, OccurrenceChange) for c in changes):
+            raise FollowUpError("a follow-up plan's changes must be OccurrenceChange values")
+        originals = [c.original for c in changes]
+        if len(set(originals)) != len(originals):
+            raise FollowUpError("a follow-up plan changes the same occurrence twice")
+        targets = [c.new_date for c in changes if c.new_date is not None]
+        if len(set(targets)) != len(targets):
+            raise FollowUpError("a follow-up plan moves two occurrences to the same day")
+        # Sorted, so that two plans with the same changes compare equal.
+        object.__setattr__(self, "changes", tuple(sorted(changes, key=lambda c: c.original)))
+        object.__setattr__(self, "_dtstart", datetime.combine(self.start, self.time_of_day))
+
+    @property
+    def final_day(self) -> date | None:
+        """The last day a conversation can fall on (inclusive), or None for an open plan."""
+        ends = [d for d in (self.ends_on, self.treatment_ended_on) if d is not None]
+        return min(ends, default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict (ISO dates and times) that ``from_dict`` reads back."""
+        return {
+            "format": PLAN_FORMAT,
+            "rule": self.rule,
+            "start": self.start.isoformat(),
+            "time_of_day": self.time_of_day.isoformat(),
+            "changes": [
+                {
+                    "original": c.original.isoformat(),
+                    "action": c.action,
+                    "new_date": None if c.new_date is None else c.new_date.isoformat(),
+                    "reason": c.reason,
+                }
+                for c in self.changes
+            ],
+            "ends_on": None if self.ends_on is None else self.ends_on.isoformat(),
+            "treatment_ended_on": (
+                None if self.treatment_ended_on is None else self.treatment_ended_on.isoformat()
+            ),
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> FollowUpPlan:
+        """Read a plan written by ``to_dict``; anything malformed raises FollowUpError.
+
+        Messages name the field, never its value (a stored value may be client data).
+        """
+        if not isinstance(data, dict):
+            raise FollowUpError("follow-up plan: expected an object")
+        expected = {
+            "format",
+            "rule",
+            "start",
+            "time_of_day",
+            "changes",
+            "ends_on",
+            "treatment_ended_on",
+        }
+        if set(data) != expected:
+            missing = sorted(expected - set(data))
+            unknown = sorted(str(k) for k in set(data) - expected)
+            raise FollowUpError(
+                f"follow-up plan: missing fields {missing}, unknown fields {unknown}"
+            )
+        if data["format"] != PLAN_FORMAT or isinstance(data["format"], bool):
+            raise FollowUpError(
+                f"follow-up plan: unsupported format (this version reads {PLAN_FORMAT})"
+            )
+        if not isinstance(data["rule"], str):
+            raise FollowUpError("follow-up plan: field 'rule' must be text")
+        raw_changes = data["changes"]
+        if not isinstance(raw_changes, list):
+            raise FollowUpError("follow-up plan: field 'changes' must be a list")
+        changes = []
+        for index, raw in enumerate(raw_changes):
+            where = f"changes[{index}]"
+            if not isinstance(raw, dict) or set(raw) != {
+                "original",
+                "action",
+                "new_date",
+                "reason",
+            }:
+                raise FollowUpError(
+                    f"follow-up plan: {where} needs original, action, new_date, reason"
+                )
+            changes.append(
+                OccurrenceChange(
+                    original=_read_date(raw["original"], f"{where}.original"),
+                    action=raw["action"],
+                    new_date=_read_optional_date(raw["new_date"], f"{where}.new_date"),
+                    reason=raw["reason"],
+                )
+            )
+        if not isinstance(data["time_of_day"], str):
+            raise FollowUpError("follow-up plan: field 'time_of_day' must be a time (HH:MM)")
+        try:
+            time_of_day = time.fromisoformat(data["time_of_day"])
+        except ValueError:
+            raise FollowUpError(
+                "follow-up plan: field 'time_of_day' must be a time (HH:MM)"
+            ) from None
+        return cls(
+            rule=data["rule"],
+            start=_read_date(data["start"], "start"),
+            time_of_day=time_of_day,
+            changes=tuple(changes),
+            ends_on=_read_optional_date(data["ends_on"], "ends_on"),
+            treatment_ended_on=_read_optional_date(
+                data["treatment_ended_on"], "treatment_ended_on"
+            ),
+        )
+
+
+def _read_date(value: object, name: str) -> date:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise FollowUpError(f"follow-up plan: field {name!r} must be a date (YYYY-MM-DD)")
+
+
+def _read_optional_date(value: object, name: str) -> date | None:
+    return None if value is None else _read_date(value, name)
+
+
+# --- changing the rule or the end ------------------------------------------------------
+
+
+def with_rule(plan: FollowUpPlan, rule: str, start: date | None = None) -> FollowUpPlan:
+    """The plan with another rhythm (and optionally a new start date).
+
+    A bad rule raises FollowUpError naming the rule; COUNT and UNTIL are refused because the
+    plan keeps its own end. Skips and moves whose original date is still an occurrence of the
+    new rule are kept; the others no longer refer to a planned conversation and are dropped
+    (compare ``plan.changes`` before and after to tell the user).
+    """
+    candidate = replace(plan, rule=rule, start=plan.start if start is None else start, changes=())
+    kept = tuple(
+        c
+        for c in plan.changes
+        if _is_rule_date(candidate, c.original)
+        and (c.new_date is None or not _is_rule_date(candidate, c.new_date))
+    )
+    return replace(candidate, changes=kept)
+
+
+def end_treatment(plan: FollowUpPlan, on: date) -> FollowUpPlan:
+    """The plan after treatment ends on ``on`` (the end day itself still counts)."""
+    if not _is_date(on):
+        raise FollowUpError("the treatment end must be a date")
+    ends_on = on if plan.ends_on is None else min(plan.ends_on, on)
+    return replace(plan, ends_on=ends_on, treatment_ended_on=on)
+
+
+# --- expanding ---------------------------------------------------------------------------
+
+
+def _aware(plan: FollowUpPlan, day: date) -> datetime:
+    # Attach the zone to the local wall-clock time: 09:00 stays 09:00 across DST changes.
+    return datetime.combine(day, plan.time_of_day, tzinfo=AMSTERDAM)
+
+
+def _rule_dates(plan: FollowUpPlan, first: date, last: date) -> list[date]:
+    """Dates of the bare rule within [first, last], ignoring changes and the plan's end."""
+    compiled = _compiled(plan.rule, plan._dtstart)
+    lo = datetime.combine(first, time.min)
+    hi = datetime.combine(last, time.max)
+    return [dt.date() for dt in compiled.between(lo, hi, inc=True)]
+
+
+def _is_rule_date(plan: FollowUpPlan, day: date) -> bool:
+    """Whether the bare rule has an occurrence on ``day`` within the plan's end."""
+    final = plan.final_day
+    if day < plan.start or (final is not None and day > final):
+        return False
+    return datetime.combine(day, plan.time_of_day) in _compiled(plan.rule, plan._dtstart)
+
+
+def occurrences(plan: FollowUpPlan, start: date, end: date) -> list[datetime]:
+    """The planned conversations from ``start`` to ``end`` (both inclusive), in order.
+
+    Aware datetimes in Europe/Amsterdam; skipped ones removed, moved ones on their new day,
+    none after the plan's final day. A move keeps counting when its new day is before the
+    end, even if its original day is after it.
+    """
+    final = plan.final_day
+    last = end if final is None else min(end, final)
+    if last < start:
+        return []
+    changed = {c.original for c in plan.changes}
+    days = {d for d in _rule_dates(plan, start, last) if d not in changed}
+    days.update(
+        c.new_date for c in plan.changes if c.new_date is not None and start <= c.new_date <= last
+    )
+    return [_aware(plan, d) for d in sorted(days)]
+
+
+def _first_on_or_after(plan: FollowUpPlan, first: date) -> date | None:
+    """The first conversation day on or after ``first``, or None when the plan has no more."""
+    final = plan.final_day
+    changed = {c.original for c in plan.changes}
+    candidates: list[date] = []
+    compiled = _compiled(plan.rule, plan._dtstart)
+    # xafter walks lazily; the rule is infinite (no COUNT/UNTIL) and changes are finite, so
+    # this loop ends at the first unchanged date or at the plan's final day.
+    for dt in compiled.xafter(datetime.combine(first, time.min), inc=True):
+        day = dt.date()
+        if final is not None and day > final:
+            break
+        if day not in changed:
+            candidates.append(day)
+            break
+    candidates.extend(
+        c.new_date
+        for c in plan.changes
+        if c.new_date is not None and c.new_date >= first and (final is None or c.new_date <= final)
+    )
+    return min(candidates, default=None)
+
+
+def next_occurrence(plan: FollowUpPlan, after: datetime) -> datetime | None:
+    """The first planned conversation strictly after ``after``, or None.
+
+    A naive ``after`` is read as Amsterdam local time.
+    """
+    if after.tzinfo is None:
+        after = after.replace(tzinfo=AMSTERDAM)
+    day = _first_on_or_after(plan, after.astimezone(AMSTERDAM).date())
+    if day is not None and _aware(plan, day) <= after:
+        day = _first_on_or_after(plan, day + timedelta(days=1))
+    return None if day is None else _aware(plan, day)
+
+
+# --- changing single occurrences ---------------------------------------------------------
+
+
+def _current_original(plan: FollowUpPlan, when: date) -> date:
+    """The rule date behind the conversation currently planned on ``when``."""
+    if not _is_date(when):
+        raise FollowUpError("pick the date of a planned follow-up conversation")
+    for change in plan.changes:
+        if change.new_date == when:
+            return change.original
+    for change in plan.changes:
+        if change.original == when:
+            if change.action == "skip":
+                raise FollowUpError("that follow-up conversation was already skipped")
+            raise FollowUpError(
+                "that follow-up conversation was moved; change it at the date it was moved to"
+            )
+    if not _is_rule_date(plan, when):
+        raise FollowUpError("no follow-up conversation is planned on that date")
+    return when
+
+
+def skip(plan: FollowUpPlan, original: date, reason: str) -> FollowUpPlan:
+    """The plan without the conversation currently planned on ``original`` (reason required).
+
+    ``original`` is a date as ``occurrences`` shows it; for a moved conversation that is its
+    new date.
+    """
+    reason = _check_reason(reason)
+    rule_day = _current_original(plan, original)
+    others = tuple(c for c in plan.changes if c.original != rule_day)
+    return replace(plan, changes=(*others, OccurrenceChange(rule_day, "skip", None, reason)))
+
+
+def move(plan: FollowUpPlan, original: date, new_date: date, reason: str) -> FollowUpPlan:
+    """The plan with the conversation on ``original`` moved to ``new_date`` (reason required).
+
+    ``original`` is a date as ``occurrences`` shows it. Moving a conversation back to its
+    rule date removes the change. The new day may not already hold a conversation or lie
+    after the plan's end.
+    """
+    reason = _check_reason(reason)
+    if not _is_date(new_date):
+        raise FollowUpError("a moved follow-up needs a new date")
+    rule_day = _current_original(plan, original)
+    if new_date == original:
+        raise FollowUpError("the new date is the date the conversation is already planned on")
+    final = plan.final_day
+    if final is not None and new_date > final:
+        raise FollowUpError("the new date lies after the end of the follow-up plan")
+    others = tuple(c for c in plan.changes if c.original != rule_day)
+    if new_date == rule_day:
+        return replace(plan, changes=others)
+    if any(c.new_date == new_date for c in others) or (
+        _is_rule_date(plan, new_date) and all(c.original != new_date for c in others)
+    ):
+        raise FollowUpError("another follow-up conversation is already planned on the new date")
+    return replace(plan, changes=(*others, OccurrenceChange(rule_day, "move", new_date, reason)))
+
+
+# --- status ------------------------------------------------------------------------------
+
+
+class FollowUpState(StrEnum):
+    """Where a plan stands today."""
+
+    UPCOMING = "upcoming"
+    DUE = "due"
+    OVERDUE = "overdue"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class FollowUpStatus:
+    """A plan's state on a day, the occurrence it refers to, and days past that occurrence.
+
+    ``days_overdue`` is counted from the occurrence date and is non-zero only when OVERDUE.
+    """
+
+    state: FollowUpState
+    occurrence: datetime | None
+    days_overdue: int = 0
+
+
+def status(
+    plan: FollowUpPlan,
+    today: date,
+    last_held: date | None,
+    due_window_days: int = 7,
+) -> FollowUpStatus:
+    """The plan's status on ``today``, computed from the plan and the last held conversation.
+
+    A conversation held on day h covers every occurrence on or before h + due_window_days, so
+    one held a few days early (or late) counts. The relevant occurrence is the first one not
+    covered. DUE within due_window_days either side of it, OVERDUE after that, UPCOMING
+    before; ENDED once today is past the plan's final day or no occurrence is left.
+    Keep the window under half the interval, or one conversation covers two occurrences.
+    """
+    if due_window_days < 0:
+        raise FollowUpError("the due window cannot be negative")
+    final = plan.final_day
+    if final is not None and today > final:
+        return FollowUpStatus(FollowUpState.ENDED, None, 0)
+    first = date.min if last_held is None else last_held + timedelta(days=due_window_days + 1)
+    day = _first_on_or_after(plan, first)
+    if day is None:
+        return FollowUpStatus(FollowUpState.ENDED, None, 0)
+    late = (today - day).days
+    if late > due_window_days:
+        return FollowUpStatus(FollowUpState.OVERDUE, _aware(plan, day), late)
+    if late >= -due_window_days:
+        return FollowUpStatus(FollowUpState.DUE, _aware(plan, day), 0)
+    return FollowUpStatus(FollowUpState.UPCOMING, _aware(plan, day), 0)

@@ -1,0 +1,155 @@
+"""Follow-up policy: how often a client's children are talked about again, and until when.
+
+This module is the one home of follow-up policy. Every other layer asks here instead of
+deciding for itself: the default rhythms and the rule behind each, which rhythm an intake
+outcome gets, and when a plan ends.
+
+- Default rhythm (a product decision, editable per client and per team): with a signal of
+  unsafety every 2 weeks while the Meldcode process runs; with 3 or more problem domains every
+  6 weeks; otherwise, with minor children or a pregnancy, every 3 months. Without children or
+  a pregnancy there is no plan.
+- End: a plan ends when treatment ends or when the youngest child turns 18 (an expected child
+  counts from its due date).
+- The first conversation is one interval after the intake, which is itself the first
+  conversation about the children.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from enum import StrEnum
+
+from dateutil.relativedelta import relativedelta
+
+from kindcheck.errors import FollowUpError
+
+from .plan import FollowUpPlan, _is_date
+from .rules import DEFAULT_TIME, _normalise_rule
+
+
+class Rhythm(StrEnum):
+    """The default rhythms (a product decision, editable per client): see the module docstring."""
+
+    SAFETY = "safety"  # every 2 weeks while the Meldcode process runs
+    STACKING = "stacking"  # every 6 weeks with 3 or more problem domains
+    CHILDREN = "children"  # every 3 months otherwise, with minor children
+
+
+_RHYTHM_RULES: dict[Rhythm, str] = {
+    Rhythm.SAFETY: "FREQ=WEEKLY;INTERVAL=2",
+    Rhythm.STACKING: "FREQ=WEEKLY;INTERVAL=6",
+    Rhythm.CHILDREN: "FREQ=MONTHLY;INTERVAL=3",
+}
+_RHYTHM_STEPS: dict[Rhythm, relativedelta] = {
+    Rhythm.SAFETY: relativedelta(weeks=2),
+    Rhythm.STACKING: relativedelta(weeks=6),
+    Rhythm.CHILDREN: relativedelta(months=3),
+}
+
+
+def rrule_for(rhythm: Rhythm) -> str:
+    """The RFC 5545 RRULE (without DTSTART) of a default rhythm."""
+    return _RHYTHM_RULES[Rhythm(rhythm)]
+
+
+def default_rhythm(
+    has_children_or_pregnancy: bool,
+    safety_signal: bool,
+    problem_domain_count: int,
+    threshold: int = 3,
+) -> Rhythm | None:
+    """The default rhythm for an intake outcome, or None when no plan is needed.
+
+    Without minor children and without a pregnancy there is no child to keep in view, so no
+    plan. Otherwise safety comes first, whatever the domain count (safety is never averaged
+    away), then stacking at ``threshold`` or more problem domains, else the 3-monthly rhythm.
+    """
+    if problem_domain_count < 0:
+        raise FollowUpError("the number of problem domains cannot be negative")
+    if threshold < 1:
+        raise FollowUpError("the stacking threshold must be at least 1")
+    if not has_children_or_pregnancy:
+        return None
+    if safety_signal:
+        return Rhythm.SAFETY
+    if problem_domain_count >= threshold:
+        return Rhythm.STACKING
+    return Rhythm.CHILDREN
+
+
+def eighteenth_birthday(birth_date: date) -> date:
+    """The 18th birthday; someone born on 29 February turns 18 on 28 February in a common year.
+
+    (relativedelta clamps to the month's last day. Some jurisdictions use 1 March; this is
+    the product's choice.)
+    """
+    if not _is_date(birth_date):
+        raise FollowUpError("a birth date must be a date")
+    return birth_date + relativedelta(years=18)
+
+
+def plan_end_for_children(
+    intake: date,
+    children: list[tuple[int, date | None]],
+    pregnancy_due: date | None = None,
+    *,
+    pregnancy: bool = False,
+) -> date | None:
+    """The day the youngest child turns 18: the latest end over all children, or None.
+
+    Each child is (age in whole years at intake, birth date if known); the birth date wins
+    when both are given. With only an age ``a`` we use the *latest* day the 18th birthday can
+    fall on, intake + (18 - a) years: the child turned ``a`` at most on the intake day, so the
+    real birthday is on or before that. Erring late keeps a plan running a little longer
+    rather than dropping a minor child from view too early.
+
+    An expected child (``pregnancy=True``, or a ``pregnancy_due`` date) ends at due + 18
+    years; without a due date at intake + 18 years + 9 months (the latest a pregnancy known
+    at intake can end). Children who are already adults at intake are ignored.
+    """
+    if not _is_date(intake):
+        raise FollowUpError("the intake date must be a date")
+    ends: list[date] = []
+    for age, birth_date in children:
+        if birth_date is not None:
+            if not _is_date(birth_date):
+                raise FollowUpError("a child's birth date must be a date")
+            if birth_date > intake:
+                raise FollowUpError(
+                    "a child's birth date lies after the intake; "
+                    "record an expected child as a pregnancy"
+                )
+            end = eighteenth_birthday(birth_date)
+        else:
+            if not isinstance(age, int) or isinstance(age, bool) or age < 0:
+                raise FollowUpError("a child's age must be a whole number of years, 0 or more")
+            end = intake + relativedelta(years=18 - age)
+        if end > intake:  # an 18th birthday on or before the intake: not a minor
+            ends.append(end)
+    if pregnancy_due is not None:
+        if not _is_date(pregnancy_due):
+            raise FollowUpError("a due date must be a date")
+        ends.append(pregnancy_due + relativedelta(years=18))
+    elif pregnancy:
+        ends.append(intake + relativedelta(years=18, months=9))
+    return max(ends, default=None)
+
+
+def new_plan(
+    rhythm: Rhythm,
+    start: date,
+    ends_on: date | None,
+    time_of_day: time = DEFAULT_TIME,
+) -> FollowUpPlan:
+    """A plan in a default rhythm whose first conversation is one interval after ``start``.
+
+    ``start`` is the intake, which is itself the first conversation about the children. A
+    3-monthly plan from 30 November keeps day 30 where a month has it (28 or 29 February).
+    """
+    rhythm = Rhythm(rhythm)
+    if not _is_date(start):
+        raise FollowUpError("a follow-up plan needs a start date")
+    first = start + _RHYTHM_STEPS[rhythm]
+    # Anchor month-end handling on the intake's day, not on a clamped first date (28 Feb).
+    rule = _normalise_rule(rrule_for(rhythm), first, anchor_day=start.day)
+    return FollowUpPlan(rule=rule, start=first, time_of_day=time_of_day, ends_on=ends_on)

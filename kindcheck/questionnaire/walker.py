@@ -1,0 +1,220 @@
+"""Walking a questionnaire: which question comes next, given the answers so far."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kindcheck.conditions import truthy
+
+from .model import Answers, Question, Questionnaire
+from .values import check_value
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question to ask: a question, and for a repeat group the item (0-based)."""
+
+    question: Question
+    item: int | None = None
+
+    @property
+    def key(self) -> str:
+        return self.question.id if self.item is None else f"{self.question.id}[{self.item}]"
+
+
+class Walker:
+    """Walks a questionnaire over a dict of answers (the shape of an answers file).
+
+    Changing an earlier answer never deletes later ones: answers to questions that become
+    hidden stay in :attr:`answers` (so going back and forth loses nothing) but count for
+    nothing while hidden; :meth:`visible_answers` gives only what is shown.
+    """
+
+    def __init__(
+        self,
+        questionnaire: Questionnaire,
+        context: Mapping[str, Any] | None = None,
+        answers: Answers | None = None,
+    ) -> None:
+        self.questionnaire = questionnaire
+        self.context = dict(context or {})
+        self.answers: Answers = _deep_copy(answers or {})
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get(self, step: Step) -> Any:
+        if step.item is None:
+            return self.answers.get(step.question.id)
+        items = self.answers.get(step.question.repeat or "")
+        if (
+            isinstance(items, list)
+            and step.item < len(items)
+            and isinstance(items[step.item], dict)
+        ):
+            return items[step.item].get(step.question.id)
+        return None
+
+    def steps(self) -> list[Step]:
+        """The visible steps, in order, given the answers so far."""
+        return [step for step, _value in self._walk()]
+
+    def _walk(self) -> Iterator[tuple[Step, Any]]:
+        visible: dict[str, Any] = {}
+        questions = self.questionnaire.questions
+        index = 0
+        while index < len(questions):
+            question = questions[index]
+            if question.repeat is None:
+                step = Step(question)
+                if self._shown(question, visible, None):
+                    value = self.get(step)
+                    visible[question.id] = value
+                    yield step, value
+                index += 1
+                continue
+            group = self.questionnaire.group_questions(question.repeat)
+            repeat = self.questionnaire.repeat(question.repeat)
+            count = visible.get(repeat.count_from)
+            count = count if isinstance(count, int) and not isinstance(count, bool) else 0
+            for item in range(max(0, min(count, 100))):
+                scope: dict[str, Any] = {}
+                for member in group:
+                    step = Step(member, item)
+                    if self._shown(member, visible, scope):
+                        value = self.get(step)
+                        scope[member.id] = value
+                        yield step, value
+            index += len(group)
+
+    def _lookup(self, visible: dict[str, Any], scope: dict[str, Any] | None) -> Any:
+        def lookup(name: str) -> Any:
+            if scope is not None and name in scope:
+                return scope[name]
+            if name in visible:
+                return visible[name]
+            return self.context.get(name)
+
+        return lookup
+
+    def _shown(
+        self, question: Question, visible: dict[str, Any], scope: dict[str, Any] | None
+    ) -> bool:
+        if question.show_if is None:
+            return True
+        return truthy(question.show_if.evaluate(self._lookup(visible, scope)))
+
+    def prefill(self, step: Step) -> Any:
+        """The answer to pre-mark for the clinician to confirm, if the file says so."""
+        question = step.question
+        if question.prefill_if is None or self.get(step) is not None:
+            return None
+        visible = {s.question.id: v for s, v in self._walk() if s.item is None}
+        if truthy(question.prefill_if.evaluate(self._lookup(visible, None))):
+            return question.prefill
+        return None
+
+    def first_unanswered(self) -> Step | None:
+        """Where to resume: the first visible step without an answer."""
+        return next((step for step, value in self._walk() if value is None), None)
+
+    def missing(self) -> list[Step]:
+        """Visible required steps that have no answer yet."""
+        return [step for step, value in self._walk() if value is None and step.question.required]
+
+    def is_complete(self) -> bool:
+        return not self.missing()
+
+    def next_step(self, step: Step | None) -> Step | None:
+        """The visible step after ``step`` (the first one for None)."""
+        steps = self.steps()
+        if step is None:
+            return steps[0] if steps else None
+        keys = [s.key for s in steps]
+        if step.key in keys:
+            position = keys.index(step.key) + 1
+            return steps[position] if position < len(steps) else None
+        return self._after_hidden(step, steps)
+
+    def previous_step(self, step: Step | None) -> Step | None:
+        """The visible step before ``step`` (the last one for None)."""
+        steps = self.steps()
+        if step is None:
+            return steps[-1] if steps else None
+        keys = [s.key for s in steps]
+        if step.key in keys:
+            position = keys.index(step.key) - 1
+            return steps[position] if position >= 0 else None
+        order = self._order(step)
+        earlier = [s for s in steps if self._order(s) < order]
+        return earlier[-1] if earlier else None
+
+    def _order(self, step: Step) -> tuple[int, int, int]:
+        questions = self.questionnaire.questions
+        index = questions.index(step.question)
+        if step.question.repeat is None:
+            return (index, 0, 0)
+        first = questions.index(self.questionnaire.group_questions(step.question.repeat)[0])
+        return (first, (step.item or 0) + 1, index)
+
+    def _after_hidden(self, step: Step, steps: list[Step]) -> Step | None:
+        order = self._order(step)
+        later = [s for s in steps if self._order(s) > order]
+        return later[0] if later else None
+
+    def visible_answers(self) -> Answers:
+        """The answers of visible questions only, in the shape of an answers file."""
+        result: Answers = {}
+        for step, value in self._walk():
+            if value is None:
+                continue
+            if step.item is None:
+                result[step.question.id] = value
+            else:
+                items = result.setdefault(step.question.repeat or "", [])
+                while len(items) <= step.item:
+                    items.append({})
+                items[step.item][step.question.id] = value
+        return result
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def answer(self, step: Step, value: Any) -> Step | None:
+        """Validate and store an answer; return the next visible step."""
+        checked = check_value(step.question, value)
+        self._store(step, checked)
+        return self.next_step(step)
+
+    def clear(self, step: Step) -> None:
+        self._store(step, None)
+
+    def _store(self, step: Step, value: Any) -> None:
+        if step.item is None:
+            if value is None:
+                self.answers.pop(step.question.id, None)
+            else:
+                self.answers[step.question.id] = value
+            return
+        items = self.answers.setdefault(step.question.repeat or "", [])
+        if not isinstance(items, list):
+            items = []
+            self.answers[step.question.repeat or ""] = items
+        while len(items) <= step.item:
+            items.append({})
+        if value is None:
+            items[step.item].pop(step.question.id, None)
+        else:
+            items[step.item][step.question.id] = value
+
+
+def _deep_copy(answers: Answers) -> Answers:
+    copied: Answers = {}
+    for key, value in answers.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            copied[key] = [dict(item) for item in value]
+        elif isinstance(value, list):
+            copied[key] = list(value)
+        else:
+            copied[key] = value
+    return copied
