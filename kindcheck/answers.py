@@ -352,7 +352,7 @@ def kindcheck_closed(part: Part, setting: str) -> bool:
     """No minor children and no pregnancy: the Kindcheck closes, with that result recorded."""
     visible = part.walker(setting).visible_answers()
 
-    def role_value(role: str) -> Any:
+    def role_value(role: str) -> object:
         question = part.questionnaire.by_role(role)
         return visible.get(question.id) if question else None
 

@@ -864,7 +864,7 @@ def plans_to_ics(
         # Open-ended plans: cover the longest a children's plan can run (18 years + 9 months).
         last = max([*latest, max(earliest) + relativedelta(years=19)])
         calendar.add_missing_timezones(min(earliest) - timedelta(days=1), last + timedelta(days=1))
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())  # icalendar does not annotate to_ical
 
 
 # --- policy: the plan after a session ------------------------------------------------------
