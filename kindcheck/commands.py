@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 from kindcheck.errors import KindcheckError
 
 if TYPE_CHECKING:
-    from kindcheck.store import Recorded, Store
+    from kindcheck.service.recording import Recorded
+    from kindcheck.store import Store
 
 PASSPHRASE_FILE_ENV = "KINDCHECK_PASSPHRASE_FILE"
 
@@ -390,6 +391,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_record(args: argparse.Namespace) -> int:
     from kindcheck.answers import read_answers_file
     from kindcheck.outcome import compute_outcome, outcome_lines
+    from kindcheck.service.recording import record_session
 
     lang = _lang(args)
     # Validate before asking for the passphrase: a bad file costs no key derivation.
@@ -397,7 +399,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     outcome = compute_outcome(session)
     store = _unlock(args)
     try:
-        result = store.record(session, outcome, lang)
+        result = record_session(store, session, outcome, lang)
     finally:
         store.close()
     print("\n".join(outcome_lines(outcome, lang)))
@@ -479,10 +481,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from kindcheck.service.plans import verify_vault
+
     lang = _lang(args)
     store = _unlock(args)
     try:
-        problems = store.verify()
+        problems = verify_vault(store)
         count = sum(store.count_records().values()) if not problems else 0
     finally:
         store.close()

@@ -22,7 +22,8 @@ from kindcheck.followup import (
 )
 
 if TYPE_CHECKING:
-    from kindcheck.store import Client, Store, StoredPlan, StoredSession
+    from kindcheck.service.plans import ClientPlan
+    from kindcheck.store import Client, Store, StoredSession
 
 DUE_WINDOW_DAYS = 7
 
@@ -40,7 +41,7 @@ def calendar_code(client_id: str) -> str:
 @dataclass(frozen=True)
 class DueFollowUp:
     client: Client
-    plan: StoredPlan
+    plan: ClientPlan
     status: FollowUpStatus
     last_held: date | None
 
@@ -53,11 +54,13 @@ def followup_statuses(
     store: Store, today: date | None = None, damaged: list[str] | None = None
 ) -> list[DueFollowUp]:
     """Every client's plan with its status today, overdue first, then due, then upcoming."""
+    from kindcheck.service.plans import list_plans
+
     today = today or today_in_amsterdam()
     damaged = damaged if damaged is not None else []
     clients = {o.client.id: o for o in store.list_clients(damaged=damaged)}
     result: list[DueFollowUp] = []
-    for stored_plan in store.list_plans(damaged=damaged):
+    for stored_plan in list_plans(store, damaged):
         overview = clients.get(stored_plan.client_id)
         if overview is None:
             continue
@@ -109,8 +112,10 @@ def session_facts(
     ``versions`` is filled with the questionnaire versions seen, in the same pass (decrypting
     every session twice would double the export's cost); it is complete once the facts are read.
     """
+    from kindcheck.service.plans import list_plans
+
     damaged = damaged if damaged is not None else []
-    plans = {p.client_id: p.plan for p in store.list_plans(damaged=damaged)}
+    plans = {p.client_id: p.plan for p in list_plans(store, damaged)}
     by_client: dict[str, list[StoredSession]] = {}
     for stored in store.iter_sessions(damaged=damaged):
         by_client.setdefault(stored.summary.client_id, []).append(stored)

@@ -179,7 +179,7 @@ def build_demo_service(
             else {}
         )
         rhythm = outcome.followup_rhythm.value if outcome.followup_rhythm else "none"
-        service.save_intake(session, steps, rhythm, False, None)
+        service.save_intake(session, steps, rhythm, False, None, outcome=outcome)
     # One intake left half-way, to resume from the overview.
     rng = random.Random(7)
     draft = Intake(reference="DEMO-021", setting="ggz", started=today)

@@ -299,6 +299,7 @@ class VaultService:
         from kindcheck.followup import FollowUpState, occurrences, status
         from kindcheck.outcome import compute_outcome
         from kindcheck.reporting import DUE_WINDOW_DAYS
+        from kindcheck.service.plans import get_plan
 
         with self._lock:
             store = self._open()
@@ -316,7 +317,7 @@ class VaultService:
                     key: record.done_on for key, record in store.meldcode_steps(summary.id).items()
                 }
                 sessions.append(SessionView(summary.id, session, compute_outcome(session), steps))
-            stored_plan = store.get_plan(client_id)
+            stored_plan = get_plan(store, client_id)
             plan = stored_plan.plan if stored_plan is not None else None
             last = sessions[-1] if sessions else None
             # As kindcheck.reporting.followup_statuses (home, `kindcheck due`): the plan's
@@ -407,15 +408,15 @@ class VaultService:
     def followup_preview(self, session: Session) -> FollowUpPreview:
         """The client's plan once this follow-up is saved: its rhythm (a new signal or
         stacking makes it more frequent, never less) and the next conversation."""
-        from kindcheck.followup import status
+        from kindcheck.followup import plan_after_session, status
         from kindcheck.outcome import compute_outcome
         from kindcheck.reporting import DUE_WINDOW_DAYS
-        from kindcheck.store import plan_after_session
+        from kindcheck.service.plans import get_plan
 
         with self._lock:
             store = self._open()
             client = store.find_client(session.client_reference, log=False)
-            existing = store.get_plan(client.id) if client is not None else None
+            existing = get_plan(store, client.id) if client is not None else None
             planned = plan_after_session(existing, compute_outcome(session), session.session_date)
             if planned is None:
                 return FollowUpPreview(None, None, "none")
@@ -454,17 +455,21 @@ class VaultService:
         rhythm: str,
         rhythm_changed: bool,
         draft_id: str | None,
+        outcome: Outcome | None = None,
     ) -> str:
         """Store session, outcome, Meldcode steps and plan in one transaction, drop the draft;
-        return the client's id."""
+        return the client's id. ``outcome``: the session's outcome if the caller has it
+        already (it is computed once per save)."""
         from kindcheck.followup import Rhythm
         from kindcheck.outcome import compute_outcome
+        from kindcheck.service.recording import record_session
 
         with self._lock:
             store = self._open()
-            outcome = compute_outcome(session)
+            if outcome is None:
+                outcome = compute_outcome(session)
             with store.batch():
-                recorded = store.record(session, outcome, self.lang)
+                recorded = record_session(store, session, outcome, self.lang)
                 for step_id, done_on in meldcode_steps.items():
                     store.set_meldcode_step(recorded.session.id, step_id, done_on)
                 if rhythm_changed:
@@ -489,19 +494,26 @@ class VaultService:
             store.delete_draft(known)
 
     def save_followup(
-        self, session: Session, meldcode_steps: dict[str, date | None], draft_id: str | None
+        self,
+        session: Session,
+        meldcode_steps: dict[str, date | None],
+        draft_id: str | None,
+        outcome: Outcome | None = None,
     ) -> str:
         """Store a follow-up conversation, its outcome and Meldcode steps in one transaction
         and drop its draft; return the client's id. The plan's next date moves on by itself
         (its status counts from the latest session); a new signal or stacking makes the plan
-        more frequent (kindcheck.store.plan_after_session)."""
+        more frequent (kindcheck.followup.plan_after_session). ``outcome``: as for
+        :meth:`save_intake`."""
         from kindcheck.outcome import compute_outcome
+        from kindcheck.service.recording import record_session
 
         with self._lock:
             store = self._open()
-            outcome = compute_outcome(session)
+            if outcome is None:
+                outcome = compute_outcome(session)
             with store.batch():
-                recorded = store.record(session, outcome, self.lang)
+                recorded = record_session(store, session, outcome, self.lang)
                 for step_id, done_on in meldcode_steps.items():
                     store.set_meldcode_step(recorded.session.id, step_id, done_on)
                 self._drop_draft(store, draft_id)

@@ -15,7 +15,7 @@ settings.register_profile("soak", max_examples=5000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-# The rollback counter (kindcheck.store._RollbackCounter) keeps a small file per vault outside
+# The rollback counter (kindcheck.store.audit._RollbackCounter) keeps a small file per vault outside
 # the data dir. Tests must neither write into the real per-user state folder nor see another
 # test's counters (many tests open copies of one template vault): module fixtures get one
 # folder for the session, each test its own. XDG_STATE_HOME covers subprocesses, which drop

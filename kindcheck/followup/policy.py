@@ -16,14 +16,16 @@ outcome gets, and when a plan ends.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, time
 from enum import StrEnum
+from typing import Final, Protocol
 
 from dateutil.relativedelta import relativedelta
 
 from kindcheck.errors import FollowUpError
 
-from .plan import FollowUpPlan, _is_date
+from .plan import FollowUpPlan, _is_date, with_rule
 from .rules import DEFAULT_TIME, _normalise_rule
 
 
@@ -153,3 +155,99 @@ def new_plan(
     # Anchor month-end handling on the intake's day, not on a clamped first date (28 Feb).
     rule = _normalise_rule(rrule_for(rhythm), first, anchor_day=start.day)
     return FollowUpPlan(rule=rule, start=first, time_of_day=time_of_day, ends_on=ends_on)
+
+
+# --- the plan after a session -------------------------------------------------------------
+# The outcome module builds on this package, so the outcome and the stored plan are described
+# by Protocols here.
+
+
+class ChildFacts(Protocol):
+    """A child in view, as far as the plan's end depends on it."""
+
+    @property
+    def age(self) -> int | None: ...
+    @property
+    def birth_date(self) -> date | None: ...
+
+
+class SessionFindings(Protocol):
+    """What the plan after a session depends on (kindcheck.outcome.Outcome has it)."""
+
+    @property
+    def followup_rhythm(self) -> Rhythm | None: ...
+    @property
+    def children(self) -> Sequence[ChildFacts]: ...
+    @property
+    def pregnancy(self) -> str | None: ...
+    @property
+    def pregnancy_due(self) -> date | None: ...
+
+
+class PlanOnFile(Protocol):
+    """A client's plan as stored, with the default rhythm it follows (None: set by hand)."""
+
+    @property
+    def plan(self) -> FollowUpPlan: ...
+    @property
+    def rhythm(self) -> Rhythm | None: ...
+
+
+# More frequent first: a later session can tighten a plan's rhythm, never loosen it silently.
+_RHYTHM_RANK: Final = {Rhythm.CHILDREN: 1, Rhythm.STACKING: 2, Rhythm.SAFETY: 3}
+
+
+def _plan_end(outcome: SessionFindings, session_date: date) -> date | None:
+    children = [
+        (child.age if child.age is not None else 0, child.birth_date)
+        for child in outcome.children
+        if child.age is not None or child.birth_date is not None
+    ]
+    return plan_end_for_children(
+        session_date,
+        children,
+        outcome.pregnancy_due,
+        pregnancy=outcome.pregnancy == "yes",
+    )
+
+
+def plan_after_session(
+    existing: PlanOnFile | None, outcome: SessionFindings, session_date: date
+) -> tuple[FollowUpPlan, Rhythm | None, str] | None:
+    """The plan a client should have after a session, and what changed.
+
+    - No plan yet and the outcome has a rhythm: a new plan, first conversation one interval
+      after the session, ending when the youngest child turns 18.
+    - A plan in a default rhythm, and the new outcome's rhythm is *more frequent* (a safety
+      signal, or stacking): the plan moves to the new rhythm from this session on, keeping its
+      skips and moves where they still fit. A less frequent outcome never loosens a plan: the
+      clinician decides that. A plan edited by hand (rhythm None) is left alone.
+    - The end date only ever moves later (a new child or a pregnancy).
+
+    Returns None when there is nothing to store (no plan and no rhythm).
+    """
+    rhythm = outcome.followup_rhythm
+    end = _plan_end(outcome, session_date)
+    if existing is None:
+        if rhythm is None:
+            return None
+        return new_plan(rhythm, session_date, end), rhythm, "new"
+    plan, change, stored_rhythm = existing.plan, "unchanged", existing.rhythm
+    if (
+        rhythm is not None
+        and stored_rhythm is not None
+        and _RHYTHM_RANK[rhythm] > _RHYTHM_RANK[stored_rhythm]
+    ):
+        fresh = new_plan(rhythm, session_date, plan.ends_on)
+        plan = with_rule(plan, fresh.rule, start=fresh.start)
+        stored_rhythm, change = rhythm, "more_frequent"
+    if end is not None and plan.ends_on is not None and end > plan.ends_on:
+        plan = FollowUpPlan(
+            rule=plan.rule,
+            start=plan.start,
+            time_of_day=plan.time_of_day,
+            changes=plan.changes,
+            ends_on=end,
+            treatment_ended_on=plan.treatment_ended_on,
+        )
+    return plan, stored_rhythm, change

@@ -20,6 +20,7 @@ from kindcheck.answers import session_from_dict
 from kindcheck.followup import AMSTERDAM, occurrences
 from kindcheck.outcome import compute_outcome
 from kindcheck.reporting import calendar_code, followup_statuses
+from kindcheck.service.recording import record_session
 from kindcheck.store import Store
 from kindcheck.vault import UnlockThrottle
 
@@ -52,11 +53,11 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 problems=3 if number in (0, 2) else number % 2,
             )
             session = session_from_dict(answers)
-            store.record(session, compute_outcome(session))
+            record_session(store, session, compute_outcome(session))
         followup = session_from_dict(
             make_answers("EPD-700003", kind="followup", text=CANARY_TEXT, when=date(2026, 6, 1))
         )
-        store.record(followup, compute_outcome(followup))
+        record_session(store, followup, compute_outcome(followup))
     return folder
 
 

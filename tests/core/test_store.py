@@ -35,8 +35,10 @@ from kindcheck import store as store_module
 from kindcheck import vault as vault_module
 from kindcheck.answers import session_from_dict
 from kindcheck.errors import RecordDamaged, VaultError, VaultLocked, WrongPassphrase
-from kindcheck.followup import FollowUpPlan, Rhythm, new_plan, rrule_for
+from kindcheck.followup import FollowUpPlan, Rhythm, new_plan, plan_after_session, rrule_for
 from kindcheck.outcome import compute_outcome, outcome_to_json
+from kindcheck.service.plans import get_plan
+from kindcheck.service.recording import record_session
 from kindcheck.store import (
     DB_NAME,
     Client,
@@ -48,7 +50,6 @@ from kindcheck.store import (
     StoredPlan,
     StoredSession,
     normalise_reference,
-    plan_after_session,
 )
 from kindcheck.vault import UnlockThrottle
 
@@ -151,7 +152,7 @@ def test_everything_comes_back_as_plain_dataclasses(store: Store, template: Temp
     }
     assert store.meldcode_steps(template.sessions[1]) == {}
 
-    plan = store.get_plan(template.client_a)
+    plan = get_plan(store, template.client_a)
     assert isinstance(plan, StoredPlan) and plan.rhythm is Rhythm.SAFETY
     assert isinstance(plan.plan, FollowUpPlan)
     assert [p.client_id for p in store.list_plans()].count(template.client_a) == 1
@@ -898,20 +899,20 @@ def test_record_tightens_an_existing_plan(store: Store, template: Template) -> N
         ),
     )
     assert not result.client_created and result.plan_change == "more_frequent"
-    plan = store.get_plan(template.client_b)
+    plan = get_plan(store, template.client_b)
     assert plan is not None and plan.rhythm is Rhythm.SAFETY
     calm_again = record(
         store, make_answers("EPD-200", kind="followup", when=SESSION_DAY + timedelta(days=64))
     )
     assert calm_again.plan_change == "unchanged"
-    stored = store.get_plan(template.client_b)
+    stored = get_plan(store, template.client_b)
     assert stored is not None and stored.rhythm is Rhythm.SAFETY
 
 
 def test_outcome_json_round_trips(store: Store, template: Template) -> None:
     session = session_from_dict(make_answers("EPD-900", problems=2))
     outcome = compute_outcome(session)
-    result = store.record(session, outcome, "en")
+    result = record_session(store, session, outcome, "en")
     loaded = store.get_session(result.session.id)
     assert loaded is not None
     assert loaded.outcome == outcome_to_json(outcome, "en")

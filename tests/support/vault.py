@@ -8,10 +8,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from kindcheck import store as store_module
 from kindcheck.answers import session_from_dict
 from kindcheck.outcome import compute_outcome
 from kindcheck.questionnaire import Walker, load_shipped
+from kindcheck.service.recording import Recorded, record_session
 from kindcheck.store import DB_NAME, Store
 
 PASSPHRASE = "paraplu lavendel zeven maart"
@@ -109,9 +109,9 @@ def make_answers(
     }
 
 
-def record(store: Store, answers: dict[str, Any]) -> store_module.Recorded:
+def record(store: Store, answers: dict[str, Any]) -> Recorded:
     session = session_from_dict(answers)
-    return store.record(session, compute_outcome(session), "nl")
+    return record_session(store, session, compute_outcome(session), "nl")
 
 
 def raw(folder: Path) -> sqlite3.Connection:

@@ -1,0 +1,129 @@
+"""The vault on disk: SQLite tables that only ever hold ciphertext, and the repository API.
+
+The app and the CLI use :class:`Store` and get plain dataclasses back; the SQLModel table
+classes never leave this package. Crypto comes from :mod:`kindcheck.vault`, access-log entries
+and their hash chain from :mod:`kindcheck.accesslog`.
+
+On disk, in plain text, there are only random ids (uuid4 hex), the per-row record format
+version, the schema version, the key slots (wrapped keys, see vault.py), a blind index of each
+client reference (HMAC-SHA256, see :mod:`.keys`) and what SQLite itself needs. Everything a
+person typed or that describes a client (references, names, answers, notes, session and plan
+dates, the vault's user name) is inside AES-256-GCM ciphertext whose associated data binds the
+table, the row id, the parent row id and the format version (a blob copied to another row
+fails to decrypt).
+
+The store knows no domain: it never imports the questionnaire, answers, outcome, follow-up or
+export modules, nor the service layer above it. It stores and returns plain data:
+
+- a session is its answers and its outcome as the dicts the caller made of them
+  (``Session.to_dict()`` and ``outcome_to_json``); the store reads only the few fields its
+  encrypted list header needs;
+- a follow-up plan is taken as any object that gives its own JSON form (:class:`SerialisablePlan`,
+  a Protocol: ``to_dict()``; FollowUpPlan is one, and it checked itself when it was made) and a
+  rhythm given by its name (a ``str``; the ``Rhythm`` enum is one). It comes back as
+  :data:`PlainPlan`, that is ``StoredPlan[dict, str]``: the same JSON and name.
+  :class:`StoredPlan` is generic in the plan and rhythm types, so the layer above hands out
+  ``StoredPlan[FollowUpPlan, Rhythm]`` with the same fields (kindcheck.service.plans converts,
+  and names a plan it cannot read as a damaged record, as the store does).
+
+What to do with these (record a session and tighten its client's plan, decide the plan after a
+session) is application logic and follow-up policy, in kindcheck.service and kindcheck.followup.
+
+Modules: :mod:`.schema` (tables, schema version, migrations), :mod:`.records` (the plain
+dataclasses and their JSON), :mod:`.sqlite` (connections, pragmas, error messages, fsync,
+journal, lock file), :mod:`.keys` (key slots, blind index, unlock throttle), :mod:`.audit`
+(state record, access log, rollback counter), :mod:`.base` (transactions and logging the
+Store's parts share), one mixin module per part of the Store (:mod:`.clients`,
+:mod:`.sessions`, :mod:`.plans`, :mod:`.drafts`, :mod:`.maintenance`: verify, backup,
+restore) and :mod:`.repository` (:class:`Store` itself: create, unlock, lock, close).
+Names with a leading underscore are private to the package, shared between its modules.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import Final
+
+from kindcheck.accesslog import AccessEntry
+from kindcheck.errors import VaultError, WrongPassphrase
+from kindcheck.store import keys, schema
+from kindcheck.store.audit import ROLLBACK_WARNING, STATE_DIR_ENV, state_dir
+from kindcheck.store.keys import _THROTTLE as _THROTTLE
+from kindcheck.store.keys import (
+    MIN_PASSPHRASE_CHARS,
+    check_new_passphrase,
+    normalise_reference,
+)
+from kindcheck.store.records import (
+    Client,
+    ClientOverview,
+    Draft,
+    MeldcodeStepRecord,
+    PlainPlan,
+    SerialisablePlan,
+    SessionSummary,
+    StoredPlan,
+    StoredSession,
+)
+from kindcheck.store.records import _now as _now
+from kindcheck.store.repository import Store
+from kindcheck.store.schema import (
+    APPLICATION_ID,
+    DB_NAME,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SQLITE_MAGIC,
+)
+from kindcheck.store.schema import _run_migrations as _run_migrations
+from kindcheck.store.schema import _VaultModel as _VaultModel
+from kindcheck.store.sqlite import LOCK_NAME
+from kindcheck.store.sqlite import _engine_for as _engine_for
+
+# The underscored names imported "as" themselves stay reachable from the package for the tests
+# that use them; they are not part of its API.
+
+__all__ = [
+    "APPLICATION_ID",
+    "DB_NAME",
+    "LOCK_NAME",
+    "MIGRATIONS",
+    "MIN_PASSPHRASE_CHARS",
+    "ROLLBACK_WARNING",
+    "SCHEMA_VERSION",
+    "SQLITE_MAGIC",
+    "STATE_DIR_ENV",
+    "AccessEntry",
+    "Client",
+    "ClientOverview",
+    "Draft",
+    "MeldcodeStepRecord",
+    "PlainPlan",
+    "SerialisablePlan",
+    "SessionSummary",
+    "Store",
+    "StoredPlan",
+    "StoredSession",
+    "VaultError",
+    "WrongPassphrase",
+    "check_new_passphrase",
+    "normalise_reference",
+    "state_dir",
+]
+
+# Two settings are read at call time in the one module that owns them: the unlock throttle
+# (keys.default_throttle) and the newest schema version (schema.SCHEMA_VERSION). Setting either
+# on the package, as tests do with monkeypatch, sets it there as well, so the change reaches
+# every use and the package's copy never disagrees with the one in use.
+_SETTINGS_HOME: Final[dict[str, ModuleType]] = {"_THROTTLE": keys, "SCHEMA_VERSION": schema}
+
+
+class _StorePackage(ModuleType):
+    def __setattr__(self, name: str, value: object) -> None:
+        home = _SETTINGS_HOME.get(name)
+        if home is not None:
+            setattr(home, name, value)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _StorePackage

@@ -1,0 +1,459 @@
+"""What every part of the Store stands on: the connection, transactions, the access log.
+
+:class:`_StoreBase` holds an unlocked vault's state (the engine with its one connection, the
+record cipher, the blind index, the mutex) and the machinery every operation shares:
+
+- :meth:`~_StoreBase._write` and :meth:`~_StoreBase._read`: one transaction, or the
+  surrounding :meth:`~_StoreBase.batch`. Every committing write raises the vault's generation
+  inside it, then updates the copy outside the file.
+- the access log (NEN 7513): an operation on client data writes its one entry in the same
+  transaction as the operation (:meth:`~_StoreBase._log`, :meth:`~_StoreBase.log_access`).
+  Opening a client is ``list_sessions``, opening a session ``get_session``; both take
+  ``log=False`` for loads that are part of a view already logged. Draft autosaves are not
+  logged, a draft's creation and deletion are.
+- the rollback check: an unlock that finds the vault older than the copy of its generation
+  outside the data dir sets :attr:`~_StoreBase.rollback_warning`.
+
+The Store's other parts (clients, sessions and Meldcode steps, plans, drafts, maintenance) are
+mixins on this base, one module each; :class:`kindcheck.store.Store` puts them together.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from kindcheck.accesslog import ACTIONS, OUTCOMES, AccessEntry
+from kindcheck.errors import KindcheckError, RecordDamaged, VaultError
+from kindcheck.store.audit import (
+    ROLLBACK_WARNING,
+    VaultState,
+    _append_entry,
+    _entry_from_row,
+    _load_state,
+    _read_state,
+    _RollbackCounter,
+    _write_state,
+)
+from kindcheck.store.keys import _BlindIndex, _vault_id, normalise_reference
+from kindcheck.store.records import (
+    RECORD_FORMAT,
+    Client,
+    ClientColumns,
+    Draft,
+    DraftColumns,
+    MeldcodeColumns,
+    MeldcodeStepRecord,
+    PlainPlan,
+    PlanColumns,
+    SessionColumns,
+    SessionHeaderColumns,
+    SessionSummary,
+    StoredSession,
+    _collect,
+    _decode_client,
+    _decode_draft,
+    _decode_plan,
+    _decode_session,
+    _decode_steps,
+    _decode_summary,
+    _open_record,
+)
+from kindcheck.store.schema import (
+    _CLIENTS,
+    _LOG,
+    _META,
+    DB_NAME,
+    _run_migrations,
+    _schema_version,
+)
+from kindcheck.store.sqlite import _total_changes, _translate
+from kindcheck.vault import RecordCipher
+
+
+class _StoreBase:
+    """An unlocked vault's state and the transactions, sealing and logging every part uses.
+
+    Thread-safe: one mutex serialises every use of the single connection.
+    """
+
+    def __init__(self, *, data_dir: Path, lock: FileLock, engine: Engine, data_key: bytes) -> None:
+        self._data_dir = data_dir
+        self._db = data_dir / DB_NAME
+        self._lock: FileLock | None = lock
+        self._engine: Engine | None = engine
+        self._cipher: RecordCipher | None = RecordCipher(data_key)
+        self._index: _BlindIndex | None = _BlindIndex(data_key)
+        self._mutex = threading.RLock()
+        self._batch: Connection | None = None
+        self._user_name: str | None = None
+        self._rollback: _RollbackCounter | None = _RollbackCounter(data_key)
+        self._vault_id = _vault_id(data_key)
+        self._tx_state: VaultState | None = None  # meta/state within one transaction
+        self._quiet = 0  # > 0: the store's own operations write no access-log entries
+        self._outside_ready = False  # the rollback check ran: commits update the outside copy
+        self._outside_written: int | None = None
+        #: Set on unlock when the vault is older than the last one opened on this computer
+        #: (see ROLLBACK_WARNING); show it to the user. None otherwise.
+        self.rollback_warning: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._cipher is not None
+
+    @property
+    def data_dir(self) -> Path:
+        return self._data_dir
+
+    @property
+    def user_name(self) -> str | None:
+        """The vault's user (for the access log); None if the profile record is damaged."""
+        return self._user_name
+
+    @property
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return _schema_version(conn)
+
+    @property
+    def vault_id(self) -> str:
+        """A stable pseudonymous id of this vault (32 hex digits), derived from the data key:
+        the same after a passphrase change and in the vault's backups; reveals nothing. For
+        team files (one laptop's files are told apart) and the rollback counter's file name."""
+        return self._vault_id
+
+    @property
+    def generation(self) -> int | None:
+        """The vault's generation (raised by every committing write); None if unreadable."""
+        with self._read() as conn:
+            try:
+                state = _read_state(conn, self._require_open())
+            except RecordDamaged:
+                return None
+        return None if state is None else int(state["generation"])
+
+    # -- transactions --------------------------------------------------------------------------
+
+    def _require_open(self) -> RecordCipher:
+        if self._cipher is None or self._engine is None:
+            raise VaultError("the vault is locked")
+        return self._cipher
+
+    def _require_index(self) -> _BlindIndex:
+        if self._index is None:
+            raise VaultError("the vault is locked")
+        return self._index
+
+    @contextlib.contextmanager
+    def _write(self, *, reading: bool = False) -> Iterator[Connection]:
+        """One write transaction (or the surrounding batch). All or nothing.
+
+        Every committing transaction raises the vault's generation by one, inside it, and then
+        updates the copy outside the file (_RollbackCounter). ``reading``: a read that is
+        written to the access log; if the entry cannot be written, nothing is shown.
+        """
+        with self._mutex:
+            self._require_open()
+            assert self._engine is not None
+            if self._batch is not None:
+                yield self._batch
+                return
+            self._tx_state = None
+            generation: int | None = None
+            try:
+                with self._engine.begin() as conn:
+                    before = _total_changes(conn)
+                    yield conn
+                    if _total_changes(conn) != before:  # a transaction that wrote nothing
+                        generation = self._finish(conn)  # does not count
+            except (DBAPIError, sqlite3.Error) as error:
+                failure = _translate(error, writing=True)
+                if reading:
+                    failure = VaultError(
+                        failure.args[0].replace(
+                            "nothing was saved",
+                            "the access could not be written to the access log, so nothing was "
+                            "opened",
+                        )
+                    )
+                raise failure from None
+            finally:
+                self._tx_state = None
+            if generation is not None:
+                self._remember_generation(generation)
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._mutex:
+            self._require_open()
+            assert self._engine is not None
+            if self._batch is not None:
+                yield self._batch
+                return
+            try:
+                with self._engine.connect() as conn:
+                    yield conn
+            except (DBAPIError, sqlite3.Error) as error:
+                raise _translate(error, writing=False) from None
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group several changes into one transaction: all are saved, or none."""
+        with self._mutex, self._write() as conn:
+            if self._batch is conn:  # nested: the outer batch commits
+                yield
+                return
+            self._batch = conn
+            try:
+                yield
+            finally:
+                self._batch = None
+
+    def _migrate(self, from_version: int) -> None:
+        cipher = self._require_open()
+        with self._write() as conn:
+            _run_migrations(conn, from_version, cipher)
+
+    # -- the access log, the generation and the rollback check --------------------------------
+
+    def _state(self, conn: Connection) -> VaultState:
+        """meta/state as this transaction has it (read once, written once at commit)."""
+        if self._tx_state is None:
+            self._tx_state = _load_state(conn, self._require_open())
+        return self._tx_state
+
+    def _finish(self, conn: Connection) -> int:
+        """End of a write transaction: one generation more, the state record written."""
+        state = self._state(conn)
+        state["generation"] += 1
+        _write_state(conn, self._require_open(), state)
+        return int(state["generation"])
+
+    def _remember_generation(self, generation: int) -> None:
+        """After a commit: the copy outside the file follows (after the rollback check)."""
+        if (
+            self._outside_ready
+            and self._rollback is not None
+            and generation != self._outside_written
+        ):
+            self._rollback.write(generation)
+            self._outside_written = generation
+
+    def _check_rollback(self) -> None:
+        """Compare the vault's generation with the copy outside the file; warn if older.
+
+        Warns once per replaced file: the entry written about it (an access-log "restore"
+        entry) and the outside copy then follow the vault as it is now. A restore through
+        :meth:`restore` updates the outside copy itself, so it does not warn.
+        """
+        with self._mutex:
+            self.rollback_warning = None
+            counter = self._rollback
+            if counter is None:
+                return
+            with self._read() as conn:
+                try:
+                    state = _read_state(conn, self._require_open())
+                except RecordDamaged:
+                    state = None
+            generation = None if state is None else int(state["generation"])
+            outside = counter.read()
+            self._outside_ready = True
+            if outside is not None and (generation is None or generation < outside):
+                found = "unknown" if generation is None else str(generation)
+                self.rollback_warning = ROLLBACK_WARNING.format(found=found, expected=outside)
+                try:
+                    self.log_access(
+                        "restore",
+                        None,
+                        f"an older copy of the vault was opened (generation {found}, this "
+                        f"computer had seen {outside}): restored by hand or replaced",
+                    )
+                    return  # the commit updated the outside copy
+                except KindcheckError:
+                    pass  # a read-only vault: warn all the same
+            if generation is not None:
+                self._remember_generation(generation)
+
+    @contextlib.contextmanager
+    def unlogged(self) -> Iterator[None]:
+        """The store's own operations inside write no access-log entries: for a composite
+        operation (recording a session finds or adds its client, saves the session and the
+        plan) that writes its one entry itself with :meth:`log_access`."""
+        with self._mutex:
+            self._quiet += 1
+            try:
+                yield
+            finally:
+                self._quiet -= 1
+
+    def _append(
+        self,
+        conn: Connection,
+        action: str,
+        client_reference: str | None,
+        detail: str,
+        outcome: str = "done",
+    ) -> None:
+        _append_entry(
+            conn,
+            self._require_open(),
+            self._state(conn),
+            self._user_name or "unknown",
+            action,
+            client_reference,
+            detail,
+            outcome,
+        )
+
+    def _log(
+        self, conn: Connection, action: str, client_reference: str | None, detail: str
+    ) -> None:
+        if not self._quiet:
+            self._append(conn, action, client_reference, detail)
+
+    def _log_client(self, conn: Connection, action: str, client_id: str, detail: str) -> None:
+        """An entry about the client ``client_id`` (its reference is looked up)."""
+        if self._quiet:
+            return
+        row = conn.execute(select(_CLIENTS).where(_CLIENTS.c.id == client_id)).first()
+        reference, note = None, ""
+        if row is None:
+            note = f" (client {client_id} not found)"
+        else:
+            try:
+                reference = self._client_from_row(row).reference
+            except RecordDamaged:
+                note = f" (record client/{client_id} is damaged)"
+        self._append(conn, action, reference, detail + note)
+
+    def log_refusal(self, action: str, client_reference: str | None, detail: str) -> None:
+        """A refused action, in its own transaction (the refused one was rolled back). Inside
+        a batch or :meth:`unlogged` nothing is written: the batch is being abandoned, and its
+        caller decides."""
+        if self._batch is not None or self._quiet:
+            return
+        with contextlib.suppress(KindcheckError):
+            self.log_access(action, client_reference, detail, "refused")
+
+    def log_access(
+        self, action: str, client_reference: str | None, detail: str, outcome: str = "done"
+    ) -> None:
+        """Write one access-log entry: ``action`` one of accesslog.ACTIONS (create, read,
+        change, delete, search, export, backup, restore, print), ``outcome`` "done" or
+        "refused", ``client_reference`` the client's reference (None for an action over no
+        single client), ``detail`` what was touched, e.g. "export (quarter) to FILE".
+
+        Its own transaction; inside :meth:`batch`, part of the batch (so an export's entry and
+        the export can be one unit). The user is the vault's user name. A reference that
+        belongs to a client in the vault is logged as that client's reference is written
+        ("epd 12" becomes "EPD-12"), so one client's entries read alike.
+        """
+        if action not in ACTIONS:
+            raise ValueError(f"unknown access-log action {action!r}")
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown access-log outcome {outcome!r}")
+        if client_reference is not None and not isinstance(client_reference, str):
+            raise VaultError("a client reference is text")
+        with self._write() as conn:
+            if client_reference is not None and normalise_reference(client_reference):
+                row = conn.execute(
+                    select(_CLIENTS).where(
+                        _CLIENTS.c.ref_index == self._require_index()(client_reference)
+                    )
+                ).first()
+                with contextlib.suppress(RecordDamaged):
+                    found = None if row is None else self._client_from_row(row).reference
+                    if found is not None and normalise_reference(found) == normalise_reference(
+                        client_reference
+                    ):
+                        client_reference = found
+            self._append(conn, action, client_reference, str(detail), outcome)
+
+    def access_log(
+        self, client_reference: str | None = None, damaged: list[str] | None = None
+    ) -> list[AccessEntry]:
+        """The access log, oldest first; with ``client_reference``, only the entries about
+        that client (compared as normalise_reference does). Reading the log writes no entry
+        itself: the caller logs the viewing or export it does.
+
+        Without ``damaged`` a damaged entry raises RecordDamaged; with it, damaged entries are
+        named there and skipped. Entries about deleted clients are kept.
+        """
+        wanted = None if client_reference is None else normalise_reference(client_reference)
+        with self._read() as conn:
+            rows = conn.execute(select(_LOG).order_by(_LOG.c.position)).all()
+        cipher = self._require_open()
+        entries: list[AccessEntry] = []
+        for row in rows:
+            entry = _collect(damaged, partial(_entry_from_row, cipher, row))
+            if entry is None:
+                continue
+            if wanted is not None and (
+                entry.client_reference is None
+                or normalise_reference(entry.client_reference) != wanted
+            ):
+                continue
+            entries.append(entry)
+        return entries
+
+    # -- sealing and opening records ------------------------------------------------------------
+
+    def _seal(self, label: str, record_id: str, value: dict[str, Any]) -> bytes:
+        cipher = self._require_open()
+        try:
+            return cipher.encrypt_json(label, record_id, value, RECORD_FORMAT)
+        except (TypeError, ValueError) as error:
+            # Encrypt before writing: if this fails, nothing reaches the disk.
+            raise VaultError(
+                f"the {label.split('.')[0]} could not be encrypted ({type(error).__name__}): "
+                "nothing was saved"
+            ) from None
+
+    def _unseal(
+        self, name: str, label: str, record_id: str, blob: bytes, format_version: int
+    ) -> dict[str, Any]:
+        return _open_record(self._require_open(), name, label, record_id, blob, format_version)
+
+    # Each decoder asks for the cipher as it runs: a store locked half-way through a list
+    # stops decrypting at once.
+
+    def _client_from_row(self, row: ClientColumns) -> Client:
+        return _decode_client(self._require_open(), row)
+
+    def _summary_from_row(self, row: SessionHeaderColumns) -> SessionSummary:
+        return _decode_summary(self._require_open(), row)
+
+    def _session_from_row(self, row: SessionColumns) -> StoredSession:
+        return _decode_session(self._require_open(), row)
+
+    def _steps_from_row(self, row: MeldcodeColumns) -> dict[str, MeldcodeStepRecord]:
+        return _decode_steps(self._require_open(), row)
+
+    def _plan_from_row(self, row: PlanColumns) -> PlainPlan:
+        return _decode_plan(self._require_open(), row)
+
+    def _draft_from_row(self, row: DraftColumns) -> Draft:
+        return _decode_draft(self._require_open(), row)
+
+    def _read_profile(self) -> dict[str, Any]:
+        with self._read() as conn:
+            row = conn.execute(
+                select(_META.c.format_version, _META.c.value).where(_META.c.name == "profile")
+            ).first()
+        if row is None:
+            return {}
+        try:
+            return self._unseal("meta/profile", "meta", "profile", row.value, row.format_version)
+        except RecordDamaged:
+            return {}  # the user name is not worth refusing the vault over; verify names it

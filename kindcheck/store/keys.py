@@ -1,0 +1,130 @@
+"""Keys: opening key slots, the blind index of client references, the vault's pseudonymous id.
+
+The data key itself is only ever held inside the store (see :mod:`kindcheck.vault` for the key
+slots that wrap it). From it the store derives, with HKDF and distinct labels, the key of the
+blind index (:class:`_BlindIndex`), the vault id (:func:`_vault_id`) and the rollback counter's
+keys (:mod:`.audit`); none of them reveals the data key or another derived key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import unicodedata
+from collections.abc import Iterable
+from typing import Final
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from kindcheck.errors import VaultError, WrongPassphrase
+from kindcheck.text import clean_text
+from kindcheck.vault import KeySlot, UnlockThrottle, open_slot
+
+MIN_PASSPHRASE_CHARS: Final = 12
+
+# One throttle per process: the app retries in-process, and each failure (wrong passphrase or
+# recovery key, from any Store) makes the next attempt wait longer. See vault.UnlockThrottle.
+# Read through default_throttle() at call time, so replacing it (tests do) takes effect.
+_THROTTLE = UnlockThrottle()
+
+
+def default_throttle() -> UnlockThrottle:
+    """The process's unlock throttle, used when a caller passes none."""
+    return _THROTTLE
+
+
+def normalise_reference(reference: str) -> str:
+    """The form of a client reference that the blind index is computed over.
+
+    Control characters dropped, Unicode NFKC, whitespace runs collapsed, case folded: "epd 12"
+    and "EPD  12" find the same client. Display keeps the reference as it was typed.
+    """
+    if not isinstance(reference, str):
+        raise VaultError("a client reference is text")
+    text = unicodedata.normalize("NFKC", clean_text(reference))
+    return " ".join(text.split()).casefold()
+
+
+class _BlindIndex:
+    """HMAC-SHA256 over the normalised reference, with a key derived from the data key.
+
+    Lets a reference be found with one indexed lookup instead of decrypting every client. The
+    key is secret, so someone holding the file cannot test guesses of EPD numbers against it;
+    it is per vault, so the same reference in two vaults gives unrelated values.
+    """
+
+    def __init__(self, data_key: bytes) -> None:
+        self._key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"kindcheck blind index v1"
+        ).derive(data_key)
+
+    @property
+    def fingerprint(self) -> bytes:
+        """A value that identifies the data key without revealing it (or the index key)."""
+        return hmac.new(self._key, b"kindcheck key fingerprint", hashlib.sha256).digest()
+
+    def __call__(self, reference: str) -> str:
+        normalised = normalise_reference(reference)
+        if not normalised:
+            raise VaultError("a client reference must not be empty")
+        return hmac.new(self._key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def check_new_passphrase(passphrase: str) -> None:
+    """VaultError unless ``passphrase`` is acceptable as a new passphrase (length only: a
+    strength meter would need a word list, and Argon2id already slows guessing)."""
+    if not isinstance(passphrase, str):
+        raise VaultError("a passphrase is text")
+    length = len(unicodedata.normalize("NFC", passphrase))
+    if length < MIN_PASSPHRASE_CHARS:
+        raise VaultError(
+            f"a passphrase needs at least {MIN_PASSPHRASE_CHARS} characters "
+            f"(this one has {length}); a few unrelated words work well"
+        )
+
+
+def _vault_id(data_key: bytes) -> str:
+    """A stable pseudonymous id of the vault: derived from the data key (so it reveals nothing
+    about it, survives passphrase changes and is shared by the vault's backups)."""
+    return (
+        HKDF(
+            algorithm=hashes.SHA256(),
+            length=16,
+            salt=None,
+            info=b"kindcheck vault id v1",
+        )
+        .derive(data_key)
+        .hex()
+    )
+
+
+def _parse_slots(rows: Iterable[tuple[str, str]]) -> list[KeySlot]:
+    """Key slots from (id, slot JSON) rows; a malformed one is named."""
+    slots = []
+    for slot_id, text in rows:
+        try:
+            slots.append(KeySlot.from_json(text))
+        except VaultError as error:
+            raise VaultError(f"key slot {slot_id}: {error}") from None
+    return slots
+
+
+def _open_any(slots: list[KeySlot], kind: str, secret: str | bytes) -> bytes:
+    """The data key from the first slot of ``kind`` that ``secret`` opens.
+
+    KDF parameters are checked for every slot before any derivation (vault.open_slot), so an
+    edited slot is refused without spending memory or time.
+    """
+    candidates = [slot for slot in slots if slot.kind == kind]
+    if not candidates:
+        raise VaultError(f"the vault has no {kind} key slot")
+    for slot in candidates:
+        if slot.kdf is not None:
+            slot.kdf.check()
+    for slot in candidates:
+        try:
+            return open_slot(slot, secret)
+        except WrongPassphrase:
+            continue
+    raise WrongPassphrase()

@@ -1,0 +1,93 @@
+"""The Store's follow-up plans: one per client, kept and handed back as plain data.
+
+A plan arrives as an object that gives its own JSON form (:class:`SerialisablePlan`; it checked
+itself when it was made) and is returned as that JSON with the rhythm's name
+(:data:`PlainPlan`). What a rhythm means, and what a plan becomes after a session, is follow-up
+policy, which lives above the store.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlalchemy import delete, insert, select, update
+
+from kindcheck.errors import VaultError
+from kindcheck.store.base import _StoreBase
+from kindcheck.store.records import (
+    RECORD_FORMAT,
+    PlainPlan,
+    SerialisablePlan,
+    StoredPlan,
+    _collect,
+    _new_id,
+    _now,
+    _plan_data,
+)
+from kindcheck.store.schema import _CLIENTS, _PLANS
+
+
+class _Plans(_StoreBase):
+    """Follow-up plans, one per client."""
+
+    def save_plan(
+        self, client_id: str, plan: SerialisablePlan, rhythm: str | None = None
+    ) -> PlainPlan:
+        """Store a client's plan (one per client; replaces the previous one).
+
+        ``rhythm`` names the default rhythm the plan follows; None for a plan edited by hand
+        (later sessions then leave its rhythm alone). Returns the plan as stored: its JSON form
+        and the rhythm's name.
+        """
+        if not isinstance(plan, SerialisablePlan):
+            raise VaultError("a follow-up plan is needed")
+        data = plan.to_dict()
+        if not isinstance(data, dict):
+            raise VaultError("a follow-up plan is needed")
+        with self._write() as conn:
+            client = conn.execute(select(_CLIENTS.c.id).where(_CLIENTS.c.id == client_id)).first()
+            if client is None:
+                raise VaultError("no such client")
+            if rhythm is not None and not isinstance(rhythm, str):
+                raise VaultError("a plan's rhythm is given by its name")
+            row = conn.execute(select(_PLANS.c.id).where(_PLANS.c.client_id == client_id)).first()
+            plan_id = row.id if row is not None else _new_id()
+            stored: PlainPlan = StoredPlan(
+                plan_id, client_id, data, None if rhythm is None else str(rhythm), _now()
+            )
+            blob = self._seal("followup_plan", f"{plan_id}/{client_id}", _plan_data(stored))
+            if row is None:
+                conn.execute(
+                    insert(_PLANS).values(
+                        id=plan_id, client_id=client_id, format_version=RECORD_FORMAT, data=blob
+                    )
+                )
+            else:
+                conn.execute(
+                    update(_PLANS)
+                    .where(_PLANS.c.id == plan_id)
+                    .values(format_version=RECORD_FORMAT, data=blob)
+                )
+            self._log_client(
+                conn, "change", client_id, "follow-up plan" + (" (new)" if row is None else "")
+            )
+        return stored
+
+    def get_plan(self, client_id: str) -> PlainPlan | None:
+        with self._read() as conn:
+            row = conn.execute(select(_PLANS).where(_PLANS.c.client_id == client_id)).first()
+        return None if row is None else self._plan_from_row(row)
+
+    def delete_plan(self, client_id: str) -> None:
+        """Remove a client's plan (no follow-up conversations wanted); no plan is fine."""
+        with self._write() as conn:
+            removed = conn.execute(delete(_PLANS).where(_PLANS.c.client_id == client_id))
+            if removed.rowcount:
+                self._log_client(conn, "delete", client_id, "follow-up plan")
+
+    def list_plans(self, damaged: list[str] | None = None) -> list[PlainPlan]:
+        """Every client's plan (for due/overdue lists and the calendar export)."""
+        with self._read() as conn:
+            rows = conn.execute(select(_PLANS)).all()
+        found = [_collect(damaged, partial(self._plan_from_row, row)) for row in rows]
+        return [plan for plan in found if plan is not None]

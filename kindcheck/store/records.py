@@ -1,0 +1,476 @@
+"""What the store hands out: plain frozen dataclasses, and how each is sealed and read back.
+
+Every record is JSON inside AES-256-GCM ciphertext whose associated data binds the table, the
+row id, the parent row id and :data:`RECORD_FORMAT` (a blob copied to another row fails to
+decrypt). The ``*_data`` functions give the JSON of a record, the ``_decode_*`` functions
+decrypt a row and check its shape; a record that does not decrypt, or whose JSON has the
+wrong shape, raises :class:`~kindcheck.errors.RecordDamaged` naming ``table/id``.
+
+Only plain values cross this boundary: answers and outcomes as the dicts the layer above made
+of them, a follow-up plan as its ``to_dict`` form and its rhythm as a name
+(:class:`StoredPlan`). The store never knows the domain classes behind them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Final, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
+
+from kindcheck.errors import RecordDamaged, VaultError
+from kindcheck.vault import RecordCipher
+
+RECORD_FORMAT: Final = 1  # the shape of the decrypted JSON of every record kind
+
+T = TypeVar("T")
+PlanT = TypeVar("PlanT")
+RhythmT = TypeVar("RhythmT", bound=str)
+
+
+# --------------------------------------------------------------------------------------------
+# Plain results
+
+
+@dataclass(frozen=True)
+class Client:
+    """A client as the app shows it."""
+
+    id: str
+    reference: str
+    name: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """What lists need of a session, from its small encrypted header."""
+
+    id: str
+    client_id: str
+    kind: str  # intake / followup
+    session_date: date
+    setting: str
+    questionnaires: tuple[tuple[str, int], ...]
+    scan_done: bool
+    problem_domain_count: int | None  # None when no problem scan was done
+    safety_signal: bool
+    parenting_support_flag: bool
+    followup_rhythm: str | None
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A session with its answers (Session.to_dict shape) and outcome (outcome_to_json)."""
+
+    summary: SessionSummary
+    answers: dict[str, Any]
+    outcome: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return self.summary.id
+
+
+@dataclass(frozen=True)
+class ClientOverview:
+    """A client with the number of sessions and the last one (by session date)."""
+
+    client: Client
+    session_count: int
+    last_session: SessionSummary | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An unfinished form."""
+
+    id: str
+    reference: str | None
+    payload: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredPlan(Generic[PlanT, RhythmT]):
+    """A client's follow-up plan; ``rhythm`` is None for a plan edited by hand.
+
+    The store reads and writes the plain form, :data:`PlainPlan`: the plan as the dict its
+    ``to_dict`` gave and the rhythm's name. The layer above turns that into its own types
+    (``StoredPlan[FollowUpPlan, Rhythm]``, see kindcheck.service.plans), with the same fields.
+    """
+
+    id: str
+    client_id: str
+    plan: PlanT
+    rhythm: RhythmT | None
+    updated_at: datetime
+
+
+PlainPlan: TypeAlias = StoredPlan[dict[str, Any], str]
+
+
+@runtime_checkable
+class SerialisablePlan(Protocol):
+    """What :meth:`Store.save_plan` takes: a plan that checked itself when it was made and
+    gives its JSON form (kindcheck.followup.FollowUpPlan is one)."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class MeldcodeStepRecord:
+    """One Meldcode step of one session: when it was done, and a note."""
+
+    step_id: str
+    done_on: date | None
+    note: str
+    updated_at: datetime
+
+
+# --------------------------------------------------------------------------------------------
+# The columns each decoder reads (a SQLAlchemy Row of the matching SELECT has them)
+
+
+class ClientColumns(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def format_version(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
+
+
+class SessionHeaderColumns(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def format_version(self) -> int: ...
+    @property
+    def header(self) -> bytes: ...
+
+
+class SessionColumns(SessionHeaderColumns, Protocol):
+    @property
+    def body(self) -> bytes: ...
+
+
+class MeldcodeColumns(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def format_version(self) -> int: ...
+    @property
+    def meldcode(self) -> bytes: ...
+
+
+class PlanColumns(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def format_version(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
+
+
+class DraftColumns(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def ref_index(self) -> str | None: ...
+    @property
+    def format_version(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("not a timestamp")
+    return datetime.fromisoformat(value)
+
+
+def _iso_date(value: object) -> date:
+    if not isinstance(value, str):
+        raise ValueError("not a date")
+    return date.fromisoformat(value)
+
+
+def _collect(damaged: list[str] | None, load: Callable[[], T]) -> T | None:
+    """Run ``load``; with a ``damaged`` list, note a damaged record there and return None."""
+    if damaged is None:
+        return load()
+    try:
+        return load()
+    except RecordDamaged as error:
+        damaged.append(str(error))
+        return None
+
+
+def _session_order(summary: SessionSummary) -> tuple[date, datetime]:
+    return summary.session_date, summary.saved_at
+
+
+def _open_record(
+    cipher: RecordCipher,
+    name: str,
+    label: str,
+    record_id: str,
+    blob: bytes,
+    format_version: int,
+) -> dict[str, Any]:
+    """Decrypt one JSON record; RecordDamaged naming ``name`` if it does not decrypt."""
+    if format_version != RECORD_FORMAT:
+        raise RecordDamaged(
+            f"record {name} has format {format_version}, which this version of Kindcheck "
+            "does not read"
+        )
+    try:
+        value = cipher.decrypt_json(label, record_id, blob, format_version)
+    except RecordDamaged:
+        raise RecordDamaged(f"record {name} is damaged or was moved") from None
+    if not isinstance(value, dict):
+        raise RecordDamaged(f"record {name} is damaged or was moved")
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Records as JSON
+
+
+def _client_data(client: Client) -> dict[str, Any]:
+    return {
+        "reference": client.reference,
+        "name": client.name,
+        "created_at": client.created_at.isoformat(),
+    }
+
+
+def _summary_for(
+    session_id: str, client_id: str, answers: dict[str, Any], outcome: dict[str, Any]
+) -> SessionSummary:
+    if not isinstance(answers, dict) or not isinstance(outcome, dict):
+        raise VaultError("a session needs its answers and outcome as tables")
+    kind = answers.get("kind")
+    if kind not in ("intake", "followup"):
+        raise VaultError("a session needs a kind (intake or followup)")
+    try:
+        session_date = _iso_date(answers.get("date"))
+    except ValueError:
+        raise VaultError("a session needs a date (YYYY-MM-DD)") from None
+    questionnaires = tuple(
+        (str(item.get("id")), int(item.get("version", 0)))
+        for item in answers.get("questionnaires", [])
+        if isinstance(item, dict)
+    )
+    scan_done = bool(outcome.get("scan_done"))
+    count = outcome.get("problem_domain_count")
+    rhythm = outcome.get("followup_rhythm")
+    return SessionSummary(
+        id=session_id,
+        client_id=client_id,
+        kind=kind,
+        session_date=session_date,
+        setting=str(answers.get("setting", "")),
+        questionnaires=questionnaires,
+        scan_done=scan_done,
+        problem_domain_count=int(count) if scan_done and isinstance(count, int) else None,
+        safety_signal=bool(outcome.get("safety_signals")),
+        parenting_support_flag=bool(outcome.get("parenting_support_flag")),
+        followup_rhythm=rhythm if isinstance(rhythm, str) else None,
+        saved_at=_now(),
+    )
+
+
+def _summary_data(summary: SessionSummary) -> dict[str, Any]:
+    return {
+        "kind": summary.kind,
+        "date": summary.session_date.isoformat(),
+        "setting": summary.setting,
+        "questionnaires": [list(item) for item in summary.questionnaires],
+        "scan_done": summary.scan_done,
+        "problem_domain_count": summary.problem_domain_count,
+        "safety_signal": summary.safety_signal,
+        "parenting_support_flag": summary.parenting_support_flag,
+        "followup_rhythm": summary.followup_rhythm,
+        "saved_at": summary.saved_at.isoformat(),
+    }
+
+
+def _summary_from_data(session_id: str, client_id: str, data: dict[str, Any]) -> SessionSummary:
+    count = data["problem_domain_count"]
+    return SessionSummary(
+        id=session_id,
+        client_id=client_id,
+        kind=str(data["kind"]),
+        session_date=_iso_date(data["date"]),
+        setting=str(data["setting"]),
+        questionnaires=tuple((str(q), int(v)) for q, v in data["questionnaires"]),
+        scan_done=bool(data["scan_done"]),
+        problem_domain_count=None if count is None else int(count),
+        safety_signal=bool(data["safety_signal"]),
+        parenting_support_flag=bool(data["parenting_support_flag"]),
+        followup_rhythm=data["followup_rhythm"],
+        saved_at=_iso_datetime(data["saved_at"]),
+    )
+
+
+def _steps_data(steps: dict[str, MeldcodeStepRecord]) -> dict[str, Any]:
+    return {
+        "steps": {
+            key: {
+                "done_on": None if value.done_on is None else value.done_on.isoformat(),
+                "note": value.note,
+                "updated_at": value.updated_at.isoformat(),
+            }
+            for key, value in steps.items()
+        }
+    }
+
+
+def _plan_data(stored: PlainPlan) -> dict[str, Any]:
+    return {
+        "rhythm": stored.rhythm,
+        "plan": stored.plan,
+        "updated_at": stored.updated_at.isoformat(),
+    }
+
+
+def _draft_data(draft: Draft) -> dict[str, Any]:
+    return {
+        "reference": draft.reference,
+        "payload": draft.payload,
+        "created_at": draft.created_at.isoformat(),
+        "updated_at": draft.updated_at.isoformat(),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Rows back into records
+
+
+def _decode_client(cipher: RecordCipher, row: ClientColumns) -> Client:
+    name = f"client/{row.id}"
+    data = _open_record(cipher, name, "client", row.id, row.data, row.format_version)
+    try:
+        return Client(
+            id=row.id,
+            reference=str(data["reference"]),
+            name=data["name"],
+            created_at=_iso_datetime(data["created_at"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise RecordDamaged(f"record {name} is damaged or was moved") from None
+
+
+def _decode_summary(cipher: RecordCipher, row: SessionHeaderColumns) -> SessionSummary:
+    name = f"session/{row.id}"
+    data = _open_record(
+        cipher, name, "session.header", f"{row.id}/{row.client_id}", row.header, row.format_version
+    )
+    try:
+        return _summary_from_data(row.id, row.client_id, data)
+    except (KeyError, TypeError, ValueError):
+        raise RecordDamaged(f"record {name} is damaged or was moved") from None
+
+
+def _decode_session(cipher: RecordCipher, row: SessionColumns) -> StoredSession:
+    summary = _decode_summary(cipher, row)
+    body = _open_record(
+        cipher,
+        f"session/{row.id}",
+        "session.body",
+        f"{row.id}/{row.client_id}",
+        row.body,
+        row.format_version,
+    )
+    answers, outcome = body.get("answers"), body.get("outcome")
+    if not isinstance(answers, dict) or not isinstance(outcome, dict):
+        raise RecordDamaged(f"record session/{row.id} is damaged or was moved")
+    return StoredSession(summary, answers, outcome)
+
+
+def _decode_steps(cipher: RecordCipher, row: MeldcodeColumns) -> dict[str, MeldcodeStepRecord]:
+    name = f"session/{row.id}"
+    data = _open_record(
+        cipher,
+        name,
+        "session.meldcode",
+        f"{row.id}/{row.client_id}",
+        row.meldcode,
+        row.format_version,
+    )
+    try:
+        steps = data["steps"]
+        return {
+            step_id: MeldcodeStepRecord(
+                step_id=step_id,
+                done_on=None if value["done_on"] is None else _iso_date(value["done_on"]),
+                note=str(value["note"]),
+                updated_at=_iso_datetime(value["updated_at"]),
+            )
+            for step_id, value in steps.items()
+        }
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise RecordDamaged(f"record {name} is damaged or was moved") from None
+
+
+def _decode_plan(cipher: RecordCipher, row: PlanColumns) -> PlainPlan:
+    name = f"followup_plan/{row.id}"
+    data = _open_record(
+        cipher, name, "followup_plan", f"{row.id}/{row.client_id}", row.data, row.format_version
+    )
+    try:
+        plan, rhythm = data["plan"], data["rhythm"]
+        if not isinstance(plan, dict) or not (rhythm is None or isinstance(rhythm, str)):
+            raise TypeError
+        return StoredPlan(
+            id=row.id,
+            client_id=row.client_id,
+            plan=plan,
+            rhythm=rhythm,
+            updated_at=_iso_datetime(data["updated_at"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise RecordDamaged(f"record {name} is damaged or was moved") from None
+
+
+def _decode_draft(cipher: RecordCipher, row: DraftColumns) -> Draft:
+    name = f"draft/{row.id}"
+    data = _open_record(
+        cipher, name, "draft", f"{row.id}/{row.ref_index or '-'}", row.data, row.format_version
+    )
+    try:
+        payload = data["payload"]
+        if not isinstance(payload, dict):
+            raise TypeError
+        return Draft(
+            row.id,
+            data["reference"],
+            payload,
+            _iso_datetime(data["created_at"]),
+            _iso_datetime(data["updated_at"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise RecordDamaged(f"record {name} is damaged or was moved") from None

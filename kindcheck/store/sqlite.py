@@ -1,0 +1,253 @@
+"""SQLite underneath the vault: connections, error messages for people, files on disk.
+
+Settings (SECURITY.md, "Storage"):
+
+- rollback journal in TRUNCATE mode with ``synchronous=FULL``: the commit point is the
+  truncation of the journal, which SQLite fsyncs in FULL mode, so a save that returned survives
+  a killed process and a power cut. (DELETE mode would need synchronous=EXTRA for the same
+  guarantee: the unlink of the journal is not synced. WAL is not used: the SQLite linked here
+  (3.40) has a WAL reset race that was fixed only in 3.51.3, and the rollback journal has none.)
+- ``secure_delete=ON`` so deleted records are overwritten, ``foreign_keys=ON`` so deleting a
+  client deletes its records, ``temp_store=MEMORY`` so no temporary file reaches /tmp.
+- one connection (the single writer) behind the Store's mutex, and a lock file
+  (``kindcheck.lock``, filelock, timeout 0) taken before the database is opened: a second
+  running copy is refused with :class:`~kindcheck.errors.VaultLocked`.
+
+Error messages made here never include SQL or values, only what a person can act on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sqlite3
+from pathlib import Path
+from typing import Final, cast
+
+from filelock import FileLock, Timeout
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import create_engine
+
+from kindcheck.errors import VaultError, VaultLocked
+from kindcheck.store.schema import APPLICATION_ID, SQLITE_MAGIC
+
+LOCK_NAME: Final = "kindcheck.lock"
+JOURNAL_SUFFIX: Final = "-journal"
+
+# SQLite primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED = 3, 5, 6
+_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT = 8, 10, 11
+_SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
+
+
+def _sqlite_code(error: BaseException) -> int | None:
+    original = error.orig if isinstance(error, DBAPIError) else error
+    code = getattr(original, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _translate(error: BaseException, writing: bool) -> VaultError:
+    """A database error as a message for a person. Never includes SQL or values."""
+    code = _sqlite_code(error)
+    unsaved = ": nothing was saved" if writing else ""
+    if code == _SQLITE_FULL:
+        return VaultError(f"the disk is full{unsaved or ': the vault could not be read'}")
+    if code == _SQLITE_IOERR:
+        return VaultError(
+            "the disk could not be "
+            + ("written" if writing else "read")
+            + " (it may be full, removed or failing)"
+            + unsaved
+        )
+    if code in (_SQLITE_READONLY, _SQLITE_PERM):
+        return VaultError("the vault is on a read-only disk or folder" + unsaved)
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return VaultError(
+            "the vault file is damaged; nothing was changed. `kindcheck verify` lists what can "
+            "still be read; `kindcheck restore` puts back a backup"
+        )
+    if code == _SQLITE_CANTOPEN:
+        return VaultError("the vault file cannot be opened (check the folder and its rights)")
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return VaultError("the vault file is in use by another program" + unsaved)
+    name = getattr(getattr(error, "orig", error), "sqlite_errorname", type(error).__name__)
+    return VaultError(f"the vault could not be {'written' if writing else 'read'} ({name})")
+
+
+def _os_failure(error: OSError, place: Path, doing: str) -> VaultError:
+    """An OS error (lock file, folder, backup file) as a message for a person."""
+    if error.errno == errno.EROFS:
+        return VaultError(
+            f"{place} is on a read-only disk: Kindcheck cannot {doing} there. Choose a writable "
+            "folder with --data-dir or KINDCHECK_DATA_DIR"
+        )
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return VaultError(f"no permission to {doing} in {place}; check the folder's rights")
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return VaultError(f"the disk is full: could not {doing} in {place}; nothing was saved")
+    if error.errno == errno.ENOENT:
+        return VaultError(f"{place} does not exist")
+    return VaultError(f"could not {doing} in {place} ({error.strerror or 'error'})")
+
+
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    # A rename or a new file is only durable once its folder is synced (POSIX). Windows cannot
+    # open a directory for fsync; there the rename is already durable enough (NTFS journal).
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        if directory:
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not directory:
+            raise
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _journal(db: Path) -> Path:
+    return db.with_name(db.name + JOURNAL_SUFFIX)
+
+
+def _journal_may_be_hot(db: Path) -> bool:
+    # In TRUNCATE mode a committed journal has length 0; a longer one may need a rollback,
+    # which SQLite performs when the file is opened.
+    try:
+        return _journal(db).stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _check_header(db: Path) -> None:
+    """Refuse a file that is not a Kindcheck vault, reading only its first 100 bytes."""
+    try:
+        with open(db, "rb") as handle:
+            header = handle.read(100)
+    except IsADirectoryError:
+        raise VaultError(f"{db} is a folder, not a Kindcheck vault") from None
+    except OSError as error:
+        raise _os_failure(error, db, "read the vault") from None
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise VaultError(
+            f"{db} is not a Kindcheck vault (it is not an SQLite database, or its first bytes "
+            "are damaged); nothing was changed. Restore a backup with `kindcheck restore`"
+        )
+    if int.from_bytes(header[68:72], "big") != APPLICATION_ID:
+        raise VaultError(
+            f"{db} is an SQLite database but not a Kindcheck vault; nothing was changed"
+        )
+
+
+def _connect(db: Path, *, create: bool = False, read_only: bool = False) -> sqlite3.Connection:
+    """One sqlite3 connection with the vault's settings.
+
+    ``mode=rw``: opening never creates a missing file (a typo in --data-dir must not make an
+    empty vault). ``isolation_level=None``: transactions are begun explicitly (see _engine_for),
+    not by the sqlite3 module's guesses. ``check_same_thread=False``: the app calls the store
+    from worker threads; the Store's mutex serialises every use.
+    """
+    mode = "rwc" if create else ("ro" if read_only else "rw")
+    conn = sqlite3.connect(
+        f"{db.resolve().as_uri()}?mode={mode}",
+        uri=True,
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=0.0,  # the lock file already makes us the only user; never wait silently
+    )
+    try:
+        if not read_only:
+            conn.execute("PRAGMA journal_mode = TRUNCATE").fetchall()
+        for pragma in (
+            "PRAGMA synchronous = FULL",
+            "PRAGMA secure_delete = ON",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA temp_store = MEMORY",
+            "PRAGMA cell_size_check = ON",  # notice damaged pages early, not by crashing later
+            "PRAGMA trusted_schema = OFF",
+        ):
+            conn.execute(pragma)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _engine_for(db: Path, *, create: bool = False) -> Engine:
+    """An engine with exactly one connection: the vault's only writer."""
+    engine = create_engine(
+        "sqlite://", creator=lambda: _connect(db, create=create), poolclass=StaticPool
+    )
+
+    # SQLAlchemy's documented recipe for real SQLite transactions with pysqlite: the driver is
+    # in autocommit mode (isolation_level=None above) and every SQLAlchemy transaction starts
+    # with an explicit BEGIN, so reads and writes in one block see one consistent database.
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _make_data_dir(data_dir: Path) -> None:
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except FileExistsError:
+        raise VaultError(f"{data_dir} exists and is not a folder") from None
+    except OSError as error:
+        raise _os_failure(error, data_dir, "create the data folder") from None
+
+
+def _acquire_lock(data_dir: Path) -> FileLock:
+    """Take the vault's lock file, or tell the user another copy has it.
+
+    timeout=0: a second copy is refused at once rather than hanging. thread_local=False: the
+    app may unlock in one worker thread and close in another.
+    """
+    if not data_dir.is_dir():
+        raise VaultError(
+            f"there is no vault in {data_dir}: create one with `kindcheck init`"
+            if not data_dir.exists()
+            else f"{data_dir} is not a folder"
+        )
+    lock = FileLock(data_dir / LOCK_NAME, timeout=0, thread_local=False, mode=0o600)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise VaultLocked(
+            f"the vault in {data_dir} is open in another Kindcheck window or process; "
+            "close that one first"
+        ) from None
+    except OSError as error:
+        raise _os_failure(error, data_dir, "lock the vault") from None
+    return lock
+
+
+def _release(lock: FileLock | None) -> None:
+    if lock is not None:
+        with contextlib.suppress(Exception):
+            lock.release(force=True)
+
+
+def _sqlite_message(error: BaseException) -> str:
+    """SQLite's own words for an error (never SQL or values)."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    return str(original) if isinstance(original, sqlite3.Error) else type(original).__name__
+
+
+def _total_changes(conn: Connection) -> int:
+    """Rows changed so far on this connection (sqlite3's counter)."""
+    driver = cast(sqlite3.Connection, conn.connection.driver_connection)
+    return driver.total_changes
