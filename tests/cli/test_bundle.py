@@ -219,6 +219,7 @@ def test_linux_bundle_installs_offline_and_runs(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=tmp_path,
     )
     install_seconds = time.monotonic() - started
     assert installed.returncode == 0, installed.stdout + installed.stderr
@@ -257,7 +258,11 @@ def test_linux_bundle_installs_offline_and_runs(tmp_path: Path) -> None:
     tampered = next((folder / "wheels").glob("rich-*.whl"))
     tampered.write_bytes(tampered.read_bytes() + b"\0")
     again = subprocess.run(
-        [*no_network_prefix(), "sh", folder / "install.sh"], env=env, capture_output=True, text=True
+        [*no_network_prefix(), "sh", folder / "install.sh"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert again.returncode == 1
     assert "nothing was changed" in again.stderr and "hash" in again.stderr.lower()
@@ -266,7 +271,11 @@ def test_linux_bundle_installs_offline_and_runs(tmp_path: Path) -> None:
     assert still.returncode == 0
 
     removed = subprocess.run(
-        ["sh", folder / "install.sh", "--uninstall"], env=env, capture_output=True, text=True
+        ["sh", folder / "install.sh", "--uninstall"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert removed.returncode == 0, removed.stderr
     assert not launcher.exists() and not launcher.is_symlink()
