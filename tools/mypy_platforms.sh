@@ -11,11 +11,11 @@
 # mypy reads [tool.mypy] from pyproject.toml when the project has one; until then missing stubs
 # are ignored. Each platform keeps its own cache (.mypy_cache/<platform>), so re-runs are fast.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 mode=all
 if [[ "${1:-}" == "--platform-only" ]]; then
-    mode=platform-only
+    mode="platform-only"
     shift
 fi
 targets=("$@")
@@ -58,7 +58,7 @@ if [[ -s "$results/differing" ]]; then
     done <"$results/differing"
 fi
 
-if [[ $mode == platform-only ]]; then
+if [[ $mode == "platform-only" ]]; then
     [[ ! -s "$results/differing" ]]
     exit
 fi
