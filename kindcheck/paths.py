@@ -1,9 +1,17 @@
 """Output paths chosen by a person (export, backup, calendar file): checked, then written whole.
 
 A file that exists is never overwritten without ``force``; a symbolic link in the way is refused
-even with ``force`` (it could point anywhere, e.g. into a synced cloud folder). Writes go to a
-temporary file beside the target that is flushed to disk and then renamed over it, so a full
-disk or a crash leaves either the old file or the new one, never half of one.
+even with ``force`` (it could point anywhere, e.g. into a synced cloud folder), and so is a
+read-only file (the user's own "do not change"; Windows could not replace it anyway). Writes go
+to a temporary file beside the target that is flushed to disk and then renamed over it, so a
+full disk or a crash leaves either the old file or the new one, never half of one.
+
+Windows: there is no ``O_NOFOLLOW``; ``O_EXCL`` already refuses any name that exists, a link
+included, and before the rename the temporary name must still be the very file written (same
+device and inode), so a link swapped in meanwhile is refused on every OS. ``O_BINARY`` keeps
+the C runtime from writing CR LF for every LF byte. A file open in another program (Excel)
+cannot be replaced for as long as it is open: the rename is tried again for a moment, then the
+message says what to do.
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
+import time
 from pathlib import Path
 
 from kindcheck.errors import KindcheckError
@@ -18,6 +28,28 @@ from kindcheck.errors import KindcheckError
 
 class OutputPathError(KindcheckError):
     """An output path that cannot or may not be written."""
+
+
+def _open_flags() -> int:
+    # Each is 0 where the platform lacks it: O_NOFOLLOW on Windows, O_BINARY elsewhere. Read at
+    # each call, not at import, so a test can take the platform's flags away.
+    return (
+        os.O_WRONLY
+        | os.O_CREAT
+        | os.O_EXCL
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_BINARY", 0)
+    )
+
+
+# A virus scanner or an indexer holds a new file for a moment; a person closes Excel in seconds.
+_REPLACE_WAITS = (0.1, 0.2, 0.4, 0.8)
+_pause = time.sleep
+
+
+def _is_read_only(target: Path) -> bool:
+    # Windows' read-only attribute shows as a mode without write bits.
+    return not target.stat().st_mode & stat.S_IWRITE
 
 
 def check_output_path(path: str | Path, force: bool = False) -> Path:
@@ -37,6 +69,10 @@ def check_output_path(path: str | Path, force: bool = False) -> Path:
         raise OutputPathError(f"{given}: is a folder; give a file name")
     if target.exists() and not force:
         raise OutputPathError(f"{given}: already exists; use --force to overwrite it")
+    if target.exists() and _is_read_only(target):
+        raise OutputPathError(
+            f"{given}: is read-only; nothing was written. Make it writable or choose another name"
+        )
     return target
 
 
@@ -44,25 +80,53 @@ def write_output(path: str | Path, data: bytes, force: bool = False) -> Path:
     """Write ``data`` to a checked path atomically; return the path written."""
     target = check_output_path(path, force)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    replacing = False
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
+        with os.fdopen(os.open(temporary, _open_flags(), 0o600), "wb") as handle:
+            written = os.fstat(handle.fileno())
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        now = os.lstat(temporary)
+        if stat.S_ISLNK(now.st_mode) or (now.st_dev, now.st_ino) != (
+            written.st_dev,
+            written.st_ino,
+        ):
+            raise OutputPathError(
+                f"{path}: the temporary file was changed while writing (a symbolic link?); "
+                "refused, nothing was written"
+            )
         if target.is_symlink():
             raise OutputPathError(f"{path}: became a symbolic link while writing; refused")
         if not force and target.exists():
             raise OutputPathError(f"{path}: appeared while writing; use --force to overwrite it")
-        os.replace(temporary, target)
+        replacing = True
+        _replace(temporary, target)
     except OSError as error:
         with contextlib.suppress(OSError):
             temporary.unlink()
         if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             raise OutputPathError(f"{path}: the disk is full; nothing was written") from None
+        if replacing and isinstance(error, PermissionError):
+            raise OutputPathError(
+                f"{path}: cannot be replaced: it is open in another program (close it there "
+                "and try again) or you may not change it; nothing was written"
+            ) from None
         raise OutputPathError(f"{path}: cannot be written ({error.strerror})") from None
     except BaseException:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise
     return target
+
+
+def _replace(temporary: Path, target: Path) -> None:
+    """os.replace, tried again for a moment while Windows says the target is in use."""
+    for wait in (*_REPLACE_WAITS, None):
+        try:
+            os.replace(temporary, target)
+            return
+        except PermissionError:
+            if wait is None:
+                raise
+            _pause(wait)
