@@ -53,6 +53,8 @@ from kindcheck.followup import (
 )
 from kindcheck.outcome import compute_outcome
 from kindcheck.reporting import calendar_code
+from kindcheck.service.plans import get_plan, list_plans, save_plan
+from kindcheck.service.recording import record_session
 from kindcheck.store import Store
 from kindcheck.vault import UnlockThrottle
 
@@ -417,7 +419,7 @@ def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def record(store: Store, reference: str, when: date, **answers: Any) -> str:
     session = session_from_dict(make_answers(reference, when=when, **answers))
-    return store.record(session, compute_outcome(session)).client.id
+    return record_session(store, session, compute_outcome(session)).client.id
 
 
 @pytest.fixture(scope="module")
@@ -437,9 +439,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 (moved, lambda p: move(p, p.start, p.start + timedelta(days=3), "ziek")),
                 (skipped, lambda p: skip(p, nth(p, 1), "vakantie")),
             ):
-                stored = store.get_plan(client)
+                stored = get_plan(store, client)
                 assert stored is not None
-                store.save_plan(client, change(stored.plan), stored.rhythm)
+                save_plan(store, client, change(stored.plan), stored.rhythm)
     return folder
 
 
@@ -486,7 +488,7 @@ def export(
 
 def stored_plans(vault: Path) -> list[tuple[str, FollowUpPlan]]:
     with Store.unlock(vault, PASSPHRASE) as store:
-        return [(calendar_code(p.client_id), p.plan) for p in store.list_plans()]
+        return [(calendar_code(p.client_id), p.plan) for p in list_plans(store)]
 
 
 @pytest.mark.parametrize("reader", list(READERS))
@@ -525,7 +527,7 @@ def test_re_exports_keep_uids_and_raise_sequence_and_last_modified(
         session = session_from_dict(
             make_answers("EPD-900003", kind="followup", when=date(2026, 6, 3), signal=True)
         )
-        recorded = store.record(session, compute_outcome(session))
+        recorded = record_session(store, session, compute_outcome(session))
         assert recorded.plan_change == "more_frequent"
         tightened_code = calendar_code(recorded.client.id)
     with time_machine.travel(TODAY + timedelta(days=31), tick=False):
