@@ -132,7 +132,7 @@ def _warn_damaged(damaged: list[str], lang: str) -> None:
 
 def cmd_due(args: argparse.Namespace) -> int:
     from kindcheck.commands import _one_line
-    from kindcheck.followup import FollowUpState, plans_to_ics
+    from kindcheck.followup import CalendarEntry, FollowUpState, plans_to_ics
     from kindcheck.paths import check_output_path, write_output
     from kindcheck.reporting import followup_statuses
 
@@ -161,17 +161,20 @@ def cmd_due(args: argparse.Namespace) -> int:
         else:
             print(_say("nothing_due", lang))
         if args.ics is not None:
+            # Ended plans too: their end cuts the series a calendar imported before.
             entries = [
-                (item.calendar_code, item.plan.plan)
+                CalendarEntry(
+                    item.calendar_code, item.plan.plan, item.plan.revision, item.plan.updated_at
+                )
                 for item in items
-                if item.status.state is not FollowUpState.ENDED
             ]
-            summary = (
-                "Vervolggesprek kinderen {ref}"
+            summary, name = (
+                ("Vervolggesprek kinderen {ref}", "Kindcheck vervolggesprekken")
                 if lang == "nl"
-                else "Follow-up about the children {ref}"
+                else ("Follow-up about the children {ref}", "Kindcheck follow-ups")
             )
-            path = write_output(args.ics, plans_to_ics(entries, summary), args.force)
+            calendar = plans_to_ics(entries, summary, calendar_name=name)
+            path = write_output(args.ics, calendar, args.force)
             store.log_access("export", None, f"calendar file ({len(entries)} plans)")
             print(_say("ics_done", lang, path=path, count=len(entries)))
     _warn_damaged(damaged, lang)

@@ -462,6 +462,7 @@ class VaultService:
         already (it is computed once per save)."""
         from kindcheck.followup import Rhythm
         from kindcheck.outcome import compute_outcome
+        from kindcheck.service.plans import save_plan
         from kindcheck.service.recording import record_session
 
         with self._lock:
@@ -482,7 +483,7 @@ class VaultService:
                         )
                     if plan is not None:
                         chosen = Rhythm(rhythm) if rhythm in DEFAULT_RHYTHMS else None
-                        store.save_plan(recorded.client.id, plan, chosen)
+                        save_plan(store, recorded.client.id, plan, chosen)  # revision +1
                 self._drop_draft(store, draft_id)
             if draft_id:
                 self._draft_versions[draft_id] = 1 << 62
@@ -526,11 +527,11 @@ class VaultService:
         rhythm it follows, or None for a plan set by hand (later sessions then leave its
         rhythm alone)."""
         from kindcheck.followup import Rhythm
+        from kindcheck.service.plans import save_plan
 
-        with self._lock:
-            self._open().save_plan(
-                client_id, plan, Rhythm(rhythm) if rhythm in DEFAULT_RHYTHMS else None
-            )
+        with self._lock:  # through the service: a changed plan gets its next revision
+            chosen = Rhythm(rhythm) if rhythm in DEFAULT_RHYTHMS else None
+            save_plan(self._open(), client_id, plan, chosen)
 
     def set_meldcode_step(self, session_id: str, step_id: str, done_on: date | None) -> None:
         """Tick off (or reopen, with None) one Meldcode step of a stored session."""

@@ -30,7 +30,7 @@ importable from ``kindcheck.followup``.
 
 from __future__ import annotations
 
-from .ics import EVENT_DURATION, PRODID, plans_to_ics
+from .ics import PRODID, CalendarEntry, plans_to_ics
 from .plan import (
     PLAN_FORMAT,
     Action,
@@ -63,10 +63,10 @@ from .rules import AMSTERDAM, DEFAULT_TIME
 __all__ = [
     "AMSTERDAM",
     "DEFAULT_TIME",
-    "EVENT_DURATION",
     "PLAN_FORMAT",
     "PRODID",
     "Action",
+    "CalendarEntry",
     "ChildFacts",
     "FollowUpPlan",
     "FollowUpState",

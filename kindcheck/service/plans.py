@@ -1,34 +1,77 @@
 """Follow-up plans between the store's plain data and the domain's FollowUpPlan and Rhythm.
 
 The store keeps a plan as its JSON form and the rhythm's name (kindcheck.store.PlainPlan);
-here it becomes ``StoredPlan[FollowUpPlan, Rhythm]`` (:data:`ClientPlan`), with the same
-fields. A stored plan that no longer reads as a plan is a damaged record: RecordDamaged naming
-``followup_plan/<id>``, as for a record that does not decrypt, and collected the same way in
-a ``damaged`` list.
+here it becomes a :class:`ClientPlan` (a ``StoredPlan[FollowUpPlan, Rhythm]``, with the same
+fields) plus the plan's revision. A stored plan that no longer reads as a plan is a damaged
+record: RecordDamaged naming ``followup_plan/<id>``, as for a record that does not decrypt, and
+collected the same way in a ``damaged`` list.
+
+Revision: every save of a *changed* plan (another plan or another rhythm) raises it by one; a
+save of the same plan writes nothing. The calendar file writes it as SEQUENCE, and the time of
+that save (``updated_at``) as LAST-MODIFIED, so calendar apps can tell a newer version of a
+client's series from an older one. It is kept inside the plan's encrypted record, as the key
+``"revision"`` beside the plan's own fields, and only from the first change on: a plan that
+never changed is stored exactly as ``FollowUpPlan.to_dict`` gives it, and a plan without the
+key reads as revision 0 (so stored plans need no migration).
 """
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from dataclasses import dataclass
+from typing import Any, Final
 
-from kindcheck.errors import FollowUpError, RecordDamaged
+from kindcheck.errors import FollowUpError, RecordDamaged, VaultError
 from kindcheck.followup import FollowUpPlan, Rhythm
 from kindcheck.store import PlainPlan, Store, StoredPlan
 
 __all__ = ["ClientPlan", "get_plan", "list_plans", "save_plan", "to_client_plan", "verify_vault"]
 
-ClientPlan: TypeAlias = StoredPlan[FollowUpPlan, Rhythm]
+REVISION_KEY: Final = "revision"
+
+
+@dataclass(frozen=True)
+class ClientPlan(StoredPlan[FollowUpPlan, Rhythm]):
+    """A client's stored plan as domain values, with its revision (0 until its first change)."""
+
+    revision: int = 0
+
+
+@dataclass(frozen=True)
+class _RevisedPlan:
+    """What the store saves: the plan's JSON form, with its revision from the first change on."""
+
+    plan: FollowUpPlan
+    revision: int
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.plan.to_dict()
+        if self.revision:
+            data[REVISION_KEY] = self.revision
+        return data
+
+
+def _split_revision(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The plan's own fields and its revision; TypeError for a revision that is none."""
+    if REVISION_KEY not in data:
+        return data, 0
+    fields = dict(data)
+    revision = fields.pop(REVISION_KEY)
+    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
+        raise TypeError("a plan's revision is a whole number from 1")
+    return fields, revision
 
 
 def to_client_plan(stored: PlainPlan) -> ClientPlan:
     """The stored plan as domain values; RecordDamaged if it does not read as a plan."""
     try:
-        return StoredPlan(
+        fields, revision = _split_revision(stored.plan)
+        return ClientPlan(
             id=stored.id,
             client_id=stored.client_id,
-            plan=FollowUpPlan.from_dict(stored.plan),
+            plan=FollowUpPlan.from_dict(fields),
             rhythm=None if stored.rhythm is None else Rhythm(stored.rhythm),
             updated_at=stored.updated_at,
+            revision=revision,
         )
     except (KeyError, TypeError, ValueError, FollowUpError):
         raise RecordDamaged(f"record followup_plan/{stored.id} is damaged or was moved") from None
@@ -59,10 +102,38 @@ def save_plan(
     store: Store, client_id: str, plan: FollowUpPlan, rhythm: Rhythm | str | None = None
 ) -> ClientPlan:
     """Store the client's plan (replacing the one before). ``rhythm``: the default rhythm it
-    follows (ValueError for a name that is none), None for a plan set by hand."""
+    follows (ValueError for a name that is none), None for a plan set by hand.
+
+    A changed plan or rhythm is saved with the next revision and a new ``updated_at``; the same
+    plan and rhythm again write nothing (and log nothing) and return the plan as stored.
+    """
+    if not isinstance(plan, FollowUpPlan):
+        raise VaultError("a follow-up plan is needed")
     chosen = None if rhythm is None else Rhythm(rhythm)
-    stored = store.save_plan(client_id, plan, chosen)
-    return StoredPlan(stored.id, stored.client_id, plan, chosen, stored.updated_at)
+    with store.batch():  # the revision read and the save in one transaction
+        revision = 0
+        try:
+            before = store.get_plan(client_id)
+        except RecordDamaged:
+            before = None  # an unreadable plan is replaced; its revision is lost with it
+        if before is not None:
+            try:
+                previous: ClientPlan | None = to_client_plan(before)
+            except RecordDamaged:
+                previous = None
+            if previous is not None and previous.plan == plan and previous.rhythm == chosen:
+                return previous
+            revision = _stored_revision(before.plan) + 1
+        stored = store.save_plan(client_id, _RevisedPlan(plan, revision), chosen)
+    return ClientPlan(stored.id, stored.client_id, plan, chosen, stored.updated_at, revision)
+
+
+def _stored_revision(data: dict[str, Any]) -> int:
+    """The revision of a stored plan, 0 when it has none or one that does not read."""
+    try:
+        return _split_revision(data)[1]
+    except TypeError:
+        return 0
 
 
 def verify_vault(store: Store) -> list[str]:

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+import recurring_ical_events
 import time_machine
-from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
@@ -560,38 +560,18 @@ def test_occurrences_property(plan: FollowUpPlan) -> None:
 # --- calendar ----------------------------------------------------------------------------
 
 
-def expand_ics(data: bytes, first: date, last: date) -> dict[str, list[datetime]]:
-    """Expand an .ics ourselves: RRULE minus EXDATE, plus RECURRENCE-ID overrides, per SUMMARY."""
-    lo = datetime.combine(first, time.min, tzinfo=AMSTERDAM)
-    hi = datetime.combine(last, time.max, tzinfo=AMSTERDAM)
-    per_uid: dict[str, set[datetime]] = {}
-    summary_of: dict[str, str] = {}
-    overrides = []
-    for event in Calendar.from_ical(data).walk("VEVENT"):
-        uid = str(event["UID"])
-        summary_of[uid] = str(event["SUMMARY"])
-        if "RECURRENCE-ID" in event:
-            overrides.append(event)
-            continue
-        start = event.DTSTART
-        if "RRULE" in event:
-            rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start)
-            found = set(rule.between(lo, hi, inc=True))
-        else:
-            found = {start} if lo <= start <= hi else set()
-        exdates = event.get("EXDATE", [])
-        for line in exdates if isinstance(exdates, list) else [exdates]:
-            found -= {item.dt for item in line.dts}
-        per_uid.setdefault(uid, set()).update(found)
-    for event in overrides:
-        uid = str(event["UID"])
-        per_uid[uid].discard(event["RECURRENCE-ID"].dt)
-        if lo <= event.DTSTART <= hi:
-            per_uid[uid].add(event.DTSTART)
-    result: dict[str, list[datetime]] = {}
-    for uid, found in per_uid.items():
-        result.setdefault(summary_of[uid], []).extend(found)
-    return {summary: sorted(found) for summary, found in result.items()}
+def expand_ics(data: bytes, first: date, last: date) -> dict[str, list[date]]:
+    """The days a calendar app shows, per SUMMARY: expanded by recurring-ical-events, which
+    reads EXDATE and RECURRENCE-ID as RFC 5545 does (an override of an excluded instance
+    replaces nothing). The file's events are all-day: every start must be a date."""
+    found: dict[str, list[date]] = {}
+    for event in recurring_ical_events.of(Calendar.from_ical(data)).between(
+        first, last + timedelta(days=1)
+    ):
+        start = event["DTSTART"].dt
+        assert not isinstance(start, datetime), "an all-day event"
+        found.setdefault(str(event["SUMMARY"]), []).append(start)
+    return {summary: sorted(days) for summary, days in found.items()}
 
 
 def _calendar_plans() -> list[tuple[str, FollowUpPlan]]:
@@ -612,44 +592,50 @@ def test_ics_occurrences_equal_the_plans() -> None:
     first, last = date(2025, 1, 1), date(2028, 1, 1)
     expanded = expand_ics(plans_to_ics(entries), first, last)
     for ref, plan in entries:
-        expected = occurrences(plan, first, last)
+        expected = days(plan, first, last)
         assert expected, ref
         assert expanded[f"Vervolggesprek kinderen {ref}"] == expected
-        assert [(o.hour, o.minute) for o in expanded[f"Vervolggesprek kinderen {ref}"]] == [
-            (9, 0)
-        ] * len(expected)
 
 
 @FAST
 @given(plans())
 def test_ics_matches_occurrences_property(plan: FollowUpPlan) -> None:
     first, last = plan.start - timedelta(days=30), plan.start + timedelta(days=3 * 365)
-    expected = occurrences(plan, first, last)
+    expected = days(plan, first, last)
     expanded = expand_ics(plans_to_ics([("R-42", plan)]), first, last)
     assert expanded.get("Vervolggesprek kinderen R-42", []) == expected
 
 
 def test_ics_structure() -> None:
-    with time_machine.travel(datetime(2026, 1, 2, 10, tzinfo=UTC), tick=False):
+    exported = datetime(2026, 1, 2, 10, tzinfo=UTC)
+    with time_machine.travel(exported, tick=False):
         data = plans_to_ics(_calendar_plans())
         again = plans_to_ics(_calendar_plans())
     assert data == again  # stable UIDs, frozen DTSTAMP
     calendar = Calendar.from_ical(data)
     assert str(calendar["PRODID"]) == "-//Kindcheck//NL"
-    assert [tz.tz_name for tz in calendar.timezones] == ["Europe/Amsterdam"]
+    assert str(calendar["X-WR-CALNAME"]) == str(calendar["NAME"]) == "Kindcheck vervolggesprekken"
+    assert calendar.timezones == []  # all-day events need no time zone
     events = list(calendar.walk("VEVENT"))
     series = [e for e in events if "RRULE" in e]
     assert len(series) == 3
     for event in events:
-        assert event.DTSTART.tzinfo == AMSTERDAM
-        assert event["DURATION"].dt == timedelta(minutes=45)
-        assert event["DTSTAMP"].dt == datetime(2026, 1, 2, 10, tzinfo=UTC)
+        start = event["DTSTART"].dt
+        assert type(start) is date  # all day: no time a reader could shift
+        assert event["DTEND"].dt == start + timedelta(days=1) and "DURATION" not in event
+        assert str(event["TRANSP"]) == "TRANSPARENT"  # a reminder that blocks nothing
+        assert str(event["X-MICROSOFT-CDO-BUSYSTATUS"]) == "FREE"
+        assert event["DTSTAMP"].dt == exported
+        assert (event["SEQUENCE"], event["LAST-MODIFIED"].dt) == (0, exported)
     until = series[0]["RRULE"]["UNTIL"][0]
-    assert until == datetime(2026, 11, 9, 8, 0, tzinfo=UTC)  # 09:00 CET, in UTC
-    assert b"UNTIL=20261109T080000Z" in data
-    assert b"DTSTART;TZID=Europe/Amsterdam:20260316T090000" in data
-    assert b"EXDATE;TZID=Europe/Amsterdam:20260330T090000,20261026T090000" in data
-    assert b"RECURRENCE-ID;TZID=Europe/Amsterdam:20261026T090000" in data
+    assert until == date(2026, 11, 9)  # a date, like DTSTART
+    assert b"UNTIL=20261109;" in data
+    assert b"DTSTART;VALUE=DATE:20260316" in data
+    # Only the skip is excluded; the move (26 Oct) is an override alone. Until issue 16 the
+    # moved day was excluded too, and readers that follow RFC 5545 then dropped the override.
+    assert b"EXDATE;VALUE=DATE:20260330\r\n" in data
+    assert not any(item.dt == date(2026, 10, 26) for item in series[0]["EXDATE"].dts)
+    assert b"RECURRENCE-ID;VALUE=DATE:20261026" in data
     assert "RRULE" not in events[-1] and "RECURRENCE-ID" not in events[-1]  # the standalone move
     assert len({str(e["UID"]) for e in events}) == 4
 
@@ -670,8 +656,15 @@ def test_ics_contains_the_reference_and_no_canaries() -> None:
         assert ref in text
     for canary in canaries:
         assert canary.lower() not in text.lower()
-    for field in ("DESCRIPTION", "LOCATION", "ATTENDEE", "COMMENT:", "X-"):
-        assert field not in text.replace("COMMENT:This timezone", "")
+    for field in ("DESCRIPTION", "LOCATION", "ATTENDEE", "COMMENT:"):
+        assert field not in text
+    # The only extensions are fixed texts: the calendar's name and Outlook's all-day flags.
+    extensions = {line for line in text.split("\r\n") if line.startswith("X-")}
+    assert extensions == {
+        "X-WR-CALNAME:Kindcheck vervolggesprekken",
+        "X-MICROSOFT-CDO-ALLDAYEVENT:TRUE",
+        "X-MICROSOFT-CDO-BUSYSTATUS:FREE",
+    }
 
 
 @pytest.mark.parametrize(
