@@ -38,8 +38,10 @@ from support.vault import PASSPHRASE, make_answers
 from kindcheck import cli
 from kindcheck import store as store_module
 from kindcheck.answers import session_from_dict
+from kindcheck.errors import FollowUpError
 from kindcheck.followup import (
     AMSTERDAM,
+    CalendarEntry,
     FollowUpPlan,
     Rhythm,
     end_treatment,
@@ -557,3 +559,125 @@ def test_re_exports_keep_uids_and_raise_sequence_and_last_modified(
         if code != tightened_code and (sequences[1], modified[1]) != (sequences[0], modified[0]):
             problems.append(f"unchanged plan {code}: SEQUENCE {sequences}")
     assert problems == []
+
+
+# --------------------------------------------------------------------------------------------
+# Added with the fix: ends, revisions and what an entry may carry
+
+
+def re_imported(first: bytes, second: bytes) -> bytes:
+    """What a calendar app holds after importing ``first`` and then ``second``: the events of
+    every UID the second file has are replaced by its events, all others are kept."""
+    old = icalendar.Calendar.from_ical(first)
+    new = icalendar.Calendar.from_ical(second)
+    replaced = {str(event["UID"]) for event in new.walk("VEVENT")}
+    merged = icalendar.Calendar()
+    for event in old.walk("VEVENT"):
+        if str(event["UID"]) not in replaced:
+            merged.add_component(event)
+    for component in new.subcomponents:
+        merged.add_component(component)
+    result: bytes = merged.to_ical()
+    return result
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+@pytest.mark.parametrize(
+    "end", [date(2027, 1, 15), date(2026, 4, 1)], ids=["after some", "before the first"]
+)
+def test_a_re_import_after_treatment_ended_cuts_the_series(reader: str, end: date) -> None:
+    """Ended plans are exported with their end: after the re-import no conversation after it
+    is left, also when treatment ended before the first one (a series with no instance)."""
+    plan = plan_in(Rhythm.CHILDREN)  # first conversation 2 June 2026
+    ended = end_treatment(plan, end)
+    before = plans_to_ics([("KC-00000011", plan)])
+    after = plans_to_ics([("KC-00000011", ended)])
+    assert uid_of(after, "KC-00000011") == uid_of(before, "KC-00000011")
+    got = local_days(READERS[reader](re_imported(before, after))).get("KC-00000011", [])
+    assert got == local_days(planned([("KC-00000011", ended)]))["KC-00000011"]
+    assert all(day <= end for day in got) and (got == []) == (end < plan.start)
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+def test_a_move_cut_off_by_the_end_is_gone_not_overridden(reader: str) -> None:
+    """A conversation moved two days on, then treatment ends between its old and new day: it
+    is held on neither (as ``due`` shows), so its rule day is excluded and nothing overrides it."""
+    plan = plan_in(Rhythm.SAFETY)
+    old_day = nth(plan, 3)
+    cut = end_treatment(move(plan, old_day, old_day + timedelta(days=2), "later"), old_day)
+    raw = plans_to_ics([("KC-00000012", cut)])
+    calendar = icalendar.Calendar.from_ical(raw)
+    assert not [event for event in calendar.walk("VEVENT") if "RECURRENCE-ID" in event]
+    (series,) = series_events(raw)
+    assert [item.dt for item in series["EXDATE"].dts] == [old_day]
+    got = local_days(READERS[reader](raw))
+    assert got == local_days(planned([("KC-00000012", cut)]))
+    assert old_day not in got["KC-00000012"]
+
+
+def test_sequence_and_last_modified_come_from_the_entry() -> None:
+    """Series and overrides carry the plan's revision and the time it changed (in UTC);
+    DTSTAMP is the export time."""
+    changed = datetime(2026, 7, 1, 14, 30, 15, 999, tzinfo=AMSTERDAM)
+    exported = datetime(2026, 8, 1, 8, 0, tzinfo=UTC)
+    entry = CalendarEntry("KC-00000013", mixed_plan(), revision=3, modified=changed)
+    calendar = icalendar.Calendar.from_ical(plans_to_ics([entry], now=exported))
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 3  # the series and two moves
+    for event in events:
+        assert int(event["SEQUENCE"]) == 3
+        assert event["LAST-MODIFIED"].to_ical() == b"20260701T123015Z"
+        assert event["DTSTAMP"].dt == exported
+
+
+@pytest.mark.parametrize(
+    ("entry", "name"),
+    [
+        (CalendarEntry("KC-00000014", plan_in(Rhythm.SAFETY), revision=-1), "ok"),
+        (CalendarEntry("KC-00000014", plan_in(Rhythm.SAFETY), revision=True), "ok"),
+        (CalendarEntry("KC-00000014", plan_in(Rhythm.SAFETY), revision="2"), "ok"),  # type: ignore[arg-type]
+        (
+            CalendarEntry("KC-00000014", plan_in(Rhythm.SAFETY), modified=datetime(2026, 7, 1)),
+            "ok",
+        ),
+        (CalendarEntry("Jan Jansen", plan_in(Rhythm.SAFETY)), "ok"),
+        (CalendarEntry("KC-00000014", plan_in(Rhythm.SAFETY)), ""),
+        (CalendarEntry("KC-00000014", plan_in(Rhythm.SAFETY)), "Kindcheck\nDESCRIPTION:x"),
+        (CalendarEntry("KC-00000014", plan_in(Rhythm.SAFETY)), "K" * 81),
+    ],
+)
+def test_an_entry_or_name_that_is_none_is_refused(entry: CalendarEntry, name: str) -> None:
+    with pytest.raises(FollowUpError) as caught:
+        plans_to_ics([entry], calendar_name=name)
+    assert "Jan Jansen" not in str(caught.value)
+
+
+def test_due_ics_writes_an_ended_plan_with_its_end(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """`due --ics` used to leave ended plans out, so their old series stayed in the calendar.
+    Now the ended plan is there, cut at its end, its SEQUENCE raised by the change."""
+    with time_machine.travel(TODAY, tick=False):
+        first, _shown = export(vault, tmp_path / "een.ics", monkeypatch, capsys)
+    end = TODAY.date() - timedelta(days=1)
+    with Store.unlock(vault, PASSPHRASE) as store:
+        stored = list_plans(store)[0]
+        save_plan(store, stored.client_id, end_treatment(stored.plan, end), stored.rhythm)
+        code = calendar_code(stored.client_id)
+    target = tmp_path / "twee.ics"
+    with time_machine.travel(TODAY, tick=False):
+        out = run(
+            monkeypatch, capsys, "due", "--all", "--data-dir", vault, "--passphrase-stdin",
+            "--lang", "en", "--ics", target,
+        )  # fmt: skip
+    second = target.read_bytes()
+    (ended_line,) = [line for line in out.splitlines() if line.startswith("ended|")]
+    assert ended_line.startswith("ended|-||") and ended_line.endswith(f"|{code}")
+    (series,) = [e for e in series_events(second) if reference_of(e["SUMMARY"]) == code]
+    assert series["RRULE"]["UNTIL"] == [end]
+    assert int(series["SEQUENCE"]) == 1 + int(
+        next(e for e in series_events(first) if reference_of(e["SUMMARY"]) == code)["SEQUENCE"]
+    )
+    for reader in READERS.values():
+        days = local_days(reader(re_imported(first, second))).get(code, [])
+        assert days and max(days) <= end
