@@ -9,7 +9,8 @@ Time: conversations happen at a local time in Europe/Amsterdam (default 09:00). 
 expanded over *naive* local datetimes and the zone is attached afterwards, so a conversation
 at 09:00 stays at 09:00 local across the March and October clock changes (its UTC offset
 changes instead). Every occurrence falls on its own day (the rule may not set hours,
-minutes or seconds), which is why skips and moves are keyed by date.
+minutes or seconds), which is why skips and moves are keyed by date. The calendar file
+writes the days only, as all-day events (see :mod:`.ics` for why).
 
 Ends: a plan runs up to and including ``final_day``, the earlier of ``ends_on`` (the
 youngest child's 18th birthday, or treatment end) and ``treatment_ended_on``. A rule may not
@@ -17,7 +18,7 @@ carry COUNT or UNTIL: the end is clinical data that lives in the plan, not in th
 the calendar export writes it into the exported RRULE as UNTIL.
 
 Privacy: error messages never contain dates, reasons or references (see kindcheck.errors);
-the calendar export carries a pseudonymous reference and nothing else about the client.
+the calendar export carries a pseudonymous code and nothing else about the client.
 
 Pure functions over plain data: no Textual, no database. The store serialises a plan with
 ``FollowUpPlan.to_dict`` and reads it back with ``FollowUpPlan.from_dict``.
