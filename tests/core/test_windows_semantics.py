@@ -112,9 +112,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for number in range(2):
             from kindcheck.answers import session_from_dict
             from kindcheck.outcome import compute_outcome
+            from kindcheck.service.recording import record_session
 
             session = session_from_dict(make_answers(f"EPD-80000{number}", problems=3 * number))
-            store.record(session, compute_outcome(session))
+            record_session(store, session, compute_outcome(session))
     return folder
 
 
