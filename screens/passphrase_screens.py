@@ -21,9 +21,9 @@ from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError, VaultLocked, WrongPassphrase
+from kindcheck.passphrase import MIN_LENGTH, acceptable, strength
 
 from .base import BusyLine, KindcheckModal
-from .passphrase import MIN_LENGTH, acceptable, strength
 from .safe import SafeInput, literal
 
 

@@ -18,11 +18,11 @@ from kindcheck.screens.intake_state import (
     check_name,
     check_reference,
 )
-from kindcheck.screens.passphrase import acceptable, strength
 from kindcheck.screens.services import NO_PLAN, RHYTHM_RULES, build_plan
 from kindcheck.screens.settings import Settings, SettingsError, load_settings
 
 from kindcheck.i18n import catalog
+from kindcheck.passphrase import acceptable, strength
 
 SCREENS = Path(__file__).resolve().parents[2] / "screens"
 DAY = date(2026, 11, 25)

@@ -23,9 +23,9 @@ import pytest
 from support.vault import PASSPHRASE, flip_byte, make_answers
 
 from kindcheck import cli
-from kindcheck import store as store_module
 from kindcheck.settings import resolve_data_dir
 from kindcheck.store import DB_NAME, Store
+from kindcheck.store import keys as store_keys
 from kindcheck.vault import UnlockThrottle
 
 RECOVERY_PATTERN = re.compile(r"^    ((?:[0-9A-Z]{4}-){8}[0-9A-Z]{4})$", re.MULTILINE)
@@ -35,7 +35,7 @@ NEW_PASSPHRASE = "een heel ander wachtwoord"
 @pytest.fixture(autouse=True)
 def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
     """The process-wide throttle would make later tests in this process wait."""
-    monkeypatch.setattr(store_module, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
+    monkeypatch.setattr(store_keys, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
     monkeypatch.delenv("KINDCHECK_PASSPHRASE_FILE", raising=False)
     monkeypatch.delenv("KINDCHECK_DATA_DIR", raising=False)
 
