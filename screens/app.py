@@ -22,9 +22,9 @@ from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError
 from kindcheck.i18n import t
+from kindcheck.settings import Settings
 
 from .base import localize_bindings
-from .settings import Settings
 from .unlock import (
     CreateVaultScreen,
     RecoveryKeyConfirmed,

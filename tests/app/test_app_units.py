@@ -19,10 +19,10 @@ from kindcheck.screens.intake_state import (
     check_reference,
 )
 from kindcheck.screens.services import NO_PLAN, RHYTHM_RULES, build_plan
-from kindcheck.screens.settings import Settings, SettingsError, load_settings
 
 from kindcheck.i18n import catalog
 from kindcheck.passphrase import acceptable, strength
+from kindcheck.settings import Settings, SettingsError, load_settings
 
 SCREENS = Path(__file__).resolve().parents[2] / "screens"
 DAY = date(2026, 11, 25)

@@ -25,7 +25,7 @@ def _crash_script(data_dir: Path) -> str:
         from kindcheck.screens.app import KindcheckApp
         from kindcheck.screens.launch import _exit_code
         from kindcheck.screens.services import open_service
-        from kindcheck.screens.settings import Settings
+        from kindcheck.settings import Settings
 
         import kindcheck.screens.app as app_module
 

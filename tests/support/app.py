@@ -19,7 +19,8 @@ from typing import Any
 
 from kindcheck.screens.app import KindcheckApp, create_app
 from kindcheck.screens.services import VaultService
-from kindcheck.screens.settings import Settings
+
+from kindcheck.settings import Settings
 
 PASSPHRASE = "groene appel fiets regen"
 USER = "Test Gebruiker"
