@@ -81,8 +81,9 @@ def _run_demo(settings: object) -> int:
     """The app on a throwaway vault with synthetic clients, removed afterwards."""
     from dataclasses import replace
 
+    from kindcheck.service.demo import DEMO_PASSPHRASE, build_demo_service
+
     from .app import create_app
-    from .demo import DEMO_PASSPHRASE, build_demo_service
 
     remove_stale_demo_folders()
     folder = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))

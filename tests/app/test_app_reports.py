@@ -20,16 +20,16 @@ import pytest
 import time_machine
 from kindcheck.screens import access_log as log_screen
 from kindcheck.screens import export_screen
-from kindcheck.screens.demo import build_demo_service
 from kindcheck.screens.passphrase_screens import ChangePassphraseScreen
-from kindcheck.screens.report_service import compute_counts
-from kindcheck.screens.services import VaultService
 from support.app import PASSPHRASE, SIZE, USER, make_app, wait_screen, wait_until
 from textual.widgets import DataTable, Input, Static
 
 from kindcheck import accesslog, cli
 from kindcheck import export as core_export
 from kindcheck import store as store_module
+from kindcheck.service.demo import build_demo_service
+from kindcheck.service.reports import compute_counts
+from kindcheck.service.vault_service import VaultService
 from kindcheck.store import Store
 from kindcheck.store import keys as store_keys
 from kindcheck.vault import UnlockThrottle, generate_recovery_key

@@ -18,7 +18,7 @@ from kindcheck import cli
 from kindcheck.answers import session_from_dict
 from kindcheck.followup import AMSTERDAM, occurrences
 from kindcheck.outcome import compute_outcome
-from kindcheck.reporting import calendar_code, followup_statuses
+from kindcheck.service.caseload import calendar_code, followup_statuses
 from kindcheck.service.recording import record_session
 from kindcheck.store import Store
 from kindcheck.store import keys as store_keys

@@ -137,7 +137,11 @@ def test_help_imports_neither_the_store_nor_the_tui() -> None:
 
 
 def test_the_store_never_imports_textual() -> None:
-    code = "import sys, kindcheck.store, kindcheck.commands; print('textual' in sys.modules)"
+    code = (
+        "import sys, kindcheck.store, kindcheck.cli.vault, kindcheck.cli.reports, "
+        "kindcheck.service.vault_service, kindcheck.service.reports, kindcheck.service.intake, "
+        "kindcheck.service.demo; print('textual' in sys.modules)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
@@ -191,7 +195,8 @@ def test_init_asks_twice_on_a_terminal(
     answers = iter(["long enough passphrase", "long enough passphrasE"])
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
     monkeypatch.setattr(
-        "kindcheck.commands.SecretSource._prompt", staticmethod(lambda prompt, what: next(answers))
+        "kindcheck.cli.common.SecretSource._prompt",
+        staticmethod(lambda prompt, what: next(answers)),
     )
     code, _out, err = run("init", "--data-dir", tmp_path / "v")
     assert code == 1 and "differ" in err
