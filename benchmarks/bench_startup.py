@@ -187,8 +187,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
-    from kindcheck.screens.services import VaultService
     from test_app_helpers import PASSPHRASE
+
+    from kindcheck.service.vault_service import VaultService
 
     with tempfile.TemporaryDirectory(prefix="kindcheck-bench-") as folder:
         vault = Path(folder) / "vault"

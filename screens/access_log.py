@@ -4,10 +4,11 @@ Newest first, times in Dutch time (Europe/Amsterdam, whatever the laptop's zone)
 by client reference and, for one client, "save this client's log" (JSON in the format of
 ``kindcheck log -o``, for example when a client asks who looked at their file).
 
-Logged as the CLI logs it (kindcheck.commands.cmd_log) and as the store asks of its callers
-("reading the log writes no entry itself: the caller logs the viewing"): every view of the log
-is one "read" entry written in the same transaction as the reading, about the client when the
-view is filtered to one; saving a client's log is one "export" entry about that client.
+Read and logged as ``kindcheck log`` does (kindcheck.service.reports) and as the store asks of
+its callers ("reading the log writes no entry itself: the caller logs the viewing"): every view
+of the log is one "read" entry written in the same transaction as the reading, about the client
+when the view is filtered to one; saving a client's log is one "export" entry about that
+client.
 
 Every text here may have been typed by a person (references, user names, details): shown as
 plain text, markup off, control characters removed (:mod:`.safe`).
@@ -44,8 +45,7 @@ from .safe import SafeInput, literal
 
 if TYPE_CHECKING:
     from kindcheck.accesslog import AccessEntry
-
-    from .report_service import LogView
+    from kindcheck.service.reports import LogView
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 ACTIONS = (
@@ -132,7 +132,7 @@ class AccessLogScreen(KindcheckScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="log")
     def load(self, reference: str | None) -> None:
-        from .report_service import read_log
+        from kindcheck.service.reports import read_log
 
         self.post_message(LogLoaded(read_log(self.service, reference)))
 
@@ -273,8 +273,7 @@ class AccessLogScreen(KindcheckScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="log-save")
     def save(self, reference: str, choice: SaveChoice, force: bool) -> None:
         from kindcheck.paths import OutputPathError
-
-        from .report_service import OverwriteNeeded, save_client_log
+        from kindcheck.service.reports import OverwriteNeeded, save_client_log
 
         try:
             written, _count = save_client_log(self.service, reference, choice.path, force)

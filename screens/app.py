@@ -22,9 +22,9 @@ from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError
 from kindcheck.i18n import t
+from kindcheck.settings import Settings
 
 from .base import localize_bindings
-from .settings import Settings
 from .unlock import (
     CreateVaultScreen,
     RecoveryKeyConfirmed,
@@ -35,7 +35,8 @@ from .unlock import (
 )
 
 if TYPE_CHECKING:
-    from .services import PendingDraft, VaultService
+    from kindcheck.service.vault_service import VaultService
+    from kindcheck.service.views import PendingDraft
 
 IDLE_CHECK_SECONDS = 5.0
 # Actions that need the open vault (the team lead's screens); refused while locked.
@@ -243,7 +244,7 @@ class KindcheckApp(App[int]):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
-        from .services import VaultNotOpen
+        from kindcheck.service.vault_service import VaultNotOpen
 
         if isinstance(error, VaultNotOpen) and self.locked:
             return  # a read that raced the lock; it runs again after unlocking
@@ -328,7 +329,7 @@ def create_app(
 ) -> KindcheckApp:
     """The one way to build the app, from parsed settings (CLI and tests alike)."""
     if service is None:
-        from .services import open_service
+        from kindcheck.service.vault_service import open_service
 
         service = open_service(settings.resolved_data_dir(), clock, settings.lang)
     return KindcheckApp(settings, service, clock)

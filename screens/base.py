@@ -18,8 +18,9 @@ from kindcheck.i18n import t
 ResultType = TypeVar("ResultType")
 
 if TYPE_CHECKING:
+    from kindcheck.service.vault_service import VaultService
+
     from .app import KindcheckApp
-    from .services import VaultService
 
 
 def format_day(day: date | None, lang: str) -> str:

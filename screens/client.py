@@ -23,12 +23,12 @@ from textual.widgets import DataTable, Footer, Static
 from kindcheck.answers import FOLLOWUP
 from kindcheck.followup import FollowUpState
 from kindcheck.i18n import t
+from kindcheck.service.views import ClientDetail, SessionView
 
 from .base import KindcheckScreen, format_day
 from .followup import HoldsFollowUps
 from .followup_chart import DomainChart
 from .safe import literal
-from .services import RHYTHM_RULES, ClientDetail, SessionView
 
 
 class ClientLoaded(Message):
@@ -47,10 +47,9 @@ class PlanSaved(Message):
 
 
 def rhythm_of(rule: str) -> str | None:
-    for key, (known, _step) in RHYTHM_RULES.items():
-        if set(known.split(";")) <= set(rule.split(";")):
-            return key
-    return None
+    from kindcheck.followup.policy import rhythm_choice_of
+
+    return rhythm_choice_of(rule)
 
 
 def chart_points(detail: ClientDetail) -> list[tuple[date, int | None]]:

@@ -1,15 +1,15 @@
 """The team lead's anonymised export: counts per month or quarter, small cells suppressed.
 
 The screen shows exactly what ``kindcheck export`` would write for the same settings (the same
-core functions, see :mod:`.report_service`): a table of the measures per period, and two charts
+pipeline, kindcheck.service.reports): a table of the measures per period, and two charts
 drawn from the *shown* figures only: a hidden cell ("<5", "x") is drawn as "hidden", never as a
 bar, so no chart can give away a value the table hides.
 
-The counts are computed in a thread worker that reads every session once for the facts and
-once for the questionnaire versions (as the CLI does), with a progress bar; a change of
-threshold or rounding only suppresses again (the exact counts of each period type are kept
-while the screen is open, never written anywhere). Showing the suppressed counts is not logged
-(no client's data is shown); saving them is one "export" entry in the access log.
+The counts are computed in a thread worker that reads every session once (as the CLI does),
+with a progress bar over the sessions read, their Meldcode steps read and their facts counted;
+a change of threshold or rounding only suppresses again (the exact counts of each period type
+are kept while the screen is open, never written anywhere). Showing the suppressed counts is
+not logged (no client's data is shown); saving them is one "export" entry in the access log.
 """
 
 from __future__ import annotations
@@ -51,8 +51,7 @@ from .safe import SafeInput, literal
 
 if TYPE_CHECKING:
     from kindcheck.export import Table
-
-    from .report_service import ComputedCounts
+    from kindcheck.service.reports import ComputedCounts
 
 DEFAULT_THRESHOLD = 5  # kindcheck.export.DEFAULT_THRESHOLD (not imported before it is needed)
 MIN_THRESHOLD = 3  # kindcheck.export.MIN_THRESHOLD; a test checks they agree
@@ -495,8 +494,7 @@ class ExportScreen(KindcheckScreen):
         """Count (unless counted today already), suppress, post. ``today`` and ``lang`` come
         from the event loop: the app's context is not this thread's."""
         from kindcheck import export
-
-        from .report_service import compute_counts
+        from kindcheck.service.reports import compute_counts
 
         worker = get_current_worker()
         if cached is None or cached.today != today:
@@ -517,7 +515,9 @@ class ExportScreen(KindcheckScreen):
         bar = self.query_one("#progress", ProgressBar)
         bar.display = True
         bar.update(total=message.total, progress=message.done)
-        sessions = message.total // 3
+        from kindcheck.service.reports import STEPS_PER_SESSION
+
+        sessions = message.total // STEPS_PER_SESSION
         self._status(self.tr("export.reading", sessions=sessions))
 
     def on_export_computed(self, message: ExportComputed) -> None:
@@ -627,8 +627,7 @@ class ExportScreen(KindcheckScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="export-save")
     def save(self, choice: SaveChoice, force: bool) -> None:
         from kindcheck.paths import OutputPathError
-
-        from .report_service import OverwriteNeeded, save_export
+        from kindcheck.service.reports import OverwriteNeeded, save_export
 
         table = self.table
         if table is None:
@@ -673,7 +672,7 @@ class ExportScreen(KindcheckScreen):
         """A failed computation clears the busy state (the app shows the error dialog)."""
         if event.state != WorkerState.ERROR or event.worker.group != "export":
             return
-        from .report_service import ExportCancelled
+        from kindcheck.service.reports import ExportCancelled
 
         self.busy = False
         self.query_one("#progress", ProgressBar).display = False

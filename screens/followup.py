@@ -12,7 +12,7 @@ from __future__ import annotations
 from textual import work
 from textual.message import Message
 
-from .services import FollowUpStart
+from kindcheck.service.views import FollowUpStart
 
 
 class FollowUpStartLoaded(Message):
@@ -36,8 +36,9 @@ class HoldsFollowUps:
         )  # type: ignore[attr-defined]
 
     def on_follow_up_start_loaded(self, message: FollowUpStartLoaded) -> None:
+        from kindcheck.service.intake import Intake
+
         from .intake import IntakeScreen, open_draft
-        from .intake_state import Intake
 
         message.stop()
         start = message.start

@@ -9,10 +9,10 @@
 4. If the problem scan was repeated: the domain count now against the previous scan
    ("4 → 2 (-2)"), the answers behind it, and the flag.
 5. The plan once saved: the next conversation (a new signal or stacking makes the rhythm more
-   frequent; the store decides that, as for any session).
+   frequent; kindcheck.followup.policy decides that, as for any session).
 
 Saving (Ctrl+S) records the session (kind "followup"); the plan's next date moves on because
-a plan's status counts from the latest session held (kindcheck.reporting).
+a plan's status counts from the latest session held (kindcheck.service.caseload).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from kindcheck.outcome import Outcome
+from kindcheck.service.views import FollowUpPreview
 
 from .base import format_day
 from .outcome import OutcomeScreen, SessionSaved
 from .safe import literal
-from .services import FollowUpPreview
 
 WORRYING = {
     "child_wellbeing": {"worried"},
@@ -258,7 +258,9 @@ class FollowUpOutcomeScreen(OutcomeScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def save_session(self, steps: dict[str, date | None], rhythm: str, changed: bool) -> None:
         session = self.intake.session()
-        client_id = self.service.save_followup(session, steps, self.intake.draft_id)
+        client_id = self.service.save_followup(
+            session, steps, self.intake.draft_id, outcome=self.outcome
+        )
         self.post_message(SessionSaved(client_id))
 
     def palette_commands(self):  # type: ignore[no-untyped-def]

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ClassVar
 
-from dateutil.relativedelta import relativedelta
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -34,11 +33,17 @@ from kindcheck.followup import (
     status,
     with_rule,
 )
+from kindcheck.followup.policy import (
+    DEFAULT_RHYTHMS,
+    RHYTHM_RULES,
+    rhythm_choice_of,
+    rhythm_restart,
+)
+from kindcheck.service.views import ClientDetail
 
 from .base import KindcheckModal, format_day
 from .intake import parse_date_text
 from .safe import SafeInput, literal
-from .services import DEFAULT_RHYTHMS, RHYTHM_RULES, ClientDetail
 
 ACTIONS = ("skip", "move", "rhythm", "end")
 # FollowUpError speaks English to the CLI; the dialog says the same in the clinician's words.
@@ -83,10 +88,7 @@ def rhythm_start(detail: ClientDetail, rhythm: str, today: date) -> date:
     """A new rhythm counts from the latest session held: its first conversation is one
     interval after it, or today when that day has passed already (so a change of rhythm
     neither hides a conversation that is late nor makes a string of them overdue)."""
-    _rule, step = RHYTHM_RULES[rhythm]
-    if detail.last_held is None:
-        return today + relativedelta(**step)
-    return max(detail.last_held + relativedelta(**step), today)
+    return rhythm_restart(rhythm, detail.last_held, today)
 
 
 def next_dates(
@@ -94,7 +96,7 @@ def next_dates(
 ) -> list[date]:
     """The next conversations as the due list will show them: the first one not yet
     covered by the latest session (it may be due or late), then the ones after it."""
-    from kindcheck.reporting import DUE_WINDOW_DAYS
+    from kindcheck.service.caseload import DUE_WINDOW_DAYS
 
     first = status(plan, today, last_held, DUE_WINDOW_DAYS).occurrence
     if first is None:
@@ -137,14 +139,7 @@ class PlanChangeDialog(KindcheckModal[PlanEdit | None]):
                     placeholder=self.tr("intake.date_hint"), id="new-date", max_length=10
                 )
             if action == "rhythm":
-                current = self.detail.plan_rhythm or next(
-                    (
-                        key
-                        for key, (rule, _step) in RHYTHM_RULES.items()
-                        if set(rule.split(";")) <= set(self.plan.rule.split(";"))
-                    ),
-                    "children",
-                )
+                current = self.detail.plan_rhythm or rhythm_choice_of(self.plan.rule) or "children"
                 yield Static(self.tr("plan.new_rhythm"), classes="label")
                 yield Select(
                     [(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_RULES],

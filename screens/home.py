@@ -2,7 +2,7 @@
 reference).
 
 The due list holds the same dates as `kindcheck due` (both come from
-kindcheck.reporting.followup_statuses). Enter or h on a row holds that follow-up: the
+kindcheck.service.caseload.followup_statuses). Enter or h on a row holds that follow-up: the
 conversation starts (screens/followup.py). The screen is drawn at once and filled by a thread
 worker (:class:`OverviewLoaded`), so it never waits on the store before showing something.
 """
@@ -23,11 +23,11 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 
 from kindcheck.followup import FollowUpState
+from kindcheck.service.views import ClientSummary, DraftSummary, Overview
 
 from .base import KindcheckScreen, format_day
 from .followup import HoldsFollowUps
 from .safe import SafeInput, literal, literal_cell
-from .services import ClientSummary, DraftSummary, Overview
 
 # Stored times are UTC; a Dutch clinician reads them in Dutch time, whatever the laptop says.
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

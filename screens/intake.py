@@ -33,18 +33,25 @@ from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import AnswersError, KindcheckError
 from kindcheck.questionnaire import YESNO_VALUES, Step, parse_user_input
+from kindcheck.service.intake import (
+    DraftUnreadable,
+    Intake,
+    ReferenceInvalid,
+    check_name,
+    check_reference,
+)
+from kindcheck.service.vault_service import VaultNotOpen
+from kindcheck.service.views import PendingDraft
 
 from .answer_widgets import AnswerGiven, ChoiceAnswer, IndicatorRow, RowPicked
 from .base import KindcheckScreen, format_day
 from .intake_multi import MultiAnswer
-from .intake_state import DraftUnreadable, Intake, ReferenceInvalid, check_name, check_reference
 from .safe import SafeInput, SafeTextArea, literal
-from .services import PendingDraft, VaultNotOpen
 
 if TYPE_CHECKING:
     from textual.app import App
 
-    from .services import DraftSummary
+    from kindcheck.service.views import DraftSummary
 
 SETTING_IDS = ("ggz", "sociaal_domein")
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d-%m-%y", "%d/%m/%y")

@@ -12,7 +12,7 @@ from kindcheck.errors import KindcheckError
 
 def run_app(data_dir: Path | None = None, lang: str | None = None, demo: bool = False) -> int:
     """Run the app until the user quits; return the exit code."""
-    from .settings import SettingsError, load_settings
+    from kindcheck.settings import SettingsError, load_settings
 
     try:
         settings = load_settings(data_dir=data_dir, lang=lang, demo=demo)
@@ -45,8 +45,9 @@ def _exit_code(app: object, result: object) -> int:
 
 def first_screen_app(data_dir: Path, lang: str = "nl") -> object:
     """The app as ``kindcheck`` builds it (for the startup benchmark)."""
+    from kindcheck.settings import load_settings
+
     from .app import create_app
-    from .settings import load_settings
 
     return create_app(load_settings(data_dir=data_dir, lang=lang))
 
@@ -80,8 +81,9 @@ def _run_demo(settings: object) -> int:
     """The app on a throwaway vault with synthetic clients, removed afterwards."""
     from dataclasses import replace
 
+    from kindcheck.service.demo import DEMO_PASSPHRASE, build_demo_service
+
     from .app import create_app
-    from .demo import DEMO_PASSPHRASE, build_demo_service
 
     remove_stale_demo_folders()
     folder = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))

@@ -29,14 +29,14 @@ from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import AnswersError
 from kindcheck.followup import occurrences
+from kindcheck.followup.policy import NO_PLAN, RHYTHM_RULES, build_plan, default_rhythm_choice
 from kindcheck.i18n import t
 from kindcheck.outcome import Outcome
+from kindcheck.service.intake import Intake
 
 from .base import KindcheckScreen, format_day
 from .intake import parse_date_text
-from .intake_state import Intake
 from .safe import SafeInput, literal
-from .services import NO_PLAN, RHYTHM_RULES, build_plan, default_rhythm_choice
 
 
 class SessionSaved(Message):
@@ -362,7 +362,9 @@ class OutcomeScreen(KindcheckScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def save_session(self, steps: dict[str, date | None], rhythm: str, changed: bool) -> None:
         session = self.intake.session()
-        client_id = self.service.save_intake(session, steps, rhythm, changed, self.intake.draft_id)
+        client_id = self.service.save_intake(
+            session, steps, rhythm, changed, self.intake.draft_id, outcome=self.outcome
+        )
         self.post_message(SessionSaved(client_id))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

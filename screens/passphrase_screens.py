@@ -21,9 +21,9 @@ from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError, VaultLocked, WrongPassphrase
+from kindcheck.passphrase import MIN_LENGTH, acceptable, strength
 
 from .base import BusyLine, KindcheckModal
-from .passphrase import MIN_LENGTH, acceptable, strength
 from .safe import SafeInput, literal
 
 
@@ -196,9 +196,7 @@ class ChangePassphraseScreen(_PassphraseDialog):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="passphrase-change")
     def change(self, old: str, new: str) -> None:
-        from .report_service import change_passphrase
-
-        change_passphrase(self.service, old, new)
+        self.service.change_passphrase(old, new)
         self.post_message(PassphraseChanged())
 
     def on_passphrase_changed(self, message: PassphraseChanged) -> None:
@@ -252,9 +250,7 @@ class RecoveryUnlockScreen(_PassphraseDialog):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="passphrase-recover")
     def recover(self, recovery_key: str, new: str) -> None:
-        from .report_service import unlock_with_recovery
-
-        unlock_with_recovery(self.service, recovery_key, new)
+        self.service.unlock_with_recovery(recovery_key, new)
         self.post_message(RecoveredWithKey())
 
     def on_recovered_with_key(self, message: RecoveredWithKey) -> None:

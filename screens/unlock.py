@@ -18,9 +18,9 @@ from textual.widgets import Button, Checkbox, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError, VaultLocked, WrongPassphrase
+from kindcheck.passphrase import MIN_LENGTH, acceptable, strength
 
 from .base import BusyLine, KindcheckScreen
-from .passphrase import MIN_LENGTH, acceptable, strength
 from .safe import SafeInput, literal
 
 

@@ -251,3 +251,87 @@ def plan_after_session(
             treatment_ended_on=plan.treatment_ended_on,
         )
     return plan, stored_rhythm, change
+
+
+# --- the rhythms a clinician chooses from ---------------------------------------------------
+# The outcome page and the plan dialog offer the default rhythms and two in between, most
+# frequent first. Each is an RRULE and the step from a session to the first conversation; the
+# default rhythms' entries are the ones above, not copies of them.
+
+NO_PLAN: Final = "none"
+"""The choice "no follow-up plan" (not a rhythm)."""
+
+DEFAULT_RHYTHMS: Final = frozenset(rhythm.value for rhythm in Rhythm)
+
+RHYTHM_RULES: Final[dict[str, tuple[str, relativedelta]]] = {
+    Rhythm.SAFETY.value: (_RHYTHM_RULES[Rhythm.SAFETY], _RHYTHM_STEPS[Rhythm.SAFETY]),
+    "weeks4": ("FREQ=WEEKLY;INTERVAL=4", relativedelta(weeks=4)),
+    Rhythm.STACKING.value: (_RHYTHM_RULES[Rhythm.STACKING], _RHYTHM_STEPS[Rhythm.STACKING]),
+    Rhythm.CHILDREN.value: (_RHYTHM_RULES[Rhythm.CHILDREN], _RHYTHM_STEPS[Rhythm.CHILDREN]),
+    "months6": ("FREQ=MONTHLY;INTERVAL=6", relativedelta(months=6)),
+}
+
+
+class HeldSession(Protocol):
+    """The session a plan starts from (kindcheck.answers.Session has it)."""
+
+    @property
+    def session_date(self) -> date: ...
+
+
+def default_rhythm_choice(outcome: SessionFindings) -> str:
+    """The choice proposed on the outcome page: the outcome's default rhythm, else no plan."""
+    return outcome.followup_rhythm.value if outcome.followup_rhythm else NO_PLAN
+
+
+def build_plan(
+    session: HeldSession, outcome: SessionFindings, rhythm: str, ends_on: date | None = None
+) -> FollowUpPlan | None:
+    """The follow-up plan for an intake in the chosen rhythm (None for NO_PLAN or a name that
+    is no rhythm). It ends when the youngest child turns 18, unless ``ends_on`` is given."""
+    if rhythm not in RHYTHM_RULES:
+        return None
+    start = session.session_date
+    if ends_on is None:
+        ends_on = _plan_end(outcome, start)
+    if rhythm in DEFAULT_RHYTHMS:
+        return new_plan(Rhythm(rhythm), start, ends_on)
+    rule, step = RHYTHM_RULES[rhythm]
+    return FollowUpPlan(rule=rule, start=start + step, ends_on=ends_on)
+
+
+def chosen_plan(
+    session: HeldSession, outcome: SessionFindings, rhythm: str
+) -> tuple[FollowUpPlan, Rhythm | None]:
+    """The plan an intake gets when the clinician chose its rhythm, and the default rhythm it
+    follows (None for a rhythm in between, which later sessions leave alone).
+
+    Choosing no plan gives a plan that ends on the day of the intake: no conversation falls in
+    it, and the client's page shows the plan as ended (the choice is on file) rather than as
+    never made.
+    """
+    plan = build_plan(session, outcome, rhythm)
+    if plan is None:
+        ended = build_plan(session, outcome, Rhythm.CHILDREN.value, ends_on=session.session_date)
+        assert ended is not None  # a default rhythm always gives a plan
+        return ended, None
+    return plan, Rhythm(rhythm) if rhythm in DEFAULT_RHYTHMS else None
+
+
+def rhythm_choice_of(rule: str) -> str | None:
+    """The choice (a key of RHYTHM_RULES) whose rule a plan's RRULE follows, if any."""
+    parts = set(rule.split(";"))
+    for key, (known, _step) in RHYTHM_RULES.items():
+        if set(known.split(";")) <= parts:
+            return key
+    return None
+
+
+def rhythm_restart(rhythm: str, last_held: date | None, today: date) -> date:
+    """The first conversation when a plan changes to ``rhythm``: one interval after the latest
+    session held, or today when that day has passed already (so a change of rhythm neither
+    hides a conversation that is late nor makes a string of them overdue)."""
+    _rule, step = RHYTHM_RULES[rhythm]
+    if last_held is None:
+        return today + step
+    return max(last_held + step, today)

@@ -1,19 +1,23 @@
 """Recording a completed session: the one way a session, intake or follow-up, reaches the vault.
 
-:func:`record_session` finds or adds the client, saves the session with its outcome, and
-creates or tightens the client's follow-up plan (kindcheck.followup.plan_after_session), in
-one transaction with one "create" entry in the access log. The same answers stored twice for
-one client are refused, and the refusal is logged: a retried command must not count a
-conversation twice.
+:func:`record_session` is what ``kindcheck record`` and the app's save (of an intake and of a
+follow-up) call. In one transaction it finds or adds the client, saves the session with its
+outcome (computed once, by the caller), ticks off the Meldcode steps taken, creates or tightens
+the client's follow-up plan (kindcheck.followup.policy.plan_after_session) or, for an intake
+whose rhythm the clinician chose, stores the plan in that rhythm (chosen_plan), and drops the
+session's draft. The same answers stored twice for one client are refused, and the refusal is
+logged: a retried command must not count a conversation twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from kindcheck.answers import Session
 from kindcheck.errors import VaultError
-from kindcheck.followup import plan_after_session
+from kindcheck.followup.policy import chosen_plan, plan_after_session
 from kindcheck.outcome import Outcome, outcome_to_json
 from kindcheck.service.plans import ClientPlan, get_plan, save_plan
 from kindcheck.store import Client, SessionSummary, Store
@@ -32,13 +36,27 @@ class Recorded:
     plan_change: str  # "new", "more_frequent", "unchanged" or "none"
 
 
-def record_session(store: Store, session: Session, outcome: Outcome, lang: str = "nl") -> Recorded:
-    """Store a validated session with its outcome (computed once, by the caller): find or add
-    its client, save the session, and create or tighten the client's follow-up plan, in one
-    transaction. ``lang`` is the language of the outcome texts stored with it.
+def record_session(
+    store: Store,
+    session: Session,
+    outcome: Outcome,
+    lang: str = "nl",
+    *,
+    meldcode_steps: Mapping[str, date | None] | None = None,
+    rhythm: str | None = None,
+    draft_id: str | None = None,
+    log_refusal: bool = True,
+) -> Recorded:
+    """Store a validated session with its outcome (computed once, by the caller), in one
+    transaction: find or add its client, save the session, and create or tighten the client's
+    follow-up plan; then set ``meldcode_steps`` (step id -> the day it was done, or None), store
+    the plan in the ``rhythm`` the clinician chose (a key of RHYTHM_RULES or NO_PLAN; None: the
+    plan follows the outcome) and delete the store's draft ``draft_id``. ``lang`` is the
+    language of the outcome texts stored with it.
 
-    The same answers stored twice for one client are refused (VaultError, nothing saved, a
-    "refused" entry in the access log unless this runs inside a larger batch).
+    The same answers stored twice for one client are refused (VaultError, nothing saved, and,
+    unless ``log_refusal`` is False because the caller reports it, a "refused" entry in the
+    access log).
     """
     answers = session.to_dict()
     outcome_json = outcome_to_json(outcome, lang)
@@ -65,15 +83,22 @@ def record_session(store: Store, session: Session, outcome: Outcome, lang: str =
                 planned = plan_after_session(existing, outcome, session.session_date)
                 stored_plan, change = existing, "none" if existing is None else "unchanged"
                 if planned is not None:
-                    plan, rhythm, change = planned
-                    if existing is None or plan != existing.plan or rhythm != existing.rhythm:
-                        stored_plan = save_plan(store, client.id, plan, rhythm)
+                    plan, plan_rhythm, change = planned
+                    if existing is None or plan != existing.plan or plan_rhythm != existing.rhythm:
+                        stored_plan = save_plan(store, client.id, plan, plan_rhythm)
             detail = f"session {summary.id}" + ("; new client" if created else "")
             if change in ("new", "more_frequent"):
                 detail += f"; follow-up plan {change.replace('_', ' ')}"
             store.log_access("create", client.reference, detail)
+            for step_id, done_on in (meldcode_steps or {}).items():
+                store.set_meldcode_step(summary.id, step_id, done_on)
+            if rhythm is not None:
+                plan, chosen = chosen_plan(session, outcome, rhythm)
+                stored_plan = save_plan(store, client.id, plan, chosen)
+            if draft_id is not None:
+                store.delete_draft(draft_id)
     except VaultError:
-        if duplicate:
+        if duplicate and log_refusal:
             store.log_refusal("create", session.client_reference, "session (already recorded)")
         raise
     return Recorded(client, created, summary, stored_plan, change)

@@ -41,20 +41,12 @@ Names with a leading underscore are private to the package, shared between its m
 
 from __future__ import annotations
 
-import sys
-from types import ModuleType
-from typing import Final
-
 from kindcheck.accesslog import AccessEntry
 from kindcheck.errors import VaultError, WrongPassphrase
-from kindcheck.store import keys, schema
+from kindcheck.passphrase import MIN_LENGTH as MIN_PASSPHRASE_CHARS
+from kindcheck.passphrase import check_new_passphrase
 from kindcheck.store.audit import ROLLBACK_WARNING, STATE_DIR_ENV, state_dir
-from kindcheck.store.keys import _THROTTLE as _THROTTLE
-from kindcheck.store.keys import (
-    MIN_PASSPHRASE_CHARS,
-    check_new_passphrase,
-    normalise_reference,
-)
+from kindcheck.store.keys import normalise_reference
 from kindcheck.store.records import (
     Client,
     ClientOverview,
@@ -110,20 +102,3 @@ __all__ = [
     "normalise_reference",
     "state_dir",
 ]
-
-# Two settings are read at call time in the one module that owns them: the unlock throttle
-# (keys.default_throttle) and the newest schema version (schema.SCHEMA_VERSION). Setting either
-# on the package, as tests do with monkeypatch, sets it there as well, so the change reaches
-# every use and the package's copy never disagrees with the one in use.
-_SETTINGS_HOME: Final[dict[str, ModuleType]] = {"_THROTTLE": keys, "SCHEMA_VERSION": schema}
-
-
-class _StorePackage(ModuleType):
-    def __setattr__(self, name: str, value: object) -> None:
-        home = _SETTINGS_HOME.get(name)
-        if home is not None:
-            setattr(home, name, value)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _StorePackage

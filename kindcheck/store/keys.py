@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import unicodedata
 from collections.abc import Iterable
-from typing import Final
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -20,8 +19,6 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from kindcheck.errors import VaultError, WrongPassphrase
 from kindcheck.text import clean_text
 from kindcheck.vault import KeySlot, UnlockThrottle, open_slot
-
-MIN_PASSPHRASE_CHARS: Final = 12
 
 # One throttle per process: the app retries in-process, and each failure (wrong passphrase or
 # recovery key, from any Store) makes the next attempt wait longer. See vault.UnlockThrottle.
@@ -69,19 +66,6 @@ class _BlindIndex:
         if not normalised:
             raise VaultError("a client reference must not be empty")
         return hmac.new(self._key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def check_new_passphrase(passphrase: str) -> None:
-    """VaultError unless ``passphrase`` is acceptable as a new passphrase (length only: a
-    strength meter would need a word list, and Argon2id already slows guessing)."""
-    if not isinstance(passphrase, str):
-        raise VaultError("a passphrase is text")
-    length = len(unicodedata.normalize("NFC", passphrase))
-    if length < MIN_PASSPHRASE_CHARS:
-        raise VaultError(
-            f"a passphrase needs at least {MIN_PASSPHRASE_CHARS} characters "
-            f"(this one has {length}); a few unrelated words work well"
-        )
 
 
 def _vault_id(data_key: bytes) -> str:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from kindcheck.errors import VaultError, WrongPassphrase
+from kindcheck.passphrase import check_new_passphrase
 from kindcheck.store import schema
 from kindcheck.store.audit import _fresh_state, _RollbackCounter, _write_state
 from kindcheck.store.clients import _Clients
@@ -29,7 +30,6 @@ from kindcheck.store.keys import (
     _BlindIndex,
     _open_any,
     _parse_slots,
-    check_new_passphrase,
     default_throttle,
 )
 from kindcheck.store.maintenance import _Maintenance

@@ -7,7 +7,8 @@ Schema versions: :data:`SCHEMA_VERSION` with :data:`MIGRATIONS` keyed by the ver
 migrate from. A vault is migrated on unlock in one transaction (SQLite DDL is transactional),
 and a vault from a newer Kindcheck is refused before anything is written. Version 2 added the
 access log. Code elsewhere reads ``schema.SCHEMA_VERSION`` at call time (never a copy), so
-setting it, as the migration tests do, reaches every check.
+setting it here, as the migration tests do, reaches every check (``kindcheck.store`` re-exports
+the value it had at import: setting that copy changes nothing).
 """
 
 from __future__ import annotations

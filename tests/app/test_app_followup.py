@@ -21,12 +21,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from kindcheck.screens.demo import DemoClient, demo_intake
 from kindcheck.screens.followup_chart import chart_lines
 from kindcheck.screens.followup_outcome import domain_change
 from kindcheck.screens.intake import IntakeScreen
-from kindcheck.screens.intake_state import Intake, PreviousSession, estimated_ages
-from kindcheck.screens.services import VaultService
 from support.app import (
     PASSPHRASE,
     SIZE,
@@ -41,7 +38,10 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from kindcheck.followup import FollowUpState
 from kindcheck.questionnaire import Step, Walker
-from kindcheck.reporting import followup_statuses
+from kindcheck.service.caseload import followup_statuses
+from kindcheck.service.demo import DemoClient, demo_intake
+from kindcheck.service.intake import Intake, PreviousSession
+from kindcheck.service.vault_service import VaultService
 from kindcheck.store import Store
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -171,14 +171,6 @@ def rendered(widget: Any) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Without the app
-
-
-def test_ages_move_on_and_adults_drop_out():
-    seen = date(2025, 11, 1)
-    assert estimated_ages([(4, None), (17, None)], seen, TODAY) == [5]
-    assert estimated_ages([(4, None)], date(2026, 11, 26), TODAY) == [4]
-    assert estimated_ages([(None, date(2016, 11, 26))], seen, TODAY) == [9]
-    assert estimated_ages([(None, date(2016, 11, 25))], seen, TODAY) == [10]
 
 
 def test_the_domain_change_reads_as_before_now_and_difference():

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from kindcheck.screens.answer_widgets import ChoiceAnswer
-from kindcheck.screens.services import VaultService
 from support.app import (
     PASSPHRASE,
     SIZE,
@@ -26,6 +25,8 @@ from support.app import (
     wait_until,
 )
 from textual.widgets import Button, Checkbox, DataTable, Input, Static
+
+from kindcheck.service.vault_service import VaultService
 
 
 @pytest.fixture
@@ -308,8 +309,7 @@ async def test_a_resumed_draft_opens_where_it_was(vault_dir: Path):
 
 
 def test_the_vault_file_name_matches_the_store():
-    from kindcheck.screens.services import VAULT_FILE
-
+    from kindcheck.service.vault_service import VAULT_FILE
     from kindcheck.store import DB_NAME
 
     assert VAULT_FILE == DB_NAME

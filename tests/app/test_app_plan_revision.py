@@ -8,12 +8,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import time_machine
-from kindcheck.screens.demo import DemoClient, demo_intake
-from kindcheck.screens.services import VaultService
 from support.app import PASSPHRASE, fresh_vault
 
 from kindcheck.followup import skip
+from kindcheck.service.demo import DemoClient, demo_intake
 from kindcheck.service.plans import ClientPlan, get_plan
+from kindcheck.service.vault_service import VaultService
 from kindcheck.store import Store
 
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))

@@ -20,17 +20,18 @@ import pytest
 import time_machine
 from kindcheck.screens import access_log as log_screen
 from kindcheck.screens import export_screen
-from kindcheck.screens.demo import build_demo_service
 from kindcheck.screens.passphrase_screens import ChangePassphraseScreen
-from kindcheck.screens.report_service import compute_counts
-from kindcheck.screens.services import VaultService
 from support.app import PASSPHRASE, SIZE, USER, make_app, wait_screen, wait_until
 from textual.widgets import DataTable, Input, Static
 
 from kindcheck import accesslog, cli
 from kindcheck import export as core_export
 from kindcheck import store as store_module
+from kindcheck.service.demo import build_demo_service
+from kindcheck.service.reports import compute_counts
+from kindcheck.service.vault_service import VaultService
 from kindcheck.store import Store
+from kindcheck.store import keys as store_keys
 from kindcheck.vault import UnlockThrottle, generate_recovery_key
 
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
@@ -45,7 +46,7 @@ def fixed_today() -> date:
 @pytest.fixture(autouse=True)
 def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
     """Wrong passphrases in one test must not slow down the next (the store's throttle)."""
-    monkeypatch.setattr(store_module, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
+    monkeypatch.setattr(store_keys, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
     monkeypatch.delenv("KINDCHECK_PASSPHRASE_FILE", raising=False)
     monkeypatch.delenv("KINDCHECK_DATA_DIR", raising=False)
 

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from kindcheck.screens.demo import DemoClient, build_demo_service, demo_intake
 from kindcheck.screens.intake import IntakeScreen
 from support.app import (
     PASSPHRASE,
@@ -25,6 +24,8 @@ from support.app import (
     wait_screen,
     wait_until,
 )
+
+from kindcheck.service.demo import DemoClient, build_demo_service, demo_intake
 
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
 TODAY = NOW.date()

@@ -15,13 +15,13 @@ from icalendar import Calendar
 from support.vault import PASSPHRASE, make_answers
 
 from kindcheck import cli
-from kindcheck import store as store_module
 from kindcheck.answers import session_from_dict
 from kindcheck.followup import AMSTERDAM, occurrences
 from kindcheck.outcome import compute_outcome
-from kindcheck.reporting import calendar_code, followup_statuses
+from kindcheck.service.caseload import calendar_code, followup_statuses
 from kindcheck.service.recording import record_session
 from kindcheck.store import Store
+from kindcheck.store import keys as store_keys
 from kindcheck.vault import UnlockThrottle
 
 CANARY_NAME = "Canarynaam Zwaluwstaart"
@@ -32,7 +32,7 @@ LATER = datetime(2026, 9, 1, 12, 0, tzinfo=AMSTERDAM)
 
 @pytest.fixture(autouse=True)
 def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
+    monkeypatch.setattr(store_keys, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
     monkeypatch.delenv("KINDCHECK_PASSPHRASE_FILE", raising=False)
     monkeypatch.delenv("KINDCHECK_DATA_DIR", raising=False)
 

@@ -23,9 +23,9 @@ import pytest
 from support.vault import PASSPHRASE, flip_byte, make_answers
 
 from kindcheck import cli
-from kindcheck import store as store_module
 from kindcheck.settings import resolve_data_dir
 from kindcheck.store import DB_NAME, Store
+from kindcheck.store import keys as store_keys
 from kindcheck.vault import UnlockThrottle
 
 RECOVERY_PATTERN = re.compile(r"^    ((?:[0-9A-Z]{4}-){8}[0-9A-Z]{4})$", re.MULTILINE)
@@ -35,7 +35,7 @@ NEW_PASSPHRASE = "een heel ander wachtwoord"
 @pytest.fixture(autouse=True)
 def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
     """The process-wide throttle would make later tests in this process wait."""
-    monkeypatch.setattr(store_module, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
+    monkeypatch.setattr(store_keys, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
     monkeypatch.delenv("KINDCHECK_PASSPHRASE_FILE", raising=False)
     monkeypatch.delenv("KINDCHECK_DATA_DIR", raising=False)
 
@@ -137,7 +137,11 @@ def test_help_imports_neither_the_store_nor_the_tui() -> None:
 
 
 def test_the_store_never_imports_textual() -> None:
-    code = "import sys, kindcheck.store, kindcheck.commands; print('textual' in sys.modules)"
+    code = (
+        "import sys, kindcheck.store, kindcheck.cli.vault, kindcheck.cli.reports, "
+        "kindcheck.service.vault_service, kindcheck.service.reports, kindcheck.service.intake, "
+        "kindcheck.service.demo; print('textual' in sys.modules)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
@@ -191,7 +195,8 @@ def test_init_asks_twice_on_a_terminal(
     answers = iter(["long enough passphrase", "long enough passphrasE"])
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
     monkeypatch.setattr(
-        "kindcheck.commands.SecretSource._prompt", staticmethod(lambda prompt, what: next(answers))
+        "kindcheck.cli.common.SecretSource._prompt",
+        staticmethod(lambda prompt, what: next(answers)),
     )
     code, _out, err = run("init", "--data-dir", tmp_path / "v")
     assert code == 1 and "differ" in err

@@ -24,8 +24,8 @@ def _crash_script(data_dir: Path) -> str:
         from pathlib import Path
         from kindcheck.screens.app import KindcheckApp
         from kindcheck.screens.launch import _exit_code
-        from kindcheck.screens.services import open_service
-        from kindcheck.screens.settings import Settings
+        from kindcheck.service.vault_service import open_service
+        from kindcheck.settings import Settings
 
         import kindcheck.screens.app as app_module
 
@@ -98,7 +98,7 @@ def test_the_app_refuses_a_data_dir_that_is_a_file(
 def test_an_unreadable_settings_file_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kindcheck.screens import settings as settings_module
+    from kindcheck import settings as settings_module
 
     config = tmp_path / "config"
     config.mkdir()

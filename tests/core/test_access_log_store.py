@@ -35,6 +35,7 @@ from kindcheck.accesslog import AccessEntry
 from kindcheck.errors import VaultError, WrongPassphrase
 from kindcheck.followup import Rhythm, new_plan
 from kindcheck.store import DB_NAME, LOCK_NAME, ROLLBACK_WARNING, Store
+from kindcheck.store import keys as store_keys
 from kindcheck.vault import UnlockThrottle
 
 USER = "Fatima Canaryuser"
@@ -44,7 +45,7 @@ REF_B = "EPD-7002"
 
 @pytest.fixture(autouse=True)
 def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
+    monkeypatch.setattr(store_keys, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
     monkeypatch.delenv("KINDCHECK_PASSPHRASE_FILE", raising=False)
     monkeypatch.delenv("KINDCHECK_DATA_DIR", raising=False)
 

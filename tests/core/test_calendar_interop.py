@@ -36,7 +36,6 @@ import vobject
 from support.vault import PASSPHRASE, make_answers
 
 from kindcheck import cli
-from kindcheck import store as store_module
 from kindcheck.answers import session_from_dict
 from kindcheck.errors import FollowUpError
 from kindcheck.followup import (
@@ -54,10 +53,11 @@ from kindcheck.followup import (
     with_rule,
 )
 from kindcheck.outcome import compute_outcome
-from kindcheck.reporting import calendar_code
+from kindcheck.service.caseload import calendar_code
 from kindcheck.service.plans import get_plan, list_plans, save_plan
 from kindcheck.service.recording import record_session
 from kindcheck.store import Store
+from kindcheck.store import keys as store_keys
 from kindcheck.vault import UnlockThrottle
 
 FIRST_DAY = date(2026, 3, 2)
@@ -414,7 +414,7 @@ TODAY = datetime(2026, 5, 4, 12, 0, tzinfo=AMSTERDAM)
 
 @pytest.fixture(autouse=True)
 def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
+    monkeypatch.setattr(store_keys, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
     monkeypatch.delenv("KINDCHECK_PASSPHRASE_FILE", raising=False)
     monkeypatch.delenv("KINDCHECK_DATA_DIR", raising=False)
 

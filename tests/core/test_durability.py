@@ -38,6 +38,7 @@ from support.vault import PASSPHRASE, make_answers
 from kindcheck import cli
 from kindcheck import store as store_module
 from kindcheck.store import DB_NAME, LOCK_NAME, Store
+from kindcheck.store import keys as store_keys
 from kindcheck.vault import UnlockThrottle
 
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -45,7 +46,7 @@ HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 
 @pytest.fixture(autouse=True)
 def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
+    monkeypatch.setattr(store_keys, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,11 @@ import pytest
 import time_machine
 from support.vault import PASSPHRASE
 
-from kindcheck import store as store_module
 from kindcheck.errors import RecordDamaged
 from kindcheck.followup import AMSTERDAM, Rhythm, end_treatment, new_plan, skip
 from kindcheck.service.plans import get_plan, list_plans, save_plan
 from kindcheck.store import Store
+from kindcheck.store import keys as store_keys
 from kindcheck.vault import UnlockThrottle
 
 WHEN = datetime(2026, 3, 2, 10, tzinfo=AMSTERDAM)
@@ -27,7 +27,7 @@ WHEN = datetime(2026, 3, 2, 10, tzinfo=AMSTERDAM)
 
 @pytest.fixture(autouse=True)
 def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
+    monkeypatch.setattr(store_keys, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
 
 
 @pytest.fixture

@@ -51,6 +51,7 @@ from kindcheck.store import (
     StoredSession,
     normalise_reference,
 )
+from kindcheck.store import schema as store_schema
 from kindcheck.vault import UnlockThrottle
 
 # --------------------------------------------------------------------------------------------
@@ -712,7 +713,7 @@ def test_an_older_schema_is_migrated_on_unlock(
         calls.append(1)
         conn.exec_driver_sql("CREATE TABLE next_table (id TEXT PRIMARY KEY, entry BLOB)")
 
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", current + 1)
     monkeypatch.setitem(store_module.MIGRATIONS, current, migrate_to_next)
     with Store.unlock(vault_dir, PASSPHRASE) as migrated:
         assert migrated.schema_version == current + 1
@@ -720,7 +721,7 @@ def test_an_older_schema_is_migrated_on_unlock(
     with Store.unlock(vault_dir, PASSPHRASE) as again:
         assert again.schema_version == current + 1
     assert calls == [1]  # once only
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", current)
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", current)
     with pytest.raises(VaultError, match="newer version"):
         Store.unlock(vault_dir, PASSPHRASE)
 
@@ -733,7 +734,7 @@ def test_a_failing_migration_changes_nothing(
         raise VaultError("migration failed on purpose")
 
     current = store_module.SCHEMA_VERSION
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", current + 1)
     monkeypatch.setitem(store_module.MIGRATIONS, current, broken)
     with pytest.raises(VaultError, match="on purpose"):
         Store.unlock(vault_dir, PASSPHRASE)

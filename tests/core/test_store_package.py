@@ -1,5 +1,5 @@
-"""The store package's own promises: it knows no domain, keeps plans as plain data that the
-service layer reads, and the settings tests set on the package reach the code that uses them."""
+"""The store package's own promises: it knows no domain, and keeps plans as plain data that the
+service layer reads."""
 
 from __future__ import annotations
 
@@ -12,12 +12,10 @@ from typing import Any
 import pytest
 from support.vault import PASSPHRASE
 
-from kindcheck import store as store_module
 from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.followup import Rhythm, new_plan
 from kindcheck.service.plans import get_plan, list_plans, save_plan, verify_vault
-from kindcheck.store import Store, StoredPlan, keys, schema
-from kindcheck.vault import UnlockThrottle
+from kindcheck.store import Store, StoredPlan
 
 DOMAIN = (
     "kindcheck.questionnaire",
@@ -40,17 +38,6 @@ def test_the_store_loads_no_domain_module() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
-
-
-def test_settings_set_on_the_package_reach_the_code(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet = UnlockThrottle(sleep=lambda seconds: None)
-    monkeypatch.setattr(store_module, "_THROTTLE", quiet)
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 5)
-    assert keys.default_throttle() is quiet
-    assert schema.SCHEMA_VERSION == store_module.SCHEMA_VERSION
-    monkeypatch.undo()
-    assert keys.default_throttle() is store_module._THROTTLE is not quiet
-    assert schema.SCHEMA_VERSION == store_module.SCHEMA_VERSION == 2
 
 
 class NotAPlan:

@@ -34,10 +34,10 @@ import pytest
 from support.vault import PASSPHRASE, make_answers
 
 from kindcheck import cli, paths
-from kindcheck import store as store_module
 from kindcheck.paths import OutputPathError, write_output
 from kindcheck.settings import default_data_dir
 from kindcheck.store import Store, state_dir
+from kindcheck.store import keys as store_keys
 from kindcheck.vault import UnlockThrottle
 
 WINDOWS_O_BINARY = 0x8000  # _O_BINARY in the Windows C runtime (on Linux the same bit is harmless)
@@ -45,7 +45,7 @@ WINDOWS_O_BINARY = 0x8000  # _O_BINARY in the Windows C runtime (on Linux the sa
 
 @pytest.fixture(autouse=True)
 def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
+    monkeypatch.setattr(store_keys, "_THROTTLE", UnlockThrottle(sleep=lambda seconds: None))
     monkeypatch.delenv("KINDCHECK_PASSPHRASE_FILE", raising=False)
     monkeypatch.delenv("KINDCHECK_DATA_DIR", raising=False)
     monkeypatch.delenv("KINDCHECK_DEBUG", raising=False)

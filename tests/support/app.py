@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from kindcheck.screens.app import KindcheckApp, create_app
-from kindcheck.screens.services import VaultService
-from kindcheck.screens.settings import Settings
+
+from kindcheck.service.vault_service import VaultService
+from kindcheck.settings import Settings
 
 PASSPHRASE = "groene appel fiets regen"
 USER = "Test Gebruiker"

@@ -1,15 +1,35 @@
-"""A rough passphrase strength hint (plain Python, no Textual).
+"""The one passphrase policy: how long a new passphrase must be, and a rough strength hint.
 
-Not a security guarantee: Argon2id slows every guess, and a long passphrase of several
-ordinary words is both strong and easy to type. The hint nudges towards length.
+Used by the store (which refuses a short passphrase whoever asks), the command line and the
+screens, so the three can never disagree about the minimum.
+
+The hint is not a security guarantee: Argon2id slows every guess, and a long passphrase of
+several ordinary words is both strong and easy to type. It nudges towards length.
 """
 
 from __future__ import annotations
 
 import math
 import string
+import unicodedata
+from typing import Final
 
-MIN_LENGTH = 12
+from kindcheck.errors import VaultError
+
+MIN_LENGTH: Final = 12
+
+
+def check_new_passphrase(passphrase: str) -> None:
+    """VaultError unless ``passphrase`` is acceptable as a new passphrase (length only: a
+    strength meter would need a word list, and Argon2id already slows guessing)."""
+    if not isinstance(passphrase, str):
+        raise VaultError("a passphrase is text")
+    length = len(unicodedata.normalize("NFC", passphrase))
+    if length < MIN_LENGTH:
+        raise VaultError(
+            f"a passphrase needs at least {MIN_LENGTH} characters "
+            f"(this one has {length}); a few unrelated words work well"
+        )
 
 
 def strength(passphrase: str) -> str:
@@ -43,5 +63,6 @@ def strength(passphrase: str) -> str:
 
 
 def acceptable(passphrase: str) -> bool:
-    """Long and varied enough to be accepted for a new vault."""
+    """Long and varied enough to be accepted for a new vault (the screens' stricter rule; the
+    store and the command line check the length only)."""
     return strength(passphrase) in ("fair", "strong")

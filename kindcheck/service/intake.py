@@ -4,10 +4,13 @@ A session is an intake (the Kindcheck, then the problem scan unless the check cl
 follow-up conversation (``vervolggesprek``, then the problem scan only when ``repeat_scan`` is
 "yes"). Both walk the same way, so one class and one screen serve both.
 
-Plain Python (no Textual), so the walk through a session is tested without starting the app.
-The first questionnaire is asked one question at a time; the problem scan one domain per page.
-The draft payload (:meth:`Intake.to_payload`) is what the store keeps encrypted after every
-answer, so that a session resumes exactly where it was after a crash or a lock.
+Plain Python (no Textual): the screens change an :class:`Intake` answer by answer, and the walk
+through a session is tested without starting the app. The first questionnaire is asked one
+question at a time; the problem scan one domain per page. The draft payload
+(:meth:`Intake.to_payload`) is what the store keeps encrypted after every answer, so that a
+session resumes exactly where it was after a crash or a lock. The answers file a finished
+session becomes is built by :meth:`kindcheck.answers.Session.to_dict`, the one writer of that
+format.
 """
 
 from __future__ import annotations
@@ -21,8 +24,6 @@ from typing import Any
 
 from kindcheck.answers import (
     FOLLOWUP,
-    FORMAT_NAME,
-    FORMAT_VERSION,
     KINDCHECK,
     MAX_NAME,
     SCAN,
@@ -319,33 +320,19 @@ class Intake:
     # -- the session ----------------------------------------------------------------------
 
     def session_dict(self) -> dict[str, Any]:
-        client: dict[str, Any] = {"reference": self.reference}
-        if self.name:
-            client["name"] = self.name
-        parts = [
-            {
-                "id": self.main_id,
-                "version": self.main_questionnaire.version,
-                "answers": self.main.visible_answers(),
-            }
-        ]
+        """The answers file of the session as it stands (not validated: see :meth:`session`).
+        The visible answers only: an answer hidden by a later change is not part of it."""
+        parts = {self.main_id: Part(self.main_questionnaire, self.main.visible_answers())}
         if self.wants_scan():
-            parts.append(
-                {
-                    "id": SCAN,
-                    "version": self.scan_questionnaire.version,
-                    "answers": self.scan.visible_answers(),
-                }
-            )
-        return {
-            "format": FORMAT_NAME,
-            "format_version": FORMAT_VERSION,
-            "kind": self.kind,
-            "client": client,
-            "setting": self.setting,
-            "date": self.started.isoformat(),
-            "questionnaires": parts,
-        }
+            parts[SCAN] = Part(self.scan_questionnaire, self.scan.visible_answers())
+        return Session(
+            kind=self.kind,
+            client_reference=self.reference,
+            setting=self.setting,
+            session_date=self.started,
+            parts=parts,
+            client_name=self.name,
+        ).to_dict()
 
     def session(self) -> Session:
         """The validated session (AnswersError when something required is missing)."""

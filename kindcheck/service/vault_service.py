@@ -1,51 +1,55 @@
-"""The service layer between the screens and the encrypted store (kindcheck.store).
+"""The service the screens and the command line open the vault through: :class:`VaultService`.
 
-Screens never touch SQL or crypto (DESIGN.md, "Layers"): they call :class:`VaultService`, which
-hands back plain frozen dataclasses built from the core (sessions, outcomes, follow-up plans).
-Every method except :meth:`VaultService.exists` may block (key derivation, disk, decryption):
-call them from thread workers only. A lock serialises calls, so a late autosave can never
-overtake a newer one, and locking waits for a save in progress.
+It hands back plain frozen dataclasses (:mod:`.views`) built from the core: sessions with their
+outcomes, follow-up plans, the caseload. Every method except :meth:`VaultService.exists` may
+block (key derivation, disk, decryption): the app calls them from thread workers only. A lock
+serialises calls, so a late autosave can never overtake a newer one, and locking waits for a
+save in progress. The application layer's functions that work on the store itself (reports,
+the command line's vault commands) get it through :meth:`VaultService.store`, under that lock.
 
-The store module is imported on first unlock or create, not at startup: it pulls in SQLModel
-and SQLAlchemy (about 300 ms), which the first screen does not need. The core (outcome,
-follow-up plans, dateutil; about 40 ms) is imported by the methods that need it, for the same
-reason: this module is imported before the first screen is drawn.
+The store is imported on first unlock or create, not at startup: it pulls in SQLModel and
+SQLAlchemy (about 300 ms), which the first screen does not need. The core (outcome, follow-up
+plans, dateutil; about 40 ms) is imported by the methods that need it, for the same reason:
+this module is imported before the first screen is drawn.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kindcheck.errors import VaultError
+from kindcheck.errors import KindcheckError, VaultError
+
+from .views import (
+    ClientDetail,
+    ClientSummary,
+    DraftSummary,
+    FollowUpPreview,
+    FollowUpStart,
+    Overview,
+    SessionView,
+)
 
 if TYPE_CHECKING:
     from kindcheck.answers import Session
-    from kindcheck.followup import FollowUpPlan, FollowUpStatus
+    from kindcheck.followup import FollowUpPlan
     from kindcheck.outcome import Outcome
+    from kindcheck.store import Draft, Store
 
-    from .intake_state import PreviousSession
+    from .recording import Recorded
+
+__all__ = ["VAULT_FILE", "VaultNotOpen", "VaultService", "open_service"]
 
 # The vault file's name, as kindcheck.store.DB_NAME (a test checks they agree): knowing it here
 # lets the first screen choose between "create" and "unlock" without importing the store.
 VAULT_FILE = "kindcheck.db"
 
-# The rhythms a clinician can choose on the outcome page: the three defaults of DOMAIN.md part
-# 4 (kindcheck.followup.Rhythm) plus two in between. Each is an RRULE and the step to the first
-# conversation (relativedelta arguments).
-RHYTHM_RULES: dict[str, tuple[str, dict[str, int]]] = {
-    "safety": ("FREQ=WEEKLY;INTERVAL=2", {"weeks": 2}),
-    "weeks4": ("FREQ=WEEKLY;INTERVAL=4", {"weeks": 4}),
-    "stacking": ("FREQ=WEEKLY;INTERVAL=6", {"weeks": 6}),
-    "children": ("FREQ=MONTHLY;INTERVAL=3", {"months": 3}),
-    "months6": ("FREQ=MONTHLY;INTERVAL=6", {"months": 6}),
-}
-NO_PLAN = "none"
-DEFAULT_RHYTHMS = frozenset({"safety", "stacking", "children"})
+# A draft id whose draft is gone: no late autosave of it is stored again.
+_GONE = 1 << 62
 
 
 class VaultNotOpen(VaultError):
@@ -55,136 +59,8 @@ class VaultNotOpen(VaultError):
         super().__init__("the vault is locked")
 
 
-# ---------------------------------------------------------------------------------------------
-# What the screens get
-
-
-@dataclass(frozen=True)
-class SessionView:
-    """One stored session with its outcome and the Meldcode steps taken (step id -> date)."""
-
-    session_id: str
-    session: Session
-    outcome: Outcome
-    meldcode_steps: dict[str, date | None]
-
-
-@dataclass(frozen=True)
-class ClientSummary:
-    """One row of the client list, from the small encrypted session headers only."""
-
-    client_id: str
-    reference: str
-    name: str | None
-    last_session: date | None
-    problem_domain_count: int | None  # of the latest session with a scan; None: no scan
-    safety_signal: bool
-    parenting_support_flag: bool
-    followup: FollowUpStatus | None
-    check_closed: bool = False  # the latest intake closed the check: no children, no pregnancy
-
-
-@dataclass(frozen=True)
-class ClientDetail:
-    summary: ClientSummary
-    sessions: tuple[SessionView, ...]  # newest first
-    plan: FollowUpPlan | None
-    upcoming: tuple[datetime, ...]
-    plan_rhythm: str | None = None  # the default rhythm the stored plan follows; None: by hand
-    last_held: date | None = None  # the latest session (intake or follow-up)
-
-    @property
-    def meldcode_session(self) -> SessionView | None:
-        """The session whose Meldcode checklist is current (see :func:`meldcode_opener`)."""
-        return meldcode_opener(self.sessions)
-
-
-def meldcode_opener(sessions_newest_first: tuple[SessionView, ...]) -> SessionView | None:
-    """The latest session that raised a signal its previous session did not have.
-
-    That session's Meldcode checklist is the one in use: a follow-up that only finds the
-    signals already known continues the process of the session that opened it (whose steps
-    may be half done), while a new signal opens a new checklist.
-    """
-    chronological = list(reversed(sessions_newest_first))
-    opener: SessionView | None = None
-    previous_ids: set[str] = set()
-    for view in chronological:
-        ids = {signal.id for signal in view.outcome.safety_signals}
-        if ids - previous_ids:
-            opener = view
-        previous_ids = ids
-    return opener
-
-
-@dataclass(frozen=True)
-class FollowUpStart:
-    """What a new follow-up conversation starts from: the client and the last session."""
-
-    client_id: str
-    reference: str
-    name: str | None
-    setting: str
-    child_ages: tuple[int, ...] | None  # proposed for today; None: nothing known
-    previous: PreviousSession | None
-    draft: DraftSummary | None = None  # a follow-up of this client begun earlier, to resume
-
-
-@dataclass(frozen=True)
-class FollowUpPreview:
-    """The plan as it will be once the follow-up is saved."""
-
-    next_conversation: datetime | None
-    rhythm: str | None  # the default rhythm it follows, None for one set by hand
-    change: str  # "new", "more_frequent", "unchanged" or "none" (kindcheck.store.Recorded)
-
-
-@dataclass(frozen=True)
-class DraftSummary:
-    draft_id: str
-    reference: str
-    phase: str
-    updated: datetime | None
-    payload: dict[str, Any] = field(repr=False)
-
-
-@dataclass(frozen=True)
-class PendingDraft:
-    """A form's state to store: newer versions win over older ones still in flight."""
-
-    draft_id: str
-    payload: dict[str, Any] = field(repr=False)
-    version: int
-    reference: str | None = None
-
-
-@dataclass(frozen=True)
-class Overview:
-    """Everything the home screen shows, loaded in one go."""
-
-    clients: tuple[ClientSummary, ...]
-    drafts: tuple[DraftSummary, ...]
-    today: date
-    user_name: str = ""
-
-    @property
-    def followups(self) -> list[ClientSummary]:
-        """Clients whose follow-up is due or overdue, most overdue first."""
-        from kindcheck.followup import FollowUpState
-
-        wanted = (FollowUpState.DUE, FollowUpState.OVERDUE)
-        found = [c for c in self.clients if c.followup and c.followup.state in wanted]
-        return sorted(
-            found, key=lambda c: (-(c.followup.days_overdue if c.followup else 0), c.reference)
-        )
-
-
-# ---------------------------------------------------------------------------------------------
-# The service
-
-
 class VaultService:
-    """What the screens call. Blocking (except ``exists``): use from thread workers."""
+    """What the screens and the commands call. Blocking (except ``exists``)."""
 
     def __init__(
         self, data_dir: Path, clock: Callable[[], date] = date.today, lang: str = "nl"
@@ -192,7 +68,7 @@ class VaultService:
         self.data_dir = Path(data_dir)
         self.clock = clock
         self.lang = lang
-        self._store: Any = None
+        self._store: Store | None = None
         self._lock = threading.RLock()
         self._draft_versions: dict[str, int] = {}
         # Drafts are named by the app (so a form has its id from the first key press); the
@@ -203,10 +79,23 @@ class VaultService:
     def unlocked(self) -> bool:
         return self._store is not None
 
-    def _open(self) -> Any:
+    def _open(self) -> Store:
         if self._store is None:
             raise VaultNotOpen()
         return self._store
+
+    @contextlib.contextmanager
+    def store(self) -> Iterator[Store]:
+        """The open store, under the service's lock (VaultNotOpen when locked): for the
+        application layer's own functions on the store (reports, the vault commands)."""
+        with self._lock:
+            yield self._open()
+
+    def __enter__(self) -> VaultService:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # -- the vault ----------------------------------------------------------------------
 
@@ -220,7 +109,7 @@ class VaultService:
 
         with self._lock:
             self._store, recovery = Store.create(self.data_dir, passphrase, user_name)
-            return str(recovery)
+            return recovery
 
     def unlock(self, passphrase: str) -> None:
         """Open the vault (WrongPassphrase, throttled by the store, when it does not)."""
@@ -229,6 +118,38 @@ class VaultService:
         with self._lock:
             if self._store is None:
                 self._store = Store.unlock(self.data_dir, passphrase)
+
+    def unlock_with_recovery(self, recovery_key: str, new_passphrase: str) -> None:
+        """Open the vault with the recovery key and set ``new_passphrase`` as the passphrase
+        (the old one stops working; the recovery key stays valid)."""
+        from kindcheck.store import Store
+
+        with self._lock:
+            if self._store is not None:
+                raise KindcheckError("the vault is open already")
+            self._store = Store.unlock_with_recovery(self.data_dir, recovery_key, new_passphrase)
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Rewrap the data key for ``new`` (WrongPassphrase when ``old`` is not the passphrase)."""
+        with self._lock:
+            self._open().change_passphrase(old, new)
+
+    def restore(self, backup: Path, passphrase: str, force: bool = False) -> None:
+        """Replace the vault (there must be none, unless ``force``) with a backup that opens
+        with ``passphrase``. The vault must not be open here."""
+        from kindcheck.store import Store
+
+        with self._lock:
+            if self._store is not None:
+                raise KindcheckError("the vault is open already")
+            Store.restore(backup, self.data_dir, force=force, passphrase=passphrase)
+
+    @property
+    def rollback_warning(self) -> str | None:
+        """Set when the vault just opened is older than this computer saw it (the store's
+        ROLLBACK_WARNING, filled in); None otherwise."""
+        with self._lock:
+            return None if self._store is None else self._store.rollback_warning
 
     def lock(self) -> None:
         """Drop the key and release the vault. Waits for a save in progress."""
@@ -246,8 +167,8 @@ class VaultService:
     # -- reading ------------------------------------------------------------------------
 
     def overview(self, query: str = "") -> Overview:
-        # The same due dates as `kindcheck due`: one computation, in kindcheck.reporting.
-        from kindcheck.reporting import followup_statuses
+        # The same due dates as `kindcheck due`: one computation, in .caseload.
+        from .caseload import followup_statuses
 
         with self._lock:
             store = self._open()
@@ -285,9 +206,10 @@ class VaultService:
             drafts = [self._draft_summary(draft) for draft in store.list_drafts(damaged=[])]
             return Overview(tuple(clients), tuple(drafts), today, str(store.user_name or ""))
 
-    def _draft_summary(self, draft: Any) -> DraftSummary:
+    def _draft_summary(self, draft: Draft) -> DraftSummary:
         payload = draft.payload
-        client = payload.get("client") if isinstance(payload.get("client"), dict) else {}
+        found = payload.get("client")
+        client: dict[str, Any] = found if isinstance(found, dict) else {}
         reference = draft.reference or client.get("reference") or "?"
         self._store_draft_ids.setdefault(draft.id, draft.id)
         return DraftSummary(
@@ -298,8 +220,9 @@ class VaultService:
         from kindcheck.answers import session_from_dict
         from kindcheck.followup import FollowUpState, occurrences, status
         from kindcheck.outcome import compute_outcome
-        from kindcheck.reporting import DUE_WINDOW_DAYS
-        from kindcheck.service.plans import get_plan
+
+        from .caseload import DUE_WINDOW_DAYS
+        from .plans import get_plan
 
         with self._lock:
             store = self._open()
@@ -308,19 +231,19 @@ class VaultService:
                 raise VaultError("that client is no longer in the vault")
             today = self.clock()
             sessions = []
-            for summary in store.list_sessions(client_id):  # the one "read" of the file
-                stored = store.get_session(summary.id, log=False)
+            for header in store.list_sessions(client_id):  # the one "read" of the file
+                stored = store.get_session(header.id, log=False)
                 if stored is None:
                     continue
-                session = session_from_dict(stored.answers, f"session {summary.id}")
+                session = session_from_dict(stored.answers, f"session {header.id}")
                 steps = {
-                    key: record.done_on for key, record in store.meldcode_steps(summary.id).items()
+                    key: record.done_on for key, record in store.meldcode_steps(header.id).items()
                 }
-                sessions.append(SessionView(summary.id, session, compute_outcome(session), steps))
+                sessions.append(SessionView(header.id, session, compute_outcome(session), steps))
             stored_plan = get_plan(store, client_id)
             plan = stored_plan.plan if stored_plan is not None else None
             last = sessions[-1] if sessions else None
-            # As kindcheck.reporting.followup_statuses (home, `kindcheck due`): the plan's
+            # As .caseload.followup_statuses (home, `kindcheck due`): the plan's
             # status counts from the latest session held, whatever its kind.
             held = max((s.session.session_date for s in sessions), default=None)
             latest_scan = next((s for s in reversed(sessions) if s.outcome.scan_done), None)
@@ -358,7 +281,7 @@ class VaultService:
     def followup_start(self, client_id: str) -> FollowUpStart:
         """The client as a new follow-up conversation starts from: the setting and children
         of the latest session, and what the follow-up compares with."""
-        from .intake_state import PreviousSession, estimated_ages
+        from .intake import PreviousSession, estimated_ages
 
         detail = self.client(client_id)
         today = self.clock()
@@ -410,8 +333,9 @@ class VaultService:
         stacking makes it more frequent, never less) and the next conversation."""
         from kindcheck.followup import plan_after_session, status
         from kindcheck.outcome import compute_outcome
-        from kindcheck.reporting import DUE_WINDOW_DAYS
-        from kindcheck.service.plans import get_plan
+
+        from .caseload import DUE_WINDOW_DAYS
+        from .plans import get_plan
 
         with self._lock:
             store = self._open()
@@ -446,7 +370,44 @@ class VaultService:
             known = self._store_draft_ids.pop(draft_id, None)
             if known is not None:
                 store.delete_draft(known)
-            self._draft_versions[draft_id] = 1 << 62  # no late autosave brings it back
+            self._draft_versions[draft_id] = _GONE
+
+    def record(
+        self,
+        session: Session,
+        outcome: Outcome | None = None,
+        *,
+        meldcode_steps: Mapping[str, date | None] | None = None,
+        rhythm: str | None = None,
+        draft_id: str | None = None,
+        log_refusal: bool = True,
+    ) -> Recorded:
+        """Record a completed session, intake or follow-up, in one transaction
+        (:func:`.recording.record_session`); its draft, if any, goes with it. ``outcome``: the
+        session's outcome if the caller has it already (it is computed once per save)."""
+        from kindcheck.outcome import compute_outcome
+
+        from .recording import record_session
+
+        with self._lock:
+            store = self._open()
+            if outcome is None:
+                outcome = compute_outcome(session)
+            known = self._store_draft_ids.get(draft_id) if draft_id else None
+            recorded = record_session(
+                store,
+                session,
+                outcome,
+                self.lang,
+                meldcode_steps=meldcode_steps,
+                rhythm=rhythm,
+                draft_id=known,
+                log_refusal=log_refusal,
+            )
+            if draft_id:
+                self._store_draft_ids.pop(draft_id, None)
+                self._draft_versions[draft_id] = _GONE
+            return recorded
 
     def save_intake(
         self,
@@ -457,42 +418,17 @@ class VaultService:
         draft_id: str | None,
         outcome: Outcome | None = None,
     ) -> str:
-        """Store session, outcome, Meldcode steps and plan in one transaction, drop the draft;
-        return the client's id. ``outcome``: the session's outcome if the caller has it
-        already (it is computed once per save)."""
-        from kindcheck.followup import Rhythm
-        from kindcheck.outcome import compute_outcome
-        from kindcheck.service.plans import save_plan
-        from kindcheck.service.recording import record_session
-
-        with self._lock:
-            store = self._open()
-            if outcome is None:
-                outcome = compute_outcome(session)
-            with store.batch():
-                recorded = record_session(store, session, outcome, self.lang)
-                for step_id, done_on in meldcode_steps.items():
-                    store.set_meldcode_step(recorded.session.id, step_id, done_on)
-                if rhythm_changed:
-                    plan = build_plan(session, outcome, rhythm)
-                    if plan is None:
-                        # No plan wanted: the store has no "delete plan" yet, so the plan
-                        # ends on the day of the intake (no conversation falls in it).
-                        plan = build_plan(
-                            session, outcome, "children", ends_on=session.session_date
-                        )
-                    if plan is not None:
-                        chosen = Rhythm(rhythm) if rhythm in DEFAULT_RHYTHMS else None
-                        save_plan(store, recorded.client.id, plan, chosen)  # revision +1
-                self._drop_draft(store, draft_id)
-            if draft_id:
-                self._draft_versions[draft_id] = 1 << 62
-            return str(recorded.client.id)
-
-    def _drop_draft(self, store: Any, draft_id: str | None) -> None:
-        known = self._store_draft_ids.pop(draft_id, None) if draft_id else None
-        if known is not None:
-            store.delete_draft(known)
+        """Store an intake as :meth:`record` does, with the rhythm the clinician chose when it
+        differs from the proposed one (``rhythm_changed``); return the client's id."""
+        recorded = self.record(
+            session,
+            outcome,
+            meldcode_steps=meldcode_steps,
+            rhythm=rhythm if rhythm_changed else None,
+            draft_id=draft_id,
+            log_refusal=False,  # the app shows the refusal itself
+        )
+        return recorded.client.id
 
     def save_followup(
         self,
@@ -501,74 +437,33 @@ class VaultService:
         draft_id: str | None,
         outcome: Outcome | None = None,
     ) -> str:
-        """Store a follow-up conversation, its outcome and Meldcode steps in one transaction
-        and drop its draft; return the client's id. The plan's next date moves on by itself
-        (its status counts from the latest session); a new signal or stacking makes the plan
-        more frequent (kindcheck.followup.plan_after_session). ``outcome``: as for
-        :meth:`save_intake`."""
-        from kindcheck.outcome import compute_outcome
-        from kindcheck.service.recording import record_session
-
-        with self._lock:
-            store = self._open()
-            if outcome is None:
-                outcome = compute_outcome(session)
-            with store.batch():
-                recorded = record_session(store, session, outcome, self.lang)
-                for step_id, done_on in meldcode_steps.items():
-                    store.set_meldcode_step(recorded.session.id, step_id, done_on)
-                self._drop_draft(store, draft_id)
-            if draft_id:
-                self._draft_versions[draft_id] = 1 << 62
-            return str(recorded.client.id)
+        """Store a follow-up conversation as :meth:`record` does; return the client's id. The
+        plan's next date moves on by itself (its status counts from the latest session); a new
+        signal or stacking makes the plan more frequent (kindcheck.followup.plan_after_session)."""
+        recorded = self.record(
+            session,
+            outcome,
+            meldcode_steps=meldcode_steps,
+            draft_id=draft_id,
+            log_refusal=False,  # the app shows the refusal itself
+        )
+        return recorded.client.id
 
     def save_plan(self, client_id: str, plan: FollowUpPlan, rhythm: str | None) -> None:
         """Store a client's plan as edited on the client page. ``rhythm`` is the default
         rhythm it follows, or None for a plan set by hand (later sessions then leave its
         rhythm alone)."""
-        from kindcheck.followup import Rhythm
-        from kindcheck.service.plans import save_plan
+        from kindcheck.followup.policy import DEFAULT_RHYTHMS
 
-        with self._lock:  # through the service: a changed plan gets its next revision
-            chosen = Rhythm(rhythm) if rhythm in DEFAULT_RHYTHMS else None
-            save_plan(self._open(), client_id, plan, chosen)
+        from .plans import save_plan
+
+        with self._lock:
+            save_plan(self._open(), client_id, plan, rhythm if rhythm in DEFAULT_RHYTHMS else None)
 
     def set_meldcode_step(self, session_id: str, step_id: str, done_on: date | None) -> None:
         """Tick off (or reopen, with None) one Meldcode step of a stored session."""
         with self._lock:
             self._open().set_meldcode_step(session_id, step_id, done_on)
-
-
-def build_plan(
-    session: Session, outcome: Outcome, rhythm: str, ends_on: date | None = None
-) -> FollowUpPlan | None:
-    """The follow-up plan for an intake in the chosen rhythm (None: no plan)."""
-    from dateutil.relativedelta import relativedelta
-
-    from kindcheck.followup import FollowUpPlan, Rhythm, new_plan, plan_end_for_children
-
-    if rhythm not in RHYTHM_RULES:
-        return None
-    start = session.session_date
-    if ends_on is None:
-        ends_on = plan_end_for_children(
-            start,
-            [
-                (child.age if child.age is not None else 0, child.birth_date)
-                for child in outcome.children
-                if child.age is not None or child.birth_date is not None
-            ],
-            outcome.pregnancy_due,
-            pregnancy=outcome.pregnancy == "yes",
-        )
-    if rhythm in DEFAULT_RHYTHMS:
-        return new_plan(Rhythm(rhythm), start, ends_on)
-    rule, step = RHYTHM_RULES[rhythm]
-    return FollowUpPlan(rule=rule, start=start + relativedelta(**step), ends_on=ends_on)
-
-
-def default_rhythm_choice(outcome: Outcome) -> str:
-    return outcome.followup_rhythm.value if outcome.followup_rhythm else NO_PLAN
 
 
 def open_service(

@@ -1,6 +1,10 @@
-"""Report commands: follow-ups due (and a calendar file), the anonymised export, team files.
+"""The report commands: follow-ups due (and a calendar file), the anonymised export, team files,
+and the access log.
 
-Like kindcheck.commands, nothing heavy is imported at the top: ``kindcheck --help`` stays fast.
+The work is the application layer's (kindcheck.service.caseload for the due list,
+kindcheck.service.reports for the export pipeline and the access-log document), shared with the
+screens; these commands read the command line, open the vault through the service and print.
+Nothing heavy is imported at the top: ``kindcheck --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -8,108 +12,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kindcheck.errors import KindcheckError
+from kindcheck.text import one_line
+
+from .common import Texts, print_damaged, say, table_lines, unlock
+from .common import lang as lang_of
+
+if TYPE_CHECKING:
+    from kindcheck.accesslog import AccessEntry
 
 
 def _say(key: str, lang: str, **values: Any) -> str:
     from kindcheck.i18n import t
 
     return t(f"cli.reports.{key}", lang, **values)
-
-
-def add_report_commands(
-    commands: Any, common: argparse.ArgumentParser, passphrase: argparse.ArgumentParser
-) -> None:
-    parents = [common, passphrase]
-    due = commands.add_parser(
-        "due", parents=parents, help="follow-up conversations due and overdue"
-    )
-    due.add_argument("--all", action="store_true", help="also list upcoming plans")
-    due.add_argument(
-        "--ics",
-        type=Path,
-        metavar="FILE",
-        help="also write a calendar file with one recurring event per plan",
-    )
-    due.add_argument("--force", action="store_true", help="overwrite an existing FILE")
-    due.set_defaults(handler=cmd_due)
-
-    export = commands.add_parser(
-        "export",
-        parents=parents,
-        help="anonymised counts per period (CSV or JSON), or a team file with --team-key",
-    )
-    export.add_argument("--period", choices=("month", "quarter"), default="quarter")
-    export.add_argument(
-        "--min-cell",
-        type=int,
-        default=5,
-        metavar="N",
-        help="hide counts from 1 to N-1 (default 5, at least 3)",
-    )
-    export.add_argument("--round", action="store_true", help="round shown counts to 5")
-    export.add_argument("--format", choices=("csv", "json"), default="csv")
-    export.add_argument(
-        "--delimiter",
-        choices=(",", ";"),
-        default=",",
-        help="CSV delimiter; ';' for Excel with Dutch settings (default ',')",
-    )
-    export.add_argument(
-        "--team-key",
-        type=Path,
-        metavar="PUBLIC_KEY",
-        help="write a team file (unsuppressed counts encrypted to this key)",
-    )
-    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
-    export.add_argument("--force", action="store_true", help="overwrite an existing FILE")
-    export.set_defaults(handler=cmd_export)
-
-    team_key = commands.add_parser(
-        "team-key", parents=[common], help="make the team lead's key pair for team files"
-    )
-    team_key.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
-    team_key.add_argument("--force", action="store_true", help="overwrite existing key files")
-    team_key.set_defaults(handler=cmd_team_key)
-
-    merge = commands.add_parser(
-        "merge", parents=[common], help="add up team files from several laptops, then suppress"
-    )
-    merge.add_argument("team_files", type=Path, nargs="+", metavar="TEAMFILE")
-    merge.add_argument(
-        "--key",
-        type=Path,
-        required=True,
-        metavar="PRIVATE",
-        help="the team lead's private key (team-private.pem)",
-    )
-    merge.add_argument("--min-cell", type=int, default=5, metavar="N")
-    merge.add_argument("--round", action="store_true")
-    merge.add_argument("--format", choices=("csv", "json"), default="csv")
-    merge.add_argument(
-        "--delimiter",
-        choices=(",", ";"),
-        default=",",
-        help="CSV delimiter; ';' for Excel with Dutch settings (default ',')",
-    )
-    merge.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
-    merge.add_argument("--force", action="store_true")
-    merge.set_defaults(handler=cmd_merge)
-
-
-def _open(args: argparse.Namespace) -> Any:
-    from kindcheck.commands import _unlock
-
-    return _unlock(args)
-
-
-def _lang(args: argparse.Namespace) -> str:
-    from kindcheck.commands import _lang as lang_of
-
-    return lang_of(args)
 
 
 def _read(path: Path, what: str, limit: int = 16 * 1024 * 1024) -> bytes:
@@ -131,16 +51,15 @@ def _warn_damaged(damaged: list[str], lang: str) -> None:
 
 
 def cmd_due(args: argparse.Namespace) -> int:
-    from kindcheck.commands import _one_line
     from kindcheck.followup import CalendarEntry, FollowUpState, plans_to_ics
     from kindcheck.paths import check_output_path, write_output
-    from kindcheck.reporting import followup_statuses
+    from kindcheck.service.caseload import followup_statuses
 
-    lang = _lang(args)
+    lang = lang_of(args)
     if args.ics is not None:
         check_output_path(args.ics, args.force)  # before asking for the passphrase
     damaged: list[str] = []
-    with _open(args) as store:
+    with unlock(args) as service, service.store() as store:
         items = followup_statuses(store, damaged=damaged)
         shown = [
             item
@@ -156,7 +75,7 @@ def cmd_due(args: argparse.Namespace) -> int:
                 state = item.status.state.value
                 label = _say(state, lang)
                 print(
-                    f"{label}|{when}|{late}|{_one_line(item.client.reference)}|{item.calendar_code}"
+                    f"{label}|{when}|{late}|{one_line(item.client.reference)}|{item.calendar_code}"
                 )
         else:
             print(_say("nothing_due", lang))
@@ -184,22 +103,16 @@ def cmd_due(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from kindcheck import export
     from kindcheck.paths import check_output_path, write_output
-    from kindcheck.reporting import plan_facts, session_facts
+    from kindcheck.service.reports import count_vault, counts_detail, render_table
 
-    lang = _lang(args)
+    lang = lang_of(args)
     check_output_path(args.output, args.force)
     public_key = _read(args.team_key, "a public key") if args.team_key else None
     if public_key is None:
         export.suppress(export.aggregate([]), args.min_cell)  # refuse a bad --min-cell early
     damaged: list[str] = []
-    with _open(args) as store:
-        versions: dict[str, set[int]] = {}  # filled while the facts are read
-        counts = export.aggregate(
-            session_facts(store, damaged, versions),
-            plan_facts(store, damaged=damaged),
-            period=args.period,
-            questionnaires=versions,
-        )
+    with unlock(args) as service, service.store() as store:
+        counts = count_vault(store, args.period, damaged=damaged)
         if public_key is not None:
             data = export.seal_team_file(counts, public_key, store.vault_id)
             path = write_output(args.output, data, args.force)
@@ -207,25 +120,19 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(_say("team_done", lang, path=path))
         else:
             table = export.suppress(counts, args.min_cell, rounding=args.round)
-            rendered = render_export(export, table, args.format, args.delimiter)
+            rendered = render_table(table, args.format, args.delimiter)
             path = write_output(args.output, rendered, args.force)
-            store.log_access("export", None, f"anonymised counts ({args.period}, {args.format})")
+            store.log_access("export", None, counts_detail(args.period, args.format))
             print(_say("export_done", lang, path=path, threshold=args.min_cell))
     _warn_damaged(damaged, lang)
     return 0
-
-
-def render_export(export: Any, table: Any, file_format: str, delimiter: str = ",") -> bytes:
-    if file_format == "json":
-        return (json.dumps(export.to_json(table), ensure_ascii=False, indent=2) + "\n").encode()
-    return export.to_csv(table, delimiter).encode("utf-8")
 
 
 def cmd_team_key(args: argparse.Namespace) -> int:
     from kindcheck import export
     from kindcheck.paths import check_output_path, write_output
 
-    lang = _lang(args)
+    lang = lang_of(args)
     folder: Path = args.output
     if not folder.is_dir():
         raise KindcheckError(
@@ -246,13 +153,103 @@ def cmd_team_key(args: argparse.Namespace) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
     from kindcheck import export
     from kindcheck.paths import check_output_path, write_output
+    from kindcheck.service.reports import render_table
 
     check_output_path(args.output, args.force)
     private_pem = _read(args.key, "a private key")
     files = [(str(path), _read(path, "a team file")) for path in args.team_files]
     counts = export.merge(files, private_pem)
     table = export.suppress(counts, args.min_cell, rounding=args.round)
-    rendered = render_export(export, table, args.format, args.delimiter)
+    rendered = render_table(table, args.format, args.delimiter)
     path = write_output(args.output, rendered, args.force)
-    print(_say("export_done", _lang(args), path=path, threshold=args.min_cell))
+    print(_say("export_done", lang_of(args), path=path, threshold=args.min_cell))
     return 0
+
+
+# --------------------------------------------------------------------------------------------
+# The access log
+
+_LOG_TEXT: Texts = {
+    "log_header": {
+        "nl": "WANNEER|GEBRUIKER|ACTIE|CLIËNT|DETAIL|UITKOMST",
+        "en": "WHEN|USER|ACTION|CLIENT|DETAIL|OUTCOME",
+    },
+    "log_empty": {
+        "nl": "Het toegangslog heeft (nog) geen regels{which}.",
+        "en": "The access log has no entries{which} (yet).",
+    },
+    "log_for": {"nl": " voor cliënt {reference}", "en": " for client {reference}"},
+    "log_written": {
+        "nl": "Toegangslog ({count} regels) geschreven naar {path}.",
+        "en": "Access log ({count} entries) written to {path}.",
+    },
+}
+
+
+def _local_time(moment: str) -> str:
+    try:
+        return f"{datetime.fromisoformat(moment).astimezone():%Y-%m-%d %H:%M:%S}"
+    except ValueError:
+        return one_line(moment)
+
+
+def _log_table(entries: list[AccessEntry], lang: str) -> list[str]:
+    rows = [say(_LOG_TEXT, "log_header", lang).split("|")]
+    for entry in entries:
+        rows.append(
+            [
+                _local_time(entry.at),
+                one_line(entry.user) or "-",
+                one_line(entry.action),
+                one_line(entry.client_reference) or "-",
+                one_line(entry.detail) or "-",
+                one_line(entry.outcome),
+            ]
+        )
+    return table_lines(rows, [19, 24, 8, 30, 80, 8])
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    """``kindcheck log [--client REF] [--json]``: the access log at the terminal (itself a
+    "read" entry); ``-o FILE [--force]``: written as JSON (an "export" entry, e.g. for a
+    client's request to see who looked at their file)."""
+    from kindcheck.paths import OutputPathError, check_output_path, write_output
+    from kindcheck.service.reports import log_document, log_file, read_access_log
+
+    lang = lang_of(args)
+    reference = args.client
+    if reference is not None and not one_line(reference):
+        raise KindcheckError("--client needs a client reference")
+    if args.output is not None:
+        check_output_path(args.output, args.force)  # before the passphrase is asked
+    damaged: list[str] = []
+    with unlock(args) as service, service.store() as store:
+        user = store.user_name
+        if args.output is None:
+            entries = read_access_log(store, reference, damaged)
+        else:
+            entries = store.access_log(reference, damaged)
+            data = log_file(entries, reference, user)
+            try:
+                written = write_output(args.output, data, args.force)
+            except OutputPathError as error:
+                store.log_access(
+                    "export", reference, f"access log to {args.output}: {error}", "refused"
+                )
+                raise
+            store.log_access(
+                "export", reference, f"access log ({len(entries)} entries) to {written}"
+            )
+    if args.output is not None:
+        print(say(_LOG_TEXT, "log_written", lang, count=len(entries), path=written))
+    elif args.json:
+        # ASCII only: user text reaches the terminal, and \u escapes cannot be control codes.
+        print(json.dumps(log_document(entries, reference, user), ensure_ascii=True, indent=2))
+    elif not entries:
+        which = say(_LOG_TEXT, "log_for", lang, reference=one_line(reference)) if reference else ""
+        print(say(_LOG_TEXT, "log_empty", lang, which=which))
+    else:
+        for line in _log_table(entries, lang):
+            print(line)
+    print_damaged(damaged)
+    return 1 if damaged else 0

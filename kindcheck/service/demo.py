@@ -1,5 +1,7 @@
 """``kindcheck demo``: a throwaway vault with about 20 synthetic clients in varied states.
 
+The data only (no Textual): kindcheck.screens.launch runs the app on it.
+
 No children, children without problems, 1-2 problem domains, stacking (3 or more), a safety
 signal with some Meldcode steps done, follow-ups due and overdue, and a draft to resume: so a
 new user can look around at once. Every reference is made up (DEMO-001 ...).
@@ -15,8 +17,17 @@ from pathlib import Path
 
 from kindcheck.questionnaire import Step, Walker
 
-from .intake_state import Intake
-from .services import VaultService
+from .intake import Intake
+from .vault_service import VaultService
+
+__all__ = [
+    "DEMO_PASSPHRASE",
+    "DEMO_USER",
+    "DemoClient",
+    "build_demo_service",
+    "demo_clients",
+    "demo_intake",
+]
 
 DEMO_PASSPHRASE = "demo demo demo demo"
 DEMO_USER = "Demo"
@@ -178,8 +189,7 @@ def build_demo_service(
             if outcome.meldcode
             else {}
         )
-        rhythm = outcome.followup_rhythm.value if outcome.followup_rhythm else "none"
-        service.save_intake(session, steps, rhythm, False, None, outcome=outcome)
+        service.record(session, outcome, meldcode_steps=steps)
     # One intake left half-way, to resume from the overview.
     rng = random.Random(7)
     draft = Intake(reference="DEMO-021", setting="ggz", started=today)
@@ -190,6 +200,7 @@ def build_demo_service(
     walker.answer(count_step, 2)
     age_step = next(s for s in walker.steps() if s.question.role == "child_age")
     walker.answer(age_step, rng.choice([3, 6, 9]))
-    draft.position = walker.first_unanswered().key if walker.first_unanswered() else None
+    resume = walker.first_unanswered()
+    draft.position = resume.key if resume is not None else None
     service.save_draft(draft.draft_id, draft.to_payload(), 1, draft.reference)
     return service

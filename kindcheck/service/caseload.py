@@ -1,0 +1,87 @@
+"""The caseload's follow-ups: which conversations are due, overdue or upcoming, and the
+pseudonymous codes a calendar gets.
+
+One computation for ``kindcheck due``, the home screen and the anonymised export's overdue
+plans, so all show the same dates. A plan's status counts from the latest session held,
+whatever its kind. Everything is computed when asked; nothing here is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from kindcheck.followup import AMSTERDAM, FollowUpState, FollowUpStatus, status
+
+if TYPE_CHECKING:
+    from kindcheck.service.plans import ClientPlan
+    from kindcheck.store import Client, Store
+
+__all__ = [
+    "DUE_WINDOW_DAYS",
+    "DueFollowUp",
+    "calendar_code",
+    "followup_statuses",
+    "today_in_amsterdam",
+]
+
+DUE_WINDOW_DAYS = 7
+"""A conversation is due within this many days either side of its date, overdue after that
+(kindcheck.followup.status); a session held this close to it covers it."""
+
+
+def today_in_amsterdam() -> date:
+    return datetime.now(AMSTERDAM).date()
+
+
+def calendar_code(client_id: str) -> str:
+    """A pseudonymous code for calendars: derived from the random client id, meaningless
+    outside this vault. Calendars sync to clouds, so not even the EPD number goes there."""
+    return f"KC-{int(client_id[:12], 16) % 10**8:08d}"
+
+
+@dataclass(frozen=True)
+class DueFollowUp:
+    client: Client
+    plan: ClientPlan
+    status: FollowUpStatus
+    last_held: date | None
+
+    @property
+    def calendar_code(self) -> str:
+        return calendar_code(self.client.id)
+
+
+def followup_statuses(
+    store: Store, today: date | None = None, damaged: list[str] | None = None
+) -> list[DueFollowUp]:
+    """Every client's plan with its status today, overdue first, then due, then upcoming."""
+    from kindcheck.service.plans import list_plans
+
+    today = today or today_in_amsterdam()
+    damaged = damaged if damaged is not None else []
+    clients = {o.client.id: o for o in store.list_clients(damaged=damaged)}
+    result: list[DueFollowUp] = []
+    for stored_plan in list_plans(store, damaged):
+        overview = clients.get(stored_plan.client_id)
+        if overview is None:
+            continue
+        sessions = store.list_sessions(stored_plan.client_id, log=False)
+        last_held = max((s.session_date for s in sessions), default=None)
+        plan_status = status(stored_plan.plan, today, last_held, DUE_WINDOW_DAYS)
+        result.append(DueFollowUp(overview.client, stored_plan, plan_status, last_held))
+    order = {
+        FollowUpState.OVERDUE: 0,
+        FollowUpState.DUE: 1,
+        FollowUpState.UPCOMING: 2,
+        FollowUpState.ENDED: 3,
+    }
+    result.sort(
+        key=lambda item: (
+            order[item.status.state],
+            item.status.occurrence or datetime.max.replace(tzinfo=AMSTERDAM),
+            item.client.reference,
+        )
+    )
+    return result

@@ -1,0 +1,154 @@
+"""What the screens get from the service layer: plain frozen dataclasses built from the core.
+
+Sessions with their outcomes and Meldcode steps, the client list and one client's page, what a
+follow-up starts from, drafts, and the home screen's overview. Nothing here reads the vault;
+:class:`kindcheck.service.vault_service.VaultService` builds them.
+
+Imported before the first screen is drawn, so the core is imported only for type checking here
+(the outcome engine and the follow-up plans cost about 40 ms) or inside the one property that
+needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kindcheck.answers import Session
+    from kindcheck.followup import FollowUpPlan, FollowUpStatus
+    from kindcheck.outcome import Outcome
+    from kindcheck.service.intake import PreviousSession
+
+__all__ = [
+    "ClientDetail",
+    "ClientSummary",
+    "DraftSummary",
+    "FollowUpPreview",
+    "FollowUpStart",
+    "Overview",
+    "PendingDraft",
+    "SessionView",
+    "meldcode_opener",
+]
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One stored session with its outcome and the Meldcode steps taken (step id -> date)."""
+
+    session_id: str
+    session: Session
+    outcome: Outcome
+    meldcode_steps: dict[str, date | None]
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    """One row of the client list, from the small encrypted session headers only."""
+
+    client_id: str
+    reference: str
+    name: str | None
+    last_session: date | None
+    problem_domain_count: int | None  # of the latest session with a scan; None: no scan
+    safety_signal: bool
+    parenting_support_flag: bool
+    followup: FollowUpStatus | None
+    check_closed: bool = False  # the latest intake closed the check: no children, no pregnancy
+
+
+@dataclass(frozen=True)
+class ClientDetail:
+    summary: ClientSummary
+    sessions: tuple[SessionView, ...]  # newest first
+    plan: FollowUpPlan | None
+    upcoming: tuple[datetime, ...]
+    plan_rhythm: str | None = None  # the default rhythm the stored plan follows; None: by hand
+    last_held: date | None = None  # the latest session (intake or follow-up)
+
+    @property
+    def meldcode_session(self) -> SessionView | None:
+        """The session whose Meldcode checklist is current (see :func:`meldcode_opener`)."""
+        return meldcode_opener(self.sessions)
+
+
+def meldcode_opener(sessions_newest_first: tuple[SessionView, ...]) -> SessionView | None:
+    """The latest session that raised a signal its previous session did not have.
+
+    That session's Meldcode checklist is the one in use: a follow-up that only finds the
+    signals already known continues the process of the session that opened it (whose steps
+    may be half done), while a new signal opens a new checklist.
+    """
+    chronological = list(reversed(sessions_newest_first))
+    opener: SessionView | None = None
+    previous_ids: set[str] = set()
+    for view in chronological:
+        ids = {signal.id for signal in view.outcome.safety_signals}
+        if ids - previous_ids:
+            opener = view
+        previous_ids = ids
+    return opener
+
+
+@dataclass(frozen=True)
+class FollowUpStart:
+    """What a new follow-up conversation starts from: the client and the last session."""
+
+    client_id: str
+    reference: str
+    name: str | None
+    setting: str
+    child_ages: tuple[int, ...] | None  # proposed for today; None: nothing known
+    previous: PreviousSession | None
+    draft: DraftSummary | None = None  # a follow-up of this client begun earlier, to resume
+
+
+@dataclass(frozen=True)
+class FollowUpPreview:
+    """The plan as it will be once the follow-up is saved."""
+
+    next_conversation: datetime | None
+    rhythm: str | None  # the default rhythm it follows, None for one set by hand
+    change: str  # "new", "more_frequent", "unchanged" or "none" (as Recorded.plan_change)
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    draft_id: str
+    reference: str
+    phase: str
+    updated: datetime | None
+    payload: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PendingDraft:
+    """A form's state to store: newer versions win over older ones still in flight."""
+
+    draft_id: str
+    payload: dict[str, Any] = field(repr=False)
+    version: int
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the home screen shows, loaded in one go."""
+
+    clients: tuple[ClientSummary, ...]
+    drafts: tuple[DraftSummary, ...]
+    today: date
+    user_name: str = ""
+
+    @property
+    def followups(self) -> list[ClientSummary]:
+        """Clients whose follow-up is due or overdue, most overdue first."""
+        from kindcheck.followup import FollowUpState
+
+        wanted = (FollowUpState.DUE, FollowUpState.OVERDUE)
+        found = [c for c in self.clients if c.followup and c.followup.state in wanted]
+        return sorted(
+            found, key=lambda c: (-(c.followup.days_overdue if c.followup else 0), c.reference)
+        )

@@ -1,0 +1,193 @@
+"""The application layer's promises: one home for each rule, no circles, and the screens reach
+the vault only through kindcheck.service.
+
+The import checks read the source (every import, at any depth, TYPE_CHECKING ones included),
+so an import inside a function is seen as well as one at the top.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from support.vault import PASSPHRASE, make_answers, record
+
+import kindcheck.passphrase
+from kindcheck.errors import VaultError
+from kindcheck.passphrase import check_new_passphrase, strength
+from kindcheck.service.reports import STEPS_PER_SESSION, compute_counts
+from kindcheck.service.vault_service import VaultService
+from kindcheck.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE = ROOT / "kindcheck"
+SCREENS = ROOT / "screens"
+
+
+def module_names(folder: Path, package: str) -> dict[str, Path]:
+    """Every module under ``folder`` by its dotted name (a package by its own name)."""
+    found: dict[str, Path] = {}
+    for path in folder.rglob("*.py"):
+        parts = [package, *path.relative_to(folder).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def imported_names(name: str, path: Path) -> Iterator[str]:
+    """Every module name an import in the file names (relative imports resolved), including
+    ``from x import y`` as x.y, since y may be a module."""
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                anchor = package[: len(package) - node.level + 1]
+                source = ".".join([*anchor, *([node.module] if node.module else [])])
+            else:
+                source = node.module or ""
+            yield source
+            yield from (f"{source}.{alias.name}" for alias in node.names)
+
+
+def sibling_circles(modules: dict[str, Path]) -> list[list[str]]:
+    """Circles between siblings at any depth: an import from a.x (or below) of a.y (or below)
+    is an arrow x -> y among a's children. A package importing its own children is no arrow."""
+    arrows: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        for target in imported_names(name, path):
+            while target and target not in modules:
+                target = target.rpartition(".")[0]
+            if not target or target == name:
+                continue
+            mine, theirs = name.split("."), target.split(".")
+            depth = 0
+            while depth < min(len(mine), len(theirs)) and mine[depth] == theirs[depth]:
+                depth += 1
+            if depth >= len(mine) or depth >= len(theirs):
+                continue  # a package and its own module
+            arrows.setdefault(".".join(mine[: depth + 1]), set()).add(".".join(theirs[: depth + 1]))
+    circles: list[list[str]] = []
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in arrows.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                circles.append(sorted(group))
+
+    for node in sorted(arrows):
+        if node not in index:
+            visit(node)
+    return circles
+
+
+def test_the_core_has_no_import_circle_at_any_depth() -> None:
+    assert sibling_circles(module_names(CORE, "kindcheck")) == []
+
+
+def test_a_circle_is_seen_even_inside_a_function(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from pkg.b import thing\n")
+    (package / "b.py").write_text("def thing():\n    from . import a\n")
+    assert sibling_circles(module_names(package, "pkg")) == [["pkg.a", "pkg.b"]]
+
+
+SCREENS_MUST_NOT_IMPORT = ("kindcheck.store", "kindcheck.vault", "kindcheck.cli", "sqlalchemy")
+
+
+def test_the_screens_reach_the_vault_only_through_the_service() -> None:
+    found = []
+    for name, path in module_names(SCREENS, "kindcheck.screens").items():
+        for target in imported_names(name, path):
+            if target == "sqlmodel" or target.startswith(
+                tuple(f"{prefix}." for prefix in SCREENS_MUST_NOT_IMPORT) + SCREENS_MUST_NOT_IMPORT
+            ):
+                found.append(f"{path.name}: {target}")
+    assert found == []
+
+
+PRIVATE_TO_THE_SERVICE = {"_lock", "_open", "_store", "_store_draft_ids", "_draft_versions"}
+
+
+def test_nothing_outside_the_service_reaches_into_it() -> None:
+    """The service's lock and open store are its own; others use its public methods (and
+    ``VaultService.store()``). Only ``self.<name>`` is allowed, inside the class's module."""
+    own = CORE / "service" / "vault_service.py"
+    found = []
+    folders = (SCREENS, CORE / "service", CORE / "cli")
+    for path in (path for folder in folders for path in folder.rglob("*.py")):
+        if path == own:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in PRIVATE_TO_THE_SERVICE
+                and not (isinstance(node.value, ast.Name) and node.value.id == "self")
+            ):
+                found.append(f"{path.name}:{node.lineno}: .{node.attr}")
+    assert found == []
+
+
+def test_the_store_the_command_line_and_the_screens_share_one_passphrase_minimum(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raise the one minimum: every layer asks for the longer passphrase at once."""
+    fifteen = "ruim vijftien t"
+    assert len(fifteen) == 15
+    check_new_passphrase(fifteen)
+    monkeypatch.setattr(kindcheck.passphrase, "MIN_LENGTH", 20)
+    with pytest.raises(VaultError, match="at least 20 characters"):
+        Store.create(tmp_path / "vault", fifteen, "tester")
+    with pytest.raises(VaultError, match="at least 20 characters"):
+        check_new_passphrase(fifteen)  # what `kindcheck init` and `passwd` check
+    assert strength(fifteen) == "too_short"  # the screens' hint
+    assert not (tmp_path / "vault").exists() or not any((tmp_path / "vault").iterdir())
+
+
+def test_the_export_progress_counts_only_work_done(tmp_path: Path) -> None:
+    """Every step the bar shows is one really done: it never stalls and then jumps."""
+    folder = tmp_path / "vault"
+    store, _recovery = Store.create(folder, PASSPHRASE, "tester")
+    with store:
+        for number in range(3):
+            record(store, make_answers(f"EPD-{number}", problems=number))
+        record(store, make_answers("EPD-0", kind="followup", when=date(2026, 5, 4)))
+    calls: list[tuple[int, int]] = []
+    with VaultService(folder) as service:
+        service.unlock(PASSPHRASE)
+        computed = compute_counts(
+            service,
+            "quarter",
+            date(2026, 6, 1),
+            progress=lambda done, total: calls.append((done, total)),
+            report_every=0.0,
+        )
+    assert computed.sessions == 4
+    total = STEPS_PER_SESSION * 4
+    assert calls[0] == (0, total) and calls[-1] == (total, total)
+    done = [step for step, _total in calls]
+    assert all(0 <= later - earlier <= 1 for earlier, later in itertools.pairwise(done))
