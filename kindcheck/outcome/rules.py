@@ -1,6 +1,7 @@
-"""From a validated session to its outcome, with the reasons that led to each part.
+"""From a validated session to its outcome.
 
-Rules:
+A session answered with version-1 questionnaires keeps the version-1 rules, so it reads as it
+was recorded:
 
 - Safety signals come from every answer given, shown or hidden: no combination of other
   answers can hide one. Any signal puts the Meldcode steps first.
@@ -10,135 +11,85 @@ Rules:
 - No minor children and no pregnancy closes the check, and that result is recorded.
 - The follow-up rhythm is the default of kindcheck.followup.policy (safety first, then
   stacking, then the 3-monthly rhythm for minor children or a pregnancy).
+
+A format-2 session adds, in this order (docs/CLINICAL.md has every rule with its source):
+
+1. Signals, from every answer of the main questionnaire (shown or hidden, per child too). A
+   signal whose ``requires`` does not hold raises its ``otherwise_concern`` instead.
+2. Concerns, from shown answers, each with its next steps; open items, from shown answers:
+   every unknown that matters, with what to do, and a date to ask again where the
+   questionnaire says so.
+3. Domains, as in version 1, over the scan with the main questionnaire's ``same_as`` answers;
+   and the number of SCP areas among the problems.
+4. Advice per counted domain, each item filtered by its ``only_if``/``not_if`` over the
+   outcome context: with a violence signal no mediation is ever advised.
+5. Hand-offs to offer (``offer_if`` and not ``not_if``).
+6. The acute lines, first: "Bij acuut gevaar: bel 112" and Veilig Thuis with any signal; the
+   112 line alone with an acute concern.
+7. Events named in a follow-up; the rhythm (a concern with children tightens it to 6 weeks;
+   while a Meldcode process is open the 2-weekly rhythm holds).
 """
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
-from datetime import date
-from functools import cache
+from datetime import date, timedelta
 from typing import Any
 
 from kindcheck.answers import FOLLOWUP, KINDCHECK, SCAN, Part, Session, kindcheck_closed
-from kindcheck.followup import Rhythm, default_rhythm
+from kindcheck.conditions import Lookup, Node, truthy
+from kindcheck.followup import default_rhythm, rhythm_while_meldcode_open
 from kindcheck.i18n import t
-from kindcheck.questionnaire import Localized, Questionnaire, Walker, questionnaire_dir
+from kindcheck.questionnaire import (
+    LANGUAGES,
+    AdviceItem,
+    Catalog,
+    Event,
+    Localized,
+    MeldcodeGuide,
+    Question,
+    Questionnaire,
+    Walker,
+    load_guide,
+)
+
+from .model import (
+    REASK_DAYS,
+    ChildInView,
+    OpenItem,
+    Outcome,
+    ProblemDomain,
+    RaisedConcern,
+    Reason,
+    SafetySignal,
+)
 
 
-@dataclass(frozen=True)
-class ChildInView:
-    number: int  # 1-based, as the clinician counts them
-    age: int | None
-    birth_date: date | None
-    living: str | None  # always / part_time / elsewhere
-    shared_care: str | None
-
-
-@dataclass(frozen=True)
-class SafetySignal:
-    id: str
-    name: Localized
-    question_id: str
-    answer: Any
-    questionnaire: str
-
-
-@dataclass(frozen=True)
-class Reason:
-    question_id: str
-    question_text: Localized
-    answer: Any
-
-
-@dataclass(frozen=True)
-class ProblemDomain:
-    id: str
-    name: Localized
-    advice: Localized
-    reasons: tuple[Reason, ...]
-
-
-@dataclass(frozen=True)
-class MeldcodeStep:
-    id: str
-    title: Localized
-    detail: Localized
-
-
-@dataclass(frozen=True)
-class MeldcodeGuide:
-    title: Localized
-    phone: str
-    advice_anytime: Localized
-    not_a_decision: Localized
-    steps: tuple[MeldcodeStep, ...]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    kind: str
-    children: tuple[ChildInView, ...]
-    has_children: str | None  # the yes/no/unknown answer, None when not asked
-    pregnancy: str | None
-    pregnancy_due: date | None
-    check_closed: bool
-    safety_signals: tuple[SafetySignal, ...]
-    meldcode: MeldcodeGuide | None
-    scan_done: bool
-    problem_domains: tuple[ProblemDomain, ...]
-    stacking_threshold: int
-    followup_rhythm: Rhythm | None
-
-    @property
-    def problem_domain_count(self) -> int:
-        return len(self.problem_domains)
-
-    @property
-    def parenting_support_flag(self) -> bool:
-        return self.scan_done and self.problem_domain_count >= self.stacking_threshold
-
-    @property
-    def has_safety_signal(self) -> bool:
-        return bool(self.safety_signals)
-
-
-@cache
 def meldcode_guide() -> MeldcodeGuide:
-    data = tomllib.loads((questionnaire_dir() / "meldcode.toml").read_text("utf-8"))
+    """The version-1 Meldcode guide (meldcode.toml)."""
+    return load_guide(1)
 
-    def text(value: dict[str, str]) -> Localized:
-        return Localized(value["nl"], value["en"])
 
-    return MeldcodeGuide(
-        title=text(data["title"]),
-        phone=data["veilig_thuis_phone"],
-        advice_anytime=text(data["advice_anytime"]),
-        not_a_decision=text(data["not_a_decision"]),
-        steps=tuple(
-            MeldcodeStep(step["id"], text(step["title"]), text(step["detail"]))
-            for step in data["steps"]
-        ),
-    )
+def _answer_values(question: Question, answers: dict[str, Any]) -> list[tuple[int | None, Any]]:
+    """(item, value) of every answer given to ``question``; item is None outside a group."""
+    if question.repeat is None:
+        return [(None, answers.get(question.id))]
+    items = answers.get(question.repeat)
+    if not isinstance(items, list):
+        return []
+    return [
+        (index, item.get(question.id)) for index, item in enumerate(items) if isinstance(item, dict)
+    ]
 
 
 def safety_signals(part: Part) -> list[SafetySignal]:
-    """Every signal raised by any answer of the part, whether or not its question is shown."""
+    """Every signal raised by any answer of the part, whether or not its question is shown
+    (the version-1 rule; format 2 adds ``requires``, see :func:`compute_outcome`)."""
     questionnaire = part.questionnaire
     found: list[SafetySignal] = []
     for question in questionnaire.questions:
         if question.signal is None:
             continue
-        if question.repeat is None:
-            values = [part.answers.get(question.id)]
-        else:
-            items = part.answers.get(question.repeat)
-            values = (
-                [item.get(question.id) for item in items if isinstance(item, dict)]
-                if isinstance(items, list)
-                else []
-            )
-        for value in values:
+        for _item, value in _answer_values(question, part.answers):
             if question.raises_signal(value):
                 name = questionnaire.signal(question.signal).name
                 found.append(
@@ -148,8 +99,13 @@ def safety_signals(part: Part) -> list[SafetySignal]:
     return found
 
 
-def problem_domains(scan: Questionnaire, visible: dict[str, Any]) -> list[ProblemDomain]:
-    """The domains with at least one shown indicator answered as a problem, in file order."""
+def problem_domains(
+    scan: Questionnaire, visible: dict[str, Any], lookup: Lookup | None = None
+) -> list[ProblemDomain]:
+    """The domains with at least one shown indicator answered as a problem, in file order.
+
+    ``lookup`` reads the outcome context for the advice items' conditions; without it every
+    item without ``only_if`` is kept (the progress line only needs the domains)."""
     domains: list[ProblemDomain] = []
     for domain in scan.domains:
         reasons = tuple(
@@ -158,8 +114,29 @@ def problem_domains(scan: Questionnaire, visible: dict[str, Any]) -> list[Proble
             if question.domain == domain.id and question.is_problem(visible.get(question.id))
         )
         if reasons:
-            domains.append(ProblemDomain(domain.id, domain.name, domain.advice, reasons))
+            advice = tuple(item for item in domain.advice if _advice_shown(item, lookup))
+            domains.append(ProblemDomain(domain.id, domain.name, advice, reasons))
     return domains
+
+
+def _advice_shown(item: AdviceItem, lookup: Lookup | None) -> bool:
+    if lookup is None:
+        return item.only_if is None
+    if item.only_if is not None and not truthy(item.only_if.evaluate(lookup)):
+        return False
+    return not (item.not_if is not None and truthy(item.not_if.evaluate(lookup)))
+
+
+def scp_area_count(scan: Questionnaire, visible: dict[str, Any]) -> int:
+    """The number of distinct SCP areas among the shown problem answers ("none" not counted)."""
+    return len(
+        {
+            question.scp_area
+            for question in scan.questions
+            if question.scp_area not in (None, "none")
+            and question.is_problem(visible.get(question.id))
+        }
+    )
 
 
 def children_in_view(questionnaire: Questionnaire, visible: dict[str, Any]) -> list[ChildInView]:
@@ -192,10 +169,27 @@ def _role_value(questionnaire: Questionnaire, visible: dict[str, Any], role: str
     return visible.get(question.id) if question else None
 
 
-def compute_outcome(session: Session) -> Outcome:
-    """The outcome of one validated session (an intake or a follow-up)."""
-    main_id = KINDCHECK if session.kind == "intake" else FOLLOWUP
-    main = session.parts[main_id]
+def compute_outcome(
+    session: Session,
+    *,
+    meldcode_open: bool = False,
+    open_handoffs: int = 0,
+    group: str | None = None,
+) -> Outcome:
+    """The outcome of one validated session (an intake or a follow-up).
+
+    From the vault: ``meldcode_open`` (the client has an open Meldcode process),
+    ``open_handoffs`` (warm hand-offs not yet confirmed) and ``group`` (the user's professional
+    group, for the afwegingskader). They change only format-2 outcomes; ``kindcheck outcome
+    FILE`` leaves them at their defaults.
+    """
+    main = session.parts[KINDCHECK if session.kind == "intake" else FOLLOWUP]
+    if main.questionnaire.format == 2:
+        return _outcome_v2(session, main, meldcode_open, open_handoffs, group)
+    return _outcome_v1(session, main)
+
+
+def _outcome_v1(session: Session, main: Part) -> Outcome:
     context = {"setting": session.setting}
     visible = Walker(main.questionnaire, context, main.answers).visible_answers()
     children = children_in_view(main.questionnaire, visible)
@@ -224,6 +218,14 @@ def compute_outcome(session: Session) -> Outcome:
         problem_domain_count=len(domains),
         threshold=threshold,
     )
+    open_items: tuple[OpenItem, ...] = ()
+    counter = main.questionnaire.by_role("has_children")
+    if session.kind == "intake" and has_children == "unknown" and counter is not None:
+        # Version 1 said "ask again" without a date; the date makes it an item on the due list.
+        reask_on = session.session_date + timedelta(days=REASK_DAYS)
+        day = reask_on.isoformat()
+        text = Localized(*(t("outcome.children_unknown", lang, day=day) for lang in LANGUAGES))
+        open_items = (OpenItem(counter.id, None, "unknown", text, reask_on),)
     return Outcome(
         kind=session.kind,
         children=tuple(children),
@@ -237,107 +239,183 @@ def compute_outcome(session: Session) -> Outcome:
         problem_domains=tuple(domains),
         stacking_threshold=threshold,
         followup_rhythm=rhythm,
+        version=1,
+        session_date=session.session_date,
+        open_items=open_items,
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# Presenting an outcome
+def _holds(node: Node | None, lookup: Lookup) -> bool:
+    """An absent condition holds."""
+    return node is None or truthy(node.evaluate(lookup))
 
 
-def outcome_to_json(outcome: Outcome, lang: str = "nl") -> dict[str, Any]:
-    """The machine-readable outcome (``kindcheck outcome --json``)."""
-    return {
-        "kind": outcome.kind,
-        "check_closed": outcome.check_closed,
-        "has_minor_children": outcome.has_children,
-        "pregnancy": outcome.pregnancy,
-        "pregnancy_due_date": outcome.pregnancy_due.isoformat() if outcome.pregnancy_due else None,
-        "children": [
-            {
-                "number": child.number,
-                "age": child.age,
-                "birth_date": child.birth_date.isoformat() if child.birth_date else None,
-                "living": child.living,
-                "shared_care": child.shared_care,
-            }
-            for child in outcome.children
-        ],
-        "safety_signals": [
-            {
-                "id": signal.id,
-                "name": signal.name.get(lang),
-                "question": signal.question_id,
-                "answer": signal.answer,
-            }
-            for signal in outcome.safety_signals
-        ],
-        "meldcode_steps": [step.id for step in outcome.meldcode.steps] if outcome.meldcode else [],
-        "veilig_thuis": outcome.meldcode.phone if outcome.meldcode else None,
-        "scan_done": outcome.scan_done,
-        "problem_domains": [domain.id for domain in outcome.problem_domains],
-        "problem_domain_count": outcome.problem_domain_count,
-        "stacking_threshold": outcome.stacking_threshold,
-        "parenting_support_flag": outcome.parenting_support_flag,
-        "domain_reasons": {
-            domain.id: [{"question": r.question_id, "answer": r.answer} for r in domain.reasons]
-            for domain in outcome.problem_domains
-        },
-        "advice": {domain.id: domain.advice.get(lang) for domain in outcome.problem_domains},
-        "followup_rhythm": outcome.followup_rhythm.value if outcome.followup_rhythm else None,
-    }
+class _Raised:
+    """Signals, concerns and open items in the order their questions stand, each id once."""
 
+    def __init__(self, catalog: Catalog, main: Questionnaire, requires: Lookup) -> None:
+        self.catalog = catalog
+        self.main = main
+        self.requires = requires
+        self.signals: dict[str, SafetySignal] = {}
+        self.concerns: dict[str, RaisedConcern] = {}
+        self.open_items: list[OpenItem] = []
 
-def outcome_lines(outcome: Outcome, lang: str = "nl") -> list[str]:
-    """The outcome as plain text for a person, safety first."""
-    lines: list[str] = []
-    if outcome.meldcode:
-        guide = outcome.meldcode
-        lines.append(f"!! {guide.title.get(lang)}")
-        for signal in outcome.safety_signals:
-            lines.append(f"   - {signal.name.get(lang)}")
-        lines.append(f"   {guide.advice_anytime.get(lang)}")
-        for step in guide.steps:
-            lines.append(f"   {step.title.get(lang)}")
-        lines.append(f"   {guide.not_a_decision.get(lang)}")
-        lines.append("")
-    if outcome.kind == "intake":
-        if outcome.check_closed:
-            lines.append(t("outcome.check_closed", lang))
-        elif outcome.has_children == "unknown":
-            lines.append(t("outcome.children_unknown", lang))
-    if outcome.children:
-        lines.append(t("outcome.children_in_view", lang, count=len(outcome.children)))
-        for child in outcome.children:
-            living = t(f"living.{child.living}", lang) if child.living else "-"
-            age = "-" if child.age is None else str(child.age)
-            lines.append(
-                "   " + t("outcome.child_line", lang, number=child.number, age=age, living=living)
-            )
-    if outcome.pregnancy == "yes":
-        lines.append(t("outcome.pregnancy", lang))
-    if outcome.scan_done:
-        lines.append("")
-        lines.append(t("outcome.domain_count", lang, count=outcome.problem_domain_count))
-        for domain in outcome.problem_domains:
-            lines.append(f"   - {domain.name.get(lang)}")
-            for reason in domain.reasons:
-                lines.append(f"       {reason.question_text.get(lang)}")
-        if outcome.parenting_support_flag:
-            lines.append("")
-            lines.append("** " + t("outcome.flag", lang, threshold=outcome.stacking_threshold))
-        elif outcome.problem_domains:
-            lines.append("")
-            lines.append(t("outcome.tackle_each", lang))
-        else:
-            lines.append(t("outcome.no_stacking", lang))
-        if outcome.problem_domains:
-            for domain in outcome.problem_domains:
-                lines.append(f"   {domain.name.get(lang)}: {domain.advice.get(lang)}")
-    lines.append("")
-    if outcome.followup_rhythm:
-        lines.append(
-            t("outcome.rhythm", lang, rhythm=t(f"rhythm.{outcome.followup_rhythm.value}", lang))
+    def concern(self, concern_id: str, question: Question, item: int | None, value: Any) -> None:
+        if concern_id in self.concerns:
+            return
+        concern = self.catalog.concern(concern_id)
+        self.concerns[concern_id] = RaisedConcern(
+            concern.id,
+            concern.name,
+            question.id,
+            item,
+            value,
+            concern.step_texts(),
+            concern.acute,
         )
+
+    def signal(self, question: Question, item: int | None, value: Any) -> None:
+        signal = self.catalog.signal(question.signal or "")
+        if _holds(signal.requires, self.requires):
+            if signal.id not in self.signals:
+                self.signals[signal.id] = SafetySignal(
+                    signal.id, signal.name, question.id, value, self.main.id
+                )
+        elif signal.otherwise_concern is not None:
+            self.concern(signal.otherwise_concern, question, item, value)
+
+    def shown(self, question: Question, item: int | None, value: Any, reask_on: date) -> None:
+        if (
+            question.concern is not None
+            and question.raises_concern(value)
+            and _holds(self.catalog.concern(question.concern).requires, self.requires)
+        ):
+            self.concern(question.concern, question, item, value)
+        if question.open_item is not None and question.opens_item(value):
+            self.open_items.append(
+                OpenItem(
+                    question.id,
+                    item,
+                    value,
+                    question.open_item,
+                    reask_on if question.reask == "next_contact" else None,
+                )
+            )
+
+
+def _outcome_v2(
+    session: Session, main: Part, meldcode_open: bool, open_handoffs: int, group: str | None
+) -> Outcome:
+    questionnaire = main.questionnaire
+    catalog = questionnaire.catalog
+    if catalog is None:  # the loader refuses a format-2 questionnaire without one
+        raise ValueError(f"{questionnaire.key} has no catalog")
+    guide = load_guide(2)
+    context = {"setting": session.setting, "open_handoffs": open_handoffs}
+    walker = Walker(questionnaire, context, main.answers)
+    visible = walker.visible_answers()
+    requires = walker.lookup()
+
+    raised = _Raised(catalog, questionnaire, requires)
+    reask_on = session.session_date + timedelta(days=REASK_DAYS)
+    for question in questionnaire.questions:
+        shown_values = dict(_answer_values(question, visible))
+        for item, value in _answer_values(question, main.answers):
+            if question.signal is not None and question.raises_signal(value):
+                raised.signal(question, item, value)
+            if item in shown_values and shown_values[item] is not None:
+                raised.shown(question, item, shown_values[item], reask_on)
+
+    children = children_in_view(questionnaire, visible)
+    has_children = _role_value(questionnaire, visible, "has_children")
+    if has_children is None and session.kind == "followup":
+        has_children = "yes" if children else None
+    pregnancy = _role_value(questionnaire, visible, "pregnancy")
+    due = _role_value(questionnaire, visible, "pregnancy_due_date")
+    check_closed = session.kind == "intake" and kindcheck_closed(main, session.setting)
+
+    scan_part = session.parts.get(SCAN)
+    threshold, scan_visible = 3, {}
+    if scan_part is not None:
+        threshold = scan_part.questionnaire.stacking_threshold
+        scan_visible = Walker(
+            scan_part.questionnaire, context, scan_part.answers, visible
+        ).visible_answers()
+        counted = problem_domains(scan_part.questionnaire, scan_visible)
     else:
-        lines.append(t("outcome.no_followup", lang))
-    return lines
+        counted = []
+    signals = list(raised.signals.values())
+    concerns = list(raised.concerns.values())
+    outcome_context: dict[str, Any] = {
+        "setting": session.setting,
+        "signals": [s.id for s in signals],
+        "concerns": [c.id for c in concerns],
+        "domains": [d.id for d in counted],
+        "domain_count": len(counted),
+        "flag": scan_part is not None and len(counted) >= threshold,
+        "minors": has_children,
+        "pregnancy": pregnancy,
+        "meldcode_open": meldcode_open,
+    }
+    lookup = outcome_context.get
+    domains = (
+        problem_domains(scan_part.questionnaire, scan_visible, lookup)
+        if scan_part is not None
+        else []
+    )
+    handoffs = tuple(
+        handoff
+        for handoff in catalog.handoffs
+        if truthy(handoff.offer_if.evaluate(lookup))
+        and not (handoff.not_if is not None and truthy(handoff.not_if.evaluate(lookup)))
+    )
+    if signals:
+        acute_lines: tuple[Localized, ...] = (guide.acute_line, guide.veilig_thuis_line)
+    elif any(concern.acute for concern in concerns):
+        acute_lines = (guide.acute_line,)
+    else:
+        acute_lines = ()
+    events: list[Event] = []
+    for question in questionnaire.questions:
+        chosen = visible.get(question.id) if question.records_events else None
+        if isinstance(chosen, list):
+            for event_id in chosen:
+                if catalog.has_event(event_id) and event_id not in (e.id for e in events):
+                    events.append(catalog.event(event_id))
+
+    minors_or_pregnancy = bool(children) or has_children == "yes" or pregnancy == "yes"
+    rhythm = default_rhythm(
+        has_children_or_pregnancy=minors_or_pregnancy or bool(signals),
+        safety_signal=bool(signals),
+        problem_domain_count=len(domains),
+        threshold=threshold,
+        concern=bool(concerns) and minors_or_pregnancy,
+    )
+    return Outcome(
+        kind=session.kind,
+        children=tuple(children),
+        has_children=has_children,
+        pregnancy=pregnancy,
+        pregnancy_due=date.fromisoformat(due) if due else None,
+        check_closed=check_closed,
+        safety_signals=tuple(signals),
+        meldcode=guide if signals else None,
+        scan_done=scan_part is not None,
+        problem_domains=tuple(domains),
+        stacking_threshold=threshold,
+        followup_rhythm=rhythm_while_meldcode_open(rhythm, meldcode_open),
+        version=2,
+        session_date=session.session_date,
+        acute_lines=acute_lines,
+        # Acute concerns first: they come with the 112 line.
+        concerns=tuple(sorted(concerns, key=lambda concern: not concern.acute)),
+        open_items=tuple(raised.open_items),
+        handoffs_offered=handoffs,
+        events=tuple(events),
+        scp_area_count=(
+            scp_area_count(scan_part.questionnaire, scan_visible) if scan_part is not None else None
+        ),
+        professional_group=guide.group(group),
+        meldcode_open=meldcode_open,
+    )
