@@ -97,7 +97,7 @@ class QuestionReader(Reader):
         if found is None:
             self.add(line, where, f"'from' names '{source_key}', which is not in this folder")
             return None
-        source_data, _source, source_name = found
+        source_data = found[0]
         originals = {
             q.get("id"): q for q in source_data.get("questions", []) if isinstance(q, dict)
         }
@@ -106,7 +106,7 @@ class QuestionReader(Reader):
             self.add(
                 line,
                 where,
-                f"'{source_name}' has no question '{where}'"
+                f"'{source_key}' has no question '{where}'"
                 + hint(str(where), [str(key) for key in originals]),
             )
             return None
