@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from kindcheck.export import PlanFacts, SessionFacts
+from kindcheck.export.versions import scan_version_facts
 from kindcheck.followup import (
     AMSTERDAM,
     FollowUpPlan,
@@ -135,6 +136,7 @@ def _facts(
 ) -> SessionFacts:
     summary, outcome = stored.summary, stored.outcome
     steps = store.meldcode_steps(summary.id)
+    scan = scan_version_facts(stored.answers, outcome)  # v1 and v2 scans: export/versions.py
     answered = outcome.get("has_minor_children")
     children = outcome.get("children") or []
     domains = tuple(outcome.get("problem_domains") or ()) if summary.scan_done else ()
@@ -156,6 +158,8 @@ def _facts(
             if summary.kind == "followup"
             else None
         ),
+        scan_version=scan.version if summary.scan_done else None,
+        scp_area_count=scan.scp_area_count if summary.scan_done else None,
     )
 
 
