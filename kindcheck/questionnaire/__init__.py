@@ -42,7 +42,7 @@ from .catalog import (
 )
 from .catalog_loader import load_catalog, parse_catalog, parse_guide
 from .files import questionnaire_dir
-from .loader import load_questionnaire, parse_questionnaire
+from .loader import load_content_file, load_questionnaire, parse_questionnaire
 from .model import (
     CONTEXT_NAMES,
     LANGUAGES,
@@ -112,6 +112,7 @@ __all__ = [
     "check_value",
     "clean_text",
     "load_catalog",
+    "load_content_file",
     "load_guide",
     "load_questionnaire",
     "load_shipped",

@@ -21,9 +21,9 @@ from kindcheck.conditions import Literal
 from kindcheck.errors import QuestionnaireError
 
 from . import checks
-from .catalog import Catalog
-from .catalog_loader import load_catalog
-from .files import KEY, content_files, questionnaire_dir
+from .catalog import Catalog, MeldcodeGuideV2
+from .catalog_loader import load_catalog, load_guide_v2
+from .files import KEY, content_files, file_kind, questionnaire_dir
 from .model import (
     _ID,
     OUTCOME_CONTEXT_NAMES,
@@ -130,6 +130,18 @@ class Folder:
         return keys
 
 
+def load_content_file(path: str | Path) -> Questionnaire | Catalog | MeldcodeGuideV2:
+    """Check any shipped kind of content file (a questionnaire, a catalog or a guide of format
+    2) by its ``kind``; QuestionnaireError lists every problem."""
+    path = Path(path)
+    kind = file_kind(path)
+    if kind == "catalog":
+        return load_catalog(path)
+    if kind == "guide":
+        return load_guide_v2(path)
+    return load_questionnaire(path)
+
+
 def load_questionnaire(path: str | Path) -> Questionnaire:
     """Read and validate one questionnaire file; raise QuestionnaireError listing every problem."""
     path = Path(path)
@@ -150,6 +162,12 @@ def parse_questionnaire(
         raise QuestionnaireError([f"{name}: not valid TOML: {error}"]) from None
     if not isinstance(folder, Folder):
         folder = Folder(folder if folder is not None else questionnaire_dir())
+    kind = data.get("kind", "questionnaire")
+    if data.get("format") == 2 and kind in ("catalog", "guide"):
+        # One clear message instead of every key a questionnaire does not have.
+        raise QuestionnaireError(
+            [f"{name}:1: this is a {kind} file, not a questionnaire (load_content_file checks it)"]
+        )
     problems = Problems(name)
     questionnaire = _Builder(data, source, problems, folder).build()
     if problems.items or questionnaire is None:

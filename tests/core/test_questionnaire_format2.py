@@ -12,6 +12,7 @@ import pytest
 from kindcheck.errors import QuestionnaireError
 from kindcheck.questionnaire import (
     load_catalog,
+    load_content_file,
     load_guide,
     load_questionnaire,
     load_shipped,
@@ -684,3 +685,23 @@ def test_no_v2_help_text_read_aloud_uses_the_jargon_the_issue_names() -> None:
     for key in ("kindcheck", "probleemscan", "vervolggesprek"):
         for question in load_shipped(key, 2).questions:
             assert not banned.search(question.help_client.nl), question.id
+
+
+def test_every_shipped_content_file_checks_by_its_kind() -> None:
+    checked = {
+        path.name: type(load_content_file(path)).__name__
+        for path in sorted(questionnaire_dir().glob("*-v2.toml"))
+    }
+    assert checked == {
+        "kindcheck-v2.toml": "Questionnaire",
+        "meldcode-v2.toml": "MeldcodeGuideV2",
+        "probleemscan-v2.toml": "Questionnaire",
+        "uitkomst-v2.toml": "Catalog",
+        "vervolggesprek-v2.toml": "Questionnaire",
+    }
+    with pytest.raises(QuestionnaireError) as raised:
+        load_questionnaire(questionnaire_dir() / "uitkomst-v2.toml")
+    assert raised.value.problems == [
+        f"{questionnaire_dir() / 'uitkomst-v2.toml'}:1: this is a catalog file, not a "
+        "questionnaire (load_content_file checks it)"
+    ]

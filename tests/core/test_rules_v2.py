@@ -385,3 +385,50 @@ def test_a_version_1_session_computes_the_outcome_it_was_recorded_with(
         ]
     )
     assert date.fromisoformat(data["open_items"][0]["reask_on"]).isoformat() == day
+
+
+# -- the variants of the examples that design the rules (docs/CLINICAL.md) -----------------------
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _example(name: str, **main: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EXAMPLES / name).read_text("utf-8"))
+    data["questionnaires"][0]["answers"].update(main)
+    return data
+
+
+def test_worries_plus_violence_put_safety_first_and_take_mediation_away() -> None:
+    data = _example("v2-worries-no-signal.json", sig_domestic_violence="yes")
+    data["questionnaires"][1]["answers"]["rel_conflict"] = "yes"
+    outcome = compute_outcome(session_from_dict(data))
+    json_data = outcome_to_json(outcome)
+    assert [s.id for s in outcome.safety_signals] == ["domestic_violence"]
+    assert outcome_lines(outcome)[:2] == [f"!! {text}" for text in json_data["acute"]]
+    assert json_data["advice_ids"]["relaties"] == ["violence_first"]
+    assert "relationship_mediation" not in json_data["handoffs_offered"]
+    assert json_data["followup_rhythm"] == "safety"
+
+
+def test_a_suicide_plan_with_children_is_a_signal_and_without_them_an_acute_concern() -> None:
+    with_children = compute_outcome(
+        session_from_dict(_example("v2-suicidal-thoughts.json", suicidality="plan_or_attempt"))
+    )
+    assert [s.id for s in with_children.safety_signals] == ["suicide_risk"]
+    assert outcome_lines(with_children)[0] == ACUTE_NL
+    assert with_children.followup_rhythm is not None
+    assert with_children.followup_rhythm.value == "safety"
+    alone = compute_outcome(
+        session_from_dict(
+            _example(
+                "v2-violence-no-children.json",
+                sig_domestic_violence="no",
+                suicidality="plan_or_attempt",
+                sig_weapon="yes",
+            )
+        )
+    )
+    assert not alone.safety_signals and alone.meldcode is None
+    assert [c.id for c in alone.concerns] == ["suicide_risk_adult", "weapon_access"]
+    lines = outcome_lines(alone)
+    assert lines[0] == ACUTE_NL and "Veilig Thuis" not in lines[1]
