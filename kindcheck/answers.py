@@ -30,6 +30,9 @@ format-1 ones, never mixed. In a version-2 session the problem scan's ``same_as`
 the main questionnaire's (filled in when missing, refused when different), and ``handoffs``
 records the warm hand-offs agreed in the session. An event file (``"format":
 "kindcheck-event"``) records one event for a client; :func:`read_record_file` reads either.
+
+One module, a little over 600 lines: it is the one reader of everything ``kindcheck record``
+takes, and its parts share the problem list and the rule that no message echoes free text.
 """
 
 from __future__ import annotations

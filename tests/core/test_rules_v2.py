@@ -432,3 +432,18 @@ def test_a_suicide_plan_with_children_is_a_signal_and_without_them_an_acute_conc
     assert [c.id for c in alone.concerns] == ["suicide_risk_adult", "weapon_access"]
     lines = outcome_lines(alone)
     assert lines[0] == ACUTE_NL and "Veilig Thuis" not in lines[1]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_outcome_line_of_every_example_is_a_finished_text(lang: str) -> None:
+    """No message key or unfilled {field} reaches a clinician, in either language."""
+    from kindcheck.answers import read_answers_file
+
+    names = sorted(p.name for p in EXAMPLES.glob("*.json") if p.name != "expected.json")
+    for name in names:
+        if "event" in name and "followup" not in name:
+            continue
+        outcome = compute_outcome(read_answers_file(EXAMPLES / name), group="psycholoog")
+        for line in outcome_lines(outcome, lang):
+            assert not line.strip().startswith(("outcome.", "rhythm.")), (name, line)
+            assert "{" not in line and "}" not in line, (name, line)
