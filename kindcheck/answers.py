@@ -278,7 +278,11 @@ def session_from_dict(data: Any, name: str = "<answers>") -> Session:
     handoffs: tuple[HandoffRecord, ...] = ()
     if parts:
         expected = format_version_for(part.questionnaire for part in parts.values())
-        if version is not None and version != expected:
+        formats = {part.questionnaire.format for part in parts.values()}
+        if len(formats) > 1:
+            keys = " and ".join(part.questionnaire.key for part in parts.values())
+            problem("questionnaires", f"{keys} do not go together (one session, one generation)")
+        elif version is not None and version != expected:
             generation = "format-2" if expected == 2 else "format-1"
             problem(
                 "format_version",

@@ -46,6 +46,15 @@ def test_one_session_one_generation() -> None:
     ]
 
 
+def test_questionnaires_of_two_generations_do_not_mix() -> None:
+    data = example("v2-worries-no-signal.json")
+    data["questionnaires"][1] = example("two-domains.json")["questionnaires"][1]
+    assert (
+        "a.json: questionnaires: kindcheck-v2 and probleemscan-v1 do not go together (one "
+        "session, one generation)"
+    ) in problems(data)
+
+
 def test_hand_offs_belong_to_version_2_sessions() -> None:
     v1 = example("two-domains.json")
     v1["handoffs"] = example("v2-flag-handoff.json")["handoffs"]
