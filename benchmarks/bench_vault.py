@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from kindcheck import store as store_module  # noqa: E402
-from kindcheck.answers import session_from_dict  # noqa: E402
+from kindcheck.answers import format_version_for, session_from_dict  # noqa: E402
 from kindcheck.outcome import compute_outcome, outcome_to_json  # noqa: E402
 from kindcheck.questionnaire import Walker, load_shipped  # noqa: E402
 from kindcheck.store import Store  # noqa: E402
@@ -62,7 +62,8 @@ def _answer(question: Any, rng: random.Random, when: date) -> Any:
         return rng.choice(question.options).id
     if kind == "multi":
         chosen = rng.sample(question.options, k=min(2, len(question.options)))
-        return [option.id for option in chosen]
+        exclusive = [option.id for option in chosen if option.exclusive]
+        return exclusive[:1] or [option.id for option in chosen]
     if kind == "number":
         low = question.minimum if question.minimum is not None else 0
         high = question.maximum if question.maximum is not None else 20
@@ -75,10 +76,22 @@ def _answer(question: Any, rng: random.Random, when: date) -> Any:
 
 
 def _walk(
-    questionnaire_id: str, rng: random.Random, when: date, fixed: dict[str, Any]
+    questionnaire_id: str,
+    rng: random.Random,
+    when: date,
+    fixed: dict[str, Any],
+    main: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Walk the newest questionnaire (what a new session gets); a scan takes ``main``'s
+    answers for its same_as questions."""
     questionnaire = load_shipped(questionnaire_id)
-    walker = Walker(questionnaire, {"setting": "ggz"}, {})
+    main_answers = None
+    if main is not None and questionnaire.format == 2:
+        main_questionnaire = load_shipped(main["id"], main["version"])
+        main_answers = Walker(
+            main_questionnaire, {"setting": "ggz"}, main["answers"]
+        ).visible_answers()
+    walker = Walker(questionnaire, {"setting": "ggz"}, {}, main_answers)
     for _ in range(1000):
         step = walker.first_unanswered()
         if step is None:
@@ -95,20 +108,17 @@ def synthetic_templates(rng: random.Random) -> list[tuple[dict[str, Any], Any]]:
     for number in range(TEMPLATES):
         when = date(2025, 1, 6) + timedelta(days=rng.randint(0, 600))
         if number % 3 == 2:
-            parts = [
-                _walk("vervolggesprek", rng, when, {"repeat_scan": "yes"}),
-                _walk("probleemscan", rng, when, {}),
-            ]
+            main = _walk("vervolggesprek", rng, when, {"repeat_scan": "yes"})
             kind = "followup"
         else:
-            parts = [
-                _walk("kindcheck", rng, when, {"has_minor_children": "yes"}),
-                _walk("probleemscan", rng, when, {}),
-            ]
+            main = _walk("kindcheck", rng, when, {"has_minor_children": "yes"})
             kind = "intake"
+        parts = [main, _walk("probleemscan", rng, when, {}, main)]
         data = {
             "format": "kindcheck-answers",
-            "format_version": 1,
+            "format_version": format_version_for(
+                load_shipped(part["id"], part["version"]) for part in parts
+            ),
             "kind": kind,
             "client": {"reference": f"EPD-{number:06d}", "name": "Synthetische Cliënt"},
             "setting": "ggz",

@@ -1,6 +1,7 @@
-"""The answers file: one completed session as versioned JSON.
+"""The answers file: one completed session as versioned JSON; and the event file.
 
-Format (``format_version`` 1)::
+Format (``format_version`` 1; version 2 is the same shape for sessions answered with format-2
+questionnaires, with an optional ``handoffs`` list, see questionnaires/FORMAT.md)::
 
     {
       "format": "kindcheck-answers",
@@ -23,13 +24,22 @@ questions (one set per child) are a list of tables under the repeat group's id.
 The same reader serves the CLI and the app. Every problem is reported at once, each with its
 place in the file (``questionnaires[1].answers.fin_arrears``) and what was expected. Messages
 never repeat free text from the file: it may hold client data.
+
+One session, one generation: ``format_version`` 2 goes with format-2 questionnaires and 1 with
+format-1 ones, never mixed. In a version-2 session the problem scan's ``same_as`` answers are
+the main questionnaire's (filled in when missing, refused when different), and ``handoffs``
+records the warm hand-offs agreed in the session. An event file (``"format":
+"kindcheck-event"``) records one event for a client; :func:`read_record_file` reads either.
+
+One module, a little over 600 lines: it is the one reader of everything ``kindcheck record``
+takes, and its parts share the problem list and the rule that no message echoes free text.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -39,6 +49,7 @@ from kindcheck.errors import AnswersError, QuestionnaireError
 from kindcheck.questionnaire import (
     SETTINGS,
     Answers,
+    Catalog,
     Question,
     Questionnaire,
     Walker,
@@ -52,7 +63,12 @@ from kindcheck.text import clean_text
 Problem = Callable[[str, str], None]
 
 FORMAT_NAME = "kindcheck-answers"
-FORMAT_VERSION = 1
+FORMAT_VERSIONS = (1, 2)
+FORMAT_VERSION = 2  # the newest; a session's own is :func:`format_version_for` its questionnaires
+EVENT_FORMAT_NAME = "kindcheck-event"
+EVENT_FORMAT_VERSION = 1
+HANDOFF_CONTACTS = ("client_calls", "together", "referred", "not_yet")
+MAX_ORGANISATION = 200
 KINDS = ("intake", "followup")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_REFERENCE = 64
@@ -60,6 +76,57 @@ MAX_NAME = 200
 KINDCHECK = "kindcheck"
 SCAN = "probleemscan"
 FOLLOWUP = "vervolggesprek"
+
+
+def format_version_for(questionnaires: Iterable[Questionnaire]) -> int:
+    """The answers file version that goes with these questionnaires: 2 when any is format 2."""
+    return 2 if any(q.format == 2 for q in questionnaires) else 1
+
+
+@dataclass(frozen=True)
+class HandoffRecord:
+    """A warm hand-off agreed in a session: to which help, consent, and how contact is made.
+
+    ``organisation`` is free text (it may name a person or place), so it is never repeated in a
+    message."""
+
+    option: str
+    consent_asked: bool
+    consent_given: bool
+    contact: str
+    contact_on: date | None = None
+    organisation: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"option": self.option}
+        if self.organisation:
+            data["organisation"] = self.organisation
+        data |= {
+            "consent_asked": self.consent_asked,
+            "consent_given": self.consent_given,
+            "contact": self.contact,
+        }
+        if self.contact_on is not None:
+            data["contact_on"] = self.contact_on.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One event for a client (an admission, a crisis, ...) that makes the Kindcheck due."""
+
+    client_reference: str
+    event: str
+    on: date
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": EVENT_FORMAT_NAME,
+            "format_version": EVENT_FORMAT_VERSION,
+            "client": {"reference": self.client_reference},
+            "event": self.event,
+            "date": self.on.isoformat(),
+        }
 
 
 @dataclass(frozen=True)
@@ -91,55 +158,83 @@ class Session:
     parts: dict[str, Part]
     client_name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    handoffs: tuple[HandoffRecord, ...] = ()
 
     def part(self, questionnaire_id: str) -> Part | None:
         return self.parts.get(questionnaire_id)
+
+    @property
+    def format_version(self) -> int:
+        return format_version_for(part.questionnaire for part in self.parts.values())
+
+    @property
+    def main_part(self) -> Part:
+        """The questionnaire that starts the session: the Kindcheck, or the follow-up."""
+        return self.parts[KINDCHECK if self.kind == "intake" else FOLLOWUP]
 
     def to_dict(self) -> dict[str, Any]:
         client: dict[str, Any] = {"reference": self.client_reference}
         if self.client_name:
             client["name"] = self.client_name
-        return {
+        data: dict[str, Any] = {
             "format": FORMAT_NAME,
-            "format_version": FORMAT_VERSION,
+            "format_version": self.format_version,
             "kind": self.kind,
             "client": client,
             "setting": self.setting,
             "date": self.session_date.isoformat(),
             "questionnaires": [part.to_dict() for part in self.parts.values()],
         }
+        if self.handoffs:
+            data["handoffs"] = [handoff.to_dict() for handoff in self.handoffs]
+        return data
 
 
 def read_answers_file(path: str | Path) -> Session:
     """Read and validate an answers file; AnswersError lists every problem."""
     path = Path(path)
+    return parse_answers(_read_bytes(path), str(path))
+
+
+def read_record_file(path: str | Path) -> Session | EventRecord:
+    """An answers file or an event file (``kindcheck record FILE``), by its ``format``."""
+    path = Path(path)
+    data = _json(_read_bytes(path), str(path))
+    if isinstance(data, dict) and data.get("format") == EVENT_FORMAT_NAME:
+        return event_from_dict(data, str(path))
+    return session_from_dict(data, str(path))
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise AnswersError([f"{path}: file is larger than {MAX_FILE_BYTES // 1024} KiB"])
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise AnswersError([f"{path}: file not found"]) from None
     except IsADirectoryError:
         raise AnswersError([f"{path}: is a folder, not an answers file"]) from None
     except OSError as error:
         raise AnswersError([f"{path}: cannot be read ({error.strerror})"]) from None
-    return parse_answers(raw, str(path))
 
 
-def parse_answers(raw: bytes | str, name: str = "<answers>") -> Session:
+def _json(raw: bytes | str, name: str) -> Any:
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         raise AnswersError([f"{name}: not a UTF-8 text file"]) from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise AnswersError(
             [f"{name}: not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"]
         ) from None
     except RecursionError:
         raise AnswersError([f"{name}: nested too deeply"]) from None
-    return session_from_dict(data, name)
+
+
+def parse_answers(raw: bytes | str, name: str = "<answers>") -> Session:
+    return session_from_dict(_json(raw, name), name)
 
 
 def session_from_dict(data: Any, name: str = "<answers>") -> Session:
@@ -150,13 +245,24 @@ def session_from_dict(data: Any, name: str = "<answers>") -> Session:
 
     if not isinstance(data, dict):
         raise AnswersError([f"{name}: expected a JSON object at the top"])
-    known = {"format", "format_version", "kind", "client", "setting", "date", "questionnaires"}
+    known = {
+        "format",
+        "format_version",
+        "kind",
+        "client",
+        "setting",
+        "date",
+        "questionnaires",
+        "handoffs",
+    }
     for key in sorted(set(data) - known):
         problem(key, "unknown field" + _hint(key, known))
     if data.get("format") != FORMAT_NAME:
         problem("format", f'expected "{FORMAT_NAME}"')
-    if data.get("format_version") != FORMAT_VERSION:
-        problem("format_version", f"expected {FORMAT_VERSION}")
+    version = data.get("format_version")
+    if version not in FORMAT_VERSIONS or isinstance(version, bool):
+        problem("format_version", "expected " + " or ".join(str(v) for v in FORMAT_VERSIONS))
+        version = None
     kind = data.get("kind", "intake")
     if kind not in KINDS:
         problem("kind", 'expected "intake" or "followup"')
@@ -167,8 +273,29 @@ def session_from_dict(data: Any, name: str = "<answers>") -> Session:
         problem("setting", 'expected "ggz" or "sociaal_domein"')
         setting = "ggz"
     session_date = _date(data.get("date"), "date", problem)
-    parts = _parts(data.get("questionnaires"), setting, problem)
+    parts = _parts(data.get("questionnaires"), setting, kind, problem)
     _check_required_parts(kind, parts, setting, problem)
+    handoffs: tuple[HandoffRecord, ...] = ()
+    if parts:
+        expected = format_version_for(part.questionnaire for part in parts.values())
+        formats = {part.questionnaire.format for part in parts.values()}
+        if len(formats) > 1:
+            keys = " and ".join(part.questionnaire.key for part in parts.values())
+            problem("questionnaires", f"{keys} do not go together (one session, one generation)")
+        elif version is not None and version != expected:
+            generation = "format-2" if expected == 2 else "format-1"
+            problem(
+                "format_version",
+                f"expected {expected}: the questionnaires are {generation} questionnaires "
+                "(one session, one generation)",
+            )
+        if "handoffs" in data:
+            main = parts.get(KINDCHECK if kind == "intake" else FOLLOWUP)
+            catalog = main.questionnaire.catalog if main is not None else None
+            if expected != 2 or catalog is None:
+                problem("handoffs", "hand-offs are recorded in format_version 2 sessions only")
+            else:
+                handoffs = _handoffs(data["handoffs"], catalog, problem)
     if problems:
         raise AnswersError(problems)
     return Session(
@@ -178,7 +305,98 @@ def session_from_dict(data: Any, name: str = "<answers>") -> Session:
         session_date=session_date or date.today(),
         parts=parts,
         client_name=client_name,
+        handoffs=handoffs,
     )
+
+
+def _handoffs(items: Any, catalog: Catalog, problem: Problem) -> tuple[HandoffRecord, ...]:
+    if not isinstance(items, list):
+        problem("handoffs", "expected a list of hand-offs")
+        return ()
+    known = {"option", "organisation", "consent_asked", "consent_given", "contact", "contact_on"}
+    records: list[HandoffRecord] = []
+    for index, item in enumerate(items):
+        where = f"handoffs[{index}]"
+        if not isinstance(item, dict):
+            problem(where, "expected an object with option, consent and contact")
+            continue
+        bad = len(records)
+        for key in sorted(set(item) - known):
+            problem(f"{where}.{key}", "unknown field" + _hint(key, known))
+        option = item.get("option")
+        if not isinstance(option, str) or not catalog.has_handoff(option):
+            ids = ", ".join(h.id for h in catalog.handoffs)
+            problem(f"{where}.option", f"expected a hand-off of {catalog.key} ({ids})")
+        organisation = item.get("organisation")
+        if organisation is not None and (
+            not isinstance(organisation, str) or len(organisation) > MAX_ORGANISATION
+        ):
+            problem(
+                f"{where}.organisation", f"expected a text of at most {MAX_ORGANISATION} characters"
+            )
+        flags: dict[str, bool] = {}
+        for key in ("consent_asked", "consent_given"):
+            value = item.get(key)
+            if not isinstance(value, bool):
+                problem(f"{where}.{key}", "expected true or false")
+            flags[key] = value is True
+        if flags["consent_given"] and not flags["consent_asked"]:
+            problem(f"{where}.consent_given", "consent can only be given when it was asked")
+        contact = item.get("contact")
+        if contact not in HANDOFF_CONTACTS:
+            problem(f"{where}.contact", "expected one of " + ", ".join(HANDOFF_CONTACTS))
+        elif contact != "not_yet" and not flags["consent_given"]:
+            problem(
+                f"{where}.contact",
+                'without consent given the contact can only be "not_yet"',
+            )
+        contact_on = None
+        if contact != "not_yet":
+            contact_on = _date(item.get("contact_on"), f"{where}.contact_on", problem)
+        elif item.get("contact_on") is not None:
+            problem(f"{where}.contact_on", 'no date when the contact is "not_yet"')
+        if len(records) == bad and isinstance(option, str) and contact in HANDOFF_CONTACTS:
+            records.append(
+                HandoffRecord(
+                    option=option,
+                    consent_asked=flags["consent_asked"],
+                    consent_given=flags["consent_given"],
+                    contact=str(contact),
+                    contact_on=contact_on,
+                    organisation=(clean_text(organisation).strip() or None)
+                    if isinstance(organisation, str)
+                    else None,
+                )
+            )
+    return tuple(records)
+
+
+def event_from_dict(data: Any, name: str = "<event>") -> EventRecord:
+    """Validate an event file; the event must be one of the newest catalog's."""
+    problems: list[str] = []
+
+    def problem(where: str, message: str) -> None:
+        problems.append(f"{name}: {where}: {message}")
+
+    if not isinstance(data, dict):
+        raise AnswersError([f"{name}: expected a JSON object at the top"])
+    known = {"format", "format_version", "client", "event", "date"}
+    for key in sorted(set(data) - known):
+        problem(key, "unknown field" + _hint(key, known))
+    if data.get("format") != EVENT_FORMAT_NAME:
+        problem("format", f'expected "{EVENT_FORMAT_NAME}"')
+    if data.get("format_version") != EVENT_FORMAT_VERSION:
+        problem("format_version", f"expected {EVENT_FORMAT_VERSION}")
+    reference, _name = _client(data.get("client"), problem)
+    on = _date(data.get("date"), "date", problem)
+    catalog = load_shipped(KINDCHECK).catalog
+    event = data.get("event")
+    if catalog is None or not isinstance(event, str) or not catalog.has_event(event):
+        ids = ", ".join(e.id for e in catalog.events) if catalog else ""
+        problem("event", f"expected one of {ids}")
+    if problems or on is None or not isinstance(event, str):
+        raise AnswersError(problems)
+    return EventRecord(reference, event, on)
 
 
 def _hint(key: str, known: set[str] | list[str]) -> str:
@@ -216,11 +434,14 @@ def _date(value: Any, where: str, problem: Problem) -> date | None:
     return parsed
 
 
-def _parts(items: Any, setting: str, problem: Problem) -> dict[str, Part]:
+def _parts(items: Any, setting: str, kind: str, problem: Problem) -> dict[str, Part]:
+    """Each questionnaire's answers, checked; the main questionnaire first, so that the scan's
+    ``same_as`` answers can be compared with (or taken from) it."""
     parts: dict[str, Part] = {}
     if not isinstance(items, list) or not items:
         problem("questionnaires", "expected a list of questionnaires with their answers")
         return parts
+    raw_parts: dict[str, tuple[Questionnaire, dict[str, Any], str]] = {}
     for index, item in enumerate(items):
         where = f"questionnaires[{index}]"
         if not isinstance(item, dict):
@@ -247,9 +468,22 @@ def _parts(items: Any, setting: str, problem: Problem) -> dict[str, Part]:
         if not isinstance(answers, dict):
             problem(f"{where}.answers", "expected an object of answers keyed by question id")
             continue
-        checked = check_answers(questionnaire, answers, setting, f"{where}.answers", problem)
+        raw_parts[questionnaire_id] = (questionnaire, answers, f"{where}.answers")
+    main_id = KINDCHECK if kind == "intake" else FOLLOWUP
+    main_visible: Answers | None = None
+    main_key: str | None = None
+    for questionnaire_id in sorted(raw_parts, key=lambda key: key != main_id):
+        questionnaire, answers, where = raw_parts[questionnaire_id]
+        main_answers = main_visible if questionnaire.is_scan else None
+        checked = check_answers(
+            questionnaire, answers, setting, where, problem, main_answers, main_key
+        )
         parts[questionnaire_id] = Part(questionnaire, checked)
-    return parts
+        if questionnaire_id == main_id and questionnaire.format == 2:
+            main_visible = parts[questionnaire_id].walker(setting).visible_answers()
+            main_key = questionnaire.key
+    # Keep the file's order (the main questionnaire first in every shipped example).
+    return {key: parts[key] for key in raw_parts if key in parts}
 
 
 def check_answers(
@@ -258,8 +492,13 @@ def check_answers(
     setting: str,
     where: str,
     problem: Problem,
+    main_answers: Answers | None = None,
+    main_key: str | None = None,
 ) -> Answers:
-    """Check every answer's question and value, then that every shown required one is there."""
+    """Check every answer's question and value, then that every shown required one is there.
+
+    With ``main_answers`` (a format-2 scan), a ``same_as`` answer must equal the main
+    questionnaire's answer and is filled in from it when missing."""
     checked: Answers = {}
     group_ids = {repeat.id for repeat in questionnaire.repeats}
     top_ids = [q.id for q in questionnaire.questions if q.repeat is None]
@@ -279,7 +518,15 @@ def check_answers(
             problem(f"{where}.{key}", f'is asked per item: put it inside "{question.repeat}"')
             continue
         _store_checked(checked, question, value, f"{where}.{key}", problem)
-    walker = Walker(questionnaire, {"setting": setting}, checked)
+    walker = Walker(questionnaire, {"setting": setting}, checked, main_answers)
+    for step, value in walker.taken_from_main():
+        own = checked.get(step.question.id)
+        if own is not None and own != value:
+            problem(
+                f"{where}.{step.question.id}",
+                f"differs from the answer to {step.question.same_as} in {main_key}",
+            )
+        checked[step.question.id] = value
     for step in walker.missing():
         path = (
             f"{where}.{step.question.id}"

@@ -31,7 +31,7 @@ from kindcheck.errors import AnswersError
 from kindcheck.followup import occurrences
 from kindcheck.followup.policy import NO_PLAN, RHYTHM_RULES, build_plan, default_rhythm_choice
 from kindcheck.i18n import t
-from kindcheck.outcome import Outcome
+from kindcheck.outcome import MeldcodeGuide, Outcome
 from kindcheck.service.intake import Intake
 
 from .base import KindcheckScreen, format_day
@@ -104,7 +104,9 @@ class OutcomeScreen(KindcheckScreen):
         if outcome.check_closed:
             kindcheck_lines.append(t("outcome.check_closed", lang))
         elif outcome.has_children == "unknown":
-            kindcheck_lines.append(t("outcome.children_unknown", lang))
+            # The open item says by when to ask again.
+            reask = next((item for item in outcome.open_items if item.reask_on), None)
+            kindcheck_lines.append(reask.text.get(lang) if reask else "")
         if outcome.children:
             kindcheck_lines.append(t("outcome.children_in_view", lang, count=len(outcome.children)))
             for child in outcome.children:
@@ -180,9 +182,10 @@ class OutcomeScreen(KindcheckScreen):
                 markup=False,
             )
         )
-        children.append(
-            Static(literal(guide.advice_anytime.get(lang)), classes="muted", markup=False)
+        anytime = (
+            guide.advice_anytime if isinstance(guide, MeldcodeGuide) else guide.veilig_thuis_line
         )
+        children.append(Static(literal(anytime.get(lang)), classes="muted", markup=False))
         children.extend(lead or [])
         if checklist:
             children.append(Static(self.tr("outcome.checklist"), classes="subtitle"))
@@ -274,7 +277,7 @@ class OutcomeScreen(KindcheckScreen):
                     Content.assemble(
                         literal(domain.name.get(lang), "bold"),
                         ": ",
-                        literal(domain.advice.get(lang)),
+                        literal(" ".join(item.text.get(lang) for item in domain.advice)),
                     ),
                     classes="advice",
                     markup=False,

@@ -67,6 +67,7 @@ _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")  # domain ids: no free text, nothing a
 _QUESTIONNAIRE_ID = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 _PERIOD = {"month": re.compile(r"\d{4}-(0[1-9]|1[0-2])"), "quarter": re.compile(r"\d{4}-Q[1-4]")}
 _MAX_COUNT: Final = 10**9
+_MAX_SCP_AREAS: Final = 7  # the SCP's areas for parents (probleemscan-v2 [outcome].scp_areas)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,6 +81,10 @@ class SessionFacts:
     ``held_on`` only picks the period and is never exported. ``problem_domain_count`` is None
     when no scan was done, and then ``problem_domains`` is empty; otherwise it equals the number
     of (distinct) ids in ``problem_domains``. ``followup_timing`` is for follow-ups only.
+
+    ``scan_version`` and ``scp_area_count`` (kindcheck.export.versions) say which version of
+    the problem scan the session used and how many SCP areas its problems touch (for a
+    version-1 scan derived by the explicit mapping there); both None without a scan.
     """
 
     kind: Literal["intake", "followup"]
@@ -93,6 +98,8 @@ class SessionFacts:
     safety_signal: bool = False
     meldcode_steps_taken: int = 0
     followup_timing: Literal["on_time", "late"] | None = None
+    scan_version: int | None = None
+    scp_area_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +164,16 @@ def _check_session(facts: object, index: int) -> None:
         raise ExportError(
             f"{where}: problem_domain_count must equal the number of distinct problem_domains"
         )
+    if facts.problem_domain_count is None and (
+        facts.scan_version is not None or facts.scp_area_count is not None
+    ):
+        raise ExportError(f"{where}: a scan version or SCP areas without a problem scan")
+    if facts.scan_version is not None and facts.scan_version not in (1, 2):
+        raise ExportError(f"{where}: scan_version must be 1 or 2")
+    if facts.scp_area_count is not None and (
+        _bad_count(facts.scp_area_count) or facts.scp_area_count > _MAX_SCP_AREAS
+    ):
+        raise ExportError(f"{where}: scp_area_count must be from 0 to {_MAX_SCP_AREAS}")
     if facts.followup_timing not in (None, "on_time", "late"):
         raise ExportError(f"{where}: followup_timing must be 'on_time', 'late' or None")
     if facts.followup_timing is not None and facts.kind != "followup":

@@ -6,8 +6,9 @@ outcome gets, and when a plan ends.
 
 - Default rhythm (a product decision, editable per client and per team): with a signal of
   unsafety every 2 weeks while the Meldcode process runs; with 3 or more problem domains every
-  6 weeks; otherwise, with minor children or a pregnancy, every 3 months. Without children or
-  a pregnancy there is no plan.
+  6 weeks; with a concern about the children (format-2 sessions) also every 6 weeks; otherwise,
+  with minor children or a pregnancy, every 3 months. Without children or a pregnancy there is
+  no plan.
 - End: a plan ends when treatment ends or when the youngest child turns 18 (an expected child
   counts from its due date).
 - The first conversation is one interval after the intake, which is itself the first
@@ -16,16 +17,17 @@ outcome gets, and when a plan ends.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
 from enum import StrEnum
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from dateutil.relativedelta import relativedelta
 
 from kindcheck.errors import FollowUpError
 
-from .plan import FollowUpPlan, _is_date, with_rule
+from .plan import FollowUpPlan, FollowUpState, _is_date, with_rule
 from .rules import DEFAULT_TIME, _normalise_rule
 
 
@@ -34,17 +36,20 @@ class Rhythm(StrEnum):
 
     SAFETY = "safety"  # every 2 weeks while the Meldcode process runs
     STACKING = "stacking"  # every 6 weeks with 3 or more problem domains
+    CONCERN = "concern"  # every 6 weeks with a concern about the children (format 2)
     CHILDREN = "children"  # every 3 months otherwise, with minor children
 
 
 _RHYTHM_RULES: dict[Rhythm, str] = {
     Rhythm.SAFETY: "FREQ=WEEKLY;INTERVAL=2",
     Rhythm.STACKING: "FREQ=WEEKLY;INTERVAL=6",
+    Rhythm.CONCERN: "FREQ=WEEKLY;INTERVAL=6",
     Rhythm.CHILDREN: "FREQ=MONTHLY;INTERVAL=3",
 }
 _RHYTHM_STEPS: dict[Rhythm, relativedelta] = {
     Rhythm.SAFETY: relativedelta(weeks=2),
     Rhythm.STACKING: relativedelta(weeks=6),
+    Rhythm.CONCERN: relativedelta(weeks=6),
     Rhythm.CHILDREN: relativedelta(months=3),
 }
 
@@ -59,12 +64,16 @@ def default_rhythm(
     safety_signal: bool,
     problem_domain_count: int,
     threshold: int = 3,
+    concern: bool = False,
 ) -> Rhythm | None:
     """The default rhythm for an intake outcome, or None when no plan is needed.
 
     Without minor children and without a pregnancy there is no child to keep in view, so no
     plan. Otherwise safety comes first, whatever the domain count (safety is never averaged
-    away), then stacking at ``threshold`` or more problem domains, else the 3-monthly rhythm.
+    away), then stacking at ``threshold`` or more problem domains, then a concern (every 6
+    weeks too, but it says why), else the 3-monthly rhythm. A concern counts only with
+    children or a pregnancy: when it is unknown whether there are children, the re-ask
+    carries the follow-up, not a plan.
     """
     if problem_domain_count < 0:
         raise FollowUpError("the number of problem domains cannot be negative")
@@ -76,6 +85,8 @@ def default_rhythm(
         return Rhythm.SAFETY
     if problem_domain_count >= threshold:
         return Rhythm.STACKING
+    if concern:
+        return Rhythm.CONCERN
     return Rhythm.CHILDREN
 
 
@@ -157,6 +168,184 @@ def new_plan(
     return FollowUpPlan(rule=rule, start=first, time_of_day=time_of_day, ends_on=ends_on)
 
 
+# =============================================================================================
+# Issue 12 (clinical content v2): concerns, the Meldcode process, re-asks and events.
+# Pure functions over plain values; the store keeps no dates derived from them.
+# =============================================================================================
+
+# A re-ask or a Kindcheck made due by an event is DUE from its day and OVERDUE after this many
+# days (the same window as a planned follow-up).
+ITEM_DUE_WINDOW_DAYS: Final = 7
+# The rhythms a clinician chooses from when closing a Meldcode process ("keep": the plan as is).
+CLOSING_RHYTHMS: Final = ("children", "concern", "stacking", "keep")
+# A re-ask of these questions is also answered by these (a follow-up has no has_minor_children
+# question: its child_count answers it).
+_REASK_ANSWERED_BY: Final[dict[str, tuple[str, ...]]] = {
+    "has_minor_children": ("has_minor_children", "child_count"),
+    "pregnancy": ("pregnancy",),
+}
+
+
+def rhythm_while_meldcode_open(rhythm: Rhythm | None, meldcode_open: bool) -> Rhythm | None:
+    """While the client's Meldcode process is open the 2-weekly rhythm holds, whatever a
+    session finds; only closing the process (with a chosen rhythm) loosens it."""
+    return Rhythm.SAFETY if meldcode_open else rhythm
+
+
+def proposed_rhythm_after_closing(
+    has_children_or_pregnancy: bool,
+    problem_domain_count: int,
+    threshold: int = 3,
+    concern: bool = False,
+) -> Rhythm | None:
+    """What the close dialog proposes: the rhythm the last outcome gives without the signal."""
+    return default_rhythm(
+        has_children_or_pregnancy, False, problem_domain_count, threshold, concern=concern
+    )
+
+
+def plan_after_meldcode_closed(
+    existing: PlanOnFile, closed_on: date, next_rhythm: str
+) -> tuple[FollowUpPlan, Rhythm | None]:
+    """The plan after closing a Meldcode process: the chosen rhythm restarts from the closing
+    day (first conversation one interval later), keeping the plan's end, skips and moves.
+
+    ``next_rhythm`` is required (one of :data:`CLOSING_RHYTHMS`): closing never silently
+    keeps or drops the 2-weekly rhythm. "keep" leaves the plan as it is.
+    """
+    if next_rhythm not in CLOSING_RHYTHMS:
+        raise FollowUpError(
+            "closing a Meldcode process needs the next rhythm: " + ", ".join(CLOSING_RHYTHMS)
+        )
+    if not _is_date(closed_on):
+        raise FollowUpError("closing a Meldcode process needs its date")
+    if next_rhythm == "keep":
+        return existing.plan, existing.rhythm
+    rhythm = Rhythm(next_rhythm)
+    fresh = new_plan(rhythm, closed_on, existing.plan.ends_on)
+    return with_rule(existing.plan, fresh.rule, start=fresh.start), rhythm
+
+
+def item_state(due_on: date, today: date) -> tuple[FollowUpState, int]:
+    """(state, days overdue) of a dated item: UPCOMING before its day, DUE from its day, and
+    OVERDUE more than :data:`ITEM_DUE_WINDOW_DAYS` after it (days counted from its day)."""
+    late = (today - due_on).days
+    if late > ITEM_DUE_WINDOW_DAYS:
+        return FollowUpState.OVERDUE, late
+    if late >= 0:
+        return FollowUpState.DUE, 0
+    return FollowUpState.UPCOMING, 0
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """What the re-ask and event rules need of one stored session (plain data from the store
+    and the stored outcome; no free text)."""
+
+    held_on: date
+    format_version: int
+    answered: frozenset[str]  # question ids with a known answer (not "unknown"), top level
+    reasks: tuple[tuple[str, date], ...] = ()  # (question id, ask again by) from its outcome
+
+
+def session_record(answers: Mapping[str, Any], outcome: Mapping[str, Any]) -> SessionRecord:
+    """A stored session (its answers file and outcome JSON, as the vault keeps them) as the
+    re-ask and event rules see it: the main questionnaire's known answers and the outcome's
+    re-asks. Raises FollowUpError for a session without a valid date."""
+    try:
+        held_on = date.fromisoformat(str(answers.get("date")))
+    except ValueError:
+        raise FollowUpError("a session needs its date") from None
+    version = answers.get("format_version", 1)
+    parts = [p for p in answers.get("questionnaires") or [] if isinstance(p, dict)]
+    main = next((p for p in parts if p.get("id") in ("kindcheck", "vervolggesprek")), {})
+    given: dict[str, Any] = main["answers"] if isinstance(main.get("answers"), dict) else {}
+    answered = frozenset(
+        key for key, value in given.items() if value is not None and value != "unknown"
+    )
+    reasks: list[tuple[str, date]] = []
+    for item in outcome.get("open_items") or []:
+        if isinstance(item, dict) and item.get("reask_on") and item.get("item") is None:
+            try:
+                reasks.append((str(item["question"]), date.fromisoformat(item["reask_on"])))
+            except (KeyError, ValueError):
+                continue
+    return SessionRecord(
+        held_on, version if isinstance(version, int) else 1, answered, tuple(reasks)
+    )
+
+
+@dataclass(frozen=True)
+class Reask:
+    """An unknown that matters, to ask again by ``due_on`` (from the session ``asked_on``)."""
+
+    question_id: str
+    asked_on: date
+    due_on: date
+
+
+def pending_reasks(sessions: Sequence[SessionRecord]) -> list[Reask]:
+    """The re-asks still open for one client, computed each time, never stored.
+
+    They are those of the latest session that left something to ask again, minus what a
+    later session answered (a known answer; for unknown children also a follow-up's child
+    count). A later session that answers "unknown" again leaves its own re-ask instead.
+    """
+    ordered = sorted(enumerate(sessions), key=lambda pair: (pair[1].held_on, pair[0]))
+    latest = max(
+        (index for index, (_original, record) in enumerate(ordered) if record.reasks),
+        default=None,
+    )
+    if latest is None:
+        return []
+    source = ordered[latest][1]
+    later = [record for _original, record in ordered[latest + 1 :]]
+    pending: list[Reask] = []
+    for question_id, due_on in source.reasks:
+        answered_by = _REASK_ANSWERED_BY.get(question_id, (question_id,))
+        if any(set(answered_by) & record.answered for record in later):
+            continue
+        pending.append(Reask(question_id, source.held_on, due_on))
+    return pending
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event recorded for a client on the client page or in a follow-up."""
+
+    event: str
+    on: date
+
+
+@dataclass(frozen=True)
+class KindcheckDue:
+    """The Kindcheck is due again after ``event`` (on ``on``), from ``due_on``."""
+
+    event: str
+    on: date
+    due_on: date
+
+
+def kindchecks_due(
+    events: Sequence[RecordedEvent],
+    due_days: Mapping[str, int],
+    sessions: Sequence[SessionRecord],
+) -> list[KindcheckDue]:
+    """The events that make the Kindcheck due now, whatever the plan's next date, earliest
+    first. A format-2 session (intake or follow-up, both repeat the Kindcheck) held on or after
+    the event's day clears it; a follow-up's own events carry its date, so it clears them."""
+    repeats = [s.held_on for s in sessions if s.format_version >= 2]
+    due: list[KindcheckDue] = []
+    for recorded in events:
+        if any(held_on >= recorded.on for held_on in repeats):
+            continue
+        days = due_days.get(recorded.event)
+        if days is None:
+            raise FollowUpError("an event that is not in the catalog")
+        due.append(KindcheckDue(recorded.event, recorded.on, recorded.on + timedelta(days=days)))
+    return sorted(due, key=lambda item: (item.due_on, item.event))
+
+
 # --- the plan after a session -------------------------------------------------------------
 # The outcome module builds on this package, so the outcome and the stored plan are described
 # by Protocols here.
@@ -194,7 +383,13 @@ class PlanOnFile(Protocol):
 
 
 # More frequent first: a later session can tighten a plan's rhythm, never loosen it silently.
-_RHYTHM_RANK: Final = {Rhythm.CHILDREN: 1, Rhythm.STACKING: 2, Rhythm.SAFETY: 3}
+# A concern ranks with stacking (both every 6 weeks): neither replaces the other.
+_RHYTHM_RANK: Final = {
+    Rhythm.CHILDREN: 1,
+    Rhythm.CONCERN: 2,
+    Rhythm.STACKING: 2,
+    Rhythm.SAFETY: 3,
+}
 
 
 def _plan_end(outcome: SessionFindings, session_date: date) -> date | None:

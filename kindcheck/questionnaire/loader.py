@@ -2,123 +2,204 @@
 
 Loading raises one :class:`~kindcheck.errors.QuestionnaireError` listing every problem, each
 with file, question id and line, so an author fixes them all in one go.
+
+Format 1 is read exactly as before. A format-2 questionnaire (questionnaires/FORMAT.md, "v2
+additions") names its catalog and may take questions over from another questionnaire
+(``from``) or answers from the session's main questionnaire (``same_as``): those files are
+found in the same folder (:class:`Folder`), and their problems are reported with this file's.
+The checks between the parts of a file are in :mod:`.checks`.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kindcheck.conditions import Node, parse_condition
-from kindcheck.errors import ConditionError, QuestionnaireError
+from kindcheck.conditions import Literal
+from kindcheck.errors import QuestionnaireError
 
+from . import checks
+from .catalog import Catalog, MeldcodeGuideV2
+from .catalog_loader import load_catalog, load_guide_v2
+from .files import KEY, content_files, file_kind, questionnaire_dir
 from .model import (
     _ID,
-    CONTEXT_NAMES,
-    LANGUAGES,
-    QUESTION_TYPES,
-    ROLES,
-    YESNO_VALUES,
+    OUTCOME_CONTEXT_NAMES,
+    AdviceItem,
+    Derived,
     Domain,
     Localized,
-    Option,
     Question,
     Questionnaire,
     Repeat,
+    ScanCompat,
     Signal,
 )
+from .question_reader import QuestionReader
+from .reading import Problems, duplicates, header_line, line_of, table_lines
 
-_FILE_FORMAT = 1
-_Item = TypeVar("_Item", Repeat, Domain, Signal)
+FILE_FORMATS = (1, 2)
+_Item = TypeVar("_Item", Repeat, Domain, Signal, Derived)
+# The condition of a derived name whose own condition could not be read (the file does not
+# load anyway; this keeps the value well-typed while problems are collected).
+_FALSE = Literal(False)
+
+_TOP_KEYS_1 = frozenset(
+    {
+        "format",
+        "id",
+        "version",
+        "title",
+        "intro",
+        "sources",
+        "questions",
+        "repeats",
+        "domains",
+        "signals",
+        "outcome",
+    }
+)
+_TOP_KEYS_2 = (_TOP_KEYS_1 - {"signals"}) | {"kind", "catalog", "derived", "compat"}
 
 
-class _Problems:
-    """Collects problems so that a file's author sees all of them at once."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[str] = []
-
-    def add(self, line: int | None, where: str | None, message: str) -> None:
-        location = self.path if line is None else f"{self.path}:{line}"
-        subject = f" [{where}]" if where else ""
-        self.items.append(f"{location}{subject}: {message}")
-
-
-def _table_lines(source: str, table: str) -> list[int]:
-    """The line numbers (1-based) of each ``[[table]]`` header, in order."""
-    header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]")
-    return [number for number, line in enumerate(source.splitlines(), 1) if header.match(line)]
-
-
-def _line_of(lines: list[int], index: int) -> int:
-    return lines[index] if index < len(lines) else 1
-
-
-def load_questionnaire(path: str | Path) -> Questionnaire:
-    """Read and validate one questionnaire file; raise QuestionnaireError listing every problem."""
-    path = Path(path)
+def _read_source(path: Path) -> str:
     name = str(path)
     try:
-        source = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise QuestionnaireError([f"{name}: file not found"]) from None
     except UnicodeDecodeError:
         raise QuestionnaireError([f"{name}: not a UTF-8 text file"]) from None
     except OSError as error:
         raise QuestionnaireError([f"{name}: cannot be read ({error.strerror})"]) from None
-    return parse_questionnaire(source, name)
 
 
-def parse_questionnaire(source: str, name: str = "<questionnaire>") -> Questionnaire:
-    """Validate questionnaire TOML text; ``name`` is used in the messages."""
+class Folder:
+    """The other content files a questionnaire refers to, found beside it by their key
+    (``kindcheck-v2``). Each is read once per load."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._raw: dict[str, tuple[dict[str, Any], str, str] | None] = {}
+        self._catalogs: dict[str, Catalog] = {}
+        self._questionnaires: dict[str, Questionnaire] = {}
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}.toml"
+
+    def raw(self, key: str) -> tuple[dict[str, Any], str, str] | None:
+        """The parsed TOML, source text and name of ``<key>.toml``, or None when missing."""
+        if key not in self._raw:
+            path = self.path(key)
+            if not KEY.match(key) or not path.is_file():
+                self._raw[key] = None
+            else:
+                source = _read_source(path)
+                try:
+                    self._raw[key] = (tomllib.loads(source), source, str(path))
+                except tomllib.TOMLDecodeError as error:
+                    raise QuestionnaireError([f"{path}: not valid TOML: {error}"]) from None
+        return self._raw[key]
+
+    def catalog(self, key: str) -> Catalog:
+        if key not in self._catalogs:
+            self._catalogs[key] = load_catalog(self.path(key))
+        return self._catalogs[key]
+
+    def questionnaire(self, key: str) -> Questionnaire:
+        if key not in self._questionnaires:
+            path = self.path(key)
+            self._questionnaires[key] = parse_questionnaire(
+                _read_source(path), str(path), folder=self
+            )
+        return self._questionnaires[key]
+
+    def main_questionnaires(self, catalog_key: str) -> list[str]:
+        """The keys of the questionnaires beside this one that use ``catalog_key`` and start a
+        session (they have no domains)."""
+        keys: list[str] = []
+        for path in content_files(self.folder):
+            found = self.raw(path.stem)
+            if found is None:
+                continue
+            data = found[0]
+            if data.get("catalog") == catalog_key and not data.get("domains"):
+                keys.append(path.stem)
+        return keys
+
+
+def load_content_file(path: str | Path) -> Questionnaire | Catalog | MeldcodeGuideV2:
+    """Check any shipped kind of content file (a questionnaire, a catalog or a guide of format
+    2) by its ``kind``; QuestionnaireError lists every problem."""
+    path = Path(path)
+    kind = file_kind(path)
+    if kind == "catalog":
+        return load_catalog(path)
+    if kind == "guide":
+        return load_guide_v2(path)
+    return load_questionnaire(path)
+
+
+def load_questionnaire(path: str | Path) -> Questionnaire:
+    """Read and validate one questionnaire file; raise QuestionnaireError listing every problem."""
+    path = Path(path)
+    return parse_questionnaire(_read_source(path), str(path), folder=Folder(path.parent))
+
+
+def parse_questionnaire(
+    source: str, name: str = "<questionnaire>", folder: Folder | Path | None = None
+) -> Questionnaire:
+    """Validate questionnaire TOML text; ``name`` is used in the messages.
+
+    ``folder`` is where a format-2 file's catalog and the files it takes questions from are
+    found (default: the shipped questionnaires).
+    """
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
         raise QuestionnaireError([f"{name}: not valid TOML: {error}"]) from None
-    problems = _Problems(name)
-    builder = _Builder(data, source, problems)
-    questionnaire = builder.build()
+    if not isinstance(folder, Folder):
+        folder = Folder(folder if folder is not None else questionnaire_dir())
+    kind = data.get("kind", "questionnaire")
+    if data.get("format") == 2 and kind in ("catalog", "guide"):
+        # One clear message instead of every key a questionnaire does not have.
+        raise QuestionnaireError(
+            [f"{name}:1: this is a {kind} file, not a questionnaire (load_content_file checks it)"]
+        )
+    problems = Problems(name)
+    questionnaire = _Builder(data, source, problems, folder).build()
     if problems.items or questionnaire is None:
         raise QuestionnaireError(problems.items)
     return questionnaire
 
 
-class _Builder:
-    def __init__(self, data: dict[str, Any], source: str, problems: _Problems) -> None:
+class _Builder(QuestionReader):
+    def __init__(
+        self, data: dict[str, Any], source: str, problems: Problems, folder: Folder
+    ) -> None:
+        super().__init__(problems, 1, folder)  # the format is read in build()
         self.data = data
-        self.problems = problems
-        self.question_lines = _table_lines(source, "questions")
-        self.repeat_lines = _table_lines(source, "repeats")
-        self.domain_lines = _table_lines(source, "domains")
-        self.signal_lines = _table_lines(source, "signals")
-
-    def add(self, line: int | None, where: str | None, message: str) -> None:
-        self.problems.add(line, where, message)
-
-    def localized(self, value: Any, line: int | None, where: str | None, key: str) -> Localized:
-        if not isinstance(value, dict):
-            self.add(line, where, f"'{key}' must be a table with 'nl' and 'en' texts")
-            return Localized("", "")
-        texts: dict[str, str] = {}
-        for lang in LANGUAGES:
-            text = value.get(lang)
-            if not isinstance(text, str) or not text.strip():
-                language = "Dutch" if lang == "nl" else "English"
-                self.add(line, where, f"missing {language} text for '{key}' ('{key}.{lang}')")
-                texts[lang] = ""
-            else:
-                texts[lang] = text
-        return Localized(texts["nl"], texts["en"])
+        self.source = source
+        self.folder = folder
+        self.catalog: Catalog | None = None
+        self.question_lines = table_lines(source, "questions")
 
     def build(self) -> Questionnaire | None:
         data = self.data
-        if data.get("format") != _FILE_FORMAT:
-            self.add(1, None, f"'format' must be {_FILE_FORMAT}")
+        file_format = data.get("format")
+        if file_format not in FILE_FORMATS:
+            self.add(1, None, "'format' must be 1 or 2")
+        elif file_format == 2:
+            self.format = 2
+            if data.get("kind", "questionnaire") != "questionnaire":
+                self.add(
+                    1,
+                    None,
+                    f"'kind' is {data.get('kind')!r}: this file is not a questionnaire "
+                    "(only a questionnaire is loaded as one)",
+                )
         questionnaire_id = data.get("id")
         if not isinstance(questionnaire_id, str) or not _ID.match(questionnaire_id):
             self.add(1, None, "'id' must be a lower-case identifier such as \"kindcheck\"")
@@ -133,50 +214,53 @@ class _Builder:
         if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
             self.add(1, None, "'sources' must be a list of texts")
             sources = []
-        known = {
-            "format",
-            "id",
-            "version",
-            "title",
-            "intro",
-            "sources",
-            "questions",
-            "repeats",
-            "domains",
-            "signals",
-            "outcome",
-        }
-        for key in sorted(set(data) - known):
-            self.add(1, None, f"unknown top-level key '{key}'")
+        if self.format == 2 and "signals" in data:
+            self.add(
+                1,
+                None,
+                "a format-2 questionnaire has no [[signals]] of its own: they are in its catalog",
+            )
+        for key in sorted(set(data) - (_TOP_KEYS_2 if self.format == 2 else _TOP_KEYS_1)):
+            if not (self.format == 2 and key == "signals"):
+                self.add(1, None, f"unknown top-level key '{key}'")
+        if self.format == 2:
+            self.load_catalog()
 
-        threshold = 3
-        outcome = data.get("outcome", {})
-        if not isinstance(outcome, dict):
-            self.add(1, None, "'outcome' must be a table")
-        elif "stacking_threshold" in outcome:
-            threshold = outcome["stacking_threshold"]
-            if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
-                self.add(1, "outcome", "'stacking_threshold' must be a whole number of at least 1")
-                threshold = 3
-
-        repeats = self.build_list("repeats", self.repeat_lines, self.build_repeat)
-        domains = self.build_list("domains", self.domain_lines, self.build_domain)
-        signals = self.build_list("signals", self.signal_lines, self.build_signal)
+        threshold, scp_areas = self.outcome_table()
+        repeats = self.build_list("repeats", self.build_repeat)
+        domains = self.build_domains()
+        signals = self.build_list("signals", self.build_signal) if self.format == 1 else []
+        derived = self.build_list("derived", self.build_derived) if self.format == 2 else []
         raw_questions = data.get("questions")
         if not isinstance(raw_questions, list) or not raw_questions:
             self.add(1, None, "there are no [[questions]]")
             raw_questions = []
         questions: list[Question] = []
         for index, raw in enumerate(raw_questions):
-            line = _line_of(self.question_lines, index)
+            line = line_of(self.question_lines, index)
             if not isinstance(raw, dict):
                 self.add(line, None, "a question must be a table")
                 continue
-            question = self.build_question(raw, line)
+            question = self.build_entry(raw, line)
             if question is not None:
                 questions.append(question)
-        self.check_ids(questions, repeats, domains, signals)
-        self.check_references(questions, repeats, domains, signals)
+
+        file_checks = checks.FileChecks(self, self.format, self.catalog)
+        file_checks.ids(questions, repeats, domains, signals, derived)
+        derived_deps = file_checks.derived(derived, questions)
+        file_checks.references(questions, repeats, domains, signals, derived_deps)
+        compat = None
+        if self.format == 2:
+            is_scan = bool(domains)
+            file_checks.format_2(questions, scp_areas, is_scan)
+            if not is_scan and self.catalog is not None:
+                file_checks.requires_names(derived)
+            if "compat" in data:
+                compat = self.build_compat(questionnaire_id, scp_areas, questions)
+            if is_scan:
+                file_checks.same_as(questions, self.folder, data.get("catalog"))
+        elif "compat" in data:
+            self.add(1, None, "unknown top-level key 'compat'")
         if not isinstance(questionnaire_id, str) or not isinstance(version, int):
             return None
         return Questionnaire(
@@ -191,18 +275,59 @@ class _Builder:
             signals=tuple(signals),
             stacking_threshold=threshold,
             path=self.problems.path,
+            format=self.format,
+            catalog=self.catalog,
+            derived=tuple(derived),
+            scp_areas=tuple(scp_areas),
+            compat_v1=compat,
         )
 
+    # -- the file's parts -------------------------------------------------------------------
+
+    def load_catalog(self) -> None:
+        key = self.data.get("catalog")
+        if not isinstance(key, str) or not KEY.match(key):
+            self.add(1, None, "'catalog' must name the outcome catalog, such as \"uitkomst-v2\"")
+            return
+        if self.folder.raw(key) is None:
+            self.add(1, None, f"'catalog' names '{key}', which is not in {self.folder.folder}")
+            return
+        try:
+            self.catalog = self.folder.catalog(key)
+        except QuestionnaireError as error:
+            self.add(1, None, f"the catalog '{key}' does not load:")
+            self.problems.items.extend(f"  {problem}" for problem in error.problems)
+
+    def outcome_table(self) -> tuple[int, list[str]]:
+        threshold, scp_areas = 3, list[str]()
+        outcome = self.data.get("outcome", {})
+        if not isinstance(outcome, dict):
+            self.add(1, None, "'outcome' must be a table")
+            return threshold, scp_areas
+        if "stacking_threshold" in outcome:
+            threshold = outcome["stacking_threshold"]
+            if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
+                self.add(1, "outcome", "'stacking_threshold' must be a whole number of at least 1")
+                threshold = 3
+        if "scp_areas" in outcome:
+            line = header_line(self.source, "outcome")
+            if self.format != 2:
+                self.add(line, "outcome", "'scp_areas' needs format 2")
+            else:
+                scp_areas = self.id_list(outcome, "scp_areas", line, "outcome")
+        return threshold, scp_areas
+
     def build_list(
-        self, key: str, lines: list[int], build: Callable[[dict[str, Any], int, str], _Item]
+        self, key: str, build: Callable[[dict[str, Any], int, str], _Item]
     ) -> list[_Item]:
         raw_items = self.data.get(key, [])
         if not isinstance(raw_items, list):
             self.add(1, None, f"'{key}' must be a list of tables ([[{key}]])")
             return []
+        lines = table_lines(self.source, key)
         items: list[_Item] = []
         for index, raw in enumerate(raw_items):
-            line = _line_of(lines, index)
+            line = line_of(lines, index)
             if not isinstance(raw, dict):
                 self.add(line, None, f"each of [[{key}]] must be a table")
                 continue
@@ -222,315 +347,79 @@ class _Builder:
             repeat_id, count_from, self.localized(raw.get("label"), line, repeat_id, "label"), line
         )
 
-    def build_domain(self, raw: dict[str, Any], line: int, domain_id: str) -> Domain:
-        return Domain(
-            domain_id,
-            self.localized(raw.get("name"), line, domain_id, "name"),
-            self.localized(raw.get("advice"), line, domain_id, "advice"),
-            line,
+    def build_domains(self) -> list[Domain]:
+        advice_lines = table_lines(self.source, "domains.advice")
+        position = 0
+
+        def build(raw: dict[str, Any], line: int, domain_id: str) -> Domain:
+            nonlocal position
+            name = self.localized(raw.get("name"), line, domain_id, "name")
+            advice = raw.get("advice")
+            if self.format == 1:
+                text = self.localized(advice, line, domain_id, "advice")
+                return Domain(domain_id, name, (AdviceItem("advice", text),), line)
+            self.unknown_keys(raw, {"id", "name", "advice"}, line, domain_id)
+            if not isinstance(advice, list) or not advice:
+                self.add(
+                    line,
+                    domain_id,
+                    "a domain needs one or more [[domains.advice]] items (a single 'advice' "
+                    "text is format 1)",
+                )
+                return Domain(domain_id, name, (), line)
+            items: list[AdviceItem] = []
+            for raw_item in advice:
+                item_line = line_of(advice_lines, position)
+                position += 1
+                items.append(self.build_advice(raw_item, item_line, domain_id))
+            duplicates(self, "advice", [(f"{domain_id}.{i.id}", item_line) for i in items])
+            return Domain(domain_id, name, tuple(items), line)
+
+        return self.build_list("domains", build)
+
+    def build_advice(self, raw: Any, line: int, domain_id: str) -> AdviceItem:
+        item_id = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(raw, dict) or not isinstance(item_id, str) or not _ID.match(item_id):
+            self.add(
+                line, domain_id, "each advice item needs an 'id' that is a lower-case identifier"
+            )
+            return AdviceItem("", Localized("", ""))
+        where = f"{domain_id}.{item_id}"
+        self.unknown_keys(raw, {"id", "text", "only_if", "not_if"}, line, where)
+        only_if = self.condition(raw.get("only_if"), line, where, "only_if")
+        not_if = self.condition(raw.get("not_if"), line, where, "not_if")
+        for key, node in (("only_if", only_if), ("not_if", not_if)):
+            self.outcome_names(node, OUTCOME_CONTEXT_NAMES, line, where, key)
+        return AdviceItem(
+            item_id, self.localized(raw.get("text"), line, where, "text"), only_if, not_if
         )
 
     def build_signal(self, raw: dict[str, Any], line: int, signal_id: str) -> Signal:
         return Signal(signal_id, self.localized(raw.get("name"), line, signal_id, "name"), line)
 
-    def condition(self, raw: Any, line: int, where: str, key: str) -> Node | None:
-        if raw is None:
+    def build_derived(self, raw: dict[str, Any], line: int, derived_id: str) -> Derived:
+        self.unknown_keys(raw, {"id", "condition"}, line, derived_id)
+        node = self.condition(raw.get("condition"), line, derived_id, "condition")
+        if "condition" not in raw:
+            self.add(line, derived_id, "a derived name needs a 'condition'")
+        return Derived(derived_id, node if node is not None else _FALSE, line)
+
+    def build_compat(
+        self, scan_id: str, scp_areas: list[str], questions: list[Question]
+    ) -> ScanCompat | None:
+        line = header_line(self.source, "compat.v1")
+        compat = self.data.get("compat")
+        raw = compat.get("v1") if isinstance(compat, dict) else None
+        if not isinstance(raw, dict):
+            self.add(line, "compat", "'compat' holds one table, [compat.v1]")
             return None
-        try:
-            return parse_condition(raw)
-        except ConditionError as error:
-            self.add(line, where, f"'{key}' cannot be read: {error}")
-            return None
-
-    def build_question(self, raw: dict[str, Any], line: int) -> Question | None:
-        question_id = raw.get("id")
-        if not isinstance(question_id, str) or not _ID.match(question_id):
-            self.add(line, None, "a question needs an 'id' that is a lower-case identifier")
-            return None
-        where = question_id
-        known_keys = {
-            "id",
-            "type",
-            "text",
-            "help",
-            "source",
-            "required",
-            "show_if",
-            "options",
-            "min",
-            "max",
-            "repeat",
-            "domain",
-            "problem_answers",
-            "signal",
-            "signal_answers",
-            "prefill_if",
-            "prefill",
-            "role",
-        }
-        for key in sorted(set(raw) - known_keys):
-            close = difflib.get_close_matches(key, known_keys, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            self.add(line, where, f"unknown key '{key}'{hint}")
-        question_type = raw.get("type")
-        if question_type not in QUESTION_TYPES:
-            self.add(
-                line,
-                where,
-                f"unknown type {question_type!r}; expected one of " + ", ".join(QUESTION_TYPES),
-            )
-            question_type = "text"
-        text = self.localized(raw.get("text"), line, where, "text")
-        help_text = self.localized(raw.get("help"), line, where, "help")
-        source = raw.get("source")
-        if not isinstance(source, str) or not source.strip():
-            self.add(line, where, "'source' must say what the question rests on")
-            source = ""
-        required = raw.get("required", True)
-        if not isinstance(required, bool):
-            self.add(line, where, "'required' must be true or false")
-            required = True
-        options = self.build_options(raw, line, where, question_type)
-        minimum, maximum = self.bounds(raw, line, where, question_type)
-        role = raw.get("role")
-        if role is not None and role not in ROLES:
-            self.add(line, where, f"unknown role {role!r}")
-            role = None
-        values = _allowed_values(question_type, options)
-        problem_answers = self.answer_list(raw, "problem_answers", line, where, values)
-        signal_answers = self.answer_list(raw, "signal_answers", line, where, values)
-        prefill = raw.get("prefill")
-        if prefill is not None and values is not None and prefill not in values:
-            self.add(line, where, f"'prefill' {prefill!r} is not an answer of this question")
-        if ("prefill" in raw) != ("prefill_if" in raw):
-            self.add(line, where, "'prefill' and 'prefill_if' go together")
-        for key in ("repeat", "domain", "signal"):
-            if key in raw and not isinstance(raw[key], str):
-                self.add(line, where, f"'{key}' must be an id")
-        return Question(
-            id=question_id,
-            type=question_type,
-            text=text,
-            help=help_text,
-            source=source,
-            line=line,
-            required=required,
-            show_if=self.condition(raw.get("show_if"), line, where, "show_if"),
-            show_if_source=raw.get("show_if") if isinstance(raw.get("show_if"), str) else None,
-            options=options,
-            minimum=minimum,
-            maximum=maximum,
-            repeat=raw.get("repeat") if isinstance(raw.get("repeat"), str) else None,
-            domain=raw.get("domain") if isinstance(raw.get("domain"), str) else None,
-            problem_answers=problem_answers,
-            signal=raw.get("signal") if isinstance(raw.get("signal"), str) else None,
-            signal_answers=signal_answers,
-            prefill_if=self.condition(raw.get("prefill_if"), line, where, "prefill_if"),
-            prefill=prefill,
-            role=role,
-        )
-
-    def build_options(
-        self, raw: dict[str, Any], line: int, where: str, question_type: str
-    ) -> tuple[Option, ...]:
-        raw_options = raw.get("options")
-        if question_type not in ("choice", "multi"):
-            if raw_options is not None:
-                self.add(line, where, f"a {question_type} question has no 'options'")
-            return ()
-        if not isinstance(raw_options, list) or not raw_options:
-            self.add(line, where, f"a {question_type} question needs 'options'")
-            return ()
-        options: list[Option] = []
-        seen: set[str] = set()
-        for raw_option in raw_options:
-            option_id = raw_option.get("id") if isinstance(raw_option, dict) else None
-            if not isinstance(option_id, str) or not _ID.match(option_id):
-                self.add(line, where, "each option needs an 'id' that is a lower-case identifier")
-                continue
-            if option_id in seen:
-                self.add(line, where, f"duplicate option id '{option_id}'")
-            seen.add(option_id)
-            options.append(
-                Option(option_id, self.localized(raw_option, line, where, f"option {option_id}"))
-            )
-        return tuple(options)
-
-    def bounds(
-        self, raw: dict[str, Any], line: int, where: str, question_type: str
-    ) -> tuple[int | None, int | None]:
-        result: list[int | None] = []
-        for key in ("min", "max"):
-            value = raw.get(key)
-            if value is not None and question_type != "number":
-                self.add(line, where, f"'{key}' applies to number questions only")
-                value = None
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                self.add(line, where, f"'{key}' must be a whole number")
-                value = None
-            result.append(value)
-        minimum, maximum = result
-        if minimum is not None and maximum is not None and minimum > maximum:
-            self.add(line, where, "'min' is larger than 'max'")
-        return minimum, maximum
-
-    def answer_list(
-        self, raw: dict[str, Any], key: str, line: int, where: str, values: tuple[str, ...] | None
-    ) -> tuple[str, ...]:
-        answers = raw.get(key, [])
-        if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
-            self.add(line, where, f"'{key}' must be a list of answers")
-            return ()
-        if values is None and answers:
-            self.add(line, where, f"'{key}' needs a yesno, choice or multi question")
-            return ()
-        for answer in answers:
-            if values is not None and answer not in values:
-                self.add(
-                    line,
-                    where,
-                    f"'{key}' names {answer!r}, which is not an answer of this question",
-                )
-        return tuple(answers)
-
-    def check_ids(
-        self,
-        questions: list[Question],
-        repeats: list[Repeat],
-        domains: list[Domain],
-        signals: list[Signal],
-    ) -> None:
-        for kind, items in (
-            ("question", questions),
-            ("repeat", repeats),
-            ("domain", domains),
-            ("signal", signals),
-        ):
-            seen: dict[str, int] = {}
-            for item in items:
-                if item.id in seen:
-                    self.add(
-                        item.line,
-                        item.id,
-                        f"duplicate {kind} id (first defined at line {seen[item.id]})",
-                    )
-                else:
-                    seen[item.id] = item.line
-        question_ids = {q.id for q in questions}
-        for repeat in repeats:
-            if repeat.id in question_ids:
-                self.add(repeat.line, repeat.id, "a repeat group has the id of a question")
-        roles: dict[str, str] = {}
-        for question in questions:
-            if question.role:
-                if question.role in roles:
-                    self.add(
-                        question.line,
-                        question.id,
-                        f"role '{question.role}' is already held by '{roles[question.role]}'",
-                    )
-                roles[question.role] = question.id
-
-    def check_references(
-        self,
-        questions: list[Question],
-        repeats: list[Repeat],
-        domains: list[Domain],
-        signals: list[Signal],
-    ) -> None:
-        position = {q.id: index for index, q in enumerate(questions)}
-        by_id = {q.id: q for q in questions}
-        repeat_ids = {r.id: r for r in repeats}
-        domain_ids = {d.id for d in domains}
-        signal_ids = {s.id for s in signals}
-        for index, question in enumerate(questions):
-            for key, node in (("show_if", question.show_if), ("prefill_if", question.prefill_if)):
-                if node is None:
-                    continue
-                for name in sorted(node.names()):
-                    if name in CONTEXT_NAMES:
-                        continue
-                    if name not in position:
-                        close = difflib.get_close_matches(name, list(position), n=1)
-                        hint = f" (did you mean '{close[0]}'?)" if close else ""
-                        self.add(
-                            question.line,
-                            question.id,
-                            f"'{key}' names unknown question '{name}'{hint}",
-                        )
-                    elif position[name] >= index:
-                        self.add(
-                            question.line,
-                            question.id,
-                            f"'{key}' names '{name}', which comes later (a condition can "
-                            "only look back)",
-                        )
-                    elif by_id[name].repeat and by_id[name].repeat != question.repeat:
-                        self.add(
-                            question.line,
-                            question.id,
-                            f"'{key}' names '{name}', which is asked per item of repeat "
-                            f"group '{by_id[name].repeat}'",
-                        )
-            if question.repeat is not None and question.repeat not in repeat_ids:
-                self.add(question.line, question.id, f"unknown repeat group '{question.repeat}'")
-            if question.domain is not None:
-                if question.domain not in domain_ids:
-                    self.add(question.line, question.id, f"unknown domain '{question.domain}'")
-                if not question.problem_answers:
-                    self.add(
-                        question.line,
-                        question.id,
-                        "an indicator of a domain needs 'problem_answers'",
-                    )
-            elif question.problem_answers:
-                self.add(question.line, question.id, "'problem_answers' without a 'domain'")
-            if question.signal is not None:
-                if question.signal not in signal_ids:
-                    self.add(question.line, question.id, f"unknown signal '{question.signal}'")
-                if not question.signal_answers:
-                    self.add(question.line, question.id, "a signal question needs 'signal_answers'")
-            elif question.signal_answers:
-                self.add(question.line, question.id, "'signal_answers' without a 'signal'")
-        for domain in domains:
-            if not any(q.domain == domain.id for q in questions):
-                self.add(domain.line, domain.id, "domain has no indicator questions")
-        for signal in signals:
-            if not any(q.signal == signal.id for q in questions):
-                self.add(signal.line, signal.id, "signal is raised by no question")
-        for repeat in repeats:
-            members = [position[q.id] for q in questions if q.repeat == repeat.id]
-            if not members:
-                self.add(repeat.line, repeat.id, "repeat group has no questions")
-                continue
-            if members != list(range(members[0], members[0] + len(members))):
-                self.add(
-                    repeat.line, repeat.id, "the questions of a repeat group must stand together"
-                )
-            counter = by_id.get(repeat.count_from)
-            if counter is None:
-                self.add(
-                    repeat.line,
-                    repeat.id,
-                    f"'count_from' names unknown question '{repeat.count_from}'",
-                )
-            elif counter.type != "number" or counter.repeat is not None:
-                self.add(
-                    repeat.line,
-                    repeat.id,
-                    "'count_from' must name a number question outside the group",
-                )
-            elif position[counter.id] >= members[0]:
-                self.add(
-                    repeat.line,
-                    repeat.id,
-                    f"'count_from' question '{counter.id}' must come before the group",
-                )
-
-
-def _allowed_values(question_type: str, options: tuple[Option, ...]) -> tuple[str, ...] | None:
-    if question_type == "yesno":
-        return YESNO_VALUES
-    if question_type in ("choice", "multi"):
-        return tuple(option.id for option in options)
-    return None
+        self.unknown_keys(raw, {"counts", "dropped", "scp_area"}, line, "compat.v1")
+        counts = self.id_list(raw, "counts", line, "compat.v1")
+        dropped = self.id_list(raw, "dropped", line, "compat.v1")
+        areas = raw.get("scp_area", {})
+        if not isinstance(areas, dict) or not all(isinstance(v, str) for v in areas.values()):
+            self.add(line, "compat.v1", "'scp_area' must be a table of v1 id = SCP area")
+            areas = {}
+        compat_value = ScanCompat(frozenset(counts), frozenset(dropped), dict(areas))
+        checks.check_compat(self, line, compat_value, scp_areas, questions, self.folder, scan_id)
+        return compat_value

@@ -2,7 +2,13 @@
 
 The file format is described in questionnaires/FORMAT.md; :mod:`.loader` builds these values
 and checks every reference between them, so code that holds a :class:`Questionnaire` may rely
-on them (every ``repeat``, ``domain`` and ``signal`` id a question names exists).
+on them (every ``repeat``, ``domain``, ``signal`` and ``concern`` id a question names exists).
+
+Format 2 adds, on top of format 1: the two help texts (``help_client`` read aloud, ``guidance``
+for the clinician), named conditions (:class:`Derived`), concerns and open items on questions,
+advice items with conditions (:class:`AdviceItem`), SCP areas on scan indicators and the shared
+outcome catalog (:mod:`.catalog`). A format-1 file fills every new field with its default, so
+code written for format 1 keeps working (``Question.help`` is ``help_client``).
 """
 
 from __future__ import annotations
@@ -13,11 +19,37 @@ from typing import Any
 
 from kindcheck.conditions import Node
 
+# Catalog and Signal live in .catalog, Localized in .localized (below the model, so the model
+# can name them without an import circle); they are re-exported here.
+from .catalog import Catalog as Catalog
+from .catalog import Signal as Signal
+from .localized import Localized as Localized
+
 LANGUAGES = ("nl", "en")
 QUESTION_TYPES = ("yesno", "choice", "multi", "number", "date", "text", "longtext")
 YESNO_VALUES = ("yes", "no", "unknown")
 SETTINGS = ("ggz", "sociaal_domein")
+# Names a format-1 condition may use besides questions.
 CONTEXT_NAMES = frozenset({"setting"})
+# Names a format-2 question condition, derived condition or `requires` may use besides
+# questions and derived names: the session context.
+SESSION_CONTEXT_NAMES = frozenset({"setting", "open_handoffs"})
+# Names an advice or hand-off condition (`only_if`, `not_if`, `offer_if`) may use.
+OUTCOME_CONTEXT_NAMES = frozenset(
+    {
+        "setting",
+        "signals",
+        "concerns",
+        "domains",
+        "domain_count",
+        "flag",
+        "minors",
+        "pregnancy",
+        "meldcode_open",
+    }
+)
+REASK_VALUES = ("next_contact",)
+NO_SCP_AREA = "none"
 ROLES = frozenset(
     {
         "has_children",
@@ -37,20 +69,10 @@ Answers = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class Localized:
-    """A text in Dutch and English."""
-
-    nl: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.nl
-
-
-@dataclass(frozen=True)
 class Option:
     id: str
     text: Localized
+    exclusive: bool = False  # format 2, multi only: cannot be chosen with another option
 
 
 @dataclass(frozen=True)
@@ -58,7 +80,7 @@ class Question:
     id: str
     type: str
     text: Localized
-    help: Localized
+    help_client: Localized  # read aloud when the client asks why (format 1: `help`)
     source: str
     line: int
     required: bool = True
@@ -75,6 +97,22 @@ class Question:
     prefill_if: Node | None = None
     prefill: Any = None
     role: str | None = None
+    # format 2
+    guidance: Localized | None = None  # for the clinician only, never read aloud
+    concern: str | None = None
+    concern_answers: tuple[str, ...] = ()
+    open_answers: tuple[str, ...] = ()
+    open_item: Localized | None = None
+    reask: str | None = None  # "next_contact"
+    same_as: str | None = None  # a question id of the session's main questionnaire
+    scp_area: str | None = None  # scan indicators: an SCP area or "none"
+    records_events: bool = False  # the TOML key `events`
+    included_from: str | None = None  # "kindcheck-v2" when taken over with `from`
+
+    @property
+    def help(self) -> Localized:
+        """The "why we ask" text (format 1's name for ``help_client``)."""
+        return self.help_client
 
     def option(self, option_id: str) -> Option | None:
         return next((option for option in self.options if option.id == option_id), None)
@@ -101,6 +139,12 @@ class Question:
     def raises_signal(self, value: Any) -> bool:
         return _matches(value, self.signal_answers)
 
+    def raises_concern(self, value: Any) -> bool:
+        return _matches(value, self.concern_answers)
+
+    def opens_item(self, value: Any) -> bool:
+        return _matches(value, self.open_answers)
+
 
 def _option_text(question: Question, option_id: str, lang: str) -> str:
     option = question.option(option_id)
@@ -124,18 +168,43 @@ class Repeat:
 
 
 @dataclass(frozen=True)
+class AdviceItem:
+    """One piece of advice for a counted domain, shown when its conditions allow it.
+
+    ``only_if`` and ``not_if`` are read over the outcome context (FORMAT.md, "Two kinds of
+    conditions"). A format-1 domain has one item, ``advice``, without conditions.
+    """
+
+    id: str
+    text: Localized
+    only_if: Node | None = None
+    not_if: Node | None = None
+
+
+@dataclass(frozen=True)
 class Domain:
     id: str
     name: Localized
-    advice: Localized
+    advice: tuple[AdviceItem, ...]  # format 1: one item "advice" without conditions
     line: int
 
 
 @dataclass(frozen=True)
-class Signal:
+class Derived:
+    """A named condition (format 2): its value is "yes" or "no"."""
+
     id: str
-    name: Localized
+    condition: Node
     line: int
+
+
+@dataclass(frozen=True)
+class ScanCompat:
+    """How version-1 scan answers count under these rules (``[compat.v1]``, for the export)."""
+
+    counts: frozenset[str]
+    dropped: frozenset[str]
+    scp_area: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -151,6 +220,12 @@ class Questionnaire:
     signals: tuple[Signal, ...] = ()
     stacking_threshold: int = 3
     path: str = ""
+    # format 2
+    format: int = 1
+    catalog: Catalog | None = field(default=None, repr=False, compare=False)
+    derived: tuple[Derived, ...] = ()
+    scp_areas: tuple[str, ...] = ()
+    compat_v1: ScanCompat | None = None
     _index: dict[str, Question] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -172,10 +247,21 @@ class Questionnaire:
         return next(d for d in self.domains if d.id == domain_id)
 
     def signal(self, signal_id: str) -> Signal:
+        """A signal by id: the questionnaire's own (format 1) or its catalog's (format 2)."""
+        if self.catalog is not None:
+            return self.catalog.signal(signal_id)
         return next(s for s in self.signals if s.id == signal_id)
 
     def group_questions(self, repeat_id: str) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.repeat == repeat_id)
+
+    def derived_condition(self, name: str) -> Node | None:
+        return next((d.condition for d in self.derived if d.id == name), None)
+
+    @property
+    def is_scan(self) -> bool:
+        """A problem scan (it has domains); otherwise a main questionnaire of a session."""
+        return bool(self.domains)
 
     @property
     def key(self) -> str:

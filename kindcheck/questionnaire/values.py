@@ -47,6 +47,12 @@ def _value_problem(question: Question, value: Any) -> str | None:
             return f"unknown option {_short(unknown[0])}; expected some of {', '.join(ids)}"
         if len(set(value)) != len(value):
             return "an option is chosen twice"
+        if len(value) > 1:
+            exclusive = next(
+                (o.id for o in question.options if o.exclusive and o.id in value), None
+            )
+            if exclusive is not None:
+                return f'"{exclusive}" cannot be chosen together with another answer'
     elif kind == "number":
         if not isinstance(value, int) or isinstance(value, bool):
             return f"expected a whole number, got {_short(value)}"

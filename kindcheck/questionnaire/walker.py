@@ -1,12 +1,17 @@
-"""Walking a questionnaire: which question comes next, given the answers so far."""
+"""Walking a questionnaire: which question comes next, given the answers so far.
+
+A condition's names are looked up in this order: the same repeat item's answers, the visible
+answers so far, the file's derived names (format 2; evaluated when asked, "yes" or "no"), and
+the session context (``setting``, and in format 2 ``open_handoffs``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kindcheck.conditions import truthy
+from kindcheck.conditions import Node, truthy
 
 from .model import Answers, Question, Questionnaire
 from .values import check_value
@@ -30,6 +35,10 @@ class Walker:
     Changing an earlier answer never deletes later ones: answers to questions that become
     hidden stay in :attr:`answers` (so going back and forth loses nothing) but count for
     nothing while hidden; :meth:`visible_answers` gives only what is shown.
+
+    ``main_answers`` (a problem scan of format 2) are the visible answers of the session's main
+    questionnaire: a ``same_as`` question whose target was answered there is not asked again
+    (it is no step) and takes that answer in :meth:`visible_answers`.
     """
 
     def __init__(
@@ -37,10 +46,13 @@ class Walker:
         questionnaire: Questionnaire,
         context: Mapping[str, Any] | None = None,
         answers: Answers | None = None,
+        main_answers: Mapping[str, Any] | None = None,
     ) -> None:
         self.questionnaire = questionnaire
         self.context = dict(context or {})
         self.answers: Answers = _deep_copy(answers or {})
+        self.main_answers = dict(main_answers) if main_answers is not None else None
+        self._derived: dict[str, Node] = {d.id: d.condition for d in questionnaire.derived}
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -57,10 +69,26 @@ class Walker:
         return None
 
     def steps(self) -> list[Step]:
-        """The visible steps, in order, given the answers so far."""
-        return [step for step, _value in self._walk()]
+        """The visible steps, in order, given the answers so far (a question answered in the
+        main questionnaire through ``same_as`` is not a step)."""
+        return [step for step, _value, taken in self._walk_all() if not taken]
+
+    def answered_in_main(self, step: Step) -> Any:
+        """The main questionnaire's answer a ``same_as`` question takes, or None."""
+        question = step.question
+        if question.same_as is None or self.main_answers is None or step.item is not None:
+            return None
+        return self.main_answers.get(question.same_as)
+
+    def taken_from_main(self) -> list[tuple[Step, Any]]:
+        """The visible ``same_as`` steps answered in the main questionnaire, with that answer."""
+        return [(step, value) for step, value, taken in self._walk_all() if taken]
 
     def _walk(self) -> Iterator[tuple[Step, Any]]:
+        for step, value, _taken in self._walk_all():
+            yield step, value
+
+    def _walk_all(self) -> Iterator[tuple[Step, Any, bool]]:
         visible: dict[str, Any] = {}
         questions = self.questionnaire.questions
         index = 0
@@ -69,9 +97,10 @@ class Walker:
             if question.repeat is None:
                 step = Step(question)
                 if self._shown(question, visible, None):
-                    value = self.get(step)
+                    taken = self.answered_in_main(step)
+                    value = taken if taken is not None else self.get(step)
                     visible[question.id] = value
-                    yield step, value
+                    yield step, value, taken is not None
                 index += 1
                 continue
             group = self.questionnaire.group_questions(question.repeat)
@@ -85,18 +114,39 @@ class Walker:
                     if self._shown(member, visible, scope):
                         value = self.get(step)
                         scope[member.id] = value
-                        yield step, value
+                        yield step, value, False
             index += len(group)
 
-    def _lookup(self, visible: dict[str, Any], scope: dict[str, Any] | None) -> Any:
+    def _lookup(
+        self, visible: Mapping[str, Any], scope: dict[str, Any] | None
+    ) -> Callable[[str], Any]:
+        def top(name: str) -> Any:
+            if name in visible:
+                return visible[name]
+            derived = self._derived.get(name)
+            if derived is not None:
+                return "yes" if truthy(derived.evaluate(top)) else "no"
+            return self.context.get(name)
+
         def lookup(name: str) -> Any:
             if scope is not None and name in scope:
                 return scope[name]
-            if name in visible:
-                return visible[name]
-            return self.context.get(name)
+            return top(name)
 
         return lookup
+
+    def lookup(self) -> Callable[[str], Any]:
+        """Names as a condition over the whole walk sees them: the visible answers (outside
+        repeat groups), derived names and the context. The catalog's ``requires`` use this."""
+        visible = {s.question.id: v for s, v in self._walk() if s.item is None}
+        return self._lookup(visible, None)
+
+    def derived_value(self, name: str) -> str | None:
+        """A derived name's value ("yes" or "no") over the visible answers; None if unknown."""
+        if name not in self._derived:
+            return None
+        value: str = self.lookup()(name)
+        return value
 
     def _shown(
         self, question: Question, visible: dict[str, Any], scope: dict[str, Any] | None

@@ -44,6 +44,11 @@ from kindcheck.questionnaire import (
 )
 
 DRAFT_FORMAT = 1
+# The app starts version-1 sessions until its screens show what version 2 adds to an outcome
+# (the acute lines first, concerns, open items, hand-offs, events): the app integration of
+# issue 12 removes this pin. `kindcheck outcome` and `kindcheck record` take version 2 already,
+# and stored sessions of either version are read with their own.
+APP_QUESTIONNAIRE_VERSION = 1
 # "kindcheck" is the phase of the first questionnaire (the Kindcheck or, in a follow-up, the
 # conversation); the name stays so that drafts stored by earlier versions resume.
 PHASES = ("kindcheck", "scan", "outcome")
@@ -182,8 +187,8 @@ class Intake:
         if self.kind not in KINDS:
             raise ValueError(f"unknown kind {self.kind!r}")
         context = {"setting": self.setting}
-        self.main = Walker(load_shipped(self.main_id), context)
-        self.scan = Walker(load_shipped(SCAN), context)
+        self.main = Walker(load_shipped(self.main_id, APP_QUESTIONNAIRE_VERSION), context)
+        self.scan = Walker(load_shipped(SCAN, APP_QUESTIONNAIRE_VERSION), context)
 
     @classmethod
     def followup(

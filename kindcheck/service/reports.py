@@ -149,9 +149,11 @@ def _facts(
     store: Store, stored: StoredSession, plan: FollowUpPlan | None, previous_held: date | None
 ) -> SessionFacts:
     from kindcheck.export import SessionFacts
+    from kindcheck.export.versions import scan_version_facts
 
     summary, outcome = stored.summary, stored.outcome
     steps = store.meldcode_steps(summary.id)
+    scan = scan_version_facts(stored.answers, outcome)  # v1 and v2 scans: export/versions.py
     answered = outcome.get("has_minor_children")
     children = outcome.get("children") or []
     domains = tuple(outcome.get("problem_domains") or ()) if summary.scan_done else ()
@@ -173,6 +175,8 @@ def _facts(
             if summary.kind == "followup"
             else None
         ),
+        scan_version=scan.version if summary.scan_done else None,
+        scp_area_count=scan.scp_area_count if summary.scan_done else None,
     )
 
 

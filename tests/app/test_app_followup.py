@@ -366,11 +366,11 @@ async def test_skipping_a_conversation_needs_a_reason_and_is_stored(vault_dir: P
         await pilot.press("ctrl+s")
         assert "reden" in rendered(dialog.query_one("#plan-error", Static))
         dialog.query_one("#reason", Input).focus()
-        await pilot.press(*"Opgenomen", "enter")
+        await pilot.press(*"Op vakantie", "enter")
         await wait_screen(pilot, "ClientScreen")
         await settle(pilot)
         await wait_until(pilot, lambda: client.detail.plan.changes)
-        assert "04-11-2026 overgeslagen: Opgenomen" in rendered(
+        assert "04-11-2026 overgeslagen: Op vakantie" in rendered(
             client.query_one("#plan-view", Static)
         )
         # Move the next one (16-12) a week on.
@@ -388,7 +388,7 @@ async def test_skipping_a_conversation_needs_a_reason_and_is_stored(vault_dir: P
     (due,) = [item for ref, item in statuses(vault_dir).items() if ref == "EPD-200"]
     changes = {c.original: c for c in due.plan.plan.changes}
     assert changes[date(2026, 11, 4)].action == "skip"
-    assert changes[date(2026, 11, 4)].reason == "Opgenomen"
+    assert changes[date(2026, 11, 4)].reason == "Op vakantie"
     assert changes[date(2026, 12, 16)].new_date == date(2026, 12, 23)
     assert due.status.state == FollowUpState.UPCOMING
     assert due.status.occurrence.date() == date(2026, 12, 23)

@@ -5,17 +5,26 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kindcheck import __version__
-from kindcheck.answers import read_answers_file, session_from_dict
+from kindcheck.answers import EventRecord, read_answers_file, read_record_file, session_from_dict
 from kindcheck.cli import main
 from kindcheck.errors import AnswersError
+from kindcheck.followup import (
+    RecordedEvent,
+    kindchecks_due,
+    next_occurrence,
+    plan_after_session,
+    session_record,
+)
 from kindcheck.i18n import LANGUAGES, catalog
-from kindcheck.outcome import compute_outcome, outcome_to_json
+from kindcheck.outcome import compute_outcome, outcome_lines, outcome_to_json
+from kindcheck.questionnaire import load_guide, load_shipped
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -32,9 +41,11 @@ def test_every_example_has_an_expected_outcome() -> None:
     )
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(n for n in EXPECTED if "event" not in EXPECTED[n]))
 def test_example_matches_its_expected_outcome(name: str) -> None:
-    data = outcome_to_json(compute_outcome(read_answers_file(EXAMPLES / name)))
+    session = read_answers_file(EXAMPLES / name)
+    outcome = compute_outcome(session)
+    data = outcome_to_json(outcome)
     expected = EXPECTED[name]
     assert data["check_closed"] == expected["check_closed"]
     assert data["problem_domains"] == expected["problem_domains"]
@@ -42,6 +53,58 @@ def test_example_matches_its_expected_outcome(name: str) -> None:
     assert [s["id"] for s in data["safety_signals"]] == expected["safety_signals"]
     assert len(data["children"]) == expected["children"]
     assert data["followup_rhythm"] == expected["followup_rhythm"]
+    if "first_lines" not in expected:  # a version-1 example
+        assert data["version"] == 1 and not data["acute"] and not data["concerns"]
+        return
+    guide = load_guide(2)
+    lines = {"acute": guide.acute_line.nl, "veilig_thuis": guide.veilig_thuis_line.nl}
+    assert data["acute"] == [lines[key] for key in expected["first_lines"]]
+    assert outcome_lines(outcome)[: len(expected["first_lines"])] == [
+        f"!! {lines[key]}" for key in expected["first_lines"]
+    ]
+    assert [c["id"] for c in data["concerns"]] == expected["concerns"]
+    assert [
+        item["question"] + ("" if item["item"] is None else f"[{item['item']}]")
+        for item in data["open_items"]
+    ] == expected["open_items"]
+    assert {
+        item["question"]: item["reask_on"] for item in data["open_items"] if item["reask_on"]
+    } == expected.get("reask", {})
+    assert data["handoffs_offered"] == expected["handoffs_offered"]
+    assert data["scp_area_count"] == expected["scp_area_count"]
+    assert [h.option for h in session.handoffs] == expected.get("handoffs_recorded", [])
+    assert data["events"] == expected.get("events_recorded", [])
+
+
+@pytest.mark.parametrize("name", sorted(n for n in EXPECTED if "event" in EXPECTED[n]))
+def test_an_event_example_makes_the_kindcheck_due_until_a_v2_session_repeats_it(
+    name: str,
+) -> None:
+    """The event re-opens the Kindcheck at once, before the plan's next date, and the v2
+    follow-up named in expected.json clears it."""
+    expected = EXPECTED[name]
+    event = read_record_file(EXAMPLES / name)
+    assert isinstance(event, EventRecord) and event.event == expected["event"]
+    catalog = load_shipped("kindcheck").catalog
+    assert catalog is not None
+    due_days = {e.id: e.due_days for e in catalog.events}
+    before = read_answers_file(EXAMPLES / expected["after"])
+    assert before.client_reference == event.client_reference
+    before_outcome = compute_outcome(before)
+    planned = plan_after_session(None, before_outcome, before.session_date)
+    assert planned is not None
+    first_planned = next_occurrence(planned[0], datetime.combine(before.session_date, time()))
+    records = [session_record(before.to_dict(), outcome_to_json(before_outcome))]
+    recorded = [RecordedEvent(event.event, event.on)]
+    due = kindchecks_due(recorded, due_days, records)
+    assert [(d.event, d.due_on.isoformat()) for d in due] == [
+        (expected["event"], expected["kindcheck_due_on"])
+    ]
+    assert first_planned is not None and due[0].due_on < first_planned.date()
+    after = read_answers_file(EXAMPLES / expected["cleared_by"])
+    assert after.client_reference == event.client_reference
+    records.append(session_record(after.to_dict(), outcome_to_json(compute_outcome(after))))
+    assert kindchecks_due(recorded, due_days, records) == []
 
 
 def problems(data: Any) -> list[str]:
@@ -92,7 +155,7 @@ def test_header_problems_are_all_reported() -> None:
     data["client"] = {"referense": "x"}
     data["questionnaires"][0]["version"] = 9
     found = problems(data)
-    assert "a.json: format_version: expected 1" in found
+    assert "a.json: format_version: expected 1 or 2" in found
     assert 'a.json: setting: expected "ggz" or "sociaal_domein"' in found
     assert "a.json: date: expected a date as YYYY-MM-DD" in found
     assert "a.json: client.referense: unknown field (did you mean 'reference'?)" in found

@@ -162,7 +162,7 @@ def safety_plan() -> FollowUpPlan:
 
 
 def test_skip_and_move_with_reasons(safety_plan: FollowUpPlan) -> None:
-    plan = skip(safety_plan, date(2026, 2, 2), "  cliënt opgenomen  ")
+    plan = skip(safety_plan, date(2026, 2, 2), "  cliënt op vakantie  ")
     plan = move(plan, date(2026, 2, 16), date(2026, 2, 18), "vakantie behandelaar")
     assert days(plan, date(2026, 1, 1), date(2026, 3, 3)) == [
         date(2026, 1, 19),
@@ -170,7 +170,7 @@ def test_skip_and_move_with_reasons(safety_plan: FollowUpPlan) -> None:
         date(2026, 3, 2),
     ]
     assert plan.changes == (
-        OccurrenceChange(date(2026, 2, 2), "skip", None, "cliënt opgenomen"),
+        OccurrenceChange(date(2026, 2, 2), "skip", None, "cliënt op vakantie"),
         OccurrenceChange(date(2026, 2, 16), "move", date(2026, 2, 18), "vakantie behandelaar"),
     )
     # The original plan is untouched (frozen data).

@@ -19,8 +19,8 @@ from kindcheck.questionnaire import load_shipped, parse_questionnaire
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-KINDCHECK = load_shipped("kindcheck")
-SCAN = load_shipped("probleemscan")
+KINDCHECK = load_shipped("kindcheck", 1)
+SCAN = load_shipped("probleemscan", 1)
 SIGNAL_QUESTIONS = [q for q in KINDCHECK.questions if q.signal]
 
 

@@ -12,7 +12,7 @@ from kindcheck.questionnaire import Step, Walker, load_shipped, parse_user_input
 
 @pytest.fixture
 def kindcheck_walker() -> Walker:
-    return Walker(load_shipped("kindcheck"), {"setting": "ggz"})
+    return Walker(load_shipped("kindcheck", 1), {"setting": "ggz"})
 
 
 def keys(walker: Walker) -> list[str]:
@@ -125,16 +125,16 @@ def test_answers_are_validated_for_their_type(kindcheck_walker: Walker) -> None:
 
 
 def test_user_input_parsing_accepts_keys_and_words() -> None:
-    question = load_shipped("kindcheck").question("has_minor_children")
+    question = load_shipped("kindcheck", 1).question("has_minor_children")
     assert parse_user_input(question, "y") == "yes"
     assert parse_user_input(question, "Nee") == "no"
     assert parse_user_input(question, "?") == "unknown"
-    note = load_shipped("kindcheck").question("clinician_note")
+    note = load_shipped("kindcheck", 1).question("clinician_note")
     assert parse_user_input(note, "a\x1b[2Jb\x07\n\tc") == "a[2Jb\n\tc"
 
 
 def test_prefill_marks_the_reason_for_care_in_ggz_only() -> None:
-    scan = load_shipped("probleemscan")
+    scan = load_shipped("probleemscan", 1)
     ggz = Walker(scan, {"setting": "ggz"})
     social = Walker(scan, {"setting": "sociaal_domein"})
     step = Step(scan.question("psy_reason_for_care"))

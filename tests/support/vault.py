@@ -10,7 +10,7 @@ from typing import Any
 
 from kindcheck.answers import session_from_dict
 from kindcheck.outcome import compute_outcome
-from kindcheck.questionnaire import Walker, load_shipped
+from kindcheck.questionnaire import Question, Walker, load_shipped
 from kindcheck.service.recording import Recorded, record_session
 from kindcheck.store import DB_NAME, Store
 
@@ -18,11 +18,35 @@ PASSPHRASE = "paraplu lavendel zeven maart"
 SESSION_DAY = date(2026, 3, 2)
 
 
+def _harmless(question: Question) -> Any:
+    """A version-2 answer that raises no signal, concern, open item or problem."""
+    if question.type == "yesno":
+        candidates: list[Any] = ["no", "yes", "unknown"]
+    elif question.type == "choice":
+        candidates = [option.id for option in question.options]
+    else:
+        candidates = [[option.id] for option in question.options]
+    for value in candidates:
+        if not (
+            question.raises_signal(value)
+            or question.raises_concern(value)
+            or question.opens_item(value)
+            or question.is_problem(value)
+        ):
+            return value
+    return candidates[0]
+
+
 def walk_shipped(
-    questionnaire_id: str, overrides: dict[str, Any], text: str, when: date
+    questionnaire_id: str,
+    overrides: dict[str, Any],
+    text: str,
+    when: date,
+    version: int = 1,
+    main_answers: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    questionnaire = load_shipped(questionnaire_id)
-    walker = Walker(questionnaire, {"setting": "ggz"}, {})
+    questionnaire = load_shipped(questionnaire_id, version)
+    walker = Walker(questionnaire, {"setting": "ggz"}, {}, main_answers)
     for _ in range(500):
         step = walker.first_unanswered()
         if step is None:
@@ -30,6 +54,8 @@ def walk_shipped(
         question = step.question
         if question.id in overrides:
             value = overrides[question.id]
+        elif version >= 2 and question.type in ("yesno", "choice", "multi"):
+            value = _harmless(question)
         elif question.type == "yesno":
             value = "no"
         elif question.type == "choice":
@@ -59,17 +85,10 @@ def make_answers(
     when: date = SESSION_DAY,
     signal: bool = False,
     problems: int = 0,
+    version: int = 1,
 ) -> dict[str, Any]:
-    """A valid answers file (as a dict): every free-text answer holds ``text``."""
-    scan = walk_shipped(
-        "probleemscan",
-        {
-            key: "yes"
-            for key in ("fin_arrears", "werk_no_activity", "won_unstable", "adm_letters")[:problems]
-        },
-        text,
-        when,
-    )
+    """A valid answers file (as a dict): every free-text answer holds ``text``. ``version``
+    picks the questionnaires' version (and with it the file's format_version)."""
     if kind == "intake":
         main = walk_shipped(
             "kindcheck",
@@ -82,6 +101,7 @@ def make_answers(
             },
             text,
             when,
+            version,
         )
     else:
         main = walk_shipped(
@@ -94,13 +114,34 @@ def make_answers(
             },
             text,
             when,
+            version,
         )
+    indicators = (
+        ("fin_arrears", "werk_no_activity", "won_unstable", "adm_letters")
+        if version == 1
+        else ("fin_arrears", "werk_wants_activity", "won_too_small", "adm_letters")
+    )
+    main_visible = (
+        Walker(
+            load_shipped(main["id"], version), {"setting": "ggz"}, main["answers"]
+        ).visible_answers()
+        if version >= 2
+        else None
+    )
+    scan = walk_shipped(
+        "probleemscan",
+        {key: "yes" for key in indicators[:problems]},
+        text,
+        when,
+        version,
+        main_visible,
+    )
     client: dict[str, Any] = {"reference": reference}
     if name is not None:
         client["name"] = name
     return {
         "format": "kindcheck-answers",
-        "format_version": 1,
+        "format_version": version,
         "kind": kind,
         "client": client,
         "setting": "ggz",
