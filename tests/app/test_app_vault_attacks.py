@@ -164,9 +164,9 @@ async def test_a_damaged_session_header_does_not_leave_home_empty(
                 "home stayed empty for 10 s after unlocking (one damaged session header); "
                 f"on screen:\n{shown_text(app)}"
             )
-        table = home.query_one("#clients", DataTable)
-        assert table.row_count == 3, shown_text(app)
         text = shown_text(app)
+        references = {client.reference for client in home.overview.clients}
+        assert {"EPD-100", "EPD-200", "EPD-300"} <= references, text
         assert names(text, template.followup_a), f"the damaged session is not named:\n{text}"
 
 
@@ -177,7 +177,10 @@ async def test_the_client_page_shows_the_other_sessions_and_names_the_damaged_on
     app = make_app(vault, "en", clock=lambda: TODAY)
     async with app.run_test(size=SIZE) as pilot:
         home = await open_home(pilot)
-        home.open_client(template.client_a)
+        clients = home.query_one("#clients", DataTable)
+        clients.focus()
+        clients.move_cursor(row=clients.get_row_index(template.client_a))
+        await pilot.press("enter")
         page = await wait_screen(pilot, "ClientScreen")
         try:
             await wait_until(pilot, lambda: page.detail is not None, timeout=10)
