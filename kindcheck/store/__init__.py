@@ -48,13 +48,16 @@ from typing import Final
 from kindcheck.accesslog import AccessEntry
 from kindcheck.errors import VaultError, WrongPassphrase
 from kindcheck.store import keys, schema
-from kindcheck.store.audit import ROLLBACK_WARNING, STATE_DIR_ENV, state_dir
+from kindcheck.store.consistency import Problem
 from kindcheck.store.keys import _THROTTLE as _THROTTLE
 from kindcheck.store.keys import (
     MIN_PASSPHRASE_CHARS,
+    DamagedSlot,
     check_new_passphrase,
     normalise_reference,
 )
+from kindcheck.store.migrations import MIGRATIONS
+from kindcheck.store.migrations import _run_migrations as _run_migrations
 from kindcheck.store.records import (
     Client,
     ClientOverview,
@@ -68,14 +71,8 @@ from kindcheck.store.records import (
 )
 from kindcheck.store.records import _now as _now
 from kindcheck.store.repository import Store
-from kindcheck.store.schema import (
-    APPLICATION_ID,
-    DB_NAME,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    SQLITE_MAGIC,
-)
-from kindcheck.store.schema import _run_migrations as _run_migrations
+from kindcheck.store.rollback import ROLLBACK_WARNING, STATE_DIR_ENV, RollbackStatus, state_dir
+from kindcheck.store.schema import APPLICATION_ID, DB_NAME, SCHEMA_VERSION, SQLITE_MAGIC
 from kindcheck.store.schema import _VaultModel as _VaultModel
 from kindcheck.store.sqlite import LOCK_NAME
 from kindcheck.store.sqlite import _engine_for as _engine_for
@@ -96,9 +93,12 @@ __all__ = [
     "AccessEntry",
     "Client",
     "ClientOverview",
+    "DamagedSlot",
     "Draft",
     "MeldcodeStepRecord",
     "PlainPlan",
+    "Problem",
+    "RollbackStatus",
     "SerialisablePlan",
     "SessionSummary",
     "Store",

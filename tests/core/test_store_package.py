@@ -50,7 +50,7 @@ def test_settings_set_on_the_package_reach_the_code(monkeypatch: pytest.MonkeyPa
     assert schema.SCHEMA_VERSION == store_module.SCHEMA_VERSION
     monkeypatch.undo()
     assert keys.default_throttle() is store_module._THROTTLE is not quiet
-    assert schema.SCHEMA_VERSION == store_module.SCHEMA_VERSION == 2
+    assert schema.SCHEMA_VERSION == store_module.SCHEMA_VERSION == 3
 
 
 class NotAPlan:
