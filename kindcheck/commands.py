@@ -168,6 +168,11 @@ def add_commands(
         parents=parents,
         help="check the file and decrypt every record; name each damaged one",
     )
+    verify.add_argument(
+        "--accept-older",
+        action="store_true",
+        help="this older copy of the vault was put back on purpose: stop warning about it",
+    )
     verify.set_defaults(handler=cmd_verify)
 
     passwd = commands.add_parser(
@@ -181,6 +186,11 @@ def add_commands(
         "--recovery",
         action="store_true",
         help="use the recovery key instead of the current passphrase",
+    )
+    passwd.add_argument(
+        "--new-recovery-key",
+        action="store_true",
+        help="replace the recovery key (a damaged or lost one); prints the new one once",
     )
     passwd.set_defaults(handler=cmd_passwd)
 
@@ -277,6 +287,14 @@ class SecretSource:
     def _file_line(self, what: str) -> str:
         assert self._file is not None
         if self._file_lines is None:
+            from kindcheck.paths import readable_by_others
+
+            if exposed := readable_by_others(self._file):
+                print(
+                    f"kindcheck: warning: {PASSPHRASE_FILE_ENV} ({_one_line(self._file)}): "
+                    f"{exposed}; make it private (chmod 600)",
+                    file=sys.stderr,
+                )
             try:
                 with open(self._file, "rb") as handle:
                     raw = handle.read(64 * 1024)
@@ -330,7 +348,7 @@ def _lang(args: argparse.Namespace) -> str:
     return lang if lang in ("nl", "en") else "nl"
 
 
-def _unlock(args: argparse.Namespace, secrets: SecretSource | None = None) -> Store:
+def _unlock(args: argparse.Namespace, secrets: SecretSource | None = None, **options: Any) -> Store:
     from kindcheck.store import Store
 
     data_dir = _data_dir(args)
@@ -338,7 +356,7 @@ def _unlock(args: argparse.Namespace, secrets: SecretSource | None = None) -> St
         # Before asking: no point typing a passphrase for a vault that is not there.
         raise KindcheckError(f"there is no vault in {data_dir}: create one with `kindcheck init`")
     secrets = secrets or SecretSource(args)
-    store = Store.unlock(data_dir, secrets.read("Passphrase: ", "the passphrase"))
+    store = Store.unlock(data_dir, secrets.read("Passphrase: ", "the passphrase"), **options)
     _warn_rollback(store, _lang(args))
     return store
 
@@ -484,9 +502,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from kindcheck.service.plans import verify_vault
 
     lang = _lang(args)
-    store = _unlock(args)
+    store = _unlock(args, inspect=not args.accept_older)  # inspect: read-only, never refused
     try:
+        if args.accept_older:
+            store.acknowledge_rollback()
         problems = verify_vault(store)
+        if store.rollback_warning:
+            problems.append(
+                "the vault is older than the last one opened on this computer: "
+                "`kindcheck verify --accept-older` if it was put back on purpose"
+            )
         count = sum(store.count_records().values()) if not problems else 0
     finally:
         store.close()
@@ -506,6 +531,13 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     if not Store.exists(data_dir):
         raise KindcheckError(f"there is no vault in {data_dir}")
     secrets = SecretSource(args)
+    if args.new_recovery_key:
+        current = secrets.read("Passphrase: ", "the passphrase")
+        with Store.unlock(data_dir, current) as store:
+            _warn_rollback(store, lang)
+            recovery_key = store.new_recovery_key(current)
+        print(_say("recovery", lang), "", f"    {recovery_key}", "", sep="\n")
+        return 0
     if args.recovery:
         recovery_key = secrets.read("Recovery key: ", "the recovery key")
         new = secrets.read_new("New passphrase (at least 12 characters): ")

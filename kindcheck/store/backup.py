@@ -368,9 +368,11 @@ def _log_into_file(
         engine.dispose()
 
 
-def _settle_journal(db: Path) -> None:
-    """Before another file is renamed over ``db``: a hot journal of the old file must not be
-    "rolled back" into the new one. Let SQLite roll it back into the old file, or remove it."""
+def _settle_journal(db: Path, *, remove: bool = True) -> None:
+    """Let SQLite roll a hot journal back into ``db`` (or remove the journal if it cannot):
+    before another file is renamed over ``db`` (the old file's journal must not be "rolled
+    back" into the new one, so it is removed if still hot), and before ``db`` is opened
+    read-only (``remove=False``: a journal SQLite could not roll back stays for later)."""
     journal = _journal(db)
     if not _journal_may_be_hot(db):
         return
@@ -380,5 +382,5 @@ def _settle_journal(db: Path) -> None:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
         finally:
             conn.close()
-    if _journal_may_be_hot(db):
+    if remove and _journal_may_be_hot(db):
         journal.unlink()

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from kindcheck.errors import RecordDamaged, SchemaRefused, VaultError, WrongPassphrase
 from kindcheck.store import schema
 from kindcheck.store.audit import VaultState, _open_state, _write_state, slot_digest
-from kindcheck.store.backup import _Backups
+from kindcheck.store.backup import _Backups, _settle_journal
 from kindcheck.store.base import schema_refusal
 from kindcheck.store.clients import _Clients
 from kindcheck.store.drafts import _Drafts
@@ -270,6 +270,11 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance, _Backups):
         reading = inspect or bool(read_only) or on_read_only_media
         engine: Engine | None = None
         try:
+            if reading and not on_read_only_media and _journal_may_be_hot(db):
+                # An interrupted save: SQLite rolls it back on the next writable open. A
+                # read-only connection cannot, so let it do that first (reads only: the
+                # rollback restores pages from the journal and runs no SQL of the file).
+                _settle_journal(db, remove=False)
             if not _journal_may_be_hot(db):
                 _check_header(db)
             engine = _engine_for(db, read_only=reading)

@@ -523,6 +523,11 @@ def test_cli_restore_does_not_warn_a_hand_copy_does(
         "kindcheck: warning: This vault is older than the last one opened "
         "on this computer (generation "
     )
+    # Issue 13: the warning stays until the user acknowledges the older copy.
+    code, _out, again = run("list", "--data-dir", vault, "--passphrase-stdin")
+    assert code == 0 and again == err
+    code, out, _err = run("verify", "--accept-older", "--data-dir", vault, "--passphrase-stdin")
+    assert code == 0, out
     code, _out, err = run("list", "--data-dir", vault, "--passphrase-stdin")
     assert (code, err) == (0, "")
 
