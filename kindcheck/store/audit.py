@@ -21,17 +21,19 @@ The rollback counter outside the file is :mod:`.rollback`.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from kindcheck.accesslog import ACTIONS, OUTCOMES, AccessEntry, new_entry
 from kindcheck.errors import RecordDamaged
-from kindcheck.store.envelope import RECORD_FORMAT, Opened, seal_json
+from kindcheck.store.envelope import RECORD_FORMAT, seal_json
 from kindcheck.store.records import _damaged, _new_id, _open_sealed
 from kindcheck.store.schema import _LOG, _META
 from kindcheck.vault import RecordCipher
@@ -51,10 +53,33 @@ class VaultState:
     drafts: dict[str, int] = field(default_factory=dict)  # draft id -> generation
     profile: int | None = None  # generation of meta/profile
     slots: dict[str, str] = field(default_factory=dict)  # key slot id -> slot_digest
+    # The directory as stored (packed_clients of ``clients``), kept while ``clients`` is
+    # unchanged: most transactions (a logged read, a draft) do not change it.
+    packed: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def has_ledger(self) -> bool:
         return self.clients is not None
+
+    def set_client(self, client_id: str, generation: int) -> None:
+        assert self.clients is not None
+        if self.clients.get(client_id) != generation:
+            self.clients[client_id] = generation
+            self.packed = None
+
+    def drop_client(self, client_id: str) -> None:
+        assert self.clients is not None
+        if self.clients.pop(client_id, None) is not None:
+            self.packed = None
+
+    def copy(self) -> VaultState:
+        return replace(
+            self,
+            rebuilt=list(self.rebuilt),
+            clients=None if self.clients is None else dict(self.clients),
+            drafts=dict(self.drafts),
+            slots=dict(self.slots),
+        )
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -64,14 +89,46 @@ class VaultState:
             "rebuilt": list(self.rebuilt),
         }
         if self.clients is not None:
+            if self.packed is None:
+                self.packed = pack_clients(self.clients)
             data.update(
                 schema_version=self.schema_version,
-                clients=self.clients,
+                clients=self.packed,
                 drafts=self.drafts,
                 profile=self.profile,
                 slots=self.slots,
             )
         return data
+
+
+_ENTRY: Final = 22  # 16 bytes of client id, 6 of generation
+CLIENT_ID: Final = re.compile(r"[0-9a-f]{32}")  # the ids Kindcheck makes (uuid4 hex)
+
+
+def pack_clients(clients: dict[str, int]) -> str:
+    """The directory as one base64 text: per client (by id) its 16-byte id and a 6-byte
+    generation. A third of the size of a JSON object, and one string to encode."""
+    return base64.b64encode(
+        b"".join(
+            bytes.fromhex(client_id) + generation.to_bytes(6, "big")
+            for client_id, generation in sorted(clients.items())
+        )
+    ).decode("ascii")
+
+
+def _unpack_clients(text: object) -> dict[str, int] | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        return None
+    if len(raw) % _ENTRY:
+        return None
+    return {
+        raw[start : start + 16].hex(): int.from_bytes(raw[start + 16 : start + _ENTRY], "big")
+        for start in range(0, len(raw), _ENTRY)
+    }
 
 
 class LogColumns(Protocol):
@@ -88,12 +145,14 @@ def _is_count(value: object) -> bool:
 
 
 def _counts(value: object) -> dict[str, int] | None:
-    """A JSON object of non-negative whole numbers, or None if it is anything else."""
+    """A JSON object of non-negative whole numbers, or None if it is anything else. (Keys of
+    a JSON object are always text. Written for speed: the directory has one per client.)"""
     if not isinstance(value, dict):
         return None
-    if not all(isinstance(key, str) and _is_count(number) for key, number in value.items()):
+    numbers = value.values()
+    if not all(type(number) is int for number in numbers) or min(numbers, default=0) < 0:
         return None
-    return {str(key): int(number) for key, number in value.items()}
+    return value
 
 
 def _parse_state(data: dict[str, Any]) -> VaultState:
@@ -117,7 +176,7 @@ def _parse_state(data: dict[str, Any]) -> VaultState:
     state = VaultState(generation, sequence, head, [str(note) for note in rebuilt])
     if "clients" not in data:
         return state  # written before storage schema 3
-    clients, drafts = _counts(data.get("clients")), _counts(data.get("drafts"))
+    clients, drafts = _unpack_clients(data.get("clients")), _counts(data.get("drafts"))
     profile, version, slots = data.get("profile"), data.get("schema_version"), data.get("slots")
     if (
         clients is None
@@ -129,32 +188,60 @@ def _parse_state(data: dict[str, Any]) -> VaultState:
     ):
         raise damaged
     state.clients, state.drafts, state.slots = clients, drafts, dict(slots)
+    state.packed = str(data["clients"])
     state.profile, state.schema_version = profile, version
     return state
 
 
-def _open_state(conn: Connection, cipher: RecordCipher) -> tuple[VaultState, Opened] | None:
-    """The state record and its envelope; None when it is missing, RecordDamaged when it
-    does not decrypt."""
+class StateCache:
+    """The state record last read or written by this store, decrypted: a transaction whose
+    state row still holds exactly that ciphertext uses a copy instead of decrypting and
+    parsing it again (the directory has one entry per client)."""
+
+    def __init__(self) -> None:
+        self._blob: bytes | None = None
+        self._state: VaultState | None = None
+
+    def get(self, blob: bytes) -> VaultState | None:
+        if self._state is None or self._blob != blob:
+            return None
+        return self._state.copy()
+
+    def put(self, blob: bytes, state: VaultState) -> None:
+        self._blob, self._state = bytes(blob), state.copy()
+
+
+def _open_state(
+    conn: Connection, cipher: RecordCipher, cache: StateCache | None = None
+) -> VaultState | None:
+    """The state record; None when it is missing, RecordDamaged when it does not decrypt."""
     row = conn.execute(
         select(_META.c.format_version, _META.c.value).where(_META.c.name == "state")
     ).first()
     if row is None:
         return None
-    opened = _open_sealed(cipher, "meta/state", "meta", "state", row.value, row.format_version)
+    blob = bytes(row.value)
+    if cache is not None and row.format_version == RECORD_FORMAT:
+        cached = cache.get(blob)
+        if cached is not None:
+            return cached
+    opened = _open_sealed(cipher, "meta/state", "meta", "state", blob, row.format_version)
     state = _parse_state(opened.value)
     if opened.generation is not None and opened.generation != state.generation:
         raise _damaged("meta/state")
-    return state, opened
+    if cache is not None and opened.generation is not None:
+        cache.put(blob, state)
+    return state
 
 
 def _read_state(conn: Connection, cipher: RecordCipher) -> VaultState | None:
     """The state record; None when it is missing, RecordDamaged when it does not decrypt."""
-    found = _open_state(conn, cipher)
-    return None if found is None else found[0]
+    return _open_state(conn, cipher)
 
 
-def _write_state(conn: Connection, cipher: RecordCipher, state: VaultState) -> None:
+def _write_state(
+    conn: Connection, cipher: RecordCipher, state: VaultState, cache: StateCache | None = None
+) -> None:
     blob = seal_json(cipher, "meta", "state", state.to_json(), state.generation)
     changed = conn.execute(
         update(_META)
@@ -163,6 +250,8 @@ def _write_state(conn: Connection, cipher: RecordCipher, state: VaultState) -> N
     )
     if not changed.rowcount:
         conn.execute(insert(_META).values(name="state", format_version=RECORD_FORMAT, value=blob))
+    if cache is not None:
+        cache.put(blob, state)
 
 
 def slot_digest(kind: str, slot_json: str) -> str:

@@ -45,7 +45,7 @@ from sqlalchemy.exc import DBAPIError
 from kindcheck.accesslog import ACTIONS, OUTCOMES, AccessEntry
 from kindcheck.errors import KindcheckError, RecordDamaged, SchemaRefused, VaultError
 from kindcheck.store import schema
-from kindcheck.store.audit import _append_entry, _entry_from_row, _read_state
+from kindcheck.store.audit import StateCache, _append_entry, _entry_from_row, _read_state
 from kindcheck.store.envelope import seal_json
 from kindcheck.store.keys import DamagedSlot, _BlindIndex, _vault_id, normalise_reference
 from kindcheck.store.ledger import Ledger, load_state
@@ -111,6 +111,7 @@ class _StoreBase:
         self._pending: PendingLog | None = PendingLog(data_key)
         self._vault_id = _vault_id(data_key)
         self._tx: Ledger | None = None  # the ledger within one write transaction
+        self._state_cache = StateCache()
         self._quiet = 0  # > 0: the store's own operations write no access-log entries
         self._outside_ready = False  # the rollback check ran: commits update the outside copy
         self._outside_written: int | None = None
@@ -290,7 +291,8 @@ class _StoreBase:
         """This transaction's ledger (the state read once, written once at commit)."""
         if self._tx is None:
             cipher = self._require_open()
-            self._tx = Ledger(cipher, load_state(conn, cipher))
+            cache = self._state_cache
+            self._tx = Ledger(cipher, load_state(conn, cipher, cache), cache)
         return self._tx
 
     def _finish(self, conn: Connection) -> int:

@@ -29,6 +29,8 @@ from sqlalchemy.engine import Connection
 from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store import schema
 from kindcheck.store.audit import (
+    CLIENT_ID,
+    StateCache,
     VaultState,
     _open_entry,
     _open_state,
@@ -85,13 +87,15 @@ def client_record(reference: str, name: str | None, created_at: str) -> dict[str
 class Ledger:
     """One write transaction's view of the ledger: read lazily, written once by :meth:`finish`."""
 
-    def __init__(self, cipher: RecordCipher, state: VaultState) -> None:
+    def __init__(
+        self, cipher: RecordCipher, state: VaultState, cache: StateCache | None = None
+    ) -> None:
         if state.clients is None:
             raise VaultError("the vault's state record has no ledger")
         self.state = state
-        self.clients: dict[str, int] = state.clients
         self.generation = state.generation + 1
         self._cipher = cipher
+        self._cache = cache
         self._records: dict[str, dict[str, Any]] = {}  # client id -> its record's JSON
         self._dirty: set[str] = set()
         self.finished = False
@@ -116,7 +120,7 @@ class Ledger:
     def client_added(self, client_id: str, data: dict[str, Any]) -> None:
         """A client row was inserted, sealed with this transaction's generation."""
         self._records[client_id] = data
-        self.clients[client_id] = self.generation
+        self.state.set_client(client_id, self.generation)
 
     def client_changed(self, conn: Connection, client_id: str, **fields: Any) -> None:
         self.client(conn, client_id).update(fields)
@@ -125,7 +129,7 @@ class Ledger:
     def client_removed(self, client_id: str) -> None:
         self._records.pop(client_id, None)
         self._dirty.discard(client_id)
-        self.clients.pop(client_id, None)
+        self.state.drop_client(client_id)
 
     def session_saved(self, conn: Connection, client_id: str, session_id: str) -> None:
         self.client(conn, client_id)["sessions"][session_id] = [self.generation, self.generation]
@@ -168,12 +172,12 @@ class Ledger:
                 .where(_CLIENTS.c.id == client_id)
                 .values(format_version=RECORD_FORMAT, data=blob)
             )
-            self.clients[client_id] = self.generation
+            self.state.set_client(client_id, self.generation)
         self._dirty.clear()
         self.finished = True
         self.state.generation = self.generation
         self.state.schema_version = max(self.state.schema_version or 0, schema.SCHEMA_VERSION)
-        _write_state(conn, self._cipher, self.state)
+        _write_state(conn, self._cipher, self.state, self._cache)
         return self.generation
 
 
@@ -186,17 +190,18 @@ def _slot_digests(conn: Connection) -> dict[str, str]:
 # A state record that is missing or damaged, or older than the ledger
 
 
-def load_state(conn: Connection, cipher: RecordCipher) -> VaultState:
+def load_state(
+    conn: Connection, cipher: RecordCipher, cache: StateCache | None = None
+) -> VaultState:
     """The state record for a write. A missing or damaged one (or one without a ledger in a
     vault that has one) is rebuilt from the records as they are, so saving does not stop over
     it, and the rebuild is noted inside the new record, so ``verify`` keeps reporting it."""
     try:
-        found = _open_state(conn, cipher)
+        state = _open_state(conn, cipher, cache)
         reason = "missing"
     except RecordDamaged:
-        found, reason = None, "damaged"
-    if found is not None:
-        state = found[0]
+        state, reason = None, "damaged"
+    if state is not None:
         if state.has_ledger:
             return state
         reason = "from before storage schema 3"
@@ -210,6 +215,8 @@ def rebuild_state(conn: Connection, cipher: RecordCipher, reason: str) -> VaultS
     newest = 0
     clients: dict[str, int] = {}
     for row in conn.execute(select(_CLIENTS)):
+        if not CLIENT_ID.fullmatch(row.id):
+            continue  # not an id Kindcheck made: verify names the row
         try:
             generation = _open_client(cipher, row).generation
         except RecordDamaged:

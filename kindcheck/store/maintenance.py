@@ -154,10 +154,9 @@ class _Maintenance(_StoreBase):
 
     def _state_for_verify(self, conn: Connection) -> VaultState | None:
         try:
-            found = _open_state(conn, self._require_open())
+            return _open_state(conn, self._require_open())
         except (RecordDamaged, DBAPIError, sqlite3.Error):
             return None  # named by the row check of meta
-        return None if found is None else found[0]
 
     def _check_ledger(
         self, conn: Connection, seen: Seen, state: VaultState | None

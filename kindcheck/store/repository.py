@@ -23,7 +23,13 @@ from sqlalchemy.exc import DBAPIError
 
 from kindcheck.errors import RecordDamaged, SchemaRefused, VaultError, WrongPassphrase
 from kindcheck.store import schema
-from kindcheck.store.audit import VaultState, _open_state, _write_state, slot_digest
+from kindcheck.store.audit import (
+    StateCache,
+    VaultState,
+    _open_state,
+    _write_state,
+    slot_digest,
+)
 from kindcheck.store.backup import _Backups, _settle_journal
 from kindcheck.store.base import schema_refusal
 from kindcheck.store.clients import _Clients
@@ -323,7 +329,7 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance, _Backups):
                 found = _open_state(conn, self._require_open())
             except RecordDamaged:
                 return
-        inside = None if found is None else found[0].schema_version
+        inside = None if found is None else found.schema_version
         if inside is None or inside <= stored:
             return
         problem = (
@@ -343,7 +349,7 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance, _Backups):
                 found = _open_state(conn, self._require_open())
             except RecordDamaged:
                 found = None
-            if found is not None and found[0].has_ledger:
+            if found is not None and found.has_ledger:
                 return
             self._ledger(conn).finish(conn)
 
@@ -369,6 +375,7 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance, _Backups):
         self._rollback = None
         self._marker = None
         self._pending = None
+        self._state_cache = StateCache()
         self._outside_ready = False
         if self._engine is not None:
             self._engine.dispose()

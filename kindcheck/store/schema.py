@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, cast
 
-from sqlalchemy import Integer, Table, literal_column, select
+from sqlalchemy import Integer, Table, literal_column, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import registry
 from sqlalchemy.sql.elements import ColumnClause
@@ -48,7 +48,7 @@ class MetaRow(_VaultModel, table=True):
 
     __tablename__ = "meta"
     name: str = Field(primary_key=True)
-    format_version: int = 0
+    format_version: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
     value: bytes
 
 

@@ -22,7 +22,14 @@ from sqlalchemy.engine import Connection
 
 from kindcheck.errors import RecordDamaged
 from kindcheck.store import schema
-from kindcheck.store.audit import VaultState, _open_entry, _open_state, _write_state, slot_digest
+from kindcheck.store.audit import (
+    CLIENT_ID,
+    VaultState,
+    _open_entry,
+    _open_state,
+    _write_state,
+    slot_digest,
+)
 from kindcheck.store.envelope import RECORD_FORMAT, seal_json
 from kindcheck.store.records import (
     _client_from,
@@ -65,10 +72,9 @@ def _rows(conn: Connection, table: Table) -> Iterator[Row[Any]]:
 
 def reseal_all(conn: Connection, cipher: RecordCipher) -> None:
     try:
-        found = _open_state(conn, cipher)
+        old = _open_state(conn, cipher)
     except RecordDamaged:
-        found = None
-    old = found[0] if found is not None else None
+        old = None
     generation = (old.generation if old is not None else 0) + 1
 
     def seal(label: str, record_id: str, value: dict[str, Any]) -> bytes:
@@ -76,6 +82,8 @@ def reseal_all(conn: Connection, cipher: RecordCipher) -> None:
 
     clients: dict[str, dict[str, Any]] = {}
     for row in _rows(conn, _CLIENTS):
+        if not CLIENT_ID.fullmatch(row.id):
+            continue  # not an id Kindcheck made: left as it is, verify names it
         try:
             data = dict(_open_client(cipher, row).value)
             _client_from(row, data)
