@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kindcheck.errors import RecordDamaged, VaultError, WrongPassphrase
+from kindcheck.text import one_line
 
 __all__ = [
     "DATA_KEY_BYTES",
@@ -490,7 +491,9 @@ class RecordCipher:
     def decrypt(self, table: str, record_id: str, blob: bytes, format_version: int = 1) -> bytes:
         """Return the plaintext; RecordDamaged if the blob was altered, truncated or moved."""
         associated_data = self._associated_data(table, record_id, format_version)
-        damaged = RecordDamaged(f"record {table}/{record_id} is damaged or was moved")
+        damaged = RecordDamaged(
+            f"record {one_line(table)}/{one_line(record_id)} is damaged or was moved"
+        )
         blob = bytes(blob)
         if len(blob) < _MIN_BLOB_BYTES or blob[0] != BLOB_VERSION:
             raise damaged
@@ -513,7 +516,9 @@ class RecordCipher:
         try:
             return json.loads(plaintext.decode("utf-8"))
         except (ValueError, RecursionError):
-            raise RecordDamaged(f"record {table}/{record_id} is damaged or was moved") from None
+            raise RecordDamaged(
+                f"record {one_line(table)}/{one_line(record_id)} is damaged or was moved"
+            ) from None
 
 
 # --------------------------------------------------------------------------------------------

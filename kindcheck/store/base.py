@@ -32,7 +32,7 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ from kindcheck.store.envelope import seal_json
 from kindcheck.store.keys import DamagedSlot, _BlindIndex, _vault_id, normalise_reference
 from kindcheck.store.ledger import Ledger, load_state
 from kindcheck.store.migrations import MIGRATIONS, _run_migrations
-from kindcheck.store.pending import NOTE, PendingLog
+from kindcheck.store.pending import PendingLog
 from kindcheck.store.records import (
     Client,
     ClientColumns,
@@ -230,6 +230,8 @@ class _StoreBase:
                         )
                     )
                 raise failure from None
+            except UnicodeDecodeError:
+                raise VaultError(_DAMAGED_FILE) from None
             finally:
                 self._tx = None
             if generation is not None:
@@ -248,6 +250,8 @@ class _StoreBase:
                     yield conn
             except (DBAPIError, sqlite3.Error) as error:
                 raise _translate(error, writing=False) from None
+            except UnicodeDecodeError:  # text in the file that is not UTF-8: damage
+                raise VaultError(_DAMAGED_FILE) from None
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -309,90 +313,6 @@ class _StoreBase:
         if self._outside_written is None or generation > self._outside_written:
             self._rollback.write(generation)
             self._outside_written = generation
-
-    def _check_rollback(self) -> None:
-        """Compare the vault's generation with the copy outside the file; warn if older.
-
-        The warning is kept (a marker beside the counter) and shown at every unlock until the
-        user acknowledges it (:meth:`acknowledge_rollback`); opening the vault never adopts
-        the older generation. A restore through :meth:`restore` sets the outside copy itself,
-        so it does not warn.
-        """
-        with self._mutex:
-            counter, marker = self._rollback, self._marker
-            if counter is None or marker is None:
-                return
-            generation = self.generation
-            status = marker.read()
-            outside = counter.read()
-            self._outside_ready, self._outside_written = True, outside
-            if (
-                status is None
-                and outside is not None
-                and (generation is None or generation < outside)
-            ):
-                status = RollbackStatus(generation, outside, datetime.now(UTC).date())
-                marker.write(status)
-            self.rollback = status
-            if generation is not None:
-                self._remember_generation(generation)
-
-    def acknowledge_rollback(self) -> None:
-        """The user put this older copy back on purpose: one "restore" entry in the access
-        log, the copy outside the file set to the vault's generation, the warning gone."""
-        with self._mutex:
-            status = self.rollback
-            if status is None or self._rollback is None or self._marker is None:
-                return
-            found = "unknown" if status.found is None else str(status.found)
-            self.log_access(
-                "restore",
-                None,
-                f"an older copy of the vault (generation {found}; this computer had seen "
-                f"{status.expected}) was accepted by the user on {date.today().isoformat()}",
-            )
-            generation = self.generation
-            if generation is not None:
-                self._rollback.write(generation)
-                self._outside_written = generation
-            self._marker.remove()
-            self.rollback = None
-
-    def _flush_pending(self) -> None:
-        """Entries kept while the vault was read-only go into its log now, once."""
-        pending = self._pending
-        if pending is None or self._read_only:
-            return
-        entries = pending.entries()
-        if not entries:
-            return
-        with self._write() as conn:
-            present = {row.id for row in conn.execute(select(_LOG.c.id))}
-            for entry in entries:
-                try:
-                    row_id, at = str(entry["id"]), datetime.fromisoformat(str(entry["at"]))
-                    action, outcome = str(entry["action"]), str(entry["outcome"])
-                    reference = entry.get("client_reference")
-                    detail, user = str(entry["detail"]) + NOTE, str(entry["user"])
-                except (KeyError, TypeError, ValueError):
-                    continue
-                if row_id in present or action not in ACTIONS or outcome not in OUTCOMES:
-                    continue
-                ledger = self._ledger(conn)
-                _append_entry(
-                    conn,
-                    self._require_open(),
-                    ledger.state,
-                    ledger.generation,
-                    user,
-                    action,
-                    reference if isinstance(reference, str) else None,
-                    detail,
-                    outcome,
-                    row_id=row_id,
-                    at=at,
-                )
-        pending.clear()
 
     @contextlib.contextmanager
     def unlogged(self) -> Iterator[None]:
@@ -585,6 +505,12 @@ class _StoreBase:
             return self._unseal("meta/profile", "meta", "profile", row.value, row.format_version)
         except RecordDamaged:
             return {}  # the user name is not worth refusing the vault over; verify names it
+
+
+_DAMAGED_FILE = (
+    "the vault file is damaged (it holds text that is not UTF-8); nothing was changed. "
+    "`kindcheck verify` lists what can still be read; `kindcheck restore` puts back a backup"
+)
 
 
 def _newest() -> int:

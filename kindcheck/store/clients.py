@@ -6,7 +6,7 @@ from functools import partial
 
 from sqlalchemy import delete, func, insert, select
 
-from kindcheck.errors import RecordDamaged, VaultError
+from kindcheck.errors import VaultError
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.envelope import RECORD_FORMAT
 from kindcheck.store.keys import normalise_reference
@@ -16,6 +16,7 @@ from kindcheck.store.records import (
     ClientOverview,
     SessionSummary,
     _collect,
+    _damaged,
     _new_id,
     _now,
     _session_order,
@@ -71,7 +72,7 @@ class _Clients(_StoreBase):
             if client is not None and normalise_reference(client.reference) != normalise_reference(
                 reference
             ):
-                raise RecordDamaged(f"record client/{client.id} does not match its search index")
+                raise _damaged(f"client/{client.id}", "does not match its search index")
             if log:
                 self._log(
                     conn,

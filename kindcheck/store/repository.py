@@ -45,6 +45,7 @@ from kindcheck.store.keys import (
 )
 from kindcheck.store.maintenance import _Maintenance
 from kindcheck.store.migrations import MIGRATIONS, _run_migrations
+from kindcheck.store.outside import _Outside
 from kindcheck.store.pending import PendingLog
 from kindcheck.store.plans import _Plans
 from kindcheck.store.records import _new_id, _now
@@ -91,7 +92,7 @@ from kindcheck.vault import (
 )
 
 
-class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance, _Backups):
+class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance, _Backups, _Outside):
     """An unlocked vault. Create with :meth:`create`, :meth:`unlock` or
     :meth:`unlock_with_recovery`; always :meth:`close` (or use ``with``).
 

@@ -416,3 +416,25 @@ def test_sqlite_is_never_asked_to_run_a_planted_trigger_through_a_restore(
         assert conn.execute("SELECT count(*) FROM client").fetchone()[0] == 2
     finally:
         conn.close()
+
+
+def test_a_log_cut_back_to_a_point_after_which_only_reads_happened_is_seen_only_outside(
+    vault: Path,
+) -> None:
+    """The limit SECURITY.md states: reads change no record, so the state of that point and
+    the log cut back to it make exactly the older file. Nothing in the file can tell; the
+    generation kept on this computer can."""
+    with Store.unlock(vault, PASSPHRASE) as store:
+        client = store.list_clients()[0].client
+    with raw(vault) as conn:
+        (old_state,) = conn.execute("SELECT value FROM meta WHERE name = 'state'").fetchone()
+        (old_end,) = conn.execute("SELECT max(position) FROM access_log").fetchone()
+    with Store.unlock(vault, PASSPHRASE) as store:
+        store.list_sessions(client.id)  # what the insider wants hidden: reading the file
+        store.find_client("EPD-200")
+    with raw(vault) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE name = 'state'", (old_state,))
+        conn.execute("DELETE FROM access_log WHERE position > ?", (old_end,))
+    with Store.unlock(vault, PASSPHRASE) as store:
+        assert store.verify() == []  # undetectable inside the file
+        assert store.rollback is not None  # but this computer saw a newer generation
