@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from kindcheck.errors import AnswersError, QuestionnaireError
+from kindcheck.paths import InputFileError, read_regular_file
 from kindcheck.questionnaire import (
     SETTINGS,
     Answers,
@@ -57,7 +58,7 @@ from kindcheck.questionnaire import (
     load_shipped,
 )
 from kindcheck.questionnaire.values import _value_problem
-from kindcheck.text import clean_text
+from kindcheck.text import clean_text, one_line
 
 # Records one problem (field path, message); all are reported together at the end.
 Problem = Callable[[str, str], None]
@@ -206,16 +207,37 @@ def read_record_file(path: str | Path) -> Session | EventRecord:
 
 
 def _read_bytes(path: Path) -> bytes:
+    """Only a regular file is read, and never more than MAX_FILE_BYTES (a named pipe or
+    /dev/zero is refused at once, see kindcheck.paths.read_regular_file)."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise AnswersError([f"{path}: file is larger than {MAX_FILE_BYTES // 1024} KiB"])
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise AnswersError([f"{path}: file not found"]) from None
-    except IsADirectoryError:
-        raise AnswersError([f"{path}: is a folder, not an answers file"]) from None
-    except OSError as error:
-        raise AnswersError([f"{path}: cannot be read ({error.strerror})"]) from None
+        return read_regular_file(path, MAX_FILE_BYTES, "an answers file")
+    except InputFileError as error:
+        raise AnswersError([str(error)]) from None
+
+
+class _HugeNumber(ValueError):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.digits = sum(ch.isdigit() for ch in text)
+
+
+_MAX_NUMBER_CHARS = 15  # more than any answer needs; int() of thousands of digits is refused
+
+
+def _whole_number(text: str) -> int:
+    if len(text) > _MAX_NUMBER_CHARS:
+        raise _HugeNumber(text)
+    return int(text)
+
+
+def _fraction(text: str) -> float:
+    if len(text) > _MAX_NUMBER_CHARS + 10:
+        raise _HugeNumber(text)
+    return float(text)
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not a number JSON allows")
 
 
 def _json(raw: bytes | str, name: str) -> Any:
@@ -224,11 +246,19 @@ def _json(raw: bytes | str, name: str) -> Any:
     except UnicodeDecodeError:
         raise AnswersError([f"{name}: not a UTF-8 text file"]) from None
     try:
-        return json.loads(text)
+        return json.loads(
+            text, parse_int=_whole_number, parse_float=_fraction, parse_constant=_no_constant
+        )
     except json.JSONDecodeError as error:
         raise AnswersError(
             [f"{name}: not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"]
         ) from None
+    except _HugeNumber as error:
+        raise AnswersError(
+            [f"{name}: a number with {error.digits} digits is not an answer"]
+        ) from None
+    except ValueError as error:
+        raise AnswersError([f"{name}: not valid JSON ({one_line(error)})"]) from None
     except RecursionError:
         raise AnswersError([f"{name}: nested too deeply"]) from None
 

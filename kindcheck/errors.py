@@ -47,7 +47,24 @@ class WrongPassphrase(VaultError):
 
 
 class RecordDamaged(VaultError):
-    """One stored record fails to decrypt or to parse."""
+    """One stored record fails to decrypt or to parse.
+
+    ``record`` is the record's name as the store knows it (``table/id``, the id as it is in the
+    file, so the app can look it up); the message itself only ever holds a cleaned id.
+    """
+
+    def __init__(self, message: str, *, record: str | None = None) -> None:
+        super().__init__(message)
+        self.record = record
+
+
+class SchemaRefused(VaultError):
+    """The vault file's tables, indexes, triggers or views are not exactly what Kindcheck
+    made; ``problems`` names each difference. Nothing was written."""
+
+    def __init__(self, message: str, problems: list[str]) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 class VaultLocked(VaultError):

@@ -1,4 +1,4 @@
-"""Output paths chosen by a person (export, backup, calendar file): checked, then written whole.
+"""Files chosen by a person: output paths checked, then written whole; input files read safely.
 
 A file that exists is never overwritten without ``force``; a symbolic link in the way is refused
 even with ``force`` (it could point anywhere, e.g. into a synced cloud folder), and so is a
@@ -12,6 +12,11 @@ device and inode), so a link swapped in meanwhile is refused on every OS. ``O_BI
 the C runtime from writing CR LF for every LF byte. A file open in another program (Excel)
 cannot be replaced for as long as it is open: the rename is tried again for a moment, then the
 message says what to do.
+
+Input files (answers files, the passphrase file) are read only when they are regular files,
+and never more than a bound: a named pipe with no writer would hang the read, a device such as
+/dev/zero would never end (:func:`read_regular_file`). A file holding a secret that other users
+can read gets a warning (:func:`readable_by_others`).
 """
 
 from __future__ import annotations
@@ -130,3 +135,81 @@ def _replace(temporary: Path, target: Path) -> None:
             if wait is None:
                 raise
             _pause(wait)
+
+
+class InputFileError(KindcheckError):
+    """An input file that cannot or may not be read; the message names the file."""
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a plain file"
+
+
+def read_regular_file(path: str | Path, limit: int, what: str = "a file") -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
+
+    Opened without waiting (O_NONBLOCK: opening a named pipe never blocks for a writer), then
+    checked on the open file itself (fstat, so it cannot be swapped after a check), then read
+    with a bound: a pipe, a device or a socket is refused at once, and a file that grows while
+    it is read is refused past ``limit``. InputFileError names the file and what to do.
+    """
+    shown = str(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except FileNotFoundError:
+        raise InputFileError(f"{shown}: file not found") from None
+    except IsADirectoryError:
+        raise InputFileError(f"{shown}: is a folder, not {what}") from None
+    except OSError as error:
+        raise InputFileError(f"{shown}: cannot be read ({error.strerror or 'error'})") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputFileError(f"{shown}: is a folder, not {what}")
+        if not stat.S_ISREG(mode):
+            raise InputFileError(
+                f"{shown}: not a regular file (it is {_kind_of(mode)}); save it as a file first"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(descriptor, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise InputFileError(f"{shown}: file is larger than {limit // 1024} KiB")
+        return b"".join(chunks)
+    except OSError as error:
+        raise InputFileError(f"{shown}: cannot be read ({error.strerror or 'error'})") from None
+    finally:
+        os.close(descriptor)
+
+
+def readable_by_others(path: str | Path) -> str | None:
+    """For a file that holds a secret: why others may read it (its mode lets group or others
+    read, or it belongs to another user), or None. POSIX only: Windows has no such modes, and
+    there None (its ACLs are left to the user; SECURITY.md says so)."""
+    if os.name != "posix":
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if info.st_mode & 0o077:
+        return f"it is readable by other users (mode {stat.S_IMODE(info.st_mode):04o})"
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None and info.st_uid != getuid():
+        return "it belongs to another user"
+    return None

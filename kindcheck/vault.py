@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kindcheck.errors import RecordDamaged, VaultError, WrongPassphrase
+from kindcheck.text import terminal_safe
 
 __all__ = [
     "DATA_KEY_BYTES",
@@ -452,6 +453,11 @@ def _length_prefixed(*fields: bytes) -> bytes:
     return b"".join(struct.pack(">I", len(field)) + field for field in fields)
 
 
+def _shown(text: str) -> str:
+    # An id as it is, but without control characters or line breaks: messages are one line.
+    return " ".join(terminal_safe(text).splitlines())
+
+
 class RecordCipher:
     """Encrypts and decrypts records with the data key (AES-256-GCM, associated data per row)."""
 
@@ -490,7 +496,9 @@ class RecordCipher:
     def decrypt(self, table: str, record_id: str, blob: bytes, format_version: int = 1) -> bytes:
         """Return the plaintext; RecordDamaged if the blob was altered, truncated or moved."""
         associated_data = self._associated_data(table, record_id, format_version)
-        damaged = RecordDamaged(f"record {table}/{record_id} is damaged or was moved")
+        damaged = RecordDamaged(
+            f"record {_shown(table)}/{_shown(record_id)} is damaged or was moved"
+        )
         blob = bytes(blob)
         if len(blob) < _MIN_BLOB_BYTES or blob[0] != BLOB_VERSION:
             raise damaged
@@ -513,7 +521,9 @@ class RecordCipher:
         try:
             return json.loads(plaintext.decode("utf-8"))
         except (ValueError, RecursionError):
-            raise RecordDamaged(f"record {table}/{record_id} is damaged or was moved") from None
+            raise RecordDamaged(
+                f"record {_shown(table)}/{_shown(record_id)} is damaged or was moved"
+            ) from None
 
 
 # --------------------------------------------------------------------------------------------

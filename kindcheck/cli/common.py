@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kindcheck.errors import KindcheckError
+from kindcheck.text import one_line
 
 if TYPE_CHECKING:
     from kindcheck.service.vault_service import VaultService
@@ -88,8 +89,11 @@ def vault_service(args: argparse.Namespace) -> VaultService:
     return VaultService(data_dir(args), lang=lang(args))
 
 
-def unlock(args: argparse.Namespace, secrets: SecretSource | None = None) -> VaultService:
-    """The service with the vault opened by the passphrase; the rollback warning printed."""
+def unlock(
+    args: argparse.Namespace, secrets: SecretSource | None = None, *, inspect: bool = False
+) -> VaultService:
+    """The service with the vault opened by the passphrase; the rollback warning printed.
+    ``inspect``: opened read-only to list problems (`kindcheck verify`)."""
     service = vault_service(args)
     if not service.exists():
         # Before asking: no point typing a passphrase for a vault that is not there.
@@ -97,7 +101,7 @@ def unlock(args: argparse.Namespace, secrets: SecretSource | None = None) -> Vau
             f"there is no vault in {service.data_dir}: create one with `kindcheck init`"
         )
     secrets = secrets or SecretSource(args)
-    service.unlock(secrets.read("Passphrase: ", "the passphrase"))
+    service.unlock(secrets.read("Passphrase: ", "the passphrase"), inspect=inspect)
     warn_rollback(service, service.lang)
     return service
 
@@ -185,6 +189,14 @@ class SecretSource:
     def _file_line(self, what: str) -> str:
         assert self._file is not None
         if self._file_lines is None:
+            from kindcheck.paths import readable_by_others
+
+            if exposed := readable_by_others(self._file):
+                print(
+                    f"kindcheck: warning: {PASSPHRASE_FILE_ENV} ({one_line(str(self._file))}): "
+                    f"{exposed}; make it private (chmod 600)",
+                    file=sys.stderr,
+                )
             try:
                 with open(self._file, "rb") as handle:
                     raw = handle.read(64 * 1024)

@@ -124,6 +124,11 @@ def _add_vault_commands(
         parents=parents,
         help="check the file and decrypt every record; name each damaged one",
     )
+    verify.add_argument(
+        "--accept-older",
+        action="store_true",
+        help="this older copy of the vault was put back on purpose: stop warning about it",
+    )
     verify.set_defaults(handler=cmd_verify)
 
     passwd = commands.add_parser(
@@ -137,6 +142,11 @@ def _add_vault_commands(
         "--recovery",
         action="store_true",
         help="use the recovery key instead of the current passphrase",
+    )
+    passwd.add_argument(
+        "--new-recovery-key",
+        action="store_true",
+        help="replace the recovery key (a damaged or lost one); prints the new one once",
     )
     passwd.set_defaults(handler=cmd_passwd)
 

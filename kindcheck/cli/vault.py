@@ -216,8 +216,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from kindcheck.service.plans import verify_vault
 
     lang = lang_of(args)
-    with unlock(args) as service, service.store() as store:
+    # inspect: read-only and never refused, so every problem of the file can be listed.
+    with unlock(args, inspect=not args.accept_older) as service, service.store() as store:
+        if args.accept_older:
+            store.acknowledge_rollback()
         problems = verify_vault(store)
+        if store.rollback_warning:
+            problems.append(
+                "the vault is older than the last one opened on this computer: "
+                "`kindcheck verify --accept-older` if it was put back on purpose"
+            )
         count = sum(store.count_records().values()) if not problems else 0
     for problem in problems:
         print(problem)
@@ -233,6 +241,14 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     if not service.exists():
         raise KindcheckError(f"there is no vault in {service.data_dir}")
     secrets = SecretSource(args)
+    if args.new_recovery_key:
+        current = secrets.read("Passphrase: ", "the passphrase")
+        with service:
+            service.unlock(current)
+            warn_rollback(service, lang)
+            recovery_key = service.new_recovery_key(current)
+        print(say(_TEXT, "recovery", lang), "", f"    {recovery_key}", "", sep="\n")
+        return 0
     if args.recovery:
         recovery_key = secrets.read("Recovery key: ", "the recovery key")
         new = secrets.read_new("New passphrase (at least 12 characters): ")

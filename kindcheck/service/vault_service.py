@@ -111,13 +111,27 @@ class VaultService:
             self._store, recovery = Store.create(self.data_dir, passphrase, user_name)
             return recovery
 
-    def unlock(self, passphrase: str) -> None:
-        """Open the vault (WrongPassphrase, throttled by the store, when it does not)."""
+    def unlock(self, passphrase: str, *, inspect: bool = False) -> None:
+        """Open the vault (WrongPassphrase, throttled by the store, when it does not).
+
+        ``inspect``: read-only, for `kindcheck verify`: a file whose schema is not what this
+        Kindcheck expects is opened anyway so every problem can be listed (nothing is written).
+        """
         from kindcheck.store import Store
 
         with self._lock:
             if self._store is None:
-                self._store = Store.unlock(self.data_dir, passphrase)
+                self._store = Store.unlock(self.data_dir, passphrase, inspect=inspect)
+
+    def acknowledge_rollback(self) -> None:
+        """The older copy of the vault was put back on purpose: stop warning about it."""
+        with self._lock:
+            self._open().acknowledge_rollback()
+
+    def new_recovery_key(self, passphrase: str) -> str:
+        """Replace the recovery key (a damaged or lost one); the new key, to show once."""
+        with self._lock:
+            return str(self._open().new_recovery_key(passphrase))
 
     def unlock_with_recovery(self, recovery_key: str, new_passphrase: str) -> None:
         """Open the vault with the recovery key and set ``new_passphrase`` as the passphrase

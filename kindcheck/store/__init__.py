@@ -45,8 +45,10 @@ from kindcheck.accesslog import AccessEntry
 from kindcheck.errors import VaultError, WrongPassphrase
 from kindcheck.passphrase import MIN_LENGTH as MIN_PASSPHRASE_CHARS
 from kindcheck.passphrase import check_new_passphrase
-from kindcheck.store.audit import ROLLBACK_WARNING, STATE_DIR_ENV, state_dir
-from kindcheck.store.keys import normalise_reference
+from kindcheck.store.consistency import Problem
+from kindcheck.store.keys import DamagedSlot, normalise_reference
+from kindcheck.store.migrations import MIGRATIONS
+from kindcheck.store.migrations import _run_migrations as _run_migrations
 from kindcheck.store.records import (
     Client,
     ClientOverview,
@@ -60,14 +62,8 @@ from kindcheck.store.records import (
 )
 from kindcheck.store.records import _now as _now
 from kindcheck.store.repository import Store
-from kindcheck.store.schema import (
-    APPLICATION_ID,
-    DB_NAME,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    SQLITE_MAGIC,
-)
-from kindcheck.store.schema import _run_migrations as _run_migrations
+from kindcheck.store.rollback import ROLLBACK_WARNING, STATE_DIR_ENV, RollbackStatus, state_dir
+from kindcheck.store.schema import APPLICATION_ID, DB_NAME, SCHEMA_VERSION, SQLITE_MAGIC
 from kindcheck.store.schema import _VaultModel as _VaultModel
 from kindcheck.store.sqlite import LOCK_NAME
 from kindcheck.store.sqlite import _engine_for as _engine_for
@@ -88,9 +84,12 @@ __all__ = [
     "AccessEntry",
     "Client",
     "ClientOverview",
+    "DamagedSlot",
     "Draft",
     "MeldcodeStepRecord",
     "PlainPlan",
+    "Problem",
+    "RollbackStatus",
     "SerialisablePlan",
     "SessionSummary",
     "Store",

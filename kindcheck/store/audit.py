@@ -1,60 +1,134 @@
-"""The vault's own history: its state record, the access log and the rollback counter.
+"""The vault's own history: its state record and the access log.
 
 The access log (NEN 7513, SECURITY.md "Access log"): the store writes one encrypted,
 hash-chained entry per action on client data in the same transaction as the action.
 
-``meta/state`` (encrypted, like every record) holds the vault's *generation* (raised by one in
-every committing write transaction, inside that transaction) and the *head* of the access
-log's hash chain (sequence and hash of the newest entry), so a removed, edited, reordered or
-cut-off entry is detected by verify (accesslog.verify_chain).
+``meta/state`` (encrypted, like every record, and sealed with its generation) holds
 
-Rollback detection (SECURITY.md "Rollback detection"): a second copy of the generation lives
-outside the data dir (:class:`_RollbackCounter`, in :func:`state_dir`); an unlock that finds
-the vault older than that copy warns (:data:`ROLLBACK_WARNING`).
+- the vault's *generation*, raised by one in every committing write transaction, inside that
+  transaction; every record written in it carries the same generation in its envelope
+  (:mod:`.envelope`);
+- the *head* of the access log's hash chain (sequence and hash of the newest entry), so a
+  removed, edited, reordered or cut-off entry is detected by verify
+  (accesslog.verify_chain);
+- the vault's *ledger* (storage schema 3): the directory of clients (id -> the generation of
+  the client's record; each client record in turn lists its sessions and plan with theirs, see
+  :mod:`.ledger`), the drafts, the profile's generation and a digest of every key slot. With
+  it, verify names a record that was removed, added, or put back older than it should be.
+
+The rollback counter outside the file is :mod:`.rollback`.
 """
 
 from __future__ import annotations
 
-import contextlib
+import base64
 import hashlib
-import hmac
-import json
-import os
-from dataclasses import replace
-from pathlib import Path
-from typing import Any, Final, Protocol, TypedDict, TypeGuard
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Final, Protocol
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from kindcheck.accesslog import ACTIONS, OUTCOMES, AccessEntry, new_entry
-from kindcheck.errors import RecordDamaged, VaultError
-from kindcheck.store import schema
-from kindcheck.store.keys import _vault_id
-from kindcheck.store.records import RECORD_FORMAT, _new_id, _now, _open_record
-from kindcheck.store.schema import _LOG, _META, _run_migrations, _schema_version
-from kindcheck.store.sqlite import _engine_for
+from kindcheck.errors import RecordDamaged
+from kindcheck.store.envelope import RECORD_FORMAT, seal_json
+from kindcheck.store.records import _damaged, _new_id, _open_sealed
+from kindcheck.store.schema import _LOG, _META
 from kindcheck.vault import RecordCipher
 
-# The second copy of the vault's generation counter lives outside the data dir (see
-# _RollbackCounter): in platformdirs' user_state_dir("kindcheck"), or here (tests, portable use).
-STATE_DIR_ENV: Final = "KINDCHECK_STATE_DIR"
-ROLLBACK_WARNING: Final = (
-    "This vault is older than the last one opened on this computer (generation {found}, "
-    "expected at least {expected}). If you restored a backup on purpose, this is expected; "
-    "otherwise the file may have been replaced."
-)
 
-
-class VaultState(TypedDict):
-    """The decrypted ``meta/state`` record."""
+@dataclass
+class VaultState:
+    """The decrypted ``meta/state`` record. ``clients`` is None for a state written before
+    storage schema 3 (no ledger yet)."""
 
     generation: int
-    log_sequence: int | None  # the newest access-log entry; None before the first
-    log_hash: str | None
-    rebuilt: list[str]  # notes on rebuilds of this record, reported by verify
+    log_sequence: int | None = None  # the newest access-log entry; None before the first
+    log_hash: str | None = None
+    rebuilt: list[str] = field(default_factory=list)  # notes verify keeps reporting
+    schema_version: int | None = None
+    clients: dict[str, int] | None = None  # client id -> generation of its record
+    drafts: dict[str, int] = field(default_factory=dict)  # draft id -> generation
+    profile: int | None = None  # generation of meta/profile
+    slots: dict[str, str] = field(default_factory=dict)  # key slot id -> slot_digest
+    # The directory as stored (packed_clients of ``clients``), kept while ``clients`` is
+    # unchanged: most transactions (a logged read, a draft) do not change it.
+    packed: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def has_ledger(self) -> bool:
+        return self.clients is not None
+
+    def set_client(self, client_id: str, generation: int) -> None:
+        assert self.clients is not None
+        if self.clients.get(client_id) != generation:
+            self.clients[client_id] = generation
+            self.packed = None
+
+    def drop_client(self, client_id: str) -> None:
+        assert self.clients is not None
+        if self.clients.pop(client_id, None) is not None:
+            self.packed = None
+
+    def copy(self) -> VaultState:
+        return replace(
+            self,
+            rebuilt=list(self.rebuilt),
+            clients=None if self.clients is None else dict(self.clients),
+            drafts=dict(self.drafts),
+            slots=dict(self.slots),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "generation": self.generation,
+            "log_sequence": self.log_sequence,
+            "log_hash": self.log_hash,
+            "rebuilt": list(self.rebuilt),
+        }
+        if self.clients is not None:
+            if self.packed is None:
+                self.packed = pack_clients(self.clients)
+            data.update(
+                schema_version=self.schema_version,
+                clients=self.packed,
+                drafts=self.drafts,
+                profile=self.profile,
+                slots=self.slots,
+            )
+        return data
+
+
+_ENTRY: Final = 22  # 16 bytes of client id, 6 of generation
+CLIENT_ID: Final = re.compile(r"[0-9a-f]{32}")  # the ids Kindcheck makes (uuid4 hex)
+
+
+def pack_clients(clients: dict[str, int]) -> str:
+    """The directory as one base64 text: per client (by id) its 16-byte id and a 6-byte
+    generation. A third of the size of a JSON object, and one string to encode."""
+    return base64.b64encode(
+        b"".join(
+            bytes.fromhex(client_id) + generation.to_bytes(6, "big")
+            for client_id, generation in sorted(clients.items())
+        )
+    ).decode("ascii")
+
+
+def _unpack_clients(text: object) -> dict[str, int] | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        return None
+    if len(raw) % _ENTRY:
+        return None
+    return {
+        raw[start : start + 16].hex(): int.from_bytes(raw[start + 16 : start + _ENTRY], "big")
+        for start in range(0, len(raw), _ENTRY)
+    }
 
 
 class LogColumns(Protocol):
@@ -66,15 +140,23 @@ class LogColumns(Protocol):
     def data(self) -> bytes: ...
 
 
-def _fresh_state(generation: int = 0) -> VaultState:
-    return {"generation": generation, "log_sequence": None, "log_hash": None, "rebuilt": []}
-
-
-def _is_count(value: object) -> TypeGuard[int]:
+def _is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+def _counts(value: object) -> dict[str, int] | None:
+    """A JSON object of non-negative whole numbers, or None if it is anything else. (Keys of
+    a JSON object are always text. Written for speed: the directory has one per client.)"""
+    if not isinstance(value, dict):
+        return None
+    numbers = value.values()
+    if not all(type(number) is int for number in numbers) or min(numbers, default=0) < 0:
+        return None
+    return value
+
+
 def _parse_state(data: dict[str, Any]) -> VaultState:
+    damaged = RecordDamaged("record meta/state is damaged or was moved", record="meta/state")
     generation, sequence, head = (
         data.get("generation"),
         data.get("log_sequence"),
@@ -89,29 +171,78 @@ def _parse_state(data: dict[str, Any]) -> VaultState:
         or not isinstance(rebuilt, list)
         or not all(isinstance(note, str) for note in rebuilt)
     ):
-        raise RecordDamaged("record meta/state is damaged or was moved")
-    return {
-        "generation": generation,
-        "log_sequence": sequence,
-        "log_hash": head,
-        "rebuilt": list(rebuilt),
-    }
+        raise damaged
+    assert isinstance(generation, int)
+    state = VaultState(generation, sequence, head, [str(note) for note in rebuilt])
+    if "clients" not in data:
+        return state  # written before storage schema 3
+    clients, drafts = _unpack_clients(data.get("clients")), _counts(data.get("drafts"))
+    profile, version, slots = data.get("profile"), data.get("schema_version"), data.get("slots")
+    if (
+        clients is None
+        or drafts is None
+        or not (profile is None or _is_count(profile))
+        or not _is_count(version)
+        or not isinstance(slots, dict)
+        or not all(isinstance(key, str) and isinstance(v, str) for key, v in slots.items())
+    ):
+        raise damaged
+    state.clients, state.drafts, state.slots = clients, drafts, dict(slots)
+    state.packed = str(data["clients"])
+    state.profile, state.schema_version = profile, version
+    return state
 
 
-def _read_state(conn: Connection, cipher: RecordCipher) -> VaultState | None:
+class StateCache:
+    """The state record last read or written by this store, decrypted: a transaction whose
+    state row still holds exactly that ciphertext uses a copy instead of decrypting and
+    parsing it again (the directory has one entry per client)."""
+
+    def __init__(self) -> None:
+        self._blob: bytes | None = None
+        self._state: VaultState | None = None
+
+    def get(self, blob: bytes) -> VaultState | None:
+        if self._state is None or self._blob != blob:
+            return None
+        return self._state.copy()
+
+    def put(self, blob: bytes, state: VaultState) -> None:
+        self._blob, self._state = bytes(blob), state.copy()
+
+
+def _open_state(
+    conn: Connection, cipher: RecordCipher, cache: StateCache | None = None
+) -> VaultState | None:
     """The state record; None when it is missing, RecordDamaged when it does not decrypt."""
     row = conn.execute(
         select(_META.c.format_version, _META.c.value).where(_META.c.name == "state")
     ).first()
     if row is None:
         return None
-    return _parse_state(
-        _open_record(cipher, "meta/state", "meta", "state", row.value, row.format_version)
-    )
+    blob = bytes(row.value)
+    if cache is not None and row.format_version == RECORD_FORMAT:
+        cached = cache.get(blob)
+        if cached is not None:
+            return cached
+    opened = _open_sealed(cipher, "meta/state", "meta", "state", blob, row.format_version)
+    state = _parse_state(opened.value)
+    if opened.generation is not None and opened.generation != state.generation:
+        raise _damaged("meta/state")
+    if cache is not None and opened.generation is not None:
+        cache.put(blob, state)
+    return state
 
 
-def _write_state(conn: Connection, cipher: RecordCipher, state: VaultState) -> None:
-    blob = cipher.encrypt_json("meta", "state", state, RECORD_FORMAT)
+def _read_state(conn: Connection, cipher: RecordCipher) -> VaultState | None:
+    """The state record; None when it is missing, RecordDamaged when it does not decrypt."""
+    return _open_state(conn, cipher)
+
+
+def _write_state(
+    conn: Connection, cipher: RecordCipher, state: VaultState, cache: StateCache | None = None
+) -> None:
+    blob = seal_json(cipher, "meta", "state", state.to_json(), state.generation)
     changed = conn.execute(
         update(_META)
         .where(_META.c.name == "state")
@@ -119,45 +250,25 @@ def _write_state(conn: Connection, cipher: RecordCipher, state: VaultState) -> N
     )
     if not changed.rowcount:
         conn.execute(insert(_META).values(name="state", format_version=RECORD_FORMAT, value=blob))
+    if cache is not None:
+        cache.put(blob, state)
 
 
-def _load_state(conn: Connection, cipher: RecordCipher) -> VaultState:
-    """The state record for a write. A missing or damaged one is rebuilt from the newest
-    readable log entry (saving must not stop over it), and the rebuild is noted inside the
-    new record, so ``verify`` keeps reporting it: entries cut off after that point could no
-    longer be told from a complete log."""
-    try:
-        state = _read_state(conn, cipher)
-        reason = "missing"
-    except RecordDamaged:
-        state, reason = None, "damaged"
-    if state is not None:
-        return state
-    last: AccessEntry | None = None
-    for row in conn.execute(select(_LOG).order_by(_LOG.c.position.desc())):
-        try:
-            last = _entry_from_row(cipher, row)
-            break
-        except RecordDamaged:
-            continue
-    state = _fresh_state()
-    if last is not None:
-        state["log_sequence"], state["log_hash"] = last.sequence, last.hash
-    after = "before its first entry" if last is None else f"after entry {last.sequence}"
-    state["rebuilt"].append(
-        f"access log: the vault's record of the newest entry was {reason} and was rebuilt "
-        f"{after} on {_now():%Y-%m-%d}; entries after that point may be missing"
-    )
-    return state
+def slot_digest(kind: str, slot_json: str) -> str:
+    """What the state keeps of a key slot: SHA-256 of its kind and document. The state is
+    encrypted and authenticated, so a slot changed anywhere (even inside the base64 of its
+    wrapped key, which no check without that slot's secret could see) no longer matches."""
+    return hashlib.sha256(f"kindcheck key slot\n{kind}\n{slot_json}".encode()).hexdigest()
 
 
-def _entry_from_row(cipher: RecordCipher, row: LogColumns) -> AccessEntry:
+def _open_entry(cipher: RecordCipher, row: LogColumns) -> tuple[AccessEntry, int | None]:
+    """An access-log entry and the generation that wrote it."""
     name = f"access_log/{row.id}"
-    data = _open_record(cipher, name, "access_log", row.id, row.data, row.format_version)
+    opened = _open_sealed(cipher, name, "access_log", row.id, row.data, row.format_version)
     try:
-        entry = AccessEntry.from_dict(data)
+        entry = AccessEntry.from_dict(opened.value)
     except (KeyError, TypeError):
-        raise RecordDamaged(f"record {name} is damaged or was moved") from None
+        raise _damaged(name) from None
     if (
         not _is_count(entry.sequence)
         or entry.action not in ACTIONS
@@ -168,33 +279,43 @@ def _entry_from_row(cipher: RecordCipher, row: LogColumns) -> AccessEntry:
         )
         or not (entry.client_reference is None or isinstance(entry.client_reference, str))
     ):
-        raise RecordDamaged(f"record {name} is damaged or was moved")
-    return entry
+        raise _damaged(name)
+    return entry, opened.generation
+
+
+def _entry_from_row(cipher: RecordCipher, row: LogColumns) -> AccessEntry:
+    return _open_entry(cipher, row)[0]
 
 
 def _append_entry(
     conn: Connection,
     cipher: RecordCipher,
     state: VaultState,
+    generation: int,
     user: str,
     action: str,
     client_reference: str | None,
     detail: str,
     outcome: str,
+    *,
+    row_id: str | None = None,
+    at: datetime | None = None,
 ) -> AccessEntry:
-    """Add one entry after the head in ``state`` (updated here; the caller writes it)."""
-    entry = new_entry(None, action, user, client_reference, str(detail), outcome)
-    sequence, head = state["log_sequence"], state["log_hash"]
+    """Add one entry after the head in ``state`` (updated here; the caller writes it),
+    sealed with the transaction's ``generation``. ``row_id`` and ``at`` for an entry kept
+    while the vault was read-only (:mod:`.pending`): its id and time as they were then."""
+    entry = new_entry(None, action, user, client_reference, str(detail), outcome, at)
+    sequence, head = state.log_sequence, state.log_hash
     if sequence is not None:
         assert head is not None  # the state record holds both or neither (_parse_state)
         entry = replace(entry, sequence=sequence + 1, previous_hash=head)
-    row_id = _new_id()
+    row_id = row_id or _new_id()
     position = conn.execute(select(func.coalesce(func.max(_LOG.c.position), -1) + 1)).scalar_one()
-    blob = cipher.encrypt_json("access_log", row_id, entry.to_dict(), RECORD_FORMAT)
+    blob = seal_json(cipher, "access_log", row_id, entry.to_dict(), generation)
     conn.execute(
         insert(_LOG).values(id=row_id, position=position, format_version=RECORD_FORMAT, data=blob)
     )
-    state["log_sequence"], state["log_hash"] = entry.sequence, entry.hash
+    state.log_sequence, state.log_hash = entry.sequence, entry.hash
     return entry
 
 
@@ -205,124 +326,9 @@ def _profile_user(conn: Connection, cipher: RecordCipher) -> str:
     if row is None:
         return "unknown"
     try:
-        data = _open_record(
+        opened = _open_sealed(
             cipher, "meta/profile", "meta", "profile", row.value, row.format_version
         )
     except RecordDamaged:
         return "unknown"
-    return str(data.get("user_name") or "unknown")
-
-
-def _log_into_file(
-    db: Path, data_key: bytes, action: str, detail: str, outcome: str, *, own_key: bool
-) -> int:
-    """Append one entry to the vault file ``db`` (not open in a Store) in one transaction that
-    also raises its generation; return the new generation.
-
-    ``own_key``: the key came from this file's own key slot (a backup being restored), so an
-    older schema is upgraded in the same transaction and a damaged state record rebuilt.
-    Otherwise (another file that may or may not share the key) the state record must decrypt
-    before anything is written (RecordDamaged if not) and an older schema is left alone."""
-    cipher = RecordCipher(data_key)
-    engine = _engine_for(db)
-    try:
-        with engine.begin() as conn:
-            version = _schema_version(conn)
-            if version < schema.SCHEMA_VERSION:
-                if not own_key:
-                    raise VaultError("the vault has an older schema")
-                _run_migrations(conn, version, cipher)
-            state = _load_state(conn, cipher) if own_key else _read_state(conn, cipher)
-            if state is None:
-                raise VaultError("the vault has no state record")
-            _append_entry(
-                conn, cipher, state, _profile_user(conn, cipher), action, None, detail, outcome
-            )
-            state["generation"] += 1
-            _write_state(conn, cipher, state)
-            return int(state["generation"])
-    finally:
-        engine.dispose()
-
-
-def state_dir() -> Path:
-    """Where the rollback counters live: KINDCHECK_STATE_DIR, else the platform's per-user
-    state folder (platformdirs ``user_state_dir("kindcheck")``, e.g.
-    ``~/.local/state/kindcheck`` on Linux)."""
-    from_env = os.environ.get(STATE_DIR_ENV, "")
-    if from_env:
-        return Path(from_env).expanduser()
-    from platformdirs import user_state_dir
-
-    return Path(user_state_dir("kindcheck", appauthor=False))
-
-
-class _RollbackCounter:
-    """The second copy of a vault's generation, outside the database file.
-
-    A small JSON file in :func:`state_dir`, named by a value derived from the data key (so the
-    name identifies the vault without revealing anything, and backups of one vault share it),
-    holding the generation and an HMAC over it under another key derived from the data key:
-    it cannot be forged or moved to another vault's name without the key, and it holds no
-    client data. A file that fails its check is ignored (and replaced). Writing it is best
-    effort: a read-only or missing state folder must never stop a save.
-    """
-
-    def __init__(self, data_key: bytes) -> None:
-        vault_id = _vault_id(data_key)
-        name = hashlib.sha256(f"kindcheck rollback counter {vault_id}".encode("ascii"))
-        self._name = f"vault-{name.hexdigest()[:32]}.json"
-        self._key = HKDF(
-            algorithm=hashes.SHA256(),
-            length=32,
-            salt=None,
-            info=b"kindcheck rollback counter v1",
-        ).derive(data_key)
-
-    @property
-    def path(self) -> Path:
-        return state_dir() / self._name
-
-    def _mac(self, generation: int) -> str:
-        message = f"kindcheck generation {self._name} {generation}".encode("ascii")
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
-
-    def read(self) -> int | None:
-        try:
-            with open(self.path, "rb") as handle:
-                data = json.loads(handle.read(4096))
-            generation, mac = data["generation"], data["mac"]
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        if not _is_count(generation) or not isinstance(mac, str):
-            return None
-        if not hmac.compare_digest(mac, self._mac(generation)):
-            return None
-        return int(generation)
-
-    def write(self, generation: int) -> None:
-        path = self.path
-        temporary = path.with_name(f".{path.name}.tmp")
-        content = json.dumps(
-            {
-                "format": "kindcheck-generation",
-                "version": 1,
-                "generation": generation,
-                "mac": self._mac(generation),
-            }
-        )
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            with contextlib.suppress(FileNotFoundError):
-                temporary.unlink()
-            descriptor = os.open(
-                temporary,
-                os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
-                0o600,
-            )
-            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-                handle.write(content)
-            os.replace(temporary, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+    return str(opened.value.get("user_name") or "unknown")

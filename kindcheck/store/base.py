@@ -11,8 +11,16 @@ record cipher, the blind index, the mutex) and the machinery every operation sha
   Opening a client is ``list_sessions``, opening a session ``get_session``; both take
   ``log=False`` for loads that are part of a view already logged. Draft autosaves are not
   logged, a draft's creation and deletion are.
+- the ledger (:mod:`.ledger`): every write transaction has one generation, sealed into every
+  record it writes; its changes to the ledger are written at its end with the state record.
+- the schema check in every write transaction whose SQLite schema counter moved since the
+  vault was opened (another program changed the schema): refused before anything is written.
 - the rollback check: an unlock that finds the vault older than the copy of its generation
-  outside the data dir sets :attr:`~_StoreBase.rollback_warning`.
+  outside the data dir sets :attr:`~_StoreBase.rollback` (and ``rollback_warning``), and
+  keeps it on every unlock until :meth:`~_StoreBase.acknowledge_rollback`.
+- a vault that can only be read (read-only media, or opened for inspection by verify): its
+  access-log entries are kept on this computer (:mod:`.pending`) and written into the vault
+  at the next writable unlock; any other write fails with "read-only".
 
 The Store's other parts (clients, sessions and Meldcode steps, plans, drafts, maintenance) are
 mixins on this base, one module each; :class:`kindcheck.store.Store` puts them together.
@@ -24,6 +32,7 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,20 +43,15 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from kindcheck.accesslog import ACTIONS, OUTCOMES, AccessEntry
-from kindcheck.errors import KindcheckError, RecordDamaged, VaultError
-from kindcheck.store.audit import (
-    ROLLBACK_WARNING,
-    VaultState,
-    _append_entry,
-    _entry_from_row,
-    _load_state,
-    _read_state,
-    _RollbackCounter,
-    _write_state,
-)
-from kindcheck.store.keys import _BlindIndex, _vault_id, normalise_reference
+from kindcheck.errors import KindcheckError, RecordDamaged, SchemaRefused, VaultError
+from kindcheck.store import schema
+from kindcheck.store.audit import StateCache, _append_entry, _entry_from_row, _read_state
+from kindcheck.store.envelope import seal_json
+from kindcheck.store.keys import DamagedSlot, _BlindIndex, _vault_id, normalise_reference
+from kindcheck.store.ledger import Ledger, load_state
+from kindcheck.store.migrations import MIGRATIONS, _run_migrations
+from kindcheck.store.pending import PendingLog
 from kindcheck.store.records import (
-    RECORD_FORMAT,
     Client,
     ClientColumns,
     Draft,
@@ -67,17 +71,14 @@ from kindcheck.store.records import (
     _decode_session,
     _decode_steps,
     _decode_summary,
+    _new_id,
     _open_record,
 )
-from kindcheck.store.schema import (
-    _CLIENTS,
-    _LOG,
-    _META,
-    DB_NAME,
-    _run_migrations,
-    _schema_version,
-)
-from kindcheck.store.sqlite import _total_changes, _translate
+from kindcheck.store.rollback import RollbackStatus, _RollbackCounter, _RollbackMarker
+from kindcheck.store.schema import _CLIENTS, _LOG, _META, DB_NAME, _schema_version
+from kindcheck.store.schemacheck import check_schema
+from kindcheck.store.sqlite import _total_changes, _translate, read_schema, schema_cookie
+from kindcheck.text import one_line
 from kindcheck.vault import RecordCipher
 
 
@@ -87,7 +88,15 @@ class _StoreBase:
     Thread-safe: one mutex serialises every use of the single connection.
     """
 
-    def __init__(self, *, data_dir: Path, lock: FileLock, engine: Engine, data_key: bytes) -> None:
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        lock: FileLock,
+        engine: Engine,
+        data_key: bytes,
+        read_only: bool = False,
+    ) -> None:
         self._data_dir = data_dir
         self._db = data_dir / DB_NAME
         self._lock: FileLock | None = lock
@@ -98,14 +107,44 @@ class _StoreBase:
         self._batch: Connection | None = None
         self._user_name: str | None = None
         self._rollback: _RollbackCounter | None = _RollbackCounter(data_key)
+        self._marker: _RollbackMarker | None = _RollbackMarker(data_key)
+        self._pending: PendingLog | None = PendingLog(data_key)
         self._vault_id = _vault_id(data_key)
-        self._tx_state: VaultState | None = None  # meta/state within one transaction
+        self._tx: Ledger | None = None  # the ledger within one write transaction
+        self._state_cache = StateCache()
         self._quiet = 0  # > 0: the store's own operations write no access-log entries
         self._outside_ready = False  # the rollback check ran: commits update the outside copy
         self._outside_written: int | None = None
-        #: Set on unlock when the vault is older than the last one opened on this computer
-        #: (see ROLLBACK_WARNING); show it to the user. None otherwise.
-        self.rollback_warning: str | None = None
+        self._schema_cookie: int | None = None  # SQLite's schema counter when last checked
+        self._read_only = read_only
+        #: Set on unlock when the vault is older than the last one opened on this computer,
+        #: and kept on every unlock until acknowledged (see :meth:`acknowledge_rollback`).
+        self.rollback: RollbackStatus | None = None
+        #: Key slots that could not be read at unlock (the vault opened through another).
+        self.damaged_slots: tuple[DamagedSlot, ...] = ()
+        #: Opened for inspection (verify): what the schema check found, instead of refusing.
+        self.schema_problems: list[str] = []
+
+    @property
+    def rollback_warning(self) -> str | None:
+        """The rollback warning (see :data:`~.rollback.ROLLBACK_WARNING`) to show the user,
+        at every unlock until acknowledged; None when the vault is not older."""
+        return None if self.rollback is None else self.rollback.warning
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the vault can only be read here (read-only media, or opened for
+        inspection). Reads are logged on this computer until it can be written again."""
+        return self._read_only
+
+    @property
+    def read_only_warning(self) -> str | None:
+        if not self._read_only:
+            return None
+        return (
+            "the vault is read-only here: nothing can be saved, and what is opened is logged "
+            "on this computer and added to the vault's access log when it is writable again"
+        )
 
     @property
     def is_open(self) -> bool:
@@ -140,7 +179,7 @@ class _StoreBase:
                 state = _read_state(conn, self._require_open())
             except RecordDamaged:
                 return None
-        return None if state is None else int(state["generation"])
+        return None if state is None else state.generation
 
     # -- transactions --------------------------------------------------------------------------
 
@@ -158,9 +197,10 @@ class _StoreBase:
     def _write(self, *, reading: bool = False) -> Iterator[Connection]:
         """One write transaction (or the surrounding batch). All or nothing.
 
-        Every committing transaction raises the vault's generation by one, inside it, and then
-        updates the copy outside the file (_RollbackCounter). ``reading``: a read that is
-        written to the access log; if the entry cannot be written, nothing is shown.
+        Every committing transaction raises the vault's generation by one, inside it (with the
+        ledger, :meth:`_finish`), and then updates the copy outside the file. ``reading``: a
+        read that is written to the access log; if the entry cannot be written, nothing is
+        shown.
         """
         with self._mutex:
             self._require_open()
@@ -168,13 +208,16 @@ class _StoreBase:
             if self._batch is not None:
                 yield self._batch
                 return
-            self._tx_state = None
+            self._tx = None
             generation: int | None = None
             try:
                 with self._engine.begin() as conn:
+                    self._check_schema_cookie(conn)
                     before = _total_changes(conn)
                     yield conn
-                    if _total_changes(conn) != before:  # a transaction that wrote nothing
+                    if self._tx is not None and self._tx.finished:
+                        generation = self._tx.generation
+                    elif _total_changes(conn) != before:  # a transaction that wrote nothing
                         generation = self._finish(conn)  # does not count
             except (DBAPIError, sqlite3.Error) as error:
                 failure = _translate(error, writing=True)
@@ -187,8 +230,10 @@ class _StoreBase:
                         )
                     )
                 raise failure from None
+            except UnicodeDecodeError:
+                raise VaultError(_DAMAGED_FILE) from None
             finally:
-                self._tx_state = None
+                self._tx = None
             if generation is not None:
                 self._remember_generation(generation)
 
@@ -205,6 +250,8 @@ class _StoreBase:
                     yield conn
             except (DBAPIError, sqlite3.Error) as error:
                 raise _translate(error, writing=False) from None
+            except UnicodeDecodeError:  # text in the file that is not UTF-8: damage
+                raise VaultError(_DAMAGED_FILE) from None
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -219,71 +266,53 @@ class _StoreBase:
             finally:
                 self._batch = None
 
+    def _check_schema_cookie(self, conn: Connection) -> None:
+        """Before a write: if SQLite's schema counter moved since the schema was last checked
+        (another program changed the file's schema while it was open), check it again; a
+        planted trigger is refused before this transaction writes anything."""
+        cookie = schema_cookie(conn)
+        if cookie == self._schema_cookie:
+            return
+        problems = check_schema(read_schema(conn), _schema_version(conn), _newest(), MIGRATIONS)
+        if problems:
+            raise SchemaRefused(schema_refusal(problems), problems)
+        self._schema_cookie = cookie
+
+    def _recheck_schema(self) -> None:
+        """The schema check again, if SQLite's schema counter moved since the last one."""
+        with self._read() as conn:
+            self._check_schema_cookie(conn)
+
     def _migrate(self, from_version: int) -> None:
         cipher = self._require_open()
         with self._write() as conn:
             _run_migrations(conn, from_version, cipher)
+            self._schema_cookie = schema_cookie(conn)
 
-    # -- the access log, the generation and the rollback check --------------------------------
+    # -- the ledger, the generation and the rollback check ------------------------------------
 
-    def _state(self, conn: Connection) -> VaultState:
-        """meta/state as this transaction has it (read once, written once at commit)."""
-        if self._tx_state is None:
-            self._tx_state = _load_state(conn, self._require_open())
-        return self._tx_state
+    def _ledger(self, conn: Connection) -> Ledger:
+        """This transaction's ledger (the state read once, written once at commit)."""
+        if self._tx is None:
+            cipher = self._require_open()
+            cache = self._state_cache
+            self._tx = Ledger(cipher, load_state(conn, cipher, cache), cache)
+        return self._tx
 
     def _finish(self, conn: Connection) -> int:
-        """End of a write transaction: one generation more, the state record written."""
-        state = self._state(conn)
-        state["generation"] += 1
-        _write_state(conn, self._require_open(), state)
-        return int(state["generation"])
+        """End of a write transaction: one generation more, the ledger and state written."""
+        return self._ledger(conn).finish(conn)
 
     def _remember_generation(self, generation: int) -> None:
-        """After a commit: the copy outside the file follows (after the rollback check)."""
-        if (
-            self._outside_ready
-            and self._rollback is not None
-            and generation != self._outside_written
-        ):
+        """After a commit: the copy outside the file follows (after the rollback check). It
+        is never lowered here: only an acknowledged older copy or a restore lowers it."""
+        if not self._outside_ready or self._rollback is None:
+            return
+        if self._outside_written is None:
+            self._outside_written = self._rollback.read()
+        if self._outside_written is None or generation > self._outside_written:
             self._rollback.write(generation)
             self._outside_written = generation
-
-    def _check_rollback(self) -> None:
-        """Compare the vault's generation with the copy outside the file; warn if older.
-
-        Warns once per replaced file: the entry written about it (an access-log "restore"
-        entry) and the outside copy then follow the vault as it is now. A restore through
-        :meth:`restore` updates the outside copy itself, so it does not warn.
-        """
-        with self._mutex:
-            self.rollback_warning = None
-            counter = self._rollback
-            if counter is None:
-                return
-            with self._read() as conn:
-                try:
-                    state = _read_state(conn, self._require_open())
-                except RecordDamaged:
-                    state = None
-            generation = None if state is None else int(state["generation"])
-            outside = counter.read()
-            self._outside_ready = True
-            if outside is not None and (generation is None or generation < outside):
-                found = "unknown" if generation is None else str(generation)
-                self.rollback_warning = ROLLBACK_WARNING.format(found=found, expected=outside)
-                try:
-                    self.log_access(
-                        "restore",
-                        None,
-                        f"an older copy of the vault was opened (generation {found}, this "
-                        f"computer had seen {outside}): restored by hand or replaced",
-                    )
-                    return  # the commit updated the outside copy
-                except KindcheckError:
-                    pass  # a read-only vault: warn all the same
-            if generation is not None:
-                self._remember_generation(generation)
 
     @contextlib.contextmanager
     def unlogged(self) -> Iterator[None]:
@@ -305,11 +334,28 @@ class _StoreBase:
         detail: str,
         outcome: str = "done",
     ) -> None:
+        user = self._user_name or "unknown"
+        if self._read_only:
+            assert self._pending is not None
+            self._pending.add(
+                {
+                    "id": _new_id(),
+                    "at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+                    "user": user,
+                    "action": action,
+                    "client_reference": client_reference,
+                    "detail": detail,
+                    "outcome": outcome,
+                }
+            )
+            return
+        ledger = self._ledger(conn)
         _append_entry(
             conn,
             self._require_open(),
-            self._state(conn),
-            self._user_name or "unknown",
+            ledger.state,
+            ledger.generation,
+            user,
             action,
             client_reference,
             detail,
@@ -329,12 +375,12 @@ class _StoreBase:
         row = conn.execute(select(_CLIENTS).where(_CLIENTS.c.id == client_id)).first()
         reference, note = None, ""
         if row is None:
-            note = f" (client {client_id} not found)"
+            note = f" (client {one_line(client_id)} not found)"
         else:
             try:
                 reference = self._client_from_row(row).reference
             except RecordDamaged:
-                note = f" (record client/{client_id} is damaged)"
+                note = f" (record client/{one_line(client_id)} is damaged)"
         self._append(conn, action, reference, detail + note)
 
     def log_refusal(self, action: str, client_reference: str | None, detail: str) -> None:
@@ -409,15 +455,17 @@ class _StoreBase:
 
     # -- sealing and opening records ------------------------------------------------------------
 
-    def _seal(self, label: str, record_id: str, value: dict[str, Any]) -> bytes:
+    def _seal(self, conn: Connection, label: str, record_id: str, value: dict[str, Any]) -> bytes:
+        """Encrypt a record with this transaction's generation (inside the transaction: if
+        this fails, nothing reaches the disk)."""
         cipher = self._require_open()
+        generation = self._ledger(conn).generation
         try:
-            return cipher.encrypt_json(label, record_id, value, RECORD_FORMAT)
-        except (TypeError, ValueError) as error:
-            # Encrypt before writing: if this fails, nothing reaches the disk.
+            return seal_json(cipher, label, record_id, value, generation)
+        except (TypeError, ValueError):
             raise VaultError(
-                f"the {label.split('.')[0]} could not be encrypted ({type(error).__name__}): "
-                "nothing was saved"
+                f"the {label.split('.')[0]} could not be encrypted (it holds a value that is not "
+                "plain data): nothing was saved"
             ) from None
 
     def _unseal(
@@ -457,3 +505,23 @@ class _StoreBase:
             return self._unseal("meta/profile", "meta", "profile", row.value, row.format_version)
         except RecordDamaged:
             return {}  # the user name is not worth refusing the vault over; verify names it
+
+
+_DAMAGED_FILE = (
+    "the vault file is damaged (it holds text that is not UTF-8); nothing was changed. "
+    "`kindcheck verify` lists what can still be read; `kindcheck restore` puts back a backup"
+)
+
+
+def _newest() -> int:
+    return schema.SCHEMA_VERSION  # read at call time: tests set it
+
+
+def schema_refusal(problems: list[str]) -> str:
+    """The message of a vault refused for its schema: every problem, and what to do."""
+    return (
+        "the vault file is not as Kindcheck made it, so nothing was done and nothing was "
+        "changed: "
+        + "; ".join(problems)
+        + ". Restore a backup (`kindcheck restore`); `kindcheck verify` lists everything"
+    )

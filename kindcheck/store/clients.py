@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from functools import partial
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 
-from kindcheck.errors import RecordDamaged, VaultError
+from kindcheck.errors import VaultError
 from kindcheck.store.base import _StoreBase
+from kindcheck.store.envelope import RECORD_FORMAT
 from kindcheck.store.keys import normalise_reference
+from kindcheck.store.ledger import client_record
 from kindcheck.store.records import (
-    RECORD_FORMAT,
     Client,
     ClientOverview,
     SessionSummary,
-    _client_data,
     _collect,
+    _damaged,
     _new_id,
     _now,
     _session_order,
@@ -32,7 +33,7 @@ class _Clients(_StoreBase):
         client = Client(
             id=_new_id(), reference=reference.strip(), name=name or None, created_at=_now()
         )
-        blob = self._seal("client", client.id, _client_data(client))
+        data = client_record(client.reference, client.name, client.created_at.isoformat())
         refused = False
         try:
             with self._write() as conn:
@@ -42,11 +43,13 @@ class _Clients(_StoreBase):
                 if taken is not None:
                     refused = True
                     raise VaultError("a client with this reference already exists")
+                blob = self._seal(conn, "client", client.id, data)
                 conn.execute(
                     insert(_CLIENTS).values(
                         id=client.id, ref_index=index, format_version=RECORD_FORMAT, data=blob
                     )
                 )
+                self._ledger(conn).client_added(client.id, data)
                 self._log(conn, "create", client.reference, "client")
         except VaultError:
             if refused:
@@ -69,7 +72,7 @@ class _Clients(_StoreBase):
             if client is not None and normalise_reference(client.reference) != normalise_reference(
                 reference
             ):
-                raise RecordDamaged(f"record client/{client.id} does not match its search index")
+                raise _damaged(f"client/{client.id}", "does not match its search index")
             if log:
                 self._log(
                     conn,
@@ -86,15 +89,15 @@ class _Clients(_StoreBase):
 
     def set_client_name(self, client_id: str, name: str | None) -> Client:
         """Change the name shown for a client."""
-        with self.batch():
-            client = self.get_client(client_id)
-            if client is None:
+        with self._write() as conn:
+            row = conn.execute(select(_CLIENTS).where(_CLIENTS.c.id == client_id)).first()
+            if row is None:
                 raise VaultError("no such client")
+            client = self._client_from_row(row)
             updated = Client(client.id, client.reference, name or None, client.created_at)
-            blob = self._seal("client", client.id, _client_data(updated))
-            with self._write() as conn:
-                conn.execute(update(_CLIENTS).where(_CLIENTS.c.id == client.id).values(data=blob))
-                self._log(conn, "change", client.reference, "client name")
+            # The record is sealed again at the end of the transaction, with its manifest.
+            self._ledger(conn).client_changed(conn, client.id, name=updated.name)
+            self._log(conn, "change", client.reference, "client name")
         return updated
 
     def list_clients(self, damaged: list[str] | None = None) -> list[ClientOverview]:
@@ -146,9 +149,16 @@ class _Clients(_StoreBase):
             self._log_client(
                 conn, "delete", client_id, f"client with its {sessions} session(s), plan and drafts"
             )
+            drafts = conn.execute(
+                select(_DRAFTS.c.id).where(_DRAFTS.c.ref_index == row.ref_index)
+            ).all()
             conn.execute(delete(_DRAFTS).where(_DRAFTS.c.ref_index == row.ref_index))
             # Sessions and the plan go by ON DELETE CASCADE; deleted explicitly as well so a
             # file whose foreign keys were switched off elsewhere cannot keep orphans.
             conn.execute(delete(_SESSIONS).where(_SESSIONS.c.client_id == client_id))
             conn.execute(delete(_PLANS).where(_PLANS.c.client_id == client_id))
             conn.execute(delete(_CLIENTS).where(_CLIENTS.c.id == client_id))
+            ledger = self._ledger(conn)
+            ledger.client_removed(client_id)
+            for draft in drafts:
+                ledger.draft_removed(draft.id)

@@ -9,8 +9,10 @@ from sqlalchemy import delete, insert, select, update
 
 from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store.base import _StoreBase
-from kindcheck.store.records import RECORD_FORMAT, Draft, _collect, _draft_data, _new_id, _now
+from kindcheck.store.envelope import RECORD_FORMAT
+from kindcheck.store.records import Draft, _collect, _draft_data, _new_id, _now
 from kindcheck.store.schema import _DRAFTS
+from kindcheck.text import one_line
 
 
 class _Drafts(_StoreBase):
@@ -37,7 +39,7 @@ class _Drafts(_StoreBase):
                     raise VaultError("no such draft")
                 created = self._draft_from_row(row).created_at
             draft = Draft(draft_id or _new_id(), reference, payload, created, now)
-            blob = self._seal("draft", f"{draft.id}/{index or '-'}", _draft_data(draft))
+            blob = self._seal(conn, "draft", f"{draft.id}/{index or '-'}", _draft_data(draft))
             if draft_id is None:
                 conn.execute(
                     insert(_DRAFTS).values(
@@ -52,6 +54,7 @@ class _Drafts(_StoreBase):
                     .where(_DRAFTS.c.id == draft.id)
                     .values(ref_index=index, format_version=RECORD_FORMAT, data=blob)
                 )
+            self._ledger(conn).draft_saved(draft.id)
         return draft
 
     def get_draft(self, draft_id: str) -> Draft | None:
@@ -78,4 +81,5 @@ class _Drafts(_StoreBase):
             except RecordDamaged:
                 note = " (damaged)"
             conn.execute(delete(_DRAFTS).where(_DRAFTS.c.id == draft_id))
-            self._log(conn, "delete", reference, f"draft {draft_id}{note}")
+            self._ledger(conn).draft_removed(draft_id)
+            self._log(conn, "delete", reference, f"draft {one_line(draft_id)}{note}")

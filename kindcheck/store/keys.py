@@ -12,13 +12,14 @@ import hashlib
 import hmac
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kindcheck.errors import VaultError, WrongPassphrase
-from kindcheck.text import clean_text
-from kindcheck.vault import KeySlot, UnlockThrottle, open_slot
+from kindcheck.text import clean_text, one_line
+from kindcheck.vault import RECOVERY, KeySlot, UnlockThrottle, open_slot
 
 # One throttle per process: the app retries in-process, and each failure (wrong passphrase or
 # recovery key, from any Store) makes the next attempt wait longer. See vault.UnlockThrottle.
@@ -83,25 +84,71 @@ def _vault_id(data_key: bytes) -> str:
     )
 
 
-def _parse_slots(rows: Iterable[tuple[str, str]]) -> list[KeySlot]:
-    """Key slots from (id, slot JSON) rows; a malformed one is named."""
-    slots = []
-    for slot_id, text in rows:
+@dataclass(frozen=True)
+class DamagedSlot:
+    """A key slot that cannot be used: its document does not parse, or says another kind than
+    its plain ``kind`` column. The other slots still open the vault."""
+
+    slot_id: str
+    kind: str  # the plain column: which secret no longer opens the vault
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"key slot {one_line(self.slot_id)} ({one_line(self.kind)}): {self.reason}; " + (
+            what_to_do(self.kind)
+        )
+
+
+def what_to_do(kind: str) -> str:
+    """What a user does about a damaged slot of ``kind``: re-wrap it with the other secret."""
+    if kind == RECOVERY:
+        return (
+            "the recovery key no longer opens the vault. The passphrase still does: make a new "
+            "recovery key now (`kindcheck passwd --new-recovery-key`)"
+        )
+    return (
+        "the passphrase no longer opens the vault. Open it with the recovery key and set a new "
+        "passphrase (`kindcheck passwd --recovery`)"
+    )
+
+
+@dataclass(frozen=True)
+class SlotSet:
+    """The vault's key slots: the ones that parse, and the damaged ones, each named."""
+
+    usable: tuple[tuple[str, KeySlot], ...]
+    damaged: tuple[DamagedSlot, ...]
+
+
+def _parse_slots(rows: Iterable[tuple[str, str, str]]) -> SlotSet:
+    """Key slots from (id, kind, slot JSON) rows. One damaged slot never hides another."""
+    usable: list[tuple[str, KeySlot]] = []
+    damaged: list[DamagedSlot] = []
+    for slot_id, kind, text in rows:
         try:
-            slots.append(KeySlot.from_json(text))
+            slot = KeySlot.from_json(text)
+            if slot.kind != kind:
+                raise VaultError("its kind does not match")
         except VaultError as error:
-            raise VaultError(f"key slot {slot_id}: {error}") from None
-    return slots
+            damaged.append(DamagedSlot(str(slot_id), str(kind), f"damaged ({error})"))
+            continue
+        usable.append((str(slot_id), slot))
+    return SlotSet(tuple(usable), tuple(damaged))
 
 
-def _open_any(slots: list[KeySlot], kind: str, secret: str | bytes) -> bytes:
-    """The data key from the first slot of ``kind`` that ``secret`` opens.
+def _open_any(slots: SlotSet, kind: str, secret: str | bytes) -> bytes:
+    """The data key from the first usable slot of ``kind`` that ``secret`` opens.
 
     KDF parameters are checked for every slot before any derivation (vault.open_slot), so an
-    edited slot is refused without spending memory or time.
+    edited slot is refused without spending memory or time. A damaged slot of another kind is
+    no obstacle; when every slot of ``kind`` is damaged, the message says which and what to do.
     """
-    candidates = [slot for slot in slots if slot.kind == kind]
+    candidates = [slot for _slot_id, slot in slots.usable if slot.kind == kind]
     if not candidates:
+        damaged = [slot for slot in slots.damaged if slot.kind == kind]
+        if damaged:
+            raise VaultError(damaged[0].message)
         raise VaultError(f"the vault has no {kind} key slot")
     for slot in candidates:
         if slot.kdf is not None:

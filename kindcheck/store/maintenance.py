@@ -1,40 +1,41 @@
-"""Looking after the vault file: verify, backup and restore.
+"""Looking after the vault file: record counts and verify.
 
 Verify reads every row one by one (one unreadable row does not hide the others), decrypts
-every record and checks the access log's hash chain against the head in the state record.
-Backups go through the SQLite backup API (never a copy of a live file) into a new file that is
-checked before it is renamed into place; a restore is checked the same way, copied beside the
-vault and renamed over it, so a crash leaves either the old vault or the restored one.
+every record, checks every key slot against the digest the state keeps of it, the access
+log's hash chain against the head in the state record, and every row against the vault's
+ledger (:mod:`.consistency`): a record removed, added or put back older than the ledger says
+is named, and a state record older than the records (an older state put back, the log cut
+after it). A vault opened for inspection also lists what the schema check found. Every id and
+every text SQLite gives comes from the file and is made safe for a terminal.
+
+Backup and restore are :mod:`.backup`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from sqlalchemy import Row, Table, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from kindcheck.accesslog import AccessEntry, verify_chain
-from kindcheck.errors import KindcheckError, RecordDamaged, VaultError, WrongPassphrase
-from kindcheck.paths import OutputPathError, check_output_path
-from kindcheck.store import schema
+from kindcheck.errors import KindcheckError, RecordDamaged, VaultError
 from kindcheck.store.audit import (
     LogColumns,
-    _entry_from_row,
-    _log_into_file,
+    VaultState,
+    _open_entry,
+    _open_state,
     _parse_state,
-    _read_state,
-    _RollbackCounter,
+    slot_digest,
 )
 from kindcheck.store.base import _StoreBase
-from kindcheck.store.keys import _open_any, _parse_slots, default_throttle
+from kindcheck.store.consistency import Problem, Seen, ledger_problems
+from kindcheck.store.keys import what_to_do
 from kindcheck.store.records import (
     ClientColumns,
     DraftColumns,
@@ -42,7 +43,19 @@ from kindcheck.store.records import (
     PlainPlan,
     PlanColumns,
     SessionColumns,
-    _new_id,
+    _client_from,
+    _damaged,
+    _draft_from,
+    _open_body,
+    _open_client,
+    _open_draft,
+    _open_header,
+    _open_plan,
+    _open_sealed,
+    _open_steps,
+    _plan_from,
+    _session_from,
+    _steps_from,
 )
 from kindcheck.store.schema import (
     _CLIENTS,
@@ -53,23 +66,12 @@ from kindcheck.store.schema import (
     _SESSIONS,
     _SLOTS,
     APPLICATION_ID,
-    DB_NAME,
     _rowid_col,
+    _schema_version,
 )
-from kindcheck.store.sqlite import (
-    _acquire_lock,
-    _check_header,
-    _fsync_path,
-    _journal,
-    _journal_may_be_hot,
-    _make_data_dir,
-    _os_failure,
-    _release,
-    _remove,
-    _sqlite_message,
-    _translate,
-)
-from kindcheck.vault import PASSPHRASE, KeySlot, UnlockThrottle
+from kindcheck.store.sqlite import _sqlite_message
+from kindcheck.text import one_line
+from kindcheck.vault import KeySlot
 
 
 class _SlotColumns(Protocol):
@@ -99,8 +101,11 @@ class _SessionRowColumns(SessionColumns, MeldcodeColumns, Protocol):
     pass
 
 
+_META_NAMES = ("schema_version", "profile", "state")
+
+
 class _Maintenance(_StoreBase):
-    """Record counts, verify, backup and restore."""
+    """Record counts and verify."""
 
     def count_records(self) -> dict[str, int]:
         """How many rows each record table holds."""
@@ -111,37 +116,71 @@ class _Maintenance(_StoreBase):
             }
 
     def verify(self, *, check_plan: Callable[[PlainPlan], object] | None = None) -> list[str]:
-        """Check the file and decrypt every record; return one line per problem (empty: all
-        well). A damaged record is named (``table/id``) and checking goes on; a row SQLite
-        itself cannot read is named by table and row number.
+        """Check the file and every record; return one line per problem (empty: all well).
+        The lines of :meth:`check`, as text. (The rollback warning is not among them: it is
+        about this computer's copy of the generation, see :attr:`rollback`.)"""
+        return [problem.message for problem in self.check(check_plan=check_plan)]
+
+    def check(self, *, check_plan: Callable[[PlainPlan], object] | None = None) -> list[Problem]:
+        """Check the file and decrypt every record; one :class:`Problem` per finding. A
+        damaged record is named (``table/id``) and checking goes on; a row SQLite itself
+        cannot read is named by table and row number.
 
         The store checks each record's shape; ``check_plan`` also checks what a plan says
         (the layer that knows plans passes it, see kindcheck.service.plans.verify_vault) and
         raises RecordDamaged for a plan it cannot read."""
-        problems: list[str] = []
+        problems = [Problem("schema", text) for text in self.schema_problems]
+        seen = Seen()
         with self._mutex:
             self._require_open()
             assert self._engine is not None
             # Untranslated errors here: the report names SQLite's own finding per row.
             with self._engine.connect() as conn:
                 problems += _check_file(conn)
+                state = self._state_for_verify(conn)
                 for table, check in (
-                    (_SLOTS, self._check_slot_row),
-                    (_META, self._check_meta_row),
-                    (_CLIENTS, self._check_client_row),
-                    (_SESSIONS, self._check_session_row),
-                    (_PLANS, partial(self._check_plan_row, check_plan)),
-                    (_DRAFTS, self._check_draft_row),
-                    (_LOG, self._check_log_row),
+                    (_META, partial(self._check_meta_row, seen)),
+                    (_CLIENTS, partial(self._check_client_row, seen)),
+                    (_SESSIONS, partial(self._check_session_row, seen)),
+                    (_PLANS, partial(self._check_plan_row, seen, check_plan)),
+                    (_DRAFTS, partial(self._check_draft_row, seen)),
+                    (_LOG, partial(self._check_log_row, seen)),
                 ):
                     problems += self._check_table(conn, table, check)
-                problems += self._check_chain(conn)
+                problems += self._check_slots(conn, state)
+                problems += self._check_chain(conn, state)
+                problems += self._check_ledger(conn, seen, state)
         return problems
 
-    def _check_log_row(self, row: LogColumns) -> None:
-        _entry_from_row(self._require_open(), row)
+    def _state_for_verify(self, conn: Connection) -> VaultState | None:
+        try:
+            return _open_state(conn, self._require_open())
+        except (RecordDamaged, DBAPIError, sqlite3.Error):
+            return None  # named by the row check of meta
 
-    def _check_chain(self, conn: Connection) -> list[str]:
+    def _check_ledger(
+        self, conn: Connection, seen: Seen, state: VaultState | None
+    ) -> list[Problem]:
+        try:
+            version = _schema_version(conn)
+        except (VaultError, DBAPIError, sqlite3.Error):
+            return []
+        if version < 3:
+            return []  # no ledger before storage schema 3: upgraded at the next unlock
+        if state is None:
+            if seen.state_row:
+                return []  # damaged: named already
+            return [
+                Problem(
+                    "state.missing",
+                    "record meta/state is missing: the vault's ledger is gone, so removed, added "
+                    "or older records cannot be told; it is rebuilt at the next save",
+                    "meta/state",
+                )
+            ]
+        return ledger_problems(seen, state)
+
+    def _check_chain(self, conn: Connection, state: VaultState | None) -> list[Problem]:
         """The access log's hash chain against the head in meta/state (damaged entries and a
         damaged state record are named by the table checks; here they show as gaps)."""
         cipher = self._require_open()
@@ -149,348 +188,225 @@ class _Maintenance(_StoreBase):
         try:
             for row in conn.execute(select(_LOG).order_by(_LOG.c.position)):
                 with contextlib.suppress(RecordDamaged):
-                    entries.append(_entry_from_row(cipher, row))
-            try:
-                state = _read_state(conn, cipher)
-            except RecordDamaged:
-                state = None
+                    entries.append(_open_entry(cipher, row)[0])
         except (DBAPIError, sqlite3.Error) as error:
-            return [f"access log: cannot be read completely ({_sqlite_message(error)})"]
+            return [
+                Problem(
+                    "log.unreadable",
+                    f"access log: cannot be read completely ({_sqlite_message(error)})",
+                )
+            ]
         if state is None:
-            return verify_chain(entries, None, None)
-        return [*state["rebuilt"], *verify_chain(entries, state["log_sequence"], state["log_hash"])]
+            lines = verify_chain(entries, None, None)
+        else:
+            lines = [
+                *state.rebuilt,
+                *verify_chain(entries, state.log_sequence, state.log_hash),
+            ]
+        return [Problem("log.chain", one_line(line)) for line in lines]
 
     def _check_table(
         self, conn: Connection, table: Table, check: Callable[[Row[Any]], None]
-    ) -> list[str]:
-        problems: list[str] = []
+    ) -> list[Problem]:
+        problems: list[Problem] = []
         rowids: list[int] = []
         try:
             for (rowid,) in conn.exec_driver_sql(f"SELECT rowid FROM {table.name}"):
                 rowids.append(rowid)
         except (DBAPIError, sqlite3.Error) as error:
             problems.append(
-                f"table {table.name}: cannot be read completely "
-                f"({_sqlite_message(error)}); {len(rowids)} rows checked"
+                Problem(
+                    "table.unreadable",
+                    f"table {table.name}: cannot be read completely "
+                    f"({_sqlite_message(error)}); {len(rowids)} rows checked",
+                )
             )
         for rowid in rowids:  # one by one, so one unreadable row does not hide the others
             try:
                 row = conn.execute(select(table).where(_rowid_col == rowid)).first()
             except (DBAPIError, sqlite3.Error) as error:
                 problems.append(
-                    f"table {table.name}, row {rowid}: cannot be read ({_sqlite_message(error)})"
+                    Problem(
+                        "row.unreadable",
+                        f"table {table.name}, row {rowid}: cannot be read "
+                        f"({_sqlite_message(error)})",
+                    )
                 )
                 continue
             if row is None:
                 continue
             try:
                 check(row)
+            except RecordDamaged as error:
+                problems.append(Problem("record.damaged", one_line(error), error.record))
             except KindcheckError as error:
-                problems.append(str(error))
+                problems.append(Problem("record.damaged", one_line(error)))
         return problems
 
-    def _check_slot_row(self, row: _SlotColumns) -> None:
+    def _check_slots(self, conn: Connection, state: VaultState | None) -> list[Problem]:
+        """Every key slot: it parses, its kind and cost settings are sound, and (storage
+        schema 3) it is exactly the slot the state's digest says. Each damaged slot is named
+        with what to do; the other slot still opens the vault."""
+        problems: list[Problem] = []
+        expected = state.slots if state is not None and state.has_ledger else None
+        present: set[str] = set()
         try:
-            slot = KeySlot.from_json(row.slot)
-            if slot.kind != row.kind:
-                raise VaultError("its kind does not match")
-            if slot.kdf is not None:
-                slot.kdf.check()
-        except VaultError as error:
-            raise VaultError(f"key slot {row.id} ({row.kind}): {error}") from None
+            rows = conn.execute(select(_SLOTS)).all()
+        except (DBAPIError, sqlite3.Error) as error:
+            return [
+                Problem(
+                    "slot.unreadable",
+                    f"table key_slot: cannot be read ({_sqlite_message(error)})",
+                )
+            ]
+        for row in rows:
+            slot_id, kind = str(row.id), str(row.kind)
+            present.add(slot_id)
+            name = f"key slot {one_line(slot_id)} ({one_line(kind)})"
+            try:
+                slot = KeySlot.from_json(row.slot)
+                if slot.kind != kind:
+                    raise VaultError("its kind does not match")
+                if slot.kdf is not None:
+                    slot.kdf.check()
+            except VaultError as error:
+                problems.append(
+                    Problem(
+                        "slot.damaged",
+                        f"{name}: damaged ({one_line(error)}); {what_to_do(kind)}",
+                        f"key_slot/{slot_id}",
+                    )
+                )
+                continue
+            if expected is None:
+                continue
+            if slot_id not in expected:
+                problems.append(
+                    Problem(
+                        "slot.added",
+                        f"{name} was added outside Kindcheck: it is not in the vault's ledger",
+                        f"key_slot/{slot_id}",
+                    )
+                )
+            elif expected[slot_id] != slot_digest(kind, row.slot):
+                problems.append(
+                    Problem(
+                        "slot.damaged",
+                        f"{name}: damaged or changed outside Kindcheck; {what_to_do(kind)}",
+                        f"key_slot/{slot_id}",
+                    )
+                )
+        for slot_id in sorted(set(expected or {}) - present):
+            problems.append(
+                Problem(
+                    "slot.missing",
+                    f"key slot {one_line(slot_id)} is missing: it was deleted outside "
+                    "Kindcheck. If the recovery key no longer opens the vault, make a new one "
+                    "(`kindcheck passwd --new-recovery-key`)",
+                    f"key_slot/{slot_id}",
+                )
+            )
+        return problems
 
-    def _check_meta_row(self, row: _MetaColumns) -> None:
+    def _check_meta_row(self, seen: Seen, row: _MetaColumns) -> None:
+        cipher = self._require_open()
         if row.name == "state":
-            _parse_state(self._unseal("meta/state", "meta", "state", row.value, row.format_version))
-        if row.name == "profile":
-            data = self._unseal("meta/profile", "meta", "profile", row.value, row.format_version)
-            if not isinstance(data.get("user_name"), str):
-                raise RecordDamaged("record meta/profile is damaged or was moved")
+            seen.state_row = True
+            opened = _open_sealed(
+                cipher, "meta/state", "meta", "state", row.value, row.format_version
+            )
+            state = _parse_state(opened.value)
+            if opened.generation is not None and opened.generation != state.generation:
+                raise _damaged("meta/state")
+        elif row.name == "profile":
+            seen.profile_row = True
+            opened = _open_sealed(
+                cipher, "meta/profile", "meta", "profile", row.value, row.format_version
+            )
+            if not isinstance(opened.value.get("user_name"), str):
+                raise _damaged("meta/profile")
+            seen.profile = opened.generation
+            seen.profile_readable = True
+            seen.written("meta/profile", opened.generation)
+        elif row.name not in _META_NAMES:
+            raise VaultError(
+                f"the vault file holds a meta row {one_line(row.name)} that Kindcheck did not write"
+            )
 
-    def _check_client_row(self, row: _ClientIndexColumns) -> None:
-        client = self._client_from_row(row)
+    def _check_client_row(self, seen: Seen, row: _ClientIndexColumns) -> None:
+        seen.client_rows.add(row.id)
+        opened = _open_client(self._require_open(), row)
+        client = _client_from(row, opened.value)
         if self._require_index()(client.reference) != row.ref_index:
-            raise RecordDamaged(f"record client/{row.id} does not match its search index")
+            raise _damaged(f"client/{row.id}", "does not match its search index")
+        seen.clients[row.id] = (opened.generation, opened.value)
+        seen.written(f"client/{row.id}", opened.generation)
 
-    def _check_session_row(self, row: _SessionRowColumns) -> None:
-        self._session_from_row(row)
-        self._steps_from_row(row)
+    def _check_session_row(self, seen: Seen, row: _SessionRowColumns) -> None:
+        seen.session_rows[row.id] = row.client_id
+        cipher = self._require_open()
+        header, body, steps = (
+            _open_header(cipher, row),
+            _open_body(cipher, row),
+            _open_steps(cipher, row),
+        )
+        _session_from(row, header.value, body.value)
+        _steps_from(row, steps.value)
+        seen.sessions[row.id] = (header.generation, body.generation, steps.generation)
+        for opened in (header, body, steps):
+            seen.written(f"session/{row.id}", opened.generation)
 
     def _check_plan_row(
-        self, check_plan: Callable[[PlainPlan], object] | None, row: PlanColumns
+        self,
+        seen: Seen,
+        check_plan: Callable[[PlainPlan], object] | None,
+        row: PlanColumns,
     ) -> None:
-        stored = self._plan_from_row(row)
+        seen.plan_rows[row.id] = row.client_id
+        opened = _open_plan(self._require_open(), row)
+        stored = _plan_from(row, opened.value)
         if check_plan is not None:
             check_plan(stored)
+        seen.plans[row.id] = opened.generation
+        seen.written(f"followup_plan/{row.id}", opened.generation)
 
-    def _check_draft_row(self, row: DraftColumns) -> None:
-        draft = self._draft_from_row(row)
+    def _check_draft_row(self, seen: Seen, row: DraftColumns) -> None:
+        seen.draft_rows.add(row.id)
+        opened = _open_draft(self._require_open(), row)
+        draft = _draft_from(row, opened.value)
         expected = self._require_index()(draft.reference) if draft.reference else None
         if expected != row.ref_index:
-            raise RecordDamaged(f"record draft/{row.id} does not match its search index")
+            raise _damaged(f"draft/{row.id}", "does not match its search index")
+        seen.drafts[row.id] = opened.generation
+        seen.written(f"draft/{row.id}", opened.generation)
 
-    def backup(self, dest: Path | str, force: bool = False) -> Path:
-        """Copy the vault to ``dest`` with the SQLite backup API (consistent, never a copy of a
-        live file). The copy stays encrypted and opens with the passphrase and recovery key
-        valid now. The path is checked as every output path is (kindcheck.paths): an existing
-        ``dest`` is refused unless ``force``, a symbolic link always.
-
-        One "backup" entry in the access log, written after the copy is complete (so the copy
-        itself does not hold it, and is one generation older than the vault); a refused or
-        failed backup is logged as "refused".
-        """
-        dest = Path(dest)
-        self._require_open()
-        try:
-            target = check_output_path(dest, force)
-            if target.exists() and target.samefile(self._db):
-                raise OutputPathError("a backup cannot replace the vault itself")
-        except OutputPathError as error:
-            self.log_refusal("backup", None, f"backup to {dest}: {error}")
-            raise VaultError(str(error)) from None
-        partial = target.with_name(f".{target.name}.partial-{_new_id()[:8]}")
-        with self._mutex:
-            self._require_open()
-            assert self._engine is not None
-            try:
-                try:
-                    _backup_into(self._engine, partial)
-                    _check_copy(partial)
-                    os.replace(partial, target)
-                    _fsync_path(target.parent, directory=True)
-                except OSError as error:
-                    raise _os_failure(error, target.parent, "write the backup") from None
-                except (DBAPIError, sqlite3.Error) as error:
-                    raise VaultError(
-                        _translate(error, writing=True)
-                        .args[0]
-                        .replace("nothing was saved", "no backup was written")
-                    ) from None
-                finally:
-                    for leftover in (partial, _journal(partial)):
-                        with contextlib.suppress(OSError):
-                            _remove(leftover)
-            except VaultError as error:
-                self.log_refusal("backup", None, f"backup to {target}: {error}")
-                raise
-            self.log_access("backup", None, f"backup to {target}")
-        return dest
-
-    @classmethod
-    def restore(
-        cls,
-        src: Path | str,
-        data_dir: Path | str,
-        force: bool = False,
-        *,
-        passphrase: str | None = None,
-        throttle: UnlockThrottle | None = None,
-    ) -> None:
-        """Replace the vault in ``data_dir`` with the backup ``src``.
-
-        The backup is checked first (a Kindcheck vault, intact, a schema this version reads,
-        and, given ``passphrase``, that it opens with it). An existing vault is only replaced
-        with ``force``. The copy is made beside the vault and renamed over it (atomic): a crash
-        leaves either the old vault or the restored one.
-
-        With ``passphrase`` (the CLI always gives it), the restored copy gets a "restore" entry
-        in its access log (an older schema is upgraded in the same transaction) before it
-        replaces the vault, and the rollback counter outside the file is set to the restored
-        vault's generation, so opening it does not warn. A restore refused after the
-        passphrase was checked is logged as "refused" in the existing vault when that vault
-        has the same key (a copy of the same vault). Without ``passphrase`` there is no key:
-        nothing is logged, and the next unlock warns if the restored copy is older.
-        """
-        src, data_dir = Path(src), Path(data_dir)
-        if not src.is_file():
-            raise VaultError(f"there is no backup file at {src}")
-        _check_header(src)
-        slots = _check_backup(src)
-        data_key: bytes | None = None
-        if passphrase is not None:
-            throttle = throttle or default_throttle()
-            try:
-                data_key = _open_any(slots, PASSPHRASE, passphrase)
-            except WrongPassphrase:
-                throttle.failed()
-                raise
-            throttle.succeeded()
-        _make_data_dir(data_dir)
-        lock = _acquire_lock(data_dir)
-        db = data_dir / DB_NAME
-        restoring = data_dir / (DB_NAME + ".restoring")
-
-        def refuse(reason: str) -> VaultError:
-            if data_key is not None and db.is_file() and not db.is_symlink():
-                with contextlib.suppress(KindcheckError, DBAPIError, sqlite3.Error, OSError):
-                    generation = _log_into_file(
-                        db,
-                        data_key,
-                        "restore",
-                        f"restore from {src}: {reason}",
-                        "refused",
-                        own_key=False,
-                    )
-                    _RollbackCounter(data_key).write(generation)
-            return VaultError(reason)
-
-        try:
-            if (db.exists() or db.is_symlink()) and not force:
-                raise refuse(
-                    f"a vault already exists in {data_dir}; nothing was changed. Use --force to "
-                    "replace it (back it up first)"
-                )
-            if db.exists() and src.resolve() == db.resolve():
-                raise refuse("the backup is the vault itself; nothing was changed")
-            for leftover in (restoring, _journal(restoring)):
-                _remove(leftover)
-            source = sqlite3.connect(f"{src.resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                _copy_database(source, restoring)
-            finally:
-                source.close()
-            _check_copy(restoring)
-            generation = None
-            if data_key is not None:
-                generation = _log_into_file(
-                    restoring,
-                    data_key,
-                    "restore",
-                    f"restored from {src.resolve()}",
-                    "done",
-                    own_key=True,
-                )
-                _check_copy(restoring)
-            _settle_journal(db)
-            os.replace(restoring, db)
-            _fsync_path(data_dir, directory=True)
-            if data_key is not None and generation is not None:
-                _RollbackCounter(data_key).write(generation)
-        except OSError as error:
-            raise _os_failure(error, data_dir, "restore the vault") from None
-        except RecordDamaged as error:
-            raise VaultError(
-                f"the backup cannot be read completely ({error}); nothing was restored"
-            ) from None
-        except DBAPIError as error:
-            raise VaultError(
-                _translate(error, writing=True)
-                .args[0]
-                .replace("nothing was saved", "nothing was restored")
-            ) from None
-        except sqlite3.Error as error:
-            raise VaultError(
-                _translate(error, writing=True)
-                .args[0]
-                .replace("nothing was saved", "nothing was restored")
-            ) from None
-        finally:
-            for leftover in (restoring, _journal(restoring)):
-                with contextlib.suppress(OSError):
-                    _remove(leftover)
-            _release(lock)
+    def _check_log_row(self, seen: Seen, row: LogColumns) -> None:
+        _entry, generation = _open_entry(self._require_open(), row)
+        seen.written(f"access_log/{row.id}", generation)
 
 
-# --------------------------------------------------------------------------------------------
-# The file: checks and copies
-
-
-def _check_file(conn: Connection) -> list[str]:
+def _check_file(conn: Connection) -> list[Problem]:
     """integrity_check, foreign keys and the application id, as report lines."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     try:
         for (line,) in conn.exec_driver_sql("PRAGMA integrity_check(100)"):
             if line != "ok":
-                problems.append(f"the database file: {line}")
+                problems.append(Problem("file", f"the database file: {one_line(line)}"))
     except (DBAPIError, sqlite3.Error) as error:
-        problems.append(f"the database file is damaged ({_sqlite_message(error)})")
+        problems.append(Problem("file", f"the database file is damaged ({_sqlite_message(error)})"))
     try:
         for row in conn.exec_driver_sql("PRAGMA foreign_key_check"):
-            problems.append(f"a row of {row[0]} (row {row[1]}) refers to a missing {row[2]}")
+            problems.append(
+                Problem(
+                    "file",
+                    f"a row of {one_line(row[0])} (row {one_line(row[1])}) refers to a missing "
+                    f"{one_line(row[2])}",
+                )
+            )
         if conn.exec_driver_sql("PRAGMA application_id").scalar_one() != APPLICATION_ID:
-            problems.append("the database file: its application id is not Kindcheck's")
+            problems.append(
+                Problem("file", "the database file: its application id is not Kindcheck's")
+            )
     except (DBAPIError, sqlite3.Error) as error:
-        problems.append(f"the database file is damaged ({_sqlite_message(error)})")
+        problems.append(Problem("file", f"the database file is damaged ({_sqlite_message(error)})"))
     return problems
-
-
-def _copy_database(source: sqlite3.Connection, target_path: Path) -> None:
-    """SQLite backup API from ``source`` into a new file (made 0600 first), then fsync."""
-    os.close(os.open(target_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    target = sqlite3.connect(target_path, isolation_level=None)
-    try:
-        target.execute("PRAGMA synchronous = FULL")
-        source.backup(target)  # all pages in one step: a consistent snapshot
-    finally:
-        target.close()
-    _fsync_path(target_path)
-
-
-def _backup_into(engine: Engine, target_path: Path) -> None:
-    raw = engine.raw_connection()
-    try:
-        driver = cast(sqlite3.Connection, raw.driver_connection)
-        _copy_database(driver, target_path)
-    finally:
-        raw.close()  # back to the pool: the vault's one connection stays open
-
-
-def _check_copy(path: Path) -> None:
-    """A fresh copy must read back as an intact Kindcheck vault before it replaces anything."""
-    _check_header(path)
-    _check_backup(path)
-
-
-def _check_backup(path: Path) -> list[KeySlot]:
-    """Open a backup read-only and check it; return its key slots."""
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as error:
-        raise _translate(error, writing=False) from None
-    try:
-        try:
-            if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-                raise VaultError(f"{path} is not a Kindcheck vault or backup")
-            check = [row[0] for row in conn.execute("PRAGMA quick_check")]
-            if check != ["ok"]:
-                raise VaultError(f"{path} is damaged ({check[0]}); nothing was changed")
-            row = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
-            version = int(bytes(row[0]).decode("ascii")) if row else None
-            slot_rows = conn.execute("SELECT id, slot FROM key_slot").fetchall()
-        except sqlite3.Error as error:
-            raise VaultError(
-                f"{path} is not a readable Kindcheck vault "
-                f"({getattr(error, 'sqlite_errorname', 'error')}); "
-                "nothing was changed"
-            ) from None
-        except (ValueError, UnicodeDecodeError):
-            raise VaultError(f"{path} has an unreadable schema version") from None
-    finally:
-        conn.close()
-    if version is None:
-        raise VaultError(f"{path} is not a Kindcheck vault (no schema version)")
-    if version > schema.SCHEMA_VERSION:
-        raise VaultError(
-            f"{path} was written by a newer version of Kindcheck (storage schema "
-            f"{version}); update Kindcheck first"
-        )
-    slots = _parse_slots(slot_rows)
-    if not any(slot.kind == PASSPHRASE for slot in slots):
-        raise VaultError(f"{path} has no passphrase key slot")
-    return slots
-
-
-def _settle_journal(db: Path) -> None:
-    """Before another file is renamed over ``db``: a hot journal of the old file must not be
-    "rolled back" into the new one. Let SQLite roll it back into the old file, or remove it."""
-    journal = _journal(db)
-    if not _journal_may_be_hot(db):
-        return
-    with contextlib.suppress(sqlite3.Error):
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=rw", uri=True)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
-        finally:
-            conn.close()
-    if _journal_may_be_hot(db):
-        journal.unlink()

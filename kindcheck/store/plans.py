@@ -14,8 +14,8 @@ from sqlalchemy import delete, insert, select, update
 
 from kindcheck.errors import VaultError
 from kindcheck.store.base import _StoreBase
+from kindcheck.store.envelope import RECORD_FORMAT
 from kindcheck.store.records import (
-    RECORD_FORMAT,
     PlainPlan,
     SerialisablePlan,
     StoredPlan,
@@ -50,12 +50,14 @@ class _Plans(_StoreBase):
                 raise VaultError("no such client")
             if rhythm is not None and not isinstance(rhythm, str):
                 raise VaultError("a plan's rhythm is given by its name")
+            ledger = self._ledger(conn)
+            ledger.check_client(conn, client_id)
             row = conn.execute(select(_PLANS.c.id).where(_PLANS.c.client_id == client_id)).first()
             plan_id = row.id if row is not None else _new_id()
             stored: PlainPlan = StoredPlan(
                 plan_id, client_id, data, None if rhythm is None else str(rhythm), _now()
             )
-            blob = self._seal("followup_plan", f"{plan_id}/{client_id}", _plan_data(stored))
+            blob = self._seal(conn, "followup_plan", f"{plan_id}/{client_id}", _plan_data(stored))
             if row is None:
                 conn.execute(
                     insert(_PLANS).values(
@@ -68,6 +70,7 @@ class _Plans(_StoreBase):
                     .where(_PLANS.c.id == plan_id)
                     .values(format_version=RECORD_FORMAT, data=blob)
                 )
+            ledger.plan_saved(conn, client_id, plan_id)
             self._log_client(
                 conn, "change", client_id, "follow-up plan" + (" (new)" if row is None else "")
             )
@@ -83,6 +86,7 @@ class _Plans(_StoreBase):
         with self._write() as conn:
             removed = conn.execute(delete(_PLANS).where(_PLANS.c.client_id == client_id))
             if removed.rowcount:
+                self._ledger(conn).plan_saved(conn, client_id, None)
                 self._log_client(conn, "delete", client_id, "follow-up plan")
 
     def list_plans(self, damaged: list[str] | None = None) -> list[PlainPlan]:

@@ -1,10 +1,12 @@
 """What the store hands out: plain frozen dataclasses, and how each is sealed and read back.
 
 Every record is JSON inside AES-256-GCM ciphertext whose associated data binds the table, the
-row id, the parent row id and :data:`RECORD_FORMAT` (a blob copied to another row fails to
-decrypt). The ``*_data`` functions give the JSON of a record, the ``_decode_*`` functions
-decrypt a row and check its shape; a record that does not decrypt, or whose JSON has the
-wrong shape, raises :class:`~kindcheck.errors.RecordDamaged` naming ``table/id``.
+row id, the parent row id and the record format (a blob copied to another row fails to
+decrypt); format 2 puts the JSON in an envelope with the write generation and pads it
+(:mod:`.envelope`). The ``*_data`` functions give the JSON of a record, the ``_decode_*``
+functions decrypt a row and check its shape; a record that does not decrypt, or whose JSON has
+the wrong shape, raises :class:`~kindcheck.errors.RecordDamaged` naming ``table/id`` (the id
+made safe for a terminal with :func:`kindcheck.text.one_line`: it comes from the file).
 
 Only plain values cross this boundary: answers and outcomes as the dicts the layer above made
 of them, a follow-up plan as its ``to_dict`` form and its rhythm as a name
@@ -17,12 +19,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Final, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
+from typing import Any, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 from kindcheck.errors import RecordDamaged, VaultError
+from kindcheck.store.envelope import RECORD_FORMAT, Opened, open_json
+from kindcheck.text import one_line
 from kindcheck.vault import RecordCipher
-
-RECORD_FORMAT: Final = 1  # the shape of the decrypted JSON of every record kind
 
 T = TypeVar("T")
 PlanT = TypeVar("PlanT")
@@ -232,6 +234,32 @@ def _session_order(summary: SessionSummary) -> tuple[date, datetime]:
     return summary.session_date, summary.saved_at
 
 
+def _damaged(name: str, what: str = "is damaged or was moved") -> RecordDamaged:
+    """RecordDamaged for the record ``name`` (``table/id`` as in the file), its id cleaned."""
+    return RecordDamaged(f"record {one_line(name)} {what}", record=name)
+
+
+def _open_sealed(
+    cipher: RecordCipher,
+    name: str,
+    label: str,
+    record_id: str,
+    blob: bytes,
+    format_version: int,
+) -> Opened:
+    """Decrypt one record of either format with its generation; RecordDamaged naming
+    ``name`` if it does not decrypt."""
+    if not isinstance(format_version, int) or format_version not in (1, RECORD_FORMAT):
+        raise _damaged(
+            name,
+            f"has format {one_line(format_version)}, which this version of Kindcheck does not read",
+        )
+    try:
+        return open_json(cipher, label, record_id, bytes(blob), format_version)
+    except RecordDamaged:
+        raise _damaged(name) from None
+
+
 def _open_record(
     cipher: RecordCipher,
     name: str,
@@ -241,18 +269,7 @@ def _open_record(
     format_version: int,
 ) -> dict[str, Any]:
     """Decrypt one JSON record; RecordDamaged naming ``name`` if it does not decrypt."""
-    if format_version != RECORD_FORMAT:
-        raise RecordDamaged(
-            f"record {name} has format {format_version}, which this version of Kindcheck "
-            "does not read"
-        )
-    try:
-        value = cipher.decrypt_json(label, record_id, blob, format_version)
-    except RecordDamaged:
-        raise RecordDamaged(f"record {name} is damaged or was moved") from None
-    if not isinstance(value, dict):
-        raise RecordDamaged(f"record {name} is damaged or was moved")
-    return value
+    return _open_sealed(cipher, name, label, record_id, blob, format_version).value
 
 
 # --------------------------------------------------------------------------------------------
@@ -367,60 +384,97 @@ def _draft_data(draft: Draft) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------
-# Rows back into records
+# Rows back into records. Each kind in two steps: ``_open_*`` decrypts (with the generation,
+# which verify compares with the vault's ledger), ``*_from`` checks the JSON's shape.
 
 
-def _decode_client(cipher: RecordCipher, row: ClientColumns) -> Client:
-    name = f"client/{row.id}"
-    data = _open_record(cipher, name, "client", row.id, row.data, row.format_version)
+def _session_parent(row: SessionHeaderColumns | MeldcodeColumns) -> str:
+    return f"{row.id}/{row.client_id}"
+
+
+def _open_client(cipher: RecordCipher, row: ClientColumns) -> Opened:
+    return _open_sealed(cipher, f"client/{row.id}", "client", row.id, row.data, row.format_version)
+
+
+def _client_from(row: ClientColumns, data: dict[str, Any]) -> Client:
     try:
+        name = data["name"]
+        if not (name is None or isinstance(name, str)):
+            raise TypeError
         return Client(
             id=row.id,
             reference=str(data["reference"]),
-            name=data["name"],
+            name=name,
             created_at=_iso_datetime(data["created_at"]),
         )
     except (KeyError, TypeError, ValueError):
-        raise RecordDamaged(f"record {name} is damaged or was moved") from None
+        raise _damaged(f"client/{row.id}") from None
 
 
-def _decode_summary(cipher: RecordCipher, row: SessionHeaderColumns) -> SessionSummary:
-    name = f"session/{row.id}"
-    data = _open_record(
-        cipher, name, "session.header", f"{row.id}/{row.client_id}", row.header, row.format_version
+def _decode_client(cipher: RecordCipher, row: ClientColumns) -> Client:
+    return _client_from(row, _open_client(cipher, row).value)
+
+
+def _open_header(cipher: RecordCipher, row: SessionHeaderColumns) -> Opened:
+    return _open_sealed(
+        cipher,
+        f"session/{row.id}",
+        "session.header",
+        _session_parent(row),
+        row.header,
+        row.format_version,
     )
+
+
+def _summary_from(row: SessionHeaderColumns, data: dict[str, Any]) -> SessionSummary:
     try:
         return _summary_from_data(row.id, row.client_id, data)
     except (KeyError, TypeError, ValueError):
-        raise RecordDamaged(f"record {name} is damaged or was moved") from None
+        raise _damaged(f"session/{row.id}") from None
 
 
-def _decode_session(cipher: RecordCipher, row: SessionColumns) -> StoredSession:
-    summary = _decode_summary(cipher, row)
-    body = _open_record(
+def _decode_summary(cipher: RecordCipher, row: SessionHeaderColumns) -> SessionSummary:
+    return _summary_from(row, _open_header(cipher, row).value)
+
+
+def _open_body(cipher: RecordCipher, row: SessionColumns) -> Opened:
+    return _open_sealed(
         cipher,
         f"session/{row.id}",
         "session.body",
-        f"{row.id}/{row.client_id}",
+        _session_parent(row),
         row.body,
         row.format_version,
     )
+
+
+def _session_from(
+    row: SessionColumns, header: dict[str, Any], body: dict[str, Any]
+) -> StoredSession:
+    summary = _summary_from(row, header)
     answers, outcome = body.get("answers"), body.get("outcome")
     if not isinstance(answers, dict) or not isinstance(outcome, dict):
-        raise RecordDamaged(f"record session/{row.id} is damaged or was moved")
+        raise _damaged(f"session/{row.id}")
     return StoredSession(summary, answers, outcome)
 
 
-def _decode_steps(cipher: RecordCipher, row: MeldcodeColumns) -> dict[str, MeldcodeStepRecord]:
-    name = f"session/{row.id}"
-    data = _open_record(
+def _decode_session(cipher: RecordCipher, row: SessionColumns) -> StoredSession:
+    header = _open_header(cipher, row).value
+    return _session_from(row, header, _open_body(cipher, row).value)
+
+
+def _open_steps(cipher: RecordCipher, row: MeldcodeColumns) -> Opened:
+    return _open_sealed(
         cipher,
-        name,
+        f"session/{row.id}",
         "session.meldcode",
-        f"{row.id}/{row.client_id}",
+        _session_parent(row),
         row.meldcode,
         row.format_version,
     )
+
+
+def _steps_from(row: MeldcodeColumns, data: dict[str, Any]) -> dict[str, MeldcodeStepRecord]:
     try:
         steps = data["steps"]
         return {
@@ -433,14 +487,25 @@ def _decode_steps(cipher: RecordCipher, row: MeldcodeColumns) -> dict[str, Meldc
             for step_id, value in steps.items()
         }
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise RecordDamaged(f"record {name} is damaged or was moved") from None
+        raise _damaged(f"session/{row.id}") from None
 
 
-def _decode_plan(cipher: RecordCipher, row: PlanColumns) -> PlainPlan:
-    name = f"followup_plan/{row.id}"
-    data = _open_record(
-        cipher, name, "followup_plan", f"{row.id}/{row.client_id}", row.data, row.format_version
+def _decode_steps(cipher: RecordCipher, row: MeldcodeColumns) -> dict[str, MeldcodeStepRecord]:
+    return _steps_from(row, _open_steps(cipher, row).value)
+
+
+def _open_plan(cipher: RecordCipher, row: PlanColumns) -> Opened:
+    return _open_sealed(
+        cipher,
+        f"followup_plan/{row.id}",
+        "followup_plan",
+        f"{row.id}/{row.client_id}",
+        row.data,
+        row.format_version,
     )
+
+
+def _plan_from(row: PlanColumns, data: dict[str, Any]) -> PlainPlan:
     try:
         plan, rhythm = data["plan"], data["rhythm"]
         if not isinstance(plan, dict) or not (rhythm is None or isinstance(rhythm, str)):
@@ -453,24 +518,39 @@ def _decode_plan(cipher: RecordCipher, row: PlanColumns) -> PlainPlan:
             updated_at=_iso_datetime(data["updated_at"]),
         )
     except (KeyError, TypeError, ValueError):
-        raise RecordDamaged(f"record {name} is damaged or was moved") from None
+        raise _damaged(f"followup_plan/{row.id}") from None
 
 
-def _decode_draft(cipher: RecordCipher, row: DraftColumns) -> Draft:
-    name = f"draft/{row.id}"
-    data = _open_record(
-        cipher, name, "draft", f"{row.id}/{row.ref_index or '-'}", row.data, row.format_version
+def _decode_plan(cipher: RecordCipher, row: PlanColumns) -> PlainPlan:
+    return _plan_from(row, _open_plan(cipher, row).value)
+
+
+def _open_draft(cipher: RecordCipher, row: DraftColumns) -> Opened:
+    return _open_sealed(
+        cipher,
+        f"draft/{row.id}",
+        "draft",
+        f"{row.id}/{row.ref_index or '-'}",
+        row.data,
+        row.format_version,
     )
+
+
+def _draft_from(row: DraftColumns, data: dict[str, Any]) -> Draft:
     try:
-        payload = data["payload"]
-        if not isinstance(payload, dict):
+        payload, reference = data["payload"], data["reference"]
+        if not isinstance(payload, dict) or not (reference is None or isinstance(reference, str)):
             raise TypeError
         return Draft(
             row.id,
-            data["reference"],
+            reference,
             payload,
             _iso_datetime(data["created_at"]),
             _iso_datetime(data["updated_at"]),
         )
     except (KeyError, TypeError, ValueError):
-        raise RecordDamaged(f"record {name} is damaged or was moved") from None
+        raise _damaged(f"draft/{row.id}") from None
+
+
+def _decode_draft(cipher: RecordCipher, row: DraftColumns) -> Draft:
+    return _draft_from(row, _open_draft(cipher, row).value)

@@ -14,40 +14,56 @@ import hmac
 import os
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from kindcheck.errors import VaultError, WrongPassphrase
+from kindcheck.errors import RecordDamaged, SchemaRefused, VaultError, WrongPassphrase
 from kindcheck.passphrase import check_new_passphrase
 from kindcheck.store import schema
-from kindcheck.store.audit import _fresh_state, _RollbackCounter, _write_state
+from kindcheck.store.audit import (
+    StateCache,
+    VaultState,
+    _open_state,
+    _write_state,
+    slot_digest,
+)
+from kindcheck.store.backup import _Backups, _settle_journal
+from kindcheck.store.base import schema_refusal
 from kindcheck.store.clients import _Clients
 from kindcheck.store.drafts import _Drafts
+from kindcheck.store.envelope import RECORD_FORMAT, seal_json
 from kindcheck.store.keys import (
+    SlotSet,
     _BlindIndex,
     _open_any,
     _parse_slots,
     default_throttle,
 )
 from kindcheck.store.maintenance import _Maintenance
+from kindcheck.store.migrations import MIGRATIONS, _run_migrations
+from kindcheck.store.outside import _Outside
+from kindcheck.store.pending import PendingLog
 from kindcheck.store.plans import _Plans
-from kindcheck.store.records import RECORD_FORMAT, _new_id, _now
+from kindcheck.store.records import _new_id, _now
+from kindcheck.store.rollback import _RollbackCounter, _RollbackMarker, state_dir
 from kindcheck.store.schema import (
     _META,
     _SLOTS,
     APPLICATION_ID,
     DB_NAME,
-    _run_migrations,
     _schema_version,
 )
+from kindcheck.store.schemacheck import check_schema
 from kindcheck.store.sessions import _Sessions
 from kindcheck.store.sqlite import (
     _SQLITE_CORRUPT,
     _SQLITE_NOTADB,
     _acquire_lock,
+    _acquire_lock_for_reading,
     _check_header,
     _engine_for,
     _fsync_path,
@@ -60,11 +76,12 @@ from kindcheck.store.sqlite import (
     _sqlite_code,
     _sqlite_message,
     _translate,
+    read_schema,
+    schema_cookie,
 )
 from kindcheck.vault import (
     PASSPHRASE,
     RECOVERY,
-    KeySlot,
     RecordCipher,
     UnlockThrottle,
     generate_recovery_key,
@@ -75,7 +92,7 @@ from kindcheck.vault import (
 )
 
 
-class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance):
+class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance, _Backups, _Outside):
     """An unlocked vault. Create with :meth:`create`, :meth:`unlock` or
     :meth:`unlock_with_recovery`; always :meth:`close` (or use ``with``).
 
@@ -117,6 +134,7 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance):
             ]
             cipher = RecordCipher(data_key)
             profile = {"user_name": str(user_name), "created_at": _now().isoformat()}
+            slot_rows = [(_new_id(), slot.kind, slot.to_json()) for slot in slots]
             for leftover in (building, _journal(building)):
                 _remove(leftover)
             try:
@@ -134,14 +152,19 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance):
                         insert(_META).values(
                             name="profile",
                             format_version=RECORD_FORMAT,
-                            value=cipher.encrypt_json("meta", "profile", profile, RECORD_FORMAT),
+                            value=seal_json(cipher, "meta", "profile", profile, 1),
                         )
                     )
-                    _write_state(conn, cipher, _fresh_state(generation=1))
-                    for slot in slots:
-                        conn.execute(
-                            insert(_SLOTS).values(id=_new_id(), kind=slot.kind, slot=slot.to_json())
-                        )
+                    for slot_id, kind, document in slot_rows:
+                        conn.execute(insert(_SLOTS).values(id=slot_id, kind=kind, slot=document))
+                    state = VaultState(
+                        generation=1,
+                        schema_version=schema.SCHEMA_VERSION,
+                        clients={},
+                        profile=1,
+                        slots={slot_id: slot_digest(kind, doc) for slot_id, kind, doc in slot_rows},
+                    )
+                    _write_state(conn, cipher, state)
             except (DBAPIError, sqlite3.Error) as error:
                 raise _translate(error, writing=True) from None
             finally:
@@ -175,12 +198,20 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance):
         passphrase: str,
         *,
         throttle: UnlockThrottle | None = None,
+        read_only: bool | None = None,
+        inspect: bool = False,
     ) -> Store:
         """Open the vault with the passphrase.
 
         WrongPassphrase (always the message "wrong passphrase") when it does not open the vault;
         each failure in this process waits longer (vault.UnlockThrottle). VaultLocked when
-        another copy has the vault open; VaultError for a missing, damaged or foreign file.
+        another copy has the vault open; VaultError for a missing, damaged or foreign file;
+        SchemaRefused for a file whose schema is not Kindcheck's (before the key is derived).
+
+        ``read_only``: None (the default) opens a vault on read-only media read-only (see
+        :attr:`read_only`); True always; False never. ``inspect`` (for verify): open read-only,
+        and instead of refusing a schema that is not Kindcheck's, keep what is wrong in
+        :attr:`schema_problems` (nothing can be written, so nothing planted can run).
         """
         if not isinstance(passphrase, str):
             raise TypeError("the passphrase is text (str)")
@@ -188,6 +219,8 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance):
             Path(data_dir),
             throttle or default_throttle(),
             lambda slots: _open_any(slots, PASSPHRASE, passphrase),
+            read_only=read_only,
+            inspect=inspect,
         )
         return store
 
@@ -203,7 +236,7 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance):
         """Open the vault with the recovery key and set a new passphrase.
 
         The old passphrase slot is deleted in the same transaction, so the forgotten (or
-        compromised) passphrase stops working. The recovery key itself stays valid.
+        compromised, or damaged) passphrase stops working. The recovery key stays valid.
         """
         check_new_passphrase(new_passphrase)
         recovery_key = parse_recovery_key(recovery_text)  # a typo is reported as such
@@ -211,9 +244,10 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance):
             Path(data_dir),
             throttle or default_throttle(),
             lambda slots: _open_any(slots, RECOVERY, recovery_key),
+            read_only=False,
         )
         try:
-            store._replace_passphrase_slots(data_key, new_passphrase)
+            store._replace_slots(data_key, PASSPHRASE, new_passphrase)
         except BaseException:
             store.close()
             raise
@@ -224,43 +258,101 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance):
         cls,
         data_dir: Path,
         throttle: UnlockThrottle,
-        open_key: Callable[[list[KeySlot]], bytes],
+        open_key: Callable[[SlotSet], bytes],
+        *,
+        read_only: bool | None = None,
+        inspect: bool = False,
     ) -> tuple[Store, bytes]:
-        """Lock, check the file, read the slots, open one; the store and the data key."""
+        """Lock, check the file and its schema, read the slots, open one; the store and the
+        data key. Then upgrade an older schema, rebuild a lost state record, write the access
+        log kept while the vault was read-only, and compare the generation with this
+        computer's (the rollback check)."""
         db = data_dir / DB_NAME
         if not db.exists():
             raise VaultError(f"there is no vault in {data_dir}: create one with `kindcheck init`")
-        lock = _acquire_lock(data_dir)
+        if read_only is False and not inspect:
+            lock, on_read_only_media = _acquire_lock(data_dir), False
+        else:
+            lock, on_read_only_media = _acquire_lock_for_reading(data_dir, state_dir() / "locks")
+        reading = inspect or bool(read_only) or on_read_only_media
         engine: Engine | None = None
         try:
+            if reading and not on_read_only_media and _journal_may_be_hot(db):
+                # An interrupted save: SQLite rolls it back on the next writable open. A
+                # read-only connection cannot, so let it do that first (reads only: the
+                # rollback restores pages from the journal and runs no SQL of the file).
+                _settle_journal(db, remove=False)
             if not _journal_may_be_hot(db):
                 _check_header(db)
-            engine = _engine_for(db)
-            version, slots = _read_vault_info(engine, db)
+            engine = _engine_for(db, read_only=reading)
+            info = _read_vault_info(engine, db)
+            if info.problems and not inspect:
+                raise SchemaRefused(schema_refusal(info.problems), info.problems)
             try:
-                data_key = open_key(slots)
+                data_key = open_key(info.slots)
             except WrongPassphrase:
                 engine.dispose()
                 engine = None
                 _release(lock)
                 throttle.failed()
                 raise
-            store = cls(data_dir=data_dir, lock=lock, engine=engine, data_key=data_key)
+            store = cls(
+                data_dir=data_dir, lock=lock, engine=engine, data_key=data_key, read_only=reading
+            )
         except BaseException:
             if engine is not None:
                 engine.dispose()
             _release(lock)
             raise
+        store.damaged_slots = info.slots.damaged
+        store.schema_problems = list(info.problems)
+        store._schema_cookie = info.cookie
         try:
             store._user_name = store._read_profile().get("user_name")
-            if version < schema.SCHEMA_VERSION:
-                store._migrate(version)
+            store._check_state_version(info.version, inspect)
+            if not reading:
+                if info.version < schema.SCHEMA_VERSION:
+                    store._migrate(info.version)
+                store._repair_state()
+                store._flush_pending()
             store._check_rollback()
         except BaseException:
             store.close()
             raise
         throttle.succeeded()
         return store, data_key
+
+    def _check_state_version(self, stored: int, inspect: bool) -> None:
+        """The schema version in its plain column against the one inside the (encrypted,
+        authenticated) state record: a lower plain value was edited."""
+        with self._read() as conn:
+            try:
+                found = _open_state(conn, self._require_open())
+            except RecordDamaged:
+                return
+        inside = None if found is None else found.schema_version
+        if inside is None or inside <= stored:
+            return
+        problem = (
+            f"the vault's schema version says {stored}, but its encrypted state record says "
+            f"{inside}: the value was edited or damaged"
+        )
+        if inspect:
+            self.schema_problems.append(problem)
+            return
+        raise SchemaRefused(schema_refusal([problem]), [problem])
+
+    def _repair_state(self) -> None:
+        """A missing or damaged state record (or one from before the ledger) is rebuilt at
+        once, its rebuild noted inside it for verify to report."""
+        with self._write() as conn:
+            try:
+                found = _open_state(conn, self._require_open())
+            except RecordDamaged:
+                found = None
+            if found is not None and found.has_ledger:
+                return
+            self._ledger(conn).finish(conn)
 
     def close(self) -> None:
         """Drop the key, close the database and release the lock file. Safe to call twice."""
@@ -282,23 +374,29 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance):
         self._cipher = None
         self._index = None
         self._rollback = None
+        self._marker = None
+        self._pending = None
+        self._state_cache = StateCache()
         self._outside_ready = False
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
 
     def resume(self, passphrase: str, *, throttle: UnlockThrottle | None = None) -> None:
-        """Unlock again after :meth:`lock` (same rules and throttle as :meth:`unlock`)."""
+        """Unlock again after :meth:`lock` (same rules and throttle as :meth:`unlock`; the
+        file's schema is checked again: it may have been changed while locked)."""
         throttle = throttle or default_throttle()
         with self._mutex:
             if self._lock is None:
                 raise VaultError("the vault is closed; open it again")
             if self.is_open:
                 return
-            engine = _engine_for(self._db)
+            engine = _engine_for(self._db, read_only=self._read_only)
             try:
-                _version, slots = _read_vault_info(engine, self._db)
-                data_key = _open_any(slots, PASSPHRASE, passphrase)
+                info = _read_vault_info(engine, self._db)
+                if info.problems and not self.schema_problems:
+                    raise SchemaRefused(schema_refusal(info.problems), info.problems)
+                data_key = _open_any(info.slots, PASSPHRASE, passphrase)
             except WrongPassphrase:
                 engine.dispose()
                 throttle.failed()
@@ -311,6 +409,10 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance):
             self._cipher = RecordCipher(data_key)
             self._index = _BlindIndex(data_key)
             self._rollback = _RollbackCounter(data_key)
+            self._marker = _RollbackMarker(data_key)
+            self._pending = PendingLog(data_key)
+            self._schema_cookie = info.cookie
+            self.damaged_slots = info.slots.damaged
             self._check_rollback()  # the file may have been replaced while locked
 
     def __enter__(self) -> Store:
@@ -338,48 +440,85 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance):
                 throttle.failed()
                 raise
             throttle.succeeded()
-            self._replace_passphrase_slots(data_key, new)
+            self._replace_slots(data_key, PASSPHRASE, new)
 
-    def _replace_passphrase_slots(self, data_key: bytes, new_passphrase: str) -> None:
-        """Delete every passphrase slot and add one for ``new_passphrase``, in one transaction."""
+    def new_recovery_key(self, passphrase: str, *, throttle: UnlockThrottle | None = None) -> str:
+        """Make a new recovery key (for a damaged or lost one): the recovery slot is replaced
+        in one transaction, logged as a change. Returns the new key's display form, shown
+        once. The passphrase proves the person may do this and yields the data key again."""
+        throttle = throttle or default_throttle()
+        with self._mutex:
+            self._require_open()
+            try:
+                data_key = _open_any(self._slots(), PASSPHRASE, passphrase)
+            except WrongPassphrase:
+                throttle.failed()
+                raise
+            throttle.succeeded()
+            recovery_key, recovery_text = generate_recovery_key()
+            self._replace_slots(data_key, RECOVERY, recovery_key)
+        return recovery_text
+
+    def _replace_slots(self, data_key: bytes, kind: str, secret: str | bytes) -> None:
+        """Delete every slot of ``kind`` and add one for ``secret``, in one transaction; the
+        ledger's slot digests follow."""
         # The key must be this vault's: compare what it derives, never the key itself.
         if not hmac.compare_digest(
             _BlindIndex(data_key).fingerprint, self._require_index().fingerprint
         ):
             raise VaultError("the key slot does not belong to this vault's key")
-        slot = make_passphrase_slot(data_key, new_passphrase)
+        if kind == PASSPHRASE:
+            assert isinstance(secret, str)
+            slot = make_passphrase_slot(data_key, secret)
+        else:
+            assert isinstance(secret, bytes)
+            slot = make_recovery_slot(data_key, secret)
         with self._write() as conn:
-            conn.execute(delete(_SLOTS).where(_SLOTS.c.kind == PASSPHRASE))
+            conn.execute(delete(_SLOTS).where(_SLOTS.c.kind == kind))
             conn.execute(insert(_SLOTS).values(id=_new_id(), kind=slot.kind, slot=slot.to_json()))
+            self._ledger(conn).slots_changed(conn)
+            if kind == RECOVERY:
+                self._log(conn, "change", None, "recovery key replaced")
 
-    def _slots(self) -> list[KeySlot]:
+    def _slots(self) -> SlotSet:
         with self._read() as conn:
-            return _parse_slots(conn.execute(select(_SLOTS.c.id, _SLOTS.c.slot)).all())
+            return _parse_slots(
+                conn.execute(select(_SLOTS.c.id, _SLOTS.c.kind, _SLOTS.c.slot)).all()
+            )
 
 
-def _read_vault_info(engine: Engine, db: Path) -> tuple[int, list[KeySlot]]:
-    """Schema version and key slots, read before any key is derived."""
+@dataclass(frozen=True)
+class _VaultInfo:
+    version: int
+    problems: list[str]
+    cookie: int
+    slots: SlotSet
+
+
+def _read_vault_info(engine: Engine, db: Path) -> _VaultInfo:
+    """Schema version, what the schema check finds, and the key slots: all read before any
+    key is derived (reading fires no trigger and queries no view)."""
     try:
         with engine.connect() as conn:
             application_id = conn.exec_driver_sql("PRAGMA application_id").scalar_one()
             if application_id != APPLICATION_ID:
                 raise VaultError(f"{db} is not a Kindcheck vault; nothing was changed")
-            tables = {
-                row[0]
-                for row in conn.exec_driver_sql(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'"
-                )
-            }
+            found = read_schema(conn)
+            tables = {item.name for item in found if item.type == "table"}
             if not {"meta", "key_slot"} <= tables:
                 raise VaultError(f"{db} is not a complete Kindcheck vault: its tables are missing")
             version = _schema_version(conn)
             if version > schema.SCHEMA_VERSION:
                 raise VaultError(
                     f"this vault was written by a newer version of Kindcheck (storage schema "
-                    f"{version}; this version reads up to {schema.SCHEMA_VERSION}). Update "
+                    f"{version}); this version reads up to {schema.SCHEMA_VERSION}). Update "
                     "Kindcheck; nothing was changed"
                 )
-            slots = _parse_slots(conn.execute(select(_SLOTS.c.id, _SLOTS.c.slot)).all())
+            problems = check_schema(found, version, schema.SCHEMA_VERSION, MIGRATIONS)
+            cookie = schema_cookie(conn)
+            slots = _parse_slots(
+                conn.execute(select(_SLOTS.c.id, _SLOTS.c.kind, _SLOTS.c.slot)).all()
+            )
     except (DBAPIError, sqlite3.Error) as error:
         if _sqlite_code(error) in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
             raise VaultError(
@@ -387,4 +526,4 @@ def _read_vault_info(engine: Engine, db: Path) -> tuple[int, list[KeySlot]]:
                 "changed. Restore a backup with `kindcheck restore`"
             ) from None
         raise _translate(error, writing=False) from None
-    return version, slots
+    return _VaultInfo(version, problems, cookie, slots)

@@ -1,29 +1,31 @@
-"""The vault's tables and how a vault file is brought up to the newest schema.
+"""The vault's tables, their frozen DDL per storage schema version, and the schema version.
 
 The SQLModel table classes describe the newest schema and never leave the package; every
 column that could say something about a client holds ciphertext (see :mod:`.records`).
 
-Schema versions: :data:`SCHEMA_VERSION` with :data:`MIGRATIONS` keyed by the version they
-migrate from. A vault is migrated on unlock in one transaction (SQLite DDL is transactional),
-and a vault from a newer Kindcheck is refused before anything is written. Version 2 added the
-access log. Code elsewhere reads ``schema.SCHEMA_VERSION`` at call time (never a copy), so
-setting it here, as the migration tests do, reaches every check (``kindcheck.store`` re-exports
-the value it had at import: setting that copy changes nothing).
+Storage schema versions: :data:`SCHEMA_VERSION`, with the migrations in :mod:`.migrations`.
+Version 2 added the access log; version 3 changed no table but every record (format 2: the
+write generation inside each record, padding, and the vault's ledger, see :mod:`.envelope`
+and :mod:`.ledger`). Every vault file was built by exactly the statements in
+:data:`DDL_BY_VERSION` (``create_all`` never touches a vault), so that is what the schema check
+(:mod:`.schemacheck`) expects to find in the file. Code elsewhere reads
+``schema.SCHEMA_VERSION`` at call time (never a copy), so setting it, as the migration tests
+do, reaches every check (``kindcheck.store`` re-exports the value it had at import: setting
+that copy changes nothing).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Final, cast
+from dataclasses import dataclass
+from typing import Final, cast
 
-from sqlalchemy import Integer, Table, insert, literal_column, select
+from sqlalchemy import Integer, Table, literal_column, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import registry
 from sqlalchemy.sql.elements import ColumnClause
 from sqlmodel import Field, SQLModel
 
 from kindcheck.errors import VaultError
-from kindcheck.vault import RecordCipher
 
 DB_NAME: Final = "kindcheck.db"
 # PRAGMA application_id: "KCK1". Lets us tell a Kindcheck vault from any other SQLite file
@@ -31,7 +33,7 @@ DB_NAME: Final = "kindcheck.db"
 APPLICATION_ID: Final = 0x4B434B31
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
-SCHEMA_VERSION = 2  # not Final: tests patch it together with MIGRATIONS
+SCHEMA_VERSION = 3  # not Final: tests patch it together with MIGRATIONS
 
 
 # --------------------------------------------------------------------------------------------
@@ -47,7 +49,7 @@ class MetaRow(_VaultModel, table=True):
 
     __tablename__ = "meta"
     name: str = Field(primary_key=True)
-    format_version: int = 0
+    format_version: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
     value: bytes
 
 
@@ -136,10 +138,9 @@ _rowid_col: ColumnClause[int] = literal_column("rowid", Integer)
 
 
 # --------------------------------------------------------------------------------------------
-# Migrations. Each is frozen SQL for its version: the table classes above describe the newest
-# schema only, so an old migration must never be written in terms of them.
-
-Migration = Callable[[Connection, RecordCipher | None], None]
+# The DDL of every storage schema version, frozen: the table classes above describe the newest
+# schema only, so an old version must never be written in terms of them. The migrations
+# (:mod:`.migrations`) run exactly these statements.
 
 _SCHEMA_V1: Final = (
     """CREATE TABLE meta (
@@ -176,13 +177,6 @@ _SCHEMA_V1: Final = (
     "CREATE INDEX ix_draft_ref_index ON draft (ref_index)",
 )
 
-
-def _migrate_0_to_1(conn: Connection, cipher: RecordCipher | None) -> None:
-    """An empty file becomes a version 1 vault."""
-    for statement in _SCHEMA_V1:
-        conn.exec_driver_sql(statement)
-
-
 _SCHEMA_V2: Final = (
     """CREATE TABLE access_log (
         id TEXT NOT NULL PRIMARY KEY,
@@ -191,55 +185,35 @@ _SCHEMA_V2: Final = (
         data BLOB NOT NULL)""",
 )
 
-
-def _migrate_1_to_2(conn: Connection, cipher: RecordCipher | None) -> None:
-    """The access log (NEN 7513) and the vault's encrypted state record (generation counter
-    and the head of the log's hash chain). Creating a vault adds the state record itself."""
-    for statement in _SCHEMA_V2:
-        conn.exec_driver_sql(statement)
-    if cipher is not None:
-        state: dict[str, Any] = {
-            "generation": 0,
-            "log_sequence": None,
-            "log_hash": None,
-            "rebuilt": [],
-        }
-        conn.execute(
-            insert(_META).values(
-                name="state", format_version=1, value=cipher.encrypt_json("meta", "state", state, 1)
-            )
-        )
+# Version 3 re-sealed every record; its tables are those of version 2.
+DDL_BY_VERSION: Final[dict[int, tuple[str, ...]]] = {
+    1: _SCHEMA_V1,
+    2: _SCHEMA_V1 + _SCHEMA_V2,
+    3: _SCHEMA_V1 + _SCHEMA_V2,
+}
 
 
-# Keyed by the version a step migrates *from*. A step gets the cipher so that a future one can
-# re-encrypt records (it is None only when creating the vault, from version 0).
-MIGRATIONS: dict[int, Migration] = {0: _migrate_0_to_1, 1: _migrate_1_to_2}
+@dataclass(frozen=True)
+class SchemaObject:
+    """One row of ``sqlite_master``: what the file says it holds."""
 
+    type: str  # table, index, trigger, view
+    name: str
+    table: str  # sqlite_master.tbl_name
+    sql: str | None  # whitespace runs folded to one space; None for an automatic index
+    columns: tuple[str, ...] = ()  # a table's columns (PRAGMA table_xinfo), in order
 
-def _run_migrations(conn: Connection, from_version: int, cipher: RecordCipher | None) -> int:
-    version = from_version
-    while version < SCHEMA_VERSION:
-        step = MIGRATIONS.get(version)
-        if step is None:
-            raise VaultError(
-                f"this version of Kindcheck cannot upgrade a vault from storage schema {version}"
-            )
-        step(conn, cipher)
-        version += 1
-    conn.execute(_META.delete().where(_META.c.name == "schema_version"))
-    conn.execute(
-        insert(_META).values(
-            name="schema_version", format_version=0, value=str(version).encode("ascii")
-        )
-    )
-    return version
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.type, self.name
 
 
 def _schema_version(conn: Connection) -> int:
     row = conn.execute(select(_META.c.value).where(_META.c.name == "schema_version")).first()
     if row is None:
         raise VaultError("the vault file has no schema version: it is damaged or not a vault")
-    try:
-        return int(bytes(row.value).decode("ascii"))
-    except (ValueError, UnicodeDecodeError):
-        raise VaultError("the vault file's schema version is unreadable: it is damaged") from None
+    value = row.value
+    text = bytes(value).decode("ascii", "replace") if isinstance(value, bytes | memoryview) else ""
+    if not (text.isascii() and text.isdigit() and len(text) <= 6):
+        raise VaultError("the vault file's schema version is unreadable: it is damaged")
+    return int(text)

@@ -12,8 +12,8 @@ from sqlalchemy import insert, select, update
 
 from kindcheck.errors import VaultError
 from kindcheck.store.base import _StoreBase
+from kindcheck.store.envelope import RECORD_FORMAT
 from kindcheck.store.records import (
-    RECORD_FORMAT,
     MeldcodeStepRecord,
     SessionSummary,
     StoredSession,
@@ -26,6 +26,7 @@ from kindcheck.store.records import (
     _summary_for,
 )
 from kindcheck.store.schema import _CLIENTS, _SESSIONS, _rowid_col
+from kindcheck.text import one_line
 
 _READ_CHUNK: Final = 2000  # rows per SELECT when iterating everything: bounded memory
 
@@ -39,13 +40,17 @@ class _Sessions(_StoreBase):
         """Store a validated session (Session.to_dict()) with its outcome (outcome_to_json)."""
         summary = _summary_for(_new_id(), client_id, answers, outcome)
         record_id = f"{summary.id}/{client_id}"
-        header = self._seal("session.header", record_id, _summary_data(summary))
-        body = self._seal("session.body", record_id, {"answers": answers, "outcome": outcome})
-        meldcode = self._seal("session.meldcode", record_id, {"steps": {}})
         with self._write() as conn:
             exists = conn.execute(select(_CLIENTS.c.id).where(_CLIENTS.c.id == client_id)).first()
             if exists is None:
                 raise VaultError("no such client")
+            ledger = self._ledger(conn)
+            ledger.check_client(conn, client_id)
+            header = self._seal(conn, "session.header", record_id, _summary_data(summary))
+            body = self._seal(
+                conn, "session.body", record_id, {"answers": answers, "outcome": outcome}
+            )
+            meldcode = self._seal(conn, "session.meldcode", record_id, {"steps": {}})
             conn.execute(
                 insert(_SESSIONS).values(
                     id=summary.id,
@@ -56,6 +61,7 @@ class _Sessions(_StoreBase):
                     meldcode=meldcode,
                 )
             )
+            ledger.session_saved(conn, client_id, summary.id)
             self._log_client(conn, "create", client_id, f"session {summary.id}")
         return summary
 
@@ -193,10 +199,21 @@ class _Sessions(_StoreBase):
                 raise VaultError("no such session")
             steps = self._steps_from_row(row)
             steps[step_id] = record
-            blob = self._seal("session.meldcode", f"{row.id}/{row.client_id}", _steps_data(steps))
+            ledger = self._ledger(conn)
+            ledger.check_client(conn, row.client_id)
+            parent = f"{row.id}/{row.client_id}"
+            if row.format_version != RECORD_FORMAT:
+                # A record the upgrade could not re-seal (damaged then): its format is the
+                # row's, so the steps cannot be written without the rest of the row.
+                raise VaultError(
+                    f"record session/{one_line(row.id)} is in an old format and cannot be "
+                    "changed: restore a backup (`kindcheck restore`)"
+                )
+            blob = self._seal(conn, "session.meldcode", parent, _steps_data(steps))
             conn.execute(
                 update(_SESSIONS).where(_SESSIONS.c.id == session_id).values(meldcode=blob)
             )
+            ledger.steps_saved(conn, row.client_id, row.id)
             self._log_client(
                 conn, "change", row.client_id, f"Meldcode step {step_id} of session {session_id}"
             )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import sqlite3
 from pathlib import Path
@@ -33,7 +34,8 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import create_engine
 
 from kindcheck.errors import VaultError, VaultLocked
-from kindcheck.store.schema import APPLICATION_ID, SQLITE_MAGIC
+from kindcheck.store.schema import APPLICATION_ID, DB_NAME, SQLITE_MAGIC, SchemaObject
+from kindcheck.text import one_line
 
 LOCK_NAME: Final = "kindcheck.lock"
 JOURNAL_SUFFIX: Final = "-journal"
@@ -48,6 +50,12 @@ def _sqlite_code(error: BaseException) -> int | None:
     original = error.orig if isinstance(error, DBAPIError) else error
     code = getattr(original, "sqlite_errorcode", None)
     return code & 0xFF if isinstance(code, int) else None
+
+
+_DAMAGED_SCHEMA: Final = (
+    "the vault file's table of contents (page 1) is damaged: it holds text that is not UTF-8; "
+    "nothing was changed. Restore a backup with `kindcheck restore`"
+)
 
 
 def _translate(error: BaseException, writing: bool) -> VaultError:
@@ -155,7 +163,9 @@ def _connect(db: Path, *, create: bool = False, read_only: bool = False) -> sqli
     """One sqlite3 connection with the vault's settings.
 
     ``mode=rw``: opening never creates a missing file (a typo in --data-dir must not make an
-    empty vault). ``isolation_level=None``: transactions are begun explicitly (see _engine_for),
+    empty vault). ``read_only``: ``mode=ro`` and ``query_only`` (read-only media, and verify's
+    inspection of a file that may hold a planted trigger: nothing can be written, so nothing
+    can fire). ``isolation_level=None``: transactions are begun explicitly (see _engine_for),
     not by the sqlite3 module's guesses. ``check_same_thread=False``: the app calls the store
     from worker threads; the Store's mutex serialises every use.
     """
@@ -168,6 +178,7 @@ def _connect(db: Path, *, create: bool = False, read_only: bool = False) -> sqli
         timeout=0.0,  # the lock file already makes us the only user; never wait silently
     )
     try:
+        _harden(conn)
         if not read_only:
             conn.execute("PRAGMA journal_mode = TRUNCATE").fetchall()
         for pragma in (
@@ -179,16 +190,43 @@ def _connect(db: Path, *, create: bool = False, read_only: bool = False) -> sqli
             "PRAGMA trusted_schema = OFF",
         ):
             conn.execute(pragma)
+        if read_only:
+            conn.execute("PRAGMA query_only = ON")
+    except UnicodeDecodeError:
+        # SQLite's own message quoted a name from a damaged schema page, which the sqlite3
+        # module could not even decode.
+        conn.close()
+        raise VaultError(_DAMAGED_SCHEMA) from None
     except BaseException:
         conn.close()
         raise
     return conn
 
 
-def _engine_for(db: Path, *, create: bool = False) -> Engine:
+def _harden(conn: sqlite3.Connection) -> None:
+    """Belt and braces where Python offers it (3.12+): no triggers or views run at all, and
+    SQLite's defensive mode (no writes to its own schema table). The schema check
+    (:mod:`.schemacheck`) is what keeps a planted trigger from running on every version."""
+    setconfig = getattr(conn, "setconfig", None)
+    if setconfig is None:
+        return
+    for name, value in (
+        ("SQLITE_DBCONFIG_ENABLE_TRIGGER", False),
+        ("SQLITE_DBCONFIG_ENABLE_VIEW", False),
+        ("SQLITE_DBCONFIG_DEFENSIVE", True),
+    ):
+        option = getattr(sqlite3, name, None)
+        if option is not None:
+            with contextlib.suppress(sqlite3.Error):
+                setconfig(option, value)
+
+
+def _engine_for(db: Path, *, create: bool = False, read_only: bool = False) -> Engine:
     """An engine with exactly one connection: the vault's only writer."""
     engine = create_engine(
-        "sqlite://", creator=lambda: _connect(db, create=create), poolclass=StaticPool
+        "sqlite://",
+        creator=lambda: _connect(db, create=create, read_only=read_only),
+        poolclass=StaticPool,
     )
 
     # SQLAlchemy's documented recipe for real SQLite transactions with pysqlite: the driver is
@@ -210,29 +248,75 @@ def _make_data_dir(data_dir: Path) -> None:
         raise _os_failure(error, data_dir, "create the data folder") from None
 
 
-def _acquire_lock(data_dir: Path) -> FileLock:
-    """Take the vault's lock file, or tell the user another copy has it.
-
-    timeout=0: a second copy is refused at once rather than hanging. thread_local=False: the
-    app may unlock in one worker thread and close in another.
-    """
+def _check_data_dir(data_dir: Path) -> None:
     if not data_dir.is_dir():
         raise VaultError(
             f"there is no vault in {data_dir}: create one with `kindcheck init`"
             if not data_dir.exists()
             else f"{data_dir} is not a folder"
         )
+
+
+def _locked_elsewhere(data_dir: Path) -> VaultLocked:
+    return VaultLocked(
+        f"the vault in {data_dir} is open in another Kindcheck window or process; "
+        "close that one first"
+    )
+
+
+def _acquire_lock(data_dir: Path) -> FileLock:
+    """Take the vault's lock file, or tell the user another copy has it.
+
+    timeout=0: a second copy is refused at once rather than hanging. thread_local=False: the
+    app may unlock in one worker thread and close in another.
+    """
+    _check_data_dir(data_dir)
     lock = FileLock(data_dir / LOCK_NAME, timeout=0, thread_local=False, mode=0o600)
     try:
         lock.acquire()
     except Timeout:
-        raise VaultLocked(
-            f"the vault in {data_dir} is open in another Kindcheck window or process; "
-            "close that one first"
-        ) from None
+        raise _locked_elsewhere(data_dir) from None
     except OSError as error:
         raise _os_failure(error, data_dir, "lock the vault") from None
     return lock
+
+
+_READ_ONLY_ERRORS: Final = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def _acquire_lock_for_reading(data_dir: Path, elsewhere: Path) -> tuple[FileLock, bool]:
+    """The vault's lock, and whether the vault can only be read here.
+
+    On read-only media (a write-protected stick, a read-only share or mount) the data dir
+    cannot take the lock file: then the lock is taken in ``elsewhere`` (a folder of this
+    computer's, the file named after the vault file's resolved path), so two copies on this
+    computer still exclude each other, and the vault is opened read-only. A vault file that
+    cannot be written (or a folder where its journal cannot be made) is opened read-only too.
+    """
+    _check_data_dir(data_dir)
+    db = data_dir / DB_NAME
+    lock = FileLock(data_dir / LOCK_NAME, timeout=0, thread_local=False, mode=0o600)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise _locked_elsewhere(data_dir) from None
+    except OSError as error:
+        if error.errno not in _READ_ONLY_ERRORS:
+            raise _os_failure(error, data_dir, "lock the vault") from None
+        failure = _os_failure(error, data_dir, "lock the vault")
+    else:
+        writable = os.access(db, os.W_OK) and os.access(data_dir, os.W_OK | os.X_OK)
+        return lock, not writable
+    name = hashlib.sha256(str(db.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
+    fallback = FileLock(elsewhere / f"{name[:32]}.lock", timeout=0, thread_local=False, mode=0o600)
+    try:
+        elsewhere.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fallback.acquire()
+    except Timeout:
+        raise _locked_elsewhere(data_dir) from None
+    except OSError:
+        raise failure from None
+    return fallback, True
 
 
 def _release(lock: FileLock | None) -> None:
@@ -242,9 +326,60 @@ def _release(lock: FileLock | None) -> None:
 
 
 def _sqlite_message(error: BaseException) -> str:
-    """SQLite's own words for an error (never SQL or values)."""
+    """SQLite's own words for an error (never SQL or values), made safe for a terminal: they
+    can quote names from the file (an index's name in an integrity_check line)."""
     original = error.orig if isinstance(error, DBAPIError) else error
-    return str(original) if isinstance(original, sqlite3.Error) else type(original).__name__
+    return one_line(original) if isinstance(original, sqlite3.Error) else type(original).__name__
+
+
+def _driver(conn: Connection | sqlite3.Connection) -> sqlite3.Connection:
+    if isinstance(conn, sqlite3.Connection):
+        return conn
+    return cast(sqlite3.Connection, conn.connection.driver_connection)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_schema(conn: Connection | sqlite3.Connection) -> list[SchemaObject]:
+    """Every object in ``sqlite_master``, read as bytes so that damaged text is reported as
+    damage (VaultError) rather than failing later, with each table's columns. Reading the
+    schema fires nothing: triggers run on writes only, and no view is ever queried."""
+    driver = _driver(conn)
+    saved = driver.text_factory
+    driver.text_factory = bytes
+    try:
+        rows = driver.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+    finally:
+        driver.text_factory = saved
+    objects: list[SchemaObject] = []
+    for row in rows:
+        try:
+            kind, name, table, sql = (
+                None if value is None else bytes(value).decode("utf-8") for value in row
+            )
+        except UnicodeDecodeError:
+            raise VaultError(_DAMAGED_SCHEMA) from None
+        if kind is None or name is None or table is None:
+            raise VaultError(_DAMAGED_SCHEMA)
+        columns: tuple[str, ...] = ()
+        if kind == "table":
+            driver.text_factory = bytes
+            try:
+                info = driver.execute(f"PRAGMA table_xinfo({_quoted(name)})").fetchall()
+                columns = tuple(bytes(column[1]).decode("utf-8", "replace") for column in info)
+            finally:
+                driver.text_factory = saved
+        folded = None if sql is None else " ".join(sql.split())
+        objects.append(SchemaObject(kind, name, table, folded, columns))
+    return objects
+
+
+def schema_cookie(conn: Connection | sqlite3.Connection) -> int:
+    """SQLite's schema change counter (``PRAGMA schema_version``): it moves whenever anyone
+    changes the schema, so an unchanged value means an unchanged schema."""
+    return int(_driver(conn).execute("PRAGMA schema_version").fetchone()[0])
 
 
 def _total_changes(conn: Connection) -> int:

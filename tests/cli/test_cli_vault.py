@@ -344,6 +344,7 @@ def test_passphrase_file_and_data_dir_from_the_environment(
 ) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text(PASSPHRASE + "\r\nignored second line\n", "utf-8")
+    secret.chmod(0o600)  # private, as it should be: others' read access gets a warning (issue 13)
     monkeypatch.setenv("KINDCHECK_PASSPHRASE_FILE", str(secret))
     monkeypatch.setenv("KINDCHECK_DATA_DIR", str(vault))
     code, out, err = run("--lang", "en", "list")

@@ -6,7 +6,8 @@
   ``verify``; the log holds no plain text on disk; it outlives a deleted client;
 - ``kindcheck log`` shows it and exports one client's log; ``backup`` refuses links and
   existing files;
-- a vault file put back by hand warns once; a normal restart and ``kindcheck restore`` do not.
+- a vault file put back by hand warns at every unlock until acknowledged; a normal restart and
+  ``kindcheck restore`` do not.
 
 Argon2id costs about 0.15 s per unlock: one vault is made per session and each test opens its
 own copy of the folder. The rollback counter's folder is private per test (conftest.py).
@@ -440,7 +441,9 @@ def test_a_normal_restart_does_not_warn(vault: Path) -> None:
         assert opened.rollback_warning is None
 
 
-def test_an_older_file_copied_back_by_hand_warns_once(vault: Path, tmp_path: Path) -> None:
+def test_an_older_file_copied_back_by_hand_warns_until_acknowledged(
+    vault: Path, tmp_path: Path
+) -> None:
     with Store.unlock(vault, PASSPHRASE) as opened:
         opened.add_client("EPD-7600")
         older = opened.generation
@@ -454,11 +457,20 @@ def test_an_older_file_copied_back_by_hand_warns_once(vault: Path, tmp_path: Pat
     with Store.unlock(vault, PASSPHRASE) as opened:
         assert opened.rollback_warning == ROLLBACK_WARNING.format(found=older, expected=newest)
         assert "If you restored a backup on purpose, this is expected" in opened.rollback_warning
+        assert opened.verify() == []
+        # more saves than the difference: the file's generation passes the one seen before,
+        # and still the warning stays
+        for number in range(newest - older + 1):
+            opened.add_client(f"EPD-761{number}")
+    with Store.unlock(vault, PASSPHRASE) as opened:
+        assert opened.rollback_warning == ROLLBACK_WARNING.format(found=older, expected=newest)
+        opened.acknowledge_rollback()
         last = opened.access_log()[-1]
         assert last.action == "restore" and "older copy" in last.detail
+        assert opened.rollback_warning is None
         assert opened.verify() == []
     with Store.unlock(vault, PASSPHRASE) as opened:
-        assert opened.rollback_warning is None  # warned once; the vault is adopted
+        assert opened.rollback_warning is None  # acknowledged: the vault is adopted
 
 
 def test_a_forged_or_missing_outside_copy(vault: Path, tmp_path: Path) -> None:
@@ -512,6 +524,11 @@ def test_cli_restore_does_not_warn_a_hand_copy_does(
         "kindcheck: warning: This vault is older than the last one opened "
         "on this computer (generation "
     )
+    # Issue 13: the warning stays until the user acknowledges the older copy.
+    code, _out, again = run("list", "--data-dir", vault, "--passphrase-stdin")
+    assert code == 0 and again == err
+    code, out, _err = run("verify", "--accept-older", "--data-dir", vault, "--passphrase-stdin")
+    assert code == 0, out
     code, _out, err = run("list", "--data-dir", vault, "--passphrase-stdin")
     assert (code, err) == (0, "")
 

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from kindcheck.paths import OutputPathError, check_output_path, write_output
+from kindcheck.paths import (
+    InputFileError,
+    OutputPathError,
+    check_output_path,
+    read_regular_file,
+    readable_by_others,
+    write_output,
+)
 
 
 def test_writes_a_new_file(tmp_path: Path) -> None:
@@ -67,3 +74,54 @@ def test_full_disk_leaves_the_old_file_and_no_partial(
         write_output(target, b"new", force=True)
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+# --------------------------------------------------------------------------------------------
+# Input files: only regular files, read with a bound (issue 13)
+
+
+def test_a_regular_file_is_read_whole_and_a_large_one_refused(tmp_path: Path) -> None:
+    small = tmp_path / "small.json"
+    small.write_bytes(b"x" * 100)
+    assert read_regular_file(small, 100) == b"x" * 100
+    with pytest.raises(InputFileError, match=r"small.json: file is larger than 0 KiB"):
+        read_regular_file(small, 99)
+    with pytest.raises(InputFileError, match="file not found"):
+        read_regular_file(tmp_path / "missing.json", 100)
+    with pytest.raises(InputFileError, match="is a folder, not an answers file"):
+        read_regular_file(tmp_path, 100, "an answers file")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    with pytest.raises(
+        InputFileError, match=r"pipe.json: not a regular file \(it is a named pipe\)"
+    ):
+        read_regular_file(fifo, 100)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_device_is_refused() -> None:
+    with pytest.raises(InputFileError, match=r"/dev/zero: not a regular file \(it is a device\)"):
+        read_regular_file("/dev/zero", 100)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_a_file_others_can_read_is_told(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("x")
+    secret.chmod(0o600)
+    assert readable_by_others(secret) is None
+    secret.chmod(0o644)
+    assert readable_by_others(secret) == "it is readable by other users (mode 0644)"
+
+
+def test_without_posix_modes_there_is_no_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("x")
+    monkeypatch.setattr(os, "name", "nt")
+    assert readable_by_others(secret) is None

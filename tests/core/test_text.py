@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kindcheck import questionnaire
-from kindcheck.text import clean_text, one_line
+from kindcheck.text import clean_text, one_line, short_id, terminal_safe
 
 FAST = settings(max_examples=200, deadline=None)
 
@@ -45,3 +45,11 @@ def test_nothing_that_steers_a_terminal_gets_through(text: str) -> None:
 
 def test_the_old_import_path_still_works() -> None:
     assert questionnaire.clean_text is clean_text
+
+
+def test_terminal_safe_drops_what_cannot_be_written_and_short_ids_stay_short() -> None:
+    assert terminal_safe("a\ud800b\ufffec\x1b[2J") == "abc[2J"
+    assert terminal_safe(12) == "12"
+    assert short_id("0123456789abcdef0123456789abcdef") == "01234567..."
+    assert short_id("x\x1b]0;t\x07") == "x]0;t"
+    assert one_line("x\x1b[2J\nIn orde") == "x[2J In orde"

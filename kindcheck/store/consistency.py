@@ -1,0 +1,280 @@
+"""What verify reports beyond damaged records: the rows against the vault's ledger.
+
+:class:`Seen` is what verify's pass over every row found readable (each record's generation,
+each client's manifest); :func:`ledger_problems` compares it with the state record
+(:mod:`.ledger`) and names every record that was removed, added, or put back older (or newer)
+than the ledger says, and a state record older than the records (an older state put back, the
+access log cut after it). Every id comes from the file and goes through
+:func:`kindcheck.text.one_line`.
+
+What no check inside the file can see is a *consistent* older copy (the whole file, or the
+state, the clients and every record written since, put back together): only the rollback
+counter outside the file can (:mod:`.rollback`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kindcheck.store.audit import VaultState
+from kindcheck.store.ledger import manifest_of
+from kindcheck.text import one_line
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One line of verify's report. ``code`` says what kind (the app and the CLI may word it
+    in their language by it), ``message`` is English and safe for a terminal, ``record``
+    names the record as it is in the file (``table/id``), when it is about one."""
+
+    code: str
+    message: str
+    record: str | None = None
+
+
+@dataclass
+class Seen:
+    """What verify read. Generations are None for a record of format 1 (no generation)."""
+
+    client_rows: set[str] = field(default_factory=set)
+    clients: dict[str, tuple[int | None, dict[str, Any]]] = field(default_factory=dict)
+    session_rows: dict[str, str] = field(default_factory=dict)  # id -> client id
+    sessions: dict[str, tuple[int | None, int | None, int | None]] = field(default_factory=dict)
+    plan_rows: dict[str, str] = field(default_factory=dict)  # id -> client id
+    plans: dict[str, int | None] = field(default_factory=dict)
+    draft_rows: set[str] = field(default_factory=set)
+    drafts: dict[str, int | None] = field(default_factory=dict)
+    profile: int | None = None
+    profile_row: bool = False
+    profile_readable: bool = False
+    state_row: bool = False
+    newest: list[tuple[str, int]] = field(default_factory=list)  # (record, generation)
+
+    def written(self, record: str, generation: int | None) -> None:
+        if generation is not None:
+            self.newest.append((record, generation))
+
+
+def _name(table: str, record_id: str) -> str:
+    return f"{table}/{one_line(record_id)}"
+
+
+def _age(found: int | None, expected: int) -> str:
+    if found is None:
+        return f"older than the vault's ledger says (no generation; expected {expected})"
+    side = "older" if found < expected else "newer"
+    return f"{side} than the vault's ledger says (generation {found}, expected {expected})"
+
+
+def ledger_problems(seen: Seen, state: VaultState) -> list[Problem]:
+    newer = sorted(
+        (
+            (record, generation)
+            for record, generation in seen.newest
+            if generation > state.generation
+        ),
+        key=lambda item: -item[1],
+    )
+    if newer:
+        names = ", ".join(one_line(record) for record, _ in newer[:5])
+        more = f" and {len(newer) - 5} more" if len(newer) > 5 else ""
+        after = "" if state.log_sequence is None else f" after entry {state.log_sequence}"
+        return [
+            Problem(
+                "state.older",
+                f"access log: the vault's state record is older than {len(newer)} record(s) "
+                f"(its generation {state.generation}, the newest record's {newer[0][1]}): it was "
+                f"replaced by an older copy, and the access log may have been cut off{after}. "
+                f"Written since: {names}{more}",
+            )
+        ]
+    if state.clients is None:
+        return [
+            Problem(
+                "state.no_ledger",
+                "the vault's state record is from before storage schema 3: an older copy was "
+                "put back, so removed or older records cannot be checked",
+            )
+        ]
+    problems: list[Problem] = []
+    problems += _directory(seen, state.clients)
+    for client_id, (generation, data) in seen.clients.items():
+        if client_id in state.clients and generation == state.clients[client_id]:
+            problems += _manifest(seen, client_id, data)
+    problems += _drafts(seen, state.drafts)
+    if state.profile is not None and seen.profile_readable and seen.profile != state.profile:
+        problems.append(
+            Problem(
+                "record.older",
+                f"record meta/profile is {_age(seen.profile, state.profile)}",
+                "meta/profile",
+            )
+        )
+    return problems
+
+
+def _directory(seen: Seen, directory: dict[str, int]) -> list[Problem]:
+    problems: list[Problem] = []
+    for client_id in sorted(set(directory) - seen.client_rows):
+        problems.append(
+            Problem(
+                "record.missing",
+                f"record {_name('client', client_id)} is missing: the client and its records "
+                "were deleted outside Kindcheck (the vault's directory lists it)",
+                f"client/{client_id}",
+            )
+        )
+    for client_id, (generation, data) in sorted(seen.clients.items()):
+        record = f"client/{client_id}"
+        if client_id not in directory:
+            reference = one_line(data.get("reference"))
+            problems.append(
+                Problem(
+                    "record.added",
+                    f"record {_name('client', client_id)} (client {reference}) is not in the "
+                    "vault's directory: it was added outside Kindcheck, or put back from an "
+                    "older copy after it was deleted",
+                    record,
+                )
+            )
+        elif generation != directory[client_id]:
+            problems.append(
+                Problem(
+                    "record.older",
+                    f"record {_name('client', client_id)} is "
+                    f"{_age(generation, directory[client_id])}: an older copy was put back",
+                    record,
+                )
+            )
+    return problems
+
+
+def _manifest(seen: Seen, client_id: str, data: dict[str, Any]) -> list[Problem]:
+    manifest = manifest_of(data)
+    if manifest is None:
+        return []
+    listed, plan = manifest
+    client = _name("client", client_id)
+    problems: list[Problem] = []
+    # A row under another client was moved there: its blobs name this client, so it is
+    # damaged and named as such; only rows gone from the file are missing.
+    rows = {sid for sid, owner in seen.session_rows.items() if owner == client_id}
+    for session_id in sorted(set(listed) - set(seen.session_rows)):
+        problems.append(
+            Problem(
+                "record.missing",
+                f"record {_name('session', session_id)} is missing: it was deleted outside "
+                f"Kindcheck (its client's record, {client}, lists it)",
+                f"session/{session_id}",
+            )
+        )
+    for session_id in sorted({sid for sid in rows if sid in seen.sessions} - set(listed)):
+        problems.append(
+            Problem(
+                "record.added",
+                f"record {_name('session', session_id)} is not listed by its client's record "
+                f"({client}): it was added outside Kindcheck, or put back from an older copy",
+                f"session/{session_id}",
+            )
+        )
+    for session_id in sorted(rows & set(listed)):
+        if session_id not in seen.sessions:
+            continue  # damaged: named already
+        content, meldcode = listed[session_id]
+        header, body, steps = seen.sessions[session_id]
+        record, name = f"session/{session_id}", _name("session", session_id)
+        if content and (header != content or body != content):
+            found = header if header != content else body
+            problems.append(
+                Problem(
+                    "record.older",
+                    f"record {name} (its answers) is {_age(found, content)}: an older copy was "
+                    "put back",
+                    record,
+                )
+            )
+        if meldcode and steps != meldcode:
+            problems.append(
+                Problem(
+                    "record.older",
+                    f"record {name} (its Meldcode steps) is {_age(steps, meldcode)}: an older "
+                    "copy was put back",
+                    record,
+                )
+            )
+    problems += _plan(seen, client_id, plan)
+    return problems
+
+
+def _plan(seen: Seen, client_id: str, plan: list[Any] | None) -> list[Problem]:
+    client = _name("client", client_id)
+    rows = [pid for pid, owner in seen.plan_rows.items() if owner == client_id]
+    problems: list[Problem] = []
+    listed_id = None if plan is None else str(plan[0])
+    for plan_id in rows:
+        if plan_id != listed_id and plan_id in seen.plans:
+            problems.append(
+                Problem(
+                    "record.added",
+                    f"record {_name('followup_plan', plan_id)} is not listed by its client's "
+                    f"record ({client}): it was added outside Kindcheck, or put back from an "
+                    "older copy",
+                    f"followup_plan/{plan_id}",
+                )
+            )
+    if plan is None or listed_id is None:
+        return problems
+    record, name = f"followup_plan/{listed_id}", _name("followup_plan", listed_id)
+    if listed_id not in seen.plan_rows:
+        problems.append(
+            Problem(
+                "record.missing",
+                f"record {name} is missing: it was deleted outside Kindcheck (its client's "
+                f"record, {client}, lists it)",
+                record,
+            )
+        )
+    elif listed_id in seen.plans and plan[1] and seen.plans[listed_id] != plan[1]:
+        problems.append(
+            Problem(
+                "record.older",
+                f"record {name} is {_age(seen.plans[listed_id], plan[1])}: an older copy was "
+                "put back",
+                record,
+            )
+        )
+    return problems
+
+
+def _drafts(seen: Seen, drafts: dict[str, int]) -> list[Problem]:
+    problems: list[Problem] = []
+    for draft_id in sorted(set(drafts) - seen.draft_rows):
+        problems.append(
+            Problem(
+                "record.missing",
+                f"record {_name('draft', draft_id)} is missing: it was deleted outside Kindcheck",
+                f"draft/{draft_id}",
+            )
+        )
+    for draft_id, generation in sorted(seen.drafts.items()):
+        record, name = f"draft/{draft_id}", _name("draft", draft_id)
+        if draft_id not in drafts:
+            problems.append(
+                Problem(
+                    "record.added",
+                    f"record {name} is not in the vault's ledger: it was added outside "
+                    "Kindcheck, or put back from an older copy",
+                    record,
+                )
+            )
+        elif generation != drafts[draft_id]:
+            problems.append(
+                Problem(
+                    "record.older",
+                    f"record {name} is {_age(generation, drafts[draft_id])}: an older copy "
+                    "was put back",
+                    record,
+                )
+            )
+    return problems

@@ -1,0 +1,265 @@
+"""The vault's ledger: which records exist, and which generation wrote each.
+
+Every write transaction has one generation (the state's, plus one) and every record it writes
+carries it inside its envelope (:mod:`.envelope`). Three levels say which records should exist
+and how new each should be:
+
+- the **state** record (``meta/state``, :class:`~.audit.VaultState`) holds the directory of
+  clients (client id -> generation of the client's record), the drafts (id -> generation),
+  the profile's generation and a digest of every key slot, next to the log's head;
+- each **client** record holds its *manifest*: its sessions (session id -> [generation of its
+  header and body, generation of its Meldcode steps]) and its plan ([plan id, generation], or
+  null);
+- every other record carries its own generation.
+
+So a write to a session, its Meldcode steps or a plan also rewrites its client's record, and
+every write rewrites the state (it did already, for the generation and the log's head).
+:class:`Ledger` collects one transaction's changes and writes them at its end; verify compares
+the three levels with the rows (:mod:`.consistency`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from kindcheck.errors import RecordDamaged, VaultError
+from kindcheck.store import schema
+from kindcheck.store.audit import (
+    CLIENT_ID,
+    StateCache,
+    VaultState,
+    _open_entry,
+    _open_state,
+    _write_state,
+    slot_digest,
+)
+from kindcheck.store.envelope import RECORD_FORMAT, seal_json
+from kindcheck.store.records import _client_from, _damaged, _open_client, _open_sealed
+from kindcheck.store.schema import _CLIENTS, _DRAFTS, _LOG, _META, _SLOTS
+from kindcheck.vault import RecordCipher
+
+NO_PLAN: Final = None
+
+
+def manifest_of(data: dict[str, Any]) -> tuple[dict[str, list[int]], list[Any] | None] | None:
+    """A client record's manifest (sessions, plan), or None if it has none or a malformed one
+    (a record written before storage schema 3, or damaged)."""
+    sessions, plan = data.get("sessions"), data.get("plan", NO_PLAN)
+    if not isinstance(sessions, dict):
+        return None
+    for session_id, generations in sessions.items():
+        if (
+            not isinstance(session_id, str)
+            or not isinstance(generations, list)
+            or len(generations) != 2
+            or not all(_is_generation(value) for value in generations)
+        ):
+            return None
+    if plan is not None and (
+        not isinstance(plan, list)
+        or len(plan) != 2
+        or not isinstance(plan[0], str)
+        or not _is_generation(plan[1])
+    ):
+        return None
+    return sessions, plan
+
+
+def _is_generation(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def client_record(reference: str, name: str | None, created_at: str) -> dict[str, Any]:
+    """A new client's record: who it is, and an empty manifest."""
+    return {
+        "reference": reference,
+        "name": name,
+        "created_at": created_at,
+        "sessions": {},
+        "plan": NO_PLAN,
+    }
+
+
+class Ledger:
+    """One write transaction's view of the ledger: read lazily, written once by :meth:`finish`."""
+
+    def __init__(
+        self, cipher: RecordCipher, state: VaultState, cache: StateCache | None = None
+    ) -> None:
+        if state.clients is None:
+            raise VaultError("the vault's state record has no ledger")
+        self.state = state
+        self.generation = state.generation + 1
+        self._cipher = cipher
+        self._cache = cache
+        self._records: dict[str, dict[str, Any]] = {}  # client id -> its record's JSON
+        self._dirty: set[str] = set()
+        self.finished = False
+
+    # -- client records and their manifests ----------------------------------------------------
+
+    def client(self, conn: Connection, client_id: str) -> dict[str, Any]:
+        """The client's record (JSON with its manifest), read once per transaction.
+        VaultError for no such client; RecordDamaged when it cannot be read, or has no
+        manifest: nothing of the client is then written (its record cannot be kept in step)."""
+        if client_id not in self._records:
+            row = conn.execute(select(_CLIENTS).where(_CLIENTS.c.id == client_id)).first()
+            if row is None:
+                raise VaultError("no such client")
+            data = dict(_open_client(self._cipher, row).value)
+            _client_from(row, data)
+            if manifest_of(data) is None:
+                raise _damaged(f"client/{client_id}")
+            self._records[client_id] = data
+        return self._records[client_id]
+
+    def client_added(self, client_id: str, data: dict[str, Any]) -> None:
+        """A client row was inserted, sealed with this transaction's generation."""
+        self._records[client_id] = data
+        self.state.set_client(client_id, self.generation)
+
+    def client_changed(self, conn: Connection, client_id: str, **fields: Any) -> None:
+        self.client(conn, client_id).update(fields)
+        self._dirty.add(client_id)
+
+    def client_removed(self, client_id: str) -> None:
+        self._records.pop(client_id, None)
+        self._dirty.discard(client_id)
+        self.state.drop_client(client_id)
+
+    def session_saved(self, conn: Connection, client_id: str, session_id: str) -> None:
+        self.client(conn, client_id)["sessions"][session_id] = [self.generation, self.generation]
+        self._dirty.add(client_id)
+
+    def steps_saved(self, conn: Connection, client_id: str, session_id: str) -> None:
+        sessions = self.client(conn, client_id)["sessions"]
+        content = sessions.get(session_id, [0, 0])[0]
+        sessions[session_id] = [content, self.generation]
+        self._dirty.add(client_id)
+
+    def plan_saved(self, conn: Connection, client_id: str, plan_id: str | None) -> None:
+        record = self.client(conn, client_id)
+        record["plan"] = NO_PLAN if plan_id is None else [plan_id, self.generation]
+        self._dirty.add(client_id)
+
+    def check_client(self, conn: Connection, client_id: str) -> None:
+        """Before writing a client's session or plan: its record must be readable."""
+        self.client(conn, client_id)
+
+    # -- the rest of the state -----------------------------------------------------------------
+
+    def draft_saved(self, draft_id: str) -> None:
+        self.state.drafts[draft_id] = self.generation
+
+    def draft_removed(self, draft_id: str) -> None:
+        self.state.drafts.pop(draft_id, None)
+
+    def slots_changed(self, conn: Connection) -> None:
+        self.state.slots = _slot_digests(conn)
+
+    def finish(self, conn: Connection) -> int:
+        """End of the transaction: re-seal changed clients, write the state; the generation."""
+        for client_id in sorted(self._dirty):
+            blob = seal_json(
+                self._cipher, "client", client_id, self._records[client_id], self.generation
+            )
+            conn.execute(
+                update(_CLIENTS)
+                .where(_CLIENTS.c.id == client_id)
+                .values(format_version=RECORD_FORMAT, data=blob)
+            )
+            self.state.set_client(client_id, self.generation)
+        self._dirty.clear()
+        self.finished = True
+        self.state.generation = self.generation
+        self.state.schema_version = max(self.state.schema_version or 0, schema.SCHEMA_VERSION)
+        _write_state(conn, self._cipher, self.state, self._cache)
+        return self.generation
+
+
+def _slot_digests(conn: Connection) -> dict[str, str]:
+    rows = conn.execute(select(_SLOTS.c.id, _SLOTS.c.kind, _SLOTS.c.slot)).all()
+    return {str(row.id): slot_digest(str(row.kind), str(row.slot)) for row in rows}
+
+
+# --------------------------------------------------------------------------------------------
+# A state record that is missing or damaged, or older than the ledger
+
+
+def load_state(
+    conn: Connection, cipher: RecordCipher, cache: StateCache | None = None
+) -> VaultState:
+    """The state record for a write. A missing or damaged one (or one without a ledger in a
+    vault that has one) is rebuilt from the records as they are, so saving does not stop over
+    it, and the rebuild is noted inside the new record, so ``verify`` keeps reporting it."""
+    try:
+        state = _open_state(conn, cipher, cache)
+        reason = "missing"
+    except RecordDamaged:
+        state, reason = None, "damaged"
+    if state is not None:
+        if state.has_ledger:
+            return state
+        reason = "from before storage schema 3"
+    return rebuild_state(conn, cipher, reason)
+
+
+def rebuild_state(conn: Connection, cipher: RecordCipher, reason: str) -> VaultState:
+    """A state record made from the rows as they are now (clients' and drafts' generations,
+    the profile's, every slot, the newest readable log entry), its generation the newest
+    found. What was removed or put back before this cannot be told any more: the note says so."""
+    newest = 0
+    clients: dict[str, int] = {}
+    for row in conn.execute(select(_CLIENTS)):
+        if not CLIENT_ID.fullmatch(row.id):
+            continue  # not an id Kindcheck made: verify names the row
+        try:
+            generation = _open_client(cipher, row).generation
+        except RecordDamaged:
+            continue  # verify names it; it is not in the directory
+        clients[row.id] = generation or 0
+        newest = max(newest, generation or 0)
+    drafts: dict[str, int] = {}
+    for row in conn.execute(select(_DRAFTS)):
+        name, parent = f"draft/{row.id}", f"{row.id}/{row.ref_index or '-'}"
+        try:
+            opened = _open_sealed(cipher, name, "draft", parent, row.data, row.format_version)
+        except RecordDamaged:
+            continue
+        drafts[row.id] = opened.generation or 0
+        newest = max(newest, opened.generation or 0)
+    profile = None
+    meta = conn.execute(select(_META).where(_META.c.name == "profile")).first()
+    if meta is not None:
+        try:
+            opened = _open_sealed(
+                cipher, "meta/profile", "meta", "profile", meta.value, meta.format_version
+            )
+            profile = opened.generation
+            newest = max(newest, opened.generation or 0)
+        except RecordDamaged:
+            pass
+    state = VaultState(generation=newest, clients=clients, drafts=drafts, profile=profile)
+    state.schema_version = schema.SCHEMA_VERSION
+    state.slots = _slot_digests(conn)
+    last = None
+    for row in conn.execute(select(_LOG).order_by(_LOG.c.position.desc())):
+        try:
+            last, generation = _open_entry(cipher, row)
+        except RecordDamaged:
+            continue
+        state.generation = max(state.generation, generation or 0)
+        break
+    if last is not None:
+        state.log_sequence, state.log_hash = last.sequence, last.hash
+    after = "before its first entry" if last is None else f"after entry {last.sequence}"
+    state.rebuilt.append(
+        f"access log: the vault's record of the newest entry was {reason} and was rebuilt "
+        f"{after} on {datetime.now(UTC):%Y-%m-%d}; entries after that point may be missing, "
+        "and records deleted or put back before then can no longer be told"
+    )
+    return state

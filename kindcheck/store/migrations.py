@@ -1,0 +1,95 @@
+"""How a vault file is brought up to the newest storage schema.
+
+:data:`MIGRATIONS` is keyed by the version a step migrates *from*; a step gets the record
+cipher so that it can re-encrypt records (it is None only when a vault is created, from
+version 0). A vault is migrated on unlock in one transaction (SQLite DDL is transactional),
+and after every step the file's schema is checked against the one that version expects
+(:mod:`.schemacheck`): a step that leaves anything else behind rolls the whole migration back.
+A vault from a newer Kindcheck is refused before anything is written.
+
+- 0 -> 1: the tables.
+- 1 -> 2: the access log, and the vault's state record.
+- 2 -> 3: every record re-sealed as format 2 (generation in the envelope, padding) and the
+  ledger built: client manifests, the directory of clients in the state (:mod:`.upgrade`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.engine import Connection
+
+from kindcheck.errors import SchemaRefused, VaultError
+from kindcheck.store import schema
+from kindcheck.store.schema import _META, _SCHEMA_V1, _SCHEMA_V2
+from kindcheck.store.schemacheck import remember_schema, schema_problems
+from kindcheck.store.sqlite import read_schema
+from kindcheck.store.upgrade import reseal_all
+from kindcheck.vault import RecordCipher
+
+Migration = Callable[[Connection, RecordCipher | None], None]
+
+
+def _migrate_0_to_1(conn: Connection, cipher: RecordCipher | None) -> None:
+    """An empty file becomes a version 1 vault."""
+    for statement in _SCHEMA_V1:
+        conn.exec_driver_sql(statement)
+
+
+def _migrate_1_to_2(conn: Connection, cipher: RecordCipher | None) -> None:
+    """The access log (NEN 7513) and the vault's encrypted state record (generation counter
+    and the head of the log's hash chain). Creating a vault adds the state record itself."""
+    for statement in _SCHEMA_V2:
+        conn.exec_driver_sql(statement)
+    if cipher is not None:
+        state: dict[str, Any] = {
+            "generation": 0,
+            "log_sequence": None,
+            "log_hash": None,
+            "rebuilt": [],
+        }
+        conn.execute(
+            insert(_META).values(
+                name="state", format_version=1, value=cipher.encrypt_json("meta", "state", state, 1)
+            )
+        )
+
+
+def _migrate_2_to_3(conn: Connection, cipher: RecordCipher | None) -> None:
+    """Every record re-sealed as format 2, and the ledger built. No table changes."""
+    if cipher is not None:
+        reseal_all(conn, cipher)
+
+
+MIGRATIONS: dict[int, Migration] = {0: _migrate_0_to_1, 1: _migrate_1_to_2, 2: _migrate_2_to_3}
+
+
+def _run_migrations(conn: Connection, from_version: int, cipher: RecordCipher | None) -> int:
+    version = from_version
+    while version < schema.SCHEMA_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise VaultError(
+                f"this version of Kindcheck cannot upgrade a vault from storage schema {version}"
+            )
+        step(conn, cipher)
+        version += 1
+        if version not in schema.DDL_BY_VERSION:
+            remember_schema(version, MIGRATIONS, read_schema(conn))
+            continue
+        problems = schema_problems(read_schema(conn), version, MIGRATIONS)
+        if problems:
+            raise SchemaRefused(
+                f"the upgrade to storage schema {version} left the vault's tables other than "
+                "expected; nothing was changed: " + "; ".join(problems),
+                problems,
+            )
+    conn.execute(_META.delete().where(_META.c.name == "schema_version"))
+    conn.execute(
+        insert(_META).values(
+            name="schema_version", format_version=0, value=str(version).encode("ascii")
+        )
+    )
+    return version
