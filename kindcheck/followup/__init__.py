@@ -31,6 +31,8 @@ importable from ``kindcheck.followup``.
 
 from __future__ import annotations
 
+from kindcheck.dates import AMSTERDAM
+
 from .ics import PRODID, CalendarEntry, plans_to_ics
 from .plan import (
     PLAN_FORMAT,
@@ -59,7 +61,7 @@ from .policy import (
     plan_end_for_children,
     rrule_for,
 )
-from .rules import AMSTERDAM, DEFAULT_TIME
+from .rules import DEFAULT_TIME
 
 __all__ = [
     "AMSTERDAM",
