@@ -3,7 +3,7 @@ of sessions, the follow-up plan with its next dates, and the open Meldcode steps
 
 From here the clinician holds a follow-up conversation now (h) and changes the plan: skip
 (s) or move (m) one conversation with a reason, change the rhythm (r), end the treatment (e).
-Each change is a typed dialog (screens/followup_plan.py), stored by a thread worker.
+Each change is a typed dialog (dialogs/plan_change.py), stored by a thread worker.
 """
 
 from __future__ import annotations
@@ -21,14 +21,15 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from kindcheck.answers import FOLLOWUP
+from kindcheck.dates import format_day
 from kindcheck.followup import FollowUpState
 from kindcheck.i18n import t
 from kindcheck.service.views import ClientDetail, SessionView
 
-from .base import KindcheckScreen, format_day
+from .dialogs.plan_change import PlanChangeDialog, PlanEdit, planned_dates
 from .followup import HoldsFollowUps
-from .followup_chart import DomainChart
-from .safe import literal
+from .widgets.domain_chart import DomainChart
+from .widgets.safe import literal
 
 
 class ClientLoaded(Message):
@@ -74,7 +75,7 @@ def worried_children(view: SessionView) -> int:
     )
 
 
-class ClientScreen(HoldsFollowUps, KindcheckScreen):
+class ClientScreen(HoldsFollowUps):
     CSS_PATH = "client.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "ui.key.back"),
@@ -155,8 +156,6 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
         self.hold_followup(self.client_id)
 
     def action_change_plan(self, change: str) -> None:
-        from .followup_plan import PlanChangeDialog, PlanEdit, planned_dates
-
         detail = self.detail
         if detail is None or detail.plan is None:
             return

@@ -27,12 +27,12 @@ from textual.message import Message
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
+from kindcheck.dates import format_day
 from kindcheck.outcome import Outcome
 from kindcheck.service.views import FollowUpPreview
 
-from .base import format_day
 from .outcome import OutcomeScreen, SessionSaved
-from .safe import literal
+from .widgets.safe import literal
 
 WORRYING = {
     "child_wellbeing": {"worried"},

@@ -8,7 +8,7 @@
 5. The proposed follow-up rhythm, which the clinician can change.
 
 Saving (Ctrl+S) stores session, Meldcode steps and plan encrypted and drops the draft.
-The outcome of a follow-up conversation (screens/followup_outcome.py) reuses the safety and
+The outcome of a follow-up conversation (followup_outcome.py) reuses the safety and
 scan sections and the checklist handling from here.
 """
 
@@ -27,6 +27,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
+from kindcheck.dates import format_day, parse_date_text
 from kindcheck.errors import AnswersError
 from kindcheck.followup import occurrences
 from kindcheck.followup.policy import NO_PLAN, RHYTHM_RULES, build_plan, default_rhythm_choice
@@ -34,9 +35,9 @@ from kindcheck.i18n import t
 from kindcheck.outcome import Outcome
 from kindcheck.service.intake import Intake
 
-from .base import KindcheckScreen, format_day
-from .intake import parse_date_text
-from .safe import SafeInput, literal
+from .base import KindcheckScreen
+from .messages import ClientOpened
+from .widgets.safe import SafeInput, literal
 
 
 class SessionSaved(Message):
@@ -375,13 +376,7 @@ class OutcomeScreen(KindcheckScreen):
     def on_session_saved(self, message: SessionSaved) -> None:
         self.intake.phase = "saved"
         self.notify(self.tr(self.SAVED_KEY), markup=False)
-        from .client import ClientScreen
-        from .home import HomeScreen
-
-        app = self.app
-        while len(app.screen_stack) > 1 and not isinstance(app.screen, HomeScreen):
-            app.pop_screen()
-        app.push_screen(ClientScreen(message.client_id))
+        self.post_message(ClientOpened(message.client_id, from_home=True))
 
     def action_back(self) -> None:
         if not self.saving:

@@ -22,6 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
+from kindcheck.dates import format_day, parse_date_text
 from kindcheck.errors import FollowUpError
 from kindcheck.followup import (
     FollowUpPlan,
@@ -41,9 +42,8 @@ from kindcheck.followup.policy import (
 )
 from kindcheck.service.views import ClientDetail
 
-from .base import KindcheckModal, format_day
-from .intake import parse_date_text
-from .safe import SafeInput, literal
+from ..base import KindcheckModal
+from ..widgets.safe import SafeInput, literal
 
 ACTIONS = ("skip", "move", "rhythm", "end")
 # FollowUpError speaks English to the CLI; the dialog says the same in the clinician's words.
@@ -106,7 +106,7 @@ def next_dates(
 
 
 class PlanChangeDialog(KindcheckModal[PlanEdit | None]):
-    CSS_PATH = "followup_plan.tcss"
+    CSS_PATH = "plan_change.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "ui.key.cancel"),
         Binding("ctrl+s", "save", "ui.key.save", priority=True),

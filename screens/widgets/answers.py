@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 from kindcheck.i18n import t
 from kindcheck.questionnaire import YESNO_VALUES, Question, Step
 
-from .base import current_lang, localize_bindings
+from ..base import current_lang, localize_bindings
 from .safe import literal
 
 YESNO_KEYS = {

@@ -28,6 +28,8 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Static
 
+from kindcheck.dates import short_day
+
 from .safe import literal
 
 COLUMN = 6  # "dd-mm" and a space
@@ -35,10 +37,6 @@ AXIS = 4  # "12 ┤"
 BAR = "███"
 HALF = "▄▄▄"
 ZERO = "▁▁▁"
-
-
-def short_day(day: date, lang: str) -> str:
-    return day.strftime("%d-%m") if lang == "nl" else day.strftime("%m-%d")
 
 
 def chart_lines(

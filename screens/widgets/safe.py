@@ -6,8 +6,8 @@ every text a person typed (client references, names, free-text answers, a search
 
 - cleaned of control characters on the way in (:class:`SafeInput`, :class:`SafeTextArea`), and
 - shown as :class:`~textual.content.Content` built from plain text, never parsed as markup
-  (:func:`literal`, :class:`LiteralStatic`), after :func:`~kindcheck.questionnaire.clean_text`
-  once more, because a stored record may come from an older version or another tool.
+  (:func:`literal`, :func:`literal_cell`), after :func:`~kindcheck.text.clean_text` once more,
+  because a stored record may come from an older version or another tool.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import Any
 from rich.text import Text
 from textual._context import active_app
 from textual.content import Content
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, TextArea
 from textual.widgets.text_area import Edit
 
-from kindcheck.questionnaire import clean_text
+from kindcheck.text import clean_text
 
 
 def _blink_setting() -> bool:
@@ -42,16 +42,6 @@ def literal(text: object, style: str = "") -> Content:
 def literal_cell(text: object) -> Text:
     """Plain text for a DataTable cell (DataTable parses ``str`` cells as markup)."""
     return Text(clean_text(str(text)), end="")
-
-
-class LiteralStatic(Static):
-    """A Static whose text is never parsed as markup."""
-
-    def __init__(self, text: str = "", **kwargs: object) -> None:
-        super().__init__(literal(text), markup=False, **kwargs)  # type: ignore[arg-type]
-
-    def set_text(self, text: str) -> None:
-        self.update(literal(text))
 
 
 class SafeInput(Input):
