@@ -16,11 +16,12 @@ plain text, markup off, control characters removed (:mod:`.widgets.safe`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
@@ -302,9 +303,7 @@ class AccessLogScreen(KindcheckScreen):
     def on_save_refused(self, message: SaveRefused) -> None:
         show_refusal(self, message)
 
-    def palette_commands(self):  # type: ignore[no-untyped-def]
-        from textual.app import SystemCommand
-
+    def palette_commands(self) -> Iterator[SystemCommand]:
         yield SystemCommand(
             self.tr("log.cmd_filter"), self.tr("log.cmd_filter_help"), self.action_filter
         )

@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -43,6 +43,8 @@ from .recovery_key import RecoveryKeyConfirmed, RecoveryKeyScreen
 from .unlock import UnlockScreen, VaultUnlocked
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from kindcheck.service.vault_service import VaultService
     from kindcheck.service.views import PendingDraft
 
@@ -250,7 +252,12 @@ class KindcheckApp(App[int]):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
-        if self.locked or not self.service.unlocked or CommandPalette.is_open(self):
+        # is_open takes any App; KindcheckApp is an App[int] (the exit code).
+        if (
+            self.locked
+            or not self.service.unlocked
+            or CommandPalette.is_open(cast(App[object], self))
+        ):
             return
         self.push_screen(
             CommandPalette(id="--command-palette", placeholder=t("ui.cmd.placeholder", self.lang))
@@ -324,8 +331,9 @@ class KindcheckApp(App[int]):
         from rich.traceback import Traceback
 
         self.bell()
+        renderable: RenderableType
         if os.environ.get("KINDCHECK_DEBUG") == "1":
-            renderable: Any = Traceback(show_locals=False, width=None)
+            renderable = Traceback(show_locals=False, width=None)
         else:
             kind = getattr(sys.exc_info()[0], "__name__", None) or type(self._exception).__name__
             renderable = Text(t("ui.error.fatal", self.lang, kind=kind))

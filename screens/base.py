@@ -7,6 +7,7 @@ to another screen, a screen posts a message (:mod:`.messages`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from kindcheck.service.vault_service import VaultService
 
 ResultType = TypeVar("ResultType")
+
+# A screen's ``tr``: a message key without "ui." and its values, in the app's language.
+Translate = Callable[..., str]
 
 
 class AppContext(Protocol):
@@ -52,12 +56,14 @@ def localize_bindings(node: DOMNode, lang: str) -> None:
 
 
 def _translated(binding: Binding, lang: str) -> Binding:
-    changes = {}
-    if binding.description.startswith("ui."):
-        changes["description"] = t(binding.description, lang)
-    if binding.key_display and binding.key_display.startswith("ui."):
-        changes["key_display"] = t(binding.key_display, lang)
-    return replace(binding, **changes) if changes else binding
+    description, key_display = binding.description, binding.key_display
+    if description.startswith("ui."):
+        description = t(description, lang)
+    if key_display and key_display.startswith("ui."):
+        key_display = t(key_display, lang)
+    if (description, key_display) == (binding.description, binding.key_display):
+        return binding
+    return replace(binding, description=description, key_display=key_display)
 
 
 class LocalizedMixin:
@@ -86,7 +92,7 @@ class LocalizedMixin:
         return self.kc_app.today()
 
 
-class KindcheckScreen(LocalizedMixin, Screen[Any]):
+class KindcheckScreen(LocalizedMixin, Screen[None]):
     """A full screen of the app."""
 
     def __init__(

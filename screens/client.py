@@ -8,12 +8,13 @@ Each change is a typed dialog (dialogs/plan_change.py), stored by a thread worke
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -22,7 +23,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from kindcheck.answers import FOLLOWUP
 from kindcheck.dates import format_day
-from kindcheck.followup import FollowUpState
+from kindcheck.followup import FollowUpPlan, FollowUpState
 from kindcheck.i18n import t
 from kindcheck.service.views import ClientDetail, SessionView
 
@@ -170,8 +171,8 @@ class ClientScreen(HoldsFollowUps):
         self.app.push_screen(PlanChangeDialog(change, detail, self.today()), chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="client-write")
-    def store_plan(self, plan: object, rhythm: str | None, done_key: str) -> None:
-        self.service.save_plan(self.client_id, plan, rhythm)  # type: ignore[arg-type]
+    def store_plan(self, plan: FollowUpPlan, rhythm: str | None, done_key: str) -> None:
+        self.service.save_plan(self.client_id, plan, rhythm)
         self.post_message(PlanSaved(self.service.client(self.client_id), done_key))
 
     def on_plan_saved(self, message: PlanSaved) -> None:
@@ -408,9 +409,7 @@ class ClientScreen(HoldsFollowUps):
         view.update(Content("\n").join(lines))
         view.display = True
 
-    def palette_commands(self):  # type: ignore[no-untyped-def]
-        from textual.app import SystemCommand
-
+    def palette_commands(self) -> Iterator[SystemCommand]:
         yield SystemCommand(
             self.tr("cmd.hold_now"), self.tr("cmd.hold_now_help"), self.action_hold_followup
         )

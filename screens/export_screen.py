@@ -14,13 +14,14 @@ not logged (no client's data is shown); saving them is one "export" entry in the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
@@ -42,7 +43,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from kindcheck.questionnaire import clean_text
 
-from .base import KindcheckScreen
+from .base import KindcheckScreen, Translate
 from .dialogs.confirm import ConfirmDialog
 from .dialogs.save_path import (
     FORMATS,
@@ -56,7 +57,7 @@ from .dialogs.save_path import (
 from .widgets.safe import SafeInput, literal
 
 if TYPE_CHECKING:
-    from kindcheck.export import Table
+    from kindcheck.export import PeriodType, Table
     from kindcheck.service.reports import ComputedCounts
 
 DEFAULT_THRESHOLD = 5  # kindcheck.export.DEFAULT_THRESHOLD (not imported before it is needed)
@@ -100,7 +101,7 @@ class ExportComputed(Message):
 
 @dataclass(frozen=True)
 class ExportSettings:
-    period: str  # "quarter" or "month"
+    period: PeriodType
     threshold: int
     rounding: bool
 
@@ -136,7 +137,7 @@ def shown_text(value: object, lang: str) -> str:
     return str(value)
 
 
-def measure_label(key: str, tr: Any, domain_names: dict[str, str]) -> str:
+def measure_label(key: str, tr: Translate, domain_names: dict[str, str]) -> str:
     """The row label of a cell key ("intakes", "parents_by_domain_count:3+", ...)."""
     measure, _, category = key.partition(":")
     if measure == "intakes_per_domain":
@@ -156,7 +157,11 @@ def _bar(value: float, largest: float, width: int = BAR_WIDTH) -> str:
 
 
 def chart_lines(
-    items: list[tuple[str, object]], largest: float, shown: Any, hidden: Any, label_width: int
+    items: Sequence[tuple[str, object]],
+    largest: float,
+    shown: Callable[[object], str],
+    hidden: Callable[[object], str],
+    label_width: int,
 ) -> Content:
     """One line per item: its label, then a bar and the shown figure, or the hidden text.
 
@@ -175,7 +180,7 @@ def chart_lines(
     return Content("\n").join(lines)
 
 
-def domain_chart(table: Table, tr: Any, lang: str) -> Content:
+def domain_chart(table: Table, tr: Translate, lang: str) -> Content:
     """Parents by number of problem domains, over all periods (the table's total row)."""
     row = "total"
     values = [
@@ -197,7 +202,7 @@ def domain_chart(table: Table, tr: Any, lang: str) -> Content:
     )
 
 
-def share_chart(table: Table, tr: Any, lang: str) -> Content:
+def share_chart(table: Table, tr: Translate, lang: str) -> Content:
     """The share of intakes with a completed Kindcheck, per period and in total."""
     items = [
         (_period_name(row, tr), table.values[(row, "kindcheck_completed_share")])
@@ -212,7 +217,7 @@ def share_chart(table: Table, tr: Any, lang: str) -> Content:
     )
 
 
-def _hidden_text(value: object, table: Table, tr: Any) -> str:
+def _hidden_text(value: object, table: Table, tr: Translate) -> str:
     if value is None:
         return tr("export.no_intakes")
     if value == table.primary_mark:
@@ -220,7 +225,7 @@ def _hidden_text(value: object, table: Table, tr: Any) -> str:
     return tr("export.hidden")
 
 
-def _period_name(row: str, tr: Any) -> str:
+def _period_name(row: str, tr: Translate) -> str:
     return tr("export.total") if row == "total" else row
 
 
@@ -302,7 +307,8 @@ class ExportScreen(KindcheckScreen):
         if isinstance(threshold, str):
             return threshold
         pressed = self.query_one("#period", RadioSet).pressed_button
-        period = "month" if pressed is not None and pressed.id == "period-month" else "quarter"
+        month = pressed is not None and pressed.id == "period-month"
+        period: PeriodType = "month" if month else "quarter"
         return ExportSettings(period, threshold, self.query_one("#rounding", Checkbox).value)
 
     def apply_settings(self) -> None:
@@ -376,12 +382,16 @@ class ExportScreen(KindcheckScreen):
         from kindcheck.service.reports import compute_counts
 
         worker = get_current_worker()
+
+        def progressed(done: int, total: int) -> None:
+            self.post_message(ExportProgressed(done, total))
+
         if cached is None or cached.today != today:
             cached = compute_counts(
                 self.service,
                 settings.period,
-                today,  # type: ignore[arg-type]
-                progress=lambda done, total: self.post_message(ExportProgressed(done, total)),
+                today,
+                progress=progressed,
                 cancelled=lambda: worker.is_cancelled,
             )
         table = export.suppress(cached.counts, settings.threshold, rounding=settings.rounding)
@@ -559,9 +569,7 @@ class ExportScreen(KindcheckScreen):
             return
         self._status(self.tr("export.failed"), error=True)
 
-    def palette_commands(self):  # type: ignore[no-untyped-def]
-        from textual.app import SystemCommand
-
+    def palette_commands(self) -> Iterator[SystemCommand]:
         if self.table is not None and not self.busy:
             yield SystemCommand(
                 self.tr("export.cmd_save"), self.tr("export.cmd_save_help"), self.action_save

@@ -9,12 +9,13 @@ worker (:class:`OverviewLoaded`), so it never waits on the store before showing 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -328,9 +329,7 @@ class HomeScreen(HoldsFollowUps):
         self.service.delete_draft(draft_id)
         self.post_message(OverviewLoaded(self.service.overview()))
 
-    def palette_commands(self):  # type: ignore[no-untyped-def]
-        from textual.app import SystemCommand
-
+    def palette_commands(self) -> Iterator[SystemCommand]:
         if self.overview and self.overview.followups:
             yield SystemCommand(
                 self.tr("cmd.hold_followup"),

@@ -416,12 +416,11 @@ class IntakeScreen(KindcheckScreen):
         rows = self.rows()
         if not rows:
             return
-        if step is None:
-            row = rows[self.current_row]
-        else:
+        row: IndicatorRow | None = rows[self.current_row]
+        if step is not None:
             row = next((r for r in rows if r.step is not None and r.step.key == step.key), None)
-            if row is None:
-                return  # a click on a row that has left the page
+        if row is None:
+            return  # a click on a row that has left the page
         step = row.step
         if step is None:
             return

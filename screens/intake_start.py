@@ -5,9 +5,9 @@ setting (GGZ or the social domain). Enter moves from field to field; Enter on th
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -77,7 +77,7 @@ class IntakeStartScreen(KindcheckScreen):
         intake = Intake(reference=reference, name=name, setting=setting, started=self.today())
         self.post_message(IntakeStarted(intake))
 
-    def on_key(self, event: Any) -> None:
+    def on_key(self, event: events.Key) -> None:
         # Enter on the setting list takes the highlighted setting and starts: it is the last
         # field of the form.
         if event.key == "enter" and isinstance(self.focused, RadioSet):

@@ -14,16 +14,17 @@ scan sections and the checklist handling from here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
@@ -95,9 +96,9 @@ class OutcomeScreen(KindcheckScreen):
 
     # -- the sections ---------------------------------------------------------------------
 
-    def _sections(self, outcome: Outcome) -> list[Any]:
+    def _sections(self, outcome: Outcome) -> list[Widget]:
         lang = self.lang
-        widgets: list[Any] = []
+        widgets: list[Widget] = []
         if outcome.meldcode:
             widgets.append(self._safety_box(outcome))
 
@@ -153,7 +154,7 @@ class OutcomeScreen(KindcheckScreen):
         outcome: Outcome,
         notes: dict[str, str] | None = None,
         checklist: bool = True,
-        lead: list[Any] | None = None,
+        lead: Sequence[Widget] = (),
     ) -> Vertical:
         """Signals of unsafety with Veilig Thuis and the Meldcode steps: always first.
 
@@ -163,7 +164,7 @@ class OutcomeScreen(KindcheckScreen):
         lang = self.lang
         guide = outcome.meldcode
         assert guide is not None
-        children: list[Any] = [
+        children: list[Widget] = [
             Static(literal("!! " + guide.title.get(lang)), classes="box-title", markup=False),
         ]
         for signal in outcome.safety_signals:
@@ -184,7 +185,7 @@ class OutcomeScreen(KindcheckScreen):
         children.append(
             Static(literal(guide.advice_anytime.get(lang)), classes="muted", markup=False)
         )
-        children.extend(lead or [])
+        children.extend(lead)
         if checklist:
             children.append(Static(self.tr("outcome.checklist"), classes="subtitle"))
             for step in guide.steps:
@@ -220,7 +221,7 @@ class OutcomeScreen(KindcheckScreen):
         """The domain count with the answers behind each domain, the flag and the advice.
         ``comparison`` (in a follow-up) says how the count changed since the previous scan."""
         lang = self.lang
-        scan: list[Any] = [
+        scan: list[Widget] = [
             Static(
                 literal(t("outcome.domain_count", lang, count=outcome.problem_domain_count)),
                 classes="box-title",
@@ -385,9 +386,7 @@ class OutcomeScreen(KindcheckScreen):
     def draft_for_lock(self) -> None:
         return None  # the intake screen underneath keeps the draft
 
-    def palette_commands(self):  # type: ignore[no-untyped-def]
-        from textual.app import SystemCommand
-
+    def palette_commands(self) -> Iterator[SystemCommand]:
         yield SystemCommand(self.tr("cmd.save"), self.tr("cmd.save_help"), self.action_save)
         yield SystemCommand(
             self.tr("cmd.back_to_questions"), self.tr("cmd.back_help"), self.action_back

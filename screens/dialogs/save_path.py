@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,7 +23,7 @@ from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from kindcheck.errors import KindcheckError
 
-from ..base import KindcheckModal, KindcheckScreen
+from ..base import KindcheckModal, KindcheckScreen, Translate
 from ..widgets.safe import SafeInput
 from .confirm import ErrorDialog
 
@@ -64,7 +64,7 @@ class OverwriteAsked(Message):
         self.choice = choice
 
 
-def path_problem(error: KindcheckError, path: str, tr: Any) -> str:
+def path_problem(error: KindcheckError, path: str, tr: Translate) -> str:
     """A person's message for a path write_output refused (the core's is English)."""
     text = str(error)
     problems = (

@@ -85,8 +85,8 @@ class ChoiceAnswer(OptionList):
         Binding("h", "screen.toggle_help", "ui.key.why", show=False),
     ]
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(markup=False, **kwargs)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(markup=False, id=id)
         localize_bindings(self, current_lang())
         self.question: Question | None = None
         self.step: Step | None = None

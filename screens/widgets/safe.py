@@ -13,15 +13,17 @@ every text a person typed (client references, names, free-text answers, a search
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Literal
 
 from rich.text import Text
 from textual._context import active_app
 from textual.content import Content
 from textual.widgets import Input, TextArea
-from textual.widgets.text_area import Edit
+from textual.widgets.text_area import Edit, EditResult
 
 from kindcheck.text import clean_text
+
+InputType = Literal["integer", "number", "text"]  # as textual.widgets.Input takes it
 
 
 def _blink_setting() -> bool:
@@ -51,8 +53,26 @@ class SafeInput(Input):
     draft can; the value is cleaned whenever it is set.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        value: str | None = None,
+        placeholder: str = "",
+        *,
+        password: bool = False,
+        type: InputType = "text",
+        max_length: int = 0,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(
+            value,
+            placeholder,
+            password=password,
+            type=type,
+            max_length=max_length,
+            id=id,
+            classes=classes,
+        )
         self.cursor_blink = _blink_setting()
 
     def validate_value(self, value: str) -> str:
@@ -62,11 +82,17 @@ class SafeInput(Input):
 class SafeTextArea(TextArea):
     """A TextArea that drops control characters (keeping newlines and tabs) from every edit."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        *,
+        soft_wrap: bool = True,
+        tab_behavior: Literal["focus", "indent"] = "focus",
+        id: str | None = None,
+    ) -> None:
+        super().__init__(soft_wrap=soft_wrap, tab_behavior=tab_behavior, id=id)
         self.cursor_blink = _blink_setting()
 
-    def edit(self, edit: Edit) -> object:  # type: ignore[override]
+    def edit(self, edit: Edit) -> EditResult:
         cleaned = clean_text(edit.text)
         if cleaned != edit.text:
             edit = replace(edit, text=cleaned)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from textual.containers import VerticalScroll
@@ -20,7 +21,7 @@ class ScanPage(VerticalScroll, inherit_bindings=False):
     """
 
     def show_steps(
-        self, steps: list[Step], values: list[Any], suggested: list[bool], lang: str
+        self, steps: Sequence[Step], values: Sequence[Any], suggested: Sequence[bool], lang: str
     ) -> None:
         """Show these indicators with their answers (``suggested``: proposed, to confirm)."""
         rows = list(self.query(IndicatorRow))
