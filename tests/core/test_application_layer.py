@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -114,6 +115,61 @@ def test_a_circle_is_seen_even_inside_a_function(tmp_path: Path) -> None:
     (package / "a.py").write_text("from pkg.b import thing\n")
     (package / "b.py").write_text("def thing():\n    from . import a\n")
     assert sibling_circles(module_names(package, "pkg")) == [["pkg.a", "pkg.b"]]
+
+
+def test_the_screens_have_no_import_circle_at_any_depth() -> None:
+    """A screen posts a navigation message (screens/messages.py) and the app opens the next
+    screen: no screen imports another to move on, and base.py does not import the app."""
+    assert sibling_circles(module_names(SCREENS, "kindcheck.screens")) == []
+
+
+def staged_lint(tmp_path: Path, plant: dict[str, str] | None = None) -> tuple[int, str]:
+    """import-linter with pyproject.toml's contracts over the installed layout (as CI runs it:
+    tools/staged.py), after appending the ``plant`` lines to the staged modules named."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import staged
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    folder = staged.stage(tmp_path / "stage")
+    for module, line in (plant or {}).items():
+        with folder.joinpath(*module.split(".")).with_suffix(".py").open("a") as source:
+            source.write(f"\n\ndef _planted() -> None:\n    {line}\n")
+    result = staged.run("lint-imports", folder, [])
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_the_import_contracts_hold_on_the_installed_layout(tmp_path: Path) -> None:
+    code, output = staged_lint(tmp_path)
+    assert code == 0, output
+    assert "kindcheck.screens" not in output  # nothing broken, nothing named
+    assert "4 kept, 0 broken" in output
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "broken"),
+    [
+        # the core importing the app (what the contract could not see before staging)
+        ("kindcheck.outcome", "from kindcheck.screens.app import KindcheckApp", "TUI"),
+        # a screen opening another one directly, inside a function, back and forth
+        ("kindcheck.screens.widgets.answers", "from ..home import HomeScreen", "circle"),
+        # a dialog reaching for the vault, a widget for SQLModel
+        ("kindcheck.screens.dialogs.confirm", "import kindcheck.vault", "vault"),
+        ("kindcheck.screens.widgets.safe", "import sqlmodel", "vault"),
+    ],
+)
+def test_a_planted_import_breaks_its_contract(
+    tmp_path: Path, module: str, line: str, broken: str
+) -> None:
+    code, output = staged_lint(tmp_path, {module: line})
+    assert code != 0
+    assert "1 broken" in output
+    names = {
+        "TUI": "The core never imports the TUI BROKEN",
+        "circle": "no import circle at any depth (navigation goes through the app)BROKEN",
+        "vault": "The screens reach the vault only through the service BROKEN",
+    }
+    assert names[broken] in output
 
 
 SCREENS_MUST_NOT_IMPORT = ("kindcheck.store", "kindcheck.vault", "kindcheck.cli", "sqlalchemy")
