@@ -25,9 +25,10 @@ from kindcheck.answers import FOLLOWUP
 from kindcheck.dates import format_day
 from kindcheck.followup import FollowUpPlan, FollowUpState
 from kindcheck.i18n import t
+from kindcheck.service.plan_choices import planned_dates, rhythm_choice_of
 from kindcheck.service.views import ClientDetail, SessionView
 
-from .dialogs.plan_change import PlanChangeDialog, PlanEdit, planned_dates
+from .dialogs.plan_change import PlanChangeDialog, PlanEdit
 from .followup import HoldsFollowUps
 from .widgets.domain_chart import DomainChart
 from .widgets.safe import literal
@@ -46,12 +47,6 @@ class PlanSaved(Message):
         super().__init__()
         self.detail = detail
         self.done_key = done_key
-
-
-def rhythm_of(rule: str) -> str | None:
-    from kindcheck.followup.policy import rhythm_choice_of
-
-    return rhythm_choice_of(rule)
 
 
 def chart_points(detail: ClientDetail) -> list[tuple[date, int | None]]:
@@ -327,7 +322,7 @@ class ClientScreen(HoldsFollowUps):
             lines.append(literal(self.tr("client.hold_hint"), "dim"))
             self.query_one("#plan-view", Static).update(Content("\n").join(lines))
             return
-        rhythm = rhythm_of(plan.rule)
+        rhythm = rhythm_choice_of(plan.rule)
         line = self.tr("client.rhythm", rhythm=self.tr(f"rhythm.{rhythm}") if rhythm else plan.rule)
         if plan.treatment_ended_on:
             line += " · " + self.tr(

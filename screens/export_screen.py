@@ -41,7 +41,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from kindcheck.questionnaire import clean_text
+from kindcheck.text import clean_text
 
 from .base import KindcheckScreen, Translate
 from .dialogs.confirm import ConfirmDialog
@@ -378,8 +378,7 @@ class ExportScreen(KindcheckScreen):
     ) -> None:
         """Count (unless counted today already), suppress, post. ``today`` and ``lang`` come
         from the event loop: the app's context is not this thread's."""
-        from kindcheck import export
-        from kindcheck.service.reports import compute_counts
+        from kindcheck.service.reports import compute_counts, scan_domain_names, suppressed
 
         worker = get_current_worker()
 
@@ -394,9 +393,9 @@ class ExportScreen(KindcheckScreen):
                 progress=progressed,
                 cancelled=lambda: worker.is_cancelled,
             )
-        table = export.suppress(cached.counts, settings.threshold, rounding=settings.rounding)
+        table = suppressed(cached, settings.threshold, settings.rounding)
         if not worker.is_cancelled:
-            self.post_message(ExportComputed(settings, cached, table, _domain_names(lang)))
+            self.post_message(ExportComputed(settings, cached, table, scan_domain_names(lang)))
 
     def on_export_progressed(self, message: ExportProgressed) -> None:
         if not self.busy:
@@ -579,15 +578,3 @@ class ExportScreen(KindcheckScreen):
             self.tr("export.cmd_period_help"),
             self.action_toggle_period,
         )
-
-
-def _domain_names(lang: str) -> dict[str, str]:
-    """The problem-scan domains' names in ``lang`` (the ids when the scan cannot be loaded)."""
-    from kindcheck.errors import QuestionnaireError
-    from kindcheck.questionnaire import load_shipped
-
-    try:
-        scan = load_shipped("probleemscan")
-    except QuestionnaireError:
-        return {}
-    return {domain.id: domain.name.get(lang) for domain in scan.domains}

@@ -26,10 +26,10 @@ from textual.content import Content
 from textual.widgets import ContentSwitcher, Footer, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from kindcheck.dates import format_day, parse_date_text
+from kindcheck.dates import format_day
 from kindcheck.errors import AnswersError
-from kindcheck.questionnaire import YESNO_VALUES, Step, parse_user_input
-from kindcheck.service.intake import Intake
+from kindcheck.questionnaire import YESNO_VALUES, Step
+from kindcheck.service.intake import Intake, typed_answer
 from kindcheck.service.vault_service import VaultNotOpen
 from kindcheck.service.views import PendingDraft
 
@@ -225,8 +225,7 @@ class IntakeScreen(KindcheckScreen):
             self.advance_from(step)
             return
         try:
-            text = parse_date_text(raw) if question.type == "date" else raw
-            value = parse_user_input(question, text)
+            value = typed_answer(question, raw)
         except (AnswersError, ValueError):
             self._answer_problem(step)
             return

@@ -15,7 +15,7 @@ scan sections and the checklist handling from here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import ClassVar
 
 from textual import on, work
@@ -30,11 +30,15 @@ from textual.worker import Worker, WorkerState
 
 from kindcheck.dates import format_day, parse_date_text
 from kindcheck.errors import AnswersError
-from kindcheck.followup import occurrences
-from kindcheck.followup.policy import NO_PLAN, RHYTHM_RULES, build_plan, default_rhythm_choice
 from kindcheck.i18n import t
 from kindcheck.outcome import Outcome
 from kindcheck.service.intake import Intake
+from kindcheck.service.plan_choices import (
+    NO_PLAN,
+    RHYTHM_CHOICES,
+    default_rhythm_choice,
+    proposed_dates,
+)
 
 from .base import KindcheckScreen
 from .messages import ClientOpened
@@ -130,7 +134,7 @@ class OutcomeScreen(KindcheckScreen):
         if outcome.scan_done:
             widgets.append(self._scan_box(outcome))
 
-        options = [(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_RULES]
+        options = [(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_CHOICES]
         options.append((self.tr("rhythm.none"), NO_PLAN))
         proposed = default_rhythm_choice(outcome)
         widgets.append(
@@ -331,15 +335,16 @@ class OutcomeScreen(KindcheckScreen):
         if self.outcome is None or not self.intake.rhythm or self.intake.rhythm == NO_PLAN:
             label.update(self.tr("outcome.no_plan"))
             return
-        plan = build_plan(self.intake.session(), self.outcome, self.intake.rhythm)
-        if plan is None:
+        proposed = proposed_dates(
+            self.intake.session(), self.outcome, self.intake.rhythm, self.intake.started
+        )
+        if proposed is None:
             label.update(self.tr("outcome.no_plan"))
             return
-        start = self.intake.started
-        dates = occurrences(plan, start, start + timedelta(days=800))[:3]
-        text = ", ".join(format_day(d.date(), self.lang) for d in dates)
-        if plan.ends_on:
-            text += " … " + self.tr("outcome.plan_until", day=format_day(plan.ends_on, self.lang))
+        dates, ends_on = proposed
+        text = ", ".join(format_day(day, self.lang) for day in dates)
+        if ends_on:
+            text += " … " + self.tr("outcome.plan_until", day=format_day(ends_on, self.lang))
         label.update(literal(self.tr("outcome.next_dates", dates=text)))
 
     # -- saving -------------------------------------------------------------------------
