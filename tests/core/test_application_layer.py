@@ -186,6 +186,56 @@ def test_the_screens_reach_the_vault_only_through_the_service() -> None:
     assert found == []
 
 
+# The domain's value types (and constants that name their parts) a screen may use to type and
+# render what the service hands it; everything the domain *does* is reached through the service.
+DOMAIN = (
+    "kindcheck.questionnaire",
+    "kindcheck.conditions",
+    "kindcheck.answers",
+    "kindcheck.outcome",
+    "kindcheck.followup",
+    "kindcheck.export",
+    "kindcheck.accesslog",
+)
+DOMAIN_VALUES_FOR_THE_SCREENS = {
+    "AccessEntry",
+    "FOLLOWUP",
+    "FollowUpPlan",
+    "FollowUpState",
+    "Outcome",
+    "PeriodType",
+    "Question",
+    "Step",
+    "Table",
+    "YESNO_VALUES",
+}
+
+
+def test_the_screens_use_the_domain_only_through_the_service() -> None:
+    found = []
+    for path in module_names(SCREENS, "kindcheck.screens").values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found += [
+                    f"{path.name}: import {alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith(DOMAIN)
+                ]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(DOMAIN):
+                found += [
+                    f"{path.name}: {node.module}.{alias.name}"
+                    for alias in node.names
+                    if alias.name not in DOMAIN_VALUES_FOR_THE_SCREENS
+                ]
+            elif isinstance(node, ast.ImportFrom) and node.module == "kindcheck":
+                found += [
+                    f"{path.name}: kindcheck.{alias.name}"
+                    for alias in node.names
+                    if f"kindcheck.{alias.name}".startswith(DOMAIN)
+                ]
+    assert found == []
+
+
 PRIVATE_TO_THE_SERVICE = {"_lock", "_open", "_store", "_store_draft_ids", "_draft_versions"}
 
 
