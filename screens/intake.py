@@ -10,7 +10,8 @@ follow-up held on home or the client page (followup.py), or from a draft; when i
 the app shows the outcome on top of it (:class:`~.messages.OutcomeReady`).
 
 Keys are typed ahead of the screen: every answer key is applied, in order, to the question or
-row that is current when it arrives (see :class:`~.widgets.answers.AnswerGiven`).
+row that is current when it arrives (see :class:`~.widgets.answers.AnswerGiven`). That is why
+the questions and the scan pages are one screen, a little over 600 lines.
 """
 
 from __future__ import annotations

@@ -123,6 +123,18 @@ def test_the_screens_have_no_import_circle_at_any_depth() -> None:
     assert sibling_circles(module_names(SCREENS, "kindcheck.screens")) == []
 
 
+def test_the_screens_map_names_every_module() -> None:
+    """Each package's docstring (screens/__init__.py and those of its subfolders) names each
+    of its modules as ``name``, so the map a reader starts from is complete."""
+    missing = []
+    for init in SCREENS.rglob("__init__.py"):
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        for module in init.parent.glob("*.py"):
+            if module.name != "__init__.py" and f"``{module.stem}``" not in doc:
+                missing.append(str(module.relative_to(SCREENS)))
+    assert missing == []
+
+
 def staged_lint(tmp_path: Path, plant: dict[str, str] | None = None) -> tuple[int, str]:
     """import-linter with pyproject.toml's contracts over the installed layout (as CI runs it:
     tools/staged.py), after appending the ``plant`` lines to the staged modules named."""
