@@ -123,7 +123,7 @@ async def answer_latency(vault: Path) -> dict[str, float]:
     from textual import events
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_app_helpers import kindcheck_keys, make_app, start_intake, wait_screen
+    from support.app import kindcheck_keys, make_app, start_intake, wait_screen
 
     app = make_app(vault, unlocked=True)
     kindcheck: list[float] = []
@@ -187,7 +187,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_app_helpers import PASSPHRASE
+    from support.app import PASSPHRASE
 
     from kindcheck.service.vault_service import VaultService
 

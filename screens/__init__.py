@@ -1,20 +1,31 @@
 """The Textual app of the Kindcheck intake assistant (installed as kindcheck.screens).
 
-Modules, one per screen with its .tcss beside it:
+The app and what every screen shares:
 
-- ``launch``: ``run_app`` (called by kindcheck.cli) and the demo; ``app``: the App and its
-  one factory ``create_app`` (from kindcheck.settings.Settings).
-- ``unlock``: create the vault (recovery key shown once), unlock, and the idle lock screen.
-- ``home``: drafts, follow-ups due and overdue, clients; ``client``: one client's page.
-- ``intake``: the Kindcheck question by question, the problem scan domain by domain;
-  ``answer_widgets``: the answer list and scan rows; ``outcome``: safety first, domains, flag
-  or advice, follow-up rhythm.
-- ``safe``: literal text and inputs that never hold control characters; ``dialogs``: typed
-  modal dialogs.
+- ``launch``: ``run_app`` (called by kindcheck.cli) and the demo; ``app``: the App, its one
+  factory ``create_app`` (from kindcheck.settings.Settings) and the navigation between screens.
+- ``base``: translated key bindings, the language, the service and the clock of a screen.
+- ``messages``: what a screen asks of the app to move on (a screen never imports another).
+
+One module per screen, with its .tcss beside it:
+
+- ``create_vault``, ``recovery_key`` (shown once) and ``unlock`` (also the idle lock screen),
+  sharing unlock.tcss.
+- ``home``: drafts, follow-ups due and overdue, clients; ``client``: one client's page;
+  ``followup``: holding a client's follow-up (shared by home and the client page).
+- ``intake_start``: who a new intake is for; ``intake``: the question walk, the Kindcheck
+  question by question and the problem scan domain by domain.
+- ``outcome``: safety first, domains, flag or advice, follow-up rhythm; ``followup_outcome``:
+  the outcome of a follow-up conversation.
+- ``export_screen``: the anonymised counts; ``access_log``: who did what, when.
+
+``widgets/``: reusable widgets (safe text and inputs, answer widgets, the domain chart, the busy
+line). ``dialogs/``: typed modal dialogs (confirm and error, passphrase, plan change, save path).
 
 Only Textual code lives here. The screens reach the vault and the core's work through the
 application layer, kindcheck.service: ``VaultService`` (the only way to the encrypted store),
 the session in progress (``kindcheck.service.intake``), the reports and the demo data.
+Dates are read and written by kindcheck.dates.
 
 Heavy imports (the store, the outcome engine) wait until after the passphrase: see
 benchmarks/bench_startup.py.

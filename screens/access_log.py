@@ -11,28 +11,30 @@ when the view is filtered to one; saving a client's log is one "export" entry ab
 client.
 
 Every text here may have been typed by a person (references, user names, details): shown as
-plain text, markup off, control characters removed (:mod:`.safe`).
+plain text, markup off, control characters removed (:mod:`.widgets.safe`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
-from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 
-from kindcheck.questionnaire import clean_text
+from kindcheck.dates import format_moment
+from kindcheck.text import clean_text
+from kindcheck.text import one_line as one_line_text
 
 from .base import KindcheckScreen
-from .export_screen import (
+from .dialogs.confirm import ConfirmDialog
+from .dialogs.save_path import (
     ExportSaved,
     OverwriteAsked,
     SaveChoice,
@@ -41,13 +43,12 @@ from .export_screen import (
     file_name_part,
     show_refusal,
 )
-from .safe import SafeInput, literal
+from .widgets.safe import SafeInput, literal
 
 if TYPE_CHECKING:
     from kindcheck.accesslog import AccessEntry
     from kindcheck.service.reports import LogView
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 ACTIONS = (
     "create",
     "read",
@@ -69,17 +70,7 @@ class LogLoaded(Message):
 
 def one_line(text: object) -> str:
     """User text for one table cell: control characters removed, whitespace runs as one space."""
-    return " ".join(clean_text(str(text)).split())
-
-
-def local_time(moment: str, lang: str, seconds: bool = False) -> str:
-    """A stored UTC time as Dutch local time: 25-11-2026 10:30 (nl) or 2026-11-25 10:30 (en)."""
-    try:
-        when = datetime.fromisoformat(moment).astimezone(AMSTERDAM)
-    except ValueError:
-        return one_line(moment)
-    day = "%d-%m-%Y" if lang == "nl" else "%Y-%m-%d"
-    return when.strftime(f"{day} %H:%M:%S" if seconds else f"{day} %H:%M")
+    return one_line_text(str(text))
 
 
 class AccessLogScreen(KindcheckScreen):
@@ -162,7 +153,7 @@ class AccessLogScreen(KindcheckScreen):
         refused = entry.outcome != "done"
         outcome = self.tr("log.outcome.refused") if refused else self.tr("log.outcome.done")
         return [
-            Text(local_time(entry.at, self.lang), end=""),
+            Text(format_moment(entry.at, self.lang), end=""),
             # A refusal stands out in the action column too (the outcome column may be
             # scrolled out of view at 80 columns).
             Text(
@@ -193,7 +184,7 @@ class AccessLogScreen(KindcheckScreen):
         head = self.tr(
             "log.detail_head",
             sequence=entry.sequence,
-            when=local_time(entry.at, self.lang, seconds=True),
+            when=format_moment(entry.at, self.lang, seconds=True),
             action=action,
         )
         # Every part a person may have typed goes in as plain text (Content, no markup).
@@ -286,8 +277,6 @@ class AccessLogScreen(KindcheckScreen):
         self.post_message(ExportSaved(written))
 
     def on_overwrite_asked(self, message: OverwriteAsked) -> None:
-        from .dialogs import ConfirmDialog
-
         choice = message.choice
         reference = self.view.client_reference if self.view is not None else None
         if reference is None:
@@ -314,9 +303,7 @@ class AccessLogScreen(KindcheckScreen):
     def on_save_refused(self, message: SaveRefused) -> None:
         show_refusal(self, message)
 
-    def palette_commands(self):  # type: ignore[no-untyped-def]
-        from textual.app import SystemCommand
-
+    def palette_commands(self) -> Iterator[SystemCommand]:
         yield SystemCommand(
             self.tr("log.cmd_filter"), self.tr("log.cmd_filter_help"), self.action_filter
         )

@@ -1,8 +1,13 @@
 """The Kindcheck app and its one factory, :func:`create_app`, used by the CLI and the tests.
 
-Startup stays light: only this module, the settings and the unlock screen are imported before
-the first screen is drawn. The core (questionnaires, outcome, follow-up plans) and the store are
-imported after the passphrase is typed, in the screens that need them.
+The app is where the screens meet: a screen posts a navigation message (:mod:`.messages`) and
+the app pushes or switches the next screen ("navigation" below), so no screen imports another
+to move on. The app also saves open forms as drafts on a lock or a quit, locks itself when
+idle, and turns any worker's failure into an error dialog.
+
+Startup stays light: only this module, the settings and the vault screens are imported before
+the first screen is drawn. The other screens, and with them the core (questionnaires, outcome,
+follow-up plans) and the store, are imported after the passphrase is typed, where they open.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -25,16 +30,21 @@ from kindcheck.i18n import t
 from kindcheck.settings import Settings
 
 from .base import localize_bindings
-from .unlock import (
-    CreateVaultScreen,
-    RecoveryKeyConfirmed,
-    RecoveryKeyScreen,
-    UnlockScreen,
-    VaultCreated,
-    VaultUnlocked,
+from .create_vault import CreateVaultScreen, VaultCreated
+from .messages import (
+    ClientOpened,
+    DraftResumed,
+    FollowUpStarted,
+    IntakeStarted,
+    NewIntakeRequested,
+    OutcomeReady,
 )
+from .recovery_key import RecoveryKeyConfirmed, RecoveryKeyScreen
+from .unlock import UnlockScreen, VaultUnlocked
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from kindcheck.service.vault_service import VaultService
     from kindcheck.service.views import PendingDraft
 
@@ -126,6 +136,59 @@ class KindcheckApp(App[int]):
         else:
             self.switch_screen(HomeScreen())
 
+    # -- navigation (the messages of .messages; each screen imported where it first opens) --
+
+    def on_new_intake_requested(self, message: NewIntakeRequested) -> None:
+        from .intake_start import IntakeStartScreen
+
+        self.push_screen(IntakeStartScreen())
+
+    def on_intake_started(self, message: IntakeStarted) -> None:
+        from .intake import IntakeScreen
+
+        self.switch_screen(IntakeScreen(message.intake))
+
+    def on_follow_up_started(self, message: FollowUpStarted) -> None:
+        from .intake import IntakeScreen
+
+        self.push_screen(IntakeScreen(message.intake))
+
+    def on_draft_resumed(self, message: DraftResumed) -> None:
+        """Resume a stored draft where it was; one that cannot be read is an error dialog."""
+        from kindcheck.service.intake import DraftUnreadable, Intake
+
+        from .intake import IntakeScreen
+
+        draft = message.draft
+        try:
+            intake = Intake.from_payload(draft.draft_id, draft.payload)
+        except DraftUnreadable as error:
+            self.show_error(KindcheckError(str(error)))
+            return
+        self.push_screen(IntakeScreen(intake))
+
+    def on_outcome_ready(self, message: OutcomeReady) -> None:
+        if message.intake.kind == "followup":
+            from .followup_outcome import FollowUpOutcomeScreen
+
+            self.push_screen(FollowUpOutcomeScreen(message.intake, message.autosave))
+        else:
+            from .outcome import OutcomeScreen
+
+            self.push_screen(OutcomeScreen(message.intake, message.autosave))
+
+    def on_client_opened(self, message: ClientOpened) -> None:
+        from .client import ClientScreen
+
+        if message.from_home:
+            from .home import HomeScreen
+
+            while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+                self.pop_screen()
+        self.push_screen(ClientScreen(message.client_id))
+
+    # -- drafts -------------------------------------------------------------------------
+
     def open_drafts(self) -> list[PendingDraft]:
         """The drafts of every open form, as they stand this moment (typed text included)."""
         pending = []
@@ -189,7 +252,12 @@ class KindcheckApp(App[int]):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
-        if self.locked or not self.service.unlocked or CommandPalette.is_open(self):
+        # is_open takes any App; KindcheckApp is an App[int] (the exit code).
+        if (
+            self.locked
+            or not self.service.unlocked
+            or CommandPalette.is_open(cast(App[object], self))
+        ):
             return
         self.push_screen(
             CommandPalette(id="--command-palette", placeholder=t("ui.cmd.placeholder", self.lang))
@@ -213,7 +281,7 @@ class KindcheckApp(App[int]):
         # However the app ends, the key goes and the vault's lock file is released.
         self.service.close()
 
-    # -- the team lead's screens (screens/export_screen.py, access_log.py) ---------------
+    # -- the team lead's screens (export_screen.py, access_log.py) --------------------------
 
     def action_open_export(self) -> None:
         """The anonymised counts per period (one screen of it at a time)."""
@@ -229,7 +297,7 @@ class KindcheckApp(App[int]):
             self.push_screen(AccessLogScreen())
 
     def action_change_passphrase(self) -> None:
-        from .passphrase_screens import ChangePassphraseScreen
+        from .dialogs.passphrase import ChangePassphraseScreen
 
         def done(changed: bool | None) -> None:
             if changed:
@@ -263,8 +331,9 @@ class KindcheckApp(App[int]):
         from rich.traceback import Traceback
 
         self.bell()
+        renderable: RenderableType
         if os.environ.get("KINDCHECK_DEBUG") == "1":
-            renderable: Any = Traceback(show_locals=False, width=None)
+            renderable = Traceback(show_locals=False, width=None)
         else:
             kind = getattr(sys.exc_info()[0], "__name__", None) or type(self._exception).__name__
             renderable = Text(t("ui.error.fatal", self.lang, kind=kind))
@@ -276,7 +345,7 @@ class KindcheckApp(App[int]):
         self.notify(t("ui.quit_hint", self.lang), markup=False)
 
     def show_error(self, error: BaseException | None) -> None:
-        from .dialogs import ErrorDialog
+        from .dialogs.confirm import ErrorDialog
 
         if isinstance(error, KindcheckError):
             message = str(error)

@@ -1,64 +1,77 @@
-"""Pieces every screen shares: translated bindings, the language, the service and the clock."""
+"""Pieces every screen shares: translated bindings, the language, the service and the clock.
+
+A screen reaches the running app through :class:`AppContext` (the little it may use of it),
+never by importing app.py: the app imports the screens, not the other way round. To move on
+to another screen, a screen posts a message (:mod:`.messages`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
+from textual import events
 from textual._context import active_app
-from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import LoadingIndicator, Static
 
 from kindcheck.i18n import t
-
-ResultType = TypeVar("ResultType")
 
 if TYPE_CHECKING:
     from kindcheck.service.vault_service import VaultService
 
-    from .app import KindcheckApp
+ResultType = TypeVar("ResultType")
+
+# A screen's ``tr``: a message key without "ui." and its values, in the app's language.
+Translate = Callable[..., str]
 
 
-def format_day(day: date | None, lang: str) -> str:
-    """A date as the clinician reads and types it: 25-11-2026 in Dutch, ISO in English."""
-    if day is None:
-        return "-"
-    return day.strftime("%d-%m-%Y") if lang == "nl" else day.isoformat()
+class AppContext(Protocol):
+    """What a screen uses of the running app (kindcheck.screens.app.KindcheckApp)."""
+
+    @property
+    def service(self) -> VaultService: ...
+
+    def today(self) -> date: ...
 
 
 def current_lang() -> str:
+    """The running app's language ("nl" outside an app)."""
     try:
-        return getattr(active_app.get(), "lang", "nl")
+        lang = getattr(active_app.get(), "lang", "nl")
     except LookupError:
         return "nl"
+    return lang if isinstance(lang, str) else "nl"
 
 
 def localize_bindings(node: DOMNode, lang: str) -> None:
     """Binding descriptions are written as message keys ("ui.key.next"); translate them."""
-    translated: dict[str, list[Any]] = {}
+    translated: dict[str, list[Binding]] = {}
     for key, bindings in node._bindings.key_to_bindings.items():
         translated[key] = [_translated(binding, lang) for binding in bindings]
     node._bindings.key_to_bindings = translated
 
 
-def _translated(binding: Any, lang: str) -> Any:
-    changes = {}
-    if binding.description.startswith("ui."):
-        changes["description"] = t(binding.description, lang)
-    if binding.key_display and binding.key_display.startswith("ui."):
-        changes["key_display"] = t(binding.key_display, lang)
-    return replace(binding, **changes) if changes else binding
+def _translated(binding: Binding, lang: str) -> Binding:
+    description, key_display = binding.description, binding.key_display
+    if description.startswith("ui."):
+        description = t(description, lang)
+    if key_display and key_display.startswith("ui."):
+        key_display = t(key_display, lang)
+    if (description, key_display) == (binding.description, binding.key_display):
+        return binding
+    return replace(binding, description=description, key_display=key_display)
 
 
 class LocalizedMixin:
-    """Translate BINDINGS at construction, in the language of the running app."""
+    """Translate BINDINGS at construction, in the language of the running app; the service
+    and the clock of the app. Mixed into a Textual screen (``self`` is a DOMNode)."""
 
     def _localize(self) -> None:
-        localize_bindings(self, current_lang())  # type: ignore[arg-type]
+        localize_bindings(cast(DOMNode, self), current_lang())
 
     @property
     def lang(self) -> str:
@@ -68,8 +81,8 @@ class LocalizedMixin:
         return t(f"ui.{key}", current_lang(), **values)
 
     @property
-    def kc_app(self) -> KindcheckApp:
-        return self.app  # type: ignore[attr-defined,no-any-return]
+    def kc_app(self) -> AppContext:
+        return cast(AppContext, cast(DOMNode, self).app)
 
     @property
     def service(self) -> VaultService:
@@ -79,12 +92,16 @@ class LocalizedMixin:
         return self.kc_app.today()
 
 
-class KindcheckScreen(LocalizedMixin, Screen[Any]):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+class KindcheckScreen(LocalizedMixin, Screen[None]):
+    """A full screen of the app."""
+
+    def __init__(
+        self, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name, id, classes)
         self._localize()
 
-    def _on_mount(self, event: Any) -> None:
+    def _on_mount(self, event: events.Mount) -> None:
         super()._on_mount(event)
         mark = getattr(self.app, "mark_first_paint", None)
         if mark is not None and getattr(self.app, "first_paint_seconds", 0) is None:
@@ -92,26 +109,10 @@ class KindcheckScreen(LocalizedMixin, Screen[Any]):
 
 
 class KindcheckModal(LocalizedMixin, ModalScreen[ResultType], Generic[ResultType]):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    """A dialog over the current screen; its result comes back through ``dismiss()``."""
+
+    def __init__(
+        self, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name, id, classes)
         self._localize()
-
-
-class BusyLine(Horizontal):
-    """A busy line: a spinner and what is happening (key derivation). Hidden when idle;
-    add the class ``-active`` to show it."""
-
-    DEFAULT_CSS = """
-    BusyLine { height: 1; display: none; }
-    BusyLine.-active { display: block; }
-    BusyLine LoadingIndicator { width: 6; height: 1; min-height: 1; }
-    BusyLine Static { width: 1fr; }
-    """
-
-    def __init__(self, text: str, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        yield LoadingIndicator()
-        yield Static(self.text, markup=False)

@@ -3,17 +3,18 @@ of sessions, the follow-up plan with its next dates, and the open Meldcode steps
 
 From here the clinician holds a follow-up conversation now (h) and changes the plan: skip
 (s) or move (m) one conversation with a reason, change the rhythm (r), end the treatment (e).
-Each change is a typed dialog (screens/followup_plan.py), stored by a thread worker.
+Each change is a typed dialog (dialogs/plan_change.py), stored by a thread worker.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -21,14 +22,16 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from kindcheck.answers import FOLLOWUP
-from kindcheck.followup import FollowUpState
+from kindcheck.dates import format_day
+from kindcheck.followup import FollowUpPlan, FollowUpState
 from kindcheck.i18n import t
+from kindcheck.service.plan_choices import planned_dates, rhythm_choice_of
 from kindcheck.service.views import ClientDetail, SessionView
 
-from .base import KindcheckScreen, format_day
+from .dialogs.plan_change import PlanChangeDialog, PlanEdit
 from .followup import HoldsFollowUps
-from .followup_chart import DomainChart
-from .safe import literal
+from .widgets.domain_chart import DomainChart
+from .widgets.safe import literal
 
 
 class ClientLoaded(Message):
@@ -44,12 +47,6 @@ class PlanSaved(Message):
         super().__init__()
         self.detail = detail
         self.done_key = done_key
-
-
-def rhythm_of(rule: str) -> str | None:
-    from kindcheck.followup.policy import rhythm_choice_of
-
-    return rhythm_choice_of(rule)
 
 
 def chart_points(detail: ClientDetail) -> list[tuple[date, int | None]]:
@@ -74,7 +71,7 @@ def worried_children(view: SessionView) -> int:
     )
 
 
-class ClientScreen(HoldsFollowUps, KindcheckScreen):
+class ClientScreen(HoldsFollowUps):
     CSS_PATH = "client.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "ui.key.back"),
@@ -155,8 +152,6 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
         self.hold_followup(self.client_id)
 
     def action_change_plan(self, change: str) -> None:
-        from .followup_plan import PlanChangeDialog, PlanEdit, planned_dates
-
         detail = self.detail
         if detail is None or detail.plan is None:
             return
@@ -171,8 +166,8 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
         self.app.push_screen(PlanChangeDialog(change, detail, self.today()), chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="client-write")
-    def store_plan(self, plan: object, rhythm: str | None, done_key: str) -> None:
-        self.service.save_plan(self.client_id, plan, rhythm)  # type: ignore[arg-type]
+    def store_plan(self, plan: FollowUpPlan, rhythm: str | None, done_key: str) -> None:
+        self.service.save_plan(self.client_id, plan, rhythm)
         self.post_message(PlanSaved(self.service.client(self.client_id), done_key))
 
     def on_plan_saved(self, message: PlanSaved) -> None:
@@ -327,7 +322,7 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
             lines.append(literal(self.tr("client.hold_hint"), "dim"))
             self.query_one("#plan-view", Static).update(Content("\n").join(lines))
             return
-        rhythm = rhythm_of(plan.rule)
+        rhythm = rhythm_choice_of(plan.rule)
         line = self.tr("client.rhythm", rhythm=self.tr(f"rhythm.{rhythm}") if rhythm else plan.rule)
         if plan.treatment_ended_on:
             line += " · " + self.tr(
@@ -409,9 +404,7 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
         view.update(Content("\n").join(lines))
         view.display = True
 
-    def palette_commands(self):  # type: ignore[no-untyped-def]
-        from textual.app import SystemCommand
-
+    def palette_commands(self) -> Iterator[SystemCommand]:
         yield SystemCommand(
             self.tr("cmd.hold_now"), self.tr("cmd.hold_now_help"), self.action_hold_followup
         )

@@ -14,22 +14,20 @@ not logged (no client's data is shown); saving them is one "export" entry in the
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import (
-    Button,
     Checkbox,
     DataTable,
     Footer,
@@ -43,14 +41,23 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from kindcheck.errors import KindcheckError
-from kindcheck.questionnaire import clean_text
+from kindcheck.text import clean_text
 
-from .base import KindcheckModal, KindcheckScreen
-from .safe import SafeInput, literal
+from .base import KindcheckScreen, Translate
+from .dialogs.confirm import ConfirmDialog
+from .dialogs.save_path import (
+    FORMATS,
+    ExportSaved,
+    OverwriteAsked,
+    SaveChoice,
+    SavePathDialog,
+    SaveRefused,
+    show_refusal,
+)
+from .widgets.safe import SafeInput, literal
 
 if TYPE_CHECKING:
-    from kindcheck.export import Table
+    from kindcheck.export import PeriodType, Table
     from kindcheck.service.reports import ComputedCounts
 
 DEFAULT_THRESHOLD = 5  # kindcheck.export.DEFAULT_THRESHOLD (not imported before it is needed)
@@ -60,7 +67,6 @@ BAR_WIDTH = 36
 PERIOD_WIDTH = 8  # "2026-Q4", "2026-11", "Totaal"
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 BANDS = ("0", "1", "2", "3+")
-FORMATS = ("csv", "json")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,42 +99,11 @@ class ExportComputed(Message):
         self.domain_names = domain_names
 
 
-class ExportSaved(Message):
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = path
-
-
-class SaveRefused(Message):
-    """write_output refused the path (a symbolic link, a missing folder, ...)."""
-
-    def __init__(self, path: str, error: KindcheckError) -> None:
-        super().__init__()
-        self.path = path
-        self.error = error
-
-
-class OverwriteAsked(Message):
-    """The file exists: ask before writing over it."""
-
-    def __init__(self, choice: SaveChoice) -> None:
-        super().__init__()
-        self.choice = choice
-
-
 @dataclass(frozen=True)
 class ExportSettings:
-    period: str  # "quarter" or "month"
+    period: PeriodType
     threshold: int
     rounding: bool
-
-
-@dataclass(frozen=True)
-class SaveChoice:
-    """Where to save, in which format (what :class:`SavePathDialog` returns)."""
-
-    path: str
-    file_format: str
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,7 +137,7 @@ def shown_text(value: object, lang: str) -> str:
     return str(value)
 
 
-def measure_label(key: str, tr: Any, domain_names: dict[str, str]) -> str:
+def measure_label(key: str, tr: Translate, domain_names: dict[str, str]) -> str:
     """The row label of a cell key ("intakes", "parents_by_domain_count:3+", ...)."""
     measure, _, category = key.partition(":")
     if measure == "intakes_per_domain":
@@ -182,7 +157,11 @@ def _bar(value: float, largest: float, width: int = BAR_WIDTH) -> str:
 
 
 def chart_lines(
-    items: list[tuple[str, object]], largest: float, shown: Any, hidden: Any, label_width: int
+    items: Sequence[tuple[str, object]],
+    largest: float,
+    shown: Callable[[object], str],
+    hidden: Callable[[object], str],
+    label_width: int,
 ) -> Content:
     """One line per item: its label, then a bar and the shown figure, or the hidden text.
 
@@ -201,7 +180,7 @@ def chart_lines(
     return Content("\n").join(lines)
 
 
-def domain_chart(table: Table, tr: Any, lang: str) -> Content:
+def domain_chart(table: Table, tr: Translate, lang: str) -> Content:
     """Parents by number of problem domains, over all periods (the table's total row)."""
     row = "total"
     values = [
@@ -223,7 +202,7 @@ def domain_chart(table: Table, tr: Any, lang: str) -> Content:
     )
 
 
-def share_chart(table: Table, tr: Any, lang: str) -> Content:
+def share_chart(table: Table, tr: Translate, lang: str) -> Content:
     """The share of intakes with a completed Kindcheck, per period and in total."""
     items = [
         (_period_name(row, tr), table.values[(row, "kindcheck_completed_share")])
@@ -238,7 +217,7 @@ def share_chart(table: Table, tr: Any, lang: str) -> Content:
     )
 
 
-def _hidden_text(value: object, table: Table, tr: Any) -> str:
+def _hidden_text(value: object, table: Table, tr: Translate) -> str:
     if value is None:
         return tr("export.no_intakes")
     if value == table.primary_mark:
@@ -246,7 +225,7 @@ def _hidden_text(value: object, table: Table, tr: Any) -> str:
     return tr("export.hidden")
 
 
-def _period_name(row: str, tr: Any) -> str:
+def _period_name(row: str, tr: Translate) -> str:
     return tr("export.total") if row == "total" else row
 
 
@@ -254,103 +233,8 @@ def suggested_name(settings: ExportSettings, file_format: str) -> str:
     return f"~/kindcheck-export-{settings.period}-{settings.threshold}.{file_format}"
 
 
-def path_problem(error: KindcheckError, path: str, tr: Any) -> str:
-    """A person's message for a path write_output refused (the core's is English)."""
-    text = str(error)
-    problems = (
-        ("symbolic link", "symlink"),
-        ("does not exist", "no_folder"),
-        ("is a folder", "is_folder"),
-        ("disk is full", "disk_full"),
-        ("appeared while writing", "appeared"),
-    )
-    for marker, key in problems:
-        if marker in text:
-            return str(tr(f"export.save.{key}", path=path))
-    return str(tr("export.save.failed", path=path, reason=text))
-
-
 # ---------------------------------------------------------------------------------------------
 # The save dialog (also used by the access-log screen)
-
-
-class SavePathDialog(KindcheckModal[SaveChoice | None]):
-    """Where to save: a path typed by the user and, when there is a choice, the format."""
-
-    CSS_PATH = "export_screen.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "ui.key.cancel"),
-    ]
-
-    def __init__(
-        self, title: str, initial_path: str, formats: tuple[str, ...] = FORMATS, note: str = ""
-    ) -> None:
-        super().__init__(classes="dialog")
-        self.title_text = title
-        self.initial_path = initial_path
-        self.formats = formats
-        self.note = note
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="save-box"):
-            yield Static(self.title_text, id="save-title", markup=False)
-            if len(self.formats) > 1:
-                with Horizontal(id="save-format-row"):
-                    yield Static(self.tr("export.save.format"), classes="save-label", markup=False)
-                    with RadioSet(id="save-format"):
-                        for index, name in enumerate(self.formats):
-                            yield RadioButton(name.upper(), value=index == 0, id=f"fmt-{name}")
-            yield Static(self.tr("export.save.path"), classes="save-label", markup=False)
-            yield SafeInput(self.initial_path, id="save-path", max_length=4096)
-            if self.note:
-                yield Static(self.note, id="save-note", classes="muted", markup=False)
-            yield Static("", id="save-error", classes="error-line", markup=False)
-            with Horizontal(id="save-buttons"):
-                yield Button(self.tr("export.save.save"), id="save", variant="primary")
-                yield Button(self.tr("common.cancel"), id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#save-error").display = False
-        path = self.query_one("#save-path", Input)
-        path.focus()
-        path.cursor_position = len(path.value)
-
-    def chosen_format(self) -> str:
-        if len(self.formats) == 1:
-            return self.formats[0]
-        pressed = self.query_one("#save-format", RadioSet).pressed_button
-        return pressed.id.removeprefix("fmt-") if pressed and pressed.id else self.formats[0]
-
-    @on(RadioSet.Changed, "#save-format")
-    def _format_changed(self, event: RadioSet.Changed) -> None:
-        """Keep the file name's extension in step with the format, when it is one of ours."""
-        event.stop()
-        path = self.query_one("#save-path", Input)
-        new = self.chosen_format()
-        for name in self.formats:
-            if path.value.endswith(f".{name}") and name != new:
-                path.value = path.value[: -len(name)] + new
-                path.cursor_position = len(path.value)
-
-    @on(Input.Submitted, "#save-path")
-    @on(Button.Pressed, "#save")
-    def _save(self, event: Message) -> None:
-        event.stop()
-        value = self.query_one("#save-path", Input).value.strip()
-        if not value:
-            error = self.query_one("#save-error", Static)
-            error.update(self.tr("export.save.path_missing"))
-            error.display = True
-            return
-        self.dismiss(SaveChoice(value, self.chosen_format()))
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_button(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,7 +307,8 @@ class ExportScreen(KindcheckScreen):
         if isinstance(threshold, str):
             return threshold
         pressed = self.query_one("#period", RadioSet).pressed_button
-        period = "month" if pressed is not None and pressed.id == "period-month" else "quarter"
+        month = pressed is not None and pressed.id == "period-month"
+        period: PeriodType = "month" if month else "quarter"
         return ExportSettings(period, threshold, self.query_one("#rounding", Checkbox).value)
 
     def apply_settings(self) -> None:
@@ -493,21 +378,24 @@ class ExportScreen(KindcheckScreen):
     ) -> None:
         """Count (unless counted today already), suppress, post. ``today`` and ``lang`` come
         from the event loop: the app's context is not this thread's."""
-        from kindcheck import export
-        from kindcheck.service.reports import compute_counts
+        from kindcheck.service.reports import compute_counts, scan_domain_names, suppressed
 
         worker = get_current_worker()
+
+        def progressed(done: int, total: int) -> None:
+            self.post_message(ExportProgressed(done, total))
+
         if cached is None or cached.today != today:
             cached = compute_counts(
                 self.service,
                 settings.period,
-                today,  # type: ignore[arg-type]
-                progress=lambda done, total: self.post_message(ExportProgressed(done, total)),
+                today,
+                progress=progressed,
                 cancelled=lambda: worker.is_cancelled,
             )
-        table = export.suppress(cached.counts, settings.threshold, rounding=settings.rounding)
+        table = suppressed(cached, settings.threshold, settings.rounding)
         if not worker.is_cancelled:
-            self.post_message(ExportComputed(settings, cached, table, _domain_names(lang)))
+            self.post_message(ExportComputed(settings, cached, table, scan_domain_names(lang)))
 
     def on_export_progressed(self, message: ExportProgressed) -> None:
         if not self.busy:
@@ -643,8 +531,6 @@ class ExportScreen(KindcheckScreen):
         self.post_message(ExportSaved(written))
 
     def on_overwrite_asked(self, message: OverwriteAsked) -> None:
-        from .dialogs import ConfirmDialog
-
         choice = message.choice
 
         def answered(yes: bool | None) -> None:
@@ -682,9 +568,7 @@ class ExportScreen(KindcheckScreen):
             return
         self._status(self.tr("export.failed"), error=True)
 
-    def palette_commands(self):  # type: ignore[no-untyped-def]
-        from textual.app import SystemCommand
-
+    def palette_commands(self) -> Iterator[SystemCommand]:
         if self.table is not None and not self.busy:
             yield SystemCommand(
                 self.tr("export.cmd_save"), self.tr("export.cmd_save_help"), self.action_save
@@ -694,35 +578,3 @@ class ExportScreen(KindcheckScreen):
             self.tr("export.cmd_period_help"),
             self.action_toggle_period,
         )
-
-
-def show_refusal(screen: KindcheckScreen, message: SaveRefused) -> None:
-    """The refused path in an error dialog, in the user's language (the path literally)."""
-    from .dialogs import ErrorDialog
-
-    screen.app.push_screen(
-        ErrorDialog(
-            screen.tr("export.save.refused_title"),
-            path_problem(message.error, message.path, screen.tr),
-        )
-    )
-
-
-def _domain_names(lang: str) -> dict[str, str]:
-    """The problem-scan domains' names in ``lang`` (the ids when the scan cannot be loaded)."""
-    from kindcheck.errors import QuestionnaireError
-    from kindcheck.questionnaire import load_shipped
-
-    try:
-        scan = load_shipped("probleemscan")
-    except QuestionnaireError:
-        return {}
-    return {domain.id: domain.name.get(lang) for domain in scan.domains}
-
-
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def file_name_part(text: str) -> str:
-    """A reference made safe for a suggested file name."""
-    return _SAFE_NAME.sub("_", text).strip("_")[:40] or "client"

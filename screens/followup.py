@@ -1,7 +1,7 @@
 """Holding a follow-up conversation: from home's due list or from a client page.
 
 The client's latest session is loaded in a thread worker (:meth:`VaultService.followup_start`),
-then the conversation opens in the intake screen (the same question widgets, drafts,
+then the app opens the conversation in the intake screen (the same question widgets, drafts,
 autosave, idle lock, back and forward, help key), with the children's number and ages as the
 last session left them, for the clinician to confirm. A follow-up already begun for this
 client and kept as a draft is resumed instead of starting a second one.
@@ -14,6 +14,9 @@ from textual.message import Message
 
 from kindcheck.service.views import FollowUpStart
 
+from .base import KindcheckScreen
+from .messages import DraftResumed, FollowUpStarted
+
 
 class FollowUpStartLoaded(Message):
     """The client's latest session is loaded: the conversation can start."""
@@ -23,36 +26,34 @@ class FollowUpStartLoaded(Message):
         self.start = start
 
 
-class HoldsFollowUps:
-    """A screen mixin: :meth:`hold_followup` starts (or resumes) a client's follow-up."""
+class HoldsFollowUps(KindcheckScreen):
+    """A screen that can hold a client's follow-up: :meth:`hold_followup` starts it, or
+    resumes the draft of one begun before (home and the client page)."""
 
     def hold_followup(self, client_id: str) -> None:
         self._load_followup_start(client_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="hold-followup")
     def _load_followup_start(self, client_id: str) -> None:
-        self.post_message(  # type: ignore[attr-defined]
-            FollowUpStartLoaded(self.service.followup_start(client_id))
-        )  # type: ignore[attr-defined]
+        self.post_message(FollowUpStartLoaded(self.service.followup_start(client_id)))
 
     def on_follow_up_start_loaded(self, message: FollowUpStartLoaded) -> None:
+        # The session in progress loads the answers and outcome engine (~20 ms): not before
+        # a conversation is held, so home draws as fast as before.
         from kindcheck.service.intake import Intake
-
-        from .intake import IntakeScreen, open_draft
 
         message.stop()
         start = message.start
-        app = self.app  # type: ignore[attr-defined]
         if start.draft is not None:
-            app.notify(self.tr("followup.draft_resumed"), markup=False)  # type: ignore[attr-defined]
-            open_draft(app, start.draft)
+            self.app.notify(self.tr("followup.draft_resumed"), markup=False)
+            self.post_message(DraftResumed(start.draft))
             return
         intake = Intake.followup(
             start.reference,
             start.setting,
-            self.today(),  # type: ignore[attr-defined]
+            self.today(),
             name=start.name,
             child_ages=list(start.child_ages) if start.child_ages is not None else None,
             previous=start.previous,
         )
-        app.push_screen(IntakeScreen(intake))
+        self.post_message(FollowUpStarted(intake))

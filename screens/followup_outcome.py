@@ -17,22 +17,25 @@ a plan's status counts from the latest session held (kindcheck.service.caseload)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from textual import work
+from textual.app import SystemCommand
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
+from kindcheck.dates import format_day
 from kindcheck.outcome import Outcome
 from kindcheck.service.views import FollowUpPreview
 
-from .base import format_day
 from .outcome import OutcomeScreen, SessionSaved
-from .safe import literal
+from .widgets.safe import literal
 
 WORRYING = {
     "child_wellbeing": {"worried"},
@@ -63,8 +66,8 @@ class FollowUpOutcomeScreen(OutcomeScreen):
 
     # -- the sections ---------------------------------------------------------------------
 
-    def _sections(self, outcome: Outcome) -> list[Any]:
-        widgets: list[Any] = []
+    def _sections(self, outcome: Outcome) -> list[Widget]:
+        widgets: list[Widget] = []
         if outcome.meldcode:
             widgets.append(self._followup_safety(outcome))
         widgets.append(self._children_box())
@@ -118,7 +121,7 @@ class FollowUpOutcomeScreen(OutcomeScreen):
     def _children_box(self) -> Vertical:
         answers = self._answers()
         items = answers.get("children") or []
-        lines: list[Any] = [
+        lines: list[Widget] = [
             Static(self.tr("followup.children", count=len(items)), classes="box-title")
         ]
         if not items:
@@ -162,7 +165,7 @@ class FollowUpOutcomeScreen(OutcomeScreen):
 
     def _parent_box(self) -> Vertical:
         answers = self._answers()
-        lines: list[Any] = [Static(self.tr("followup.parent"), classes="box-title")]
+        lines: list[Widget] = [Static(self.tr("followup.parent"), classes="box-title")]
         lines.append(
             Static(
                 Content.assemble(
@@ -263,9 +266,7 @@ class FollowUpOutcomeScreen(OutcomeScreen):
         )
         self.post_message(SessionSaved(client_id))
 
-    def palette_commands(self):  # type: ignore[no-untyped-def]
-        from textual.app import SystemCommand
-
+    def palette_commands(self) -> Iterator[SystemCommand]:
         yield SystemCommand(
             self.tr("cmd.save_followup"), self.tr("cmd.save_followup_help"), self.action_save
         )

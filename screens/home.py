@@ -3,34 +3,33 @@ reference).
 
 The due list holds the same dates as `kindcheck due` (both come from
 kindcheck.service.caseload.followup_statuses). Enter or h on a row holds that follow-up: the
-conversation starts (screens/followup.py). The screen is drawn at once and filled by a thread
+conversation starts (followup.py). The screen is drawn at once and filled by a thread
 worker (:class:`OverviewLoaded`), so it never waits on the store before showing something.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import ClassVar
-from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 
+from kindcheck.dates import format_day, format_saved_at
 from kindcheck.followup import FollowUpState
 from kindcheck.service.views import ClientSummary, DraftSummary, Overview
 
-from .base import KindcheckScreen, format_day
+from .dialogs.confirm import ConfirmDialog
 from .followup import HoldsFollowUps
-from .safe import SafeInput, literal, literal_cell
-
-# Stored times are UTC; a Dutch clinician reads them in Dutch time, whatever the laptop says.
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from .messages import ClientOpened, DraftResumed, NewIntakeRequested
+from .widgets.safe import SafeInput, literal, literal_cell
 
 
 class OverviewLoaded(Message):
@@ -39,7 +38,7 @@ class OverviewLoaded(Message):
         self.overview = overview
 
 
-class HomeScreen(HoldsFollowUps, KindcheckScreen):
+class HomeScreen(HoldsFollowUps):
     CSS_PATH = "home.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("h", "hold_followup", "ui.key.hold_followup"),
@@ -143,11 +142,8 @@ class HomeScreen(HoldsFollowUps, KindcheckScreen):
         table = self.query_one("#drafts", DataTable)
         table.clear()
         for draft in drafts:
-            saved = (
-                draft.updated.astimezone(AMSTERDAM).strftime("%d-%m %H:%M")
-                if draft.updated
-                else "-"
-            )
+            # Stored times are UTC; a Dutch clinician reads them in Dutch time.
+            saved = format_saved_at(draft.updated)
             phase = draft.phase or "kindcheck"
             if phase == "kindcheck" and draft.payload.get("kind") == "followup":
                 phase = "followup"  # the first part of a follow-up is the conversation
@@ -236,9 +232,7 @@ class HomeScreen(HoldsFollowUps, KindcheckScreen):
         return True
 
     def action_new_intake(self) -> None:
-        from .intake import IntakeStartScreen
-
-        self.app.push_screen(IntakeStartScreen())
+        self.post_message(NewIntakeRequested())
 
     def action_leave_search(self) -> None:
         self.query_one("#clients", DataTable).focus()
@@ -289,9 +283,7 @@ class HomeScreen(HoldsFollowUps, KindcheckScreen):
                 self.open_client(key)
 
     def open_client(self, client_id: str) -> None:
-        from .client import ClientScreen
-
-        self.app.push_screen(ClientScreen(client_id))
+        self.post_message(ClientOpened(client_id))
 
     def action_resume(self) -> None:
         if not self.overview or not self.overview.drafts:
@@ -305,17 +297,13 @@ class HomeScreen(HoldsFollowUps, KindcheckScreen):
         self.resume(draft_id)
 
     def resume(self, draft_id: str) -> None:
-        from .intake import open_draft
-
         if self.overview is None:
             return
         draft = next((d for d in self.overview.drafts if d.draft_id == draft_id), None)
         if draft is not None:
-            open_draft(self.app, draft)
+            self.post_message(DraftResumed(draft))
 
     def action_delete_draft(self) -> None:
-        from .dialogs import ConfirmDialog
-
         table = self.query_one("#drafts", DataTable)
         if self.focused is not table or not table.row_count:
             return
@@ -341,9 +329,7 @@ class HomeScreen(HoldsFollowUps, KindcheckScreen):
         self.service.delete_draft(draft_id)
         self.post_message(OverviewLoaded(self.service.overview()))
 
-    def palette_commands(self):  # type: ignore[no-untyped-def]
-        from textual.app import SystemCommand
-
+    def palette_commands(self) -> Iterator[SystemCommand]:
         if self.overview and self.overview.followups:
             yield SystemCommand(
                 self.tr("cmd.hold_followup"),

@@ -1,152 +1,46 @@
-"""A new intake (the client reference and setting, the Kindcheck, then the problem scan) or a
-follow-up conversation (vervolggesprek, then the problem scan if the clinician repeats it).
+"""The question walk of an intake (the Kindcheck, then the problem scan) or of a follow-up
+conversation (vervolggesprek, then the problem scan if the clinician repeats it).
 
 The first questionnaire is asked one question at a time (the children one by one); the
 problem scan one domain per page, every indicator of the domain on that page, because most
 indicators are a quick yes or no and a clinician answers a page in a few key presses. Every
 answer is stored as an encrypted draft at once (a thread worker), so nothing is lost to a
-crash, a lock or a quit. A follow-up starts from home or the client page
-(:func:`start_followup`) with the children as the last session left them, to confirm.
+crash, a lock or a quit. The walk opens after the start form (intake_start.py), from a
+follow-up held on home or the client page (followup.py), or from a draft; when it is complete
+the app shows the outcome on top of it (:class:`~.messages.OutcomeReady`).
+
+Keys are typed ahead of the screen: every answer key is applied, in order, to the question or
+row that is current when it arrives (see :class:`~.widgets.answers.AnswerGiven`). That is why
+the questions and the scan pages are one screen, a little over 600 lines.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import (
-    Button,
-    ContentSwitcher,
-    Footer,
-    Input,
-    ProgressBar,
-    RadioButton,
-    RadioSet,
-    Static,
-)
+from textual.widgets import ContentSwitcher, Footer, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from kindcheck.errors import AnswersError, KindcheckError
-from kindcheck.questionnaire import YESNO_VALUES, Step, parse_user_input
-from kindcheck.service.intake import (
-    DraftUnreadable,
-    Intake,
-    ReferenceInvalid,
-    check_name,
-    check_reference,
-)
+from kindcheck.dates import format_day
+from kindcheck.errors import AnswersError
+from kindcheck.questionnaire import YESNO_VALUES, Step
+from kindcheck.service.intake import Intake, typed_answer
 from kindcheck.service.vault_service import VaultNotOpen
 from kindcheck.service.views import PendingDraft
 
-from .answer_widgets import AnswerGiven, ChoiceAnswer, IndicatorRow, RowPicked
-from .base import KindcheckScreen, format_day
-from .intake_multi import MultiAnswer
-from .safe import SafeInput, SafeTextArea, literal
-
-if TYPE_CHECKING:
-    from textual.app import App
-
-    from kindcheck.service.views import DraftSummary
-
-SETTING_IDS = ("ggz", "sociaal_domein")
-DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d-%m-%y", "%d/%m/%y")
-
-
-def parse_date_text(text: str) -> str:
-    """A date as a Dutch clinician types it (25-11-2026) or ISO, as YYYY-MM-DD."""
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), pattern).date().isoformat()
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
-def open_draft(app: App[Any], draft: DraftSummary) -> None:
-    """Resume a stored draft where it was."""
-    try:
-        intake = Intake.from_payload(draft.draft_id, draft.payload)
-    except DraftUnreadable as error:
-        app.show_error(KindcheckError(str(error)))  # type: ignore[attr-defined]
-        return
-    app.push_screen(IntakeScreen(intake))
-
-
-class ScanPage(VerticalScroll, inherit_bindings=False):
-    """The rows of one problem-scan page. It holds the focus in page mode; its arrow keys
-    move between rows (bindings of the intake screen), the mouse wheel scrolls."""
-
-
-class IntakeStartScreen(KindcheckScreen):
-    """Who the intake is for: a reference (EPD number or pseudonym), a name if wanted, setting."""
-
-    CSS_PATH = "intake.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "ui.key.cancel"),
-        Binding("ctrl+n", "start", "ui.key.start", priority=True),
-        # Digits pick the setting (an Input takes them first, so they only act elsewhere).
-        Binding("1", "setting('ggz')", "ui.key.setting", key_display="1/2"),
-        Binding("2", "setting('sociaal_domein')", show=False),
-    ]
-
-    def compose(self) -> ComposeResult:
-        yield Static(self.tr("intake.new_title"), classes="top-bar")
-        with Vertical(id="start-box"):
-            yield Static(self.tr("intake.reference"), classes="label")
-            yield SafeInput(
-                placeholder=self.tr("intake.reference_hint"), id="reference", max_length=63
-            )
-            yield Static(self.tr("intake.name"), classes="label")
-            yield SafeInput(placeholder=self.tr("intake.name_hint"), id="name", max_length=200)
-            yield Static(self.tr("intake.setting_label"), classes="label")
-            with RadioSet(id="setting"):
-                yield RadioButton(self.tr("intake.setting_ggz"), value=True, id="ggz")
-                yield RadioButton(self.tr("intake.setting_sociaal_domein"), id="sociaal_domein")
-            yield Static("", id="start-error", classes="error-line", markup=False)
-            yield Button(self.tr("intake.start_button"), id="start", variant="primary")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#reference", Input).focus()
-
-    @on(Input.Submitted, "#reference")
-    def _to_name(self) -> None:
-        self.query_one("#name", Input).focus()
-
-    @on(Input.Submitted, "#name")
-    def _to_setting(self) -> None:
-        self.query_one("#setting", RadioSet).focus()
-
-    @on(Button.Pressed, "#start")
-    def action_start(self) -> None:
-        error = self.query_one("#start-error", Static)
-        try:
-            reference = check_reference(self.query_one("#reference", Input).value)
-            name = check_name(self.query_one("#name", Input).value)
-        except ReferenceInvalid as problem:
-            error.update(self.tr(str(problem).removeprefix("ui.")))
-            self.query_one("#reference", Input).focus()
-            return
-        pressed = self.query_one("#setting", RadioSet).pressed_button
-        setting = pressed.id if pressed is not None and pressed.id in SETTING_IDS else "ggz"
-        intake = Intake(reference=reference, name=name, setting=setting, started=self.today())
-        self.app.switch_screen(IntakeScreen(intake))
-
-    def on_key(self, event: Any) -> None:
-        # Enter on the setting list takes the highlighted setting and starts: it is the last
-        # field of the form.
-        if event.key == "enter" and isinstance(self.focused, RadioSet):
-            event.stop()
-            self.focused.action_toggle_button()
-            self.call_after_refresh(self.action_start)
-
-    def action_setting(self, setting: str) -> None:
-        self.query_one(f"#{setting}", RadioButton).value = True
+from .base import KindcheckScreen
+from .messages import OutcomeReady
+from .widgets.answer_area import AnswerArea
+from .widgets.answers import AnswerGiven, IndicatorRow, RowPicked
+from .widgets.multi_answer import MultiAnswer
+from .widgets.safe import literal
+from .widgets.scan_page import ScanPage
 
 
 class IntakeScreen(KindcheckScreen):
@@ -194,15 +88,7 @@ class IntakeScreen(KindcheckScreen):
         with ContentSwitcher(initial="question-mode", id="modes"):
             with Vertical(id="question-mode"):
                 yield Static("", id="question-text", markup=False)
-                with ContentSwitcher(initial="choice", id="answer"):
-                    yield ChoiceAnswer(id="choice")
-                    yield MultiAnswer(id="multi")
-                    yield SafeInput(id="number", type="integer", max_length=7)
-                    yield SafeInput(
-                        id="date", max_length=10, placeholder=self.tr("intake.date_hint")
-                    )
-                    yield SafeInput(id="text", max_length=200)
-                    yield SafeTextArea(id="longtext", soft_wrap=True, tab_behavior="focus")
+                yield AnswerArea(self.tr("intake.date_hint"), id="answer")
                 yield Static("", id="answer-hint", classes="muted", markup=False)
             yield ScanPage(id="page-mode")
         yield Static("", id="help", markup=False)
@@ -215,11 +101,7 @@ class IntakeScreen(KindcheckScreen):
         if intake.phase == "scan" and intake.wants_scan():
             self.show_page(intake.scan_page_index(intake.position))
         elif intake.phase == "outcome":
-            # Back on the last page (or question), with the outcome on top of it.
-            if not intake.wants_scan():
-                self.show_step(intake.main.previous_step(None))
-            else:
-                self.show_page(len(intake.scan_pages()) - 1)
+            self.show_last()  # with the outcome on top of it
             if intake.main.is_complete() and (not intake.wants_scan() or intake.scan.is_complete()):
                 self.show_outcome()
         else:
@@ -261,43 +143,19 @@ class IntakeScreen(KindcheckScreen):
         self.query_one("#question-text", Static).update(literal(question.text.get(self.lang)))
         self._show_help_text(question.help.get(self.lang))
         self.query_one("#error", Static).update("")
-        value = intake.main.get(step)
-        kind = (
-            question.type
-            if question.type in ("number", "date", "text", "longtext", "multi")
-            else "choice"
+        kind = self.query_one("#answer", AnswerArea).show(
+            step, intake.main.get(step), intake.pending_text.get(step.key), self.lang
         )
-        self.query_one("#answer", ContentSwitcher).current = kind
-        hint = ""
         if kind == "multi":
-            multi = self.query_one("#multi", MultiAnswer)
-            multi.show_question(step, value, self.lang)
-            multi.focus()
             hint = self.tr("intake.hint_multi")
-        elif kind == "choice":
-            choice = self.query_one("#choice", ChoiceAnswer)
-            choice.show_question(step, value, self.lang)
-            choice.focus()
-            hint = self.tr(
-                "intake.hint_yesno" if question.type == "yesno" else "intake.hint_choice"
-            )
         elif kind == "longtext":
-            area = self.query_one("#longtext", SafeTextArea)
-            area.load_text(intake.pending_text.get(step.key, value or ""))
-            area.focus()
             hint = self.tr("intake.hint_longtext")
-        else:
-            field = self.query_one(f"#{kind}", Input)
-            pending = intake.pending_text.get(step.key)
-            if pending is not None:
-                field.value = pending
-            elif kind == "date" and value:
-                field.value = format_day(date.fromisoformat(value), self.lang)
-            else:
-                field.value = "" if value is None else str(value)
-            field.cursor_position = len(field.value)
-            field.focus()
+        elif kind != "choice":
             hint = self.tr("intake.hint_input")
+        elif question.type == "yesno":
+            hint = self.tr("intake.hint_yesno")
+        else:
+            hint = self.tr("intake.hint_choice")
         if not question.required:
             hint += " " + self.tr(
                 "intake.hint_optional_longtext" if kind == "longtext" else "intake.hint_optional"
@@ -356,11 +214,9 @@ class IntakeScreen(KindcheckScreen):
         if step is None:
             return
         question = step.question
-        kind = self.query_one("#answer", ContentSwitcher).current
-        if kind == "longtext":
-            raw = self.query_one("#longtext", SafeTextArea).text
-        else:
-            raw = self.query_one(f"#{kind}", Input).value
+        raw = self.query_one("#answer", AnswerArea).typed_text()
+        if raw is None:
+            return
         if not raw.strip():
             if question.required:
                 self._answer_problem(step)
@@ -370,8 +226,7 @@ class IntakeScreen(KindcheckScreen):
             self.advance_from(step)
             return
         try:
-            text = parse_date_text(raw) if question.type == "date" else raw
-            value = parse_user_input(question, text)
+            value = typed_answer(question, raw)
         except (AnswersError, ValueError):
             self._answer_problem(step)
             return
@@ -481,29 +336,13 @@ class IntakeScreen(KindcheckScreen):
         self._page_header(index, len(pages), page.domain_id)
         self.query_one("#error", Static).update("")
         self.query_one("#answer-hint", Static).update("")
-        # Rows are reused from page to page (no remounting): faster, and nothing typed
-        # ahead can land on a row that is on its way out.
         container = self.query_one("#page-mode", ScanPage)
-        rows = list(container.query(IndicatorRow))
-        while len(rows) < len(page.steps):
-            row = IndicatorRow(self.lang)
-            container.mount(row)
-            rows.append(row)
-        for number, row in enumerate(rows, 1):
-            if number <= len(page.steps):
-                step = page.steps[number - 1]
-                row.display = True
-                if row.is_mounted and row.children:
-                    row.show(step, number, intake.scan.get(step), step.key in intake.suggested)
-                else:
-                    row.call_after_refresh(
-                        row.show, step, number, intake.scan.get(step), step.key in intake.suggested
-                    )
-                row.step = step
-                row.value = intake.scan.get(step)
-            else:
-                row.display = False
-        container.scroll_home(animate=False)
+        container.show_steps(
+            page.steps,
+            [intake.scan.get(step) for step in page.steps],
+            [step.key in intake.suggested for step in page.steps],
+            self.lang,
+        )
         first_open = next(
             (
                 i
@@ -522,12 +361,11 @@ class IntakeScreen(KindcheckScreen):
         if not rows:
             return
         self.current_row = max(0, min(index, len(rows) - 1))
-        for position, row in enumerate(rows):
-            row.set_class(position == self.current_row, "-current")
-        current = rows[self.current_row]
+        page = self.query_one("#page-mode", ScanPage)
+        current = page.mark_current(self.current_row)
         if current.step is not None:
             self._show_help_text(current.step.question.help.get(self.lang))
-        self.query_one("#page-mode", ScanPage).scroll_to_widget(current, animate=False)
+        page.scroll_to_widget(current, animate=False)
 
     def action_answer_row(self, value: str) -> None:
         self.answer_row(value, None)
@@ -571,19 +409,18 @@ class IntakeScreen(KindcheckScreen):
 
     def rows(self) -> list[IndicatorRow]:
         """The rows of the page being shown (reused rows beyond it are hidden)."""
-        return [row for row in self.query_one("#page-mode").query(IndicatorRow) if row.display]
+        return self.query_one("#page-mode", ScanPage).rows()
 
     def answer_row(self, value: Any, step: Step | None) -> None:
         intake = self.intake
         rows = self.rows()
         if not rows:
             return
-        if step is None:
-            row = rows[self.current_row]
-        else:
+        row: IndicatorRow | None = rows[self.current_row]
+        if step is not None:
             row = next((r for r in rows if r.step is not None and r.step.key == step.key), None)
-            if row is None:
-                return  # a click on a row that has left the page
+        if row is None:
+            return  # a click on a row that has left the page
         step = row.step
         if step is None:
             return
@@ -707,22 +544,18 @@ class IntakeScreen(KindcheckScreen):
     def show_outcome(self) -> None:
         self.intake.phase = "outcome"
         self.autosave()
-        if self.intake.kind == "followup":
-            from .followup_outcome import FollowUpOutcomeScreen
-
-            self.app.push_screen(FollowUpOutcomeScreen(self.intake, self.autosave))
-        else:
-            from .outcome import OutcomeScreen
-
-            self.app.push_screen(OutcomeScreen(self.intake, self.autosave))
+        self.post_message(OutcomeReady(self.intake, self.autosave))
 
     def on_screen_resume(self) -> None:
-        # Back from the outcome (Escape): to the last page of the scan, or the last question.
-        if self.intake.phase == "outcome":
-            if not self.intake.wants_scan():
-                self.show_step(self.intake.main.previous_step(None))
-            else:
-                self.show_page(len(self.intake.scan_pages()) - 1)
+        if self.intake.phase == "outcome":  # back from the outcome (Escape)
+            self.show_last()
+
+    def show_last(self) -> None:
+        """The last page of the scan, or the last question when there is no scan."""
+        if not self.intake.wants_scan():
+            self.show_step(self.intake.main.previous_step(None))
+        else:
+            self.show_page(len(self.intake.scan_pages()) - 1)
 
     # -- drafts -------------------------------------------------------------------------
 
@@ -731,12 +564,8 @@ class IntakeScreen(KindcheckScreen):
         step = self.step
         if step is None or self.query_one("#modes", ContentSwitcher).current != "question-mode":
             return
-        kind = self.query_one("#answer", ContentSwitcher).current
-        if kind == "longtext":
-            text = self.query_one("#longtext", SafeTextArea).text
-        elif kind in ("number", "date", "text"):
-            text = self.query_one(f"#{kind}", Input).value
-        else:
+        text = self.query_one("#answer", AnswerArea).typed_text()
+        if text is None:
             return
         stored = self.intake.main.get(step)
         if text and text != ("" if stored is None else str(stored)):
@@ -749,20 +578,17 @@ class IntakeScreen(KindcheckScreen):
         if self.intake.phase == "saved":
             return None
         self._keep_pending_text()
-        self.version += 1
-        return PendingDraft(
-            self.intake.draft_id, self.intake.to_payload(), self.version, self.intake.reference
-        )
+        return self._next_draft()
 
     def autosave(self) -> None:
-        if self.intake.phase == "saved":
-            return
+        if self.intake.phase != "saved":
+            self.save_draft(self._next_draft())
+
+    def _next_draft(self) -> PendingDraft:
+        """The draft as it stands, one version newer than the last one stored."""
         self.version += 1
-        self.save_draft(
-            PendingDraft(
-                self.intake.draft_id, self.intake.to_payload(), self.version, self.intake.reference
-            )
-        )
+        intake = self.intake
+        return PendingDraft(intake.draft_id, intake.to_payload(), self.version, intake.reference)
 
     @work(thread=True, exit_on_error=False, group="autosave")
     def save_draft(self, draft: PendingDraft) -> None:
@@ -782,9 +608,7 @@ class IntakeScreen(KindcheckScreen):
         else:
             self.show_page(self.page_index)
 
-    def palette_commands(self):  # type: ignore[no-untyped-def]
-        from textual.app import SystemCommand
-
+    def palette_commands(self) -> Iterator[SystemCommand]:
         yield SystemCommand(self.tr("cmd.why"), self.tr("cmd.why_help"), self.action_toggle_help)
         yield SystemCommand(self.tr("cmd.back"), self.tr("cmd.back_help"), self.action_back)
         yield SystemCommand(

@@ -6,8 +6,12 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kindcheck.errors import KindcheckError
+
+if TYPE_CHECKING:
+    from kindcheck.settings import Settings
 
 
 def run_app(data_dir: Path | None = None, lang: str | None = None, demo: bool = False) -> int:
@@ -77,7 +81,7 @@ def remove_stale_demo_folders() -> list[Path]:
     return removed
 
 
-def _run_demo(settings: object) -> int:
+def _run_demo(settings: Settings) -> int:
     """The app on a throwaway vault with synthetic clients, removed afterwards."""
     from dataclasses import replace
 
@@ -89,10 +93,9 @@ def _run_demo(settings: object) -> int:
     folder = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))
     try:
         service = build_demo_service(folder)
-        settings = replace(settings, data_dir=folder)  # type: ignore[type-var]
+        settings = replace(settings, data_dir=folder)
         print(f"kindcheck demo: passphrase {DEMO_PASSPHRASE}", file=sys.stderr)
-        app = create_app(settings, service)  # type: ignore[arg-type]
-        app.demo_passphrase = DEMO_PASSPHRASE
+        app = create_app(settings, service)
         try:
             result = app.run()
         finally:

@@ -8,35 +8,41 @@
 5. The proposed follow-up rhythm, which the clinician can change.
 
 Saving (Ctrl+S) stores session, Meldcode steps and plan encrypted and drops the draft.
-The outcome of a follow-up conversation (screens/followup_outcome.py) reuses the safety and
+The outcome of a follow-up conversation (followup_outcome.py) reuses the safety and
 scan sections and the checklist handling from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, timedelta
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from typing import ClassVar
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
+from kindcheck.dates import format_day, parse_date_text
 from kindcheck.errors import AnswersError
-from kindcheck.followup import occurrences
-from kindcheck.followup.policy import NO_PLAN, RHYTHM_RULES, build_plan, default_rhythm_choice
 from kindcheck.i18n import t
 from kindcheck.outcome import MeldcodeGuide, Outcome
 from kindcheck.service.intake import Intake
+from kindcheck.service.plan_choices import (
+    NO_PLAN,
+    RHYTHM_CHOICES,
+    default_rhythm_choice,
+    proposed_dates,
+)
 
-from .base import KindcheckScreen, format_day
-from .intake import parse_date_text
-from .safe import SafeInput, literal
+from .base import KindcheckScreen
+from .messages import ClientOpened
+from .widgets.safe import SafeInput, literal
 
 
 class SessionSaved(Message):
@@ -94,9 +100,9 @@ class OutcomeScreen(KindcheckScreen):
 
     # -- the sections ---------------------------------------------------------------------
 
-    def _sections(self, outcome: Outcome) -> list[Any]:
+    def _sections(self, outcome: Outcome) -> list[Widget]:
         lang = self.lang
-        widgets: list[Any] = []
+        widgets: list[Widget] = []
         if outcome.meldcode:
             widgets.append(self._safety_box(outcome))
 
@@ -130,7 +136,7 @@ class OutcomeScreen(KindcheckScreen):
         if outcome.scan_done:
             widgets.append(self._scan_box(outcome))
 
-        options = [(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_RULES]
+        options = [(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_CHOICES]
         options.append((self.tr("rhythm.none"), NO_PLAN))
         proposed = default_rhythm_choice(outcome)
         widgets.append(
@@ -154,7 +160,7 @@ class OutcomeScreen(KindcheckScreen):
         outcome: Outcome,
         notes: dict[str, str] | None = None,
         checklist: bool = True,
-        lead: list[Any] | None = None,
+        lead: Sequence[Widget] = (),
     ) -> Vertical:
         """Signals of unsafety with Veilig Thuis and the Meldcode steps: always first.
 
@@ -164,7 +170,7 @@ class OutcomeScreen(KindcheckScreen):
         lang = self.lang
         guide = outcome.meldcode
         assert guide is not None
-        children: list[Any] = [
+        children: list[Widget] = [
             Static(literal("!! " + guide.title.get(lang)), classes="box-title", markup=False),
         ]
         for signal in outcome.safety_signals:
@@ -186,7 +192,7 @@ class OutcomeScreen(KindcheckScreen):
             guide.advice_anytime if isinstance(guide, MeldcodeGuide) else guide.veilig_thuis_line
         )
         children.append(Static(literal(anytime.get(lang)), classes="muted", markup=False))
-        children.extend(lead or [])
+        children.extend(lead)
         if checklist:
             children.append(Static(self.tr("outcome.checklist"), classes="subtitle"))
             for step in guide.steps:
@@ -222,7 +228,7 @@ class OutcomeScreen(KindcheckScreen):
         """The domain count with the answers behind each domain, the flag and the advice.
         ``comparison`` (in a follow-up) says how the count changed since the previous scan."""
         lang = self.lang
-        scan: list[Any] = [
+        scan: list[Widget] = [
             Static(
                 literal(t("outcome.domain_count", lang, count=outcome.problem_domain_count)),
                 classes="box-title",
@@ -332,15 +338,16 @@ class OutcomeScreen(KindcheckScreen):
         if self.outcome is None or not self.intake.rhythm or self.intake.rhythm == NO_PLAN:
             label.update(self.tr("outcome.no_plan"))
             return
-        plan = build_plan(self.intake.session(), self.outcome, self.intake.rhythm)
-        if plan is None:
+        proposed = proposed_dates(
+            self.intake.session(), self.outcome, self.intake.rhythm, self.intake.started
+        )
+        if proposed is None:
             label.update(self.tr("outcome.no_plan"))
             return
-        start = self.intake.started
-        dates = occurrences(plan, start, start + timedelta(days=800))[:3]
-        text = ", ".join(format_day(d.date(), self.lang) for d in dates)
-        if plan.ends_on:
-            text += " … " + self.tr("outcome.plan_until", day=format_day(plan.ends_on, self.lang))
+        dates, ends_on = proposed
+        text = ", ".join(format_day(day, self.lang) for day in dates)
+        if ends_on:
+            text += " … " + self.tr("outcome.plan_until", day=format_day(ends_on, self.lang))
         label.update(literal(self.tr("outcome.next_dates", dates=text)))
 
     # -- saving -------------------------------------------------------------------------
@@ -378,13 +385,7 @@ class OutcomeScreen(KindcheckScreen):
     def on_session_saved(self, message: SessionSaved) -> None:
         self.intake.phase = "saved"
         self.notify(self.tr(self.SAVED_KEY), markup=False)
-        from .client import ClientScreen
-        from .home import HomeScreen
-
-        app = self.app
-        while len(app.screen_stack) > 1 and not isinstance(app.screen, HomeScreen):
-            app.pop_screen()
-        app.push_screen(ClientScreen(message.client_id))
+        self.post_message(ClientOpened(message.client_id, from_home=True))
 
     def action_back(self) -> None:
         if not self.saving:
@@ -393,9 +394,7 @@ class OutcomeScreen(KindcheckScreen):
     def draft_for_lock(self) -> None:
         return None  # the intake screen underneath keeps the draft
 
-    def palette_commands(self):  # type: ignore[no-untyped-def]
-        from textual.app import SystemCommand
-
+    def palette_commands(self) -> Iterator[SystemCommand]:
         yield SystemCommand(self.tr("cmd.save"), self.tr("cmd.save_help"), self.action_save)
         yield SystemCommand(
             self.tr("cmd.back_to_questions"), self.tr("cmd.back_help"), self.action_back

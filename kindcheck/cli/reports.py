@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kindcheck.dates import format_machine_time
 from kindcheck.errors import KindcheckError
 from kindcheck.text import one_line
 
@@ -186,19 +186,12 @@ _LOG_TEXT: Texts = {
 }
 
 
-def _local_time(moment: str) -> str:
-    try:
-        return f"{datetime.fromisoformat(moment).astimezone():%Y-%m-%d %H:%M:%S}"
-    except ValueError:
-        return one_line(moment)
-
-
 def _log_table(entries: list[AccessEntry], lang: str) -> list[str]:
     rows = [say(_LOG_TEXT, "log_header", lang).split("|")]
     for entry in entries:
         rows.append(
             [
-                _local_time(entry.at),
+                format_machine_time(entry.at),
                 one_line(entry.user) or "-",
                 one_line(entry.action),
                 one_line(entry.client_reference) or "-",

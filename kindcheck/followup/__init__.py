@@ -31,6 +31,8 @@ importable from ``kindcheck.followup``.
 
 from __future__ import annotations
 
+from kindcheck.dates import AMSTERDAM
+
 from .ics import PRODID, CalendarEntry, plans_to_ics
 from .plan import (
     PLAN_FORMAT,
@@ -72,7 +74,7 @@ from .policy import (
     rrule_for,
     session_record,
 )
-from .rules import AMSTERDAM, DEFAULT_TIME
+from .rules import DEFAULT_TIME
 
 __all__ = [
     "AMSTERDAM",

@@ -12,9 +12,10 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
+from kindcheck.dates import AMSTERDAM
 from kindcheck.errors import FollowUpError
 
-from .rules import AMSTERDAM, DEFAULT_TIME, _compiled, _normalise_rule
+from .rules import DEFAULT_TIME, _compiled, _normalise_rule
 
 PLAN_FORMAT = 1  # version of the to_dict layout; bump when it changes
 

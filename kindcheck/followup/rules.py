@@ -11,13 +11,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
 from kindcheck.errors import FollowUpError
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DEFAULT_TIME = time(9, 0)
 
 _FREQS = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})

@@ -32,15 +32,18 @@ from kindcheck.answers import (
     kindcheck_closed,
     session_from_dict,
 )
+from kindcheck.dates import parse_date_text
 from kindcheck.errors import KindcheckError
 from kindcheck.outcome import Outcome, compute_outcome, problem_domains
 from kindcheck.questionnaire import (
     SETTINGS,
+    Question,
     Questionnaire,
     Step,
     Walker,
     clean_text,
     load_shipped,
+    parse_user_input,
 )
 
 DRAFT_FORMAT = 1
@@ -70,6 +73,12 @@ def check_reference(text: str) -> str:
     if not _REFERENCE.fullmatch(reference) or not any(ch.isdigit() for ch in reference):
         raise ReferenceInvalid("ui.intake.reference_invalid")
     return reference
+
+
+def typed_answer(question: Question, text: str) -> Any:
+    """What a clinician typed for a number, date or text question, as the answer to store (a
+    date as 25-11-2026 or ISO). AnswersError or ValueError when it is not such an answer."""
+    return parse_user_input(question, parse_date_text(text) if question.type == "date" else text)
 
 
 def check_name(text: str) -> str | None:

@@ -62,7 +62,9 @@ __all__ = [
     "render_table",
     "save_client_log",
     "save_export",
+    "scan_domain_names",
     "session_facts",
+    "suppressed",
 ]
 
 Progress = Callable[[int, int], None]
@@ -311,6 +313,27 @@ def compute_counts(
             report_every=report_every,
         )
     return ComputedCounts(counts, sessions, len(set(damaged)), today)
+
+
+def suppressed(computed: ComputedCounts, threshold: int, rounding: bool) -> Table:
+    """The counts as the screen shows and saves them: small cells hidden, as ``kindcheck
+    export --threshold --rounding`` writes them (:func:`kindcheck.export.suppress`)."""
+    from kindcheck.export import suppress
+
+    return suppress(computed.counts, threshold, rounding=rounding)
+
+
+def scan_domain_names(lang: str) -> dict[str, str]:
+    """The problem-scan domains' names in ``lang`` (empty when the scan cannot be loaded:
+    the screen then shows the domains' ids)."""
+    from kindcheck.errors import QuestionnaireError
+    from kindcheck.questionnaire import load_shipped
+
+    try:
+        scan = load_shipped("probleemscan")
+    except QuestionnaireError:
+        return {}
+    return {domain.id: domain.name.get(lang) for domain in scan.domains}
 
 
 def save_export(

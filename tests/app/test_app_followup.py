@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from kindcheck.screens.followup_chart import chart_lines
 from kindcheck.screens.followup_outcome import domain_change
 from kindcheck.screens.intake import IntakeScreen
+from kindcheck.screens.widgets.domain_chart import chart_lines
 from support.app import (
     PASSPHRASE,
     SIZE,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kindcheck.screens.answer_widgets import ChoiceAnswer
+from kindcheck.screens.widgets.answers import ChoiceAnswer
 from support.app import (
     PASSPHRASE,
     SIZE,

@@ -20,7 +20,7 @@ import pytest
 import time_machine
 from kindcheck.screens import access_log as log_screen
 from kindcheck.screens import export_screen
-from kindcheck.screens.passphrase_screens import ChangePassphraseScreen
+from kindcheck.screens.dialogs.passphrase import ChangePassphraseScreen
 from support.app import PASSPHRASE, SIZE, USER, make_app, wait_screen, wait_until
 from textual.widgets import DataTable, Input, Static
 

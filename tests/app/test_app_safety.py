@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from kindcheck.screens.safe import SafeTextArea
+from kindcheck.screens.widgets.safe import SafeTextArea
 from support.app import (
     PASSPHRASE,
     SIZE,
@@ -200,7 +200,7 @@ async def test_typed_text_is_shown_literally_and_sends_no_control_codes(tmp_path
 
 
 def test_a_stored_text_with_control_codes_is_cleaned_when_shown():
-    from kindcheck.screens.safe import literal, literal_cell
+    from kindcheck.screens.widgets.safe import literal, literal_cell
 
     assert literal(ONE_LINE).plain == SHOWN
     assert literal_cell(ONE_LINE).plain == SHOWN

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from kindcheck.screens.intake import parse_date_text
 
+from kindcheck.dates import parse_date_text
 from kindcheck.i18n import catalog
 
 SCREENS = Path(__file__).resolve().parents[2] / "screens"
@@ -39,7 +39,7 @@ def test_a_date_that_is_not_one_is_refused():
 def test_every_interface_text_exists_in_both_languages():
     messages = catalog()
     used: set[str] = set()
-    for path in SCREENS.glob("*.py"):
+    for path in SCREENS.rglob("*.py"):  # widgets/ and dialogs/ too
         source = path.read_text()
         used |= {f"ui.{key}" for key in re.findall(r'\btr\(\s*"([a-z_.]+)"', source)}
         used |= set(re.findall(r'"(ui\.[a-z_.]+)"', source))

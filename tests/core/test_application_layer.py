@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -116,6 +117,73 @@ def test_a_circle_is_seen_even_inside_a_function(tmp_path: Path) -> None:
     assert sibling_circles(module_names(package, "pkg")) == [["pkg.a", "pkg.b"]]
 
 
+def test_the_screens_have_no_import_circle_at_any_depth() -> None:
+    """A screen posts a navigation message (screens/messages.py) and the app opens the next
+    screen: no screen imports another to move on, and base.py does not import the app."""
+    assert sibling_circles(module_names(SCREENS, "kindcheck.screens")) == []
+
+
+def test_the_screens_map_names_every_module() -> None:
+    """Each package's docstring (screens/__init__.py and those of its subfolders) names each
+    of its modules as ``name``, so the map a reader starts from is complete."""
+    missing = []
+    for init in SCREENS.rglob("__init__.py"):
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        for module in init.parent.glob("*.py"):
+            if module.name != "__init__.py" and f"``{module.stem}``" not in doc:
+                missing.append(str(module.relative_to(SCREENS)))
+    assert missing == []
+
+
+def staged_lint(tmp_path: Path, plant: dict[str, str] | None = None) -> tuple[int, str]:
+    """import-linter with pyproject.toml's contracts over the installed layout (as CI runs it:
+    tools/staged.py), after appending the ``plant`` lines to the staged modules named."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import staged
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    folder = staged.stage(tmp_path / "stage")
+    for module, line in (plant or {}).items():
+        with folder.joinpath(*module.split(".")).with_suffix(".py").open("a") as source:
+            source.write(f"\n\ndef _planted() -> None:\n    {line}\n")
+    result = staged.run("lint-imports", folder, [])
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_the_import_contracts_hold_on_the_installed_layout(tmp_path: Path) -> None:
+    code, output = staged_lint(tmp_path)
+    assert code == 0, output
+    assert "kindcheck.screens" not in output  # nothing broken, nothing named
+    assert "4 kept, 0 broken" in output
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "broken"),
+    [
+        # the core importing the app (what the contract could not see before staging)
+        ("kindcheck.outcome", "from kindcheck.screens.app import KindcheckApp", "TUI"),
+        # a screen opening another one directly, inside a function, back and forth
+        ("kindcheck.screens.widgets.answers", "from ..home import HomeScreen", "circle"),
+        # a dialog reaching for the vault, a widget for SQLModel
+        ("kindcheck.screens.dialogs.confirm", "import kindcheck.vault", "vault"),
+        ("kindcheck.screens.widgets.safe", "import sqlmodel", "vault"),
+    ],
+)
+def test_a_planted_import_breaks_its_contract(
+    tmp_path: Path, module: str, line: str, broken: str
+) -> None:
+    code, output = staged_lint(tmp_path, {module: line})
+    assert code != 0
+    assert "1 broken" in output
+    names = {
+        "TUI": "The core never imports the TUI BROKEN",
+        "circle": "no import circle at any depth (navigation goes through the app)BROKEN",
+        "vault": "The screens reach the vault only through the service BROKEN",
+    }
+    assert names[broken] in output
+
+
 SCREENS_MUST_NOT_IMPORT = ("kindcheck.store", "kindcheck.vault", "kindcheck.cli", "sqlalchemy")
 
 
@@ -127,6 +195,57 @@ def test_the_screens_reach_the_vault_only_through_the_service() -> None:
                 tuple(f"{prefix}." for prefix in SCREENS_MUST_NOT_IMPORT) + SCREENS_MUST_NOT_IMPORT
             ):
                 found.append(f"{path.name}: {target}")
+    assert found == []
+
+
+# The domain's value types (and constants that name their parts) a screen may use to type and
+# render what the service hands it; everything the domain *does* is reached through the service.
+DOMAIN = (
+    "kindcheck.questionnaire",
+    "kindcheck.conditions",
+    "kindcheck.answers",
+    "kindcheck.outcome",
+    "kindcheck.followup",
+    "kindcheck.export",
+    "kindcheck.accesslog",
+)
+DOMAIN_VALUES_FOR_THE_SCREENS = {
+    "AccessEntry",
+    "FOLLOWUP",
+    "FollowUpPlan",
+    "FollowUpState",
+    "MeldcodeGuide",
+    "Outcome",
+    "PeriodType",
+    "Question",
+    "Step",
+    "Table",
+    "YESNO_VALUES",
+}
+
+
+def test_the_screens_use_the_domain_only_through_the_service() -> None:
+    found = []
+    for path in module_names(SCREENS, "kindcheck.screens").values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found += [
+                    f"{path.name}: import {alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith(DOMAIN)
+                ]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(DOMAIN):
+                found += [
+                    f"{path.name}: {node.module}.{alias.name}"
+                    for alias in node.names
+                    if alias.name not in DOMAIN_VALUES_FOR_THE_SCREENS
+                ]
+            elif isinstance(node, ast.ImportFrom) and node.module == "kindcheck":
+                found += [
+                    f"{path.name}: kindcheck.{alias.name}"
+                    for alias in node.names
+                    if f"kindcheck.{alias.name}".startswith(DOMAIN)
+                ]
     assert found == []
 
 

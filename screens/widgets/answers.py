@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 from kindcheck.i18n import t
 from kindcheck.questionnaire import YESNO_VALUES, Question, Step
 
-from .base import current_lang, localize_bindings
+from ..base import current_lang, localize_bindings
 from .safe import literal
 
 YESNO_KEYS = {
@@ -85,8 +85,8 @@ class ChoiceAnswer(OptionList):
         Binding("h", "screen.toggle_help", "ui.key.why", show=False),
     ]
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(markup=False, **kwargs)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(markup=False, id=id)
         localize_bindings(self, current_lang())
         self.question: Question | None = None
         self.step: Step | None = None

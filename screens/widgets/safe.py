@@ -6,22 +6,24 @@ every text a person typed (client references, names, free-text answers, a search
 
 - cleaned of control characters on the way in (:class:`SafeInput`, :class:`SafeTextArea`), and
 - shown as :class:`~textual.content.Content` built from plain text, never parsed as markup
-  (:func:`literal`, :class:`LiteralStatic`), after :func:`~kindcheck.questionnaire.clean_text`
-  once more, because a stored record may come from an older version or another tool.
+  (:func:`literal`, :func:`literal_cell`), after :func:`~kindcheck.text.clean_text` once more,
+  because a stored record may come from an older version or another tool.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Literal
 
 from rich.text import Text
 from textual._context import active_app
 from textual.content import Content
-from textual.widgets import Input, Static, TextArea
-from textual.widgets.text_area import Edit
+from textual.widgets import Input, TextArea
+from textual.widgets.text_area import Edit, EditResult
 
-from kindcheck.questionnaire import clean_text
+from kindcheck.text import clean_text
+
+InputType = Literal["integer", "number", "text"]  # as textual.widgets.Input takes it
 
 
 def _blink_setting() -> bool:
@@ -44,16 +46,6 @@ def literal_cell(text: object) -> Text:
     return Text(clean_text(str(text)), end="")
 
 
-class LiteralStatic(Static):
-    """A Static whose text is never parsed as markup."""
-
-    def __init__(self, text: str = "", **kwargs: object) -> None:
-        super().__init__(literal(text), markup=False, **kwargs)  # type: ignore[arg-type]
-
-    def set_text(self, text: str) -> None:
-        self.update(literal(text))
-
-
 class SafeInput(Input):
     """An Input that never holds a control character, however the text arrives.
 
@@ -61,8 +53,26 @@ class SafeInput(Input):
     draft can; the value is cleaned whenever it is set.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        value: str | None = None,
+        placeholder: str = "",
+        *,
+        password: bool = False,
+        type: InputType = "text",
+        max_length: int = 0,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(
+            value,
+            placeholder,
+            password=password,
+            type=type,
+            max_length=max_length,
+            id=id,
+            classes=classes,
+        )
         self.cursor_blink = _blink_setting()
 
     def validate_value(self, value: str) -> str:
@@ -72,11 +82,17 @@ class SafeInput(Input):
 class SafeTextArea(TextArea):
     """A TextArea that drops control characters (keeping newlines and tabs) from every edit."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        *,
+        soft_wrap: bool = True,
+        tab_behavior: Literal["focus", "indent"] = "focus",
+        id: str | None = None,
+    ) -> None:
+        super().__init__(soft_wrap=soft_wrap, tab_behavior=tab_behavior, id=id)
         self.cursor_blink = _blink_setting()
 
-    def edit(self, edit: Edit) -> object:  # type: ignore[override]
+    def edit(self, edit: Edit) -> EditResult:
         cleaned = clean_text(edit.text)
         if cleaned != edit.text:
             edit = replace(edit, text=cleaned)

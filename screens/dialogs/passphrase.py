@@ -23,8 +23,9 @@ from textual.worker import Worker, WorkerState
 from kindcheck.errors import KindcheckError, VaultLocked, WrongPassphrase
 from kindcheck.passphrase import MIN_LENGTH, acceptable, strength
 
-from .base import BusyLine, KindcheckModal
-from .safe import SafeInput, literal
+from ..base import KindcheckModal
+from ..widgets.busy_line import BusyLine
+from ..widgets.safe import SafeInput, literal
 
 
 class PassphraseChanged(Message):
@@ -51,7 +52,7 @@ def recovery_problem(error: KindcheckError, tr: Callable[..., str]) -> str:
 class _PassphraseDialog(KindcheckModal[bool]):
     """Shared parts: the new passphrase twice with a strength hint, a busy line, errors."""
 
-    CSS_PATH = "passphrase_screens.tcss"
+    CSS_PATH = "passphrase.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "ui.key.cancel"),
     ]

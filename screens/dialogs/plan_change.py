@@ -5,15 +5,15 @@
 - change the rhythm (the plan starts again one interval after the latest session held);
 - end the treatment: no conversations after that day.
 
-The dialog computes the new plan with the pure functions of kindcheck.followup (skip, move,
-with_rule, end_treatment), shows what does not fit in words, and returns a :class:`PlanEdit`
+The dialog computes the new plan with kindcheck.service.plan_choices (skip, move, another
+rhythm, end_treatment), shows what does not fit in words, and returns a :class:`PlanEdit`
 through ``dismiss()``; the client page stores it (a thread worker).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import ClassVar
 
 from textual import on
@@ -22,28 +22,23 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
+from kindcheck.dates import format_day, parse_date_text
 from kindcheck.errors import FollowUpError
-from kindcheck.followup import (
-    FollowUpPlan,
-    FollowUpState,
+from kindcheck.followup import FollowUpPlan, FollowUpState
+from kindcheck.service.plan_choices import (
+    RHYTHM_CHOICES,
+    current_rhythm,
     end_treatment,
     move,
-    occurrences,
+    next_dates,
+    planned_dates,
     skip,
-    status,
-    with_rule,
-)
-from kindcheck.followup.policy import (
-    DEFAULT_RHYTHMS,
-    RHYTHM_RULES,
-    rhythm_choice_of,
-    rhythm_restart,
+    with_rhythm,
 )
 from kindcheck.service.views import ClientDetail
 
-from .base import KindcheckModal, format_day
-from .intake import parse_date_text
-from .safe import SafeInput, literal
+from ..base import KindcheckModal
+from ..widgets.safe import SafeInput, literal
 
 ACTIONS = ("skip", "move", "rhythm", "end")
 # FollowUpError speaks English to the CLI; the dialog says the same in the clinician's words.
@@ -67,46 +62,8 @@ class PlanEdit:
     done_key: str
 
 
-def planned_dates(detail: ClientDetail) -> list[date]:
-    """The conversations a clinician can skip or move: the one due or overdue now, if any,
-    then the next ones."""
-    found: list[date] = []
-    state = detail.summary.followup
-    if (
-        state is not None
-        and state.occurrence is not None
-        and state.state in (FollowUpState.DUE, FollowUpState.OVERDUE)
-    ):
-        found.append(state.occurrence.date())
-    for moment in detail.upcoming:
-        if moment.date() not in found:
-            found.append(moment.date())
-    return found
-
-
-def rhythm_start(detail: ClientDetail, rhythm: str, today: date) -> date:
-    """A new rhythm counts from the latest session held: its first conversation is one
-    interval after it, or today when that day has passed already (so a change of rhythm
-    neither hides a conversation that is late nor makes a string of them overdue)."""
-    return rhythm_restart(rhythm, detail.last_held, today)
-
-
-def next_dates(
-    plan: FollowUpPlan, today: date, last_held: date | None, count: int = 3
-) -> list[date]:
-    """The next conversations as the due list will show them: the first one not yet
-    covered by the latest session (it may be due or late), then the ones after it."""
-    from kindcheck.service.caseload import DUE_WINDOW_DAYS
-
-    first = status(plan, today, last_held, DUE_WINDOW_DAYS).occurrence
-    if first is None:
-        return []
-    later = occurrences(plan, first.date(), first.date() + timedelta(days=800))
-    return [moment.date() for moment in later[:count]]
-
-
 class PlanChangeDialog(KindcheckModal[PlanEdit | None]):
-    CSS_PATH = "followup_plan.tcss"
+    CSS_PATH = "plan_change.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "ui.key.cancel"),
         Binding("ctrl+s", "save", "ui.key.save", priority=True),
@@ -139,10 +96,10 @@ class PlanChangeDialog(KindcheckModal[PlanEdit | None]):
                     placeholder=self.tr("intake.date_hint"), id="new-date", max_length=10
                 )
             if action == "rhythm":
-                current = self.detail.plan_rhythm or rhythm_choice_of(self.plan.rule) or "children"
+                current = current_rhythm(self.plan, self.detail.plan_rhythm)
                 yield Static(self.tr("plan.new_rhythm"), classes="label")
                 yield Select(
-                    [(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_RULES],
+                    [(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_CHOICES],
                     allow_blank=False,
                     value=current,
                     id="rhythm",
@@ -202,11 +159,13 @@ class PlanChangeDialog(KindcheckModal[PlanEdit | None]):
 
     def _rhythm_edit(self) -> PlanEdit | None:
         value = self.query_one("#rhythm", Select).value
-        if not isinstance(value, str) or value not in RHYTHM_RULES:
+        if not isinstance(value, str):
             return None
-        rule, _step = RHYTHM_RULES[value]
-        plan = with_rule(self.plan, rule, start=rhythm_start(self.detail, value, self.today_is))
-        return PlanEdit(plan, value if value in DEFAULT_RHYTHMS else None, "plan.done_rhythm")
+        changed = with_rhythm(self.detail, self.plan, value, self.today_is)
+        if changed is None:
+            return None
+        plan, rhythm = changed
+        return PlanEdit(plan, rhythm, "plan.done_rhythm")
 
     # -- saving -------------------------------------------------------------------------
 

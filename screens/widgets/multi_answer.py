@@ -1,7 +1,7 @@
 """A question with several answers at once ("multi"), such as the referrals of a follow-up.
 
 Digits (or Space on the highlighted option, or a click) tick and untick options; Enter takes
-the ticked ones and moves on, posting :class:`~.answer_widgets.AnswerGiven` with the list. An
+the ticked ones and moves on, posting :class:`~.answers.AnswerGiven` with the list. An
 option with the id ``none`` ("Geen") excludes the others: ticking it clears them, and ticking
 another clears it, so an answer can never say "none" and "youth care" at once.
 """
@@ -17,8 +17,8 @@ from textual.widgets.option_list import Option
 
 from kindcheck.questionnaire import Question, Step
 
-from .answer_widgets import AnswerGiven
-from .base import current_lang, localize_bindings
+from ..base import current_lang, localize_bindings
+from .answers import AnswerGiven
 from .safe import literal
 
 EXCLUSIVE_OPTION = "none"
@@ -39,8 +39,8 @@ class MultiAnswer(OptionList):
         Binding("h", "screen.toggle_help", "ui.key.why", show=False),
     ]
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(markup=False, **kwargs)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(markup=False, id=id)
         localize_bindings(self, current_lang())
         self.question: Question | None = None
         self.step: Step | None = None

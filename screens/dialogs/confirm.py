@@ -9,14 +9,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from .base import KindcheckModal
-from .safe import literal
+from ..base import KindcheckModal
+from ..widgets.safe import literal
 
 
 class ErrorDialog(KindcheckModal[None]):
     """Something the user can act on went wrong; the message is written for a person."""
 
-    CSS_PATH = "dialogs.tcss"
+    CSS_PATH = "confirm.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "ui.key.close"),
         Binding("enter", "close", "ui.key.close", show=False),
@@ -46,7 +46,7 @@ class ErrorDialog(KindcheckModal[None]):
 class ConfirmDialog(KindcheckModal[bool]):
     """A yes/no question; True when confirmed."""
 
-    CSS_PATH = "dialogs.tcss"
+    CSS_PATH = "confirm.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,j", "answer(True)", "ui.key.confirm"),
         Binding("n,escape", "answer(False)", "ui.key.cancel"),

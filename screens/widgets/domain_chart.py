@@ -23,10 +23,11 @@ person, but the dates and counts are still kept out of any markup parser.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from textual.content import Content
 from textual.widgets import Static
+
+from kindcheck.dates import short_day
 
 from .safe import literal
 
@@ -35,10 +36,6 @@ AXIS = 4  # "12 ┤"
 BAR = "███"
 HALF = "▄▄▄"
 ZERO = "▁▁▁"
-
-
-def short_day(day: date, lang: str) -> str:
-    return day.strftime("%d-%m") if lang == "nl" else day.strftime("%m-%d")
 
 
 def chart_lines(
@@ -55,7 +52,7 @@ def chart_lines(
     for row in range(rows, 0, -1):
         upper, lower = row * per_row, (row - 1) * per_row
         label_style = "bold $warning" if lower < threshold <= upper else "dim"
-        parts: list[Any] = [(f"{upper:>2} ", label_style), ("┤", "dim")]
+        parts: list[str | tuple[str, str]] = [(f"{upper:>2} ", label_style), ("┤", "dim")]
         for _day, count in shown:
             cell = "   "
             if count is not None:
@@ -69,7 +66,7 @@ def chart_lines(
             parts.extend([" ", (cell, style), "  "])
         lines.append(Content.assemble(*parts).rstrip())
     lines.append(Content.assemble((" 0 └", "dim"), ("─" * (COLUMN * len(shown)), "dim")))
-    values: list[Any] = [" " * AXIS]
+    values: list[str | tuple[str, str]] = [" " * AXIS]
     for _day, count in shown:
         text = "-" if count is None else str(count)
         values.append((f"{text:^5} ", "bold" if count is not None else "dim"))
@@ -87,8 +84,8 @@ class DomainChart(Static):
 
     DEFAULT_CSS = "DomainChart { height: auto; }"
 
-    def __init__(self, lang: str, **kwargs: Any) -> None:
-        super().__init__("", markup=False, **kwargs)
+    def __init__(self, lang: str, *, id: str | None = None) -> None:
+        super().__init__("", markup=False, id=id)
         self.lang = lang
         self.points: list[tuple[date, int | None]] = []
         self.threshold = 3

@@ -1,0 +1,61 @@
+"""The recovery key, shown once right after the vault is created, with a confirmation that it
+was written down. Nothing keeps the key once the clinician moves on."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Vertical
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Footer, Static
+
+from .base import KindcheckScreen
+from .widgets.safe import literal
+
+
+class RecoveryKeyConfirmed(Message):
+    """The user confirmed that the recovery key was written down."""
+
+
+class RecoveryKeyScreen(KindcheckScreen):
+    """The recovery key, shown once, with a confirmation that it was written down."""
+
+    CSS_PATH = "unlock.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "app.quit", "ui.key.quit", priority=True),
+    ]
+
+    def __init__(self, recovery_key: str) -> None:
+        super().__init__()
+        self.recovery_key = recovery_key
+
+    def compose(self) -> ComposeResult:
+        with Center(), Vertical(id="unlock-box"):
+            yield Static(self.tr("vault.recovery_title"), id="unlock-title")
+            yield Static(self.tr("vault.recovery_intro"), id="unlock-intro")
+            yield Static(literal(self.recovery_key), id="recovery-key", markup=False)
+            yield Static(self.tr("vault.recovery_once"), id="recovery-once")
+            yield Checkbox(self.tr("vault.recovery_confirm"), id="written-down")
+            yield Button(
+                self.tr("vault.recovery_continue"), id="continue", variant="primary", disabled=True
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#written-down", Checkbox).focus()
+
+    @on(Checkbox.Changed, "#written-down")
+    def _allow_continue(self, event: Checkbox.Changed) -> None:
+        button = self.query_one("#continue", Button)
+        button.disabled = not event.value
+        if event.value:
+            button.focus()  # the next Enter continues
+
+    @on(Button.Pressed, "#continue")
+    def _continue(self) -> None:
+        if self.query_one("#written-down", Checkbox).value:
+            self.recovery_key = ""
+            self.post_message(RecoveryKeyConfirmed())
