@@ -56,23 +56,21 @@ def check_output_path(path: str | Path, force: bool = False) -> Path:
     """Resolve ``path`` and check that it may be written; return the absolute path."""
     given = Path(path).expanduser()
     if given.is_symlink():
-        raise OutputPathError(f"{given}: is a symbolic link; give the real path instead")
+        raise OutputPathError.from_catalog("error.path.symlink", path=given)
     absolute = Path(os.path.abspath(given))
     parent = absolute.parent
     if not parent.is_dir():
-        raise OutputPathError(f"{given}: the folder {parent} does not exist")
+        raise OutputPathError.from_catalog("error.path.no_folder", path=given, folder=parent)
     resolved_parent = parent.resolve()
     target = resolved_parent / absolute.name
     if target.is_symlink():
-        raise OutputPathError(f"{given}: is a symbolic link; give the real path instead")
+        raise OutputPathError.from_catalog("error.path.symlink", path=given)
     if target.is_dir():
-        raise OutputPathError(f"{given}: is a folder; give a file name")
+        raise OutputPathError.from_catalog("error.path.is_folder", path=given)
     if target.exists() and not force:
-        raise OutputPathError(f"{given}: already exists; use --force to overwrite it")
+        raise OutputPathError.from_catalog("error.path.exists", path=given)
     if target.exists() and _is_read_only(target):
-        raise OutputPathError(
-            f"{given}: is read-only; nothing was written. Make it writable or choose another name"
-        )
+        raise OutputPathError.from_catalog("error.path.read_only", path=given)
     return target
 
 
@@ -92,27 +90,23 @@ def write_output(path: str | Path, data: bytes, force: bool = False) -> Path:
             written.st_dev,
             written.st_ino,
         ):
-            raise OutputPathError(
-                f"{path}: the temporary file was changed while writing (a symbolic link?); "
-                "refused, nothing was written"
-            )
+            raise OutputPathError.from_catalog("error.path.swapped", path=path)
         if target.is_symlink():
-            raise OutputPathError(f"{path}: became a symbolic link while writing; refused")
+            raise OutputPathError.from_catalog("error.path.became_link", path=path)
         if not force and target.exists():
-            raise OutputPathError(f"{path}: appeared while writing; use --force to overwrite it")
+            raise OutputPathError.from_catalog("error.path.appeared", path=path)
         replacing = True
         _replace(temporary, target)
     except OSError as error:
         with contextlib.suppress(OSError):
             temporary.unlink()
         if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-            raise OutputPathError(f"{path}: the disk is full; nothing was written") from None
+            raise OutputPathError.from_catalog("error.path.disk_full", path=path) from None
         if replacing and isinstance(error, PermissionError):
-            raise OutputPathError(
-                f"{path}: cannot be replaced: it is open in another program (close it there "
-                "and try again) or you may not change it; nothing was written"
-            ) from None
-        raise OutputPathError(f"{path}: cannot be written ({error.strerror})") from None
+            raise OutputPathError.from_catalog("error.path.in_use", path=path) from None
+        raise OutputPathError.from_catalog(
+            "error.path.not_written", path=path, reason=error.strerror
+        ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             temporary.unlink()
