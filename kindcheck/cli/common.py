@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import getpass
 import os
 import sys
 from collections.abc import Sequence
@@ -250,6 +249,8 @@ def warn_rollback(service: VaultService, lang: str) -> None:
 
 
 def login_name() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except Exception:  # no login name in this environment (some containers)
@@ -326,6 +327,8 @@ class SecretSource:
         """Ask on the terminal with ``prompt`` (in the chosen language), nothing echoed."""
         if not is_terminal(sys.stdin):
             raise SecretError("secret.no_terminal", what, {"variable": PASSPHRASE_FILE_ENV})
+        import getpass  # here: 3 ms that `kindcheck --help` need not pay
+
         try:
             return getpass.getpass(prompt)
         except EOFError:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kindcheck import __version__
-from kindcheck.i18n import t
+from kindcheck.i18n import LANGUAGES, t
 
 from .launch import cmd_demo
 from .outcome import cmd_check_questionnaire, cmd_outcome
@@ -53,15 +53,6 @@ class _Help:
         return t(f"cli.help.{key}", self.lang, **values)
 
 
-def _language(lang: str) -> Callable[[str], str]:
-    def language(value: str) -> str:
-        if value not in ("nl", "en"):
-            raise argparse.ArgumentTypeError(t("cli.choose_language", lang))
-        return value
-
-    return language
-
-
 def _whole_number(lang: str) -> Callable[[str], int]:
     def whole_number(value: str) -> int:
         try:
@@ -91,13 +82,7 @@ def build_parser(lang: str = "nl") -> argparse.ArgumentParser:
         metavar=help_("folder"),
         help=help_("data_dir"),
     )
-    common.add_argument(
-        "--lang",
-        type=_language(lang),
-        default=argparse.SUPPRESS,
-        metavar="{nl,en}",
-        help=help_("lang"),
-    )
+    common.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=help_("lang"))
     passphrase = Parser(add_help=False)
     passphrase.add_argument(
         "--passphrase-stdin", action="store_true", help=help_("passphrase_stdin")

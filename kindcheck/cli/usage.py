@@ -52,8 +52,8 @@ def translator(lang: str) -> tuple[Callable[[str], str], Callable[[str, str, int
 
     def ngettext(singular: str, plural: str, count: int) -> str:
         entry = _plurals_by_message_id().get(singular)
-        if entry is None:
-            return singular if count == 1 else plural
+        if entry is None:  # argparse's English, its form chosen by the catalog's rule
+            return singular if plural_form(count, "en") == "one" else plural
         forms = entry.get(lang, entry["en"])
         return forms[plural_form(count, lang)]
 
