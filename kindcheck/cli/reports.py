@@ -128,11 +128,9 @@ def cmd_due(args: argparse.Namespace) -> int:
                 )
                 for item in items
             ]
-            summary, name = (
-                ("Vervolggesprek kinderen {ref}", "Kindcheck vervolggesprekken")
-                if lang == "nl"
-                else ("Follow-up about the children {ref}", "Kindcheck follow-ups")
-            )
+            # {ref} is filled in by plans_to_ics with each plan's calendar code.
+            summary = text("reports.calendar_event", lang, ref="{ref}")
+            name = text("reports.calendar_name", lang)
             calendar = plans_to_ics(entries, summary, calendar_name=name)
             detail = counted("audit.calendar", len(entries), "en")
             path = _deliver(store, target, calendar, args.force, detail)
