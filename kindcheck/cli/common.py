@@ -61,9 +61,12 @@ class OutputClosed(Exception):
 def resolve_language(argv: Sequence[str]) -> str:
     """The language of everything the command line prints: ``--lang`` in ``argv``, else
     ``KINDCHECK_LANG``, else the settings file's ``lang``, else Dutch (the app's order)."""
+    explicit = _lang_in(argv)
+    if explicit in LANGUAGES:  # no need to find and read the settings file
+        return str(explicit)
     from kindcheck.settings import preferred_language
 
-    return preferred_language(_lang_in(argv))
+    return preferred_language(explicit)
 
 
 def _lang_in(argv: Sequence[str]) -> str | None:
