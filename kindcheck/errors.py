@@ -1,15 +1,50 @@
 """The errors a user can cause, each with a message written for a person.
 
-The CLI prints ``str(error)`` on stderr and exits 1; the app shows it in an error dialog.
+The CLI prints the message on stderr and exits 1; the app shows it in an error dialog.
 Messages never contain client data (names, answers, notes): they name fields, files and
 record ids only, so that a message copied into a ticket or a log leaks nothing.
+
+``str(error)`` is the English text. An error may also carry a message ``key`` of the catalog
+(kindcheck/locale/messages.toml) and the ``values`` for its fields; then
+:func:`kindcheck.i18n.error_message` shows it in the person's language. Errors without a key
+are shown as they are (English) until their module gets keys.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, Self
+
 
 class KindcheckError(Exception):
     """Base class for every error the user can cause or fix."""
+
+    key: str | None = None
+    """The catalog key of this message (None: the English text is all there is)."""
+
+    values: Mapping[str, Any] = MappingProxyType({})
+    """The values of the message's ``{name}`` fields."""
+
+    def __init__(
+        self, *args: object, key: str | None = None, values: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(*args)
+        if key is not None:
+            self.key = key
+        if values is not None:
+            self.values = MappingProxyType(dict(values))
+
+    @classmethod
+    def from_catalog(cls, key: str, /, **values: Any) -> Self:
+        """The error whose message is catalog entry ``key``: English as ``str(error)``, and
+        shown in the person's language by :func:`kindcheck.i18n.error_message`."""
+        from kindcheck.i18n import t
+
+        return cls(t(key, "en", **values), key=key, values=values)
 
 
 class QuestionnaireError(KindcheckError):
@@ -41,6 +76,8 @@ class WrongPassphrase(VaultError):
 
     Always the same message, whatever was wrong, so it tells an attacker nothing.
     """
+
+    key = "error.wrong_passphrase"
 
     def __init__(self) -> None:
         super().__init__("wrong passphrase")

@@ -26,10 +26,7 @@ def check_new_passphrase(passphrase: str) -> None:
         raise VaultError("a passphrase is text")
     length = len(unicodedata.normalize("NFC", passphrase))
     if length < MIN_LENGTH:
-        raise VaultError(
-            f"a passphrase needs at least {MIN_LENGTH} characters "
-            f"(this one has {length}); a few unrelated words work well"
-        )
+        raise VaultError.from_catalog("error.passphrase_short", minimum=MIN_LENGTH, length=length)
 
 
 def strength(passphrase: str) -> str:

@@ -61,23 +61,21 @@ def check_output_path(path: str | Path, force: bool = False) -> Path:
     """Resolve ``path`` and check that it may be written; return the absolute path."""
     given = Path(path).expanduser()
     if given.is_symlink():
-        raise OutputPathError(f"{given}: is a symbolic link; give the real path instead")
+        raise OutputPathError.from_catalog("error.path.symlink", path=given)
     absolute = Path(os.path.abspath(given))
     parent = absolute.parent
     if not parent.is_dir():
-        raise OutputPathError(f"{given}: the folder {parent} does not exist")
+        raise OutputPathError.from_catalog("error.path.no_folder", path=given, folder=parent)
     resolved_parent = parent.resolve()
     target = resolved_parent / absolute.name
     if target.is_symlink():
-        raise OutputPathError(f"{given}: is a symbolic link; give the real path instead")
+        raise OutputPathError.from_catalog("error.path.symlink", path=given)
     if target.is_dir():
-        raise OutputPathError(f"{given}: is a folder; give a file name")
+        raise OutputPathError.from_catalog("error.path.is_folder", path=given)
     if target.exists() and not force:
-        raise OutputPathError(f"{given}: already exists; use --force to overwrite it")
+        raise OutputPathError.from_catalog("error.path.exists", path=given)
     if target.exists() and _is_read_only(target):
-        raise OutputPathError(
-            f"{given}: is read-only; nothing was written. Make it writable or choose another name"
-        )
+        raise OutputPathError.from_catalog("error.path.read_only", path=given)
     return target
 
 
@@ -97,27 +95,23 @@ def write_output(path: str | Path, data: bytes, force: bool = False) -> Path:
             written.st_dev,
             written.st_ino,
         ):
-            raise OutputPathError(
-                f"{path}: the temporary file was changed while writing (a symbolic link?); "
-                "refused, nothing was written"
-            )
+            raise OutputPathError.from_catalog("error.path.swapped", path=path)
         if target.is_symlink():
-            raise OutputPathError(f"{path}: became a symbolic link while writing; refused")
+            raise OutputPathError.from_catalog("error.path.became_link", path=path)
         if not force and target.exists():
-            raise OutputPathError(f"{path}: appeared while writing; use --force to overwrite it")
+            raise OutputPathError.from_catalog("error.path.appeared", path=path)
         replacing = True
         _replace(temporary, target)
     except OSError as error:
         with contextlib.suppress(OSError):
             temporary.unlink()
         if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-            raise OutputPathError(f"{path}: the disk is full; nothing was written") from None
+            raise OutputPathError.from_catalog("error.path.disk_full", path=path) from None
         if replacing and isinstance(error, PermissionError):
-            raise OutputPathError(
-                f"{path}: cannot be replaced: it is open in another program (close it there "
-                "and try again) or you may not change it; nothing was written"
-            ) from None
-        raise OutputPathError(f"{path}: cannot be written ({error.strerror})") from None
+            raise OutputPathError.from_catalog("error.path.in_use", path=path) from None
+        raise OutputPathError.from_catalog(
+            "error.path.not_written", path=path, reason=error.strerror
+        ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             temporary.unlink()
@@ -198,8 +192,9 @@ def read_regular_file(path: str | Path, limit: int, what: str = "a file") -> byt
 
 
 def readable_by_others(path: str | Path) -> str | None:
-    """For a file that holds a secret: why others may read it (its mode lets group or others
-    read, or it belongs to another user), or None. POSIX only: Windows has no such modes, and
+    """For a file that holds a secret: why others may read it, in words for any language (its
+    mode, e.g. "mode 0644", lets group or others read; or "uid 1001", another user, owns it),
+    or None. POSIX only: Windows has no such modes, and
     there None (its ACLs are left to the user; SECURITY.md says so)."""
     if os.name != "posix":
         return None
@@ -208,8 +203,8 @@ def readable_by_others(path: str | Path) -> str | None:
     except OSError:
         return None
     if info.st_mode & 0o077:
-        return f"it is readable by other users (mode {stat.S_IMODE(info.st_mode):04o})"
+        return f"mode {stat.S_IMODE(info.st_mode):04o}"
     getuid = getattr(os, "getuid", None)
     if getuid is not None and info.st_uid != getuid():
-        return "it belongs to another user"
+        return f"uid {info.st_uid}"
     return None

@@ -172,3 +172,22 @@ def load_settings(
     if lang is not None:
         settings = replace(settings, lang=_check_lang(lang, "--lang"))
     return replace(settings, demo=demo)
+
+
+def preferred_language(explicit: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """The language of the command line's texts, in the app's order: ``explicit`` (``--lang``),
+    else ``KINDCHECK_LANG``, else ``lang`` in the settings file, else Dutch.
+
+    Only ``lang`` is read, and a value that is not a language is passed over (argparse refuses a
+    bad ``--lang`` itself): a settings file the app would refuse must not stop ``kindcheck
+    list`` or ``--help``; the app says what is wrong with it when it starts."""
+    env = os.environ if env is None else env
+    for candidate in (explicit, env.get("KINDCHECK_LANG")):
+        if candidate in LANGUAGES:
+            return str(candidate)
+    path = config_dir(env) / "settings.toml"
+    try:
+        value = tomllib.loads(path.read_text("utf-8")).get("lang")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        value = None
+    return str(value) if value in LANGUAGES else Settings.lang

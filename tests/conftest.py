@@ -19,13 +19,17 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # the data dir. Tests must neither write into the real per-user state folder nor see another
 # test's counters (many tests open copies of one template vault): module fixtures get one
 # folder for the session, each test its own. XDG_STATE_HOME covers subprocesses, which drop
-# KINDCHECK_* variables.
+# KINDCHECK_* variables. The same for the settings file (its `lang` decides the command line's
+# language): no test reads the user's own, through KINDCHECK_CONFIG_DIR or XDG_CONFIG_HOME.
 @pytest.fixture(scope="session", autouse=True)
 def _private_state_dir_for_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     folder = tmp_path_factory.mktemp("state")
-    saved = {name: os.environ.get(name) for name in ("KINDCHECK_STATE_DIR", "XDG_STATE_HOME")}
+    names = ("KINDCHECK_STATE_DIR", "XDG_STATE_HOME", "KINDCHECK_CONFIG_DIR", "XDG_CONFIG_HOME")
+    saved = {name: os.environ.get(name) for name in names}
     os.environ["KINDCHECK_STATE_DIR"] = str(folder / "kindcheck")
     os.environ["XDG_STATE_HOME"] = str(folder)
+    os.environ["KINDCHECK_CONFIG_DIR"] = str(folder / "config" / "kindcheck")
+    os.environ["XDG_CONFIG_HOME"] = str(folder / "config")
     yield
     for name, value in saved.items():
         if value is None:
@@ -41,3 +45,5 @@ def _private_state_dir(
     folder = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("KINDCHECK_STATE_DIR", str(folder / "kindcheck"))
     monkeypatch.setenv("XDG_STATE_HOME", str(folder))
+    monkeypatch.setenv("KINDCHECK_CONFIG_DIR", str(folder / "config" / "kindcheck"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder / "config"))

@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from .common import settings_from
+from .common import counted, echo, error_text, lang
 
 
 def cmd_outcome(args: argparse.Namespace) -> int:
     from kindcheck.answers import read_answers_file
     from kindcheck.outcome import compute_outcome, outcome_lines, outcome_to_json
 
-    _data_dir, lang = settings_from(args)
+    language = lang(args)
     session = read_answers_file(args.answers)
     outcome = compute_outcome(session)
     if args.json:
-        print(json.dumps(outcome_to_json(outcome, lang), ensure_ascii=False, indent=2))
+        echo(json.dumps(outcome_to_json(outcome, language), ensure_ascii=False, indent=2))
     else:
-        print("\n".join(outcome_lines(outcome, lang)))
+        echo("\n".join(outcome_lines(outcome, language)))
     return 0
 
 
@@ -28,13 +27,19 @@ def cmd_check_questionnaire(args: argparse.Namespace) -> int:
     from kindcheck.errors import QuestionnaireError
     from kindcheck.questionnaire import load_questionnaire
 
+    language = lang(args)
     failed = False
     for path in args.files:
         try:
             questionnaire = load_questionnaire(path)
         except QuestionnaireError as error:
             failed = True
-            print(str(error), file=sys.stderr)
+            echo(error_text(error, language), err=True)
         else:
-            print(f"{path}: ok ({questionnaire.key}, {len(questionnaire.questions)} questions)")
+            count = len(questionnaire.questions)
+            echo(
+                counted(
+                    "outcome.questionnaire_ok", count, language, path=path, key=questionnaire.key
+                )
+            )
     return 1 if failed else 0

@@ -1,21 +1,32 @@
-"""The ``kindcheck`` command line as argparse sees it: every command, its options and help, and
-the handler that runs it (in .outcome, .vault, .reports and .launch).
+"""The ``kindcheck`` command line as argparse sees it: every command, its options and help (in
+the chosen language, from the catalog's ``cli.help``), and the handler that runs it (in
+.outcome, .vault, .reports and .launch).
 
 Building the parser imports no handler's heavy dependencies: each handler imports what it needs
 when it runs, so ``kindcheck --help`` and ``--version`` import neither Textual nor SQLModel.
+
+Conventions every command follows (a new command adds itself with the same helpers):
+
+- files a command writes are named with ``-o/--output`` (:func:`_add_output`); ``-o -`` is
+  standard output where a stream makes sense; ``--force`` replaces an existing file;
+- ``--json`` prints a versioned JSON document instead of a table;
+- ``--data-dir``, ``--lang`` and ``--passphrase-stdin`` come from the shared parents.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kindcheck import __version__
+from kindcheck.i18n import LANGUAGES, t
 
 from .launch import cmd_demo
 from .outcome import cmd_check_questionnaire, cmd_outcome
 from .reports import cmd_due, cmd_export, cmd_log, cmd_merge, cmd_team_key
+from .usage import Parser
 from .vault import (
     cmd_backup,
     cmd_init,
@@ -28,245 +39,205 @@ from .vault import (
 
 # argparse's sub-command parsers' holder (argparse._SubParsersAction, a private class).
 SubParsers = Any
+SHELLS = ("bash", "zsh", "tcsh", "fish", "powershell")
+"""The shells shtab writes a completion script for."""
 
 
-def _language(value: str) -> str:
-    if value not in ("nl", "en"):
-        raise argparse.ArgumentTypeError("choose nl or en")
-    return value
+class _Help:
+    """Help texts and metavars in one language: ``help("due_all")`` is ``cli.help.due_all``."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, key: str, **values: Any) -> str:
+        return t(f"cli.help.{key}", self.lang, **values)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kindcheck",
-        description="Kindcheck intake assistant: the Kindcheck, the problem scan and recurring "
-        "follow-up conversations about a client's children. Without a command it starts the app.",
+def _whole_number(lang: str) -> Callable[[str], int]:
+    def whole_number(value: str) -> int:
+        try:
+            return int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(t("cli.whole_number", lang, value=value)) from None
+
+    return whole_number
+
+
+def build_parser(lang: str = "nl") -> argparse.ArgumentParser:
+    """Every command, with help texts in ``lang`` (argparse's own words follow
+    :func:`kindcheck.cli.usage.argparse_language`)."""
+    help_ = _Help(lang)
+    parser = Parser(prog="kindcheck", description=help_("description"), epilog=help_("epilog"))
+    parser.add_argument(
+        "--version", action="version", version=f"kindcheck {__version__}", help=help_("version")
     )
-    parser.add_argument("--version", action="version", version=f"kindcheck {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        "--print-completion", choices=SHELLS, default=argparse.SUPPRESS, help=help_("completion")
+    )
+    common = Parser(add_help=False)
     common.add_argument(
         "--data-dir",
         type=Path,
         default=argparse.SUPPRESS,
-        help="the vault's folder (default: KINDCHECK_DATA_DIR, else the user data folder)",
+        metavar=help_("folder"),
+        help=help_("data_dir"),
     )
-    common.add_argument(
-        "--lang", type=_language, default=argparse.SUPPRESS, help="nl (default) or en"
-    )
-    passphrase = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=help_("lang"))
+    passphrase = Parser(add_help=False)
     passphrase.add_argument(
-        "--passphrase-stdin",
-        action="store_true",
-        help="read the passphrase from one line of standard input",
+        "--passphrase-stdin", action="store_true", help=help_("passphrase_stdin")
     )
     for action in common._actions:
         if action.dest != "help":
             parser._add_action(action)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    outcome = commands.add_parser(
-        "outcome", parents=[common], help="validate an answers file and print its outcome"
+    commands = parser.add_subparsers(
+        dest="command", title=help_("commands"), metavar=help_("command")
     )
-    outcome.add_argument("answers", type=Path, metavar="ANSWERS.json")
-    outcome.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
+    outcome = commands.add_parser("outcome", parents=[common], help=help_("outcome"))
+    outcome.add_argument("answers", type=Path, metavar=help_("answers_file"))
+    outcome.add_argument("--json", action="store_true", help=help_("outcome_json"))
     outcome.set_defaults(handler=cmd_outcome)
 
-    check = commands.add_parser(
-        "check-questionnaire",
-        parents=[common],
-        help="validate questionnaire files and list every problem",
-    )
-    check.add_argument("files", type=Path, nargs="+", metavar="FILE.toml")
+    check = commands.add_parser("check-questionnaire", parents=[common], help=help_("check"))
+    check.add_argument("files", type=Path, nargs="+", metavar=help_("toml_file"))
     check.set_defaults(handler=cmd_check_questionnaire)
 
-    demo = commands.add_parser(
-        "demo", parents=[common], help="the app on a throwaway vault with synthetic clients"
-    )
+    demo = commands.add_parser("demo", parents=[common], help=help_("demo"))
     demo.set_defaults(handler=cmd_demo)
 
-    _add_vault_commands(commands, common, passphrase)
-    _add_report_commands(commands, common, passphrase)
+    _add_vault_commands(commands, help_, [common, passphrase])
+    _add_report_commands(commands, help_, common, passphrase)
     return parser
 
 
+def _add_output(
+    command: argparse.ArgumentParser, help_: _Help, text: str, required: bool = False
+) -> None:
+    """``-o/--output FILE`` (``-`` for standard output where ``text`` says so) and ``--force``."""
+    command.add_argument(
+        "-o", "--output", type=Path, required=required, metavar=help_("file"), help=text
+    )
+    command.add_argument("--force", action="store_true", help=help_("force"))
+
+
 def _add_vault_commands(
-    commands: SubParsers, common: argparse.ArgumentParser, passphrase: argparse.ArgumentParser
+    commands: SubParsers, help_: _Help, parents: list[argparse.ArgumentParser]
 ) -> None:
     """The commands that open the vault to keep it (.vault) and to read its access log."""
-    parents = [common, passphrase]
+    from kindcheck.passphrase import MIN_LENGTH
+
     init = commands.add_parser(
         "init",
         parents=parents,
-        help="create a vault and print its recovery key once",
-        description="Create an encrypted vault. The passphrase needs at least 12 characters; "
-        "the recovery key is printed once: write it down.",
+        help=help_("init"),
+        description=help_("init_description", minimum=MIN_LENGTH),
     )
-    init.add_argument(
-        "--user",
-        metavar="NAME",
-        help="the vault's user name, for the access log (default: your login)",
-    )
+    init.add_argument("--user", metavar=help_("name"), help=help_("init_user"))
     init.set_defaults(handler=cmd_init)
 
-    record = commands.add_parser(
-        "record",
-        parents=parents,
-        help="validate and store a completed session, print its outcome and follow-up plan",
-    )
-    record.add_argument("answers", type=Path, metavar="ANSWERS.json")
+    record = commands.add_parser("record", parents=parents, help=help_("record"))
+    record.add_argument("answers", type=Path, metavar=help_("answers_file"))
     record.set_defaults(handler=cmd_record)
 
-    listing = commands.add_parser("list", parents=parents, help="clients with their last session")
+    listing = commands.add_parser("list", parents=parents, help=help_("list"))
+    listing.add_argument("--json", action="store_true", help=help_("list_json"))
     listing.set_defaults(handler=cmd_list)
 
-    verify = commands.add_parser(
-        "verify",
-        parents=parents,
-        help="check the file and decrypt every record; name each damaged one",
-    )
-    verify.add_argument(
-        "--accept-older",
-        action="store_true",
-        help="this older copy of the vault was put back on purpose: stop warning about it",
-    )
+    verify = commands.add_parser("verify", parents=parents, help=help_("verify"))
+    verify.add_argument("--accept-older", action="store_true", help=help_("verify_accept_older"))
     verify.set_defaults(handler=cmd_verify)
 
     passwd = commands.add_parser(
         "passwd",
         parents=parents,
-        help="change the passphrase (or set one with the recovery key)",
-        description="Change the passphrase. With --passphrase-stdin: line 1 the current "
-        "passphrase (with --recovery: the recovery key), line 2 the new one.",
+        help=help_("passwd"),
+        description=help_("passwd_description"),
     )
+    passwd.add_argument("--recovery", action="store_true", help=help_("passwd_recovery"))
     passwd.add_argument(
-        "--recovery",
-        action="store_true",
-        help="use the recovery key instead of the current passphrase",
-    )
-    passwd.add_argument(
-        "--new-recovery-key",
-        action="store_true",
-        help="replace the recovery key (a damaged or lost one); prints the new one once",
+        "--new-recovery-key", action="store_true", help=help_("passwd_new_recovery_key")
     )
     passwd.set_defaults(handler=cmd_passwd)
 
-    backup = commands.add_parser(
-        "backup",
-        parents=parents,
-        help="write an encrypted copy of the vault to FILE",
+    backup = commands.add_parser("backup", parents=parents, help=help_("backup"))
+    # `backup FILE` is the old form, kept; `-o FILE` is the form every command shares.
+    backup.add_argument(
+        "file", type=Path, nargs="?", metavar=help_("file"), help=help_("backup_file")
     )
-    backup.add_argument("file", type=Path, metavar="FILE")
-    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    _add_output(backup, help_, help_("backup_output"))
     backup.set_defaults(handler=cmd_backup)
 
-    restore = commands.add_parser(
-        "restore",
-        parents=parents,
-        help="replace the vault with a backup (asks the backup's passphrase first)",
-    )
-    restore.add_argument("file", type=Path, metavar="FILE")
-    restore.add_argument(
-        "--force", action="store_true", help="replace an existing vault (back it up first)"
-    )
+    restore = commands.add_parser("restore", parents=parents, help=help_("restore"))
+    restore.add_argument("file", type=Path, metavar=help_("file"), help=help_("restore_file"))
+    restore.add_argument("--force", action="store_true", help=help_("restore_force"))
     restore.set_defaults(handler=cmd_restore)
 
     log = commands.add_parser(
-        "log",
-        parents=parents,
-        help="show the access log (NEN 7513), or export a client's log",
-        description="Show who created, read, changed, deleted, searched, exported, backed up "
-        "or restored client data, and when. With -o, write the log (with --client: "
-        "only that client's entries, for the client's own request) as JSON.",
+        "log", parents=parents, help=help_("log"), description=help_("log_description")
     )
-    log.add_argument("--client", metavar="REF", help="only the entries about this client")
-    log.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    log.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        metavar="FILE",
-        help="write the log as JSON to FILE (logged as an export)",
-    )
-    log.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    log.add_argument("--client", metavar="REF", help=help_("log_client"))
+    log.add_argument("--json", action="store_true", help=help_("log_json"))
+    _add_output(log, help_, help_("log_output"))
     log.set_defaults(handler=cmd_log)
 
 
 def _add_report_commands(
-    commands: SubParsers, common: argparse.ArgumentParser, passphrase: argparse.ArgumentParser
+    commands: SubParsers,
+    help_: _Help,
+    common: argparse.ArgumentParser,
+    passphrase: argparse.ArgumentParser,
 ) -> None:
     """The report commands (.reports): due, export, team-key, merge."""
-    parents = [common, passphrase]
-    due = commands.add_parser(
-        "due", parents=parents, help="follow-up conversations due and overdue"
-    )
-    due.add_argument("--all", action="store_true", help="also list upcoming plans")
+    whole_number = _whole_number(help_.lang)
+    due = commands.add_parser("due", parents=[common, passphrase], help=help_("due"))
+    due.add_argument("--all", action="store_true", help=help_("due_all"))
+    due.add_argument("--json", action="store_true", help=help_("due_json"))
+    # `--ics FILE` is the old form, kept; `--ics -o FILE` (or `-o -`) the shared one.
     due.add_argument(
-        "--ics",
-        type=Path,
-        metavar="FILE",
-        help="also write a calendar file with one recurring event per plan",
+        "--ics", type=Path, nargs="?", const=True, metavar=help_("file"), help=help_("due_ics")
     )
-    due.add_argument("--force", action="store_true", help="overwrite an existing FILE")
+    _add_output(due, help_, help_("due_output"))
     due.set_defaults(handler=cmd_due)
 
-    export = commands.add_parser(
-        "export",
-        parents=parents,
-        help="anonymised counts per period (CSV or JSON), or a team file with --team-key",
-    )
-    export.add_argument("--period", choices=("month", "quarter"), default="quarter")
+    export = commands.add_parser("export", parents=[common, passphrase], help=help_("export"))
     export.add_argument(
-        "--min-cell",
-        type=int,
-        default=5,
-        metavar="N",
-        help="hide counts from 1 to N-1 (default 5, at least 3)",
-    )
-    export.add_argument("--round", action="store_true", help="round shown counts to 5")
-    export.add_argument("--format", choices=("csv", "json"), default="csv")
-    export.add_argument(
-        "--delimiter",
-        choices=(",", ";"),
-        default=",",
-        help="CSV delimiter; ';' for Excel with Dutch settings (default ',')",
+        "--period", choices=("month", "quarter"), default="quarter", help=help_("period")
     )
     export.add_argument(
-        "--team-key",
-        type=Path,
-        metavar="PUBLIC_KEY",
-        help="write a team file (unsuppressed counts encrypted to this key)",
+        "--min-cell", type=whole_number, default=5, metavar="N", help=help_("min_cell")
     )
-    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
-    export.add_argument("--force", action="store_true", help="overwrite an existing FILE")
+    export.add_argument("--round", action="store_true", help=help_("round"))
+    export.add_argument("--format", choices=("csv", "json"), default="csv", help=help_("format"))
+    export.add_argument("--delimiter", choices=(",", ";"), default=",", help=help_("delimiter"))
+    export.add_argument(
+        "--team-key", type=Path, metavar=help_("public_key"), help=help_("team_key")
+    )
+    _add_output(export, help_, help_("output"), required=True)
     export.set_defaults(handler=cmd_export)
 
-    team_key = commands.add_parser(
-        "team-key", parents=[common], help="make the team lead's key pair for team files"
-    )
-    team_key.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
-    team_key.add_argument("--force", action="store_true", help="overwrite existing key files")
-    team_key.set_defaults(handler=cmd_team_key)
-
-    merge = commands.add_parser(
-        "merge", parents=[common], help="add up team files from several laptops, then suppress"
-    )
-    merge.add_argument("team_files", type=Path, nargs="+", metavar="TEAMFILE")
-    merge.add_argument(
-        "--key",
+    team_key = commands.add_parser("team-key", parents=[common], help=help_("keys"))
+    team_key.add_argument(
+        "-o",
+        "--output",
         type=Path,
         required=True,
-        metavar="PRIVATE",
-        help="the team lead's private key (team-private.pem)",
+        metavar=help_("folder"),
+        help=help_("keys_output"),
     )
-    merge.add_argument("--min-cell", type=int, default=5, metavar="N")
-    merge.add_argument("--round", action="store_true")
-    merge.add_argument("--format", choices=("csv", "json"), default="csv")
+    team_key.add_argument("--force", action="store_true", help=help_("keys_force"))
+    team_key.set_defaults(handler=cmd_team_key)
+
+    merge = commands.add_parser("merge", parents=[common], help=help_("merge"))
+    merge.add_argument("team_files", type=Path, nargs="+", metavar=help_("team_file"))
     merge.add_argument(
-        "--delimiter",
-        choices=(",", ";"),
-        default=",",
-        help="CSV delimiter; ';' for Excel with Dutch settings (default ',')",
+        "--key", type=Path, required=True, metavar=help_("private_key"), help=help_("merge_key")
     )
-    merge.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
-    merge.add_argument("--force", action="store_true")
+    merge.add_argument(
+        "--min-cell", type=whole_number, default=5, metavar="N", help=help_("min_cell")
+    )
+    merge.add_argument("--round", action="store_true", help=help_("round"))
+    merge.add_argument("--format", choices=("csv", "json"), default="csv", help=help_("format"))
+    merge.add_argument("--delimiter", choices=(",", ";"), default=",", help=help_("delimiter"))
+    _add_output(merge, help_, help_("output"), required=True)
     merge.set_defaults(handler=cmd_merge)

@@ -5,81 +5,122 @@ The work is the application layer's (kindcheck.service.caseload for the due list
 kindcheck.service.reports for the export pipeline and the access-log document), shared with the
 screens; these commands read the command line, open the vault through the service and print.
 Nothing heavy is imported at the top: ``kindcheck --help`` stays fast.
+
+Where a command writes a file, ``-o -`` sends the same bytes to standard output instead (and
+nothing else goes there: the confirmation is left out, so a pipe gets only the data). The
+access log records that as an export "to standard output", written before the data, so an
+export cut short by its reader is still on record.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kindcheck.dates import format_machine_time
-from kindcheck.errors import KindcheckError
 from kindcheck.text import one_line
 
-from .common import Texts, print_damaged, say, table_lines, unlock
+from .common import (
+    counted,
+    echo,
+    fail,
+    is_stdout,
+    print_damaged,
+    print_table,
+    text,
+    unlock,
+    usage_fail,
+    write_stdout,
+)
 from .common import lang as lang_of
+from .localtime import local_time, zone_note
 
 if TYPE_CHECKING:
     from kindcheck.accesslog import AccessEntry
+    from kindcheck.service.caseload import DueFollowUp
+    from kindcheck.store import Store
 
-
-def _say(key: str, lang: str, **values: Any) -> str:
-    from kindcheck.i18n import t
-
-    return t(f"cli.reports.{key}", lang, **values)
+DUE_FORMAT = "kindcheck-due"
+"""``kindcheck due --json``: schemas/due.schema.json (version 1)."""
 
 
 def _read(path: Path, what: str, limit: int = 16 * 1024 * 1024) -> bytes:
     try:
         if path.stat().st_size > limit:
-            raise KindcheckError(f"{path}: too large for {what}")
+            fail("reports.too_large", path=path, what=text(f"reports.{what}", "en"))
         return path.read_bytes()
     except FileNotFoundError:
-        raise KindcheckError(f"{path}: file not found") from None
+        fail("reports.not_found", path=path)
     except IsADirectoryError:
-        raise KindcheckError(f"{path}: is a folder, not {what}") from None
+        fail("reports.is_folder", path=path, what=text(f"reports.{what}", "en"))
     except OSError as error:
-        raise KindcheckError(f"{path}: cannot be read ({error.strerror})") from None
+        fail("reports.unreadable", path=path, reason=error.strerror)
 
 
 def _warn_damaged(damaged: list[str], lang: str) -> None:
     if damaged:
-        print(_say("damaged", lang, count=len(set(damaged))), file=sys.stderr)
+        echo(counted("reports.damaged", len(set(damaged)), lang), err=True)
+
+
+def _deliver(store: Store, target: Path, data: bytes, force: bool, detail: str) -> Path | None:
+    """``data`` to the file ``target`` (None: to standard output), logged as one export."""
+    from kindcheck.paths import write_output
+
+    if is_stdout(target):
+        store.log_access("export", None, detail + text("audit.to_stdout", "en"))
+        write_stdout(data)
+        return None
+    path = write_output(target, data, force)
+    store.log_access("export", None, detail)
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# due
+
+
+def _calendar_target(args: argparse.Namespace) -> Path | None:
+    """Where the calendar goes: ``--ics FILE`` (the old form) or ``--ics -o FILE|-``."""
+    if args.ics is None:
+        if args.output is not None:
+            usage_fail("reports.output_without_ics")
+        return None
+    if isinstance(args.ics, Path) and args.output is not None:
+        usage_fail("reports.ics_twice")
+    target: Path | None = args.ics if isinstance(args.ics, Path) else args.output
+    if target is None:
+        usage_fail("reports.ics_where")
+    if args.json and is_stdout(target):
+        usage_fail("reports.json_and_ics_stdout")
+    return target
 
 
 def cmd_due(args: argparse.Namespace) -> int:
     from kindcheck.followup import CalendarEntry, FollowUpState, plans_to_ics
-    from kindcheck.paths import check_output_path, write_output
-    from kindcheck.service.caseload import followup_statuses
+    from kindcheck.paths import check_output_path
+    from kindcheck.service.caseload import followup_statuses, today_in_amsterdam
 
     lang = lang_of(args)
-    if args.ics is not None:
-        check_output_path(args.ics, args.force)  # before asking for the passphrase
+    target = _calendar_target(args)
+    if target is not None and not is_stdout(target):
+        check_output_path(target, args.force)  # before asking for the passphrase
     damaged: list[str] = []
     with unlock(args) as service, service.store() as store:
-        items = followup_statuses(store, damaged=damaged)
+        today = today_in_amsterdam()
+        items = followup_statuses(store, today, damaged=damaged)
         shown = [
             item
             for item in items
             if args.all or item.status.state in (FollowUpState.OVERDUE, FollowUpState.DUE)
         ]
-        store.log_access("read", None, f"follow-ups due ({len(shown)} clients)")
-        if shown:
-            print(_say("due_header", lang))
-            for item in shown:
-                when = item.status.occurrence.date().isoformat() if item.status.occurrence else "-"
-                late = str(item.status.days_overdue) if item.status.days_overdue else ""
-                state = item.status.state.value
-                label = _say(state, lang)
-                print(
-                    f"{label}|{when}|{late}|{one_line(item.client.reference)}|{item.calendar_code}"
-                )
-        else:
-            print(_say("nothing_due", lang))
-        if args.ics is not None:
+        store.log_access("read", None, counted("audit.due_list", len(shown), "en"))
+        if args.json:
+            echo(json.dumps(_due_document(shown, today), ensure_ascii=True, indent=2))
+        elif target is None or not is_stdout(target):
+            _print_due(shown, lang)
+        if target is not None:
             # Ended plans too: their end cuts the series a calendar imported before.
             entries = [
                 CalendarEntry(
@@ -87,27 +128,64 @@ def cmd_due(args: argparse.Namespace) -> int:
                 )
                 for item in items
             ]
-            summary, name = (
-                ("Vervolggesprek kinderen {ref}", "Kindcheck vervolggesprekken")
-                if lang == "nl"
-                else ("Follow-up about the children {ref}", "Kindcheck follow-ups")
-            )
+            # {ref} is filled in by plans_to_ics with each plan's calendar code.
+            summary = text("reports.calendar_event", lang, ref="{ref}")
+            name = text("reports.calendar_name", lang)
             calendar = plans_to_ics(entries, summary, calendar_name=name)
-            path = write_output(args.ics, calendar, args.force)
-            store.log_access("export", None, f"calendar file ({len(entries)} plans)")
-            print(_say("ics_done", lang, path=path, count=len(entries)))
+            detail = counted("audit.calendar", len(entries), "en")
+            path = _deliver(store, target, calendar, args.force, detail)
+            if path is not None:
+                echo(counted("reports.ics_done", len(entries), lang, path=path))
     _warn_damaged(damaged, lang)
     return 0
 
 
+def _print_due(shown: list[DueFollowUp], lang: str) -> None:
+    if not shown:
+        echo(text("reports.nothing_due", lang))
+        return
+    echo(text("reports.due_header", lang))
+    for item in shown:
+        when = item.status.occurrence.date().isoformat() if item.status.occurrence else "-"
+        late = str(item.status.days_overdue) if item.status.days_overdue else ""
+        label = text(f"reports.{item.status.state.value}", lang)
+        echo(f"{label}|{when}|{late}|{one_line(item.client.reference)}|{item.calendar_code}")
+
+
+def _due_document(shown: list[DueFollowUp], today: date) -> dict[str, Any]:
+    """``due --json``: the table's columns and nothing more (schemas/due.schema.json)."""
+    return {
+        "format": DUE_FORMAT,
+        "format_version": 1,
+        "today": today.isoformat(),
+        "items": [
+            {
+                "state": item.status.state.value,
+                "date": item.status.occurrence.date().isoformat()
+                if item.status.occurrence
+                else None,
+                "days_late": item.status.days_overdue or 0,
+                "reference": item.client.reference,
+                "calendar_code": item.calendar_code,
+            }
+            for item in shown
+        ],
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# export, team-key, merge
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from kindcheck import export
-    from kindcheck.paths import check_output_path, write_output
+    from kindcheck.paths import check_output_path
     from kindcheck.service.reports import count_vault, counts_detail, render_table
 
     lang = lang_of(args)
-    check_output_path(args.output, args.force)
-    public_key = _read(args.team_key, "a public key") if args.team_key else None
+    if not is_stdout(args.output):
+        check_output_path(args.output, args.force)
+    public_key = _read(args.team_key, "a_public_key") if args.team_key else None
     if public_key is None:
         export.suppress(export.aggregate([]), args.min_cell)  # refuse a bad --min-cell early
     damaged: list[str] = []
@@ -115,15 +193,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         counts = count_vault(store, args.period, damaged=damaged)
         if public_key is not None:
             data = export.seal_team_file(counts, public_key, store.vault_id)
-            path = write_output(args.output, data, args.force)
-            store.log_access("export", None, f"team file ({args.period})")
-            print(_say("team_done", lang, path=path))
+            path = _deliver(store, args.output, data, args.force, f"team file ({args.period})")
+            if path is not None:
+                echo(text("reports.team_done", lang, path=path))
         else:
             table = export.suppress(counts, args.min_cell, rounding=args.round)
             rendered = render_table(table, args.format, args.delimiter)
-            path = write_output(args.output, rendered, args.force)
-            store.log_access("export", None, counts_detail(args.period, args.format))
-            print(_say("export_done", lang, path=path, threshold=args.min_cell))
+            detail = counts_detail(args.period, args.format)
+            path = _deliver(store, args.output, rendered, args.force, detail)
+            if path is not None:
+                echo(text("reports.export_done", lang, path=path, threshold=args.min_cell))
     _warn_damaged(damaged, lang)
     return 0
 
@@ -135,18 +214,16 @@ def cmd_team_key(args: argparse.Namespace) -> int:
     lang = lang_of(args)
     folder: Path = args.output
     if not folder.is_dir():
-        raise KindcheckError(
-            f"{folder}: is a file, not a folder"
-            if folder.exists()
-            else f"{folder}: the folder does not exist"
-        )
+        if folder.exists():
+            fail("reports.keys_folder_is_file", folder=folder)
+        fail("reports.keys_no_folder", folder=folder)
     private_path, public_path = folder / "team-private.pem", folder / "team-public.pem"
     for path in (private_path, public_path):
         check_output_path(path, args.force)
     private_pem, public_pem = export.make_team_keypair()
     write_output(private_path, private_pem, args.force)
     write_output(public_path, public_pem, args.force)
-    print(_say("keys_done", lang, public=public_path, private=private_path))
+    echo(text("reports.keys_done", lang, public=public_path, private=private_path))
     return 0
 
 
@@ -155,43 +232,32 @@ def cmd_merge(args: argparse.Namespace) -> int:
     from kindcheck.paths import check_output_path, write_output
     from kindcheck.service.reports import render_table
 
-    check_output_path(args.output, args.force)
-    private_pem = _read(args.key, "a private key")
-    files = [(str(path), _read(path, "a team file")) for path in args.team_files]
+    to_stdout = is_stdout(args.output)
+    if not to_stdout:
+        check_output_path(args.output, args.force)
+    private_pem = _read(args.key, "a_private_key")
+    files = [(str(path), _read(path, "a_team_file")) for path in args.team_files]
     counts = export.merge(files, private_pem)
     table = export.suppress(counts, args.min_cell, rounding=args.round)
     rendered = render_table(table, args.format, args.delimiter)
+    if to_stdout:
+        write_stdout(rendered)  # no vault, so no access log: team files hold counts only
+        return 0
     path = write_output(args.output, rendered, args.force)
-    print(_say("export_done", lang_of(args), path=path, threshold=args.min_cell))
+    echo(text("reports.export_done", lang_of(args), path=path, threshold=args.min_cell))
     return 0
 
 
 # --------------------------------------------------------------------------------------------
 # The access log
 
-_LOG_TEXT: Texts = {
-    "log_header": {
-        "nl": "WANNEER|GEBRUIKER|ACTIE|CLIËNT|DETAIL|UITKOMST",
-        "en": "WHEN|USER|ACTION|CLIENT|DETAIL|OUTCOME",
-    },
-    "log_empty": {
-        "nl": "Het toegangslog heeft (nog) geen regels{which}.",
-        "en": "The access log has no entries{which} (yet).",
-    },
-    "log_for": {"nl": " voor cliënt {reference}", "en": " for client {reference}"},
-    "log_written": {
-        "nl": "Toegangslog ({count} regels) geschreven naar {path}.",
-        "en": "Access log ({count} entries) written to {path}.",
-    },
-}
 
-
-def _log_table(entries: list[AccessEntry], lang: str) -> list[str]:
-    rows = [say(_LOG_TEXT, "log_header", lang).split("|")]
+def _log_table(entries: list[AccessEntry], lang: str) -> None:
+    rows = [text("log.header", lang).split("|")]
     for entry in entries:
         rows.append(
             [
-                format_machine_time(entry.at),
+                local_time(entry.at),
                 one_line(entry.user) or "-",
                 one_line(entry.action),
                 one_line(entry.client_reference) or "-",
@@ -199,23 +265,25 @@ def _log_table(entries: list[AccessEntry], lang: str) -> list[str]:
                 one_line(entry.outcome),
             ]
         )
-    return table_lines(rows, [19, 24, 8, 30, 80, 8])
+    print_table(rows, [19, 24, 8, 30, 80, 8])
 
 
 def cmd_log(args: argparse.Namespace) -> int:
     """``kindcheck log [--client REF] [--json]``: the access log at the terminal (itself a
-    "read" entry); ``-o FILE [--force]``: written as JSON (an "export" entry, e.g. for a
-    client's request to see who looked at their file)."""
+    "read" entry), times in local time; ``-o FILE|- [--force]``: written as JSON with UTC times
+    (an "export" entry, e.g. for a client's request to see who looked at their file)."""
     from kindcheck.paths import OutputPathError, check_output_path, write_output
     from kindcheck.service.reports import log_document, log_file, read_access_log
 
     lang = lang_of(args)
     reference = args.client
     if reference is not None and not one_line(reference):
-        raise KindcheckError("--client needs a client reference")
-    if args.output is not None:
+        fail("log.client_needed")
+    to_stdout = is_stdout(args.output)
+    if args.output is not None and not to_stdout:
         check_output_path(args.output, args.force)  # before the passphrase is asked
     damaged: list[str] = []
+    written: Path | None = None
     with unlock(args) as service, service.store() as store:
         user = store.user_name
         if args.output is None:
@@ -223,26 +291,38 @@ def cmd_log(args: argparse.Namespace) -> int:
         else:
             entries = store.access_log(reference, damaged)
             data = log_file(entries, reference, user)
-            try:
-                written = write_output(args.output, data, args.force)
-            except OutputPathError as error:
+            if to_stdout:
+                where = text("audit.standard_output", "en")
                 store.log_access(
-                    "export", reference, f"access log to {args.output}: {error}", "refused"
+                    "export", reference, counted("audit.log_export", len(entries), "en", path=where)
                 )
-                raise
-            store.log_access(
-                "export", reference, f"access log ({len(entries)} entries) to {written}"
-            )
-    if args.output is not None:
-        print(say(_LOG_TEXT, "log_written", lang, count=len(entries), path=written))
+                write_stdout(data)
+            else:
+                try:
+                    written = write_output(args.output, data, args.force)
+                except OutputPathError as error:
+                    store.log_access(
+                        "export", reference, f"access log to {args.output}: {error}", "refused"
+                    )
+                    raise
+                store.log_access(
+                    "export",
+                    reference,
+                    counted("audit.log_export", len(entries), "en", path=written),
+                )
+    if written is not None:
+        echo(counted("log.written", len(entries), lang, path=written))
+    elif to_stdout:
+        pass  # the JSON went out already, and nothing else may join it
     elif args.json:
-        # ASCII only: user text reaches the terminal, and \u escapes cannot be control codes.
-        print(json.dumps(log_document(entries, reference, user), ensure_ascii=True, indent=2))
+        # ASCII only: user text reaches the terminal, and \\u escapes cannot be control codes.
+        echo(json.dumps(log_document(entries, reference, user), ensure_ascii=True, indent=2))
     elif not entries:
-        which = say(_LOG_TEXT, "log_for", lang, reference=one_line(reference)) if reference else ""
-        print(say(_LOG_TEXT, "log_empty", lang, which=which))
+        which = text("log.for_client", lang, reference=one_line(reference)) if reference else ""
+        echo(text("log.empty", lang, which=which))
     else:
-        for line in _log_table(entries, lang):
-            print(line)
+        _log_table(entries, lang)
+        # Said on stderr: the table on stdout stays the same to a script reading it.
+        echo(zone_note([entry.at for entry in entries], lang), err=True)
     print_damaged(damaged)
     return 1 if damaged else 0

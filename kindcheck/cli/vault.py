@@ -9,21 +9,25 @@ the store (SQLModel, SQLAlchemy, cryptography) is imported when a command runs, 
 from __future__ import annotations
 
 import argparse
-import sys
+import json
 from datetime import datetime, time
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from kindcheck.errors import KindcheckError
 from kindcheck.text import one_line
 
 from .common import (
     SecretSource,
-    Texts,
+    counted,
+    echo,
+    fail,
+    is_stdout,
     login_name,
     print_damaged,
-    say,
-    table_lines,
+    print_table,
+    text,
     unlock,
+    usage_fail,
     vault_service,
     warn_rollback,
 )
@@ -31,104 +35,30 @@ from .common import lang as lang_of
 
 if TYPE_CHECKING:
     from kindcheck.service.recording import Recorded
+    from kindcheck.store import ClientOverview
 
-# The few lines these commands print themselves, in both languages (outcome texts come from
-# kindcheck.outcome / the message catalog).
-_TEXT: Texts = {
-    "created": {
-        "nl": "Kluis aangemaakt in {path}.",
-        "en": "Vault created in {path}.",
-    },
-    "recovery": {
-        "nl": "HERSTELSLEUTEL: schrijf hem nu op en bewaar hem veilig, niet bij deze laptop.\n"
-        "Hij wordt alleen nu getoond. Ben je het wachtwoord kwijt, dan stel je er met\n"
-        "`kindcheck passwd --recovery` een nieuw mee in. Wie hem heeft, kan de kluis openen.",
-        "en": "RECOVERY KEY: write it down now and keep it safe, away from this laptop.\n"
-        "It is shown only this once. If you forget your passphrase, it sets a new one\n"
-        "with `kindcheck passwd --recovery`. Anyone who has it can open the vault.",
-    },
-    "saved": {
-        "nl": "Opgeslagen: {kind} van {date} voor cliënt {reference}{new}.",
-        "en": "Saved: {kind} of {date} for client {reference}{new}.",
-    },
-    "new_client": {"nl": " (nieuwe cliënt)", "en": " (new client)"},
-    "plan_new": {
-        "nl": "Vervolgplan gemaakt. Volgend gesprek over de kinderen: {when}.",
-        "en": "Follow-up plan made. Next conversation about the children: {when}.",
-    },
-    "plan_more_frequent": {
-        "nl": "Vervolgplan vaker gezet ({rhythm}). Volgend gesprek: {when}.",
-        "en": "Follow-up plan made more frequent ({rhythm}). Next conversation: {when}.",
-    },
-    "plan_unchanged": {
-        "nl": "Vervolgplan ongewijzigd. Volgend gesprek: {when}.",
-        "en": "Follow-up plan unchanged. Next conversation: {when}.",
-    },
-    "plan_ended": {
-        "nl": "Het vervolgplan heeft geen gesprekken meer.",
-        "en": "The follow-up plan has no further conversations.",
-    },
-    "no_clients": {"nl": "Nog geen cliënten.", "en": "No clients yet."},
-    "list_header": {
-        "nl": "REFERENTIE|NAAM|SESSIES|LAATSTE|SOORT|DOMEINEN",
-        "en": "REFERENCE|NAME|SESSIONS|LAST|KIND|DOMAINS",
-    },
-    "verify_ok": {
-        "nl": "In orde: het bestand is heel en alle {count} records zijn te ontsleutelen.",
-        "en": "OK: the file is intact and all {count} records decrypt.",
-    },
-    "verify_bad": {
-        "nl": "{count} probleem/problemen gevonden. Zet een reservekopie terug "
-        "(`kindcheck restore`) of vraag hulp.",
-        "en": "{count} problem(s) found. Restore a backup (`kindcheck restore`) or ask for help.",
-    },
-    "passwd_done": {
-        "nl": "Wachtwoord gewijzigd. Het oude wachtwoord werkt niet meer.",
-        "en": "Passphrase changed. The old passphrase no longer works.",
-    },
-    "recovered": {
-        "nl": "Nieuw wachtwoord ingesteld met de herstelsleutel. Het oude werkt niet meer; "
-        "de herstelsleutel blijft geldig.",
-        "en": "New passphrase set with the recovery key. The old one no longer works; the "
-        "recovery key stays valid.",
-    },
-    "backup_done": {
-        "nl": "Reservekopie geschreven naar {path} (versleuteld; opent met het huidige "
-        "wachtwoord of de herstelsleutel).",
-        "en": "Backup written to {path} (encrypted; it opens with the current passphrase or "
-        "the recovery key).",
-    },
-    "restore_done": {
-        "nl": "Reservekopie teruggezet in {path}.",
-        "en": "Backup restored into {path}.",
-    },
-}
+CLIENTS_FORMAT = "kindcheck-clients"
+"""``kindcheck list --json``: schemas/clients.schema.json (version 1)."""
 
 
 def _kind_label(kind: str, lang: str) -> str:
-    labels = {
-        "intake": {"nl": "intake", "en": "intake"},
-        "followup": {"nl": "vervolggesprek", "en": "follow-up"},
-    }
-    return labels.get(kind, {}).get(lang, kind)
+    return text(f"vault.kind_{kind}", lang) if kind in ("intake", "followup") else kind
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     service, lang = vault_service(args), lang_of(args)
     if service.exists():
-        raise KindcheckError(f"a vault already exists in {service.data_dir}; nothing was changed")
-    passphrase = SecretSource(args).read_new(
-        "New passphrase (at least 12 characters): ", "the new passphrase"
-    )
+        fail("vault.exists", folder=service.data_dir)
+    passphrase = SecretSource(args).read_new()
     user = one_line(args.user) if args.user else login_name()
     with service:
         recovery_key = service.create(passphrase, user)
-    print(say(_TEXT, "created", lang, path=service.data_dir))
-    print()
-    print(say(_TEXT, "recovery", lang))
-    print()
-    print(f"    {recovery_key}")
-    print()
+    echo(text("vault.created", lang, path=service.data_dir))
+    echo()
+    echo(text("vault.recovery", lang))
+    echo()
+    echo(f"    {recovery_key}")
+    echo()
     return 0
 
 
@@ -142,19 +72,18 @@ def cmd_record(args: argparse.Namespace) -> int:
     outcome = compute_outcome(session)
     with unlock(args) as service:
         result = service.record(session, outcome)
-    print("\n".join(outcome_lines(outcome, lang)))
+    echo("\n".join(outcome_lines(outcome, lang)))
     for line in _plan_lines(result, lang):
-        print(line)
-    print()
-    print(
-        say(
-            _TEXT,
-            "saved",
+        echo(line)
+    echo()
+    echo(
+        text(
+            "vault.saved",
             lang,
             kind=_kind_label(result.session.kind, lang),
             date=result.session.session_date.isoformat(),
             reference=one_line(result.client.reference),
-            new=say(_TEXT, "new_client", lang) if result.client_created else "",
+            new=text("vault.new_client", lang) if result.client_created else "",
         )
     )
     return 0
@@ -170,27 +99,30 @@ def _plan_lines(result: Recorded, lang: str) -> list[str]:
     after = max(datetime.now(AMSTERDAM), end_of_session_day)
     upcoming = next_occurrence(result.plan.plan, after)
     if upcoming is None:
-        return [say(_TEXT, "plan_ended", lang)]
+        return [text("vault.plan_ended", lang)]
     when = f"{upcoming:%Y-%m-%d %H:%M}"
     if result.plan_change == "new":
-        return [say(_TEXT, "plan_new", lang, when=when)]
+        return [text("vault.plan_new", lang, when=when)]
     if result.plan_change == "more_frequent" and result.plan.rhythm is not None:
         rhythm = t(f"rhythm.{result.plan.rhythm.value}", lang)
-        return [say(_TEXT, "plan_more_frequent", lang, rhythm=rhythm, when=when)]
-    return [say(_TEXT, "plan_unchanged", lang, when=when)]
+        return [text("vault.plan_more_frequent", lang, rhythm=rhythm, when=when)]
+    return [text("vault.plan_unchanged", lang, when=when)]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     lang = lang_of(args)
     damaged: list[str] = []
-    # Every client's reference and name: one "read" entry, in the same transaction.
+    # Every client's reference and name: one "read" entry, in the same transaction. The
+    # entry's detail is English whatever the language (one log for every reader).
     with unlock(args) as service, service.store() as store, store.batch():
         overviews = store.list_clients(damaged)
-        store.log_access("read", None, f"client list ({len(overviews)} client(s))")
-    if not overviews:
-        print(say(_TEXT, "no_clients", lang))
+        store.log_access("read", None, counted("audit.client_list", len(overviews), "en"))
+    if args.json:
+        echo(json.dumps(_clients_document(overviews), ensure_ascii=True, indent=2))
+    elif not overviews:
+        echo(text("vault.no_clients", lang))
     else:
-        rows = [say(_TEXT, "list_header", lang).split("|")]
+        rows = [text("vault.list_header", lang).split("|")]
         for overview in overviews:
             last = overview.last_session
             domains = "-"
@@ -206,10 +138,33 @@ def cmd_list(args: argparse.Namespace) -> int:
                     domains,
                 ]
             )
-        for line in table_lines(rows, [40] * len(rows[0])):
-            print(line)
+        print_table(rows, [40] * len(rows[0]))
     print_damaged(damaged)
     return 1 if damaged else 0
+
+
+def _clients_document(overviews: list[ClientOverview]) -> dict[str, Any]:
+    """``list --json``: the table's columns and nothing more (schemas/clients.schema.json).
+    ASCII only: names reach the terminal, and ``\\u`` escapes cannot be control codes."""
+    return {
+        "format": CLIENTS_FORMAT,
+        "format_version": 1,
+        "clients": [
+            {
+                "reference": overview.client.reference,
+                "name": overview.client.name,
+                "session_count": overview.session_count,
+                "last_session": None
+                if overview.last_session is None
+                else {
+                    "date": overview.last_session.session_date.isoformat(),
+                    "kind": overview.last_session.kind,
+                    "problem_domains": overview.last_session.problem_domain_count,
+                },
+            }
+            for overview in overviews
+        ],
+    }
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -222,71 +177,81 @@ def cmd_verify(args: argparse.Namespace) -> int:
             store.acknowledge_rollback()
         problems = verify_vault(store)
         if store.rollback_warning:
-            problems.append(
-                "the vault is older than the last one opened on this computer: "
-                "`kindcheck verify --accept-older` if it was put back on purpose"
-            )
+            problems.append(text("vault.verify_older", lang))
         count = sum(store.count_records().values()) if not problems else 0
     for problem in problems:
-        print(problem)
+        echo(problem)
     if problems:
-        print(say(_TEXT, "verify_bad", lang, count=len(problems)), file=sys.stderr)
+        echo(counted("vault.verify_bad", len(problems), lang), err=True)
         return 1
-    print(say(_TEXT, "verify_ok", lang, count=count))
+    echo(counted("vault.verify_ok", count, lang))
     return 0
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
     service, lang = vault_service(args), lang_of(args)
     if not service.exists():
-        raise KindcheckError(f"there is no vault in {service.data_dir}")
+        fail("vault.no_vault", folder=service.data_dir)
     secrets = SecretSource(args)
     if args.new_recovery_key:
-        current = secrets.read("Passphrase: ", "the passphrase")
+        current = secrets.read("passphrase_prompt", "the_passphrase")
         with service:
             service.unlock(current)
             warn_rollback(service, lang)
             recovery_key = service.new_recovery_key(current)
-        print(say(_TEXT, "recovery", lang), "", f"    {recovery_key}", "", sep="\n")
+        echo(text("vault.new_recovery", lang))
+        echo()
+        echo(f"    {recovery_key}")
+        echo()
         return 0
     if args.recovery:
-        recovery_key = secrets.read("Recovery key: ", "the recovery key")
-        new = secrets.read_new("New passphrase (at least 12 characters): ")
+        recovery_key = secrets.read("recovery_prompt", "the_recovery_key")
+        new = secrets.read_new()
         with service:
             service.unlock_with_recovery(recovery_key, new)
             warn_rollback(service, lang)
-        print(say(_TEXT, "recovered", lang))
+        echo(text("vault.recovered", lang))
         return 0
-    old = secrets.read("Current passphrase: ", "the current passphrase")
-    new = secrets.read_new("New passphrase (at least 12 characters): ")
+    old = secrets.read("current_prompt", "the_current_passphrase")
+    new = secrets.read_new()
     with service:
         service.unlock(old)
         warn_rollback(service, lang)
         service.change_passphrase(old, new)
-    print(say(_TEXT, "passwd_done", lang))
+    echo(text("vault.passwd_done", lang))
     return 0
+
+
+def backup_target(args: argparse.Namespace) -> Path:
+    """The backup file: ``-o FILE``, or the old positional ``FILE``; exactly one of them."""
+    if args.file is not None and args.output is not None:
+        usage_fail("vault.backup_twice")
+    target: Path | None = args.output if args.output is not None else args.file
+    if target is None:
+        usage_fail("vault.backup_where")
+    if is_stdout(target):
+        usage_fail("vault.backup_stdout")  # SQLite's backup API writes a file, not a stream
+    return target
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from kindcheck.paths import check_output_path
 
+    target = backup_target(args)
     # Checked before the passphrase is asked (and again by the store, which logs a refusal):
     # an existing FILE needs --force, a symbolic link is refused even with it.
-    check_output_path(args.file, args.force)
+    check_output_path(target, args.force)
     with unlock(args) as service, service.store() as store:
-        written = store.backup(args.file, force=args.force)
-    print(say(_TEXT, "backup_done", lang_of(args), path=written))
+        written = store.backup(target, force=args.force)
+    echo(text("vault.backup_done", lang_of(args), path=written))
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     service = vault_service(args)
     if service.exists() and not args.force:
-        raise KindcheckError(
-            f"a vault already exists in {service.data_dir}; nothing was changed. Use --force to "
-            "replace it (back it up first)"
-        )
-    passphrase = SecretSource(args).read("Passphrase of the backup: ", "the backup's passphrase")
+        fail("vault.exists_use_force", folder=service.data_dir)
+    passphrase = SecretSource(args).read("backup_prompt", "the_backup_passphrase")
     service.restore(args.file, passphrase, force=args.force)
-    print(say(_TEXT, "restore_done", lang_of(args), path=service.data_dir))
+    echo(text("vault.restore_done", lang_of(args), path=service.data_dir))
     return 0

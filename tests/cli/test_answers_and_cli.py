@@ -271,6 +271,7 @@ def test_the_app_gets_no_language_unless_asked_so_the_settings_file_decides(
         return 0
 
     monkeypatch.setattr(launch, "run_app", fake_run_app)
+    monkeypatch.setattr("kindcheck.cli.launch.has_terminal", lambda: True)
     assert main([]) == 0
     assert main(["--lang", "en"]) == 0
     assert main(["demo"]) == 0

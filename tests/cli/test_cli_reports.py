@@ -145,7 +145,16 @@ def test_existing_calendar_file_needs_force(
     ics = tmp_path / "followups.ics"
     ics.write_text("mine")
     code, _out, err = run(
-        monkeypatch, capsys, "due", "--data-dir", vault, "--passphrase-stdin", "--ics", ics
+        monkeypatch,
+        capsys,
+        "--lang",
+        "en",
+        "due",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        "--ics",
+        ics,
     )
     assert code == 1
     assert "already exists; use --force" in err

@@ -184,7 +184,7 @@ def test_init_text_and_refusals(run: Runner, tmp_path: Path) -> None:
     assert "RECOVERY KEY: write it down now" in out
     assert len(RECOVERY_PATTERN.findall(out)) == 1
     code, _out, err = run(
-        "init", "--data-dir", folder, "--passphrase-stdin", stdin=PASSPHRASE + "\n"
+        "--lang", "en", "init", "--data-dir", folder, "--passphrase-stdin", stdin=PASSPHRASE + "\n"
     )
     assert code == 1 and "already exists" in err
 
@@ -198,13 +198,13 @@ def test_init_asks_twice_on_a_terminal(
         "kindcheck.cli.common.SecretSource._prompt",
         staticmethod(lambda prompt, what: next(answers)),
     )
-    code, _out, err = run("init", "--data-dir", tmp_path / "v")
+    code, _out, err = run("--lang", "en", "init", "--data-dir", tmp_path / "v")
     assert code == 1 and "differ" in err
     assert not (tmp_path / "v" / DB_NAME).exists()
 
 
 def test_no_terminal_and_no_option_says_how(run: Runner, vault: Path) -> None:
-    code, _out, err = run("list", "--data-dir", vault)
+    code, _out, err = run("--lang", "en", "list", "--data-dir", vault)
     assert code == 1
     assert "use --passphrase-stdin or KINDCHECK_PASSPHRASE_FILE" in err
 
@@ -319,7 +319,7 @@ def test_verify_names_a_damaged_record_and_goes_on(
     assert code == 1
     assert f"record session/{session.id} is damaged or was moved" in out
     assert f"record client/{client.id} is damaged or was moved" in out
-    assert "2 problem(s) found" in err
+    assert "2 problems found" in err
 
     code, out, err = run("list", "--data-dir", vault, "--passphrase-stdin", stdin=PASSPHRASE + "\n")
     assert code == 1 and f"client/{client.id}" in err
@@ -332,7 +332,14 @@ def test_verify_names_a_damaged_record_and_goes_on(
 def test_wrong_passphrase_exit_1_same_message_no_traceback(vault: Path, tmp_path: Path) -> None:
     for attempt in ("wrong passphrase entirely\n", "\n", PASSPHRASE.upper() + "\n"):
         result = subprocess_kindcheck(
-            "list", "--data-dir", vault, "--passphrase-stdin", stdin=attempt, tmp=tmp_path / "tmp"
+            "--lang",
+            "en",
+            "list",
+            "--data-dir",
+            vault,
+            "--passphrase-stdin",
+            stdin=attempt,
+            tmp=tmp_path / "tmp",
         )
         assert result.returncode == 1
         assert result.stderr == "kindcheck: wrong passphrase\n"
@@ -351,9 +358,9 @@ def test_passphrase_file_and_data_dir_from_the_environment(
     assert code == 0, err
     assert out.strip() == "No clients yet."
     secret.write_text("wrong passphrase entirely\n", "utf-8")
-    assert run("list") == (1, "", "kindcheck: wrong passphrase\n")
+    assert run("--lang", "en", "list") == (1, "", "kindcheck: wrong passphrase\n")
     monkeypatch.setenv("KINDCHECK_PASSPHRASE_FILE", str(tmp_path / "missing.txt"))
-    code, _out, err = run("list")
+    code, _out, err = run("--lang", "en", "list")
     assert code == 1 and "KINDCHECK_PASSPHRASE_FILE cannot be read" in err
 
 
@@ -369,14 +376,22 @@ def test_passphrase_keeps_its_spaces(run: Runner, tmp_path: Path) -> None:
 
 def test_passwd_end_to_end(run: Runner, vault: Path) -> None:
     code, _out, err = run(
-        "passwd", "--data-dir", vault, "--passphrase-stdin", stdin=f"{PASSPHRASE}\nshort\n"
+        "--lang",
+        "en",
+        "passwd",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        stdin=f"{PASSPHRASE}\nshort\n",
     )
     assert code == 1 and "at least 12" in err
     code, _out, err = run(
-        "passwd", "--data-dir", vault, "--passphrase-stdin", stdin=f"{PASSPHRASE}\n"
+        "--lang", "en", "passwd", "--data-dir", vault, "--passphrase-stdin", stdin=f"{PASSPHRASE}\n"
     )
     assert code == 1 and "line 2 of standard input" in err
     code, _out, err = run(
+        "--lang",
+        "en",
         "passwd",
         "--data-dir",
         vault,
@@ -396,7 +411,15 @@ def test_passwd_end_to_end(run: Runner, vault: Path) -> None:
     assert code == 0, err
     assert "The old passphrase no longer works" in out
     assert (
-        run("list", "--data-dir", vault, "--passphrase-stdin", stdin=PASSPHRASE + "\n")[2]
+        run(
+            "--lang",
+            "en",
+            "list",
+            "--data-dir",
+            vault,
+            "--passphrase-stdin",
+            stdin=PASSPHRASE + "\n",
+        )[2]
         == "kindcheck: wrong passphrase\n"
     )
     assert (
@@ -470,7 +493,14 @@ def test_backup_and_restore_commands(
     assert "Backup written" in out and copy.exists()
     assert b"EPD-123456" not in copy.read_bytes()
     code, _out, err = run(
-        "backup", "--data-dir", vault, "--passphrase-stdin", copy, stdin=PASSPHRASE + "\n"
+        "--lang",
+        "en",
+        "backup",
+        "--data-dir",
+        vault,
+        "--passphrase-stdin",
+        copy,
+        stdin=PASSPHRASE + "\n",
     )
     assert code == 1 and "already exists" in err
     assert (
@@ -491,6 +521,8 @@ def test_backup_and_restore_commands(
     )
     assert code == 1 and "--force" in err
     code, _out, err = run(
+        "--lang",
+        "en",
         "restore",
         "--force",
         "--data-dir",

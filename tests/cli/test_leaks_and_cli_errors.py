@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kindcheck import cli
+from kindcheck.cli import launch as cli_launch
 
 SECRET = "Jansen-GEHEIM-4711"
 
@@ -88,6 +89,7 @@ def test_the_app_refuses_a_data_dir_that_is_a_file(
         raise AssertionError("the app started")
 
     monkeypatch.setattr(app_module, "create_app", started)
+    monkeypatch.setattr(cli_launch, "has_terminal", lambda: True)
     not_a_folder = tmp_path / "afile"
     not_a_folder.write_text("x")
     assert cli.main(["--data-dir", str(not_a_folder)]) == 1
@@ -112,6 +114,7 @@ def test_an_unreadable_settings_file_is_a_clear_error(
         return real_read_text(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Path, "read_text", refuse)
+    monkeypatch.setattr(cli_launch, "has_terminal", lambda: True)
     assert cli.main(["--data-dir", str(tmp_path / "vault")]) == 1
     err = capsys.readouterr().err
     assert "settings.toml: cannot be read (Permission denied)" in err
@@ -123,7 +126,7 @@ def test_team_key_into_a_file_says_it_is_not_a_folder(
 ) -> None:
     target = tmp_path / "afile"
     target.write_text("x")
-    assert cli.main(["team-key", "-o", str(target)]) == 1
+    assert cli.main(["--lang", "en", "team-key", "-o", str(target)]) == 1
     err = capsys.readouterr().err
     assert "is a file, not a folder" in err and "does not exist" not in err
 

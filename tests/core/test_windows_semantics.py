@@ -132,7 +132,7 @@ def home(template: Path, tmp_path: Path) -> Path:
 
 def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: Any) -> Any:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(f"{PASSPHRASE}\n".encode())))
-    code = cli.main([str(arg) for arg in argv])
+    code = cli.main(["--lang", "en", *[str(arg) for arg in argv]])
     out, err = capsys.readouterr()
     return code, out, err
 
