@@ -33,12 +33,15 @@ from kindcheck.text import clean_text, one_line
 if TYPE_CHECKING:
     from kindcheck.answers import Session
     from kindcheck.outcome import Outcome
+    from kindcheck.questionnaire import Questionnaire
 
 AMENDMENT_FORMAT: Final = 1
 AMENDMENT_KINDS: Final = ("correction", "move")
 MAX_REASON: Final = 1000
 MAX_BY: Final = 200
-_PATH = re.compile(r"^(?P<group>[a-z][a-z0-9_]*)\[(?P<item>\d{1,3})\]\.(?P<question>[a-z][a-z0-9_]*)$")
+_PATH = re.compile(
+    r"^(?P<group>[a-z][a-z0-9_]*)\[(?P<item>\d{1,3})\]\.(?P<question>[a-z][a-z0-9_]*)$"
+)
 
 
 class AmendmentError(KindcheckError):
@@ -132,7 +135,9 @@ def amendment_from_dict(data: Any) -> Amendment:
         unknown = sorted(str(key) for key in set(data) - expected)
         raise AmendmentError(f"amendment: missing fields {missing}, unknown fields {unknown}")
     if data["format"] != AMENDMENT_FORMAT or isinstance(data["format"], bool):
-        raise AmendmentError(f"amendment: unsupported format (this version reads {AMENDMENT_FORMAT})")
+        raise AmendmentError(
+            f"amendment: unsupported format (this version reads {AMENDMENT_FORMAT})"
+        )
     for name in ("id", "session_id", "reason", "by"):
         if not isinstance(data[name], str) or not data[name]:
             raise AmendmentError(f"amendment: field '{name}' must be a non-empty text")
@@ -251,7 +256,7 @@ def _group_of(answers: Mapping[str, Any], questionnaire_id: str, question_id: st
     return questionnaire.question(question_id).repeat
 
 
-def _questionnaire(answers: Mapping[str, Any], questionnaire_id: str) -> Any:
+def _questionnaire(answers: Mapping[str, Any], questionnaire_id: str) -> Questionnaire:
     from kindcheck.questionnaire import load_shipped
 
     for part in answers.get("questionnaires", []):
@@ -401,9 +406,7 @@ def apply(answers: Mapping[str, Any], amendment: Amendment) -> dict[str, Any]:
     return result
 
 
-def current_answers(
-    original: Mapping[str, Any], amendments: Sequence[Amendment]
-) -> dict[str, Any]:
+def current_answers(original: Mapping[str, Any], amendments: Sequence[Amendment]) -> dict[str, Any]:
     """The original answers with every amendment applied, in the order given."""
     answers = copy.deepcopy(dict(original))
     for amendment in amendments:
@@ -447,5 +450,6 @@ def parse_answer_path(path: str) -> tuple[str, int | None]:
     if re.fullmatch(r"[a-z][a-z0-9_]*", path):
         return path, None
     raise AmendmentError(
-        f"'{one_line(path)[:80]}' is not a question id or group[item].question (e.g. children[0].child_age)"
+        f"'{one_line(path)[:80]}' is not a question id or group[item].question "
+        "(e.g. children[0].child_age)"
     )

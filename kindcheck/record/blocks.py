@@ -141,7 +141,11 @@ def _safety(record: SessionRecord, lang: str) -> list[Block]:
             blocks.append(line(signal.name.get(lang), 1, bullet=True, style="alert"))
             if signal.question is not None and signal.answer is not None:
                 blocks.append(
-                    line(_qa(signal.question.get(lang), signal.answer.get(lang), lang), 2, style="muted")
+                    line(
+                        _qa(signal.question.get(lang), signal.answer.get(lang), lang),
+                        2,
+                        style="muted",
+                    )
                 )
     else:
         blocks.append(line(t("record.no_signals", lang)))
@@ -260,9 +264,7 @@ def _help(record: SessionRecord, lang: str) -> list[Block]:
         for handoff in record.handoffs:
             blocks.append(line(handoff.name.get(lang), 1, bullet=True, style="strong"))
             if handoff.organisation:
-                blocks.append(
-                    line(t("record.organisation", lang, name=handoff.organisation), 2)
-                )
+                blocks.append(line(t("record.organisation", lang, name=handoff.organisation), 2))
             consent = t(
                 "record.consent",
                 lang,
@@ -284,11 +286,11 @@ def _followup(record: SessionRecord, lang: str) -> list[Block]:
     blocks = [BLANK, heading(t("record.heading.followup", lang))]
     blocks.append(line(record.outcome.rhythm_text.get(lang)))
     if record.plan is not None:
-        blocks += _plan(record.plan, lang)
+        blocks += plan_blocks(record.plan, lang)
     return blocks
 
 
-def _plan(plan: PlanSection, lang: str) -> list[Block]:
+def plan_blocks(plan: PlanSection, lang: str) -> list[Block]:
     blocks = [
         subheading(t("record.plan.title", lang, day=plan.as_of.isoformat())),
         line(t("record.plan.rhythm", lang, rhythm=plan.rhythm_text.get(lang)), 1),

@@ -132,7 +132,7 @@ def build_session_record(
         outcome_as_recorded=as_recorded,
         meldcode=_meldcode(shown.version, bool(shown.signals), meldcode_steps, meldcode_decisions),
         handoffs=_handoffs(session),
-        plan=_plan(plan) if plan is not None else None,
+        plan=plan_section(plan) if plan is not None else None,
         notes=tuple(_notes(parts)),
         amendments=tuple(_amendment_line(a, session) for a in amendments),
         original_answers=original,
@@ -144,7 +144,8 @@ def build_session_record(
 # The questions as asked
 
 
-def _context(questionnaire: Questionnaire, answers: Answers, setting: str, open_handoffs: int | None
+def _context(
+    questionnaire: Questionnaire, answers: Answers, setting: str, open_handoffs: int | None
 ) -> dict[str, Any]:
     if open_handoffs is None:
         # Not stored with the session: a question shown only with open hand-offs that has an
@@ -351,7 +352,8 @@ def _handoffs(session: Session) -> tuple[HandoffLine, ...]:
     return tuple(lines)
 
 
-def _plan(given: PlanInput) -> PlanSection:
+def plan_section(given: PlanInput) -> PlanSection:
+    """The follow-up plan as the record shows it."""
     from kindcheck.followup import FollowUpPlan, occurrences
     from kindcheck.i18n import catalog
 

@@ -119,9 +119,7 @@ def _response_items(part: PartRecord, base: str) -> list[dict[str, Any]]:
                 members = [_answer_item(part, line, base) for line in repeat_item.lines]
                 answered = [member for member in members if member is not None]
                 if answered:
-                    items.append(
-                        {"linkId": entry.id, "text": entry.label.nl, "item": answered}
-                    )
+                    items.append({"linkId": entry.id, "text": entry.label.nl, "item": answered})
             continue
         item = _answer_item(part, entry, base)
         if item is not None:
@@ -155,7 +153,9 @@ def _components(record: SessionRecord, outcome: OutcomeSection, base: str) -> li
         value = {"valueString": item.text.nl}
         items.append(_component("open-item", "Nog uit te zoeken", value, base))
     items.append(
-        _component("check-closed", "Kindcheck afgerond", {"valueBoolean": outcome.check_closed}, base)
+        _component(
+            "check-closed", "Kindcheck afgerond", {"valueBoolean": outcome.check_closed}, base
+        )
     )
     items.append(
         _component(
@@ -255,8 +255,10 @@ def render_fhir(record: SessionRecord, canonical_base: str = CANONICAL_BASE) -> 
         observation["issued"] = record.recorded_at.isoformat()
     if amended:
         observation["note"] = [
-            {"text": "Herberekend uit de gecorrigeerde antwoorden; de oorspronkelijke staan in "
-             "het verslag van Kindcheck."}
+            {
+                "text": "Herberekend uit de gecorrigeerde antwoorden; de oorspronkelijke staan in "
+                "het verslag van Kindcheck."
+            }
         ]
     entries.append((f"urn:uuid:{observation['id']}", observation))
     bundle = {

@@ -112,7 +112,11 @@ def answer_coding(
 ) -> dict[str, Any]:
     """The Coding of one option (or yes/no/unknown) of a choice question."""
     if question.type == "yesno":
-        return {"system": yesno_system(base), "code": code, **translated("display", _yesno_text(code))}
+        return {
+            "system": yesno_system(base),
+            "code": code,
+            **translated("display", _yesno_text(code)),
+        }
     option = question.option(code)
     coding: dict[str, Any] = {"system": option_system(questionnaire, question, base), "code": code}
     if option is not None:
@@ -204,7 +208,7 @@ class _Mapper:
         return None
 
     def other_than(self, question: Question, excluded: list[Any], prefer: str) -> _Mapped | None:
-        """"Answered, and not one of ``excluded``" as "= each other answer" (for an ``or``)."""
+        """ "Answered, and not one of ``excluded``" as "= each other answer" (for an ``or``)."""
         answers = self.single_choice(question)
         if prefer != "any" or answers is None:
             return None
@@ -245,9 +249,7 @@ class _Mapper:
             if question.type == "yesno" or (
                 question.type == "choice" and question.option("no") is not None
             ):
-                return _Mapped(
-                    (self.exists(question, False), self.one(question, "=", "no")), "any"
-                )
+                return _Mapped((self.exists(question, False), self.one(question, "=", "no")), "any")
             return _Mapped((self.exists(question, False),), "one")
         raise _Unmapped("negates a condition that enableWhen cannot turn around")
 

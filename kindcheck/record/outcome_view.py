@@ -20,7 +20,7 @@ from kindcheck.answers import FOLLOWUP, KINDCHECK, SCAN, Session
 from kindcheck.i18n import t
 from kindcheck.questionnaire import LANGUAGES, Localized, Question, Questionnaire
 
-from .labels import answer_label, both, literal
+from .labels import answer_label, both, literal, message
 from .model import (
     ChildLine,
     ConcernLine,
@@ -196,9 +196,7 @@ def _children(data: Mapping[str, Any]) -> list[ChildLine]:
                 number=_int(raw.get("number")) or len(lines) + 1,
                 age=_int(raw.get("age")),
                 birth_date=_date(raw.get("birth_date")),
-                living=both(lambda lang, v=living: t(f"living.{v}", lang))
-                if isinstance(living, str)
-                else None,
+                living=message(f"living.{living}") if isinstance(living, str) else None,
             )
         )
     return lines

@@ -57,7 +57,7 @@ def new_pdf(header: str, lang: str, title: str) -> FPDF:
     confidential = t("record.confidential", lang)
     page_word = t("record.pdf.page", lang, page="{page}", pages="{nb}")
 
-    class _Document(FPDF):  # type: ignore[misc]
+    class _Document(FPDF):
         def header(self) -> None:
             self.set_font(FONT_FAMILY, "B", 8.5)
             self.set_text_color(*ALERT)
