@@ -54,7 +54,6 @@ def test_a_correction_keeps_the_original_and_the_outcome_follows_the_new_answers
     outcome = recompute_outcome(original, [amendment])
     assert outcome.problem_domain_count == 3 and outcome.parenting_support_flag
 
-    _answers, outcome_json = stored(example_answers("two-domains.json"))
     record = record_of(example_answers("two-domains.json"), amendments=[amendment])
     assert record.corrected
     assert record.outcome.source == "recomputed" and record.outcome.flag

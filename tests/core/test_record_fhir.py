@@ -81,7 +81,7 @@ def test_the_bundle_of_every_example_validates_and_round_trips(path: Path) -> No
     assert {ref["reference"] for ref in observation["derivedFrom"]} == {
         url for url, r in resources.items() if r["resourceType"] == "QuestionnaireResponse"
     }
-    patient = list(resources.values())[0]
+    patient = next(iter(resources.values()))
     assert patient["identifier"][0]["value"] == example_answers(path.name)["client"]["reference"]
     assert "name" not in patient and "birthDate" not in patient
 

@@ -102,7 +102,7 @@ def test_safety_first_signals_and_meldcode_steps_with_their_dates() -> None:
 
     from kindcheck.store import MeldcodeStepRecord
 
-    NOW = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # noqa: N806
+    NOW = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
     steps = [
         MeldcodeStepRecord("map_signals", date(2026, 11, 3), "Gesprek met moeder, feitelijk.", NOW)
