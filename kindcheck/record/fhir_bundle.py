@@ -40,6 +40,7 @@ from typing import Any, Final
 
 from kindcheck.questionnaire import Localized
 
+from .fhir_models import validated
 from .fhir_questionnaire import (
     CANONICAL_BASE,
     answer_coding,
@@ -49,27 +50,7 @@ from .fhir_questionnaire import (
 )
 from .model import AnswerLine, OutcomeSection, PartRecord, RepeatGroup, SessionRecord
 
-FHIR_RELEASE: Final = "R4B"  # the fhir.resources subpackage; see the module docstring
 OBSERVATION_CATEGORY: Final = "http://terminology.hl7.org/CodeSystem/observation-category"
-
-
-def validated(resource: dict[str, Any]) -> dict[str, Any]:
-    """Validate a resource with fhir.resources and return it as the model serialises it."""
-    from fhir.resources.R4B import get_fhir_model_class
-
-    model = get_fhir_model_class(resource["resourceType"]).model_validate(resource)
-    result: dict[str, Any] = json.loads(model.model_dump_json(exclude_none=True))
-    return result
-
-
-def parse_bundle(document: dict[str, Any]) -> dict[str, Any]:
-    """A Bundle read and written again by fhir.resources (what a round trip gives)."""
-    from fhir.resources.R4B.bundle import Bundle
-
-    result: dict[str, Any] = json.loads(
-        Bundle.model_validate_json(json.dumps(document)).model_dump_json(exclude_none=True)
-    )
-    return result
 
 
 def _seed(record: SessionRecord) -> str:

@@ -413,6 +413,6 @@ def questionnaire_to_fhir(
     questionnaire: Questionnaire, canonical_base: str = CANONICAL_BASE
 ) -> dict[str, Any]:
     """The questionnaire version as a FHIR Questionnaire, validated (a JSON-ready dict)."""
-    from .fhir_bundle import validated
+    from .fhir_models import validated
 
     return validated(questionnaire_resource(questionnaire, canonical_base))

@@ -14,7 +14,7 @@ from support.records import example_answers, record_of, session_examples, stored
 
 from kindcheck.questionnaire import Questionnaire, Walker, load_shipped
 from kindcheck.record import NewAnswer, correct, questionnaire_to_fhir, render_fhir
-from kindcheck.record.fhir_bundle import parse_bundle
+from kindcheck.record.fhir_models import parse_bundle
 from kindcheck.record.fhir_questionnaire import (
     SHOW_IF_URL,
     TRANSLATION_URL,
