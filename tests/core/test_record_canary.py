@@ -7,6 +7,7 @@ nothing but the files asked for (no ``.partial`` left by the safe writer).
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -81,7 +82,10 @@ def test_handing_a_record_to_the_epd_leaves_no_client_data_in_temporary_files(
     assert canary in (out / "dossier.json").read_bytes()
     from pypdf import PdfReader
 
-    pdf_text = "".join(page.extract_text() or "" for page in PdfReader(out / "verslag.pdf").pages)
+    pdf_text = "".join(
+        page.extract_text() or ""
+        for page in PdfReader(io.BytesIO((out / "verslag.pdf").read_bytes())).pages
+    )
     assert CANARY in pdf_text
 
 
