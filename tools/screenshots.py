@@ -227,7 +227,8 @@ async def walk(walker: Walk, passphrase: str) -> None:
     await walker.shot("client")
     await walker.home()
 
-    await walker.press("h")  # the first row of the due list
+    # The search left DEMO-005 chosen in the client list: h holds its (overdue) follow-up.
+    await walker.press("h")
     await walker.screen("IntakeScreen")
     await walker.shot("followup")
     await walker.home()
