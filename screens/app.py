@@ -401,9 +401,12 @@ class KindcheckApp(App[int]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Any worker failure nobody handled becomes an error dialog (never a traceback)."""
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
+        if event.state == WorkerState.ERROR:
+            self.worker_failed(event.worker.error)
+
+    def worker_failed(self, error: BaseException | None) -> None:
+        """A worker's failure as an error dialog; screens hand theirs here (a worker's state
+        reaches only the screen that started it)."""
         from kindcheck.service.vault_service import VaultNotOpen
 
         if isinstance(error, VaultNotOpen) and self.locked:

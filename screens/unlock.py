@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError, SlotDamaged, VaultLocked, WrongPassphrase
+from kindcheck.i18n import error_message
 from kindcheck.passphrase import Secret
 
 from .base import KindcheckScreen
@@ -120,7 +121,9 @@ class UnlockScreen(KindcheckScreen):
             self.query_one("#unlock-error", Static).update(self.tr("vault.passphrase_slot"))
         elif isinstance(error, KindcheckError):
             event.stop()
-            self.query_one("#unlock-error", Static).update(literal(str(error)))
+            # In the user's language when the error carries its catalog key (a refused
+            # schema, a damaged file); read from the file, so shown literally.
+            self.query_one("#unlock-error", Static).update(literal(error_message(error, self.lang)))
 
     def on_vault_unlocked(self, message: VaultUnlocked) -> None:
         self.query_one("#passphrase", Input).value = ""

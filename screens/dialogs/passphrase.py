@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError, VaultLocked, WrongPassphrase
+from kindcheck.i18n import error_message
 from kindcheck.passphrase import MIN_LENGTH, Secret, acceptable, strength
 
 from ..base import KindcheckModal
@@ -330,6 +331,7 @@ class NewRecoveryKeyScreen(KindcheckModal[bool]):
     def _confirm(self, event: Button.Pressed) -> None:
         event.stop()
         if self.made:
+            self._forget_key()
             self.dismiss(True)
         else:
             self.submit()
@@ -411,7 +413,9 @@ class NewRecoveryKeyScreen(KindcheckModal[bool]):
             self.query_one("#current-passphrase", SecretInput).focus()
         elif isinstance(error, KindcheckError):
             event.stop()
-            self.query_one("#passphrase-error", Static).update(literal(str(error)))
-
-    def on_unmount(self) -> None:
-        self._forget_key()
+            self.query_one("#passphrase-error", Static).update(
+                literal(error_message(error, self.lang))
+            )
+        else:
+            event.stop()
+            self.kc_app.worker_failed(error)
