@@ -96,8 +96,9 @@ class HomeScreen(HoldsFollowUps):
         drafts.add_column(self.tr("home.col.where"), width=20)
         drafts.add_column(self.tr("home.col.saved"), width=16)
         followups = self.query_one("#followups", DataTable)
-        followups.add_column(self.tr("home.col.reference"), width=16)
-        followups.add_column(self.tr("home.col.status"), width=20)
+        # 18: "⚠ client 2f39665d" (a client whose record cannot be read) fits, as in the list.
+        followups.add_column(self.tr("home.col.reference"), width=18)
+        followups.add_column(self.tr("home.col.status"), width=18)
         followups.add_column(self.tr("home.col.planned"), width=10)
         followups.add_column(self.tr("home.col.last_held"), width=10)
         clients = self.query_one("#clients", DataTable)
