@@ -369,7 +369,8 @@ class ClientScreen(HoldsFollowUps):
             return
         if plan is None:
             lines.append(literal(self.tr("client.no_plan")))
-            lines.append(literal(self.tr("client.hold_hint"), "dim"))
+            if self._writable():
+                lines.append(literal(self.tr("client.hold_hint"), "dim"))
             self.query_one("#plan-view", Static).update(Content("\n").join(lines))
             return
         rhythm = rhythm_choice_of(plan.rule)
@@ -420,7 +421,8 @@ class ClientScreen(HoldsFollowUps):
                     reason=change.reason,
                 )
             lines.append(literal("  " + text, "dim"))
-        lines.append(literal(self.tr("client.plan_keys"), "dim"))
+        if self._writable():  # else nothing can be changed: no keys to offer
+            lines.append(literal(self.tr("client.plan_keys"), "dim"))
         self.query_one("#plan-view", Static).update(Content("\n").join(lines))
 
     def _show_meldcode(self) -> None:
@@ -439,23 +441,16 @@ class ClientScreen(HoldsFollowUps):
         ]
         if not signalled.meldcode_readable:
             lines.append(literal("  " + self.tr("damaged.meldcode"), "bold"))
-            view.update(Content("\n").join(lines))
-            view.display = True
-            return
-        for step in guide.steps:  # the titles carry their number, the key to tick them
-            done = signalled.meldcode_steps.get(step.id)
-            mark = "✓ " + format_day(done, lang) if done else "· " + self.tr("client.open")
-            lines.append(literal(f"  {step.title.get(lang)}  {mark}", "" if done else "bold"))
-        lines.append(
-            literal(
-                self.tr("outcome.veilig_thuis")
-                + " "
-                + guide.phone
-                + "  ·  "
-                + self.tr("client.meldcode_keys"),
-                "dim",
-            )
-        )
+        else:
+            for step in guide.steps:  # the titles carry their number, the key to tick them
+                done = signalled.meldcode_steps.get(step.id)
+                mark = "✓ " + format_day(done, lang) if done else "· " + self.tr("client.open")
+                lines.append(literal(f"  {step.title.get(lang)}  {mark}", "" if done else "bold"))
+        # Veilig Thuis always; the keys only when a step can be ticked here.
+        phone = self.tr("outcome.veilig_thuis") + " " + guide.phone
+        if self.check_action("toggle_step", (1,)):
+            phone += "  ·  " + self.tr("client.meldcode_keys")
+        lines.append(literal(phone, "dim"))
         view.update(Content("\n").join(lines))
         view.display = True
 

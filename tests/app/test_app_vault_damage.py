@@ -166,6 +166,11 @@ async def test_a_client_whose_record_cannot_be_read_stays_in_both_lists_by_its_i
             ("toggle_step", (1,)),
         ):
             assert not page.check_action(action, parameters), action
+        # ... and no key offered for them; Veilig Thuis still shown with its open steps.
+        meldcode = text_of(page.query_one("#meldcode-view", Static))
+        assert "0800-2000" in meldcode and "Press 1-5" not in meldcode, meldcode
+        plan = text_of(page.query_one("#plan-view", Static))
+        assert "overdue" in plan and "s skip" not in plan, plan
 
 
 async def test_a_client_whose_plan_cannot_be_read_stays_in_the_due_list(
@@ -211,6 +216,7 @@ async def test_meldcode_steps_that_cannot_be_read_say_so_and_cannot_be_ticked(
         page = await open_client(pilot, home, template.client_a)
         meldcode = text_of(page.query_one("#meldcode-view", Static))
         assert "Meldcode steps cannot be read" in meldcode, meldcode
+        assert "Veilig Thuis: 0800-2000" in meldcode and "Press 1-5" not in meldcode, meldcode
         assert not page.check_action("toggle_step", (1,))
         assert len(page.detail.sessions) == 2  # the session itself reads
 
