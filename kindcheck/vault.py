@@ -294,7 +294,7 @@ def _argon2id(material: bytearray | memoryview, salt: bytes, kdf: KdfParams) -> 
     implementation (argon2-cffi), which reads the passphrase where it lies and keeps no copy
     of it. (cryptography's Argon2id goes through OpenSSL's parameter builder, which copies the
     passphrase into a heap block it frees without clearing: a whole copy in freed memory after
-    every unlock. The two give the same key; tests/core/test_vault.py compares them.)"""
+    every unlock. The two give the same key; tests/core/test_secret.py compares them.)"""
     from argon2.low_level import ARGON2_VERSION, Type, core, error_to_str, ffi
 
     output = bytearray(32)
