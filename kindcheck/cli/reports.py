@@ -148,11 +148,8 @@ def _warn_unreadable_clients_due(store: Store, today: date, damaged: list[str], 
     from kindcheck.service.caseload import plan_statuses
     from kindcheck.store import DamagedNote
 
-    unreadable = {
-        note.record.partition("/")[2]
-        for note in damaged
-        if isinstance(note, DamagedNote) and (note.record or "").startswith("client/")
-    }
+    records = [note.record for note in damaged if isinstance(note, DamagedNote) and note.record]
+    unreadable = {record.partition("/")[2] for record in records if record.startswith("client/")}
     if not unreadable:
         return
     for item in plan_statuses(store, today, damaged=[]):  # its damage is noted already
