@@ -15,11 +15,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from kindcheck.errors import KindcheckError, SlotDamaged, VaultLocked, WrongPassphrase
+from kindcheck.errors import (
+    KindcheckError,
+    SchemaRefused,
+    SlotDamaged,
+    VaultLocked,
+    WrongPassphrase,
+)
 from kindcheck.i18n import error_message
 from kindcheck.passphrase import Secret
 
@@ -115,6 +122,18 @@ class UnlockScreen(KindcheckScreen):
         elif isinstance(error, VaultLocked):
             event.stop()
             self.query_one("#unlock-error", Static).update(self.tr("vault.in_use"))
+        elif isinstance(error, SchemaRefused):
+            # What to do in the user's language; what was found (names from the file, in
+            # the store's words) literally after it.
+            event.stop()
+            # At most three, so the box stays on an 80x24 screen (verify lists them all).
+            problems = error.problems[:3]
+            if len(error.problems) > 3:
+                problems.append(f"… +{len(error.problems) - 3}")
+            found = literal("\n".join(problems) or str(error))
+            self.query_one("#unlock-error", Static).update(
+                Content.assemble(self.tr("vault.schema_refused"), "\n", found)
+            )
         elif isinstance(error, SlotDamaged) and error.kind == "passphrase":
             # The recovery key still opens the vault, and sets a new passphrase (Ctrl+R).
             event.stop()

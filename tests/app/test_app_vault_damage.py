@@ -451,3 +451,24 @@ async def test_the_secret_input_edits_like_a_password_field_and_holds_no_text() 
 def test_no_screen_uses_sqlite_directly() -> None:
     """Guard for the read-only test above: what it patches is the store's, not the app's."""
     assert store_sqlite.os is os and sqlite3 is not None
+
+
+@pytest.mark.parametrize(
+    ("lang", "what_to_do"), [("nl", "Zet een reservekopie terug"), ("en", "Restore a backup")]
+)
+async def test_a_planted_trigger_is_refused_at_unlock_in_the_users_language(
+    vault: Path, lang: str, what_to_do: str
+) -> None:
+    with raw(vault) as conn:
+        conn.execute(
+            "CREATE TRIGGER kc_planted AFTER INSERT ON session "
+            "BEGIN DELETE FROM session WHERE id = NEW.id; END"
+        )
+    app = make_app(vault, lang, clock=lambda: TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_screen(pilot, "UnlockScreen")
+        await pilot.press(*PASSPHRASE, "enter")
+        error = screen.query_one("#unlock-error", Static)
+        await wait_until(pilot, lambda: "kc_planted" in text_of(error))
+        assert what_to_do in text_of(error) and "kindcheck verify" in text_of(error)
+        assert type(app.screen).__name__ == "UnlockScreen"  # nothing opened
