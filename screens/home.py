@@ -2,9 +2,14 @@
 reference).
 
 The due list holds the same dates as `kindcheck due` (both come from
-kindcheck.service.caseload.followup_statuses). Enter or h on a row holds that follow-up: the
-conversation starts (followup.py). The screen is drawn at once and filled by a thread
-worker (:class:`OverviewLoaded`), so it never waits on the store before showing something.
+kindcheck.service.caseload). Enter or h on a row holds that follow-up: the conversation starts
+(followup.py). The screen is drawn at once and filled by a thread worker
+(:class:`OverviewLoaded`), so it never waits on the store before showing something.
+
+Above the lists, until each is dealt with: an older copy of the vault put back (w: was that on
+purpose?), a damaged key slot (k: a new recovery key), read-only media, and every record that
+cannot be read, named, with what to do. A client whose own record cannot be read stays in both
+lists, named by its id; a client whose plan cannot be read stays in the due list.
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from kindcheck.dates import format_day, format_saved_at
 from kindcheck.followup import FollowUpState
-from kindcheck.service.views import ClientSummary, DraftSummary, Overview
+from kindcheck.service.views import ClientSummary, DraftSummary, Overview, SlotNotice
+from kindcheck.text import one_line
 
 from .dialogs.confirm import ConfirmDialog
 from .followup import HoldsFollowUps
 from .messages import ClientOpened, DraftResumed, NewIntakeRequested
+from .widgets.damage import damaged_notice
 from .widgets.safe import SafeInput, literal, literal_cell
 
 
@@ -50,6 +57,9 @@ class HomeScreen(HoldsFollowUps):
         # Not in the footer (it is full at 80 columns); in the help panel and the palette.
         Binding("e", "app.open_export", "ui.export.key.open", show=False),
         Binding("g", "app.open_access_log", "ui.log.key.open", show=False),
+        # What the notices above the lists offer (each says its key).
+        Binding("w", "app.review_rollback", "ui.key.review_rollback", show=False),
+        Binding("k", "app.new_recovery_key", "ui.key.new_recovery_key", show=False),
         Binding("escape", "leave_search", show=False),
     ]
 
@@ -60,6 +70,10 @@ class HomeScreen(HoldsFollowUps):
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("home.title"), classes="top-bar", id="home-title")
+        with Vertical(id="notices"):
+            yield Static("", id="rollback-banner", classes="notice", markup=False)
+            yield Static("", id="vault-notices", classes="notice", markup=False)
+            yield Static("", id="damaged", classes="notice", markup=False)
         # Follow-ups first: the children of clients whose conversation is due or overdue.
         with Vertical(id="followups-section", classes="section"):
             yield Static("", id="followups-heading", classes="heading")
@@ -82,8 +96,9 @@ class HomeScreen(HoldsFollowUps):
         drafts.add_column(self.tr("home.col.where"), width=20)
         drafts.add_column(self.tr("home.col.saved"), width=16)
         followups = self.query_one("#followups", DataTable)
-        followups.add_column(self.tr("home.col.reference"), width=16)
-        followups.add_column(self.tr("home.col.status"), width=20)
+        # 18: "⚠ client 2f39665d" (a client whose record cannot be read) fits, as in the list.
+        followups.add_column(self.tr("home.col.reference"), width=18)
+        followups.add_column(self.tr("home.col.status"), width=18)
         followups.add_column(self.tr("home.col.planned"), width=10)
         followups.add_column(self.tr("home.col.last_held"), width=10)
         clients = self.query_one("#clients", DataTable)
@@ -93,6 +108,8 @@ class HomeScreen(HoldsFollowUps):
         clients.add_column(self.tr("home.col.followup"), width=32)
         self.query_one("#drafts-section").display = False
         self.query_one("#followups-section").display = False
+        for notice in self.query(".notice"):
+            notice.display = False
         clients.focus()
         self.load()
 
@@ -112,6 +129,7 @@ class HomeScreen(HoldsFollowUps):
         if overview.user_name:
             title = Content.assemble(title, " · ", literal(overview.user_name))
         self.query_one("#home-title", Static).update(title)
+        self._show_notices(overview)
         self._fill_drafts(overview.drafts)
         self._fill_followups(overview.followups, overview.today)
         self._fill_clients(overview.clients)
@@ -138,6 +156,37 @@ class HomeScreen(HoldsFollowUps):
             self.query_one(target, DataTable).focus()
         self.loaded_once = True
 
+    def _show_notices(self, overview: Overview) -> None:
+        """The vault's notices and the records that cannot be read, each until dealt with."""
+        notices = overview.notices
+        rollback = self.query_one("#rollback-banner", Static)
+        rollback.update(self.tr("rollback.banner") if notices.rollback else "")
+        rollback.display = notices.rollback is not None
+        lines = [self._slot_notice(slot) for slot in notices.damaged_slots]
+        if notices.read_only:
+            lines.append(self.tr("notice.read_only"))
+        vault = self.query_one("#vault-notices", Static)
+        vault.update(literal("\n".join(lines)))
+        vault.display = bool(lines)
+        damaged = self.query_one("#damaged", Static)
+        damaged.update(damaged_notice(overview.damaged, self.tr, self.lang))
+        damaged.display = bool(overview.damaged)
+
+    def _slot_notice(self, slot: SlotNotice) -> str:
+        if slot.secret in ("recovery", "passphrase"):
+            return self.tr(f"notice.slot_{slot.secret}")
+        return self.tr("notice.slot_unknown", id=slot.short_id)
+
+    def _reference_cell(self, client: ClientSummary) -> Text:
+        """The reference; for a client whose own record cannot be read, its id."""
+        if client.readable:
+            return literal_cell(client.reference)
+        return Text(
+            self.tr("damaged.client_row", id=one_line(client.client_id)[:8]),
+            style="bold red",
+            end="",
+        )
+
     def _fill_drafts(self, drafts: tuple[DraftSummary, ...]) -> None:
         table = self.query_one("#drafts", DataTable)
         table.clear()
@@ -163,6 +212,16 @@ class HomeScreen(HoldsFollowUps):
         overdue = 0
         for client in due:
             state = client.followup
+            if client.plan_damaged:
+                # Its next conversation is unknown, and may be overdue: it stays in view.
+                table.add_row(
+                    self._reference_cell(client),
+                    Text(self.tr("damaged.plan_row"), style="bold red"),
+                    Text("-"),
+                    Text(format_day(client.last_session, self.lang)),
+                    key=client.client_id,
+                )
+                continue
             if state is None:
                 continue
             if state.state == FollowUpState.OVERDUE:
@@ -174,7 +233,7 @@ class HomeScreen(HoldsFollowUps):
                 label = Text(self.tr("home.due"), style="bold yellow")
             planned = state.occurrence.date() if state.occurrence else None
             table.add_row(
-                literal_cell(client.reference),
+                self._reference_cell(client),
                 label,
                 Text(format_day(planned, self.lang)),
                 Text(format_day(client.last_session, self.lang)),
@@ -195,7 +254,7 @@ class HomeScreen(HoldsFollowUps):
             )
             domain_cell = Text(domains, style="bold" if domains not in ("-", "0", "1", "2") else "")
             table.add_row(
-                literal_cell(client.reference),
+                self._reference_cell(client),
                 Text(format_day(client.last_session, self.lang)),
                 domain_cell,
                 self._followup_cell(client),
@@ -212,7 +271,9 @@ class HomeScreen(HoldsFollowUps):
         if client.parenting_support_flag:
             text.append(self.tr("home.flag") + " ", style="bold yellow")
         state = client.followup
-        if state is None:
+        if client.plan_damaged:
+            text.append(self.tr("damaged.plan_row"), style="bold red")
+        elif state is None:
             text.append(self.tr("home.closed") if client.check_closed else self.tr("home.no_plan"))
         elif state.state == FollowUpState.OVERDUE:
             text.append(self.tr("home.overdue_days", days=state.days_overdue), style="red")
@@ -330,6 +391,12 @@ class HomeScreen(HoldsFollowUps):
         self.post_message(OverviewLoaded(self.service.overview()))
 
     def palette_commands(self) -> Iterator[SystemCommand]:
+        if self.overview and self.overview.notices.rollback is not None:
+            yield SystemCommand(
+                self.tr("rollback.cmd"),
+                self.tr("rollback.cmd_help"),
+                lambda: self.app.run_action("app.review_rollback"),
+            )
         if self.overview and self.overview.followups:
             yield SystemCommand(
                 self.tr("cmd.hold_followup"),

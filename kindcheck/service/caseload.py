@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 __all__ = [
     "DUE_WINDOW_DAYS",
     "DueFollowUp",
+    "PlanStatus",
     "calendar_code",
     "followup_statuses",
+    "plan_statuses",
     "today_in_amsterdam",
 ]
 
@@ -53,24 +55,51 @@ class DueFollowUp:
         return calendar_code(self.client.id)
 
 
-def followup_statuses(
+@dataclass(frozen=True)
+class PlanStatus:
+    """One client's plan with its status today, by client id: also for a client whose own
+    record cannot be read (the plan is a record of its own, bound to the client's id)."""
+
+    client_id: str
+    plan: ClientPlan
+    status: FollowUpStatus
+    last_held: date | None
+
+
+def plan_statuses(
     store: Store, today: date | None = None, damaged: list[str] | None = None
-) -> list[DueFollowUp]:
-    """Every client's plan with its status today, overdue first, then due, then upcoming."""
+) -> list[PlanStatus]:
+    """Every readable plan with its status today, counted from the latest session held. A
+    damaged plan, or a damaged session header (left out of the latest session held), is
+    named in ``damaged`` and never stops the others."""
     from kindcheck.service.plans import list_plans
 
     today = today or today_in_amsterdam()
     damaged = damaged if damaged is not None else []
-    clients = {o.client.id: o for o in store.list_clients(damaged=damaged)}
-    result: list[DueFollowUp] = []
+    result: list[PlanStatus] = []
     for stored_plan in list_plans(store, damaged):
-        overview = clients.get(stored_plan.client_id)
-        if overview is None:
-            continue
-        sessions = store.list_sessions(stored_plan.client_id, log=False)
+        sessions = store.list_sessions(stored_plan.client_id, damaged, log=False)
         last_held = max((s.session_date for s in sessions), default=None)
         plan_status = status(stored_plan.plan, today, last_held, DUE_WINDOW_DAYS)
-        result.append(DueFollowUp(overview.client, stored_plan, plan_status, last_held))
+        result.append(PlanStatus(stored_plan.client_id, stored_plan, plan_status, last_held))
+    return result
+
+
+def followup_statuses(
+    store: Store, today: date | None = None, damaged: list[str] | None = None
+) -> list[DueFollowUp]:
+    """Every client's plan with its status today, overdue first, then due, then upcoming.
+    Damaged records (a client, a plan, a session header) are named in ``damaged``; a client
+    whose own record cannot be read is left out here (it has no reference to show) and
+    shown by the app through :func:`plan_statuses`."""
+    damaged = damaged if damaged is not None else []
+    clients = {o.client.id: o for o in store.list_clients(damaged=damaged)}
+    result: list[DueFollowUp] = []
+    for item in plan_statuses(store, today, damaged):
+        overview = clients.get(item.client_id)
+        if overview is None:
+            continue
+        result.append(DueFollowUp(overview.client, item.plan, item.status, item.last_held))
     order = {
         FollowUpState.OVERDUE: 0,
         FollowUpState.DUE: 1,

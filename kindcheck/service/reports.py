@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from kindcheck.store import Store, StoredSession
 
     from .vault_service import VaultService
+    from .views import DamagedRecord
 
 __all__ = [
     "LOG_FORMAT",
@@ -124,6 +125,9 @@ def session_facts(
     called after each session is read and after each session's Meldcode steps are read (its
     facts are then complete).
     """
+    from kindcheck.errors import RecordDamaged
+    from kindcheck.store import DamagedNote
+
     from .plans import list_plans
 
     damaged = damaged if damaged is not None else []
@@ -140,9 +144,16 @@ def session_facts(
         sessions.sort(key=lambda s: (s.summary.session_date, s.summary.saved_at))
         previous: date | None = None
         for stored in sessions:
-            facts = _facts(store, stored, plans.get(client_id), previous)
-            if tick is not None:
-                tick()
+            try:
+                facts = _facts(store, stored, plans.get(client_id), previous)
+            except RecordDamaged as error:
+                # Its Meldcode steps cannot be read: left out and named, as a session that
+                # does not decrypt (one damaged record never stops the export).
+                damaged.append(DamagedNote.of(error, client_id))
+                continue
+            finally:
+                if tick is not None:
+                    tick()
             yield facts
             previous = stored.summary.session_date
 
@@ -286,7 +297,7 @@ class ComputedCounts:
 
     counts: Counts = field(repr=False)
     sessions: int
-    damaged: int
+    damaged: tuple[DamagedRecord, ...]  # left out of the counts, each named
     today: date
 
 
@@ -300,6 +311,8 @@ def compute_counts(
 ) -> ComputedCounts:
     """The exact counts as ``kindcheck export --period PERIOD`` computes them (:func:`count_vault`),
     with the number of sessions and of damaged records for the screen."""
+    from .damage import damaged_records
+
     damaged: list[str] = []
     with service.store() as store:
         sessions = int(store.count_records().get("session", 0))
@@ -312,7 +325,7 @@ def compute_counts(
             cancelled=cancelled,
             report_every=report_every,
         )
-    return ComputedCounts(counts, sessions, len(set(damaged)), today)
+    return ComputedCounts(counts, sessions, damaged_records(damaged), today)
 
 
 def suppressed(computed: ComputedCounts, threshold: int, rounding: bool) -> Table:
@@ -430,7 +443,7 @@ def log_file(entries: list[AccessEntry], reference: str | None, user: str | None
 class LogView:
     entries: tuple[AccessEntry, ...]  # oldest first, as the store keeps them
     reference: str | None  # the filter, as typed
-    damaged: int
+    damaged: tuple[DamagedRecord, ...]  # entries that cannot be read, each named
 
     @property
     def client_reference(self) -> str | None:
@@ -446,10 +459,12 @@ class LogView:
 
 def read_log(service: VaultService, reference: str | None = None) -> LogView:
     """The log for the screen, read as ``kindcheck log`` reads it (:func:`read_access_log`)."""
+    from .damage import damaged_records
+
     damaged: list[str] = []
     with service.store() as store:
         entries = read_access_log(store, reference, damaged)
-    return LogView(tuple(entries), reference, len(set(damaged)))
+    return LogView(tuple(entries), reference, damaged_records(damaged))
 
 
 def save_client_log(

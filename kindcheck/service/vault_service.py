@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,18 +28,23 @@ from kindcheck.errors import KindcheckError, VaultError
 from .views import (
     ClientDetail,
     ClientSummary,
+    DamagedRecord,
     DraftSummary,
     FollowUpPreview,
     FollowUpStart,
     Overview,
+    RollbackNotice,
     SessionView,
+    SlotNotice,
+    VaultNotices,
 )
 
 if TYPE_CHECKING:
     from kindcheck.answers import Session
-    from kindcheck.followup import FollowUpPlan
+    from kindcheck.followup import FollowUpPlan, FollowUpStatus
     from kindcheck.outcome import Outcome
-    from kindcheck.store import Draft, Store
+    from kindcheck.passphrase import Secret
+    from kindcheck.store import Draft, SessionSummary, Store
 
     from .recording import Recorded
 
@@ -111,8 +117,9 @@ class VaultService:
             self._store, recovery = Store.create(self.data_dir, passphrase, user_name)
             return recovery
 
-    def unlock(self, passphrase: str, *, inspect: bool = False) -> None:
-        """Open the vault (WrongPassphrase, throttled by the store, when it does not).
+    def unlock(self, passphrase: str | Secret, *, inspect: bool = False) -> None:
+        """Open the vault (WrongPassphrase, throttled by the store, when it does not). A
+        :class:`~kindcheck.passphrase.Secret` is read in place; the caller wipes it.
 
         ``inspect``: read-only, for `kindcheck verify`: a file whose schema is not what this
         Kindcheck expects is opened anyway so every problem can be listed (nothing is written).
@@ -128,7 +135,7 @@ class VaultService:
         with self._lock:
             self._open().acknowledge_rollback()
 
-    def new_recovery_key(self, passphrase: str) -> str:
+    def new_recovery_key(self, passphrase: str | Secret) -> str:
         """Replace the recovery key (a damaged or lost one); the new key, to show once."""
         with self._lock:
             return str(self._open().new_recovery_key(passphrase))
@@ -143,7 +150,7 @@ class VaultService:
                 raise KindcheckError("the vault is open already")
             self._store = Store.unlock_with_recovery(self.data_dir, recovery_key, new_passphrase)
 
-    def change_passphrase(self, old: str, new: str) -> None:
+    def change_passphrase(self, old: str | Secret, new: str) -> None:
         """Rewrap the data key for ``new`` (WrongPassphrase when ``old`` is not the passphrase)."""
         with self._lock:
             self._open().change_passphrase(old, new)
@@ -181,44 +188,88 @@ class VaultService:
     # -- reading ------------------------------------------------------------------------
 
     def overview(self, query: str = "") -> Overview:
+        """Home's overview: the clients (matching ``query``), their follow-ups, the drafts.
+
+        A record that cannot be read never stops it: it is left out where it would have been
+        and named in ``Overview.damaged`` (and in its client's ``damaged``). A client whose own
+        record cannot be read is still listed, by its id, with its sessions and plan (they are
+        records of their own), whatever the query: its reference is unknown.
+        """
         # The same due dates as `kindcheck due`: one computation, in .caseload.
-        from .caseload import followup_statuses
+        from .caseload import plan_statuses
+        from .damage import damaged_records
 
         with self._lock:
             store = self._open()
             today = self.clock()
-            statuses = {
-                item.client.id: item.status for item in followup_statuses(store, today, damaged=[])
-            }
-            needle = " ".join(query.split()).casefold()
-            clients = []
-            for item in store.list_clients(damaged=[]):
-                if needle and needle not in item.client.reference.casefold():
-                    continue
-                last = item.last_session
-                clients.append(
-                    ClientSummary(
-                        client_id=item.client.id,
-                        reference=item.client.reference,
-                        name=item.client.name,
-                        last_session=last.session_date if last else None,
-                        problem_domain_count=last.problem_domain_count if last else None,
-                        safety_signal=bool(last and last.safety_signal),
-                        parenting_support_flag=bool(last and last.parenting_support_flag),
-                        followup=statuses.get(item.client.id),
-                        # The header has no "closed" field: an intake without a scan, a signal
-                        # or a rhythm is one whose check closed (ask the store for the field).
-                        check_closed=bool(
-                            last
-                            and last.kind == "intake"
-                            and not last.scan_done
-                            and not last.safety_signal
-                            and last.followup_rhythm is None
-                        ),
-                    )
+            notes: list[str] = []
+            overviews = store.list_clients(damaged=notes)
+            references = {item.client.id: item.client.reference for item in overviews}
+            statuses = {item.client_id: item.status for item in plan_statuses(store, today, notes)}
+            unreadable = [
+                note.client_id
+                for note in damaged_records(notes)
+                if note.kind == "client" and note.client_id
+            ]
+            last_of_unreadable = {
+                client_id: max(
+                    store.list_sessions(client_id, notes, log=False),
+                    key=lambda summary: (summary.session_date, summary.saved_at),
+                    default=None,
                 )
-            drafts = [self._draft_summary(draft) for draft in store.list_drafts(damaged=[])]
-            return Overview(tuple(clients), tuple(drafts), today, str(store.user_name or ""))
+                for client_id in unreadable
+            }
+            drafts = [self._draft_summary(draft) for draft in store.list_drafts(damaged=notes)]
+            damaged = damaged_records(notes, references)
+            notices = self._notices(store)
+            user_name = str(store.user_name or "")
+
+        def of_client(client_id: str) -> tuple[DamagedRecord, ...]:
+            return tuple(item for item in damaged if item.client_id == client_id)
+
+        needle = " ".join(query.split()).casefold()
+        clients = [
+            _client_summary(
+                client_id, "", None, last, statuses.get(client_id), of_client(client_id)
+            )
+            for client_id, last in last_of_unreadable.items()
+        ]
+        for item in overviews:
+            if needle and needle not in item.client.reference.casefold():
+                continue
+            client = item.client
+            clients.append(
+                _client_summary(
+                    client.id,
+                    client.reference,
+                    client.name,
+                    item.last_session,
+                    statuses.get(client.id),
+                    of_client(client.id),
+                )
+            )
+        return Overview(tuple(clients), tuple(drafts), today, user_name, damaged, notices)
+
+    def notices(self) -> VaultNotices:
+        """What the app must say about the vault just opened: an older copy put back (until
+        acknowledged), a damaged key slot, read-only media."""
+        with self._lock:
+            return self._notices(self._open())
+
+    def _notices(self, store: Store) -> VaultNotices:
+        rollback = store.rollback
+        slots: dict[str, SlotNotice] = {}
+        for slot in (*store.damaged_slots, *store.check_slots()):
+            known = slots.get(slot.slot_id)
+            if known is None or not known.secret:
+                slots[slot.slot_id] = SlotNotice(slot.slot_id, slot.kind)
+        return VaultNotices(
+            None
+            if rollback is None
+            else RollbackNotice(rollback.found, rollback.expected, rollback.noticed),
+            tuple(slots.values()),
+            store.read_only,
+        )
 
     def _draft_summary(self, draft: Draft) -> DraftSummary:
         payload = draft.payload
@@ -231,40 +282,78 @@ class VaultService:
         )
 
     def client(self, client_id: str) -> ClientDetail:
+        """One client's page: sessions newest first with outcomes and Meldcode steps, the
+        plan and its next dates. A record that cannot be read (the client's own, a session,
+        its Meldcode steps, the plan) is named in ``ClientDetail.damaged`` and the rest is
+        shown; only a client that is not in the vault at all is an error."""
         from kindcheck.answers import session_from_dict
+        from kindcheck.errors import RecordDamaged
         from kindcheck.followup import FollowUpState, occurrences, status
         from kindcheck.outcome import compute_outcome
 
         from .caseload import DUE_WINDOW_DAYS
+        from .damage import damaged_records
         from .plans import get_plan
 
         with self._lock:
             store = self._open()
-            client = store.get_client(client_id)
-            if client is None:
-                raise VaultError("that client is no longer in the vault")
+            notes: list[str | RecordDamaged] = []
+            try:
+                client = store.get_client(client_id)
+            except RecordDamaged as error:
+                notes.append(error)
+                client = None
+            else:
+                if client is None:
+                    raise VaultError("that client is no longer in the vault")
             today = self.clock()
             sessions = []
-            for header in store.list_sessions(client_id):  # the one "read" of the file
-                stored = store.get_session(header.id, log=False)
+            header_notes: list[str] = []
+            headers = store.list_sessions(client_id, header_notes)  # the one "read" of the file
+            notes.extend(header_notes)
+            for header in headers:
+                try:
+                    stored = store.get_session(header.id, log=False)
+                except RecordDamaged as error:
+                    notes.append(error)
+                    continue
                 if stored is None:
                     continue
                 session = session_from_dict(stored.answers, f"session {header.id}")
-                steps = {
-                    key: record.done_on for key, record in store.meldcode_steps(header.id).items()
-                }
-                sessions.append(SessionView(header.id, session, compute_outcome(session), steps))
-            stored_plan = get_plan(store, client_id)
+                readable = True
+                try:
+                    steps = {
+                        key: record.done_on
+                        for key, record in store.meldcode_steps(header.id).items()
+                    }
+                except RecordDamaged as error:
+                    notes.append(error)
+                    steps, readable = {}, False
+                sessions.append(
+                    SessionView(header.id, session, compute_outcome(session), steps, readable)
+                )
+            try:
+                stored_plan = get_plan(store, client_id)
+            except RecordDamaged as error:
+                notes.append(error)
+                stored_plan = None
             plan = stored_plan.plan if stored_plan is not None else None
             last = sessions[-1] if sessions else None
-            # As .caseload.followup_statuses (home, `kindcheck due`): the plan's
-            # status counts from the latest session held, whatever its kind.
-            held = max((s.session.session_date for s in sessions), default=None)
+            # As .caseload.followup_statuses (home, `kindcheck due`): the plan's status counts
+            # from the latest session held, whatever its kind, as its list header says (so a
+            # session whose answers cannot be read still counts, as on home).
+            held = max((header.session_date for header in headers), default=None)
+            references = {client_id: client.reference} if client is not None else {}
+            dates = {header.id: header.session_date for header in headers}
+            damaged = tuple(
+                replace(item, client_id=item.client_id or client_id)
+                for item in damaged_records(notes, references, dates)
+            )
             latest_scan = next((s for s in reversed(sessions) if s.outcome.scan_done), None)
             summary = ClientSummary(
-                client_id=client.id,
-                reference=client.reference,
-                name=client.name,
+                client_id=client_id,
+                reference=client.reference if client is not None else "",
+                name=client.name if client is not None else None,
                 last_session=last.session.session_date if last else None,
                 problem_domain_count=latest_scan.outcome.problem_domain_count
                 if latest_scan
@@ -272,6 +361,7 @@ class VaultService:
                 safety_signal=bool(last and last.outcome.has_safety_signal),
                 parenting_support_flag=bool(last and last.outcome.parenting_support_flag),
                 followup=status(plan, today, held, DUE_WINDOW_DAYS) if plan is not None else None,
+                damaged=damaged,
             )
             upcoming: tuple[datetime, ...] = ()
             if plan is not None and summary.followup is not None:
@@ -290,7 +380,9 @@ class VaultService:
                 if stored_plan is not None and stored_plan.rhythm is not None
                 else None
             )
-            return ClientDetail(summary, tuple(reversed(sessions)), plan, upcoming, rhythm, held)
+            return ClientDetail(
+                summary, tuple(reversed(sessions)), plan, upcoming, rhythm, held, damaged
+            )
 
     def followup_start(self, client_id: str) -> FollowUpStart:
         """The client as a new follow-up conversation starts from: the setting and children
@@ -298,6 +390,12 @@ class VaultService:
         from .intake import PreviousSession, estimated_ages
 
         detail = self.client(client_id)
+        if not detail.summary.readable:
+            # The session would be recorded under the client's reference, which is in the
+            # record that cannot be read.
+            raise VaultError.from_catalog(
+                "error.client_unreadable", client=detail.summary.client_id[:8]
+            )
         today = self.clock()
         sessions = detail.sessions
         latest = sessions[0] if sessions else None
@@ -478,6 +576,37 @@ class VaultService:
         """Tick off (or reopen, with None) one Meldcode step of a stored session."""
         with self._lock:
             self._open().set_meldcode_step(session_id, step_id, done_on)
+
+
+def _client_summary(
+    client_id: str,
+    reference: str,
+    name: str | None,
+    last: SessionSummary | None,
+    followup: FollowUpStatus | None,
+    damaged: tuple[DamagedRecord, ...],
+) -> ClientSummary:
+    """One row of the client list, from the client and its latest session's list header."""
+    return ClientSummary(
+        client_id=client_id,
+        reference=reference,
+        name=name,
+        last_session=last.session_date if last else None,
+        problem_domain_count=last.problem_domain_count if last else None,
+        safety_signal=bool(last and last.safety_signal),
+        parenting_support_flag=bool(last and last.parenting_support_flag),
+        followup=followup,
+        # The header has no "closed" field: an intake without a scan, a signal or a rhythm is
+        # one whose check closed (ask the store for the field).
+        check_closed=bool(
+            last
+            and last.kind == "intake"
+            and not last.scan_done
+            and not last.safety_signal
+            and last.followup_rhythm is None
+        ),
+        damaged=damaged,
+    )
 
 
 def open_service(

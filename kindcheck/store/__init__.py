@@ -52,6 +52,7 @@ from kindcheck.store.migrations import _run_migrations as _run_migrations
 from kindcheck.store.records import (
     Client,
     ClientOverview,
+    DamagedNote,
     Draft,
     MeldcodeStepRecord,
     PlainPlan,
@@ -84,6 +85,7 @@ __all__ = [
     "AccessEntry",
     "Client",
     "ClientOverview",
+    "DamagedNote",
     "DamagedSlot",
     "Draft",
     "MeldcodeStepRecord",

@@ -114,12 +114,12 @@ class _Clients(_StoreBase):
             ).all()
         by_client: dict[str, list[SessionSummary]] = {}
         for row in header_rows:
-            summary = _collect(damaged, partial(self._summary_from_row, row))
+            summary = _collect(damaged, partial(self._summary_from_row, row), row.client_id)
             if summary is not None:
                 by_client.setdefault(summary.client_id, []).append(summary)
         overviews = []
         for row in client_rows:
-            client = _collect(damaged, partial(self._client_from_row, row))
+            client = _collect(damaged, partial(self._client_from_row, row), row.id)
             if client is None:
                 continue
             sessions = sorted(by_client.get(client.id, []), key=_session_order)

@@ -35,7 +35,7 @@ from kindcheck.store.audit import (
 )
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.consistency import Problem, Seen, ledger_problems
-from kindcheck.store.keys import what_to_do
+from kindcheck.store.keys import DamagedSlot, what_to_do
 from kindcheck.store.records import (
     ClientColumns,
     DraftColumns,
@@ -71,7 +71,7 @@ from kindcheck.store.schema import (
 )
 from kindcheck.store.sqlite import _sqlite_message
 from kindcheck.text import one_line
-from kindcheck.vault import KeySlot
+from kindcheck.vault import PASSPHRASE, RECOVERY, KeySlot
 
 
 class _SlotColumns(Protocol):
@@ -151,6 +151,34 @@ class _Maintenance(_StoreBase):
                 problems += self._check_chain(conn, state)
                 problems += self._check_ledger(conn, seen, state)
         return problems
+
+    def check_slots(self) -> tuple[DamagedSlot, ...]:
+        """The key-slot part of :meth:`check` alone, as :class:`DamagedSlot` values (cheap:
+        two rows and their digests), for the app to say right after unlocking that a slot is
+        damaged, changed or missing, and what to do. ``kind`` is the slot's plain column; ""
+        for a missing slot whose kind cannot be told (its digest in the state hides it)."""
+        with self._mutex:
+            self._require_open()
+            assert self._engine is not None
+            with self._engine.connect() as conn:
+                problems = self._check_slots(conn, self._state_for_verify(conn))
+                try:
+                    rows = conn.execute(select(_SLOTS.c.id, _SLOTS.c.kind)).all()
+                except (DBAPIError, sqlite3.Error):
+                    rows = []
+        kinds = {f"key_slot/{row.id}": str(row.kind) for row in rows}
+        present = set(kinds.values())
+        found: list[DamagedSlot] = []
+        for problem in problems:
+            record = problem.record or ""
+            kind = kinds.get(record, "")
+            if not kind and problem.code == "slot.missing":
+                # Only one kind can be missing while the vault opened with the other.
+                absent = {PASSPHRASE, RECOVERY} - present
+                kind = absent.pop() if len(absent) == 1 else ""
+            slot_id = record.partition("/")[2]
+            found.append(DamagedSlot(slot_id, kind, problem.message))
+        return tuple(found)
 
     def _state_for_verify(self, conn: Connection) -> VaultState | None:
         try:

@@ -93,5 +93,7 @@ class _Plans(_StoreBase):
         """Every client's plan (for due/overdue lists and the calendar export)."""
         with self._read() as conn:
             rows = conn.execute(select(_PLANS)).all()
-        found = [_collect(damaged, partial(self._plan_from_row, row)) for row in rows]
+        found = [
+            _collect(damaged, partial(self._plan_from_row, row), row.client_id) for row in rows
+        ]
         return [plan for plan in found if plan is not None]

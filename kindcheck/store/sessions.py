@@ -89,7 +89,9 @@ class _Sessions(_StoreBase):
                 is not None
             ):
                 self._log_client(conn, "read", client_id, f"client file ({len(rows)} sessions)")
-        found = [_collect(damaged, partial(self._summary_from_row, row)) for row in rows]
+        found = [
+            _collect(damaged, partial(self._summary_from_row, row), row.client_id) for row in rows
+        ]
         return sorted((s for s in found if s is not None), key=_session_order)
 
     def get_session(self, session_id: str, *, log: bool = True) -> StoredSession | None:
@@ -140,14 +142,17 @@ class _Sessions(_StoreBase):
                 return
             last_rowid = rows[-1].rowid
             for row in rows:
-                session = _collect(damaged, partial(self._session_from_row, row))
+                session = _collect(damaged, partial(self._session_from_row, row), row.client_id)
                 if session is not None:
                     yield session
 
-    def client_sessions(self, client_id: str) -> list[StoredSession]:
+    def client_sessions(
+        self, client_id: str, damaged: list[str] | None = None
+    ) -> list[StoredSession]:
         """Every session of a client with answers and outcome, in no particular order. Writes
         no access-log entry: for checks inside an operation that logs itself (recording a
-        session refuses the same answers twice), not for showing a client's file."""
+        session refuses the same answers twice), not for showing a client's file. With
+        ``damaged``, damaged sessions are named there and skipped."""
         with self._read() as conn:
             rows = conn.execute(
                 select(
@@ -158,7 +163,10 @@ class _Sessions(_StoreBase):
                     _SESSIONS.c.body,
                 ).where(_SESSIONS.c.client_id == client_id)
             ).all()
-        return [self._session_from_row(row) for row in rows]
+        found = [
+            _collect(damaged, partial(self._session_from_row, row), row.client_id) for row in rows
+        ]
+        return [session for session in found if session is not None]
 
     # -- Meldcode steps --------------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """Reusable widgets of the app (no screens here; nothing here imports a screen).
 
-- ``safe``: literal text and inputs that never hold control characters.
+- ``safe``: literal text and inputs that never hold control characters; ``secret_input``: a
+  passphrase field that keeps the characters in a wipeable buffer, never as text;
+  ``damage``: how a record that cannot be read is named, with what to do.
 - ``answers``: the answer list (yes / no / options) and a problem-scan row, and the
   ``AnswerGiven`` message they post; ``multi_answer``: several options at once;
   ``answer_area``: the answer widget of the current question; ``scan_page``: the rows of one
