@@ -17,7 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kindcheck.accesslog import AccessEntry
 from kindcheck.store.audit import VaultState
+from kindcheck.store.facts import StoredFacts
 from kindcheck.store.ledger import manifest_of
 from kindcheck.text import one_line
 
@@ -50,6 +52,10 @@ class Seen:
     profile_readable: bool = False
     state_row: bool = False
     newest: list[tuple[str, int]] = field(default_factory=list)  # (record, generation)
+    facts_rows: dict[str, str] = field(default_factory=dict)  # session id -> client id
+    facts: dict[str, StoredFacts] = field(default_factory=dict)  # the readable ones
+    facts_matched: set[str] = field(default_factory=set)  # compared with their session
+    log_entries: list[tuple[int, AccessEntry]] = field(default_factory=list)  # by position
 
     def written(self, record: str, generation: int | None) -> None:
         if generation is not None:
@@ -277,4 +283,35 @@ def _drafts(seen: Seen, drafts: dict[str, int]) -> list[Problem]:
                     record,
                 )
             )
+    return problems
+
+
+def facts_problems(seen: Seen) -> list[Problem]:
+    """Facts records without their session, and sessions without a facts record (storage
+    schema 4). One that differs from its session was named by the session's check; one whose
+    session its client's record lists is named with that session's absence, not twice."""
+    listed = {
+        session_id
+        for _generation, data in seen.clients.values()
+        for session_id in (manifest_of(data) or ({}, None))[0]
+    }
+    problems: list[Problem] = []
+    for session_id in sorted(set(seen.facts_rows) - set(seen.session_rows) - listed):
+        problems.append(
+            Problem(
+                "record.added",
+                f"record {_name('session_facts', session_id)} has no session: it was added "
+                "outside Kindcheck, or its session was deleted outside Kindcheck",
+                f"session_facts/{session_id}",
+            )
+        )
+    for session_id in sorted(set(seen.session_rows) - set(seen.facts_rows)):
+        problems.append(
+            Problem(
+                "record.missing",
+                f"record {_name('session_facts', session_id)} is missing: it was deleted "
+                f"outside Kindcheck, and reports do not count {_name('session', session_id)}",
+                f"session_facts/{session_id}",
+            )
+        )
     return problems
