@@ -37,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     with realpath.cached_vault(args.cache, args.sessions, args.seed) as vault:
         realpath.upgrade_once(vault)
         output = vault.folder / "export.csv"
-        export = Variant("kindcheck export", vault.kindcheck("export", "-o", str(output), "--force"))
+        export = Variant(
+            "kindcheck export", vault.kindcheck("export", "-o", str(output), "--force")
+        )
         plain = Variant("plain read", python(PLAIN_READ, str(vault.data_dir / "kindcheck.db")))
         unlock = Variant("unlock only", python(UNLOCK_ONLY, str(vault.data_dir)))
         realpath.measure([export, plain, unlock], vault, args.rounds)

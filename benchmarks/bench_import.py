@@ -49,8 +49,8 @@ DERIVE = """
 import json, sqlite3, sys, time
 from kindcheck.vault import KeySlot, open_slot
 conn = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-slot = next(KeySlot.from_json(text) for (kind, text) in conn.execute("SELECT kind, slot FROM key_slot")
-            if kind == "passphrase")
+rows = conn.execute("SELECT kind, slot FROM key_slot")
+slot = next(KeySlot.from_json(text) for (kind, text) in rows if kind == "passphrase")
 started = time.process_time()
 open_slot(slot, sys.argv[2])
 print(json.dumps({"cpu": time.process_time() - started}))
@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         db = str(vault.data_dir / "kindcheck.db")
         variants = [
             Variant("import kindcheck.store", python(IMPORT_STORE)),
-            Variant("kindcheck list (in-proc)", python(LIST_PATH, str(vault.data_dir), ",".join(HEAVY))),
+            Variant(
+                "kindcheck list (in-proc)", python(LIST_PATH, str(vault.data_dir), ",".join(HEAVY))
+            ),
             Variant("key derivation", python(DERIVE, db, PASSPHRASE)),
         ]
         realpath.measure(variants, vault, args.rounds)

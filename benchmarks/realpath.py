@@ -324,9 +324,7 @@ def run_child(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> Run:
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     if child.returncode != 0:
-        raise SystemExit(
-            f"{' '.join(argv[:8])} ... failed ({child.returncode}):\n{stderr[-3000:]}"
-        )
+        raise SystemExit(f"{' '.join(argv[:8])} ... failed ({child.returncode}):\n{stderr[-3000:]}")
     # ru_maxrss: KiB on Linux, bytes on macOS.
     peak = usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
     return Run(seconds, peak, stdout)
@@ -378,8 +376,10 @@ def verdict(name: str, value: float, target: float, unit: str = "x", loose: floa
     holds = value <= limit
     shown = f"{value:.2f}{unit}" if unit == "x" else f"{value:.2f} {unit}"
     scope = f" (loosely: {limit:.2f})" if loose != 1.0 else ""
-    print(f"{name}: {shown}, target <= {target:g}{unit if unit == 'x' else ' ' + unit}{scope}: "
-          f"{'holds' if holds else 'MISSED'}")
+    print(
+        f"{name}: {shown}, target <= {target:g}{unit if unit == 'x' else ' ' + unit}{scope}: "
+        f"{'holds' if holds else 'MISSED'}"
+    )
     return holds
 
 
@@ -424,8 +424,8 @@ PLAIN_DECRYPT = """
 import json, sqlite3, struct, sys
 from kindcheck.vault import KeySlot, RecordCipher, open_slot
 conn = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-slot = next(KeySlot.from_json(text) for (kind, text) in conn.execute("SELECT kind, slot FROM key_slot")
-            if kind == "passphrase")
+rows = conn.execute("SELECT kind, slot FROM key_slot")
+slot = next(KeySlot.from_json(text) for (kind, text) in rows if kind == "passphrase")
 cipher = RecordCipher(open_slot(slot, sys.argv[2]))
 def load(label, record, blob, version):
     plain = cipher.decrypt(label, record, blob, version)
@@ -442,7 +442,8 @@ for rid, cid, version, header, body, steps in conn.execute(
     load("session.header", parent, header, version)
     load("session.body", parent, body, version)
     load("session.meldcode", parent, steps, version); count += 1
-for rid, cid, version, data in conn.execute("SELECT id, client_id, format_version, data FROM followup_plan"):
+plans = conn.execute("SELECT id, client_id, format_version, data FROM followup_plan")
+for rid, cid, version, data in plans:
     load("followup_plan", f"{rid}/{cid}", data, version); count += 1
 for rid, version, data in conn.execute("SELECT id, format_version, data FROM access_log"):
     load("access_log", rid, data, version); count += 1

@@ -8,7 +8,7 @@ pending ones with the layer above's function.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import replace
 from typing import Any, Final
 
@@ -47,13 +47,16 @@ def _has_facts_table(conn: Connection) -> bool:
 class _Reporting(_StoreBase):
     """Reading the facts records, and completing pending ones."""
 
-    def iter_facts(self, damaged: list[str] | None = None) -> Iterator[StoredFacts]:
+    def iter_facts(
+        self, damaged: list[str] | None = None, *, sessions: bool = True
+    ) -> Generator[StoredFacts, None, None]:
         """Every session's facts record, client after client (a client's records one after
         the other; in no particular order within a client). One query, bounded memory. A
         pending record comes with its session (``StoredFacts.session``). A record that cannot
         be read, or a session without one (both only from damage or changes outside
         Kindcheck, which verify names), raises RecordDamaged; with ``damaged``, it is named
-        there and skipped.
+        there and skipped. ``sessions=False``: a pending record comes without its session
+        (for a reader that needs only the dates and steps).
 
         The store is held while it is read: read it to the end, or close it (in the thread
         that read it; ``contextlib.closing``). An older vault opened read-only (not upgraded)
@@ -86,7 +89,7 @@ class _Reporting(_StoreBase):
                         stored = _decode_facts_values(cipher, client_id, session_id, version, blob)[
                             0
                         ]
-                        if stored.facts is None:
+                        if stored.facts is None and sessions:
                             stored = self._with_session(conn, stored)
                     except RecordDamaged as error:
                         if damaged is None:

@@ -21,12 +21,16 @@ that copy changes nothing).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Any, Final, Protocol
 
 from kindcheck.errors import VaultError
 
-if TYPE_CHECKING:
-    from kindcheck.store.sqlite import Connection
+
+class _Queries(Protocol):
+    """What reads the schema version: a connection (:class:`.sqlite.Connection`)."""
+
+    def execute(self, sql: str, parameters: Any = ...) -> Any: ...
+
 
 DB_NAME: Final = "kindcheck.db"
 # PRAGMA application_id: "KCK1". Lets us tell a Kindcheck vault from any other SQLite file
@@ -123,7 +127,7 @@ class SchemaObject:
         return self.type, self.name
 
 
-def _schema_version(conn: Connection) -> int:
+def _schema_version(conn: _Queries) -> int:
     row = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").first()
     if row is None:
         raise VaultError("the vault file has no schema version: it is damaged or not a vault")
