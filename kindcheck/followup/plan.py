@@ -7,6 +7,7 @@ moves are keyed by date.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -14,7 +15,15 @@ from typing import Any, Literal
 
 from kindcheck.errors import FollowUpError
 
-from .rules import AMSTERDAM, DEFAULT_TIME, _compiled, _normalise_rule
+from .rules import (
+    AMSTERDAM,
+    DEFAULT_TIME,
+    _compiled,
+    _normalise_rule,
+    cadence,
+    cadence_after,
+    cadence_dates,
+)
 
 PLAN_FORMAT = 1  # version of the to_dict layout; bump when it changes
 
@@ -250,6 +259,9 @@ def _aware(plan: FollowUpPlan, day: date) -> datetime:
 
 def _rule_dates(plan: FollowUpPlan, first: date, last: date) -> list[date]:
     """Dates of the bare rule within [first, last], ignoring changes and the plan's end."""
+    found = cadence(plan.rule, plan.start.day)
+    if found is not None:
+        return cadence_dates(found, plan.start, first, last)
     compiled = _compiled(plan.rule, plan._dtstart)
     lo = datetime.combine(first, time.min)
     hi = datetime.combine(last, time.max)
@@ -261,6 +273,9 @@ def _is_rule_date(plan: FollowUpPlan, day: date) -> bool:
     final = plan.final_day
     if day < plan.start or (final is not None and day > final):
         return False
+    found = cadence(plan.rule, plan.start.day)
+    if found is not None:
+        return cadence_dates(found, plan.start, day, day) == [day]
     return datetime.combine(day, plan.time_of_day) in _compiled(plan.rule, plan._dtstart)
 
 
@@ -288,11 +303,20 @@ def _first_on_or_after(plan: FollowUpPlan, first: date) -> date | None:
     final = plan.final_day
     changed = {c.original for c in plan.changes}
     candidates: list[date] = []
-    compiled = _compiled(plan.rule, plan._dtstart)
-    # xafter walks lazily; the rule is infinite (no COUNT/UNTIL) and changes are finite, so
+    found = cadence(plan.rule, plan.start.day)
+    days: Iterator[date] = (
+        cadence_after(found, plan.start, first)
+        if found is not None
+        else (
+            dt.date()
+            for dt in _compiled(plan.rule, plan._dtstart).xafter(
+                datetime.combine(first, time.min), inc=True
+            )
+        )
+    )
+    # Both walk lazily; the rule is infinite (no COUNT/UNTIL) and changes are finite, so
     # this loop ends at the first unchanged date or at the plan's final day.
-    for dt in compiled.xafter(datetime.combine(first, time.min), inc=True):
-        day = dt.date()
+    for day in days:
         if final is not None and day > final:
             break
         if day not in changed:
@@ -304,6 +328,13 @@ def _first_on_or_after(plan: FollowUpPlan, first: date) -> date | None:
         if c.new_date is not None and c.new_date >= first and (final is None or c.new_date <= final)
     )
     return min(candidates, default=None)
+
+
+def first_day_on_or_after(plan: FollowUpPlan, first: date) -> date | None:
+    """The day of the first planned conversation on or after ``first`` (skips, moves and the
+    plan's end taken into account), or None when the plan has no more. The first of
+    ``occurrences(plan, first, ...)``, without expanding the rest."""
+    return _first_on_or_after(plan, first)
 
 
 def next_occurrence(plan: FollowUpPlan, after: datetime) -> datetime | None:

@@ -41,9 +41,8 @@ if TYPE_CHECKING:
     from kindcheck.accesslog import AccessEntry
     from kindcheck.export import Counts, PeriodType, PlanFacts, SessionFacts, Table
     from kindcheck.followup import FollowUpStatus
-    from kindcheck.store import PlainPlan, Store
+    from kindcheck.store import PlainPlan, Store, StoredFacts
 
-    from .facts import CountedSession
     from .plans import ClientPlan
     from .vault_service import VaultService
 
@@ -104,11 +103,15 @@ class OverwriteNeeded(KindcheckError):
 
 @dataclass
 class ClientFacts:
-    """One client's part of the export: its sessions' facts records read back, and its plan."""
+    """One client's part of the export: its sessions' facts records, and its plan."""
 
     client_id: str
-    sessions: list[CountedSession]
+    records: list[StoredFacts]
     plan: ClientPlan | None
+
+    @property
+    def last_held(self) -> date | None:
+        return max((record.session_date for record in self.records), default=None)
 
 
 def read_clients(
@@ -119,8 +122,6 @@ def read_clients(
     """Every client with sessions or a plan, in one pass over the facts records and one over
     the plans (both by client id, side by side): only the current client is in memory. Read
     inside ``store.reading()`` (one transaction), to the end. ``tick`` after each record read."""
-    from .facts import counted
-
     plans = store.iter_plans(damaged)
     records = store.iter_facts(damaged)
     with contextlib.closing(plans), contextlib.closing(records):
@@ -140,10 +141,7 @@ def read_clients(
                     plan = _plan(next_plan, damaged)
                     next_plan = next(plans, None)
                 current = ClientFacts(record.client_id, [], plan)
-            try:
-                current.sessions.append(counted(record))
-            except RecordDamaged as error:
-                damaged.append(str(error))
+            current.records.append(record)
         if current is not None:
             yield current
         while next_plan is not None:
@@ -177,23 +175,31 @@ def session_facts(
     damaged = damaged if damaged is not None else []
     with store.reading():
         for client in read_clients(store, damaged, tick):
-            yield from _client_session_facts(client, versions, tick)
+            yield from _client_session_facts(client, versions, damaged, tick)
 
 
 def _client_session_facts(
     client: ClientFacts,
     versions: dict[str, set[int]] | None,
+    damaged: list[str],
     tick: Callable[[], None] | None,
 ) -> Iterator[SessionFacts]:
     from .caseload import DUE_WINDOW_DAYS
-    from .facts import client_facts
+    from .facts import client_facts, questionnaires_of
 
-    if versions is not None:
-        for session in client.sessions:
-            for questionnaire_id, version in session.questionnaires:
+    records = []
+    for record in client.records:
+        try:
+            used = list(questionnaires_of(record))
+        except RecordDamaged as error:
+            damaged.append(str(error))
+            continue
+        records.append(record)
+        if versions is not None:
+            for questionnaire_id, version in used:
                 versions.setdefault(questionnaire_id, set()).add(version)
     plan = client.plan.plan if client.plan is not None else None
-    for facts in client_facts(client.sessions, plan, DUE_WINDOW_DAYS):
+    for facts in client_facts(records, plan, DUE_WINDOW_DAYS):
         if tick is not None:
             tick()
         yield facts
@@ -275,10 +281,9 @@ def count_vault(
         def facts() -> Iterator[SessionFacts]:
             for client in read_clients(store, damaged, tick):
                 if client.plan is not None and client.client_id in readable:
-                    held = max((s.held_on for s in client.sessions), default=None)
-                    state = status(client.plan.plan, today, held, DUE_WINDOW_DAYS)
+                    state = status(client.plan.plan, today, client.last_held, DUE_WINDOW_DAYS)
                     plans.append(_plan_fact(state))
-                for fact in _client_session_facts(client, versions, tick):
+                for fact in _client_session_facts(client, versions, damaged, tick):
                     yield fact
                     if tick is not None:
                         tick()  # aggregate asks for the next fact: this one is counted

@@ -29,8 +29,8 @@ export modules, nor the service layer above it. It stores and returns plain data
 What to do with these (record a session and tighten its client's plan, decide the plan after a
 session) is application logic and follow-up policy, in kindcheck.service and kindcheck.followup.
 
-- a session also has a small *facts* record: what the reports count of it, as a JSON object
-  the layer above derives and gives at save time (the store never looks inside), with its
+- a session also has a small *facts* record: what the reports count of it, as JSON the layer
+  above derives and gives at save time (the store never looks inside), with its
   date and Meldcode steps taken (:mod:`.facts`). The anonymised export and the due list read
   those, in one pass (:meth:`Store.iter_facts`), never the sessions themselves.
 

@@ -7,13 +7,13 @@ on every report. So every session has a second, small record beside it, in the t
 ``session_facts`` (storage schema 4), sealed like every record (its generation in the envelope,
 padded to one size, associated data binding the session and its client):
 
-- ``facts``: a JSON object the layer above derives from the session's answers and outcome when
-  it saves the session (:meth:`Store.save_session`'s ``facts``). The store never looks inside:
-  what to count is the domain's business (kindcheck.service.facts). None ("pending") when the
-  caller gave none: a session saved before storage schema 4 (the migration writes every record
-  pending) or saved without them; :meth:`Store.complete_facts` fills them in, with the
-  function the layer above gives, and the state record counts the pending ones so that this
-  costs nothing when there are none;
+- ``facts``: JSON (an object or a list) the layer above derives from the session's answers
+  and outcome when it saves the session (:meth:`Store.save_session`'s ``facts``). The store
+  never looks inside: what to count is the domain's business (kindcheck.service.facts). None
+  ("pending") when the caller gave none: a session saved before storage schema 4 (the
+  migration writes every record pending) or saved without them; :meth:`Store.complete_facts`
+  fills them in, with the function the layer above gives, and the state record counts the
+  pending ones so that this costs nothing when there are none;
 - ``date`` and ``saved_at``: the session's date and when it was saved (the order of a client's
   sessions), as in its header;
 - ``steps``: how many of its Meldcode steps have a date, kept in step by
@@ -27,13 +27,13 @@ facts against what the layer above computes from the answers and outcome (``chec
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Final, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 
 from kindcheck.errors import RecordDamaged, VaultError
-from kindcheck.store.envelope import open_json
+from kindcheck.store.envelope import Opened, opener
 from kindcheck.store.records import (
     MeldcodeStepRecord,
     StoredSession,
@@ -48,22 +48,22 @@ from kindcheck.vault import RecordCipher
 FACTS_LABEL: Final = "session.facts"
 
 
-@dataclass(frozen=True, slots=True)
-class StoredFacts:
-    """One session's facts record. ``facts`` is what the layer above gave (None: pending);
-    ``session`` is the session itself, read only for a pending record (so the layer above can
-    derive its facts) and otherwise None."""
+class StoredFacts(NamedTuple):
+    """One session's facts record. ``facts`` is what the layer above gave (JSON: an object or
+    a list; None: pending); ``session`` is the session itself, read only for a pending record
+    (so the layer above can derive its facts) and otherwise None. (A named tuple: a report
+    makes one per session, and it is the quickest immutable record to make.)"""
 
     session_id: str
     client_id: str
     session_date: date
     saved_at: datetime
     meldcode_steps: int
-    facts: dict[str, Any] | None
+    facts: Any
     session: StoredSession | None = None
 
     def with_steps(self, taken: int) -> StoredFacts:
-        return replace(self, meldcode_steps=taken, session=None)
+        return self._replace(meldcode_steps=taken, session=None)
 
 
 class FactsColumns(Protocol):
@@ -77,13 +77,16 @@ class FactsColumns(Protocol):
     def data(self) -> bytes: ...
 
 
-def facts_value(facts: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The facts a caller gives, as a plain dict (VaultError for anything but a mapping)."""
+def facts_value(facts: object) -> Any:
+    """The facts a caller gives, as plain JSON data (a dict or a list; VaultError for
+    anything else). Whether JSON can hold it is found when it is sealed."""
     if facts is None:
         return None
-    if not isinstance(facts, Mapping):
-        raise VaultError("a session's facts are a table of values")
-    return dict(facts)
+    if isinstance(facts, Mapping):
+        return dict(facts)
+    if isinstance(facts, list | tuple):
+        return list(facts)
+    raise VaultError("a session's facts are a table or a list of values")
 
 
 def _steps_taken(steps: Mapping[str, MeldcodeStepRecord]) -> int:
@@ -100,19 +103,26 @@ def _facts_data(stored: StoredFacts) -> dict[str, Any]:
     }
 
 
+OpenRecord = Callable[[str, bytes, int], Opened]
+
+
+def facts_opener(cipher: RecordCipher) -> OpenRecord:
+    """What opens facts records (record id, blob, format), made once for a long read."""
+    return opener(cipher, FACTS_LABEL)
+
+
 def _decode_facts_values(
-    cipher: RecordCipher, client_id: str, session_id: str, format_version: int, blob: bytes
+    open_record: OpenRecord, client_id: str, session_id: str, format_version: int, blob: bytes
 ) -> tuple[StoredFacts, int | None]:
     """A facts record and the generation that wrote it; RecordDamaged naming it."""
-    name = f"session_facts/{session_id}"
     try:
-        opened = open_json(cipher, FACTS_LABEL, f"{session_id}/{client_id}", blob, format_version)
+        opened = open_record(f"{session_id}/{client_id}", bytes(blob), format_version)
     except (RecordDamaged, ValueError, TypeError):
-        raise _damaged(name) from None
+        raise _damaged(f"session_facts/{session_id}") from None
     value = opened.value
     try:
         steps, facts = value["steps"], value["facts"]
-        if type(steps) is not int or steps < 0 or not (facts is None or type(facts) is dict):
+        if type(steps) is not int or steps < 0 or not (facts is None or type(facts) in _JSON):
             raise TypeError
         stored = StoredFacts(
             session_id,
@@ -123,12 +133,17 @@ def _decode_facts_values(
             facts,
         )
     except (KeyError, TypeError, ValueError):
-        raise _damaged(name) from None
+        raise _damaged(f"session_facts/{session_id}") from None
     return stored, opened.generation
 
 
+_JSON: Final = (dict, list)
+
+
 def _decode_facts(cipher: RecordCipher, row: FactsColumns) -> StoredFacts:
-    return _decode_facts_values(cipher, row.client_id, row.id, row.format_version, row.data)[0]
+    return _decode_facts_values(
+        facts_opener(cipher), row.client_id, row.id, row.format_version, row.data
+    )[0]
 
 
 def _steps_from_values(

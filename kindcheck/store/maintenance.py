@@ -16,7 +16,7 @@ Backup and restore are :mod:`.backup`.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import partial
 from typing import Any, Final, Protocol
 
@@ -32,7 +32,14 @@ from kindcheck.store.audit import (
 )
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.consistency import Problem, Seen, facts_problems, ledger_problems
-from kindcheck.store.facts import FactsColumns, StoredFacts, _decode_facts_values, _steps_taken
+from kindcheck.store.facts import (
+    FactsColumns,
+    StoredFacts,
+    _decode_facts_values,
+    _steps_taken,
+    facts_opener,
+    facts_value,
+)
 from kindcheck.store.keys import what_to_do
 from kindcheck.store.records import (
     ClientColumns,
@@ -61,7 +68,7 @@ from kindcheck.store.sqlite import Connection, Row, _sqlite_message
 from kindcheck.text import one_line
 from kindcheck.vault import KeySlot
 
-CheckFacts = Callable[[StoredSession], Mapping[str, Any]]
+CheckFacts = Callable[[StoredSession], object]
 """What the layer above says a session's facts are (compared with its facts record)."""
 
 # Each record table: its columns, and the key a row is found by again (for reading on one row
@@ -410,13 +417,13 @@ class _Maintenance(_StoreBase):
             seen.facts_matched.add(row.id)
             expected = None
             if check_facts is not None and stored.facts is not None:
-                expected = dict(check_facts(session))
+                expected = facts_value(check_facts(session))
             _compare_facts(stored, session, taken, expected)
 
     def _check_facts_row(self, seen: Seen, row: FactsColumns) -> None:
         seen.facts_rows[row.id] = row.client_id
         stored, generation = _decode_facts_values(
-            self._require_open(), row.client_id, row.id, row.format_version, row.data
+            facts_opener(self._require_open()), row.client_id, row.id, row.format_version, row.data
         )
         seen.facts[row.id] = stored
         seen.written(f"session_facts/{row.id}", generation)
@@ -458,7 +465,7 @@ def _compare_facts(
     stored: StoredFacts,
     session: StoredSession,
     taken: int,
-    expected: dict[str, Any] | None,
+    expected: Any,
 ) -> None:
     """A facts record against its session: RecordDamaged naming what differs."""
     summary = session.summary

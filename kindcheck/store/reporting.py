@@ -8,9 +8,8 @@ pending ones with the layer above's function.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator, Mapping
-from dataclasses import replace
-from typing import Any, Final
+from collections.abc import Callable, Generator, Iterator
+from typing import Final
 
 from kindcheck.errors import RecordDamaged
 from kindcheck.store.base import _StoreBase
@@ -22,6 +21,7 @@ from kindcheck.store.facts import (
     _facts_data,
     _steps_from_values,
     _steps_taken,
+    facts_opener,
     facts_value,
 )
 from kindcheck.store.records import StoredSession, _damaged, _decode_session_values
@@ -77,6 +77,7 @@ class _Reporting(_StoreBase):
                 if damaged is None:
                     raise error
                 damaged.append(str(error))
+            open_record = facts_opener(cipher)
             cursor = conn.driver.execute(_ALL_FACTS)
             while rows := cursor.fetchmany(_CHUNK):
                 for client_id, session_id, version, blob in rows:
@@ -86,9 +87,9 @@ class _Reporting(_StoreBase):
                                 f"session_facts/{session_id}",
                                 "has no session (deleted outside Kindcheck): it is not counted",
                             )
-                        stored = _decode_facts_values(cipher, client_id, session_id, version, blob)[
-                            0
-                        ]
+                        stored, _generation = _decode_facts_values(
+                            open_record, client_id, session_id, version, blob
+                        )
                         if stored.facts is None and sessions:
                             stored = self._with_session(conn, stored)
                     except RecordDamaged as error:
@@ -126,7 +127,7 @@ class _Reporting(_StoreBase):
         session = _decode_session_values(self._require_open(), *row)
         if session.summary.client_id != stored.client_id:
             raise _damaged(f"session_facts/{stored.session_id}")
-        return replace(stored, session=session)
+        return stored._replace(session=session)
 
     def _facts_from_sessions(
         self, conn: Connection, damaged: list[str] | None
@@ -161,7 +162,7 @@ class _Reporting(_StoreBase):
                     session,
                 )
 
-    def complete_facts(self, compute: Callable[[StoredSession], Mapping[str, Any]]) -> int:
+    def complete_facts(self, compute: Callable[[StoredSession], object]) -> int:
         """Give every pending facts record its facts, ``compute(session)`` (the layer above's
         function), in one transaction; the number completed. Costs one read of the state
         record when none are pending (it counts them), and does nothing on a vault that can
@@ -176,9 +177,12 @@ class _Reporting(_StoreBase):
                 return 0
             cipher = self._require_open()
             pending: dict[str, StoredFacts] = {}
+            open_record = facts_opener(cipher)
             for client_id, session_id, version, blob in conn.driver.execute(_ALL_FACTS):
                 try:
-                    stored = _decode_facts_values(cipher, client_id, session_id, version, blob)[0]
+                    stored = _decode_facts_values(
+                        open_record, client_id, session_id, version, blob
+                    )[0]
                 except RecordDamaged:
                     continue
                 if stored.facts is None:
@@ -197,7 +201,7 @@ class _Reporting(_StoreBase):
                 except RecordDamaged:
                     continue
                 facts = facts_value(compute(session))
-                completed.append(replace(stored_or_none, facts=facts))
+                completed.append(stored_or_none._replace(facts=facts))
             for stored in completed:
                 record_id = f"{stored.session_id}/{stored.client_id}"
                 blob = self._seal(conn, FACTS_LABEL, record_id, _facts_data(stored))

@@ -4,7 +4,7 @@ session's facts record (:mod:`.facts`) is written with it and follows its Meldco
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date
 from functools import partial
 from typing import Any, Final
@@ -53,13 +53,13 @@ class _Sessions(_StoreBase):
         client_id: str,
         answers: dict[str, Any],
         outcome: dict[str, Any],
-        facts: Mapping[str, Any] | None = None,
+        facts: object = None,
     ) -> SessionSummary:
         """Store a validated session (Session.to_dict()) with its outcome (outcome_to_json).
 
-        ``facts``: what the reports count of it (a JSON object the layer above derives from
-        the answers and outcome, see :mod:`.facts`), sealed in its own record beside it. None:
-        the layer above computes them later (:meth:`complete_facts`)."""
+        ``facts``: what the reports count of it (JSON, an object or a list, the layer above
+        derives from the answers and outcome, see :mod:`.facts`), sealed in its own record
+        beside it. None: the layer above computes them later (:meth:`complete_facts`)."""
         summary = _summary_for(_new_id(), client_id, answers, outcome)
         record_id = f"{summary.id}/{client_id}"
         given = facts_value(facts)
