@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         due = Variant("kindcheck due --all", vault.kindcheck("due", "--all"))
         listing = Variant("kindcheck list", vault.kindcheck("list"))
         unlock = Variant("unlock only", python(UNLOCK_ONLY, str(vault.data_dir)))
-        realpath.measure([due, listing, unlock], vault, args.rounds)
+        realpath.measure([due, listing, unlock], vault, args.rounds, args.warm_up)
         realpath.report([due, listing, unlock])
         print(f"list / unlock only: {listing.seconds / unlock.seconds:.2f}x (no target)")
         ok = realpath.verdict(

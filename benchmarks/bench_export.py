@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         plain = Variant("plain read", python(PLAIN_READ, str(vault.data_dir / "kindcheck.db")))
         unlock = Variant("unlock only", python(UNLOCK_ONLY, str(vault.data_dir)))
-        realpath.measure([export, plain, unlock], vault, args.rounds)
+        realpath.measure([export, plain, unlock], vault, args.rounds, args.warm_up)
         realpath.report([export, plain, unlock])
         beyond = export.seconds - unlock.seconds
         print(

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             Variant("key derivation", python(DERIVE, db, PASSPHRASE)),
         ]
-        realpath.measure(variants, vault, args.rounds)
+        realpath.measure(variants, vault, args.rounds, args.warm_up)
         realpath.report(variants)
         cpu = {
             variant.name: statistics.median(json.loads(run.stdout)["cpu"] for run in variant.runs)

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         realpath.upgrade_once(vault)
         load = Variant("unlock + iter_sessions", python(LOAD, str(vault.data_dir), PASSPHRASE))
         plain = Variant("plain + json.loads", python(PLAIN_JSON, str(vault.plain)))
-        realpath.measure([load, plain], vault, args.rounds)
+        realpath.measure([load, plain], vault, args.rounds, args.warm_up)
         realpath.report([load, plain])
         counts = {run.stdout.split()[0] for run in load.runs} | {
             run.stdout.split()[0] for run in plain.runs

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             python(PLAIN_DECRYPT, str(vault.data_dir / "kindcheck.db"), PASSPHRASE),
         )
         unlock = Variant("unlock only", python(UNLOCK_ONLY, str(vault.data_dir)))
-        realpath.measure([verify, plain, unlock], vault, args.rounds)
+        realpath.measure([verify, plain, unlock], vault, args.rounds, args.warm_up)
         realpath.report([verify, plain, unlock])
         print(f"verify / unlock only: {verify.seconds / unlock.seconds:.2f}x")
         ok = realpath.verdict(

@@ -350,9 +350,10 @@ class Variant:
         return min(times), max(times)
 
 
-def measure(variants: Sequence[Variant], vault: Vault, rounds: int) -> None:
-    """Warm up each variant once, then run them interleaved for ``rounds`` rounds."""
-    for variant in variants:
+def measure(variants: Sequence[Variant], vault: Vault, rounds: int, warm_up: bool = True) -> None:
+    """Warm up each variant once (unless ``warm_up`` is False: one round of a very slow
+    command), then run them interleaved for ``rounds`` rounds."""
+    for variant in variants if warm_up else ():
         run_child(variant.argv, vault.env, vault.folder)
     for number in range(rounds):
         shift = number % len(variants)
@@ -461,6 +462,12 @@ def common_arguments(parser: Any, default_sessions: int = 10_000) -> None:
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds (medians)")
     parser.add_argument("--cache", type=Path, default=None, help="folder for the built vaults")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--no-warm-up",
+        dest="warm_up",
+        action="store_false",
+        help="skip the untimed first run of each variant (for one round of a slow command)",
+    )
     parser.add_argument(
         "--loose",
         type=float,

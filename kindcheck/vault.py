@@ -482,6 +482,7 @@ class RecordCipher:
         # The key lives on inside AESGCM (Rust-side memory we cannot wipe); dropping this object
         # is the way to forget it.
         self._aead = AESGCM(data_key)
+        self._openers: dict[tuple[str, int], Callable[[str, bytes], bytes]] = {}
 
     @staticmethod
     def _associated_data(table: str, record_id: str, format_version: int) -> bytes:
@@ -522,8 +523,17 @@ class RecordCipher:
             raise _damaged(table, record_id) from None
 
     def opener(self, table: str, format_version: int) -> Callable[[str, bytes], bytes]:
-        """:meth:`decrypt` for many records of one table and format: what is the same for
-        all of them is done once (a report opens one small record per session)."""
+        """:meth:`decrypt` for the records of one table and format (``open(record_id,
+        blob)``): what is the same for all of them is done once, and kept (a report opens one
+        small record per session)."""
+        if not _is_int(format_version):
+            raise ValueError("format_version must be a non-negative int")
+        found = self._openers.get((table, format_version))
+        if found is None:
+            found = self._openers[table, format_version] = self._make_opener(table, format_version)
+        return found
+
+    def _make_opener(self, table: str, format_version: int) -> Callable[[str, bytes], bytes]:
         self._associated_data(table, "-", format_version)  # refuses a bad table or version
         prefix, suffix = _ad_table(table), _ad_version(format_version)
         decrypt = self._aead.decrypt

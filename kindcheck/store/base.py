@@ -109,6 +109,7 @@ class _StoreBase:
         self._index: _BlindIndex | None = _BlindIndex(data_key)
         self._mutex = threading.RLock()
         self._batch: Connection | None = None
+        self._snapshot: Connection | None = None  # the read transaction open, if any
         self._user_name: str | None = None
         self._rollback: _RollbackCounter | None = _RollbackCounter(data_key)
         self._marker: _RollbackMarker | None = _RollbackMarker(data_key)
@@ -212,6 +213,11 @@ class _StoreBase:
             if self._batch is not None:
                 yield self._batch
                 return
+            if self._snapshot is not None:
+                raise VaultError(
+                    "internal error: a write while a read of the vault is still open (read it "
+                    "to the end, or group both with Store.reading); nothing was saved"
+                )
             self._tx = None
             generation: int | None = None
             try:
@@ -251,9 +257,16 @@ class _StoreBase:
             if self._batch is not None:
                 yield self._batch
                 return
+            if self._snapshot is not None:  # a read inside a read (a long one, still open)
+                yield self._snapshot
+                return
             try:
                 with self._engine.snapshot() as conn:
-                    yield conn
+                    self._snapshot = conn
+                    try:
+                        yield conn
+                    finally:
+                        self._snapshot = None
             except sqlite3.Error as error:
                 raise _translate(error, writing=False) from None
             except UnicodeDecodeError:  # text in the file that is not UTF-8: damage

@@ -46,9 +46,11 @@ HEADER_BYTES: Final = _HEADER.size  # 15
 # The smallest padded plaintext per record kind (its label in the associated data), envelope
 # header included. Chosen above the sizes measured on synthetic sessions: header 273-284 bytes,
 # body 2,028-4,039, Meldcode steps 12-675 (five steps with notes), plan 227-330, client 86 plus
-# about 50 per session in its manifest, log entry 263-299, state and profile under 500.
+# about 50 per session in its manifest, log entry 263-299, state and profile under 500, facts
+# 200-260 (345 with every problem domain, four questionnaires and two-digit counts).
 MINIMUM: Final[dict[str, int]] = {
     "session.header": 384,
+    "session.facts": 384,
     "session.body": 4096,
     "session.meldcode": 1024,
     "followup_plan": 512,
@@ -102,34 +104,10 @@ def seal_json(
 
 
 def opener(cipher: RecordCipher, label: str) -> Callable[[str, bytes, int], Opened]:
-    """:func:`open_json` for many records of one kind (a report's long read): what is the
-    same for every record is done once."""
-    current = cipher.opener(label, RECORD_FORMAT)
-    unpack = _HEADER.unpack_from
-    loads = json.loads
+    """:func:`open_json` for the records of one kind (``open(record_id, blob, format)``)."""
 
     def open_record(record_id: str, blob: bytes, format_version: int) -> Opened:
-        if format_version != RECORD_FORMAT:
-            return open_json(cipher, label, record_id, blob, format_version)
-        plaintext = current(record_id, blob)
-        if len(plaintext) < HEADER_BYTES:
-            raise RecordDamaged("damaged")
-        magic, version, generation, length = unpack(plaintext)
-        end = HEADER_BYTES + length
-        if (
-            magic != _MAGIC
-            or version != _ENVELOPE_VERSION
-            or end > len(plaintext)
-            or plaintext.count(0, end) != len(plaintext) - end
-        ):
-            raise RecordDamaged("damaged")
-        try:
-            value = loads(plaintext[HEADER_BYTES:end].decode("utf-8"))
-        except (ValueError, RecursionError):
-            raise RecordDamaged("damaged") from None
-        if not isinstance(value, dict):
-            raise RecordDamaged("damaged")
-        return Opened(value, generation)
+        return open_json(cipher, label, record_id, blob, format_version)
 
     return open_record
 
@@ -139,7 +117,9 @@ def open_json(
 ) -> Opened:
     """Decrypt a record of either format. RecordDamaged (a short message the caller replaces
     with the record's name) when the tag fails, the envelope is malformed, the padding is
-    not all zero bytes or the payload is not a JSON object; an unknown format is damage too."""
+    not all zero bytes or the payload is not a JSON object; an unknown format is damage too.
+    (The cipher's opener for the kind does what is the same for every record once: reports
+    open one record per session.)"""
     if format_version == LEGACY_FORMAT:
         value = cipher.decrypt_json(label, record_id, blob, LEGACY_FORMAT)
         if not isinstance(value, dict):
@@ -147,7 +127,7 @@ def open_json(
         return Opened(value, None)
     if format_version != RECORD_FORMAT:
         raise RecordDamaged(f"format {format_version}")
-    plaintext = cipher.decrypt(label, record_id, blob, RECORD_FORMAT)
+    plaintext = cipher.opener(label, RECORD_FORMAT)(record_id, bytes(blob))
     if len(plaintext) < HEADER_BYTES:
         raise RecordDamaged("damaged")
     magic, version, generation, length = _HEADER.unpack_from(plaintext)
@@ -165,4 +145,4 @@ def open_json(
         raise RecordDamaged("damaged") from None
     if not isinstance(value, dict):
         raise RecordDamaged("damaged")
-    return Opened(value, int(generation))
+    return Opened(value, generation)

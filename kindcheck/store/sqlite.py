@@ -333,11 +333,14 @@ class Engine:
         driver.execute("BEGIN")
         try:
             yield connection
+            driver.execute("COMMIT")
         except BaseException:
+            # Also when the commit itself failed (a full disk): the connection is left with
+            # no transaction open, as it was found.
             if driver.in_transaction:
-                driver.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    driver.execute("ROLLBACK")
             raise
-        driver.execute("COMMIT")
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Connection]:
