@@ -307,7 +307,8 @@ def cached_vault(cache: Path | None, sessions: int, seed: int = 2026) -> Iterato
 
 @dataclass(frozen=True)
 class Run:
-    seconds: float
+    seconds: float  # wall time, start to exit
+    cpu: float  # the child's CPU time (user + system): what a shared machine does not inflate
     peak_mib: float
     stdout: str
 
@@ -327,7 +328,7 @@ def run_child(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> Run:
         raise SystemExit(f"{' '.join(argv[:8])} ... failed ({child.returncode}):\n{stderr[-3000:]}")
     # ru_maxrss: KiB on Linux, bytes on macOS.
     peak = usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
-    return Run(seconds, peak, stdout)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, peak, stdout)
 
 
 @dataclass
@@ -339,6 +340,10 @@ class Variant:
     @property
     def seconds(self) -> float:
         return statistics.median(run.seconds for run in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(run.cpu for run in self.runs)
 
     @property
     def peak_mib(self) -> float:
@@ -362,13 +367,18 @@ def measure(variants: Sequence[Variant], vault: Vault, rounds: int, warm_up: boo
 
 
 def report(variants: Sequence[Variant]) -> None:
-    print(f"{'':24} {'median':>9} {'min':>8} {'max':>8} {'peak RSS':>10}")
+    """Per variant: the median wall time, its spread, the median CPU time and the peak RSS.
+    On a machine shared with other work the wall time grows and the CPU time hardly does:
+    the load average is printed with them."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{'':24} {'median':>9} {'min':>8} {'max':>8} {'CPU':>8} {'peak RSS':>10}")
     for variant in variants:
         low, high = variant.spread
         print(
             f"{variant.name:24} {variant.seconds:8.3f}s {low:7.3f}s {high:7.3f}s "
-            f"{variant.peak_mib:7.0f} MiB"
+            f"{variant.cpu:7.3f}s {variant.peak_mib:7.0f} MiB"
         )
+    print(f"(load average {load:.1f} on {os.cpu_count()} CPUs)")
 
 
 def verdict(name: str, value: float, target: float, unit: str = "x", loose: float = 1.0) -> bool:

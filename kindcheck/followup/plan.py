@@ -301,9 +301,12 @@ def occurrences(plan: FollowUpPlan, start: date, end: date) -> list[datetime]:
 def _first_on_or_after(plan: FollowUpPlan, first: date) -> date | None:
     """The first conversation day on or after ``first``, or None when the plan has no more."""
     final = plan.final_day
+    found = cadence(plan.rule, plan.start.day)
+    if found is not None and not plan.changes:  # the common case, by arithmetic alone
+        day = next(cadence_after(found, plan.start, first), None)
+        return None if day is None or (final is not None and day > final) else day
     changed = {c.original for c in plan.changes}
     candidates: list[date] = []
-    found = cadence(plan.rule, plan.start.day)
     days: Iterator[date] = (
         cadence_after(found, plan.start, first)
         if found is not None

@@ -104,14 +104,21 @@ def _normalise_rule(rule: str, start: date, anchor_day: int | None = None) -> st
     """Canonical, validated form of a rule for a plan starting on ``start``."""
     if not isinstance(rule, str):
         raise FollowUpError("a follow-up rule must be text, such as FREQ=WEEKLY;INTERVAL=2")
-    text = rule.strip().upper()
-    if text.startswith("RRULE:"):
-        text = text[len("RRULE:") :]
-    parts = _clamp_month_end(_split_rule(text), anchor_day or start.day, start.month)
-    normal = ";".join(f"{name}={value}" for name, value in parts)
+    normal = _normal_form(rule, anchor_day or start.day, start.month)
     if cadence(normal, start.day) is None:  # an arithmetic rule always yields dates
         _check_rule_yields(normal, datetime.combine(start, DEFAULT_TIME))
     return normal
+
+
+@lru_cache(maxsize=1024)
+def _normal_form(rule: str, anchor_day: int, anchor_month: int) -> str:
+    """The rule checked and written canonically (it depends only on these three: cached, as
+    every plan read back is normalised again). A bad rule raises FollowUpError each time."""
+    text = rule.strip().upper()
+    if text.startswith("RRULE:"):
+        text = text[len("RRULE:") :]
+    parts = _clamp_month_end(_split_rule(text), anchor_day, anchor_month)
+    return ";".join(f"{name}={value}" for name, value in parts)
 
 
 @lru_cache(maxsize=512)

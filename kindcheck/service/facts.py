@@ -20,7 +20,7 @@ verify compares every record with it (``kindcheck.service.plans.verify_vault``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -39,7 +39,6 @@ __all__ = [
     "facts_of_session",
     "facts_record",
     "followup_timing",
-    "questionnaires_of",
 ]
 
 FACTS_FORMAT: Final = 1  # the first element of every facts record; bump on any change
@@ -112,23 +111,13 @@ def _fields(record: StoredFacts) -> list[Any]:
         or fields[0] != FACTS_FORMAT
         or fields[1] not in ("intake", "followup")
     ):
-        raise RecordDamaged(
-            f"record session_facts/{record.session_id} is damaged or was moved",
-            record=f"session_facts/{record.session_id}",
-        )
+        raise _damaged(record)
     return fields
 
 
-def questionnaires_of(record: StoredFacts) -> Iterator[tuple[str, int]]:
-    """The questionnaire versions a session used (RecordDamaged as :func:`client_facts`)."""
-    try:
-        for questionnaire_id, version in _fields(record)[10]:
-            yield str(questionnaire_id), int(version)
-    except (TypeError, ValueError):
-        raise RecordDamaged(
-            f"record session_facts/{record.session_id} is damaged or was moved",
-            record=f"session_facts/{record.session_id}",
-        ) from None
+def _damaged(record: StoredFacts) -> RecordDamaged:
+    name = f"session_facts/{record.session_id}"
+    return RecordDamaged(f"record {name} is damaged or was moved", record=name)
 
 
 def followup_timing(
@@ -156,26 +145,35 @@ def client_facts(
     plan: FollowUpPlan | None,
     window_days: int,
     damaged: list[str] | None = None,
-) -> Iterator[SessionFacts]:
+    versions: dict[str, set[int]] | None = None,
+) -> list[SessionFacts]:
     """One client's sessions (their facts records) as the export counts them, in the order
     they were held; a follow-up's timing from the client's plan and the conversation before
-    it (the due window: ``window_days``). A record that is not one raises RecordDamaged; with
-    ``damaged``, it is named there and left out."""
+    it (the due window: ``window_days``); the questionnaire versions they used added to
+    ``versions``. A record that is not one raises RecordDamaged; with ``damaged``, it is named
+    there and left out."""
     from kindcheck.export import SessionFacts
 
+    counted: list[SessionFacts] = []
     previous: date | None = None
     for record in sorted(records, key=lambda r: (r.session_date, r.saved_at)):
         try:
             fields = _fields(record)
-        except RecordDamaged as error:
+            if versions is not None:
+                for questionnaire_id, version in fields[10]:
+                    found = versions.get(questionnaire_id)
+                    if found is None or version not in found:  # a few pairs, seen again and again
+                        versions.setdefault(str(questionnaire_id), set()).add(int(version))
+        except (RecordDamaged, TypeError, ValueError):
+            error = _damaged(record)
             if damaged is None:
-                raise
+                raise error from None
             damaged.append(str(error))
             continue
         (_, kind, completed, minor, children, domains, flag, signal, scan, scp, _) = fields
         held_on = record.session_date
         scanned = domains is not None
-        yield SessionFacts(
+        facts = SessionFacts(
             kind=kind,
             held_on=held_on,
             kindcheck_completed=completed,
@@ -194,4 +192,6 @@ def client_facts(
             scan_version=scan if scanned else None,
             scp_area_count=scp if scanned else None,
         )
+        counted.append(facts)
         previous = held_on
+    return counted

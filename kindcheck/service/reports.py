@@ -175,34 +175,21 @@ def session_facts(
     damaged = damaged if damaged is not None else []
     with store.reading():
         for client in read_clients(store, damaged, tick):
-            yield from _client_session_facts(client, versions, damaged, tick)
+            for facts in _client_session_facts(client, versions, damaged):
+                if tick is not None:
+                    tick()
+                yield facts
 
 
 def _client_session_facts(
-    client: ClientFacts,
-    versions: dict[str, set[int]] | None,
-    damaged: list[str],
-    tick: Callable[[], None] | None,
-) -> Iterator[SessionFacts]:
+    client: ClientFacts, versions: dict[str, set[int]] | None, damaged: list[str]
+) -> list[SessionFacts]:
+    """A client's sessions as countable facts; the questionnaire versions into ``versions``."""
     from .caseload import DUE_WINDOW_DAYS
-    from .facts import client_facts, questionnaires_of
+    from .facts import client_facts
 
-    records = []
-    for record in client.records:
-        try:
-            used = list(questionnaires_of(record))
-        except RecordDamaged as error:
-            damaged.append(str(error))
-            continue
-        records.append(record)
-        if versions is not None:
-            for questionnaire_id, version in used:
-                versions.setdefault(questionnaire_id, set()).add(version)
     plan = client.plan.plan if client.plan is not None else None
-    for facts in client_facts(records, plan, DUE_WINDOW_DAYS):
-        if tick is not None:
-            tick()
-        yield facts
+    return client_facts(client.records, plan, DUE_WINDOW_DAYS, damaged, versions)
 
 
 def plan_facts(
@@ -275,7 +262,7 @@ def count_vault(
             if progress is not None:
                 progress(0, total)
         versions: dict[str, set[int]] = {}  # filled while the facts are read
-        readable = {client.id for client in store.clients(damaged)}
+        readable = store.readable_clients(damaged)
         plans: list[PlanFacts] = []  # filled while the facts are read
 
         def facts() -> Iterator[SessionFacts]:
@@ -283,7 +270,9 @@ def count_vault(
                 if client.plan is not None and client.client_id in readable:
                     state = status(client.plan.plan, today, client.last_held, DUE_WINDOW_DAYS)
                     plans.append(_plan_fact(state))
-                for fact in _client_session_facts(client, versions, damaged, tick):
+                for fact in _client_session_facts(client, versions, damaged):
+                    if tick is not None:
+                        tick()  # its facts are complete
                     yield fact
                     if tick is not None:
                         tick()  # aggregate asks for the next fact: this one is counted

@@ -104,6 +104,30 @@ class _Clients(_StoreBase):
             rows = conn.driver.execute("SELECT id, format_version, data FROM client").fetchall()
         return self._decode_clients(rows, damaged)
 
+    def readable_clients(self, damaged: list[str] | None = None) -> set[str]:
+        """The ids of the clients whose record can be read (its tag verifies): what a report
+        that names no client needs to know of them, without reading every record's content.
+        A damaged one is named in ``damaged`` (RecordDamaged without it)."""
+        cipher = self._require_open()
+        open_current = cipher.opener("client", RECORD_FORMAT)
+        with self._read() as conn:
+            rows = conn.driver.execute("SELECT id, format_version, data FROM client").fetchall()
+        found: set[str] = set()
+        for client_id, version, blob in rows:
+            try:
+                if version == RECORD_FORMAT:
+                    open_current(client_id, bytes(blob))
+                else:
+                    _open_sealed(cipher, f"client/{client_id}", "client", client_id, blob, version)
+            except RecordDamaged:
+                error = _damaged(f"client/{client_id}")
+                if damaged is None:
+                    raise error from None
+                damaged.append(str(error))
+                continue
+            found.add(client_id)
+        return found
+
     def _decode_clients(
         self, rows: list[tuple[str, int, bytes]], damaged: list[str] | None
     ) -> list[Client]:

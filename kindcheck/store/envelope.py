@@ -29,8 +29,7 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from kindcheck.errors import RecordDamaged
 from kindcheck.vault import RecordCipher
@@ -60,6 +59,7 @@ MINIMUM: Final[dict[str, int]] = {
     "draft": 1024,
 }
 _DEFAULT_MINIMUM: Final = 512
+_DECODE: Final = json.JSONDecoder().raw_decode  # we write no whitespace around the JSON
 
 
 def padme(length: int) -> int:
@@ -80,10 +80,9 @@ def padded_length(length: int, minimum: int) -> int:
     return max(minimum, padme(length))
 
 
-@dataclass(frozen=True)
-class Opened:
+class Opened(NamedTuple):
     """A decrypted record: its JSON value and the generation that wrote it (None for a
-    format 1 record, which has none)."""
+    format 1 record, which has none). (A named tuple: reports open one per session.)"""
 
     value: dict[str, Any]
     generation: int | None
@@ -127,7 +126,12 @@ def open_json(
         return Opened(value, None)
     if format_version != RECORD_FORMAT:
         raise RecordDamaged(f"format {format_version}")
-    plaintext = cipher.opener(label, RECORD_FORMAT)(record_id, bytes(blob))
+    return unseal(cipher.opener(label, RECORD_FORMAT)(record_id, bytes(blob)))
+
+
+def unseal(plaintext: bytes) -> Opened:
+    """A format 2 record's decrypted plaintext read: its envelope, padding and JSON object;
+    RecordDamaged when any of them is not as :func:`seal_json` writes it."""
     if len(plaintext) < HEADER_BYTES:
         raise RecordDamaged("damaged")
     magic, version, generation, length = _HEADER.unpack_from(plaintext)
@@ -140,9 +144,10 @@ def open_json(
     ):
         raise RecordDamaged("damaged")
     try:
-        value = json.loads(plaintext[HEADER_BYTES:end].decode("utf-8"))
+        text = plaintext[HEADER_BYTES:end].decode("utf-8")
+        value, parsed = _DECODE(text)  # json.loads without its wrappers: one per record
     except (ValueError, RecursionError):
         raise RecordDamaged("damaged") from None
-    if not isinstance(value, dict):
+    if parsed != len(text) or type(value) is not dict:
         raise RecordDamaged("damaged")
     return Opened(value, generation)

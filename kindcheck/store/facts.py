@@ -33,13 +33,11 @@ from datetime import date, datetime
 from typing import Any, Final, NamedTuple, Protocol
 
 from kindcheck.errors import RecordDamaged, VaultError
-from kindcheck.store.envelope import Opened, opener
+from kindcheck.store.envelope import RECORD_FORMAT, open_json, unseal
 from kindcheck.store.records import (
     MeldcodeStepRecord,
     StoredSession,
     _damaged,
-    _iso_date,
-    _iso_datetime,
     _open_steps,
     _steps_from,
 )
@@ -103,38 +101,51 @@ def _facts_data(stored: StoredFacts) -> dict[str, Any]:
     }
 
 
-OpenRecord = Callable[[str, bytes, int], Opened]
+OpenRecord = Callable[[str, str, int, bytes], tuple["StoredFacts", int | None]]
 
 
 def facts_opener(cipher: RecordCipher) -> OpenRecord:
-    """What opens facts records (record id, blob, format), made once for a long read."""
-    return opener(cipher, FACTS_LABEL)
+    """What reads facts records, ``open(client_id, session_id, format, blob)``: the record and
+    the generation that wrote it (RecordDamaged naming it). Made once for a long read: a
+    report reads one per session, so this is the store's hottest path."""
+    open_current = cipher.opener(FACTS_LABEL, RECORD_FORMAT)
+
+    def open_facts(
+        client_id: str, session_id: str, format_version: int, blob: bytes
+    ) -> tuple[StoredFacts, int | None]:
+        record_id = f"{session_id}/{client_id}"
+        try:
+            if format_version == RECORD_FORMAT:
+                value, generation = unseal(open_current(record_id, bytes(blob)))
+            else:
+                value, generation = open_json(cipher, FACTS_LABEL, record_id, blob, format_version)
+            return _stored_facts(client_id, session_id, value), generation
+        except (RecordDamaged, KeyError, TypeError, ValueError):
+            raise _damaged(f"session_facts/{session_id}") from None
+
+    return open_facts
 
 
 def _decode_facts_values(
-    open_record: OpenRecord, client_id: str, session_id: str, format_version: int, blob: bytes
+    open_facts: OpenRecord, client_id: str, session_id: str, format_version: int, blob: bytes
 ) -> tuple[StoredFacts, int | None]:
     """A facts record and the generation that wrote it; RecordDamaged naming it."""
-    try:
-        opened = open_record(f"{session_id}/{client_id}", bytes(blob), format_version)
-    except (RecordDamaged, ValueError, TypeError):
-        raise _damaged(f"session_facts/{session_id}") from None
-    value = opened.value
-    try:
-        steps, facts = value["steps"], value["facts"]
-        if type(steps) is not int or steps < 0 or not (facts is None or type(facts) in _JSON):
-            raise TypeError
-        stored = StoredFacts(
-            session_id,
-            client_id,
-            _iso_date(value["date"]),
-            _iso_datetime(value["saved_at"]),
-            steps,
-            facts,
-        )
-    except (KeyError, TypeError, ValueError):
-        raise _damaged(f"session_facts/{session_id}") from None
-    return stored, opened.generation
+    return open_facts(client_id, session_id, format_version, blob)
+
+
+def _stored_facts(client_id: str, session_id: str, value: dict[str, Any]) -> StoredFacts:
+    """A facts record's JSON as a record: KeyError, TypeError or ValueError if it is not one."""
+    steps, facts = value["steps"], value["facts"]
+    if type(steps) is not int or steps < 0 or not (facts is None or type(facts) in _JSON):
+        raise TypeError
+    return StoredFacts(
+        session_id,
+        client_id,
+        date.fromisoformat(value["date"]),  # TypeError when not text
+        datetime.fromisoformat(value["saved_at"]),
+        steps,
+        facts,
+    )
 
 
 _JSON: Final = (dict, list)
