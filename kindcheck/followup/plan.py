@@ -23,6 +23,7 @@ from .rules import (
     cadence,
     cadence_after,
     cadence_dates,
+    cadence_first,
 )
 
 PLAN_FORMAT = 1  # version of the to_dict layout; bump when it changes
@@ -83,6 +84,7 @@ class FollowUpPlan:
     ends_on: date | None = None
     treatment_ended_on: date | None = None
     _dtstart: datetime = field(init=False, repr=False, compare=False)
+    _final: date | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not _is_date(self.start):
@@ -106,12 +108,13 @@ class FollowUpPlan:
         # Sorted, so that two plans with the same changes compare equal.
         object.__setattr__(self, "changes", tuple(sorted(changes, key=lambda c: c.original)))
         object.__setattr__(self, "_dtstart", datetime.combine(self.start, self.time_of_day))
+        ends = [d for d in (self.ends_on, self.treatment_ended_on) if d is not None]
+        object.__setattr__(self, "_final", min(ends, default=None))  # asked for on every date
 
     @property
     def final_day(self) -> date | None:
         """The last day a conversation can fall on (inclusive), or None for an open plan."""
-        ends = [d for d in (self.ends_on, self.treatment_ended_on) if d is not None]
-        return min(ends, default=None)
+        return self._final
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (ISO dates and times) that ``from_dict`` reads back."""
@@ -303,7 +306,7 @@ def _first_on_or_after(plan: FollowUpPlan, first: date) -> date | None:
     final = plan.final_day
     found = cadence(plan.rule, plan.start.day)
     if found is not None and not plan.changes:  # the common case, by arithmetic alone
-        day = next(cadence_after(found, plan.start, first), None)
+        day = cadence_first(found, plan.start, first)
         return None if day is None or (final is not None and day > final) else day
     changed = {c.original for c in plan.changes}
     candidates: list[date] = []

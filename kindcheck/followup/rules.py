@@ -217,6 +217,18 @@ def cadence_dates(found: Cadence, start: date, first: date, last: date) -> list[
         months += 1
 
 
+def cadence_first(found: Cadence, start: date, first: date) -> date | None:
+    """The first date of ``found`` from ``start`` on or after ``first`` (None past year 9999)."""
+    if found.days:
+        first = max(first, start)
+        skip = -(-(first - start).days // found.days)
+        try:
+            return start + timedelta(days=skip * found.days)
+        except OverflowError:
+            return None
+    return next(cadence_after(found, start, first), None)
+
+
 def cadence_after(found: Cadence, start: date, first: date) -> Iterator[date]:
     """The dates of ``found`` from ``start`` on or after ``first``, in order, without end."""
     first = max(first, start)

@@ -20,7 +20,7 @@ verify compares every record with it (``kindcheck.service.plans.verify_vault``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -132,10 +132,20 @@ def followup_timing(
     the one to look at, so only the first planned day on or after ``since`` is found."""
     from kindcheck.followup import first_day_on_or_after
 
+    return _timing(first_day_on_or_after, plan, held_on, previous_held, window_days)
+
+
+def _timing(
+    first_day: Callable[[FollowUpPlan, date], date | None],
+    plan: FollowUpPlan | None,
+    held_on: date,
+    previous_held: date | None,
+    window_days: int,
+) -> Literal["on_time", "late"]:
     if plan is None:
         return "on_time"
     since = (previous_held + timedelta(days=window_days + 1)) if previous_held else plan.start
-    first = first_day_on_or_after(plan, since)
+    first = first_day(plan, since)
     missed = first is not None and (held_on - first).days > window_days
     return "late" if missed else "on_time"
 
@@ -153,6 +163,7 @@ def client_facts(
     ``versions``. A record that is not one raises RecordDamaged; with ``damaged``, it is named
     there and left out."""
     from kindcheck.export import SessionFacts
+    from kindcheck.followup import first_day_on_or_after  # once per client, not per session
 
     counted: list[SessionFacts] = []
     previous: date | None = None
@@ -185,7 +196,7 @@ def client_facts(
             safety_signal=signal,
             meldcode_steps_taken=record.meldcode_steps,
             followup_timing=(
-                followup_timing(plan, held_on, previous, window_days)
+                _timing(first_day_on_or_after, plan, held_on, previous, window_days)
                 if kind == "followup"
                 else None
             ),
