@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from functools import partial
-from typing import Final
+from typing import Final, NamedTuple
 
-from kindcheck.errors import VaultError
+from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.envelope import RECORD_FORMAT
 from kindcheck.store.records import (
@@ -22,10 +22,19 @@ from kindcheck.store.records import (
     _collect,
     _new_id,
     _now,
+    _open_plan,
     _plan_data,
+    _plan_from,
 )
 
 _PLAN_COLUMNS: Final = "SELECT id, client_id, format_version, data FROM followup_plan"
+
+
+class _PlanRow(NamedTuple):
+    id: str
+    client_id: str
+    format_version: int
+    data: bytes
 
 
 class _Plans(_StoreBase):
@@ -95,10 +104,19 @@ class _Plans(_StoreBase):
         """Every client's plan, by client id (the order :meth:`iter_facts` reads the facts
         records in, so a report can go through both side by side): one query. Read it to the
         end or close it, as :meth:`iter_facts`."""
+        cipher = self._require_open()
         with self._read() as conn:
-            for row in conn.execute(_PLAN_COLUMNS + " ORDER BY client_id"):
-                plan = _collect(damaged, partial(self._plan_from_row, row))
-                if plan is not None:
+            cursor = conn.driver.execute(_PLAN_COLUMNS + " ORDER BY client_id")
+            while rows := cursor.fetchmany(500):
+                for row in rows:
+                    plan_row = _PlanRow(*row)
+                    try:
+                        plan = _plan_from(plan_row, _open_plan(cipher, plan_row).value)
+                    except RecordDamaged as error:
+                        if damaged is None:
+                            raise
+                        damaged.append(str(error))
+                        continue
                     yield plan
 
     def list_plans(self, damaged: list[str] | None = None) -> list[PlainPlan]:
