@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kindcheck.answers import FOLLOWUP
 from kindcheck.followup import FollowUpState
@@ -28,6 +28,7 @@ from kindcheck.service.views import ClientDetail, SessionView
 from .base import KindcheckScreen, format_day
 from .followup import HoldsFollowUps
 from .followup_chart import DomainChart
+from .keys_footer import KeysFooter
 from .safe import literal
 
 
@@ -105,7 +106,7 @@ class ClientScreen(HoldsFollowUps, KindcheckScreen):
             yield DomainChart(self.lang, id="domain-chart")
             yield Static(self.tr("client.sessions"), classes="heading")
             yield DataTable(id="sessions", cursor_type="row")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)

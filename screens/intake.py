@@ -22,7 +22,6 @@ from textual.content import Content
 from textual.widgets import (
     Button,
     ContentSwitcher,
-    Footer,
     Input,
     ProgressBar,
     RadioButton,
@@ -46,6 +45,7 @@ from kindcheck.service.views import PendingDraft
 from .answer_widgets import AnswerGiven, ChoiceAnswer, IndicatorRow, RowPicked
 from .base import KindcheckScreen, format_day
 from .intake_multi import MultiAnswer
+from .keys_footer import KeysFooter
 from .safe import SafeInput, SafeTextArea, literal
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ class IntakeStartScreen(KindcheckScreen):
                 yield RadioButton(self.tr("intake.setting_sociaal_domein"), id="sociaal_domein")
             yield Static("", id="start-error", classes="error-line", markup=False)
             yield Button(self.tr("intake.start_button"), id="start", variant="primary")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#reference", Input).focus()
@@ -175,6 +175,7 @@ class IntakeScreen(KindcheckScreen):
         self.page_index = 0
         self.version = 0
         self.current_row = 0
+        self._marked_row: IndicatorRow | None = None  # the row marked "-current"
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -207,7 +208,7 @@ class IntakeScreen(KindcheckScreen):
             yield ScanPage(id="page-mode")
         yield Static("", id="help", markup=False)
         yield Static("", id="error", classes="error-line", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help").display = False
@@ -231,6 +232,10 @@ class IntakeScreen(KindcheckScreen):
         if step is None:
             self.finish_kindcheck()
             return
+        with self.app.batch_update():  # one repaint for the whole question
+            self._show_step(step)
+
+    def _show_step(self, step: Step) -> None:
         intake = self.intake
         intake.phase = "kindcheck"
         intake.position = step.key
@@ -522,9 +527,13 @@ class IntakeScreen(KindcheckScreen):
         if not rows:
             return
         self.current_row = max(0, min(index, len(rows) - 1))
-        for position, row in enumerate(rows):
-            row.set_class(position == self.current_row, "-current")
         current = rows[self.current_row]
+        # Only the row that loses the mark and the one that gets it are restyled.
+        if self._marked_row is not current:
+            if self._marked_row is not None:
+                self._marked_row.remove_class("-current")
+            current.add_class("-current")
+            self._marked_row = current
         if current.step is not None:
             self._show_help_text(current.step.question.help.get(self.lang))
         self.query_one("#page-mode", ScanPage).scroll_to_widget(current, animate=False)

@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.widgets import Input, Static, TextArea
 from textual.widgets.text_area import Edit
 
-from kindcheck.questionnaire import clean_text
+from kindcheck.text import clean_text
 
 
 def _blink_setting() -> bool:

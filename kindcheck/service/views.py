@@ -141,6 +141,9 @@ class Overview:
     drafts: tuple[DraftSummary, ...]
     today: date
     user_name: str = ""
+    # Which generation wrote each client's records and each draft when this was read
+    # (VaultService.changes_since); None when the vault cannot tell.
+    generations: dict[str, int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def followups(self) -> list[ClientSummary]:

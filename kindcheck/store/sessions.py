@@ -40,6 +40,9 @@ _READ_CHUNK: Final = 2000  # rows per fetch when iterating everything: bounded m
 _HEADERS: Final = "SELECT id, client_id, format_version, header FROM session"
 _SESSIONS: Final = "SELECT id, client_id, format_version, header, body FROM session"
 _STEPS: Final = "SELECT id, client_id, format_version, meldcode FROM session WHERE id = ?"
+_CLIENT_STEPS: Final = (
+    "SELECT id, client_id, format_version, meldcode FROM session WHERE client_id = ?"
+)
 _FACTS_ROW: Final = (
     "SELECT id, client_id, format_version, data FROM session_facts WHERE client_id = ? AND id = ?"
 )
@@ -166,6 +169,13 @@ class _Sessions(_StoreBase):
         if row is None:
             raise VaultError("no such session")
         return self._steps_from_row(row)
+
+    def client_meldcode_steps(self, client_id: str) -> dict[str, dict[str, MeldcodeStepRecord]]:
+        """The Meldcode steps of every session of a client (session id -> step id -> step),
+        in one query (a client's page shows them all)."""
+        with self._read() as conn:
+            rows = conn.execute(_CLIENT_STEPS, (client_id,)).all()
+        return {row.id: self._steps_from_row(row) for row in rows}
 
     def set_meldcode_step(
         self, session_id: str, step_id: str, done_on: date | None, note: str = ""
