@@ -24,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kindcheck.answers import FOLLOWUP
 from kindcheck.dates import format_day
@@ -38,6 +38,7 @@ from .dialogs.plan_change import PlanChangeDialog, PlanEdit
 from .followup import HoldsFollowUps
 from .widgets.damage import damaged_notice
 from .widgets.domain_chart import DomainChart
+from .widgets.keys_footer import KeysFooter
 from .widgets.safe import literal
 
 
@@ -110,7 +111,7 @@ class ClientScreen(HoldsFollowUps):
             yield DomainChart(self.lang, id="domain-chart")
             yield Static(self.tr("client.sessions"), classes="heading")
             yield DataTable(id="sessions", cursor_type="row")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)

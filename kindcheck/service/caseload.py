@@ -8,6 +8,8 @@ whatever its kind. Everything is computed when asked; nothing here is stored.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -23,6 +25,7 @@ __all__ = [
     "DueFollowUp",
     "PlanStatus",
     "calendar_code",
+    "due_list",
     "followup_statuses",
     "plan_statuses",
     "today_in_amsterdam",
@@ -70,18 +73,15 @@ def plan_statuses(
     store: Store, today: date | None = None, damaged: list[str] | None = None
 ) -> list[PlanStatus]:
     """Every readable plan with its status today, counted from the latest session held. A
-    damaged plan, or a damaged session header (left out of the latest session held), is
+    damaged plan, or a damaged facts record (left out of the latest session held), is
     named in ``damaged`` and never stops the others."""
-    from kindcheck.service.plans import list_plans
-
     today = today or today_in_amsterdam()
-    damaged = damaged if damaged is not None else []
+    _clients, plans, last_held = _read_caseload(store, damaged, with_clients=False)
     result: list[PlanStatus] = []
-    for stored_plan in list_plans(store, damaged):
-        sessions = store.list_sessions(stored_plan.client_id, damaged, log=False)
-        last_held = max((s.session_date for s in sessions), default=None)
-        plan_status = status(stored_plan.plan, today, last_held, DUE_WINDOW_DAYS)
-        result.append(PlanStatus(stored_plan.client_id, stored_plan, plan_status, last_held))
+    for stored_plan in plans:
+        held = last_held.get(stored_plan.client_id)
+        plan_status = status(stored_plan.plan, today, held, DUE_WINDOW_DAYS)
+        result.append(PlanStatus(stored_plan.client_id, stored_plan, plan_status, held))
     return result
 
 
@@ -89,17 +89,53 @@ def followup_statuses(
     store: Store, today: date | None = None, damaged: list[str] | None = None
 ) -> list[DueFollowUp]:
     """Every client's plan with its status today, overdue first, then due, then upcoming.
-    Damaged records (a client, a plan, a session header) are named in ``damaged``; a client
-    whose own record cannot be read is left out here (it has no reference to show) and
-    shown by the app through :func:`plan_statuses`."""
+
+    One read of the vault: the clients' records, the plans and the sessions' facts records
+    (for the latest session of each client), each in one query; never the sessions. Damaged
+    records are named in ``damaged``; a client whose own record cannot be read is left out
+    here (it has no reference to show) and shown by the app through :func:`plan_statuses`."""
+    clients, plans, last_held = _read_caseload(store, damaged, with_clients=True)
+    return due_list(clients, plans, last_held, today)
+
+
+def _read_caseload(
+    store: Store, damaged: list[str] | None, *, with_clients: bool
+) -> tuple[dict[str, Client], list[ClientPlan], dict[str, date]]:
+    """The clients' records (when asked), every plan and each client's latest session held,
+    in one read transaction."""
+    from .plans import list_plans
+
     damaged = damaged if damaged is not None else []
-    clients = {o.client.id: o for o in store.list_clients(damaged=damaged)}
+    with store.reading():
+        clients = {client.id: client for client in store.clients(damaged)} if with_clients else {}
+        plans = list_plans(store, damaged)
+        last_held: dict[str, date] = {}
+        records = store.iter_facts(damaged, sessions=False)
+        with contextlib.closing(records):
+            for record in records:
+                held = last_held.get(record.client_id)
+                if held is None or held < record.session_date:
+                    last_held[record.client_id] = record.session_date
+    return clients, plans, last_held
+
+
+def due_list(
+    clients: Mapping[str, Client],
+    plans: Iterable[ClientPlan],
+    last_held: Mapping[str, date],
+    today: date | None = None,
+) -> list[DueFollowUp]:
+    """The plans of the clients given, each with its status on ``today`` (counted from the
+    client's latest session held, ``last_held``), overdue first, then due, then upcoming."""
+    today = today or today_in_amsterdam()
     result: list[DueFollowUp] = []
-    for item in plan_statuses(store, today, damaged):
-        overview = clients.get(item.client_id)
-        if overview is None:
+    for stored_plan in plans:
+        client = clients.get(stored_plan.client_id)
+        if client is None:
             continue
-        result.append(DueFollowUp(overview.client, item.plan, item.status, item.last_held))
+        held = last_held.get(stored_plan.client_id)
+        plan_status = status(stored_plan.plan, today, held, DUE_WINDOW_DAYS)
+        result.append(DueFollowUp(client, stored_plan, plan_status, held))
     order = {
         FollowUpState.OVERDUE: 0,
         FollowUpState.DUE: 1,

@@ -23,6 +23,7 @@ __all__ = ["damaged_record", "damaged_records"]
 KINDS: Final = {
     "client": "client",
     "session": "session",
+    "session_facts": "session",  # what the export counts of a session
     "followup_plan": "plan",
     "draft": "draft",
     "access_log": "log",

@@ -7,10 +7,14 @@ serialises calls, so a late autosave can never overtake a newer one, and locking
 save in progress. The application layer's functions that work on the store itself (reports,
 the command line's vault commands) get it through :meth:`VaultService.store`, under that lock.
 
-The store is imported on first unlock or create, not at startup: it pulls in SQLModel and
-SQLAlchemy (about 300 ms), which the first screen does not need. The core (outcome, follow-up
-plans, dateutil; about 40 ms) is imported by the methods that need it, for the same reason:
-this module is imported before the first screen is drawn.
+The store is imported on first unlock or create, not at startup: the first screen does not
+need it (it no longer pulls in SQLModel or SQLAlchemy, but still the crypto and the store's
+modules). The core (outcome, follow-up plans, dateutil; about 40 ms) is imported by the
+methods that need it, for the same reason: this module is imported before the first screen
+is drawn.
+
+Opening a vault also completes the facts records of sessions saved without them (a vault just
+upgraded to storage schema 4, see kindcheck.service.facts); nothing to do costs one read.
 """
 
 from __future__ import annotations
@@ -54,6 +58,9 @@ __all__ = ["VAULT_FILE", "VaultNotOpen", "VaultService", "open_service"]
 # lets the first screen choose between "create" and "unlock" without importing the store.
 VAULT_FILE = "kindcheck.db"
 
+# Interpreted sessions kept for client pages (a few clients' worth; about 25 KiB each).
+_INTERPRETED_KEPT = 400
+
 # A draft id whose draft is gone: no late autosave of it is stored again.
 _GONE = 1 << 62
 
@@ -80,6 +87,10 @@ class VaultService:
         # Drafts are named by the app (so a form has its id from the first key press); the
         # store hands out its own ids on the first save. This maps the one onto the other.
         self._store_draft_ids: dict[str, str] = {}
+        # Sessions as read and interpreted for a client's page (answers checked, outcome
+        # computed: about 6 ms a session, where reading it costs a fraction of that), by
+        # session id, kept only while the stored answers are the same; emptied on lock.
+        self._interpreted: dict[str, tuple[dict[str, Any], Session, Outcome]] = {}
 
     @property
     def unlocked(self) -> bool:
@@ -111,7 +122,7 @@ class VaultService:
 
     def create(self, passphrase: str, user_name: str) -> str:
         """Create the vault, open; return the recovery key to show once."""
-        from kindcheck.store import Store  # ~300 ms: SQLModel and SQLAlchemy
+        from kindcheck.store import Store
 
         with self._lock:
             self._store, recovery = Store.create(self.data_dir, passphrase, user_name)
@@ -126,9 +137,17 @@ class VaultService:
         """
         from kindcheck.store import Store
 
+        from .facts import complete_facts
+
         with self._lock:
             if self._store is None:
-                self._store = Store.unlock(self.data_dir, passphrase, inspect=inspect)
+                store = Store.unlock(self.data_dir, passphrase, inspect=inspect)
+                try:
+                    complete_facts(store)
+                except BaseException:
+                    store.close()
+                    raise
+                self._store = store
 
     def acknowledge_rollback(self) -> None:
         """The older copy of the vault was put back on purpose: stop warning about it."""
@@ -145,10 +164,18 @@ class VaultService:
         (the old one stops working; the recovery key stays valid)."""
         from kindcheck.store import Store
 
+        from .facts import complete_facts
+
         with self._lock:
             if self._store is not None:
                 raise KindcheckError("the vault is open already")
-            self._store = Store.unlock_with_recovery(self.data_dir, recovery_key, new_passphrase)
+            store = Store.unlock_with_recovery(self.data_dir, recovery_key, new_passphrase)
+            try:
+                complete_facts(store)
+            except BaseException:
+                store.close()
+                raise
+            self._store = store
 
     def change_passphrase(self, old: str | Secret, new: str) -> None:
         """Rewrap the data key for ``new`` (WrongPassphrase when ``old`` is not the passphrase)."""
@@ -176,6 +203,7 @@ class VaultService:
         """Drop the key and release the vault. Waits for a save in progress."""
         with self._lock:
             store, self._store = self._store, None
+            self._interpreted.clear()
             if store is not None:
                 store.close()
 
@@ -190,39 +218,62 @@ class VaultService:
     def overview(self, query: str = "") -> Overview:
         """Home's overview: the clients (matching ``query``), their follow-ups, the drafts.
 
-        A record that cannot be read never stops it: it is left out where it would have been
-        and named in ``Overview.damaged`` (and in its client's ``damaged``). A client whose own
-        record cannot be read is still listed, by its id, with its sessions and plan (they are
-        records of their own), whatever the query: its reference is unknown.
+        One read transaction: the clients (with their last session), the plans and the
+        drafts, each in one query. A record that cannot be read never stops it: it is left
+        out where it would have been and named in ``Overview.damaged`` (and in its client's
+        ``damaged``). A client whose own record cannot be read is still listed, by its id,
+        with its sessions and plan (they are records of their own), whatever the query: its
+        reference is unknown.
         """
         # The same due dates as `kindcheck due`: one computation, in .caseload.
-        from .caseload import plan_statuses
+        from kindcheck.followup import status
+
+        from .caseload import DUE_WINDOW_DAYS
         from .damage import damaged_records
+        from .plans import list_plans
 
         with self._lock:
             store = self._open()
             today = self.clock()
             notes: list[str] = []
-            overviews = store.list_clients(damaged=notes)
+            with store.reading():
+                generations = store.record_generations()
+                overviews = store.list_clients(damaged=notes)
+                plans = list_plans(store, damaged=notes)
+                stored_drafts = store.list_drafts(damaged=notes)
+                unreadable = [
+                    note.client_id
+                    for note in damaged_records(notes)
+                    if note.kind == "client" and note.client_id
+                ]
+                last_of_unreadable = {
+                    client_id: max(
+                        store.list_sessions(client_id, notes, log=False),
+                        key=lambda summary: (summary.session_date, summary.saved_at),
+                        default=None,
+                    )
+                    for client_id in unreadable
+                }
+                notices = self._notices(store)
+                user_name = str(store.user_name or "")
             references = {item.client.id: item.client.reference for item in overviews}
-            statuses = {item.client_id: item.status for item in plan_statuses(store, today, notes)}
-            unreadable = [
-                note.client_id
-                for note in damaged_records(notes)
-                if note.kind == "client" and note.client_id
-            ]
-            last_of_unreadable = {
-                client_id: max(
-                    store.list_sessions(client_id, notes, log=False),
-                    key=lambda summary: (summary.session_date, summary.saved_at),
-                    default=None,
-                )
-                for client_id in unreadable
+            last_held = {
+                item.client.id: item.last_session.session_date
+                for item in overviews
+                if item.last_session is not None
             }
-            drafts = [self._draft_summary(draft) for draft in store.list_drafts(damaged=notes)]
+            for client_id, last in last_of_unreadable.items():
+                if last is not None:
+                    last_held[client_id] = last.session_date
+            # As .caseload.plan_statuses: every readable plan, also of an unreadable client.
+            statuses = {
+                stored_plan.client_id: status(
+                    stored_plan.plan, today, last_held.get(stored_plan.client_id), DUE_WINDOW_DAYS
+                )
+                for stored_plan in plans
+            }
+            drafts = [self._draft_summary(draft) for draft in stored_drafts]
             damaged = damaged_records(notes, references)
-            notices = self._notices(store)
-            user_name = str(store.user_name or "")
 
         def of_client(client_id: str) -> tuple[DamagedRecord, ...]:
             return tuple(item for item in damaged if item.client_id == client_id)
@@ -248,7 +299,31 @@ class VaultService:
                     of_client(client.id),
                 )
             )
-        return Overview(tuple(clients), tuple(drafts), today, user_name, damaged, notices)
+        return Overview(
+            tuple(clients),
+            tuple(drafts),
+            today,
+            user_name,
+            damaged,
+            notices,
+            generations=generations,
+        )
+
+    def changes_since(self, seen: Overview) -> bool:
+        """Whether the overview would differ from ``seen``: a client's records or a draft
+        written since, another day, or other notices. One read of the ledger and the key
+        slots (not of every client)."""
+        with self._lock:
+            store = self._open()
+            generations = store.record_generations()
+            return (
+                generations is None
+                or seen.generations is None
+                or generations != seen.generations
+                or self.clock() != seen.today
+                # a key slot mended, a rollback acknowledged: the notices above the lists
+                or self._notices(store) != seen.notices
+            )
 
     def notices(self) -> VaultNotices:
         """What the app must say about the vault just opened: an older copy put back (until
@@ -283,13 +358,12 @@ class VaultService:
 
     def client(self, client_id: str) -> ClientDetail:
         """One client's page: sessions newest first with outcomes and Meldcode steps, the
-        plan and its next dates. A record that cannot be read (the client's own, a session,
-        its Meldcode steps, the plan) is named in ``ClientDetail.damaged`` and the rest is
-        shown; only a client that is not in the vault at all is an error."""
-        from kindcheck.answers import session_from_dict
+        plan and its next dates, read in one transaction with one query per table (not two
+        per session). A record that cannot be read (the client's own, a session, its Meldcode
+        steps, the plan) is named in ``ClientDetail.damaged`` and the rest is shown; only a
+        client that is not in the vault at all is an error."""
         from kindcheck.errors import RecordDamaged
         from kindcheck.followup import FollowUpState, occurrences, status
-        from kindcheck.outcome import compute_outcome
 
         from .caseload import DUE_WINDOW_DAYS
         from .damage import damaged_records
@@ -298,45 +372,55 @@ class VaultService:
         with self._lock:
             store = self._open()
             notes: list[str | RecordDamaged] = []
-            try:
-                client = store.get_client(client_id)
-            except RecordDamaged as error:
-                notes.append(error)
-                client = None
-            else:
-                if client is None:
-                    raise VaultError("that client is no longer in the vault")
+            with store.reading():
+                try:
+                    client = store.get_client(client_id)
+                except RecordDamaged as error:
+                    notes.append(error)
+                    client = None
+                else:
+                    if client is None:
+                        raise VaultError("that client is no longer in the vault")
+                header_notes: list[str] = []
+                headers = store.list_sessions(client_id, header_notes)  # the one "read" of the file
+                session_notes: list[str] = []
+                stored_by_id = {
+                    stored.id: stored for stored in store.client_sessions(client_id, session_notes)
+                }
+                step_notes: list[str] = []
+                steps_by_id = store.client_meldcode_steps(client_id, step_notes)
+                try:
+                    stored_plan = get_plan(store, client_id)
+                except RecordDamaged as error:
+                    notes.append(error)
+                    stored_plan = None
+            # A session whose header cannot be read is named once (its body fails too).
+            notes.extend(header_notes)
+            named = {getattr(note, "record", None) for note in header_notes}
+            notes.extend(
+                note
+                for note in session_notes
+                if getattr(note, "record", None) not in named
+                or getattr(note, "record", None) is None
+            )
+            notes.extend(step_notes)
             today = self.clock()
             sessions = []
-            header_notes: list[str] = []
-            headers = store.list_sessions(client_id, header_notes)  # the one "read" of the file
-            notes.extend(header_notes)
             for header in headers:
-                try:
-                    stored = store.get_session(header.id, log=False)
-                except RecordDamaged as error:
-                    notes.append(error)
-                    continue
+                stored = stored_by_id.get(header.id)
                 if stored is None:
                     continue
-                session = session_from_dict(stored.answers, f"session {header.id}")
-                readable = True
-                try:
-                    steps = {
-                        key: record.done_on
-                        for key, record in store.meldcode_steps(header.id).items()
-                    }
-                except RecordDamaged as error:
-                    notes.append(error)
-                    steps, readable = {}, False
-                sessions.append(
-                    SessionView(header.id, session, compute_outcome(session), steps, readable)
+                session, outcome = self._interpret(stored.id, stored.answers)
+                found_steps = steps_by_id.get(header.id)
+                steps = (
+                    {key: record.done_on for key, record in found_steps.items()}
+                    if found_steps is not None
+                    else {}
                 )
-            try:
-                stored_plan = get_plan(store, client_id)
-            except RecordDamaged as error:
-                notes.append(error)
-                stored_plan = None
+                sessions.append(
+                    SessionView(header.id, session, outcome, steps, found_steps is not None)
+                )
+            self._forget_interpreted_beyond(_INTERPRETED_KEPT)
             plan = stored_plan.plan if stored_plan is not None else None
             last = sessions[-1] if sessions else None
             # As .caseload.followup_statuses (home, `kindcheck due`): the plan's status counts
@@ -383,6 +467,32 @@ class VaultService:
             return ClientDetail(
                 summary, tuple(reversed(sessions)), plan, upcoming, rhythm, held, damaged
             )
+
+    def prepare_client(self, client_id: str) -> None:
+        """Interpret a client's sessions ahead of :meth:`client` (the home screen calls this
+        for the highlighted row, so the page opens at once). Not an opening of the client's
+        file: nothing is logged, nothing is returned."""
+        with self._lock:
+            store = self._open()
+            for stored in store.client_sessions(client_id):
+                self._interpret(stored.id, stored.answers)
+            self._forget_interpreted_beyond(_INTERPRETED_KEPT)
+
+    def _interpret(self, session_id: str, answers: dict[str, Any]) -> tuple[Session, Outcome]:
+        """The session and its outcome, from the memo while its stored answers are the same."""
+        from kindcheck.answers import session_from_dict
+        from kindcheck.outcome import compute_outcome
+
+        known = self._interpreted.pop(session_id, None)
+        if known is None or known[0] != answers:
+            session = session_from_dict(answers, f"session {session_id}")
+            known = (answers, session, compute_outcome(session))
+        self._interpreted[session_id] = known  # the most recently used last
+        return known[1], known[2]
+
+    def _forget_interpreted_beyond(self, kept: int) -> None:
+        for session_id in list(self._interpreted)[: max(0, len(self._interpreted) - kept)]:
+            del self._interpreted[session_id]
 
     def followup_start(self, client_id: str) -> FollowUpStart:
         """The client as a new follow-up conversation starts from: the setting and children

@@ -228,6 +228,9 @@ class Overview:
     user_name: str = ""
     damaged: tuple[DamagedRecord, ...] = ()  # every record the overview could not read
     notices: VaultNotices = VaultNotices()
+    # Which generation wrote each client's records and each draft when this was read
+    # (VaultService.changes_since); None when the vault cannot tell.
+    generations: dict[str, int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def followups(self) -> list[ClientSummary]:

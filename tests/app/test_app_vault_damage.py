@@ -224,7 +224,8 @@ async def test_meldcode_steps_that_cannot_be_read_say_so_and_cannot_be_ticked(
 async def test_the_export_screen_names_the_records_it_did_not_count(
     vault: Path, template: Template
 ) -> None:
-    flip_byte(vault, "session", "body", template.followup_a)
+    # The export counts each session's facts record (not its answers): that is what it reads.
+    flip_byte(vault, "session_facts", "data", template.followup_a)
     app = make_app(vault, "en", clock=lambda: TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await open_home(pilot)
