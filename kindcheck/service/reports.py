@@ -124,14 +124,23 @@ def session_facts(
     called after each session is read and after each session's Meldcode steps are read (its
     facts are then complete).
     """
+    from .client_record import corrected
     from .plans import list_plans
 
     damaged = damaged if damaged is not None else []
     plans = {p.client_id: p.plan for p in list_plans(store, damaged)}
+    # A corrected session counts as corrected; one whose amendments cannot all be read cannot
+    # be counted (its damaged amendment is named in ``damaged``).
+    amended = store.all_amendments(damaged)
     by_client: dict[str, list[StoredSession]] = {}
     for stored in store.iter_sessions(damaged=damaged):
         if tick is not None:
             tick()
+        if stored.id in amended:
+            amendments = amended[stored.id]
+            if amendments is None:
+                continue
+            stored = corrected(stored, amendments)
         by_client.setdefault(stored.summary.client_id, []).append(stored)
         if versions is not None:
             for questionnaire_id, version in stored.summary.questionnaires:

@@ -236,6 +236,7 @@ class VaultService:
         from kindcheck.outcome import compute_outcome
 
         from .caseload import DUE_WINDOW_DAYS
+        from .client_record import corrected
         from .plans import get_plan
 
         with self._lock:
@@ -245,10 +246,13 @@ class VaultService:
                 raise VaultError("that client is no longer in the vault")
             today = self.clock()
             sessions = []
+            # Corrected sessions are shown as corrected (.client_record.corrected).
+            amended = store.client_amendments(client_id)
             for header in store.list_sessions(client_id):  # the one "read" of the file
                 stored = store.get_session(header.id, log=False)
                 if stored is None:
                     continue
+                stored = corrected(stored, amended.get(header.id, []))
                 session = session_from_dict(stored.answers, f"session {header.id}")
                 steps = {
                     key: record.done_on for key, record in store.meldcode_steps(header.id).items()

@@ -34,8 +34,10 @@ dataclasses and their JSON), :mod:`.sqlite` (connections, pragmas, error message
 journal, lock file), :mod:`.keys` (key slots, blind index, unlock throttle), :mod:`.audit`
 (state record, access log, rollback counter), :mod:`.base` (transactions and logging the
 Store's parts share), one mixin module per part of the Store (:mod:`.clients`,
-:mod:`.sessions`, :mod:`.plans`, :mod:`.drafts`, :mod:`.maintenance`: verify, backup,
-restore) and :mod:`.repository` (:class:`Store` itself: create, unlock, lock, close).
+:mod:`.sessions`, :mod:`.amendments`: corrections and moves of sessions, :mod:`.plans`,
+:mod:`.drafts`, :mod:`.maintenance`: verify, backup, restore; :mod:`.erasure`: what deleting a
+client leaves in the access log) and :mod:`.repository` (:class:`Store` itself: create,
+unlock, lock, close).
 Names with a leading underscore are private to the package, shared between its modules.
 """
 
@@ -57,6 +59,7 @@ from kindcheck.store.records import (
     PlainPlan,
     SerialisablePlan,
     SessionSummary,
+    StoredAmendment,
     StoredPlan,
     StoredSession,
 )
@@ -93,6 +96,7 @@ __all__ = [
     "SerialisablePlan",
     "SessionSummary",
     "Store",
+    "StoredAmendment",
     "StoredPlan",
     "StoredSession",
     "VaultError",

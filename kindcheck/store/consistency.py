@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kindcheck.store.audit import VaultState
-from kindcheck.store.ledger import manifest_of
+from kindcheck.store.ledger import amendments_of, manifest_of
 from kindcheck.text import one_line
 
 
@@ -43,6 +43,8 @@ class Seen:
     sessions: dict[str, tuple[int | None, int | None, int | None]] = field(default_factory=dict)
     plan_rows: dict[str, str] = field(default_factory=dict)  # id -> client id
     plans: dict[str, int | None] = field(default_factory=dict)
+    amendment_rows: dict[str, str] = field(default_factory=dict)  # id -> session id
+    amendments: dict[str, int | None] = field(default_factory=dict)
     draft_rows: set[str] = field(default_factory=set)
     drafts: dict[str, int | None] = field(default_factory=dict)
     profile: int | None = None
@@ -102,6 +104,7 @@ def ledger_problems(seen: Seen, state: VaultState) -> list[Problem]:
     for client_id, (generation, data) in seen.clients.items():
         if client_id in state.clients and generation == state.clients[client_id]:
             problems += _manifest(seen, client_id, data)
+    problems += orphan_amendments(seen)
     problems += _drafts(seen, state.drafts)
     if state.profile is not None and seen.profile_readable and seen.profile != state.profile:
         problems.append(
@@ -204,7 +207,77 @@ def _manifest(seen: Seen, client_id: str, data: dict[str, Any]) -> list[Problem]
                 )
             )
     problems += _plan(seen, client_id, plan)
+    problems += _amendments(seen, client_id, data, rows)
     return problems
+
+
+def _amendments(
+    seen: Seen, client_id: str, data: dict[str, Any], sessions: set[str]
+) -> list[Problem]:
+    """The amendments of the client's sessions against its manifest: one listed but gone is
+    a deleted correction (the session's answers would read as before it), one not listed was
+    added or put back (replayed), one of another generation is an older copy."""
+    listed = amendments_of(data)
+    if listed is None:
+        return []
+    client = _name("client", client_id)
+    expected: dict[str, tuple[str, int]] = {
+        amendment_id: (session_id, generation)
+        for session_id, items in listed.items()
+        for amendment_id, generation in items
+    }
+    problems: list[Problem] = []
+    for amendment_id, (session_id, _generation) in sorted(expected.items()):
+        if amendment_id not in seen.amendment_rows:
+            problems.append(
+                Problem(
+                    "record.missing",
+                    f"record {_name('amendment', amendment_id)} (a correction of session "
+                    f"{one_line(session_id)}) is missing: it was deleted outside Kindcheck "
+                    f"(its client's record, {client}, lists it)",
+                    f"amendment/{amendment_id}",
+                )
+            )
+    for amendment_id, session_id in sorted(seen.amendment_rows.items()):
+        if session_id not in sessions or amendment_id not in seen.amendments:
+            continue  # another client's, or damaged (named already)
+        record, name = f"amendment/{amendment_id}", _name("amendment", amendment_id)
+        if amendment_id not in expected or expected[amendment_id][0] != session_id:
+            problems.append(
+                Problem(
+                    "record.added",
+                    f"record {name} is not listed by its client's record ({client}): it was "
+                    "added outside Kindcheck, or put back from an older copy",
+                    record,
+                )
+            )
+        elif seen.amendments[amendment_id] != expected[amendment_id][1]:
+            problems.append(
+                Problem(
+                    "record.older",
+                    f"record {name} is "
+                    f"{_age(seen.amendments[amendment_id], expected[amendment_id][1])}: an "
+                    "older copy was put back",
+                    record,
+                )
+            )
+    return problems
+
+
+def orphan_amendments(seen: Seen) -> list[Problem]:
+    """Amendments whose session is not in the file (put back after their session was
+    deleted, with the foreign keys switched off)."""
+    return [
+        Problem(
+            "record.added",
+            f"record {_name('amendment', amendment_id)} belongs to no session in the vault: it "
+            "was added outside Kindcheck, or put back from an older copy after its session "
+            "was deleted",
+            f"amendment/{amendment_id}",
+        )
+        for amendment_id, session_id in sorted(seen.amendment_rows.items())
+        if session_id not in seen.session_rows
+    ]
 
 
 def _plan(seen: Seen, client_id: str, plan: list[Any] | None) -> list[Problem]:

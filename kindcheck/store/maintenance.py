@@ -37,15 +37,18 @@ from kindcheck.store.base import _StoreBase
 from kindcheck.store.consistency import Problem, Seen, ledger_problems
 from kindcheck.store.keys import what_to_do
 from kindcheck.store.records import (
+    AmendmentColumns,
     ClientColumns,
     DraftColumns,
     MeldcodeColumns,
     PlainPlan,
     PlanColumns,
     SessionColumns,
+    _amendment_from,
     _client_from,
     _damaged,
     _draft_from,
+    _open_amendment,
     _open_body,
     _open_client,
     _open_draft,
@@ -58,6 +61,7 @@ from kindcheck.store.records import (
     _steps_from,
 )
 from kindcheck.store.schema import (
+    _AMENDMENTS,
     _CLIENTS,
     _DRAFTS,
     _LOG,
@@ -145,7 +149,10 @@ class _Maintenance(_StoreBase):
                     (_PLANS, partial(self._check_plan_row, seen, check_plan)),
                     (_DRAFTS, partial(self._check_draft_row, seen)),
                     (_LOG, partial(self._check_log_row, seen)),
+                    (_AMENDMENTS, partial(self._check_amendment_row, seen)),
                 ):
+                    if table is _AMENDMENTS and not _has_table(conn, table.name):
+                        continue  # a vault before storage schema 4 (opened read-only)
                     problems += self._check_table(conn, table, check)
                 problems += self._check_slots(conn, state)
                 problems += self._check_chain(conn, state)
@@ -380,9 +387,23 @@ class _Maintenance(_StoreBase):
         seen.drafts[row.id] = opened.generation
         seen.written(f"draft/{row.id}", opened.generation)
 
+    def _check_amendment_row(self, seen: Seen, row: AmendmentColumns) -> None:
+        seen.amendment_rows[row.id] = row.session_id
+        opened = _open_amendment(self._require_open(), row)
+        _amendment_from(row, opened.value)
+        seen.amendments[row.id] = opened.generation
+        seen.written(f"amendment/{row.id}", opened.generation)
+
     def _check_log_row(self, seen: Seen, row: LogColumns) -> None:
         _entry, generation = _open_entry(self._require_open(), row)
         seen.written(f"access_log/{row.id}", generation)
+
+
+def _has_table(conn: Connection, name: str) -> bool:
+    found = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).first()
+    return found is not None
 
 
 def _check_file(conn: Connection) -> list[Problem]:

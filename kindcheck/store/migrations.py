@@ -11,6 +11,8 @@ A vault from a newer Kindcheck is refused before anything is written.
 - 1 -> 2: the access log, and the vault's state record.
 - 2 -> 3: every record re-sealed as format 2 (generation in the envelope, padding) and the
   ledger built: client manifests, the directory of clients in the state (:mod:`.upgrade`).
+- 3 -> 4: the amendment table (corrections and moves of sessions). No record changes: a
+  client record without amendments in its manifest has none (:func:`.ledger.manifest_of`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from kindcheck.errors import SchemaRefused, VaultError
 from kindcheck.store import schema
-from kindcheck.store.schema import _META, _SCHEMA_V1, _SCHEMA_V2
+from kindcheck.store.schema import _META, _SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V4
 from kindcheck.store.schemacheck import remember_schema, schema_problems
 from kindcheck.store.sqlite import read_schema
 from kindcheck.store.upgrade import reseal_all
@@ -63,7 +65,18 @@ def _migrate_2_to_3(conn: Connection, cipher: RecordCipher | None) -> None:
         reseal_all(conn, cipher)
 
 
-MIGRATIONS: dict[int, Migration] = {0: _migrate_0_to_1, 1: _migrate_1_to_2, 2: _migrate_2_to_3}
+def _migrate_3_to_4(conn: Connection, cipher: RecordCipher | None) -> None:
+    """The amendments of sessions: one new table, nothing re-sealed."""
+    for statement in _SCHEMA_V4:
+        conn.exec_driver_sql(statement)
+
+
+MIGRATIONS: dict[int, Migration] = {
+    0: _migrate_0_to_1,
+    1: _migrate_1_to_2,
+    2: _migrate_2_to_3,
+    3: _migrate_3_to_4,
+}
 
 
 def _run_migrations(conn: Connection, from_version: int, cipher: RecordCipher | None) -> int:

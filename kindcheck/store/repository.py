@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from kindcheck.errors import RecordDamaged, SchemaRefused, VaultError, WrongPassphrase
 from kindcheck.passphrase import check_new_passphrase
 from kindcheck.store import schema
+from kindcheck.store.amendments import _Amendments
 from kindcheck.store.audit import (
     StateCache,
     VaultState,
@@ -92,7 +93,7 @@ from kindcheck.vault import (
 )
 
 
-class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance, _Backups, _Outside):
+class Store(_Clients, _Sessions, _Amendments, _Plans, _Drafts, _Maintenance, _Backups, _Outside):
     """An unlocked vault. Create with :meth:`create`, :meth:`unlock` or
     :meth:`unlock_with_recovery`; always :meth:`close` (or use ``with``).
 

@@ -6,7 +6,8 @@ column that could say something about a client holds ciphertext (see :mod:`.reco
 Storage schema versions: :data:`SCHEMA_VERSION`, with the migrations in :mod:`.migrations`.
 Version 2 added the access log; version 3 changed no table but every record (format 2: the
 write generation inside each record, padding, and the vault's ledger, see :mod:`.envelope`
-and :mod:`.ledger`). Every vault file was built by exactly the statements in
+and :mod:`.ledger`); version 4 added the amendments of sessions (corrections and moves, see
+:mod:`.amendments`). Every vault file was built by exactly the statements in
 :data:`DDL_BY_VERSION` (``create_all`` never touches a vault), so that is what the schema check
 (:mod:`.schemacheck`) expects to find in the file. Code elsewhere reads
 ``schema.SCHEMA_VERSION`` at call time (never a copy), so setting it, as the migration tests
@@ -33,7 +34,7 @@ DB_NAME: Final = "kindcheck.db"
 APPLICATION_ID: Final = 0x4B434B31
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
-SCHEMA_VERSION = 3  # not Final: tests patch it together with MIGRATIONS
+SCHEMA_VERSION = 4  # not Final: tests patch it together with MIGRATIONS
 
 
 # --------------------------------------------------------------------------------------------
@@ -123,6 +124,18 @@ class AccessLogRow(_VaultModel, table=True):
     data: bytes
 
 
+class AmendmentRow(_VaultModel, table=True):
+    """One amendment of a session (a correction of answers, or a move to another client) in
+    ``data``: never changed once written, removed only with its session. Its order among the
+    session's amendments and its generation are in the client's manifest (:mod:`.ledger`)."""
+
+    __tablename__ = "amendment"
+    id: str = Field(primary_key=True)
+    session_id: str = Field(foreign_key="session.id", ondelete="CASCADE", index=True)
+    format_version: int
+    data: bytes
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
@@ -134,6 +147,7 @@ _SESSIONS = _table(SessionRow)
 _PLANS = _table(PlanRow)
 _DRAFTS = _table(DraftRow)
 _LOG = _table(AccessLogRow)
+_AMENDMENTS = _table(AmendmentRow)
 _rowid_col: ColumnClause[int] = literal_column("rowid", Integer)
 
 
@@ -185,11 +199,23 @@ _SCHEMA_V2: Final = (
         data BLOB NOT NULL)""",
 )
 
+# The amendments of sessions (corrections, moves). Kept apart from the other versions' DDL so
+# that the step that adds it is one self-contained entry (migrations._migrate_3_to_4).
+_SCHEMA_V4: Final = (
+    """CREATE TABLE amendment (
+        id TEXT NOT NULL PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+        format_version INTEGER NOT NULL,
+        data BLOB NOT NULL)""",
+    "CREATE INDEX ix_amendment_session_id ON amendment (session_id)",
+)
+
 # Version 3 re-sealed every record; its tables are those of version 2.
 DDL_BY_VERSION: Final[dict[int, tuple[str, ...]]] = {
     1: _SCHEMA_V1,
     2: _SCHEMA_V1 + _SCHEMA_V2,
     3: _SCHEMA_V1 + _SCHEMA_V2,
+    4: _SCHEMA_V1 + _SCHEMA_V2 + _SCHEMA_V4,
 }
 
 

@@ -128,6 +128,7 @@ def test_a_new_vault_holds_exactly_the_expected_schema(vault: Path) -> None:
         "sqlite_autoindex_followup_plan_1",
         "sqlite_autoindex_followup_plan_2",
         "sqlite_autoindex_draft_1",
+        "sqlite_autoindex_amendment_1",
         "sqlite_autoindex_access_log_1",
         "sqlite_autoindex_access_log_2",
     }
@@ -208,9 +209,11 @@ def test_a_migration_step_that_leaves_something_else_is_rolled_back(
 
 
 def test_an_edited_schema_version_is_named_by_the_state_record(vault: Path) -> None:
-    """The plain value says 2, the tables are those of 2 and 3 alike, the encrypted state
-    says 3: refused (migrating would re-seal records that are already sealed)."""
+    """The plain value says 2, the tables are made those of 2 and 3 alike (the amendment table
+    of 4 dropped), the encrypted state says 4: refused (migrating would re-seal records that
+    are already sealed)."""
     with raw(vault) as conn:
+        conn.execute("DROP TABLE amendment")
         conn.execute("UPDATE meta SET value = X'32' WHERE name = 'schema_version'")
     before = (vault / DB_NAME).read_bytes()
     with pytest.raises(SchemaRefused, match="schema version says 2, but its encrypted state"):
