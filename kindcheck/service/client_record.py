@@ -53,6 +53,7 @@ __all__ = [
     "DossierFiles",
     "HandoffOverwrite",
     "amend_session",
+    "answer_from_text",
     "client_records",
     "corrected",
     "delete_client",
@@ -247,6 +248,41 @@ def _revise_plan(
             and rhythm_rank(outcome.followup_rhythm) < rhythm_rank(existing.rhythm)
         )
         return change, looser
+
+
+def answer_from_text(record: SessionRecord, key: str, text: str) -> NewAnswer:
+    """One new answer as a person names and types it: ``key`` is a question id, or
+    ``group[item].question`` for one asked per child (item from 0), either optionally after
+    ``questionnaire:``; ``text`` as typed (kindcheck.questionnaire.parse_user_input: "ja",
+    a number, an option id, ...), empty for "no answer". AmendmentError names what is wrong."""
+    from kindcheck.errors import AnswersError
+    from kindcheck.questionnaire import parse_user_input
+    from kindcheck.record import AmendmentError, NewAnswer, parse_answer_path
+    from kindcheck.text import one_line
+
+    wanted, _, path = key.rpartition(":")
+    question_id, item = parse_answer_path(path.strip())
+    parts = [
+        part
+        for part in record.parts
+        if (not wanted or part.questionnaire_id == wanted.strip())
+        and part.questionnaire.has_question(question_id)
+    ]
+    if not parts:
+        raise AmendmentError(f"'{one_line(key)[:80]}' is not a question of this session")
+    if len(parts) > 1:
+        names = ", ".join(part.questionnaire_id for part in parts)
+        raise AmendmentError(
+            f"'{question_id}' is asked in {names}: name one, as questionnaire:{question_id}"
+        )
+    part = parts[0]
+    if not text.strip():
+        return NewAnswer(part.questionnaire_id, question_id, None, item)
+    try:
+        value = parse_user_input(part.questionnaire.question(question_id), text)
+    except AnswersError as error:
+        raise AmendmentError(str(error)) from None
+    return NewAnswer(part.questionnaire_id, question_id, value, item)
 
 
 def amend_session(
