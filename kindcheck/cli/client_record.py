@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from kindcheck.text import one_line
 
 from .common import (
+    counted,
     echo,
     fail,
     is_stdout,
@@ -128,10 +129,10 @@ def cmd_amend(args: argparse.Namespace) -> int:
         except AmendmentError as error:
             fail("record.amend_refused", reason=str(error))
     echo(
-        text(
+        counted(
             "record.amended",
+            len(amended.amendment.changes),
             lang,
-            count=len(amended.amendment.changes),
             id=amended.amendment.id,
             reference=one_line(amended.record.client_reference),
         )
@@ -220,16 +221,7 @@ def cmd_dossier(args: argparse.Namespace) -> int:
         if client is None:
             fail("record.reference_needed")
         files = export_dossier(store, client, folder, _today(), lang, args.force)
-    echo(
-        text(
-            "record.dossier_written",
-            lang,
-            pdf=files.pdf,
-            json=files.json,
-            sessions=files.sessions,
-            entries=files.log_entries,
-        )
-    )
+    echo(counted("record.dossier_written", files.sessions, lang, pdf=files.pdf, json=files.json))
     return 0
 
 
@@ -262,19 +254,14 @@ def cmd_delete_client(args: argparse.Namespace) -> int:
             store.log_access("search", reference, "reference search: no match")
             fail("record.no_such_client", reference=reference)
         sessions = len(store.list_sessions(client.id, log=False))
-        echo(
-            text(
-                "record.delete_warning",
-                lang,
-                reference=one_line(client.reference),
-                sessions=sessions,
-            ),
-            err=True,
+        warning = counted(
+            "record.delete_warning", sessions, lang, reference=one_line(client.reference)
         )
+        echo(warning, err=True)
         typed = args.yes_i_typed if args.yes_i_typed is not None else _typed(lang, reference)
         try:
             changed = delete_client(store, client.reference, typed)
         except KindcheckError:
             fail("record.not_deleted")
-    echo(text("record.deleted", lang, reference=one_line(client.reference), entries=changed))
+    echo(counted("record.deleted", changed, lang, reference=one_line(client.reference)))
     return 0
