@@ -3,7 +3,9 @@ of sessions, the follow-up plan with its next dates, and the open Meldcode steps
 
 From here the clinician holds a follow-up conversation now (h) and changes the plan: skip
 (s) or move (m) one conversation with a reason, change the rhythm (r), end the treatment (e).
-Each change is a typed dialog (dialogs/plan_change.py), stored by a thread worker.
+Each change is a typed dialog (dialogs/plan_change.py), stored by a thread worker. Enter opens
+a session (the session view); d saves the client's dossier, Delete deletes the client
+(client_record.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from kindcheck.i18n import t
 from kindcheck.service.plan_choices import planned_dates, rhythm_choice_of
 from kindcheck.service.views import ClientDetail, SessionView
 
+from .client_record import ClientRecordActions
 from .dialogs.plan_change import PlanChangeDialog, PlanEdit
 from .followup import HoldsFollowUps
 from .widgets.domain_chart import DomainChart
@@ -71,10 +74,13 @@ def worried_children(view: SessionView) -> int:
     )
 
 
-class ClientScreen(HoldsFollowUps):
+class ClientScreen(ClientRecordActions, HoldsFollowUps):
     CSS_PATH = "client.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "ui.key.back"),
+        Binding("enter", "open_session", "ui.key.open_session"),
+        Binding("d", "export_dossier", "ui.key.dossier"),
+        Binding("delete", "delete_client", "ui.key.delete_client", show=False),
         Binding("h", "hold_followup", "ui.key.hold_now"),
         Binding("s", "change_plan('skip')", "ui.key.plan_skip"),
         Binding("m", "change_plan('move')", "ui.key.plan_move"),
@@ -110,8 +116,8 @@ class ClientScreen(HoldsFollowUps):
         table.add_column(self.tr("client.col.kind"), width=14)
         table.add_column(self.tr("client.col.domains"), width=9)
         table.add_column(self.tr("client.col.result"), width=34)
-        # The page scrolls with the arrow keys; the rows of the timeline have no action.
-        table.can_focus = False
+        # The page scrolls with the arrow keys; Tab reaches the timeline, whose rows open
+        # with Enter (Enter on the page opens the highlighted one, the newest at first).
         self.query_one("#client-body").focus()
         self.load()
 
@@ -133,6 +139,10 @@ class ClientScreen(HoldsFollowUps):
         if action == "change_plan":
             return self._plan_changeable(str(parameters[0]) if parameters else "")
         if action == "hold_followup":
+            return self.detail is not None
+        if action == "open_session":
+            return self.detail is not None and bool(self.detail.sessions)
+        if action in ("export_dossier", "delete_client"):
             return self.detail is not None
         return True
 
@@ -408,6 +418,7 @@ class ClientScreen(HoldsFollowUps):
         yield SystemCommand(
             self.tr("cmd.hold_now"), self.tr("cmd.hold_now_help"), self.action_hold_followup
         )
+        yield from self.record_commands()
         if self.detail is not None and self.detail.plan is not None:
             for change in ("skip", "move", "rhythm", "end"):
                 if self._plan_changeable(change):

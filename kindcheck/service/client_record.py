@@ -55,8 +55,10 @@ __all__ = [
     "amend_session",
     "answer_from_text",
     "client_records",
+    "correct_session",
     "corrected",
     "delete_client",
+    "delete_client_of_page",
     "dossier_names",
     "export_dossier",
     "find_session_or_client",
@@ -64,6 +66,10 @@ __all__ = [
     "handoff_to_clipboard",
     "load_record",
     "move_session",
+    "open_session",
+    "record_blocks",
+    "references_match",
+    "save_client_dossier",
     "save_handoff",
 ]
 
@@ -528,3 +534,56 @@ def delete_client(store: Store, reference: str, typed: str) -> int:
     if normalise_reference(typed) != normalise_reference(client.reference):
         raise KindcheckError.from_catalog("error.record.not_confirmed")
     return store.delete_client(client.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# The screens' calls (blocking: thread workers)
+
+
+def open_session(service: VaultService, session_id: str) -> SessionRecord:
+    """The session view: the record, as *opening the session* (one "read" entry)."""
+    with service.store() as store:
+        return load_record(store, session_id, service.clock())
+
+
+def record_blocks(record: SessionRecord, lang: str) -> list[Any]:
+    """The one rendering of the record (kindcheck.record.blocks) that the session view draws,
+    as the summary and the PDF do."""
+    from kindcheck.record.blocks import session_blocks
+
+    return list(session_blocks(record, lang))
+
+
+def correct_session(
+    service: VaultService, session_id: str, new_answers: Sequence[NewAnswer], reason: str
+) -> Amended:
+    """:func:`amend_session` from the session view."""
+    with service.store() as store:
+        return amend_session(store, session_id, new_answers, reason, service.clock(), service.lang)
+
+
+def save_client_dossier(
+    service: VaultService, client_id: str, folder: str | Path, lang: str, force: bool = False
+) -> DossierFiles:
+    """:func:`export_dossier` from the client page."""
+    with service.store() as store:
+        client = store.get_client(client_id)
+        if client is None:
+            raise VaultError("that client is no longer in the vault")
+        return export_dossier(store, client, folder, service.clock(), lang, force)
+
+
+def references_match(typed: str, reference: str) -> bool:
+    """Whether ``typed`` is ``reference`` as the vault compares references."""
+    from kindcheck.store import normalise_reference
+
+    return bool(typed.strip()) and normalise_reference(typed) == normalise_reference(reference)
+
+
+def delete_client_of_page(service: VaultService, client_id: str, typed: str) -> int:
+    """:func:`delete_client` from the client page (the reference typed in its dialog)."""
+    with service.store() as store:
+        client = store.get_client(client_id)
+        if client is None:
+            raise VaultError("that client is no longer in the vault")
+        return delete_client(store, client.reference, typed)
