@@ -1,0 +1,334 @@
+"""Corrections and moves of stored sessions, in the vault (issue 15): stored as encrypted,
+padded records with their generation, listed in the vault's ledger, and checked by verify
+against deletion and replay; a move re-parents the session in one transaction; the outcome,
+the plan and the export follow the corrected answers; storage schema 3 is upgraded.
+
+The attacks edit the file with raw ``sqlite3`` (the store closed), as someone with the file but
+not the passphrase would. Each was also run with the ledger not listing amendments (the
+``unlisted`` fixture switches that off): verify then said nothing, so these tests fail there.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.vault import PASSPHRASE, make_answers, raw, record
+
+from kindcheck.record import AmendmentError, NewAnswer
+from kindcheck.service import client_record
+from kindcheck.service.plans import get_plan
+from kindcheck.service.reports import count_vault, session_facts
+from kindcheck.store import DB_NAME, LOCK_NAME, Store
+from kindcheck.store import schema as store_schema
+from kindcheck.store.envelope import MINIMUM
+from kindcheck.store.ledger import Ledger
+
+TODAY = date(2026, 3, 10)
+TAG_AND_NONCE = 1 + 12 + 16  # version byte, nonce, tag
+REASON = "Reden-kanarie-5c1d verkeerd aangevinkt"
+
+
+@dataclass(frozen=True)
+class Template:
+    folder: Path
+    client_a: str  # EPD-500: intake, no signal, one problem domain; corrected once
+    session_a: str
+    client_b: str  # EPD-600: intake with a safety signal
+    session_b: str
+    amendment: str
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    folder = tmp_path_factory.mktemp("amendments") / "vault"
+    store, _recovery = Store.create(folder, PASSPHRASE, "tester")
+    with store:
+        a = record(store, make_answers("EPD-500", "Ada", problems=1))
+        b = record(store, make_answers("EPD-600", "Bo", signal=True))
+        amended = client_record.amend_session(
+            store, a.session.id, [NewAnswer("kindcheck", "sig_other", "yes")], REASON, TODAY
+        )
+    (folder / LOCK_NAME).unlink()
+    return Template(
+        folder, a.client.id, a.session.id, b.client.id, b.session.id, amended.amendment.id
+    )
+
+
+@pytest.fixture
+def vault(template: Template, tmp_path: Path) -> Path:
+    target = tmp_path / "vault"
+    shutil.copytree(template.folder, target)
+    return target
+
+
+@pytest.fixture
+def unlisted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ledger without its amendments: what verify would see had they not been listed."""
+    monkeypatch.setattr(Ledger, "amendment_saved", lambda *args, **kwargs: None)
+
+
+def problems_of(vault: Path) -> list[str]:
+    with Store.unlock(vault, PASSPHRASE) as store:
+        return store.verify()
+
+
+# ---------------------------------------------------------------------------------------------
+# Stored as every record is
+
+
+def test_an_amendment_is_an_encrypted_padded_record_with_its_generation(
+    vault: Path, template: Template
+) -> None:
+    with raw(vault) as conn:
+        rows = conn.execute("SELECT id, session_id, format_version, data FROM amendment").fetchall()
+        everything = (vault / DB_NAME).read_bytes()
+    assert [(r[0], r[1], r[2]) for r in rows] == [(template.amendment, template.session_a, 2)]
+    assert len(rows[0][3]) == MINIMUM["amendment"] + TAG_AND_NONCE
+    for secret in (REASON, "Reden-kanarie", "sig_other"):
+        assert secret.encode() not in everything
+    with Store.unlock(vault, PASSPHRASE) as store:
+        (stored,) = store.session_amendments(template.session_a)
+        assert stored.number == 1 and stored.amendment["reason"] == REASON
+        assert store.verify() == []
+
+
+def test_the_original_answers_stay_and_the_current_ones_follow(
+    vault: Path, template: Template
+) -> None:
+    with Store.unlock(vault, PASSPHRASE) as store:
+        stored = store.get_session(template.session_a, log=False)
+        assert stored is not None
+        kindcheck = next(p for p in stored.answers["questionnaires"] if p["id"] == "kindcheck")
+        assert kindcheck["answers"]["sig_other"] == "no"  # as first stored
+        assert not stored.outcome["safety_signals"]
+        # The list header follows the corrected answers (home, the export)
+        (summary,) = store.list_sessions(template.client_a, log=False)
+        assert summary.safety_signal
+        record_ = client_record.load_record(store, template.session_a, TODAY, log=False)
+        assert record_.corrected and record_.outcome.signals
+        assert record_.outcome_as_recorded is not None
+        assert not record_.outcome_as_recorded.signals
+        second = client_record.amend_session(
+            store, template.session_a, [NewAnswer("kindcheck", "sig_other", "no")], "terug", TODAY
+        )
+        assert [a.number for a in store.session_amendments(template.session_a)] == [1, 2]
+        assert not second.record.outcome.signals
+        assert not store.list_sessions(template.client_a, log=False)[0].safety_signal
+        assert store.verify() == []
+
+
+def test_a_correction_that_does_not_fit_stores_nothing(vault: Path, template: Template) -> None:
+    with Store.unlock(vault, PASSPHRASE) as store:
+        before = store.access_log()
+        with pytest.raises(AmendmentError):
+            client_record.amend_session(
+                store,
+                template.session_a,
+                [NewAnswer("kindcheck", "sig_other", "maybe")],
+                "x",
+                TODAY,
+            )
+        with pytest.raises(AmendmentError, match="reason"):
+            client_record.amend_session(
+                store, template.session_a, [NewAnswer("kindcheck", "sig_other", "no")], " ", TODAY
+            )
+        assert len(store.session_amendments(template.session_a)) == 1
+        assert store.access_log() == before
+
+
+def test_the_plan_and_the_export_follow_the_corrected_answers(
+    vault: Path, template: Template
+) -> None:
+    with Store.unlock(vault, PASSPHRASE) as store:
+        plan = get_plan(store, template.client_a)
+        assert plan is not None and plan.rhythm is not None
+        assert plan.rhythm.value == "safety"  # the correction raised a signal: every 2 weeks
+        # Both sessions count a safety signal now: EPD-600's as recorded, EPD-500's corrected.
+        facts = list(session_facts(store))
+        assert sorted(f.safety_signal for f in facts) == [True, True]
+        assert count_vault(store, "quarter", TODAY).total()["safety_signals"] == 2
+        # A session whose amendment cannot be read is not counted (and is named).
+    with raw(vault) as conn:
+        conn.execute("UPDATE amendment SET data = zeroblob(length(data))")
+    with Store.unlock(vault, PASSPHRASE) as store:
+        damaged: list[str] = []
+        held = list(session_facts(store, damaged))
+        assert len(held) == 1  # EPD-600 only
+        assert damaged == [f"record amendment/{template.amendment} is damaged or was moved"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Deleted and replayed amendments
+
+
+def test_a_deleted_amendment_is_named_by_verify(vault: Path, template: Template) -> None:
+    """Deleting a correction would make the session read as before it, silently."""
+    with raw(vault) as conn:
+        conn.execute("DELETE FROM amendment")
+    problems = problems_of(vault)
+    assert len(problems) == 1, problems
+    assert f"record amendment/{template.amendment}" in problems[0]
+    assert "is missing: it was deleted outside Kindcheck" in problems[0]
+
+
+def test_an_amendment_replayed_from_a_later_copy_is_named(
+    tmp_path: Path, template: Template
+) -> None:
+    """The correction's row from a later copy of the vault put into an earlier copy: it
+    decrypts there (same key, same session), but that copy's ledger does not list it."""
+    earlier = tmp_path / "earlier"
+    shutil.copytree(template.folder, earlier)
+    later = tmp_path / "later"
+    shutil.copytree(template.folder, later)
+    with Store.unlock(later, PASSPHRASE) as store:
+        client_record.amend_session(
+            store, template.session_b, [NewAnswer("kindcheck", "sig_other", "no")], "x", TODAY
+        )
+    with raw(later) as conn:
+        (row,) = conn.execute(
+            "SELECT id, session_id, format_version, data FROM amendment WHERE session_id = ?",
+            (template.session_b,),
+        ).fetchall()
+    with Store.unlock(earlier, PASSPHRASE) as store:  # the earlier copy lives on a while
+        for number in range(3):
+            store.add_client(f"EPD-90{number}")
+    with raw(earlier) as conn:
+        conn.execute("INSERT INTO amendment VALUES (?, ?, ?, ?)", row)
+    problems = problems_of(earlier)
+    assert len(problems) == 1, problems
+    assert f"record amendment/{row[0]} is not listed by its client's record" in problems[0]
+    assert "put back from an older copy" in problems[0]
+
+
+def test_an_amendment_put_back_after_its_session_was_deleted_is_named(
+    vault: Path, template: Template
+) -> None:
+    with raw(vault) as conn:
+        row = conn.execute("SELECT * FROM amendment").fetchone()
+    with Store.unlock(vault, PASSPHRASE) as store:
+        store.delete_client(template.client_a)
+        assert store.verify() == []
+    with raw(vault) as conn:  # a raw connection: foreign keys are off
+        conn.execute("INSERT INTO amendment VALUES (?, ?, ?, ?)", row)
+    problems = problems_of(vault)
+    assert any(
+        f"record amendment/{template.amendment} belongs to no session" in p for p in problems
+    ), problems
+
+
+def test_an_amendment_moved_to_another_session_is_damaged(vault: Path, template: Template) -> None:
+    with raw(vault) as conn:
+        conn.execute("UPDATE amendment SET session_id = ?", (template.session_b,))
+    problems = problems_of(vault)
+    assert any(f"record amendment/{template.amendment} is damaged" in p for p in problems)
+
+
+@pytest.mark.usefixtures("unlisted")
+def test_without_the_ledger_a_deleted_amendment_goes_unnoticed(
+    tmp_path: Path, template: Template
+) -> None:
+    """Why amendments are in the ledger: had they not been, the attack above is silent."""
+    folder = tmp_path / "unlisted"
+    shutil.copytree(template.folder, folder)
+    with Store.unlock(folder, PASSPHRASE) as store:
+        client_record.amend_session(
+            store, template.session_b, [NewAnswer("kindcheck", "sig_other", "no")], "x", TODAY
+        )
+    with raw(folder) as conn:
+        conn.execute("DELETE FROM amendment WHERE session_id = ?", (template.session_b,))
+    assert problems_of(folder) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Moving a session
+
+
+def test_a_move_re_parents_the_session_with_its_amendments(vault: Path, template: Template) -> None:
+    with Store.unlock(vault, PASSPHRASE) as store:
+        moved = client_record.move_session(
+            store, template.session_a, "EPD-600", "typfout in de referentie", TODAY
+        )
+        assert moved.client_id == template.client_b
+        assert moved.record.client_reference == "EPD-600" and moved.record.moved
+        assert [s.id for s in store.list_sessions(template.client_a, log=False)] == []
+        assert {s.id for s in store.list_sessions(template.client_b, log=False)} == {
+            template.session_a,
+            template.session_b,
+        }
+        # The corrections moved with it, in order, and the original stays readable.
+        assert [a.amendment["kind"] for a in store.session_amendments(template.session_a)] == [
+            "correction",
+            "move",
+        ]
+        assert get_plan(store, template.client_a) is None  # no session left for EPD-500
+        log = store.access_log()
+        assert log[-2:][0].action == "change" or log[-1].action == "delete"
+        assert store.verify() == []
+    with raw(vault) as conn:
+        (owner,) = conn.execute(
+            "SELECT client_id FROM session WHERE id = ?", (template.session_a,)
+        ).fetchone()
+    assert owner == template.client_b
+
+
+def test_a_move_that_fails_half_way_changes_nothing(
+    vault: Path, template: Template, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new client, the amendment, the re-parented row and the log entry are one
+    transaction: a failure after the amendment's row was written leaves none of them."""
+    from kindcheck.store import amendments
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(amendments._Amendments, "_reseal_session", broken)
+    with Store.unlock(vault, PASSPHRASE) as store:
+        log = store.access_log()
+        with pytest.raises(RuntimeError):
+            client_record.move_session(store, template.session_a, "EPD-700", "typfout", TODAY)
+        assert store.find_client("EPD-700", log=False) is None
+        assert len(store.session_amendments(template.session_a)) == 1
+        assert [s.id for s in store.list_sessions(template.client_a, log=False)] == [
+            template.session_a
+        ]
+        assert store.access_log() == log
+        assert store.verify() == []
+    with raw(vault) as conn:
+        assert conn.execute("SELECT count(*) FROM amendment").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM client").fetchone()[0] == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Storage schema 3 -> 4
+
+
+def test_a_schema_3_vault_gets_the_amendment_table_on_unlock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A vault made by the version before (storage schema 3: no amendment table) is upgraded
+    on unlock by its own step, and then takes corrections that verify can check."""
+    folder = tmp_path / "v3"
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 3)
+    store, _recovery = Store.create(folder, PASSPHRASE, "tester")
+    with store:
+        made = record(store, make_answers("EPD-800", "Els"))
+        assert store.schema_version == 3
+    with raw(folder) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert "amendment" not in tables
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 4)
+    with Store.unlock(folder, PASSPHRASE) as upgraded:
+        assert upgraded.schema_version == 4
+        assert upgraded.verify() == []
+        client_record.amend_session(
+            upgraded, made.session.id, [NewAnswer("kindcheck", "sig_other", "yes")], "x", TODAY
+        )
+        assert upgraded.verify() == []
+    with raw(folder) as conn:
+        conn.execute("DELETE FROM amendment")
+    assert any("is missing" in p for p in problems_of(folder))
