@@ -176,8 +176,9 @@ def cmd_move(args: argparse.Namespace) -> int:
 def cmd_handoff(args: argparse.Namespace) -> int:
     """``kindcheck handoff SESSION_ID --format text|pdf|fhir -o FILE|-``: the session for the
     EPD, in the chosen language, from the one rendering of the record."""
-    from kindcheck.paths import check_output_path
+    from kindcheck.paths import OutputPathError, check_output_path
     from kindcheck.service.client_record import (
+        HandoffOverwrite,
         handoff_bytes,
         handoff_detail,
         load_record,
@@ -200,9 +201,12 @@ def cmd_handoff(args: argparse.Namespace) -> int:
             )
             write_stdout(data)
             return 0
-        written = write_logged(
-            store, args.output, data, args.force, record.client_reference, detail
-        )
+        try:
+            written = write_logged(
+                store, args.output, data, args.force, record.client_reference, detail
+            )
+        except HandoffOverwrite as exists:
+            raise OutputPathError.from_catalog("error.path.exists", path=exists.path) from None
     echo(text("record.handoff_written", lang, path=written))
     return 0
 
@@ -210,7 +214,12 @@ def cmd_handoff(args: argparse.Namespace) -> int:
 def cmd_dossier(args: argparse.Namespace) -> int:
     """``kindcheck dossier REF -o DIR``: everything about one client as PDF and JSON (the
     client's right of access), logged as one export."""
-    from kindcheck.service.client_record import export_dossier, find_session_or_client
+    from kindcheck.paths import OutputPathError
+    from kindcheck.service.client_record import (
+        HandoffOverwrite,
+        export_dossier,
+        find_session_or_client,
+    )
 
     lang = lang_of(args)
     folder = Path(args.output).expanduser()
@@ -220,7 +229,10 @@ def cmd_dossier(args: argparse.Namespace) -> int:
         _session, client = find_session_or_client(store, args.reference)
         if client is None:
             fail("record.reference_needed")
-        files = export_dossier(store, client, folder, _today(), lang, args.force)
+        try:
+            files = export_dossier(store, client, folder, _today(), lang, args.force)
+        except HandoffOverwrite as exists:
+            raise OutputPathError.from_catalog("error.path.exists", path=exists.path) from None
     echo(counted("record.dossier_written", files.sessions, lang, pdf=files.pdf, json=files.json))
     return 0
 
