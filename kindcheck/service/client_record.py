@@ -33,17 +33,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from kindcheck.errors import KindcheckError, VaultError
 
+from .amended import corrected
+
 if TYPE_CHECKING:
     from kindcheck.outcome import Outcome
     from kindcheck.record import Amendment, NewAnswer, SessionRecord
-    from kindcheck.store import Client, Store, StoredAmendment, StoredSession
+    from kindcheck.store import Client, Store, StoredSession
 
     from .vault_service import VaultService
 
@@ -71,6 +73,7 @@ __all__ = [
     "references_match",
     "save_client_dossier",
     "save_handoff",
+    "typed_answer",
 ]
 
 HANDOFF_FORMATS: Final = ("text", "pdf", "fhir")
@@ -107,20 +110,6 @@ def _amendments(store: Store, session_id: str) -> list[Amendment]:
     from kindcheck.record import amendment_from_dict
 
     return [amendment_from_dict(a.amendment) for a in store.session_amendments(session_id)]
-
-
-def corrected(stored: StoredSession, amendments: Sequence[StoredAmendment]) -> StoredSession:
-    """The session as its amendments leave it: the current answers and the outcome stored
-    with the last amendment (the header in ``stored.summary`` follows them already). What the
-    export counts and the client page shows."""
-    if not amendments:
-        return stored
-    from kindcheck.record import amendment_from_dict, current_answers
-
-    answers = current_answers(
-        stored.answers, [amendment_from_dict(a.amendment) for a in amendments]
-    )
-    return replace(stored, answers=answers, outcome=dict(amendments[-1].outcome))
 
 
 def _recorded_by(store: Store, stored: StoredSession, reference: str) -> str | None:
@@ -261,9 +250,7 @@ def answer_from_text(record: SessionRecord, key: str, text: str) -> NewAnswer:
     ``group[item].question`` for one asked per child (item from 0), either optionally after
     ``questionnaire:``; ``text`` as typed (kindcheck.questionnaire.parse_user_input: "ja",
     a number, an option id, ...), empty for "no answer". AmendmentError names what is wrong."""
-    from kindcheck.errors import AnswersError
-    from kindcheck.questionnaire import parse_user_input
-    from kindcheck.record import AmendmentError, NewAnswer, parse_answer_path
+    from kindcheck.record import AmendmentError, parse_answer_path
     from kindcheck.text import one_line
 
     wanted, _, path = key.rpartition(":")
@@ -281,14 +268,29 @@ def answer_from_text(record: SessionRecord, key: str, text: str) -> NewAnswer:
         raise AmendmentError(
             f"'{question_id}' is asked in {names}: name one, as questionnaire:{question_id}"
         )
-    part = parts[0]
+    return typed_answer(record, parts[0].questionnaire_id, question_id, item, text)
+
+
+def typed_answer(
+    record: SessionRecord, questionnaire_id: str, question_id: str, item: int | None, text: str
+) -> NewAnswer:
+    """A new answer as typed for one question of the session (empty: no answer), checked by
+    the question's own rules (kindcheck.questionnaire.parse_user_input); AmendmentError says
+    what does not fit. The app's correction dialog and ``kindcheck amend`` both use it."""
+    from kindcheck.errors import AnswersError
+    from kindcheck.questionnaire import parse_user_input
+    from kindcheck.record import AmendmentError, NewAnswer
+
+    part = next((p for p in record.parts if p.questionnaire_id == questionnaire_id), None)
+    if part is None or not part.questionnaire.has_question(question_id):
+        raise AmendmentError(f"'{question_id}' is not a question of this session")
     if not text.strip():
-        return NewAnswer(part.questionnaire_id, question_id, None, item)
+        return NewAnswer(questionnaire_id, question_id, None, item)
     try:
         value = parse_user_input(part.questionnaire.question(question_id), text)
     except AnswersError as error:
         raise AmendmentError(str(error)) from None
-    return NewAnswer(part.questionnaire_id, question_id, value, item)
+    return NewAnswer(questionnaire_id, question_id, value, item)
 
 
 def amend_session(

@@ -124,7 +124,7 @@ def session_facts(
     called after each session is read and after each session's Meldcode steps are read (its
     facts are then complete).
     """
-    from .client_record import corrected
+    from .amended import corrected
     from .plans import list_plans
 
     damaged = damaged if damaged is not None else []

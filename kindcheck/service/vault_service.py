@@ -235,8 +235,8 @@ class VaultService:
         from kindcheck.followup import FollowUpState, occurrences, status
         from kindcheck.outcome import compute_outcome
 
+        from .amended import corrected
         from .caseload import DUE_WINDOW_DAYS
-        from .client_record import corrected
         from .plans import get_plan
 
         with self._lock:

@@ -21,8 +21,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
-from kindcheck.errors import AnswersError
-from kindcheck.questionnaire import Question, parse_user_input
+from kindcheck.errors import KindcheckError
+from kindcheck.questionnaire import Question
+from kindcheck.service.client_record import typed_answer
 from kindcheck.text import one_line
 
 from ..base import KindcheckModal
@@ -164,12 +165,13 @@ class CorrectAnswerDialog(KindcheckModal[CorrectionChoice | None]):
                 raise ValueError(self.tr("session.correct_missing_answer"))
             return None if chosen == NO_ANSWER else chosen
         text = self.query_one("#correct-typed", SafeInput).value
-        if not text.strip():
-            return None
         try:
-            return parse_user_input(asked.question, text)
-        except AnswersError as error:
+            new = typed_answer(
+                self.record, asked.questionnaire_id, asked.question.id, asked.item, text
+            )
+        except KindcheckError as error:
             raise ValueError(self.tr("session.correct_bad_answer", reason=str(error))) from None
+        return new.value
 
     def _error(self, text: str) -> None:
         error = self.query_one("#correct-error", Static)
