@@ -105,9 +105,13 @@ def ledger_problems(seen: Seen, state: VaultState) -> list[Problem]:
         ]
     problems: list[Problem] = []
     problems += _directory(seen, state.clients)
+    # Each client's rows, found once (not by going through every row for every client).
+    sessions_of, plans_of = _by_owner(seen.session_rows), _by_owner(seen.plan_rows)
     for client_id, (generation, data) in seen.clients.items():
         if client_id in state.clients and generation == state.clients[client_id]:
-            problems += _manifest(seen, client_id, data)
+            rows = sessions_of.get(client_id, set())
+            plans = sorted(plans_of.get(client_id, ()))
+            problems += _manifest(seen, client_id, data, rows, plans)
     problems += _drafts(seen, state.drafts)
     if state.profile is not None and seen.profile_readable and seen.profile != state.profile:
         problems.append(
@@ -156,7 +160,18 @@ def _directory(seen: Seen, directory: dict[str, int]) -> list[Problem]:
     return problems
 
 
-def _manifest(seen: Seen, client_id: str, data: dict[str, Any]) -> list[Problem]:
+def _by_owner(rows: dict[str, str]) -> dict[str, set[str]]:
+    """Row ids by the client id they are filed under."""
+    owned: dict[str, set[str]] = {}
+    for row_id, owner in rows.items():
+        owned.setdefault(owner, set()).add(row_id)
+    return owned
+
+
+def _manifest(
+    seen: Seen, client_id: str, data: dict[str, Any], rows: set[str], plans: list[str]
+) -> list[Problem]:
+    """A client's manifest against its rows (``rows``: its sessions, ``plans``: its plans)."""
     manifest = manifest_of(data)
     if manifest is None:
         return []
@@ -165,8 +180,7 @@ def _manifest(seen: Seen, client_id: str, data: dict[str, Any]) -> list[Problem]
     problems: list[Problem] = []
     # A row under another client was moved there: its blobs name this client, so it is
     # damaged and named as such; only rows gone from the file are missing.
-    rows = {sid for sid, owner in seen.session_rows.items() if owner == client_id}
-    for session_id in sorted(set(listed) - set(seen.session_rows)):
+    for session_id in sorted(sid for sid in listed if sid not in seen.session_rows):
         problems.append(
             Problem(
                 "record.missing",
@@ -189,6 +203,10 @@ def _manifest(seen: Seen, client_id: str, data: dict[str, Any]) -> list[Problem]
             continue  # damaged: named already
         content, meldcode = listed[session_id]
         header, body, steps = seen.sessions[session_id]
+        if (not content or (header == content and body == content)) and (
+            not meldcode or steps == meldcode
+        ):
+            continue  # as the ledger says (the names below are made only for a problem)
         record, name = f"session/{session_id}", _name("session", session_id)
         if content and (header != content or body != content):
             found = header if header != content else body
@@ -209,13 +227,12 @@ def _manifest(seen: Seen, client_id: str, data: dict[str, Any]) -> list[Problem]
                     record,
                 )
             )
-    problems += _plan(seen, client_id, plan)
+    problems += _plan(seen, client_id, plan, plans)
     return problems
 
 
-def _plan(seen: Seen, client_id: str, plan: list[Any] | None) -> list[Problem]:
+def _plan(seen: Seen, client_id: str, plan: list[Any] | None, rows: list[str]) -> list[Problem]:
     client = _name("client", client_id)
-    rows = [pid for pid, owner in seen.plan_rows.items() if owner == client_id]
     problems: list[Problem] = []
     listed_id = None if plan is None else str(plan[0])
     for plan_id in rows:
