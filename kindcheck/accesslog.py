@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,7 +43,9 @@ class AccessEntry:
     previous_hash: str
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Every field is text, a number or None: a plain copy (asdict deep-copies, and
+        # verify hashes every entry of the log).
+        return {name: getattr(self, name) for name in _FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AccessEntry:
@@ -52,6 +54,9 @@ class AccessEntry:
     @property
     def hash(self) -> str:
         return entry_hash(self)
+
+
+_FIELDS = tuple(AccessEntry.__dataclass_fields__)
 
 
 def entry_hash(entry: AccessEntry) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import secrets
 import struct
@@ -447,10 +448,25 @@ def parse_recovery_key(text: str) -> bytes:
 # Records
 
 
+_LENGTH: Final = struct.Struct(">I")
+
+
 def _length_prefixed(*fields: bytes) -> bytes:
     # Each field as a 4-byte big-endian length, then its bytes: ("ab", "c") and ("a", "bc")
     # give different associated data, which plain concatenation would not.
     return b"".join(struct.pack(">I", len(field)) + field for field in fields)
+
+
+@functools.lru_cache(maxsize=64)
+def _ad_table(table: str) -> bytes:
+    # The associated data's fixed start and its table part: the same for every record of a
+    # table, so made once (every record read builds its associated data).
+    return _length_prefixed(b"kindcheck record", bytes([BLOB_VERSION]), table.encode("utf-8"))
+
+
+@functools.lru_cache(maxsize=16)
+def _ad_version(format_version: int) -> bytes:
+    return _length_prefixed(str(format_version).encode("ascii"))
 
 
 def _shown(text: str) -> str:
@@ -466,6 +482,7 @@ class RecordCipher:
         # The key lives on inside AESGCM (Rust-side memory we cannot wipe); dropping this object
         # is the way to forget it.
         self._aead = AESGCM(data_key)
+        self._openers: dict[tuple[str, int], Callable[[str, bytes], bytes]] = {}
 
     @staticmethod
     def _associated_data(table: str, record_id: str, format_version: int) -> bytes:
@@ -475,12 +492,10 @@ class RecordCipher:
             raise ValueError("record_id must be a non-empty str")
         if not _is_int(format_version) or format_version < 0:
             raise ValueError("format_version must be a non-negative int")
-        return _length_prefixed(
-            b"kindcheck record",
-            bytes([BLOB_VERSION]),
-            table.encode("utf-8"),
-            record_id.encode("utf-8"),
-            str(format_version).encode("ascii"),
+        return (
+            _ad_table(table)
+            + _length_prefixed(record_id.encode("utf-8"))
+            + _ad_version(format_version)
         )
 
     def encrypt(
@@ -496,17 +511,45 @@ class RecordCipher:
     def decrypt(self, table: str, record_id: str, blob: bytes, format_version: int = 1) -> bytes:
         """Return the plaintext; RecordDamaged if the blob was altered, truncated or moved."""
         associated_data = self._associated_data(table, record_id, format_version)
-        damaged = RecordDamaged(
-            f"record {_shown(table)}/{_shown(record_id)} is damaged or was moved"
-        )
         blob = bytes(blob)
         if len(blob) < _MIN_BLOB_BYTES or blob[0] != BLOB_VERSION:
-            raise damaged
+            raise _damaged(table, record_id)
         nonce = blob[1:_BLOB_HEADER_BYTES]
         try:
             return self._aead.decrypt(nonce, blob[_BLOB_HEADER_BYTES:], associated_data)
         except InvalidTag:
-            raise damaged from None
+            # The message is made only now: cleaning the ids for it costs several times the
+            # decryption itself, on every record of a long read.
+            raise _damaged(table, record_id) from None
+
+    def opener(self, table: str, format_version: int) -> Callable[[str, bytes], bytes]:
+        """:meth:`decrypt` for the records of one table and format (``open(record_id,
+        blob)``): what is the same for all of them is done once, and kept (a report opens one
+        small record per session)."""
+        if not _is_int(format_version):
+            raise ValueError("format_version must be a non-negative int")
+        found = self._openers.get((table, format_version))
+        if found is None:
+            found = self._openers[table, format_version] = self._make_opener(table, format_version)
+        return found
+
+    def _make_opener(self, table: str, format_version: int) -> Callable[[str, bytes], bytes]:
+        self._associated_data(table, "-", format_version)  # refuses a bad table or version
+        prefix, suffix = _ad_table(table), _ad_version(format_version)
+        decrypt = self._aead.decrypt
+
+        def open_record(record_id: str, blob: bytes) -> bytes:
+            ident = record_id.encode("utf-8")
+            if not ident or len(blob) < _MIN_BLOB_BYTES or blob[0] != BLOB_VERSION:
+                raise _damaged(table, record_id)
+            associated_data = prefix + _LENGTH.pack(len(ident)) + ident + suffix
+            try:
+                nonce, sealed = blob[1:_BLOB_HEADER_BYTES], blob[_BLOB_HEADER_BYTES:]
+                return decrypt(nonce, sealed, associated_data)
+            except InvalidTag:
+                raise _damaged(table, record_id) from None
+
+        return open_record
 
     def encrypt_json(self, table: str, record_id: str, obj: Any, format_version: int = 1) -> bytes:
         """Encrypt a JSON-serialisable value (UTF-8, sorted keys, no NaN)."""
@@ -521,9 +564,11 @@ class RecordCipher:
         try:
             return json.loads(plaintext.decode("utf-8"))
         except (ValueError, RecursionError):
-            raise RecordDamaged(
-                f"record {_shown(table)}/{_shown(record_id)} is damaged or was moved"
-            ) from None
+            raise _damaged(table, record_id) from None
+
+
+def _damaged(table: str, record_id: str) -> RecordDamaged:
+    return RecordDamaged(f"record {_shown(table)}/{_shown(record_id)} is damaged or was moved")
 
 
 # --------------------------------------------------------------------------------------------

@@ -129,8 +129,58 @@ def _bad_count(value: object) -> bool:
     return not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _MAX_COUNT
 
 
+_KNOWN_IDS: set[str] = set()  # domain ids already seen to be ids (there are a handful)
+
+
+def _plainly_valid(facts: object) -> bool:
+    """Whether ``facts`` passes every check of :func:`_check_session`, decided with exact
+    types: True only when it would (False may still pass, and the full check then decides).
+    An export checks one per session; most are plainly valid."""
+    if type(facts) is not SessionFacts or type(facts.held_on) is not date:
+        return False
+    if not (
+        facts.kind in ("intake", "followup")
+        and type(facts.kindcheck_completed) is bool
+        and type(facts.has_minor_children) is bool
+        and type(facts.parenting_support_flag) is bool
+        and type(facts.safety_signal) is bool
+        and type(facts.children_in_view) is int
+        and 0 <= facts.children_in_view <= _MAX_COUNT
+        and type(facts.meldcode_steps_taken) is int
+        and 0 <= facts.meldcode_steps_taken <= _MAX_COUNT
+        and facts.followup_timing in (None, "on_time", "late")
+        and (facts.followup_timing is None or facts.kind == "followup")
+        and type(facts.problem_domains) is tuple
+    ):
+        return False
+    domains, count = facts.problem_domains, facts.problem_domain_count
+    if count is None:
+        return (
+            not domains
+            and not facts.parenting_support_flag
+            and facts.scan_version is None
+            and facts.scp_area_count is None
+        )
+    scp = facts.scp_area_count
+    for domain in domains:
+        if domain not in _KNOWN_IDS:
+            if type(domain) is not str or not _ID.fullmatch(domain):
+                return False
+            if len(_KNOWN_IDS) < 256:
+                _KNOWN_IDS.add(domain)
+    return (
+        type(count) is int
+        and count == len(domains) == len(set(domains))
+        and (facts.scan_version is None or type(facts.scan_version) is int)
+        and facts.scan_version in (None, 1, 2)
+        and (scp is None or (type(scp) is int and 0 <= scp <= _MAX_SCP_AREAS))
+    )
+
+
 def _check_session(facts: object, index: int) -> None:
     """Refuse facts the store should never produce; messages name the position, not a client."""
+    if _plainly_valid(facts):
+        return
     where = f"session facts #{index}"
     if not isinstance(facts, SessionFacts):
         raise ExportError(f"{where}: not a SessionFacts record")

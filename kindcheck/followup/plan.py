@@ -7,6 +7,7 @@ moves are keyed by date.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -15,7 +16,15 @@ from typing import Any, Literal
 from kindcheck.dates import AMSTERDAM
 from kindcheck.errors import FollowUpError
 
-from .rules import DEFAULT_TIME, _compiled, _normalise_rule
+from .rules import (
+    DEFAULT_TIME,
+    _compiled,
+    _normalise_rule,
+    cadence,
+    cadence_after,
+    cadence_dates,
+    cadence_first,
+)
 
 PLAN_FORMAT = 1  # version of the to_dict layout; bump when it changes
 
@@ -75,6 +84,7 @@ class FollowUpPlan:
     ends_on: date | None = None
     treatment_ended_on: date | None = None
     _dtstart: datetime = field(init=False, repr=False, compare=False)
+    _final: date | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not _is_date(self.start):
@@ -98,12 +108,13 @@ class FollowUpPlan:
         # Sorted, so that two plans with the same changes compare equal.
         object.__setattr__(self, "changes", tuple(sorted(changes, key=lambda c: c.original)))
         object.__setattr__(self, "_dtstart", datetime.combine(self.start, self.time_of_day))
+        ends = [d for d in (self.ends_on, self.treatment_ended_on) if d is not None]
+        object.__setattr__(self, "_final", min(ends, default=None))  # asked for on every date
 
     @property
     def final_day(self) -> date | None:
         """The last day a conversation can fall on (inclusive), or None for an open plan."""
-        ends = [d for d in (self.ends_on, self.treatment_ended_on) if d is not None]
-        return min(ends, default=None)
+        return self._final
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (ISO dates and times) that ``from_dict`` reads back."""
@@ -251,6 +262,9 @@ def _aware(plan: FollowUpPlan, day: date) -> datetime:
 
 def _rule_dates(plan: FollowUpPlan, first: date, last: date) -> list[date]:
     """Dates of the bare rule within [first, last], ignoring changes and the plan's end."""
+    found = cadence(plan.rule, plan.start.day)
+    if found is not None:
+        return cadence_dates(found, plan.start, first, last)
     compiled = _compiled(plan.rule, plan._dtstart)
     lo = datetime.combine(first, time.min)
     hi = datetime.combine(last, time.max)
@@ -262,6 +276,9 @@ def _is_rule_date(plan: FollowUpPlan, day: date) -> bool:
     final = plan.final_day
     if day < plan.start or (final is not None and day > final):
         return False
+    found = cadence(plan.rule, plan.start.day)
+    if found is not None:
+        return cadence_dates(found, plan.start, day, day) == [day]
     return datetime.combine(day, plan.time_of_day) in _compiled(plan.rule, plan._dtstart)
 
 
@@ -287,13 +304,25 @@ def occurrences(plan: FollowUpPlan, start: date, end: date) -> list[datetime]:
 def _first_on_or_after(plan: FollowUpPlan, first: date) -> date | None:
     """The first conversation day on or after ``first``, or None when the plan has no more."""
     final = plan.final_day
+    found = cadence(plan.rule, plan.start.day)
+    if found is not None and not plan.changes:  # the common case, by arithmetic alone
+        day = cadence_first(found, plan.start, first)
+        return None if day is None or (final is not None and day > final) else day
     changed = {c.original for c in plan.changes}
     candidates: list[date] = []
-    compiled = _compiled(plan.rule, plan._dtstart)
-    # xafter walks lazily; the rule is infinite (no COUNT/UNTIL) and changes are finite, so
+    days: Iterator[date] = (
+        cadence_after(found, plan.start, first)
+        if found is not None
+        else (
+            dt.date()
+            for dt in _compiled(plan.rule, plan._dtstart).xafter(
+                datetime.combine(first, time.min), inc=True
+            )
+        )
+    )
+    # Both walk lazily; the rule is infinite (no COUNT/UNTIL) and changes are finite, so
     # this loop ends at the first unchanged date or at the plan's final day.
-    for dt in compiled.xafter(datetime.combine(first, time.min), inc=True):
-        day = dt.date()
+    for day in days:
         if final is not None and day > final:
             break
         if day not in changed:
@@ -305,6 +334,13 @@ def _first_on_or_after(plan: FollowUpPlan, first: date) -> date | None:
         if c.new_date is not None and c.new_date >= first and (final is None or c.new_date <= final)
     )
     return min(candidates, default=None)
+
+
+def first_day_on_or_after(plan: FollowUpPlan, first: date) -> date | None:
+    """The day of the first planned conversation on or after ``first`` (skips, moves and the
+    plan's end taken into account), or None when the plan has no more. The first of
+    ``occurrences(plan, first, ...)``, without expanding the rest."""
+    return _first_on_or_after(plan, first)
 
 
 def next_occurrence(plan: FollowUpPlan, after: datetime) -> datetime | None:

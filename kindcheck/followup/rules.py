@@ -9,7 +9,10 @@ Europe/Amsterdam; the zone is attached afterwards (see :mod:`.plan`).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from calendar import monthrange
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from dateutil.rrule import rrule, rrulestr
@@ -99,13 +102,21 @@ def _normalise_rule(rule: str, start: date, anchor_day: int | None = None) -> st
     """Canonical, validated form of a rule for a plan starting on ``start``."""
     if not isinstance(rule, str):
         raise FollowUpError("a follow-up rule must be text, such as FREQ=WEEKLY;INTERVAL=2")
+    normal = _normal_form(rule, anchor_day or start.day, start.month)
+    if cadence(normal, start.day) is None:  # an arithmetic rule always yields dates
+        _check_rule_yields(normal, datetime.combine(start, DEFAULT_TIME))
+    return normal
+
+
+@lru_cache(maxsize=1024)
+def _normal_form(rule: str, anchor_day: int, anchor_month: int) -> str:
+    """The rule checked and written canonically (it depends only on these three: cached, as
+    every plan read back is normalised again). A bad rule raises FollowUpError each time."""
     text = rule.strip().upper()
     if text.startswith("RRULE:"):
         text = text[len("RRULE:") :]
-    parts = _clamp_month_end(_split_rule(text), anchor_day or start.day, start.month)
-    normal = ";".join(f"{name}={value}" for name, value in parts)
-    _check_rule_yields(normal, datetime.combine(start, DEFAULT_TIME))
-    return normal
+    parts = _clamp_month_end(_split_rule(text), anchor_day, anchor_month)
+    return ";".join(f"{name}={value}" for name, value in parts)
 
 
 @lru_cache(maxsize=512)
@@ -121,6 +132,126 @@ def _check_rule_yields(rule: str, dtstart: datetime) -> None:
         raise _rule_error(rule, str(exc)) from None
     if compiled.after(dtstart, inc=True) is None:
         raise _rule_error(rule, "it never produces a date")
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """A rule whose dates follow from its start by arithmetic, as dateutil would expand it:
+    every ``days`` days (DAILY, WEEKLY without BY-parts), or every ``months`` months on the
+    start's day (MONTHLY without BY-parts from a day 1-28), or on ``clamp`` or the month's
+    last day when it is shorter (the month-end form :func:`_clamp_month_end` makes, for a
+    start on that day). Reports expand thousands of plans; dateutil walks every rule from its
+    start on every question, which costs a report more than everything else it does.
+    (tests/core/test_followup_cadence.py checks it against dateutil.)"""
+
+    days: int = 0
+    months: int = 0
+    clamp: int | None = None
+
+
+@lru_cache(maxsize=256)
+def cadence(rule: str, start_day: int) -> Cadence | None:
+    """The arithmetic form of a normalised ``rule`` for a plan starting on day ``start_day``
+    of its month; None for a rule only dateutil expands."""
+    parts = dict(chunk.partition("=")[::2] for chunk in rule.split(";"))
+    interval = parts.pop("INTERVAL", "1")
+    freq = parts.pop("FREQ", "")
+    if not interval.isdigit() or int(interval) < 1:
+        return None
+    step = int(interval)
+    if freq in ("DAILY", "WEEKLY") and not parts:
+        return Cadence(days=step * (7 if freq == "WEEKLY" else 1))
+    if freq == "MONTHLY" and not parts and 1 <= start_day <= 28:
+        return Cadence(months=step)
+    clamped = {"BYMONTHDAY": ",".join(str(d) for d in range(28, start_day + 1)), "BYSETPOS": "-1"}
+    if freq == "MONTHLY" and 29 <= start_day <= 31 and parts == clamped:
+        return Cadence(months=step, clamp=start_day)
+    return None
+
+
+def _month_day(year: int, month: int, day: int, clamp: int | None) -> date:
+    if clamp is None:
+        return date(year, month, day)
+    return date(year, month, min(clamp, monthrange(year, month)[1]))
+
+
+def _steps_before(found: Cadence, start: date, first: date) -> int:
+    """A number of steps of ``found.months`` from ``start`` whose date lies before ``first``
+    (not more: counting on from it reaches the first date on or after ``first``)."""
+    months = (first.year - start.year) * 12 + first.month - start.month
+    return max(0, months // found.months - 1)
+
+
+def cadence_dates(found: Cadence, start: date, first: date, last: date) -> list[date]:
+    """The dates of ``found`` from ``start`` within [first, last] (both inclusive)."""
+    if last < first or last < start:
+        return []
+    if found.days:
+        skip = max(0, -(-(first - start).days // found.days))
+        try:
+            day = start + timedelta(days=skip * found.days)
+        except OverflowError:
+            return []
+        step = timedelta(days=found.days)
+        days = []
+        while day <= last:
+            days.append(day)
+            if date.max - day < step:
+                break
+            day += step
+        return days
+    months = _steps_before(found, start, first)
+    days = []
+    while True:
+        index = start.month - 1 + months * found.months
+        year = start.year + index // 12
+        if year > last.year:
+            return days
+        day = _month_day(year, index % 12 + 1, start.day, found.clamp)
+        if day > last:
+            return days
+        if day >= first:
+            days.append(day)
+        months += 1
+
+
+def cadence_first(found: Cadence, start: date, first: date) -> date | None:
+    """The first date of ``found`` from ``start`` on or after ``first`` (None past year 9999)."""
+    if found.days:
+        first = max(first, start)
+        skip = -(-(first - start).days // found.days)
+        try:
+            return start + timedelta(days=skip * found.days)
+        except OverflowError:
+            return None
+    return next(cadence_after(found, start, first), None)
+
+
+def cadence_after(found: Cadence, start: date, first: date) -> Iterator[date]:
+    """The dates of ``found`` from ``start`` on or after ``first``, in order, without end."""
+    first = max(first, start)
+    if found.days:
+        skip = -(-(first - start).days // found.days)
+        try:
+            day = start + timedelta(days=skip * found.days)
+        except OverflowError:
+            return
+        step = timedelta(days=found.days)
+        while True:
+            yield day
+            if date.max - day < step:
+                return
+            day += step
+    months = _steps_before(found, start, first)
+    while True:
+        index = start.month - 1 + months * found.months
+        year = start.year + index // 12
+        if year > date.max.year:
+            return
+        day = _month_day(year, index % 12 + 1, start.day, found.clamp)
+        if day >= first:
+            yield day
+        months += 1
 
 
 @lru_cache(maxsize=512)

@@ -8,6 +8,8 @@ whatever its kind. Everything is computed when asked; nothing here is stored.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -22,6 +24,7 @@ __all__ = [
     "DUE_WINDOW_DAYS",
     "DueFollowUp",
     "calendar_code",
+    "due_list",
     "followup_statuses",
     "today_in_amsterdam",
 ]
@@ -56,21 +59,43 @@ class DueFollowUp:
 def followup_statuses(
     store: Store, today: date | None = None, damaged: list[str] | None = None
 ) -> list[DueFollowUp]:
-    """Every client's plan with its status today, overdue first, then due, then upcoming."""
+    """Every client's plan with its status today, overdue first, then due, then upcoming.
+
+    One read of the vault: the clients' records, the plans and the sessions' facts records
+    (for the latest session of each client), each in one query; never the sessions."""
     from kindcheck.service.plans import list_plans
 
-    today = today or today_in_amsterdam()
     damaged = damaged if damaged is not None else []
-    clients = {o.client.id: o for o in store.list_clients(damaged=damaged)}
+    with store.reading():
+        clients = {client.id: client for client in store.clients(damaged)}
+        plans = list_plans(store, damaged)
+        last_held: dict[str, date] = {}
+        records = store.iter_facts(damaged, sessions=False)
+        with contextlib.closing(records):
+            for record in records:
+                held = last_held.get(record.client_id)
+                if held is None or held < record.session_date:
+                    last_held[record.client_id] = record.session_date
+    return due_list(clients, plans, last_held, today)
+
+
+def due_list(
+    clients: Mapping[str, Client],
+    plans: Iterable[ClientPlan],
+    last_held: Mapping[str, date],
+    today: date | None = None,
+) -> list[DueFollowUp]:
+    """The plans of the clients given, each with its status on ``today`` (counted from the
+    client's latest session held, ``last_held``), overdue first, then due, then upcoming."""
+    today = today or today_in_amsterdam()
     result: list[DueFollowUp] = []
-    for stored_plan in list_plans(store, damaged):
-        overview = clients.get(stored_plan.client_id)
-        if overview is None:
+    for stored_plan in plans:
+        client = clients.get(stored_plan.client_id)
+        if client is None:
             continue
-        sessions = store.list_sessions(stored_plan.client_id, log=False)
-        last_held = max((s.session_date for s in sessions), default=None)
-        plan_status = status(stored_plan.plan, today, last_held, DUE_WINDOW_DAYS)
-        result.append(DueFollowUp(overview.client, stored_plan, plan_status, last_held))
+        held = last_held.get(stored_plan.client_id)
+        plan_status = status(stored_plan.plan, today, held, DUE_WINDOW_DAYS)
+        result.append(DueFollowUp(client, stored_plan, plan_status, held))
     order = {
         FollowUpState.OVERDUE: 0,
         FollowUpState.DUE: 1,

@@ -307,6 +307,8 @@ def amend_session(
     from kindcheck.outcome import outcome_to_json
     from kindcheck.record import correct, current_answers, recompute_outcome
 
+    from .facts import facts_record
+
     with store.batch():
         stored = store.get_session(session_id, log=False)
         if stored is None:
@@ -322,7 +324,11 @@ def amend_session(
         every = [*earlier, amendment]
         outcome = recompute_outcome(stored.answers, every, _context(stored))
         after = current_answers(stored.answers, every)
-        store.amend_session(session_id, amendment.to_dict(), after, outcome_to_json(outcome, lang))
+        saved = outcome_to_json(outcome, lang)
+        # The facts record follows the corrected answers: the export counts those.
+        store.amend_session(
+            session_id, amendment.to_dict(), after, saved, facts_record(after, saved)
+        )
         change, looser = _revise_plan(
             store, stored.summary.client_id, outcome, stored.summary.session_date
         )
@@ -339,6 +345,8 @@ def move_session(
     outcome; the old client keeps its other sessions, and loses its plan when none is left."""
     from kindcheck.outcome import outcome_to_json
     from kindcheck.record import current_answers, move, recompute_outcome
+
+    from .facts import facts_record
 
     with store.batch():
         stored = store.get_session(session_id, log=False)
@@ -364,8 +372,9 @@ def move_session(
             )
         outcome = recompute_outcome(stored.answers, every, _context(stored))
         source = stored.summary.client_id
+        saved = outcome_to_json(outcome, lang)
         store.move_session(
-            session_id, target.id, amendment.to_dict(), after, outcome_to_json(outcome, lang)
+            session_id, target.id, amendment.to_dict(), after, saved, facts_record(after, saved)
         )
         change, looser = _revise_plan(store, target.id, outcome, stored.summary.session_date)
         if not store.list_sessions(source, log=False) and store.get_plan(source) is not None:

@@ -2,7 +2,8 @@
 
 :func:`record_session` is what ``kindcheck record`` and the app's save (of an intake and of a
 follow-up) call. In one transaction it finds or adds the client, saves the session with its
-outcome (computed once, by the caller), ticks off the Meldcode steps taken, creates or tightens
+outcome (computed once, by the caller) and its facts record (what the reports count of it,
+kindcheck.service.facts), ticks off the Meldcode steps taken, creates or tightens
 the client's follow-up plan (kindcheck.followup.policy.plan_after_session) or, for an intake
 whose rhythm the clinician chose, stores the plan in that rhythm (chosen_plan), and drops the
 session's draft. The same answers stored twice for one client are refused, and the refusal is
@@ -19,6 +20,7 @@ from kindcheck.answers import Session
 from kindcheck.errors import VaultError
 from kindcheck.followup.policy import chosen_plan, plan_after_session
 from kindcheck.outcome import Outcome, outcome_to_json
+from kindcheck.service.facts import facts_record
 from kindcheck.service.plans import ClientPlan, get_plan, save_plan
 from kindcheck.store import Client, SessionSummary, Store
 
@@ -78,7 +80,8 @@ def record_session(
                                 f"this session was already recorded (session "
                                 f"{stored.id}); nothing was saved"
                             )
-                summary = store.save_session(client.id, answers, outcome_json)
+                facts = facts_record(answers, outcome_json)  # what the reports count of it
+                summary = store.save_session(client.id, answers, outcome_json, facts)
                 existing = None if created else get_plan(store, client.id)
                 planned = plan_after_session(existing, outcome, session.session_date)
                 stored_plan, change = existing, "none" if existing is None else "unchanged"

@@ -1,9 +1,11 @@
 """The reports: the anonymised export and the access log, one pipeline each for the command line
 and the screens.
 
-The export: :func:`count_vault` reads every session once, reduces each to countable facts
-(:func:`session_facts`; the questionnaire versions are gathered in the same pass), adds one
-fact per follow-up plan (:func:`plan_facts`) and counts them per period
+The export, in four steps: facts -> counts -> suppression -> render. :func:`count_vault` reads
+every session's small facts record once (never the sessions themselves: see
+kindcheck.service.facts), client by client beside the client's plan (:func:`read_clients`),
+turns each into countable facts (:func:`session_facts`; the questionnaire versions are
+gathered in the same pass) with one fact per follow-up plan, and counts them per period
 (:func:`kindcheck.export.aggregate`). ``kindcheck export`` and the export screen both call it,
 then :func:`kindcheck.export.suppress`, then :func:`render_table` for the file. The screen
 passes a progress callback and a cancel check; every step it counts is work really done.
@@ -29,23 +31,25 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from kindcheck.errors import KindcheckError
+from kindcheck.errors import KindcheckError, RecordDamaged
 
 if TYPE_CHECKING:
     from kindcheck.accesslog import AccessEntry
     from kindcheck.export import Counts, PeriodType, PlanFacts, SessionFacts, Table
-    from kindcheck.followup import FollowUpPlan
-    from kindcheck.store import Store, StoredSession
+    from kindcheck.followup import FollowUpStatus
+    from kindcheck.store import PlainPlan, Store, StoredFacts
 
+    from .plans import ClientPlan
     from .vault_service import VaultService
 
 __all__ = [
     "LOG_FORMAT",
     "STEPS_PER_SESSION",
+    "ClientFacts",
     "ComputedCounts",
     "ExportCancelled",
     "LogView",
@@ -58,6 +62,7 @@ __all__ = [
     "log_file",
     "plan_facts",
     "read_access_log",
+    "read_clients",
     "read_log",
     "render_table",
     "save_client_log",
@@ -70,8 +75,8 @@ __all__ = [
 Progress = Callable[[int, int], None]
 """``progress(done, total)``: steps of the export done so far, of the total."""
 
-# Each session costs three steps of an export: reading it, reading its Meldcode steps, counting
-# its facts.
+# Each session costs three steps of an export: reading its facts record, completing its facts
+# (with its client's other sessions and plan), counting them.
 STEPS_PER_SESSION = 3
 
 
@@ -88,27 +93,72 @@ class OverwriteNeeded(KindcheckError):
 
 
 # ---------------------------------------------------------------------------------------------
-# Export facts
+# The anonymised export: facts -> counts -> suppression -> render
+#
+# facts        read_clients: every session's facts record (kindcheck.service.facts), client by
+#              client beside the client's plan, in one pass over each table; client_facts adds
+#              what needs the client's other sessions and plan (a follow-up's timing)
+# counts       kindcheck.export.aggregate: exact counts per period (and add / merge)
+# suppression  kindcheck.export.suppress: what may leave the laptop
+# render       render_table: the CSV or JSON file
 
 
-def _followup_timing(
-    plan: FollowUpPlan | None, held_on: date, previous_held: date | None
-) -> Literal["on_time", "late"]:
-    """On time when no planned conversation was missed by more than the due window before
-    this one; late otherwise."""
-    from kindcheck.followup import occurrences
+@dataclass
+class ClientFacts:
+    """One client's part of the export: its sessions' facts records, and its plan."""
 
-    from .caseload import DUE_WINDOW_DAYS
+    client_id: str
+    records: list[StoredFacts]
+    plan: ClientPlan | None
 
-    if plan is None:
-        return "on_time"
-    since = (previous_held + timedelta(days=DUE_WINDOW_DAYS + 1)) if previous_held else plan.start
-    missed = [
-        o.date()
-        for o in occurrences(plan, since, held_on)
-        if (held_on - o.date()).days > DUE_WINDOW_DAYS
-    ]
-    return "late" if missed else "on_time"
+    @property
+    def last_held(self) -> date | None:
+        return max((record.session_date for record in self.records), default=None)
+
+
+def read_clients(
+    store: Store,
+    damaged: list[str],
+    tick: Callable[[], None] | None = None,
+) -> Iterator[ClientFacts]:
+    """Every client with sessions or a plan, in one pass over the facts records and one over
+    the plans (both by client id, side by side): only the current client is in memory. Read
+    inside ``store.reading()`` (one transaction), to the end. ``tick`` after each record read."""
+    plans = store.iter_plans(damaged)
+    records = store.iter_facts(damaged)
+    with contextlib.closing(plans), contextlib.closing(records):
+        next_plan = next(plans, None)
+        current: ClientFacts | None = None
+        for record in records:
+            if tick is not None:
+                tick()
+            if current is None or current.client_id != record.client_id:
+                if current is not None:
+                    yield current
+                while next_plan is not None and next_plan.client_id < record.client_id:
+                    yield ClientFacts(next_plan.client_id, [], _plan(next_plan, damaged))
+                    next_plan = next(plans, None)
+                plan = None
+                if next_plan is not None and next_plan.client_id == record.client_id:
+                    plan = _plan(next_plan, damaged)
+                    next_plan = next(plans, None)
+                current = ClientFacts(record.client_id, [], plan)
+            current.records.append(record)
+        if current is not None:
+            yield current
+        while next_plan is not None:
+            yield ClientFacts(next_plan.client_id, [], _plan(next_plan, damaged))
+            next_plan = next(plans, None)
+
+
+def _plan(stored: PlainPlan, damaged: list[str]) -> ClientPlan | None:
+    from .plans import to_client_plan
+
+    try:
+        return to_client_plan(stored)
+    except RecordDamaged as error:
+        damaged.append(str(error))
+        return None
 
 
 def session_facts(
@@ -119,99 +169,47 @@ def session_facts(
 ) -> Iterator[SessionFacts]:
     """Each stored session reduced to countable facts (no text, no identity).
 
-    Every session is read and decrypted once. ``versions`` is filled with the questionnaire
-    versions seen in that same pass; it is complete once the facts are read. ``tick`` is
-    called after each session is read and after each session's Meldcode steps are read (its
-    facts are then complete).
+    Read from the sessions' facts records, never from the sessions themselves, in one pass.
+    ``versions`` is filled with the questionnaire versions seen in that same pass; it is
+    complete once the facts are read. ``tick`` is called after each record is read and after
+    each session's facts are complete.
     """
-    from .amended import corrected
-    from .plans import list_plans
-
     damaged = damaged if damaged is not None else []
-    plans = {p.client_id: p.plan for p in list_plans(store, damaged)}
-    # A corrected session counts as corrected; one whose amendments cannot all be read cannot
-    # be counted (its damaged amendment is named in ``damaged``).
-    amended = store.all_amendments(damaged)
-    by_client: dict[str, list[StoredSession]] = {}
-    for stored in store.iter_sessions(damaged=damaged):
-        if tick is not None:
-            tick()
-        if stored.id in amended:
-            amendments = amended[stored.id]
-            if amendments is None:
-                continue
-            stored = corrected(stored, amendments)
-        by_client.setdefault(stored.summary.client_id, []).append(stored)
-        if versions is not None:
-            for questionnaire_id, version in stored.summary.questionnaires:
-                versions.setdefault(questionnaire_id, set()).add(version)
-    for client_id, sessions in by_client.items():
-        sessions.sort(key=lambda s: (s.summary.session_date, s.summary.saved_at))
-        previous: date | None = None
-        for stored in sessions:
-            facts = _facts(store, stored, plans.get(client_id), previous)
-            if tick is not None:
-                tick()
-            yield facts
-            previous = stored.summary.session_date
+    with store.reading():
+        for client in read_clients(store, damaged, tick):
+            for facts in _client_session_facts(client, versions, damaged):
+                if tick is not None:
+                    tick()
+                yield facts
 
 
-def _facts(
-    store: Store, stored: StoredSession, plan: FollowUpPlan | None, previous_held: date | None
-) -> SessionFacts:
-    from kindcheck.export import SessionFacts
-    from kindcheck.export.versions import scan_version_facts
+def _client_session_facts(
+    client: ClientFacts, versions: dict[str, set[int]] | None, damaged: list[str]
+) -> list[SessionFacts]:
+    """A client's sessions as countable facts; the questionnaire versions into ``versions``."""
+    from .caseload import DUE_WINDOW_DAYS
+    from .facts import client_facts
 
-    summary, outcome = stored.summary, stored.outcome
-    steps = store.meldcode_steps(summary.id)
-    scan = scan_version_facts(stored.answers, outcome)  # v1 and v2 scans: export/versions.py
-    answered = outcome.get("has_minor_children")
-    children = outcome.get("children") or []
-    domains = tuple(outcome.get("problem_domains") or ()) if summary.scan_done else ()
-    return SessionFacts(
-        kind="followup" if summary.kind == "followup" else "intake",
-        held_on=summary.session_date,
-        # Done means an answer, not a tick: "don't know" whether there are children is not a
-        # completed check (the research complaint is checks "only ticked off as done").
-        kindcheck_completed=summary.kind == "intake" and answered in ("yes", "no"),
-        has_minor_children=answered == "yes" or bool(children),
-        children_in_view=len(children),
-        problem_domain_count=len(domains) if summary.scan_done else None,
-        problem_domains=domains,
-        parenting_support_flag=summary.parenting_support_flag,
-        safety_signal=summary.safety_signal,
-        meldcode_steps_taken=sum(1 for step in steps.values() if step.done_on is not None),
-        followup_timing=(
-            _followup_timing(plan, summary.session_date, previous_held)
-            if summary.kind == "followup"
-            else None
-        ),
-        scan_version=scan.version if summary.scan_done else None,
-        scp_area_count=scan.scp_area_count if summary.scan_done else None,
-    )
+    plan = client.plan.plan if client.plan is not None else None
+    return client_facts(client.records, plan, DUE_WINDOW_DAYS, damaged, versions)
 
 
 def plan_facts(
     store: Store, today: date | None = None, damaged: list[str] | None = None
 ) -> list[PlanFacts]:
     """One fact per plan: overdue now, counted in the period of the missed conversation."""
+    from .caseload import followup_statuses
+
+    return [_plan_fact(item.status) for item in followup_statuses(store, today, damaged)]
+
+
+def _plan_fact(status: FollowUpStatus) -> PlanFacts:
     from kindcheck.export import PlanFacts
     from kindcheck.followup import FollowUpState
 
-    from .caseload import followup_statuses
-
-    facts: list[PlanFacts] = []
-    for item in followup_statuses(store, today, damaged):
-        overdue = item.status.state is FollowUpState.OVERDUE
-        occurrence = item.status.occurrence
-        facts.append(
-            PlanFacts(overdue=overdue, due_on=occurrence.date() if overdue and occurrence else None)
-        )
-    return facts
-
-
-# ---------------------------------------------------------------------------------------------
-# The anonymised export
+    overdue = status.state is FollowUpState.OVERDUE
+    occurrence = status.occurrence
+    return PlanFacts(overdue=overdue, due_on=occurrence.date() if overdue and occurrence else None)
 
 
 def count_vault(
@@ -228,48 +226,60 @@ def count_vault(
     the export screen compute them. Plans are overdue as of ``today`` (default: today in
     Amsterdam); damaged records are named in ``damaged`` and left out.
 
+    One read of the vault (one transaction): the clients, then the facts records and the plans
+    side by side (:func:`read_clients`); each client's sessions and plan are counted as they
+    come, so memory stays flat however large the vault.
+
     ``progress(done, total)`` is called first with 0, then at most every ``report_every``
-    seconds, and last with total: three steps per session (read, its Meldcode steps read, its
-    facts counted). ``cancelled()`` is asked at every step; when it says yes, ExportCancelled.
+    seconds, and last with total: three steps per session (its record read, its facts complete,
+    its facts counted). ``cancelled()`` is asked at every step; when it says yes,
+    ExportCancelled.
     """
     from kindcheck import export
+    from kindcheck.followup import status
 
+    from .caseload import DUE_WINDOW_DAYS, today_in_amsterdam
+
+    today = today or today_in_amsterdam()
     damaged = damaged if damaged is not None else []
     tick: Callable[[], None] | None = None
     total = 0
-    if progress is not None or cancelled is not None:
-        sessions = int(store.count_records().get("session", 0))
-        total = max(STEPS_PER_SESSION * sessions, 1)
-        done = 0
-        last_report = 0.0
+    with store.reading():
+        if progress is not None or cancelled is not None:
+            sessions = int(store.count_records().get("session", 0))
+            total = max(STEPS_PER_SESSION * sessions, 1)
+            done = 0
+            last_report = 0.0
 
-        def tick() -> None:
-            nonlocal done, last_report
-            done += 1
-            if cancelled is not None and cancelled():
-                raise ExportCancelled()
-            now = time.monotonic()
-            if progress is not None and now - last_report >= report_every:
-                last_report = now
-                progress(min(done, total), total)
+            def tick() -> None:
+                nonlocal done, last_report
+                done += 1
+                if cancelled is not None and cancelled():
+                    raise ExportCancelled()
+                now = time.monotonic()
+                if progress is not None and now - last_report >= report_every:
+                    last_report = now
+                    progress(min(done, total), total)
 
-        if progress is not None:
-            progress(0, total)
-    versions: dict[str, set[int]] = {}  # filled while the facts are read
-    plans = plan_facts(store, today, damaged=damaged)
+            if progress is not None:
+                progress(0, total)
+        versions: dict[str, set[int]] = {}  # filled while the facts are read
+        readable = store.readable_clients(damaged)
+        plans: list[PlanFacts] = []  # filled while the facts are read
 
-    def counted(facts: Iterator[SessionFacts]) -> Iterator[SessionFacts]:
-        for fact in facts:
-            yield fact
-            if tick is not None:
-                tick()  # aggregate asks for the next fact: this one is counted
+        def facts() -> Iterator[SessionFacts]:
+            for client in read_clients(store, damaged, tick):
+                if client.plan is not None and client.client_id in readable:
+                    state = status(client.plan.plan, today, client.last_held, DUE_WINDOW_DAYS)
+                    plans.append(_plan_fact(state))
+                for fact in _client_session_facts(client, versions, damaged):
+                    if tick is not None:
+                        tick()  # its facts are complete
+                    yield fact
+                    if tick is not None:
+                        tick()  # aggregate asks for the next fact: this one is counted
 
-    counts = export.aggregate(
-        counted(session_facts(store, damaged, versions, tick)),
-        plans,
-        period=period,
-        questionnaires=versions,
-    )
+        counts = export.aggregate(facts(), plans, period=period, questionnaires=versions)
     if progress is not None:
         progress(total, total)
     return counts

@@ -7,10 +7,14 @@ serialises calls, so a late autosave can never overtake a newer one, and locking
 save in progress. The application layer's functions that work on the store itself (reports,
 the command line's vault commands) get it through :meth:`VaultService.store`, under that lock.
 
-The store is imported on first unlock or create, not at startup: it pulls in SQLModel and
-SQLAlchemy (about 300 ms), which the first screen does not need. The core (outcome, follow-up
-plans, dateutil; about 40 ms) is imported by the methods that need it, for the same reason:
-this module is imported before the first screen is drawn.
+The store is imported on first unlock or create, not at startup: the first screen does not
+need it (it no longer pulls in SQLModel or SQLAlchemy, but still the crypto and the store's
+modules). The core (outcome, follow-up plans, dateutil; about 40 ms) is imported by the
+methods that need it, for the same reason: this module is imported before the first screen
+is drawn.
+
+Opening a vault also completes the facts records of sessions saved without them (a vault just
+upgraded to storage schema 4, see kindcheck.service.facts); nothing to do costs one read.
 """
 
 from __future__ import annotations
@@ -105,7 +109,7 @@ class VaultService:
 
     def create(self, passphrase: str, user_name: str) -> str:
         """Create the vault, open; return the recovery key to show once."""
-        from kindcheck.store import Store  # ~300 ms: SQLModel and SQLAlchemy
+        from kindcheck.store import Store
 
         with self._lock:
             self._store, recovery = Store.create(self.data_dir, passphrase, user_name)
@@ -119,9 +123,17 @@ class VaultService:
         """
         from kindcheck.store import Store
 
+        from .facts import complete_facts
+
         with self._lock:
             if self._store is None:
-                self._store = Store.unlock(self.data_dir, passphrase, inspect=inspect)
+                store = Store.unlock(self.data_dir, passphrase, inspect=inspect)
+                try:
+                    complete_facts(store)
+                except BaseException:
+                    store.close()
+                    raise
+                self._store = store
 
     def acknowledge_rollback(self) -> None:
         """The older copy of the vault was put back on purpose: stop warning about it."""
@@ -138,10 +150,18 @@ class VaultService:
         (the old one stops working; the recovery key stays valid)."""
         from kindcheck.store import Store
 
+        from .facts import complete_facts
+
         with self._lock:
             if self._store is not None:
                 raise KindcheckError("the vault is open already")
-            self._store = Store.unlock_with_recovery(self.data_dir, recovery_key, new_passphrase)
+            store = Store.unlock_with_recovery(self.data_dir, recovery_key, new_passphrase)
+            try:
+                complete_facts(store)
+            except BaseException:
+                store.close()
+                raise
+            self._store = store
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Rewrap the data key for ``new`` (WrongPassphrase when ``old`` is not the passphrase)."""
@@ -181,18 +201,30 @@ class VaultService:
     # -- reading ------------------------------------------------------------------------
 
     def overview(self, query: str = "") -> Overview:
-        # The same due dates as `kindcheck due`: one computation, in .caseload.
-        from .caseload import followup_statuses
+        # The same due dates as `kindcheck due`: one computation, in .caseload, from one read
+        # of the clients (with their last session), the plans and the drafts.
+        from .caseload import due_list
+        from .plans import list_plans
 
         with self._lock:
             store = self._open()
             today = self.clock()
-            statuses = {
-                item.client.id: item.status for item in followup_statuses(store, today, damaged=[])
+            with store.reading():
+                overviews = store.list_clients(damaged=[])
+                plans = list_plans(store, damaged=[])
+                stored_drafts = store.list_drafts(damaged=[])
+            last_held = {
+                item.client.id: item.last_session.session_date
+                for item in overviews
+                if item.last_session is not None
             }
+            due = due_list(
+                {item.client.id: item.client for item in overviews}, plans, last_held, today
+            )
+            statuses = {item.client.id: item.status for item in due}
             needle = " ".join(query.split()).casefold()
             clients = []
-            for item in store.list_clients(damaged=[]):
+            for item in overviews:
                 if needle and needle not in item.client.reference.casefold():
                     continue
                 last = item.last_session
@@ -217,7 +249,7 @@ class VaultService:
                         ),
                     )
                 )
-            drafts = [self._draft_summary(draft) for draft in store.list_drafts(damaged=[])]
+            drafts = [self._draft_summary(draft) for draft in stored_drafts]
             return Overview(tuple(clients), tuple(drafts), today, str(store.user_name or ""))
 
     def _draft_summary(self, draft: Draft) -> DraftSummary:

@@ -29,25 +29,40 @@ export modules, nor the service layer above it. It stores and returns plain data
 What to do with these (record a session and tighten its client's plan, decide the plan after a
 session) is application logic and follow-up policy, in kindcheck.service and kindcheck.followup.
 
-Modules: :mod:`.schema` (tables, schema version, migrations), :mod:`.records` (the plain
-dataclasses and their JSON), :mod:`.sqlite` (connections, pragmas, error messages, fsync,
-journal, lock file), :mod:`.keys` (key slots, blind index, unlock throttle), :mod:`.audit`
-(state record, access log, rollback counter), :mod:`.base` (transactions and logging the
-Store's parts share), one mixin module per part of the Store (:mod:`.clients`,
-:mod:`.sessions`, :mod:`.amendments`: corrections and moves of sessions, :mod:`.plans`,
-:mod:`.drafts`, :mod:`.maintenance`: verify, backup, restore; :mod:`.erasure`: what deleting a
-client leaves in the access log) and :mod:`.repository` (:class:`Store` itself: create,
+- a session also has a small *facts* record: what the reports count of it, as JSON the layer
+  above derives and gives at save time (the store never looks inside), with its
+  date and Meldcode steps taken (:mod:`.facts`). The anonymised export and the due list read
+  those, in one pass (:meth:`Store.iter_facts`), never the sessions themselves.
+
+Speed: the store talks to SQLite through the sqlite3 module with constant SQL (:mod:`.sqlite`);
+SQLModel and SQLAlchemy are not imported to open a vault (they cost several times the key
+derivation to import). The SQLModel table classes describe the schema (:mod:`.models`) and are
+imported only where it is compared with them (``kindcheck.store._VaultModel`` imports them).
+
+Modules: :mod:`.schema` (frozen DDL, schema version), :mod:`.models` (the SQLModel classes),
+:mod:`.migrations` and :mod:`.upgrade` (storage schema upgrades), :mod:`.records` (the plain
+dataclasses and their JSON), :mod:`.facts` (the facts records), :mod:`.sqlite` (connections,
+pragmas, error messages, fsync, journal, lock file), :mod:`.keys` (key slots, blind index,
+unlock throttle), :mod:`.audit` (state record, access log, rollback counter), :mod:`.base`
+(transactions and logging the Store's parts share), one mixin module per part of the Store
+(:mod:`.clients`, :mod:`.sessions`, :mod:`.amendments`: corrections and moves of sessions,
+:mod:`.reporting`: the facts read for reports, :mod:`.plans`, :mod:`.drafts`,
+:mod:`.maintenance`: verify, :mod:`.backup`: backup and restore, :mod:`.erasure`: what deleting
+a client leaves in the access log) and :mod:`.repository` (:class:`Store` itself: create,
 unlock, lock, close).
 Names with a leading underscore are private to the package, shared between its modules.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from kindcheck.accesslog import AccessEntry
 from kindcheck.errors import VaultError, WrongPassphrase
 from kindcheck.passphrase import MIN_LENGTH as MIN_PASSPHRASE_CHARS
 from kindcheck.passphrase import check_new_passphrase
 from kindcheck.store.consistency import Problem
+from kindcheck.store.facts import StoredFacts
 from kindcheck.store.keys import DamagedSlot, normalise_reference
 from kindcheck.store.migrations import MIGRATIONS
 from kindcheck.store.migrations import _run_migrations as _run_migrations
@@ -67,12 +82,22 @@ from kindcheck.store.records import _now as _now
 from kindcheck.store.repository import Store
 from kindcheck.store.rollback import ROLLBACK_WARNING, STATE_DIR_ENV, RollbackStatus, state_dir
 from kindcheck.store.schema import APPLICATION_ID, DB_NAME, SCHEMA_VERSION, SQLITE_MAGIC
-from kindcheck.store.schema import _VaultModel as _VaultModel
 from kindcheck.store.sqlite import LOCK_NAME
 from kindcheck.store.sqlite import _engine_for as _engine_for
 
 # The underscored names imported "as" themselves stay reachable from the package for the tests
 # that use them; they are not part of its API.
+
+
+def __getattr__(name: str) -> Any:
+    # The SQLModel table classes, for the tests that compare the schema with them: imported
+    # only when asked for (SQLModel and SQLAlchemy are not imported by opening a vault).
+    if name == "_VaultModel":
+        from kindcheck.store.models import _VaultModel
+
+        return _VaultModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "APPLICATION_ID",
@@ -97,6 +122,7 @@ __all__ = [
     "SessionSummary",
     "Store",
     "StoredAmendment",
+    "StoredFacts",
     "StoredPlan",
     "StoredSession",
     "VaultError",

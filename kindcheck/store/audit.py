@@ -28,14 +28,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final, Protocol
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import Connection
-
 from kindcheck.accesslog import ACTIONS, OUTCOMES, AccessEntry, new_entry
 from kindcheck.errors import RecordDamaged
 from kindcheck.store.envelope import RECORD_FORMAT, seal_json
 from kindcheck.store.records import _damaged, _new_id, _open_sealed
-from kindcheck.store.schema import _LOG, _META
+from kindcheck.store.sqlite import Connection
 from kindcheck.vault import RecordCipher
 
 
@@ -53,6 +50,9 @@ class VaultState:
     drafts: dict[str, int] = field(default_factory=dict)  # draft id -> generation
     profile: int | None = None  # generation of meta/profile
     slots: dict[str, str] = field(default_factory=dict)  # key slot id -> slot_digest
+    # Facts records written without facts (storage schema 4, see .facts): at most this many
+    # are pending; complete_facts counts them exactly again.
+    facts_pending: int = 0
     # The directory as stored (packed_clients of ``clients``), kept while ``clients`` is
     # unchanged: most transactions (a logged read, a draft) do not change it.
     packed: str | None = field(default=None, compare=False, repr=False)
@@ -98,6 +98,8 @@ class VaultState:
                 profile=self.profile,
                 slots=self.slots,
             )
+            if self.facts_pending:
+                data["facts_pending"] = self.facts_pending
         return data
 
 
@@ -178,11 +180,13 @@ def _parse_state(data: dict[str, Any]) -> VaultState:
         return state  # written before storage schema 3
     clients, drafts = _unpack_clients(data.get("clients")), _counts(data.get("drafts"))
     profile, version, slots = data.get("profile"), data.get("schema_version"), data.get("slots")
+    pending = data.get("facts_pending", 0)
     if (
         clients is None
         or drafts is None
         or not (profile is None or _is_count(profile))
         or not _is_count(version)
+        or not _is_count(pending)
         or not isinstance(slots, dict)
         or not all(isinstance(key, str) and isinstance(v, str) for key, v in slots.items())
     ):
@@ -190,6 +194,7 @@ def _parse_state(data: dict[str, Any]) -> VaultState:
     state.clients, state.drafts, state.slots = clients, drafts, dict(slots)
     state.packed = str(data["clients"])
     state.profile, state.schema_version = profile, version
+    state.facts_pending = pending
     return state
 
 
@@ -215,9 +220,7 @@ def _open_state(
     conn: Connection, cipher: RecordCipher, cache: StateCache | None = None
 ) -> VaultState | None:
     """The state record; None when it is missing, RecordDamaged when it does not decrypt."""
-    row = conn.execute(
-        select(_META.c.format_version, _META.c.value).where(_META.c.name == "state")
-    ).first()
+    row = conn.execute("SELECT format_version, value FROM meta WHERE name = 'state'").first()
     if row is None:
         return None
     blob = bytes(row.value)
@@ -244,12 +247,14 @@ def _write_state(
 ) -> None:
     blob = seal_json(cipher, "meta", "state", state.to_json(), state.generation)
     changed = conn.execute(
-        update(_META)
-        .where(_META.c.name == "state")
-        .values(format_version=RECORD_FORMAT, value=blob)
+        "UPDATE meta SET format_version = ?, value = ? WHERE name = 'state'",
+        (RECORD_FORMAT, blob),
     )
     if not changed.rowcount:
-        conn.execute(insert(_META).values(name="state", format_version=RECORD_FORMAT, value=blob))
+        conn.execute(
+            "INSERT INTO meta (name, format_version, value) VALUES ('state', ?, ?)",
+            (RECORD_FORMAT, blob),
+        )
     if cache is not None:
         cache.put(blob, state)
 
@@ -310,19 +315,18 @@ def _append_entry(
         assert head is not None  # the state record holds both or neither (_parse_state)
         entry = replace(entry, sequence=sequence + 1, previous_hash=head)
     row_id = row_id or _new_id()
-    position = conn.execute(select(func.coalesce(func.max(_LOG.c.position), -1) + 1)).scalar_one()
+    position = conn.execute("SELECT coalesce(max(position), -1) + 1 FROM access_log").scalar_one()
     blob = seal_json(cipher, "access_log", row_id, entry.to_dict(), generation)
     conn.execute(
-        insert(_LOG).values(id=row_id, position=position, format_version=RECORD_FORMAT, data=blob)
+        "INSERT INTO access_log (id, position, format_version, data) VALUES (?, ?, ?, ?)",
+        (row_id, position, RECORD_FORMAT, blob),
     )
     state.log_sequence, state.log_hash = entry.sequence, entry.hash
     return entry
 
 
 def _profile_user(conn: Connection, cipher: RecordCipher) -> str:
-    row = conn.execute(
-        select(_META.c.format_version, _META.c.value).where(_META.c.name == "profile")
-    ).first()
+    row = conn.execute("SELECT format_version, value FROM meta WHERE name = 'profile'").first()
     if row is None:
         return "unknown"
     try:

@@ -19,10 +19,6 @@ import contextlib
 import os
 import sqlite3
 from pathlib import Path
-from typing import cast
-
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 from kindcheck.errors import (
     KindcheckError,
@@ -43,6 +39,7 @@ from kindcheck.store.rollback import _RollbackCounter, _RollbackMarker
 from kindcheck.store.schema import APPLICATION_ID, DB_NAME, _schema_version
 from kindcheck.store.schemacheck import check_schema
 from kindcheck.store.sqlite import (
+    Engine,
     _acquire_lock,
     _check_header,
     _engine_for,
@@ -113,7 +110,7 @@ class _Backups(_StoreBase):
                     _fsync_path(target.parent, directory=True)
                 except OSError as error:
                     raise _os_failure(error, target.parent, "write the backup") from None
-                except (DBAPIError, sqlite3.Error) as error:
+                except sqlite3.Error as error:
                     raise VaultError(
                         _translate(error, writing=True)
                         .args[0]
@@ -177,7 +174,7 @@ class _Backups(_StoreBase):
 
         def refuse(reason: str) -> VaultError:
             if data_key is not None and db.is_file() and not db.is_symlink():
-                with contextlib.suppress(KindcheckError, DBAPIError, sqlite3.Error, OSError):
+                with contextlib.suppress(KindcheckError, sqlite3.Error, OSError):
                     generation = _log_into_file(
                         db,
                         data_key,
@@ -228,7 +225,7 @@ class _Backups(_StoreBase):
             raise VaultError(
                 f"the backup cannot be read completely ({one_line(error)}); nothing was restored"
             ) from None
-        except (DBAPIError, sqlite3.Error) as error:
+        except sqlite3.Error as error:
             raise VaultError(
                 _translate(error, writing=True)
                 .args[0]
@@ -258,12 +255,8 @@ def _copy_database(source: sqlite3.Connection, target_path: Path) -> None:
 
 
 def _backup_into(engine: Engine, target_path: Path) -> None:
-    raw = engine.raw_connection()
-    try:
-        driver = cast(sqlite3.Connection, raw.driver_connection)
-        _copy_database(driver, target_path)
-    finally:
-        raw.close()  # back to the pool: the vault's one connection stays open
+    """The vault's one connection (it stays open) copied into a new file."""
+    _copy_database(engine.connection.driver, target_path)
 
 
 def _check_copy(path: Path) -> None:

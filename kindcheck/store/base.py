@@ -38,9 +38,6 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
-from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
 from kindcheck.accesslog import ACTIONS, OUTCOMES, AccessEntry
 from kindcheck.errors import KindcheckError, RecordDamaged, SchemaRefused, VaultError
@@ -75,9 +72,16 @@ from kindcheck.store.records import (
     _open_record,
 )
 from kindcheck.store.rollback import RollbackStatus, _RollbackCounter, _RollbackMarker
-from kindcheck.store.schema import _CLIENTS, _LOG, _META, DB_NAME, _schema_version
+from kindcheck.store.schema import DB_NAME, _schema_version
 from kindcheck.store.schemacheck import check_schema
-from kindcheck.store.sqlite import _total_changes, _translate, read_schema, schema_cookie
+from kindcheck.store.sqlite import (
+    Connection,
+    Engine,
+    _total_changes,
+    _translate,
+    read_schema,
+    schema_cookie,
+)
 from kindcheck.text import one_line
 from kindcheck.vault import RecordCipher
 
@@ -105,6 +109,7 @@ class _StoreBase:
         self._index: _BlindIndex | None = _BlindIndex(data_key)
         self._mutex = threading.RLock()
         self._batch: Connection | None = None
+        self._snapshot: Connection | None = None  # the read transaction open, if any
         self._user_name: str | None = None
         self._rollback: _RollbackCounter | None = _RollbackCounter(data_key)
         self._marker: _RollbackMarker | None = _RollbackMarker(data_key)
@@ -208,6 +213,11 @@ class _StoreBase:
             if self._batch is not None:
                 yield self._batch
                 return
+            if self._snapshot is not None:
+                raise VaultError(
+                    "internal error: a write while a read of the vault is still open (read it "
+                    "to the end, or group both with Store.reading); nothing was saved"
+                )
             self._tx = None
             generation: int | None = None
             try:
@@ -219,7 +229,7 @@ class _StoreBase:
                         generation = self._tx.generation
                     elif _total_changes(conn) != before:  # a transaction that wrote nothing
                         generation = self._finish(conn)  # does not count
-            except (DBAPIError, sqlite3.Error) as error:
+            except sqlite3.Error as error:
                 failure = _translate(error, writing=True)
                 if reading:
                     failure = VaultError(
@@ -239,19 +249,38 @@ class _StoreBase:
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
+        """One read transaction (or the surrounding batch or :meth:`reading` group): the
+        reads in it see one consistent database."""
         with self._mutex:
             self._require_open()
             assert self._engine is not None
             if self._batch is not None:
                 yield self._batch
                 return
+            if self._snapshot is not None:  # a read inside a read (a long one, still open)
+                yield self._snapshot
+                return
             try:
-                with self._engine.connect() as conn:
-                    yield conn
-            except (DBAPIError, sqlite3.Error) as error:
+                with self._engine.snapshot() as conn:
+                    self._snapshot = conn
+                    try:
+                        yield conn
+                    finally:
+                        self._snapshot = None
+            except sqlite3.Error as error:
                 raise _translate(error, writing=False) from None
             except UnicodeDecodeError:  # text in the file that is not UTF-8: damage
                 raise VaultError(_DAMAGED_FILE) from None
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Group several reads into one transaction: they see one consistent vault, and no
+        other thread's write comes between them (a report reading plans, clients and facts).
+        It is a :meth:`batch` (SQLite takes the write lock only if something is written, and a
+        transaction that writes nothing changes nothing), so an access-log entry written in
+        the group is part of it."""
+        with self.batch():
+            yield
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -372,7 +401,7 @@ class _StoreBase:
         """An entry about the client ``client_id`` (its reference is looked up)."""
         if self._quiet:
             return
-        row = conn.execute(select(_CLIENTS).where(_CLIENTS.c.id == client_id)).first()
+        row = conn.execute(_CLIENT_BY_ID, (client_id,)).first()
         reference, note = None, ""
         if row is None:
             note = f" (client {one_line(client_id)} not found)"
@@ -414,9 +443,7 @@ class _StoreBase:
         with self._write() as conn:
             if client_reference is not None and normalise_reference(client_reference):
                 row = conn.execute(
-                    select(_CLIENTS).where(
-                        _CLIENTS.c.ref_index == self._require_index()(client_reference)
-                    )
+                    _CLIENT_BY_INDEX, (self._require_index()(client_reference),)
                 ).first()
                 with contextlib.suppress(RecordDamaged):
                     found = None if row is None else self._client_from_row(row).reference
@@ -443,7 +470,9 @@ class _StoreBase:
             if wanted != {""}:  # a deleted client's entries carry its pseudonym instead
                 wanted.add(self._require_index().pseudonym(client_reference))
         with self._read() as conn:
-            rows = conn.execute(select(_LOG).order_by(_LOG.c.position)).all()
+            rows = conn.execute(
+                "SELECT id, format_version, data FROM access_log ORDER BY position"
+            ).all()
         cipher = self._require_open()
         entries: list[AccessEntry] = []
         for row in rows:
@@ -502,7 +531,7 @@ class _StoreBase:
     def _read_profile(self) -> dict[str, Any]:
         with self._read() as conn:
             row = conn.execute(
-                select(_META.c.format_version, _META.c.value).where(_META.c.name == "profile")
+                "SELECT format_version, value FROM meta WHERE name = 'profile'"
             ).first()
         if row is None:
             return {}
@@ -511,6 +540,9 @@ class _StoreBase:
         except RecordDamaged:
             return {}  # the user name is not worth refusing the vault over; verify names it
 
+
+_CLIENT_BY_ID = "SELECT id, ref_index, format_version, data FROM client WHERE id = ?"
+_CLIENT_BY_INDEX = "SELECT id, ref_index, format_version, data FROM client WHERE ref_index = ?"
 
 _DAMAGED_FILE = (
     "the vault file is damaged (it holds text that is not UTF-8); nothing was changed. "

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from functools import partial
+from typing import Final
 
-from sqlalchemy import delete, insert, select
-
-from kindcheck.errors import VaultError
+from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.envelope import RECORD_FORMAT
 from kindcheck.store.erasure import pseudonymise_log
@@ -16,13 +14,16 @@ from kindcheck.store.records import (
     Client,
     ClientOverview,
     SessionSummary,
-    _collect,
+    _client_from,
     _damaged,
+    _decode_summary_values,
     _new_id,
     _now,
+    _open_sealed,
     _session_order,
 )
-from kindcheck.store.schema import _AMENDMENTS, _CLIENTS, _DRAFTS, _PLANS, _SESSIONS
+
+_CLIENT_COLUMNS: Final = "SELECT id, ref_index, format_version, data FROM client"
 
 
 class _Clients(_StoreBase):
@@ -38,17 +39,14 @@ class _Clients(_StoreBase):
         refused = False
         try:
             with self._write() as conn:
-                taken = conn.execute(
-                    select(_CLIENTS.c.id).where(_CLIENTS.c.ref_index == index)
-                ).first()
+                taken = conn.execute("SELECT id FROM client WHERE ref_index = ?", (index,)).first()
                 if taken is not None:
                     refused = True
                     raise VaultError("a client with this reference already exists")
                 blob = self._seal(conn, "client", client.id, data)
                 conn.execute(
-                    insert(_CLIENTS).values(
-                        id=client.id, ref_index=index, format_version=RECORD_FORMAT, data=blob
-                    )
+                    "INSERT INTO client (id, ref_index, format_version, data) VALUES (?, ?, ?, ?)",
+                    (client.id, index, RECORD_FORMAT, blob),
                 )
                 self._ledger(conn).client_added(client.id, data)
                 self._log(conn, "create", client.reference, "client")
@@ -67,7 +65,7 @@ class _Clients(_StoreBase):
         part of another logged operation)."""
         index = self._require_index()(reference)
         with self._write(reading=True) if log else self._read() as conn:
-            row = conn.execute(select(_CLIENTS).where(_CLIENTS.c.ref_index == index)).first()
+            row = conn.execute(_CLIENT_COLUMNS + " WHERE ref_index = ?", (index,)).first()
             client = None if row is None else self._client_from_row(row)
             # A blind index copied onto another row would hand out the wrong client: check it.
             if client is not None and normalise_reference(client.reference) != normalise_reference(
@@ -85,13 +83,13 @@ class _Clients(_StoreBase):
 
     def get_client(self, client_id: str) -> Client | None:
         with self._read() as conn:
-            row = conn.execute(select(_CLIENTS).where(_CLIENTS.c.id == client_id)).first()
+            row = conn.execute(_CLIENT_COLUMNS + " WHERE id = ?", (client_id,)).first()
         return None if row is None else self._client_from_row(row)
 
     def set_client_name(self, client_id: str, name: str | None) -> Client:
         """Change the name shown for a client."""
         with self._write() as conn:
-            row = conn.execute(select(_CLIENTS).where(_CLIENTS.c.id == client_id)).first()
+            row = conn.execute(_CLIENT_COLUMNS + " WHERE id = ?", (client_id,)).first()
             if row is None:
                 raise VaultError("no such client")
             client = self._client_from_row(row)
@@ -101,32 +99,83 @@ class _Clients(_StoreBase):
             self._log(conn, "change", client.reference, "client name")
         return updated
 
-    def list_clients(self, damaged: list[str] | None = None) -> list[ClientOverview]:
-        """Every client with its session count and last session, sorted by reference."""
+    def clients(self, damaged: list[str] | None = None) -> list[Client]:
+        """Every client (its record only: no session is read), in no particular order."""
         with self._read() as conn:
-            client_rows = conn.execute(select(_CLIENTS)).all()
-            header_rows = conn.execute(
-                select(
-                    _SESSIONS.c.id,
-                    _SESSIONS.c.client_id,
-                    _SESSIONS.c.format_version,
-                    _SESSIONS.c.header,
-                )
-            ).all()
-        by_client: dict[str, list[SessionSummary]] = {}
-        for row in header_rows:
-            summary = _collect(damaged, partial(self._summary_from_row, row))
-            if summary is not None:
-                by_client.setdefault(summary.client_id, []).append(summary)
-        overviews = []
-        for row in client_rows:
-            client = _collect(damaged, partial(self._client_from_row, row))
-            if client is None:
+            rows = conn.driver.execute("SELECT id, format_version, data FROM client").fetchall()
+        return self._decode_clients(rows, damaged)
+
+    def readable_clients(self, damaged: list[str] | None = None) -> set[str]:
+        """The ids of the clients whose record can be read (its tag verifies): what a report
+        that names no client needs to know of them, without reading every record's content.
+        A damaged one is named in ``damaged`` (RecordDamaged without it)."""
+        cipher = self._require_open()
+        open_current = cipher.opener("client", RECORD_FORMAT)
+        with self._read() as conn:
+            rows = conn.driver.execute("SELECT id, format_version, data FROM client").fetchall()
+        found: set[str] = set()
+        for client_id, version, blob in rows:
+            try:
+                if version == RECORD_FORMAT:
+                    open_current(client_id, bytes(blob))
+                else:
+                    _open_sealed(cipher, f"client/{client_id}", "client", client_id, blob, version)
+            except RecordDamaged:
+                error = _damaged(f"client/{client_id}")
+                if damaged is None:
+                    raise error from None
+                damaged.append(str(error))
                 continue
-            sessions = sorted(by_client.get(client.id, []), key=_session_order)
-            overviews.append(
-                ClientOverview(client, len(sessions), sessions[-1] if sessions else None)
-            )
+            found.add(client_id)
+        return found
+
+    def _decode_clients(
+        self, rows: list[tuple[str, int, bytes]], damaged: list[str] | None
+    ) -> list[Client]:
+        cipher = self._require_open()
+        found: list[Client] = []
+        for client_id, version, blob in rows:
+            try:
+                opened = _open_sealed(
+                    cipher, f"client/{client_id}", "client", client_id, blob, version
+                )
+                found.append(_client_from(_ClientKey(client_id), opened.value))
+            except RecordDamaged as error:
+                if damaged is None:
+                    raise
+                damaged.append(str(error))
+        return found
+
+    def list_clients(self, damaged: list[str] | None = None) -> list[ClientOverview]:
+        """Every client with its session count and last session, sorted by reference. One
+        read: every client's record and every session's small header."""
+        with self._read() as conn:
+            client_rows = conn.driver.execute(
+                "SELECT id, format_version, data FROM client"
+            ).fetchall()
+            header_rows = conn.driver.execute(
+                "SELECT id, client_id, format_version, header FROM session"
+            ).fetchall()
+        cipher = self._require_open()
+        count: dict[str, int] = {}
+        last: dict[str, SessionSummary] = {}
+        for session_id, client_id, version, header in header_rows:
+            try:
+                summary = _decode_summary_values(cipher, session_id, client_id, version, header)
+            except RecordDamaged as error:
+                if damaged is None:
+                    raise
+                damaged.append(str(error))
+                continue
+            count[client_id] = count.get(client_id, 0) + 1
+            latest = last.get(client_id)
+            # the last by (date, saved time); of two alike, the one read later
+            if latest is None or _session_order(latest) <= _session_order(summary):
+                last[client_id] = summary
+        overviews = [
+            ClientOverview(client, count.get(client.id, 0), last.get(client.id))
+            for client in self._decode_clients(client_rows, damaged)
+        ]
         overviews.sort(key=lambda item: normalise_reference(item.client.reference))
         return overviews
 
@@ -141,27 +190,27 @@ class _Clients(_StoreBase):
         "delete" entry under the same pseudonym says what happened.
         """
         with self._write() as conn:
-            row = conn.execute(select(_CLIENTS).where(_CLIENTS.c.id == client_id)).first()
+            row = conn.execute(_CLIENT_COLUMNS + " WHERE id = ?", (client_id,)).first()
             if row is None:
                 raise VaultError("no such client")
             client = self._client_from_row(row)
-            sessions = [
-                found.id
-                for found in conn.execute(
-                    select(_SESSIONS.c.id).where(_SESSIONS.c.client_id == client_id)
-                )
-            ]
             drafts = conn.execute(
-                select(_DRAFTS.c.id).where(_DRAFTS.c.ref_index == row.ref_index)
+                "SELECT id FROM draft WHERE ref_index = ?", (row.ref_index,)
             ).all()
-            conn.execute(delete(_DRAFTS).where(_DRAFTS.c.ref_index == row.ref_index))
+            conn.execute("DELETE FROM draft WHERE ref_index = ?", (row.ref_index,))
             # Sessions, their amendments and the plan go by ON DELETE CASCADE; deleted
             # explicitly as well so a file whose foreign keys were switched off elsewhere
-            # cannot keep orphans.
-            conn.execute(delete(_AMENDMENTS).where(_AMENDMENTS.c.session_id.in_(sessions)))
-            conn.execute(delete(_SESSIONS).where(_SESSIONS.c.client_id == client_id))
-            conn.execute(delete(_PLANS).where(_PLANS.c.client_id == client_id))
-            conn.execute(delete(_CLIENTS).where(_CLIENTS.c.id == client_id))
+            # cannot keep orphans. The sessions' facts records have no foreign key: deleted
+            # here.
+            conn.execute(
+                "DELETE FROM amendment WHERE session_id IN "
+                "(SELECT id FROM session WHERE client_id = ?)",
+                (client_id,),
+            )
+            conn.execute("DELETE FROM session_facts WHERE client_id = ?", (client_id,))
+            conn.execute("DELETE FROM session WHERE client_id = ?", (client_id,))
+            conn.execute("DELETE FROM followup_plan WHERE client_id = ?", (client_id,))
+            conn.execute("DELETE FROM client WHERE id = ?", (client_id,))
             ledger = self._ledger(conn)
             ledger.client_removed(client_id)
             for draft in drafts:
@@ -185,3 +234,12 @@ class _Clients(_StoreBase):
                 )
             self._append(conn, "delete", pseudonym, detail)
         return done.entries
+
+
+class _ClientKey:
+    """The one column the client decoder names a damaged record by."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, client_id: str) -> None:
+        self.id = client_id

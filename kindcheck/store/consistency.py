@@ -17,8 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kindcheck.accesslog import AccessEntry
 from kindcheck.store.audit import VaultState
+from kindcheck.store.facts import StoredFacts
 from kindcheck.store.ledger import amendments_of, manifest_of
+from kindcheck.store.records import StoredAmendment
 from kindcheck.text import one_line
 
 
@@ -44,7 +47,8 @@ class Seen:
     plan_rows: dict[str, str] = field(default_factory=dict)  # id -> client id
     plans: dict[str, int | None] = field(default_factory=dict)
     amendment_rows: dict[str, str] = field(default_factory=dict)  # id -> session id
-    amendments: dict[str, int | None] = field(default_factory=dict)
+    amendments: dict[str, int | None] = field(default_factory=dict)  # the readable ones
+    amendment_records: list[StoredAmendment] = field(default_factory=list)
     draft_rows: set[str] = field(default_factory=set)
     drafts: dict[str, int | None] = field(default_factory=dict)
     profile: int | None = None
@@ -52,6 +56,30 @@ class Seen:
     profile_readable: bool = False
     state_row: bool = False
     newest: list[tuple[str, int]] = field(default_factory=list)  # (record, generation)
+    facts_rows: dict[str, str] = field(default_factory=dict)  # session id -> client id
+    facts: dict[str, StoredFacts] = field(default_factory=dict)  # the readable ones
+    facts_matched: set[str] = field(default_factory=set)  # compared with their session
+    log_entries: list[tuple[int, AccessEntry]] = field(default_factory=list)  # by position
+    _by_session: dict[str, list[StoredAmendment]] | None = None
+    _unreadable: set[str] = field(default_factory=set)
+
+    def amendments_of(self, session_id: str) -> list[StoredAmendment] | None:
+        """A session's readable amendments in order; None when one of its rows could not be
+        read (then what the session's answers are now cannot be told)."""
+        if self._by_session is None:
+            self._by_session = {}
+            for stored in self.amendment_records:
+                self._by_session.setdefault(stored.session_id, []).append(stored)
+            for listed in self._by_session.values():
+                listed.sort(key=lambda stored: stored.number)
+            self._unreadable = {
+                session_id
+                for amendment_id, session_id in self.amendment_rows.items()
+                if amendment_id not in self.amendments
+            }
+        if session_id in self._unreadable:
+            return None
+        return self._by_session.get(session_id, [])
 
     def written(self, record: str, generation: int | None) -> None:
         if generation is not None:
@@ -101,9 +129,13 @@ def ledger_problems(seen: Seen, state: VaultState) -> list[Problem]:
         ]
     problems: list[Problem] = []
     problems += _directory(seen, state.clients)
+    # Each client's rows, found once (not by going through every row for every client).
+    sessions_of, plans_of = _by_owner(seen.session_rows), _by_owner(seen.plan_rows)
     for client_id, (generation, data) in seen.clients.items():
         if client_id in state.clients and generation == state.clients[client_id]:
-            problems += _manifest(seen, client_id, data)
+            rows = sessions_of.get(client_id, set())
+            plans = sorted(plans_of.get(client_id, ()))
+            problems += _manifest(seen, client_id, data, rows, plans)
     problems += orphan_amendments(seen)
     problems += _drafts(seen, state.drafts)
     if state.profile is not None and seen.profile_readable and seen.profile != state.profile:
@@ -153,7 +185,18 @@ def _directory(seen: Seen, directory: dict[str, int]) -> list[Problem]:
     return problems
 
 
-def _manifest(seen: Seen, client_id: str, data: dict[str, Any]) -> list[Problem]:
+def _by_owner(rows: dict[str, str]) -> dict[str, set[str]]:
+    """Row ids by the client id they are filed under."""
+    owned: dict[str, set[str]] = {}
+    for row_id, owner in rows.items():
+        owned.setdefault(owner, set()).add(row_id)
+    return owned
+
+
+def _manifest(
+    seen: Seen, client_id: str, data: dict[str, Any], rows: set[str], plans: list[str]
+) -> list[Problem]:
+    """A client's manifest against its rows (``rows``: its sessions, ``plans``: its plans)."""
     manifest = manifest_of(data)
     if manifest is None:
         return []
@@ -162,8 +205,7 @@ def _manifest(seen: Seen, client_id: str, data: dict[str, Any]) -> list[Problem]
     problems: list[Problem] = []
     # A row under another client was moved there: its blobs name this client, so it is
     # damaged and named as such; only rows gone from the file are missing.
-    rows = {sid for sid, owner in seen.session_rows.items() if owner == client_id}
-    for session_id in sorted(set(listed) - set(seen.session_rows)):
+    for session_id in sorted(sid for sid in listed if sid not in seen.session_rows):
         problems.append(
             Problem(
                 "record.missing",
@@ -186,6 +228,10 @@ def _manifest(seen: Seen, client_id: str, data: dict[str, Any]) -> list[Problem]
             continue  # damaged: named already
         content, meldcode = listed[session_id]
         header, body, steps = seen.sessions[session_id]
+        if (not content or (header == content and body == content)) and (
+            not meldcode or steps == meldcode
+        ):
+            continue  # as the ledger says (the names below are made only for a problem)
         record, name = f"session/{session_id}", _name("session", session_id)
         if content and (header != content or body != content):
             found = header if header != content else body
@@ -206,7 +252,7 @@ def _manifest(seen: Seen, client_id: str, data: dict[str, Any]) -> list[Problem]
                     record,
                 )
             )
-    problems += _plan(seen, client_id, plan)
+    problems += _plan(seen, client_id, plan, plans)
     problems += _amendments(seen, client_id, data, rows)
     return problems
 
@@ -280,9 +326,8 @@ def orphan_amendments(seen: Seen) -> list[Problem]:
     ]
 
 
-def _plan(seen: Seen, client_id: str, plan: list[Any] | None) -> list[Problem]:
+def _plan(seen: Seen, client_id: str, plan: list[Any] | None, rows: list[str]) -> list[Problem]:
     client = _name("client", client_id)
-    rows = [pid for pid, owner in seen.plan_rows.items() if owner == client_id]
     problems: list[Problem] = []
     listed_id = None if plan is None else str(plan[0])
     for plan_id in rows:
@@ -350,4 +395,35 @@ def _drafts(seen: Seen, drafts: dict[str, int]) -> list[Problem]:
                     record,
                 )
             )
+    return problems
+
+
+def facts_problems(seen: Seen) -> list[Problem]:
+    """Facts records without their session, and sessions without a facts record (storage
+    schema 4). One that differs from its session was named by the session's check; one whose
+    session its client's record lists is named with that session's absence, not twice."""
+    listed = {
+        session_id
+        for _generation, data in seen.clients.values()
+        for session_id in (manifest_of(data) or ({}, None))[0]
+    }
+    problems: list[Problem] = []
+    for session_id in sorted(set(seen.facts_rows) - set(seen.session_rows) - listed):
+        problems.append(
+            Problem(
+                "record.added",
+                f"record {_name('session_facts', session_id)} has no session: it was added "
+                "outside Kindcheck, or its session was deleted outside Kindcheck",
+                f"session_facts/{session_id}",
+            )
+        )
+    for session_id in sorted(set(seen.session_rows) - set(seen.facts_rows)):
+        problems.append(
+            Problem(
+                "record.missing",
+                f"record {_name('session_facts', session_id)} is missing: it was deleted "
+                f"outside Kindcheck, and reports do not count {_name('session', session_id)}",
+                f"session_facts/{session_id}",
+            )
+        )
     return problems

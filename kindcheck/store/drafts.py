@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
-
-from sqlalchemy import delete, insert, select, update
+from typing import Any, Final
 
 from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.envelope import RECORD_FORMAT
 from kindcheck.store.records import Draft, _collect, _draft_data, _new_id, _now
-from kindcheck.store.schema import _DRAFTS
 from kindcheck.text import one_line
+
+_DRAFT_COLUMNS: Final = "SELECT id, ref_index, format_version, data FROM draft"
 
 
 class _Drafts(_StoreBase):
@@ -34,7 +33,7 @@ class _Drafts(_StoreBase):
         with self._write() as conn:
             created = now
             if draft_id is not None:
-                row = conn.execute(select(_DRAFTS).where(_DRAFTS.c.id == draft_id)).first()
+                row = conn.execute(_DRAFT_COLUMNS + " WHERE id = ?", (draft_id,)).first()
                 if row is None:
                     raise VaultError("no such draft")
                 created = self._draft_from_row(row).created_at
@@ -42,37 +41,35 @@ class _Drafts(_StoreBase):
             blob = self._seal(conn, "draft", f"{draft.id}/{index or '-'}", _draft_data(draft))
             if draft_id is None:
                 conn.execute(
-                    insert(_DRAFTS).values(
-                        id=draft.id, ref_index=index, format_version=RECORD_FORMAT, data=blob
-                    )
+                    "INSERT INTO draft (id, ref_index, format_version, data) VALUES (?, ?, ?, ?)",
+                    (draft.id, index, RECORD_FORMAT, blob),
                 )
                 # Only a draft's creation is logged, not every autosave of it.
                 self._log(conn, "create", draft.reference, f"draft {draft.id}")
             else:
                 conn.execute(
-                    update(_DRAFTS)
-                    .where(_DRAFTS.c.id == draft.id)
-                    .values(ref_index=index, format_version=RECORD_FORMAT, data=blob)
+                    "UPDATE draft SET ref_index = ?, format_version = ?, data = ? WHERE id = ?",
+                    (index, RECORD_FORMAT, blob, draft.id),
                 )
             self._ledger(conn).draft_saved(draft.id)
         return draft
 
     def get_draft(self, draft_id: str) -> Draft | None:
         with self._read() as conn:
-            row = conn.execute(select(_DRAFTS).where(_DRAFTS.c.id == draft_id)).first()
+            row = conn.execute(_DRAFT_COLUMNS + " WHERE id = ?", (draft_id,)).first()
         return None if row is None else self._draft_from_row(row)
 
     def list_drafts(self, damaged: list[str] | None = None) -> list[Draft]:
         """Every draft, most recently changed first."""
         with self._read() as conn:
-            rows = conn.execute(select(_DRAFTS)).all()
+            rows = conn.execute(_DRAFT_COLUMNS).all()
         found = [_collect(damaged, partial(self._draft_from_row, row)) for row in rows]
         return sorted((d for d in found if d is not None), key=lambda d: d.updated_at, reverse=True)
 
     def delete_draft(self, draft_id: str) -> None:
         """Delete a draft (no draft with that id is fine, and not logged)."""
         with self._write() as conn:
-            row = conn.execute(select(_DRAFTS).where(_DRAFTS.c.id == draft_id)).first()
+            row = conn.execute(_DRAFT_COLUMNS + " WHERE id = ?", (draft_id,)).first()
             if row is None:
                 return
             reference, note = None, ""
@@ -80,6 +77,6 @@ class _Drafts(_StoreBase):
                 reference = self._draft_from_row(row).reference
             except RecordDamaged:
                 note = " (damaged)"
-            conn.execute(delete(_DRAFTS).where(_DRAFTS.c.id == draft_id))
+            conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
             self._ledger(conn).draft_removed(draft_id)
             self._log(conn, "delete", reference, f"draft {one_line(draft_id)}{note}")

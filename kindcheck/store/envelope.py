@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import json
 import struct
-from dataclasses import dataclass
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, NamedTuple
 
 from kindcheck.errors import RecordDamaged
 from kindcheck.vault import RecordCipher
@@ -45,9 +45,11 @@ HEADER_BYTES: Final = _HEADER.size  # 15
 # The smallest padded plaintext per record kind (its label in the associated data), envelope
 # header included. Chosen above the sizes measured on synthetic sessions: header 273-284 bytes,
 # body 2,028-4,039, Meldcode steps 12-675 (five steps with notes), plan 227-330, client 86 plus
-# about 50 per session in its manifest, log entry 263-299, state and profile under 500.
+# about 50 per session in its manifest, log entry 263-299, state and profile under 500, facts
+# 200-260 (345 with every problem domain, four questionnaires and two-digit counts).
 MINIMUM: Final[dict[str, int]] = {
     "session.header": 384,
+    "session.facts": 384,
     "session.body": 4096,
     "session.meldcode": 1024,
     "followup_plan": 512,
@@ -58,6 +60,7 @@ MINIMUM: Final[dict[str, int]] = {
     "amendment": 4096,
 }
 _DEFAULT_MINIMUM: Final = 512
+_DECODE: Final = json.JSONDecoder().raw_decode  # we write no whitespace around the JSON
 
 
 def padme(length: int) -> int:
@@ -78,10 +81,9 @@ def padded_length(length: int, minimum: int) -> int:
     return max(minimum, padme(length))
 
 
-@dataclass(frozen=True)
-class Opened:
+class Opened(NamedTuple):
     """A decrypted record: its JSON value and the generation that wrote it (None for a
-    format 1 record, which has none)."""
+    format 1 record, which has none). (A named tuple: reports open one per session.)"""
 
     value: dict[str, Any]
     generation: int | None
@@ -101,12 +103,23 @@ def seal_json(
     return cipher.encrypt(label, record_id, plaintext, RECORD_FORMAT)
 
 
+def opener(cipher: RecordCipher, label: str) -> Callable[[str, bytes, int], Opened]:
+    """:func:`open_json` for the records of one kind (``open(record_id, blob, format)``)."""
+
+    def open_record(record_id: str, blob: bytes, format_version: int) -> Opened:
+        return open_json(cipher, label, record_id, blob, format_version)
+
+    return open_record
+
+
 def open_json(
     cipher: RecordCipher, label: str, record_id: str, blob: bytes, format_version: int
 ) -> Opened:
     """Decrypt a record of either format. RecordDamaged (a short message the caller replaces
     with the record's name) when the tag fails, the envelope is malformed, the padding is
-    not all zero bytes or the payload is not a JSON object; an unknown format is damage too."""
+    not all zero bytes or the payload is not a JSON object; an unknown format is damage too.
+    (The cipher's opener for the kind does what is the same for every record once: reports
+    open one record per session.)"""
     if format_version == LEGACY_FORMAT:
         value = cipher.decrypt_json(label, record_id, blob, LEGACY_FORMAT)
         if not isinstance(value, dict):
@@ -114,7 +127,12 @@ def open_json(
         return Opened(value, None)
     if format_version != RECORD_FORMAT:
         raise RecordDamaged(f"format {format_version}")
-    plaintext = cipher.decrypt(label, record_id, blob, RECORD_FORMAT)
+    return unseal(cipher.opener(label, RECORD_FORMAT)(record_id, bytes(blob)))
+
+
+def unseal(plaintext: bytes) -> Opened:
+    """A format 2 record's decrypted plaintext read: its envelope, padding and JSON object;
+    RecordDamaged when any of them is not as :func:`seal_json` writes it."""
     if len(plaintext) < HEADER_BYTES:
         raise RecordDamaged("damaged")
     magic, version, generation, length = _HEADER.unpack_from(plaintext)
@@ -127,9 +145,10 @@ def open_json(
     ):
         raise RecordDamaged("damaged")
     try:
-        value = json.loads(plaintext[HEADER_BYTES:end].decode("utf-8"))
+        text = plaintext[HEADER_BYTES:end].decode("utf-8")
+        value, parsed = _DECODE(text)  # json.loads without its wrappers: one per record
     except (ValueError, RecursionError):
         raise RecordDamaged("damaged") from None
-    if not isinstance(value, dict):
+    if parsed != len(text) or type(value) is not dict:
         raise RecordDamaged("damaged")
-    return Opened(value, int(generation))
+    return Opened(value, generation)

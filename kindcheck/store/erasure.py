@@ -22,17 +22,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Final
-
-from sqlalchemy import Row, select, update
-from sqlalchemy.engine import Connection
+from typing import Final
 
 from kindcheck.accesslog import AccessEntry
 from kindcheck.errors import RecordDamaged
 from kindcheck.store.audit import VaultState, _open_entry
 from kindcheck.store.envelope import RECORD_FORMAT, seal_json
 from kindcheck.store.keys import normalise_reference
-from kindcheck.store.schema import _LOG
+from kindcheck.store.sqlite import Connection, Row
 from kindcheck.vault import RecordCipher
 
 _CHUNK: Final = 500
@@ -49,12 +46,16 @@ class Pseudonymised:
     head_before: str | None  # the chain's head before
 
 
-def _rows(conn: Connection) -> Iterator[Row[Any]]:
+_LOG_AFTER: Final = (
+    "SELECT id, position, format_version, data FROM access_log WHERE position > ? "
+    "ORDER BY position LIMIT ?"
+)
+
+
+def _rows(conn: Connection) -> Iterator[Row]:
     last = -1
     while True:
-        rows = conn.execute(
-            select(_LOG).where(_LOG.c.position > last).order_by(_LOG.c.position).limit(_CHUNK)
-        ).all()
+        rows = conn.execute(_LOG_AFTER, (last, _CHUNK)).all()
         if not rows:
             return
         last = rows[-1].position
@@ -113,9 +114,8 @@ def pseudonymise_log(
         if new != entry:
             blob = seal_json(cipher, "access_log", row.id, new.to_dict(), generation)
             conn.execute(
-                update(_LOG)
-                .where(_LOG.c.id == row.id)
-                .values(format_version=RECORD_FORMAT, data=blob)
+                "UPDATE access_log SET format_version = ?, data = ? WHERE id = ?",
+                (RECORD_FORMAT, blob, row.id),
             )
         previous_hash, last = new.hash, new
     head_before = state.log_hash

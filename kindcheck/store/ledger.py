@@ -24,9 +24,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import Connection
-
 from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store import schema
 from kindcheck.store.audit import (
@@ -40,7 +37,7 @@ from kindcheck.store.audit import (
 )
 from kindcheck.store.envelope import RECORD_FORMAT, seal_json
 from kindcheck.store.records import _client_from, _damaged, _open_client, _open_sealed
-from kindcheck.store.schema import _CLIENTS, _DRAFTS, _LOG, _META, _SLOTS
+from kindcheck.store.sqlite import Connection
 from kindcheck.vault import RecordCipher
 
 NO_PLAN: Final = None
@@ -128,7 +125,10 @@ class Ledger:
         VaultError for no such client; RecordDamaged when it cannot be read, or has no
         manifest: nothing of the client is then written (its record cannot be kept in step)."""
         if client_id not in self._records:
-            row = conn.execute(select(_CLIENTS).where(_CLIENTS.c.id == client_id)).first()
+            row = conn.execute(
+                "SELECT id, ref_index, format_version, data FROM client WHERE id = ?",
+                (client_id,),
+            ).first()
             if row is None:
                 raise VaultError("no such client")
             data = dict(_open_client(self._cipher, row).value)
@@ -219,9 +219,8 @@ class Ledger:
                 self._cipher, "client", client_id, self._records[client_id], self.generation
             )
             conn.execute(
-                update(_CLIENTS)
-                .where(_CLIENTS.c.id == client_id)
-                .values(format_version=RECORD_FORMAT, data=blob)
+                "UPDATE client SET format_version = ?, data = ? WHERE id = ?",
+                (RECORD_FORMAT, blob, client_id),
             )
             self.state.set_client(client_id, self.generation)
         self._dirty.clear()
@@ -233,7 +232,7 @@ class Ledger:
 
 
 def _slot_digests(conn: Connection) -> dict[str, str]:
-    rows = conn.execute(select(_SLOTS.c.id, _SLOTS.c.kind, _SLOTS.c.slot)).all()
+    rows = conn.execute("SELECT id, kind, slot FROM key_slot").all()
     return {str(row.id): slot_digest(str(row.kind), str(row.slot)) for row in rows}
 
 
@@ -265,7 +264,7 @@ def rebuild_state(conn: Connection, cipher: RecordCipher, reason: str) -> VaultS
     found. What was removed or put back before this cannot be told any more: the note says so."""
     newest = 0
     clients: dict[str, int] = {}
-    for row in conn.execute(select(_CLIENTS)):
+    for row in conn.execute("SELECT id, ref_index, format_version, data FROM client").all():
         if not CLIENT_ID.fullmatch(row.id):
             continue  # not an id Kindcheck made: verify names the row
         try:
@@ -275,7 +274,7 @@ def rebuild_state(conn: Connection, cipher: RecordCipher, reason: str) -> VaultS
         clients[row.id] = generation or 0
         newest = max(newest, generation or 0)
     drafts: dict[str, int] = {}
-    for row in conn.execute(select(_DRAFTS)):
+    for row in conn.execute("SELECT id, ref_index, format_version, data FROM draft").all():
         name, parent = f"draft/{row.id}", f"{row.id}/{row.ref_index or '-'}"
         try:
             opened = _open_sealed(cipher, name, "draft", parent, row.data, row.format_version)
@@ -284,7 +283,9 @@ def rebuild_state(conn: Connection, cipher: RecordCipher, reason: str) -> VaultS
         drafts[row.id] = opened.generation or 0
         newest = max(newest, opened.generation or 0)
     profile = None
-    meta = conn.execute(select(_META).where(_META.c.name == "profile")).first()
+    meta = conn.execute(
+        "SELECT name, format_version, value FROM meta WHERE name = 'profile'"
+    ).first()
     if meta is not None:
         try:
             opened = _open_sealed(
@@ -297,8 +298,15 @@ def rebuild_state(conn: Connection, cipher: RecordCipher, reason: str) -> VaultS
     state = VaultState(generation=newest, clients=clients, drafts=drafts, profile=profile)
     state.schema_version = schema.SCHEMA_VERSION
     state.slots = _slot_digests(conn)
+    if conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_facts'"
+    ).first():
+        # which facts records are pending is not known here: complete_facts looks at all
+        state.facts_pending = conn.execute("SELECT count(*) FROM session_facts").scalar_one()
     last = None
-    for row in conn.execute(select(_LOG).order_by(_LOG.c.position.desc())):
+    for row in conn.execute(
+        "SELECT id, position, format_version, data FROM access_log ORDER BY position DESC"
+    ):
         try:
             last, generation = _open_entry(cipher, row)
         except RecordDamaged:

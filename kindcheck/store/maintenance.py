@@ -1,27 +1,24 @@
 """Looking after the vault file: record counts and verify.
 
-Verify reads every row one by one (one unreadable row does not hide the others), decrypts
-every record, checks every key slot against the digest the state keeps of it, the access
-log's hash chain against the head in the state record, and every row against the vault's
-ledger (:mod:`.consistency`): a record removed, added or put back older than the ledger says
-is named, and a state record older than the records (an older state put back, the log cut
-after it). A vault opened for inspection also lists what the schema check found. Every id and
-every text SQLite gives comes from the file and is made safe for a terminal.
+Verify reads every table in one pass (a row SQLite cannot read makes it go on row by row from
+there, so one unreadable row does not hide the others), decrypts every record, checks every
+key slot against the digest the state keeps of it, the access log's hash chain against the
+head in the state record, every row against the vault's ledger (:mod:`.consistency`): a record
+removed, added or put back older than the ledger says is named, and a state record older than
+the records (an older state put back, the log cut after it); and every session's facts record
+(:mod:`.facts`) against the session (missing, without a session, or saying something else). A
+vault opened for inspection also lists what the schema check found. Every id and every text
+SQLite gives comes from the file and is made safe for a terminal.
 
 Backup and restore are :mod:`.backup`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, Protocol
-
-from sqlalchemy import Row, Table, select
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from typing import Any, Final, Protocol
 
 from kindcheck.accesslog import AccessEntry, verify_chain
 from kindcheck.errors import KindcheckError, RecordDamaged, VaultError
@@ -34,7 +31,15 @@ from kindcheck.store.audit import (
     slot_digest,
 )
 from kindcheck.store.base import _StoreBase
-from kindcheck.store.consistency import Problem, Seen, ledger_problems
+from kindcheck.store.consistency import Problem, Seen, facts_problems, ledger_problems
+from kindcheck.store.facts import (
+    FactsColumns,
+    StoredFacts,
+    _decode_facts_values,
+    _steps_taken,
+    facts_opener,
+    facts_value,
+)
 from kindcheck.store.keys import what_to_do
 from kindcheck.store.records import (
     AmendmentColumns,
@@ -44,6 +49,8 @@ from kindcheck.store.records import (
     PlainPlan,
     PlanColumns,
     SessionColumns,
+    StoredAmendment,
+    StoredSession,
     _amendment_from,
     _client_from,
     _damaged,
@@ -60,22 +67,28 @@ from kindcheck.store.records import (
     _session_from,
     _steps_from,
 )
-from kindcheck.store.schema import (
-    _AMENDMENTS,
-    _CLIENTS,
-    _DRAFTS,
-    _LOG,
-    _META,
-    _PLANS,
-    _SESSIONS,
-    _SLOTS,
-    APPLICATION_ID,
-    _rowid_col,
-    _schema_version,
-)
-from kindcheck.store.sqlite import _sqlite_message
+from kindcheck.store.schema import APPLICATION_ID, _schema_version
+from kindcheck.store.sqlite import Connection, Row, _sqlite_message
 from kindcheck.text import one_line
 from kindcheck.vault import KeySlot
+
+CheckFacts = Callable[[StoredSession, Sequence[StoredAmendment]], object]
+"""What the layer above says a session's facts are, given the session as first stored and its
+amendments in order (compared with its facts record)."""
+
+# Each record table: its columns, and the key a row is found by again (for reading on one row
+# at a time after SQLite could not read one).
+_TABLES: Final = {
+    "meta": ("rowid", "name, format_version, value"),
+    "client": ("rowid", "id, ref_index, format_version, data"),
+    "session_facts": ("client_id, id", "format_version, data"),
+    "session": ("rowid", "id, client_id, format_version, header, body, meldcode"),
+    "followup_plan": ("rowid", "id, client_id, format_version, data"),
+    "draft": ("rowid", "id, ref_index, format_version, data"),
+    "access_log": ("rowid", "id, position, format_version, data"),
+    "amendment": ("rowid", "id, session_id, format_version, data"),
+}
+_COUNTED: Final = ("client", "session", "followup_plan", "draft")
 
 
 class _SlotColumns(Protocol):
@@ -105,6 +118,11 @@ class _SessionRowColumns(SessionColumns, MeldcodeColumns, Protocol):
     pass
 
 
+class _LogRowColumns(LogColumns, Protocol):
+    @property
+    def position(self) -> int: ...
+
+
 _META_NAMES = ("schema_version", "profile", "state")
 
 
@@ -112,57 +130,74 @@ class _Maintenance(_StoreBase):
     """Record counts and verify."""
 
     def count_records(self) -> dict[str, int]:
-        """How many rows each record table holds."""
+        """How many rows each record table holds (clients, sessions, plans, drafts)."""
         with self._read() as conn:
             return {
-                table.name: conn.exec_driver_sql(f"SELECT count(*) FROM {table.name}").scalar_one()
-                for table in (_CLIENTS, _SESSIONS, _PLANS, _DRAFTS)
+                table: conn.execute(f"SELECT count(*) FROM {table}").scalar_one()
+                for table in _COUNTED
             }
 
-    def verify(self, *, check_plan: Callable[[PlainPlan], object] | None = None) -> list[str]:
+    def verify(
+        self,
+        *,
+        check_plan: Callable[[PlainPlan], object] | None = None,
+        check_facts: CheckFacts | None = None,
+    ) -> list[str]:
         """Check the file and every record; return one line per problem (empty: all well).
         The lines of :meth:`check`, as text. (The rollback warning is not among them: it is
         about this computer's copy of the generation, see :attr:`rollback`.)"""
-        return [problem.message for problem in self.check(check_plan=check_plan)]
+        found = self.check(check_plan=check_plan, check_facts=check_facts)
+        return [problem.message for problem in found]
 
-    def check(self, *, check_plan: Callable[[PlainPlan], object] | None = None) -> list[Problem]:
+    def check(
+        self,
+        *,
+        check_plan: Callable[[PlainPlan], object] | None = None,
+        check_facts: CheckFacts | None = None,
+    ) -> list[Problem]:
         """Check the file and decrypt every record; one :class:`Problem` per finding. A
         damaged record is named (``table/id``) and checking goes on; a row SQLite itself
         cannot read is named by table and row number.
 
         The store checks each record's shape; ``check_plan`` also checks what a plan says
         (the layer that knows plans passes it, see kindcheck.service.plans.verify_vault) and
-        raises RecordDamaged for a plan it cannot read."""
+        raises RecordDamaged for a plan it cannot read; ``check_facts`` says what a session's
+        facts are, to compare with its facts record (none given: only the store's own fields
+        of the facts records are compared)."""
         problems = [Problem("schema", text) for text in self.schema_problems]
         seen = Seen()
         with self._mutex:
             self._require_open()
             assert self._engine is not None
             # Untranslated errors here: the report names SQLite's own finding per row.
-            with self._engine.connect() as conn:
+            with self._engine.snapshot() as conn:
                 problems += _check_file(conn)
                 state = self._state_for_verify(conn)
+                tables = {row.name for row in conn.execute(_TABLE_NAMES)}
                 for table, check in (
-                    (_META, partial(self._check_meta_row, seen)),
-                    (_CLIENTS, partial(self._check_client_row, seen)),
-                    (_SESSIONS, partial(self._check_session_row, seen)),
-                    (_PLANS, partial(self._check_plan_row, seen, check_plan)),
-                    (_DRAFTS, partial(self._check_draft_row, seen)),
-                    (_LOG, partial(self._check_log_row, seen)),
-                    (_AMENDMENTS, partial(self._check_amendment_row, seen)),
+                    ("meta", partial(self._check_meta_row, seen)),
+                    ("client", partial(self._check_client_row, seen)),
+                    ("session_facts", partial(self._check_facts_row, seen)),
+                    # before the sessions: a session's facts follow its amendments
+                    ("amendment", partial(self._check_amendment_row, seen)),
+                    ("session", partial(self._check_session_row, seen, check_facts)),
+                    ("followup_plan", partial(self._check_plan_row, seen, check_plan)),
+                    ("draft", partial(self._check_draft_row, seen)),
+                    ("access_log", partial(self._check_log_row, seen)),
                 ):
-                    if table is _AMENDMENTS and not _has_table(conn, table.name):
-                        continue  # a vault before storage schema 4 (opened read-only)
-                    problems += self._check_table(conn, table, check)
+                    if table in tables:
+                        problems += self._check_table(conn, table, check)
                 problems += self._check_slots(conn, state)
-                problems += self._check_chain(conn, state)
+                problems += self._check_chain(seen, state)
                 problems += self._check_ledger(conn, seen, state)
+                if "session_facts" in tables:
+                    problems += facts_problems(seen)
         return problems
 
     def _state_for_verify(self, conn: Connection) -> VaultState | None:
         try:
             return _open_state(conn, self._require_open())
-        except (RecordDamaged, DBAPIError, sqlite3.Error):
+        except (RecordDamaged, sqlite3.Error):
             return None  # named by the row check of meta
 
     def _check_ledger(
@@ -170,7 +205,7 @@ class _Maintenance(_StoreBase):
     ) -> list[Problem]:
         try:
             version = _schema_version(conn)
-        except (VaultError, DBAPIError, sqlite3.Error):
+        except (VaultError, sqlite3.Error):
             return []
         if version < 3:
             return []  # no ledger before storage schema 3: upgraded at the next unlock
@@ -187,22 +222,12 @@ class _Maintenance(_StoreBase):
             ]
         return ledger_problems(seen, state)
 
-    def _check_chain(self, conn: Connection, state: VaultState | None) -> list[Problem]:
-        """The access log's hash chain against the head in meta/state (damaged entries and a
-        damaged state record are named by the table checks; here they show as gaps)."""
-        cipher = self._require_open()
-        entries: list[AccessEntry] = []
-        try:
-            for row in conn.execute(select(_LOG).order_by(_LOG.c.position)):
-                with contextlib.suppress(RecordDamaged):
-                    entries.append(_open_entry(cipher, row)[0])
-        except (DBAPIError, sqlite3.Error) as error:
-            return [
-                Problem(
-                    "log.unreadable",
-                    f"access log: cannot be read completely ({_sqlite_message(error)})",
-                )
-            ]
+    def _check_chain(self, seen: Seen, state: VaultState | None) -> list[Problem]:
+        """The access log's hash chain (the entries read by the table pass, in their order)
+        against the head in meta/state (damaged entries and a damaged state record are named
+        by the table checks; here they show as gaps)."""
+        ordered = sorted(seen.log_entries, key=lambda item: item[0])
+        entries: list[AccessEntry] = [entry for _position, entry in ordered]
         if state is None:
             lines = verify_chain(entries, None, None)
         else:
@@ -213,42 +238,73 @@ class _Maintenance(_StoreBase):
         return [Problem("log.chain", one_line(line)) for line in lines]
 
     def _check_table(
-        self, conn: Connection, table: Table, check: Callable[[Row[Any]], None]
+        self, conn: Connection, table: str, check: Callable[[Row], None]
     ) -> list[Problem]:
+        """Every row of ``table`` read in one pass and checked. If SQLite cannot read a row,
+        the rest are read one at a time (by key), so one unreadable row does not hide the
+        others, and it is named."""
+        key, columns = _TABLES[table]
+        width = len(key.split(","))
         problems: list[Problem] = []
-        rowids: list[int] = []
+        checked: set[tuple[Any, ...]] = set()
         try:
-            for (rowid,) in conn.exec_driver_sql(f"SELECT rowid FROM {table.name}"):
-                rowids.append(rowid)
-        except (DBAPIError, sqlite3.Error) as error:
+            for row in conn.execute(f"SELECT {key}, {columns} FROM {table}"):
+                checked.add(tuple(row[:width]))
+                self._check_row(problems, check, row)
+        except sqlite3.Error:
+            problems += self._check_one_by_one(conn, table, check, checked)
+        return problems
+
+    def _check_one_by_one(
+        self,
+        conn: Connection,
+        table: str,
+        check: Callable[[Row], None],
+        checked: set[tuple[Any, ...]],
+    ) -> list[Problem]:
+        key, columns = _TABLES[table]
+        problems: list[Problem] = []
+        keys: list[tuple[Any, ...]] = []
+        try:
+            for found in conn.driver.execute(f"SELECT {key} FROM {table}"):
+                keys.append(tuple(found))
+        except sqlite3.Error as error:
             problems.append(
                 Problem(
                     "table.unreadable",
-                    f"table {table.name}: cannot be read completely "
-                    f"({_sqlite_message(error)}); {len(rowids)} rows checked",
+                    f"table {table}: cannot be read completely "
+                    f"({_sqlite_message(error)}); {len(keys)} rows checked",
                 )
             )
-        for rowid in rowids:  # one by one, so one unreadable row does not hide the others
+        where = " AND ".join(f"{name.strip()} = ?" for name in key.split(","))
+        for values in keys:
+            if values in checked:
+                continue
             try:
-                row = conn.execute(select(table).where(_rowid_col == rowid)).first()
-            except (DBAPIError, sqlite3.Error) as error:
+                row = conn.execute(
+                    f"SELECT {key}, {columns} FROM {table} WHERE {where}", values
+                ).first()
+            except sqlite3.Error as error:
+                named = ", ".join(one_line(value) for value in values)
                 problems.append(
                     Problem(
                         "row.unreadable",
-                        f"table {table.name}, row {rowid}: cannot be read "
-                        f"({_sqlite_message(error)})",
+                        f"table {table}, row {named}: cannot be read ({_sqlite_message(error)})",
                     )
                 )
                 continue
-            if row is None:
-                continue
-            try:
-                check(row)
-            except RecordDamaged as error:
-                problems.append(Problem("record.damaged", one_line(error), error.record))
-            except KindcheckError as error:
-                problems.append(Problem("record.damaged", one_line(error)))
+            if row is not None:
+                self._check_row(problems, check, row)
         return problems
+
+    @staticmethod
+    def _check_row(problems: list[Problem], check: Callable[[Row], None], row: Row) -> None:
+        try:
+            check(row)
+        except RecordDamaged as error:
+            problems.append(Problem("record.damaged", one_line(error), error.record))
+        except KindcheckError as error:
+            problems.append(Problem("record.damaged", one_line(error)))
 
     def _check_slots(self, conn: Connection, state: VaultState | None) -> list[Problem]:
         """Every key slot: it parses, its kind and cost settings are sound, and (storage
@@ -258,8 +314,8 @@ class _Maintenance(_StoreBase):
         expected = state.slots if state is not None and state.has_ledger else None
         present: set[str] = set()
         try:
-            rows = conn.execute(select(_SLOTS)).all()
-        except (DBAPIError, sqlite3.Error) as error:
+            rows = conn.execute("SELECT id, kind, slot FROM key_slot").all()
+        except sqlite3.Error as error:
             return [
                 Problem(
                     "slot.unreadable",
@@ -349,7 +405,9 @@ class _Maintenance(_StoreBase):
         seen.clients[row.id] = (opened.generation, opened.value)
         seen.written(f"client/{row.id}", opened.generation)
 
-    def _check_session_row(self, seen: Seen, row: _SessionRowColumns) -> None:
+    def _check_session_row(
+        self, seen: Seen, check_facts: CheckFacts | None, row: _SessionRowColumns
+    ) -> None:
         seen.session_rows[row.id] = row.client_id
         cipher = self._require_open()
         header, body, steps = (
@@ -357,11 +415,28 @@ class _Maintenance(_StoreBase):
             _open_body(cipher, row),
             _open_steps(cipher, row),
         )
-        _session_from(row, header.value, body.value)
-        _steps_from(row, steps.value)
+        session = _session_from(row, header.value, body.value)
+        taken = _steps_taken(_steps_from(row, steps.value))
         seen.sessions[row.id] = (header.generation, body.generation, steps.generation)
         for opened in (header, body, steps):
             seen.written(f"session/{row.id}", opened.generation)
+        stored = seen.facts.get(row.id)
+        if stored is not None and stored.client_id == row.client_id:
+            seen.facts_matched.add(row.id)
+            expected = None
+            amendments = seen.amendments_of(row.id)
+            # With an amendment unreadable (named already) the answers it leaves are unknown.
+            if check_facts is not None and stored.facts is not None and amendments is not None:
+                expected = facts_value(check_facts(session, amendments))
+            _compare_facts(stored, session, taken, expected)
+
+    def _check_facts_row(self, seen: Seen, row: FactsColumns) -> None:
+        seen.facts_rows[row.id] = row.client_id
+        stored, generation = _decode_facts_values(
+            facts_opener(self._require_open()), row.client_id, row.id, row.format_version, row.data
+        )
+        seen.facts[row.id] = stored
+        seen.written(f"session_facts/{row.id}", generation)
 
     def _check_plan_row(
         self,
@@ -390,33 +465,54 @@ class _Maintenance(_StoreBase):
     def _check_amendment_row(self, seen: Seen, row: AmendmentColumns) -> None:
         seen.amendment_rows[row.id] = row.session_id
         opened = _open_amendment(self._require_open(), row)
-        _amendment_from(row, opened.value)
+        seen.amendment_records.append(_amendment_from(row, opened.value))
         seen.amendments[row.id] = opened.generation
         seen.written(f"amendment/{row.id}", opened.generation)
 
-    def _check_log_row(self, seen: Seen, row: LogColumns) -> None:
-        _entry, generation = _open_entry(self._require_open(), row)
+    def _check_log_row(self, seen: Seen, row: _LogRowColumns) -> None:
+        entry, generation = _open_entry(self._require_open(), row)
+        seen.log_entries.append((row.position, entry))
         seen.written(f"access_log/{row.id}", generation)
 
 
-def _has_table(conn: Connection, name: str) -> bool:
-    found = conn.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    ).first()
-    return found is not None
+_TABLE_NAMES: Final = "SELECT name FROM sqlite_master WHERE type = 'table'"
+
+
+def _compare_facts(
+    stored: StoredFacts,
+    session: StoredSession,
+    taken: int,
+    expected: Any,
+) -> None:
+    """A facts record against its session: RecordDamaged naming what differs."""
+    summary = session.summary
+    differs = []
+    if stored.session_date != summary.session_date or stored.saved_at != summary.saved_at:
+        differs.append("its date")
+    if stored.meldcode_steps != taken:
+        differs.append("its Meldcode steps")
+    if expected is not None and stored.facts != expected:
+        differs.append("what it counts")
+    if differs:
+        raise _damaged(
+            f"session_facts/{stored.session_id}",
+            "does not agree with its session ("
+            + ", ".join(differs)
+            + "): it was changed or put back from an older copy; reports would count it wrongly",
+        )
 
 
 def _check_file(conn: Connection) -> list[Problem]:
     """integrity_check, foreign keys and the application id, as report lines."""
     problems: list[Problem] = []
     try:
-        for (line,) in conn.exec_driver_sql("PRAGMA integrity_check(100)"):
+        for (line,) in conn.driver.execute("PRAGMA integrity_check(100)"):
             if line != "ok":
                 problems.append(Problem("file", f"the database file: {one_line(line)}"))
-    except (DBAPIError, sqlite3.Error) as error:
+    except sqlite3.Error as error:
         problems.append(Problem("file", f"the database file is damaged ({_sqlite_message(error)})"))
     try:
-        for row in conn.exec_driver_sql("PRAGMA foreign_key_check"):
+        for row in conn.driver.execute("PRAGMA foreign_key_check"):
             problems.append(
                 Problem(
                     "file",
@@ -424,10 +520,10 @@ def _check_file(conn: Connection) -> list[Problem]:
                     f"{one_line(row[2])}",
                 )
             )
-        if conn.exec_driver_sql("PRAGMA application_id").scalar_one() != APPLICATION_ID:
+        if conn.execute("PRAGMA application_id").scalar_one() != APPLICATION_ID:
             problems.append(
                 Problem("file", "the database file: its application id is not Kindcheck's")
             )
-    except (DBAPIError, sqlite3.Error) as error:
+    except sqlite3.Error as error:
         problems.append(Problem("file", f"the database file is damaged ({_sqlite_message(error)})"))
     return problems

@@ -11,8 +11,14 @@ A vault from a newer Kindcheck is refused before anything is written.
 - 1 -> 2: the access log, and the vault's state record.
 - 2 -> 3: every record re-sealed as format 2 (generation in the envelope, padding) and the
   ledger built: client manifests, the directory of clients in the state (:mod:`.upgrade`).
-- 3 -> 4: the amendment table (corrections and moves of sessions). No record changes: a
+- 3 -> 4: the facts records (:mod:`.facts`): the table, and one record per session with its
+  date, saved time and Meldcode steps taken, its facts pending (the store cannot derive them:
+  the layer above completes them right after, :meth:`Store.complete_facts`).
+- 4 -> 5: the amendment table (corrections and moves of sessions). No record changes: a
   client record without amendments in its manifest has none (:func:`.ledger.manifest_of`).
+
+A step gets the connection (:class:`.sqlite.Connection`: SQL text, ``execute`` or
+``exec_driver_sql``) and the record cipher.
 """
 
 from __future__ import annotations
@@ -20,15 +26,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.engine import Connection
-
 from kindcheck.errors import SchemaRefused, VaultError
 from kindcheck.store import schema
-from kindcheck.store.schema import _META, _SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V4
+from kindcheck.store.schema import _SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V4, _SCHEMA_V5
 from kindcheck.store.schemacheck import remember_schema, schema_problems
-from kindcheck.store.sqlite import read_schema
-from kindcheck.store.upgrade import reseal_all
+from kindcheck.store.sqlite import Connection, read_schema
+from kindcheck.store.upgrade import add_facts, reseal_all
 from kindcheck.vault import RecordCipher
 
 Migration = Callable[[Connection, RecordCipher | None], None]
@@ -53,9 +56,8 @@ def _migrate_1_to_2(conn: Connection, cipher: RecordCipher | None) -> None:
             "rebuilt": [],
         }
         conn.execute(
-            insert(_META).values(
-                name="state", format_version=1, value=cipher.encrypt_json("meta", "state", state, 1)
-            )
+            "INSERT INTO meta (name, format_version, value) VALUES ('state', 1, ?)",
+            (cipher.encrypt_json("meta", "state", state, 1),),
         )
 
 
@@ -66,8 +68,16 @@ def _migrate_2_to_3(conn: Connection, cipher: RecordCipher | None) -> None:
 
 
 def _migrate_3_to_4(conn: Connection, cipher: RecordCipher | None) -> None:
-    """The amendments of sessions: one new table, nothing re-sealed."""
+    """The facts records: the table, and a pending record per session."""
     for statement in _SCHEMA_V4:
+        conn.exec_driver_sql(statement)
+    if cipher is not None:
+        add_facts(conn, cipher)
+
+
+def _migrate_4_to_5(conn: Connection, cipher: RecordCipher | None) -> None:
+    """The amendments of sessions: one new table, nothing re-sealed."""
+    for statement in _SCHEMA_V5:
         conn.exec_driver_sql(statement)
 
 
@@ -76,6 +86,7 @@ MIGRATIONS: dict[int, Migration] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
     3: _migrate_3_to_4,
+    4: _migrate_4_to_5,
 }
 
 
@@ -99,10 +110,9 @@ def _run_migrations(conn: Connection, from_version: int, cipher: RecordCipher | 
                 "expected; nothing was changed: " + "; ".join(problems),
                 problems,
             )
-    conn.execute(_META.delete().where(_META.c.name == "schema_version"))
+    conn.execute("DELETE FROM meta WHERE name = 'schema_version'")
     conn.execute(
-        insert(_META).values(
-            name="schema_version", format_version=0, value=str(version).encode("ascii")
-        )
+        "INSERT INTO meta (name, format_version, value) VALUES ('schema_version', 0, ?)",
+        (str(version).encode("ascii"),),
     )
     return version

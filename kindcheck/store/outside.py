@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
-
 from kindcheck.accesslog import ACTIONS, OUTCOMES
 from kindcheck.store.audit import _append_entry
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.pending import NOTE
 from kindcheck.store.rollback import RollbackStatus
-from kindcheck.store.schema import _LOG
 
 
 class _Outside(_StoreBase):
@@ -80,7 +77,7 @@ class _Outside(_StoreBase):
         if not entries:
             return
         with self._write() as conn:
-            present = {row.id for row in conn.execute(select(_LOG.c.id))}
+            present = {row.id for row in conn.execute("SELECT id FROM access_log")}
             for entry in entries:
                 try:
                     row_id, at = str(entry["id"]), datetime.fromisoformat(str(entry["at"]))

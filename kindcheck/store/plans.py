@@ -8,11 +8,11 @@ policy, which lives above the store.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from functools import partial
+from typing import Final, NamedTuple
 
-from sqlalchemy import delete, insert, select, update
-
-from kindcheck.errors import VaultError
+from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.envelope import RECORD_FORMAT
 from kindcheck.store.records import (
@@ -22,9 +22,19 @@ from kindcheck.store.records import (
     _collect,
     _new_id,
     _now,
+    _open_plan,
     _plan_data,
+    _plan_from,
 )
-from kindcheck.store.schema import _CLIENTS, _PLANS
+
+_PLAN_COLUMNS: Final = "SELECT id, client_id, format_version, data FROM followup_plan"
+
+
+class _PlanRow(NamedTuple):
+    id: str
+    client_id: str
+    format_version: int
+    data: bytes
 
 
 class _Plans(_StoreBase):
@@ -45,14 +55,16 @@ class _Plans(_StoreBase):
         if not isinstance(data, dict):
             raise VaultError("a follow-up plan is needed")
         with self._write() as conn:
-            client = conn.execute(select(_CLIENTS.c.id).where(_CLIENTS.c.id == client_id)).first()
+            client = conn.execute("SELECT id FROM client WHERE id = ?", (client_id,)).first()
             if client is None:
                 raise VaultError("no such client")
             if rhythm is not None and not isinstance(rhythm, str):
                 raise VaultError("a plan's rhythm is given by its name")
             ledger = self._ledger(conn)
             ledger.check_client(conn, client_id)
-            row = conn.execute(select(_PLANS.c.id).where(_PLANS.c.client_id == client_id)).first()
+            row = conn.execute(
+                "SELECT id FROM followup_plan WHERE client_id = ?", (client_id,)
+            ).first()
             plan_id = row.id if row is not None else _new_id()
             stored: PlainPlan = StoredPlan(
                 plan_id, client_id, data, None if rhythm is None else str(rhythm), _now()
@@ -60,15 +72,14 @@ class _Plans(_StoreBase):
             blob = self._seal(conn, "followup_plan", f"{plan_id}/{client_id}", _plan_data(stored))
             if row is None:
                 conn.execute(
-                    insert(_PLANS).values(
-                        id=plan_id, client_id=client_id, format_version=RECORD_FORMAT, data=blob
-                    )
+                    "INSERT INTO followup_plan (id, client_id, format_version, data) "
+                    "VALUES (?, ?, ?, ?)",
+                    (plan_id, client_id, RECORD_FORMAT, blob),
                 )
             else:
                 conn.execute(
-                    update(_PLANS)
-                    .where(_PLANS.c.id == plan_id)
-                    .values(format_version=RECORD_FORMAT, data=blob)
+                    "UPDATE followup_plan SET format_version = ?, data = ? WHERE id = ?",
+                    (RECORD_FORMAT, blob, plan_id),
                 )
             ledger.plan_saved(conn, client_id, plan_id)
             self._log_client(
@@ -78,20 +89,39 @@ class _Plans(_StoreBase):
 
     def get_plan(self, client_id: str) -> PlainPlan | None:
         with self._read() as conn:
-            row = conn.execute(select(_PLANS).where(_PLANS.c.client_id == client_id)).first()
+            row = conn.execute(_PLAN_COLUMNS + " WHERE client_id = ?", (client_id,)).first()
         return None if row is None else self._plan_from_row(row)
 
     def delete_plan(self, client_id: str) -> None:
         """Remove a client's plan (no follow-up conversations wanted); no plan is fine."""
         with self._write() as conn:
-            removed = conn.execute(delete(_PLANS).where(_PLANS.c.client_id == client_id))
+            removed = conn.execute("DELETE FROM followup_plan WHERE client_id = ?", (client_id,))
             if removed.rowcount:
                 self._ledger(conn).plan_saved(conn, client_id, None)
                 self._log_client(conn, "delete", client_id, "follow-up plan")
 
+    def iter_plans(self, damaged: list[str] | None = None) -> Generator[PlainPlan, None, None]:
+        """Every client's plan, by client id (the order :meth:`iter_facts` reads the facts
+        records in, so a report can go through both side by side): one query. Read it to the
+        end or close it, as :meth:`iter_facts`."""
+        cipher = self._require_open()
+        with self._read() as conn:
+            cursor = conn.driver.execute(_PLAN_COLUMNS + " ORDER BY client_id")
+            while rows := cursor.fetchmany(500):
+                for row in rows:
+                    plan_row = _PlanRow(*row)
+                    try:
+                        plan = _plan_from(plan_row, _open_plan(cipher, plan_row).value)
+                    except RecordDamaged as error:
+                        if damaged is None:
+                            raise
+                        damaged.append(str(error))
+                        continue
+                    yield plan
+
     def list_plans(self, damaged: list[str] | None = None) -> list[PlainPlan]:
         """Every client's plan (for due/overdue lists and the calendar export)."""
         with self._read() as conn:
-            rows = conn.execute(select(_PLANS)).all()
+            rows = conn.execute(_PLAN_COLUMNS).all()
         found = [_collect(damaged, partial(self._plan_from_row, row)) for row in rows]
         return [plan for plan in found if plan is not None]

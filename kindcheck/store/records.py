@@ -155,6 +155,11 @@ class StoredAmendment:
 # The columns each decoder reads (a SQLAlchemy Row of the matching SELECT has them)
 
 
+class Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
 class ClientColumns(Protocol):
     @property
     def id(self) -> str: ...
@@ -434,7 +439,7 @@ def _open_client(cipher: RecordCipher, row: ClientColumns) -> Opened:
     return _open_sealed(cipher, f"client/{row.id}", "client", row.id, row.data, row.format_version)
 
 
-def _client_from(row: ClientColumns, data: dict[str, Any]) -> Client:
+def _client_from(row: Identified, data: dict[str, Any]) -> Client:
     try:
         name = data["name"]
         if not (name is None or isinstance(name, str)):
@@ -475,6 +480,20 @@ def _decode_summary(cipher: RecordCipher, row: SessionHeaderColumns) -> SessionS
     return _summary_from(row, _open_header(cipher, row).value)
 
 
+def _decode_summary_values(
+    cipher: RecordCipher, session_id: str, client_id: str, format_version: int, header: bytes
+) -> SessionSummary:
+    """:func:`_decode_summary` for the columns as plain values (the long reads)."""
+    name = f"session/{session_id}"
+    value = _open_sealed(
+        cipher, name, "session.header", f"{session_id}/{client_id}", header, format_version
+    ).value
+    try:
+        return _summary_from_data(session_id, client_id, value)
+    except (KeyError, TypeError, ValueError):
+        raise _damaged(name) from None
+
+
 def _open_body(cipher: RecordCipher, row: SessionColumns) -> Opened:
     return _open_sealed(
         cipher,
@@ -502,6 +521,29 @@ def _session_from(
 def _decode_session(cipher: RecordCipher, row: SessionColumns) -> StoredSession:
     header = _open_header(cipher, row).value
     return _session_from(row, header, _open_body(cipher, row).value)
+
+
+def _decode_session_values(
+    cipher: RecordCipher,
+    session_id: str,
+    client_id: str,
+    format_version: int,
+    header: bytes,
+    body: bytes,
+) -> StoredSession:
+    """:func:`_decode_session` for the columns as plain values (the long reads, which skip
+    making a row object per session)."""
+    name, parent = f"session/{session_id}", f"{session_id}/{client_id}"
+    head = _open_sealed(cipher, name, "session.header", parent, header, format_version).value
+    data = _open_sealed(cipher, name, "session.body", parent, body, format_version).value
+    try:
+        summary = _summary_from_data(session_id, client_id, head)
+    except (KeyError, TypeError, ValueError):
+        raise _damaged(name) from None
+    answers, outcome = data.get("answers"), data.get("outcome")
+    if not isinstance(answers, dict) or not isinstance(outcome, dict):
+        raise _damaged(name)
+    return StoredSession(summary, answers, outcome)
 
 
 def _open_steps(cipher: RecordCipher, row: MeldcodeColumns) -> Opened:

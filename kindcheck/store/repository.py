@@ -17,10 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
-
 from kindcheck.errors import RecordDamaged, SchemaRefused, VaultError, WrongPassphrase
 from kindcheck.passphrase import check_new_passphrase
 from kindcheck.store import schema
@@ -50,19 +46,15 @@ from kindcheck.store.outside import _Outside
 from kindcheck.store.pending import PendingLog
 from kindcheck.store.plans import _Plans
 from kindcheck.store.records import _new_id, _now
+from kindcheck.store.reporting import _Reporting
 from kindcheck.store.rollback import _RollbackCounter, _RollbackMarker, state_dir
-from kindcheck.store.schema import (
-    _META,
-    _SLOTS,
-    APPLICATION_ID,
-    DB_NAME,
-    _schema_version,
-)
+from kindcheck.store.schema import APPLICATION_ID, DB_NAME, _schema_version
 from kindcheck.store.schemacheck import check_schema
 from kindcheck.store.sessions import _Sessions
 from kindcheck.store.sqlite import (
     _SQLITE_CORRUPT,
     _SQLITE_NOTADB,
+    Engine,
     _acquire_lock,
     _acquire_lock_for_reading,
     _check_header,
@@ -93,7 +85,17 @@ from kindcheck.vault import (
 )
 
 
-class Store(_Clients, _Sessions, _Amendments, _Plans, _Drafts, _Maintenance, _Backups, _Outside):
+class Store(
+    _Clients,
+    _Amendments,  # sessions' corrections and moves (a _Sessions)
+    _Sessions,
+    _Reporting,
+    _Plans,
+    _Drafts,
+    _Maintenance,
+    _Backups,
+    _Outside,
+):
     """An unlocked vault. Create with :meth:`create`, :meth:`unlock` or
     :meth:`unlock_with_recovery`; always :meth:`close` (or use ``with``).
 
@@ -150,14 +152,12 @@ class Store(_Clients, _Sessions, _Amendments, _Plans, _Drafts, _Maintenance, _Ba
                     conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
                     _run_migrations(conn, 0, None)
                     conn.execute(
-                        insert(_META).values(
-                            name="profile",
-                            format_version=RECORD_FORMAT,
-                            value=seal_json(cipher, "meta", "profile", profile, 1),
-                        )
+                        "INSERT INTO meta (name, format_version, value) VALUES ('profile', ?, ?)",
+                        (RECORD_FORMAT, seal_json(cipher, "meta", "profile", profile, 1)),
                     )
-                    for slot_id, kind, document in slot_rows:
-                        conn.execute(insert(_SLOTS).values(id=slot_id, kind=kind, slot=document))
+                    conn.executemany(
+                        "INSERT INTO key_slot (id, kind, slot) VALUES (?, ?, ?)", slot_rows
+                    )
                     state = VaultState(
                         generation=1,
                         schema_version=schema.SCHEMA_VERSION,
@@ -166,7 +166,7 @@ class Store(_Clients, _Sessions, _Amendments, _Plans, _Drafts, _Maintenance, _Ba
                         slots={slot_id: slot_digest(kind, doc) for slot_id, kind, doc in slot_rows},
                     )
                     _write_state(conn, cipher, state)
-            except (DBAPIError, sqlite3.Error) as error:
+            except sqlite3.Error as error:
                 raise _translate(error, writing=True) from None
             finally:
                 build_engine.dispose()
@@ -475,17 +475,18 @@ class Store(_Clients, _Sessions, _Amendments, _Plans, _Drafts, _Maintenance, _Ba
             assert isinstance(secret, bytes)
             slot = make_recovery_slot(data_key, secret)
         with self._write() as conn:
-            conn.execute(delete(_SLOTS).where(_SLOTS.c.kind == kind))
-            conn.execute(insert(_SLOTS).values(id=_new_id(), kind=slot.kind, slot=slot.to_json()))
+            conn.execute("DELETE FROM key_slot WHERE kind = ?", (kind,))
+            conn.execute(
+                "INSERT INTO key_slot (id, kind, slot) VALUES (?, ?, ?)",
+                (_new_id(), slot.kind, slot.to_json()),
+            )
             self._ledger(conn).slots_changed(conn)
             if kind == RECOVERY:
                 self._log(conn, "change", None, "recovery key replaced")
 
     def _slots(self) -> SlotSet:
         with self._read() as conn:
-            return _parse_slots(
-                conn.execute(select(_SLOTS.c.id, _SLOTS.c.kind, _SLOTS.c.slot)).all()
-            )
+            return _parse_slots(conn.execute("SELECT id, kind, slot FROM key_slot").all())
 
 
 @dataclass(frozen=True)
@@ -501,7 +502,7 @@ def _read_vault_info(engine: Engine, db: Path) -> _VaultInfo:
     key is derived (reading fires no trigger and queries no view)."""
     try:
         with engine.connect() as conn:
-            application_id = conn.exec_driver_sql("PRAGMA application_id").scalar_one()
+            application_id = conn.execute("PRAGMA application_id").scalar_one()
             if application_id != APPLICATION_ID:
                 raise VaultError(f"{db} is not a Kindcheck vault; nothing was changed")
             found = read_schema(conn)
@@ -517,10 +518,8 @@ def _read_vault_info(engine: Engine, db: Path) -> _VaultInfo:
                 )
             problems = check_schema(found, version, schema.SCHEMA_VERSION, MIGRATIONS)
             cookie = schema_cookie(conn)
-            slots = _parse_slots(
-                conn.execute(select(_SLOTS.c.id, _SLOTS.c.kind, _SLOTS.c.slot)).all()
-            )
-    except (DBAPIError, sqlite3.Error) as error:
+            slots = _parse_slots(conn.execute("SELECT id, kind, slot FROM key_slot").all())
+    except sqlite3.Error as error:
         if _sqlite_code(error) in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
             raise VaultError(
                 f"{db} is damaged and cannot be opened ({_sqlite_message(error)}); nothing was "

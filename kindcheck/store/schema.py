@@ -1,13 +1,17 @@
-"""The vault's tables, their frozen DDL per storage schema version, and the schema version.
+"""The vault's tables: their frozen DDL per storage schema version, and the schema version.
 
-The SQLModel table classes describe the newest schema and never leave the package; every
-column that could say something about a client holds ciphertext (see :mod:`.records`).
+The SQLModel table classes (:mod:`.models`) describe the newest schema: every column that could
+say something about a client holds ciphertext (see :mod:`.records`). They are imported only
+where the schema is compared with them (a test keeps them, this DDL and the migrations in
+step); the store itself runs the frozen statements below and never imports SQLModel.
 
 Storage schema versions: :data:`SCHEMA_VERSION`, with the migrations in :mod:`.migrations`.
 Version 2 added the access log; version 3 changed no table but every record (format 2: the
 write generation inside each record, padding, and the vault's ledger, see :mod:`.envelope`
-and :mod:`.ledger`); version 4 added the amendments of sessions (corrections and moves, see
-:mod:`.amendments`). Every vault file was built by exactly the statements in
+and :mod:`.ledger`); version 4 added ``session_facts``: per session, the small record of what
+the anonymised export and the due list count (:mod:`.facts`), so that reports read those and
+never the sessions themselves; version 5 added the amendments of sessions (corrections and
+moves, see :mod:`.amendments`). Every vault file was built by exactly the statements in
 :data:`DDL_BY_VERSION` (``create_all`` never touches a vault), so that is what the schema check
 (:mod:`.schemacheck`) expects to find in the file. Code elsewhere reads
 ``schema.SCHEMA_VERSION`` at call time (never a copy), so setting it, as the migration tests
@@ -18,15 +22,16 @@ that copy changes nothing).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, cast
-
-from sqlalchemy import Integer, Table, literal_column, select, text
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import registry
-from sqlalchemy.sql.elements import ColumnClause
-from sqlmodel import Field, SQLModel
+from typing import Any, Final, Protocol
 
 from kindcheck.errors import VaultError
+
+
+class _Queries(Protocol):
+    """What reads the schema version: a connection (:class:`.sqlite.Connection`)."""
+
+    def execute(self, sql: str, parameters: Any = ...) -> Any: ...
+
 
 DB_NAME: Final = "kindcheck.db"
 # PRAGMA application_id: "KCK1". Lets us tell a Kindcheck vault from any other SQLite file
@@ -34,121 +39,7 @@ DB_NAME: Final = "kindcheck.db"
 APPLICATION_ID: Final = 0x4B434B31
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
-SCHEMA_VERSION = 4  # not Final: tests patch it together with MIGRATIONS
-
-
-# --------------------------------------------------------------------------------------------
-# Tables. Their own registry, so the vault's metadata never mixes with other SQLModel models.
-
-
-class _VaultModel(SQLModel, registry=registry()):
-    """Base of the vault's tables."""
-
-
-class MetaRow(_VaultModel, table=True):
-    """Vault-wide values: ``schema_version`` (plain) and ``profile`` (ciphertext)."""
-
-    __tablename__ = "meta"
-    name: str = Field(primary_key=True)
-    format_version: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
-    value: bytes
-
-
-class KeySlotRow(_VaultModel, table=True):
-    """One key slot (vault.KeySlot.to_json): the data key wrapped, never the key itself."""
-
-    __tablename__ = "key_slot"
-    id: str = Field(primary_key=True)
-    kind: str
-    slot: str
-
-
-class ClientRow(_VaultModel, table=True):
-    """A client: reference and name in ``data``; ``ref_index`` is the blind index."""
-
-    __tablename__ = "client"
-    id: str = Field(primary_key=True)
-    ref_index: str = Field(unique=True)
-    format_version: int
-    data: bytes
-
-
-class SessionRow(_VaultModel, table=True):
-    """A session: small ``header`` (for lists), ``body`` (answers, outcome), Meldcode steps.
-
-    Every session has a ``meldcode`` blob (empty at first) so that the file does not show which
-    sessions raised a safety signal.
-    """
-
-    __tablename__ = "session"
-    id: str = Field(primary_key=True)
-    client_id: str = Field(foreign_key="client.id", ondelete="CASCADE", index=True)
-    format_version: int
-    header: bytes
-    body: bytes
-    meldcode: bytes
-
-
-class PlanRow(_VaultModel, table=True):
-    """The follow-up plan of one client."""
-
-    __tablename__ = "followup_plan"
-    id: str = Field(primary_key=True)
-    client_id: str = Field(foreign_key="client.id", ondelete="CASCADE", unique=True)
-    format_version: int
-    data: bytes
-
-
-class DraftRow(_VaultModel, table=True):
-    """An unfinished form, encrypted from the first answer; ``ref_index`` may be empty."""
-
-    __tablename__ = "draft"
-    id: str = Field(primary_key=True)
-    ref_index: str | None = Field(default=None, index=True)
-    format_version: int
-    data: bytes
-
-
-class AccessLogRow(_VaultModel, table=True):
-    """One access-log entry (accesslog.AccessEntry.to_dict) in ``data``.
-
-    ``position`` is the insertion order (plain: the order of entries says nothing about a
-    client, and the hash chain inside the ciphertext detects a changed order anyway). There is
-    no foreign key: an entry about a client outlives the client (NEN 7513 keeps it 5 years).
-    """
-
-    __tablename__ = "access_log"
-    id: str = Field(primary_key=True)
-    position: int = Field(unique=True)
-    format_version: int
-    data: bytes
-
-
-class AmendmentRow(_VaultModel, table=True):
-    """One amendment of a session (a correction of answers, or a move to another client) in
-    ``data``: never changed once written, removed only with its session. Its order among the
-    session's amendments and its generation are in the client's manifest (:mod:`.ledger`)."""
-
-    __tablename__ = "amendment"
-    id: str = Field(primary_key=True)
-    session_id: str = Field(foreign_key="session.id", ondelete="CASCADE", index=True)
-    format_version: int
-    data: bytes
-
-
-def _table(model: type[SQLModel]) -> Table:
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
-
-_META = _table(MetaRow)
-_SLOTS = _table(KeySlotRow)
-_CLIENTS = _table(ClientRow)
-_SESSIONS = _table(SessionRow)
-_PLANS = _table(PlanRow)
-_DRAFTS = _table(DraftRow)
-_LOG = _table(AccessLogRow)
-_AMENDMENTS = _table(AmendmentRow)
-_rowid_col: ColumnClause[int] = literal_column("rowid", Integer)
+SCHEMA_VERSION = 5  # not Final: tests patch it together with MIGRATIONS
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,9 +90,24 @@ _SCHEMA_V2: Final = (
         data BLOB NOT NULL)""",
 )
 
-# The amendments of sessions (corrections, moves). Kept apart from the other versions' DDL so
-# that the step that adds it is one self-contained entry (migrations._migrate_3_to_4).
+# Per session, its facts (:mod:`.facts`), stored by client: a scan of the table reads one
+# client's sessions after another (WITHOUT ROWID: the rows themselves are in key order), so a
+# report needs only the current client in memory. ``id`` (the session's) is unique on its own
+# too. No foreign key: the store deletes a client's facts with its sessions, and verify names
+# a facts record without its session (a foreign key would name it a second time).
 _SCHEMA_V4: Final = (
+    """CREATE TABLE session_facts (
+        client_id TEXT NOT NULL,
+        id TEXT NOT NULL UNIQUE,
+        format_version INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (client_id, id)) WITHOUT ROWID""",
+)
+
+# The amendments of sessions (corrections, moves), never changed once written. The foreign
+# key removes them with their session. Kept apart from the other versions' DDL so that the step
+# that adds it is one self-contained entry (migrations._migrate_4_to_5).
+_SCHEMA_V5: Final = (
     """CREATE TABLE amendment (
         id TEXT NOT NULL PRIMARY KEY,
         session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
@@ -216,6 +122,7 @@ DDL_BY_VERSION: Final[dict[int, tuple[str, ...]]] = {
     2: _SCHEMA_V1 + _SCHEMA_V2,
     3: _SCHEMA_V1 + _SCHEMA_V2,
     4: _SCHEMA_V1 + _SCHEMA_V2 + _SCHEMA_V4,
+    5: _SCHEMA_V1 + _SCHEMA_V2 + _SCHEMA_V4 + _SCHEMA_V5,
 }
 
 
@@ -234,8 +141,8 @@ class SchemaObject:
         return self.type, self.name
 
 
-def _schema_version(conn: Connection) -> int:
-    row = conn.execute(select(_META.c.value).where(_META.c.name == "schema_version")).first()
+def _schema_version(conn: _Queries) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").first()
     if row is None:
         raise VaultError("the vault file has no schema version: it is damaged or not a vault")
     value = row.value

@@ -21,11 +21,8 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import create_engine
-from sqlalchemy.pool import StaticPool
-
 from kindcheck.store.schema import DDL_BY_VERSION, SchemaObject
-from kindcheck.store.sqlite import read_schema
+from kindcheck.store.sqlite import Engine, read_schema
 from kindcheck.text import one_line
 from kindcheck.vault import RecordCipher, new_data_key
 
@@ -61,7 +58,7 @@ def _replayed(version: int, migrations: Mapping[int, Any]) -> tuple[SchemaObject
     steps = tuple(migrations.get(number) for number in range(version))
     key = _key(version, migrations)
     if key not in _REPLAYED:
-        engine = create_engine("sqlite://", poolclass=StaticPool)
+        engine = Engine(lambda: sqlite3.connect(":memory:", isolation_level=None))
         cipher = RecordCipher(new_data_key())  # a throwaway key: the scratch holds no records
         try:
             with engine.begin() as conn:

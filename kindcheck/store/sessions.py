@@ -1,5 +1,6 @@
 """The Store's sessions (answers and outcome, as the layer above made them) and their Meldcode
-steps. A session's small header serves lists; its body is decrypted only when needed."""
+steps. A session's small header serves lists; its body is decrypted only when needed. Each
+session's facts record (:mod:`.facts`) is written with it and follows its Meldcode steps."""
 
 from __future__ import annotations
 
@@ -8,16 +9,23 @@ from datetime import date
 from functools import partial
 from typing import Any, Final
 
-from sqlalchemy import insert, select, update
-
-from kindcheck.errors import VaultError
+from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.envelope import RECORD_FORMAT
+from kindcheck.store.facts import (
+    FACTS_LABEL,
+    StoredFacts,
+    _decode_facts,
+    _facts_data,
+    _steps_taken,
+    facts_value,
+)
 from kindcheck.store.records import (
     MeldcodeStepRecord,
     SessionSummary,
     StoredSession,
     _collect,
+    _decode_session_values,
     _new_id,
     _now,
     _session_order,
@@ -25,23 +33,38 @@ from kindcheck.store.records import (
     _summary_data,
     _summary_for,
 )
-from kindcheck.store.schema import _CLIENTS, _SESSIONS, _rowid_col
+from kindcheck.store.sqlite import Connection
 from kindcheck.text import one_line
 
-_READ_CHUNK: Final = 2000  # rows per SELECT when iterating everything: bounded memory
+_READ_CHUNK: Final = 2000  # rows per fetch when iterating everything: bounded memory
+_HEADERS: Final = "SELECT id, client_id, format_version, header FROM session"
+_SESSIONS: Final = "SELECT id, client_id, format_version, header, body FROM session"
+_STEPS: Final = "SELECT id, client_id, format_version, meldcode FROM session WHERE id = ?"
+_FACTS_ROW: Final = (
+    "SELECT id, client_id, format_version, data FROM session_facts WHERE client_id = ? AND id = ?"
+)
 
 
 class _Sessions(_StoreBase):
     """Sessions and the Meldcode steps recorded for each."""
 
     def save_session(
-        self, client_id: str, answers: dict[str, Any], outcome: dict[str, Any]
+        self,
+        client_id: str,
+        answers: dict[str, Any],
+        outcome: dict[str, Any],
+        facts: object = None,
     ) -> SessionSummary:
-        """Store a validated session (Session.to_dict()) with its outcome (outcome_to_json)."""
+        """Store a validated session (Session.to_dict()) with its outcome (outcome_to_json).
+
+        ``facts``: what the reports count of it (JSON, an object or a list, the layer above
+        derives from the answers and outcome, see :mod:`.facts`), sealed in its own record
+        beside it. None: the layer above computes them later (:meth:`complete_facts`)."""
         summary = _summary_for(_new_id(), client_id, answers, outcome)
         record_id = f"{summary.id}/{client_id}"
+        given = facts_value(facts)
         with self._write() as conn:
-            exists = conn.execute(select(_CLIENTS.c.id).where(_CLIENTS.c.id == client_id)).first()
+            exists = conn.execute("SELECT id FROM client WHERE id = ?", (client_id,)).first()
             if exists is None:
                 raise VaultError("no such client")
             ledger = self._ledger(conn)
@@ -55,15 +78,16 @@ class _Sessions(_StoreBase):
             )
             meldcode = self._seal(conn, "session.meldcode", record_id, {"steps": {}})
             conn.execute(
-                insert(_SESSIONS).values(
-                    id=summary.id,
-                    client_id=client_id,
-                    format_version=RECORD_FORMAT,
-                    header=header,
-                    body=body,
-                    meldcode=meldcode,
-                )
+                "INSERT INTO session (id, client_id, format_version, header, body, meldcode) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (summary.id, client_id, RECORD_FORMAT, header, body, meldcode),
             )
+            stored = StoredFacts(
+                summary.id, client_id, summary.session_date, summary.saved_at, 0, given
+            )
+            self._write_facts(conn, stored, new=True)
+            if given is None:
+                ledger.state.facts_pending += 1
             ledger.session_saved(conn, client_id, summary.id)
             self._log_client(conn, "create", client_id, f"session {summary.id}")
         return summary
@@ -78,17 +102,10 @@ class _Sessions(_StoreBase):
         dates (a due list), which are not an opening of the client's file.
         """
         with self._write(reading=True) if log else self._read() as conn:
-            rows = conn.execute(
-                select(
-                    _SESSIONS.c.id,
-                    _SESSIONS.c.client_id,
-                    _SESSIONS.c.format_version,
-                    _SESSIONS.c.header,
-                ).where(_SESSIONS.c.client_id == client_id)
-            ).all()
+            rows = conn.execute(_HEADERS + " WHERE client_id = ?", (client_id,)).all()
             if (
                 log
-                and conn.execute(select(_CLIENTS.c.id).where(_CLIENTS.c.id == client_id)).first()
+                and conn.execute("SELECT id FROM client WHERE id = ?", (client_id,)).first()
                 is not None
             ):
                 self._log_client(conn, "read", client_id, f"client file ({len(rows)} sessions)")
@@ -100,15 +117,7 @@ class _Sessions(_StoreBase):
         entry in the access log, written only when the session decrypts (``log=False`` for a
         session loaded as part of a client view that was logged already)."""
         with self._write(reading=True) if log else self._read() as conn:
-            row = conn.execute(
-                select(
-                    _SESSIONS.c.id,
-                    _SESSIONS.c.client_id,
-                    _SESSIONS.c.format_version,
-                    _SESSIONS.c.header,
-                    _SESSIONS.c.body,
-                ).where(_SESSIONS.c.id == session_id)
-            ).first()
+            row = conn.execute(_SESSIONS + " WHERE id = ?", (session_id,)).first()
             if row is None:
                 return None
             session = self._session_from_row(row)
@@ -119,48 +128,36 @@ class _Sessions(_StoreBase):
     def iter_sessions(self, damaged: list[str] | None = None) -> Iterator[StoredSession]:
         """Every session with answers and outcome, in the order they were saved.
 
-        Reads in chunks (bounded memory, and the mutex is free between chunks). Without
-        ``damaged`` the first damaged record raises; with it, damaged ones are named there and
-        skipped.
+        Reads in chunks of one constant query (bounded memory, and the mutex is free between
+        chunks). Without ``damaged`` the first damaged record raises; with it, damaged ones
+        are named there and skipped.
         """
         last_rowid = 0
         while True:
             with self._read() as conn:
-                rows = conn.execute(
-                    select(
-                        _rowid_col.label("rowid"),
-                        _SESSIONS.c.id,
-                        _SESSIONS.c.client_id,
-                        _SESSIONS.c.format_version,
-                        _SESSIONS.c.header,
-                        _SESSIONS.c.body,
-                    )
-                    .where(last_rowid < _rowid_col)
-                    .order_by(_rowid_col)
-                    .limit(_READ_CHUNK)
-                ).all()
+                rows = conn.driver.execute(
+                    "SELECT rowid, id, client_id, format_version, header, body FROM session "
+                    "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                    (last_rowid, _READ_CHUNK),
+                ).fetchall()
             if not rows:
                 return
-            last_rowid = rows[-1].rowid
+            last_rowid = rows[-1][0]
+            cipher = self._require_open()
             for row in rows:
-                session = _collect(damaged, partial(self._session_from_row, row))
-                if session is not None:
-                    yield session
+                try:
+                    yield _decode_session_values(cipher, *row[1:])
+                except RecordDamaged as error:
+                    if damaged is None:
+                        raise
+                    damaged.append(str(error))
 
     def client_sessions(self, client_id: str) -> list[StoredSession]:
         """Every session of a client with answers and outcome, in no particular order. Writes
         no access-log entry: for checks inside an operation that logs itself (recording a
         session refuses the same answers twice), not for showing a client's file."""
         with self._read() as conn:
-            rows = conn.execute(
-                select(
-                    _SESSIONS.c.id,
-                    _SESSIONS.c.client_id,
-                    _SESSIONS.c.format_version,
-                    _SESSIONS.c.header,
-                    _SESSIONS.c.body,
-                ).where(_SESSIONS.c.client_id == client_id)
-            ).all()
+            rows = conn.execute(_SESSIONS + " WHERE client_id = ?", (client_id,)).all()
         return [self._session_from_row(row) for row in rows]
 
     # -- Meldcode steps --------------------------------------------------------------------------
@@ -168,14 +165,7 @@ class _Sessions(_StoreBase):
     def meldcode_steps(self, session_id: str) -> dict[str, MeldcodeStepRecord]:
         """The Meldcode steps recorded for a session, by step id."""
         with self._read() as conn:
-            row = conn.execute(
-                select(
-                    _SESSIONS.c.id,
-                    _SESSIONS.c.client_id,
-                    _SESSIONS.c.format_version,
-                    _SESSIONS.c.meldcode,
-                ).where(_SESSIONS.c.id == session_id)
-            ).first()
+            row = conn.execute(_STEPS, (session_id,)).first()
         if row is None:
             raise VaultError("no such session")
         return self._steps_from_row(row)
@@ -190,14 +180,7 @@ class _Sessions(_StoreBase):
             raise VaultError("a Meldcode step's date must be a date")
         record = MeldcodeStepRecord(step_id, done_on, str(note), _now())
         with self._write() as conn:
-            row = conn.execute(
-                select(
-                    _SESSIONS.c.id,
-                    _SESSIONS.c.client_id,
-                    _SESSIONS.c.format_version,
-                    _SESSIONS.c.meldcode,
-                ).where(_SESSIONS.c.id == session_id)
-            ).first()
+            row = conn.execute(_STEPS, (session_id,)).first()
             if row is None:
                 raise VaultError("no such session")
             steps = self._steps_from_row(row)
@@ -213,11 +196,56 @@ class _Sessions(_StoreBase):
                     "changed: restore a backup (`kindcheck restore`)"
                 )
             blob = self._seal(conn, "session.meldcode", parent, _steps_data(steps))
-            conn.execute(
-                update(_SESSIONS).where(_SESSIONS.c.id == session_id).values(meldcode=blob)
-            )
+            conn.execute("UPDATE session SET meldcode = ? WHERE id = ?", (blob, session_id))
+            self._steps_changed(conn, row.id, row.client_id, _steps_taken(steps))
             ledger.steps_saved(conn, row.client_id, row.id)
             self._log_client(
                 conn, "change", row.client_id, f"Meldcode step {step_id} of session {session_id}"
             )
         return record
+
+    # -- the facts record ----------------------------------------------------------------------
+
+    def _write_facts(self, conn: Connection, stored: StoredFacts, *, new: bool = False) -> None:
+        """Seal a session's facts record with this transaction's generation (a new one, or in
+        place of the one there)."""
+        blob = self._seal(
+            conn, FACTS_LABEL, f"{stored.session_id}/{stored.client_id}", _facts_data(stored)
+        )
+        if new:
+            conn.execute(
+                "INSERT INTO session_facts (client_id, id, format_version, data) "
+                "VALUES (?, ?, ?, ?)",
+                (stored.client_id, stored.session_id, RECORD_FORMAT, blob),
+            )
+        else:
+            conn.execute(
+                "INSERT OR REPLACE INTO session_facts (client_id, id, format_version, data) "
+                "VALUES (?, ?, ?, ?)",
+                (stored.client_id, stored.session_id, RECORD_FORMAT, blob),
+            )
+
+    def _steps_changed(self, conn: Connection, session_id: str, client_id: str, taken: int) -> None:
+        """The Meldcode steps of a session changed: its facts record follows. Its other fields
+        are kept; a facts record that is missing or cannot be read is made again from the
+        session's header, its facts left for :meth:`complete_facts`."""
+        cipher = self._require_open()
+        row = conn.execute(_FACTS_ROW, (client_id, session_id)).first()
+        stored: StoredFacts | None = None
+        if row is not None:
+            try:
+                stored = _decode_facts(cipher, row)
+            except RecordDamaged:
+                stored = None
+        if stored is None:
+            header = conn.execute(_HEADERS + " WHERE id = ?", (session_id,)).first()
+            if header is None:
+                raise VaultError("no such session")
+            summary = self._summary_from_row(header)
+            stored = StoredFacts(
+                session_id, client_id, summary.session_date, summary.saved_at, taken, None
+            )
+            self._ledger(conn).state.facts_pending += 1
+        else:
+            stored = stored.with_steps(taken)
+        self._write_facts(conn, stored)

@@ -13,6 +13,16 @@ Settings (SECURITY.md, "Storage"):
   (``kindcheck.lock``, filelock, timeout 0) taken before the database is opened: a second
   running copy is refused with :class:`~kindcheck.errors.VaultLocked`.
 
+The store talks to SQLite through Python's own sqlite3 module, with constant SQL: every
+statement is a fixed text with ``?`` parameters, so SQLite's statement cache prepares each once.
+:class:`Engine` and :class:`Connection` are thin conveniences over one sqlite3 connection
+(explicit transactions, rows with named fields); their few names (``begin``, ``connect``,
+``exec_driver_sql``, ``scalar_one``, ``first``, ``all``) are those SQLAlchemy gives the same
+things, so a migration step or a test written against either reads the same. SQLAlchemy and
+SQLModel are never imported here: they cost several times the key derivation to import, on
+every command. (The SQLModel table classes, which describe the schema, are in :mod:`.models`,
+imported only where the schema is compared with them.)
+
 Error messages made here never include SQL or values, only what a person can act on.
 """
 
@@ -23,15 +33,13 @@ import errno
 import hashlib
 import os
 import sqlite3
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
-from typing import Final, cast
+from typing import Any, Final, TypeAlias
 
 from filelock import FileLock, Timeout
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import StaticPool
-from sqlmodel import create_engine
 
 from kindcheck.errors import VaultError, VaultLocked
 from kindcheck.store.schema import APPLICATION_ID, DB_NAME, SQLITE_MAGIC, SchemaObject
@@ -47,7 +55,7 @@ _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
 
 
 def _sqlite_code(error: BaseException) -> int | None:
-    original = error.orig if isinstance(error, DBAPIError) else error
+    original = getattr(error, "orig", error)  # an error wrapped by a caller's driver layer
     code = getattr(original, "sqlite_errorcode", None)
     return code & 0xFF if isinstance(code, int) else None
 
@@ -188,6 +196,9 @@ def _connect(db: Path, *, create: bool = False, read_only: bool = False) -> sqli
             "PRAGMA temp_store = MEMORY",
             "PRAGMA cell_size_check = ON",  # notice damaged pages early, not by crashing later
             "PRAGMA trusted_schema = OFF",
+            # 16 MiB of page cache (not 2): a report reads the plans in client order, all over
+            # the table, and should read each page from the disk once.
+            "PRAGMA cache_size = -16384",
         ):
             conn.execute(pragma)
         if read_only:
@@ -221,22 +232,142 @@ def _harden(conn: sqlite3.Connection) -> None:
                 setconfig(option, value)
 
 
+# A result row: a named tuple of one SELECT's columns (``row.id``, ``row[0]``). What it holds
+# comes from the file, untyped; the decoders check every field. Each SELECT's class is made once.
+Row: TypeAlias = Any
+
+
+@lru_cache(maxsize=256)
+def _row_class(names: tuple[str, ...]) -> Callable[[Sequence[Any]], Row]:
+    made: Any = namedtuple("Row", names, rename=True)  # type: ignore[misc]
+    return made._make
+
+
+class Result:
+    """The rows of one statement, read when asked for (a cursor of the one connection)."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    def _make(self) -> Callable[[Sequence[Any]], Row]:
+        description = self._cursor.description
+        return _row_class(tuple(column[0] for column in description))
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    def first(self) -> Row | None:
+        found = self._cursor.fetchone()
+        return None if found is None else self._make()(found)
+
+    def all(self) -> list[Row]:
+        rows = self._cursor.fetchall()
+        if not rows:
+            return []
+        make = self._make()
+        return [make(row) for row in rows]
+
+    def scalar(self) -> Any:
+        found = self._cursor.fetchone()
+        return None if found is None else found[0]
+
+    def scalar_one(self) -> Any:
+        found = self._cursor.fetchone()
+        if found is None:
+            raise sqlite3.DatabaseError("no row where one was expected")
+        return found[0]
+
+    def __iter__(self) -> Iterator[Row]:
+        if self._cursor.description is None:
+            return
+        make = self._make()
+        while rows := self._cursor.fetchmany(500):
+            for row in rows:
+                yield make(row)
+
+
+Parameters = Sequence[Any] | Mapping[str, Any]
+
+
+class Connection:
+    """The vault's one sqlite3 connection, with rows that have named fields. Statements are
+    constant SQL with ``?`` parameters."""
+
+    def __init__(self, driver: sqlite3.Connection) -> None:
+        self.driver = driver
+
+    def execute(self, sql: str, parameters: Parameters = ()) -> Result:
+        return Result(self.driver.execute(sql, parameters))
+
+    # SQLAlchemy's name for a statement given as text (migration steps and tests use it).
+    exec_driver_sql = execute
+
+    def executemany(self, sql: str, rows: Iterator[Sequence[Any]] | Sequence[Sequence[Any]]) -> int:
+        return self.driver.executemany(sql, rows).rowcount
+
+
+class Engine:
+    """Exactly one connection to one database file, the vault's only writer: opened on first
+    use, closed by :meth:`dispose`. The sqlite3 module is in autocommit mode
+    (``isolation_level=None``): a transaction is begun explicitly (:meth:`begin`), so the reads
+    and writes in one block see one consistent database."""
+
+    def __init__(self, opener: Callable[[], sqlite3.Connection]) -> None:
+        self._opener = opener
+        self._connection: Connection | None = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            self._connection = Connection(self._opener())
+        return self._connection
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """The connection, outside any transaction (each statement its own)."""
+        yield self.connection
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction: committed at the end of the block, rolled back on an error."""
+        connection = self.connection
+        driver = connection.driver
+        driver.execute("BEGIN")
+        try:
+            yield connection
+            driver.execute("COMMIT")
+        except BaseException:
+            # Also when the commit itself failed (a full disk): the connection is left with
+            # no transaction open, as it was found.
+            if driver.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    driver.execute("ROLLBACK")
+            raise
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """One read transaction: every read in the block sees the same database. Ended with a
+        rollback (it wrote nothing), which a damaged file cannot make fail."""
+        connection = self.connection
+        driver = connection.driver
+        driver.execute("BEGIN")
+        try:
+            yield connection
+        finally:
+            if driver.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    driver.execute("ROLLBACK")
+
+    def dispose(self) -> None:
+        if self._connection is not None:
+            self._connection.driver.close()
+            self._connection = None
+
+
 def _engine_for(db: Path, *, create: bool = False, read_only: bool = False) -> Engine:
     """An engine with exactly one connection: the vault's only writer."""
-    engine = create_engine(
-        "sqlite://",
-        creator=lambda: _connect(db, create=create, read_only=read_only),
-        poolclass=StaticPool,
-    )
-
-    # SQLAlchemy's documented recipe for real SQLite transactions with pysqlite: the driver is
-    # in autocommit mode (isolation_level=None above) and every SQLAlchemy transaction starts
-    # with an explicit BEGIN, so reads and writes in one block see one consistent database.
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
-
-    return engine
+    return Engine(lambda: _connect(db, create=create, read_only=read_only))
 
 
 def _make_data_dir(data_dir: Path) -> None:
@@ -328,14 +459,12 @@ def _release(lock: FileLock | None) -> None:
 def _sqlite_message(error: BaseException) -> str:
     """SQLite's own words for an error (never SQL or values), made safe for a terminal: they
     can quote names from the file (an index's name in an integrity_check line)."""
-    original = error.orig if isinstance(error, DBAPIError) else error
+    original = getattr(error, "orig", error)
     return one_line(original) if isinstance(original, sqlite3.Error) else type(original).__name__
 
 
 def _driver(conn: Connection | sqlite3.Connection) -> sqlite3.Connection:
-    if isinstance(conn, sqlite3.Connection):
-        return conn
-    return cast(sqlite3.Connection, conn.connection.driver_connection)
+    return conn if isinstance(conn, sqlite3.Connection) else conn.driver
 
 
 def _quoted(name: str) -> str:
@@ -384,5 +513,4 @@ def schema_cookie(conn: Connection | sqlite3.Connection) -> int:
 
 def _total_changes(conn: Connection) -> int:
     """Rows changed so far on this connection (sqlite3's counter)."""
-    driver = cast(sqlite3.Connection, conn.connection.driver_connection)
-    return driver.total_changes
+    return conn.driver.total_changes

@@ -1,4 +1,5 @@
-"""Storage schema 2 -> 3: every record re-sealed as format 2, and the ledger built.
+"""Storage schema 2 -> 3: every record re-sealed as format 2, and the ledger built; 3 -> 4:
+the facts records (:func:`add_facts`).
 
 Runs inside the migration's one transaction: all records are re-sealed (generation = the old
 state's generation + 1, padding), every client record gets its manifest, and the state gets
@@ -17,9 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Final
 
-from sqlalchemy import Row, Table, select, update
-from sqlalchemy.engine import Connection
-
 from kindcheck.errors import RecordDamaged
 from kindcheck.store import schema
 from kindcheck.store.audit import (
@@ -31,6 +29,7 @@ from kindcheck.store.audit import (
     slot_digest,
 )
 from kindcheck.store.envelope import RECORD_FORMAT, seal_json
+from kindcheck.store.facts import FACTS_LABEL, StoredFacts, _facts_data, _steps_taken
 from kindcheck.store.records import (
     _client_from,
     _open_body,
@@ -39,31 +38,31 @@ from kindcheck.store.records import (
     _open_plan,
     _open_sealed,
     _open_steps,
+    _steps_from,
+    _summary_from,
 )
-from kindcheck.store.schema import (
-    _CLIENTS,
-    _DRAFTS,
-    _LOG,
-    _META,
-    _PLANS,
-    _SESSIONS,
-    _SLOTS,
-    _rowid_col,
-)
+from kindcheck.store.sqlite import Connection, Row
 from kindcheck.vault import RecordCipher
 
 _CHUNK: Final = 500  # rows per SELECT: bounded memory for large vaults
 
 
-def _rows(conn: Connection, table: Table) -> Iterator[Row[Any]]:
+_COLUMNS: Final = {
+    "client": "id, ref_index, format_version, data",
+    "session": "id, client_id, format_version, header, body, meldcode",
+    "followup_plan": "id, client_id, format_version, data",
+    "draft": "id, ref_index, format_version, data",
+    "access_log": "id, position, format_version, data",
+}
+
+
+def _rows(conn: Connection, table: str) -> Iterator[Row]:
+    """Every row of ``table`` (one of :data:`_COLUMNS`), in chunks of one constant query."""
     last = 0
+    query = f"SELECT rowid AS rowid_, {_COLUMNS[table]} FROM {table} WHERE rowid > ? "
+    query += "ORDER BY rowid LIMIT ?"
     while True:
-        rows = conn.execute(
-            select(_rowid_col.label("rowid_"), table)
-            .where(last < _rowid_col)
-            .order_by(_rowid_col)
-            .limit(_CHUNK)
-        ).all()
+        rows = conn.execute(query, (last, _CHUNK)).all()
         if not rows:
             return
         last = rows[-1].rowid_
@@ -81,7 +80,7 @@ def reseal_all(conn: Connection, cipher: RecordCipher) -> None:
         return seal_json(cipher, label, record_id, value, generation)
 
     clients: dict[str, dict[str, Any]] = {}
-    for row in _rows(conn, _CLIENTS):
+    for row in _rows(conn, "client"):
         if not CLIENT_ID.fullmatch(row.id):
             continue  # not an id Kindcheck made: left as it is, verify names it
         try:
@@ -92,7 +91,7 @@ def reseal_all(conn: Connection, cipher: RecordCipher) -> None:
         data.update(sessions={}, plan=None)
         clients[row.id] = data
 
-    for row in _rows(conn, _SESSIONS):
+    for row in _rows(conn, "session"):
         parent = f"{row.id}/{row.client_id}"
         try:
             header = _open_header(cipher, row).value
@@ -102,20 +101,21 @@ def reseal_all(conn: Connection, cipher: RecordCipher) -> None:
             resealed = 0
         else:
             conn.execute(
-                update(_SESSIONS)
-                .where(_SESSIONS.c.id == row.id)
-                .values(
-                    format_version=RECORD_FORMAT,
-                    header=seal("session.header", parent, header),
-                    body=seal("session.body", parent, body),
-                    meldcode=seal("session.meldcode", parent, steps),
-                )
+                "UPDATE session SET format_version = ?, header = ?, body = ?, meldcode = ? "
+                "WHERE id = ?",
+                (
+                    RECORD_FORMAT,
+                    seal("session.header", parent, header),
+                    seal("session.body", parent, body),
+                    seal("session.meldcode", parent, steps),
+                    row.id,
+                ),
             )
             resealed = generation
         if row.client_id in clients:
             clients[row.client_id]["sessions"][row.id] = [resealed, resealed]
 
-    for row in _rows(conn, _PLANS):
+    for row in _rows(conn, "followup_plan"):
         try:
             plan = _open_plan(cipher, row).value
         except RecordDamaged:
@@ -123,16 +123,15 @@ def reseal_all(conn: Connection, cipher: RecordCipher) -> None:
         else:
             blob = seal("followup_plan", f"{row.id}/{row.client_id}", plan)
             conn.execute(
-                update(_PLANS)
-                .where(_PLANS.c.id == row.id)
-                .values(format_version=RECORD_FORMAT, data=blob)
+                "UPDATE followup_plan SET format_version = ?, data = ? WHERE id = ?",
+                (RECORD_FORMAT, blob, row.id),
             )
             resealed = generation
         if row.client_id in clients:
             clients[row.client_id]["plan"] = [row.id, resealed]
 
     drafts: dict[str, int] = {}
-    for row in _rows(conn, _DRAFTS):
+    for row in _rows(conn, "draft"):
         parent = f"{row.id}/{row.ref_index or '-'}"
         try:
             draft = _open_sealed(
@@ -141,27 +140,27 @@ def reseal_all(conn: Connection, cipher: RecordCipher) -> None:
         except RecordDamaged:
             continue
         conn.execute(
-            update(_DRAFTS)
-            .where(_DRAFTS.c.id == row.id)
-            .values(format_version=RECORD_FORMAT, data=seal("draft", parent, draft))
+            "UPDATE draft SET format_version = ?, data = ? WHERE id = ?",
+            (RECORD_FORMAT, seal("draft", parent, draft), row.id),
         )
         drafts[row.id] = generation
 
     last = None
-    for row in _rows(conn, _LOG):
+    for row in _rows(conn, "access_log"):
         try:
             entry, _generation = _open_entry(cipher, row)
         except RecordDamaged:
             continue
         conn.execute(
-            update(_LOG)
-            .where(_LOG.c.id == row.id)
-            .values(format_version=RECORD_FORMAT, data=seal("access_log", row.id, entry.to_dict()))
+            "UPDATE access_log SET format_version = ?, data = ? WHERE id = ?",
+            (RECORD_FORMAT, seal("access_log", row.id, entry.to_dict()), row.id),
         )
         last = entry
 
     profile = None
-    meta = conn.execute(select(_META).where(_META.c.name == "profile")).first()
+    meta = conn.execute(
+        "SELECT name, format_version, value FROM meta WHERE name = 'profile'"
+    ).first()
     if meta is not None:
         try:
             value = _open_sealed(
@@ -171,17 +170,15 @@ def reseal_all(conn: Connection, cipher: RecordCipher) -> None:
             pass
         else:
             conn.execute(
-                update(_META)
-                .where(_META.c.name == "profile")
-                .values(format_version=RECORD_FORMAT, value=seal("meta", "profile", value))
+                "UPDATE meta SET format_version = ?, value = ? WHERE name = 'profile'",
+                (RECORD_FORMAT, seal("meta", "profile", value)),
             )
             profile = generation
 
     for client_id, data in clients.items():
         conn.execute(
-            update(_CLIENTS)
-            .where(_CLIENTS.c.id == client_id)
-            .values(format_version=RECORD_FORMAT, data=seal("client", client_id, data))
+            "UPDATE client SET format_version = ?, data = ? WHERE id = ?",
+            (RECORD_FORMAT, seal("client", client_id, data), client_id),
         )
 
     state = VaultState(
@@ -192,7 +189,7 @@ def reseal_all(conn: Connection, cipher: RecordCipher) -> None:
         profile=profile,
         slots={
             str(slot.id): slot_digest(str(slot.kind), str(slot.slot))
-            for slot in conn.execute(select(_SLOTS.c.id, _SLOTS.c.kind, _SLOTS.c.slot))
+            for slot in conn.execute("SELECT id, kind, slot FROM key_slot")
         },
     )
     if old is not None:
@@ -206,3 +203,41 @@ def reseal_all(conn: Connection, cipher: RecordCipher) -> None:
             "after that point may be missing"
         )
     _write_state(conn, cipher, state)
+
+
+def add_facts(conn: Connection, cipher: RecordCipher) -> None:
+    """A facts record for every session that can be read (:mod:`.facts`): its date and saved
+    time from its header, its Meldcode steps taken, its facts pending; sealed with the state's
+    generation + 1, which the state then gets, with the number pending. A session that does
+    not decrypt gets none (verify names the session, and its missing facts). A state record
+    that cannot be read is rebuilt after the upgrade (:func:`.ledger.rebuild_state`, which
+    counts every facts record as pending): the records get generation 0 meanwhile."""
+    try:
+        state = _open_state(conn, cipher)
+    except RecordDamaged:
+        state = None
+    if state is not None and not state.has_ledger:
+        state = None
+    generation = 0 if state is None else state.generation + 1
+    pending = 0
+    for row in _rows(conn, "session"):
+        try:
+            summary = _summary_from(row, _open_header(cipher, row).value)
+            steps = _steps_from(row, _open_steps(cipher, row).value)
+        except RecordDamaged:
+            continue
+        stored = StoredFacts(
+            row.id, row.client_id, summary.session_date, summary.saved_at, _steps_taken(steps), None
+        )
+        blob = seal_json(
+            cipher, FACTS_LABEL, f"{row.id}/{row.client_id}", _facts_data(stored), generation
+        )
+        conn.execute(
+            "INSERT INTO session_facts (client_id, id, format_version, data) VALUES (?, ?, ?, ?)",
+            (row.client_id, row.id, RECORD_FORMAT, blob),
+        )
+        pending += 1
+    if state is not None:
+        state.generation = generation
+        state.facts_pending = pending
+        _write_state(conn, cipher, state)

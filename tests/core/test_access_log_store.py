@@ -424,8 +424,9 @@ def test_no_plain_text_of_the_log_on_disk(vault: Path, tmp_path: Path) -> None:
 
 
 def test_a_version_1_vault_is_migrated_and_logs(vault: Path, template: Template) -> None:
-    with raw(vault) as conn:  # back to schema 1: no log or amendment table, no state record
+    with raw(vault) as conn:  # back to schema 1: no log table, no state record, no facts
         conn.execute("DROP TABLE access_log")
+        conn.execute("DROP TABLE session_facts")
         conn.execute("DROP TABLE amendment")
         conn.execute("DELETE FROM meta WHERE name = 'state'")
         conn.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (b"1",))

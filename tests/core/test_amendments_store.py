@@ -21,7 +21,7 @@ from support.vault import PASSPHRASE, make_answers, raw, record
 
 from kindcheck.record import AmendmentError, NewAnswer
 from kindcheck.service import client_record
-from kindcheck.service.plans import get_plan
+from kindcheck.service.plans import get_plan, verify_vault
 from kindcheck.service.reports import count_vault, session_facts
 from kindcheck.store import DB_NAME, LOCK_NAME, Store
 from kindcheck.store import schema as store_schema
@@ -73,8 +73,10 @@ def unlisted(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def problems_of(vault: Path) -> list[str]:
+    """What `kindcheck verify` says: every facts record compared with its session as its
+    amendments leave it, too."""
     with Store.unlock(vault, PASSPHRASE) as store:
-        return store.verify()
+        return verify_vault(store)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,7 +96,7 @@ def test_an_amendment_is_an_encrypted_padded_record_with_its_generation(
     with Store.unlock(vault, PASSPHRASE) as store:
         (stored,) = store.session_amendments(template.session_a)
         assert stored.number == 1 and stored.amendment["reason"] == REASON
-        assert store.verify() == []
+        assert verify_vault(store) == []
 
 
 def test_the_original_answers_stay_and_the_current_ones_follow(
@@ -119,7 +121,7 @@ def test_the_original_answers_stay_and_the_current_ones_follow(
         assert [a.number for a in store.session_amendments(template.session_a)] == [1, 2]
         assert not second.record.outcome.signals
         assert not store.list_sessions(template.client_a, log=False)[0].safety_signal
-        assert store.verify() == []
+        assert verify_vault(store) == []
 
 
 def test_a_correction_that_does_not_fit_stores_nothing(vault: Path, template: Template) -> None:
@@ -152,14 +154,18 @@ def test_the_plan_and_the_export_follow_the_corrected_answers(
         facts = list(session_facts(store))
         assert sorted(f.safety_signal for f in facts) == [True, True]
         assert count_vault(store, "quarter", TODAY).total()["safety_signals"] == 2
-        # A session whose amendment cannot be read is not counted (and is named).
+    # The export reads the facts records (the correction made EPD-500's again), never the
+    # amendments: one that cannot be read changes nothing counted, and verify names it.
     with raw(vault) as conn:
         conn.execute("UPDATE amendment SET data = zeroblob(length(data))")
     with Store.unlock(vault, PASSPHRASE) as store:
         damaged: list[str] = []
         held = list(session_facts(store, damaged))
-        assert len(held) == 1  # EPD-600 only
-        assert damaged == [f"record amendment/{template.amendment} is damaged or was moved"]
+        assert sorted(f.safety_signal for f in held) == [True, True]
+        assert damaged == []
+        assert f"record amendment/{template.amendment} is damaged or was moved" in (
+            " ".join(verify_vault(store))
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,9 +177,14 @@ def test_a_deleted_amendment_is_named_by_verify(vault: Path, template: Template)
     with raw(vault) as conn:
         conn.execute("DELETE FROM amendment")
     problems = problems_of(vault)
-    assert len(problems) == 1, problems
-    assert f"record amendment/{template.amendment}" in problems[0]
-    assert "is missing: it was deleted outside Kindcheck" in problems[0]
+    assert len(problems) == 2, problems
+    missing = f"record amendment/{template.amendment} (a correction of session"
+    assert any(missing in p and "is missing: it was deleted outside" in p for p in problems)
+    # and the session's facts record (made from the corrected answers) no longer agrees
+    assert any(
+        f"record session_facts/{template.session_a} does not agree with its session" in p
+        for p in problems
+    ), problems
 
 
 def test_an_amendment_replayed_from_a_later_copy_is_named(
@@ -200,9 +211,14 @@ def test_an_amendment_replayed_from_a_later_copy_is_named(
     with raw(earlier) as conn:
         conn.execute("INSERT INTO amendment VALUES (?, ?, ?, ?)", row)
     problems = problems_of(earlier)
-    assert len(problems) == 1, problems
-    assert f"record amendment/{row[0]} is not listed by its client's record" in problems[0]
-    assert "put back from an older copy" in problems[0]
+    replayed = [p for p in problems if f"record amendment/{row[0]}" in p]
+    assert len(replayed) == 1, problems
+    assert "is not listed by its client's record" in replayed[0]
+    assert "put back from an older copy" in replayed[0]
+    # anything else named is the session's facts record, which the replay left behind
+    assert all(
+        f"record session_facts/{template.session_b}" in p for p in problems if p not in replayed
+    )
 
 
 def test_an_amendment_put_back_after_its_session_was_deleted_is_named(
@@ -212,7 +228,7 @@ def test_an_amendment_put_back_after_its_session_was_deleted_is_named(
         row = conn.execute("SELECT * FROM amendment").fetchone()
     with Store.unlock(vault, PASSPHRASE) as store:
         store.delete_client(template.client_a)
-        assert store.verify() == []
+        assert verify_vault(store) == []
     with raw(vault) as conn:  # a raw connection: foreign keys are off
         conn.execute("INSERT INTO amendment VALUES (?, ?, ?, ?)", row)
     problems = problems_of(vault)
@@ -232,15 +248,20 @@ def test_an_amendment_moved_to_another_session_is_damaged(vault: Path, template:
 def test_without_the_ledger_a_deleted_amendment_goes_unnoticed(
     tmp_path: Path, template: Template
 ) -> None:
-    """Why amendments are in the ledger: had they not been, the attack above is silent."""
+    """Why amendments are in the ledger: had they not been, the attack above is silent (when
+    the attacker also puts back the session's facts record from before the correction)."""
     folder = tmp_path / "unlisted"
     shutil.copytree(template.folder, folder)
+    facts = "SELECT client_id, id, format_version, data FROM session_facts WHERE id = ?"
+    with raw(folder) as conn:
+        before = conn.execute(facts, (template.session_b,)).fetchone()
     with Store.unlock(folder, PASSPHRASE) as store:
         client_record.amend_session(
             store, template.session_b, [NewAnswer("kindcheck", "sig_other", "no")], "x", TODAY
         )
     with raw(folder) as conn:
         conn.execute("DELETE FROM amendment WHERE session_id = ?", (template.session_b,))
+        conn.execute("INSERT OR REPLACE INTO session_facts VALUES (?, ?, ?, ?)", before)
     assert problems_of(folder) == []
 
 
@@ -268,7 +289,7 @@ def test_a_move_re_parents_the_session_with_its_amendments(vault: Path, template
         assert get_plan(store, template.client_a) is None  # no session left for EPD-500
         log = store.access_log()
         assert log[-2:][0].action == "change" or log[-1].action == "delete"
-        assert store.verify() == []
+        assert verify_vault(store) == []
     with raw(vault) as conn:
         (owner,) = conn.execute(
             "SELECT client_id FROM session WHERE id = ?", (template.session_a,)
@@ -297,38 +318,38 @@ def test_a_move_that_fails_half_way_changes_nothing(
             template.session_a
         ]
         assert store.access_log() == log
-        assert store.verify() == []
+        assert verify_vault(store) == []
     with raw(vault) as conn:
         assert conn.execute("SELECT count(*) FROM amendment").fetchone()[0] == 1
         assert conn.execute("SELECT count(*) FROM client").fetchone()[0] == 2
 
 
 # ---------------------------------------------------------------------------------------------
-# Storage schema 3 -> 4
+# Storage schema 4 -> 5
 
 
-def test_a_schema_3_vault_gets_the_amendment_table_on_unlock(
+def test_a_schema_4_vault_gets_the_amendment_table_on_unlock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A vault made by the version before (storage schema 3: no amendment table) is upgraded
+    """A vault made by the version before (storage schema 4: no amendment table) is upgraded
     on unlock by its own step, and then takes corrections that verify can check."""
-    folder = tmp_path / "v3"
-    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 3)
+    folder = tmp_path / "v4"
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 4)
     store, _recovery = Store.create(folder, PASSPHRASE, "tester")
     with store:
         made = record(store, make_answers("EPD-800", "Els"))
-        assert store.schema_version == 3
+        assert store.schema_version == 4
     with raw(folder) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert "amendment" not in tables
-    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 4)
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 5)
     with Store.unlock(folder, PASSPHRASE) as upgraded:
-        assert upgraded.schema_version == 4
-        assert upgraded.verify() == []
+        assert upgraded.schema_version == 5
+        assert verify_vault(upgraded) == []
         client_record.amend_session(
             upgraded, made.session.id, [NewAnswer("kindcheck", "sig_other", "yes")], "x", TODAY
         )
-        assert upgraded.verify() == []
+        assert verify_vault(upgraded) == []
     with raw(folder) as conn:
         conn.execute("DELETE FROM amendment")
     assert any("is missing" in p for p in problems_of(folder))

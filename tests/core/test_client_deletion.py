@@ -23,11 +23,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlalchemy import event
 from support.vault import PASSPHRASE, SESSION_DAY, make_answers, raw, record
 
 from kindcheck.record import NewAnswer
 from kindcheck.service.client_record import amend_session, delete_client
+from kindcheck.service.plans import verify_vault
 from kindcheck.store import DB_NAME, Store
 from kindcheck.store.audit import _open_state
 from kindcheck.store.ledger import amendments_of, manifest_of
@@ -81,6 +81,12 @@ def their_rows(folder: Path, client_id: str) -> list[bytes]:
         values += [
             bytes(row[0])
             for row in conn.execute(
+                "SELECT data FROM session_facts WHERE client_id = ?", (client_id,)
+            )
+        ]
+        values += [
+            bytes(row[0])
+            for row in conn.execute(
                 "SELECT data FROM followup_plan WHERE client_id = ?", (client_id,)
             )
         ]
@@ -123,7 +129,7 @@ def test_deleting_a_client_leaves_nothing_of_theirs_in_the_file_or_its_journal(
         store.log_access(
             "export", CANARY_REF, f"session as pdf (nl) to /home/u/{CANARY_REF} {CANARY_NAME}.pdf"
         )
-        assert store.verify() == []
+        assert verify_vault(store) == []
     rows = their_rows(folder, made.client.id)
     assert len(rows) >= 8
     assert plain_texts((folder / DB_NAME).read_bytes()) == []  # encrypted from the start
@@ -132,16 +138,19 @@ def test_deleting_a_client_leaves_nothing_of_theirs_in_the_file_or_its_journal(
     during: dict[str, bytes] = {}
     with Store.unlock(folder, PASSPHRASE) as store:
 
-        def at_commit(conn: object) -> None:  # the deleting transaction, before its COMMIT
-            during["journal"] = journal.read_bytes()
-            during["db"] = (folder / DB_NAME).read_bytes()
+        def at_commit(statement: str) -> None:  # the deleting transaction, before its COMMIT
+            if statement.strip().upper() == "COMMIT" and "journal" not in during:
+                during["journal"] = journal.read_bytes()
+                during["db"] = (folder / DB_NAME).read_bytes()
 
         assert store._engine is not None
-        event.listen(store._engine, "commit", at_commit)
+        driver = store._engine.connection.driver
+        # SQLite calls the trace callback as a statement starts: COMMIT has not run yet.
+        driver.set_trace_callback(at_commit)
         try:
             changed = delete_client(store, CANARY_REF, CANARY_REF.lower())
         finally:
-            event.remove(store._engine, "commit", at_commit)
+            driver.set_trace_callback(None)
         assert changed >= 5  # create, the step, the change, reads, the export: pseudonymised
 
         # Every record left, decrypted, says nothing of the canary.
@@ -164,9 +173,11 @@ def test_deleting_a_client_leaves_nothing_of_theirs_in_the_file_or_its_journal(
         assert made.client.id not in state.clients and other.client.id in state.clients
         with raw(folder) as conn:
             assert conn.execute("SELECT count(*) FROM session").fetchone()[0] == 1
+            assert conn.execute("SELECT count(*) FROM session_facts").fetchone()[0] == 1
+            assert conn.execute("SELECT count(*) FROM amendment").fetchone()[0] == 0
         (left,) = store.list_clients()
         assert left.client.reference == "EPD-1"
-        assert store.verify() == []
+        assert verify_vault(store) == []
 
     assert during["journal"], "the deleting transaction wrote its rollback journal"
     assert any(piece in during["journal"] for row in rows for piece in pieces(row))

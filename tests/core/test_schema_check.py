@@ -131,6 +131,7 @@ def test_a_new_vault_holds_exactly_the_expected_schema(vault: Path) -> None:
         "sqlite_autoindex_amendment_1",
         "sqlite_autoindex_access_log_1",
         "sqlite_autoindex_access_log_2",
+        "sqlite_autoindex_session_facts_1",
     }
     assert not [o for o in found if o.type in ("trigger", "view")]
 
@@ -208,12 +209,22 @@ def test_a_migration_step_that_leaves_something_else_is_rolled_back(
     assert (folder / DB_NAME).read_bytes() == before
 
 
-def test_an_edited_schema_version_is_named_by_the_state_record(vault: Path) -> None:
-    """The plain value says 2, the tables are made those of 2 and 3 alike (the amendment table
-    of 4 dropped), the encrypted state says 4: refused (migrating would re-seal records that
-    are already sealed)."""
+@pytest.fixture
+def vault_v3(tmp_path: Path) -> Path:
+    """A vault of storage schema 3, not yet upgraded (its tables are those of schema 2)."""
+    folder = tmp_path / "v3"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(schema, "SCHEMA_VERSION", 3)
+        Store.create(folder, PASSPHRASE, "tester")[0].close()
+    (folder / LOCK_NAME).unlink(missing_ok=True)
+    return folder
+
+
+def test_an_edited_schema_version_is_named_by_the_state_record(vault_v3: Path) -> None:
+    """The plain value says 2, the tables are those of 2 and 3 alike, the encrypted state
+    says 3: refused (migrating would re-seal records that are already sealed)."""
+    vault = vault_v3
     with raw(vault) as conn:
-        conn.execute("DROP TABLE amendment")
         conn.execute("UPDATE meta SET value = X'32' WHERE name = 'schema_version'")
     before = (vault / DB_NAME).read_bytes()
     with pytest.raises(SchemaRefused, match="schema version says 2, but its encrypted state"):

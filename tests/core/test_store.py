@@ -355,11 +355,13 @@ def test_only_ids_versions_and_slots_are_plain(store: Store, vault_dir: Path) ->
             "draft",
             "access_log",
             "amendment",
+            "session_facts",
         }
         hexes = set("0123456789abcdef")
         for table, text_columns in {
             "client": ("id", "ref_index"),
             "session": ("id", "client_id"),
+            "session_facts": ("id", "client_id"),
             "followup_plan": ("id", "client_id"),
             "draft": ("id", "ref_index"),
             "access_log": ("id",),

@@ -153,7 +153,7 @@ def test_a_schema_2_vault_reads_as_it_is_and_is_upgraded_on_unlock(v2: Path) -> 
         }
         steps = {s.id: old.meldcode_steps(s.id) for s in old.iter_sessions()}
     with Store.unlock(v2, PASSPHRASE) as upgraded:
-        assert upgraded.schema_version == store_module.SCHEMA_VERSION == 4
+        assert upgraded.schema_version == store_module.SCHEMA_VERSION == 5
         assert upgraded.verify() == []
         assert [(o.client.reference, o.session_count) for o in upgraded.list_clients()] == (
             before["clients"]
@@ -175,7 +175,7 @@ def test_a_schema_2_backup_is_upgraded_when_restored(v2: Path, tmp_path: Path) -
     target = tmp_path / "restored"
     Store.restore(v2 / DB_NAME, target, passphrase=PASSPHRASE)
     with Store.unlock(target, PASSPHRASE) as restored:
-        assert restored.schema_version == store_module.SCHEMA_VERSION == 4
+        assert restored.schema_version == store_module.SCHEMA_VERSION == 5
         assert restored.verify() == []
         assert restored.access_log()[-1].action == "restore"
 
@@ -274,7 +274,9 @@ def test_slots_added_or_deleted_outside_kindcheck_are_named(vault: Path) -> None
             "SELECT id, slot FROM key_slot WHERE kind = 'recovery'"
         ).fetchone()
         conn.execute("DELETE FROM key_slot WHERE id = ?", (slot_id,))
-        conn.execute("INSERT INTO key_slot VALUES ('f' || ?, 'recovery', ?)", (slot_id[1:], slot))
+        # Another id for the same slot: its first character changed (never to itself).
+        other = ("e" if slot_id[0] == "f" else "f") + slot_id[1:]
+        conn.execute("INSERT INTO key_slot VALUES (?, 'recovery', ?)", (other, slot))
     with Store.unlock(vault, PASSPHRASE) as store:
         problems = store.verify()
     assert any(f"key slot {slot_id} is missing" in line for line in problems), problems

@@ -1,0 +1,214 @@
+"""What the reports count of a session: its facts record, made once when it is saved.
+
+The store keeps, beside every session, a small encrypted record the reports read instead of
+the session (kindcheck.store.facts): the session's date, its Meldcode steps taken, and JSON the
+store never looks into, made here by :func:`facts_record` from the answers and the outcome. It
+holds exactly what :class:`kindcheck.export.SessionFacts` counts and depends on the session
+alone, plus the questionnaire versions the export's header names; nothing else (no text, no
+identifier, no date but the session's own). It is a list in a fixed order (:data:`FIELDS`,
+after the format number :data:`FACTS_FORMAT`): a report reads one per session, and a list
+reads in about half the time of an object with its keys.
+
+What depends on more than the session is worked out when the counts are made, per client
+(:func:`client_facts`): a follow-up's timing (on time or late) needs the client's plan and the
+date of the conversation before it.
+
+:func:`facts_record` is given to the store at every save (``record_session``) and by
+:func:`complete_facts` for sessions saved without (a vault upgraded to storage schema 4), and
+verify compares every record with it (``kindcheck.service.plans.verify_vault``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from kindcheck.errors import RecordDamaged
+
+if TYPE_CHECKING:
+    from kindcheck.export import SessionFacts
+    from kindcheck.followup import FollowUpPlan
+    from kindcheck.store import Store, StoredAmendment, StoredFacts, StoredSession
+
+__all__ = [
+    "FACTS_FORMAT",
+    "FIELDS",
+    "client_facts",
+    "complete_facts",
+    "facts_of_session",
+    "facts_record",
+    "followup_timing",
+]
+
+FACTS_FORMAT: Final = 1  # the first element of every facts record; bump on any change
+FIELDS: Final = (
+    "kind",  # "intake" or "followup"
+    "kindcheck_completed",
+    "has_minor_children",
+    "children_in_view",
+    "problem_domains",  # a list of domain ids; None when no problem scan was done
+    "parenting_support_flag",
+    "safety_signal",
+    "scan_version",
+    "scp_area_count",
+    "questionnaires",  # [[questionnaire id, version], ...]
+)
+
+
+def facts_record(answers: Mapping[str, Any], outcome: Mapping[str, Any]) -> list[Any]:
+    """The facts record of a session (its answers file and outcome JSON, as stored): what the
+    export counts that depends on this session alone, in the order of :data:`FIELDS`."""
+    from kindcheck.export.versions import scan_version_facts
+
+    kind = "followup" if answers.get("kind") == "followup" else "intake"
+    scan_done = bool(outcome.get("scan_done"))
+    answered = outcome.get("has_minor_children")
+    children = outcome.get("children") or []
+    scan = scan_version_facts(answers, outcome) if scan_done else None
+    return [
+        FACTS_FORMAT,
+        kind,
+        # Done means an answer, not a tick: "don't know" whether there are children is not a
+        # completed check (the research complaint is checks "only ticked off as done").
+        kind == "intake" and answered in ("yes", "no"),
+        answered == "yes" or bool(children),
+        len(children),
+        list(outcome.get("problem_domains") or ()) if scan_done else None,
+        bool(outcome.get("parenting_support_flag")),
+        bool(outcome.get("safety_signals")),
+        None if scan is None else scan.version,
+        None if scan is None else scan.scp_area_count,
+        [
+            [str(item.get("id")), int(item.get("version", 0))]
+            for item in answers.get("questionnaires", [])
+            if isinstance(item, dict)
+        ],
+    ]
+
+
+def facts_of_session(
+    session: StoredSession, amendments: Sequence[StoredAmendment] = ()
+) -> list[Any]:
+    """:func:`facts_record` of a stored session as its amendments (in order) leave it: what
+    the store completes and verify checks with. A corrected session counts as corrected."""
+    if amendments:
+        from .amended import corrected
+
+        session = corrected(session, amendments)
+    return facts_record(session.answers, session.outcome)
+
+
+def complete_facts(store: Store) -> int:
+    """Sessions saved without their facts record (before storage schema 4) get it now, in one
+    transaction; nothing to do costs one read of the state record."""
+    return store.complete_facts(facts_of_session)
+
+
+def _fields(record: StoredFacts) -> list[Any]:
+    """The record's facts (of its session, for a pending one); RecordDamaged when they are not
+    a facts record of this format."""
+    fields = record.facts
+    if fields is None and record.session is not None:
+        fields = facts_of_session(record.session, record.amendments)
+    if (
+        type(fields) is not list
+        or len(fields) != len(FIELDS) + 1
+        or fields[0] != FACTS_FORMAT
+        or fields[1] not in ("intake", "followup")
+    ):
+        raise _damaged(record)
+    return fields
+
+
+def _damaged(record: StoredFacts) -> RecordDamaged:
+    name = f"session_facts/{record.session_id}"
+    return RecordDamaged(f"record {name} is damaged or was moved", record=name)
+
+
+def followup_timing(
+    plan: FollowUpPlan | None, held_on: date, previous_held: date | None, window_days: int
+) -> Literal["on_time", "late"]:
+    """On time when no planned conversation was missed by more than the due window
+    (``window_days``, kindcheck.service.caseload.DUE_WINDOW_DAYS) before this one; late
+    otherwise.
+
+    A conversation planned from ``since`` (the day after the previous one's window) up to the
+    one held was missed when it lay more than the window before it; the earliest of them is
+    the one to look at, so only the first planned day on or after ``since`` is found."""
+    from kindcheck.followup import first_day_on_or_after
+
+    return _timing(first_day_on_or_after, plan, held_on, previous_held, window_days)
+
+
+def _timing(
+    first_day: Callable[[FollowUpPlan, date], date | None],
+    plan: FollowUpPlan | None,
+    held_on: date,
+    previous_held: date | None,
+    window_days: int,
+) -> Literal["on_time", "late"]:
+    if plan is None:
+        return "on_time"
+    since = (previous_held + timedelta(days=window_days + 1)) if previous_held else plan.start
+    first = first_day(plan, since)
+    missed = first is not None and (held_on - first).days > window_days
+    return "late" if missed else "on_time"
+
+
+def client_facts(
+    records: Iterable[StoredFacts],
+    plan: FollowUpPlan | None,
+    window_days: int,
+    damaged: list[str] | None = None,
+    versions: dict[str, set[int]] | None = None,
+) -> list[SessionFacts]:
+    """One client's sessions (their facts records) as the export counts them, in the order
+    they were held; a follow-up's timing from the client's plan and the conversation before
+    it (the due window: ``window_days``); the questionnaire versions they used added to
+    ``versions``. A record that is not one raises RecordDamaged; with ``damaged``, it is named
+    there and left out."""
+    from kindcheck.export import SessionFacts
+    from kindcheck.followup import first_day_on_or_after  # once per client, not per session
+
+    counted: list[SessionFacts] = []
+    previous: date | None = None
+    for record in sorted(records, key=lambda r: (r.session_date, r.saved_at)):
+        try:
+            fields = _fields(record)
+            if versions is not None:
+                for questionnaire_id, version in fields[10]:
+                    found = versions.get(questionnaire_id)
+                    if found is None or version not in found:  # a few pairs, seen again and again
+                        versions.setdefault(str(questionnaire_id), set()).add(int(version))
+        except (RecordDamaged, TypeError, ValueError):
+            error = _damaged(record)
+            if damaged is None:
+                raise error from None
+            damaged.append(str(error))
+            continue
+        (_, kind, completed, minor, children, domains, flag, signal, scan, scp, _) = fields
+        held_on = record.session_date
+        scanned = domains is not None
+        facts = SessionFacts(
+            kind=kind,
+            held_on=held_on,
+            kindcheck_completed=completed,
+            has_minor_children=minor,
+            children_in_view=children,
+            problem_domain_count=len(domains) if scanned else None,
+            problem_domains=tuple(domains) if scanned else (),
+            parenting_support_flag=flag,
+            safety_signal=signal,
+            meldcode_steps_taken=record.meldcode_steps,
+            followup_timing=(
+                _timing(first_day_on_or_after, plan, held_on, previous, window_days)
+                if kind == "followup"
+                else None
+            ),
+            scan_version=scan if scanned else None,
+            scp_area_count=scp if scanned else None,
+        )
+        counted.append(facts)
+        previous = held_on
+    return counted

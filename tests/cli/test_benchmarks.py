@@ -1,0 +1,49 @@
+"""The real-path benchmarks run, at a scaled-down size, and their ratios hold loosely.
+
+Not a timed unit test: each benchmark times the real commands against its baselines in the
+same run (benchmarks/realpath.py), and its own verdict is what is checked, with each target
+loosened three times (``--loose 3``): a CI machine is shared and noisy, and this is to notice a
+benchmark that breaks or a ratio that is far off, not to measure. The full runs (10,000 and
+100,000 sessions) are documented commands (README, "Benchmarks").
+
+One test runs them all, in order, on one vault of 2,000 sessions built once.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SESSIONS = 2000
+BENCHMARKS = (
+    "bench_export.py",
+    "bench_verify.py",
+    "bench_due.py",
+    "bench_vault.py",
+    "bench_import.py",
+)
+
+
+@pytest.mark.bench_smoke
+@pytest.mark.skipif(not hasattr(os, "wait4"), reason="the benchmarks need os.wait4 (POSIX)")
+def test_the_real_path_benchmarks_run_and_hold_loosely(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    common = ["--sessions", str(SESSIONS), "--rounds", "1", "--loose", "3", "--cache", str(cache)]
+    failures = []
+    for name in BENCHMARKS:
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / name), *common],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
+        )
+        verdicts = [line for line in result.stdout.splitlines() if "target" in line]
+        if result.returncode != 0 or not verdicts or any("MISSED" in v for v in verdicts):
+            failures.append(f"{name} (exit {result.returncode}):\n{result.stdout}{result.stderr}")
+    assert not failures, "\n\n".join(failures)
