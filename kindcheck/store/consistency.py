@@ -399,9 +399,10 @@ def _drafts(seen: Seen, drafts: dict[str, int]) -> list[Problem]:
 
 
 def facts_problems(seen: Seen) -> list[Problem]:
-    """Facts records without their session, and sessions without a facts record (storage
-    schema 4). One that differs from its session was named by the session's check; one whose
-    session its client's record lists is named with that session's absence, not twice."""
+    """Facts records without their session, filed under another client than their session,
+    and sessions without a facts record (storage schema 4). One that differs from its session
+    was named by the session's check; one whose session its client's record lists is named
+    with that session's absence, not twice."""
     listed = {
         session_id
         for _generation, data in seen.clients.values()
@@ -417,6 +418,22 @@ def facts_problems(seen: Seen) -> list[Problem]:
                 f"session_facts/{session_id}",
             )
         )
+    for session_id in sorted(set(seen.facts_rows) & set(seen.session_rows)):
+        filed, owner = seen.facts_rows[session_id], seen.session_rows[session_id]
+        if filed != owner:
+            # A session moved to another client takes its facts record along (one
+            # transaction); one left behind, or put back from before the move, is counted
+            # under the wrong client.
+            problems.append(
+                Problem(
+                    "record.damaged",
+                    f"record {_name('session_facts', session_id)} is filed under "
+                    f"{_name('client', filed)}, its session under {_name('client', owner)}: "
+                    "it was moved outside Kindcheck or put back from an older copy; reports "
+                    "would count it under the wrong client",
+                    f"session_facts/{session_id}",
+                )
+            )
     for session_id in sorted(set(seen.session_rows) - set(seen.facts_rows)):
         problems.append(
             Problem(

@@ -21,9 +21,10 @@ from support.vault import PASSPHRASE, make_answers, raw, record
 
 from kindcheck.record import AmendmentError, NewAnswer
 from kindcheck.service import client_record
+from kindcheck.service.facts import FIELDS, complete_facts, facts_of_session
 from kindcheck.service.plans import get_plan, verify_vault
 from kindcheck.service.reports import count_vault, session_facts
-from kindcheck.store import DB_NAME, LOCK_NAME, Store
+from kindcheck.store import DB_NAME, LOCK_NAME, Store, StoredFacts
 from kindcheck.store import schema as store_schema
 from kindcheck.store.envelope import MINIMUM
 from kindcheck.store.ledger import Ledger
@@ -263,6 +264,120 @@ def test_without_the_ledger_a_deleted_amendment_goes_unnoticed(
         conn.execute("DELETE FROM amendment WHERE session_id = ?", (template.session_b,))
         conn.execute("INSERT OR REPLACE INTO session_facts VALUES (?, ?, ?, ?)", before)
     assert problems_of(folder) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The facts records (what the export and the due list read) follow the amendments
+
+FACTS_ROW = "SELECT client_id, id, format_version, data FROM session_facts WHERE id = ?"
+
+
+def facts_of(store: Store, session_id: str) -> StoredFacts:
+    (found,) = [f for f in store.iter_facts() if f.session_id == session_id]
+    return found
+
+
+def test_a_correction_makes_the_sessions_facts_record_again(
+    vault: Path, template: Template
+) -> None:
+    """The facts record holds what the corrected answers count, not the original ones."""
+    with Store.unlock(vault, PASSPHRASE) as store:
+        stored = store.get_session(template.session_a, log=False)
+        assert stored is not None
+        amendments = store.session_amendments(template.session_a)
+        record = facts_of(store, template.session_a)
+        assert record.facts == facts_of_session(stored, amendments)
+        assert record.facts != facts_of_session(stored)  # the correction changed what counts
+        assert record.facts[1 + FIELDS.index("safety_signal")] is True
+        assert verify_vault(store) == []
+
+
+def test_a_facts_record_put_back_from_before_the_correction_is_named(tmp_path: Path) -> None:
+    """The export would count the answers as they were before the correction: verify says
+    so (the facts record against its session as its amendments leave it)."""
+    folder = tmp_path / "vault"
+    store, _recovery = Store.create(folder, PASSPHRASE, "tester")
+    with store:
+        made = record(store, make_answers("EPD-510", "Ada", problems=1))
+    with raw(folder) as conn:
+        before = conn.execute(FACTS_ROW, (made.session.id,)).fetchone()
+    with Store.unlock(folder, PASSPHRASE) as store:
+        client_record.amend_session(
+            store, made.session.id, [NewAnswer("kindcheck", "sig_other", "yes")], "x", TODAY
+        )
+        assert [f.safety_signal for f in session_facts(store)] == [True]
+        assert verify_vault(store) == []
+    with raw(folder) as conn:
+        conn.execute("INSERT OR REPLACE INTO session_facts VALUES (?, ?, ?, ?)", before)
+    with Store.unlock(folder, PASSPHRASE) as store:
+        assert [f.safety_signal for f in session_facts(store)] == [False]
+        assert verify_vault(store) == [
+            f"record session_facts/{made.session.id} does not agree with its session (what it "
+            "counts): it was changed or put back from an older copy; reports would count it "
+            "wrongly"
+        ]
+
+
+def test_a_pending_facts_record_of_a_corrected_session_is_completed_from_the_correction(
+    vault: Path, template: Template
+) -> None:
+    """A facts record that could not be read is made again, pending, at the next change of
+    the session's Meldcode steps; completing it counts the corrected answers."""
+    with raw(vault) as conn:
+        conn.execute(
+            "UPDATE session_facts SET data = zeroblob(length(data)) WHERE id = ?",
+            (template.session_a,),
+        )
+    with Store.unlock(vault, PASSPHRASE) as store:
+        store.set_meldcode_step(template.session_a, "map_signals", TODAY)
+        assert facts_of(store, template.session_a).facts is None  # pending
+        # Read while pending, the export derives it from the session and its amendments.
+        assert count_vault(store, "quarter", TODAY).total()["safety_signals"] == 2
+        assert complete_facts(store) == 1
+        stored = store.get_session(template.session_a, log=False)
+        assert stored is not None
+        amendments = store.session_amendments(template.session_a)
+        assert facts_of(store, template.session_a).facts == facts_of_session(stored, amendments)
+        assert count_vault(store, "quarter", TODAY).total()["safety_signals"] == 2
+        assert verify_vault(store) == []
+
+
+def test_a_move_re_files_the_facts_record_with_its_session(vault: Path, template: Template) -> None:
+    with Store.unlock(vault, PASSPHRASE) as store:
+        before = facts_of(store, template.session_a)
+        client_record.move_session(store, template.session_a, "EPD-600", "typfout", TODAY)
+        after = facts_of(store, template.session_a)
+        assert after.client_id == template.client_b
+        assert (after.facts, after.session_date, after.saved_at, after.meldcode_steps) == (
+            before.facts,
+            before.session_date,
+            before.saved_at,
+            before.meldcode_steps,
+        )
+        assert verify_vault(store) == []
+    with raw(vault) as conn:
+        rows = conn.execute(
+            "SELECT client_id FROM session_facts WHERE id = ?", (template.session_a,)
+        ).fetchall()
+    assert rows == [(template.client_b,)]
+
+
+def test_a_facts_record_left_under_the_old_client_after_a_move_is_named(
+    vault: Path, template: Template
+) -> None:
+    """A move that re-parented the session but not its facts record (or an old copy of the
+    record put back) files it under a client it no longer belongs to: verify names it."""
+    with raw(vault) as conn:
+        before = conn.execute(FACTS_ROW, (template.session_a,)).fetchone()
+    with Store.unlock(vault, PASSPHRASE) as store:
+        client_record.move_session(store, template.session_a, "EPD-600", "typfout", TODAY)
+    with raw(vault) as conn:
+        conn.execute("INSERT OR REPLACE INTO session_facts VALUES (?, ?, ?, ?)", before)
+    assert problems_of(vault) == [
+        f"record session_facts/{template.session_a} is filed under client/{template.client_a}, "
+        f"its session under client/{template.client_b}: it was moved outside Kindcheck or put "
+        "back from an older copy; reports would count it under the wrong client"
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
