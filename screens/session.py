@@ -198,12 +198,15 @@ class SessionScreen(KindcheckScreen):
         self.notify(note, markup=False, timeout=10)
 
     def on_correction_refused(self, message: CorrectionRefused) -> None:
-        self.app.push_screen(
-            ErrorDialog(
-                self.tr("session.not_corrected"),
-                self.tr("session.not_corrected_why", reason=clean_text(str(message.error))),
-            )
-        )
+        from kindcheck.record import AmendmentIncomplete
+
+        error = message.error
+        if isinstance(error, AmendmentIncomplete):
+            details = "; ".join(clean_text(line) for line in error.problems)
+            why = self.tr("session.not_corrected_incomplete", details=details)
+        else:
+            why = self.tr("session.not_corrected_why", reason=clean_text(str(error)))
+        self.app.push_screen(ErrorDialog(self.tr("session.not_corrected"), why))
 
     # -- copying and saving ---------------------------------------------------------------
 

@@ -48,6 +48,16 @@ class AmendmentError(KindcheckError):
     """A correction or move that cannot be made or does not follow from the answers."""
 
 
+class AmendmentIncomplete(AmendmentError):
+    """The answers after a correction do not make a whole session (most often: a changed
+    number of children, whose new child's answers a correction cannot give). ``problems``:
+    what does not fit, one line each (answer paths, no answers)."""
+
+    def __init__(self, message: str, problems: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
 @dataclass(frozen=True)
 class NewAnswer:
     """One answer a correction sets: ``value`` None removes the answer.
@@ -274,7 +284,10 @@ def validated(answers: Mapping[str, Any]) -> Session:
     try:
         return session_from_dict(copy.deepcopy(dict(answers)), "session")
     except AnswersError as error:
-        raise AmendmentError("the corrected answers do not fit:\n" + str(error)) from None
+        problems = tuple(line for line in str(error).splitlines() if line.strip())
+        raise AmendmentIncomplete(
+            "the corrected answers do not fit:\n" + str(error), problems
+        ) from None
 
 
 def correct(

@@ -12,6 +12,7 @@ worker), and what the session as a whole does not accept comes back as an error 
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from kindcheck.record import NewAnswer, SessionRecord
 
 NO_ANSWER = "\x00none"  # the select's value for "no answer" (no option id has a NUL)
-LABEL_WIDTH = 66
+LABEL_WIDTH = 60  # fits the dialog's drop-down on one line in an 80-column terminal
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,11 @@ def asked_questions(record: SessionRecord, lang: str) -> list[_Asked]:
     return found
 
 
+def _short(text: str) -> str:
+    """A question or option on one line of the drop-down: cut at a word, with an ellipsis."""
+    return textwrap.shorten(one_line(text), LABEL_WIDTH, placeholder=" …")
+
+
 class CorrectAnswerDialog(KindcheckModal[CorrectionChoice | None]):
     CSS_PATH = "correct_answer.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -85,10 +91,7 @@ class CorrectAnswerDialog(KindcheckModal[CorrectionChoice | None]):
             yield Static(self.tr("session.correct_title"), id="correct-title")
             yield Static(self.tr("session.correct_question"), classes="correct-label")
             yield Select(
-                [
-                    (one_line(asked.label)[:LABEL_WIDTH], index)
-                    for index, asked in enumerate(self.asked)
-                ],
+                [(_short(asked.label), index) for index, asked in enumerate(self.asked)],
                 prompt=self.tr("session.correct_pick"),
                 id="correct-question",
             )
@@ -143,7 +146,7 @@ class CorrectAnswerDialog(KindcheckModal[CorrectionChoice | None]):
         if question.type == "yesno":
             found = [(question.answer_label(v, lang), v) for v in ("yes", "no", "unknown")]
         elif question.type == "choice":
-            found = [(one_line(o.text.get(lang))[:LABEL_WIDTH], o.id) for o in question.options]
+            found = [(_short(o.text.get(lang)), o.id) for o in question.options]
         else:
             return None
         return [*found, (self.tr("session.correct_none"), NO_ANSWER)]

@@ -26,6 +26,7 @@ from textual.widgets import Input, Select, Static
 from kindcheck.answers import session_from_dict
 from kindcheck.record import render_text
 from kindcheck.service.client_record import open_session
+from kindcheck.service.plans import verify_vault
 from kindcheck.service.vault_service import VaultService
 from kindcheck.store import Store
 
@@ -174,7 +175,7 @@ async def test_correcting_an_answer_changes_the_outcome_and_keeps_the_original(v
     changes = [entry for entry in actions if entry[0] == "change"]
     assert len(changes) == 1 and "correction" in changes[0][2]
     with Store.unlock(vault_dir, PASSPHRASE) as store:
-        assert store.verify() == []
+        assert verify_vault(store) == []  # the facts record follows the correction too
 
 
 async def test_a_correction_without_a_reason_is_not_saved(vault_dir: Path):
@@ -193,6 +194,31 @@ async def test_a_correction_without_a_reason_is_not_saved(vault_dir: Path):
         error = str(dialog.query_one("#correct-error", Static).render())
         assert "reden" in error
         await pilot.press("escape")
+        await wait_screen(pilot, "SessionScreen")
+        assert not screen.record.corrected
+    assert not [entry for entry in log_actions(vault_dir) if entry[0] == "change"]
+
+
+async def test_a_correction_that_leaves_answers_missing_says_what_to_do_in_dutch(vault_dir: Path):
+    """One more child needs that child's answers, which a correction cannot give: refused, in
+    the app's language, with what to do instead; nothing is stored."""
+    app = make_app(vault_dir, unlocked=True, clock=fixed_today)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_the_session(pilot)
+        await pilot.press("c")
+        dialog = await wait_screen(pilot, "CorrectAnswerDialog")
+        index = next(i for i, a in enumerate(dialog.asked) if a.question.id == "child_count")
+        dialog.query_one("#correct-question", Select).value = index
+        await pilot.pause()
+        dialog.query_one("#correct-typed", Input).value = "3"
+        dialog.query_one("#correct-reason", Input).value = "telfout"
+        await pilot.press("ctrl+s")
+        error = await wait_screen(pilot, "ErrorDialog")
+        message = str(error.query_one("#dialog-message", Static).render())
+        assert "ontbreken antwoorden" in message and "nieuwe sessie" in message
+        assert "do not fit" not in message  # not the English internal text
+        assert "child_age" in message  # what is missing, named
+        await pilot.press("enter")
         await wait_screen(pilot, "SessionScreen")
         assert not screen.record.corrected
     assert not [entry for entry in log_actions(vault_dir) if entry[0] == "change"]
