@@ -93,17 +93,18 @@ class ClientRecordActions(KindcheckScreen):
 
         def chosen(choice: SaveChoice | None) -> None:
             if choice is not None:
-                self.save_dossier(choice, force=False)
+                self.save_dossier(choice, False, self.lang)
 
         self.app.push_screen(dialog, chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="client-dossier")
-    def save_dossier(self, choice: SaveChoice, force: bool) -> None:
+    def save_dossier(self, choice: SaveChoice, force: bool, lang: str) -> None:
+        """``lang`` from the main thread: a worker thread does not see the running app."""
         from kindcheck.paths import OutputPathError
         from kindcheck.service.client_record import HandoffOverwrite, save_client_dossier
 
         try:
-            files = save_client_dossier(self.service, self.client_id, choice.path, self.lang, force)
+            files = save_client_dossier(self.service, self.client_id, choice.path, lang, force)
         except HandoffOverwrite:
             self.post_message(OverwriteAsked(choice))
             return
@@ -117,7 +118,7 @@ class ClientRecordActions(KindcheckScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.save_dossier(choice, force=True)
+                self.save_dossier(choice, True, self.lang)
 
         self.app.push_screen(
             ConfirmDialog(

@@ -212,14 +212,15 @@ class SessionScreen(KindcheckScreen):
 
     def action_copy(self) -> None:
         if self.record is not None:
-            self.copy_summary()
+            self.copy_summary(self.lang)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="session-copy")
-    def copy_summary(self) -> None:
+    def copy_summary(self, lang: str) -> None:
+        """``lang`` from the main thread: a worker thread does not see the running app."""
         from kindcheck.service.client_record import handoff_to_clipboard
 
         # Logged as an export before it leaves the vault.
-        self.post_message(Copied(handoff_to_clipboard(self.service, self.session_id, self.lang)))
+        self.post_message(Copied(handoff_to_clipboard(self.service, self.session_id, lang)))
 
     def on_copied(self, message: Copied) -> None:
         # Textual cannot tell whether the terminal took it (OSC 52 has no answer), so say so.
@@ -244,12 +245,13 @@ class SessionScreen(KindcheckScreen):
 
         def chosen(choice: SaveChoice | None) -> None:
             if choice is not None:
-                self.save(choice, force=False)
+                self.save(choice, False, self.lang)
 
         self.app.push_screen(dialog, chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="session-save")
-    def save(self, choice: SaveChoice, force: bool) -> None:
+    def save(self, choice: SaveChoice, force: bool, lang: str) -> None:
+        """``lang`` from the main thread: a worker thread does not see the running app."""
         from kindcheck.paths import OutputPathError
         from kindcheck.service.client_record import HandoffOverwrite, save_handoff
 
@@ -258,7 +260,7 @@ class SessionScreen(KindcheckScreen):
                 self.service,
                 self.session_id,
                 HANDOFF_OF[choice.file_format],
-                self.lang,
+                lang,
                 choice.path,
                 force,
             )
@@ -275,7 +277,7 @@ class SessionScreen(KindcheckScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.save(choice, force=True)
+                self.save(choice, True, self.lang)
 
         self.app.push_screen(
             ConfirmDialog(

@@ -277,6 +277,9 @@ def _questionnaire(answers: Mapping[str, Any], questionnaire_id: str) -> Questio
     raise AmendmentError(f"the session has no answers to '{questionnaire_id}'")
 
 
+_ANSWER_PATH: Final = re.compile(r"^session: (questionnaires\[\d+\]\.answers\.)?")
+
+
 def validated(answers: Mapping[str, Any]) -> Session:
     """The answers as a validated session; AmendmentError lists every problem (paths only)."""
     from kindcheck.answers import session_from_dict
@@ -284,7 +287,10 @@ def validated(answers: Mapping[str, Any]) -> Session:
     try:
         return session_from_dict(copy.deepcopy(dict(answers)), "session")
     except AnswersError as error:
-        problems = tuple(line for line in str(error).splitlines() if line.strip())
+        # "session: questionnaires[0].answers.children[1].child_age: ..." -> from "children"
+        problems = tuple(
+            _ANSWER_PATH.sub("", line) for line in str(error).splitlines() if line.strip()
+        )
         raise AmendmentIncomplete(
             "the corrected answers do not fit:\n" + str(error), problems
         ) from None

@@ -271,6 +271,33 @@ async def test_the_summary_is_copied_and_saved_as_text_pdf_and_fhir(
     assert all(reference == REFERENCE for _a, reference, _d in exports)
 
 
+async def test_in_english_the_summary_is_copied_and_saved_in_english(
+    vault_dir: Path, tmp_path: Path
+):
+    """The copy and the save run in a worker thread, which does not see the running app: the
+    language is the app's all the same (found walking the app: the English app saved Dutch)."""
+    app = make_app(vault_dir, "en", unlocked=True, clock=fixed_today)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_the_session(pilot)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: pilot.app.clipboard != "")
+        assert pilot.app.clipboard == render_text(screen.record, "en")
+        assert "RECORD OF THE CONVERSATION" in pilot.app.clipboard
+        await pilot.press("s")
+        dialog = await wait_screen(pilot, "SavePathDialog")
+        field = dialog.query_one("#save-path", Input)
+        field.value = str(tmp_path / "s.txt")
+        field.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: (tmp_path / "s.txt").exists())
+        await settle(pilot)
+    saved = (tmp_path / "s.txt").read_text("utf-8")
+    assert saved == render_text(screen.record, "en")
+    assert "VERSLAG" not in saved
+    exports = [detail for action, _r, detail in log_actions(vault_dir) if action == "export"]
+    assert len(exports) == 2 and all("(en)" in detail for detail in exports), exports
+
+
 async def test_the_dossier_is_saved_from_the_client_page(vault_dir: Path, tmp_path: Path):
     app = make_app(vault_dir, unlocked=True, clock=fixed_today)
     async with app.run_test(size=SIZE) as pilot:
