@@ -9,7 +9,7 @@ and how new each should be:
   the profile's generation and a digest of every key slot, next to the log's head;
 - each **client** record holds its *manifest*: its sessions (session id -> [generation of its
   header and body, generation of its Meldcode steps]), its plan ([plan id, generation], or
-  null) and (storage schema 4) the amendments of each session, in order (session id ->
+  null) and (storage schema 5) the amendments of each session, in order (session id ->
   [[amendment id, generation], ...]; a record without the key has none);
 - every other record carries its own generation.
 
@@ -69,7 +69,7 @@ def manifest_of(data: dict[str, Any]) -> tuple[dict[str, list[int]], list[Any] |
 
 def amendments_of(data: dict[str, Any]) -> dict[str, list[list[Any]]] | None:
     """A client record's amendments per session, in order (empty when the record has none,
-    as every record written before storage schema 4); None when the list is malformed."""
+    as every record written before storage schema 5); None when the list is malformed."""
     found = data.get("amendments", {})
     if not isinstance(found, dict):
         return None
