@@ -37,12 +37,14 @@ from kindcheck.settings import Settings
 from .base import localize_bindings
 from .create_vault import CreateVaultScreen, VaultCreated
 from .messages import (
+    ClientDeleted,
     ClientOpened,
     DraftResumed,
     FollowUpStarted,
     IntakeStarted,
     NewIntakeRequested,
     OutcomeReady,
+    SessionOpened,
 )
 from .recovery_key import RecoveryKeyConfirmed, RecoveryKeyScreen
 from .unlock import UnlockScreen, VaultUnlocked
@@ -213,6 +215,21 @@ class KindcheckApp(App[int]):
             while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
                 self.pop_screen()
         self.push_screen(ClientScreen(message.client_id))
+
+    def on_session_opened(self, message: SessionOpened) -> None:
+        from .session import SessionScreen
+
+        self.push_screen(SessionScreen(message.session_id))
+
+    def on_client_deleted(self, message: ClientDeleted) -> None:
+        from kindcheck.text import one_line
+
+        self.show_home()
+        self.notify(
+            t("ui.session.client_deleted", self.lang, reference=one_line(message.reference)),
+            markup=False,
+            timeout=10,
+        )
 
     # -- drafts -------------------------------------------------------------------------
 

@@ -67,3 +67,21 @@ class ClientOpened(Message):
         super().__init__()
         self.client_id = client_id
         self.from_home = from_home
+
+
+class SessionOpened(Message):
+    """A stored session to read back (Enter on a session row of the client page): the
+    session view opens on top."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+
+
+class ClientDeleted(Message):
+    """The client was deleted from the vault: back to the overview, which says so."""
+
+    def __init__(self, reference: str, pseudonymised: int) -> None:
+        super().__init__()
+        self.reference = reference
+        self.pseudonymised = pseudonymised

@@ -365,6 +365,7 @@ class VaultService:
         from kindcheck.errors import RecordDamaged
         from kindcheck.followup import FollowUpState, occurrences, status
 
+        from .amended import corrected
         from .caseload import DUE_WINDOW_DAYS
         from .damage import damaged_records
         from .plans import get_plan
@@ -390,6 +391,12 @@ class VaultService:
                 step_notes: list[str] = []
                 steps_by_id = store.client_meldcode_steps(client_id, step_notes)
                 try:
+                    amended = store.client_amendments(client_id)
+                except RecordDamaged as error:
+                    # Named at the top of the page; the sessions are shown as first recorded.
+                    notes.append(error)
+                    amended = {}
+                try:
                     stored_plan = get_plan(store, client_id)
                 except RecordDamaged as error:
                     notes.append(error)
@@ -410,6 +417,8 @@ class VaultService:
                 stored = stored_by_id.get(header.id)
                 if stored is None:
                     continue
+                # Corrected sessions are shown as corrected (.amended.corrected).
+                stored = corrected(stored, amended.get(header.id, []))
                 session, outcome = self._interpret(stored.id, stored.answers)
                 found_steps = steps_by_id.get(header.id)
                 steps = (

@@ -20,6 +20,7 @@ from pathlib import Path
 from kindcheck.errors import RecordDamaged, SchemaRefused, VaultError, WrongPassphrase
 from kindcheck.passphrase import Secret, check_new_passphrase
 from kindcheck.store import schema
+from kindcheck.store.amendments import _Amendments
 from kindcheck.store.audit import (
     StateCache,
     VaultState,
@@ -84,7 +85,17 @@ from kindcheck.vault import (
 )
 
 
-class Store(_Clients, _Sessions, _Reporting, _Plans, _Drafts, _Maintenance, _Backups, _Outside):
+class Store(
+    _Clients,
+    _Amendments,  # sessions' corrections and moves (a _Sessions)
+    _Sessions,
+    _Reporting,
+    _Plans,
+    _Drafts,
+    _Maintenance,
+    _Backups,
+    _Outside,
+):
     """An unlocked vault. Create with :meth:`create`, :meth:`unlock` or
     :meth:`unlock_with_recovery`; always :meth:`close` (or use ``with``).
 

@@ -7,6 +7,8 @@ screen that opened it. A dialog never opens a screen.
   read-only media: said right after unlocking.
 - ``plan_change``: skip or move a conversation, change the rhythm, end the treatment.
 - ``save_path``: where to save a report file, and what saving it can answer.
+- ``correct_answer``: correcting one answer of a stored session (question, answer, reason).
+- ``typed_confirm``: a confirmation that must be typed (deleting a client).
 
 Modules are imported where they are used: importing this package loads nothing.
 """
