@@ -9,6 +9,7 @@
   problem-scan page.
 - ``domain_chart``: the number of problem domains over a client's sessions.
 - ``busy_line``: a spinner and what is happening (key derivation).
+- ``keys_footer``: the footer, redrawn only when the keys it shows change.
 
 Modules are imported where they are used: importing this package loads nothing.
 """
