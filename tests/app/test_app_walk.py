@@ -606,6 +606,34 @@ async def test_an_enter_typed_ahead_after_free_text_does_not_swallow_the_next_an
         assert (answers.get("has_help"), answers.get("wants_support")) == ("yes", "no"), answers
 
 
+# Found walking the app (not in the issue): the same loss on the start form, and a digit
+# typed ahead answering a yes/no question that does not take digits.
+
+
+async def test_the_start_form_keeps_what_is_typed_ahead(vault_dir: Path):
+    app = make_app(vault_dir, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_screen(pilot, HOME)
+        await press(pilot, "n")
+        await wait_screen(pilot, START)
+        await press_at_once(pilot, *"EPD-2001", "enter", *"Jan", "enter", "enter")
+        await pilot.pause(0.2)
+        screen = app.screen
+        assert type(screen).__name__ == INTAKE, f"not started: {flat(screen_text(app))!r}"
+        assert (intake_of(screen).reference, intake_of(screen).name) == ("EPD-2001", "Jan")
+
+
+async def test_a_digit_does_not_answer_a_yes_no_question(vault_dir: Path):
+    """ "j", then the number of children typed ahead before pregnancy was answered."""
+    app = make_app(vault_dir, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_screen(pilot, HOME)
+        screen = await start_intake(pilot)
+        await press(pilot, "j", "2")
+        answers = intake_of(screen).main.answers
+        assert "pregnancy" not in answers, f"the 2 was taken as an answer: {answers}"
+
+
 # ---------------------------------------------------------------------------------------------
 # 4. A new intake on a reference that exists says who that is and asks
 
