@@ -250,13 +250,18 @@ def contrast(first: Color, second: Color) -> float:
 
 
 def own_binding_descriptions(app: App[Any]) -> list[str]:
-    """The descriptions of the keys the screen and the app define (not the focused widget's,
-    nor Textual's own, which the test of Dutch key names looks after)."""
+    """The descriptions of the keys the screen and the app define and enable now (not the
+    focused widget's, nor Textual's own, which the test of Dutch key names looks after)."""
     textuals = textual_key_descriptions()
     found = []
     for active in app.screen.active_bindings.values():
         description = active.binding.description
-        if active.node in (app, app.screen) and description and description not in textuals:
+        if (
+            active.node in (app, app.screen)
+            and active.enabled
+            and description
+            and description not in textuals
+        ):
             found.append(description)
     return sorted(set(found))
 
