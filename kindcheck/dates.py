@@ -1,6 +1,7 @@
 """Dates and times as a person types or reads them: one place for every screen and command.
 
 - :func:`parse_date_text` reads a day as a Dutch clinician types it (25-11-2026) or ISO.
+- :func:`age_on`: a person's age in whole years on a day (the one rule for ages).
 - :func:`format_day` writes a day: 25-11-2026 in Dutch, ISO in English; ``short_day`` without
   the year (chart labels).
 - Stored times are UTC. A Dutch clinician reads them in Dutch time, whatever the laptop's zone
@@ -34,6 +35,20 @@ def parse_date_text(text: str) -> str:
         except ValueError:
             continue
     raise ValueError(text)
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Whole years from ``birth_date`` to ``day`` (negative when ``day`` comes first).
+
+    Someone born on 29 February has a birthday on 28 February in a common year, as
+    kindcheck.followup's plan end counts the 18th birthday (relativedelta clamps to the
+    month's last day)."""
+    years = day.year - birth_date.year
+    try:
+        birthday = birth_date.replace(year=day.year)
+    except ValueError:  # 29 February in a common year
+        birthday = birth_date.replace(year=day.year, day=28)
+    return years - 1 if day < birthday else years
 
 
 def format_day(day: date | None, lang: str) -> str:

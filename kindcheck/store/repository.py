@@ -247,7 +247,9 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance, _Backups, _Outsi
             read_only=False,
         )
         try:
-            store._replace_slots(data_key, PASSPHRASE, new_passphrase)
+            store._replace_slots(
+                data_key, PASSPHRASE, new_passphrase, "passphrase reset with the recovery key"
+            )
         except BaseException:
             store.close()
             raise
@@ -440,7 +442,7 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance, _Backups, _Outsi
                 throttle.failed()
                 raise
             throttle.succeeded()
-            self._replace_slots(data_key, PASSPHRASE, new)
+            self._replace_slots(data_key, PASSPHRASE, new, "passphrase changed")
 
     def new_recovery_key(self, passphrase: str, *, throttle: UnlockThrottle | None = None) -> str:
         """Make a new recovery key (for a damaged or lost one): the recovery slot is replaced
@@ -456,12 +458,14 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance, _Backups, _Outsi
                 raise
             throttle.succeeded()
             recovery_key, recovery_text = generate_recovery_key()
-            self._replace_slots(data_key, RECOVERY, recovery_key)
+            self._replace_slots(data_key, RECOVERY, recovery_key, "recovery key replaced")
         return recovery_text
 
-    def _replace_slots(self, data_key: bytes, kind: str, secret: str | bytes) -> None:
-        """Delete every slot of ``kind`` and add one for ``secret``, in one transaction; the
-        ledger's slot digests follow."""
+    def _replace_slots(self, data_key: bytes, kind: str, secret: str | bytes, detail: str) -> None:
+        """Delete every slot of ``kind`` and add one for ``secret``, in one transaction with
+        its access-log entry (a "change" saying ``detail``); the ledger's slot digests follow.
+        A passphrase set anew, by the old one or the recovery key, is as much a use of the
+        vault as reading a client's file."""
         # The key must be this vault's: compare what it derives, never the key itself.
         if not hmac.compare_digest(
             _BlindIndex(data_key).fingerprint, self._require_index().fingerprint
@@ -477,8 +481,7 @@ class Store(_Clients, _Sessions, _Plans, _Drafts, _Maintenance, _Backups, _Outsi
             conn.execute(delete(_SLOTS).where(_SLOTS.c.kind == kind))
             conn.execute(insert(_SLOTS).values(id=_new_id(), kind=slot.kind, slot=slot.to_json()))
             self._ledger(conn).slots_changed(conn)
-            if kind == RECOVERY:
-                self._log(conn, "change", None, "recovery key replaced")
+            self._log(conn, "change", None, detail)
 
     def _slots(self) -> SlotSet:
         with self._read() as conn:

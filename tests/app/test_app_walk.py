@@ -57,7 +57,7 @@ CLIENT, EXPORT, LOG, UNLOCK = "ClientScreen", "ExportScreen", "AccessLogScreen",
 
 
 def intake_of(screen: Any) -> Any:
-    """The session being filled in (kindcheck.screens.intake_state.Intake)."""
+    """The session being filled in (kindcheck.service.intake.Intake)."""
     return screen.intake
 
 
@@ -102,7 +102,7 @@ def seed_client(
     problems: frozenset[str] = frozenset(),
 ) -> None:
     """An intake stored for ``reference`` before the test starts (the app's service is open)."""
-    from kindcheck.screens.demo import DemoClient, demo_intake
+    from kindcheck.service.demo import DemoClient, demo_intake
 
     from kindcheck.outcome import compute_outcome
 
@@ -151,7 +151,7 @@ def seed_draft(
     question ``until``; without ``until`` it stands at the scan, and with ``scan`` (question
     id -> answer, the rest "no") every scan page is answered and it stands at the outcome.
     Resume it with "r" on home."""
-    from kindcheck.screens.intake_state import Intake
+    from kindcheck.service.intake import Intake
 
     chosen = {**KINDCHECK_PATH, **(answers or {})}
     intake = Intake(reference=reference, setting="ggz", started=date.today())
@@ -189,7 +189,7 @@ def stored_drafts(app: Any) -> list[Any]:
 
 
 def draft_payloads(data_dir: Path) -> list[dict[str, Any]]:
-    from kindcheck.screens.services import VaultService
+    from kindcheck.service.vault_service import VaultService
 
     service = VaultService(data_dir)
     service.unlock(PASSPHRASE)
@@ -1310,7 +1310,7 @@ async def test_the_access_log_speaks_dutch_in_the_dutch_interface(vault_dir: Pat
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from kindcheck.screens import launch
     from kindcheck.screens.app import KindcheckApp
-    from kindcheck.screens.demo import DEMO_PASSPHRASE
+    from kindcheck.service.demo import DEMO_PASSPHRASE
 
     folder = tmp_path_factory.mktemp("demo-run")
     seen: dict[str, Any] = {"passphrase": DEMO_PASSPHRASE}
@@ -1361,7 +1361,7 @@ def test_a_demo_run_leaves_nothing_in_the_state_folder(demo_run: dict):
 async def test_unlocking_says_it_is_busy_and_stays_responsive(
     vault_dir: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from kindcheck.screens.services import VaultService
+    from kindcheck.service.vault_service import VaultService
 
     real_unlock = VaultService.unlock
 

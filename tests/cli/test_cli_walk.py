@@ -19,7 +19,7 @@ import pytest
 from support.vault import PASSPHRASE
 
 from kindcheck import cli
-from kindcheck import store as store_module
+from kindcheck.store import keys as store_module
 from kindcheck.store import Store
 from kindcheck.vault import UnlockThrottle
 
