@@ -102,7 +102,7 @@ class AccessLogScreen(KindcheckScreen):
         yield Static(self.tr("log.loading"), id="log-status", classes="muted", markup=False)
         yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="log-detail", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#log-table", DataTable)

@@ -26,7 +26,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError
-from kindcheck.i18n import t
+from kindcheck.i18n import catalog, t
 from kindcheck.settings import Settings
 
 from .base import localize_bindings
@@ -44,11 +44,23 @@ from .unlock import UnlockScreen, VaultUnlocked
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from textual.notifications import SeverityLevel
 
     from kindcheck.service.vault_service import VaultService
     from kindcheck.service.views import PendingDraft
 
+    from .dialogs.help import HelpScreen
+
 IDLE_CHECK_SECONDS = 5.0
+NOTICE_SECONDS = 4.0
+# Textual's own palette commands, by their (English) title: the catalog key of each.
+TEXTUAL_COMMANDS = {
+    "Theme": "theme",
+    "Quit": "quit",
+    "Keys": "keys",
+    "Maximize": "maximize",
+    "Minimize": "minimize",
+}
 # Actions that need the open vault (the team lead's screens); refused while locked.
 VAULT_ACTIONS = ("open_export", "open_access_log", "change_passphrase")
 
@@ -60,11 +72,18 @@ class KindcheckApp(App[int]):
     TITLE = "Kindcheck"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "ui.key.help", priority=True),
         Binding("ctrl+q", "quit", "ui.key.quit", priority=True),
         Binding("ctrl+l", "lock", "ui.key.lock", priority=True),
         Binding("ctrl+p", "command_palette", "ui.key.palette", show=False, priority=True),
+        # ? is help where it is nothing else: an answer key or typed text take it first.
+        Binding("question_mark", "help", "ui.key.help", show=False),
         Binding("ctrl+c", "help_quit", show=False, system=True),
     ]
+    # Key names as a Dutch clinician reads them in the footer and the help.
+    KEY_NAMES: ClassVar[dict[str, dict[str, str]]] = {
+        "nl": {"space": "spatie", "delete": "del", "pageup": "pag↑", "pagedown": "pag↓"},
+    }
 
     def __init__(
         self, settings: Settings, service: VaultService, clock: Callable[[], date] = date.today
@@ -146,7 +165,7 @@ class KindcheckApp(App[int]):
     def on_intake_started(self, message: IntakeStarted) -> None:
         from .intake import IntakeScreen
 
-        self.switch_screen(IntakeScreen(message.intake))
+        self.switch_screen(IntakeScreen(message.intake, message.typed_ahead))
 
     def on_follow_up_started(self, message: FollowUpStarted) -> None:
         from .intake import IntakeScreen
@@ -355,9 +374,86 @@ class KindcheckApp(App[int]):
             message = t("ui.error.internal", self.lang, kind=type(error).__name__)
         self.push_screen(ErrorDialog(t("ui.error.title", self.lang), message))
 
+    # -- help (F1) ----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """The help screen for the screen showing now (F1 again, or Escape, closes it)."""
+        from .dialogs.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(self._help_for(self.screen))
+
+    def _help_for(self, screen: Screen[Any]) -> HelpScreen:
+        from .dialogs.help import HelpScreen, KeyGroup, key_description
+
+        lang = self.lang
+        found: dict[str, dict[tuple[str, str], list[str]]] = {"screen": {}, "app": {}, "field": {}}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not active.enabled or not binding.description or binding.system:
+                continue
+            group = "app" if active.node is self else "screen" if active.node is screen else "field"
+            description = binding.description
+            if group == "field":
+                description = key_description(description, lang)
+            keys = found[group].setdefault((binding.action, description), [])
+            shown = self.get_key_display(binding)
+            if shown not in keys:
+                keys.append(shown)
+        groups = [
+            KeyGroup(
+                t(f"ui.help.keys_{group}", lang),
+                tuple(("/".join(keys), description) for (_action, description), keys in by.items()),
+            )
+            for group, by in found.items()
+        ]
+        provide = getattr(screen, "help_sections", None)
+        sections: list[tuple[str, str]] = list(provide()) if provide is not None else []
+        about = f"ui.help.about.{type(screen).__name__}"
+        if about in catalog():
+            sections.insert(0, (t("ui.help.about_title", lang), t(about, lang)))
+        title = t("ui.help.title", lang)
+        return HelpScreen(title, sections, groups)
+
+    def action_show_help_panel(self) -> None:
+        """Textual's key panel (its "Keys" command) is this app's help screen: translated,
+        and closed like any dialog (Escape, F1, or the command again)."""
+        self.action_help()
+
+    def action_hide_help_panel(self) -> None:
+        from .dialogs.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+
+    def get_key_display(self, binding: Binding) -> str:
+        shown = super().get_key_display(binding)
+        return self.KEY_NAMES.get(self.lang, {}).get(shown, shown)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """One notice at a time, briefly: they stood over the content (a client's chart, the
+        rows of home) for many seconds, several at once. Errors stay as long as they did."""
+        if severity != "error":
+            self.clear_notifications()
+            timeout = min(timeout or NOTICE_SECONDS, NOTICE_SECONDS)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     # -- command palette ----------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The screen's own commands, the app's, then Textual's (the theme, the help) in the
+        app's language. Textual's screenshot is left out: it would write the screen, client
+        data and all, to a plain file on disk."""
         provide = getattr(screen, "palette_commands", None)
         if provide is not None:
             yield from provide()
@@ -383,14 +479,16 @@ class KindcheckApp(App[int]):
                 t("ui.passphrase.change_cmd_help", self.lang),
                 self.action_change_passphrase,
             )
-        yield SystemCommand(
-            t("ui.cmd.keys", self.lang),
-            t("ui.cmd.keys_help", self.lang),
-            self.action_show_help_panel,
-        )
-        yield SystemCommand(
-            t("ui.cmd.quit", self.lang), t("ui.cmd.quit_help", self.lang), self.action_quit
-        )
+        for command in super().get_system_commands(screen):
+            key = TEXTUAL_COMMANDS.get(command.title)
+            if key is None:
+                continue  # the screenshot (see above), or a command this version does not know
+            yield SystemCommand(
+                t(f"ui.cmd.{key}", self.lang),
+                t(f"ui.cmd.{key}_help", self.lang),
+                command.callback,
+                command.discover,
+            )
 
 
 def create_app(

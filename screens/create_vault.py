@@ -55,7 +55,7 @@ class CreateVaultScreen(KindcheckScreen):
             yield Static("", id="unlock-error", markup=False)
             yield BusyLine(self.tr("vault.creating"), id="busy")
             yield Button(self.tr("vault.create_button"), id="create", variant="primary")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#user-name", Input).focus()

@@ -290,7 +290,7 @@ class ExportScreen(KindcheckScreen):
             ):
                 yield Static("", id="share-chart", markup=False)
         yield Static("", id="export-notice", classes="muted", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#counts", DataTable)

@@ -74,7 +74,7 @@ class HomeScreen(HoldsFollowUps):
             yield SafeInput(placeholder=self.tr("home.search_hint"), id="search", max_length=64)
         yield DataTable(id="clients", cursor_type="row")
         yield Static("", id="clients-empty", classes="muted")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         drafts = self.query_one("#drafts", DataTable)
@@ -328,6 +328,10 @@ class HomeScreen(HoldsFollowUps):
     def delete_draft(self, draft_id: str) -> None:
         self.service.delete_draft(draft_id)
         self.post_message(OverviewLoaded(self.service.overview()))
+
+    def help_sections(self) -> list[tuple[str, str]]:
+        """For the help screen (F1): how an intake goes (it starts here)."""
+        return [(self.tr("help.walk_title"), self.tr("help.walk"))]
 
     def palette_commands(self) -> Iterator[SystemCommand]:
         if self.overview and self.overview.followups:

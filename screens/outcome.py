@@ -76,7 +76,7 @@ class OutcomeScreen(KindcheckScreen):
         )
         yield VerticalScroll(id="outcome-body")
         yield Static("", id="save-status", classes="error-line", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         try:

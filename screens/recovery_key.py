@@ -42,7 +42,7 @@ class RecoveryKeyScreen(KindcheckScreen):
             yield Button(
                 self.tr("vault.recovery_continue"), id="continue", variant="primary", disabled=True
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#written-down", Checkbox).focus()

@@ -59,7 +59,7 @@ class UnlockScreen(KindcheckScreen):
             yield Static("", id="unlock-error", markup=False)
             yield BusyLine(self.tr("vault.unlocking"), id="busy")
             yield Static(self.tr("passphrase.forgot"), id="unlock-forgot", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#passphrase", Input).focus()

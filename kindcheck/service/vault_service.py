@@ -195,16 +195,18 @@ class VaultService:
             for item in store.list_clients(damaged=[]):
                 if needle and needle not in item.client.reference.casefold():
                     continue
-                last = item.last_session
+                last, scan = item.last_session, item.latest_scan
                 clients.append(
                     ClientSummary(
                         client_id=item.client.id,
                         reference=item.client.reference,
                         name=item.client.name,
                         last_session=last.session_date if last else None,
-                        problem_domain_count=last.problem_domain_count if last else None,
+                        # The latest scan's count and flag stand until a newer scan: a
+                        # follow-up without one changes neither.
+                        problem_domain_count=scan.problem_domain_count if scan else None,
                         safety_signal=bool(last and last.safety_signal),
-                        parenting_support_flag=bool(last and last.parenting_support_flag),
+                        parenting_support_flag=bool(scan and scan.parenting_support_flag),
                         followup=statuses.get(item.client.id),
                         # The header has no "closed" field: an intake without a scan, a signal
                         # or a rhythm is one whose check closed (ask the store for the field).
@@ -270,7 +272,9 @@ class VaultService:
                 if latest_scan
                 else None,
                 safety_signal=bool(last and last.outcome.has_safety_signal),
-                parenting_support_flag=bool(last and last.outcome.parenting_support_flag),
+                parenting_support_flag=bool(
+                    latest_scan and latest_scan.outcome.parenting_support_flag
+                ),
                 followup=status(plan, today, held, DUE_WINDOW_DAYS) if plan is not None else None,
             )
             upcoming: tuple[datetime, ...] = ()
@@ -291,6 +295,32 @@ class VaultService:
                 else None
             )
             return ClientDetail(summary, tuple(reversed(sessions)), plan, upcoming, rhythm, held)
+
+    def client_by_reference(self, reference: str) -> ClientSummary | None:
+        """The client a reference belongs to ("epd 12" finds EPD-12), as home lists it; None
+        for a new one. A "search" entry in the access log, found or not: asking whether a
+        reference is known is a use of the vault."""
+        with self._lock:
+            store = self._open()
+            client = store.find_client(reference)
+            if client is None:
+                return None
+            # The headers only (the session list of home): no "read" of the client's file.
+            sessions = store.list_sessions(client.id, damaged=[], log=False)
+        last = sessions[-1] if sessions else None
+        scans = [session for session in sessions if session.scan_done]
+        scan = scans[-1] if scans else None
+        return ClientSummary(
+            client_id=client.id,
+            reference=client.reference,
+            name=client.name,
+            last_session=last.session_date if last else None,
+            problem_domain_count=scan.problem_domain_count if scan else None,
+            safety_signal=bool(last and last.safety_signal),
+            parenting_support_flag=bool(scan and scan.parenting_support_flag),
+            followup=None,
+            last_kind=last.kind if last else None,
+        )
 
     def followup_start(self, client_id: str) -> FollowUpStart:
         """The client as a new follow-up conversation starts from: the setting and children

@@ -123,8 +123,14 @@ class _Clients(_StoreBase):
             if client is None:
                 continue
             sessions = sorted(by_client.get(client.id, []), key=_session_order)
+            scans = [session for session in sessions if session.scan_done]
             overviews.append(
-                ClientOverview(client, len(sessions), sessions[-1] if sessions else None)
+                ClientOverview(
+                    client,
+                    len(sessions),
+                    sessions[-1] if sessions else None,
+                    scans[-1] if scans else None,
+                )
             )
         overviews.sort(key=lambda item: normalise_reference(item.client.reference))
         return overviews
