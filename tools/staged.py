@@ -86,7 +86,8 @@ def command_for(tool: str, staged: Path, extra: list[str]) -> list[str]:
         return [program, str(staged / "pyproject.toml"), "--no-cache", "--no-logo", *extra]
     # mypy's settings ([tool.mypy], strict) come from the staged pyproject.toml; its own
     # cache lives in the repository so repeated runs are fast.
-    cache = ROOT / ".mypy_cache" / "staged"
+    platform = extra[extra.index("--platform") + 1] if "--platform" in extra[:-1] else "here"
+    cache = ROOT / ".mypy_cache" / f"staged-{platform}"
     return [program, "--strict", "--cache-dir", str(cache), *extra, "kindcheck"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -293,6 +294,16 @@ def test_source_checkout_dir_is_the_repository_folder() -> None:
 
 
 def test_questionnaires_are_found_from_an_installed_wheel(tmp_path: Path) -> None:
+    # Built from a clean copy: setuptools leaves build/ in the source tree, and a build/ from
+    # an earlier layout would carry modules that no longer exist into the wheel.
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"
+        ),
+    )
     wheel_dir = tmp_path / "wheel"
     subprocess.run(
         [
@@ -305,7 +316,7 @@ def test_questionnaires_are_found_from_an_installed_wheel(tmp_path: Path) -> Non
             "-q",
             "-w",
             str(wheel_dir),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,
@@ -315,6 +326,19 @@ def test_questionnaires_are_found_from_an_installed_wheel(tmp_path: Path) -> Non
     assert "kindcheck/questionnaires/kindcheck-v1.toml" in names
     assert "kindcheck/screens/__init__.py" in names
     assert not any(name.startswith("screens/") for name in names)
+    # pyproject lists the packages by hand (screens/ is mapped into kindcheck): every package
+    # of the source tree must be in the wheel.
+    packages = {
+        "kindcheck/" + str(init.parent.relative_to(ROOT / "kindcheck")).replace("\\", "/")
+        for init in (ROOT / "kindcheck").rglob("__init__.py")
+    } | {
+        "kindcheck/screens/" + str(init.parent.relative_to(ROOT / "screens")).replace("\\", "/")
+        for init in (ROOT / "screens").rglob("__init__.py")
+    }
+    missing = sorted(
+        package for package in packages if f"{package.removesuffix('/.')}/__init__.py" not in names
+    )
+    assert missing == []
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
     script = (

@@ -274,7 +274,9 @@ def test_slots_added_or_deleted_outside_kindcheck_are_named(vault: Path) -> None
             "SELECT id, slot FROM key_slot WHERE kind = 'recovery'"
         ).fetchone()
         conn.execute("DELETE FROM key_slot WHERE id = ?", (slot_id,))
-        conn.execute("INSERT INTO key_slot VALUES ('f' || ?, 'recovery', ?)", (slot_id[1:], slot))
+        # Another id for the same slot: its first character changed (never to itself).
+        other = ("e" if slot_id[0] == "f" else "f") + slot_id[1:]
+        conn.execute("INSERT INTO key_slot VALUES (?, 'recovery', ?)", (other, slot))
     with Store.unlock(vault, PASSPHRASE) as store:
         problems = store.verify()
     assert any(f"key slot {slot_id} is missing" in line for line in problems), problems
