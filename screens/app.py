@@ -396,26 +396,32 @@ class KindcheckApp(App[int]):
                 continue
             group = "app" if active.node is self else "screen" if active.node is screen else "field"
             description = binding.description
-            if group == "field":
+            if _textual_binding(active.node, binding):
+                # Textual's own keys (a field's, the screen's tab) in the app's language.
                 description = key_description(description, lang)
+                if not description:
+                    continue
             keys = found[group].setdefault((binding.action, description), [])
             shown = self.get_key_display(binding)
             if shown not in keys:
                 keys.append(shown)
+        # The keys that work everywhere first: at 80x24 they are the ones the footer cuts.
         groups = [
             KeyGroup(
                 t(f"ui.help.keys_{group}", lang),
                 tuple(("/".join(keys), description) for (_action, description), keys in by.items()),
             )
-            for group, by in found.items()
+            for group, by in sorted(found.items(), key=lambda item: item[0] != "app")
         ]
         provide = getattr(screen, "help_sections", None)
         sections: list[tuple[str, str]] = list(provide()) if provide is not None else []
         about = f"ui.help.about.{type(screen).__name__}"
         if about in catalog():
             sections.insert(0, (t("ui.help.about_title", lang), t(about, lang)))
+        ask = getattr(screen, "help_question", None)
+        question = ask() if ask is not None else None
         title = t("ui.help.title", lang)
-        return HelpScreen(title, sections, groups)
+        return HelpScreen(title, sections, groups, question=question)
 
     def action_show_help_panel(self) -> None:
         """Textual's key panel (its "Keys" command) is this app's help screen: translated,
@@ -489,6 +495,18 @@ class KindcheckApp(App[int]):
                 command.callback,
                 command.discover,
             )
+
+
+def _textual_binding(node: object, binding: Binding) -> bool:
+    """Whether ``binding`` is one Textual's own classes define (its description is English)."""
+    # A key list ("ctrl+c,super+c") is split into one binding per key: compare what it does.
+    return any(
+        isinstance(own, Binding)
+        and (own.action, own.description) == (binding.action, binding.description)
+        for cls in type(node).__mro__
+        if cls.__module__.startswith("textual.")
+        for own in vars(cls).get("BINDINGS", ())
+    )
 
 
 def create_app(

@@ -507,9 +507,12 @@ class IntakeScreen(WalkKeys):
     # -- help ---------------------------------------------------------------------------
 
     def help_sections(self) -> list[tuple[str, str]]:
-        """For the help screen (F1): how a walk goes, and why the current question is asked
-        and what it rests on."""
-        sections = [(self.tr("help.walk_title"), self.tr("help.walk"))]
+        """For the help screen (F1): how a walk goes."""
+        return [(self.tr("help.walk_title"), self.tr("help.walk"))]
+
+    def help_question(self) -> tuple[str, str] | None:
+        """For the help screen (F1), above the keys: why the current question (or scan row) is
+        asked and what it rests on."""
         question = None
         if self.in_page_mode():
             rows = self.rows()
@@ -517,20 +520,17 @@ class IntakeScreen(WalkKeys):
             question = row_step.question if row_step is not None else None
         elif self.step is not None:
             question = self.step.question
-        if question is not None:
-            children = self.intake.children_in_wording()
-            sections.insert(
-                0,
-                (
-                    question.text_for(self.lang, children),
-                    self.tr("intake.why_we_ask")
-                    + " "
-                    + question.help_for(self.lang, children)
-                    + "\n"
-                    + self.tr("help.source", source=question.source),
-                ),
-            )
-        return sections
+        if question is None:
+            return None
+        children = self.intake.children_in_wording()
+        return (
+            question.text_for(self.lang, children),
+            self.tr("intake.why_we_ask")
+            + " "
+            + question.help_for(self.lang, children)
+            + "\n"
+            + self.tr("help.source", source=question.source),
+        )
 
     def palette_commands(self) -> Iterator[SystemCommand]:
         yield SystemCommand(self.tr("cmd.why"), self.tr("cmd.why_help"), self.action_toggle_help)

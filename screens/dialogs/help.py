@@ -53,19 +53,30 @@ class HelpScreen(KindcheckModal[None]):
         Binding("escape,q,question_mark", "close", "ui.key.close"),
     ]
 
-    def __init__(self, title: str, sections: list[tuple[str, str]], groups: list[KeyGroup]) -> None:
+    def __init__(
+        self,
+        title: str,
+        sections: list[tuple[str, str]],
+        groups: list[KeyGroup],
+        *,
+        question: tuple[str, str] | None = None,
+    ) -> None:
         super().__init__(classes="dialog")
         self.title_text = title
         self.sections = sections
         self.groups = groups
+        self.question = question
 
     def compose(self) -> ComposeResult:
+        # The whole screen, without side borders: a sentence wrapped over two lines stays one
+        # sentence (nothing of the screen underneath shows beside it).
         with Vertical(id="help-box"):
             yield Static(literal(self.title_text), id="help-title", markup=False)
             with VerticalScroll(id="help-body"):
-                for heading, text in self.sections:
-                    yield Static(literal(heading, "bold"), classes="help-heading", markup=False)
-                    yield Static(literal(text), classes="help-text", markup=False)
+                # A question's "why we ask" first, then the keys (those that work everywhere
+                # first: the footer cuts them at 80 columns), then what the screen is for.
+                if self.question is not None:
+                    yield from self._section(*self.question)
                 for group in self.groups:
                     if not group.keys:
                         continue
@@ -76,7 +87,13 @@ class HelpScreen(KindcheckModal[None]):
                         for key, what in group.keys
                     ]
                     yield Static(Content("\n").join(lines), classes="help-keys", markup=False)
+                for heading, text in self.sections:
+                    yield from self._section(heading, text)
         yield Footer(compact=True)
+
+    def _section(self, heading: str, text: str) -> ComposeResult:
+        yield Static(literal(heading, "bold"), classes="help-heading", markup=False)
+        yield Static(literal(text), classes="help-text", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
