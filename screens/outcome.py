@@ -43,6 +43,7 @@ from kindcheck.service.plan_choices import (
 from .base import KindcheckScreen
 from .messages import ClientOpened
 from .widgets.safe import SafeInput, literal
+from .widgets.toggles import TickBox
 
 
 class SessionSaved(Message):
@@ -198,7 +199,7 @@ class OutcomeScreen(KindcheckScreen):
             for step in guide.steps:
                 stored = self.intake.meldcode_steps.get(step.id)
                 row = Horizontal(
-                    Checkbox(
+                    TickBox(
                         step.title.get(lang),
                         value=stored is not None,
                         id=f"check-{step.id}",

@@ -14,6 +14,7 @@ from textual.widgets import Button, Checkbox, Footer, Static
 
 from .base import KindcheckScreen
 from .widgets.safe import literal
+from .widgets.toggles import TickBox
 
 
 class RecoveryKeyConfirmed(Message):
@@ -38,7 +39,7 @@ class RecoveryKeyScreen(KindcheckScreen):
             yield Static(self.tr("vault.recovery_intro"), id="unlock-intro")
             yield Static(literal(self.recovery_key), id="recovery-key", markup=False)
             yield Static(self.tr("vault.recovery_once"), id="recovery-once")
-            yield Checkbox(self.tr("vault.recovery_confirm"), id="written-down")
+            yield TickBox(self.tr("vault.recovery_confirm"), id="written-down")
             yield Button(
                 self.tr("vault.recovery_continue"), id="continue", variant="primary", disabled=True
             )

@@ -26,6 +26,7 @@ from kindcheck.errors import KindcheckError
 from ..base import KindcheckModal, KindcheckScreen, Translate
 from ..widgets.safe import SafeInput
 from .confirm import ErrorDialog
+from ..widgets.toggles import ChoiceButton
 
 FORMATS = ("csv", "json")
 
@@ -123,7 +124,7 @@ class SavePathDialog(KindcheckModal[SaveChoice | None]):
                     yield Static(self.tr("export.save.format"), classes="save-label", markup=False)
                     with RadioSet(id="save-format"):
                         for index, name in enumerate(self.formats):
-                            yield RadioButton(name.upper(), value=index == 0, id=f"fmt-{name}")
+                            yield ChoiceButton(name.upper(), value=index == 0, id=f"fmt-{name}")
             yield Static(self.tr("export.save.path"), classes="save-label", markup=False)
             yield SafeInput(self.initial_path, id="save-path", max_length=4096)
             if self.note:
