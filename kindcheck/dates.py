@@ -75,11 +75,13 @@ def format_moment(moment: str, lang: str, seconds: bool = False) -> str:
     return when.strftime(f"{day} %H:%M:%S" if seconds else f"{day} %H:%M")
 
 
-def format_saved_at(moment: datetime | None) -> str:
-    """When a draft was saved, short, in Dutch time: 25-11 10:30 ("-" when unknown)."""
+def format_saved_at(moment: datetime | None, lang: str) -> str:
+    """When a draft was saved, in Dutch time, the day as everywhere else: 25-11-2026 10:30
+    (nl) or 2026-11-25 10:30 (en); "-" when unknown."""
     if moment is None:
         return "-"
-    return moment.astimezone(AMSTERDAM).strftime("%d-%m %H:%M")
+    local = moment.astimezone(AMSTERDAM)
+    return f"{format_day(local.date(), lang)} {local:%H:%M}"
 
 
 def format_machine_time(moment: str) -> str:

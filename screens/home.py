@@ -87,10 +87,11 @@ class HomeScreen(HoldsFollowUps):
         followups.add_column(self.tr("home.col.planned"), width=10)
         followups.add_column(self.tr("home.col.last_held"), width=10)
         clients = self.query_one("#clients", DataTable)
-        clients.add_column(self.tr("home.col.reference"), width=18)
+        clients.add_column(self.tr("home.col.reference"), width=16)
         clients.add_column(self.tr("home.col.last"), width=10)
         clients.add_column(self.tr("home.col.domains"), width=8)
-        clients.add_column(self.tr("home.col.followup"), width=32)
+        clients.add_column(self.tr("home.col.alert"), width=10)
+        clients.add_column(self.tr("home.col.followup"), width=28)
         self.query_one("#drafts-section").display = False
         self.query_one("#followups-section").display = False
         clients.focus()
@@ -143,7 +144,7 @@ class HomeScreen(HoldsFollowUps):
         table.clear()
         for draft in drafts:
             # Stored times are UTC; a Dutch clinician reads them in Dutch time.
-            saved = format_saved_at(draft.updated)
+            saved = format_saved_at(draft.updated, self.lang)
             phase = draft.phase or "kindcheck"
             if phase == "kindcheck" and draft.payload.get("kind") == "followup":
                 phase = "followup"  # the first part of a follow-up is the conversation
@@ -198,6 +199,7 @@ class HomeScreen(HoldsFollowUps):
                 literal_cell(client.reference),
                 Text(format_day(client.last_session, self.lang)),
                 domain_cell,
+                self._alert_cell(client),
                 self._followup_cell(client),
                 key=client.client_id,
             )
@@ -205,12 +207,18 @@ class HomeScreen(HoldsFollowUps):
             self.tr("home.clients", count=len(clients))
         )
 
-    def _followup_cell(self, client: ClientSummary) -> Text:
+    def _alert_cell(self, client: ClientSummary) -> Text:
+        """A signal of unsafety and the parenting flag: a column of their own, so the
+        follow-up column holds the plan only."""
         text = Text()
         if client.safety_signal:
             text.append(self.tr("home.signal") + " ", style="bold red")
         if client.parenting_support_flag:
-            text.append(self.tr("home.flag") + " ", style="bold yellow")
+            text.append(self.tr("home.flag"), style="bold yellow")
+        return text
+
+    def _followup_cell(self, client: ClientSummary) -> Text:
+        text = Text()
         state = client.followup
         if state is None:
             text.append(self.tr("home.closed") if client.check_closed else self.tr("home.no_plan"))
@@ -304,22 +312,35 @@ class HomeScreen(HoldsFollowUps):
             self.post_message(DraftResumed(draft))
 
     def action_delete_draft(self) -> None:
+        """Delete the draft under the drafts table's cursor, whatever has the focus (the
+        heading advertises x). With several drafts and the focus elsewhere, the table takes
+        the focus first so it is plain which one is asked about."""
         table = self.query_one("#drafts", DataTable)
-        if self.focused is not table or not table.row_count:
+        if not table.row_count or self.overview is None:
             return
+        if self.focused is not table and table.row_count > 1:
+            table.focus()
         draft_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        if not draft_id:
+        draft = next((d for d in self.overview.drafts if d.draft_id == draft_id), None)
+        if draft is None:
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.delete_draft(draft_id)
+                self.delete_draft(draft.draft_id)
 
+        row = table.get_row(draft.draft_id)
         self.app.push_screen(
             ConfirmDialog(
-                self.tr("home.delete_draft_question"),
+                self.tr(
+                    "home.delete_draft_question",
+                    reference=draft.reference,
+                    where=str(row[1]),
+                    saved=str(row[2]),
+                ),
                 self.tr("common.delete"),
                 self.tr("common.cancel"),
+                destructive=True,
             ),
             confirmed,
         )
