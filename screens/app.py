@@ -96,6 +96,8 @@ class KindcheckApp(App[int]):
         self.clock = clock
         self.last_activity = time.monotonic()
         self.locked = False
+        # Set by `kindcheck demo`: its (published) passphrase, shown on its unlock screen.
+        self.demo_passphrase: str | None = None
         self.started_at = time.perf_counter()
         self.first_paint_seconds: float | None = None
         self.first_paint_at: float | None = None

@@ -54,6 +54,13 @@ class UnlockScreen(KindcheckScreen):
                 self.tr("vault.locked_intro" if self.locked else "vault.unlock_intro"),
                 id="unlock-intro",
             )
+            demo_passphrase = getattr(self.app, "demo_passphrase", None)
+            if demo_passphrase:
+                yield Static(
+                    self.tr("vault.demo_passphrase", passphrase=demo_passphrase),
+                    id="unlock-demo",
+                    markup=False,
+                )
             yield Static(self.tr("vault.passphrase"), classes="label")
             yield SafeInput(password=True, id="passphrase", max_length=1024)
             yield Static("", id="unlock-error", markup=False)
