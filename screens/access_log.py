@@ -28,6 +28,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 
+from kindcheck.accesslog import action_name, describe, outcome_name
 from kindcheck.dates import format_moment
 from kindcheck.text import clean_text
 from kindcheck.text import one_line as one_line_text
@@ -148,10 +149,9 @@ class AccessLogScreen(KindcheckScreen):
         self.refresh_bindings()
 
     def _cells(self, entry: AccessEntry) -> list[Text]:
-        action = entry.action
-        action_text = self.tr(f"log.action.{action}") if action in ACTIONS else one_line(action)
+        action_text = one_line(action_name(entry.action, self.lang))
         refused = entry.outcome != "done"
-        outcome = self.tr("log.outcome.refused") if refused else self.tr("log.outcome.done")
+        outcome = outcome_name("refused" if refused else "done", self.lang)
         return [
             Text(format_moment(entry.at, self.lang), end=""),
             # A refusal stands out in the action column too (the outcome column may be
@@ -160,7 +160,7 @@ class AccessLogScreen(KindcheckScreen):
                 action_text + (" ✗" if refused else ""), style="bold red" if refused else "", end=""
             ),
             Text(one_line(entry.client_reference or "-"), end=""),
-            Text(one_line(entry.detail or "-"), end=""),
+            Text(one_line(describe(entry.detail, self.lang) or "-"), end=""),
             Text(outcome, style="bold red" if refused else "", end=""),
             Text(one_line(entry.user or "-"), end=""),
         ]
@@ -178,9 +178,9 @@ class AccessLogScreen(KindcheckScreen):
         if entry is None:
             detail.update(self.tr("log.empty"))
             return
-        action = self.tr(f"log.action.{entry.action}") if entry.action in ACTIONS else entry.action
+        action = one_line(action_name(entry.action, self.lang))
         refused = entry.outcome != "done"
-        outcome = self.tr("log.outcome.refused") if refused else self.tr("log.outcome.done")
+        outcome = outcome_name("refused" if refused else "done", self.lang)
         head = self.tr(
             "log.detail_head",
             sequence=entry.sequence,
@@ -198,7 +198,7 @@ class AccessLogScreen(KindcheckScreen):
                 " · ",
                 literal(one_line(entry.user or "-")),
                 "\n",
-                literal(entry.detail or "-"),
+                literal(describe(entry.detail, self.lang) or "-"),
             )
         )
 
