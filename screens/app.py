@@ -91,6 +91,12 @@ class KindcheckApp(App[int]):
         self.lang = settings.lang
         super().__init__()
         localize_bindings(self, self.lang)
+        # The footer lists the app's keys in this order after the screen's: F1 first, so that
+        # at 80 columns the one key that leads to all the others is never the one cut off.
+        keys = self._bindings.key_to_bindings
+        self._bindings.key_to_bindings = {
+            key: keys[key] for key in sorted(keys, key=lambda key: key != "f1")
+        }
         self.settings = settings
         self.service = service
         self.clock = clock
@@ -160,6 +166,10 @@ class KindcheckApp(App[int]):
     # -- navigation (the messages of .messages; each screen imported where it first opens) --
 
     def on_new_intake_requested(self, message: NewIntakeRequested) -> None:
+        self.action_new_intake()
+
+    def action_new_intake(self) -> None:
+        """The start form, pushed at once: the keys typed after n go to it."""
         from .intake_start import IntakeStartScreen
 
         self.push_screen(IntakeStartScreen())
@@ -265,6 +275,11 @@ class KindcheckApp(App[int]):
                 self.service.lock()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new_intake":
+            # n is a priority key on home: in its search field it is a letter.
+            from textual.widgets import Input
+
+            return not isinstance(self.focused, Input)
         if action in ("lock", "command_palette", *VAULT_ACTIONS):
             # Nothing to lock and no commands before the vault is open (or while locked).
             return self.service.unlocked and not self.locked

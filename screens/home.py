@@ -41,16 +41,20 @@ class OverviewLoaded(Message):
 class HomeScreen(HoldsFollowUps):
     CSS_PATH = "home.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("h", "hold_followup", "ui.key.hold_followup"),
-        Binding("n", "new_intake", "ui.key.new_intake"),
-        Binding("slash", "search", "ui.key.search"),
-        Binding("r", "resume", "ui.key.resume"),
+        # Taken when the app gets the key (priority), so the start form is there for the keys
+        # typed right after n (they were lost on home); not while the search field is in use.
+        Binding("n", "app.new_intake", "ui.key.new_intake", priority=True),
+        Binding("slash", "search", "ui.key.search", priority=True),
+        # h and r are said in the headings of their lists (and in F1): the footer keeps room
+        # for the keys that work everywhere at 80 columns.
+        Binding("h", "hold_followup", "ui.key.hold_followup", show=False),
+        Binding("r", "resume", "ui.key.resume", show=False),
         Binding("o", "open_client", "ui.key.open_client", show=False),
         Binding("x", "delete_draft", "ui.key.delete_draft", show=False),
         # Not in the footer (it is full at 80 columns); in the help panel and the palette.
         Binding("e", "app.open_export", "ui.export.key.open", show=False),
         Binding("g", "app.open_access_log", "ui.log.key.open", show=False),
-        Binding("escape", "leave_search", show=False),
+        Binding("escape", "leave_search", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -237,16 +241,22 @@ class HomeScreen(HoldsFollowUps):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resume":
             return bool(self.overview and self.overview.drafts)
+        if action == "search":  # a priority key (see n): typed as itself in the search field
+            return not isinstance(self.focused, Input)
+        if action == "leave_search":
+            return isinstance(self.focused, Input)
         return True
 
     def action_new_intake(self) -> None:
+        """From the palette (the key n is the app's, see BINDINGS)."""
         self.post_message(NewIntakeRequested())
 
     def action_leave_search(self) -> None:
-        self.query_one("#clients", DataTable).focus()
+        self.set_focus(self.query_one("#clients", DataTable))
 
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        # set_focus at once (focus() waits a turn): the keys typed after / go to the field.
+        self.set_focus(self.query_one("#search", Input))
 
     @on(Input.Submitted, "#search")
     def _search(self, event: Input.Submitted) -> None:

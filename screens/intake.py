@@ -57,7 +57,8 @@ class IntakeScreen(WalkKeys):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "next", "ui.key.next", key_display="⏎"),
         Binding("ctrl+j", "newline", "ui.key.newline", key_display="^j"),
-        Binding("escape", "back", "ui.key.back"),
+        # Every hint line says "Esc = terug": the footer keeps room for the keys of the app.
+        Binding("escape", "back", "ui.key.back", show=False),
         Binding("ctrl+s", "close_intake", "ui.key.close_intake"),
         Binding("y,j", "answer('yes')", "ui.key.yes", key_display="ui.key.yes_key", show=False),
         Binding("n", "answer('no')", "ui.key.no", show=False),

@@ -27,6 +27,10 @@ class RecoveryKeyScreen(KindcheckScreen):
     CSS_PATH = "unlock.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "app.quit", "ui.key.quit", priority=True),
+        # Taken when the app gets the key, not when the box does: "space ⏎" typed at once
+        # ticks and continues (the Enter used to reach the box and untick it again).
+        Binding("space", "tick", "ui.key.tick", show=False, priority=True),
+        Binding("enter", "continue", "ui.key.next", show=False, priority=True),
     ]
 
     def __init__(self, recovery_key: str) -> None:
@@ -48,11 +52,27 @@ class RecoveryKeyScreen(KindcheckScreen):
     def on_mount(self) -> None:
         self.query_one("#written-down", Checkbox).focus()
 
+    def action_tick(self) -> None:
+        box = self.query_one("#written-down", Checkbox)
+        box.value = not box.value
+        self._allow_continue(box.value)
+
+    def action_continue(self) -> None:
+        if self.focused is self.query_one("#written-down", Checkbox) and not self.query_one(
+            "#written-down", Checkbox
+        ).value:
+            self.action_tick()  # Enter on the box ticks it, as Textual's box does
+            return
+        self._continue()
+
     @on(Checkbox.Changed, "#written-down")
-    def _allow_continue(self, event: Checkbox.Changed) -> None:
+    def _box_changed(self, event: Checkbox.Changed) -> None:
+        self._allow_continue(event.value)
+
+    def _allow_continue(self, ticked: bool) -> None:
         button = self.query_one("#continue", Button)
-        button.disabled = not event.value
-        if event.value:
+        button.disabled = not ticked
+        if ticked:
             button.focus()  # the next Enter continues
 
     @on(Button.Pressed, "#continue")

@@ -187,6 +187,13 @@ class IndicatorRow(Widget):
         self.number = number
         self.set_value(value, prefilled)
 
+    def redraw(self) -> None:
+        """Draw what the row holds now (its step, answer and where a proposal came from)."""
+        if self.step is not None:
+            self.set_value(self.value, self.prefilled)
+        self._draw_text()
+        self.set_class(self.current, "-current")
+
     def set_current(self, current: bool) -> None:
         if current != self.current:
             self.current = current

@@ -43,12 +43,13 @@ class ScanPage(VerticalScroll, inherit_bindings=False):
                     prefilled[number - 1],
                 )
                 row.display = True
+                row.step, row.number, row.value, row.prefilled = step, number, value, proposed
                 if row.is_mounted and row.children:
                     row.show(step, number, value, proposed)
                 else:
-                    row.call_after_refresh(row.show, step, number, value, proposed)
-                row.step = step
-                row.value = value
+                    # Drawn once mounted, with the answer it has *then*: keys typed ahead
+                    # may have answered it in the meantime (set_value), which must stay.
+                    row.call_after_refresh(row.redraw)
             else:
                 row.display = False
         self.scroll_home(animate=False)
