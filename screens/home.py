@@ -9,7 +9,7 @@ worker (:class:`OverviewLoaded`), so it never waits on the store before showing 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import ClassVar
 
@@ -55,12 +55,17 @@ class HomeScreen(HoldsFollowUps):
         Binding("e", "app.open_export", "ui.export.key.open", show=False),
         Binding("g", "app.open_access_log", "ui.log.key.open", show=False),
         Binding("escape", "leave_search", show=False, priority=True),
+        Binding("enter", "submit_search", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.overview: Overview | None = None
         self.loaded_once = False
+        # Keys for the client list typed right after a search's Enter wait for its result
+        # (an o typed ahead opened the client that was highlighted before the search).
+        self.search_pending = False
+        self.after_search: list[Callable[[], None]] = []
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("home.title"), classes="top-bar", id="home-title")
@@ -142,6 +147,10 @@ class HomeScreen(HoldsFollowUps):
             target = "#drafts" if overview.drafts else "#clients"
             self.query_one(target, DataTable).focus()
         self.loaded_once = True
+        self.search_pending = False
+        waiting, self.after_search = self.after_search, []
+        for action in waiting:
+            action()
 
     def _fill_drafts(self, drafts: tuple[DraftSummary, ...]) -> None:
         table = self.query_one("#drafts", DataTable)
@@ -243,7 +252,7 @@ class HomeScreen(HoldsFollowUps):
             return bool(self.overview and self.overview.drafts)
         if action == "search":  # a priority key (see n): typed as itself in the search field
             return not isinstance(self.focused, Input)
-        if action == "leave_search":
+        if action in ("leave_search", "submit_search"):
             return isinstance(self.focused, Input)
         return True
 
@@ -258,13 +267,25 @@ class HomeScreen(HoldsFollowUps):
         # set_focus at once (focus() waits a turn): the keys typed after / go to the field.
         self.set_focus(self.query_one("#search", Input))
 
-    @on(Input.Submitted, "#search")
-    def _search(self, event: Input.Submitted) -> None:
-        self.load(event.value)
-        self.query_one("#clients", DataTable).focus()
+    def action_submit_search(self) -> None:
+        """Enter in the search field: the list takes the focus at once (the keys typed after
+        Enter, h or o, are for it); the search runs once the field has taken the keys typed
+        before the Enter."""
+        search = self.query_one("#search", Input)
+        self.set_focus(self.query_one("#clients", DataTable))
+        self.search_pending = True
+        search.call_later(lambda: self.load(search.value))
+
+    def _wait_for_search(self, action: Callable[[], None]) -> bool:
+        """True when a search is on its way: ``action`` then runs on its result."""
+        if self.search_pending:
+            self.after_search.append(action)
+        return self.search_pending
 
     @on(DataTable.RowSelected, "#clients")
     def _open_selected(self, event: DataTable.RowSelected) -> None:
+        if self._wait_for_search(self.action_open_client):
+            return
         if event.row_key.value:
             self.open_client(event.row_key.value)
 
@@ -276,6 +297,8 @@ class HomeScreen(HoldsFollowUps):
     def action_hold_followup(self) -> None:
         """Hold the follow-up of the highlighted row: of the due list, or of the client list
         when that has the focus (a conversation can be held before it is due)."""
+        if self._wait_for_search(self.action_hold_followup):
+            return
         table = self.query_one("#followups", DataTable)
         if self.focused is self.query_one("#clients", DataTable):
             table = self.query_one("#clients", DataTable)
@@ -292,6 +315,8 @@ class HomeScreen(HoldsFollowUps):
             self.resume(event.row_key.value)
 
     def action_open_client(self) -> None:
+        if self._wait_for_search(self.action_open_client):
+            return
         table = self.query_one("#clients", DataTable)
         if self.focused is self.query_one("#followups", DataTable):
             table = self.query_one("#followups", DataTable)

@@ -58,9 +58,10 @@ class RecoveryKeyScreen(KindcheckScreen):
         self._allow_continue(box.value)
 
     def action_continue(self) -> None:
-        if self.focused is self.query_one("#written-down", Checkbox) and not self.query_one(
-            "#written-down", Checkbox
-        ).value:
+        if (
+            self.focused is self.query_one("#written-down", Checkbox)
+            and not self.query_one("#written-down", Checkbox).value
+        ):
             self.action_tick()  # Enter on the box ticks it, as Textual's box does
             return
         self._continue()

@@ -57,7 +57,7 @@ class ConfirmDialog(KindcheckModal[bool]):
     CSS_PATH = "confirm.tcss"
     AUTO_FOCUS = None  # on_mount: the safe choice for a destructive question
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,j", "answer(True)", "ui.key.confirm"),
+        Binding("y,j", "answer(True)", "ui.key.confirm", key_display="ui.key.yes_key"),
         Binding("n,escape", "answer(False)", "ui.key.cancel"),
     ]
 

@@ -90,3 +90,19 @@ async def test_the_vault_form_typed_at_once_keeps_the_passphrase_out_of_the_name
         await type_at_once(pilot, "space", "enter")
         await wait_screen(pilot, "HomeScreen", 30)
         assert recovery.recovery_key == ""
+
+
+async def test_a_search_and_a_key_for_the_found_client_typed_at_once(tmp_path: Path):
+    from test_app_walk import seed_client
+
+    app = make_app(fresh_vault(tmp_path), unlocked=True)
+    seed_client(app, "EPD-7003")
+    seed_client(app, "EPD-7004")
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen", 30)
+        await wait_until(pilot, lambda: home.overview is not None, 30)
+        await type_at_once(pilot, "slash", *"EPD-7004", "enter", "o")
+        client = await wait_screen(pilot, "ClientScreen", 30)
+        assert home.query_one("#search", Input).value == "EPD-7004"
+        await wait_until(pilot, lambda: client.detail is not None, 30)
+        assert client.detail.summary.reference == "EPD-7004"
