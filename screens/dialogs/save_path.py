@@ -19,14 +19,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, RadioSet, Static
 
 from kindcheck.errors import KindcheckError
 
 from ..base import KindcheckModal, KindcheckScreen, Translate
 from ..widgets.safe import SafeInput
-from .confirm import ErrorDialog
 from ..widgets.toggles import ChoiceButton
+from .confirm import ErrorDialog
 
 FORMATS = ("csv", "json")
 

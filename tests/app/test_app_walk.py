@@ -102,9 +102,8 @@ def seed_client(
     problems: frozenset[str] = frozenset(),
 ) -> None:
     """An intake stored for ``reference`` before the test starts (the app's service is open)."""
-    from kindcheck.service.demo import DemoClient, demo_intake
-
     from kindcheck.outcome import compute_outcome
+    from kindcheck.service.demo import DemoClient, demo_intake
 
     client = DemoClient(
         reference, days_ago, children=children, signals=signals, problems=problems, name=name
@@ -1310,6 +1309,7 @@ async def test_the_access_log_speaks_dutch_in_the_dutch_interface(vault_dir: Pat
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from kindcheck.screens import launch
     from kindcheck.screens.app import KindcheckApp
+
     from kindcheck.service.demo import DEMO_PASSPHRASE
 
     folder = tmp_path_factory.mktemp("demo-run")

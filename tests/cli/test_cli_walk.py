@@ -19,8 +19,8 @@ import pytest
 from support.vault import PASSPHRASE
 
 from kindcheck import cli
-from kindcheck.store import keys as store_module
 from kindcheck.store import Store
+from kindcheck.store import keys as store_module
 from kindcheck.vault import UnlockThrottle
 
 NEW_PASSPHRASE = "een heel ander wachtwoord"
