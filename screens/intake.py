@@ -66,6 +66,7 @@ class IntakeScreen(WalkKeys):
             "question_mark", "answer('unknown')", "ui.key.unknown", key_display="?", show=False
         ),
         Binding("1", "pick(1)", "ui.key.pick_number", key_display="1-9", show=False),
+        *[Binding(str(n), f"pick({n})", show=False) for n in range(2, 10)],
         Binding("space", "tick", "ui.key.tick", show=False),
         Binding("up,down", "move", "ui.key.move", key_display="↑↓", show=False),
         Binding("h", "toggle_help", "ui.key.why", show=False),

@@ -76,6 +76,7 @@ class IntakeStartScreen(KindcheckScreen):
         Binding("ctrl+n", "start", "ui.key.start"),
         Binding("tab", "next_field", "ui.key.next_field", show=False),
         Binding("1", "setting('ggz')", "ui.key.setting", key_display="1/2", show=False),
+        Binding("2", "setting('sociaal_domein')", show=False),
     ]
 
     def __init__(self) -> None:
