@@ -28,7 +28,6 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 
-from kindcheck.accesslog import action_name, describe, outcome_name
 from kindcheck.dates import format_moment
 from kindcheck.text import clean_text
 from kindcheck.text import one_line as one_line_text
@@ -149,9 +148,11 @@ class AccessLogScreen(KindcheckScreen):
         self.refresh_bindings()
 
     def _cells(self, entry: AccessEntry) -> list[Text]:
-        action_text = one_line(action_name(entry.action, self.lang))
+        from kindcheck.service.reports import log_entry_words
+
+        action, outcome, detail = log_entry_words(entry, self.lang)
+        action_text = one_line(action)
         refused = entry.outcome != "done"
-        outcome = outcome_name("refused" if refused else "done", self.lang)
         return [
             Text(format_moment(entry.at, self.lang), end=""),
             # A refusal stands out in the action column too (the outcome column may be
@@ -160,7 +161,7 @@ class AccessLogScreen(KindcheckScreen):
                 action_text + (" ✗" if refused else ""), style="bold red" if refused else "", end=""
             ),
             Text(one_line(entry.client_reference or "-"), end=""),
-            Text(one_line(describe(entry.detail, self.lang) or "-"), end=""),
+            Text(one_line(detail or "-"), end=""),
             Text(outcome, style="bold red" if refused else "", end=""),
             Text(one_line(entry.user or "-"), end=""),
         ]
@@ -178,9 +179,11 @@ class AccessLogScreen(KindcheckScreen):
         if entry is None:
             detail.update(self.tr("log.empty"))
             return
-        action = one_line(action_name(entry.action, self.lang))
+        from kindcheck.service.reports import log_entry_words
+
+        action, outcome, detail_text = log_entry_words(entry, self.lang)
+        action = one_line(action)
         refused = entry.outcome != "done"
-        outcome = outcome_name("refused" if refused else "done", self.lang)
         head = self.tr(
             "log.detail_head",
             sequence=entry.sequence,
@@ -198,7 +201,7 @@ class AccessLogScreen(KindcheckScreen):
                 " · ",
                 literal(one_line(entry.user or "-")),
                 "\n",
-                literal(describe(entry.detail, self.lang) or "-"),
+                literal(detail_text or "-"),
             )
         )
 

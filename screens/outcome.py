@@ -31,8 +31,8 @@ from textual.worker import Worker, WorkerState
 from kindcheck.dates import format_day, parse_date_text
 from kindcheck.errors import AnswersError
 from kindcheck.i18n import t
-from kindcheck.outcome import MeldcodeGuide, Outcome, outcome_summary
-from kindcheck.service.intake import Intake
+from kindcheck.outcome import MeldcodeGuide, Outcome
+from kindcheck.service.intake import Intake, outcome_headline
 from kindcheck.service.plan_choices import (
     NO_PLAN,
     RHYTHM_CHOICES,
@@ -99,7 +99,7 @@ class OutcomeScreen(KindcheckScreen):
 
     def _show_summary(self, outcome: Outcome) -> None:
         summary = self.query_one("#summary", Static)
-        summary.update(literal(outcome_summary(outcome, self.lang, short=True)))
+        summary.update(literal(outcome_headline(outcome, self.lang)))
         summary.set_class(bool(outcome.safety_signals), "-signal")
         summary.set_class(outcome.parenting_support_flag, "-flag")
 

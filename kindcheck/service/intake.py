@@ -36,7 +36,7 @@ from kindcheck.child_dates import ChildDateProblem, child_date_problem
 from kindcheck.conditions import truthy
 from kindcheck.dates import parse_date_text
 from kindcheck.errors import KindcheckError
-from kindcheck.outcome import Outcome, compute_outcome, problem_domains
+from kindcheck.outcome import Outcome, compute_outcome, outcome_summary, problem_domains
 from kindcheck.questionnaire import (
     SETTINGS,
     Localized,
@@ -556,3 +556,8 @@ def _checked_answers(walker: Walker, answers: dict[str, Any]) -> dict[str, Any]:
 def _try_answer(walker: Walker, step: Step, value: Any) -> None:
     with contextlib.suppress(KindcheckError):  # an answer that no longer fits is dropped
         walker.answer(step, value)
+
+
+def outcome_headline(outcome: Outcome, lang: str) -> str:
+    """The outcome screen's first line: signals, domains, the flag (fits 80 columns)."""
+    return outcome_summary(outcome, lang, short=True)

@@ -7,6 +7,8 @@
   problem-scan page.
 - ``domain_chart``: the number of problem domains over a client's sessions.
 - ``busy_line``: a spinner and what is happening (key derivation).
+- ``text_buffer``: the text of a typed answer, edited key by key (exact type-ahead).
+- ``toggles``: a checkbox and a radio button that read ticked only when they are.
 
 Modules are imported where they are used: importing this package loads nothing.
 """
