@@ -17,7 +17,9 @@ One module per screen, with its .tcss beside it:
   client's dossier, delete the client); ``session``: one stored session read back, corrected,
   copied and saved for the EPD.
 - ``intake_start``: who a new intake is for; ``intake``: the question walk, the Kindcheck
-  question by question and the problem scan domain by domain.
+  question by question and the problem scan domain by domain, built from ``intake_keys``
+  (every key of the walk, in order, to the question showing), ``intake_scan`` (the scan's
+  pages) and ``intake_drafts`` (drafts saved as the clinician goes, typing included).
 - ``outcome``: safety first, domains, flag or advice, follow-up rhythm; ``followup_outcome``:
   the outcome of a follow-up conversation.
 - ``export_screen``: the anonymised counts; ``access_log``: who did what, when.

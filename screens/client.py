@@ -90,10 +90,12 @@ class ClientScreen(ClientRecordActions, HoldsFollowUps):
         Binding("d", "export_dossier", "ui.key.dossier"),
         Binding("delete", "delete_client", "ui.key.delete_client", show=False),
         Binding("h", "hold_followup", "ui.key.hold_now"),
-        Binding("s", "change_plan('skip')", "ui.key.plan_skip"),
-        Binding("m", "change_plan('move')", "ui.key.plan_move"),
-        Binding("r", "change_plan('rhythm')", "ui.key.plan_rhythm"),
-        Binding("e", "change_plan('end')", "ui.key.plan_end"),
+        # The plan's keys are written under the plan (and in F1): the footer keeps room for
+        # the keys that work everywhere at 80 columns.
+        Binding("s", "change_plan('skip')", "ui.key.plan_skip", show=False),
+        Binding("m", "change_plan('move')", "ui.key.plan_move", show=False),
+        Binding("r", "change_plan('rhythm')", "ui.key.plan_rhythm", show=False),
+        Binding("e", "change_plan('end')", "ui.key.plan_end", show=False),
         Binding("1", "toggle_step(1)", "ui.key.meldcode_step", key_display="1-5"),
         *[Binding(str(n), f"toggle_step({n})", show=False) for n in range(2, 6)],
     ]
@@ -117,7 +119,7 @@ class ClientScreen(ClientRecordActions, HoldsFollowUps):
             yield DomainChart(self.lang, id="domain-chart")
             yield Static(self.tr("client.sessions"), classes="heading")
             yield DataTable(id="sessions", cursor_type="row")
-        yield KeysFooter()
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)

@@ -246,11 +246,10 @@ class VaultService:
                     for note in damaged_records(notes)
                     if note.kind == "client" and note.client_id
                 ]
-                last_of_unreadable = {
-                    client_id: max(
+                sessions_of_unreadable = {
+                    client_id: sorted(
                         store.list_sessions(client_id, notes, log=False),
                         key=lambda summary: (summary.session_date, summary.saved_at),
-                        default=None,
                     )
                     for client_id in unreadable
                 }
@@ -262,9 +261,9 @@ class VaultService:
                 for item in overviews
                 if item.last_session is not None
             }
-            for client_id, last in last_of_unreadable.items():
-                if last is not None:
-                    last_held[client_id] = last.session_date
+            for client_id, held in sessions_of_unreadable.items():
+                if held:
+                    last_held[client_id] = held[-1].session_date
             # As .caseload.plan_statuses: every readable plan, also of an unreadable client.
             statuses = {
                 stored_plan.client_id: status(
@@ -281,9 +280,15 @@ class VaultService:
         needle = " ".join(query.split()).casefold()
         clients = [
             _client_summary(
-                client_id, "", None, last, statuses.get(client_id), of_client(client_id)
+                client_id,
+                "",
+                None,
+                held[-1] if held else None,
+                next((summary for summary in reversed(held) if summary.scan_done), None),
+                statuses.get(client_id),
+                of_client(client_id),
             )
-            for client_id, last in last_of_unreadable.items()
+            for client_id, held in sessions_of_unreadable.items()
         ]
         for item in overviews:
             if needle and needle not in item.client.reference.casefold():
@@ -295,6 +300,7 @@ class VaultService:
                     client.reference,
                     client.name,
                     item.last_session,
+                    item.latest_scan,
                     statuses.get(client.id),
                     of_client(client.id),
                 )
@@ -452,9 +458,12 @@ class VaultService:
                 if latest_scan
                 else None,
                 safety_signal=bool(last and last.outcome.has_safety_signal),
-                parenting_support_flag=bool(last and last.outcome.parenting_support_flag),
+                parenting_support_flag=bool(
+                    latest_scan and latest_scan.outcome.parenting_support_flag
+                ),
                 followup=status(plan, today, held, DUE_WINDOW_DAYS) if plan is not None else None,
                 damaged=damaged,
+                last_kind=last.session.kind if last else None,
             )
             upcoming: tuple[datetime, ...] = ()
             if plan is not None and summary.followup is not None:
@@ -502,6 +511,32 @@ class VaultService:
     def _forget_interpreted_beyond(self, kept: int) -> None:
         for session_id in list(self._interpreted)[: max(0, len(self._interpreted) - kept)]:
             del self._interpreted[session_id]
+
+    def client_by_reference(self, reference: str) -> ClientSummary | None:
+        """The client a reference belongs to ("epd 12" finds EPD-12), as home lists it; None
+        for a new one. A "search" entry in the access log, found or not: asking whether a
+        reference is known is a use of the vault."""
+        with self._lock:
+            store = self._open()
+            client = store.find_client(reference)
+            if client is None:
+                return None
+            # The headers only (the session list of home): no "read" of the client's file.
+            sessions = store.list_sessions(client.id, damaged=[], log=False)
+        last = sessions[-1] if sessions else None
+        scans = [session for session in sessions if session.scan_done]
+        scan = scans[-1] if scans else None
+        return ClientSummary(
+            client_id=client.id,
+            reference=client.reference,
+            name=client.name,
+            last_session=last.session_date if last else None,
+            problem_domain_count=scan.problem_domain_count if scan else None,
+            safety_signal=bool(last and last.safety_signal),
+            parenting_support_flag=bool(scan and scan.parenting_support_flag),
+            followup=None,
+            last_kind=last.kind if last else None,
+        )
 
     def followup_start(self, client_id: str) -> FollowUpStart:
         """The client as a new follow-up conversation starts from: the setting and children
@@ -702,18 +737,22 @@ def _client_summary(
     reference: str,
     name: str | None,
     last: SessionSummary | None,
+    scan: SessionSummary | None,
     followup: FollowUpStatus | None,
     damaged: tuple[DamagedRecord, ...],
 ) -> ClientSummary:
-    """One row of the client list, from the client and its latest session's list header."""
+    """One row of the client list, from the client and the list headers of its latest
+    session and its latest session with a problem scan."""
     return ClientSummary(
         client_id=client_id,
         reference=reference,
         name=name,
         last_session=last.session_date if last else None,
-        problem_domain_count=last.problem_domain_count if last else None,
+        # The latest scan's count and flag stand until a newer scan: a follow-up without
+        # one changes neither.
+        problem_domain_count=scan.problem_domain_count if scan else None,
         safety_signal=bool(last and last.safety_signal),
-        parenting_support_flag=bool(last and last.parenting_support_flag),
+        parenting_support_flag=bool(scan and scan.parenting_support_flag),
         followup=followup,
         # The header has no "closed" field: an intake without a scan, a signal or a rhythm is
         # one whose check closed (ask the store for the field).
@@ -725,6 +764,7 @@ def _client_summary(
             and last.followup_rhythm is None
         ),
         damaged=damaged,
+        last_kind=last.kind if last else None,
     )
 
 

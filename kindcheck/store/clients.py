@@ -160,6 +160,7 @@ class _Clients(_StoreBase):
         cipher = self._require_open()
         count: dict[str, int] = {}
         last: dict[str, SessionSummary] = {}
+        last_scan: dict[str, SessionSummary] = {}
         for session_id, client_id, version, header in header_rows:
             try:
                 summary = _decode_summary_values(cipher, session_id, client_id, version, header)
@@ -173,8 +174,15 @@ class _Clients(_StoreBase):
             # the last by (date, saved time); of two alike, the one read later
             if latest is None or _session_order(latest) <= _session_order(summary):
                 last[client_id] = summary
+            if summary.scan_done:
+                # a follow-up need not repeat the scan: the latest scan stands until a newer one
+                scan = last_scan.get(client_id)
+                if scan is None or _session_order(scan) <= _session_order(summary):
+                    last_scan[client_id] = summary
         overviews = [
-            ClientOverview(client, count.get(client.id, 0), last.get(client.id))
+            ClientOverview(
+                client, count.get(client.id, 0), last.get(client.id), last_scan.get(client.id)
+            )
             for client in self._decode_clients(client_rows, damaged)
         ]
         overviews.sort(key=lambda item: normalise_reference(item.client.reference))

@@ -82,11 +82,13 @@ class StoredSession:
 
 @dataclass(frozen=True)
 class ClientOverview:
-    """A client with the number of sessions and the last one (by session date)."""
+    """A client with the number of sessions, the last one (by session date) and the last one
+    with a problem scan (a follow-up need not repeat the scan)."""
 
     client: Client
     session_count: int
     last_session: SessionSummary | None
+    latest_scan: SessionSummary | None = None
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, RadioSet, Static
 
 from kindcheck.errors import KindcheckError
 
 from ..base import KindcheckModal, KindcheckScreen, Translate
 from ..widgets.safe import SafeInput
+from ..widgets.toggles import ChoiceButton
 from .confirm import ErrorDialog
 
 FORMATS = ("csv", "json")
@@ -131,7 +132,7 @@ class SavePathDialog(KindcheckModal[SaveChoice | None]):
                     yield Static(self.tr("export.save.format"), classes="save-label", markup=False)
                     with RadioSet(id="save-format"):
                         for index, name in enumerate(self.formats):
-                            yield RadioButton(name.upper(), value=index == 0, id=f"fmt-{name}")
+                            yield ChoiceButton(name.upper(), value=index == 0, id=f"fmt-{name}")
             yield Static(self.tr("export.save.path"), classes="save-label", markup=False)
             yield SafeInput(self.initial_path, id="save-path", max_length=4096)
             if self.note:
