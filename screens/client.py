@@ -135,7 +135,7 @@ class ClientScreen(ClientRecordActions, HoldsFollowUps):
 
     def on_screen_resume(self) -> None:
         # Back from a follow-up held from here (or abandoned): show what changed.
-        if self.detail is not None:
+        if self.detail is not None and not self.deleting:
             self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="client")

@@ -61,6 +61,7 @@ class ClientRecordActions(KindcheckScreen):
 
     client_id: str
     detail: ClientDetail | None
+    deleting: bool = False  # a deletion asked or under way: the page is not read again
 
     # -- opening a session ----------------------------------------------------------------
 
@@ -159,9 +160,14 @@ class ClientRecordActions(KindcheckScreen):
         )
 
         def typed(text: str | None) -> None:
-            if text is not None:
+            if text is None:
+                self.deleting = False
+            else:
                 self.delete_client(reference, text)
 
+        # Until the deletion is done or cancelled, the page is not read again (it would read a
+        # client that is gone).
+        self.deleting = True
         self.app.push_screen(dialog, typed)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="client-write")
@@ -176,6 +182,7 @@ class ClientRecordActions(KindcheckScreen):
         self.post_message(ClientDeleted(reference, changed))
 
     def on_delete_refused(self, message: DeleteRefused) -> None:
+        self.deleting = False
         self.app.push_screen(
             ErrorDialog(self.tr("session.not_deleted"), clean_text(str(message.error)))
         )

@@ -179,11 +179,12 @@ class HomeScreen(HoldsFollowUps):
         clients = self.query_one("#clients", DataTable)
         self._client_rows = TableRows(clients)
         self._client_rows.columns = [
-            clients.add_column(self.tr("home.col.reference"), width=18),
+            # 80 columns: "⚠ cliënt 2f39665d" and "SIGNAAL HULP" fit, the follow-up wraps less
+            clients.add_column(self.tr("home.col.reference"), width=17),
             clients.add_column(self.tr("home.col.last"), width=10),
             clients.add_column(self.tr("home.col.domains"), width=8),
-            clients.add_column(self.tr("home.col.alert"), width=10),
-            clients.add_column(self.tr("home.col.followup"), width=26),
+            clients.add_column(self.tr("home.col.alert"), width=12),
+            clients.add_column(self.tr("home.col.followup"), width=21),
         ]
         self.query_one("#drafts-section").display = False
         self.query_one("#followups-section").display = False
