@@ -31,9 +31,17 @@ from kindcheck.store.audit import (
     slot_digest,
 )
 from kindcheck.store.base import _StoreBase
+from kindcheck.store.columns import (
+    AmendmentColumns,
+    ClientColumns,
+    DraftColumns,
+    FactsColumns,
+    MeldcodeColumns,
+    PlanColumns,
+    SessionColumns,
+)
 from kindcheck.store.consistency import Problem, Seen, facts_problems, ledger_problems
 from kindcheck.store.facts import (
-    FactsColumns,
     StoredFacts,
     _decode_facts_values,
     _steps_taken,
@@ -42,13 +50,7 @@ from kindcheck.store.facts import (
 )
 from kindcheck.store.keys import DamagedSlot, what_to_do
 from kindcheck.store.records import (
-    AmendmentColumns,
-    ClientColumns,
-    DraftColumns,
-    MeldcodeColumns,
     PlainPlan,
-    PlanColumns,
-    SessionColumns,
     StoredAmendment,
     StoredSession,
     _amendment_from,

@@ -22,6 +22,16 @@ from datetime import UTC, date, datetime
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 from kindcheck.errors import RecordDamaged, VaultError
+from kindcheck.store.columns import (
+    AmendmentColumns,
+    ClientColumns,
+    DraftColumns,
+    Identified,
+    MeldcodeColumns,
+    PlanColumns,
+    SessionColumns,
+    SessionHeaderColumns,
+)
 from kindcheck.store.envelope import RECORD_FORMAT, Opened, open_json
 from kindcheck.text import one_line
 from kindcheck.vault import RecordCipher
@@ -151,84 +161,6 @@ class StoredAmendment:
     amendment: dict[str, Any]
     outcome: dict[str, Any]
     saved_at: datetime
-
-
-# --------------------------------------------------------------------------------------------
-# The columns each decoder reads (a SQLAlchemy Row of the matching SELECT has them)
-
-
-class Identified(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-class ClientColumns(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def format_version(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
-
-
-class SessionHeaderColumns(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def client_id(self) -> str: ...
-    @property
-    def format_version(self) -> int: ...
-    @property
-    def header(self) -> bytes: ...
-
-
-class SessionColumns(SessionHeaderColumns, Protocol):
-    @property
-    def body(self) -> bytes: ...
-
-
-class MeldcodeColumns(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def client_id(self) -> str: ...
-    @property
-    def format_version(self) -> int: ...
-    @property
-    def meldcode(self) -> bytes: ...
-
-
-class PlanColumns(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def client_id(self) -> str: ...
-    @property
-    def format_version(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
-
-
-class AmendmentColumns(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def session_id(self) -> str: ...
-    @property
-    def format_version(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
-
-
-class DraftColumns(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def ref_index(self) -> str | None: ...
-    @property
-    def format_version(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
 
 
 # --------------------------------------------------------------------------------------------
