@@ -7,8 +7,10 @@ public API (`support.population`), makes those files with the real command line 
 export`, `team-key`, `merge`), reads them back from disk and, for every hidden cell ("<N" or
 "x"), solves its exact integer bounds over all files together (`support.disclosure`, HiGHS).
 
-A test fails when a combination of files leaves a hidden cell fewer possible values than its
-marker promises ("<5": 1..4), printing how many cells were recovered and examples. The solver
+A test fails when a combination of files leaves a hidden small count fewer possible values
+than its marker promises ("<5": 1..4, four values), or pins any hidden cell to one value (an
+"x" hiding a count of 40 may be narrowed, but not worked out), printing how many cells were
+recovered and examples. The solver
 is checked against the truth on every run: the true counts satisfy every constraint it uses,
 and every true value lies inside its bounds.
 
@@ -111,12 +113,13 @@ class Variant:
 
 def every_variant() -> list[Variant]:
     """The 12 kinds of table (period x threshold 5/3/10 x rounding), in CSV (with ',' or ';')
-    and JSON by turns, plus the month table at 5 in both formats. The vault's own threshold
+    and JSON by turns, plus the month table at 5 in all three formats. The vault's own threshold
     comes first and a raised one last: a tool that fixes the threshold per vault may refuse
     the lower one and, once raised, the earlier one."""
     return [
         Variant("month", 5, False, "csv"),
         Variant("month", 5, False, "json"),
+        Variant("month", 5, False, "csv", ";"),
         Variant("quarter", 5, False, "csv"),
         Variant("month", 5, True, "csv", ";"),
         Variant("quarter", 5, True, "json"),
@@ -200,12 +203,12 @@ def make_everything(
     vault_a = root / "laptop-a"
     population = plan_population(14, clients, first, last, prefix="EPD-A")
 
-    # The monthly cycle: November's export on 1 December ...
+    # The monthly cycle: November's export on 10 December ...
     with build_laptop(vault_a, population, date(2025, 11, 30)) as store:
         released.truth["A@11"] = truth_of(store, NOVEMBER_EXPORT)
     export_file(released, "A@11 month", vault_a, NOVEMBER_EXPORT, Variant())
 
-    # ... then December's sessions, and every kind of file on 2 January.
+    # ... then December's sessions, and every kind of file on 10 January.
     with Store.unlock(vault_a, PASSPHRASE) as store:
         with store.batch():
             record_visits(store, [v for v in population.visits if v.day > date(2025, 11, 30)])
@@ -265,7 +268,7 @@ def make_everything(
             )
             released.add(label, path, code, err)
 
-    # A forgotten intake from August is added on 2 January, and the year exported again.
+    # A forgotten intake from August is added on 10 January, and the year exported again.
     backdated = next(
         v
         for v in plan_population(99, 40, first, last, prefix="EPD-Z").visits
@@ -332,10 +335,12 @@ def run_attack(
     """Combine ``files`` (label -> the sources it sums; ``truth``: source -> its months and
     true counts) and bound every hidden cell. The solver is checked against the truth: the
     truth breaks none of the attacker's constraints and lies within every bound found."""
+    refused = sorted(label for label in files if label not in released.files)
+    files = {label: over for label, over in files.items() if label not in refused}
     model = Attack()
     for source, (months, _cells) in truth.items():
         model.source(source, months)
-    for label, over in files.items():
+    for label, over in files.items():  # a file the tool refused to make cannot leak
         model.release(released.files[label], over, label)
     model.structure()
     watched = prepare(model) if prepare else {}
@@ -353,7 +358,8 @@ def run_attack(
         assert target.safe or target.solved or model.stopped_early, target
     watched = {group: [model.resolved(t) for t in items] for group, items in watched.items()}
     hidden = [t for t in targets if t.in_file]
-    return Outcome(name, hidden, watched, model.solves)
+    notes = [f"refused by the tool: {', '.join(refused)}"] if refused else []
+    return Outcome(name, hidden, watched, model.solves, notes)
 
 
 def month_and_quarter(r: Released, stop_after: int | None = None) -> Outcome:
@@ -572,10 +578,9 @@ def test_the_caseload_and_the_files_are_what_the_attack_needs(released: Released
     ):
         assert totals.get(key, 0) >= 10, key
     csv_file, json_file, semicolon = released.need(
-        "A@12 month t5 csv", "A@12 month t5 json", "A@12 month t3 csv;"
+        "A@12 month t5 csv", "A@12 month t5 json", "A@12 month t5 csv;"
     )
-    assert csv_file.cells == json_file.cells  # both formats read alike
-    assert semicolon.threshold == 3 and semicolon.cells.keys() == csv_file.cells.keys()
+    assert csv_file.cells == json_file.cells == semicolon.cells  # every format reads alike
     released.need("A@11 month", "A@12 quarter t5 csv", "A@12+ month", "merge A+B+C month")
     truth = cells_of(year)
     for (row, key), value in csv_file.cells.items():  # every shown month count is the truth
@@ -595,11 +600,9 @@ def test_the_audit_command_reads_the_files_from_disk(released: Released) -> None
     the same file finds."""
     summary, _examples = disclosure.audit([released.paths["A@12 month t5 csv"]])
     expected = disclosure.summarise(one_file_t5(released).hidden)
-    assert (summary.hidden, summary.pinned, summary.disclosed) == (
-        expected.hidden,
-        expected.pinned,
-        expected.disclosed,
-    )
+    assert (summary.hidden, summary.pinned) == (expected.hidden, expected.pinned)
+    # without the truth the audit holds every "x" to the marker's promise: never fewer
+    assert summary.disclosed >= expected.disclosed
 
 
 def _release(period_type: str, cells: dict[tuple[str, str], disclosure.Shown]) -> Release:

@@ -6,8 +6,9 @@ period, threshold or rounding) knows:
 
 * every shown count exactly, or within its rounding interval when the file is rounded;
 * that a "<N" cell holds 1..N-1 and an "x" cell 1 or more (the files say so);
-* how the rows add up: a quarter is its three months, "total" is every period of the file, a
-  period that is missing had nothing; the domain-count bands add up to their "total";
+* how the rows add up: a quarter is its three months, a year its twelve, "total" is every
+  period of the data, and in a file with such a total a missing period had nothing; the
+  domain-count bands add up to their "total";
 * what the measures mean (`structure`): completed checks and parents of minors are intakes;
   the bands count intakes with a scan; each domain is counted at most by the intakes with a
   problem; the domains add up to at least 1 x band 1 + 2 x band 2 + 3 x band 3+; the flag is
@@ -193,7 +194,14 @@ def month_range(first: str, last: str) -> list[str]:
 @dataclass
 class Target:
     """A quantity the reader should not be able to narrow down: its expression, the number of
-    values it must keep open (``need``), its true value when known, and where it was shown."""
+    values it must keep open (``need``), its true value when known, and where it was shown.
+
+    A hidden cell's ``need`` is what its marker promises: "<5" keeps 1..4 open, four values,
+    and so must an "x" that hides a small count. Once the truth is known (`Attack.set_truth`),
+    a hidden cell whose true value is not small (an "x" of 40) only has to stay unpinned: its
+    value is no small count, and the table would have shown it if nothing needed protecting.
+    Without the truth (an audit of files) every hidden cell is held to its marker's promise.
+    """
 
     expr: Expr
     need: int
@@ -309,9 +317,12 @@ class Attack:
                     raise Inconsistent(f"{where}: shows {value} for months with no data")
                 continue
             self._shown(coefs, value, release, where)
-        for month in months:  # a missing period had nothing at all
-            if month not in covered:
-                self._empty.append((list(sources), month, label))
+        if any(row == TOTAL for row, _key in release.cells):
+            # A file with a total over all its data lists every period that had something: a
+            # missing period had nothing. (A file without one may just not release it yet.)
+            for month in months:
+                if month not in covered:
+                    self._empty.append((list(sources), month, label))
 
     def _shown(self, coefs: dict[int, int], value: Shown, release: Release, where: str) -> None:
         threshold = release.threshold
@@ -530,6 +541,8 @@ class Attack:
             target.truth = (
                 sum(self.truth.get(v, 0) * c for v, c in target.expr) if self.truth else None
             )
+            if target.in_file and target.truth is not None and target.truth > target.need:
+                target.need = min(target.need, 2)  # not a small count: only never pinned
         evaluate = csr_matrix((data, (rows, cols)), shape=(len(targets), size))
         options = {"disp": False, "mip_rel_gap": 0.0, "time_limit": time_limit}
 
