@@ -3,9 +3,9 @@
 Used by the disclosure (attacker) tests: a seeded plan of clients over a year (children or
 none, 0-5 problem domains, safety signals with Meldcode steps, follow-ups held on time, late or
 not at all, treatment ended for some, both settings), then `record_visits` stores it the way
-the app does (`Store.record`, `set_meldcode_step`, `save_plan`), each visit with the clock set
-to its day. What the export *should* count is known from the plan; the tests read the exact
-counts back with `kindcheck.export.aggregate` and check both agree where the plan fixes them.
+the app does (`support.vault.record`, `set_meldcode_step`, the plan saved with its treatment
+end), each visit with the clock set to its day. The exact counts behind every file are read back with `kindcheck.export.aggregate`
+at the moment the file was made: that is the truth an attacker's bounds are checked against.
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from typing import Any, Literal
 
 import time_machine
 
-from kindcheck.answers import session_from_dict
 from kindcheck.followup import AMSTERDAM, end_treatment
-from kindcheck.outcome import compute_outcome
 from kindcheck.questionnaire import Question, Walker, load_shipped
 from kindcheck.store import Store
+from support.vault import record
 
 Kind = Literal["intake", "followup", "end_treatment"]
 
@@ -303,11 +302,23 @@ def record_visits(store: Store, visits: Iterable[Visit]) -> None:
             if visit.kind == "end_treatment":
                 client = store.find_client(visit.reference, log=False)
                 assert client is not None
-                stored = store.get_plan(client.id)
-                if stored is not None:
-                    store.save_plan(client.id, end_treatment(stored.plan, visit.day), stored.rhythm)
+                _end_treatment(store, client.id, visit.day)
                 continue
-            session = session_from_dict(answers_for(visit))
-            recorded = store.record(session, compute_outcome(session), "nl")
+            recorded = record(store, answers_for(visit))
             for step_id in MELDCODE_STEPS[: visit.meldcode_steps]:
                 store.set_meldcode_step(recorded.session.id, step_id, visit.day)
+
+
+def _end_treatment(store: Store, client_id: str, day: date) -> None:
+    # Plans are read and saved through the service layer where there is one (main after the
+    # store became a package), else through the store; drop the fallback once merged.
+    try:
+        from kindcheck.service import plans as service
+    except ImportError:
+        stored = store.get_plan(client_id)
+        if stored is not None:
+            store.save_plan(client_id, end_treatment(stored.plan, day), stored.rhythm)
+        return
+    current = service.get_plan(store, client_id)
+    if current is not None:
+        service.save_plan(store, client_id, end_treatment(current.plan, day), current.rhythm)
