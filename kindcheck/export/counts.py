@@ -153,7 +153,7 @@ def aggregate(
 
     for index, facts in enumerate(sessions):
         _check_session(facts, index)
-        cells = cells_for(facts.held_on)
+        cells = cells_for(facts.period_day)
         get = cells.get
         if facts.kind == "intake":
             cells["intakes"] = get("intakes", 0) + 1

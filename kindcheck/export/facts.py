@@ -100,6 +100,13 @@ class SessionFacts:
     followup_timing: Literal["on_time", "late"] | None = None
     scan_version: int | None = None
     scp_area_count: int | None = None
+    # The day the session was recorded (Amsterdam): it picks the period, so that a session
+    # typed in later (backdated) never changes a period already released. None: ``held_on``.
+    recorded_on: date | None = None
+
+    @property
+    def period_day(self) -> date:
+        return self.recorded_on if self.recorded_on is not None else self.held_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +144,8 @@ def _plainly_valid(facts: object) -> bool:
     types: True only when it would (False may still pass, and the full check then decides).
     An export checks one per session; most are plainly valid."""
     if type(facts) is not SessionFacts or type(facts.held_on) is not date:
+        return False
+    if facts.recorded_on is not None and type(facts.recorded_on) is not date:
         return False
     if not (
         facts.kind in ("intake", "followup")
@@ -188,6 +197,8 @@ def _check_session(facts: object, index: int) -> None:
         raise ExportError(f"{where}: kind must be 'intake' or 'followup'")
     if not isinstance(facts.held_on, date):
         raise ExportError(f"{where}: held_on must be a date")
+    if facts.recorded_on is not None and not isinstance(facts.recorded_on, date):
+        raise ExportError(f"{where}: recorded_on must be a date")
     for name in (
         "kindcheck_completed",
         "has_minor_children",

@@ -21,7 +21,7 @@ verify compares every record with it (``kindcheck.service.plans.verify_vault``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from kindcheck.errors import RecordDamaged
@@ -202,7 +202,17 @@ def client_facts(
             ),
             scan_version=scan if scanned else None,
             scp_area_count=scp if scanned else None,
+            recorded_on=_recorded_on(record.saved_at),
         )
         counted.append(facts)
         previous = held_on
     return counted
+
+
+def _recorded_on(saved_at: datetime) -> date:
+    """The day (in Amsterdam) a session was recorded: the export's period is that day's."""
+    from kindcheck.dates import AMSTERDAM
+
+    if saved_at.tzinfo is None:
+        saved_at = saved_at.replace(tzinfo=UTC)
+    return saved_at.astimezone(AMSTERDAM).date()

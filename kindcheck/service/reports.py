@@ -40,6 +40,7 @@ from kindcheck.errors import KindcheckError, RecordDamaged
 if TYPE_CHECKING:
     from kindcheck.accesslog import AccessEntry
     from kindcheck.export import Counts, PeriodType, PlanFacts, SessionFacts, Table
+    from kindcheck.export.release import Ledger
     from kindcheck.followup import FollowUpStatus
     from kindcheck.store import PlainPlan, Store, StoredFacts
 
@@ -60,10 +61,14 @@ __all__ = [
     "counts_detail",
     "log_document",
     "log_file",
+    "month_counts",
     "plan_facts",
     "read_access_log",
     "read_clients",
+    "read_ledger",
     "read_log",
+    "release_vault",
+    "render_release",
     "render_table",
     "save_client_log",
     "save_export",
@@ -283,6 +288,93 @@ def count_vault(
     if progress is not None:
         progress(total, total)
     return counts
+
+
+def read_ledger(store: Store) -> Ledger:
+    """The vault's release ledger (empty before the first release)."""
+    from kindcheck.errors import ExportError, RecordDamaged
+    from kindcheck.export.release import Ledger
+
+    try:
+        return Ledger.from_dict(store.read_release_ledger())
+    except RecordDamaged as error:
+        raise ExportError(
+            f"{error}. Nothing is released from a ledger that is not the newest: restore the "
+            "newest backup of this vault"
+        ) from None
+
+
+def _needs_counting(ledger: Ledger, today: date) -> bool:
+    """Whether a month may have closed since the ledger was written (else nothing to count)."""
+    from kindcheck.export.release import closed_months
+
+    if not ledger.months:
+        return True
+    closed = closed_months(min(ledger.months), today)
+    return bool(closed) and closed[-1] not in ledger.months
+
+
+def release_vault(
+    store: Store,
+    *,
+    min_cell: int | None = None,
+    raise_min_cell: int | None = None,
+    damaged: list[str] | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Ledger:
+    """THE export pipeline (``kindcheck export`` and the export screen): freeze the months
+    closed since the last export, release every closed period not yet released (jointly with
+    the earlier releases of its year), keep the ledger in the vault, and return it. Files are
+    rendered from the returned ledger (:func:`render_release`); nothing is recomputed for a
+    period already released. ``min_cell``: the threshold of the first release (later: must be
+    the ledger's); ``raise_min_cell``: raise it for periods released from now on."""
+    from kindcheck import __version__
+    from kindcheck.export import SCAN_DOMAINS
+    from kindcheck.export.release import all_domains
+    from kindcheck.followup import AMSTERDAM
+
+    now = datetime.now(AMSTERDAM)
+    ledger = read_ledger(store)
+    before = ledger.threshold
+    threshold = ledger.settle_threshold(min_cell, raise_min_cell, now)
+    frozen: list[str] = []
+    if _needs_counting(ledger, now.date()):
+        counts = count_vault(
+            store, "month", now.date(), damaged, progress=progress, cancelled=cancelled
+        )
+        versions = {q: list(v) for q, v in counts.questionnaires.items()}
+        frozen = ledger.freeze(counts.periods, {m: versions for m in counts.periods}, now.date())
+    release = ledger.release(now, __version__, all_domains(ledger, SCAN_DOMAINS))
+    if frozen or release is not None or before != threshold:
+        detail = (
+            f"anonymised counts released: {', '.join(release.rows)} (threshold {threshold})"
+            if release is not None
+            else f"export ledger: {len(frozen)} month(s) closed (threshold {threshold})"
+        )
+        store.write_release_ledger(ledger.to_dict(), ledger.head, detail)
+    return ledger
+
+
+def month_counts(store: Store, today: date | None = None) -> Counts:
+    """The exact month counts a release starts from: a month frozen in the ledger as frozen,
+    any other as counted now (by recorded date)."""
+    from kindcheck.export import Counts
+
+    ledger = read_ledger(store)
+    live = count_vault(store, "month", today)
+    periods = {m: dict(c) for m, c in live.periods.items() if m not in ledger.months}
+    periods.update({m: dict(c) for m, c in ledger.months.items() if c})
+    return Counts("month", periods, live.questionnaires)
+
+
+def render_release(
+    ledger: Ledger, period: str, file_format: str, delimiter: str = ",", scope: str = "vault"
+) -> bytes:
+    """A file of the ledger's released ``period`` rows (a pure function of the ledger)."""
+    from kindcheck.export.formats import render_release as render
+
+    return render(ledger, period, file_format, delimiter, scope)
 
 
 def render_table(table: Table, file_format: str, delimiter: str = ",") -> bytes:

@@ -179,15 +179,12 @@ def export_file(
 
 
 def truth_of(store: Store, when: datetime) -> export.Counts:
-    """The exact, unsuppressed month counts the export starts from, at ``when``."""
+    """The exact, unsuppressed month counts the export starts from, at ``when``: by recorded
+    date, a month frozen in the vault's release ledger as frozen (the export's own pipeline)."""
     with clock(when):
-        try:
-            from kindcheck.service.reports import count_vault  # the export's own pipeline
-        except ImportError:  # before the service layer; drop once merged
-            from kindcheck.reporting import plan_facts, session_facts
+        from kindcheck.service.reports import month_counts
 
-            return export.aggregate(session_facts(store), plan_facts(store), period="month")
-        counts: export.Counts = count_vault(store, "month")
+        counts: export.Counts = month_counts(store)
         return counts
 
 
@@ -226,7 +223,14 @@ def make_everything(
     # The team: every laptop makes a team file; the lead merges several subsets.
     keys = root / "keys"
     keys.mkdir()
-    code, err = run_cli(YEAR_EXPORT, "team-key", "-o", keys)
+    code, err = run_cli(
+        YEAR_EXPORT,
+        "team-key",
+        "--passphrase-stdin",
+        "-o",
+        keys,
+        stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n",  # the team key's passphrase, asked twice
+    )
     assert code == 0, err
     laptops = {"A": vault_a}
     for number in range(small_laptops):
@@ -267,6 +271,9 @@ def make_everything(
                 *(team_files[(name, period)] for name in subset),
                 "--key",
                 keys / "team-private.pem",
+                "--passphrase-stdin",  # the team key's passphrase
+                "--period",
+                period,
                 "--min-cell",
                 str(THRESHOLD),
                 "-o",

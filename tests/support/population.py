@@ -30,6 +30,9 @@ Kind = Literal["intake", "followup", "end_treatment"]
 
 # How often things happen, roughly as in an adult GGZ / social-domain team (DOMAIN.md): most
 # clients are not parents of minors; a problem scan mostly finds 0-2 domains; justice is rare.
+# The questionnaires of answers format 1 (the caseload was written for them; version 2 of
+# each is format 2, with other questions)
+QUESTIONNAIRE_VERSION = 1
 CHILDREN_SHARE = 0.45
 SOCIAL_DOMAIN_SHARE = 0.3
 SIGNAL_SHARE = 0.15  # of intakes with children
@@ -186,7 +189,7 @@ def _walk(
     questionnaire_id: str, setting: str, answer_for: dict[str, Any], note: str
 ) -> dict[str, Any]:
     answers = _walked(questionnaire_id, setting, tuple(sorted(answer_for.items())), note)
-    questionnaire = load_shipped(questionnaire_id)
+    questionnaire = load_shipped(questionnaire_id, QUESTIONNAIRE_VERSION)
     return {
         "id": questionnaire.id,
         "version": questionnaire.version,
@@ -201,7 +204,7 @@ def _walked(
     """Walk the questionnaire as the app does (only visible questions); cached, as a caseload
     repeats the same few combinations of answers many times."""
     chosen = dict(answer_for)
-    walker = Walker(load_shipped(questionnaire_id), {"setting": setting}, {})
+    walker = Walker(load_shipped(questionnaire_id, QUESTIONNAIRE_VERSION), {"setting": setting}, {})
     for _ in range(1000):
         step = walker.first_unanswered()
         if step is None:
@@ -230,7 +233,7 @@ def _scan_answers(domains: Iterable[str]) -> dict[str, Any]:
     """One problem answer per chosen domain (its first indicator), "no" everywhere else."""
     chosen = set(domains)
     answers: dict[str, Any] = {}
-    for question in load_shipped("probleemscan").questions:
+    for question in load_shipped("probleemscan", QUESTIONNAIRE_VERSION).questions:
         if question.domain in chosen and question.problem_answers:
             answers[question.id] = question.problem_answers[0]
             chosen.discard(question.domain)
@@ -267,7 +270,7 @@ def answers_for(visit: Visit) -> dict[str, Any]:
             )
         )
     if visit.domains is not None:
-        scan = load_shipped("probleemscan")
+        scan = load_shipped("probleemscan", QUESTIONNAIRE_VERSION)
         assert all(q.type == "yesno" and q.show_if is None for q in scan.questions)
         problems = _scan_answers(visit.domains)  # every question shows: no walk needed
         answers = {q.id: problems.get(q.id, "no") for q in scan.questions}
