@@ -179,8 +179,11 @@ def _share(cells: Mapping[str, Any], numerator: str, denominator: str) -> float 
 
 
 def _with_shares(cells: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    from .release import display_order
+
     out: list[tuple[str, Any]] = []
-    for key, value in cells.items():
+    for key in sorted(cells, key=display_order):
+        value = cells[key]
         out.append((key, value))
         for share, (numerator, denominator) in SHARES.items():
             if key == numerator and denominator in cells:

@@ -27,6 +27,8 @@ vault, and a team's lives encrypted beside the team key (:mod:`.teamfile`).
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +41,7 @@ from kindcheck.errors import ExportError
 from .audit import SECONDARY, Cell, Model, Shown, disclosed_cells
 from .facts import _BANDS_KEY, _DOMAIN_KEY, _FOLLOWUP_KEY, DOMAIN_BANDS, FOLLOWUP_CELLS
 
+_DEBUG: Final = bool(os.environ.get("KINDCHECK_RELEASE_DEBUG"))
 LEDGER_VERSION: Final = 1
 CLOSE_AFTER_DAYS: Final = 7  # the follow-up due window: "not held in time" is final then
 DEFAULT_THRESHOLD: Final = 5
@@ -66,9 +69,31 @@ def domain_group(domains: Sequence[str]) -> tuple[str, ...]:
 
 def row_keys(row: str, domains: Sequence[str]) -> tuple[str, ...]:
     """The cells of a row, in display order (shares are derived when rendered)."""
-    if len(row) == 7:  # a month
+    if _is_month(row):  # a month
         return MONTH_KEYS
     return (*MONTH_KEYS[:4], *domain_group(domains), *MONTH_KEYS[4:])
+
+
+def display_order(key: str) -> tuple[int, int, str]:
+    """Where a cell stands in its row, whatever order a stored ledger gives back."""
+    from .facts import SCAN_DOMAINS
+
+    if key in MONTH_KEYS[:4]:
+        return (0, MONTH_KEYS.index(key), key)
+    if key.startswith(f"{_BANDS_KEY}:"):
+        band = key.partition(":")[2]
+        return (1, (*DOMAIN_BANDS, "total").index(band) if band != "total" else 4, key)
+    if key.startswith(f"{_DOMAIN_KEY}:"):
+        domain = key.partition(":")[2]
+        known = SCAN_DOMAINS.index(domain) if domain in SCAN_DOMAINS else len(SCAN_DOMAINS)
+        return (2, known, key)
+    if key in MONTH_KEYS:
+        return (3, MONTH_KEYS.index(key), key)
+    return (4, 0, key)
+
+
+def _is_month(row: str) -> bool:
+    return len(row) == 7 and row[5] != "Q"
 
 
 def month_label(day: date) -> str:
@@ -77,7 +102,7 @@ def month_label(day: date) -> str:
 
 def months_of(row: str) -> list[str]:
     """The months a row covers: "2025-03", "2025-Q1" or "2025"."""
-    if len(row) == 7:
+    if _is_month(row):
         return [row]
     if "-Q" in row:
         year, quarter = row[:4], int(row[-1])
@@ -86,7 +111,7 @@ def months_of(row: str) -> list[str]:
 
 
 def period_type_of(row: str) -> str:
-    return "month" if len(row) == 7 else "quarter" if "-Q" in row else "year"
+    return "month" if _is_month(row) else "quarter" if "-Q" in row else "year"
 
 
 def closes_on(month: str) -> date:
@@ -399,13 +424,19 @@ def release_year(
             shown[(row, key)] = f"<{threshold}" if 0 < value < threshold else value
             new_cells.append((row, key))
     new = set(new_cells)
+    withheld: set[Cell] = set()
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     keys = sorted({key for row_keys_ in keys_by_row.values() for key in row_keys_})
     model = Model(months, keys)
     rows_months = {row: months_of(row) for row in all_rows}
 
     def can_hide(cell: Cell) -> bool:
-        return cell in new and isinstance(shown.get(cell), int) and truth[cell] > 0
+        return (
+            cell in new
+            and cell not in withheld
+            and isinstance(shown.get(cell), int)
+            and truth[cell] > 0
+        )
 
     def hide_one(cell: Cell) -> bool:
         row, key = cell
@@ -424,34 +455,67 @@ def release_year(
         if kind != "year":
             choices.append([(_parent(row), k) for k in family])
         for group in choices:
+            # A small count next to it shown as "x" instead of "<t" says less (1 or more)
+            # and costs nothing shown: first choice.
+            markers = [
+                c
+                for c in group
+                if c in new and c not in withheld and str(shown.get(c, "x")).startswith("<")
+            ]
+            if markers:
+                shown[markers[0]] = SECONDARY
+                return True
             open_cells = sorted((truth[c], c) for c in group if can_hide(c))
             if open_cells:
                 shown[open_cells[0][1]] = SECONDARY
                 return True
         return False
 
-    for _round in range(len(new_cells) + 1):
-        found = disclosed_cells(model, rows_months, shown, truth, thresholds, stop_after=8)
+    def withhold(cells: Iterable[Cell]) -> bool:
+        chosen = [c for c in cells if c in new and c not in withheld]
+        withheld.update(chosen)
+        return bool(chosen)
+
+    rounds = 0
+    while True:
+        rounds += 1
+        if _DEBUG:
+            hidden = sum(1 for c in new_cells if isinstance(shown[c], str))
+            print(f"release {year} round {rounds}: {hidden} hidden, {len(withheld)} withheld", file=sys.stderr)
+        visible = {cell: value for cell, value in shown.items() if cell not in withheld}
+        found = disclosed_cells(model, rows_months, visible, truth, thresholds, stop_after=25)
         if not found:
             break
-        progressed = False
+        progressed = [hide_one(cell) for cell in found if cell not in withheld]
+        if any(progressed):
+            continue
+        if _DEBUG:
+            print(f"  stuck on {found[:6]}", file=sys.stderr)
+            print("   ", {c: (shown[c], truth[c]) for c in shown if c[1] == found[0][1]}, file=sys.stderr)
+        # Nothing next to the narrowed cells can be hidden any more (their neighbours are
+        # hidden already, or shown zeros, which always stay): leave cells out of the release
+        # altogether, which only takes away what a reader knows. First the narrowed cell's
+        # relation group in its row, then its whole row, then every row with its measure,
+        # and as the always-safe end state every new cell.
         for cell in found:
-            progressed |= hide_one(cell)
-        if not progressed:
-            # Nothing next to the narrowed cells can be hidden any more: hide every new
-            # non-zero cell of the narrowed measures (the always-safe end state).
-            for cell in new_cells:
-                if can_hide(cell) and any(cell[1] in _family(c[1], keys) for c in found):
-                    shown[cell] = SECONDARY
-                    progressed = True
-            if not progressed:
+            row, key = cell
+            related = [r for r in all_rows if (r, key) in shown]
+            if (
+                withhold((row, k) for k in _family(key, keys_by_row[row]))
+                or withhold((row, k) for k in keys_by_row[row])
+                or withhold((r, k) for r in related for k in keys_by_row[r])
+            ):
+                break
+        else:
+            if not withhold(new_cells):
                 raise ExportError(
                     "the counts of this period cannot be released without revealing a small "
                     "count of an earlier release; nothing was written"
                 )
-    else:  # pragma: no cover - each round hides a cell, so the loop ends earlier
-        raise ExportError("the release could not be protected; nothing was written")
-    return {row: {key: shown[(row, key)] for key in keys_by_row[row]} for row in new_rows}
+    return {
+        row: {key: shown[(row, key)] for key in keys_by_row[row] if (row, key) not in withheld}
+        for row in new_rows
+    }
 
 
 def _family(key: str, keys: Sequence[str]) -> list[str]:
@@ -469,19 +533,19 @@ def _family(key: str, keys: Sequence[str]) -> list[str]:
 
 
 def _parent(row: str) -> str:
-    if len(row) == 7:
+    if _is_month(row):
         return f"{row[:4]}-Q{(int(row[5:]) - 1) // 3 + 1}"
     return row[:4]
 
 
 def _siblings(row: str) -> list[str]:
-    if len(row) == 7:
+    if _is_month(row):
         return [m for m in months_of(_parent(row)) if m != row]
     return [f"{row[:4]}-Q{q}" for q in range(1, 5) if f"{row[:4]}-Q{q}" != row]
 
 
 def _children(row: str) -> list[str]:
-    if len(row) == 7:
+    if _is_month(row):
         return []
     if "-Q" in row:
         return months_of(row)

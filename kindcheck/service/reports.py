@@ -347,12 +347,7 @@ def release_vault(
         frozen = ledger.freeze(counts.periods, {m: versions for m in counts.periods}, now.date())
     release = ledger.release(now, __version__, all_domains(ledger, SCAN_DOMAINS))
     if frozen or release is not None or before != threshold:
-        detail = (
-            f"anonymised counts released: {', '.join(release.rows)} (threshold {threshold})"
-            if release is not None
-            else f"export ledger: {len(frozen)} month(s) closed (threshold {threshold})"
-        )
-        store.write_release_ledger(ledger.to_dict(), ledger.head, detail)
+        store.write_release_ledger(ledger.to_dict(), ledger.head)
     return ledger
 
 

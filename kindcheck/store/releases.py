@@ -53,8 +53,9 @@ class _Releases(_StoreBase):
             raise _damaged(_NAME)
         return document
 
-    def write_release_ledger(self, document: dict[str, Any], head: str, detail: str) -> None:
-        """Replace the ledger (one transaction, logged as ``detail``)."""
+    def write_release_ledger(self, document: dict[str, Any], head: str) -> None:
+        """Replace the ledger (one transaction). Not logged by itself: a release reads no
+        client's data, and the file made from it is logged as the export."""
         with self._write() as conn:
             blob = self._seal(conn, "meta", "releases", {"ledger": document, "head": head})
             changed = conn.execute(
@@ -69,7 +70,6 @@ class _Releases(_StoreBase):
             ledger = self._ledger(conn)
             ledger.state.releases = ledger.generation
             ledger.state.releases_head = head
-            self._log(conn, "export", None, detail)
 
     def _ledger_state(self, conn: Any) -> Any:
         from kindcheck.store.audit import _open_state
