@@ -27,8 +27,6 @@ vault, and a team's lives encrypted beside the team key (:mod:`.teamfile`).
 from __future__ import annotations
 
 import hashlib
-import os
-import sys
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -41,7 +39,6 @@ from kindcheck.errors import ExportError
 from .audit import SECONDARY, Cell, Model, Shown, disclosed_cells
 from .facts import _BANDS_KEY, _DOMAIN_KEY, _FOLLOWUP_KEY, DOMAIN_BANDS, FOLLOWUP_CELLS
 
-_DEBUG: Final = bool(os.environ.get("KINDCHECK_RELEASE_DEBUG"))
 LEDGER_VERSION: Final = 1
 CLOSE_AFTER_DAYS: Final = 7  # the follow-up due window: "not held in time" is final then
 DEFAULT_THRESHOLD: Final = 5
@@ -476,12 +473,7 @@ def release_year(
         withheld.update(chosen)
         return bool(chosen)
 
-    rounds = 0
     while True:
-        rounds += 1
-        if _DEBUG:
-            hidden = sum(1 for c in new_cells if isinstance(shown[c], str))
-            print(f"release {year} round {rounds}: {hidden} hidden, {len(withheld)} withheld", file=sys.stderr)
         visible = {cell: value for cell, value in shown.items() if cell not in withheld}
         found = disclosed_cells(model, rows_months, visible, truth, thresholds, stop_after=25)
         if not found:
@@ -489,9 +481,6 @@ def release_year(
         progressed = [hide_one(cell) for cell in found if cell not in withheld]
         if any(progressed):
             continue
-        if _DEBUG:
-            print(f"  stuck on {found[:6]}", file=sys.stderr)
-            print("   ", {c: (shown[c], truth[c]) for c in shown if c[1] == found[0][1]}, file=sys.stderr)
         # Nothing next to the narrowed cells can be hidden any more (their neighbours are
         # hidden already, or shown zeros, which always stay): leave cells out of the release
         # altogether, which only takes away what a reader knows. First the narrowed cell's

@@ -56,9 +56,11 @@ __all__ = [
     "LogView",
     "OverwriteNeeded",
     "Progress",
+    "ReleasedTable",
     "compute_counts",
     "count_vault",
     "counts_detail",
+    "ledger_table",
     "log_document",
     "log_file",
     "month_counts",
@@ -67,11 +69,13 @@ __all__ = [
     "read_clients",
     "read_ledger",
     "read_log",
+    "release_table",
     "release_vault",
     "render_release",
     "render_table",
     "save_client_log",
     "save_export",
+    "save_release",
     "scan_domain_names",
     "session_facts",
     "suppressed",
@@ -427,6 +431,72 @@ def suppressed(computed: ComputedCounts, threshold: int, rounding: bool) -> Tabl
     from kindcheck.export import suppress
 
     return suppress(computed.counts, threshold, rounding=rounding)
+
+
+@dataclass(frozen=True)
+class ReleasedTable:
+    """What the export screen shows: the ledger's released rows of one period type (the
+    table ``kindcheck export`` writes for it), and the ledger they come from."""
+
+    table: Table
+    ledger: Ledger = field(repr=False)
+    sessions: int
+    damaged: int
+
+
+def ledger_table(ledger: Ledger, period: str) -> Table:
+    """The released rows of ``period`` as a Table (a cell a row does not release: None)."""
+    from kindcheck.export import Table
+    from kindcheck.export.formats import released_file
+
+    file = released_file(ledger, period)
+    keys: list[str] = []
+    values: dict[tuple[str, str], Any] = {}
+    for row, cells in file.rows:
+        for key, value in cells:
+            if key not in keys:
+                keys.append(key)
+            values[(row, key)] = value
+    rows = tuple(row for row, _cells in file.rows)
+    for row in rows:
+        for key in keys:
+            values.setdefault((row, key), None)
+    versions: dict[str, tuple[int, ...]] = {}
+    for release in file.releases:
+        for qid, numbers in release.questionnaires.items():
+            versions[qid] = tuple(sorted({*versions.get(qid, ()), *numbers}))
+    return Table(period, file.threshold, False, versions, rows, tuple(keys), values)  # type: ignore[arg-type]
+
+
+def release_table(
+    service: VaultService,
+    period: str,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> ReleasedTable:
+    """The export screen's table: the same release as ``kindcheck export`` (:func:`release_vault`,
+    one ledger), so what the screen shows is what any file shows, and showing it releases
+    the newly closed periods exactly as an export would."""
+    damaged: list[str] = []
+    with service.store() as store:
+        sessions = int(store.count_records().get("session", 0))
+        ledger = release_vault(store, damaged=damaged, progress=progress, cancelled=cancelled)
+    return ReleasedTable(ledger_table(ledger, period), ledger, sessions, len(set(damaged)))
+
+
+def save_release(
+    service: VaultService,
+    released: ReleasedTable,
+    path: str | Path,
+    file_format: str,
+    force: bool = False,
+    delimiter: str = ",",
+) -> Path:
+    """Write the shown release as CSV or JSON (the bytes ``kindcheck export`` writes); one
+    "export" entry, as the CLI writes."""
+    period = released.table.period_type
+    data = render_release(released.ledger, period, file_format, delimiter)
+    return _write(service, path, data, force, None, counts_detail(period, file_format))
 
 
 def scan_domain_names(lang: str) -> dict[str, str]:
