@@ -156,12 +156,15 @@ def client_facts(
     window_days: int,
     damaged: list[str] | None = None,
     versions: dict[str, set[int]] | None = None,
+    plan_in_force: Callable[[date, datetime], FollowUpPlan] | None = None,
 ) -> list[SessionFacts]:
     """One client's sessions (their facts records) as the export counts them, in the order
     they were held; a follow-up's timing from the client's plan and the conversation before
     it (the due window: ``window_days``); the questionnaire versions they used added to
     ``versions``. A record that is not one raises RecordDamaged; with ``damaged``, it is named
-    there and left out."""
+    there and left out. ``plan_in_force(day, recorded)``: the version of the plan in force
+    when a follow-up was held (a later change of plan then changes no earlier judgement);
+    without it, every follow-up is judged against ``plan``."""
     from kindcheck.export import SessionFacts
     from kindcheck.followup import first_day_on_or_after  # once per client, not per session
 
@@ -196,7 +199,15 @@ def client_facts(
             safety_signal=signal,
             meldcode_steps_taken=record.meldcode_steps,
             followup_timing=(
-                _timing(first_day_on_or_after, plan, held_on, previous, window_days)
+                _timing(
+                    first_day_on_or_after,
+                    plan
+                    if plan_in_force is None or plan is None
+                    else plan_in_force(held_on, record.saved_at),
+                    held_on,
+                    previous,
+                    window_days,
+                )
                 if kind == "followup"
                 else None
             ),

@@ -200,7 +200,8 @@ def _client_session_facts(
     from .facts import client_facts
 
     plan = client.plan.plan if client.plan is not None else None
-    return client_facts(client.records, plan, DUE_WINDOW_DAYS, damaged, versions)
+    in_force = client.plan.in_force if client.plan is not None and client.plan.history else None
+    return client_facts(client.records, plan, DUE_WINDOW_DAYS, damaged, versions, in_force)
 
 
 def plan_facts(
