@@ -155,17 +155,25 @@ def chart_lines(
 
 def domain_chart(table: Table, tr: Translate, lang: str) -> Content:
     """Parents by number of problem domains in the newest period that shows them."""
-    with_bands = [r for r in table.rows if table.values.get((r, "parents_by_domain_count:0"))]
+    measure = next(
+        (
+            name
+            for name in ("parents_of_minors_by_domain_count", "parents_by_domain_count")
+            if any(key.startswith(f"{name}:") for key in table.keys)
+        ),
+        "parents_by_domain_count",
+    )
+    with_bands = [r for r in table.rows if table.values.get((r, f"{measure}:0")) is not None]
     row = with_bands[-1] if with_bands else None
     values = [
         (
             tr(f"export.band.{band.replace('+', '_plus')}"),
-            table.values.get((row, f"parents_by_domain_count:{band}")) if row else None,
+            table.values.get((row, f"{measure}:{band}")) if row else None,
         )
         for band in BANDS
     ]
     numbers = [v for _, v in values if isinstance(v, int)]
-    total = table.values.get((row, "parents_by_domain_count:total")) if row else None
+    total = table.values.get((row, f"{measure}:total")) if row else None
     # Bars are shares of the parents with a scan when that total is shown (one shown band
     # then does not fill the width on its own); otherwise of the largest shown band.
     largest = total if isinstance(total, int) else max(numbers, default=0)
@@ -180,7 +188,7 @@ def domain_chart(table: Table, tr: Translate, lang: str) -> Content:
 def share_chart(table: Table, tr: Translate, lang: str) -> Content:
     """The share of intakes with a completed Kindcheck, per period and in total."""
     items = [
-        (_period_name(row, tr), table.values[(row, "kindcheck_completed_share")])
+        (_period_name(row, tr), table.values.get((row, "kindcheck_completed_share")))
         for row in table.rows
     ]
     title = Content(tr("export.share_chart_title"))

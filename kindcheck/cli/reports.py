@@ -222,6 +222,10 @@ def cmd_export(args: argparse.Namespace) -> int:
                 store.vault_id,
                 months=list(ledger.months),
                 exported_on=today_in_amsterdam().isoformat(),
+                released={
+                    row: (release.threshold, cells)
+                    for row, (release, cells) in ledger.released_rows().items()
+                },
             )
             path = _deliver(store, args.output, data, args.force, "team file (closed months)")
             if path is not None:
@@ -269,7 +273,13 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
     from kindcheck import __version__
     from kindcheck.export import SCAN_DOMAINS
-    from kindcheck.export.release import Ledger, all_domains, check_threshold, team_freeze
+    from kindcheck.export.release import (
+        LaptopView,
+        Ledger,
+        all_domains,
+        check_threshold,
+        team_freeze,
+    )
     from kindcheck.export.teamfile import (
         ledger_key,
         open_team_files,
@@ -314,7 +324,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
         {item.laptop_id: (item.months or (), item.counts.periods) for item in opened},
         {q: sorted(v) for q, v in versions.items()},
     )
-    ledger.release(now, __version__, all_domains(ledger, SCAN_DOMAINS))
+    laptops = {
+        item.laptop_id: LaptopView(item.counts.periods, item.released or {}) for item in opened
+    }
+    ledger.release(now, __version__, all_domains(ledger, SCAN_DOMAINS), laptops)
     write_output(ledger_path, seal_team_ledger(ledger.to_dict(), key), True)
     rendered = render_release(ledger, args.period, args.format, args.delimiter, scope="team")
     if to_stdout:

@@ -14,7 +14,10 @@ The relations a reader may use, per month (all true of every count this export m
 - the domain bands (0, 1, 2, 3+) add up to at most the intakes; their total is their sum;
 - each domain <= bands 1 + 2 + 3+; the domains add up to at least 1 x b1 + 2 x b2 + 3 x b3+
   and at most 1 x b1 + 2 x b2 + D x b3+ (D domains);
-- sessions with a safety signal <= intakes + follow-ups held;
+- parents of minors by domains counted (0, 1, 2, 3+) add up to at most the parents of minors,
+  and the domains (over all intakes) add up to at least 1 x b1 + 2 x b2 + 3 x b3+ of them;
+- sessions with a safety signal <= sessions: at intake <= intakes, at follow-ups <= follow-ups
+  held;
 - Meldcode steps <= 5 x sessions with a signal.
 
 A hidden cell must keep as many possible values as its marker promises: a true small count
@@ -30,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from .facts import _BANDS_KEY, _DOMAIN_KEY, DOMAIN_BANDS
+from .facts import _BANDS_KEY, _DOMAIN_KEY, _PARENT_BANDS_KEY, DOMAIN_BANDS
 
 SECONDARY: Final = "x"
 TOTAL_SUFFIX: Final = ":total"
@@ -43,9 +46,10 @@ Shown = int | str
 
 
 def band_parts(key: str) -> list[str]:
-    """The cell keys a cell adds up: the band total is its four bands."""
-    if key == f"{_BANDS_KEY}{TOTAL_SUFFIX}":
-        return [f"{_BANDS_KEY}:{band}" for band in DOMAIN_BANDS]
+    """The cell keys a cell adds up: a band total is its four bands."""
+    for measure in (_BANDS_KEY, _PARENT_BANDS_KEY):
+        if key == f"{measure}{TOTAL_SUFFIX}":
+            return [f"{measure}:{band}" for band in DOMAIN_BANDS]
     return [key]
 
 
@@ -84,31 +88,43 @@ class _Target:
 
 @dataclass
 class Model:
-    """The unknown month counts of one year and the linear system a reader has."""
+    """The unknown month counts of one year and the linear system a reader has.
+
+    ``sources``: the laptops whose counts a team table adds up (each with its own unknowns
+    and relations, so that what each laptop released itself can be put beside the team's
+    table); one unnamed source for a vault."""
 
     months: Sequence[str]
-    keys: Sequence[str]  # every cell key of the year's tables (band total included)
-    index: dict[tuple[str, str], int] = field(default_factory=dict)
+    keys: Sequence[str]  # every cell key of the year's tables (band totals included)
+    sources: Sequence[str] = ("",)
+    index: dict[tuple[str, str, str], int] = field(default_factory=dict)
     rows: list[tuple[dict[int, int], float, float]] = field(default_factory=list)
+    _source: str = field(default="", init=False, repr=False)
 
     def __post_init__(self) -> None:
         base = sorted({part for key in self.keys for part in band_parts(key)})
-        for month in self.months:
-            for key in base:
-                self.index[(month, key)] = len(self.index)
-        for month in self.months:
-            self._relations(month, base)
+        for source in self.sources:
+            for month in self.months:
+                for key in base:
+                    self.index[(source, month, key)] = len(self.index)
+        for source in self.sources:
+            for month in self.months:
+                self._source = source
+                self._relations(month, base)
 
-    def var(self, month: str, key: str) -> int | None:
-        return self.index.get((month, key))
+    def var(self, month: str, key: str, source: str | None = None) -> int | None:
+        return self.index.get((self._source if source is None else source, month, key))
 
-    def expr(self, months: Iterable[str], key: str) -> dict[int, int]:
+    def expr(
+        self, months: Iterable[str], key: str, sources: Sequence[str] | None = None
+    ) -> dict[int, int]:
         out: dict[int, int] = {}
-        for month in months:
-            for part in band_parts(key):
-                variable = self.var(month, part)
-                if variable is not None:
-                    out[variable] = out.get(variable, 0) + 1
+        for source in self.sources if sources is None else sources:
+            for month in months:
+                for part in band_parts(key):
+                    variable = self.index.get((source, month, part))
+                    if variable is not None:
+                        out[variable] = out.get(variable, 0) + 1
         return out
 
     def constrain(self, coefs: Mapping[int | None, int], lo: float, hi: float) -> None:
@@ -145,10 +161,31 @@ class Model:
                     at_most[bands[band]] = -high
                 self.constrain(at_least, 0, big)
                 self.constrain(at_most, -big, 0)
+        parents = {band: v(f"{_PARENT_BANDS_KEY}:{band}") for band in DOMAIN_BANDS}
+        if all(b is not None for b in parents.values()):
+            self.constrain({**{b: 1 for b in parents.values()}, minors: -1}, -big, 0)
+            domains = [v(k) for k in base if k.startswith(f"{_DOMAIN_KEY}:")]
+            if domains:  # the domains of all intakes include those of the parents of minors
+                weighted: dict[int | None, int] = {d: 1 for d in domains}
+                for band, weight in (("1", 1), ("2", 2), ("3+", 3)):
+                    weighted[parents[band]] = -weight
+                self.constrain(weighted, 0, big)
         held = {v("followups:on_time"): -1, v("followups:late"): -1}
         signals = v("safety_signals")
         self.constrain({signals: 1, intakes: -1, **held}, -big, 0)
         self.constrain({v("meldcode_steps_taken"): 1, signals: -MELDCODE_STEPS}, -big, 0)
+        at_intake, at_followup = v("safety_signals_intake"), v("safety_signals_followup")
+        self.constrain({at_intake: 1, intakes: -1}, -big, 0)
+        self.constrain({at_followup: 1, **held}, -big, 0)
+        self.constrain(
+            {
+                v("meldcode_steps_taken"): 1,
+                at_intake: -MELDCODE_STEPS,
+                at_followup: -MELDCODE_STEPS,
+            },
+            -big,
+            0,
+        )
 
 
 def disclosed_cells(
@@ -159,12 +196,14 @@ def disclosed_cells(
     thresholds: Mapping[str, int],
     stop_after: int | None = None,
     max_rounds: int = 6,
+    row_sources: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Cell]:
     """The hidden cells of ``shown`` a reader can narrow to fewer values than promised.
 
     ``rows``: row label -> its months; ``truth``: the true value of every hidden cell;
-    ``thresholds``: row label -> the threshold it was released with. ``stop_after``: stop
-    once that many are found (the repair fixes a few at a time)."""
+    ``thresholds``: row label -> the threshold it was released with; ``row_sources``: row
+    label -> the sources it adds up (default: all). ``stop_after``: stop once that many are
+    found (the repair fixes a few at a time)."""
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import csr_matrix
@@ -172,7 +211,7 @@ def disclosed_cells(
     constraints = list(model.rows)
     targets: list[_Target] = []
     for (row, key), value in shown.items():
-        coefs = model.expr(rows[row], key)
+        coefs = model.expr(rows[row], key, (row_sources or {}).get(row))
         if not coefs:
             continue
         lo, hi = marker_range(value)

@@ -14,6 +14,7 @@ from .facts import (
     _DOMAIN_KEY,
     _FOLLOWUP_KEY,
     _MAX_COUNT,
+    _PARENT_BANDS_KEY,
     _PERIOD,
     _QUESTIONNAIRE_ID,
     PERIOD_TYPES,
@@ -165,8 +166,12 @@ def aggregate(
                 cells["children_in_view"] = get("children_in_view", 0) + facts.children_in_view
             count = facts.problem_domain_count
             if count is not None:
-                key = f"{_BANDS_KEY}:{'3+' if count >= 3 else count}"
+                band = "3+" if count >= 3 else str(count)
+                key = f"{_BANDS_KEY}:{band}"
                 cells[key] = get(key, 0) + 1
+                if facts.has_minor_children:
+                    key = f"{_PARENT_BANDS_KEY}:{band}"
+                    cells[key] = get(key, 0) + 1
                 for domain in facts.problem_domains:
                     key = f"{_DOMAIN_KEY}:{domain}"
                     cells[key] = get(key, 0) + 1
@@ -177,6 +182,8 @@ def aggregate(
             cells[key] = get(key, 0) + 1
         if facts.safety_signal:
             cells["safety_signals"] = get("safety_signals", 0) + 1
+            key = "safety_signals_intake" if facts.kind == "intake" else "safety_signals_followup"
+            cells[key] = get(key, 0) + 1
         if facts.meldcode_steps_taken:
             cells["meldcode_steps_taken"] = (
                 get("meldcode_steps_taken", 0) + facts.meldcode_steps_taken

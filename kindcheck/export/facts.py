@@ -57,9 +57,14 @@ _SIMPLE: Final = (
     "children_in_view",
     "parenting_support_flag",
     "safety_signals",
+    "safety_signals_intake",
+    "safety_signals_followup",
     "meldcode_steps_taken",
 )
 _BANDS_KEY: Final = "parents_by_domain_count"
+# parents of minor children with a problem scan, by domains counted (comparable with the
+# SCP's ~1 in 8 parents with problems in 3 or more areas)
+_PARENT_BANDS_KEY: Final = "parents_of_minors_by_domain_count"
 _DOMAIN_KEY: Final = "intakes_per_domain"
 _FOLLOWUP_KEY: Final = "followups"
 
@@ -125,7 +130,7 @@ def _known_key(key: str) -> bool:
     measure, _, category = key.partition(":")
     if not category:
         return measure in _SIMPLE
-    if measure == _BANDS_KEY:
+    if measure in (_BANDS_KEY, _PARENT_BANDS_KEY):
         return category in DOMAIN_BANDS
     if measure == _DOMAIN_KEY:
         return _ID.fullmatch(category) is not None

@@ -159,8 +159,13 @@ NOTICE_V2: Final = {
 }
 
 SHARES: Final = {
-    # share key -> (numerator, denominator), computed from shown counts only
+    # share key -> (numerator, denominator), computed from shown counts only, written after
+    # the numerator; "x" when either is hidden, empty (null) when the denominator is 0
     "kindcheck_completed_share": ("kindchecks_completed", "intakes"),
+    "parents_of_minors_3plus_share": (
+        "parents_of_minors_by_domain_count:3+",
+        "parents_of_minors_by_domain_count:total",
+    ),
 }
 
 
@@ -183,12 +188,20 @@ def _with_shares(cells: Mapping[str, Any]) -> list[tuple[str, Any]]:
 
     out: list[tuple[str, Any]] = []
     for key in sorted(cells, key=display_order):
-        value = cells[key]
-        out.append((key, value))
+        out.append((key, cells[key]))
         for share, (numerator, denominator) in SHARES.items():
-            if key == numerator and denominator in cells:
+            if (
+                key == _after(numerator, denominator)
+                and numerator in cells
+                and denominator in cells
+            ):
                 out.append((share, _share(cells, numerator, denominator)))
     return out
+
+
+def _after(numerator: str, denominator: str) -> str:
+    """The cell a share is written after: its numerator, or the band total after the bands."""
+    return denominator if denominator.endswith(":total") else numerator
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,15 @@ from typing import Any, Final
 
 from kindcheck.errors import ExportError
 
-from .audit import SECONDARY, Cell, Model, Shown, disclosed_cells
-from .facts import _BANDS_KEY, _DOMAIN_KEY, _FOLLOWUP_KEY, DOMAIN_BANDS, FOLLOWUP_CELLS
+from .audit import SECONDARY, Cell, Model, Shown, band_parts, disclosed_cells
+from .facts import (
+    _BANDS_KEY,
+    _DOMAIN_KEY,
+    _FOLLOWUP_KEY,
+    _PARENT_BANDS_KEY,
+    DOMAIN_BANDS,
+    FOLLOWUP_CELLS,
+)
 
 LEDGER_VERSION: Final = 1
 CLOSE_AFTER_DAYS: Final = 7  # the follow-up due window: "not held in time" is final then
@@ -49,7 +56,8 @@ MONTH_KEYS: Final[tuple[str, ...]] = (
     "kindchecks_completed",
     "clients_with_minor_children",
     "children_in_view",
-    "safety_signals",
+    "safety_signals_intake",
+    "safety_signals_followup",
     "meldcode_steps_taken",
     *(f"{_FOLLOWUP_KEY}:{cell}" for cell in FOLLOWUP_CELLS),
 )
@@ -58,8 +66,10 @@ year only: per month nearly every domain count is small, and hiding them pulls i
 
 
 def domain_group(domains: Sequence[str]) -> tuple[str, ...]:
+    """The problem-scan group: parents of minors by domains counted (0, 1, 2, 3+, and their
+    total: parents of minors with a scan), then every domain over all intakes with a scan."""
     return (
-        *(f"{_BANDS_KEY}:{band}" for band in (*DOMAIN_BANDS, "total")),
+        *(f"{_PARENT_BANDS_KEY}:{band}" for band in (*DOMAIN_BANDS, "total")),
         *(f"{_DOMAIN_KEY}:{domain}" for domain in domains),
     )
 
@@ -77,7 +87,7 @@ def display_order(key: str) -> tuple[int, int, str]:
 
     if key in MONTH_KEYS[:4]:
         return (0, MONTH_KEYS.index(key), key)
-    if key.startswith(f"{_BANDS_KEY}:"):
+    if key.startswith((f"{_BANDS_KEY}:", f"{_PARENT_BANDS_KEY}:")):
         band = key.partition(":")[2]
         return (1, (*DOMAIN_BANDS, "total").index(band) if band != "total" else 4, key)
     if key.startswith(f"{_DOMAIN_KEY}:"):
@@ -332,8 +342,16 @@ class Ledger:
                     out.append(row)
         return out
 
-    def release(self, when: datetime, tool_version: str, domains: Sequence[str]) -> Release | None:
-        """Release every closed, unreleased period (jointly per year, earlier ones fixed)."""
+    def release(
+        self,
+        when: datetime,
+        tool_version: str,
+        domains: Sequence[str],
+        laptops: Mapping[str, LaptopView] | None = None,
+    ) -> Release | None:
+        """Release every closed, unreleased period (jointly per year, earlier ones fixed).
+        ``laptops`` (a team's): each laptop's exact months and what it released itself, so
+        that the team's table and a laptop's own files together still protect every cell."""
         new_rows = self.releasable_rows()
         if not new_rows:
             return None
@@ -341,7 +359,9 @@ class Ledger:
         rows: dict[str, dict[str, Shown]] = {}
         for year in sorted({row[:4] for row in new_rows}):
             rows.update(
-                release_year(self, [r for r in new_rows if r[:4] == year], self.threshold, domains)
+                release_year(
+                    self, [r for r in new_rows if r[:4] == year], self.threshold, domains, laptops
+                )
             )
         questionnaires: dict[str, set[int]] = {}
         for row in new_rows:
@@ -378,14 +398,27 @@ def all_domains(ledger: Ledger, known: Sequence[str]) -> list[str]:
 
 
 def _true(ledger: Ledger, row: str, key: str) -> int:
-    parts = (
-        [f"{_BANDS_KEY}:{band}" for band in DOMAIN_BANDS] if key == f"{_BANDS_KEY}:total" else [key]
-    )
+    from .audit import band_parts
+
+    parts = band_parts(key)
     return sum(ledger.months.get(m, {}).get(p, 0) for m in months_of(row) for p in parts)
 
 
+@dataclass(frozen=True)
+class LaptopView:
+    """One laptop as a team merge sees it: its exact month counts (from its team file) and
+    the rows it released itself (row -> (threshold, cells as shown))."""
+
+    months: Mapping[str, Mapping[str, int]]
+    released: Mapping[str, tuple[int, Mapping[str, Shown]]]
+
+
 def release_year(
-    ledger: Ledger, new_rows: Sequence[str], threshold: int, domains: Sequence[str]
+    ledger: Ledger,
+    new_rows: Sequence[str],
+    threshold: int,
+    domains: Sequence[str],
+    laptops: Mapping[str, LaptopView] | None = None,
 ) -> dict[str, dict[str, Shown]]:
     """The new rows of one year, suppressed jointly with the year's earlier releases.
 
@@ -424,8 +457,30 @@ def release_year(
     withheld: set[Cell] = set()
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     keys = sorted({key for row_keys_ in keys_by_row.values() for key in row_keys_})
-    model = Model(months, keys)
     rows_months = {row: months_of(row) for row in all_rows}
+    row_sources: dict[str, list[str]] = {}
+    if laptops:
+        # What each laptop released itself sits beside the team's table: its cells are
+        # constraints on that laptop's own unknowns, and its hidden cells must stay hidden.
+        for laptop, view in sorted(laptops.items()):
+            for row, (released_with, cells) in view.released.items():
+                if row[:4] != year:
+                    continue
+                label = f"{laptop}|{row}"
+                rows_months[label] = months_of(row)
+                row_sources[label] = [laptop]
+                thresholds[label] = released_with
+                for key, value in cells.items():
+                    if key not in keys:
+                        continue
+                    shown[(label, key)] = value
+                    parts = band_parts(key)
+                    truth[(label, key)] = sum(
+                        view.months.get(m, {}).get(p, 0) for m in months_of(row) for p in parts
+                    )
+        model = Model(months, keys, sorted(laptops))
+    else:
+        model = Model(months, keys)
 
     def can_hide(cell: Cell) -> bool:
         return (
@@ -468,6 +523,8 @@ def release_year(
                 return True
         return False
 
+    new_or_earlier = {(row, key) for row in all_rows for key in keys_by_row[row]}
+
     def withhold(cells: Iterable[Cell]) -> bool:
         chosen = [c for c in cells if c in new and c not in withheld]
         withheld.update(chosen)
@@ -475,23 +532,50 @@ def release_year(
 
     while True:
         visible = {cell: value for cell, value in shown.items() if cell not in withheld}
-        found = disclosed_cells(model, rows_months, visible, truth, thresholds, stop_after=25)
-        if not found:
+        narrowed = disclosed_cells(
+            model,
+            rows_months,
+            visible,
+            truth,
+            thresholds,
+            stop_after=25,
+            row_sources=row_sources,
+        )
+        if not narrowed:
             break
-        progressed = [hide_one(cell) for cell in found if cell not in withheld]
-        if any(progressed):
+        found: list[Cell] = []
+        changed = False
+        for cell in narrowed:
+            team = _team_cell(cell)
+            # a laptop's own hidden cell worked out through the team's: hide the team's
+            if (
+                team != cell
+                and team in new
+                and team not in withheld
+                and isinstance(shown[team], int)
+                and truth[team] > 0
+            ):
+                shown[team] = SECONDARY
+                changed = True
+                continue
+            found.append(team)
+        if changed:
+            continue
+        if any(
+            [hide_one(cell) for cell in found if cell in new_or_earlier and cell not in withheld]
+        ):
             continue
         # Nothing next to the narrowed cells can be hidden any more (their neighbours are
         # hidden already, or shown zeros, which always stay): leave cells out of the release
         # altogether, which only takes away what a reader knows. First the narrowed cell's
         # relation group in its row, then its whole row, then every row with its measure,
         # and as the always-safe end state every new cell.
-        for cell in found:
-            row, key = cell
+        for row, key in found:
+            own = keys_by_row.get(row, ())
             related = [r for r in all_rows if (r, key) in shown]
             if (
-                withhold((row, k) for k in _family(key, keys_by_row[row]))
-                or withhold((row, k) for k in keys_by_row[row])
+                withhold((row, k) for k in _family(key, own))
+                or withhold((row, k) for k in own)
                 or withhold((r, k) for r in related for k in keys_by_row[r])
             ):
                 break
@@ -507,17 +591,20 @@ def release_year(
     }
 
 
+def _team_cell(cell: Cell) -> Cell:
+    """A laptop's own cell narrowed by the team's table: repaired through the team's cell."""
+    row, key = cell
+    return (row.partition("|")[2], key) if "|" in row else cell
+
+
 def _family(key: str, keys: Sequence[str]) -> list[str]:
     """The cells one relation ties together with ``key``."""
-    if key.startswith(f"{_BANDS_KEY}:") or key.startswith(f"{_DOMAIN_KEY}:"):
-        return [k for k in keys if k.startswith((f"{_BANDS_KEY}:", f"{_DOMAIN_KEY}:"))]
-    if key.startswith(f"{_FOLLOWUP_KEY}:") or key in ("safety_signals", "meldcode_steps_taken"):
-        return [
-            k
-            for k in keys
-            if k.startswith(f"{_FOLLOWUP_KEY}:")
-            or k in ("safety_signals", "meldcode_steps_taken", "intakes")
-        ]
+    scan = (f"{_BANDS_KEY}:", f"{_PARENT_BANDS_KEY}:", f"{_DOMAIN_KEY}:")
+    if key.startswith(scan):
+        return [k for k in keys if k.startswith(scan)]
+    signals = ("safety_signals_intake", "safety_signals_followup", "meldcode_steps_taken")
+    if key.startswith(f"{_FOLLOWUP_KEY}:") or key in signals:
+        return [k for k in keys if k.startswith(f"{_FOLLOWUP_KEY}:") or k in (*signals, "intakes")]
     return [k for k in keys if k in MONTH_KEYS[:4]]
 
 

@@ -110,11 +110,14 @@ def seal_team_file(
     laptop_id: str,
     months: Iterable[str] | None = None,
     exported_on: str | None = None,
+    released: Mapping[str, tuple[int, Mapping[str, Any]]] | None = None,
 ) -> bytes:
     """The laptop's unsuppressed counts, encrypted to the team lead's public key.
 
     ``months``: the closed months the file covers (also those with nothing in them), frozen
-    in the laptop's release ledger; ``exported_on``: the day the file was made.
+    in the laptop's release ledger; ``exported_on``: the day the file was made; ``released``:
+    what the laptop released itself (row -> (threshold, cells as shown)), so that the team's
+    release protects those files too.
 
     ``laptop_id`` is a stable pseudonymous id of the installation (inside the ciphertext), so
     that `merge` can refuse two files of one laptop that count the same period twice.
@@ -145,6 +148,8 @@ def seal_team_file(
         payload["months"] = sorted(months)
     if exported_on is not None:
         payload["exported_on"] = exported_on
+    if released is not None:
+        payload["released"] = {row: [t, dict(cells)] for row, (t, cells) in released.items()}
     plaintext = json.dumps(payload, separators=(",", ":")).encode("utf-8")
     ciphertext = AESGCM(key).encrypt(nonce, plaintext, _aad(header))
     envelope = {
@@ -162,6 +167,7 @@ class _Opened:
     counts: Counts
     months: tuple[str, ...] | None = None  # the closed months it covers (None: an old file)
     exported_on: str | None = None
+    released: dict[str, tuple[int, dict[str, Any]]] | None = None
 
 
 def _b64(value: Any, size: int | None, name: str, what: str) -> bytes:
@@ -234,12 +240,26 @@ def _open(data: bytes, key: X25519PrivateKey, name: str) -> _Opened:
     ):
         raise ExportError(f"{name}: is damaged (the months it covers cannot be read)")
     exported_on = payload.get("exported_on")
+    released: dict[str, tuple[int, dict[str, Any]]] = {}
+    raw_released = payload.get("released", {})
+    if not isinstance(raw_released, dict):
+        raise ExportError(f"{name}: is damaged (what the laptop released cannot be read)")
+    for row, item in raw_released.items():
+        if (
+            not isinstance(item, list)
+            or len(item) != 2
+            or not isinstance(item[0], int)
+            or not isinstance(item[1], dict)
+        ):
+            raise ExportError(f"{name}: is damaged (what the laptop released cannot be read)")
+        released[str(row)] = (item[0], item[1])
     return _Opened(
         export_id,
         payload["laptop_id"],
         counts,
         None if months is None else tuple(months),
         exported_on if isinstance(exported_on, str) else None,
+        released,
     )
 
 

@@ -369,6 +369,13 @@ def test_semicolon_csv_for_dutch_excel_has_the_same_cells(
     )
     comma_rows = list(csv.reader(comma.read_text("utf-8").splitlines()))
     semicolon_rows = list(csv.reader(semicolon.read_text("utf-8").splitlines(), delimiter=";"))
-    assert semicolon_rows == comma_rows
+    # the same cells; shares with a decimal comma for Dutch Excel (issue 14)
+    shares = [row[3] for row in semicolon_rows if len(row) == 4 and row[1].endswith("_share")]
+    assert shares and not any("." in share for share in shares)
+    as_points = [
+        [*row[:3], row[3].replace(",", ".")] if len(row) == 4 and row[1].endswith("_share") else row
+        for row in semicolon_rows
+    ]
+    assert as_points == comma_rows
     assert ["period", "measure", "category", "value"] in semicolon_rows
     assert "period;measure;category;value" in semicolon.read_text("utf-8")

@@ -13,8 +13,11 @@ period, threshold or rounding) knows:
   the bands count intakes with a scan; each domain is counted at most by the intakes with a
   problem; the domains add up to at least 1 x band 1 + 2 x band 2 + 3 x band 3+; the flag is
   raised exactly at 3+ domains; children in view are at least one per parent of minors;
-  signals come from sessions held; Meldcode steps (five at most) follow a signal; an overdue
-  plan belongs to a client whose intake came before;
+  signals come from sessions held (those at intake from intakes, those at follow-ups from
+  follow-ups held; together all signals); Meldcode steps (five at most) follow a signal; the
+  bands of parents of minors are part of the bands and at most the parents of minors, and the
+  domains add up to at least 1 x b1 + 2 x b2 + 3 x b3+ of them too; an overdue plan belongs to
+  a client whose intake came before;
 * for files of several laptops (team merges), that each file is the sum of the laptops in it;
 * for files made at different times, what changed in between (`link_unchanged`,
   `link_added_intakes`), when the reader knows it (the monthly cycle; "I added one intake").
@@ -51,6 +54,9 @@ SECONDARY = "x"
 BAND = "parents_by_domain_count"
 BANDS = ("0", "1", "2", "3+")
 BAND_TOTAL = f"{BAND}:{TOTAL}"
+PARENT_BAND = "parents_of_minors_by_domain_count"  # the bands of parents of minors only
+PARENT_BAND_TOTAL = f"{PARENT_BAND}:{TOTAL}"
+SIGNALS_AT = ("safety_signals_intake", "safety_signals_followup")
 DOMAIN = "intakes_per_domain"
 FLAG = "parenting_support_flag"
 SHARE_SUFFIX = "_share"
@@ -284,7 +290,10 @@ class Attack:
 
     def expr(self, sources: Iterable[str], months: Iterable[str], key: str) -> dict[int, int]:
         """The true count of ``key`` over ``months`` summed over ``sources``."""
-        parts = [f"{BAND}:{band}" for band in BANDS] if key == BAND_TOTAL else [key]
+        if key in (BAND_TOTAL, PARENT_BAND_TOTAL):
+            parts = [f"{key.partition(':')[0]}:{band}" for band in BANDS]
+        else:
+            parts = [key]
         months = list(months)
         out: dict[int, int] = {}
         for source in sources:
@@ -407,12 +416,34 @@ class Attack:
                 at_most[bands[band]] = -weight
             self.constrain(at_most, -BIG, 0, where + " sum of domains <= bands")
         self.constrain({v(FLAG): 1, bands["3+"]: -1}, 0, 0, where + " flag = 3+")
+        # the bands of parents of minors: a part of each band, at most the parents of minors
+        parents = {band: v(f"{PARENT_BAND}:{band}") for band in BANDS}
+        for band in BANDS:
+            self.constrain({parents[band]: 1, bands[band]: -1}, -BIG, 0, where + " parent band")
+        self.constrain(
+            {**{p: 1 for p in parents.values()}, minors: -1}, -BIG, 0, where + " parents' scans"
+        )
+        if domains:
+            weighted = {d: 1 for d in domains}
+            for band, weight in (("1", 1), ("2", 2), ("3+", 3)):
+                weighted[parents[band]] = -weight
+            self.constrain(weighted, 0, BIG, where + " sum of domains >= parents' bands")
         held = [v(k) for k in FOLLOWUPS_HELD]
         sessions = {intakes: -1, **{h: -1 for h in held}}
         signals = v("safety_signals")
         self.constrain({signals: 1, **sessions}, -BIG, 0, where + " signals <= sessions")
         steps = v("meldcode_steps_taken")
         self.constrain({steps: 1, signals: -MELDCODE_STEPS}, -BIG, 0, where + " steps")
+        # signals at intake and at follow-ups: part of all signals (an older export, which
+        # has no such cells, counts them as 0)
+        at_intake, at_followup = (v(k) for k in SIGNALS_AT)
+        self.constrain(
+            {at_intake: 1, at_followup: 1, signals: -1}, -BIG, 0, where + " signals by session kind"
+        )
+        self.constrain({at_intake: 1, intakes: -1}, -BIG, 0, where + " signals at intake")
+        self.constrain(
+            {at_followup: 1, **{h: -1 for h in held}}, -BIG, 0, where + " signals at follow-ups"
+        )
 
     def _overdue_after_intake(self, source: str, months: Sequence[str]) -> None:
         running: dict[int, int] = {}
