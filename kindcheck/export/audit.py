@@ -205,8 +205,12 @@ def disclosed_cells(
     label -> the sources it adds up (default: all). ``stop_after``: stop once that many are
     found (the repair fixes a few at a time)."""
     import numpy as np
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import csr_matrix
+    from scipy.optimize import (  # type: ignore[import-untyped]
+        Bounds,
+        LinearConstraint,
+        milp,
+    )
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
     constraints = list(model.rows)
     targets: list[_Target] = []
@@ -229,12 +233,12 @@ def disclosed_cells(
     rows_of: list[int] = []
     lower = np.empty(len(constraints))
     upper = np.empty(len(constraints))
-    for r, (coefs, lo, hi) in enumerate(constraints):
+    for r, (coefs, low, high) in enumerate(constraints):
         for variable, coef in coefs.items():
             rows_of.append(r)
             cols.append(variable)
             data.append(coef)
-        lower[r], upper[r] = lo, hi
+        lower[r], upper[r] = low, high
     matrix = csr_matrix((data, (rows_of, cols)), shape=(len(constraints), size))
     linear = LinearConstraint(matrix, lower, upper)
     bounds = Bounds(np.zeros(size), np.full(size, _BIG))
@@ -262,7 +266,7 @@ def disclosed_cells(
         return point
 
     def value_of(target: _Target, point: Any) -> int:
-        return round(sum(point[v] * c for v, c in target.expr))
+        return int(round(float(sum(point[v] * c for v, c in target.expr))))
 
     run(np.zeros(size))
     rng = np.random.default_rng(14)  # fixed: the same data always gives the same release

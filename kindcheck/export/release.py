@@ -463,14 +463,14 @@ def release_year(
         # What each laptop released itself sits beside the team's table: its cells are
         # constraints on that laptop's own unknowns, and its hidden cells must stay hidden.
         for laptop, view in sorted(laptops.items()):
-            for row, (released_with, cells) in view.released.items():
+            for row, (released_with, laptop_cells) in view.released.items():
                 if row[:4] != year:
                     continue
                 label = f"{laptop}|{row}"
                 rows_months[label] = months_of(row)
                 row_sources[label] = [laptop]
                 thresholds[label] = released_with
-                for key, value in cells.items():
+                for key, value in laptop_cells.items():
                     if key not in keys:
                         continue
                     shown[(label, key)] = value

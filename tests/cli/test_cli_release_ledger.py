@@ -54,10 +54,9 @@ def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def record(folder: Path, reference: str, held: date, recorded: date, **options: object) -> None:
     """One intake held on ``held``, typed in on ``recorded``."""
-    with time_machine.travel(at(recorded), tick=False):
-        with Store.unlock(folder, PASSPHRASE) as store:
-            session = session_from_dict(make_answers(reference, when=held, **options))  # type: ignore[arg-type]
-            record_session(store, session, compute_outcome(session))
+    with time_machine.travel(at(recorded), tick=False), Store.unlock(folder, PASSPHRASE) as store:
+        session = session_from_dict(make_answers(reference, when=held, **options))  # type: ignore[arg-type]
+        record_session(store, session, compute_outcome(session))
 
 
 @pytest.fixture(scope="module")
