@@ -25,7 +25,7 @@ from kindcheck.i18n import LANGUAGES, t
 
 from .launch import cmd_demo
 from .outcome import cmd_check_questionnaire, cmd_outcome
-from .reports import cmd_due, cmd_export, cmd_log, cmd_merge, cmd_team_key
+from .reports import cmd_audit, cmd_due, cmd_export, cmd_log, cmd_merge, cmd_team_key
 from .usage import Parser
 from .vault import (
     cmd_backup,
@@ -261,3 +261,7 @@ def _add_report_commands(
     merge.add_argument("--delimiter", choices=(",", ";"), default=",", help=help_("delimiter"))
     _add_output(merge, help_, help_("output"), required=True)
     merge.set_defaults(handler=cmd_merge)
+
+    audit = commands.add_parser("audit", parents=[common], help=help_("audit"))
+    audit.add_argument("files", type=Path, nargs="+", metavar=help_("export_file"))
+    audit.set_defaults(handler=cmd_audit)

@@ -338,6 +338,22 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Check that a set of export files keeps its promise together (no vault needed)."""
+    from kindcheck.export.audit import audit_files
+
+    lang = lang_of(args)
+    files = [(str(path), _read(path, "an_export_file").decode("utf-8-sig")) for path in args.files]
+    found = audit_files(files)
+    if not found:
+        echo(counted("reports.audit_ok", len(files), lang))
+        return 0
+    echo(counted("reports.audit_found", len(found), lang), err=True)
+    for line in found[:50]:
+        echo("  " + one_line(line), err=True)
+    return 1
+
+
 # --------------------------------------------------------------------------------------------
 # The access log
 

@@ -266,7 +266,7 @@ def disclosed_cells(
         return point
 
     def value_of(target: _Target, point: Any) -> int:
-        return int(round(float(sum(point[v] * c for v, c in target.expr))))
+        return round(float(sum(point[v] * c for v, c in target.expr)))
 
     run(np.zeros(size))
     rng = np.random.default_rng(14)  # fixed: the same data always gives the same release
@@ -296,4 +296,94 @@ def disclosed_cells(
             found.append(target.cell)
             if stop_after is not None and len(found) >= stop_after:
                 break
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Auditing files (``kindcheck audit FILE...``)
+
+
+def _cell_value(text: str) -> Shown | None:
+    text = text.strip().lstrip("'")
+    if text.isdigit():
+        return int(text)
+    if text == SECONDARY or (text.startswith("<") and text[1:].isdigit()):
+        return text
+    return None  # a share, or empty
+
+
+def read_released_file(name: str, text: str) -> tuple[int, dict[Cell, Shown]]:
+    """The threshold and the count cells of a CSV or JSON file ``kindcheck export`` or
+    ``merge`` wrote (shares are derived from the counts and left out)."""
+    import csv
+    import io
+    import json
+
+    from kindcheck.errors import ExportError
+
+    cells: dict[Cell, Shown] = {}
+    if text.lstrip().startswith("{"):
+        try:
+            document = json.loads(text)
+            threshold = int(document["threshold"])
+            for row in document["rows"]:
+                for measure, value in row.items():
+                    items = value.items() if isinstance(value, dict) else [("", value)]
+                    for category, inner in items:
+                        key = f"{measure}:{category}" if category else measure
+                        shown = inner if isinstance(inner, int | str) else None
+                        if measure != "period" and shown is not None and not key.endswith("share"):
+                            cells[(str(row["period"]), key)] = shown
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ExportError(f"{name}: not a Kindcheck export file") from None
+        return threshold, cells
+    lines = text.splitlines()
+    header = next((line for line in lines if line.replace(";", ",").startswith("period,")), None)
+    found = [line for line in lines if line.startswith("# threshold:")]
+    if header is None or not found:
+        raise ExportError(f"{name}: not a Kindcheck export file")
+    delimiter = ";" if header.startswith("period;") else ","
+    body = lines[lines.index(header) + 1 :]
+    for row in csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter):
+        if len(row) != 4 or row[1].endswith("share"):
+            continue
+        key = f"{row[1]}:{row[2]}" if row[2] else row[1]
+        value = _cell_value(row[3])
+        if value is not None:
+            cells[(row[0], key)] = value
+    return int(found[0].split(":", 1)[1]), cells
+
+
+def audit_files(files: Sequence[tuple[str, str]]) -> list[str]:
+    """Every hidden cell that all ``files`` together (one vault's or one team's) narrow to
+    fewer values than its marker promises, as "FILE PERIOD MEASURE: ..." lines; empty when
+    the files keep their promise. Files that disagree about a cell are refused."""
+    from kindcheck.errors import ExportError
+
+    from .release import months_of
+
+    shown: dict[Cell, Shown] = {}
+    thresholds: dict[str, int] = {}
+    where: dict[Cell, str] = {}
+    for name, text in files:
+        threshold, cells = read_released_file(name, text)
+        for cell, value in cells.items():
+            if cell in shown and shown[cell] != value:
+                raise ExportError(
+                    f"{name}: {cell[0]} {cell[1]} is {value}, but {where[cell]} shows "
+                    f"{shown[cell]}: these files are not of one vault or team"
+                )
+            shown[cell] = value
+            where.setdefault(cell, name)
+            thresholds[cell[0]] = min(thresholds.get(cell[0], threshold), threshold)
+    found: list[str] = []
+    for year in sorted({row[:4] for row, _key in shown}):
+        cells = {cell: value for cell, value in shown.items() if cell[0][:4] == year}
+        rows = {row: months_of(row) for row, _key in cells}
+        keys = sorted({key for _row, key in cells})
+        model = Model([f"{year}-{m:02d}" for m in range(1, 13)], keys)
+        # without the truth every hidden cell is held to its marker's promise
+        truth = {cell: 1 for cell in cells}
+        for row, key in disclosed_cells(model, rows, cells, truth, thresholds):
+            found.append(f"{where[(row, key)]} {row} {key} ({cells[(row, key)]})")
     return found
