@@ -53,6 +53,16 @@ def band_parts(key: str) -> list[str]:
     return [key]
 
 
+def months_of(row: str) -> list[str]:
+    """The months a row covers: "2025-03", "2025-Q1" or "2025"."""
+    if len(row) == 7 and row[5] != "Q":
+        return [row]
+    if "-Q" in row:
+        year, quarter = row[:4], int(row[-1])
+        return [f"{year}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
+    return [f"{row}-{m:02d}" for m in range(1, 13)]
+
+
 def marker_range(value: Shown) -> tuple[int, int]:
     """What a shown value says: (lowest, highest)."""
     if isinstance(value, int):
@@ -359,8 +369,6 @@ def audit_files(files: Sequence[tuple[str, str]]) -> list[str]:
     fewer values than its marker promises, as "FILE PERIOD MEASURE: ..." lines; empty when
     the files keep their promise. Files that disagree about a cell are refused."""
     from kindcheck.errors import ExportError
-
-    from .release import months_of
 
     shown: dict[Cell, Shown] = {}
     thresholds: dict[str, int] = {}

@@ -36,7 +36,7 @@ from typing import Any, Final
 
 from kindcheck.errors import ExportError
 
-from .audit import SECONDARY, Cell, Model, Shown, band_parts, disclosed_cells
+from .audit import SECONDARY, Cell, Model, Shown, band_parts, disclosed_cells, months_of
 from .facts import (
     _BANDS_KEY,
     _DOMAIN_KEY,
@@ -105,16 +105,6 @@ def _is_month(row: str) -> bool:
 
 def month_label(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
-
-
-def months_of(row: str) -> list[str]:
-    """The months a row covers: "2025-03", "2025-Q1" or "2025"."""
-    if _is_month(row):
-        return [row]
-    if "-Q" in row:
-        year, quarter = row[:4], int(row[-1])
-        return [f"{year}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
-    return [f"{row}-{m:02d}" for m in range(1, 13)]
 
 
 def period_type_of(row: str) -> str:
