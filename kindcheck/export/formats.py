@@ -347,3 +347,11 @@ def render_release(
         document = release_to_json(file, scope)
         return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return release_to_csv(file, delimiter, scope).encode("utf-8")
+
+
+@cache
+def release_schema() -> dict[str, Any]:
+    """The JSON Schema of the files written from the release ledger (export_schema_v2.json)."""
+    text = resources.files("kindcheck.export").joinpath("export_schema_v2.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded

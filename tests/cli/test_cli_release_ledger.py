@@ -429,3 +429,24 @@ def test_team_files_carry_their_date_and_the_team_ledger_refuses_other_laptops(
     cells = rows_of(both)
     assert "total" not in {row for row, _key in cells}
     assert json.dumps(sorted({row for row, _key in cells})) == '["2026-01", "2026-02", "2026-03"]'
+
+
+def test_a_json_export_validates_against_schema_2(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import jsonschema
+
+    from kindcheck.export.formats import release_schema
+
+    when = at(date(2026, 4, 9))
+    for period in ("month", "quarter"):
+        target = tmp_path / f"{period}.json"
+        assert (
+            export(
+                monkeypatch, capsys, vault, when, target, "--format", "json", "--period", period
+            )[0]
+            == 0
+        )
+        document = json.loads(target.read_text("utf-8"))
+        jsonschema.validate(document, release_schema())
+        assert document["schema_version"] == 2 and document["rows"]
