@@ -3,12 +3,18 @@
 Pure code over plain records: the store turns each stored session into a `SessionFacts` and
 each follow-up plan into a `PlanFacts`; nothing here touches the database or the screen.
 
-Pipeline::
+Pipeline (what ``kindcheck export``, the export screen and ``merge`` use)::
 
-    aggregate(sessions, plans, period)  -> Counts   unsuppressed, exact, can be added up
-    add(a, b) / merge(team files, key)  -> Counts   several laptops, one team
-    suppress(counts, threshold, rounding) -> Table  what may leave the laptop
-    to_csv(table) / to_json(table)                  the files (export_schema.json)
+    aggregate(sessions, plans, "month") -> Counts   exact, by the month sessions were recorded
+    release.Ledger.freeze(counts, today)            closed months frozen (end + 7 days)
+    release.Ledger.release(...)         -> Release  newly closed months, quarters and years,
+                                                    suppressed jointly with earlier releases
+                                                    fixed, checked by the exact audit (audit.py)
+    formats.render_release(ledger, period, ...)     the files (export_schema_v2.json), a pure
+                                                    function of the ledger
+
+The older one-file path (``suppress`` -> ``Table`` -> ``to_csv``/``to_json``, schema 1) stays
+importable for the tests that pin its behaviour; no command uses it any more.
 
 Modules: `facts` (the allowlist, SessionFacts, PlanFacts), `counts` (Counts, aggregate, add),
 `suppression` (Table, suppress and its audit), `formats` (CSV, JSON, the schema, the notice),
