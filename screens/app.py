@@ -5,6 +5,10 @@ the app pushes or switches the next screen ("navigation" below), so no screen im
 to move on. The app also saves open forms as drafts on a lock or a quit, locks itself when
 idle, and turns any worker's failure into an error dialog.
 
+After every unlock it asks the service what must be said about the vault itself (an older copy
+put back, a damaged key slot, read-only media) and says it in a dialog; home keeps it in view
+until it is dealt with ("the vault's notices" below).
+
 Startup stays light: only this module, the settings and the vault screens are imported before
 the first screen is drawn. The other screens, and with them the core (questionnaires, outcome,
 follow-up plans) and the store, are imported after the passphrase is typed, where they open.
@@ -22,35 +26,70 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError
-from kindcheck.i18n import t
+from kindcheck.i18n import catalog, error_message, t
 from kindcheck.settings import Settings
 
 from .base import localize_bindings
 from .create_vault import CreateVaultScreen, VaultCreated
 from .messages import (
+    ClientDeleted,
     ClientOpened,
     DraftResumed,
     FollowUpStarted,
     IntakeStarted,
     NewIntakeRequested,
     OutcomeReady,
+    SessionOpened,
 )
 from .recovery_key import RecoveryKeyConfirmed, RecoveryKeyScreen
 from .unlock import UnlockScreen, VaultUnlocked
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from textual.notifications import SeverityLevel
 
     from kindcheck.service.vault_service import VaultService
-    from kindcheck.service.views import PendingDraft
+    from kindcheck.service.views import PendingDraft, VaultNotices
+
+    from .dialogs.help import HelpScreen
 
 IDLE_CHECK_SECONDS = 5.0
+NOTICE_SECONDS = 4.0
+# Textual's own palette commands, by their (English) title: the catalog key of each.
+TEXTUAL_COMMANDS = {
+    "Theme": "theme",
+    "Quit": "quit",
+    "Keys": "keys",
+    "Maximize": "maximize",
+    "Minimize": "minimize",
+}
 # Actions that need the open vault (the team lead's screens); refused while locked.
-VAULT_ACTIONS = ("open_export", "open_access_log", "change_passphrase")
+VAULT_ACTIONS = (
+    "open_export",
+    "open_access_log",
+    "change_passphrase",
+    "new_recovery_key",
+    "review_rollback",
+)
+
+
+class VaultNoticesLoaded(Message):
+    """What the service says about the vault just opened; ``review``: asked for by the user
+    (w on home), so the rollback question is asked even if it was answered "not sure"."""
+
+    def __init__(self, notices: VaultNotices, review: bool = False) -> None:
+        super().__init__()
+        self.notices = notices
+        self.review = review
+
+
+class RollbackAccepted(Message):
+    """The older copy of the vault was accepted (one "restore" entry in the access log)."""
 
 
 class KindcheckApp(App[int]):
@@ -60,11 +99,18 @@ class KindcheckApp(App[int]):
     TITLE = "Kindcheck"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "ui.key.help", priority=True),
         Binding("ctrl+q", "quit", "ui.key.quit", priority=True),
         Binding("ctrl+l", "lock", "ui.key.lock", priority=True),
         Binding("ctrl+p", "command_palette", "ui.key.palette", show=False, priority=True),
+        # ? is help where it is nothing else: an answer key or typed text take it first.
+        Binding("question_mark", "help", "ui.key.help", show=False),
         Binding("ctrl+c", "help_quit", show=False, system=True),
     ]
+    # Key names as a Dutch clinician reads them in the footer and the help.
+    KEY_NAMES: ClassVar[dict[str, dict[str, str]]] = {
+        "nl": {"space": "spatie", "delete": "del", "pageup": "pag↑", "pagedown": "pag↓"},
+    }
 
     def __init__(
         self, settings: Settings, service: VaultService, clock: Callable[[], date] = date.today
@@ -72,11 +118,19 @@ class KindcheckApp(App[int]):
         self.lang = settings.lang
         super().__init__()
         localize_bindings(self, self.lang)
+        # The footer lists the app's keys in this order after the screen's: F1 first, so that
+        # at 80 columns the one key that leads to all the others is never the one cut off.
+        keys = self._bindings.key_to_bindings
+        self._bindings.key_to_bindings = {
+            key: keys[key] for key in sorted(keys, key=lambda key: key != "f1")
+        }
         self.settings = settings
         self.service = service
         self.clock = clock
         self.last_activity = time.monotonic()
         self.locked = False
+        # Set by `kindcheck demo`: its (published) passphrase, shown on its unlock screen.
+        self.demo_passphrase: str | None = None
         self.started_at = time.perf_counter()
         self.first_paint_seconds: float | None = None
         self.first_paint_at: float | None = None
@@ -88,6 +142,7 @@ class KindcheckApp(App[int]):
     def on_mount(self) -> None:
         if self.service.unlocked:  # the demo, and tests that open the vault beforehand
             self.show_home()
+            self.check_vault_notices()
         elif self.service.exists():
             self.push_screen(UnlockScreen())
         else:
@@ -120,6 +175,7 @@ class KindcheckApp(App[int]):
                 resumed()
         else:
             self.show_home()
+        self.check_vault_notices()  # the file may have been replaced while locked, too
 
     def show_home(self) -> None:
         """The overview; from deeper screens the open work is saved as a draft first."""
@@ -139,6 +195,10 @@ class KindcheckApp(App[int]):
     # -- navigation (the messages of .messages; each screen imported where it first opens) --
 
     def on_new_intake_requested(self, message: NewIntakeRequested) -> None:
+        self.action_new_intake()
+
+    def action_new_intake(self) -> None:
+        """The start form, pushed at once: the keys typed after n go to it."""
         from .intake_start import IntakeStartScreen
 
         self.push_screen(IntakeStartScreen())
@@ -146,7 +206,7 @@ class KindcheckApp(App[int]):
     def on_intake_started(self, message: IntakeStarted) -> None:
         from .intake import IntakeScreen
 
-        self.switch_screen(IntakeScreen(message.intake))
+        self.switch_screen(IntakeScreen(message.intake, message.typed_ahead))
 
     def on_follow_up_started(self, message: FollowUpStarted) -> None:
         from .intake import IntakeScreen
@@ -186,6 +246,21 @@ class KindcheckApp(App[int]):
             while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
                 self.pop_screen()
         self.push_screen(ClientScreen(message.client_id))
+
+    def on_session_opened(self, message: SessionOpened) -> None:
+        from .session import SessionScreen
+
+        self.push_screen(SessionScreen(message.session_id))
+
+    def on_client_deleted(self, message: ClientDeleted) -> None:
+        from kindcheck.text import one_line
+
+        self.show_home()
+        self.notify(
+            t("ui.session.client_deleted", self.lang, reference=one_line(message.reference)),
+            markup=False,
+            timeout=10,
+        )
 
     # -- drafts -------------------------------------------------------------------------
 
@@ -244,6 +319,11 @@ class KindcheckApp(App[int]):
                 self.service.lock()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new_intake":
+            # n is a priority key on home: in its search field it is a letter.
+            from textual.widgets import Input
+
+            return not isinstance(self.focused, Input)
         if action in ("lock", "command_palette", *VAULT_ACTIONS):
             # Nothing to lock and no commands before the vault is open (or while locked).
             return self.service.unlocked and not self.locked
@@ -305,13 +385,81 @@ class KindcheckApp(App[int]):
 
         self.push_screen(ChangePassphraseScreen(), done)
 
+    # -- the vault's notices: an older copy, a damaged key slot, read-only media ------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="notices")
+    def check_vault_notices(self, review: bool = False) -> None:
+        self.post_message(VaultNoticesLoaded(self.service.notices(), review))
+
+    def on_vault_notices_loaded(self, message: VaultNoticesLoaded) -> None:
+        """The rollback question first (it decides what this vault is), then the rest."""
+        from .dialogs.vault_notice import NoticeDialog, RollbackDialog
+
+        notices = message.notices
+        if self.locked:
+            return  # asked again after the next unlock
+
+        def then_the_rest(_answer: object = None) -> None:
+            if (notices.damaged_slots or notices.read_only) and not message.review:
+                self.push_screen(NoticeDialog(notices), self._notice_answered)
+
+        if notices.rollback is not None:
+
+            def answered(accepted: bool | None) -> None:
+                if accepted:
+                    self.accept_rollback()
+                else:
+                    self.notify(t("ui.rollback.kept", self.lang), markup=False, timeout=8)
+                then_the_rest()
+
+            self.push_screen(RollbackDialog(notices.rollback), answered)
+        elif not message.review:
+            then_the_rest()
+
+    def _notice_answered(self, choice: str | None) -> None:
+        if choice == "new_recovery_key":
+            self.action_new_recovery_key()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="notices-write")
+    def accept_rollback(self) -> None:
+        self.service.acknowledge_rollback()
+        self.post_message(RollbackAccepted())
+
+    def on_rollback_accepted(self, message: RollbackAccepted) -> None:
+        self.notify(t("ui.rollback.accepted", self.lang), markup=False, timeout=8)
+        self._reload_home()
+
+    def action_review_rollback(self) -> None:
+        """w on home: ask again whether the older copy was put back on purpose."""
+        self.check_vault_notices(review=True)
+
+    def action_new_recovery_key(self) -> None:
+        from .dialogs.passphrase import NewRecoveryKeyScreen
+
+        def done(made: bool | None) -> None:
+            if made:
+                self._reload_home()
+
+        self.push_screen(NewRecoveryKeyScreen(), done)
+
+    def _reload_home(self) -> None:
+        """Home shows the notices as they are now (after one was dealt with)."""
+        from .home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.load()
+
     # -- errors -------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Any worker failure nobody handled becomes an error dialog (never a traceback)."""
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
+        if event.state == WorkerState.ERROR:
+            self.worker_failed(event.worker.error)
+
+    def worker_failed(self, error: BaseException | None) -> None:
+        """A worker's failure as an error dialog; screens hand theirs here (a worker's state
+        reaches only the screen that started it)."""
         from kindcheck.service.vault_service import VaultNotOpen
 
         if isinstance(error, VaultNotOpen) and self.locked:
@@ -348,16 +496,99 @@ class KindcheckApp(App[int]):
         from .dialogs.confirm import ErrorDialog
 
         if isinstance(error, KindcheckError):
-            message = str(error)
+            message = error_message(error, self.lang)  # its catalog text, when it has one
             if message.startswith("ui."):
                 message = t(message, self.lang)
         else:
             message = t("ui.error.internal", self.lang, kind=type(error).__name__)
         self.push_screen(ErrorDialog(t("ui.error.title", self.lang), message))
 
+    # -- help (F1) ----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """The help screen for the screen showing now (F1 again, or Escape, closes it)."""
+        from .dialogs.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(self._help_for(self.screen))
+
+    def _help_for(self, screen: Screen[Any]) -> HelpScreen:
+        from .dialogs.help import HelpScreen, KeyGroup, key_description
+
+        lang = self.lang
+        found: dict[str, dict[tuple[str, str], list[str]]] = {"screen": {}, "app": {}, "field": {}}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not active.enabled or not binding.description or binding.system:
+                continue
+            group = "app" if active.node is self else "screen" if active.node is screen else "field"
+            description = binding.description
+            if _textual_binding(active.node, binding):
+                # Textual's own keys (a field's, the screen's tab) in the app's language.
+                description = key_description(description, lang)
+                if not description:
+                    continue
+            keys = found[group].setdefault((binding.action, description), [])
+            shown = self.get_key_display(binding)
+            if shown not in keys:
+                keys.append(shown)
+        # The keys that work everywhere first: at 80x24 they are the ones the footer cuts.
+        groups = [
+            KeyGroup(
+                t(f"ui.help.keys_{group}", lang),
+                tuple(("/".join(keys), description) for (_action, description), keys in by.items()),
+            )
+            for group, by in sorted(found.items(), key=lambda item: item[0] != "app")
+        ]
+        provide = getattr(screen, "help_sections", None)
+        sections: list[tuple[str, str]] = list(provide()) if provide is not None else []
+        about = f"ui.help.about.{type(screen).__name__}"
+        if about in catalog():
+            sections.insert(0, (t("ui.help.about_title", lang), t(about, lang)))
+        ask = getattr(screen, "help_question", None)
+        question = ask() if ask is not None else None
+        title = t("ui.help.title", lang)
+        return HelpScreen(title, sections, groups, question=question)
+
+    def action_show_help_panel(self) -> None:
+        """Textual's key panel (its "Keys" command) is this app's help screen: translated,
+        and closed like any dialog (Escape, F1, or the command again)."""
+        self.action_help()
+
+    def action_hide_help_panel(self) -> None:
+        from .dialogs.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+
+    def get_key_display(self, binding: Binding) -> str:
+        shown = super().get_key_display(binding)
+        return self.KEY_NAMES.get(self.lang, {}).get(shown, shown)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """One notice at a time, briefly: they stood over the content (a client's chart, the
+        rows of home) for many seconds, several at once. Errors stay as long as they did."""
+        if severity != "error":
+            self.clear_notifications()
+            timeout = min(timeout or NOTICE_SECONDS, NOTICE_SECONDS)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     # -- command palette ----------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The screen's own commands, the app's, then Textual's (the theme, the help) in the
+        app's language. Textual's screenshot is left out: it would write the screen, client
+        data and all, to a plain file on disk."""
         provide = getattr(screen, "palette_commands", None)
         if provide is not None:
             yield from provide()
@@ -383,14 +614,33 @@ class KindcheckApp(App[int]):
                 t("ui.passphrase.change_cmd_help", self.lang),
                 self.action_change_passphrase,
             )
-        yield SystemCommand(
-            t("ui.cmd.keys", self.lang),
-            t("ui.cmd.keys_help", self.lang),
-            self.action_show_help_panel,
-        )
-        yield SystemCommand(
-            t("ui.cmd.quit", self.lang), t("ui.cmd.quit_help", self.lang), self.action_quit
-        )
+            yield SystemCommand(
+                t("ui.recovery_new.cmd", self.lang),
+                t("ui.recovery_new.cmd_help", self.lang),
+                self.action_new_recovery_key,
+            )
+        for command in super().get_system_commands(screen):
+            key = TEXTUAL_COMMANDS.get(command.title)
+            if key is None:
+                continue  # the screenshot (see above), or a command this version does not know
+            yield SystemCommand(
+                t(f"ui.cmd.{key}", self.lang),
+                t(f"ui.cmd.{key}_help", self.lang),
+                command.callback,
+                command.discover,
+            )
+
+
+def _textual_binding(node: object, binding: Binding) -> bool:
+    """Whether ``binding`` is one Textual's own classes define (its description is English)."""
+    # A key list ("ctrl+c,super+c") is split into one binding per key: compare what it does.
+    return any(
+        isinstance(own, Binding)
+        and (own.action, own.description) == (binding.action, binding.description)
+        for cls in type(node).__mro__
+        if cls.__module__.startswith("textual.")
+        for own in vars(cls).get("BINDINGS", ())
+    )
 
 
 def create_app(

@@ -52,7 +52,9 @@ from .dialogs.save_path import (
     SaveRefused,
     show_refusal,
 )
+from .widgets.damage import damaged_names
 from .widgets.safe import literal
+from .widgets.toggles import ChoiceButton
 
 if TYPE_CHECKING:
     from kindcheck.export import PeriodType, Table
@@ -250,8 +252,8 @@ class ExportScreen(KindcheckScreen):
         with Horizontal(id="export-settings"):
             yield Static(self.tr("export.period"), classes="setting-label", markup=False)
             with RadioSet(id="period"):
-                yield RadioButton(self.tr("export.quarter"), value=True, id="period-quarter")
-                yield RadioButton(self.tr("export.month"), id="period-month")
+                yield ChoiceButton(self.tr("export.quarter"), value=True, id="period-quarter")
+                yield ChoiceButton(self.tr("export.month"), id="period-month")
             yield Static("", id="threshold", classes="setting-label", markup=False)
         with Horizontal(id="export-status-row"):
             yield ProgressBar(id="progress", show_eta=False)
@@ -270,7 +272,7 @@ class ExportScreen(KindcheckScreen):
             ):
                 yield Static("", id="share-chart", markup=False)
         yield Static("", id="export-notice", classes="muted", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#counts", DataTable)
@@ -377,9 +379,15 @@ class ExportScreen(KindcheckScreen):
                 count=periods,
             ),
         )
-        if message.released.damaged:
-            status += " " + self.tr("export.damaged", count=message.released.damaged)
-        self._status(status, error=bool(message.released.damaged))
+        damaged = message.released.damaged
+        if damaged:
+            # Each record left out is named: counts that silently miss a record mislead.
+            status += " " + self.tr(
+                "damaged.export",
+                count=len(damaged),
+                names=damaged_names(damaged, self.tr, self.lang),
+            )
+        self._status(status, error=bool(damaged))
         self.query_one("#export-notice", Static).update(
             self.tr(
                 "export.notice", mark=message.table.primary_mark, small=message.table.threshold - 1

@@ -32,7 +32,7 @@ from kindcheck.dates import format_day, parse_date_text
 from kindcheck.errors import AnswersError
 from kindcheck.i18n import t
 from kindcheck.outcome import MeldcodeGuide, Outcome
-from kindcheck.service.intake import Intake
+from kindcheck.service.intake import Intake, outcome_headline
 from kindcheck.service.plan_choices import (
     NO_PLAN,
     RHYTHM_CHOICES,
@@ -43,6 +43,7 @@ from kindcheck.service.plan_choices import (
 from .base import KindcheckScreen
 from .messages import ClientOpened
 from .widgets.safe import SafeInput, literal
+from .widgets.toggles import TickBox
 
 
 class SessionSaved(Message):
@@ -74,9 +75,12 @@ class OutcomeScreen(KindcheckScreen):
             Content.assemble(self.tr(self.TITLE_KEY), " · ", literal(self.intake.reference)),
             classes="top-bar",
         )
+        # The gist before the detail (signals, domains, the flag), outside the scroll so it
+        # stays in view.
+        yield Static("", id="summary", markup=False)
         yield VerticalScroll(id="outcome-body")
         yield Static("", id="save-status", classes="error-line", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         try:
@@ -84,6 +88,7 @@ class OutcomeScreen(KindcheckScreen):
         except AnswersError:
             self.app.pop_screen()
             return
+        self._show_summary(self.outcome)
         body = self.query_one("#outcome-body", VerticalScroll)
         await body.mount_all(list(self._sections(self.outcome)))
         self._after_mount(self.outcome)
@@ -91,6 +96,12 @@ class OutcomeScreen(KindcheckScreen):
         # Ctrl+S saves. The safety box, if any, is at the top.
         body.focus()
         body.scroll_home(animate=False)
+
+    def _show_summary(self, outcome: Outcome) -> None:
+        summary = self.query_one("#summary", Static)
+        summary.update(literal(outcome_headline(outcome, self.lang)))
+        summary.set_class(bool(outcome.safety_signals), "-signal")
+        summary.set_class(outcome.parenting_support_flag, "-flag")
 
     def _after_mount(self, outcome: Outcome) -> None:
         if self.intake.rhythm is None:
@@ -108,7 +119,7 @@ class OutcomeScreen(KindcheckScreen):
 
         kindcheck_lines: list[str] = []
         if outcome.check_closed:
-            kindcheck_lines.append(t("outcome.check_closed", lang))
+            kindcheck_lines.append(t("outcome.check_closed_unsaved", lang))
         elif outcome.has_children == "unknown":
             # The open item says by when to ask again.
             reask = next((item for item in outcome.open_items if item.reask_on), None)
@@ -198,7 +209,7 @@ class OutcomeScreen(KindcheckScreen):
             for step in guide.steps:
                 stored = self.intake.meldcode_steps.get(step.id)
                 row = Horizontal(
-                    Checkbox(
+                    TickBox(
                         step.title.get(lang),
                         value=stored is not None,
                         id=f"check-{step.id}",

@@ -35,7 +35,7 @@ from .common import (
     write_stdout,
 )
 from .common import lang as lang_of
-from .localtime import local_time, zone_note
+from .localtime import local_time, zone_name, zone_note
 
 if TYPE_CHECKING:
     from kindcheck.accesslog import AccessEntry
@@ -120,6 +120,7 @@ def cmd_due(args: argparse.Namespace) -> int:
             echo(json.dumps(_due_document(shown, today), ensure_ascii=True, indent=2))
         elif target is None or not is_stdout(target):
             _print_due(shown, lang)
+        _warn_unreadable_clients_due(store, today, damaged, lang)
         if target is not None:
             # Ended plans too: their end cuts the series a calendar imported before.
             entries = [
@@ -138,6 +139,37 @@ def cmd_due(args: argparse.Namespace) -> int:
                 echo(counted("reports.ics_done", len(entries), lang, path=path))
     _warn_damaged(damaged, lang)
     return 0
+
+
+def _warn_unreadable_clients_due(store: Store, today: date, damaged: list[str], lang: str) -> None:
+    """A follow-up due or overdue of a client whose own record cannot be read: it has no
+    reference for the table, but an overdue safety follow-up must not vanish with it."""
+    from kindcheck.followup import FollowUpState
+    from kindcheck.service.caseload import plan_statuses
+    from kindcheck.store import DamagedNote
+
+    records = [note.record for note in damaged if isinstance(note, DamagedNote) and note.record]
+    unreadable = {record.partition("/")[2] for record in records if record.startswith("client/")}
+    if not unreadable:
+        return
+    for item in plan_statuses(store, today, damaged=[]):  # its damage is noted already
+        state = item.status.state
+        if item.client_id not in unreadable or state not in (
+            FollowUpState.OVERDUE,
+            FollowUpState.DUE,
+        ):
+            continue
+        when = item.status.occurrence.date().isoformat() if item.status.occurrence else "-"
+        echo(
+            text(
+                "reports.due_unreadable_client",
+                lang,
+                state=text(f"reports.{state.value}", lang),
+                day=when,
+                client=one_line(item.client_id)[:8],
+            ),
+            err=True,
+        )
 
 
 def _print_due(shown: list[DueFollowUp], lang: str) -> None:
@@ -359,19 +391,25 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _log_table(entries: list[AccessEntry], lang: str) -> None:
-    rows = [text("log.header", lang).split("|")]
+    """The entries as a table: times in local time with the zone named in the header (the
+    note on stderr adds the offsets), actions and details in ``lang``."""
+    from kindcheck.accesslog import action_name, describe, outcome_name
+
+    header = text("log.header", lang).split("|")
+    header[0] += f" ({zone_name()})"
+    rows = [header]
     for entry in entries:
         rows.append(
             [
                 local_time(entry.at),
                 one_line(entry.user) or "-",
-                one_line(entry.action),
+                one_line(action_name(entry.action, lang)),
                 one_line(entry.client_reference) or "-",
-                one_line(entry.detail) or "-",
-                one_line(entry.outcome),
+                one_line(describe(entry.detail, lang)) or "-",
+                one_line(entry.outcome if lang == "en" else outcome_name(entry.outcome, lang)),
             ]
         )
-    print_table(rows, [19, 24, 8, 30, 80, 8])
+    print_table(rows, [40, 24, 11, 30, 80, 10])
 
 
 def cmd_log(args: argparse.Namespace) -> int:

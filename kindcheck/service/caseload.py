@@ -23,9 +23,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DUE_WINDOW_DAYS",
     "DueFollowUp",
+    "PlanStatus",
     "calendar_code",
     "due_list",
     "followup_statuses",
+    "plan_statuses",
     "today_in_amsterdam",
 ]
 
@@ -56,18 +58,56 @@ class DueFollowUp:
         return calendar_code(self.client.id)
 
 
+@dataclass(frozen=True)
+class PlanStatus:
+    """One client's plan with its status today, by client id: also for a client whose own
+    record cannot be read (the plan is a record of its own, bound to the client's id)."""
+
+    client_id: str
+    plan: ClientPlan
+    status: FollowUpStatus
+    last_held: date | None
+
+
+def plan_statuses(
+    store: Store, today: date | None = None, damaged: list[str] | None = None
+) -> list[PlanStatus]:
+    """Every readable plan with its status today, counted from the latest session held. A
+    damaged plan, or a damaged facts record (left out of the latest session held), is
+    named in ``damaged`` and never stops the others."""
+    today = today or today_in_amsterdam()
+    _clients, plans, last_held = _read_caseload(store, damaged, with_clients=False)
+    result: list[PlanStatus] = []
+    for stored_plan in plans:
+        held = last_held.get(stored_plan.client_id)
+        plan_status = status(stored_plan.plan, today, held, DUE_WINDOW_DAYS)
+        result.append(PlanStatus(stored_plan.client_id, stored_plan, plan_status, held))
+    return result
+
+
 def followup_statuses(
     store: Store, today: date | None = None, damaged: list[str] | None = None
 ) -> list[DueFollowUp]:
     """Every client's plan with its status today, overdue first, then due, then upcoming.
 
     One read of the vault: the clients' records, the plans and the sessions' facts records
-    (for the latest session of each client), each in one query; never the sessions."""
-    from kindcheck.service.plans import list_plans
+    (for the latest session of each client), each in one query; never the sessions. Damaged
+    records are named in ``damaged``; a client whose own record cannot be read is left out
+    here (it has no reference to show) and shown by the app through :func:`plan_statuses`."""
+    clients, plans, last_held = _read_caseload(store, damaged, with_clients=True)
+    return due_list(clients, plans, last_held, today)
+
+
+def _read_caseload(
+    store: Store, damaged: list[str] | None, *, with_clients: bool
+) -> tuple[dict[str, Client], list[ClientPlan], dict[str, date]]:
+    """The clients' records (when asked), every plan and each client's latest session held,
+    in one read transaction."""
+    from .plans import list_plans
 
     damaged = damaged if damaged is not None else []
     with store.reading():
-        clients = {client.id: client for client in store.clients(damaged)}
+        clients = {client.id: client for client in store.clients(damaged)} if with_clients else {}
         plans = list_plans(store, damaged)
         last_held: dict[str, date] = {}
         records = store.iter_facts(damaged, sessions=False)
@@ -76,7 +116,7 @@ def followup_statuses(
                 held = last_held.get(record.client_id)
                 if held is None or held < record.session_date:
                     last_held[record.client_id] = record.session_date
-    return due_list(clients, plans, last_held, today)
+    return clients, plans, last_held
 
 
 def due_list(

@@ -23,7 +23,8 @@ from typing import Any, Final
 
 from kindcheck.errors import FollowUpError, RecordDamaged, VaultError
 from kindcheck.followup import FollowUpPlan, Rhythm
-from kindcheck.store import PlainPlan, Store, StoredPlan
+from kindcheck.store import DamagedNote, PlainPlan, Store, StoredPlan
+from kindcheck.text import one_line
 
 __all__ = [
     "ClientPlan",
@@ -132,7 +133,10 @@ def to_client_plan(stored: PlainPlan) -> ClientPlan:
             history=_history(stored.plan),
         )
     except (KeyError, TypeError, ValueError, FollowUpError):
-        raise RecordDamaged(f"record followup_plan/{stored.id} is damaged or was moved") from None
+        raise RecordDamaged(
+            f"record followup_plan/{one_line(stored.id)} is damaged or was moved",
+            record=f"followup_plan/{stored.id}",
+        ) from None
 
 
 def get_plan(store: Store, client_id: str) -> ClientPlan | None:
@@ -152,7 +156,7 @@ def list_plans(store: Store, damaged: list[str] | None = None) -> list[ClientPla
         try:
             plans.append(to_client_plan(stored))
         except RecordDamaged as error:
-            damaged.append(str(error))
+            damaged.append(DamagedNote.of(error, stored.client_id))
     return plans
 
 
@@ -201,7 +205,8 @@ def _stored_revision(data: dict[str, Any]) -> int:
 
 def verify_vault(store: Store) -> list[str]:
     """Store.verify, with every plan also read as a plan and every session's facts record
-    compared with what its answers and outcome give (what `kindcheck verify` reports)."""
+    compared with what its answers and outcome, as its amendments leave them, give (what
+    `kindcheck verify` reports)."""
     from .facts import facts_of_session
 
     return store.verify(check_plan=to_client_plan, check_facts=facts_of_session)

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from .plans import ClientPlan
     from .vault_service import VaultService
+    from .views import DamagedRecord
 
 __all__ = [
     "LOG_FORMAT",
@@ -62,6 +63,7 @@ __all__ = [
     "counts_detail",
     "ledger_table",
     "log_document",
+    "log_entry_words",
     "log_file",
     "month_counts",
     "plan_facts",
@@ -161,12 +163,14 @@ def read_clients(
 
 
 def _plan(stored: PlainPlan, damaged: list[str]) -> ClientPlan | None:
+    from kindcheck.store import DamagedNote
+
     from .plans import to_client_plan
 
     try:
         return to_client_plan(stored)
     except RecordDamaged as error:
-        damaged.append(str(error))
+        damaged.append(DamagedNote.of(error, stored.client_id))
         return None
 
 
@@ -397,7 +401,7 @@ class ComputedCounts:
 
     counts: Counts = field(repr=False)
     sessions: int
-    damaged: int
+    damaged: tuple[DamagedRecord, ...]  # left out of the counts, each named
     today: date
 
 
@@ -411,6 +415,8 @@ def compute_counts(
 ) -> ComputedCounts:
     """The exact counts as ``kindcheck export --period PERIOD`` computes them (:func:`count_vault`),
     with the number of sessions and of damaged records for the screen."""
+    from .damage import damaged_records
+
     damaged: list[str] = []
     with service.store() as store:
         sessions = int(store.count_records().get("session", 0))
@@ -423,7 +429,7 @@ def compute_counts(
             cancelled=cancelled,
             report_every=report_every,
         )
-    return ComputedCounts(counts, sessions, len(set(damaged)), today)
+    return ComputedCounts(counts, sessions, damaged_records(damaged), today)
 
 
 def suppressed(computed: ComputedCounts, threshold: int, rounding: bool) -> Table:
@@ -442,7 +448,7 @@ class ReleasedTable:
     table: Table
     ledger: Ledger = field(repr=False)
     sessions: int
-    damaged: int
+    damaged: tuple[DamagedRecord, ...]  # left out of the counts, each named
 
 
 def ledger_table(ledger: Ledger, period: str) -> Table:
@@ -478,11 +484,13 @@ def release_table(
     """The export screen's table: the same release as ``kindcheck export`` (:func:`release_vault`,
     one ledger), so what the screen shows is what any file shows, and showing it releases
     the newly closed periods exactly as an export would."""
+    from .damage import damaged_records
+
     damaged: list[str] = []
     with service.store() as store:
         sessions = int(store.count_records().get("session", 0))
         ledger = release_vault(store, damaged=damaged, progress=progress, cancelled=cancelled)
-    return ReleasedTable(ledger_table(ledger, period), ledger, sessions, len(set(damaged)))
+    return ReleasedTable(ledger_table(ledger, period), ledger, sessions, damaged_records(damaged))
 
 
 def save_release(
@@ -607,7 +615,7 @@ def log_file(entries: list[AccessEntry], reference: str | None, user: str | None
 class LogView:
     entries: tuple[AccessEntry, ...]  # oldest first, as the store keeps them
     reference: str | None  # the filter, as typed
-    damaged: int
+    damaged: tuple[DamagedRecord, ...]  # entries that cannot be read, each named
 
     @property
     def client_reference(self) -> str | None:
@@ -623,10 +631,12 @@ class LogView:
 
 def read_log(service: VaultService, reference: str | None = None) -> LogView:
     """The log for the screen, read as ``kindcheck log`` reads it (:func:`read_access_log`)."""
+    from .damage import damaged_records
+
     damaged: list[str] = []
     with service.store() as store:
         entries = read_access_log(store, reference, damaged)
-    return LogView(tuple(entries), reference, len(set(damaged)))
+    return LogView(tuple(entries), reference, damaged_records(damaged))
 
 
 def save_client_log(
@@ -638,3 +648,15 @@ def save_client_log(
         data = log_file(entries, reference, store.user_name)
     written = _write(service, path, data, force, reference, f"access log ({len(entries)} entries)")
     return written, len(entries)
+
+
+def log_entry_words(entry: AccessEntry, lang: str) -> tuple[str, str, str]:
+    """An entry's action, outcome and detail as a person reading ``lang`` says them (the
+    stored English detail is part of the hash chain; it is translated only for display)."""
+    from kindcheck.accesslog import action_name, describe, outcome_name
+
+    return (
+        action_name(entry.action, lang),
+        outcome_name(entry.outcome, lang),
+        describe(entry.detail, lang),
+    )

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from kindcheck.errors import VaultError, WrongPassphrase
+from kindcheck.errors import SlotDamaged, VaultError, WrongPassphrase
+from kindcheck.passphrase import Secret
 from kindcheck.text import clean_text, one_line
 from kindcheck.vault import RECOVERY, KeySlot, UnlockThrottle, open_slot
 
@@ -44,6 +45,9 @@ def normalise_reference(reference: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+PSEUDONYM_PREFIX = "deleted-"
+
+
 class _BlindIndex:
     """HMAC-SHA256 over the normalised reference, with a key derived from the data key.
 
@@ -56,6 +60,9 @@ class _BlindIndex:
         self._key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"kindcheck blind index v1"
         ).derive(data_key)
+        self._pseudonym_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"kindcheck client pseudonym v1"
+        ).derive(data_key)
 
     @property
     def fingerprint(self) -> bytes:
@@ -67,6 +74,16 @@ class _BlindIndex:
         if not normalised:
             raise VaultError("a client reference must not be empty")
         return hmac.new(self._key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def pseudonym(self, reference: str) -> str:
+        """What the access log says instead of a deleted client's reference: "deleted-" and 16
+        hex digits of an HMAC of the normalised reference under its own derived key. The same
+        for every entry of the client (the entries still read as one client's), and, with the
+        vault's key, findable again from the reference (``kindcheck log --client REF``), but it
+        reveals nothing of the reference by itself and differs from the blind index."""
+        normalised = normalise_reference(reference)
+        digest = hmac.new(self._pseudonym_key, normalised.encode("utf-8"), hashlib.sha256)
+        return PSEUDONYM_PREFIX + digest.hexdigest()[:16]
 
 
 def _vault_id(data_key: bytes) -> str:
@@ -137,7 +154,7 @@ def _parse_slots(rows: Iterable[tuple[str, str, str]]) -> SlotSet:
     return SlotSet(tuple(usable), tuple(damaged))
 
 
-def _open_any(slots: SlotSet, kind: str, secret: str | bytes) -> bytes:
+def _open_any(slots: SlotSet, kind: str, secret: str | bytes | Secret) -> bytes:
     """The data key from the first usable slot of ``kind`` that ``secret`` opens.
 
     KDF parameters are checked for every slot before any derivation (vault.open_slot), so an
@@ -148,7 +165,7 @@ def _open_any(slots: SlotSet, kind: str, secret: str | bytes) -> bytes:
     if not candidates:
         damaged = [slot for slot in slots.damaged if slot.kind == kind]
         if damaged:
-            raise VaultError(damaged[0].message)
+            raise SlotDamaged(damaged[0].message, kind=kind)
         raise VaultError(f"the vault has no {kind} key slot")
     for slot in candidates:
         if slot.kdf is not None:

@@ -67,11 +67,15 @@ class SessionSummary:
 
 @dataclass(frozen=True)
 class StoredSession:
-    """A session with its answers (Session.to_dict shape) and outcome (outcome_to_json)."""
+    """A session with its answers (Session.to_dict shape) and outcome (outcome_to_json), as
+    first stored (amendments are :class:`StoredAmendment`; the header in ``summary`` follows
+    them). ``recorded_by``: the vault's user who saved it (None for a session saved before
+    Kindcheck kept it; the access log's "create" entry says it too)."""
 
     summary: SessionSummary
     answers: dict[str, Any]
     outcome: dict[str, Any]
+    recorded_by: str | None = None
 
     @property
     def id(self) -> str:
@@ -80,11 +84,13 @@ class StoredSession:
 
 @dataclass(frozen=True)
 class ClientOverview:
-    """A client with the number of sessions and the last one (by session date)."""
+    """A client with the number of sessions, the last one (by session date) and the last one
+    with a problem scan (a follow-up need not repeat the scan)."""
 
     client: Client
     session_count: int
     last_session: SessionSummary | None
+    latest_scan: SessionSummary | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,20 @@ class MeldcodeStepRecord:
     done_on: date | None
     note: str
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredAmendment:
+    """An amendment of a session as the layer above made it (``amendment``: its JSON), with
+    the outcome of the session's answers after it (``outcome``, outcome_to_json). ``number``
+    is its place among the session's amendments, from 1; they are applied in that order."""
+
+    id: str
+    session_id: str
+    number: int
+    amendment: dict[str, Any]
+    outcome: dict[str, Any]
+    saved_at: datetime
 
 
 # --------------------------------------------------------------------------------------------
@@ -191,6 +211,17 @@ class PlanColumns(Protocol):
     def data(self) -> bytes: ...
 
 
+class AmendmentColumns(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def session_id(self) -> str: ...
+    @property
+    def format_version(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
+
+
 class DraftColumns(Protocol):
     @property
     def id(self) -> str: ...
@@ -242,14 +273,40 @@ def _iso_date(value: object) -> date:
     return date.fromisoformat(value)
 
 
-def _collect(damaged: list[str] | None, load: Callable[[], T]) -> T | None:
-    """Run ``load``; with a ``damaged`` list, note a damaged record there and return None."""
+class DamagedNote(str):
+    """What a ``damaged`` list holds for one damaged record: the message (a ``str``, as the
+    command line prints it) that also says which record it is about, for the app to name it
+    and look it up: ``record`` is ``table/id`` with the id as it is in the file (None when it
+    is not about one record), ``client_id`` the client the row belongs to, where the row
+    says so (a plain column)."""
+
+    record: str | None
+    client_id: str | None
+
+    def __new__(
+        cls, message: str, record: str | None = None, client_id: str | None = None
+    ) -> DamagedNote:
+        note = super().__new__(cls, message)
+        note.record = record
+        note.client_id = client_id
+        return note
+
+    @classmethod
+    def of(cls, error: RecordDamaged, client_id: str | None = None) -> DamagedNote:
+        return cls(str(error), error.record, client_id)
+
+
+def _collect(
+    damaged: list[str] | None, load: Callable[[], T], client_id: str | None = None
+) -> T | None:
+    """Run ``load``; with a ``damaged`` list, note a damaged record there (a
+    :class:`DamagedNote`; ``client_id``: the client its row belongs to) and return None."""
     if damaged is None:
         return load()
     try:
         return load()
     except RecordDamaged as error:
-        damaged.append(str(error))
+        damaged.append(DamagedNote.of(error, client_id))
         return None
 
 
@@ -397,6 +454,15 @@ def _plan_data(stored: PlainPlan) -> dict[str, Any]:
     }
 
 
+def _amendment_data(stored: StoredAmendment) -> dict[str, Any]:
+    return {
+        "number": stored.number,
+        "amendment": stored.amendment,
+        "outcome": stored.outcome,
+        "saved_at": stored.saved_at.isoformat(),
+    }
+
+
 def _draft_data(draft: Draft) -> dict[str, Any]:
     return {
         "reference": draft.reference,
@@ -490,9 +556,12 @@ def _session_from(
 ) -> StoredSession:
     summary = _summary_from(row, header)
     answers, outcome = body.get("answers"), body.get("outcome")
+    recorded_by = body.get("recorded_by")
     if not isinstance(answers, dict) or not isinstance(outcome, dict):
         raise _damaged(f"session/{row.id}")
-    return StoredSession(summary, answers, outcome)
+    return StoredSession(
+        summary, answers, outcome, recorded_by if isinstance(recorded_by, str) else None
+    )
 
 
 def _decode_session(cipher: RecordCipher, row: SessionColumns) -> StoredSession:
@@ -614,3 +683,45 @@ def _draft_from(row: DraftColumns, data: dict[str, Any]) -> Draft:
 
 def _decode_draft(cipher: RecordCipher, row: DraftColumns) -> Draft:
     return _draft_from(row, _open_draft(cipher, row).value)
+
+
+def _amendment_parent(row: AmendmentColumns) -> str:
+    return f"{row.id}/{row.session_id}"
+
+
+def _open_amendment(cipher: RecordCipher, row: AmendmentColumns) -> Opened:
+    return _open_sealed(
+        cipher,
+        f"amendment/{row.id}",
+        "amendment",
+        _amendment_parent(row),
+        row.data,
+        row.format_version,
+    )
+
+
+def _amendment_from(row: AmendmentColumns, data: dict[str, Any]) -> StoredAmendment:
+    try:
+        number, amendment, outcome = data["number"], data["amendment"], data["outcome"]
+        if (
+            not isinstance(number, int)
+            or isinstance(number, bool)
+            or number < 1
+            or not isinstance(amendment, dict)
+            or not isinstance(outcome, dict)
+        ):
+            raise TypeError
+        return StoredAmendment(
+            id=row.id,
+            session_id=row.session_id,
+            number=number,
+            amendment=amendment,
+            outcome=outcome,
+            saved_at=_iso_datetime(data["saved_at"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise _damaged(f"amendment/{row.id}") from None
+
+
+def _decode_amendment(cipher: RecordCipher, row: AmendmentColumns) -> StoredAmendment:
+    return _amendment_from(row, _open_amendment(cipher, row).value)

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kindcheck.errors import RecordDamaged, SchemaRefused, VaultError, WrongPassphrase
-from kindcheck.passphrase import check_new_passphrase
+from kindcheck.passphrase import Secret, check_new_passphrase
 from kindcheck.store import schema
+from kindcheck.store.amendments import _Amendments
 from kindcheck.store.audit import (
     StateCache,
     VaultState,
@@ -87,6 +88,7 @@ from kindcheck.vault import (
 
 class Store(
     _Clients,
+    _Amendments,  # sessions' corrections and moves (a _Sessions)
     _Sessions,
     _Reporting,
     _Plans,
@@ -196,13 +198,14 @@ class Store(
     def unlock(
         cls,
         data_dir: Path | str,
-        passphrase: str,
+        passphrase: str | Secret,
         *,
         throttle: UnlockThrottle | None = None,
         read_only: bool | None = None,
         inspect: bool = False,
     ) -> Store:
-        """Open the vault with the passphrase.
+        """Open the vault with the passphrase (text, or a :class:`~kindcheck.passphrase.Secret`
+        as the app takes it: read in place, never copied; the caller wipes it).
 
         WrongPassphrase (always the message "wrong passphrase") when it does not open the vault;
         each failure in this process waits longer (vault.UnlockThrottle). VaultLocked when
@@ -214,8 +217,8 @@ class Store(
         and instead of refusing a schema that is not Kindcheck's, keep what is wrong in
         :attr:`schema_problems` (nothing can be written, so nothing planted can run).
         """
-        if not isinstance(passphrase, str):
-            raise TypeError("the passphrase is text (str)")
+        if not isinstance(passphrase, str | Secret):
+            raise TypeError("the passphrase is text (str) or a Secret")
         store, _data_key = cls._open(
             Path(data_dir),
             throttle or default_throttle(),
@@ -248,7 +251,9 @@ class Store(
             read_only=False,
         )
         try:
-            store._replace_slots(data_key, PASSPHRASE, new_passphrase)
+            store._replace_slots(
+                data_key, PASSPHRASE, new_passphrase, "passphrase reset with the recovery key"
+            )
         except BaseException:
             store.close()
             raise
@@ -383,7 +388,7 @@ class Store(
             self._engine.dispose()
             self._engine = None
 
-    def resume(self, passphrase: str, *, throttle: UnlockThrottle | None = None) -> None:
+    def resume(self, passphrase: str | Secret, *, throttle: UnlockThrottle | None = None) -> None:
         """Unlock again after :meth:`lock` (same rules and throttle as :meth:`unlock`; the
         file's schema is checked again: it may have been changed while locked)."""
         throttle = throttle or default_throttle()
@@ -425,7 +430,7 @@ class Store(
     # -- passphrases ---------------------------------------------------------------------------
 
     def change_passphrase(
-        self, old: str, new: str, *, throttle: UnlockThrottle | None = None
+        self, old: str | Secret, new: str, *, throttle: UnlockThrottle | None = None
     ) -> None:
         """Set a new passphrase. Only the key slot is rewrapped; the old slot is deleted, so
         the old passphrase stops working at once. Records are not re-encrypted."""
@@ -441,9 +446,11 @@ class Store(
                 throttle.failed()
                 raise
             throttle.succeeded()
-            self._replace_slots(data_key, PASSPHRASE, new)
+            self._replace_slots(data_key, PASSPHRASE, new, "passphrase changed")
 
-    def new_recovery_key(self, passphrase: str, *, throttle: UnlockThrottle | None = None) -> str:
+    def new_recovery_key(
+        self, passphrase: str | Secret, *, throttle: UnlockThrottle | None = None
+    ) -> str:
         """Make a new recovery key (for a damaged or lost one): the recovery slot is replaced
         in one transaction, logged as a change. Returns the new key's display form, shown
         once. The passphrase proves the person may do this and yields the data key again."""
@@ -457,12 +464,14 @@ class Store(
                 raise
             throttle.succeeded()
             recovery_key, recovery_text = generate_recovery_key()
-            self._replace_slots(data_key, RECOVERY, recovery_key)
+            self._replace_slots(data_key, RECOVERY, recovery_key, "recovery key replaced")
         return recovery_text
 
-    def _replace_slots(self, data_key: bytes, kind: str, secret: str | bytes) -> None:
-        """Delete every slot of ``kind`` and add one for ``secret``, in one transaction; the
-        ledger's slot digests follow."""
+    def _replace_slots(self, data_key: bytes, kind: str, secret: str | bytes, detail: str) -> None:
+        """Delete every slot of ``kind`` and add one for ``secret``, in one transaction with
+        its access-log entry (a "change" saying ``detail``); the ledger's slot digests follow.
+        A passphrase set anew, by the old one or the recovery key, is as much a use of the
+        vault as reading a client's file."""
         # The key must be this vault's: compare what it derives, never the key itself.
         if not hmac.compare_digest(
             _BlindIndex(data_key).fingerprint, self._require_index().fingerprint
@@ -481,8 +490,9 @@ class Store(
                 (_new_id(), slot.kind, slot.to_json()),
             )
             self._ledger(conn).slots_changed(conn)
-            if kind == RECOVERY:
-                self._log(conn, "change", None, "recovery key replaced")
+            self._log(conn, "change", None, detail)
+        # The damaged slot of this kind was deleted with the others: say so from now on.
+        self.damaged_slots = self._slots().damaged
 
     def _slots(self) -> SlotSet:
         with self._read() as conn:

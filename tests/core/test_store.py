@@ -354,6 +354,7 @@ def test_only_ids_versions_and_slots_are_plain(store: Store, vault_dir: Path) ->
             "followup_plan",
             "draft",
             "access_log",
+            "amendment",
             "session_facts",
         }
         hexes = set("0123456789abcdef")
@@ -364,6 +365,7 @@ def test_only_ids_versions_and_slots_are_plain(store: Store, vault_dir: Path) ->
             "followup_plan": ("id", "client_id"),
             "draft": ("id", "ref_index"),
             "access_log": ("id",),
+            "amendment": ("id", "session_id"),
         }.items():
             for row in conn.execute(f"SELECT {', '.join(text_columns)} FROM {table}"):
                 for value in row:
@@ -556,7 +558,7 @@ def test_absurd_kdf_parameters_are_refused_before_deriving(
         def no_derivation(*args: object, **kwargs: object) -> None:
             raise AssertionError("Argon2id must not run for refused parameters")
 
-        monkeypatch.setattr(vault_module, "Argon2id", no_derivation)
+        monkeypatch.setattr(vault_module, "_argon2id", no_derivation)
         throttle = UnlockThrottle(sleep=FakeSleep())
         started = time.perf_counter()
         with pytest.raises(VaultError, match=pattern) as caught:
