@@ -241,12 +241,24 @@ def _scan_answers(domains: Iterable[str]) -> dict[str, Any]:
     return answers
 
 
+def _birth_date(day: date, age: int) -> str:
+    """A birth date that fits ``age`` on ``day`` (the two must agree): the birthday a month
+    before (a 29 February birth avoided)."""
+    month = day.month - 1 or 12
+    year = day.year - age - (day.month == 1)
+    return date(year, month, min(day.day, 28)).isoformat()
+
+
 def answers_for(visit: Visit) -> dict[str, Any]:
     """The answers file (as a dict) a clinician would have produced for ``visit``."""
     note = "vrije tekst die nergens in een export mag staan"
     parts: list[dict[str, Any]] = []
     children = (
-        {"child_count": len(visit.child_ages), "child_age": visit.child_ages[0]}
+        {
+            "child_count": len(visit.child_ages),
+            "child_age": visit.child_ages[0],
+            "child_birth_date": _birth_date(visit.day, visit.child_ages[0]),
+        }
         if (visit.child_ages)
         else {}
     )
