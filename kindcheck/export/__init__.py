@@ -42,8 +42,12 @@ safety_signals                 sessions (intakes and follow-ups) with a safety s
 meldcode_steps_taken           Meldcode steps taken, summed over all sessions
 followups                      on_time / late: follow-up conversations held, in the period
                                held; overdue: plans overdue at export time, in the period of
-                               the missed conversation (`PlanFacts.due_on`). No group total:
-                               held conversations and open plans do not add up to anything.
+                               the missed conversation (`PlanFacts.due_on`; the schema-1
+                               table only). No group total.
+followups_due                  held_in_window / not_held / total: planned conversations due
+                               in the month (the plan in force on their day), with or
+                               without a follow-up held within the due window; released
+                               rows (schema 2) carry these instead of "overdue"
 =============================  ============================================================
 
 Follow-up sessions count only towards safety_signals, meldcode_steps_taken and followups (a
@@ -69,6 +73,7 @@ from __future__ import annotations
 from .counts import Counts, add, aggregate, period_label
 from .facts import (
     DOMAIN_BANDS,
+    DUE_CELLS,
     FOLLOWUP_CELLS,
     MEASURES,
     PERIOD_TYPES,
@@ -116,6 +121,7 @@ __all__ = [
     "CSV_DELIMITERS",
     "DEFAULT_THRESHOLD",
     "DOMAIN_BANDS",
+    "DUE_CELLS",
     "EXPORT_FORMAT",
     "FOLLOWUP_CELLS",
     "MAX_THRESHOLD",

@@ -18,7 +18,9 @@ The relations a reader may use, per month (all true of every count this export m
   and the domains (over all intakes) add up to at least 1 x b1 + 2 x b2 + 3 x b3+ of them;
 - sessions with a safety signal <= sessions: at intake <= intakes, at follow-ups <= follow-ups
   held;
-- Meldcode steps <= 5 x sessions with a signal.
+- Meldcode steps <= 5 x sessions with a signal;
+- follow-ups due = due and held within the window + due and not held (the due total is their
+  sum, so this holds by construction of the unknowns).
 
 A hidden cell must keep as many possible values as its marker promises: a true small count
 (1..t-1) all of 1..t-1; any other hidden cell at least two (never worked out exactly).
@@ -33,7 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from .facts import _BANDS_KEY, _DOMAIN_KEY, _PARENT_BANDS_KEY, DOMAIN_BANDS
+from .facts import _BANDS_KEY, _DOMAIN_KEY, _DUE_KEY, _PARENT_BANDS_KEY, DOMAIN_BANDS, DUE_CELLS
 
 SECONDARY: Final = "x"
 TOTAL_SUFFIX: Final = ":total"
@@ -46,10 +48,13 @@ Shown = int | str
 
 
 def band_parts(key: str) -> list[str]:
-    """The cell keys a cell adds up: a band total is its four bands."""
+    """The cell keys a cell adds up: a band total is its four bands, the follow-ups due are
+    those held within the window and those not held (an equality the audit knows exactly)."""
     for measure in (_BANDS_KEY, _PARENT_BANDS_KEY):
         if key == f"{measure}{TOTAL_SUFFIX}":
             return [f"{measure}:{band}" for band in DOMAIN_BANDS]
+    if key == f"{_DUE_KEY}{TOTAL_SUFFIX}":
+        return [f"{_DUE_KEY}:{cell}" for cell in DUE_CELLS]
     return [key]
 
 

@@ -12,6 +12,7 @@ from kindcheck.errors import ExportError
 from .facts import (
     _BANDS_KEY,
     _DOMAIN_KEY,
+    _DUE_KEY,
     _FOLLOWUP_KEY,
     _MAX_COUNT,
     _PARENT_BANDS_KEY,
@@ -192,6 +193,13 @@ def aggregate(
     for index, plan in enumerate(plans):
         if not isinstance(plan, PlanFacts) or not isinstance(plan.overdue, bool):
             raise ExportError(f"plan facts #{index}: not a PlanFacts record")
+        for days, cell in ((plan.due_held, "held_in_window"), (plan.due_not_held, "not_held")):
+            if not isinstance(days, tuple) or not all(isinstance(d, date) for d in days):
+                raise ExportError(f"plan facts #{index}: the due days must be dates")
+            key = f"{_DUE_KEY}:{cell}"
+            for day in days:
+                cells = cells_for(day)
+                cells[key] = cells.get(key, 0) + 1
         if not plan.overdue:
             continue
         if not isinstance(plan.due_on, date):

@@ -49,6 +49,9 @@ SCAN_DOMAINS: Final[tuple[str, ...]] = (
 )
 DOMAIN_BANDS: Final = ("0", "1", "2", "3+")
 FOLLOWUP_CELLS: Final = ("on_time", "late", "overdue")
+# Planned follow-up conversations due in a month (the plan in force on their day) and whether
+# one was held within the due window around it; "total" is their sum (the due ones).
+DUE_CELLS: Final = ("held_in_window", "not_held")
 SHARE: Final = "kindcheck_completed_share"
 _SIMPLE: Final = (
     "intakes",
@@ -67,6 +70,7 @@ _BANDS_KEY: Final = "parents_by_domain_count"
 _PARENT_BANDS_KEY: Final = "parents_of_minors_by_domain_count"
 _DOMAIN_KEY: Final = "intakes_per_domain"
 _FOLLOWUP_KEY: Final = "followups"
+_DUE_KEY: Final = "followups_due"
 
 _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")  # domain ids: no free text, nothing a sheet runs
 _QUESTIONNAIRE_ID = re.compile(r"[a-z][a-z0-9_-]{0,39}")
@@ -116,14 +120,19 @@ class SessionFacts:
 
 @dataclass(frozen=True, slots=True)
 class PlanFacts:
-    """A follow-up plan's state at export time.
+    """A follow-up plan's planned conversations, or (older callers) its state at export time.
 
-    An overdue plan is counted once, under the period of ``due_on``: the date of the missed
+    ``due_held`` and ``due_not_held``: the days of the plan's planned conversations whose due
+    window has passed (each judged against the plan in force on its day), with and without a
+    conversation held within the window around it; each counts in the period of its day.
+    An ``overdue`` plan is counted once, under the period of ``due_on``: the date of the missed
     conversation (``FollowUpStatus.occurrence``), used only to pick the period.
     """
 
-    overdue: bool
+    overdue: bool = False
     due_on: date | None = None
+    due_held: tuple[date, ...] = ()
+    due_not_held: tuple[date, ...] = ()
 
 
 def _known_key(key: str) -> bool:
@@ -134,6 +143,8 @@ def _known_key(key: str) -> bool:
         return category in DOMAIN_BANDS
     if measure == _DOMAIN_KEY:
         return _ID.fullmatch(category) is not None
+    if measure == _DUE_KEY:
+        return category in DUE_CELLS
     return measure == _FOLLOWUP_KEY and category in FOLLOWUP_CELLS
 
 

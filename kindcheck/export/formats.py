@@ -166,6 +166,7 @@ SHARES: Final = {
         "parents_of_minors_by_domain_count:3+",
         "parents_of_minors_by_domain_count:total",
     ),
+    "followups_due_held_share": ("followups_due:held_in_window", "followups_due:total"),
 }
 
 

@@ -40,10 +40,11 @@ from .audit import SECONDARY, Cell, Model, Shown, band_parts, disclosed_cells, m
 from .facts import (
     _BANDS_KEY,
     _DOMAIN_KEY,
+    _DUE_KEY,
     _FOLLOWUP_KEY,
     _PARENT_BANDS_KEY,
     DOMAIN_BANDS,
-    FOLLOWUP_CELLS,
+    DUE_CELLS,
 )
 
 LEDGER_VERSION: Final = 1
@@ -59,10 +60,14 @@ MONTH_KEYS: Final[tuple[str, ...]] = (
     "safety_signals_intake",
     "safety_signals_followup",
     "meldcode_steps_taken",
-    *(f"{_FOLLOWUP_KEY}:{cell}" for cell in FOLLOWUP_CELLS),
+    f"{_FOLLOWUP_KEY}:on_time",
+    f"{_FOLLOWUP_KEY}:late",
+    *(f"{_DUE_KEY}:{cell}" for cell in (*DUE_CELLS, "total")),
 )
-"""A month row's cells. The problem-scan group (bands and domains) is released per quarter and
-year only: per month nearly every domain count is small, and hiding them pulls in partners."""
+"""A month row's cells. Follow-ups due in a month (the plan in force on their day), held within
+the due window or not, replace "overdue at export time", which changed with the export's day.
+The problem-scan group (bands and domains) is released per quarter and year only: per month
+nearly every domain count is small, and hiding them pulls in partners."""
 
 
 def domain_group(domains: Sequence[str]) -> tuple[str, ...]:
@@ -593,8 +598,9 @@ def _family(key: str, keys: Sequence[str]) -> list[str]:
     if key.startswith(scan):
         return [k for k in keys if k.startswith(scan)]
     signals = ("safety_signals_intake", "safety_signals_followup", "meldcode_steps_taken")
-    if key.startswith(f"{_FOLLOWUP_KEY}:") or key in signals:
-        return [k for k in keys if k.startswith(f"{_FOLLOWUP_KEY}:") or k in (*signals, "intakes")]
+    followups = (f"{_FOLLOWUP_KEY}:", f"{_DUE_KEY}:")
+    if key.startswith(followups) or key in signals:
+        return [k for k in keys if k.startswith(followups) or k in (*signals, "intakes")]
     return [k for k in keys if k in MONTH_KEYS[:4]]
 
 

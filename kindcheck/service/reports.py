@@ -61,6 +61,7 @@ __all__ = [
     "compute_counts",
     "count_vault",
     "counts_detail",
+    "due_facts",
     "ledger_table",
     "log_document",
     "log_entry_words",
@@ -226,6 +227,41 @@ def _plan_fact(status: FollowUpStatus) -> PlanFacts:
     return PlanFacts(overdue=overdue, due_on=occurrence.date() if overdue and occurrence else None)
 
 
+def due_facts(
+    plan: ClientPlan, followups_held: list[date], today: date, window_days: int
+) -> PlanFacts:
+    """The plan's planned conversations whose due window has passed by ``today``, each judged
+    against the version of the plan in force on its day, split by whether a follow-up was held
+    within ``window_days`` of it (before or after). Later changes of the plan change none of
+    them, and once a month has closed none of its days can change (their windows have passed).
+    """
+    from bisect import bisect_left
+    from datetime import timedelta
+
+    from kindcheck.export import PlanFacts
+    from kindcheck.followup import occurrences
+
+    last_final = today - timedelta(days=window_days + 1)  # the window of this day has passed
+    versions = plan.versions()
+    due: set[date] = set()
+    for number, version in enumerate(versions):
+        first = version.plan.start
+        if number:
+            first = max(first, version.valid_from.date())
+        last = last_final
+        if number + 1 < len(versions):
+            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
+        due.update(moment.date() for moment in occurrences(version.plan, first, last))
+    held_days = sorted(followups_held)
+    window = timedelta(days=window_days)
+    met: list[date] = []
+    missed: list[date] = []
+    for day in sorted(due):
+        at = bisect_left(held_days, day - window)
+        (met if at < len(held_days) and held_days[at] <= day + window else missed).append(day)
+    return PlanFacts(due_held=tuple(met), due_not_held=tuple(missed))
+
+
 def count_vault(
     store: Store,
     period: PeriodType,
@@ -237,7 +273,7 @@ def count_vault(
     report_every: float = 0.1,
 ) -> Counts:
     """The exact (unsuppressed) counts of the vault per ``period``, as ``kindcheck export`` and
-    the export screen compute them. Plans are overdue as of ``today`` (default: today in
+    the export screen compute them. Follow-ups due are final as of ``today`` (default: today in
     Amsterdam); damaged records are named in ``damaged`` and left out.
 
     One read of the vault (one transaction): the clients, then the facts records and the plans
@@ -250,7 +286,6 @@ def count_vault(
     ExportCancelled.
     """
     from kindcheck import export
-    from kindcheck.followup import status
 
     from .caseload import DUE_WINDOW_DAYS, today_in_amsterdam
 
@@ -283,15 +318,17 @@ def count_vault(
 
         def facts() -> Iterator[SessionFacts]:
             for client in read_clients(store, damaged, tick):
-                if client.plan is not None and client.client_id in readable:
-                    state = status(client.plan.plan, today, client.last_held, DUE_WINDOW_DAYS)
-                    plans.append(_plan_fact(state))
+                held: list[date] = []
                 for fact in _client_session_facts(client, versions, damaged):
+                    if fact.kind == "followup":
+                        held.append(fact.held_on)
                     if tick is not None:
                         tick()  # its facts are complete
                     yield fact
                     if tick is not None:
                         tick()  # aggregate asks for the next fact: this one is counted
+                if client.plan is not None and client.client_id in readable:
+                    plans.append(due_facts(client.plan, held, today, DUE_WINDOW_DAYS))
 
         counts = export.aggregate(facts(), plans, period=period, questionnaires=versions)
     if progress is not None:

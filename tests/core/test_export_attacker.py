@@ -587,7 +587,8 @@ def test_the_caseload_and_the_files_are_what_the_attack_needs(released: Released
         "meldcode_steps_taken",
         "followups:on_time",
         "followups:late",
-        "followups:overdue",
+        "followups_due:held_in_window",
+        "followups_due:not_held",
     ):
         assert totals.get(key, 0) >= 10, key
     csv_file, json_file, semicolon = released.need(

@@ -16,7 +16,8 @@ period, threshold or rounding) knows:
   signals come from sessions held (those at intake from intakes, those at follow-ups from
   follow-ups held; together all signals); Meldcode steps (five at most) follow a signal; the
   bands of parents of minors add up to at most the parents of minors; an overdue plan belongs
-  to a client whose intake came before;
+  to a client whose intake came before; the follow-ups due are those held within the window
+  plus those not held (their "total");
 * for files of several laptops (team merges), that each file is the sum of the laptops in it;
 * for files made at different times, what changed in between (`link_unchanged`,
   `link_added_intakes`), when the reader knows it (the monthly cycle; "I added one intake").
@@ -61,6 +62,9 @@ FLAG = "parenting_support_flag"
 SHARE_SUFFIX = "_share"
 FOLLOWUPS_HELD = ("followups:on_time", "followups:late")
 OVERDUE = "followups:overdue"
+DUE = "followups_due"  # planned follow-ups due in a month: held within the window or not
+DUE_PARTS = (f"{DUE}:held_in_window", f"{DUE}:not_held")
+DUE_TOTAL = f"{DUE}:{TOTAL}"
 MAX_CHILDREN_PER_PARENT = 15  # the Kindcheck's child_count maximum
 MELDCODE_STEPS = 5
 BIG = 1_000_000  # no count in a test vault comes near; a bound this high means "unbounded"
@@ -291,6 +295,8 @@ class Attack:
         """The true count of ``key`` over ``months`` summed over ``sources``."""
         if key in (BAND_TOTAL, PARENT_BAND_TOTAL):
             parts = [f"{key.partition(':')[0]}:{band}" for band in BANDS]
+        elif key == DUE_TOTAL:  # due = held within the window + not held, exactly
+            parts = list(DUE_PARTS)
         else:
             parts = [key]
         months = list(months)
@@ -451,9 +457,14 @@ class Attack:
     ) -> None:
         """``after`` is ``before`` with nothing new in ``months`` (no backdated sessions): every
         session count equal; follow-ups held equal in number (their timing may be re-judged);
-        overdue plans are a state of the day and may differ."""
+        overdue plans are a state of the day and may differ; follow-ups due are left free (a
+        reader cannot know no plan changed)."""
         for month in months:
-            chosen = keys or [k for k in self.keys if k != OVERDUE and k not in FOLLOWUPS_HELD]
+            chosen = keys or [
+                k
+                for k in self.keys
+                if k != OVERDUE and k not in FOLLOWUPS_HELD and not k.startswith(f"{DUE}:")
+            ]
             for key in chosen:
                 self.constrain(
                     {self.var(after, month, key): 1, self.var(before, month, key): -1},
