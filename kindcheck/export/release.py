@@ -477,10 +477,24 @@ def release_year(
     else:
         model = Model(months, keys)
 
+    # A team's cell that every laptop showed exactly in its own release is their sum, known
+    # to any reader of the laptops' files: hiding it hides nothing (it would only be found
+    # "worked out" again and pull in more partners).
+    public: set[Cell] = set()
+    if laptops:
+        for cell in new_cells:
+            row, key = cell
+            if all(
+                row in view.released and isinstance(view.released[row][1].get(key), int)
+                for view in laptops.values()
+            ):
+                public.add(cell)
+
     def can_hide(cell: Cell) -> bool:
         return (
             cell in new
             and cell not in withheld
+            and cell not in public
             and isinstance(shown.get(cell), int)
             and truth[cell] > 0
         )
@@ -547,6 +561,7 @@ def release_year(
                 team != cell
                 and team in new
                 and team not in withheld
+                and team not in public
                 and isinstance(shown[team], int)
                 and truth[team] > 0
             ):
@@ -598,9 +613,10 @@ def _family(key: str, keys: Sequence[str]) -> list[str]:
     if key.startswith(scan):
         return [k for k in keys if k.startswith(scan)]
     signals = ("safety_signals_intake", "safety_signals_followup", "meldcode_steps_taken")
-    followups = (f"{_FOLLOWUP_KEY}:", f"{_DUE_KEY}:")
-    if key.startswith(followups) or key in signals:
-        return [k for k in keys if k.startswith(followups) or k in (*signals, "intakes")]
+    if key.startswith(f"{_DUE_KEY}:"):  # held within the window + not held = their total
+        return [k for k in keys if k.startswith(f"{_DUE_KEY}:")]
+    if key.startswith(f"{_FOLLOWUP_KEY}:") or key in signals:
+        return [k for k in keys if k.startswith(f"{_FOLLOWUP_KEY}:") or k in (*signals, "intakes")]
     return [k for k in keys if k in MONTH_KEYS[:4]]
 
 
