@@ -125,7 +125,7 @@ class _LogRowColumns(LogColumns, Protocol):
     def position(self) -> int: ...
 
 
-_META_NAMES = ("schema_version", "profile", "state")
+_META_NAMES = ("schema_version", "profile", "state", "releases")
 
 
 class _Maintenance(_StoreBase):
@@ -421,6 +421,11 @@ class _Maintenance(_StoreBase):
             seen.profile = opened.generation
             seen.profile_readable = True
             seen.written("meta/profile", opened.generation)
+        elif row.name == "releases":
+            opened = _open_sealed(
+                cipher, "meta/releases", "meta", "releases", row.value, row.format_version
+            )
+            seen.written("meta/releases", opened.generation)
         elif row.name not in _META_NAMES:
             raise VaultError(
                 f"the vault file holds a meta row {one_line(row.name)} that Kindcheck did not write"

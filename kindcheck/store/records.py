@@ -16,7 +16,9 @@ of them, a follow-up plan as its ``to_dict`` form and its rhythm as a name
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
@@ -171,8 +173,24 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
+_RECORDED_AS_OF: ContextVar[datetime | None] = ContextVar("kindcheck_recorded_as_of", default=None)
+
+
 def _now() -> datetime:
-    return datetime.now(UTC)
+    moment = _RECORDED_AS_OF.get()
+    return moment if moment is not None else datetime.now(UTC)
+
+
+@contextmanager
+def recorded_as_of(moment: datetime) -> Iterator[None]:
+    """Records written inside are stamped ``moment`` instead of now: for the demo's synthetic
+    caseload, whose sessions are recorded as on their own day (a session's recorded date
+    picks its period in the export)."""
+    token = _RECORDED_AS_OF.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _RECORDED_AS_OF.reset(token)
 
 
 def _iso_datetime(value: object) -> datetime:
