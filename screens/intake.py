@@ -385,7 +385,10 @@ class IntakeScreen(WalkKeys):
             self.choose_option(step, message.option_index)
 
     def in_page_mode(self) -> bool:
-        return self.query_one("#modes", ContentSwitcher).current == "page-mode"
+        # Asked for the footer's keys too, which can happen before the screen is composed.
+        switchers = self.query("#modes").results(ContentSwitcher)
+        switcher = next(iter(switchers), None)
+        return switcher is not None and switcher.current == "page-mode"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Only the keys of what is on screen are offered (the footer and the help)."""
