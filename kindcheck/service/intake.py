@@ -27,6 +27,7 @@ from kindcheck.answers import (
     KINDCHECK,
     MAX_NAME,
     SCAN,
+    HandoffRecord,
     Part,
     Session,
     kindcheck_closed,
@@ -47,11 +48,10 @@ from kindcheck.questionnaire import (
 )
 
 DRAFT_FORMAT = 1
-# The app starts version-1 sessions until its screens show what version 2 adds to an outcome
-# (the acute lines first, concerns, open items, hand-offs, events): the app integration of
-# issue 12 removes this pin. `kindcheck outcome` and `kindcheck record` take version 2 already,
-# and stored sessions of either version are read with their own.
-APP_QUESTIONNAIRE_VERSION = 1
+# New sessions use the newest questionnaires (version 2). A draft begun on version 1 is
+# finished on version 1 (its answers fit those questions), and stored sessions of either
+# version are read with their own.
+APP_QUESTIONNAIRE_VERSION = 2
 # "kindcheck" is the phase of the first questionnaire (the Kindcheck or, in a follow-up, the
 # conversation); the name stays so that drafts stored by earlier versions resume.
 PHASES = ("kindcheck", "scan", "outcome")
@@ -105,6 +105,10 @@ class PreviousSession:
     scan_count: int | None = None  # its number of problem domains
     signals: tuple[str, ...] = ()  # signal ids raised in the latest session
     meldcode_since: date | None = None  # the session that opened a Meldcode process still on
+    # What a version-2 outcome depends on (compute_outcome): the Meldcode process is open (not
+    # closed), and the warm hand-offs whose help is not yet confirmed to have started.
+    meldcode_open: bool = False
+    open_handoffs: int = 0
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -113,6 +117,8 @@ class PreviousSession:
             "scan_count": self.scan_count,
             "signals": list(self.signals),
             "meldcode_since": self.meldcode_since.isoformat() if self.meldcode_since else None,
+            "meldcode_open": self.meldcode_open,
+            "open_handoffs": self.open_handoffs,
         }
 
     @classmethod
@@ -124,12 +130,15 @@ class PreviousSession:
         if held_on is None:
             raise ValueError("held_on")
         count = data.get("scan_count")
+        handoffs = data.get("open_handoffs")
         return cls(
             held_on,
             day(data.get("scan_on")),
             count if isinstance(count, int) and not isinstance(count, bool) else None,
             tuple(str(s) for s in data.get("signals") or ()),
             day(data.get("meldcode_since")),
+            data.get("meldcode_open") is True,
+            handoffs if isinstance(handoffs, int) and not isinstance(handoffs, bool) else 0,
         )
 
 
@@ -186,6 +195,12 @@ class Intake:
     questionnaire pre-marks, and in a follow-up the children as the last session left them."""
     previous: PreviousSession | None = None
     """For a follow-up: the session before it, to compare with."""
+    version: int = APP_QUESTIONNAIRE_VERSION
+    """The questionnaires' version: the newest for a new session, a draft's own when resumed."""
+    group: str | None = None
+    """The user's professional group (for the afwegingskader of a version-2 outcome)."""
+    handoffs: list[HandoffRecord] = field(default_factory=list)
+    """Warm hand-offs agreed on the outcome page (version 2)."""
     main: Walker = field(init=False)
     """The first questionnaire: the Kindcheck, or the follow-up conversation."""
     scan: Walker = field(init=False)
@@ -195,9 +210,19 @@ class Intake:
             raise ValueError(f"unknown setting {self.setting!r}")
         if self.kind not in KINDS:
             raise ValueError(f"unknown kind {self.kind!r}")
-        context = {"setting": self.setting}
-        self.main = Walker(load_shipped(self.main_id, APP_QUESTIONNAIRE_VERSION), context)
-        self.scan = Walker(load_shipped(SCAN, APP_QUESTIONNAIRE_VERSION), context)
+        if self.version not in (1, 2):
+            raise ValueError(f"unknown questionnaire version {self.version!r}")
+        main_context: dict[str, Any] = {"setting": self.setting}
+        if self.version >= 2:
+            # A follow-up asks whether agreed help started while any is open.
+            main_context["open_handoffs"] = self.previous.open_handoffs if self.previous else 0
+        self.main = Walker(load_shipped(self.main_id, self.version), main_context)
+        self.scan = Walker(
+            load_shipped(SCAN, self.version),
+            {"setting": self.setting},
+            None,
+            {} if self.version >= 2 else None,
+        )
 
     @classmethod
     def followup(
@@ -208,6 +233,7 @@ class Intake:
         name: str | None = None,
         child_ages: list[int] | None = None,
         previous: PreviousSession | None = None,
+        version: int = APP_QUESTIONNAIRE_VERSION,
     ) -> Intake:
         """A follow-up conversation with the children's number and ages proposed from the
         last session (the clinician confirms or changes each)."""
@@ -215,6 +241,7 @@ class Intake:
             reference=reference,
             setting=setting,
             started=started,
+            version=version,
             name=name,
             kind="followup",
             previous=previous,
@@ -299,8 +326,15 @@ class Intake:
 
     # -- the problem scan -----------------------------------------------------------------
 
+    def _sync_scan(self) -> None:
+        """A version-2 scan takes the Kindcheck's answers to the questions it shares
+        (``same_as``) instead of asking them again: give it the main answers as they stand."""
+        if self.scan.main_answers is not None:
+            self.scan.main_answers = dict(self.main.visible_answers())
+
     def scan_pages(self) -> list[ScanPage]:
         """The visible scan questions grouped by domain, in the order of the domains."""
+        self._sync_scan()
         by_domain: dict[str, list[Step]] = {}
         for step in self.scan.steps():
             by_domain.setdefault(step.question.domain or "", []).append(step)
@@ -321,11 +355,13 @@ class Intake:
 
     def problem_domain_ids(self) -> list[str]:
         """The problem domains counted so far (shown in the progress line)."""
+        self._sync_scan()
         visible = self.scan.visible_answers()
         return [domain.id for domain in problem_domains(self.scan_questionnaire, visible)]
 
     def apply_prefills(self, steps: tuple[Step, ...] | list[Step]) -> None:
         """Pre-mark answers the questionnaire proposes (the clinician sees and can change them)."""
+        self._sync_scan()
         for step in steps:
             value = self.scan.prefill(step)
             if value is not None:
@@ -336,6 +372,7 @@ class Intake:
     def session_dict(self) -> dict[str, Any]:
         """The answers file of the session as it stands (not validated: see :meth:`session`).
         The visible answers only: an answer hidden by a later change is not part of it."""
+        self._sync_scan()
         parts = {self.main_id: Part(self.main_questionnaire, self.main.visible_answers())}
         if self.wants_scan():
             parts[SCAN] = Part(self.scan_questionnaire, self.scan.visible_answers())
@@ -346,6 +383,7 @@ class Intake:
             session_date=self.started,
             parts=parts,
             client_name=self.name,
+            handoffs=tuple(self.handoffs),
         ).to_dict()
 
     def session(self) -> Session:
@@ -353,7 +391,15 @@ class Intake:
         return session_from_dict(self.session_dict(), self.kind)
 
     def outcome(self) -> Outcome:
-        return compute_outcome(self.session())
+        """The outcome as it will be stored: with the professional group and, for a follow-up,
+        what the client's file says (an open Meldcode process, hand-offs not yet confirmed)."""
+        previous = self.previous
+        return compute_outcome(
+            self.session(),
+            meldcode_open=previous.meldcode_open if previous else False,
+            open_handoffs=previous.open_handoffs if previous else 0,
+            group=self.group,
+        )
 
     # -- the draft ------------------------------------------------------------------------
 
@@ -379,6 +425,7 @@ class Intake:
             "rhythm_changed": self.rhythm_changed,
             "suggested": sorted(self.suggested),
             "previous": self.previous.to_payload() if self.previous else None,
+            "handoffs": [handoff.to_dict() for handoff in self.handoffs],
         }
 
     @classmethod
@@ -390,7 +437,13 @@ class Intake:
                 raise DraftUnreadable("ui.draft.unreadable")
             previous = payload.get("previous")
             client = payload["client"]
+            stored_answers = payload.get("answers") or {}
+            main_key = KINDCHECK if kind == "intake" else FOLLOWUP
+            version = (stored_answers.get(main_key) or {}).get("version", 1)
+            if version not in (1, 2):
+                raise DraftUnreadable("ui.draft.other_version")
             intake = cls(
+                version=version,
                 reference=check_reference(client["reference"]),
                 name=check_name(client.get("name") or ""),
                 setting=payload["setting"],
@@ -420,6 +473,7 @@ class Intake:
                 ):
                     raise DraftUnreadable("ui.draft.other_version")
                 walker.answers = _checked_answers(walker, stored.get("answers") or {})
+            intake.handoffs = _checked_handoffs(intake, payload.get("handoffs"))
         except DraftUnreadable:
             raise
         except (KeyError, TypeError, ValueError, AttributeError, KindcheckError):
@@ -450,6 +504,18 @@ def _checked_answers(walker: Walker, answers: dict[str, Any]) -> dict[str, Any]:
             if question.repeat is None:
                 _try_answer(scratch, Step(question), value)
     return scratch.answers
+
+
+def _checked_handoffs(intake: Intake, items: Any) -> list[HandoffRecord]:
+    """A draft's hand-offs, validated as an answers file's are; none if they do not fit."""
+    if not items or intake.version < 2:
+        return []
+    data = intake.session_dict()
+    data["handoffs"] = items
+    try:
+        return list(session_from_dict(data, intake.kind).handoffs)
+    except KindcheckError:
+        return []
 
 
 def _try_answer(walker: Walker, step: Step, value: Any) -> None:

@@ -285,7 +285,8 @@ class VaultService:
                 steps = {
                     key: record.done_on for key, record in store.meldcode_steps(header.id).items()
                 }
-                sessions.append(SessionView(header.id, session, compute_outcome(session), steps))
+                outcome = compute_outcome(session, **_as_recorded(stored.answers, stored.outcome))
+                sessions.append(SessionView(header.id, session, outcome, steps))
             stored_plan = get_plan(store, client_id)
             plan = stored_plan.plan if stored_plan is not None else None
             last = sessions[-1] if sessions else None
@@ -322,7 +323,23 @@ class VaultService:
                 if stored_plan is not None and stored_plan.rhythm is not None
                 else None
             )
-            return ClientDetail(summary, tuple(reversed(sessions)), plan, upcoming, rhythm, held)
+            from .caseload import due_items_for
+            from .followthrough import catalog, meldcode_process
+
+            due_days = {event.id: event.due_days for event in catalog().events}
+            repeats = [s.session.session_date for s in sessions if s.session.format_version >= 2]
+            return ClientDetail(
+                summary,
+                tuple(reversed(sessions)),
+                plan,
+                upcoming,
+                rhythm,
+                held,
+                meldcode=meldcode_process(store, client_id),
+                handoffs=client.handoffs,
+                events=client.events,
+                due=tuple(due_items_for(client, repeats, today, due_days)),
+            )
 
     def followup_start(self, client_id: str) -> FollowUpStart:
         """The client as a new follow-up conversation starts from: the setting and children
@@ -357,6 +374,8 @@ class VaultService:
                 meldcode_since=opener.session.session_date
                 if opener is not None and outcome.has_safety_signal
                 else None,
+                meldcode_open=detail.meldcode is not None and detail.meldcode.is_open,
+                open_handoffs=sum(1 for h in detail.handoffs if h.status == "open"),
             )
         setting = latest.session.setting if latest is not None else "ggz"
         reference = detail.summary.reference
@@ -438,7 +457,7 @@ class VaultService:
         with self._lock:
             store = self._open()
             if outcome is None:
-                outcome = compute_outcome(session)
+                outcome = compute_outcome(session, **self._context(store, session))
             known = self._store_draft_ids.get(draft_id) if draft_id else None
             recorded = record_session(
                 store,
@@ -454,6 +473,27 @@ class VaultService:
                 self._store_draft_ids.pop(draft_id, None)
                 self._draft_versions[draft_id] = _GONE
             return recorded
+
+    def _context(self, store: Store, session: Session) -> dict[str, Any]:
+        """compute_outcome's keywords for a new session of this client, from the vault."""
+        from .followthrough import outcome_context
+
+        client = store.find_client(session.client_reference, log=False)
+        context = outcome_context(store, client.id if client is not None else None)
+        return {
+            "meldcode_open": context.meldcode_open,
+            "open_handoffs": context.open_handoffs,
+            "group": context.group,
+        }
+
+    def outcome_for(self, session: Session) -> Outcome:
+        """The outcome a new session will be recorded with (the vault's context included:
+        an open Meldcode process, hand-offs not yet confirmed, the professional group)."""
+        from kindcheck.outcome import compute_outcome
+
+        with self._lock:
+            store = self._open()
+            return compute_outcome(session, **self._context(store, session))
 
     def save_intake(
         self,
@@ -506,10 +546,97 @@ class VaultService:
         with self._lock:
             save_plan(self._open(), client_id, plan, rhythm if rhythm in DEFAULT_RHYTHMS else None)
 
+    # -- what follows a session: events, hand-offs, the Meldcode process, the profile ------
+
+    def professional_group(self) -> str | None:
+        with self._lock:
+            return self._open().professional_group()
+
+    def set_professional_group(self, group: str | None) -> None:
+        """Set the user's professional group (one of the Meldcode guide's, or None)."""
+        from .followthrough import guide
+
+        if group is not None and guide().group(group) is None:
+            raise VaultError("no such professional group")
+        with self._lock:
+            self._open().set_professional_group(group)
+
+    def record_event(self, client_id: str, event_id: str, on: date) -> date:
+        """Record an event on the client page; the day the Kindcheck is due again by."""
+        from .followthrough import record_event
+
+        with self._lock:
+            return record_event(self._open(), client_id, event_id, on)
+
+    def record_event_for(self, reference: str, event_id: str, on: date) -> date | None:
+        """Record an event for the client with this reference; None when there is none."""
+        from .followthrough import record_event
+
+        with self._lock:
+            store = self._open()
+            client = store.find_client(reference)
+            if client is None:
+                return None
+            return record_event(store, client.id, event_id, on)
+
+    def set_handoff_status(self, client_id: str, handoff_id: str, status: str, on: date) -> None:
+        with self._lock:
+            self._open().set_handoff_status(client_id, handoff_id, status, on)
+
+    def set_afweging(
+        self, session_id: str, afweging_id: str, answer: str, on: date, note: str = ""
+    ) -> None:
+        from .followthrough import set_afweging
+
+        with self._lock:
+            set_afweging(self._open(), session_id, afweging_id, answer, on, note)
+
+    def add_meldcode_decision(
+        self,
+        client_id: str,
+        session_id: str,
+        decision_id: str,
+        on: date,
+        reason: str = "",
+        next_rhythm: str | None = None,
+    ) -> None:
+        from .followthrough import add_meldcode_decision
+
+        with self._lock:
+            add_meldcode_decision(
+                self._open(), client_id, session_id, decision_id, on, reason, next_rhythm
+            )
+
+    def close_meldcode(
+        self, client_id: str, session_id: str, on: date, reason: str, next_rhythm: str
+    ) -> None:
+        from .followthrough import close_meldcode
+
+        with self._lock:
+            close_meldcode(self._open(), client_id, session_id, on, reason, next_rhythm)
+
     def set_meldcode_step(self, session_id: str, step_id: str, done_on: date | None) -> None:
         """Tick off (or reopen, with None) one Meldcode step of a stored session."""
         with self._lock:
             self._open().set_meldcode_step(session_id, step_id, done_on)
+
+
+def _as_recorded(answers: Mapping[str, Any], outcome: Mapping[str, Any]) -> dict[str, Any]:
+    """compute_outcome's keywords that give a stored session's outcome as it was recorded:
+    the professional group it named, the 2-weekly rhythm of an open Meldcode process, and
+    the hand-off question it answered (asked only while help was open)."""
+    parts = [p for p in answers.get("questionnaires") or [] if isinstance(p, dict)]
+    asked_handoffs = any(
+        isinstance(p.get("answers"), dict) and "handoff_started" in p["answers"] for p in parts
+    )
+    group = outcome.get("professional_group")
+    return {
+        "meldcode_open": outcome.get("version") == 2
+        and outcome.get("followup_rhythm") == "safety"
+        and not outcome.get("safety_signals"),
+        "open_handoffs": 1 if asked_handoffs else 0,
+        "group": group if isinstance(group, str) else None,
+    }
 
 
 def open_service(

@@ -19,7 +19,10 @@ if TYPE_CHECKING:
     from kindcheck.answers import Session
     from kindcheck.followup import FollowUpPlan, FollowUpStatus
     from kindcheck.outcome import Outcome
+    from kindcheck.service.caseload import DueItem
+    from kindcheck.service.followthrough import MeldcodeProcess
     from kindcheck.service.intake import PreviousSession
+    from kindcheck.store import ClientEvent, HandoffEntry
 
 __all__ = [
     "ClientDetail",
@@ -67,6 +70,12 @@ class ClientDetail:
     upcoming: tuple[datetime, ...]
     plan_rhythm: str | None = None  # the default rhythm the stored plan follows; None: by hand
     last_held: date | None = None  # the latest session (intake or follow-up)
+    # Version 2: the Meldcode process (afwegingen, decisions, closing), warm hand-offs,
+    # events, and what is due besides the plan (Kindcheck after an event, questions to ask).
+    meldcode: MeldcodeProcess | None = None
+    handoffs: tuple[HandoffEntry, ...] = ()
+    events: tuple[ClientEvent, ...] = ()
+    due: tuple[DueItem, ...] = ()
 
     @property
     def meldcode_session(self) -> SessionView | None:

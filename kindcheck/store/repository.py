@@ -2,7 +2,8 @@
 
 The Store is put together from one part per concern, each a small mixin in its own module on
 the shared base (:mod:`.base`: connection, transactions, access log): clients
-(:mod:`.clients`), sessions and Meldcode steps (:mod:`.sessions`), follow-up plans
+(:mod:`.clients`), sessions and Meldcode steps (:mod:`.sessions`), events, hand-offs,
+re-asks, the Meldcode process and the professional group (:mod:`.followthrough`), follow-up plans
 (:mod:`.plans`), drafts (:mod:`.drafts`), verify, backup and restore (:mod:`.maintenance`).
 This module adds the life cycle: create, unlock, lock and resume, close, passphrases.
 """
@@ -32,6 +33,7 @@ from kindcheck.store.base import schema_refusal
 from kindcheck.store.clients import _Clients
 from kindcheck.store.drafts import _Drafts
 from kindcheck.store.envelope import RECORD_FORMAT, seal_json
+from kindcheck.store.followthrough import _FollowThrough
 from kindcheck.store.keys import (
     SlotSet,
     _BlindIndex,
@@ -84,7 +86,17 @@ from kindcheck.vault import (
 )
 
 
-class Store(_Clients, _Sessions, _Reporting, _Plans, _Drafts, _Maintenance, _Backups, _Outside):
+class Store(
+    _Clients,
+    _FollowThrough,
+    _Sessions,
+    _Reporting,
+    _Plans,
+    _Drafts,
+    _Maintenance,
+    _Backups,
+    _Outside,
+):
     """An unlocked vault. Create with :meth:`create`, :meth:`unlock` or
     :meth:`unlock_with_recovery`; always :meth:`close` (or use ``with``).
 
