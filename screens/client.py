@@ -25,9 +25,11 @@ from kindcheck.answers import FOLLOWUP
 from kindcheck.dates import format_day
 from kindcheck.followup import FollowUpPlan, FollowUpState
 from kindcheck.i18n import t
+from kindcheck.questionnaire import MeldcodeGuideV2
 from kindcheck.service.plan_choices import planned_dates, rhythm_choice_of
 from kindcheck.service.views import ClientDetail, SessionView
 
+from .dialogs.followthrough import DatedChoice, DatedChoiceDialog
 from .dialogs.plan_change import PlanChangeDialog, PlanEdit
 from .followup import HoldsFollowUps
 from .widgets.domain_chart import DomainChart
@@ -43,10 +45,11 @@ class ClientLoaded(Message):
 class PlanSaved(Message):
     """A change to the plan is stored; ``done_key`` says what, for the clinician."""
 
-    def __init__(self, detail: ClientDetail, done_key: str) -> None:
+    def __init__(self, detail: ClientDetail, done_key: str, day: str = "") -> None:
         super().__init__()
         self.detail = detail
         self.done_key = done_key
+        self.day = day
 
 
 def chart_points(detail: ClientDetail) -> list[tuple[date, int | None]]:
@@ -80,6 +83,10 @@ class ClientScreen(HoldsFollowUps):
         Binding("m", "change_plan('move')", "ui.key.plan_move"),
         Binding("r", "change_plan('rhythm')", "ui.key.plan_rhythm"),
         Binding("e", "change_plan('end')", "ui.key.plan_end"),
+        Binding("g", "record_event", "ui.key.event"),
+        Binding("a", "meldcode('afweging')", "ui.key.afweging", show=False),
+        Binding("b", "meldcode('decision')", "ui.key.decision", show=False),
+        Binding("c", "meldcode('close')", "ui.key.close_meldcode", show=False),
         Binding("1", "toggle_step(1)", "ui.key.meldcode_step", key_display="1-5"),
         *[Binding(str(n), f"toggle_step({n})", show=False) for n in range(2, 6)],
     ]
@@ -96,6 +103,7 @@ class ClientScreen(HoldsFollowUps):
         with VerticalScroll(id="client-body"):
             yield Static("", id="children-view", markup=False)
             yield Static("", id="meldcode-view", markup=False)
+            yield Static("", id="followthrough-view", markup=False)
             yield Static(self.tr("client.plan"), classes="heading")
             yield Static("", id="plan-view", markup=False)
             yield Static("", id="chart-heading", classes="heading", markup=False)
@@ -134,6 +142,12 @@ class ClientScreen(HoldsFollowUps):
             return self._plan_changeable(str(parameters[0]) if parameters else "")
         if action == "hold_followup":
             return self.detail is not None
+        if action == "meldcode":
+            return (
+                self.detail is not None
+                and self.detail.meldcode is not None
+                and (self.detail.meldcode.is_open)
+            )
         return True
 
     def _plan_changeable(self, change: str) -> bool:
@@ -171,7 +185,7 @@ class ClientScreen(HoldsFollowUps):
         self.post_message(PlanSaved(self.service.client(self.client_id), done_key))
 
     def on_plan_saved(self, message: PlanSaved) -> None:
-        self.notify(self.tr(message.done_key), markup=False)
+        self.notify(self.tr(message.done_key, day=message.day), markup=False)
         self.on_client_loaded(ClientLoaded(message.detail))
 
     def action_toggle_step(self, number: int) -> None:
@@ -191,6 +205,137 @@ class ClientScreen(HoldsFollowUps):
         self.service.set_meldcode_step(session_id, step_id, done)
         self.post_message(ClientLoaded(self.service.client(self.client_id)))
 
+    # -- version 2: events, the Meldcode process ------------------------------------------
+
+    def action_record_event(self) -> None:
+        """An admission, a crisis, a new child...: the Kindcheck is due again."""
+        from kindcheck.service.followthrough import catalog
+
+        choices = [(event.name.get(self.lang), event.id) for event in catalog().events]
+
+        def chosen(result: object) -> None:
+            if isinstance(result, DatedChoice):
+                self.store_event(result.choice, result.on)
+
+        self.app.push_screen(
+            DatedChoiceDialog(self.tr("event.title"), choices, self.today()), chosen
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="client-write")
+    def store_event(self, event_id: str, on: date) -> None:
+        due = self.service.record_event(self.client_id, event_id, on)
+        self.post_message(
+            PlanSaved(
+                self.service.client(self.client_id), "event.saved", format_day(due, self.lang)
+            )
+        )
+
+    def action_meldcode(self, what: str) -> None:
+        """Step 5 of the Meldcode: an afweging (yes/no, dated), a decision, or closing the
+        process with its reason and the rhythm from now on."""
+        from kindcheck.followup.policy import CLOSING_RHYTHMS
+        from kindcheck.service.followthrough import guide
+
+        detail = self.detail
+        if detail is None or detail.meldcode is None or not detail.meldcode.is_open:
+            return
+        meldcode = guide()
+        lang = self.lang
+        rhythms = [
+            (self.tr(f"rhythm.{key}") if key != "keep" else self.tr("meldcode.keep"), key)
+            for key in CLOSING_RHYTHMS
+        ]
+        if what == "afweging":
+            choices = [
+                (
+                    f"{n}. {a.question.get(lang)} {self.tr(f'meldcode.answer_{answer}')}",
+                    f"{a.id}:{answer}",
+                )
+                for n, a in enumerate(meldcode.afwegingen, 1)
+                for answer in ("yes", "no")
+            ]
+            dialog = DatedChoiceDialog(self.tr("meldcode.afwegingen"), choices, self.today())
+        elif what == "decision":
+            choices = [(d.name.get(lang), d.id) for d in meldcode.decisions]
+            dialog = DatedChoiceDialog(
+                self.tr("meldcode.decision"),
+                choices,
+                self.today(),
+                needs_reason=frozenset(d.id for d in meldcode.decisions if d.needs_reason),
+                rhythms=rhythms,
+                needs_rhythm=frozenset(d.id for d in meldcode.decisions if d.closes_process),
+            )
+        else:
+            dialog = DatedChoiceDialog(
+                self.tr("meldcode.close"),
+                [(self.tr("meldcode.close"), "close")],
+                self.today(),
+                rhythms=rhythms,
+            )
+
+        def chosen(result: object) -> None:
+            if isinstance(result, DatedChoice):
+                self.store_meldcode(what, result)
+
+        self.app.push_screen(dialog, chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="client-write")
+    def store_meldcode(self, what: str, result: DatedChoice) -> None:
+        detail = self.detail
+        assert detail is not None and detail.meldcode is not None
+        session_id = detail.meldcode.session_id
+        if what == "afweging":
+            afweging, answer = result.choice.split(":")
+            self.service.set_afweging(session_id, afweging, answer, result.on)
+        elif what == "decision":
+            self.service.add_meldcode_decision(
+                self.client_id, session_id, result.choice, result.on, result.reason,
+                result.next_rhythm,
+            )  # fmt: skip
+        else:
+            self.service.close_meldcode(
+                self.client_id, session_id, result.on, result.reason, result.next_rhythm or "keep"
+            )
+        self.post_message(PlanSaved(self.service.client(self.client_id), "meldcode.saved"))
+
+    def _show_followthrough(self, detail: ClientDetail) -> None:
+        """What is due besides the plan (the Kindcheck after an event, questions to ask
+        again), the events recorded and the warm hand-offs with their status."""
+        from kindcheck.service.followthrough import catalog
+
+        lang = self.lang
+        known = catalog()
+        lines: list[Content] = []
+        for item in detail.due:
+            day = format_day(item.when, lang) if item.when else "-"
+            if item.kind == "kindcheck":
+                name = (
+                    known.event(item.detail).name.get(lang)
+                    if known.has_event(item.detail)
+                    else item.detail
+                )
+                text = self.tr("home.kindcheck_due", event=name, day=day)
+            else:
+                text = self.tr("home.reask_due", what=item.detail, day=day)
+            lines.append(literal("!  " + text, "bold $warning"))
+        for event in detail.events:
+            name = (
+                known.event(event.event).name.get(lang)
+                if known.has_event(event.event)
+                else event.event
+            )
+            lines.append(
+                literal(f"   {self.tr('key.event')}: {name} ({format_day(event.on, lang)})")
+            )
+        for handoff in detail.handoffs:
+            name = next(
+                (h.name.get(lang) for h in known.handoffs if h.id == handoff.option), handoff.option
+            )
+            status = self.tr(f"handoff.status_{handoff.status}")
+            lines.append(literal(f"   {self.tr('key.handoff')}: {name} · {status}"))
+        lines.append(literal(self.tr("client.event_keys"), "dim"))
+        self.query_one("#followthrough-view", Static).update(Content("\n").join(lines))
+
     # -- showing ------------------------------------------------------------------------
 
     def on_client_loaded(self, message: ClientLoaded) -> None:
@@ -206,6 +351,7 @@ class ClientScreen(HoldsFollowUps):
         self._show_timeline(detail)
         self._show_plan(detail)
         self._show_meldcode()
+        self._show_followthrough(detail)
 
     def _show_children(self, detail: ClientDetail) -> None:
         lang = self.lang
@@ -391,6 +537,41 @@ class ClientScreen(HoldsFollowUps):
             done = signalled.meldcode_steps.get(step.id)
             mark = "✓ " + format_day(done, lang) if done else "· " + self.tr("client.open")
             lines.append(literal(f"  {step.title.get(lang)}  {mark}", "" if done else "bold"))
+        process = self.detail.meldcode if self.detail is not None else None
+        if process is not None and isinstance(guide, MeldcodeGuideV2):
+            for number, afweging in enumerate(guide.afwegingen, 1):
+                found = process.afwegingen.get(afweging.id)
+                if found is not None:
+                    answer = self.tr(f"meldcode.answer_{found.answer}")
+                    then = afweging.yes if found.answer == "yes" else afweging.no
+                    follows = self.tr("meldcode.then", text=then.get(lang))
+                    lines.append(
+                        literal(
+                            f"  {number}. {afweging.question.get(lang)} {answer} "
+                            f"({format_day(found.on, lang)}) · {follows}"
+                        )
+                    )
+            names = {d.id: d.name.get(lang) for d in guide.decisions}
+            for decision in process.decisions:
+                lines.append(
+                    literal(
+                        f"  {self.tr('meldcode.decision')}: "
+                        f"{names.get(decision.decision_id, decision.decision_id)} "
+                        f"({format_day(decision.on, lang)})",
+                        "bold",
+                    )
+                )
+            lines += [literal("  " + line.get(lang), "dim") for line in guide.after_report]
+            if process.closed is not None:
+                lines.append(
+                    literal(
+                        self.tr("meldcode.closed", day=format_day(process.closed.on, lang)), "bold"
+                    )
+                )
+            else:
+                lines.append(
+                    literal(self.tr("meldcode.open_since", day=format_day(process.opened_on, lang)))
+                )
         lines.append(
             literal(
                 self.tr("outcome.veilig_thuis")

@@ -28,10 +28,11 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
+from kindcheck.answers import HandoffRecord
 from kindcheck.dates import format_day, parse_date_text
 from kindcheck.errors import AnswersError
 from kindcheck.i18n import t
-from kindcheck.outcome import MeldcodeGuide, Outcome
+from kindcheck.outcome import MeldcodeGuide, MeldcodeGuideV2, Outcome, outcome_summary
 from kindcheck.service.intake import Intake
 from kindcheck.service.plan_choices import (
     NO_PLAN,
@@ -41,6 +42,7 @@ from kindcheck.service.plan_choices import (
 )
 
 from .base import KindcheckScreen
+from .dialogs.followthrough import HandoffChoice, HandoffDialog
 from .messages import ClientOpened
 from .widgets.safe import SafeInput, literal
 
@@ -58,6 +60,7 @@ class OutcomeScreen(KindcheckScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "ui.key.save", priority=True),
         Binding("escape", "back", "ui.key.back_to_questions"),
+        Binding("o", "handoff", "ui.key.handoff"),
     ]
     TITLE_KEY = "outcome.title"
     SAVED_KEY = "outcome.saved"
@@ -79,6 +82,7 @@ class OutcomeScreen(KindcheckScreen):
         yield Footer()
 
     async def on_mount(self) -> None:
+        self.intake.group = self.service.professional_group()
         try:
             self.outcome = self.intake.outcome()
         except AnswersError:
@@ -102,14 +106,15 @@ class OutcomeScreen(KindcheckScreen):
 
     def _sections(self, outcome: Outcome) -> list[Widget]:
         lang = self.lang
-        widgets: list[Widget] = []
+        widgets: list[Widget] = self._lead_boxes(outcome)
         if outcome.meldcode:
             widgets.append(self._safety_box(outcome))
+        widgets += self._worry_boxes(outcome)
 
         kindcheck_lines: list[str] = []
         if outcome.check_closed:
             kindcheck_lines.append(t("outcome.check_closed", lang))
-        elif outcome.has_children == "unknown":
+        elif outcome.has_children == "unknown" and outcome.version == 1:
             # The open item says by when to ask again.
             reask = next((item for item in outcome.open_items if item.reask_on), None)
             kindcheck_lines.append(reask.text.get(lang) if reask else "")
@@ -135,6 +140,7 @@ class OutcomeScreen(KindcheckScreen):
 
         if outcome.scan_done:
             widgets.append(self._scan_box(outcome))
+        widgets += self._tail_boxes(outcome)
 
         options = [(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_CHOICES]
         options.append((self.tr("rhythm.none"), NO_PLAN))
@@ -154,6 +160,139 @@ class OutcomeScreen(KindcheckScreen):
         )
         widgets.append(Button(self.tr("outcome.save"), id="save", variant="success"))
         return widgets
+
+    # -- what version 2 adds, in the order of kindcheck.outcome.present ---------------------
+
+    def _lead_boxes(self, outcome: Outcome) -> list[Widget]:
+        """Before anything else: "Bij acuut gevaar: bel 112" and Veilig Thuis (with any
+        signal; the 112 line alone with an acute concern), then the summary line."""
+        if outcome.version < 2:
+            return []
+        lang = self.lang
+        widgets: list[Widget] = []
+        if outcome.acute_lines:
+            widgets.append(
+                Vertical(
+                    *[
+                        Static(literal("!! " + line.get(lang), "bold"), markup=False)
+                        for line in outcome.acute_lines
+                    ],
+                    id="acute",
+                    classes="box",
+                )
+            )
+        widgets.append(Static(literal(outcome_summary(outcome, lang)), id="summary", markup=False))
+        return widgets
+
+    def _worry_boxes(self, outcome: Outcome) -> list[Widget]:
+        """Concerns, each with its next steps, and the open items (with the day to ask again):
+        no worry and no "don't know" ends nowhere."""
+        lang = self.lang
+        widgets: list[Widget] = []
+        if outcome.concerns:
+            lines: list[Widget] = [
+                Static(self.tr_outcome("outcome.concerns_title"), classes="box-title")
+            ]
+            for concern in outcome.concerns:
+                lines.append(Static(literal("• " + concern.name.get(lang), "bold"), markup=False))
+                lines += [
+                    Static(literal("    > " + step.get(lang)), classes="concern-step", markup=False)
+                    for step in concern.steps
+                ]
+            widgets.append(Vertical(*lines, id="concerns", classes="box"))
+        if outcome.open_items:
+            lines = [Static(self.tr_outcome("outcome.open_items_title"), classes="box-title")]
+            for item in outcome.open_items:
+                text = item.text.get(lang)
+                if item.item is not None:
+                    text = t("outcome.open_item_child", lang, number=item.item + 1, text=text)
+                if item.reask_on is not None:
+                    text += (
+                        " (" + t("outcome.reask", lang, day=format_day(item.reask_on, lang)) + ")"
+                    )
+                lines.append(Static(literal("• " + text), classes="open-item", markup=False))
+            widgets.append(Vertical(*lines, id="open-items", classes="box"))
+        return widgets
+
+    def _tail_boxes(self, outcome: Outcome) -> list[Widget]:
+        """Help to offer (a warm hand-off), and the events this session recorded."""
+        lang = self.lang
+        widgets: list[Widget] = []
+        if outcome.handoffs_offered:
+            lines: list[Widget] = [
+                Static(self.tr_outcome("outcome.handoffs_title"), classes="box-title")
+            ]
+            for handoff in outcome.handoffs_offered:
+                lines.append(
+                    Static(
+                        Content.assemble(
+                            literal("• " + handoff.name.get(lang), "bold"),
+                            ": ",
+                            literal(handoff.what.get(lang)),
+                        ),
+                        classes="handoff",
+                        markup=False,
+                    )
+                )
+            agreed = [
+                self.tr("handoff.agreed", option=self._handoff_name(outcome, h.option))
+                for h in self.intake.handoffs
+            ]
+            lines.append(Static(literal("\n".join(agreed)), id="handoffs-agreed", markup=False))
+            lines.append(Static(self.tr("handoff.key_hint"), classes="muted", markup=False))
+            widgets.append(Vertical(*lines, id="handoffs", classes="box"))
+        if outcome.events:
+            names = ", ".join(event.name.get(lang) for event in outcome.events)
+            widgets.append(
+                Static(
+                    literal(t("outcome.events", lang, events=names)),
+                    id="events",
+                    classes="box",
+                    markup=False,
+                )
+            )
+        return widgets
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "handoff":
+            return self.outcome is not None and bool(self.outcome.handoffs_offered)
+        return True
+
+    def action_handoff(self) -> None:
+        """Record a warm hand-off to one of the help offered (stored with the session)."""
+        outcome = self.outcome
+        if outcome is None or not outcome.handoffs_offered:
+            return
+        options = [(h.name.get(self.lang), h.id) for h in outcome.handoffs_offered]
+
+        def chosen(result: object) -> None:
+            if isinstance(result, HandoffChoice):
+                self.intake.handoffs.append(
+                    HandoffRecord(
+                        result.option,
+                        result.consent_asked,
+                        result.consent_given,
+                        result.contact,
+                        result.contact_on,
+                        result.organisation,
+                    )
+                )
+                self.autosave()
+                agreed = [
+                    self.tr("handoff.agreed", option=self._handoff_name(outcome, h.option))
+                    for h in self.intake.handoffs
+                ]
+                self.query_one("#handoffs-agreed", Static).update(literal("\n".join(agreed)))
+                self.notify(self.tr("handoff.saved"), markup=False)
+
+        self.app.push_screen(HandoffDialog(options, self.today()), chosen)
+
+    def _handoff_name(self, outcome: Outcome, option: str) -> str:
+        found = next((h for h in outcome.handoffs_offered if h.id == option), None)
+        return found.name.get(self.lang) if found else option
+
+    def tr_outcome(self, key: str) -> Content:
+        return literal(t(key, self.lang))
 
     def _safety_box(
         self,
@@ -219,6 +358,14 @@ class OutcomeScreen(KindcheckScreen):
                         literal(step.detail.get(lang)), classes="muted step-detail", markup=False
                     )
                 )
+        if isinstance(guide, MeldcodeGuideV2):
+            group = outcome.professional_group
+            line = (
+                t("outcome.afwegingskader", lang, text=group.afwegingskader.get(lang))
+                if group is not None
+                else t("outcome.no_group", lang)
+            )
+            children.append(Static(literal(line), id="afwegingskader", markup=False))
         children.append(
             Static(literal(guide.not_a_decision.get(lang)), classes="muted", markup=False)
         )

@@ -78,6 +78,8 @@ class VaultService:
         # Drafts are named by the app (so a form has its id from the first key press); the
         # store hands out its own ids on the first save. This maps the one onto the other.
         self._store_draft_ids: dict[str, str] = {}
+        self._group: str | None = None
+        self._group_of: object = None  # the store the cached group was read from
 
     @property
     def unlocked(self) -> bool:
@@ -549,8 +551,12 @@ class VaultService:
     # -- what follows a session: events, hand-offs, the Meldcode process, the profile ------
 
     def professional_group(self) -> str | None:
+        """The user's professional group, read once per unlock (the outcome page asks)."""
         with self._lock:
-            return self._open().professional_group()
+            store = self._open()
+            if self._group_of is not store:
+                self._group, self._group_of = store.professional_group(), store
+            return self._group
 
     def set_professional_group(self, group: str | None) -> None:
         """Set the user's professional group (one of the Meldcode guide's, or None)."""
@@ -560,6 +566,7 @@ class VaultService:
             raise VaultError("no such professional group")
         with self._lock:
             self._open().set_professional_group(group)
+            self._group_of = None
 
     def record_event(self, client_id: str, event_id: str, on: date) -> date:
         """Record an event on the client page; the day the Kindcheck is due again by."""
