@@ -246,12 +246,13 @@ class ClientScreen(HoldsFollowUps):
             for key in CLOSING_RHYTHMS
         ]
         if what == "afweging":
+            # The guide's questions carry their number ("1. ...").
             choices = [
                 (
-                    f"{n}. {a.question.get(lang)} {self.tr(f'meldcode.answer_{answer}')}",
+                    f"{a.question.get(lang)} {self.tr(f'meldcode.answer_{answer}')}",
                     f"{a.id}:{answer}",
                 )
-                for n, a in enumerate(meldcode.afwegingen, 1)
+                for a in meldcode.afwegingen
                 for answer in ("yes", "no")
             ]
             dialog = DatedChoiceDialog(self.tr("meldcode.afwegingen"), choices, self.today())
@@ -539,7 +540,7 @@ class ClientScreen(HoldsFollowUps):
             lines.append(literal(f"  {step.title.get(lang)}  {mark}", "" if done else "bold"))
         process = self.detail.meldcode if self.detail is not None else None
         if process is not None and isinstance(guide, MeldcodeGuideV2):
-            for number, afweging in enumerate(guide.afwegingen, 1):
+            for afweging in guide.afwegingen:
                 found = process.afwegingen.get(afweging.id)
                 if found is not None:
                     answer = self.tr(f"meldcode.answer_{found.answer}")
@@ -547,7 +548,7 @@ class ClientScreen(HoldsFollowUps):
                     follows = self.tr("meldcode.then", text=then.get(lang))
                     lines.append(
                         literal(
-                            f"  {number}. {afweging.question.get(lang)} {answer} "
+                            f"  {afweging.question.get(lang)} {answer} "
                             f"({format_day(found.on, lang)}) · {follows}"
                         )
                     )

@@ -124,7 +124,7 @@ class HomeScreen(HoldsFollowUps):
         else:
             empty.update(self.tr("home.no_clients"))
         focused_id = self.focused.id if self.focused is not None else None
-        due = overview.followups
+        due = overview.followups or overview.items
         if not self.loaded_once and due:
             # What needs doing first: the follow-ups due, ready for Enter.
             self.query_one("#followups", DataTable).focus()
@@ -180,11 +180,31 @@ class HomeScreen(HoldsFollowUps):
                 Text(format_day(client.last_session, self.lang)),
                 key=client.client_id,
             )
-        table.styles.height = min(len(due), 4) + 1
+        items = self.overview.items if self.overview is not None else ()
+        for item in items:
+            # The Kindcheck due again after an event, or a question to ask again: dated
+            # items beside the plan, whatever its next date.
+            if item.state == FollowUpState.OVERDUE:
+                overdue += 1
+            day = format_day(item.when, self.lang) if item.when else "-"
+            if item.kind == "kindcheck":
+                what = self.tr("home.kindcheck_due", event=item.label, day=day)
+            else:
+                what = self.tr("home.reask_due", what=item.label, day=day)
+            style = "bold red" if item.state == FollowUpState.OVERDUE else "bold yellow"
+            table.add_row(
+                literal_cell(item.reference),
+                Text(what, style=style, overflow="ellipsis", no_wrap=True),
+                Text(day),
+                Text(format_day(item.last_held, self.lang)),
+                key=f"{item.client_id}|{item.reason}",
+            )
+        rows = len(due) + len(items)
+        table.styles.height = min(rows, 4) + 1
         self.query_one("#followups-heading", Static).update(
-            self.tr("home.followups", overdue=overdue, due=len(due) - overdue)
+            self.tr("home.followups", overdue=overdue, due=rows - overdue)
         )
-        self.query_one("#followups-section").display = bool(due)
+        self.query_one("#followups-section").display = bool(rows)
 
     def _fill_clients(self, clients: tuple[ClientSummary, ...]) -> None:
         table = self.query_one("#clients", DataTable)
@@ -253,7 +273,7 @@ class HomeScreen(HoldsFollowUps):
     @on(DataTable.RowSelected, "#followups")
     def _hold_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
-            self.hold_followup(event.row_key.value)
+            self.hold_followup(event.row_key.value.split("|")[0])
 
     def action_hold_followup(self) -> None:
         """Hold the follow-up of the highlighted row: of the due list, or of the client list
@@ -264,7 +284,7 @@ class HomeScreen(HoldsFollowUps):
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             if key:
-                self.hold_followup(key)
+                self.hold_followup(key.split("|")[0])
         else:
             self.notify(self.tr("home.nothing_due"), markup=False)
 
@@ -283,7 +303,8 @@ class HomeScreen(HoldsFollowUps):
                 self.open_client(key)
 
     def open_client(self, client_id: str) -> None:
-        self.post_message(ClientOpened(client_id))
+        # A due-list row of an event or a re-ask is keyed "<client id>|<reason>".
+        self.post_message(ClientOpened(client_id.split("|")[0]))
 
     def action_resume(self) -> None:
         if not self.overview or not self.overview.drafts:

@@ -275,10 +275,13 @@ class IntakeScreen(KindcheckScreen):
                 else [option.id for option in question.options]
             )
             value = ids[message.option_index] if 0 <= message.option_index < len(ids) else None
+        # A y/n/? key fits a yes/no question only; a digit picks an option of either kind
+        # (a version-2 choice may have options named "yes" and "no", e.g. consent asked).
+        by_letter = message.option_index is None
         if (
             value is None
             or question.type not in ("yesno", "choice")
-            or (question.type == "yesno") != (value in YESNO_VALUES)
+            or (by_letter and (question.type == "yesno") != (value in YESNO_VALUES))
         ):
             # A key typed ahead that does not fit this question: nothing is stored.
             self._answer_problem(step)

@@ -327,10 +327,10 @@ class OutcomeScreen(KindcheckScreen):
                 markup=False,
             )
         )
-        anytime = (
-            guide.advice_anytime if isinstance(guide, MeldcodeGuide) else guide.veilig_thuis_line
-        )
-        children.append(Static(literal(anytime.get(lang)), classes="muted", markup=False))
+        if isinstance(guide, MeldcodeGuide):  # version 2 says it in the acute lines, above
+            children.append(
+                Static(literal(guide.advice_anytime.get(lang)), classes="muted", markup=False)
+            )
         children.extend(lead)
         if checklist:
             children.append(Static(self.tr("outcome.checklist"), classes="subtitle"))

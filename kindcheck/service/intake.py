@@ -259,6 +259,11 @@ class Intake:
                     walker.answer(step, age)
                     intake.suggested.add(step.key)
             intake.position = counter_step.key  # start by confirming them, not after them
+        first = walker.steps()[0] if walker.steps() else None
+        if first is not None and counter is not None and first.question.id != counter.id:
+            # Version 2 asks first what happened since last time (an admission, a new
+            # child, ...), then the children to confirm.
+            intake.position = first.key
         return intake
 
     # -- the first questionnaire ----------------------------------------------------------

@@ -34,6 +34,7 @@ from .views import (
     DraftSummary,
     FollowUpPreview,
     FollowUpStart,
+    HomeItem,
     Overview,
     SessionView,
 )
@@ -252,7 +253,50 @@ class VaultService:
                     )
                 )
             drafts = [self._draft_summary(draft) for draft in stored_drafts]
-            return Overview(tuple(clients), tuple(drafts), today, str(store.user_name or ""))
+            items = self._home_items(store, overviews, today, needle)
+            return Overview(tuple(clients), tuple(drafts), today, str(store.user_name or ""), items)
+
+    def _home_items(
+        self, store: Store, overviews: list[Any], today: date, needle: str
+    ) -> tuple[HomeItem, ...]:
+        """Kindchecks due again after an event and questions to ask again, due or overdue.
+        Only clients with an event or a re-ask have their session headers read."""
+        from kindcheck.followup import FollowUpState
+
+        from .caseload import due_items_for
+        from .followthrough import catalog
+
+        known = catalog()
+        due_days = {event.id: event.due_days for event in known.events}
+        found: list[HomeItem] = []
+        for item in overviews:
+            client = item.client
+            if not (client.events or client.reasks):
+                continue
+            if needle and needle not in client.reference.casefold():
+                continue
+            repeats = [
+                header.session_date
+                for header in store.list_sessions(client.id, log=False)
+                if any(version >= 2 for _id, version in header.questionnaires)
+            ]
+            last = item.last_session.session_date if item.last_session else None
+            for due in due_items_for(client, repeats, today, due_days):
+                if due.state not in (FollowUpState.DUE, FollowUpState.OVERDUE):
+                    continue
+                label = (
+                    known.event(due.detail).name.get(self.lang)
+                    if due.kind == "kindcheck" and known.has_event(due.detail)
+                    else due.detail
+                )
+                found.append(
+                    HomeItem(
+                        client.id, client.reference, due.kind, due.reason, label, due.when,
+                        due.state, last,
+                    )
+                )  # fmt: skip
+        found.sort(key=lambda i: (i.state != FollowUpState.OVERDUE, i.when or today, i.reference))
+        return tuple(found)
 
     def _draft_summary(self, draft: Draft) -> DraftSummary:
         payload = draft.payload

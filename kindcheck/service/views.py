@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kindcheck.answers import Session
-    from kindcheck.followup import FollowUpPlan, FollowUpStatus
+    from kindcheck.followup import FollowUpPlan, FollowUpState, FollowUpStatus
     from kindcheck.outcome import Outcome
     from kindcheck.service.caseload import DueItem
     from kindcheck.service.followthrough import MeldcodeProcess
@@ -30,6 +30,7 @@ __all__ = [
     "DraftSummary",
     "FollowUpPreview",
     "FollowUpStart",
+    "HomeItem",
     "Overview",
     "PendingDraft",
     "SessionView",
@@ -143,6 +144,21 @@ class PendingDraft:
 
 
 @dataclass(frozen=True)
+class HomeItem:
+    """A dated item on the home screen besides the plans: the Kindcheck due again after an
+    event, or a question to ask again (``label``: the event's name or the question's id)."""
+
+    client_id: str
+    reference: str
+    kind: str  # "kindcheck" | "reask"
+    reason: str  # kindcheck:<event> | reask:<question>
+    label: str
+    when: date | None
+    state: FollowUpState
+    last_held: date | None
+
+
+@dataclass(frozen=True)
 class Overview:
     """Everything the home screen shows, loaded in one go."""
 
@@ -150,6 +166,7 @@ class Overview:
     drafts: tuple[DraftSummary, ...]
     today: date
     user_name: str = ""
+    items: tuple[HomeItem, ...] = ()  # due or overdue, most urgent first
 
     @property
     def followups(self) -> list[ClientSummary]:

@@ -64,7 +64,7 @@ class _Form(KindcheckModal[object]):
     def day(self, widget_id: str) -> date | None:
         text = self.query_one(widget_id, SafeInput).value.strip()
         try:
-            return parse_date_text(text)
+            return date.fromisoformat(parse_date_text(text))  # it gives the ISO form
         except ValueError:
             self.error("intake.need_date")
             return None
@@ -196,3 +196,27 @@ class DatedChoiceDialog(_Form):
         if self.rhythms and (choice in self.needs_rhythm or not self.needs_rhythm):
             rhythm = str(self.query_one("#rhythm", Select).value)
         self.dismiss(DatedChoice(choice, on, reason, rhythm))
+
+
+class ChoiceDialog(_Form):
+    """Choose one of ``choices`` (label, id); returns the id."""
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], value: str | None) -> None:
+        super().__init__(date.today())
+        self.title_text = title
+        self.choices = choices
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box"):
+            yield Static(literal(self.title_text), id="dialog-title", markup=False)
+            yield Select(
+                [(literal(name), key) for name, key in self.choices],
+                allow_blank=False,
+                value=self.value if self.value is not None else self.choices[0][1],
+                id="choice",
+            )
+            yield from self.footer_rows()
+
+    def action_done(self) -> None:
+        self.dismiss(str(self.query_one("#choice", Select).value))

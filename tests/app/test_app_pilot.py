@@ -137,9 +137,15 @@ async def test_a_safety_signal_puts_the_meldcode_steps_first_and_stores_the_chec
         await skip_to_last_scan_page(pilot)
         outcome = await wait_screen(pilot, "OutcomeScreen")
         body = outcome.query_one("#outcome-body")
+        # Version 2: "Bij acuut gevaar: bel 112" and Veilig Thuis before anything else, then
+        # the summary, then the Meldcode steps.
         first = body.children[0]
-        assert first.id == "safety"
-        assert "0800-2000" in str(first.query_one(".phone", Static).render())
+        assert first.id == "acute"
+        acute = [str(line.render()) for line in first.query(Static)]
+        assert "bel 112" in acute[0] and "0800-2000" in acute[1]
+        assert [child.id for child in body.children[1:3]] == ["summary", "safety"]
+        safety = body.children[2]
+        assert "0800-2000" in str(safety.query_one(".phone", Static).render())
         checks = list(outcome.query(".meldcode-check").results(Checkbox))
         assert len(checks) == 5
         checks[0].focus()
@@ -171,6 +177,10 @@ async def test_a_client_without_children_closes_the_check_and_it_is_recorded(vau
         screen = await start_intake(pilot, "PSEUDO-42")
         await pilot.press("n", "n")  # no minor children, no pregnancy
         await pilot.pause()
+        # Version 2 asks every client about a dependent adult, suicidality and violence.
+        assert screen.step is not None and screen.step.question.id == "vulnerable_adult"
+        await pilot.press("1", "1", "n", "n", "n")
+        await pilot.pause()
         # Only the closing note is left; it is optional.
         assert screen.step is not None and screen.step.question.id == "clinician_note"
         await pilot.press("ctrl+n")
@@ -191,7 +201,7 @@ async def test_back_and_forward_keep_answers_and_show_if_hides_questions(vault_d
     async with app.run_test(size=SIZE) as pilot:
         await wait_screen(pilot, "HomeScreen")
         screen = await start_intake(pilot)
-        await pilot.press("j", "n", "1", "enter", "4", "enter", "enter", "1", "1")
+        await pilot.press("j", "n", "1", "enter", "4", "enter", "enter", "1", "1")  # own child
         # Child 1 lives with the client: the contact questions are not asked.
         assert screen.step.question.id == "child_shared_care"
         keys = [s.key for s in screen.intake.kindcheck.steps()]
@@ -201,7 +211,7 @@ async def test_back_and_forward_keep_answers_and_show_if_hides_questions(vault_d
         choice = screen.query_one("#choice", ChoiceAnswer)
         assert choice.highlighted == 0  # the given answer, highlighted
         await pilot.press("3")  # now: lives elsewhere
-        await pilot.press("2")  # shared care: the other parent
+        await pilot.press("2", "enter")  # shared care (tick, then on): the other parent
         assert screen.step.question.id == "child_contact_frequency"
         for _ in range(6):
             await pilot.press("escape")
@@ -231,8 +241,8 @@ async def test_the_idle_lock_keeps_the_open_form(vault_dir: Path):
     async with app.run_test(size=SIZE) as pilot:
         await wait_screen(pilot, "HomeScreen")
         screen = await start_intake(pilot, "EPD-555")
-        await pilot.press(*kindcheck_keys()[:19])  # up to "who takes over" (free text)
-        assert screen.step.question.id == "care_takeover"
+        await pilot.press(*kindcheck_keys()[:31])  # up to who takes the children (free text)
+        assert screen.step.question.id == "crisis_plan_who"
         await pilot.press(*"Buurvrouw")  # typed, not yet confirmed
         app.last_activity -= 11 * 60
         app.check_idle_lock()
@@ -242,7 +252,7 @@ async def test_the_idle_lock_keeps_the_open_form(vault_dir: Path):
         await pilot.press(*PASSPHRASE, "enter")
         await wait_until(pilot, lambda: pilot.app.screen is screen)
         await pilot.pause()
-        assert screen.step.question.id == "care_takeover"
+        assert screen.step.question.id == "crisis_plan_who"
         assert screen.query_one("#text", Input).value == "Buurvrouw"
         assert screen.intake.kindcheck.answers["children"][1]["child_age"] == 9
     # The lock stored the form as an encrypted draft as well.
@@ -250,7 +260,7 @@ async def test_the_idle_lock_keeps_the_open_form(vault_dir: Path):
     service.unlock(PASSPHRASE)
     try:
         (draft,) = service.overview().drafts
-        assert draft.payload["pending_text"] == {"care_takeover": "Buurvrouw"}
+        assert draft.payload["pending_text"] == {"crisis_plan_who": "Buurvrouw"}
     finally:
         service.close()
 

@@ -88,9 +88,7 @@ def test_an_admission_makes_the_kindcheck_due_at_once_whatever_the_plan(
 ) -> None:
     record(monkeypatch, capsys, vault, "children-no-problems.json")  # v1, every 3 months
     with at("2027-01-12"):
-        assert due(monkeypatch, capsys, vault) == [
-            "No follow-up conversations due or overdue now."
-        ]
+        assert due(monkeypatch, capsys, vault) == ["No follow-up conversations due or overdue now."]
         out = record(monkeypatch, capsys, vault, "v2-event-admission.json")
         assert "due again, by 2027-01-12" in out
         lines = due(monkeypatch, capsys, vault)
@@ -200,7 +198,7 @@ def test_the_cli_knows_the_guides_professional_groups() -> None:
     from kindcheck.cli.vault import PROFESSIONAL_GROUPS
     from kindcheck.questionnaire import load_guide
 
-    assert PROFESSIONAL_GROUPS == tuple(group.id for group in load_guide(2).groups)
+    assert tuple(group.id for group in load_guide(2).groups) == PROFESSIONAL_GROUPS
 
 
 def test_an_event_for_a_client_not_in_the_vault_is_refused(

@@ -101,7 +101,9 @@ def test_closing_needs_a_reason_and_the_next_rhythm_and_then_the_chosen_rhythm_a
     with pytest.raises(VaultError, match="next rhythm"):
         close_meldcode(store, client_id, session_id, date(2026, 12, 1), "veilig", "sometimes")
     with pytest.raises(VaultError, match="reason"):
-        add_meldcode_decision(store, client_id, session_id, "closed_no_suspicion", date(2026, 12, 1))
+        add_meldcode_decision(
+            store, client_id, session_id, "closed_no_suspicion", date(2026, 12, 1)
+        )
     assert meldcode_process(store, client_id).is_open  # nothing was stored
     add_meldcode_decision(
         store, client_id, session_id, "closed_no_suspicion", date(2026, 12, 1),
@@ -157,7 +159,7 @@ def test_a_session_record_without_the_process_keys_reads_as_nothing_recorded(
 def test_events_hand_offs_and_reasks_live_in_the_client_record_and_are_logged(
     store: Store,
 ) -> None:
-    client_id, session_id = record(store, example("v2-flag-handoff.json"))
+    client_id, _session_id = record(store, example("v2-flag-handoff.json"))
     [handoff] = store.client_handoffs(client_id)
     assert (handoff.option, handoff.status, handoff.consent_given) == ("home_start", "open", True)
     assert store.open_handoffs(client_id) == 1
