@@ -302,7 +302,7 @@ class ClientScreen(HoldsFollowUps):
     def _show_followthrough(self, detail: ClientDetail) -> None:
         """What is due besides the plan (the Kindcheck after an event, questions to ask
         again), the events recorded and the warm hand-offs with their status."""
-        from kindcheck.service.followthrough import catalog
+        from kindcheck.service.followthrough import catalog, reask_label
 
         lang = self.lang
         known = catalog()
@@ -317,7 +317,7 @@ class ClientScreen(HoldsFollowUps):
                 )
                 text = self.tr("home.kindcheck_due", event=name, day=day)
             else:
-                text = self.tr("home.reask_due", what=item.detail, day=day)
+                text = self.tr("home.reask_due", what=reask_label(item.detail, lang), day=day)
             lines.append(literal("!  " + text, "bold $warning"))
         for event in detail.events:
             name = (

@@ -114,10 +114,15 @@ class OutcomeScreen(KindcheckScreen):
         kindcheck_lines: list[str] = []
         if outcome.check_closed:
             kindcheck_lines.append(t("outcome.check_closed", lang))
-        elif outcome.has_children == "unknown" and outcome.version == 1:
-            # The open item says by when to ask again.
+        elif outcome.has_children == "unknown":
+            # By when to ask again (version 1 says it in this line; version 2 also lists it
+            # among the open items above).
             reask = next((item for item in outcome.open_items if item.reask_on), None)
-            kindcheck_lines.append(reask.text.get(lang) if reask else "")
+            if reask is not None and outcome.version >= 2 and reask.reask_on is not None:
+                day = format_day(reask.reask_on, lang)
+                kindcheck_lines.append(t("outcome.children_unknown", lang, day=day))
+            else:
+                kindcheck_lines.append(reask.text.get(lang) if reask else "")
         if outcome.children:
             kindcheck_lines.append(t("outcome.children_in_view", lang, count=len(outcome.children)))
             for child in outcome.children:
@@ -483,7 +488,11 @@ class OutcomeScreen(KindcheckScreen):
     def _show_dates(self) -> None:
         label = self.query_one("#next-dates", Static)
         if self.outcome is None or not self.intake.rhythm or self.intake.rhythm == NO_PLAN:
-            label.update(self.tr("outcome.no_plan"))
+            if self.outcome is not None and self.outcome.has_open_items:
+                # Never "no follow-up needed" while something is still to find out.
+                label.update(literal(t("outcome.no_plan_yet", self.lang)))
+            else:
+                label.update(self.tr("outcome.no_plan"))
             return
         proposed = proposed_dates(
             self.intake.session(), self.outcome, self.intake.rhythm, self.intake.started

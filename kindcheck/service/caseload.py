@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from kindcheck.followup import AMSTERDAM, FollowUpState, FollowUpStatus, status
-from kindcheck.followup.policy import RecordedEvent, SessionRecord, item_state, kindchecks_due
+from kindcheck.followup.policy import RecordedEvent, item_state, kindchecks_due
 from kindcheck.service.followthrough import catalog
 
 if TYPE_CHECKING:
@@ -75,7 +75,9 @@ def followup_statuses(
 
 def read_caseload(
     store: Store, damaged: list[str] | None
-) -> tuple[dict[str, Client], list[ClientPlan], dict[str, date], dict[str, list[date]]]:
+) -> tuple[
+    dict[str, Client], list[ClientPlan], dict[str, date], dict[str, list[tuple[date, datetime]]]
+]:
     """The clients, their plans, the day of each client's latest session and the days of its
     format-2 sessions (each repeats the Kindcheck): one read of records, plans and facts."""
     from kindcheck.service.plans import list_plans
@@ -85,7 +87,7 @@ def read_caseload(
         clients = {client.id: client for client in store.clients(damaged)}
         plans = list_plans(store, damaged)
         last_held: dict[str, date] = {}
-        repeats: dict[str, list[date]] = {}
+        repeats: dict[str, list[tuple[date, datetime]]] = {}
         records = store.iter_facts(damaged, sessions=False)
         with contextlib.closing(records):
             for record in records:
@@ -93,7 +95,9 @@ def read_caseload(
                 if held is None or held < record.session_date:
                     last_held[record.client_id] = record.session_date
                 if _repeats_kindcheck(record.facts):
-                    repeats.setdefault(record.client_id, []).append(record.session_date)
+                    repeats.setdefault(record.client_id, []).append(
+                        (record.session_date, record.saved_at)
+                    )
     return clients, plans, last_held, repeats
 
 
@@ -134,7 +138,7 @@ def due_items(
 def merge_due(
     clients: Mapping[str, Client],
     followups: Iterable[DueFollowUp],
-    repeats: Mapping[str, list[date]],
+    repeats: Mapping[str, list[tuple[date, datetime]]],
     today: date,
 ) -> list[DueItem]:
     """The plans' items with the events' and re-asks' items, in due-list order."""
@@ -221,14 +225,29 @@ class DueItem:
 
 
 def due_items_for(
-    client: Client, repeats: Sequence[date], today: date, due_days: Mapping[str, int]
+    client: Client,
+    repeats: Sequence[tuple[date, datetime]],
+    today: date,
+    due_days: Mapping[str, int],
 ) -> list[DueItem]:
     """A client's Kindchecks due after an event and its re-asks (the plan's items aside).
-    ``repeats``: the days of the client's format-2 sessions (each repeats the Kindcheck)."""
-    sessions = [SessionRecord(day, 2, frozenset()) for day in repeats]
-    events = [RecordedEvent(e.event, e.on) for e in client.events if e.event in due_days]
+    ``repeats``: (day, saved at) of the client's format-2 sessions; each repeats the Kindcheck.
+
+    An event is answered by such a session held after its day, or on its day but saved after
+    the event was recorded (an admission recorded in the afternoon after a morning's intake is
+    still to be answered); an event a follow-up named was answered by that follow-up."""
+    open_events = [
+        RecordedEvent(event.event, event.on)
+        for event in client.events
+        if event.event in due_days
+        and not event.source.startswith("session:")
+        and not any(
+            held_on > event.on or (held_on == event.on and saved_at > event.recorded_at)
+            for held_on, saved_at in repeats
+        )
+    ]
     items: list[DueItem] = []
-    for due in kindchecks_due(events, due_days, sessions):
+    for due in kindchecks_due(open_events, due_days, []):
         state, late = item_state(due.due_on, today)
         items.append(DueItem("kindcheck", client, due.due_on, state, late, due.event))
     for reask in client.reasks:

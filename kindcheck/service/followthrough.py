@@ -41,6 +41,7 @@ __all__ = [
     "guide",
     "meldcode_process",
     "outcome_context",
+    "reask_label",
     "record_event",
     "record_handoffs",
     "refresh_reasks",
@@ -65,6 +66,18 @@ def guide() -> MeldcodeGuideV2:
     found = load_guide(2)
     assert isinstance(found, MeldcodeGuideV2)
     return found
+
+
+def reask_label(question_id: str, lang: str) -> str:
+    """What to ask again, for a person: the question's first sentence (its id if unknown)."""
+    from kindcheck.questionnaire import load_shipped
+
+    for questionnaire_id in ("kindcheck", "vervolggesprek"):
+        questionnaire = load_shipped(questionnaire_id, 2)
+        if questionnaire.has_question(question_id):
+            text = questionnaire.question(question_id).text.get(lang)
+            return text.split("?")[0] + "?" if "?" in text else text
+    return question_id
 
 
 # -- the Meldcode process -----------------------------------------------------------------------

@@ -264,7 +264,7 @@ class VaultService:
         from kindcheck.followup import FollowUpState
 
         from .caseload import due_items_for
-        from .followthrough import catalog
+        from .followthrough import catalog, reask_label
 
         known = catalog()
         due_days = {event.id: event.due_days for event in known.events}
@@ -276,7 +276,7 @@ class VaultService:
             if needle and needle not in client.reference.casefold():
                 continue
             repeats = [
-                header.session_date
+                (header.session_date, header.saved_at)
                 for header in store.list_sessions(client.id, log=False)
                 if any(version >= 2 for _id, version in header.questionnaires)
             ]
@@ -284,11 +284,10 @@ class VaultService:
             for due in due_items_for(client, repeats, today, due_days):
                 if due.state not in (FollowUpState.DUE, FollowUpState.OVERDUE):
                     continue
-                label = (
-                    known.event(due.detail).name.get(self.lang)
-                    if due.kind == "kindcheck" and known.has_event(due.detail)
-                    else due.detail
-                )
+                if due.kind == "kindcheck" and known.has_event(due.detail):
+                    label = known.event(due.detail).name.get(self.lang)
+                else:
+                    label = reask_label(due.detail, self.lang)
                 found.append(
                     HomeItem(
                         client.id, client.reference, due.kind, due.reason, label, due.when,
@@ -323,6 +322,7 @@ class VaultService:
                 raise VaultError("that client is no longer in the vault")
             today = self.clock()
             sessions = []
+            repeated: list[tuple[date, datetime, int]] = []  # day, saved at, format
             for header in store.list_sessions(client_id):  # the one "read" of the file
                 stored = store.get_session(header.id, log=False)
                 if stored is None:
@@ -333,6 +333,7 @@ class VaultService:
                 }
                 outcome = compute_outcome(session, **_as_recorded(stored.answers, stored.outcome))
                 sessions.append(SessionView(header.id, session, outcome, steps))
+                repeated.append((header.session_date, header.saved_at, session.format_version))
             stored_plan = get_plan(store, client_id)
             plan = stored_plan.plan if stored_plan is not None else None
             last = sessions[-1] if sessions else None
@@ -373,7 +374,7 @@ class VaultService:
             from .followthrough import catalog, meldcode_process
 
             due_days = {event.id: event.due_days for event in catalog().events}
-            repeats = [s.session.session_date for s in sessions if s.session.format_version >= 2]
+            repeats = [(day, saved) for day, saved, version in repeated if version >= 2]
             return ClientDetail(
                 summary,
                 tuple(reversed(sessions)),

@@ -208,3 +208,17 @@ def test_the_professional_group_is_in_the_profile_and_changes_are_logged(store: 
     assert outcome_context(store, None).group == "psycholoog"
     assert "profile: professional group psycholoog" in log_details(store)
     assert store.verify() == []
+
+
+def test_an_event_recorded_after_a_session_on_the_same_day_is_still_due(store: Store) -> None:
+    """An admission recorded in the afternoon after the morning's version-2 intake: the
+    Kindcheck is due again (the intake came before it). A follow-up's own events are not."""
+    from kindcheck.service.caseload import due_items
+
+    client_id, _session = record(store, example("v2-flag-handoff.json"))
+    day = date.fromisoformat(example("v2-flag-handoff.json")["date"])
+    assert [i.reason for i in due_items(store, day) if i.kind != "followup"] == []
+    record_event(store, client_id, "admission", day)
+    assert [i.reason for i in due_items(store, day) if i.kind != "followup"] == [
+        "kindcheck:admission"
+    ]
