@@ -233,8 +233,7 @@ class ClientScreen(HoldsFollowUps):
     def action_meldcode(self, what: str) -> None:
         """Step 5 of the Meldcode: an afweging (yes/no, dated), a decision, or closing the
         process with its reason and the rhythm from now on."""
-        from kindcheck.followup.policy import CLOSING_RHYTHMS
-        from kindcheck.service.followthrough import guide
+        from kindcheck.service.followthrough import CLOSING_RHYTHMS, guide
 
         detail = self.detail
         if detail is None or detail.meldcode is None or not detail.meldcode.is_open:

@@ -187,10 +187,11 @@ class HomeScreen(HoldsFollowUps):
             if item.state == FollowUpState.OVERDUE:
                 overdue += 1
             day = format_day(item.when, self.lang) if item.when else "-"
+            # Short: the day is in the next column, the details on the client page.
             if item.kind == "kindcheck":
-                what = self.tr("home.kindcheck_due", event=item.label, day=day)
+                what = self.tr("home.kindcheck_due_short", event=item.label)
             else:
-                what = self.tr("home.reask_due", what=item.label, day=day)
+                what = self.tr("home.reask_due_short")
             style = "bold red" if item.state == FollowUpState.OVERDUE else "bold yellow"
             table.add_row(
                 literal_cell(item.reference),

@@ -32,7 +32,8 @@ from kindcheck.answers import HandoffRecord
 from kindcheck.dates import format_day, parse_date_text
 from kindcheck.errors import AnswersError
 from kindcheck.i18n import t
-from kindcheck.outcome import MeldcodeGuide, MeldcodeGuideV2, Outcome, outcome_summary
+from kindcheck.outcome import MeldcodeGuide, MeldcodeGuideV2, Outcome
+from kindcheck.service.followthrough import outcome_summary
 from kindcheck.service.intake import Intake
 from kindcheck.service.plan_choices import (
     NO_PLAN,

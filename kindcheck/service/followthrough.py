@@ -23,6 +23,7 @@ from kindcheck.followup.policy import (
     plan_after_meldcode_closed,
     session_record,
 )
+from kindcheck.outcome import outcome_summary
 
 if TYPE_CHECKING:
     from kindcheck.answers import HandoffRecord
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from kindcheck.store import Store, StoredSession
 
 __all__ = [
+    "CLOSING_RHYTHMS",
     "AfwegingRecord",
     "DecisionRecord",
     "MeldcodeClosed",
@@ -41,6 +43,7 @@ __all__ = [
     "guide",
     "meldcode_process",
     "outcome_context",
+    "outcome_summary",
     "reask_label",
     "record_event",
     "record_handoffs",

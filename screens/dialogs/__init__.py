@@ -2,6 +2,8 @@
 screen that opened it. A dialog never opens a screen.
 
 - ``confirm``: an error, a yes/no question.
+- ``followthrough``: a warm hand-off, an event, a Meldcode afweging or decision, closing the
+  Meldcode process, the professional group.
 - ``passphrase``: change the passphrase; a new one with the recovery key.
 - ``plan_change``: skip or move a conversation, change the rhythm, end the treatment.
 - ``save_path``: where to save a report file, and what saving it can answer.

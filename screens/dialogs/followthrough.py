@@ -52,6 +52,9 @@ class _Form(KindcheckModal[object]):
         super().__init__(classes="dialog")
         self.today = today
 
+    def on_mount(self) -> None:
+        self.query_one("#dialog-box").scroll_home(animate=False)
+
     def error(self, key: str) -> None:
         self.query_one("#form-error", Static).update(self.tr(key))
 
@@ -100,8 +103,9 @@ class HandoffDialog(_Form):
                 id="handoff-option",
             )
             yield SafeInput(placeholder=self.tr("handoff.organisation"), id="organisation")
-            yield Checkbox(self.tr("handoff.consent_asked"), id="consent-asked")
-            yield Checkbox(self.tr("handoff.consent_given"), id="consent-given")
+            with Horizontal(classes="checks"):
+                yield Checkbox(self.tr("handoff.consent_asked"), id="consent-asked")
+                yield Checkbox(self.tr("handoff.consent_given"), id="consent-given")
             yield Static(self.tr("handoff.contact"))
             yield Select(
                 [(self.tr(f"handoff.contact_{key}"), key) for key in HANDOFF_CONTACTS],
