@@ -47,3 +47,10 @@ def _private_state_dir(
     monkeypatch.setenv("XDG_STATE_HOME", str(folder))
     monkeypatch.setenv("KINDCHECK_CONFIG_DIR", str(folder / "config" / "kindcheck"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(folder / "config"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The bundle test first: it is one test of about a minute (mostly waiting for pip), so
+    with xdist one worker starts on it at once while the others take the rest, instead of it
+    trailing at the end of the run."""
+    items.sort(key=lambda item: item.get_closest_marker("bundle") is None)

@@ -4,7 +4,8 @@
   hashes) catches a missing platform wheel and a foreign hash; the install scripts ask no index.
 - With the index (the CI machine reaches PyPI): every pinned package of each platform's lock has
   a wheel for that platform and Python 3.11 and 3.12, with a hash the lock holds.
-- The Linux bundle end to end (marker ``bundle``, its own CI step: it takes about a minute):
+- The Linux bundle end to end (marker ``bundle``, in the default run and started first, see
+  tests/conftest.py; about a minute, half of it waiting for pip):
   built here, then installed by its own install.sh into a fresh user folder with no index and,
   where the machine allows it, no network at all; the launcher it puts in ~/.local/bin must
   start and compute an outcome exactly as the development install does.
