@@ -366,12 +366,12 @@ class OutcomeScreen(KindcheckScreen):
                 )
         if isinstance(guide, MeldcodeGuideV2):
             group = outcome.professional_group
-            line = (
+            framework = (
                 t("outcome.afwegingskader", lang, text=group.afwegingskader.get(lang))
                 if group is not None
                 else t("outcome.no_group", lang)
             )
-            children.append(Static(literal(line), id="afwegingskader", markup=False))
+            children.append(Static(literal(framework), id="afwegingskader", markup=False))
         children.append(
             Static(literal(guide.not_a_decision.get(lang)), classes="muted", markup=False)
         )

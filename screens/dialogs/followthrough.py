@@ -50,7 +50,7 @@ class _Form(KindcheckModal[object]):
 
     def __init__(self, today: date) -> None:
         super().__init__(classes="dialog")
-        self.today = today
+        self.start_day = today
 
     def on_mount(self) -> None:
         self.query_one("#dialog-box").scroll_home(animate=False)
@@ -113,7 +113,7 @@ class HandoffDialog(_Form):
                 id="contact",
             )
             yield SafeInput(
-                value=format_day(self.today, self.lang),
+                value=format_day(self.start_day, self.lang),
                 placeholder=self.tr("handoff.contact_on"),
                 id="contact-on",
                 max_length=10,
@@ -169,7 +169,7 @@ class DatedChoiceDialog(_Form):
                 id="choice",
             )
             yield SafeInput(
-                value=format_day(self.today, self.lang),
+                value=format_day(self.start_day, self.lang),
                 placeholder=self.tr("meldcode.decision_date"),
                 id="choice-date",
                 max_length=10,
