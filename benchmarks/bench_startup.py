@@ -5,7 +5,7 @@
 1. Time to the first screen: a fresh Python process starts the app headless (80x24) and
    reports when the first screen has been painted (the unlock screen, as at a real start).
    The baseline is a bare Textual "hello" app measured the same way, in the same run,
-   interleaved. Target (DESIGN.md): at most 1.5x the baseline.
+   interleaved. Target (issue 17): at most 1.2x the baseline.
 2. Answer latency: in Pilot, the time from an answer key (j / n / a digit) to the next
    question painted, over a whole Kindcheck; and from a key on the last indicator of a
    problem-scan page to the next page painted.
@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TARGET = 1.2  # first screen / a bare Textual app (issue 17)
 
 # Each child process prints the seconds from interpreter start (before any import) to the
 # first paint. The clock starts at the top of the script, as close to process start as Python
@@ -185,6 +186,7 @@ async def answer_latency(vault: Path) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--loose", type=float, default=1.0, help="accept this many times 1.2x")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
     from support.app import PASSPHRASE
@@ -202,8 +204,12 @@ def main() -> int:
         }
     print(json.dumps(results, indent=2))
     ratio = results["first_screen"]["ratio"]
-    print(f"first screen: {ratio:.2f}x a bare Textual app (target <= 1.5x)", file=sys.stderr)
-    return 0
+    holds = ratio <= TARGET * args.loose
+    print(
+        f"first screen / bare Textual app: {ratio:.2f}x, target <= {TARGET * args.loose:g}x: "
+        f"{'holds' if holds else 'MISSED'}"
+    )
+    return 0 if holds else 1
 
 
 if __name__ == "__main__":

@@ -95,6 +95,16 @@ class RecordDamaged(VaultError):
         self.record = record
 
 
+class SlotDamaged(VaultError):
+    """Every key slot of one kind is damaged: that secret (``kind``: "passphrase" or
+    "recovery") no longer opens the vault; the other one still does. The message says which
+    slot and what to do."""
+
+    def __init__(self, message: str, *, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
 class SchemaRefused(VaultError):
     """The vault file's tables, indexes, triggers or views are not exactly what Kindcheck
     made; ``problems`` names each difference. Nothing was written."""

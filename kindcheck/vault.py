@@ -11,23 +11,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import functools
 import json
 import secrets
 import struct
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kindcheck.errors import RecordDamaged, VaultError, WrongPassphrase
+from kindcheck.passphrase import Secret
 from kindcheck.text import terminal_safe
 
 __all__ = [
@@ -262,15 +263,87 @@ def _encode_passphrase(passphrase: str) -> bytes:
     return unicodedata.normalize("NFC", passphrase).encode("utf-8")
 
 
-def _passphrase_wrapping_key(passphrase: str, salt: bytes, kdf: KdfParams) -> bytes:
+@contextlib.contextmanager
+def _passphrase_bytes(passphrase: str | Secret) -> Iterator[bytearray | memoryview]:
+    """The passphrase's NFC UTF-8 bytes for the key derivation, in a buffer that is wiped
+    after the ``with`` block. A :class:`Secret` of ASCII characters (NFC leaves those as they
+    are) is read in place, so no copy of it is made at all; a ``str``, or a Secret with other
+    characters, is normalised into a new ``bytes`` first, which Python cannot wipe
+    (SECURITY.md, "The passphrase in memory")."""
+    if isinstance(passphrase, Secret) and passphrase.is_ascii:
+        with passphrase.utf8() as data:
+            yield data
+        return
+    if isinstance(passphrase, Secret):
+        with passphrase.utf8() as data:
+            passphrase = bytes(data).decode("utf-8", "surrogatepass")
+    material = bytearray(_encode_passphrase(passphrase))
+    try:
+        yield material
+    finally:
+        wipe(material)
+
+
+# argon2.h: the result of a derivation that worked, and no special flags (the caller wipes the
+# passphrase itself).
+_ARGON2_OK: Final = 0
+_ARGON2_DEFAULT_FLAGS: Final = 0
+
+
+def _argon2id(material: bytearray | memoryview, salt: bytes, kdf: KdfParams) -> bytes:
+    """Argon2id (RFC 9106, version 1.3) of ``material``, 32 bytes, with the reference
+    implementation (argon2-cffi), which reads the passphrase where it lies and keeps no copy
+    of it. (cryptography's Argon2id goes through OpenSSL's parameter builder, which copies the
+    passphrase into a heap block it frees without clearing: a whole copy in freed memory after
+    every unlock. The two give the same key; tests/core/test_secret.py compares them.)"""
+    from argon2.low_level import ARGON2_VERSION, Type, core, error_to_str, ffi
+
+    output = bytearray(32)
+    with memoryview(material) as view:
+        # The C buffers point into ``output``, the passphrase and the salt where they lie;
+        # they are kept until the derivation is done, then let go before the view is released.
+        buffers = (
+            ffi.from_buffer("uint8_t[]", output),
+            ffi.from_buffer("uint8_t[]", view),
+            ffi.from_buffer("uint8_t[]", salt),
+        )
+        context = ffi.new(
+            "argon2_context *",
+            {
+                "out": buffers[0],
+                "outlen": len(output),
+                "pwd": buffers[1],
+                "pwdlen": len(view),
+                "salt": buffers[2],
+                "saltlen": len(salt),
+                "secret": ffi.NULL,
+                "secretlen": 0,
+                "ad": ffi.NULL,
+                "adlen": 0,
+                "t_cost": kdf.iterations,
+                "m_cost": kdf.memory_kib,
+                "lanes": kdf.lanes,
+                "threads": kdf.lanes,
+                "version": ARGON2_VERSION,
+                "allocate_cbk": ffi.NULL,
+                "free_cbk": ffi.NULL,
+                "flags": _ARGON2_DEFAULT_FLAGS,
+            },
+        )
+        result = core(context, Type.ID.value)
+        del context, buffers
+    if result != _ARGON2_OK:
+        raise VaultError(f"the key could not be derived (Argon2: {error_to_str(result)})")
+    try:
+        return bytes(output)
+    finally:
+        wipe(output)
+
+
+def _passphrase_wrapping_key(passphrase: str | Secret, salt: bytes, kdf: KdfParams) -> bytes:
     kdf.check()  # before deriving: never spend memory or time on refused parameters
-    stretched = Argon2id(
-        salt=salt,
-        length=32,
-        iterations=kdf.iterations,
-        lanes=kdf.lanes,
-        memory_cost=kdf.memory_kib,
-    ).derive(_encode_passphrase(passphrase))
+    with _passphrase_bytes(passphrase) as material:
+        stretched = _argon2id(material, salt, kdf)
     # HKDF separates the Argon2 output from the key actually used, with a purpose label, so a
     # future slot version can derive a different key from the same expensive Argon2 work.
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_PASSPHRASE_INFO).derive(
@@ -318,20 +391,23 @@ def make_recovery_slot(data_key: bytes, recovery_key: bytes) -> KeySlot:
     return _wrap(RECOVERY, None, salt, _recovery_wrapping_key(recovery_key, salt), data_key)
 
 
-def open_slot(slot: KeySlot, secret: str | bytes) -> bytes:
+def open_slot(slot: KeySlot, secret: str | bytes | Secret) -> bytes:
     """Return the data key from a slot.
 
-    A passphrase slot takes the passphrase (str). A recovery slot takes the 20-byte recovery
+    A passphrase slot takes the passphrase (str, or a :class:`~kindcheck.passphrase.Secret`
+    as typed into the app). A recovery slot takes the 20-byte recovery
     key or its display form (str). Raises WrongPassphrase when the secret does not open the
     slot or the slot is damaged (the two are indistinguishable, and saying which would help an
     attacker); VaultError for refused KDF parameters or a malformed recovery key.
     """
     if slot.kind == PASSPHRASE:
         assert slot.kdf is not None  # guaranteed by KeySlot.__post_init__
-        if not isinstance(secret, str):
-            raise TypeError("a passphrase slot is opened with the passphrase as str")
+        if not isinstance(secret, str | Secret):
+            raise TypeError("a passphrase slot is opened with the passphrase (str or Secret)")
         wrapping_key = _passphrase_wrapping_key(secret, slot.salt, slot.kdf)
     else:
+        if isinstance(secret, Secret):
+            raise TypeError("a recovery slot is opened with the recovery key")
         recovery_key = parse_recovery_key(secret) if isinstance(secret, str) else secret
         _check_recovery_bytes(recovery_key)
         wrapping_key = _recovery_wrapping_key(recovery_key, slot.salt)

@@ -43,6 +43,7 @@ from .dialogs.save_path import (
     file_name_part,
     show_refusal,
 )
+from .widgets.damage import damaged_names
 from .widgets.safe import SafeInput, literal
 
 if TYPE_CHECKING:
@@ -142,8 +143,14 @@ class AccessLogScreen(KindcheckScreen):
                 reference=one_line(view.client_reference),
             )
         if view.damaged:
-            status += " " + self.tr("log.damaged", count=view.damaged)
-        self.query_one("#log-status", Static).update(literal(status))
+            status += " " + self.tr(
+                "damaged.log_entries",
+                count=len(view.damaged),
+                names=damaged_names(view.damaged, self.tr, self.lang),
+            )
+        status_line = self.query_one("#log-status", Static)
+        status_line.update(literal(status))
+        status_line.set_class(bool(view.damaged), "-error")
         self._show_detail(view.entries[-1] if view.entries else None)
         self.refresh_bindings()
 

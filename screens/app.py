@@ -5,6 +5,10 @@ the app pushes or switches the next screen ("navigation" below), so no screen im
 to move on. The app also saves open forms as drafts on a lock or a quit, locks itself when
 idle, and turns any worker's failure into an error dialog.
 
+After every unlock it asks the service what must be said about the vault itself (an older copy
+put back, a damaged key slot, read-only media) and says it in a dialog; home keeps it in view
+until it is dealt with ("the vault's notices" below).
+
 Startup stays light: only this module, the settings and the vault screens are imported before
 the first screen is drawn. The other screens, and with them the core (questionnaires, outcome,
 follow-up plans) and the store, are imported after the passphrase is typed, where they open.
@@ -22,11 +26,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError
-from kindcheck.i18n import t
+from kindcheck.i18n import error_message, t
 from kindcheck.settings import Settings
 
 from .base import localize_bindings
@@ -46,11 +51,31 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from kindcheck.service.vault_service import VaultService
-    from kindcheck.service.views import PendingDraft
+    from kindcheck.service.views import PendingDraft, VaultNotices
 
 IDLE_CHECK_SECONDS = 5.0
 # Actions that need the open vault (the team lead's screens); refused while locked.
-VAULT_ACTIONS = ("open_export", "open_access_log", "change_passphrase")
+VAULT_ACTIONS = (
+    "open_export",
+    "open_access_log",
+    "change_passphrase",
+    "new_recovery_key",
+    "review_rollback",
+)
+
+
+class VaultNoticesLoaded(Message):
+    """What the service says about the vault just opened; ``review``: asked for by the user
+    (w on home), so the rollback question is asked even if it was answered "not sure"."""
+
+    def __init__(self, notices: VaultNotices, review: bool = False) -> None:
+        super().__init__()
+        self.notices = notices
+        self.review = review
+
+
+class RollbackAccepted(Message):
+    """The older copy of the vault was accepted (one "restore" entry in the access log)."""
 
 
 class KindcheckApp(App[int]):
@@ -88,6 +113,7 @@ class KindcheckApp(App[int]):
     def on_mount(self) -> None:
         if self.service.unlocked:  # the demo, and tests that open the vault beforehand
             self.show_home()
+            self.check_vault_notices()
         elif self.service.exists():
             self.push_screen(UnlockScreen())
         else:
@@ -120,6 +146,7 @@ class KindcheckApp(App[int]):
                 resumed()
         else:
             self.show_home()
+        self.check_vault_notices()  # the file may have been replaced while locked, too
 
     def show_home(self) -> None:
         """The overview; from deeper screens the open work is saved as a draft first."""
@@ -305,13 +332,81 @@ class KindcheckApp(App[int]):
 
         self.push_screen(ChangePassphraseScreen(), done)
 
+    # -- the vault's notices: an older copy, a damaged key slot, read-only media ------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="notices")
+    def check_vault_notices(self, review: bool = False) -> None:
+        self.post_message(VaultNoticesLoaded(self.service.notices(), review))
+
+    def on_vault_notices_loaded(self, message: VaultNoticesLoaded) -> None:
+        """The rollback question first (it decides what this vault is), then the rest."""
+        from .dialogs.vault_notice import NoticeDialog, RollbackDialog
+
+        notices = message.notices
+        if self.locked:
+            return  # asked again after the next unlock
+
+        def then_the_rest(_answer: object = None) -> None:
+            if (notices.damaged_slots or notices.read_only) and not message.review:
+                self.push_screen(NoticeDialog(notices), self._notice_answered)
+
+        if notices.rollback is not None:
+
+            def answered(accepted: bool | None) -> None:
+                if accepted:
+                    self.accept_rollback()
+                else:
+                    self.notify(t("ui.rollback.kept", self.lang), markup=False, timeout=8)
+                then_the_rest()
+
+            self.push_screen(RollbackDialog(notices.rollback), answered)
+        elif not message.review:
+            then_the_rest()
+
+    def _notice_answered(self, choice: str | None) -> None:
+        if choice == "new_recovery_key":
+            self.action_new_recovery_key()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="notices-write")
+    def accept_rollback(self) -> None:
+        self.service.acknowledge_rollback()
+        self.post_message(RollbackAccepted())
+
+    def on_rollback_accepted(self, message: RollbackAccepted) -> None:
+        self.notify(t("ui.rollback.accepted", self.lang), markup=False, timeout=8)
+        self._reload_home()
+
+    def action_review_rollback(self) -> None:
+        """w on home: ask again whether the older copy was put back on purpose."""
+        self.check_vault_notices(review=True)
+
+    def action_new_recovery_key(self) -> None:
+        from .dialogs.passphrase import NewRecoveryKeyScreen
+
+        def done(made: bool | None) -> None:
+            if made:
+                self._reload_home()
+
+        self.push_screen(NewRecoveryKeyScreen(), done)
+
+    def _reload_home(self) -> None:
+        """Home shows the notices as they are now (after one was dealt with)."""
+        from .home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.load()
+
     # -- errors -------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Any worker failure nobody handled becomes an error dialog (never a traceback)."""
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
+        if event.state == WorkerState.ERROR:
+            self.worker_failed(event.worker.error)
+
+    def worker_failed(self, error: BaseException | None) -> None:
+        """A worker's failure as an error dialog; screens hand theirs here (a worker's state
+        reaches only the screen that started it)."""
         from kindcheck.service.vault_service import VaultNotOpen
 
         if isinstance(error, VaultNotOpen) and self.locked:
@@ -348,7 +443,7 @@ class KindcheckApp(App[int]):
         from .dialogs.confirm import ErrorDialog
 
         if isinstance(error, KindcheckError):
-            message = str(error)
+            message = error_message(error, self.lang)  # its catalog text, when it has one
             if message.startswith("ui."):
                 message = t(message, self.lang)
         else:
@@ -414,6 +509,11 @@ class KindcheckApp(App[int]):
                 t("ui.vault.group_cmd", self.lang),
                 t("ui.vault.group_cmd_help", self.lang),
                 self.action_professional_group,
+            )
+            yield SystemCommand(
+                t("ui.recovery_new.cmd", self.lang),
+                t("ui.recovery_new.cmd_help", self.lang),
+                self.action_new_recovery_key,
             )
         yield SystemCommand(
             t("ui.cmd.keys", self.lang),

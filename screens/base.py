@@ -37,6 +37,8 @@ class AppContext(Protocol):
 
     def today(self) -> date: ...
 
+    def worker_failed(self, error: BaseException | None) -> None: ...
+
 
 def current_lang() -> str:
     """The running app's language ("nl" outside an app)."""

@@ -4,6 +4,11 @@ of sessions, the follow-up plan with its next dates, and the open Meldcode steps
 From here the clinician holds a follow-up conversation now (h) and changes the plan: skip
 (s) or move (m) one conversation with a reason, change the rhythm (r), end the treatment (e).
 Each change is a typed dialog (dialogs/plan_change.py), stored by a thread worker.
+
+A record of the client that cannot be read is named at the top, with what to do, and the rest
+of the page is shown: a session that cannot be read is a row of the timeline; Meldcode steps
+that cannot be read say so. When the client's own record cannot be read (its reference is
+unknown), nothing can be added or changed until a backup is restored.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kindcheck.answers import FOLLOWUP
 from kindcheck.dates import format_day
@@ -28,11 +33,14 @@ from kindcheck.i18n import t
 from kindcheck.questionnaire import MeldcodeGuideV2
 from kindcheck.service.plan_choices import planned_dates, rhythm_choice_of
 from kindcheck.service.views import ClientDetail, SessionView
+from kindcheck.text import one_line
 
 from .dialogs.followthrough import DatedChoice, DatedChoiceDialog
 from .dialogs.plan_change import PlanChangeDialog, PlanEdit
 from .followup import HoldsFollowUps
+from .widgets.damage import damaged_notice
 from .widgets.domain_chart import DomainChart
+from .widgets.keys_footer import KeysFooter
 from .widgets.safe import literal
 
 
@@ -101,6 +109,7 @@ class ClientScreen(HoldsFollowUps):
         # Safety first: an open Meldcode process right under the children, then the plan,
         # the domain count over time, and the sessions.
         with VerticalScroll(id="client-body"):
+            yield Static("", id="client-damaged", classes="notice", markup=False)
             yield Static("", id="children-view", markup=False)
             yield Static("", id="meldcode-view", markup=False)
             yield Static("", id="followthrough-view", markup=False)
@@ -110,7 +119,7 @@ class ClientScreen(HoldsFollowUps):
             yield DomainChart(self.lang, id="domain-chart")
             yield Static(self.tr("client.sessions"), classes="heading")
             yield DataTable(id="sessions", cursor_type="row")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)
@@ -120,6 +129,7 @@ class ClientScreen(HoldsFollowUps):
         table.add_column(self.tr("client.col.result"), width=34)
         # The page scrolls with the arrow keys; the rows of the timeline have no action.
         table.can_focus = False
+        self.query_one("#client-damaged").display = False
         self.query_one("#client-body").focus()
         self.load()
 
@@ -135,18 +145,26 @@ class ClientScreen(HoldsFollowUps):
     def _signalled(self) -> SessionView | None:
         return self.detail.meldcode_session if self.detail is not None else None
 
+    def _writable(self) -> bool:
+        """Whether the client's own record reads (every change is written through it)."""
+        return self.detail is not None and self.detail.summary.readable
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_step":
-            return self._signalled() is not None
+            signalled = self._signalled()
+            return self._writable() and signalled is not None and signalled.meldcode_readable
         if action == "change_plan":
-            return self._plan_changeable(str(parameters[0]) if parameters else "")
+            return self._writable() and self._plan_changeable(
+                str(parameters[0]) if parameters else ""
+            )
         if action == "hold_followup":
-            return self.detail is not None
+            return self._writable()
         if action == "meldcode":
             return (
-                self.detail is not None
+                self._writable()
+                and self.detail is not None
                 and self.detail.meldcode is not None
-                and (self.detail.meldcode.is_open)
+                and self.detail.meldcode.is_open
             )
         return True
 
@@ -191,7 +209,7 @@ class ClientScreen(HoldsFollowUps):
     def action_toggle_step(self, number: int) -> None:
         """Tick off a Meldcode step today (or reopen it): the steps take days or weeks."""
         view = self._signalled()
-        if view is None or view.outcome.meldcode is None:
+        if view is None or view.outcome.meldcode is None or not view.meldcode_readable:
             return
         steps = view.outcome.meldcode.steps
         if not 1 <= number <= len(steps):
@@ -342,16 +360,32 @@ class ClientScreen(HoldsFollowUps):
         self.detail = detail = message.detail
         self.refresh_bindings()
         summary = detail.summary
-        title = Content.assemble(self.tr("client.title"), " · ", literal(summary.reference))
+        if summary.readable:
+            title = Content.assemble(self.tr("client.title"), " · ", literal(summary.reference))
+        else:
+            title = Content.assemble(
+                self.tr("client.title"),
+                " · ",
+                literal(self.tr("damaged.client_row", id=one_line(summary.client_id)[:8])),
+            )
         if summary.name:
             title = Content.assemble(title, " · ", literal(summary.name))
         self.query_one("#client-title", Static).update(title)
+        self._show_damaged(detail)
         self._show_children(detail)
         self._show_chart(detail)
         self._show_timeline(detail)
         self._show_plan(detail)
         self._show_meldcode()
         self._show_followthrough(detail)
+
+    def _show_damaged(self, detail: ClientDetail) -> None:
+        notice = self.query_one("#client-damaged", Static)
+        text = damaged_notice(detail.damaged, self.tr, self.lang)
+        if not detail.summary.readable:
+            text = Content.assemble(text, "\n", literal(self.tr("damaged.client_page")))
+        notice.update(text)
+        notice.display = bool(detail.damaged)
 
     def _show_children(self, detail: ClientDetail) -> None:
         lang = self.lang
@@ -430,6 +464,20 @@ class ClientScreen(HoldsFollowUps):
         table = self.query_one("#sessions", DataTable)
         table.clear()
         views = list(detail.sessions)  # newest first
+        shown = {view.session_id for view in views}
+        unreadable = [
+            item
+            for item in detail.damaged
+            if item.kind == "session" and item.record_id not in shown
+        ]
+        for item in unreadable:  # first: what cannot be read is what needs seeing to
+            table.add_row(
+                Text(format_day(item.held_on, lang) if item.held_on else "?"),
+                Text(self.tr("damaged.session_row"), style="bold red"),
+                Text("-"),
+                Text(self.tr("damaged.session", id=item.short_id), style="red"),
+                key=f"damaged:{item.record_id}",
+            )
         for index, view in enumerate(views):
             outcome = view.outcome
             result = Text()
@@ -457,15 +505,20 @@ class ClientScreen(HoldsFollowUps):
                 result,
                 key=view.session_id,
             )
-        table.styles.height = min(len(views), 6) + 1
+        table.styles.height = min(len(views) + len(unreadable), 6) + 1
 
     def _show_plan(self, detail: ClientDetail) -> None:
         lang = self.lang
         lines: list[Content] = []
         plan = detail.plan
+        if plan is None and detail.summary.plan_damaged:
+            lines.append(literal(self.tr("damaged.plan_page"), "bold $error"))
+            self.query_one("#plan-view", Static).update(Content("\n").join(lines))
+            return
         if plan is None:
             lines.append(literal(self.tr("client.no_plan")))
-            lines.append(literal(self.tr("client.hold_hint"), "dim"))
+            if self._writable():
+                lines.append(literal(self.tr("client.hold_hint"), "dim"))
             self.query_one("#plan-view", Static).update(Content("\n").join(lines))
             return
         rhythm = rhythm_choice_of(plan.rule)
@@ -516,7 +569,8 @@ class ClientScreen(HoldsFollowUps):
                     reason=change.reason,
                 )
             lines.append(literal("  " + text, "dim"))
-        lines.append(literal(self.tr("client.plan_keys"), "dim"))
+        if self._writable():  # else nothing can be changed: no keys to offer
+            lines.append(literal(self.tr("client.plan_keys"), "dim"))
         self.query_one("#plan-view", Static).update(Content("\n").join(lines))
 
     def _show_meldcode(self) -> None:
@@ -533,10 +587,13 @@ class ClientScreen(HoldsFollowUps):
                 "bold $error",
             )
         ]
-        for step in guide.steps:  # the titles carry their number, the key to tick them
-            done = signalled.meldcode_steps.get(step.id)
-            mark = "✓ " + format_day(done, lang) if done else "· " + self.tr("client.open")
-            lines.append(literal(f"  {step.title.get(lang)}  {mark}", "" if done else "bold"))
+        if not signalled.meldcode_readable:
+            lines.append(literal("  " + self.tr("damaged.meldcode"), "bold"))
+        else:
+            for step in guide.steps:  # the titles carry their number, the key to tick them
+                done = signalled.meldcode_steps.get(step.id)
+                mark = "✓ " + format_day(done, lang) if done else "· " + self.tr("client.open")
+                lines.append(literal(f"  {step.title.get(lang)}  {mark}", "" if done else "bold"))
         process = self.detail.meldcode if self.detail is not None else None
         if process is not None and isinstance(guide, MeldcodeGuideV2):
             for afweging in guide.afwegingen:
@@ -572,20 +629,17 @@ class ClientScreen(HoldsFollowUps):
                 lines.append(
                     literal(self.tr("meldcode.open_since", day=format_day(process.opened_on, lang)))
                 )
-        lines.append(
-            literal(
-                self.tr("outcome.veilig_thuis")
-                + " "
-                + guide.phone
-                + "  ·  "
-                + self.tr("client.meldcode_keys"),
-                "dim",
-            )
-        )
+        # Veilig Thuis always; the keys only when a step can be ticked here.
+        phone = self.tr("outcome.veilig_thuis") + " " + guide.phone
+        if self.check_action("toggle_step", (1,)):
+            phone += "  ·  " + self.tr("client.meldcode_keys")
+        lines.append(literal(phone, "dim"))
         view.update(Content("\n").join(lines))
         view.display = True
 
     def palette_commands(self) -> Iterator[SystemCommand]:
+        if not self._writable():
+            return
         yield SystemCommand(
             self.tr("cmd.hold_now"), self.tr("cmd.hold_now_help"), self.action_hold_followup
         )

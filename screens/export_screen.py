@@ -54,6 +54,7 @@ from .dialogs.save_path import (
     SaveRefused,
     show_refusal,
 )
+from .widgets.damage import damaged_names
 from .widgets.safe import SafeInput, literal
 
 if TYPE_CHECKING:
@@ -433,9 +434,15 @@ class ExportScreen(KindcheckScreen):
                 count=periods,
             ),
         )
-        if message.computed.damaged:
-            status += " " + self.tr("export.damaged", count=message.computed.damaged)
-        self._status(status, error=bool(message.computed.damaged))
+        damaged = message.computed.damaged
+        if damaged:
+            # Each record left out is named: counts that silently miss a record mislead.
+            status += " " + self.tr(
+                "damaged.export",
+                count=len(damaged),
+                names=damaged_names(damaged, self.tr, self.lang),
+            )
+        self._status(status, error=bool(damaged))
         self.query_one("#export-notice", Static).update(
             self.tr(
                 "export.notice", mark=message.table.primary_mark, small=message.table.threshold - 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from textual import work
 from textual.message import Message
+from textual.worker import Worker, WorkerState
 
 from kindcheck.service.views import FollowUpStart
 
@@ -36,6 +37,13 @@ class HoldsFollowUps(KindcheckScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="hold-followup")
     def _load_followup_start(self, client_id: str) -> None:
         self.post_message(FollowUpStartLoaded(self.service.followup_start(client_id)))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failure of this screen's workers as an error dialog, never silence: e.g. the
+        follow-up of a client whose own record cannot be read (its reference is in it)."""
+        if event.state == WorkerState.ERROR:
+            event.stop()
+            self.kc_app.worker_failed(event.worker.error)
 
     def on_follow_up_start_loaded(self, message: FollowUpStartLoaded) -> None:
         # The session in progress loads the answers and outcome engine (~20 ms): not before

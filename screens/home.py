@@ -2,40 +2,109 @@
 reference).
 
 The due list holds the same dates as `kindcheck due` (both come from
-kindcheck.service.caseload.followup_statuses). Enter or h on a row holds that follow-up: the
-conversation starts (followup.py). The screen is drawn at once and filled by a thread
-worker (:class:`OverviewLoaded`), so it never waits on the store before showing something.
+kindcheck.service.caseload). Enter or h on a row holds that follow-up: the conversation starts
+(followup.py). The screen is drawn at once and filled by a thread worker
+(:class:`OverviewLoaded`), so it never waits on the store before showing something.
+
+Above the lists, until each is dealt with: an older copy of the vault put back (w: was that on
+purpose?), a damaged key slot (k: a new recovery key), read-only media, and every record that
+cannot be read, named, with what to do. A client whose own record cannot be read stays in both
+lists, named by its id; a client whose plan cannot be read stays in the due list.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
-from datetime import date
-from typing import ClassVar
+from functools import partial
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
+from textual._context import active_app
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from kindcheck.dates import format_day, format_saved_at
+from kindcheck.errors import KindcheckError
 from kindcheck.followup import FollowUpState
-from kindcheck.service.views import ClientSummary, DraftSummary, Overview
+from kindcheck.service.views import ClientSummary, DraftSummary, HomeItem, Overview, SlotNotice
+from kindcheck.text import one_line
 
 from .dialogs.confirm import ConfirmDialog
 from .followup import HoldsFollowUps
 from .messages import ClientOpened, DraftResumed, NewIntakeRequested
+from .widgets.damage import damaged_notice
+from .widgets.keys_footer import KeysFooter
 from .widgets.safe import SafeInput, literal, literal_cell
+
+# How long the cursor rests on a client before that client's page is prepared.
+PREPARE_AFTER_SECONDS = 0.15
+
+
+# Rows added to a table per turn of the event loop: the first ones are painted at once and
+# the screen answers keys while the rest of a long list comes in. Between two turns the table
+# goes idle, which is when it measures the rows just added (about 0.1 ms a row).
+ROWS_PER_TURN = 100
+TURN_GAP_SECONDS = 0.002
+
+Cells = tuple[Text, ...]
+KeyedRows = tuple[tuple[str, Cells], ...]
 
 
 class OverviewLoaded(Message):
-    def __init__(self, overview: Overview) -> None:
+    """The overview, with the rows of its tables already built (in the worker's thread)."""
+
+    def __init__(
+        self, overview: Overview, followup_rows: KeyedRows, overdue: int, client_rows: KeyedRows
+    ) -> None:
         super().__init__()
         self.overview = overview
+        self.followup_rows = followup_rows
+        self.overdue = overdue
+        self.client_rows = client_rows
+
+
+class TableRows:
+    """What one DataTable shows: rows by key, changed in place when the keys stay the same,
+    else filled a turn of the event loop at a time (a long list never blocks the screen)."""
+
+    def __init__(self, table: DataTable[Any]) -> None:
+        self.table = table
+        self.columns: list[ColumnKey] = []
+        self.shown: dict[str, Cells] = {}
+        self._filling = 0  # which fill is current (a later turn of an older one stops)
+
+    def show(self, rows: KeyedRows) -> None:
+        table = self.table
+        wanted = dict(rows)
+        if list(wanted) == list(self.shown) and table.row_count == len(self.shown):
+            # The same rows in the same order (back from a page): only changed rows redrawn.
+            for key, cells in rows:
+                if self.shown[key] != cells:
+                    for column, cell in zip(self.columns, cells, strict=True):
+                        table.update_cell(key, column, cell)
+            self.shown = wanted
+            return
+        self.shown = wanted
+        table.clear()
+        self._filling += 1
+        self._add(self._filling, rows, 0)
+
+    def _add(self, filling: int, rows: KeyedRows, start: int) -> None:
+        if filling != self._filling:
+            return  # a newer list replaced this one
+        end = min(start + ROWS_PER_TURN, len(rows))
+        for key, cells in rows[start:end]:
+            self.table.add_row(*cells, key=key)
+        if end < len(rows):
+            self.table.set_timer(TURN_GAP_SECONDS, partial(self._add, filling, rows, end))
 
 
 class HomeScreen(HoldsFollowUps):
@@ -50,6 +119,9 @@ class HomeScreen(HoldsFollowUps):
         # Not in the footer (it is full at 80 columns); in the help panel and the palette.
         Binding("e", "app.open_export", "ui.export.key.open", show=False),
         Binding("g", "app.open_access_log", "ui.log.key.open", show=False),
+        # What the notices above the lists offer (each says its key).
+        Binding("w", "app.review_rollback", "ui.key.review_rollback", show=False),
+        Binding("k", "app.new_recovery_key", "ui.key.new_recovery_key", show=False),
         Binding("escape", "leave_search", show=False),
     ]
 
@@ -57,9 +129,16 @@ class HomeScreen(HoldsFollowUps):
         super().__init__()
         self.overview: Overview | None = None
         self.loaded_once = False
+        self._prepare_timer: Timer | None = None
+        self._followup_rows: TableRows | None = None
+        self._client_rows: TableRows | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("home.title"), classes="top-bar", id="home-title")
+        with Vertical(id="notices"):
+            yield Static("", id="rollback-banner", classes="notice", markup=False)
+            yield Static("", id="vault-notices", classes="notice", markup=False)
+            yield Static("", id="damaged", classes="notice", markup=False)
         # Follow-ups first: the children of clients whose conversation is due or overdue.
         with Vertical(id="followups-section", classes="section"):
             yield Static("", id="followups-heading", classes="heading")
@@ -74,36 +153,82 @@ class HomeScreen(HoldsFollowUps):
             yield SafeInput(placeholder=self.tr("home.search_hint"), id="search", max_length=64)
         yield DataTable(id="clients", cursor_type="row")
         yield Static("", id="clients-empty", classes="muted")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         drafts = self.query_one("#drafts", DataTable)
         drafts.add_column(self.tr("home.col.reference"), width=16)
         drafts.add_column(self.tr("home.col.where"), width=20)
         drafts.add_column(self.tr("home.col.saved"), width=16)
-        followups = self.query_one("#followups", DataTable)
-        followups.add_column(self.tr("home.col.reference"), width=16)
-        followups.add_column(self.tr("home.col.status"), width=20)
-        followups.add_column(self.tr("home.col.planned"), width=10)
-        followups.add_column(self.tr("home.col.last_held"), width=10)
+        followups = self._followup_rows = TableRows(self.query_one("#followups", DataTable))
+        followups.columns = [
+            followups.table.add_column(self.tr("home.col.reference"), width=18),
+            followups.table.add_column(self.tr("home.col.status"), width=18),
+            followups.table.add_column(self.tr("home.col.planned"), width=10),
+            followups.table.add_column(self.tr("home.col.last_held"), width=10),
+        ]
         clients = self.query_one("#clients", DataTable)
-        clients.add_column(self.tr("home.col.reference"), width=18)
-        clients.add_column(self.tr("home.col.last"), width=10)
-        clients.add_column(self.tr("home.col.domains"), width=8)
-        clients.add_column(self.tr("home.col.followup"), width=32)
+        self._client_rows = TableRows(clients)
+        self._client_rows.columns = [
+            clients.add_column(self.tr("home.col.reference"), width=18),
+            clients.add_column(self.tr("home.col.last"), width=10),
+            clients.add_column(self.tr("home.col.domains"), width=8),
+            clients.add_column(self.tr("home.col.followup"), width=32),
+        ]
         self.query_one("#drafts-section").display = False
         self.query_one("#followups-section").display = False
+        for notice in self.query(".notice"):
+            notice.display = False
         clients.focus()
         self.load()
 
+    @on(DataTable.RowHighlighted, "#clients, #followups")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        # The client page interprets every session of the client (checks, outcome): done
+        # ahead for the row the clinician rests on, so Enter opens the page at once.
+        if event.row_key.value:
+            self._prepare_later(event.row_key.value)
+
+    def _prepare_later(self, client_id: str) -> None:
+        if self._prepare_timer is not None:
+            self._prepare_timer.stop()
+        self._prepare_timer = self.set_timer(
+            PREPARE_AFTER_SECONDS, lambda: self.prepare_client(client_id)
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home-prepare")
+    def prepare_client(self, client_id: str) -> None:
+        # The page's module too (its charts and dialogs), here rather than on the first Enter.
+        from . import client as _client_page  # noqa: F401
+
+        with contextlib.suppress(KindcheckError):  # opening the page will say what is wrong
+            self.service.prepare_client(client_id)
+
     def on_screen_resume(self) -> None:
-        # Back from an intake or a client page: show what changed.
+        # Back from an intake or a client page: show what changed (nothing read again when
+        # nothing did; only the rows that changed are redrawn).
         if self.overview is not None:
-            self.load(self.query_one("#search", Input).value)
+            self.refresh_changed(self.overview, self.query_one("#search", Input).value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home")
+    def refresh_changed(self, seen: Overview, query: str) -> None:
+        if self.service.changes_since(seen):
+            self.post_message(self._loaded(self.service.overview(query.strip())))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="home")
     def load(self, query: str = "") -> None:
-        self.post_message(OverviewLoaded(self.service.overview(query.strip())))
+        self.post_message(self._loaded(self.service.overview(query.strip())))
+
+    def _loaded(self, overview: Overview) -> OverviewLoaded:
+        # Built in the worker's thread, which has no active app of its own: the language
+        # (self.lang, self.tr) is the app's.
+        token = active_app.set(self.app)
+        try:
+            followup_rows, overdue = self._followup_table(overview.followups, overview.items)
+            client_rows = tuple((c.client_id, self._client_row(c)) for c in overview.clients)
+        finally:
+            active_app.reset(token)
+        return OverviewLoaded(overview, followup_rows, overdue, client_rows)
 
     def on_overview_loaded(self, message: OverviewLoaded) -> None:
         self.overview = overview = message.overview
@@ -112,9 +237,10 @@ class HomeScreen(HoldsFollowUps):
         if overview.user_name:
             title = Content.assemble(title, " · ", literal(overview.user_name))
         self.query_one("#home-title", Static).update(title)
+        self._show_notices(overview)
         self._fill_drafts(overview.drafts)
-        self._fill_followups(overview.followups, overview.today)
-        self._fill_clients(overview.clients)
+        self._fill_followups(message.followup_rows, message.overdue)
+        self._fill_clients(message.client_rows)
         query = self.query_one("#search", Input).value.strip()
         empty = self.query_one("#clients-empty", Static)
         if overview.clients:
@@ -137,6 +263,49 @@ class HomeScreen(HoldsFollowUps):
             target = "#drafts" if overview.drafts else "#clients"
             self.query_one(target, DataTable).focus()
         self.loaded_once = True
+        rows = self._highlighted_rows()
+        if rows is not None and rows.shown:
+            # A list just shown or changed says nothing of its cursor: prepare that row too.
+            key = list(rows.shown)[min(rows.table.cursor_row, len(rows.shown) - 1)]
+            self._prepare_later(key)
+
+    def _highlighted_rows(self) -> TableRows | None:
+        """The table of clients that has the focus, if one has."""
+        for rows in (self._client_rows, self._followup_rows):
+            if rows is not None and rows.table is self.focused:
+                return rows
+        return None
+
+    def _show_notices(self, overview: Overview) -> None:
+        """The vault's notices and the records that cannot be read, each until dealt with."""
+        notices = overview.notices
+        rollback = self.query_one("#rollback-banner", Static)
+        rollback.update(self.tr("rollback.banner") if notices.rollback else "")
+        rollback.display = notices.rollback is not None
+        lines = [self._slot_notice(slot) for slot in notices.damaged_slots]
+        if notices.read_only:
+            lines.append(self.tr("notice.read_only"))
+        vault = self.query_one("#vault-notices", Static)
+        vault.update(literal("\n".join(lines)))
+        vault.display = bool(lines)
+        damaged = self.query_one("#damaged", Static)
+        damaged.update(damaged_notice(overview.damaged, self.tr, self.lang))
+        damaged.display = bool(overview.damaged)
+
+    def _slot_notice(self, slot: SlotNotice) -> str:
+        if slot.secret in ("recovery", "passphrase"):
+            return self.tr(f"notice.slot_{slot.secret}")
+        return self.tr("notice.slot_unknown", id=slot.short_id)
+
+    def _reference_cell(self, client: ClientSummary) -> Text:
+        """The reference; for a client whose own record cannot be read, its id."""
+        if client.readable:
+            return literal_cell(client.reference)
+        return Text(
+            self.tr("damaged.client_row", id=one_line(client.client_id)[:8]),
+            style="bold red",
+            end="",
+        )
 
     def _fill_drafts(self, drafts: tuple[DraftSummary, ...]) -> None:
         table = self.query_one("#drafts", DataTable)
@@ -157,12 +326,26 @@ class HomeScreen(HoldsFollowUps):
         self.query_one("#drafts-heading", Static).update(self.tr("home.drafts", count=len(drafts)))
         self.query_one("#drafts-section").display = bool(drafts)
 
-    def _fill_followups(self, due: list[ClientSummary], today: date) -> None:
-        table = self.query_one("#followups", DataTable)
-        table.clear()
+    def _followup_table(
+        self, due: list[ClientSummary], items: tuple[HomeItem, ...] = ()
+    ) -> tuple[KeyedRows, int]:
+        """The due list's rows and how many are overdue (built in the loading worker): the
+        planned follow-ups, then the Kindchecks after an event and the questions to ask again
+        (keyed "<client id>|<reason>")."""
+        rows: list[tuple[str, Cells]] = []
         overdue = 0
         for client in due:
             state = client.followup
+            if client.plan_damaged:
+                # Its next conversation is unknown, and may be overdue: it stays in view.
+                damaged_cells = (
+                    self._reference_cell(client),
+                    Text(self.tr("damaged.plan_row"), style="bold red"),
+                    Text("-"),
+                    Text(format_day(client.last_session, self.lang)),
+                )
+                rows.append((client.client_id, damaged_cells))
+                continue
             if state is None:
                 continue
             if state.state == FollowUpState.OVERDUE:
@@ -173,14 +356,13 @@ class HomeScreen(HoldsFollowUps):
             else:
                 label = Text(self.tr("home.due"), style="bold yellow")
             planned = state.occurrence.date() if state.occurrence else None
-            table.add_row(
-                literal_cell(client.reference),
+            cells = (
+                self._reference_cell(client),
                 label,
                 Text(format_day(planned, self.lang)),
                 Text(format_day(client.last_session, self.lang)),
-                key=client.client_id,
             )
-        items = self.overview.items if self.overview is not None else ()
+            rows.append((client.client_id, cells))
         for item in items:
             # The Kindcheck due again after an event, or a question to ask again: dated
             # items beside the plan, whatever its next date.
@@ -193,37 +375,38 @@ class HomeScreen(HoldsFollowUps):
             else:
                 what = self.tr("home.reask_due_short")
             style = "bold red" if item.state == FollowUpState.OVERDUE else "bold yellow"
-            table.add_row(
+            item_cells = (
                 literal_cell(item.reference),
                 Text(what, style=style, overflow="ellipsis", no_wrap=True),
                 Text(day),
                 Text(format_day(item.last_held, self.lang)),
-                key=f"{item.client_id}|{item.reason}",
             )
-        rows = len(due) + len(items)
-        table.styles.height = min(rows, 4) + 1
+            rows.append((f"{item.client_id}|{item.reason}", item_cells))
+        return tuple(rows), overdue
+
+    def _fill_followups(self, rows: KeyedRows, overdue: int) -> None:
+        assert self._followup_rows is not None
+        self._followup_rows.show(rows)
+        self._followup_rows.table.styles.height = min(len(rows), 4) + 1
         self.query_one("#followups-heading", Static).update(
-            self.tr("home.followups", overdue=overdue, due=rows - overdue)
+            self.tr("home.followups", overdue=overdue, due=len(rows) - overdue)
         )
         self.query_one("#followups-section").display = bool(rows)
 
-    def _fill_clients(self, clients: tuple[ClientSummary, ...]) -> None:
-        table = self.query_one("#clients", DataTable)
-        table.clear()
-        for client in clients:
-            domains = (
-                "-" if client.problem_domain_count is None else str(client.problem_domain_count)
-            )
-            domain_cell = Text(domains, style="bold" if domains not in ("-", "0", "1", "2") else "")
-            table.add_row(
-                literal_cell(client.reference),
-                Text(format_day(client.last_session, self.lang)),
-                domain_cell,
-                self._followup_cell(client),
-                key=client.client_id,
-            )
-        self.query_one("#clients-heading", Static).update(
-            self.tr("home.clients", count=len(clients))
+    def _fill_clients(self, rows: KeyedRows) -> None:
+        assert self._client_rows is not None
+        self.query_one("#clients-heading", Static).update(self.tr("home.clients", count=len(rows)))
+        self._client_rows.show(rows)
+
+    def _client_row(self, client: ClientSummary) -> Cells:
+        """The cells of one client's row (built in the loading worker, off the UI thread)."""
+        domains = "-" if client.problem_domain_count is None else str(client.problem_domain_count)
+        domain_cell = Text(domains, style="bold" if domains not in ("-", "0", "1", "2") else "")
+        return (
+            self._reference_cell(client),
+            Text(format_day(client.last_session, self.lang)),
+            domain_cell,
+            self._followup_cell(client),
         )
 
     def _followup_cell(self, client: ClientSummary) -> Text:
@@ -233,7 +416,9 @@ class HomeScreen(HoldsFollowUps):
         if client.parenting_support_flag:
             text.append(self.tr("home.flag") + " ", style="bold yellow")
         state = client.followup
-        if state is None:
+        if client.plan_damaged:
+            text.append(self.tr("damaged.plan_row"), style="bold red")
+        elif state is None:
             text.append(self.tr("home.closed") if client.check_closed else self.tr("home.no_plan"))
         elif state.state == FollowUpState.OVERDUE:
             text.append(self.tr("home.overdue_days", days=state.days_overdue), style="red")
@@ -349,9 +534,15 @@ class HomeScreen(HoldsFollowUps):
     @work(thread=True, exclusive=True, exit_on_error=False, group="home-write")
     def delete_draft(self, draft_id: str) -> None:
         self.service.delete_draft(draft_id)
-        self.post_message(OverviewLoaded(self.service.overview()))
+        self.post_message(self._loaded(self.service.overview()))
 
     def palette_commands(self) -> Iterator[SystemCommand]:
+        if self.overview and self.overview.notices.rollback is not None:
+            yield SystemCommand(
+                self.tr("rollback.cmd"),
+                self.tr("rollback.cmd_help"),
+                lambda: self.app.run_action("app.review_rollback"),
+            )
         if self.overview and self.overview.followups:
             yield SystemCommand(
                 self.tr("cmd.hold_followup"),

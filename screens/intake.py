@@ -24,7 +24,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import ContentSwitcher, Footer, Input, ProgressBar, Static
+from textual.widgets import ContentSwitcher, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from kindcheck.dates import format_day
@@ -38,6 +38,7 @@ from .base import KindcheckScreen
 from .messages import OutcomeReady
 from .widgets.answer_area import AnswerArea
 from .widgets.answers import AnswerGiven, IndicatorRow, RowPicked
+from .widgets.keys_footer import KeysFooter
 from .widgets.multi_answer import MultiAnswer
 from .widgets.safe import literal
 from .widgets.scan_page import ScanPage
@@ -93,7 +94,7 @@ class IntakeScreen(KindcheckScreen):
             yield ScanPage(id="page-mode")
         yield Static("", id="help", markup=False)
         yield Static("", id="error", classes="error-line", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help").display = False
@@ -113,6 +114,10 @@ class IntakeScreen(KindcheckScreen):
         if step is None:
             self.finish_kindcheck()
             return
+        with self.app.batch_update():  # one repaint for the whole question
+            self._show_step(step)
+
+    def _show_step(self, step: Step) -> None:
         intake = self.intake
         intake.phase = "kindcheck"
         intake.position = step.key

@@ -15,16 +15,26 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from kindcheck.errors import KindcheckError, VaultLocked, WrongPassphrase
+from kindcheck.errors import (
+    KindcheckError,
+    SchemaRefused,
+    SlotDamaged,
+    VaultLocked,
+    WrongPassphrase,
+)
+from kindcheck.i18n import error_message
+from kindcheck.passphrase import Secret
 
 from .base import KindcheckScreen
 from .dialogs.passphrase import RecoveryUnlockScreen
 from .widgets.busy_line import BusyLine
-from .widgets.safe import SafeInput, literal
+from .widgets.safe import literal
+from .widgets.secret_input import SecretInput
 
 
 class VaultUnlocked(Message):
@@ -55,7 +65,7 @@ class UnlockScreen(KindcheckScreen):
                 id="unlock-intro",
             )
             yield Static(self.tr("vault.passphrase"), classes="label")
-            yield SafeInput(password=True, id="passphrase", max_length=1024)
+            yield SecretInput(id="passphrase", max_length=1024)
             yield Static("", id="unlock-error", markup=False)
             yield BusyLine(self.tr("vault.unlocking"), id="busy")
             yield Static(self.tr("passphrase.forgot"), id="unlock-forgot", markup=False)
@@ -78,11 +88,11 @@ class UnlockScreen(KindcheckScreen):
 
     @on(Input.Submitted, "#passphrase")
     def submit(self, event: Input.Submitted) -> None:
-        if not event.value:
+        if not event.value:  # the mask: empty when nothing was typed
             return
         self.query_one("#unlock-error", Static).update("")
         self._set_busy(True)
-        self.unlock_vault(event.value)
+        self.unlock_vault(self.query_one("#passphrase", SecretInput).take())
 
     def _set_busy(self, busy: bool) -> None:
         self.query_one("#busy").set_class(busy, "-active")
@@ -92,8 +102,11 @@ class UnlockScreen(KindcheckScreen):
             passphrase.focus()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="vault")
-    def unlock_vault(self, passphrase: str) -> None:
-        self.service.unlock(passphrase)
+    def unlock_vault(self, passphrase: Secret) -> None:
+        try:
+            self.service.unlock(passphrase)
+        finally:
+            passphrase.wipe()  # read in place by the key derivation; no copy remains
         self.post_message(VaultUnlocked())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -109,9 +122,27 @@ class UnlockScreen(KindcheckScreen):
         elif isinstance(error, VaultLocked):
             event.stop()
             self.query_one("#unlock-error", Static).update(self.tr("vault.in_use"))
+        elif isinstance(error, SchemaRefused):
+            # What to do in the user's language; what was found (names from the file, in
+            # the store's words) literally after it.
+            event.stop()
+            # At most three, so the box stays on an 80x24 screen (verify lists them all).
+            problems = error.problems[:3]
+            if len(error.problems) > 3:
+                problems.append(f"… +{len(error.problems) - 3}")
+            found = literal("\n".join(problems) or str(error))
+            self.query_one("#unlock-error", Static).update(
+                Content.assemble(self.tr("vault.schema_refused"), "\n", found)
+            )
+        elif isinstance(error, SlotDamaged) and error.kind == "passphrase":
+            # The recovery key still opens the vault, and sets a new passphrase (Ctrl+R).
+            event.stop()
+            self.query_one("#unlock-error", Static).update(self.tr("vault.passphrase_slot"))
         elif isinstance(error, KindcheckError):
             event.stop()
-            self.query_one("#unlock-error", Static).update(literal(str(error)))
+            # In the user's language when the error carries its catalog key (a refused
+            # schema, a damaged file); read from the file, so shown literally.
+            self.query_one("#unlock-error", Static).update(literal(error_message(error, self.lang)))
 
     def on_vault_unlocked(self, message: VaultUnlocked) -> None:
         self.query_one("#passphrase", Input).value = ""

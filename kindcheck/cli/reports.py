@@ -127,6 +127,7 @@ def cmd_due(args: argparse.Namespace) -> int:
             echo(json.dumps(_due_document(shown, today), ensure_ascii=True, indent=2))
         elif target is None or not is_stdout(target):
             _print_due(shown, lang)
+        _warn_unreadable_clients_due(store, today, damaged, lang)
         if target is not None:
             # Ended plans too: their end cuts the series a calendar imported before.
             entries = [
@@ -145,6 +146,37 @@ def cmd_due(args: argparse.Namespace) -> int:
                 echo(counted("reports.ics_done", len(entries), lang, path=path))
     _warn_damaged(damaged, lang)
     return 0
+
+
+def _warn_unreadable_clients_due(store: Store, today: date, damaged: list[str], lang: str) -> None:
+    """A follow-up due or overdue of a client whose own record cannot be read: it has no
+    reference for the table, but an overdue safety follow-up must not vanish with it."""
+    from kindcheck.followup import FollowUpState
+    from kindcheck.service.caseload import plan_statuses
+    from kindcheck.store import DamagedNote
+
+    records = [note.record for note in damaged if isinstance(note, DamagedNote) and note.record]
+    unreadable = {record.partition("/")[2] for record in records if record.startswith("client/")}
+    if not unreadable:
+        return
+    for item in plan_statuses(store, today, damaged=[]):  # its damage is noted already
+        state = item.status.state
+        if item.client_id not in unreadable or state not in (
+            FollowUpState.OVERDUE,
+            FollowUpState.DUE,
+        ):
+            continue
+        when = item.status.occurrence.date().isoformat() if item.status.occurrence else "-"
+        echo(
+            text(
+                "reports.due_unreadable_client",
+                lang,
+                state=text(f"reports.{state.value}", lang),
+                day=when,
+                client=one_line(item.client_id)[:8],
+            ),
+            err=True,
+        )
 
 
 def _reason(item: DueItem, lang: str) -> str:

@@ -26,11 +26,13 @@ __all__ = [
     "DUE_WINDOW_DAYS",
     "DueFollowUp",
     "DueItem",
+    "PlanStatus",
     "calendar_code",
     "due_items",
     "due_list",
     "followup_statuses",
     "merge_due",
+    "plan_statuses",
     "read_caseload",
     "today_in_amsterdam",
 ]
@@ -62,29 +64,67 @@ class DueFollowUp:
         return calendar_code(self.client.id)
 
 
+@dataclass(frozen=True)
+class PlanStatus:
+    """One client's plan with its status today, by client id: also for a client whose own
+    record cannot be read (the plan is a record of its own, bound to the client's id)."""
+
+    client_id: str
+    plan: ClientPlan
+    status: FollowUpStatus
+    last_held: date | None
+
+
+def plan_statuses(
+    store: Store, today: date | None = None, damaged: list[str] | None = None
+) -> list[PlanStatus]:
+    """Every readable plan with its status today, counted from the latest session held. A
+    damaged plan, or a damaged facts record (left out of the latest session held), is
+    named in ``damaged`` and never stops the others."""
+    today = today or today_in_amsterdam()
+    _clients, plans, last_held = _read_caseload(store, damaged, with_clients=False)
+    result: list[PlanStatus] = []
+    for stored_plan in plans:
+        held = last_held.get(stored_plan.client_id)
+        plan_status = status(stored_plan.plan, today, held, DUE_WINDOW_DAYS)
+        result.append(PlanStatus(stored_plan.client_id, stored_plan, plan_status, held))
+    return result
+
+
 def followup_statuses(
     store: Store, today: date | None = None, damaged: list[str] | None = None
 ) -> list[DueFollowUp]:
     """Every client's plan with its status today, overdue first, then due, then upcoming.
 
     One read of the vault: the clients' records, the plans and the sessions' facts records
-    (for the latest session of each client), each in one query; never the sessions."""
+    (for the latest session of each client), each in one query; never the sessions. Damaged
+    records are named in ``damaged``; a client whose own record cannot be read is left out
+    here (it has no reference to show) and shown by the app through :func:`plan_statuses`."""
     clients, plans, last_held, _repeats = read_caseload(store, damaged)
     return due_list(clients, plans, last_held, today)
 
 
+def _read_caseload(
+    store: Store, damaged: list[str] | None, *, with_clients: bool
+) -> tuple[dict[str, Client], list[ClientPlan], dict[str, date]]:
+    """:func:`read_caseload` without the Kindcheck's repeats."""
+    clients, plans, last_held, _repeats = read_caseload(store, damaged, with_clients=with_clients)
+    return clients, plans, last_held
+
+
 def read_caseload(
-    store: Store, damaged: list[str] | None
+    store: Store, damaged: list[str] | None, *, with_clients: bool = True
 ) -> tuple[
     dict[str, Client], list[ClientPlan], dict[str, date], dict[str, list[tuple[date, datetime]]]
 ]:
-    """The clients, their plans, the day of each client's latest session and the days of its
-    format-2 sessions (each repeats the Kindcheck): one read of records, plans and facts."""
-    from kindcheck.service.plans import list_plans
+    """The clients' records (when asked), every plan, each client's latest session held and
+    the days of its format-2 sessions (each repeats the Kindcheck), in one read transaction:
+    records, plans and facts."""
+    from .plans import list_plans
 
     damaged = damaged if damaged is not None else []
     with store.reading():
-        clients = {client.id: client for client in store.clients(damaged)}
+        clients = {client.id: client for client in store.clients(damaged)} if with_clients else {}
         plans = list_plans(store, damaged)
         last_held: dict[str, date] = {}
         repeats: dict[str, list[tuple[date, datetime]]] = {}

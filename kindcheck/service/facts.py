@@ -164,6 +164,7 @@ def client_facts(
     there and left out."""
     from kindcheck.export import SessionFacts
     from kindcheck.followup import first_day_on_or_after  # once per client, not per session
+    from kindcheck.store import DamagedNote
 
     counted: list[SessionFacts] = []
     previous: date | None = None
@@ -179,7 +180,7 @@ def client_facts(
             error = _damaged(record)
             if damaged is None:
                 raise error from None
-            damaged.append(str(error))
+            damaged.append(DamagedNote.of(error, record.client_id))
             continue
         (_, kind, completed, minor, children, domains, flag, signal, scan, scp, _) = fields
         held_on = record.session_date

@@ -22,7 +22,8 @@ from typing import Any, Final
 
 from kindcheck.errors import FollowUpError, RecordDamaged, VaultError
 from kindcheck.followup import FollowUpPlan, Rhythm
-from kindcheck.store import PlainPlan, Store, StoredPlan
+from kindcheck.store import DamagedNote, PlainPlan, Store, StoredPlan
+from kindcheck.text import one_line
 
 __all__ = ["ClientPlan", "get_plan", "list_plans", "save_plan", "to_client_plan", "verify_vault"]
 
@@ -74,7 +75,10 @@ def to_client_plan(stored: PlainPlan) -> ClientPlan:
             revision=revision,
         )
     except (KeyError, TypeError, ValueError, FollowUpError):
-        raise RecordDamaged(f"record followup_plan/{stored.id} is damaged or was moved") from None
+        raise RecordDamaged(
+            f"record followup_plan/{one_line(stored.id)} is damaged or was moved",
+            record=f"followup_plan/{stored.id}",
+        ) from None
 
 
 def get_plan(store: Store, client_id: str) -> ClientPlan | None:
@@ -94,7 +98,7 @@ def list_plans(store: Store, damaged: list[str] | None = None) -> list[ClientPla
         try:
             plans.append(to_client_plan(stored))
         except RecordDamaged as error:
-            damaged.append(str(error))
+            damaged.append(DamagedNote.of(error, stored.client_id))
     return plans
 
 

@@ -75,7 +75,9 @@ def record_session(
                 elif session.client_name and not client.name:
                     client = store.set_client_name(client.id, session.client_name)
                 if not created:
-                    for stored in store.client_sessions(client.id):
+                    # A damaged session cannot be compared; it must not stop a new one from
+                    # being saved (the app and `kindcheck verify` name it).
+                    for stored in store.client_sessions(client.id, damaged=[]):
                         if stored.answers == answers:
                             duplicate = True
                             raise VaultError(

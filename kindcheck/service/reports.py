@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
     from .plans import ClientPlan
     from .vault_service import VaultService
+    from .views import DamagedRecord
 
 __all__ = [
     "LOG_FORMAT",
@@ -152,12 +153,14 @@ def read_clients(
 
 
 def _plan(stored: PlainPlan, damaged: list[str]) -> ClientPlan | None:
+    from kindcheck.store import DamagedNote
+
     from .plans import to_client_plan
 
     try:
         return to_client_plan(stored)
     except RecordDamaged as error:
-        damaged.append(str(error))
+        damaged.append(DamagedNote.of(error, stored.client_id))
         return None
 
 
@@ -305,7 +308,7 @@ class ComputedCounts:
 
     counts: Counts = field(repr=False)
     sessions: int
-    damaged: int
+    damaged: tuple[DamagedRecord, ...]  # left out of the counts, each named
     today: date
 
 
@@ -319,6 +322,8 @@ def compute_counts(
 ) -> ComputedCounts:
     """The exact counts as ``kindcheck export --period PERIOD`` computes them (:func:`count_vault`),
     with the number of sessions and of damaged records for the screen."""
+    from .damage import damaged_records
+
     damaged: list[str] = []
     with service.store() as store:
         sessions = int(store.count_records().get("session", 0))
@@ -331,7 +336,7 @@ def compute_counts(
             cancelled=cancelled,
             report_every=report_every,
         )
-    return ComputedCounts(counts, sessions, len(set(damaged)), today)
+    return ComputedCounts(counts, sessions, damaged_records(damaged), today)
 
 
 def suppressed(computed: ComputedCounts, threshold: int, rounding: bool) -> Table:
@@ -449,7 +454,7 @@ def log_file(entries: list[AccessEntry], reference: str | None, user: str | None
 class LogView:
     entries: tuple[AccessEntry, ...]  # oldest first, as the store keeps them
     reference: str | None  # the filter, as typed
-    damaged: int
+    damaged: tuple[DamagedRecord, ...]  # entries that cannot be read, each named
 
     @property
     def client_reference(self) -> str | None:
@@ -465,10 +470,12 @@ class LogView:
 
 def read_log(service: VaultService, reference: str | None = None) -> LogView:
     """The log for the screen, read as ``kindcheck log`` reads it (:func:`read_access_log`)."""
+    from .damage import damaged_records
+
     damaged: list[str] = []
     with service.store() as store:
         entries = read_access_log(store, reference, damaged)
-    return LogView(tuple(entries), reference, len(set(damaged)))
+    return LogView(tuple(entries), reference, damaged_records(damaged))
 
 
 def save_client_log(

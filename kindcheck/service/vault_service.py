@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,19 +32,24 @@ from kindcheck.errors import KindcheckError, VaultError
 from .views import (
     ClientDetail,
     ClientSummary,
+    DamagedRecord,
     DraftSummary,
     FollowUpPreview,
     FollowUpStart,
     HomeItem,
     Overview,
+    RollbackNotice,
     SessionView,
+    SlotNotice,
+    VaultNotices,
 )
 
 if TYPE_CHECKING:
     from kindcheck.answers import Session
-    from kindcheck.followup import FollowUpPlan
+    from kindcheck.followup import FollowUpPlan, FollowUpStatus
     from kindcheck.outcome import Outcome
-    from kindcheck.store import Draft, Store
+    from kindcheck.passphrase import Secret
+    from kindcheck.store import Draft, SessionSummary, Store
 
     from .recording import Recorded
 
@@ -52,6 +58,9 @@ __all__ = ["VAULT_FILE", "VaultNotOpen", "VaultService", "open_service"]
 # The vault file's name, as kindcheck.store.DB_NAME (a test checks they agree): knowing it here
 # lets the first screen choose between "create" and "unlock" without importing the store.
 VAULT_FILE = "kindcheck.db"
+
+# Interpreted sessions kept for client pages (a few clients' worth; about 25 KiB each).
+_INTERPRETED_KEPT = 400
 
 # A draft id whose draft is gone: no late autosave of it is stored again.
 _GONE = 1 << 62
@@ -81,6 +90,10 @@ class VaultService:
         self._store_draft_ids: dict[str, str] = {}
         self._group: str | None = None
         self._group_of: object = None  # the store the cached group was read from
+        # Sessions as read and interpreted for a client's page (answers checked, outcome
+        # computed: about 6 ms a session, where reading it costs a fraction of that), by
+        # session id, kept only while the stored answers are the same; emptied on lock.
+        self._interpreted: dict[str, tuple[dict[str, Any], Session, Outcome]] = {}
 
     @property
     def unlocked(self) -> bool:
@@ -118,8 +131,9 @@ class VaultService:
             self._store, recovery = Store.create(self.data_dir, passphrase, user_name)
             return recovery
 
-    def unlock(self, passphrase: str, *, inspect: bool = False) -> None:
-        """Open the vault (WrongPassphrase, throttled by the store, when it does not).
+    def unlock(self, passphrase: str | Secret, *, inspect: bool = False) -> None:
+        """Open the vault (WrongPassphrase, throttled by the store, when it does not). A
+        :class:`~kindcheck.passphrase.Secret` is read in place; the caller wipes it.
 
         ``inspect``: read-only, for `kindcheck verify`: a file whose schema is not what this
         Kindcheck expects is opened anyway so every problem can be listed (nothing is written).
@@ -143,7 +157,7 @@ class VaultService:
         with self._lock:
             self._open().acknowledge_rollback()
 
-    def new_recovery_key(self, passphrase: str) -> str:
+    def new_recovery_key(self, passphrase: str | Secret) -> str:
         """Replace the recovery key (a damaged or lost one); the new key, to show once."""
         with self._lock:
             return str(self._open().new_recovery_key(passphrase))
@@ -166,7 +180,7 @@ class VaultService:
                 raise
             self._store = store
 
-    def change_passphrase(self, old: str, new: str) -> None:
+    def change_passphrase(self, old: str | Secret, new: str) -> None:
         """Rewrap the data key for ``new`` (WrongPassphrase when ``old`` is not the passphrase)."""
         with self._lock:
             self._open().change_passphrase(old, new)
@@ -192,6 +206,7 @@ class VaultService:
         """Drop the key and release the vault. Waits for a save in progress."""
         with self._lock:
             store, self._store = self._store, None
+            self._interpreted.clear()
             if store is not None:
                 store.close()
 
@@ -204,57 +219,137 @@ class VaultService:
     # -- reading ------------------------------------------------------------------------
 
     def overview(self, query: str = "") -> Overview:
-        # The same due dates as `kindcheck due`: one computation, in .caseload, from one read
-        # of the clients (with their last session), the plans and the drafts.
-        from .caseload import due_list
+        """Home's overview: the clients (matching ``query``), their follow-ups, the drafts.
+
+        One read transaction: the clients (with their last session), the plans and the
+        drafts, each in one query. A record that cannot be read never stops it: it is left
+        out where it would have been and named in ``Overview.damaged`` (and in its client's
+        ``damaged``). A client whose own record cannot be read is still listed, by its id,
+        with its sessions and plan (they are records of their own), whatever the query: its
+        reference is unknown.
+        """
+        # The same due dates as `kindcheck due`: one computation, in .caseload.
+        from kindcheck.followup import status
+
+        from .caseload import DUE_WINDOW_DAYS
+        from .damage import damaged_records
         from .plans import list_plans
 
         with self._lock:
             store = self._open()
             today = self.clock()
+            notes: list[str] = []
             with store.reading():
-                overviews = store.list_clients(damaged=[])
-                plans = list_plans(store, damaged=[])
-                stored_drafts = store.list_drafts(damaged=[])
+                generations = store.record_generations()
+                overviews = store.list_clients(damaged=notes)
+                plans = list_plans(store, damaged=notes)
+                stored_drafts = store.list_drafts(damaged=notes)
+                unreadable = [
+                    note.client_id
+                    for note in damaged_records(notes)
+                    if note.kind == "client" and note.client_id
+                ]
+                last_of_unreadable = {
+                    client_id: max(
+                        store.list_sessions(client_id, notes, log=False),
+                        key=lambda summary: (summary.session_date, summary.saved_at),
+                        default=None,
+                    )
+                    for client_id in unreadable
+                }
+                notices = self._notices(store)
+                user_name = str(store.user_name or "")
+            references = {item.client.id: item.client.reference for item in overviews}
             last_held = {
                 item.client.id: item.last_session.session_date
                 for item in overviews
                 if item.last_session is not None
             }
-            due = due_list(
-                {item.client.id: item.client for item in overviews}, plans, last_held, today
-            )
-            statuses = {item.client.id: item.status for item in due}
-            needle = " ".join(query.split()).casefold()
-            clients = []
-            for item in overviews:
-                if needle and needle not in item.client.reference.casefold():
-                    continue
-                last = item.last_session
-                clients.append(
-                    ClientSummary(
-                        client_id=item.client.id,
-                        reference=item.client.reference,
-                        name=item.client.name,
-                        last_session=last.session_date if last else None,
-                        problem_domain_count=last.problem_domain_count if last else None,
-                        safety_signal=bool(last and last.safety_signal),
-                        parenting_support_flag=bool(last and last.parenting_support_flag),
-                        followup=statuses.get(item.client.id),
-                        # The header has no "closed" field: an intake without a scan, a signal
-                        # or a rhythm is one whose check closed (ask the store for the field).
-                        check_closed=bool(
-                            last
-                            and last.kind == "intake"
-                            and not last.scan_done
-                            and not last.safety_signal
-                            and last.followup_rhythm is None
-                        ),
-                    )
+            for client_id, last in last_of_unreadable.items():
+                if last is not None:
+                    last_held[client_id] = last.session_date
+            # As .caseload.plan_statuses: every readable plan, also of an unreadable client.
+            statuses = {
+                stored_plan.client_id: status(
+                    stored_plan.plan, today, last_held.get(stored_plan.client_id), DUE_WINDOW_DAYS
                 )
+                for stored_plan in plans
+            }
             drafts = [self._draft_summary(draft) for draft in stored_drafts]
-            items = self._home_items(store, overviews, today, needle)
-            return Overview(tuple(clients), tuple(drafts), today, str(store.user_name or ""), items)
+            items = self._home_items(store, overviews, today, " ".join(query.split()).casefold())
+            damaged = damaged_records(notes, references)
+
+        def of_client(client_id: str) -> tuple[DamagedRecord, ...]:
+            return tuple(item for item in damaged if item.client_id == client_id)
+
+        needle = " ".join(query.split()).casefold()
+        clients = [
+            _client_summary(
+                client_id, "", None, last, statuses.get(client_id), of_client(client_id)
+            )
+            for client_id, last in last_of_unreadable.items()
+        ]
+        for item in overviews:
+            if needle and needle not in item.client.reference.casefold():
+                continue
+            client = item.client
+            clients.append(
+                _client_summary(
+                    client.id,
+                    client.reference,
+                    client.name,
+                    item.last_session,
+                    statuses.get(client.id),
+                    of_client(client.id),
+                )
+            )
+        return Overview(
+            tuple(clients),
+            tuple(drafts),
+            today,
+            user_name,
+            damaged,
+            notices,
+            generations=generations,
+            items=items,
+        )
+
+    def changes_since(self, seen: Overview) -> bool:
+        """Whether the overview would differ from ``seen``: a client's records or a draft
+        written since, another day, or other notices. One read of the ledger and the key
+        slots (not of every client)."""
+        with self._lock:
+            store = self._open()
+            generations = store.record_generations()
+            return (
+                generations is None
+                or seen.generations is None
+                or generations != seen.generations
+                or self.clock() != seen.today
+                # a key slot mended, a rollback acknowledged: the notices above the lists
+                or self._notices(store) != seen.notices
+            )
+
+    def notices(self) -> VaultNotices:
+        """What the app must say about the vault just opened: an older copy put back (until
+        acknowledged), a damaged key slot, read-only media."""
+        with self._lock:
+            return self._notices(self._open())
+
+    def _notices(self, store: Store) -> VaultNotices:
+        rollback = store.rollback
+        slots: dict[str, SlotNotice] = {}
+        for slot in (*store.damaged_slots, *store.check_slots()):
+            known = slots.get(slot.slot_id)
+            if known is None or not known.secret:
+                slots[slot.slot_id] = SlotNotice(slot.slot_id, slot.kind)
+        return VaultNotices(
+            None
+            if rollback is None
+            else RollbackNotice(rollback.found, rollback.expected, rollback.noticed),
+            tuple(slots.values()),
+            store.read_only,
+        )
 
     def _home_items(
         self, store: Store, overviews: list[Any], today: date, needle: str
@@ -308,43 +403,89 @@ class VaultService:
         )
 
     def client(self, client_id: str) -> ClientDetail:
-        from kindcheck.answers import session_from_dict
+        """One client's page: sessions newest first with outcomes and Meldcode steps, the
+        plan and its next dates, read in one transaction with one query per table (not two
+        per session). A record that cannot be read (the client's own, a session, its Meldcode
+        steps, the plan) is named in ``ClientDetail.damaged`` and the rest is shown; only a
+        client that is not in the vault at all is an error."""
+        from kindcheck.errors import RecordDamaged
         from kindcheck.followup import FollowUpState, occurrences, status
-        from kindcheck.outcome import compute_outcome
 
         from .caseload import DUE_WINDOW_DAYS
+        from .damage import damaged_records
         from .plans import get_plan
 
         with self._lock:
             store = self._open()
-            client = store.get_client(client_id)
-            if client is None:
-                raise VaultError("that client is no longer in the vault")
+            notes: list[str | RecordDamaged] = []
+            with store.reading():
+                try:
+                    client = store.get_client(client_id)
+                except RecordDamaged as error:
+                    notes.append(error)
+                    client = None
+                else:
+                    if client is None:
+                        raise VaultError("that client is no longer in the vault")
+                header_notes: list[str] = []
+                headers = store.list_sessions(client_id, header_notes)  # the one "read" of the file
+                session_notes: list[str] = []
+                stored_by_id = {
+                    stored.id: stored for stored in store.client_sessions(client_id, session_notes)
+                }
+                step_notes: list[str] = []
+                steps_by_id = store.client_meldcode_steps(client_id, step_notes)
+                try:
+                    stored_plan = get_plan(store, client_id)
+                except RecordDamaged as error:
+                    notes.append(error)
+                    stored_plan = None
+            # A session whose header cannot be read is named once (its body fails too).
+            notes.extend(header_notes)
+            named = {getattr(note, "record", None) for note in header_notes}
+            notes.extend(
+                note
+                for note in session_notes
+                if getattr(note, "record", None) not in named
+                or getattr(note, "record", None) is None
+            )
+            notes.extend(step_notes)
             today = self.clock()
             sessions = []
             repeated: list[tuple[date, datetime, int]] = []  # day, saved at, format
-            for header in store.list_sessions(client_id):  # the one "read" of the file
-                stored = store.get_session(header.id, log=False)
+            for header in headers:
+                stored = stored_by_id.get(header.id)
                 if stored is None:
                     continue
-                session = session_from_dict(stored.answers, f"session {header.id}")
-                steps = {
-                    key: record.done_on for key, record in store.meldcode_steps(header.id).items()
-                }
-                outcome = compute_outcome(session, **_as_recorded(stored.answers, stored.outcome))
-                sessions.append(SessionView(header.id, session, outcome, steps))
+                session, outcome = self._interpret(stored.id, stored.answers, stored.outcome)
+                found_steps = steps_by_id.get(header.id)
+                steps = (
+                    {key: record.done_on for key, record in found_steps.items()}
+                    if found_steps is not None
+                    else {}
+                )
+                sessions.append(
+                    SessionView(header.id, session, outcome, steps, found_steps is not None)
+                )
                 repeated.append((header.session_date, header.saved_at, session.format_version))
-            stored_plan = get_plan(store, client_id)
+            self._forget_interpreted_beyond(_INTERPRETED_KEPT)
             plan = stored_plan.plan if stored_plan is not None else None
             last = sessions[-1] if sessions else None
-            # As .caseload.followup_statuses (home, `kindcheck due`): the plan's
-            # status counts from the latest session held, whatever its kind.
-            held = max((s.session.session_date for s in sessions), default=None)
+            # As .caseload.followup_statuses (home, `kindcheck due`): the plan's status counts
+            # from the latest session held, whatever its kind, as its list header says (so a
+            # session whose answers cannot be read still counts, as on home).
+            held = max((header.session_date for header in headers), default=None)
+            references = {client_id: client.reference} if client is not None else {}
+            dates = {header.id: header.session_date for header in headers}
+            damaged = tuple(
+                replace(item, client_id=item.client_id or client_id)
+                for item in damaged_records(notes, references, dates)
+            )
             latest_scan = next((s for s in reversed(sessions) if s.outcome.scan_done), None)
             summary = ClientSummary(
-                client_id=client.id,
-                reference=client.reference,
-                name=client.name,
+                client_id=client_id,
+                reference=client.reference if client is not None else "",
+                name=client.name if client is not None else None,
                 last_session=last.session.session_date if last else None,
                 problem_domain_count=latest_scan.outcome.problem_domain_count
                 if latest_scan
@@ -352,6 +493,7 @@ class VaultService:
                 safety_signal=bool(last and last.outcome.has_safety_signal),
                 parenting_support_flag=bool(last and last.outcome.parenting_support_flag),
                 followup=status(plan, today, held, DUE_WINDOW_DAYS) if plan is not None else None,
+                damaged=damaged,
             )
             upcoming: tuple[datetime, ...] = ()
             if plan is not None and summary.followup is not None:
@@ -382,11 +524,43 @@ class VaultService:
                 upcoming,
                 rhythm,
                 held,
+                damaged,
                 meldcode=meldcode_process(store, client_id),
-                handoffs=client.handoffs,
-                events=client.events,
-                due=tuple(due_items_for(client, repeats, today, due_days)),
+                handoffs=client.handoffs if client is not None else (),
+                events=client.events if client is not None else (),
+                due=tuple(due_items_for(client, repeats, today, due_days))
+                if client is not None
+                else (),
             )
+
+    def prepare_client(self, client_id: str) -> None:
+        """Interpret a client's sessions ahead of :meth:`client` (the home screen calls this
+        for the highlighted row, so the page opens at once). Not an opening of the client's
+        file: nothing is logged, nothing is returned."""
+        with self._lock:
+            store = self._open()
+            for stored in store.client_sessions(client_id):
+                self._interpret(stored.id, stored.answers, stored.outcome)
+            self._forget_interpreted_beyond(_INTERPRETED_KEPT)
+
+    def _interpret(
+        self, session_id: str, answers: dict[str, Any], outcome: Mapping[str, Any]
+    ) -> tuple[Session, Outcome]:
+        """The session and its outcome as recorded (``outcome``: the stored one, for what it
+        depended on in the vault), from the memo while its stored answers are the same."""
+        from kindcheck.answers import session_from_dict
+        from kindcheck.outcome import compute_outcome
+
+        known = self._interpreted.pop(session_id, None)
+        if known is None or known[0] != answers:
+            session = session_from_dict(answers, f"session {session_id}")
+            known = (answers, session, compute_outcome(session, **_as_recorded(answers, outcome)))
+        self._interpreted[session_id] = known  # the most recently used last
+        return known[1], known[2]
+
+    def _forget_interpreted_beyond(self, kept: int) -> None:
+        for session_id in list(self._interpreted)[: max(0, len(self._interpreted) - kept)]:
+            del self._interpreted[session_id]
 
     def followup_start(self, client_id: str) -> FollowUpStart:
         """The client as a new follow-up conversation starts from: the setting and children
@@ -394,6 +568,12 @@ class VaultService:
         from .intake import PreviousSession, estimated_ages
 
         detail = self.client(client_id)
+        if not detail.summary.readable:
+            # The session would be recorded under the client's reference, which is in the
+            # record that cannot be read.
+            raise VaultError.from_catalog(
+                "error.client_unreadable", client=detail.summary.client_id[:8]
+            )
         today = self.clock()
         sessions = detail.sessions
         latest = sessions[0] if sessions else None
@@ -689,6 +869,37 @@ def _as_recorded(answers: Mapping[str, Any], outcome: Mapping[str, Any]) -> dict
         "open_handoffs": 1 if asked_handoffs else 0,
         "group": group if isinstance(group, str) else None,
     }
+
+
+def _client_summary(
+    client_id: str,
+    reference: str,
+    name: str | None,
+    last: SessionSummary | None,
+    followup: FollowUpStatus | None,
+    damaged: tuple[DamagedRecord, ...],
+) -> ClientSummary:
+    """One row of the client list, from the client and its latest session's list header."""
+    return ClientSummary(
+        client_id=client_id,
+        reference=reference,
+        name=name,
+        last_session=last.session_date if last else None,
+        problem_domain_count=last.problem_domain_count if last else None,
+        safety_signal=bool(last and last.safety_signal),
+        parenting_support_flag=bool(last and last.parenting_support_flag),
+        followup=followup,
+        # The header has no "closed" field: an intake without a scan, a signal or a rhythm is
+        # one whose check closed (ask the store for the field).
+        check_closed=bool(
+            last
+            and last.kind == "intake"
+            and not last.scan_done
+            and not last.safety_signal
+            and last.followup_rhythm is None
+        ),
+        damaged=damaged,
+    )
 
 
 def open_service(

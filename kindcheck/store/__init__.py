@@ -68,6 +68,7 @@ from kindcheck.store.migrations import _run_migrations as _run_migrations
 from kindcheck.store.records import (
     Client,
     ClientOverview,
+    DamagedNote,
     Draft,
     MeldcodeStepRecord,
     PlainPlan,
@@ -111,6 +112,7 @@ __all__ = [
     "Client",
     "ClientEvent",
     "ClientOverview",
+    "DamagedNote",
     "DamagedSlot",
     "Draft",
     "HandoffEntry",

@@ -186,6 +186,22 @@ class _StoreBase:
                 return None
         return None if state is None else state.generation
 
+    def record_generations(self) -> dict[str, int] | None:
+        """Which generation last wrote each client's records and each draft, from the ledger
+        (``client/<id>``, ``draft/<id>``), in one read: a screen that keeps this knows by the
+        next call whether anything it shows changed, and what. None for a vault without a
+        ledger (before storage schema 3) or an unreadable state."""
+        with self._read() as conn:
+            try:
+                state = _read_state(conn, self._require_open())
+            except RecordDamaged:
+                return None
+        if state is None or state.clients is None:
+            return None
+        found = {f"client/{key}": value for key, value in state.clients.items()}
+        found.update({f"draft/{key}": value for key, value in state.drafts.items()})
+        return found
+
     # -- transactions --------------------------------------------------------------------------
 
     def _require_open(self) -> RecordCipher:

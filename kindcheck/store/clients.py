@@ -13,6 +13,7 @@ from kindcheck.store.ledger import client_record
 from kindcheck.store.records import (
     Client,
     ClientOverview,
+    DamagedNote,
     SessionSummary,
     _client_from,
     _damaged,
@@ -124,7 +125,7 @@ class _Clients(_StoreBase):
                 error = _damaged(f"client/{client_id}")
                 if damaged is None:
                     raise error from None
-                damaged.append(str(error))
+                damaged.append(DamagedNote.of(error, client_id))
                 continue
             found.add(client_id)
         return found
@@ -143,7 +144,7 @@ class _Clients(_StoreBase):
             except RecordDamaged as error:
                 if damaged is None:
                     raise
-                damaged.append(str(error))
+                damaged.append(DamagedNote.of(error, client_id))
         return found
 
     def list_clients(self, damaged: list[str] | None = None) -> list[ClientOverview]:
@@ -165,7 +166,7 @@ class _Clients(_StoreBase):
             except RecordDamaged as error:
                 if damaged is None:
                     raise
-                damaged.append(str(error))
+                damaged.append(DamagedNote.of(error, client_id))
                 continue
             count[client_id] = count.get(client_id, 0) + 1
             latest = last.get(client_id)

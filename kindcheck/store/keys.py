@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from kindcheck.errors import VaultError, WrongPassphrase
+from kindcheck.errors import SlotDamaged, VaultError, WrongPassphrase
+from kindcheck.passphrase import Secret
 from kindcheck.text import clean_text, one_line
 from kindcheck.vault import RECOVERY, KeySlot, UnlockThrottle, open_slot
 
@@ -137,7 +138,7 @@ def _parse_slots(rows: Iterable[tuple[str, str, str]]) -> SlotSet:
     return SlotSet(tuple(usable), tuple(damaged))
 
 
-def _open_any(slots: SlotSet, kind: str, secret: str | bytes) -> bytes:
+def _open_any(slots: SlotSet, kind: str, secret: str | bytes | Secret) -> bytes:
     """The data key from the first usable slot of ``kind`` that ``secret`` opens.
 
     KDF parameters are checked for every slot before any derivation (vault.open_slot), so an
@@ -148,7 +149,7 @@ def _open_any(slots: SlotSet, kind: str, secret: str | bytes) -> bytes:
     if not candidates:
         damaged = [slot for slot in slots.damaged if slot.kind == kind]
         if damaged:
-            raise VaultError(damaged[0].message)
+            raise SlotDamaged(damaged[0].message, kind=kind)
         raise VaultError(f"the vault has no {kind} key slot")
     for slot in candidates:
         if slot.kdf is not None:

@@ -40,7 +40,7 @@ from kindcheck.store.facts import (
     facts_opener,
     facts_value,
 )
-from kindcheck.store.keys import what_to_do
+from kindcheck.store.keys import DamagedSlot, what_to_do
 from kindcheck.store.records import (
     ClientColumns,
     DraftColumns,
@@ -66,7 +66,7 @@ from kindcheck.store.records import (
 from kindcheck.store.schema import APPLICATION_ID, _schema_version
 from kindcheck.store.sqlite import Connection, Row, _sqlite_message
 from kindcheck.text import one_line
-from kindcheck.vault import KeySlot
+from kindcheck.vault import PASSPHRASE, RECOVERY, KeySlot
 
 CheckFacts = Callable[[StoredSession], object]
 """What the layer above says a session's facts are (compared with its facts record)."""
@@ -185,6 +185,34 @@ class _Maintenance(_StoreBase):
                 if "session_facts" in tables:
                     problems += facts_problems(seen)
         return problems
+
+    def check_slots(self) -> tuple[DamagedSlot, ...]:
+        """The key-slot part of :meth:`check` alone, as :class:`DamagedSlot` values (cheap:
+        two rows and their digests), for the app to say right after unlocking that a slot is
+        damaged, changed or missing, and what to do. ``kind`` is the slot's plain column; ""
+        for a missing slot whose kind cannot be told (its digest in the state hides it)."""
+        with self._mutex:
+            self._require_open()
+            assert self._engine is not None
+            with self._engine.connect() as conn:
+                problems = self._check_slots(conn, self._state_for_verify(conn))
+                try:
+                    rows = conn.execute("SELECT id, kind FROM key_slot").all()
+                except sqlite3.Error:
+                    rows = []
+        kinds = {f"key_slot/{row.id}": str(row.kind) for row in rows}
+        present = set(kinds.values())
+        found: list[DamagedSlot] = []
+        for problem in problems:
+            record = problem.record or ""
+            kind = kinds.get(record, "")
+            if not kind and problem.code == "slot.missing":
+                # Only one kind can be missing while the vault opened with the other.
+                absent = {PASSPHRASE, RECOVERY} - present
+                kind = absent.pop() if len(absent) == 1 else ""
+            slot_id = record.partition("/")[2]
+            found.append(DamagedSlot(slot_id, kind, problem.message))
+        return tuple(found)
 
     def _state_for_verify(self, conn: Connection) -> VaultState | None:
         try:

@@ -16,6 +16,7 @@ from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.envelope import RECORD_FORMAT
 from kindcheck.store.records import (
+    DamagedNote,
     PlainPlan,
     SerialisablePlan,
     StoredPlan,
@@ -115,7 +116,7 @@ class _Plans(_StoreBase):
                     except RecordDamaged as error:
                         if damaged is None:
                             raise
-                        damaged.append(str(error))
+                        damaged.append(DamagedNote.of(error, plan_row.client_id))
                         continue
                     yield plan
 
@@ -123,5 +124,7 @@ class _Plans(_StoreBase):
         """Every client's plan (for due/overdue lists and the calendar export)."""
         with self._read() as conn:
             rows = conn.execute(_PLAN_COLUMNS).all()
-        found = [_collect(damaged, partial(self._plan_from_row, row)) for row in rows]
+        found = [
+            _collect(damaged, partial(self._plan_from_row, row), row.client_id) for row in rows
+        ]
         return [plan for plan in found if plan is not None]

@@ -229,14 +229,40 @@ def _iso_date(value: object) -> date:
     return date.fromisoformat(value)
 
 
-def _collect(damaged: list[str] | None, load: Callable[[], T]) -> T | None:
-    """Run ``load``; with a ``damaged`` list, note a damaged record there and return None."""
+class DamagedNote(str):
+    """What a ``damaged`` list holds for one damaged record: the message (a ``str``, as the
+    command line prints it) that also says which record it is about, for the app to name it
+    and look it up: ``record`` is ``table/id`` with the id as it is in the file (None when it
+    is not about one record), ``client_id`` the client the row belongs to, where the row
+    says so (a plain column)."""
+
+    record: str | None
+    client_id: str | None
+
+    def __new__(
+        cls, message: str, record: str | None = None, client_id: str | None = None
+    ) -> DamagedNote:
+        note = super().__new__(cls, message)
+        note.record = record
+        note.client_id = client_id
+        return note
+
+    @classmethod
+    def of(cls, error: RecordDamaged, client_id: str | None = None) -> DamagedNote:
+        return cls(str(error), error.record, client_id)
+
+
+def _collect(
+    damaged: list[str] | None, load: Callable[[], T], client_id: str | None = None
+) -> T | None:
+    """Run ``load``; with a ``damaged`` list, note a damaged record there (a
+    :class:`DamagedNote`; ``client_id``: the client its row belongs to) and return None."""
     if damaged is None:
         return load()
     try:
         return load()
     except RecordDamaged as error:
-        damaged.append(str(error))
+        damaged.append(DamagedNote.of(error, client_id))
         return None
 
 

@@ -24,7 +24,12 @@ from kindcheck.store.facts import (
     facts_opener,
     facts_value,
 )
-from kindcheck.store.records import StoredSession, _damaged, _decode_session_values
+from kindcheck.store.records import (
+    DamagedNote,
+    StoredSession,
+    _damaged,
+    _decode_session_values,
+)
 from kindcheck.store.sqlite import Connection
 
 _CHUNK: Final = 1000  # rows per fetch: bounded memory
@@ -76,7 +81,7 @@ class _Reporting(_StoreBase):
                 )
                 if damaged is None:
                     raise error
-                damaged.append(str(error))
+                damaged.append(DamagedNote(str(error), error.record))
             open_record = facts_opener(cipher)
             cursor = conn.driver.execute(_ALL_FACTS)
             while rows := cursor.fetchmany(_CHUNK):
@@ -95,7 +100,7 @@ class _Reporting(_StoreBase):
                     except RecordDamaged as error:
                         if damaged is None:
                             raise
-                        damaged.append(str(error))
+                        damaged.append(DamagedNote.of(error, client_id))
                         continue
                     yield stored
 
@@ -149,7 +154,7 @@ class _Reporting(_StoreBase):
                 except RecordDamaged as error:
                     if damaged is None:
                         raise
-                    damaged.append(str(error))
+                    damaged.append(DamagedNote.of(error, client_id))
                     continue
                 summary = session.summary
                 yield StoredFacts(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kindcheck.errors import RecordDamaged, SchemaRefused, VaultError, WrongPassphrase
-from kindcheck.passphrase import check_new_passphrase
+from kindcheck.passphrase import Secret, check_new_passphrase
 from kindcheck.store import schema
 from kindcheck.store.audit import (
     StateCache,
@@ -197,13 +197,14 @@ class Store(
     def unlock(
         cls,
         data_dir: Path | str,
-        passphrase: str,
+        passphrase: str | Secret,
         *,
         throttle: UnlockThrottle | None = None,
         read_only: bool | None = None,
         inspect: bool = False,
     ) -> Store:
-        """Open the vault with the passphrase.
+        """Open the vault with the passphrase (text, or a :class:`~kindcheck.passphrase.Secret`
+        as the app takes it: read in place, never copied; the caller wipes it).
 
         WrongPassphrase (always the message "wrong passphrase") when it does not open the vault;
         each failure in this process waits longer (vault.UnlockThrottle). VaultLocked when
@@ -215,8 +216,8 @@ class Store(
         and instead of refusing a schema that is not Kindcheck's, keep what is wrong in
         :attr:`schema_problems` (nothing can be written, so nothing planted can run).
         """
-        if not isinstance(passphrase, str):
-            raise TypeError("the passphrase is text (str)")
+        if not isinstance(passphrase, str | Secret):
+            raise TypeError("the passphrase is text (str) or a Secret")
         store, _data_key = cls._open(
             Path(data_dir),
             throttle or default_throttle(),
@@ -384,7 +385,7 @@ class Store(
             self._engine.dispose()
             self._engine = None
 
-    def resume(self, passphrase: str, *, throttle: UnlockThrottle | None = None) -> None:
+    def resume(self, passphrase: str | Secret, *, throttle: UnlockThrottle | None = None) -> None:
         """Unlock again after :meth:`lock` (same rules and throttle as :meth:`unlock`; the
         file's schema is checked again: it may have been changed while locked)."""
         throttle = throttle or default_throttle()
@@ -426,7 +427,7 @@ class Store(
     # -- passphrases ---------------------------------------------------------------------------
 
     def change_passphrase(
-        self, old: str, new: str, *, throttle: UnlockThrottle | None = None
+        self, old: str | Secret, new: str, *, throttle: UnlockThrottle | None = None
     ) -> None:
         """Set a new passphrase. Only the key slot is rewrapped; the old slot is deleted, so
         the old passphrase stops working at once. Records are not re-encrypted."""
@@ -444,7 +445,9 @@ class Store(
             throttle.succeeded()
             self._replace_slots(data_key, PASSPHRASE, new)
 
-    def new_recovery_key(self, passphrase: str, *, throttle: UnlockThrottle | None = None) -> str:
+    def new_recovery_key(
+        self, passphrase: str | Secret, *, throttle: UnlockThrottle | None = None
+    ) -> str:
         """Make a new recovery key (for a damaged or lost one): the recovery slot is replaced
         in one transaction, logged as a change. Returns the new key's display form, shown
         once. The passphrase proves the person may do this and yields the data key again."""
@@ -484,6 +487,8 @@ class Store(
             self._ledger(conn).slots_changed(conn)
             if kind == RECOVERY:
                 self._log(conn, "change", None, "recovery key replaced")
+        # The damaged slot of this kind was deleted with the others: say so from now on.
+        self.damaged_slots = self._slots().damaged
 
     def _slots(self) -> SlotSet:
         with self._read() as conn:

@@ -21,6 +21,7 @@ from kindcheck.store.facts import (
     facts_value,
 )
 from kindcheck.store.records import (
+    DamagedNote,
     MeldcodeStepRecord,
     SessionSummary,
     StoredSession,
@@ -41,6 +42,9 @@ _READ_CHUNK: Final = 2000  # rows per fetch when iterating everything: bounded m
 _HEADERS: Final = "SELECT id, client_id, format_version, header FROM session"
 _SESSIONS: Final = "SELECT id, client_id, format_version, header, body FROM session"
 _STEPS: Final = "SELECT id, client_id, format_version, meldcode FROM session WHERE id = ?"
+_CLIENT_STEPS: Final = (
+    "SELECT id, client_id, format_version, meldcode FROM session WHERE client_id = ?"
+)
 _FACTS_ROW: Final = (
     "SELECT id, client_id, format_version, data FROM session_facts WHERE client_id = ? AND id = ?"
 )
@@ -107,7 +111,9 @@ class _Sessions(_StoreBase):
                 is not None
             ):
                 self._log_client(conn, "read", client_id, f"client file ({len(rows)} sessions)")
-        found = [_collect(damaged, partial(self._summary_from_row, row)) for row in rows]
+        found = [
+            _collect(damaged, partial(self._summary_from_row, row), row.client_id) for row in rows
+        ]
         return sorted((s for s in found if s is not None), key=_session_order)
 
     def get_session(self, session_id: str, *, log: bool = True) -> StoredSession | None:
@@ -148,15 +154,21 @@ class _Sessions(_StoreBase):
                 except RecordDamaged as error:
                     if damaged is None:
                         raise
-                    damaged.append(str(error))
+                    damaged.append(DamagedNote.of(error, row[2]))
 
-    def client_sessions(self, client_id: str) -> list[StoredSession]:
+    def client_sessions(
+        self, client_id: str, damaged: list[str] | None = None
+    ) -> list[StoredSession]:
         """Every session of a client with answers and outcome, in no particular order. Writes
         no access-log entry: for checks inside an operation that logs itself (recording a
-        session refuses the same answers twice), not for showing a client's file."""
+        session refuses the same answers twice), not for showing a client's file. With
+        ``damaged``, damaged sessions are named there and skipped."""
         with self._read() as conn:
             rows = conn.execute(_SESSIONS + " WHERE client_id = ?", (client_id,)).all()
-        return [self._session_from_row(row) for row in rows]
+        found = [
+            _collect(damaged, partial(self._session_from_row, row), row.client_id) for row in rows
+        ]
+        return [session for session in found if session is not None]
 
     # -- Meldcode steps --------------------------------------------------------------------------
 
@@ -167,6 +179,19 @@ class _Sessions(_StoreBase):
         if row is None:
             raise VaultError("no such session")
         return self._steps_from_row(row)
+
+    def client_meldcode_steps(
+        self, client_id: str, damaged: list[str] | None = None
+    ) -> dict[str, dict[str, MeldcodeStepRecord]]:
+        """The Meldcode steps of every session of a client (session id -> step id -> step),
+        in one query (a client's page shows them all). With ``damaged``, a session whose steps
+        cannot be read is named there and left out of the result."""
+        with self._read() as conn:
+            rows = conn.execute(_CLIENT_STEPS, (client_id,)).all()
+        found = {
+            row.id: _collect(damaged, partial(self._steps_from_row, row), client_id) for row in rows
+        }
+        return {session_id: steps for session_id, steps in found.items() if steps is not None}
 
     def set_meldcode_step(
         self, session_id: str, step_id: str, done_on: date | None, note: str = ""

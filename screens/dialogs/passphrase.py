@@ -4,7 +4,10 @@ Both derive keys with Argon2id (a fraction of a second, more after failed tries:
 throttles them) in a thread worker, with a busy line; the fields are disabled meanwhile.
 Changing rewraps the data key only (records are not re-encrypted) and the old passphrase stops
 working at once. The recovery key opens the vault and replaces the passphrase; the recovery key
-itself stays valid. Neither dialog keeps a secret once it is done with it.
+itself stays valid. A new recovery key (for a lost one, or one whose key slot is damaged) takes
+the passphrase and is shown once. No dialog keeps a secret once it is done with it; the
+passphrase that only proves who you are is taken by a
+:class:`~..widgets.secret_input.SecretInput` and wiped after use.
 """
 
 from __future__ import annotations
@@ -16,16 +19,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError, VaultLocked, WrongPassphrase
-from kindcheck.passphrase import MIN_LENGTH, acceptable, strength
+from kindcheck.i18n import error_message
+from kindcheck.passphrase import MIN_LENGTH, Secret, acceptable, strength
 
 from ..base import KindcheckModal
 from ..widgets.busy_line import BusyLine
 from ..widgets.safe import SafeInput, literal
+from ..widgets.secret_input import SecretInput
 
 
 class PassphraseChanged(Message):
@@ -171,7 +177,7 @@ class ChangePassphraseScreen(_PassphraseDialog):
             yield Static(self.tr("passphrase.change_title"), id="passphrase-title", markup=False)
             yield Static(self.tr("passphrase.change_intro"), classes="intro", markup=False)
             yield Static(self.tr("passphrase.current"), classes="label", markup=False)
-            yield SafeInput(password=True, id="old-passphrase", max_length=1024)
+            yield SecretInput(id="old-passphrase", max_length=1024)
             yield from self.new_fields()
             yield from self.buttons(
                 self.tr("passphrase.changing"), self.tr("passphrase.change_button")
@@ -180,15 +186,17 @@ class ChangePassphraseScreen(_PassphraseDialog):
     def submit(self) -> None:
         if self.busy:
             return
-        old = self.query_one("#old-passphrase", Input).value
-        if not old:
+        field = self.query_one("#old-passphrase", SecretInput)
+        if not field.value:
             self.show_error(self.tr("passphrase.current_missing"))
-            self.query_one("#old-passphrase", Input).focus()
+            field.focus()
             return
         new = self.check_new()
         if new is None:
             return
-        if new == old:
+        old = field.take()
+        if old.matches(new):
+            old.wipe()
             self.show_error(self.tr("passphrase.same_as_old"))
             return
         self.show_error("")
@@ -196,8 +204,11 @@ class ChangePassphraseScreen(_PassphraseDialog):
         self.change(old, new)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="passphrase-change")
-    def change(self, old: str, new: str) -> None:
-        self.service.change_passphrase(old, new)
+    def change(self, old: Secret, new: str) -> None:
+        try:
+            self.service.change_passphrase(old, new)
+        finally:
+            old.wipe()
         self.post_message(PassphraseChanged())
 
     def on_passphrase_changed(self, message: PassphraseChanged) -> None:
@@ -271,3 +282,140 @@ class RecoveryUnlockScreen(_PassphraseDialog):
             self.show_error(str(error))
             return
         key.focus()
+
+
+class RecoveryKeyMade(Message):
+    """The new recovery key is made (the old one no longer opens the vault)."""
+
+    def __init__(self, recovery_key: str) -> None:
+        super().__init__()
+        self.recovery_key = recovery_key
+
+
+class NewRecoveryKeyScreen(KindcheckModal[bool]):
+    """The passphrase, then the new recovery key shown once. True when a key was made."""
+
+    CSS_PATH = "passphrase.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "ui.key.cancel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(classes="passphrase-dialog")
+        self.busy = False
+        self.made = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="passphrase-box"):
+            yield Static(self.tr("recovery_new.title"), id="passphrase-title", markup=False)
+            yield Static(self.tr("recovery_new.intro"), classes="intro", markup=False)
+            yield Static(self.tr("vault.passphrase"), classes="label", markup=False)
+            yield SecretInput(id="current-passphrase", max_length=1024)
+            yield Static("", id="passphrase-error", markup=False)
+            yield Static("", id="new-recovery-key", markup=False)
+            yield BusyLine(self.tr("recovery_new.making"), id="busy")
+            with Horizontal(id="passphrase-buttons"):
+                yield Button(self.tr("recovery_new.button"), id="confirm", variant="primary")
+                yield Button(self.tr("common.cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#new-recovery-key").display = False
+        self.query_one("#current-passphrase", SecretInput).focus()
+
+    @on(Input.Submitted, "#current-passphrase")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.made:
+            self._forget_key()
+            self.dismiss(True)
+        else:
+            self.submit()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        if self.made:
+            self._forget_key()
+            self.dismiss(True)
+        elif not self.busy:
+            self.query_one("#current-passphrase", SecretInput).wipe()
+            self.dismiss(False)
+
+    def submit(self) -> None:
+        field = self.query_one("#current-passphrase", SecretInput)
+        if self.busy:
+            return
+        if not field.value:
+            self.query_one("#passphrase-error", Static).update(
+                literal(self.tr("passphrase.current_missing"))
+            )
+            return
+        self.query_one("#passphrase-error", Static).update("")
+        self._set_busy(True)
+        self.make(field.take())
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.query_one("#busy").set_class(busy, "-active")
+        for widget in self.query("Input, Button"):
+            widget.disabled = busy
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="recovery-new")
+    def make(self, passphrase: Secret) -> None:
+        try:
+            key = self.service.new_recovery_key(passphrase)
+        finally:
+            passphrase.wipe()
+        self.post_message(RecoveryKeyMade(key))
+
+    def on_recovery_key_made(self, message: RecoveryKeyMade) -> None:
+        message.stop()
+        self._set_busy(False)
+        self.made = True
+        self.query_one("#current-passphrase").display = False
+        for label in self.query(".label, .intro"):
+            label.display = False
+        shown = self.query_one("#new-recovery-key", Static)
+        shown.update(
+            Content.assemble(
+                literal(self.tr("recovery_new.shown")),
+                "\n\n",
+                literal(message.recovery_key, "bold"),
+            )
+        )
+        shown.display = True
+        self.query_one("#cancel").display = False
+        confirm = self.query_one("#confirm", Button)
+        confirm.label = self.tr("recovery_new.written")
+        confirm.focus()
+
+    def _forget_key(self) -> None:
+        self.query_one("#new-recovery-key", Static).update("")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "recovery-new" or event.state != WorkerState.ERROR:
+            return
+        self._set_busy(False)
+        error = event.worker.error
+        if isinstance(error, WrongPassphrase):
+            event.stop()
+            self.query_one("#passphrase-error", Static).update(
+                literal(self.tr("passphrase.current_wrong"))
+            )
+            self.query_one("#current-passphrase", SecretInput).focus()
+        elif isinstance(error, KindcheckError):
+            event.stop()
+            self.query_one("#passphrase-error", Static).update(
+                literal(error_message(error, self.lang))
+            )
+        else:
+            event.stop()
+            self.kc_app.worker_failed(error)

@@ -6,8 +6,10 @@ every text a person typed (client references, names, free-text answers, a search
 
 - cleaned of control characters on the way in (:class:`SafeInput`, :class:`SafeTextArea`), and
 - shown as :class:`~textual.content.Content` built from plain text, never parsed as markup
-  (:func:`literal`, :func:`literal_cell`), after :func:`~kindcheck.text.clean_text` once more,
-  because a stored record may come from an older version or another tool.
+  (:func:`literal`, :func:`literal_cell`), after :func:`~kindcheck.text.terminal_safe` (which
+  cleans as ``clean_text`` does and also drops what a terminal cannot take), because a stored
+  record may come from an older version or another tool, and a message about a damaged record
+  holds ids and SQLite's own words from the file.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from textual.content import Content
 from textual.widgets import Input, TextArea
 from textual.widgets.text_area import Edit, EditResult
 
-from kindcheck.text import clean_text
+from kindcheck.text import clean_text, terminal_safe
 
 InputType = Literal["integer", "number", "text"]  # as textual.widgets.Input takes it
 
@@ -37,13 +39,13 @@ def _blink_setting() -> bool:
 
 def literal(text: object, style: str = "") -> Content:
     """Plain text as Content: markup characters are shown as they are."""
-    content = Content(clean_text(str(text)))
+    content = Content(terminal_safe(text))
     return content.stylize(style) if style else content
 
 
 def literal_cell(text: object) -> Text:
     """Plain text for a DataTable cell (DataTable parses ``str`` cells as markup)."""
-    return Text(clean_text(str(text)), end="")
+    return Text(terminal_safe(text), end="")
 
 
 class SafeInput(Input):

@@ -54,6 +54,16 @@ class ScanPage(VerticalScroll, inherit_bindings=False):
     def mark_current(self, index: int) -> IndicatorRow:
         """Mark row ``index`` of :meth:`rows` (which must hold it) as the current row."""
         rows = self.rows()
-        for position, row in enumerate(rows):
-            row.set_class(position == index, "-current")
-        return rows[index]
+        current = rows[index]
+        marked = getattr(self, "_marked", None)
+        if marked is not None and any(row is marked for row in rows):
+            # Only the row that loses the mark and the one that gets it are restyled (a key
+            # press must not restyle the whole page).
+            if marked is not current:
+                marked.remove_class("-current")
+                current.add_class("-current")
+        else:
+            for position, row in enumerate(rows):
+                row.set_class(position == index, "-current")
+        self._marked: IndicatorRow | None = current
+        return current

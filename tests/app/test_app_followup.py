@@ -210,7 +210,8 @@ def test_a_followup_draft_round_trips_with_what_it_compares_with():
     intake = Intake.followup("EPD-1", "ggz", TODAY, child_ages=[5, 9], previous=previous)
     assert intake.main.answers["child_count"] == 2
     assert intake.suggested == {"child_count", "child_age[0]", "child_age[1]"}
-    assert intake.position == "child_count"
+    # Version 2 asks first what happened since last time, then the children to confirm.
+    assert intake.position == "events_since"
     again = Intake.from_payload(intake.draft_id, intake.to_payload())
     assert again.kind == "followup" and again.previous == previous
     assert again.main.answers == intake.main.answers

@@ -556,7 +556,7 @@ def test_absurd_kdf_parameters_are_refused_before_deriving(
         def no_derivation(*args: object, **kwargs: object) -> None:
             raise AssertionError("Argon2id must not run for refused parameters")
 
-        monkeypatch.setattr(vault_module, "Argon2id", no_derivation)
+        monkeypatch.setattr(vault_module, "_argon2id", no_derivation)
         throttle = UnlockThrottle(sleep=FakeSleep())
         started = time.perf_counter()
         with pytest.raises(VaultError, match=pattern) as caught:

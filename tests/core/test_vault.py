@@ -74,7 +74,7 @@ def no_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     def forbidden(*args: Any, **kwargs: Any) -> Any:
         pytest.fail("Argon2id was called although the parameters should have been refused")
 
-    monkeypatch.setattr(vault, "Argon2id", forbidden)
+    monkeypatch.setattr(vault, "_argon2id", forbidden)
 
 
 def assert_no_chained_traceback(error: BaseException) -> None:

@@ -83,10 +83,26 @@ async def settle(pilot: Any) -> None:
     await pilot.pause()
 
 
+def screen_in_stack(app: Any, name: str) -> Any:
+    """The screen of class ``name`` in the app's stack (a dialog may be on top of it)."""
+    return next((s for s in app.screen_stack if type(s).__name__ == name), None)
+
+
 async def unlock(pilot: Any, passphrase: str = PASSPHRASE) -> Any:
+    """Type the passphrase; home once it is shown. After unlocking, a dialog about the vault
+    itself (an older copy put back, a damaged key slot) may open over home at once."""
     await wait_screen(pilot, "UnlockScreen")
     await pilot.press(*passphrase, "enter")
-    return await wait_screen(pilot, "HomeScreen")
+    app = pilot.app
+    await wait_until(
+        pilot,
+        lambda: (
+            screen_in_stack(app, "UnlockScreen") is None
+            and screen_in_stack(app, "HomeScreen") is not None
+        ),
+    )
+    await pilot.pause()
+    return screen_in_stack(app, "HomeScreen")
 
 
 async def start_intake(

@@ -1,0 +1,424 @@
+"""The app on the real path, in Pilot: the home screen with N clients, a client page with 50
+sessions, and an answer key, each against a bare Textual app doing the same visible work, in
+the same run.
+
+    python benchmarks/bench_app.py [--clients 10000] [--rounds 3] [--cache DIR]
+
+The vault (N clients with one intake each, plus one client with 50 sessions) is built once
+through the public API (``record_session``, a batch per transaction, one unlock) and cached
+like the other real-path vaults (realpath.py); each run works on a copy. The app is the one
+``kindcheck`` builds (``create_app``), opened with the vault unlocked beforehand: the key
+derivation is not what is timed ("after unlock"). Each measurement ends when the screen has
+been painted (a callback after the next refresh). Rounds interleave ours and the baseline.
+
+- home: from the app's start to the home screen painted with its client list filled;
+  baseline: a bare app painting a DataTable of the same N rows. While the home screen loads,
+  a ticker measures the longest stall of the event loop (the UI thread blocked).
+  Target (issue 17): < 0.5 s after unlock, no stall (longest < 100 ms).
+- back home: from leaving a client page to the home screen refreshed.
+- client page: from the key that opens the 50-session client to its page painted with the
+  sessions listed; baseline: a bare app pushing a screen with a Static. Target: < 100 ms.
+- answer key: from an answer key (j / n / a digit) to the next question painted, over a whole
+  Kindcheck; baseline: a bare app changing one Static per key. Target: < 16 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import realpath
+from realpath import FIRST_DAY, PASSPHRASE
+
+ROOT = Path(__file__).resolve().parent.parent
+SESSIONS_OF_ONE = 50
+HOME_TARGET_S = 0.5
+STALL_TARGET_S = 0.1
+CLIENT_TARGET_S = 0.1
+KEY_TARGET_S = 0.016
+BIG = "EPD-FIFTY"
+
+
+def build(data_dir: Path, clients: int, seed: int) -> dict[str, Any]:
+    """``clients`` clients with one intake each, and ``BIG`` with 50 sessions."""
+    from kindcheck.answers import session_from_dict
+    from kindcheck.outcome import compute_outcome
+    from kindcheck.service.recording import record_session
+    from kindcheck.store import Store
+
+    rng = random.Random(seed)
+    templates = {kind: realpath._templates(rng, kind) for kind in ("intake", "followup")}
+    plan: list[tuple[str, int, date]] = [
+        (f"EPD-{number:07d}", 0, FIRST_DAY + timedelta(days=rng.randint(0, 540)))
+        for number in range(clients)
+    ]
+    plan += [(BIG, number, FIRST_DAY + timedelta(days=30 * number)) for number in range(50)]
+    started = time.perf_counter()
+    store, _recovery = Store.create(data_dir, PASSPHRASE, "benchmark")
+    try:
+        for start in range(0, len(plan), realpath.BATCH):
+            with store.batch():
+                for reference, number, when in plan[start : start + realpath.BATCH]:
+                    kind = "intake" if number == 0 else "followup"
+                    answers = json.loads(json.dumps(rng.choice(templates[kind])))
+                    answers["client"] = {"reference": reference, "name": None}
+                    answers["date"] = when.isoformat()
+                    session = session_from_dict(answers)
+                    record_session(store, session, compute_outcome(session), "nl")
+    finally:
+        store.close()
+    return {"clients": clients, "seconds": round(time.perf_counter() - started, 1)}
+
+
+@contextmanager
+def cached_vault(cache: Path | None, clients: int, seed: int) -> Iterator[Path]:
+    cache = (cache or realpath.default_cache()).resolve()
+    built = cache / f"app-clients-{clients}-seed-{seed}"
+    if not (built / "built.json").exists():
+        shutil.rmtree(built, ignore_errors=True)
+        built.mkdir(parents=True)
+        print(f"building a vault of {clients:,} clients in {built} (once) ...", flush=True)
+        info = build(built / "vault", clients, seed)
+        (built / "built.json").write_text(json.dumps(info), encoding="utf-8")
+        print(f"built in {info['seconds']} s", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="work-", dir=cache))
+    try:
+        shutil.copytree(built / "vault", work / "vault")
+        (work / "vault" / "kindcheck.lock").unlink(missing_ok=True)
+        yield work / "vault"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Painted: the screen's next refresh has run
+
+
+def press(app: Any, key: str) -> None:
+    """A key as the terminal sends it (Pilot's press also waits for the app to settle, which
+    is not what a clinician waits for)."""
+    from textual import events
+
+    app.post_message(events.Key(key, KEY_CHARACTERS.get(key, key if len(key) == 1 else None)))
+
+
+KEY_CHARACTERS = {"enter": "\r", "escape": "\x1b"}
+
+
+async def painted(screen: Any) -> None:
+    done = asyncio.Event()
+    screen.call_after_refresh(done.set)
+    await done.wait()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the app did not get there in time")
+        await asyncio.sleep(0.001)
+
+
+class StallWatch:
+    """The longest time the event loop (the UI thread) did not come round, while running."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _tick(self) -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.002)
+            now = time.perf_counter()
+            self.longest = max(self.longest, now - last - 0.002)
+            last = now
+
+    def __enter__(self) -> StallWatch:
+        self._task = asyncio.get_running_loop().create_task(self._tick())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
+# --------------------------------------------------------------------------------------------
+# Ours
+
+
+def our_app(vault: Path) -> Any:
+    from kindcheck.screens.app import create_app
+
+    from kindcheck.service.vault_service import VaultService
+    from kindcheck.settings import Settings
+
+    settings = Settings(data_dir=vault, lang="nl", cursor_blink=False)
+    service = VaultService(vault, date.today, "nl")
+    service.unlock(PASSPHRASE)
+    return create_app(settings, service)
+
+
+def home_filled(app: Any, clients: int) -> bool:
+    from textual.widgets import DataTable
+
+    screen = app.screen
+    if type(screen).__name__ != "HomeScreen" or getattr(screen, "overview", None) is None:
+        return False
+    table = screen.query_one("#clients", DataTable)
+    return table.row_count > 0 and clients_listed(screen) >= clients
+
+
+def clients_listed(screen: Any) -> int:
+    """How many clients the home screen says it lists (all of them, paged or not)."""
+    overview = screen.overview
+    return len(overview.clients) if overview is not None else 0
+
+
+async def ours_home_and_client(vault: Path, clients: int) -> dict[str, float]:
+    app = our_app(vault)
+    start = time.perf_counter()
+    async with app.run_test(size=(80, 24)) as pilot:
+        with StallWatch() as watch:
+            await until(lambda: home_filled(app, clients))
+            await painted(app.screen)
+            home = time.perf_counter() - start
+        stall = watch.longest
+        home_screen = app.screen
+        await pilot.pause()
+        # The client with 50 sessions: searched, then opened with Enter (as a user would).
+        await pilot.press("slash", *BIG, "enter")
+        await until(lambda: clients_listed(home_screen) == 1)
+        # A clinician reads the row before pressing Enter (the home screen prepares the
+        # page of the row the cursor rests on).
+        await asyncio.sleep(0.5)
+        start = time.perf_counter()
+        press(app, "enter")
+        await until(lambda: client_shown(app))
+        await painted(app.screen)
+        client = time.perf_counter() - start
+        sessions = len(app.screen.detail.sessions)
+        assert sessions == SESSIONS_OF_ONE, sessions
+        start = time.perf_counter()
+        press(app, "escape")
+        await until(lambda: app.screen is home_screen)
+        await pilot.pause()
+        await until(lambda: not home_busy(app))
+        await painted(home_screen)
+        back = time.perf_counter() - start
+        # Cold: nothing prepared (Enter at once, nothing interpreted before).
+        app.service._interpreted.clear()
+        await pilot.pause()
+        start = time.perf_counter()
+        press(app, "enter")
+        await until(lambda: client_shown(app))
+        await painted(app.screen)
+        cold = time.perf_counter() - start
+    return {"home": home, "stall": stall, "client": client, "cold": cold, "back": back}
+
+
+def home_busy(app: Any) -> bool:
+    """Whether the home screen is still loading or refreshing."""
+    return any(worker.group == "home" and not worker.is_finished for worker in app.workers)
+
+
+def client_shown(app: Any) -> bool:
+    return (
+        type(app.screen).__name__ == "ClientScreen"
+        and getattr(app.screen, "detail", None) is not None
+    )
+
+
+async def ours_answer_keys(vault: Path) -> list[float]:
+    from textual import events
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from support.app import kindcheck_keys, start_intake, wait_screen
+
+    app = our_app(vault)
+    timings: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_screen(pilot, "HomeScreen")
+        screen = await start_intake(pilot, "EPD-8888888")
+        for key in kindcheck_keys():
+            if screen.query_one("#answer").current != "choice" or key not in "jn1234?":
+                await pilot.press(key)  # a typed answer: not an answer key
+                continue
+            before = screen.step.key if screen.step else None
+            start = time.perf_counter()
+            app.post_message(events.Key(key, key))
+            await until(lambda before=before: (screen.step.key if screen.step else None) != before)
+            await painted(screen)
+            timings.append(time.perf_counter() - start)
+        await app.workers.wait_for_complete()
+    return timings
+
+
+# --------------------------------------------------------------------------------------------
+# Baselines: a bare Textual app doing the same visible work
+
+
+def bare_table_app(rows: int) -> Any:
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable, Footer, Static
+
+    class BareTable(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("Clients")
+            yield DataTable(id="clients", cursor_type="row")
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns("reference", "last", "domains", "follow-up")
+            for number in range(rows):
+                table.add_row(f"EPD-{number:07d}", "08-01-2024", "2", "-", key=str(number))
+
+    return BareTable()
+
+
+async def bare_home_and_screen(rows: int) -> dict[str, float]:
+    from textual.screen import Screen
+    from textual.widgets import DataTable, Footer, Static
+
+    class Page(Screen[None]):
+        def compose(self) -> Any:
+            yield Static("client")
+            yield Footer()
+
+    app = bare_table_app(rows)
+    start = time.perf_counter()
+    async with app.run_test(size=(80, 24)) as pilot:
+        with StallWatch() as watch:
+            await until(lambda: app.query_one(DataTable).row_count == rows)
+            await painted(app.screen)
+            home = time.perf_counter() - start
+        stall = watch.longest
+        await pilot.pause()
+        start = time.perf_counter()
+        page = Page()
+        app.push_screen(page)
+        await until(lambda: app.screen is page and bool(page.query(Static)))
+        await painted(page)
+        screen = time.perf_counter() - start
+        assert app.query_one(Static)
+    return {"home": home, "stall": stall, "client": screen}
+
+
+async def bare_answer_keys(keys: int) -> list[float]:
+    from textual import events
+    from textual.app import App, ComposeResult
+    from textual.widgets import Footer, Static
+
+    class BareKeys(App[None]):
+        count = 0
+
+        def compose(self) -> ComposeResult:
+            yield Static("question 0", id="question")
+            yield Footer()
+
+        def on_key(self, event: events.Key) -> None:
+            self.count += 1
+            self.query_one("#question", Static).update(f"question {self.count}")
+
+    app = BareKeys()
+    timings: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for _ in range(keys):
+            before = app.count
+            start = time.perf_counter()
+            app.post_message(events.Key("j", "j"))
+            await until(lambda before=before: app.count != before)
+            await painted(app.screen)
+            timings.append(time.perf_counter() - start)
+    return timings
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def run(vault: Path, clients: int, rounds: int) -> dict[str, dict[str, float]]:
+    ours: dict[str, list[float]] = {"home": [], "stall": [], "client": [], "cold": [], "back": []}
+    bare: dict[str, list[float]] = {"home": [], "stall": [], "client": []}
+    keys: list[float] = []
+    bare_keys: list[float] = []
+    for number in range(rounds + 1):  # the first round warms up, untimed
+        got = asyncio.run(ours_home_and_client(vault, clients))
+        base = asyncio.run(bare_home_and_screen(clients))
+        answered = asyncio.run(ours_answer_keys(vault))
+        bare_answered = asyncio.run(bare_answer_keys(len(answered)))
+        if number == 0:
+            continue
+        for name, value in got.items():
+            ours[name].append(value)
+        for name, value in base.items():
+            bare[name].append(value)
+        keys += answered
+        bare_keys += bare_answered
+    median = statistics.median
+    return {
+        "home": {
+            "ours": median(ours["home"]),
+            "bare": median(bare["home"]),
+            "target": HOME_TARGET_S,
+        },
+        "home stall": {
+            "ours": median(ours["stall"]),
+            "bare": median(bare["stall"]),
+            "target": STALL_TARGET_S,
+        },
+        "back home": {"ours": median(ours["back"]), "bare": 0.0, "target": HOME_TARGET_S},
+        "client page (50 sessions)": {
+            "ours": median(ours["client"]),
+            "bare": median(bare["client"]),
+            "target": CLIENT_TARGET_S,
+        },
+        "client page, cold": {
+            "ours": median(ours["cold"]),
+            "bare": median(bare["client"]),
+            "target": CLIENT_TARGET_S,
+        },
+        "answer key": {
+            "ours": median(keys),
+            "bare": median(bare_keys),
+            "target": KEY_TARGET_S,
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--loose", type=float, default=1.0)
+    args = parser.parse_args(argv)
+    with cached_vault(args.cache, args.clients, args.seed) as vault:
+        results = run(vault, args.clients, args.rounds)
+    print(f"{'':28}{'ours':>10}{'bare':>10}{'ratio':>8}")
+    ok = True
+    for name, row in results.items():
+        ratio = row["ours"] / row["bare"] if row["bare"] else float("nan")
+        print(f"{name:28}{row['ours'] * 1000:>8.1f}ms{row['bare'] * 1000:>8.1f}ms{ratio:>7.2f}x")
+    print(f"({args.clients:,} clients, medians of {args.rounds} rounds)")
+    for name, row in results.items():
+        ok &= realpath.verdict(name, row["ours"] * 1000, row["target"] * 1000, "ms", args.loose)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(realpath.main_guard(main))

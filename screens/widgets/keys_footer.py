@@ -1,0 +1,40 @@
+"""The footer, redrawn only when the keys it shows change.
+
+Textual's Footer recomposes (every key a new widget, restyled) each time the screen says its
+bindings may have changed: on every focus change and every ``refresh_bindings``. In the
+intake that is every answer key, for a footer that shows the same keys from one yes/no
+question to the next. This one compares what it would show with what it shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.screen import Screen
+from textual.widgets import Footer
+
+
+class KeysFooter(Footer):
+    """A :class:`Footer` that recomposes only when its visible keys change."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown_keys: tuple[object, ...] | None = None
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        will_recompose = screen.app.app_focus and self.is_attached and screen is self.screen
+        if will_recompose:
+            keys = visible_keys(screen)
+            if self._bindings_ready and keys == self._shown_keys:
+                return
+            self._shown_keys = keys
+        super().bindings_changed(screen)
+
+
+def visible_keys(screen: Screen[Any]) -> tuple[object, ...]:
+    """What a footer shows of the screen's active bindings (the keys, their words, enabled)."""
+    return tuple(
+        (binding.key, binding.action, binding.description, binding.key_display, enabled, tooltip)
+        for _node, binding, enabled, tooltip in screen.active_bindings.values()
+        if binding.show
+    )
