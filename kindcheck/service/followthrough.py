@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from kindcheck.errors import VaultError
+from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.followup.policy import (
     CLOSING_RHYTHMS,
     SessionRecord,
@@ -168,8 +168,10 @@ def meldcode_process(store: Store, client_id: str) -> MeldcodeProcess | None:
     signal. A session opens a process when it raises a signal the session before it did not
     have, or any signal once the process before was closed; a follow-up with the signals
     already known continues the open one."""
+    # A session or Meldcode record that cannot be read is named on the client page by the
+    # caller's own read; here it is left out (its process, if any, reads as nothing recorded).
     sessions = sorted(
-        store.client_sessions(client_id),
+        store.client_sessions(client_id, damaged=[]),
         key=lambda s: (s.summary.session_date, s.summary.saved_at),
     )
     current: MeldcodeProcess | None = None
@@ -179,7 +181,10 @@ def meldcode_process(store: Store, client_id: str) -> MeldcodeProcess | None:
         held = stored.summary.session_date
         closed_before = current is not None and current.closed is not None
         if ids and (ids - previous or closed_before or current is None):
-            data = store.meldcode_record(stored.id)
+            try:
+                data = store.meldcode_record(stored.id)
+            except RecordDamaged:
+                data = {}
             current = _process_from(stored.id, held, data)
         previous = ids
     return current
