@@ -92,6 +92,7 @@ class ClientScreen(HoldsFollowUps):
         Binding("r", "change_plan('rhythm')", "ui.key.plan_rhythm"),
         Binding("e", "change_plan('end')", "ui.key.plan_end"),
         Binding("g", "record_event", "ui.key.event"),
+        Binding("w", "handoff_status", "ui.key.handoff_status", show=False),
         Binding("a", "meldcode('afweging')", "ui.key.afweging", show=False),
         Binding("b", "meldcode('decision')", "ui.key.decision", show=False),
         Binding("c", "meldcode('close')", "ui.key.close_meldcode", show=False),
@@ -159,6 +160,10 @@ class ClientScreen(HoldsFollowUps):
             )
         if action == "hold_followup":
             return self._writable()
+        if action == "handoff_status":
+            return self._writable() and any(
+                h.status == "open" for h in (self.detail.handoffs if self.detail else ())
+            )
         if action == "meldcode":
             return (
                 self._writable()
@@ -238,6 +243,41 @@ class ClientScreen(HoldsFollowUps):
         self.app.push_screen(
             DatedChoiceDialog(self.tr("event.title"), choices, self.today()), chosen
         )
+
+    def action_handoff_status(self) -> None:
+        """Whether the help of an open warm hand-off started (or not, or is declined)."""
+        from kindcheck.service.followthrough import catalog
+
+        detail = self.detail
+        if detail is None:
+            return
+        names = {h.id: h.name.get(self.lang) for h in catalog().handoffs}
+        choices = [
+            (
+                f"{names.get(handoff.option, handoff.option)}: "
+                + self.tr(f"handoff.status_{status}"),
+                f"{handoff.id}:{status}",
+            )
+            for handoff in detail.handoffs
+            if handoff.status == "open"
+            for status in ("started", "not_started", "declined")
+        ]
+        if not choices:
+            return
+
+        def chosen(result: object) -> None:
+            if isinstance(result, DatedChoice):
+                handoff_id, status = result.choice.split(":")
+                self.store_handoff_status(handoff_id, status, result.on)
+
+        self.app.push_screen(
+            DatedChoiceDialog(self.tr("handoff.title"), choices, self.today()), chosen
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="client-write")
+    def store_handoff_status(self, handoff_id: str, status: str, on: date) -> None:
+        self.service.set_handoff_status(self.client_id, handoff_id, status, on)
+        self.post_message(PlanSaved(self.service.client(self.client_id), "handoff.status_saved"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="client-write")
     def store_event(self, event_id: str, on: date) -> None:
@@ -351,6 +391,8 @@ class ClientScreen(HoldsFollowUps):
             )
             status = self.tr(f"handoff.status_{handoff.status}")
             lines.append(literal(f"   {self.tr('key.handoff')}: {name} · {status}"))
+        if any(handoff.status == "open" for handoff in detail.handoffs):
+            lines.append(literal(self.tr("client.handoff_keys"), "dim"))
         lines.append(literal(self.tr("client.event_keys"), "dim"))
         self.query_one("#followthrough-view", Static).update(Content("\n").join(lines))
 

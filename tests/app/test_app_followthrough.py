@@ -172,6 +172,14 @@ async def test_a_warm_hand_off_is_recorded_on_the_outcome_page_and_stored(vault_
         client = await wait_screen(pilot, "ClientScreen")
         await wait_until(pilot, lambda: client.detail is not None)
         assert [(h.option, h.status) for h in client.detail.handoffs] == [("cjg", "open")]
+        # Later, on the client page: the help started (w), with its date.
+        await pilot.press("w")
+        await wait_screen(pilot, "DatedChoiceDialog")
+        await pilot.press("ctrl+s")  # the first choice: CJG, started
+        await wait_screen(pilot, "ClientScreen")
+        await settle(pilot)
+        await wait_until(pilot, lambda: client.detail.handoffs[0].status == "started")
+        assert client.detail.handoffs[0].status_on == TODAY
 
 
 async def test_the_client_page_records_an_afweging_a_decision_and_closes_the_process(
