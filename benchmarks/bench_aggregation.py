@@ -40,7 +40,8 @@ TARGET_MB = 500.0
 
 
 def synthetic(count: int, seed: int = 2026) -> tuple[list[SessionFacts], list[PlanFacts]]:
-    """Sessions over three years with roughly the DOMAIN.md proportions (1 in 10 stacking)."""
+    """Sessions over three years with roughly the proportions docs/CLINICAL.md describes
+    (about 1 in 10 parents with problems in 3 or more domains)."""
     rng = random.Random(seed)
     start = date(2024, 1, 1)
     sessions: list[SessionFacts] = []

@@ -75,6 +75,7 @@ def build(data_dir: Path, clients: int, seed: int) -> dict[str, Any]:
                     answers = json.loads(json.dumps(rng.choice(templates[kind])))
                     answers["client"] = {"reference": reference, "name": None}
                     answers["date"] = when.isoformat()
+                    realpath.fit_birth_dates(answers, when)
                     session = session_from_dict(answers)
                     record_session(store, session, compute_outcome(session), "nl")
     finally:

@@ -92,6 +92,31 @@ def _answer(question: Any, rng: random.Random, when: date) -> Any:
     return rng.choice(NOTES)[: 200 if kind == "text" else 5000]
 
 
+def _birth_date(questionnaire: Any, walker: Any, step: Any, rng: random.Random, when: date) -> str:
+    """A birth date that fits the child's age given on ``when`` (a session whose two disagree
+    is refused): the child turned that age up to 200 days before."""
+    from dateutil.relativedelta import relativedelta
+
+    from kindcheck.questionnaire import Step
+
+    age_question = questionnaire.by_role("child_age")
+    age = walker.get(Step(age_question, step.item)) if age_question is not None else None
+    years = age if isinstance(age, int) else rng.randint(1, 15)
+    return (when - relativedelta(years=years, days=rng.randint(1, 200))).isoformat()
+
+
+def fit_birth_dates(answers: dict[str, Any], when: date) -> None:
+    """A template's children born so that their ages hold on ``when`` (a template is reused on
+    many days; a session whose ages and birth dates disagree is refused)."""
+    from dateutil.relativedelta import relativedelta
+
+    for part in answers["questionnaires"]:
+        for child in part["answers"].get("children", []) or []:
+            age = child.get("child_age")
+            if isinstance(age, int) and child.get("child_birth_date"):
+                child["child_birth_date"] = (when - relativedelta(years=age, days=30)).isoformat()
+
+
 def _walk(
     questionnaire_id: str,
     version: int,
@@ -115,6 +140,9 @@ def _walk(
         if step is None:
             break
         question = step.question
+        if question.type == "date" and question.role == "child_birth_date":
+            walker.answer(step, _birth_date(questionnaire, walker, step, rng, when))
+            continue
         walker.answer(step, fixed.get(question.id, _answer(question, rng, when)))
     return {"id": questionnaire.id, "version": questionnaire.version, "answers": walker.answers}
 
@@ -189,6 +217,7 @@ def build(data_dir: Path, plain_path: Path, count: int, seed: int) -> dict[str, 
                     if number == 0:
                         answers["client"]["name"] = f"Cliënt {client}"
                     answers["date"] = when.isoformat()
+                    fit_birth_dates(answers, when)
                     session = session_from_dict(answers)
                     outcome = compute_outcome(session)
                     steps = None

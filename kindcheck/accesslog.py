@@ -134,3 +134,74 @@ def verify_chain(
     elif previous.sequence > head_sequence or previous.hash != head_hash:
         problems.append("access log: the newest entry does not match the vault's record of it")
     return problems
+
+
+# -- details in the reader's language ---------------------------------------------------------
+#
+# The stored detail is part of the hash chain, so it stays as written (English, terse); it is
+# translated when shown. Each pattern is one kind of detail the store, the service or the
+# command line writes; its named groups fill the catalog text ``accesslog.<key>``. A detail
+# (or a part of one between "; ") that no pattern knows is shown as it is.
+_DETAILS: tuple[tuple[str, str], ...] = (
+    (r"session (?P<id>[0-9a-f]+)", "session"),
+    (r"session \(already recorded\)", "session_duplicate"),
+    (r"new client", "new_client"),
+    (r"follow-up plan new", "plan_new"),
+    (r"follow-up plan more frequent", "plan_more_frequent"),
+    (r"follow-up plan \(new\)", "plan_created"),
+    (r"follow-up plan", "plan"),
+    (r"client file \((?P<count>\d+) sessions?\)", "client_file"),
+    (r"client list \((?P<count>\d+) clients?\)", "client_list"),
+    (r"follow-ups due \((?P<count>\d+) clients?\)", "due_list"),
+    (r"client with its (?P<count>\d+) session\(s\), plan and drafts", "client_deleted"),
+    (r"client \(the reference is already in use\)", "client_in_use"),
+    (r"client name", "client_name"),
+    (r"client", "client"),
+    (r"reference search: found", "search_found"),
+    (r"reference search: no match", "search_none"),
+    (r"Meldcode step (?P<step>\S+) of session (?P<id>[0-9a-f]+)", "meldcode_step"),
+    (r"draft (?P<id>\S+?)(?P<rest> \(.*\))?", "draft"),
+    (r"access log", "access_log"),
+    (r"access log \((?P<count>\d+) entr(?:y|ies)\) to (?P<path>.+)", "log_export"),
+    (r"anonymised counts \((?P<period>\w+), (?P<format>\w+)\) to (?P<path>.+)", "counts"),
+    (r"calendar file \((?P<count>\d+) plans?\) to (?P<path>.+)", "calendar"),
+    (r"backup to (?P<path>.+)", "backup"),
+    (r"passphrase changed", "passphrase_changed"),
+    (r"passphrase reset with the recovery key", "passphrase_recovered"),
+    (r"recovery key replaced", "recovery_replaced"),
+)
+
+
+def action_name(action: str, lang: str) -> str:
+    """An entry's action for a person ("inzien" for "read"; an unknown one as it is)."""
+    from kindcheck.i18n import t
+
+    return t(f"accesslog.action.{action}", lang) if action in ACTIONS else action
+
+
+def outcome_name(outcome: str, lang: str) -> str:
+    """An entry's outcome for a person ("gedaan", "GEWEIGERD")."""
+    from kindcheck.i18n import t
+
+    return t(f"accesslog.outcome.{outcome}", lang) if outcome in OUTCOMES else outcome
+
+
+def describe(detail: str, lang: str) -> str:
+    """An entry's detail for a person reading ``lang`` (as stored for English, and for any
+    detail this version does not know)."""
+    import re
+
+    from kindcheck.i18n import t
+
+    if lang == "en" or not detail:
+        return detail
+    parts = []
+    for part in detail.split("; "):
+        for pattern, key in _DETAILS:
+            found = re.fullmatch(pattern, part)
+            if found is not None:
+                values = {name: value or "" for name, value in found.groupdict().items()}
+                part = t(f"accesslog.{key}", lang, **values)
+                break
+        parts.append(part)
+    return "; ".join(parts)

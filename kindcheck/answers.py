@@ -45,7 +45,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kindcheck.child_dates import child_date_problems
 from kindcheck.errors import AnswersError, QuestionnaireError
+from kindcheck.i18n import LANGUAGES, error_message
 from kindcheck.paths import InputFileError, read_regular_file
 from kindcheck.questionnaire import (
     SETTINGS,
@@ -212,7 +214,8 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return read_regular_file(path, MAX_FILE_BYTES, "an answers file")
     except InputFileError as error:
-        raise AnswersError([str(error)]) from None
+        localized = {lang: [error_message(error, lang)] for lang in LANGUAGES}
+        raise AnswersError([str(error)], localized=localized) from None
 
 
 class _HugeNumber(ValueError):
@@ -267,11 +270,31 @@ def parse_answers(raw: bytes | str, name: str = "<answers>") -> Session:
     return session_from_dict(_json(raw, name), name)
 
 
-def session_from_dict(data: Any, name: str = "<answers>") -> Session:
-    problems: list[str] = []
+class _Problems:
+    """Every problem of one file, in English and, where the catalog has the text, in each
+    language (a :data:`Problem` itself: ``problems(where, message)`` adds an English one)."""
 
-    def problem(where: str, message: str) -> None:
-        problems.append(f"{name}: {where}: {message}")
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.by_lang: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
+
+    def __call__(self, where: str, message: str) -> None:
+        for lines in self.by_lang.values():
+            lines.append(f"{self.name}: {where}: {message}")
+
+    def localized(self, where: str, message: Callable[[str], str]) -> None:
+        for lang, lines in self.by_lang.items():
+            lines.append(f"{self.name}: {where}: {message(lang)}")
+
+    def __bool__(self) -> bool:
+        return bool(self.by_lang["en"])
+
+    def error(self) -> AnswersError:
+        return AnswersError(self.by_lang["en"], localized=self.by_lang)
+
+
+def session_from_dict(data: Any, name: str = "<answers>") -> Session:
+    problems = problem = _Problems(name)
 
     if not isinstance(data, dict):
         raise AnswersError([f"{name}: expected a JSON object at the top"])
@@ -303,7 +326,7 @@ def session_from_dict(data: Any, name: str = "<answers>") -> Session:
         problem("setting", 'expected "ggz" or "sociaal_domein"')
         setting = "ggz"
     session_date = _date(data.get("date"), "date", problem)
-    parts = _parts(data.get("questionnaires"), setting, kind, problem)
+    parts = _parts(data.get("questionnaires"), setting, kind, problem, session_date)
     _check_required_parts(kind, parts, setting, problem)
     handoffs: tuple[HandoffRecord, ...] = ()
     if parts:
@@ -327,7 +350,7 @@ def session_from_dict(data: Any, name: str = "<answers>") -> Session:
             else:
                 handoffs = _handoffs(data["handoffs"], catalog, problem)
     if problems:
-        raise AnswersError(problems)
+        raise problems.error()
     return Session(
         kind=kind,
         client_reference=reference,
@@ -464,9 +487,13 @@ def _date(value: Any, where: str, problem: Problem) -> date | None:
     return parsed
 
 
-def _parts(items: Any, setting: str, kind: str, problem: Problem) -> dict[str, Part]:
+def _parts(
+    items: Any, setting: str, kind: str, problems: _Problems, session_date: date | None
+) -> dict[str, Part]:
     """Each questionnaire's answers, checked; the main questionnaire first, so that the scan's
-    ``same_as`` answers can be compared with (or taken from) it."""
+    ``same_as`` answers can be compared with (or taken from) it. A child whose age and birth
+    date disagree (or who is born after the session) is a problem too (kindcheck.child_dates)."""
+    problem: Problem = problems
     parts: dict[str, Part] = {}
     if not isinstance(items, list) or not items:
         problem("questionnaires", "expected a list of questionnaires with their answers")
@@ -509,6 +536,10 @@ def _parts(items: Any, setting: str, kind: str, problem: Problem) -> dict[str, P
             questionnaire, answers, setting, where, problem, main_answers, main_key
         )
         parts[questionnaire_id] = Part(questionnaire, checked)
+        if session_date is not None:
+            for found in child_date_problems(questionnaire, checked, session_date):
+                place = f"{where}.{found.group}[{found.item}]"
+                problems.localized(place, found.message)
         if questionnaire_id == main_id and questionnaire.format == 2:
             main_visible = parts[questionnaire_id].walker(setting).visible_answers()
             main_key = questionnaire.key

@@ -1,6 +1,7 @@
 """Dates and times as a person types or reads them: one place for every screen and command.
 
 - :func:`parse_date_text` reads a day as a Dutch clinician types it (25-11-2026) or ISO.
+- :func:`age_on`: a person's age in whole years on a day (the one rule for ages).
 - :func:`format_day` writes a day: 25-11-2026 in Dutch, ISO in English; ``short_day`` without
   the year (chart labels).
 - Stored times are UTC. A Dutch clinician reads them in Dutch time, whatever the laptop's zone
@@ -36,6 +37,20 @@ def parse_date_text(text: str) -> str:
     raise ValueError(text)
 
 
+def age_on(birth_date: date, day: date) -> int:
+    """Whole years from ``birth_date`` to ``day`` (negative when ``day`` comes first).
+
+    Someone born on 29 February has a birthday on 28 February in a common year, as
+    kindcheck.followup's plan end counts the 18th birthday (relativedelta clamps to the
+    month's last day)."""
+    years = day.year - birth_date.year
+    try:
+        birthday = birth_date.replace(year=day.year)
+    except ValueError:  # 29 February in a common year
+        birthday = birth_date.replace(year=day.year, day=28)
+    return years - 1 if day < birthday else years
+
+
 def format_day(day: date | None, lang: str) -> str:
     """A date as the clinician reads and types it: 25-11-2026 in Dutch, ISO in English."""
     if day is None:
@@ -60,11 +75,13 @@ def format_moment(moment: str, lang: str, seconds: bool = False) -> str:
     return when.strftime(f"{day} %H:%M:%S" if seconds else f"{day} %H:%M")
 
 
-def format_saved_at(moment: datetime | None) -> str:
-    """When a draft was saved, short, in Dutch time: 25-11 10:30 ("-" when unknown)."""
+def format_saved_at(moment: datetime | None, lang: str) -> str:
+    """When a draft was saved, in Dutch time, the day as everywhere else: 25-11-2026 10:30
+    (nl) or 2026-11-25 10:30 (en); "-" when unknown."""
     if moment is None:
         return "-"
-    return moment.astimezone(AMSTERDAM).strftime("%d-%m %H:%M")
+    local = moment.astimezone(AMSTERDAM)
+    return f"{format_day(local.date(), lang)} {local:%H:%M}"
 
 
 def format_machine_time(moment: str) -> str:

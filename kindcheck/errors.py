@@ -46,6 +46,10 @@ class KindcheckError(Exception):
 
         return cls(t(key, "en", **values), key=key, values=values)
 
+    def in_language(self, lang: str) -> str | None:
+        """The message in ``lang`` when the error carries it itself (None: use ``key``)."""
+        return None
+
 
 class QuestionnaireError(KindcheckError):
     """A questionnaire file is malformed; carries every problem found at once."""
@@ -56,11 +60,21 @@ class QuestionnaireError(KindcheckError):
 
 
 class AnswersError(KindcheckError):
-    """An answers file or an answer does not fit its questionnaire."""
+    """An answers file or an answer does not fit its questionnaire.
 
-    def __init__(self, problems: list[str]) -> None:
+    ``problems`` are the English lines; ``localized`` may hold the same lines per language
+    (a problem without a catalog text stays English there)."""
+
+    def __init__(
+        self, problems: list[str], *, localized: Mapping[str, list[str]] | None = None
+    ) -> None:
         self.problems = list(problems)
+        self.localized = {lang: list(lines) for lang, lines in (localized or {}).items()}
         super().__init__("\n".join(self.problems))
+
+    def in_language(self, lang: str) -> str | None:
+        lines = self.localized.get(lang)
+        return "\n".join(lines) if lines is not None else None
 
 
 class ConditionError(KindcheckError):

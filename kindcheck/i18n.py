@@ -140,6 +140,11 @@ def plural(key: str, count: int, lang: str = DEFAULT_LANGUAGE, /, **values: Any)
 def error_message(error: BaseException, lang: str = DEFAULT_LANGUAGE) -> str:
     """An error for a person in ``lang``: its catalog text when it carries a message key
     (:class:`kindcheck.errors.KindcheckError` ``key``/``values``), else its own text."""
+    in_language = getattr(error, "in_language", None)
+    if callable(in_language):
+        own = in_language(lang)
+        if isinstance(own, str):
+            return own
     key = getattr(error, "key", None)
     values: Mapping[str, Any] = getattr(error, "values", None) or {}
     if isinstance(key, str) and _entry(key) is not None:

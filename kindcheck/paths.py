@@ -147,6 +147,14 @@ def _kind_of(mode: int) -> str:
     return "not a plain file"
 
 
+def _not_a_file(shown: str, what: str) -> InputFileError:
+    # The English text names what was expected ("not an answers file"); the catalog's says
+    # "not a file" in every language, as ``what`` is English.
+    return InputFileError(
+        f"{shown}: is a folder, not {what}", key="error.path.not_a_file", values={"path": shown}
+    )
+
+
 def read_regular_file(path: str | Path, limit: int, what: str = "a file") -> bytes:
     """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
 
@@ -161,15 +169,17 @@ def read_regular_file(path: str | Path, limit: int, what: str = "a file") -> byt
     try:
         descriptor = os.open(path, flags)
     except FileNotFoundError:
-        raise InputFileError(f"{shown}: file not found") from None
+        raise InputFileError.from_catalog("error.path.not_found", path=shown) from None
     except IsADirectoryError:
-        raise InputFileError(f"{shown}: is a folder, not {what}") from None
+        raise _not_a_file(shown, what) from None
     except OSError as error:
-        raise InputFileError(f"{shown}: cannot be read ({error.strerror or 'error'})") from None
+        raise InputFileError.from_catalog(
+            "error.path.unreadable", path=shown, reason=error.strerror or "error"
+        ) from None
     try:
         mode = os.fstat(descriptor).st_mode
         if stat.S_ISDIR(mode):
-            raise InputFileError(f"{shown}: is a folder, not {what}")
+            raise _not_a_file(shown, what)
         if not stat.S_ISREG(mode):
             raise InputFileError(
                 f"{shown}: not a regular file (it is {_kind_of(mode)}); save it as a file first"
@@ -183,10 +193,12 @@ def read_regular_file(path: str | Path, limit: int, what: str = "a file") -> byt
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:
-            raise InputFileError(f"{shown}: file is larger than {limit // 1024} KiB")
+            raise InputFileError.from_catalog("error.path.too_large", path=shown, kib=limit // 1024)
         return b"".join(chunks)
     except OSError as error:
-        raise InputFileError(f"{shown}: cannot be read ({error.strerror or 'error'})") from None
+        raise InputFileError.from_catalog(
+            "error.path.unreadable", path=shown, reason=error.strerror or "error"
+        ) from None
     finally:
         os.close(descriptor)
 

@@ -12,15 +12,21 @@ One module per screen, with its .tcss beside it:
 - ``create_vault``, ``recovery_key`` (shown once) and ``unlock`` (also the idle lock screen),
   sharing unlock.tcss.
 - ``home``: drafts, follow-ups due and overdue, clients; ``client``: one client's page;
-  ``followup``: holding a client's follow-up (shared by home and the client page).
+  ``followup``: holding a client's follow-up (shared by home and the client page);
+  ``client_record``: the client page's part of the client record (open a session, save the
+  client's dossier, delete the client); ``session``: one stored session read back, corrected,
+  copied and saved for the EPD.
 - ``intake_start``: who a new intake is for; ``intake``: the question walk, the Kindcheck
-  question by question and the problem scan domain by domain.
+  question by question and the problem scan domain by domain, built from ``intake_keys``
+  (every key of the walk, in order, to the question showing), ``intake_scan`` (the scan's
+  pages) and ``intake_drafts`` (drafts saved as the clinician goes, typing included).
 - ``outcome``: safety first, domains, flag or advice, follow-up rhythm; ``followup_outcome``:
   the outcome of a follow-up conversation.
 - ``export_screen``: the anonymised counts; ``access_log``: who did what, when.
 
 ``widgets/``: reusable widgets (safe text and inputs, answer widgets, the domain chart, the busy
-line). ``dialogs/``: typed modal dialogs (confirm and error, passphrase, plan change, save path).
+line). ``dialogs/``: typed modal dialogs (confirm and error, passphrase, plan change, save path,
+correcting an answer, a confirmation typed).
 
 Only Textual code lives here. The screens reach the vault and the core's work through the
 application layer, kindcheck.service: ``VaultService`` (the only way to the encrypted store),

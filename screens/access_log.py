@@ -103,7 +103,7 @@ class AccessLogScreen(KindcheckScreen):
         yield Static(self.tr("log.loading"), id="log-status", classes="muted", markup=False)
         yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="log-detail", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#log-table", DataTable)
@@ -155,10 +155,11 @@ class AccessLogScreen(KindcheckScreen):
         self.refresh_bindings()
 
     def _cells(self, entry: AccessEntry) -> list[Text]:
-        action = entry.action
-        action_text = self.tr(f"log.action.{action}") if action in ACTIONS else one_line(action)
+        from kindcheck.service.reports import log_entry_words
+
+        action, outcome, detail = log_entry_words(entry, self.lang)
+        action_text = one_line(action)
         refused = entry.outcome != "done"
-        outcome = self.tr("log.outcome.refused") if refused else self.tr("log.outcome.done")
         return [
             Text(format_moment(entry.at, self.lang), end=""),
             # A refusal stands out in the action column too (the outcome column may be
@@ -167,7 +168,7 @@ class AccessLogScreen(KindcheckScreen):
                 action_text + (" ✗" if refused else ""), style="bold red" if refused else "", end=""
             ),
             Text(one_line(entry.client_reference or "-"), end=""),
-            Text(one_line(entry.detail or "-"), end=""),
+            Text(one_line(detail or "-"), end=""),
             Text(outcome, style="bold red" if refused else "", end=""),
             Text(one_line(entry.user or "-"), end=""),
         ]
@@ -185,9 +186,11 @@ class AccessLogScreen(KindcheckScreen):
         if entry is None:
             detail.update(self.tr("log.empty"))
             return
-        action = self.tr(f"log.action.{entry.action}") if entry.action in ACTIONS else entry.action
+        from kindcheck.service.reports import log_entry_words
+
+        action, outcome, detail_text = log_entry_words(entry, self.lang)
+        action = one_line(action)
         refused = entry.outcome != "done"
-        outcome = self.tr("log.outcome.refused") if refused else self.tr("log.outcome.done")
         head = self.tr(
             "log.detail_head",
             sequence=entry.sequence,
@@ -205,7 +208,7 @@ class AccessLogScreen(KindcheckScreen):
                 " · ",
                 literal(one_line(entry.user or "-")),
                 "\n",
-                literal(entry.detail or "-"),
+                literal(detail_text or "-"),
             )
         )
 

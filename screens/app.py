@@ -31,29 +31,43 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError
-from kindcheck.i18n import error_message, t
+from kindcheck.i18n import catalog, error_message, t
 from kindcheck.settings import Settings
 
 from .base import localize_bindings
 from .create_vault import CreateVaultScreen, VaultCreated
 from .messages import (
+    ClientDeleted,
     ClientOpened,
     DraftResumed,
     FollowUpStarted,
     IntakeStarted,
     NewIntakeRequested,
     OutcomeReady,
+    SessionOpened,
 )
 from .recovery_key import RecoveryKeyConfirmed, RecoveryKeyScreen
 from .unlock import UnlockScreen, VaultUnlocked
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from textual.notifications import SeverityLevel
 
     from kindcheck.service.vault_service import VaultService
     from kindcheck.service.views import PendingDraft, VaultNotices
 
+    from .dialogs.help import HelpScreen
+
 IDLE_CHECK_SECONDS = 5.0
+NOTICE_SECONDS = 4.0
+# Textual's own palette commands, by their (English) title: the catalog key of each.
+TEXTUAL_COMMANDS = {
+    "Theme": "theme",
+    "Quit": "quit",
+    "Keys": "keys",
+    "Maximize": "maximize",
+    "Minimize": "minimize",
+}
 # Actions that need the open vault (the team lead's screens); refused while locked.
 VAULT_ACTIONS = (
     "open_export",
@@ -85,11 +99,18 @@ class KindcheckApp(App[int]):
     TITLE = "Kindcheck"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "ui.key.help", priority=True),
         Binding("ctrl+q", "quit", "ui.key.quit", priority=True),
         Binding("ctrl+l", "lock", "ui.key.lock", priority=True),
         Binding("ctrl+p", "command_palette", "ui.key.palette", show=False, priority=True),
+        # ? is help where it is nothing else: an answer key or typed text take it first.
+        Binding("question_mark", "help", "ui.key.help", show=False),
         Binding("ctrl+c", "help_quit", show=False, system=True),
     ]
+    # Key names as a Dutch clinician reads them in the footer and the help.
+    KEY_NAMES: ClassVar[dict[str, dict[str, str]]] = {
+        "nl": {"space": "spatie", "delete": "del", "pageup": "pag↑", "pagedown": "pag↓"},
+    }
 
     def __init__(
         self, settings: Settings, service: VaultService, clock: Callable[[], date] = date.today
@@ -97,11 +118,19 @@ class KindcheckApp(App[int]):
         self.lang = settings.lang
         super().__init__()
         localize_bindings(self, self.lang)
+        # The footer lists the app's keys in this order after the screen's: F1 first, so that
+        # at 80 columns the one key that leads to all the others is never the one cut off.
+        keys = self._bindings.key_to_bindings
+        self._bindings.key_to_bindings = {
+            key: keys[key] for key in sorted(keys, key=lambda key: key != "f1")
+        }
         self.settings = settings
         self.service = service
         self.clock = clock
         self.last_activity = time.monotonic()
         self.locked = False
+        # Set by `kindcheck demo`: its (published) passphrase, shown on its unlock screen.
+        self.demo_passphrase: str | None = None
         self.started_at = time.perf_counter()
         self.first_paint_seconds: float | None = None
         self.first_paint_at: float | None = None
@@ -166,6 +195,10 @@ class KindcheckApp(App[int]):
     # -- navigation (the messages of .messages; each screen imported where it first opens) --
 
     def on_new_intake_requested(self, message: NewIntakeRequested) -> None:
+        self.action_new_intake()
+
+    def action_new_intake(self) -> None:
+        """The start form, pushed at once: the keys typed after n go to it."""
         from .intake_start import IntakeStartScreen
 
         self.push_screen(IntakeStartScreen())
@@ -173,7 +206,7 @@ class KindcheckApp(App[int]):
     def on_intake_started(self, message: IntakeStarted) -> None:
         from .intake import IntakeScreen
 
-        self.switch_screen(IntakeScreen(message.intake))
+        self.switch_screen(IntakeScreen(message.intake, message.typed_ahead))
 
     def on_follow_up_started(self, message: FollowUpStarted) -> None:
         from .intake import IntakeScreen
@@ -213,6 +246,21 @@ class KindcheckApp(App[int]):
             while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
                 self.pop_screen()
         self.push_screen(ClientScreen(message.client_id))
+
+    def on_session_opened(self, message: SessionOpened) -> None:
+        from .session import SessionScreen
+
+        self.push_screen(SessionScreen(message.session_id))
+
+    def on_client_deleted(self, message: ClientDeleted) -> None:
+        from kindcheck.text import one_line
+
+        self.show_home()
+        self.notify(
+            t("ui.session.client_deleted", self.lang, reference=one_line(message.reference)),
+            markup=False,
+            timeout=10,
+        )
 
     # -- drafts -------------------------------------------------------------------------
 
@@ -271,6 +319,11 @@ class KindcheckApp(App[int]):
                 self.service.lock()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new_intake":
+            # n is a priority key on home: in its search field it is a letter.
+            from textual.widgets import Input
+
+            return not isinstance(self.focused, Input)
         if action in ("lock", "command_palette", *VAULT_ACTIONS):
             # Nothing to lock and no commands before the vault is open (or while locked).
             return self.service.unlocked and not self.locked
@@ -477,9 +530,92 @@ class KindcheckApp(App[int]):
         self.service.set_professional_group(group)
         self.call_from_thread(self.notify, t("ui.vault.group_saved", self.lang), markup=False)
 
+    # -- help (F1) ----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """The help screen for the screen showing now (F1 again, or Escape, closes it)."""
+        from .dialogs.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(self._help_for(self.screen))
+
+    def _help_for(self, screen: Screen[Any]) -> HelpScreen:
+        from .dialogs.help import HelpScreen, KeyGroup, key_description
+
+        lang = self.lang
+        found: dict[str, dict[tuple[str, str], list[str]]] = {"screen": {}, "app": {}, "field": {}}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not active.enabled or not binding.description or binding.system:
+                continue
+            group = "app" if active.node is self else "screen" if active.node is screen else "field"
+            description = binding.description
+            if _textual_binding(active.node, binding):
+                # Textual's own keys (a field's, the screen's tab) in the app's language.
+                description = key_description(description, lang)
+                if not description:
+                    continue
+            keys = found[group].setdefault((binding.action, description), [])
+            shown = self.get_key_display(binding)
+            if shown not in keys:
+                keys.append(shown)
+        # The keys that work everywhere first: at 80x24 they are the ones the footer cuts.
+        groups = [
+            KeyGroup(
+                t(f"ui.help.keys_{group}", lang),
+                tuple(("/".join(keys), description) for (_action, description), keys in by.items()),
+            )
+            for group, by in sorted(found.items(), key=lambda item: item[0] != "app")
+        ]
+        provide = getattr(screen, "help_sections", None)
+        sections: list[tuple[str, str]] = list(provide()) if provide is not None else []
+        about = f"ui.help.about.{type(screen).__name__}"
+        if about in catalog():
+            sections.insert(0, (t("ui.help.about_title", lang), t(about, lang)))
+        ask = getattr(screen, "help_question", None)
+        question = ask() if ask is not None else None
+        title = t("ui.help.title", lang)
+        return HelpScreen(title, sections, groups, question=question)
+
+    def action_show_help_panel(self) -> None:
+        """Textual's key panel (its "Keys" command) is this app's help screen: translated,
+        and closed like any dialog (Escape, F1, or the command again)."""
+        self.action_help()
+
+    def action_hide_help_panel(self) -> None:
+        from .dialogs.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+
+    def get_key_display(self, binding: Binding) -> str:
+        shown = super().get_key_display(binding)
+        return self.KEY_NAMES.get(self.lang, {}).get(shown, shown)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """One notice at a time, briefly: they stood over the content (a client's chart, the
+        rows of home) for many seconds, several at once. Errors stay as long as they did."""
+        if severity != "error":
+            self.clear_notifications()
+            timeout = min(timeout or NOTICE_SECONDS, NOTICE_SECONDS)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     # -- command palette ----------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The screen's own commands, the app's, then Textual's (the theme, the help) in the
+        app's language. Textual's screenshot is left out: it would write the screen, client
+        data and all, to a plain file on disk."""
         provide = getattr(screen, "palette_commands", None)
         if provide is not None:
             yield from provide()
@@ -515,14 +651,28 @@ class KindcheckApp(App[int]):
                 t("ui.recovery_new.cmd_help", self.lang),
                 self.action_new_recovery_key,
             )
-        yield SystemCommand(
-            t("ui.cmd.keys", self.lang),
-            t("ui.cmd.keys_help", self.lang),
-            self.action_show_help_panel,
-        )
-        yield SystemCommand(
-            t("ui.cmd.quit", self.lang), t("ui.cmd.quit_help", self.lang), self.action_quit
-        )
+        for command in super().get_system_commands(screen):
+            key = TEXTUAL_COMMANDS.get(command.title)
+            if key is None:
+                continue  # the screenshot (see above), or a command this version does not know
+            yield SystemCommand(
+                t(f"ui.cmd.{key}", self.lang),
+                t(f"ui.cmd.{key}_help", self.lang),
+                command.callback,
+                command.discover,
+            )
+
+
+def _textual_binding(node: object, binding: Binding) -> bool:
+    """Whether ``binding`` is one Textual's own classes define (its description is English)."""
+    # A key list ("ctrl+c,super+c") is split into one binding per key: compare what it does.
+    return any(
+        isinstance(own, Binding)
+        and (own.action, own.description) == (binding.action, binding.description)
+        for cls in type(node).__mro__
+        if cls.__module__.startswith("textual.")
+        for own in vars(cls).get("BINDINGS", ())
+    )
 
 
 def create_app(

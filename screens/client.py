@@ -3,12 +3,14 @@ of sessions, the follow-up plan with its next dates, and the open Meldcode steps
 
 From here the clinician holds a follow-up conversation now (h) and changes the plan: skip
 (s) or move (m) one conversation with a reason, change the rhythm (r), end the treatment (e).
-Each change is a typed dialog (dialogs/plan_change.py), stored by a thread worker.
+Each change is a typed dialog (dialogs/plan_change.py), stored by a thread worker. Enter opens
+a session (the session view); d saves the client's dossier, Delete deletes the client
+(client_record.py).
 
 A record of the client that cannot be read is named at the top, with what to do, and the rest
-of the page is shown: a session that cannot be read is a row of the timeline; Meldcode steps
-that cannot be read say so. When the client's own record cannot be read (its reference is
-unknown), nothing can be added or changed until a backup is restored.
+of the page is shown: a session that cannot be read is a row of the timeline (it does not
+open); Meldcode steps that cannot be read say so. When the client's own record cannot be read
+(its reference is unknown), nothing can be added or changed until a backup is restored.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from kindcheck.service.plan_choices import planned_dates, rhythm_choice_of
 from kindcheck.service.views import ClientDetail, SessionView
 from kindcheck.text import one_line
 
+from .client_record import ClientRecordActions
 from .dialogs.followthrough import DatedChoice, DatedChoiceDialog
 from .dialogs.plan_change import PlanChangeDialog, PlanEdit
 from .followup import HoldsFollowUps
@@ -82,16 +85,22 @@ def worried_children(view: SessionView) -> int:
     )
 
 
-class ClientScreen(HoldsFollowUps):
+class ClientScreen(ClientRecordActions, HoldsFollowUps):
     CSS_PATH = "client.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "ui.key.back"),
+        Binding("enter", "open_session", "ui.key.open_session"),
+        Binding("d", "export_dossier", "ui.key.dossier"),
+        Binding("delete", "delete_client", "ui.key.delete_client", show=False),
         Binding("h", "hold_followup", "ui.key.hold_now"),
-        Binding("s", "change_plan('skip')", "ui.key.plan_skip"),
-        Binding("m", "change_plan('move')", "ui.key.plan_move"),
-        Binding("r", "change_plan('rhythm')", "ui.key.plan_rhythm"),
-        Binding("e", "change_plan('end')", "ui.key.plan_end"),
+        # The plan's keys are written under the plan (and in F1): the footer keeps room for
+        # the keys that work everywhere at 80 columns.
+        Binding("s", "change_plan('skip')", "ui.key.plan_skip", show=False),
+        Binding("m", "change_plan('move')", "ui.key.plan_move", show=False),
+        Binding("r", "change_plan('rhythm')", "ui.key.plan_rhythm", show=False),
+        Binding("e", "change_plan('end')", "ui.key.plan_end", show=False),
         Binding("g", "record_event", "ui.key.event"),
+        # Warm hand-offs and step 5 of the Meldcode: written under them (and in F1).
         Binding("w", "handoff_status", "ui.key.handoff_status", show=False),
         Binding("a", "meldcode('afweging')", "ui.key.afweging", show=False),
         Binding("b", "meldcode('decision')", "ui.key.decision", show=False),
@@ -120,7 +129,7 @@ class ClientScreen(HoldsFollowUps):
             yield DomainChart(self.lang, id="domain-chart")
             yield Static(self.tr("client.sessions"), classes="heading")
             yield DataTable(id="sessions", cursor_type="row")
-        yield KeysFooter()
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)
@@ -128,15 +137,15 @@ class ClientScreen(HoldsFollowUps):
         table.add_column(self.tr("client.col.kind"), width=14)
         table.add_column(self.tr("client.col.domains"), width=9)
         table.add_column(self.tr("client.col.result"), width=34)
-        # The page scrolls with the arrow keys; the rows of the timeline have no action.
-        table.can_focus = False
+        # The page scrolls with the arrow keys; Tab reaches the timeline, whose rows open
+        # with Enter (Enter on the page opens the highlighted one, the newest at first).
         self.query_one("#client-damaged").display = False
         self.query_one("#client-body").focus()
         self.load()
 
     def on_screen_resume(self) -> None:
         # Back from a follow-up held from here (or abandoned): show what changed.
-        if self.detail is not None:
+        if self.detail is not None and not self.deleting:
             self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="client")
@@ -171,6 +180,10 @@ class ClientScreen(HoldsFollowUps):
                 and self.detail.meldcode is not None
                 and self.detail.meldcode.is_open
             )
+        if action == "open_session":
+            return self.detail is not None and bool(self.detail.sessions)
+        if action in ("export_dossier", "delete_client"):
+            return self.detail is not None
         return True
 
     def _plan_changeable(self, change: str) -> bool:
@@ -685,6 +698,7 @@ class ClientScreen(HoldsFollowUps):
         yield SystemCommand(
             self.tr("cmd.hold_now"), self.tr("cmd.hold_now_help"), self.action_hold_followup
         )
+        yield from self.record_commands()
         if self.detail is not None and self.detail.plan is not None:
             for change in ("skip", "move", "rhythm", "end"):
                 if self._plan_changeable(change):

@@ -38,7 +38,14 @@ class CreateVaultScreen(KindcheckScreen):
     CSS_PATH = "unlock.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "app.quit", "ui.key.quit", priority=True),
+        # Tab and Enter move between the fields when the app takes the key, not later when a
+        # field gets to it: typed ahead ("name ⇥ passphrase ⇥ passphrase ⏎"), each part lands
+        # in its own field (the passphrase never in the visible name field).
+        Binding("tab", "next_field", "ui.key.next_field", show=False, priority=True),
+        Binding("enter", "enter", "ui.key.next", show=False, priority=True),
+        Binding("shift+tab", "previous_field", show=False, priority=True),
     ]
+    FIELDS = ("#user-name", "#passphrase", "#passphrase-repeat", "#create")
 
     def compose(self) -> ComposeResult:
         # The guide's groups: imported here, not at startup (the follow-up policy it brings
@@ -65,7 +72,7 @@ class CreateVaultScreen(KindcheckScreen):
             yield Static("", id="unlock-error", markup=False)
             yield BusyLine(self.tr("vault.creating"), id="busy")
             yield Button(self.tr("vault.create_button"), id="create", variant="primary")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#user-name", Input).focus()
@@ -77,15 +84,28 @@ class CreateVaultScreen(KindcheckScreen):
         hint.update(self.tr(f"pass.{level}", min=MIN_LENGTH) if level != "empty" else "")
         hint.set_classes(f"strength-{level}")
 
-    @on(Input.Submitted, "#user-name")
-    def _to_passphrase(self) -> None:
-        self.query_one("#passphrase", Input).focus()
+    def _field_index(self) -> int:
+        for index, selector in enumerate(self.FIELDS):
+            if self.focused is self.query_one(selector):
+                return index
+        return 0
 
-    @on(Input.Submitted, "#passphrase")
-    def _to_repeat(self) -> None:
-        self.query_one("#passphrase-repeat", Input).focus()
+    def action_next_field(self) -> None:
+        index = (self._field_index() + 1) % len(self.FIELDS)
+        self.set_focus(self.query_one(self.FIELDS[index]))
 
-    @on(Input.Submitted, "#passphrase-repeat")
+    def action_enter(self) -> None:
+        if self._field_index() >= len(self.FIELDS) - 2:  # on the repeat, or on the button
+            # After the field has taken the keys typed before this Enter (they wait in its
+            # queue): read the passphrase as typed, not as it stood when Enter arrived.
+            field = self.focused or self
+            field.call_later(self.submit)
+        else:
+            self.action_next_field()
+
+    def action_previous_field(self) -> None:
+        self.set_focus(self.query_one(self.FIELDS[max(self._field_index() - 1, 0)]))
+
     @on(Button.Pressed, "#create")
     def submit(self) -> None:
         name = self.query_one("#user-name", Input).value.strip()

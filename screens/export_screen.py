@@ -56,6 +56,7 @@ from .dialogs.save_path import (
 )
 from .widgets.damage import damaged_names
 from .widgets.safe import SafeInput, literal
+from .widgets.toggles import ChoiceButton, TickBox
 
 if TYPE_CHECKING:
     from kindcheck.export import PeriodType, Table
@@ -269,11 +270,11 @@ class ExportScreen(KindcheckScreen):
         with Horizontal(id="export-settings"):
             yield Static(self.tr("export.period"), classes="setting-label", markup=False)
             with RadioSet(id="period"):
-                yield RadioButton(self.tr("export.quarter"), value=True, id="period-quarter")
-                yield RadioButton(self.tr("export.month"), id="period-month")
+                yield ChoiceButton(self.tr("export.quarter"), value=True, id="period-quarter")
+                yield ChoiceButton(self.tr("export.month"), id="period-month")
             yield Static(self.tr("export.threshold"), classes="setting-label", markup=False)
             yield SafeInput(str(DEFAULT_THRESHOLD), id="threshold", type="integer", max_length=4)
-            yield Checkbox(self.tr("export.rounding"), id="rounding")
+            yield TickBox(self.tr("export.rounding"), id="rounding")
         with Horizontal(id="export-status-row"):
             yield ProgressBar(id="progress", show_eta=False)
             yield Static("", id="export-status", markup=False)
@@ -291,7 +292,7 @@ class ExportScreen(KindcheckScreen):
             ):
                 yield Static("", id="share-chart", markup=False)
         yield Static("", id="export-notice", classes="muted", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#counts", DataTable)

@@ -31,6 +31,7 @@ from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from kindcheck.dates import format_day
+from kindcheck.i18n import t
 from kindcheck.outcome import Outcome
 from kindcheck.service.views import FollowUpPreview
 
@@ -225,7 +226,12 @@ class FollowUpOutcomeScreen(OutcomeScreen):
         if before is not None and previous is not None:
             text = self.tr(
                 "followup.scan_not_repeated",
-                count=before,
+                domains=t(
+                    "outcome.summary.domains_"
+                    + ("none" if before == 0 else "one" if before == 1 else "many"),
+                    self.lang,
+                    count=before,
+                ),
                 day=format_day(previous.scan_on, self.lang),
             )
         else:

@@ -15,7 +15,7 @@ lists, named by its id; a client whose plan cannot be read stays in the due list
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any, ClassVar
 
@@ -110,10 +110,14 @@ class TableRows:
 class HomeScreen(HoldsFollowUps):
     CSS_PATH = "home.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("h", "hold_followup", "ui.key.hold_followup"),
-        Binding("n", "new_intake", "ui.key.new_intake"),
-        Binding("slash", "search", "ui.key.search"),
-        Binding("r", "resume", "ui.key.resume"),
+        # Taken when the app gets the key (priority), so the start form is there for the keys
+        # typed right after n (they were lost on home); not while the search field is in use.
+        Binding("n", "app.new_intake", "ui.key.new_intake", priority=True),
+        Binding("slash", "search", "ui.key.search", priority=True),
+        # h and r are said in the headings of their lists (and in F1): the footer keeps room
+        # for the keys that work everywhere at 80 columns.
+        Binding("h", "hold_followup", "ui.key.hold_followup", show=False),
+        Binding("r", "resume", "ui.key.resume", show=False),
         Binding("o", "open_client", "ui.key.open_client", show=False),
         Binding("x", "delete_draft", "ui.key.delete_draft", show=False),
         # Not in the footer (it is full at 80 columns); in the help panel and the palette.
@@ -122,7 +126,8 @@ class HomeScreen(HoldsFollowUps):
         # What the notices above the lists offer (each says its key).
         Binding("w", "app.review_rollback", "ui.key.review_rollback", show=False),
         Binding("k", "app.new_recovery_key", "ui.key.new_recovery_key", show=False),
-        Binding("escape", "leave_search", show=False),
+        Binding("escape", "leave_search", show=False, priority=True),
+        Binding("enter", "submit_search", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -132,6 +137,10 @@ class HomeScreen(HoldsFollowUps):
         self._prepare_timer: Timer | None = None
         self._followup_rows: TableRows | None = None
         self._client_rows: TableRows | None = None
+        # Keys for the client list typed right after a search's Enter wait for its result
+        # (an o typed ahead opened the client that was highlighted before the search).
+        self.search_pending = False
+        self.after_search: list[Callable[[], None]] = []
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("home.title"), classes="top-bar", id="home-title")
@@ -153,7 +162,7 @@ class HomeScreen(HoldsFollowUps):
             yield SafeInput(placeholder=self.tr("home.search_hint"), id="search", max_length=64)
         yield DataTable(id="clients", cursor_type="row")
         yield Static("", id="clients-empty", classes="muted")
-        yield KeysFooter()
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         drafts = self.query_one("#drafts", DataTable)
@@ -170,10 +179,12 @@ class HomeScreen(HoldsFollowUps):
         clients = self.query_one("#clients", DataTable)
         self._client_rows = TableRows(clients)
         self._client_rows.columns = [
-            clients.add_column(self.tr("home.col.reference"), width=18),
+            # 80 columns: "⚠ cliënt 2f39665d" and "SIGNAAL HULP" fit, the follow-up wraps less
+            clients.add_column(self.tr("home.col.reference"), width=17),
             clients.add_column(self.tr("home.col.last"), width=10),
             clients.add_column(self.tr("home.col.domains"), width=8),
-            clients.add_column(self.tr("home.col.followup"), width=32),
+            clients.add_column(self.tr("home.col.alert"), width=12),
+            clients.add_column(self.tr("home.col.followup"), width=21),
         ]
         self.query_one("#drafts-section").display = False
         self.query_one("#followups-section").display = False
@@ -263,6 +274,10 @@ class HomeScreen(HoldsFollowUps):
             target = "#drafts" if overview.drafts else "#clients"
             self.query_one(target, DataTable).focus()
         self.loaded_once = True
+        self.search_pending = False
+        waiting, self.after_search = self.after_search, []
+        for action in waiting:
+            action()
         rows = self._highlighted_rows()
         if rows is not None and rows.shown:
             # A list just shown or changed says nothing of its cursor: prepare that row too.
@@ -312,7 +327,7 @@ class HomeScreen(HoldsFollowUps):
         table.clear()
         for draft in drafts:
             # Stored times are UTC; a Dutch clinician reads them in Dutch time.
-            saved = format_saved_at(draft.updated)
+            saved = format_saved_at(draft.updated, self.lang)
             phase = draft.phase or "kindcheck"
             if phase == "kindcheck" and draft.payload.get("kind") == "followup":
                 phase = "followup"  # the first part of a follow-up is the conversation
@@ -406,15 +421,22 @@ class HomeScreen(HoldsFollowUps):
             self._reference_cell(client),
             Text(format_day(client.last_session, self.lang)),
             domain_cell,
+            self._alert_cell(client),
             self._followup_cell(client),
         )
 
-    def _followup_cell(self, client: ClientSummary) -> Text:
+    def _alert_cell(self, client: ClientSummary) -> Text:
+        """A signal of unsafety and the parenting flag: a column of their own, so the
+        follow-up column holds the plan only."""
         text = Text()
         if client.safety_signal:
             text.append(self.tr("home.signal") + " ", style="bold red")
         if client.parenting_support_flag:
-            text.append(self.tr("home.flag") + " ", style="bold yellow")
+            text.append(self.tr("home.flag"), style="bold yellow")
+        return text
+
+    def _followup_cell(self, client: ClientSummary) -> Text:
+        text = Text()
         state = client.followup
         if client.plan_damaged:
             text.append(self.tr("damaged.plan_row"), style="bold red")
@@ -435,24 +457,42 @@ class HomeScreen(HoldsFollowUps):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resume":
             return bool(self.overview and self.overview.drafts)
+        if action == "search":  # a priority key (see n): typed as itself in the search field
+            return not isinstance(self.focused, Input)
+        if action in ("leave_search", "submit_search"):
+            return isinstance(self.focused, Input)
         return True
 
     def action_new_intake(self) -> None:
+        """From the palette (the key n is the app's, see BINDINGS)."""
         self.post_message(NewIntakeRequested())
 
     def action_leave_search(self) -> None:
-        self.query_one("#clients", DataTable).focus()
+        self.set_focus(self.query_one("#clients", DataTable))
 
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        # set_focus at once (focus() waits a turn): the keys typed after / go to the field.
+        self.set_focus(self.query_one("#search", Input))
 
-    @on(Input.Submitted, "#search")
-    def _search(self, event: Input.Submitted) -> None:
-        self.load(event.value)
-        self.query_one("#clients", DataTable).focus()
+    def action_submit_search(self) -> None:
+        """Enter in the search field: the list takes the focus at once (the keys typed after
+        Enter, h or o, are for it); the search runs once the field has taken the keys typed
+        before the Enter."""
+        search = self.query_one("#search", Input)
+        self.set_focus(self.query_one("#clients", DataTable))
+        self.search_pending = True
+        search.call_later(lambda: self.load(search.value))
+
+    def _wait_for_search(self, action: Callable[[], None]) -> bool:
+        """True when a search is on its way: ``action`` then runs on its result."""
+        if self.search_pending:
+            self.after_search.append(action)
+        return self.search_pending
 
     @on(DataTable.RowSelected, "#clients")
     def _open_selected(self, event: DataTable.RowSelected) -> None:
+        if self._wait_for_search(self.action_open_client):
+            return
         if event.row_key.value:
             self.open_client(event.row_key.value)
 
@@ -464,6 +504,8 @@ class HomeScreen(HoldsFollowUps):
     def action_hold_followup(self) -> None:
         """Hold the follow-up of the highlighted row: of the due list, or of the client list
         when that has the focus (a conversation can be held before it is due)."""
+        if self._wait_for_search(self.action_hold_followup):
+            return
         table = self.query_one("#followups", DataTable)
         if self.focused is self.query_one("#clients", DataTable):
             table = self.query_one("#clients", DataTable)
@@ -480,6 +522,8 @@ class HomeScreen(HoldsFollowUps):
             self.resume(event.row_key.value)
 
     def action_open_client(self) -> None:
+        if self._wait_for_search(self.action_open_client):
+            return
         table = self.query_one("#clients", DataTable)
         if self.focused is self.query_one("#followups", DataTable):
             table = self.query_one("#followups", DataTable)
@@ -511,22 +555,35 @@ class HomeScreen(HoldsFollowUps):
             self.post_message(DraftResumed(draft))
 
     def action_delete_draft(self) -> None:
+        """Delete the draft under the drafts table's cursor, whatever has the focus (the
+        heading advertises x). With several drafts and the focus elsewhere, the table takes
+        the focus first so it is plain which one is asked about."""
         table = self.query_one("#drafts", DataTable)
-        if self.focused is not table or not table.row_count:
+        if not table.row_count or self.overview is None:
             return
+        if self.focused is not table and table.row_count > 1:
+            table.focus()
         draft_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        if not draft_id:
+        draft = next((d for d in self.overview.drafts if d.draft_id == draft_id), None)
+        if draft is None:
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.delete_draft(draft_id)
+                self.delete_draft(draft.draft_id)
 
+        row = table.get_row(draft.draft_id)
         self.app.push_screen(
             ConfirmDialog(
-                self.tr("home.delete_draft_question"),
+                self.tr(
+                    "home.delete_draft_question",
+                    reference=draft.reference,
+                    where=str(row[1]),
+                    saved=str(row[2]),
+                ),
                 self.tr("common.delete"),
                 self.tr("common.cancel"),
+                destructive=True,
             ),
             confirmed,
         )
@@ -535,6 +592,10 @@ class HomeScreen(HoldsFollowUps):
     def delete_draft(self, draft_id: str) -> None:
         self.service.delete_draft(draft_id)
         self.post_message(self._loaded(self.service.overview()))
+
+    def help_sections(self) -> list[tuple[str, str]]:
+        """For the help screen (F1): how an intake goes (it starts here)."""
+        return [(self.tr("help.walk_title"), self.tr("help.walk"))]
 
     def palette_commands(self) -> Iterator[SystemCommand]:
         if self.overview and self.overview.notices.rollback is not None:

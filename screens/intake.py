@@ -4,72 +4,87 @@ conversation (vervolggesprek, then the problem scan if the clinician repeats it)
 The first questionnaire is asked one question at a time (the children one by one); the
 problem scan one domain per page, every indicator of the domain on that page, because most
 indicators are a quick yes or no and a clinician answers a page in a few key presses. Every
-answer is stored as an encrypted draft at once (a thread worker), so nothing is lost to a
-crash, a lock or a quit. The walk opens after the start form (intake_start.py), from a
-follow-up held on home or the client page (followup.py), or from a draft; when it is complete
-the app shows the outcome on top of it (:class:`~.messages.OutcomeReady`).
+answer is stored as an encrypted draft at once (a thread worker), and text being typed a
+second after the last key, so nothing is lost to a crash, a lock or a quit. The walk opens
+after the start form (intake_start.py), from a follow-up held on home or the client page
+(followup.py), or from a draft; when it is complete the app shows the outcome on top of it
+(:class:`~.messages.OutcomeReady`).
 
-Keys are typed ahead of the screen: every answer key is applied, in order, to the question or
-row that is current when it arrives (see :class:`~.widgets.answers.AnswerGiven`). That is why
-the questions and the scan pages are one screen, a little over 600 lines.
+Keys are typed ahead of the screen: the screen takes every key itself and applies it, in
+order, to the question or row that is current when it gets there (intake_keys.py says why
+nothing here takes the focus). That is why the questions and the scan pages are one screen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import ContentSwitcher, Input, ProgressBar, Static
-from textual.worker import Worker, WorkerState
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, ProgressBar, Static
 
+from kindcheck.child_dates import ChildDateProblem
 from kindcheck.dates import format_day
 from kindcheck.errors import AnswersError
 from kindcheck.questionnaire import YESNO_VALUES, Step
 from kindcheck.service.intake import Intake, typed_answer
-from kindcheck.service.vault_service import VaultNotOpen
-from kindcheck.service.views import PendingDraft
 
-from .base import KindcheckScreen
+from .intake_keys import WalkKeys
 from .messages import OutcomeReady
-from .widgets.answer_area import AnswerArea
-from .widgets.answers import AnswerGiven, IndicatorRow, RowPicked
+from .widgets.answer_area import MAX_LENGTH, TEXT_KINDS, AnswerArea, answer_kind
+from .widgets.answers import AnswerGiven, ChoiceAnswer
 from .widgets.keys_footer import KeysFooter
 from .widgets.multi_answer import MultiAnswer
 from .widgets.safe import literal
 from .widgets.scan_page import ScanPage
+from .widgets.text_buffer import TextBuffer
+
+# Text being typed is stored as part of the draft this long after the last key.
+TYPING_SAVE_SECONDS = 1.0
 
 
-class IntakeScreen(KindcheckScreen):
+class IntakeScreen(WalkKeys):
     """The Kindcheck question by question, then the problem scan domain by domain."""
 
     CSS_PATH = "intake.tcss"
+    # Every key is taken by on_key (intake_keys.py) before any binding: these are what the
+    # footer and the help screen show, and what a click on the footer does.
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Page mode (the problem scan): the screen answers its current row.
-        Binding("y,j", "answer_row('yes')", "ui.key.yes", key_display="ui.key.yes_key"),
-        Binding("n", "answer_row('no')", "ui.key.no"),
-        Binding("question_mark", "answer_row('unknown')", "ui.key.unknown", key_display="?"),
-        Binding("up", "move_row(-1)", show=False),
-        Binding("down", "move_row(1)", show=False),
-        Binding("h", "toggle_help", show=False),
-        Binding("enter", "next", "ui.key.next"),
-        Binding("escape", "back", "ui.key.back"),
-        Binding("f1", "toggle_help", "ui.key.why", priority=True),
-        Binding("ctrl+n", "next", "ui.key.next", show=False, priority=True),
+        Binding("enter", "next", "ui.key.next", key_display="⏎"),
+        Binding("ctrl+j", "newline", "ui.key.newline", key_display="^j"),
+        # Every hint line says "Esc = terug": the footer keeps room for the keys of the app.
+        Binding("escape", "back", "ui.key.back", show=False),
         Binding("ctrl+s", "close_intake", "ui.key.close_intake"),
+        Binding("y,j", "answer('yes')", "ui.key.yes", key_display="ui.key.yes_key", show=False),
+        Binding("n", "answer('no')", "ui.key.no", show=False),
+        Binding(
+            "question_mark", "answer('unknown')", "ui.key.unknown", key_display="?", show=False
+        ),
+        Binding("1", "pick(1)", "ui.key.pick_number", key_display="1-9", show=False),
+        *[Binding(str(n), f"pick({n})", show=False) for n in range(2, 10)],
+        Binding("space", "tick", "ui.key.tick", show=False),
+        Binding("up,down", "move", "ui.key.move", key_display="↑↓", show=False),
+        Binding("h", "toggle_help", "ui.key.why", show=False),
+        Binding("ctrl+n", "next", "ui.key.next", show=False),
     ]
 
-    def __init__(self, intake: Intake) -> None:
+    def __init__(self, intake: Intake, typed_ahead: list[events.Key] | None = None) -> None:
         super().__init__()
         self.intake = intake
+        self.typed_ahead = typed_ahead if typed_ahead is not None else []
         self.step: Step | None = None
         self.page_index = 0
         self.version = 0
         self.current_row = 0
+        self.buffer = TextBuffer()
+        self._typing_timer: Timer | None = None
+        self._kind = "choice"
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -90,11 +105,13 @@ class IntakeScreen(KindcheckScreen):
             with Vertical(id="question-mode"):
                 yield Static("", id="question-text", markup=False)
                 yield AnswerArea(self.tr("intake.date_hint"), id="answer")
+                yield Static("", id="error", classes="error-line", markup=False)
                 yield Static("", id="answer-hint", classes="muted", markup=False)
-            yield ScanPage(id="page-mode")
+            with Vertical(id="page-mode"):
+                yield Static("", id="page-error", classes="error-line", markup=False)
+                yield ScanPage(id="scan-rows")
         yield Static("", id="help", markup=False)
-        yield Static("", id="error", classes="error-line", markup=False)
-        yield KeysFooter()
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#help").display = False
@@ -107,13 +124,33 @@ class IntakeScreen(KindcheckScreen):
                 self.show_outcome()
         else:
             self.show_step(intake.main_step(intake.position))
+        self.take_typed_ahead()
+
+    def choice_list(self) -> ChoiceAnswer:
+        return self.query_one("#choice", ChoiceAnswer)
+
+    def multi_list(self) -> MultiAnswer:
+        return self.query_one("#multi", MultiAnswer)
+
+    def walk_left_screen(self) -> bool:
+        """Whether the walk is over here (closed, or the outcome shown over it)."""
+        return self.intake.phase not in ("kindcheck", "scan") or self not in self.app.screen_stack
+
+    def error(self, text: str | Content) -> None:
+        """A problem with the answer, under the field (or above the page of the scan)."""
+        target = "#page-error" if self.in_page_mode() else "#error"
+        self.query_one(target, Static).update(text)
 
     # -- the Kindcheck: one question at a time ---------------------------------------------
+
+    def answer_kind(self) -> str:
+        return self._kind
 
     def show_step(self, step: Step | None) -> None:
         if step is None:
             self.finish_kindcheck()
             return
+        self._stop_typing_timer()
         with self.app.batch_update():  # one repaint for the whole question
             self._show_step(step)
 
@@ -125,16 +162,7 @@ class IntakeScreen(KindcheckScreen):
         switcher = self.query_one("#modes", ContentSwitcher)
         if switcher.current != "question-mode":
             switcher.current = "question-mode"
-            self.refresh_bindings()
-        steps = intake.main.steps()
-        keys = [s.key for s in steps]
-        number = keys.index(step.key) + 1 if step.key in keys else 1
-        title = intake.main_questionnaire.title.get(self.lang)
-        self._progress(
-            self.tr("intake.progress_kindcheck", title=title, number=number, total=len(steps)),
-            number - 1,
-            len(steps),
-        )
+        self._show_progress(step)
         child = intake.child_label(step, self.lang)
         context = self.query_one("#context", Static)
         if child:
@@ -145,12 +173,35 @@ class IntakeScreen(KindcheckScreen):
             context.update(literal(label))
         context.display = child is not None
         question = step.question
-        self.query_one("#question-text", Static).update(literal(question.text.get(self.lang)))
-        self._show_help_text(question.help.get(self.lang))
-        self.query_one("#error", Static).update("")
-        kind = self.query_one("#answer", AnswerArea).show(
-            step, intake.main.get(step), intake.pending_text.get(step.key), self.lang
+        children = intake.children_in_wording()
+        self.query_one("#question-text", Static).update(
+            literal(question.text_for(self.lang, children))
         )
+        self._show_help_text(question.help_for(self.lang, children))
+        self.error("")
+        kind = self._kind = answer_kind(step)
+        value = intake.main.get(step)
+        if kind in TEXT_KINDS:
+            self.buffer = TextBuffer(
+                multiline=kind == "longtext", max_length=MAX_LENGTH.get(kind, 0)
+            )
+            pending = intake.pending_text.get(step.key)
+            if pending is not None:
+                self.buffer.load(pending)
+            elif kind == "date" and value:
+                self.buffer.load(format_day(date.fromisoformat(value), self.lang))
+            else:
+                self.buffer.load("" if value is None else str(value))
+        self.query_one("#answer", AnswerArea).show(step, value, self.buffer, self.lang)
+        self.query_one("#answer-hint", Static).update(literal(self._hint(step, kind)))
+        self.refresh_bindings()
+        problem = intake.child_date_problem(step)
+        if problem is not None and step.question.role == "child_birth_date":
+            self.error(self._child_date_message(problem))
+        self.autosave()  # every answer, and where the clinician is, right away
+
+    def _hint(self, step: Step, kind: str) -> str:
+        question = step.question
         if kind == "multi":
             hint = self.tr("intake.hint_multi")
         elif kind == "longtext":
@@ -162,15 +213,28 @@ class IntakeScreen(KindcheckScreen):
         else:
             hint = self.tr("intake.hint_choice")
         if not question.required:
-            hint += " " + self.tr(
-                "intake.hint_optional_longtext" if kind == "longtext" else "intake.hint_optional"
-            )
-        if step.key in intake.suggested:
+            hint += " " + self.tr("intake.hint_optional")
+        if step.key in self.intake.suggested:
             # Proposed from the last session: the clinician confirms or changes it.
-            seen = intake.previous.held_on if intake.previous else None
+            previous = self.intake.previous
+            seen = previous.held_on if previous else None
             hint = self.tr("followup.prefilled", day=format_day(seen, self.lang))
-        self.query_one("#answer-hint", Static).update(literal(hint))
-        self.autosave()  # every answer, and where the clinician is, right away
+        return hint
+
+    def _show_progress(self, step: Step) -> None:
+        intake = self.intake
+        progress = intake.progress(step)
+        steps = [s.key for s in intake.main.steps()]
+        done = steps.index(step.key) if step.key in steps else 0
+        title = intake.main_questionnaire.title.get(self.lang)
+        text = self.tr(
+            "intake.progress_part",
+            title=title,
+            part=progress.label(self.lang),
+            number=progress.number,
+            total=progress.total,
+        )
+        self._progress(text, done, len(steps))
 
     def _progress(self, text: str, done: int, total: int) -> None:
         self.query_one("#progress-text", Static).update(literal(text))
@@ -186,13 +250,13 @@ class IntakeScreen(KindcheckScreen):
         try:
             self.intake.main.answer(step, value)
         except AnswersError:
-            self._answer_problem(step)
+            self.answer_problem(step)
             return False
         self.intake.pending_text.pop(step.key, None)
         self.intake.suggested.discard(step.key)
         return True  # the draft is saved by show_step, with the new position
 
-    def _answer_problem(self, step: Step) -> None:
+    def answer_problem(self, step: Step) -> None:
         question = step.question
         if question.type == "number":
             message = self.tr(
@@ -206,12 +270,39 @@ class IntakeScreen(KindcheckScreen):
             message = self.tr("intake.text_too_long")
         elif question.type == "multi":
             message = self.tr("intake.need_some")
+        elif question.type == "yesno":
+            message = self.tr("intake.need_yesno")
         else:
             message = self.tr("intake.need_choice")
-        self.query_one("#error", Static).update(message)
+        self.error(message)
 
     def advance_from(self, step: Step) -> None:
         self.show_step(self.intake.main.next_step(step))
+
+    def choose(self, step: Step, value: Any) -> None:
+        """A yes / no / don't know or an option id for ``step``: stored, and on."""
+        if self.answer_step(step, value):
+            self.advance_from(step)
+
+    def choose_option(self, step: Step, index: int) -> None:
+        """Option ``index`` (0-based; digits and Enter on the list) of a numbered question."""
+        options = step.question.options
+        if 0 <= index < len(options):
+            self.choose(step, options[index].id)
+        else:
+            self.answer_problem(step)
+
+    def confirm_multi(self, step: Step) -> None:
+        """Enter on a question with several answers: the options ticked."""
+        ticked = list(self.multi_list().ticked)
+        if ticked or not step.question.required:
+            if not ticked:
+                self.intake.main.clear(step)
+                self.advance_from(step)
+            elif self.answer_step(step, ticked):
+                self.advance_from(step)
+        else:
+            self.answer_problem(step)
 
     def submit_field(self) -> None:
         """Enter in a number, date or text field: store what was typed and move on."""
@@ -219,12 +310,10 @@ class IntakeScreen(KindcheckScreen):
         if step is None:
             return
         question = step.question
-        raw = self.query_one("#answer", AnswerArea).typed_text()
-        if raw is None:
-            return
+        raw = self.buffer.text
         if not raw.strip():
             if question.required:
-                self._answer_problem(step)
+                self.answer_problem(step)
                 return
             self.intake.main.clear(step)
             self.intake.pending_text.pop(step.key, None)
@@ -233,73 +322,86 @@ class IntakeScreen(KindcheckScreen):
         try:
             value = typed_answer(question, raw)
         except (AnswersError, ValueError):
-            self._answer_problem(step)
+            self.answer_problem(step)
             return
-        if self.answer_step(step, value):
-            self.advance_from(step)
+        if not self.answer_step(step, value):
+            return
+        problem = self.intake.child_date_problem(step)
+        if problem is not None and question.role == "child_birth_date":
+            # Not stored: the age and the birth date disagree (or the child is not born yet).
+            # The clinician corrects the birth date here, or goes back to the age.
+            self.intake.main.clear(step)
+            self.intake.pending_text[step.key] = raw
+            self.error(self._child_date_message(problem))
+            return
+        self.advance_from(step)  # an age that disagrees is shown on the birth date next
 
-    @on(Input.Submitted, "#number, #date, #text")
-    def _field_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit_field()
+    def _child_date_message(self, problem: ChildDateProblem) -> str:
+        values = {
+            "age": problem.age,
+            "birth": format_day(problem.birth_date, self.lang),
+            "day": format_day(problem.day, self.lang),
+            "computed": problem.computed,
+        }
+        key = "intake.birth_after_session" if problem.after_session else "intake.age_mismatch"
+        return self.tr(key, **values)
+
+    def typed(self) -> None:
+        """A key changed the answer being typed or ticked: shown, and kept in the draft a
+        second after the last key (at most that second is lost to a crash)."""
+        self.query_one("#answer", AnswerArea).mirror(self.buffer)
+        self.error("")
+        self._keep_pending_text()
+        self._stop_typing_timer()
+        self._typing_timer = self.set_timer(TYPING_SAVE_SECONDS, self._typing_paused)
+
+    def _typing_paused(self) -> None:
+        self._typing_timer = None
+        self.autosave()
+
+    def _stop_typing_timer(self) -> None:
+        if self._typing_timer is not None:
+            self._typing_timer.stop()
+            self._typing_timer = None
 
     def on_answer_given(self, message: AnswerGiven) -> None:
-        """An answer key or click, applied to what is current now (see AnswerGiven)."""
+        """A click on an answer: applied to the question or row it was on."""
         message.stop()
+        if self.walk_left_screen():
+            return
         if self.in_page_mode():
             if message.value is not None:
                 self.answer_row(message.value, message.step)
             return
         step = self.step
-        if step is None or message.step is not None:
+        if step is None or message.step is None or message.step.key != step.key:
+            return  # a click on a question that has gone
+        if message.option_index is None:
             return
-        question = step.question
-        if message.digit is not None and question.type == "number":
-            # A number typed ahead before the field took the focus: it belongs in the field.
-            field = self.query_one("#number", Input)
-            field.insert_text_at_cursor(message.digit)
-            return
-        if question.type == "multi":
-            multi = self.query_one("#multi", MultiAnswer)
-            if isinstance(message.value, list):  # Enter on the list: the options ticked
-                if message.value or not question.required:
-                    if self.answer_step(step, message.value):
-                        self.advance_from(step)
-                else:
-                    self._answer_problem(step)
-            elif message.option_index is not None:  # a digit typed ahead: tick that option
-                multi.toggle(message.option_index)
-            else:
-                self._answer_problem(step)
-            return
-        value = message.value
-        if message.option_index is not None:
-            ids = (
-                list(YESNO_VALUES)
-                if question.type == "yesno"
-                else [option.id for option in question.options]
-            )
-            value = ids[message.option_index] if 0 <= message.option_index < len(ids) else None
-        # A y/n/? key fits a yes/no question only; a digit picks an option of either kind
-        # (a version-2 choice may have options named "yes" and "no", e.g. consent asked).
-        by_letter = message.option_index is None
-        if (
-            value is None
-            or question.type not in ("yesno", "choice")
-            or (by_letter and (question.type == "yesno") != (value in YESNO_VALUES))
-        ):
-            # A key typed ahead that does not fit this question: nothing is stored.
-            self._answer_problem(step)
-            return
-        if self.answer_step(step, value):
-            self.advance_from(step)
+        if step.question.type == "yesno":
+            if 0 <= message.option_index < len(YESNO_VALUES):
+                self.choose(step, YESNO_VALUES[message.option_index])
+        else:
+            self.choose_option(step, message.option_index)
 
     def in_page_mode(self) -> bool:
         return self.query_one("#modes", ContentSwitcher).current == "page-mode"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("answer_row", "move_row"):
-            return self.in_page_mode()
+        """Only the keys of what is on screen are offered (the footer and the help)."""
+        page = self.in_page_mode()
+        question = self.step.question if self.step is not None and not page else None
+        kind = self._kind if question is not None else None
+        if action == "newline":
+            return kind == "longtext"
+        if action == "answer":
+            return page or (question is not None and question.type == "yesno")
+        if action == "pick":
+            return kind == "multi" or (question is not None and question.type == "choice")
+        if action == "tick":
+            return kind == "multi"
+        if action == "move":
+            return page or kind in ("choice", "multi")
         return True
 
     def finish_kindcheck(self) -> None:
@@ -307,8 +409,12 @@ class IntakeScreen(KindcheckScreen):
         missing = intake.main.missing()
         if missing:
             self.show_step(missing[0])
-            self.query_one("#error", Static).update(self.tr("intake.missing_answers"))
+            self.error(self.tr("intake.missing_answers"))
             return
+        for step in intake.main.steps():
+            if step.question.role == "child_birth_date" and intake.child_date_problem(step):
+                self.show_step(step)  # says what disagrees
+                return
         if not intake.wants_scan():
             self.show_outcome()
             return
@@ -319,189 +425,7 @@ class IntakeScreen(KindcheckScreen):
             else intake.scan_page_index(intake.position)
         )
 
-    # -- the problem scan: one domain per page ---------------------------------------------
-
-    def show_page(self, index: int) -> None:
-        intake = self.intake
-        pages = intake.scan_pages()
-        if not pages:
-            self.show_outcome()
-            return
-        index = max(0, min(index, len(pages) - 1))
-        page = pages[index]
-        for step in page.steps:
-            if intake.scan.get(step) is None and intake.scan.prefill(step) is not None:
-                self.intake.suggested.add(step.key)
-        intake.apply_prefills(page.steps)
-        intake.phase = "scan"
-        intake.position = page.domain_id
-        self.step = None
-        self.page_index = index
-        switcher = self.query_one("#modes", ContentSwitcher)
-        if switcher.current != "page-mode":
-            switcher.current = "page-mode"
-            self.refresh_bindings()
-        self._page_header(index, len(pages), page.domain_id)
-        self.query_one("#error", Static).update("")
-        self.query_one("#answer-hint", Static).update("")
-        container = self.query_one("#page-mode", ScanPage)
-        container.show_steps(
-            page.steps,
-            [intake.scan.get(step) for step in page.steps],
-            [step.key in intake.suggested for step in page.steps],
-            self.lang,
-        )
-        first_open = next(
-            (
-                i
-                for i, step in enumerate(page.steps)
-                if intake.scan.get(step) is None or step.key in intake.suggested
-            ),
-            0,
-        )
-        self.set_current_row(first_open)
-        if self.focused is not container:
-            container.focus()
-        self.autosave()
-
-    def set_current_row(self, index: int) -> None:
-        rows = self.rows()
-        if not rows:
-            return
-        self.current_row = max(0, min(index, len(rows) - 1))
-        page = self.query_one("#page-mode", ScanPage)
-        current = page.mark_current(self.current_row)
-        if current.step is not None:
-            self._show_help_text(current.step.question.help.get(self.lang))
-        page.scroll_to_widget(current, animate=False)
-
-    def action_answer_row(self, value: str) -> None:
-        self.answer_row(value, None)
-
-    def action_move_row(self, delta: int) -> None:
-        self.set_current_row(self.current_row + delta)
-
-    def on_row_picked(self, message: RowPicked) -> None:
-        rows = self.rows()
-        if message.row in rows:
-            self.set_current_row(rows.index(message.row))
-
-    def _page_header(self, index: int, total: int, domain_id: str) -> None:
-        intake = self.intake
-        counted = intake.problem_domain_ids()
-        self._progress(
-            self.tr(
-                "intake.progress_scan",
-                title=intake.scan_questionnaire.title.get(self.lang),
-                number=index + 1,
-                total=total,
-                count=len(counted),
-            ),
-            index,
-            total,
-        )
-        questionnaire = intake.scan_questionnaire
-        name = next(
-            (d.name.get(self.lang) for d in questionnaire.domains if d.id == domain_id),
-            questionnaire.title.get(self.lang),
-        )
-        names = ", ".join(d.name.get(self.lang) for d in questionnaire.domains if d.id in counted)
-        context = Content.assemble(literal(name, "bold"))
-        if names:
-            context = Content.assemble(
-                context, "   ", (self.tr("intake.counted") + " ", "dim"), literal(names, "dim")
-            )
-        context_line = self.query_one("#context", Static)
-        context_line.update(context)
-        context_line.display = True
-
-    def rows(self) -> list[IndicatorRow]:
-        """The rows of the page being shown (reused rows beyond it are hidden)."""
-        return self.query_one("#page-mode", ScanPage).rows()
-
-    def answer_row(self, value: Any, step: Step | None) -> None:
-        intake = self.intake
-        rows = self.rows()
-        if not rows:
-            return
-        row: IndicatorRow | None = rows[self.current_row]
-        if step is not None:
-            row = next((r for r in rows if r.step is not None and r.step.key == step.key), None)
-        if row is None:
-            return  # a click on a row that has left the page
-        step = row.step
-        if step is None:
-            return
-        try:
-            intake.scan.answer(step, value)
-        except AnswersError:
-            self.query_one("#error", Static).update(self.tr("intake.need_choice"))
-            return
-        self.intake.suggested.discard(step.key)
-        self.query_one("#error", Static).update("")
-        pages = intake.scan_pages()
-        page_steps = (
-            [s.key for s in pages[self.page_index].steps] if self.page_index < len(pages) else []
-        )
-        if page_steps != [r.step.key for r in rows if r.step is not None]:
-            # An answer showed or hid an indicator on this page: draw the page again.
-            self.show_page(self.page_index)
-            return
-        row.set_value(value)
-        self._page_header(self.page_index, len(pages), pages[self.page_index].domain_id)
-        self.autosave()
-        position = rows.index(row)
-        # Next: an open row after this one, else a suggested answer still to confirm (GGZ
-        # pre-marks one), else the next row; the page turns once every row has its answer.
-        later = [i for i in range(position + 1, len(rows)) if self._row_open(rows[i])]
-        to_confirm = [i for i, r in enumerate(rows) if self._row_open(r)]
-        if later:
-            self.set_current_row(later[0])
-        elif to_confirm:
-            self.set_current_row(to_confirm[0])
-        elif position + 1 < len(rows):
-            self.set_current_row(position + 1)
-        elif all(r.value is not None or (r.step and not r.step.question.required) for r in rows):
-            self.next_page()
-
-    def _row_open(self, row: IndicatorRow) -> bool:
-        """Not answered yet, or answered only by the questionnaire's suggestion."""
-        return row.value is None or (row.step is not None and row.step.key in self.intake.suggested)
-
-    def next_page(self) -> None:
-        """Enter: on to the next domain; suggested answers on this page count as confirmed."""
-        rows = self.rows()
-        for row in rows:
-            if row.step is not None and row.step.key in self.intake.suggested:
-                self.intake.suggested.discard(row.step.key)
-                row.set_value(row.value)
-        open_rows = [
-            i
-            for i, row in enumerate(rows)
-            if row.value is None and row.step is not None and row.step.question.required
-        ]
-        if open_rows:
-            self.set_current_row(open_rows[0])
-            self.query_one("#error", Static).update(self.tr("intake.page_incomplete"))
-            return
-        if self.page_index + 1 < len(self.intake.scan_pages()):
-            self.show_page(self.page_index + 1)
-        else:
-            self.finish_scan()
-
-    def finish_scan(self) -> None:
-        intake = self.intake
-        missing = intake.scan.missing()
-        if missing:
-            domain = missing[0].question.domain
-            pages = intake.scan_pages()
-            index = next((i for i, p in enumerate(pages) if p.domain_id == domain), 0)
-            self.show_page(index)
-            self.query_one("#error", Static).update(self.tr("intake.missing_answers"))
-            return
-        self.show_outcome()
-
-    # -- moving -------------------------------------------------------------------------
+    # -- moving (the actions are the footer's; keys come through on_key) ------------------
 
     def action_next(self) -> None:
         if self.in_page_mode():
@@ -510,18 +434,37 @@ class IntakeScreen(KindcheckScreen):
         step = self.step
         if step is None:
             return
-        kind = self.query_one("#answer", ContentSwitcher).current
+        kind = self._kind
         if kind == "multi":
-            self.query_one("#multi", MultiAnswer).action_confirm()
+            self.confirm_multi(step)
         elif kind == "choice":
-            value = self.intake.main.get(step)
-            if value is None:
-                # Enter on the list takes the highlighted option (OptionList does that).
-                self.query_one("#error", Static).update(self.tr("intake.need_choice"))
+            if self.intake.main.get(step) is None:
+                self.error(self.tr("intake.need_choice"))
                 return
             self.advance_from(step)
         else:
             self.submit_field()
+
+    def action_newline(self) -> None:
+        if self._kind == "longtext" and self.buffer.newline():
+            self.typed()
+
+    def action_answer(self, value: str) -> None:
+        if self.in_page_mode():
+            self.answer_row(value, None)
+        elif self.step is not None and self.step.question.type == "yesno":
+            self.choose(self.step, value)
+
+    def action_pick(self, number: int) -> None:
+        if self.step is not None and self._kind == "choice":
+            self.choose_option(self.step, number - 1)
+
+    def action_tick(self) -> None:
+        if self._kind == "multi":
+            self.multi_list().toggle_highlighted()
+
+    def action_move(self) -> None:
+        """Arrows move the highlight or the current row (keys come through on_key)."""
 
     def action_back(self) -> None:
         intake = self.intake
@@ -545,14 +488,17 @@ class IntakeScreen(KindcheckScreen):
     def action_close_intake(self) -> None:
         """Back to home; the draft keeps everything, to resume later."""
         self._keep_pending_text()
+        self._stop_typing_timer()
         self.autosave()
-        self.notify(self.tr("intake.draft_kept"), markup=False)
+        self.notify(self.tr("intake.draft_kept"), markup=False, timeout=4)
         self.app.pop_screen()
 
     def show_outcome(self) -> None:
+        self._stop_typing_timer()
         self.intake.phase = "outcome"
         self.autosave()
-        self.post_message(OutcomeReady(self.intake, self.autosave))
+        # Straight to the app, so it opens before any key typed after this one is sent on.
+        self.app.post_message(OutcomeReady(self.intake, self.autosave))
 
     def on_screen_resume(self) -> None:
         if self.intake.phase == "outcome":  # back from the outcome (Escape)
@@ -565,56 +511,33 @@ class IntakeScreen(KindcheckScreen):
         else:
             self.show_page(len(self.intake.scan_pages()) - 1)
 
-    # -- drafts -------------------------------------------------------------------------
+    # -- help ---------------------------------------------------------------------------
 
-    def _keep_pending_text(self) -> None:
-        """Text typed but not yet confirmed with Enter is kept in the draft too."""
-        step = self.step
-        if step is None or self.query_one("#modes", ContentSwitcher).current != "question-mode":
-            return
-        text = self.query_one("#answer", AnswerArea).typed_text()
-        if text is None:
-            return
-        stored = self.intake.main.get(step)
-        if text and text != ("" if stored is None else str(stored)):
-            self.intake.pending_text[step.key] = text
-        else:
-            self.intake.pending_text.pop(step.key, None)
+    def help_sections(self) -> list[tuple[str, str]]:
+        """For the help screen (F1): how a walk goes."""
+        return [(self.tr("help.walk_title"), self.tr("help.walk"))]
 
-    def draft_for_lock(self) -> PendingDraft | None:
-        """Called by the app before it locks or quits: the draft as it stands this moment."""
-        if self.intake.phase == "saved":
+    def help_question(self) -> tuple[str, str] | None:
+        """For the help screen (F1), above the keys: why the current question (or scan row) is
+        asked and what it rests on."""
+        question = None
+        if self.in_page_mode():
+            rows = self.rows()
+            row_step = rows[self.current_row].step if self.current_row < len(rows) else None
+            question = row_step.question if row_step is not None else None
+        elif self.step is not None:
+            question = self.step.question
+        if question is None:
             return None
-        self._keep_pending_text()
-        return self._next_draft()
-
-    def autosave(self) -> None:
-        if self.intake.phase != "saved":
-            self.save_draft(self._next_draft())
-
-    def _next_draft(self) -> PendingDraft:
-        """The draft as it stands, one version newer than the last one stored."""
-        self.version += 1
-        intake = self.intake
-        return PendingDraft(intake.draft_id, intake.to_payload(), self.version, intake.reference)
-
-    @work(thread=True, exit_on_error=False, group="autosave")
-    def save_draft(self, draft: PendingDraft) -> None:
-        self.service.save_draft(draft.draft_id, draft.payload, draft.version, draft.reference)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "autosave" or event.state != WorkerState.ERROR:
-            return
-        event.stop()
-        if isinstance(event.worker.error, VaultNotOpen):
-            return  # locked meanwhile: the lock saved the newest draft itself
-        self.notify(self.tr("intake.draft_failed"), severity="error", markup=False, timeout=10)
-
-    def after_unlock(self) -> None:
-        if self.step is not None:
-            self.show_step(self.step)
-        else:
-            self.show_page(self.page_index)
+        children = self.intake.children_in_wording()
+        return (
+            question.text_for(self.lang, children),
+            self.tr("intake.why_we_ask")
+            + " "
+            + question.help_for(self.lang, children)
+            + "\n"
+            + self.tr("help.source", source=question.source),
+        )
 
     def palette_commands(self) -> Iterator[SystemCommand]:
         yield SystemCommand(self.tr("cmd.why"), self.tr("cmd.why_help"), self.action_toggle_help)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,23 +82,31 @@ def remove_stale_demo_folders() -> list[Path]:
 
 def _run_demo(settings: Settings) -> int:
     """The app on a throwaway vault with synthetic clients, removed afterwards."""
+    from kindcheck.service.demo import state_kept_in
+
+    remove_stale_demo_folders()
+    folder = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))
+    try:
+        with state_kept_in(folder / "state"):
+            return _run_demo_app(settings, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run_demo_app(settings: Settings, folder: Path) -> int:
     from dataclasses import replace
 
     from kindcheck.service.demo import DEMO_PASSPHRASE, build_demo_service
 
     from .app import create_app
 
-    remove_stale_demo_folders()
-    folder = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))
+    service = build_demo_service(folder)
+    app = create_app(replace(settings, data_dir=folder), service)
+    # Shown on the demo's unlock screen, where it is needed (no longer printed before the app
+    # takes the terminal, where it scrolled away).
+    app.demo_passphrase = DEMO_PASSPHRASE
     try:
-        service = build_demo_service(folder)
-        settings = replace(settings, data_dir=folder)
-        print(f"kindcheck demo: passphrase {DEMO_PASSPHRASE}", file=sys.stderr)
-        app = create_app(settings, service)
-        try:
-            result = app.run()
-        finally:
-            service.close()
-        return _exit_code(app, result)
+        result = app.run()
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        service.close()
+    return _exit_code(app, result)

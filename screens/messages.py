@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.message import Message
 
 if TYPE_CHECKING:
@@ -25,11 +26,14 @@ class NewIntakeRequested(Message):
 
 
 class IntakeStarted(Message):
-    """The start form is filled in: the question walk takes its place."""
+    """The start form is filled in: the question walk takes its place. ``typed_ahead``:
+    keys typed for the first questions before the walk was on screen, in order (the list may
+    still grow while the form closes: the walk takes them before its own)."""
 
-    def __init__(self, intake: Intake) -> None:
+    def __init__(self, intake: Intake, typed_ahead: list[events.Key] | None = None) -> None:
         super().__init__()
         self.intake = intake
+        self.typed_ahead = typed_ahead if typed_ahead is not None else []
 
 
 class FollowUpStarted(Message):
@@ -67,3 +71,21 @@ class ClientOpened(Message):
         super().__init__()
         self.client_id = client_id
         self.from_home = from_home
+
+
+class SessionOpened(Message):
+    """A stored session to read back (Enter on a session row of the client page): the
+    session view opens on top."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+
+
+class ClientDeleted(Message):
+    """The client was deleted from the vault: back to the overview, which says so."""
+
+    def __init__(self, reference: str, pseudonymised: int) -> None:
+        super().__init__()
+        self.reference = reference
+        self.pseudonymised = pseudonymised

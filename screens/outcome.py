@@ -33,8 +33,7 @@ from kindcheck.dates import format_day, parse_date_text
 from kindcheck.errors import AnswersError
 from kindcheck.i18n import t
 from kindcheck.outcome import MeldcodeGuide, MeldcodeGuideV2, Outcome
-from kindcheck.service.followthrough import outcome_summary
-from kindcheck.service.intake import Intake
+from kindcheck.service.intake import Intake, outcome_headline
 from kindcheck.service.plan_choices import (
     NO_PLAN,
     RHYTHM_CHOICES,
@@ -46,6 +45,7 @@ from .base import KindcheckScreen
 from .dialogs.followthrough import HandoffChoice, HandoffDialog
 from .messages import ClientOpened
 from .widgets.safe import SafeInput, literal
+from .widgets.toggles import TickBox
 
 
 class SessionSaved(Message):
@@ -78,9 +78,15 @@ class OutcomeScreen(KindcheckScreen):
             Content.assemble(self.tr(self.TITLE_KEY), " · ", literal(self.intake.reference)),
             classes="top-bar",
         )
+        # The gist before the detail (signals, domains, the flag), outside the scroll so it
+        # stays in view.
+        # Version 2, with any signal of unsafety: "Bij acuut gevaar: bel 112" and Veilig
+        # Thuis before anything else, above the summary and outside the scroll.
+        yield Static("", id="acute", markup=False)
+        yield Static("", id="summary", markup=False)
         yield VerticalScroll(id="outcome-body")
         yield Static("", id="save-status", classes="error-line", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         self.intake.group = self.service.professional_group()
@@ -89,6 +95,8 @@ class OutcomeScreen(KindcheckScreen):
         except AnswersError:
             self.app.pop_screen()
             return
+        self._show_acute(self.outcome)
+        self._show_summary(self.outcome)
         body = self.query_one("#outcome-body", VerticalScroll)
         await body.mount_all(list(self._sections(self.outcome)))
         self._after_mount(self.outcome)
@@ -96,6 +104,18 @@ class OutcomeScreen(KindcheckScreen):
         # Ctrl+S saves. The safety box, if any, is at the top.
         body.focus()
         body.scroll_home(animate=False)
+
+    def _show_acute(self, outcome: Outcome) -> None:
+        acute = self.query_one("#acute", Static)
+        lines = [literal("!! " + line.get(self.lang), "bold") for line in outcome.acute_lines]
+        acute.update(Content("\n").join(lines))
+        acute.display = bool(lines)
+
+    def _show_summary(self, outcome: Outcome) -> None:
+        summary = self.query_one("#summary", Static)
+        summary.update(literal(outcome_headline(outcome, self.lang)))
+        summary.set_class(bool(outcome.safety_signals), "-signal")
+        summary.set_class(outcome.parenting_support_flag, "-flag")
 
     def _after_mount(self, outcome: Outcome) -> None:
         if self.intake.rhythm is None:
@@ -114,7 +134,7 @@ class OutcomeScreen(KindcheckScreen):
 
         kindcheck_lines: list[str] = []
         if outcome.check_closed:
-            kindcheck_lines.append(t("outcome.check_closed", lang))
+            kindcheck_lines.append(t("outcome.check_closed_unsaved", lang))
         elif outcome.has_children == "unknown":
             # By when to ask again (version 1 says it in this line; version 2 also lists it
             # among the open items above).
@@ -170,25 +190,9 @@ class OutcomeScreen(KindcheckScreen):
     # -- what version 2 adds, in the order of kindcheck.outcome.present ---------------------
 
     def _lead_boxes(self, outcome: Outcome) -> list[Widget]:
-        """Before anything else: "Bij acuut gevaar: bel 112" and Veilig Thuis (with any
-        signal; the 112 line alone with an acute concern), then the summary line."""
-        if outcome.version < 2:
-            return []
-        lang = self.lang
-        widgets: list[Widget] = []
-        if outcome.acute_lines:
-            widgets.append(
-                Vertical(
-                    *[
-                        Static(literal("!! " + line.get(lang), "bold"), markup=False)
-                        for line in outcome.acute_lines
-                    ],
-                    id="acute",
-                    classes="box",
-                )
-            )
-        widgets.append(Static(literal(outcome_summary(outcome, lang)), id="summary", markup=False))
-        return widgets
+        """What stands first in the scrolling body: nothing since the acute lines and the
+        summary stand above it (:meth:`_show_acute`, :meth:`_show_summary`)."""
+        return []
 
     def _worry_boxes(self, outcome: Outcome) -> list[Widget]:
         """Concerns, each with its next steps, and the open items (with the day to ask again):
@@ -343,7 +347,7 @@ class OutcomeScreen(KindcheckScreen):
             for step in guide.steps:
                 stored = self.intake.meldcode_steps.get(step.id)
                 row = Horizontal(
-                    Checkbox(
+                    TickBox(
                         step.title.get(lang),
                         value=stored is not None,
                         id=f"check-{step.id}",

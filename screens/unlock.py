@@ -64,12 +64,19 @@ class UnlockScreen(KindcheckScreen):
                 self.tr("vault.locked_intro" if self.locked else "vault.unlock_intro"),
                 id="unlock-intro",
             )
+            demo_passphrase = getattr(self.app, "demo_passphrase", None)
+            if demo_passphrase:
+                yield Static(
+                    self.tr("vault.demo_passphrase", passphrase=demo_passphrase),
+                    id="unlock-demo",
+                    markup=False,
+                )
             yield Static(self.tr("vault.passphrase"), classes="label")
             yield SecretInput(id="passphrase", max_length=1024)
             yield Static("", id="unlock-error", markup=False)
             yield BusyLine(self.tr("vault.unlocking"), id="busy")
             yield Static(self.tr("passphrase.forgot"), id="unlock-forgot", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#passphrase", Input).focus()

@@ -23,6 +23,14 @@ from typing import Any
 from kindcheck import __version__
 from kindcheck.i18n import LANGUAGES, t
 
+from .client_record import (
+    cmd_amend,
+    cmd_delete_client,
+    cmd_dossier,
+    cmd_handoff,
+    cmd_move,
+    cmd_show,
+)
 from .launch import cmd_demo
 from .outcome import cmd_check_questionnaire, cmd_outcome
 from .reports import cmd_due, cmd_export, cmd_log, cmd_merge, cmd_team_key
@@ -108,6 +116,7 @@ def build_parser(lang: str = "nl") -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
 
     _add_vault_commands(commands, help_, [common, passphrase])
+    _add_record_commands(commands, help_, [common, passphrase])
     _add_report_commands(commands, help_, common, passphrase)
     return parser
 
@@ -186,6 +195,79 @@ def _add_vault_commands(
     log.add_argument("--json", action="store_true", help=help_("log_json"))
     _add_output(log, help_, help_("log_output"))
     log.set_defaults(handler=cmd_log)
+
+
+def _add_record_commands(
+    commands: SubParsers, help_: _Help, parents: list[argparse.ArgumentParser]
+) -> None:
+    """The client record (.client_record): read a session back, correct or move it, hand it
+    to the EPD; the client's rights (everything about them, deleting them)."""
+    from kindcheck.service.client_record import HANDOFF_FORMATS
+
+    show = commands.add_parser(
+        "show", parents=parents, help=help_("show"), description=help_("show_description")
+    )
+    show.add_argument("key", metavar=help_("session_or_ref"))
+    show.add_argument("--json", action="store_true", help=help_("show_json"))
+    show.set_defaults(handler=cmd_show)
+
+    amend = commands.add_parser(
+        "amend", parents=parents, help=help_("amend"), description=help_("amend_description")
+    )
+    amend.add_argument("session_id", metavar=help_("session_id"))
+    amend.add_argument(
+        "--answer",
+        action="append",
+        required=True,
+        metavar=help_("answer_metavar"),
+        help=help_("amend_answer"),
+    )
+    amend.add_argument("--reason", required=True, metavar=help_("text"), help=help_("reason"))
+    amend.set_defaults(handler=cmd_amend)
+
+    move = commands.add_parser("move", parents=parents, help=help_("move"))
+    move.add_argument("session_id", metavar=help_("session_id"))
+    move.add_argument("--to", required=True, metavar="REF", help=help_("move_to"))
+    move.add_argument("--reason", required=True, metavar=help_("text"), help=help_("reason"))
+    move.set_defaults(handler=cmd_move)
+
+    handoff = commands.add_parser(
+        "handoff",
+        parents=parents,
+        help=help_("handoff"),
+        description=help_("handoff_description"),
+    )
+    handoff.add_argument("session_id", metavar=help_("session_id"))
+    handoff.add_argument(
+        "--format", choices=HANDOFF_FORMATS, default="text", help=help_("handoff_format")
+    )
+    _add_output(handoff, help_, help_("handoff_output"), required=True)
+    handoff.set_defaults(handler=cmd_handoff)
+
+    dossier = commands.add_parser(
+        "dossier", parents=parents, help=help_("dossier"), description=help_("dossier_description")
+    )
+    dossier.add_argument("reference", metavar="REF")
+    dossier.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar=help_("folder"),
+        help=help_("dossier_output"),
+    )
+    dossier.add_argument("--force", action="store_true", help=help_("force"))
+    dossier.set_defaults(handler=cmd_dossier)
+
+    delete = commands.add_parser(
+        "delete-client",
+        parents=parents,
+        help=help_("delete_client"),
+        description=help_("delete_client_description"),
+    )
+    delete.add_argument("reference", metavar="REF")
+    delete.add_argument("--yes-i-typed", metavar="REF", help=help_("yes_i_typed"))
+    delete.set_defaults(handler=cmd_delete_client)
 
 
 def _add_report_commands(

@@ -35,7 +35,7 @@ from .common import (
     write_stdout,
 )
 from .common import lang as lang_of
-from .localtime import local_time, zone_note
+from .localtime import local_time, zone_name, zone_note
 
 if TYPE_CHECKING:
     from kindcheck.accesslog import AccessEntry
@@ -298,19 +298,25 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def _log_table(entries: list[AccessEntry], lang: str) -> None:
-    rows = [text("log.header", lang).split("|")]
+    """The entries as a table: times in local time with the zone named in the header (the
+    note on stderr adds the offsets), actions and details in ``lang``."""
+    from kindcheck.accesslog import action_name, describe, outcome_name
+
+    header = text("log.header", lang).split("|")
+    header[0] += f" ({zone_name()})"
+    rows = [header]
     for entry in entries:
         rows.append(
             [
                 local_time(entry.at),
                 one_line(entry.user) or "-",
-                one_line(entry.action),
+                one_line(action_name(entry.action, lang)),
                 one_line(entry.client_reference) or "-",
-                one_line(entry.detail) or "-",
-                one_line(entry.outcome),
+                one_line(describe(entry.detail, lang)) or "-",
+                one_line(entry.outcome if lang == "en" else outcome_name(entry.outcome, lang)),
             ]
         )
-    print_table(rows, [19, 24, 8, 30, 80, 8])
+    print_table(rows, [40, 24, 11, 30, 80, 10])
 
 
 def cmd_log(args: argparse.Namespace) -> int:

@@ -392,6 +392,11 @@ _RHYTHM_RANK: Final = {
 }
 
 
+def rhythm_rank(rhythm: Rhythm | None) -> int:
+    """How frequent a default rhythm is (higher: more often); 0 for no rhythm."""
+    return 0 if rhythm is None else _RHYTHM_RANK[rhythm]
+
+
 def _plan_end(outcome: SessionFindings, session_date: date) -> date | None:
     children = [
         (child.age if child.age is not None else 0, child.birth_date)

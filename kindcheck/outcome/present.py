@@ -27,8 +27,11 @@ from kindcheck.questionnaire import MeldcodeGuide, MeldcodeGuideV2
 from .model import Outcome
 
 
-def outcome_summary(outcome: Outcome, lang: str = "nl") -> str:
-    """One line to start with: signals, concerns, open items, domains and the flag."""
+def outcome_summary(outcome: Outcome, lang: str = "nl", *, short: bool = False) -> str:
+    """One line to start with: signals, concerns, open items, domains and the flag.
+
+    ``short`` is the screen's headline (fits 80 columns): the parts joined by " · ", the flag
+    a part of its own in capitals."""
 
     def counted(key: str, count: int) -> str:
         if count == 0:
@@ -48,9 +51,15 @@ def outcome_summary(outcome: Outcome, lang: str = "nl") -> str:
         parts.append(t("outcome.summary.no_scan", lang))
     else:
         domains = counted("domains", outcome.problem_domain_count)
-        if outcome.parenting_support_flag:
-            domains += " " + t("outcome.summary.flag", lang)
-        parts.append(domains)
+        if outcome.parenting_support_flag and short:
+            parts.extend([domains, t("outcome.summary.flag_short", lang)])
+        elif outcome.parenting_support_flag:
+            parts.append(domains + " " + t("outcome.summary.flag", lang))
+        else:
+            parts.append(domains)
+    if short:
+        line = " · ".join(parts)
+        return line[:1].upper() + line[1:]
     return t("outcome.summary.line", lang, parts=", ".join(parts))
 
 

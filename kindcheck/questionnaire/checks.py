@@ -43,6 +43,8 @@ class FileChecks:
         self.format = file_format
         self.catalog = catalog
         self.context_names = SESSION_CONTEXT_NAMES if file_format == 2 else CONTEXT_NAMES
+        # The names of another questionnaire's answers a prefill may use (`context_from`).
+        self.prefill_names: frozenset[str] = frozenset()
 
     def add(self, line: int | None, where: str | None, message: str) -> None:
         self.reader.add(line, where, message)
@@ -173,11 +175,15 @@ class FileChecks:
                 if question.included_from
                 else ""
             )
-            for key, node in (("show_if", question.show_if), ("prefill_if", question.prefill_if)):
+            conditions = [("show_if", question.show_if), ("prefill_if", question.prefill_if)]
+            conditions += [("prefill", rule.condition) for rule in question.prefills]
+            for key, node in conditions:
                 if node is None:
                     continue
                 for name in sorted(node.names()):
                     if name in self.context_names:
+                        continue
+                    if key.startswith("prefill") and name in self.prefill_names:
                         continue
                     if name in derived_deps:
                         for dep in sorted(derived_deps[name]):

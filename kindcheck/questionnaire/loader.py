@@ -35,6 +35,7 @@ from .model import (
     Questionnaire,
     Repeat,
     ScanCompat,
+    Section,
     Signal,
 )
 from .question_reader import QuestionReader
@@ -59,6 +60,8 @@ _TOP_KEYS_1 = frozenset(
         "domains",
         "signals",
         "outcome",
+        "context_from",
+        "sections",
     }
 )
 _TOP_KEYS_2 = (_TOP_KEYS_1 - {"signals"}) | {"kind", "catalog", "derived", "compat"}
@@ -245,7 +248,10 @@ class _Builder(QuestionReader):
             if question is not None:
                 questions.append(question)
 
+        context_from = self.context_from(version)
+        sections = self.build_sections(questions)
         file_checks = checks.FileChecks(self, self.format, self.catalog)
+        file_checks.prefill_names = frozenset(n for _key, names in context_from for n in names)
         file_checks.ids(questions, repeats, domains, signals, derived)
         derived_deps = file_checks.derived(derived, questions)
         file_checks.references(questions, repeats, domains, signals, derived_deps)
@@ -280,9 +286,78 @@ class _Builder(QuestionReader):
             derived=tuple(derived),
             scp_areas=tuple(scp_areas),
             compat_v1=compat,
+            context_from=context_from,
+            sections=sections,
         )
 
     # -- the file's parts -------------------------------------------------------------------
+
+    def context_from(self, version: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """``context_from = { kindcheck = ["sig_eviction"] }``: answers of the session's main
+        questionnaire (of the same version) that this file's prefills may name. Each name
+        must be a question of that questionnaire, outside its repeat groups."""
+        raw = self.data.get("context_from")
+        if raw is None:
+            return ()
+        if not isinstance(raw, dict):
+            self.add(1, None, "'context_from' must be a table of questionnaire id = [names]")
+            return ()
+        found: list[tuple[str, tuple[str, ...]]] = []
+        for other_id, names in raw.items():
+            if not isinstance(names, list) or not all(
+                isinstance(n, str) and _ID.match(n) for n in names
+            ):
+                self.add(1, "context_from", f"'{other_id}' must list question ids")
+                continue
+            found.append((other_id, tuple(names)))
+            source = self.folder.raw(f"{other_id}-v{version}")
+            if source is None:
+                self.add(1, "context_from", f"'{other_id}-v{version}' is not in this folder")
+                continue
+            questions = {
+                q.get("id"): q for q in source[0].get("questions", []) if isinstance(q, dict)
+            }
+            for name in names:
+                question = questions.get(name)
+                if question is None or question.get("repeat") is not None:
+                    self.add(
+                        1,
+                        "context_from",
+                        f"'{name}' is not a question of '{other_id}-v{version}' "
+                        "(outside its repeat groups)",
+                    )
+        return tuple(found)
+
+    def build_sections(self, questions: list[Question]) -> tuple[Section, ...]:
+        """``[[sections]]`` (id, title, first): parts of the file in question order."""
+        raw_items = self.data.get("sections", [])
+        if not isinstance(raw_items, list):
+            self.add(1, None, "'sections' must be a list of tables ([[sections]])")
+            return ()
+        lines = table_lines(self.source, "sections")
+        order = [q.id for q in questions]
+        sections: list[Section] = []
+        for index, raw in enumerate(raw_items):
+            line = line_of(lines, index)
+            if not isinstance(raw, dict):
+                self.add(line, None, "a section must be a table")
+                continue
+            self.unknown_keys(raw, ("id", "title", "first"), line, raw.get("id"))
+            section_id, first = raw.get("id"), raw.get("first")
+            if not isinstance(section_id, str) or not _ID.match(section_id):
+                self.add(line, None, "a section needs an 'id' that is a lower-case identifier")
+                continue
+            title = self.localized(raw.get("title"), line, section_id, "title")
+            if not isinstance(first, str) or first not in order:
+                self.add(line, section_id, f"'first' must name a question of the file: {first!r}")
+                continue
+            if sections and order.index(first) <= order.index(sections[-1].first):
+                self.add(line, section_id, "sections must follow the order of the questions")
+                continue
+            sections.append(Section(section_id, title, first, line))
+        if sections and order and sections[0].first != order[0]:
+            self.add(sections[0].line, sections[0].id, "the first section starts at question 1")
+        return tuple(sections)
 
     def load_catalog(self) -> None:
         key = self.data.get("catalog")

@@ -76,6 +76,26 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Prefill:
+    """An answer to pre-mark for the clinician to confirm, when ``condition`` holds."""
+
+    condition: Node
+    value: Any
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a questionnaire, from question ``first`` up to the next section: the app
+    counts its progress per section ("Kindcheck · Veiligheid · 3/8"). A section that starts
+    in a repeat group is counted per item ("Kind 1 · 2/7")."""
+
+    id: str
+    title: Localized
+    first: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     type: str
@@ -108,6 +128,28 @@ class Question:
     scp_area: str | None = None  # scan indicators: an SCP area or "none"
     records_events: bool = False  # the TOML key `events`
     included_from: str | None = None  # "kindcheck-v2" when taken over with `from`
+    # said of one child: "dit kind" where the text says "de kinderen" (presentation only)
+    text_one: Localized | None = None
+    help_one: Localized | None = None
+    prefills: tuple[Prefill, ...] = ()  # the list form of `prefill`, first match wins
+
+    def text_for(self, lang: str, children: int | None = None) -> str:
+        """The question as asked, of one child when there is exactly one."""
+        if children == 1 and self.text_one is not None:
+            return self.text_one.get(lang)
+        return self.text.get(lang)
+
+    def help_for(self, lang: str, children: int | None = None) -> str:
+        """The "why we ask" text, of one child when there is exactly one."""
+        if children == 1 and self.help_one is not None:
+            return self.help_one.get(lang)
+        return self.help_client.get(lang)
+
+    @property
+    def prefill_rules(self) -> tuple[Prefill, ...]:
+        """Every prefill of the question in order: ``prefill_if``/``prefill``, then the list."""
+        single = (Prefill(self.prefill_if, self.prefill),) if self.prefill_if is not None else ()
+        return single + self.prefills
 
     @property
     def help(self) -> Localized:
@@ -226,6 +268,9 @@ class Questionnaire:
     derived: tuple[Derived, ...] = ()
     scp_areas: tuple[str, ...] = ()
     compat_v1: ScanCompat | None = None
+    # both formats
+    context_from: tuple[tuple[str, tuple[str, ...]], ...] = ()  # questionnaire id -> names
+    sections: tuple[Section, ...] = ()
     _index: dict[str, Question] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -236,6 +281,19 @@ class Questionnaire:
 
     def has_question(self, question_id: str) -> bool:
         return question_id in self._index
+
+    def context_names(self) -> frozenset[str]:
+        """The names of other questionnaires' answers a prefill condition may use."""
+        return frozenset(name for _key, names in self.context_from for name in names)
+
+    def section_of(self, question_id: str) -> Section | None:
+        """The section a question stands in (None without sections)."""
+        order = [q.id for q in self.questions]
+        found: Section | None = None
+        for section in self.sections:
+            if section.first in order and order.index(section.first) <= order.index(question_id):
+                found = section
+        return found
 
     def by_role(self, role: str) -> Question | None:
         return next((q for q in self.questions if q.role == role), None)

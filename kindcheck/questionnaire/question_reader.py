@@ -12,6 +12,7 @@ from .model import (
     ROLES,
     YESNO_VALUES,
     Option,
+    Prefill,
     Question,
 )
 from .reading import Problems, Reader, hint
@@ -36,9 +37,12 @@ _QUESTION_KEYS_1 = frozenset(
         "prefill_if",
         "prefill",
         "role",
+        "text_one",
+        "help_one",
     }
 )
-_QUESTION_KEYS_2 = (_QUESTION_KEYS_1 - {"help"}) | {
+_QUESTION_KEYS_2 = (_QUESTION_KEYS_1 - {"help", "help_one"}) | {
+    "help_client_one",
     "help_client",
     "guidance",
     "concern",
@@ -183,10 +187,26 @@ class QuestionReader(Reader):
             for key in ("problem_answers", "signal_answers", "concern_answers", "open_answers")
         }
         prefill = raw.get("prefill")
-        if prefill is not None and values is not None and prefill not in values:
-            self.add(line, where, f"'prefill' {prefill!r} is not an answer of this question")
-        if ("prefill" in raw) != ("prefill_if" in raw):
-            self.add(line, where, "'prefill' and 'prefill_if' go together")
+        prefills: tuple[Prefill, ...] = ()
+        if isinstance(prefill, list):
+            prefills = self.prefill_list(prefill, line, where, values)
+            prefill = None
+            if "prefill_if" in raw:
+                self.add(line, where, "a list of prefills has its conditions: no 'prefill_if'")
+        else:
+            if prefill is not None and values is not None and prefill not in values:
+                self.add(line, where, f"'prefill' {prefill!r} is not an answer of this question")
+            if ("prefill" in raw) != ("prefill_if" in raw):
+                self.add(line, where, "'prefill' and 'prefill_if' go together")
+        help_one_key = "help_client_one" if v2 else "help_one"
+        text_one = (
+            self.localized(raw["text_one"], line, where, "text_one") if "text_one" in raw else None
+        )
+        help_one = (
+            self.localized(raw[help_one_key], line, where, help_one_key)
+            if help_one_key in raw
+            else None
+        )
         for key in ("repeat", "domain", "signal", "concern", "same_as", "scp_area"):
             if key in raw and not isinstance(raw[key], str):
                 self.add(line, where, f"'{key}' must be an id")
@@ -234,7 +254,29 @@ class QuestionReader(Reader):
             scp_area=text_of("scp_area"),
             records_events=events,
             included_from=included_from,
+            text_one=text_one,
+            help_one=help_one,
+            prefills=prefills,
         )
+
+    def prefill_list(
+        self, raw: list[Any], line: int, where: str, values: Any
+    ) -> tuple[Prefill, ...]:
+        """``prefill = [ { if = '...', value = "yes" }, ... ]``: the first whose condition
+        holds is pre-marked."""
+        rules: list[Prefill] = []
+        for item in raw:
+            if not isinstance(item, dict) or set(item) != {"if", "value"}:
+                self.add(line, where, "each prefill is a table { if = '...', value = ... }")
+                continue
+            value = item["value"]
+            if values is not None and value not in values:
+                self.add(line, where, f"'prefill' {value!r} is not an answer of this question")
+                continue
+            condition = self.condition(item["if"], line, where, "prefill")
+            if condition is not None:
+                rules.append(Prefill(condition, value))
+        return tuple(rules)
 
     def build_options(
         self, raw: dict[str, Any], line: int, where: str, question_type: str

@@ -156,13 +156,16 @@ class Walker:
         return truthy(question.show_if.evaluate(self._lookup(visible, scope)))
 
     def prefill(self, step: Step) -> Any:
-        """The answer to pre-mark for the clinician to confirm, if the file says so."""
-        question = step.question
-        if question.prefill_if is None or self.get(step) is not None:
+        """The answer to pre-mark for the clinician to confirm, if the file says so (the
+        first of its prefills whose condition holds)."""
+        rules = step.question.prefill_rules
+        if not rules or self.get(step) is not None:
             return None
         visible = {s.question.id: v for s, v in self._walk() if s.item is None}
-        if truthy(question.prefill_if.evaluate(self._lookup(visible, None))):
-            return question.prefill
+        lookup = self._lookup(visible, None)
+        for rule in rules:
+            if truthy(rule.condition.evaluate(lookup)):
+                return rule.value
         return None
 
     def first_unanswered(self) -> Step | None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from .amend import (
     Amendment,
     AmendmentError,
+    AmendmentIncomplete,
     AnswerChange,
     NewAnswer,
     OutcomeContext,
@@ -48,6 +49,7 @@ __all__ = [
     "CANONICAL_BASE",
     "Amendment",
     "AmendmentError",
+    "AmendmentIncomplete",
     "AnswerChange",
     "Dossier",
     "DossierClient",

@@ -48,6 +48,16 @@ class AmendmentError(KindcheckError):
     """A correction or move that cannot be made or does not follow from the answers."""
 
 
+class AmendmentIncomplete(AmendmentError):
+    """The answers after a correction do not make a whole session (most often: a changed
+    number of children, whose new child's answers a correction cannot give). ``problems``:
+    what does not fit, one line each (answer paths, no answers)."""
+
+    def __init__(self, message: str, problems: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
 @dataclass(frozen=True)
 class NewAnswer:
     """One answer a correction sets: ``value`` None removes the answer.
@@ -267,6 +277,9 @@ def _questionnaire(answers: Mapping[str, Any], questionnaire_id: str) -> Questio
     raise AmendmentError(f"the session has no answers to '{questionnaire_id}'")
 
 
+_ANSWER_PATH: Final = re.compile(r"^session: (questionnaires\[\d+\]\.answers\.)?")
+
+
 def validated(answers: Mapping[str, Any]) -> Session:
     """The answers as a validated session; AmendmentError lists every problem (paths only)."""
     from kindcheck.answers import session_from_dict
@@ -274,7 +287,13 @@ def validated(answers: Mapping[str, Any]) -> Session:
     try:
         return session_from_dict(copy.deepcopy(dict(answers)), "session")
     except AnswersError as error:
-        raise AmendmentError("the corrected answers do not fit:\n" + str(error)) from None
+        # "session: questionnaires[0].answers.children[1].child_age: ..." -> from "children"
+        problems = tuple(
+            _ANSWER_PATH.sub("", line) for line in str(error).splitlines() if line.strip()
+        )
+        raise AmendmentIncomplete(
+            "the corrected answers do not fit:\n" + str(error), problems
+        ) from None
 
 
 def correct(

@@ -9,13 +9,16 @@ new user can look around at once. Every reference is made up (DEMO-001 ...).
 
 from __future__ import annotations
 
+import os
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 from kindcheck.questionnaire import Step, Walker
+from kindcheck.store import STATE_DIR_ENV
 
 from .intake import Intake
 from .vault_service import VaultService
@@ -172,6 +175,21 @@ def demo_intake(client: DemoClient, today: date) -> Intake:
     if not intake.check_closed():
         _fill(intake.scan, lambda step: "yes" if step.question.id in client.problems else "no")
     return intake
+
+
+@contextmanager
+def state_kept_in(folder: Path) -> Iterator[None]:
+    """While a demo runs, the vault's rollback counter is kept in ``folder`` (the throwaway
+    vault's own), not in the user's state folder where it would stay behind."""
+    before = os.environ.get(STATE_DIR_ENV)
+    os.environ[STATE_DIR_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(STATE_DIR_ENV, None)
+        else:
+            os.environ[STATE_DIR_ENV] = before
 
 
 def build_demo_service(

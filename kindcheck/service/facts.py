@@ -20,7 +20,7 @@ verify compares every record with it (``kindcheck.service.plans.verify_vault``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -29,7 +29,7 @@ from kindcheck.errors import RecordDamaged
 if TYPE_CHECKING:
     from kindcheck.export import SessionFacts
     from kindcheck.followup import FollowUpPlan
-    from kindcheck.store import Store, StoredFacts, StoredSession
+    from kindcheck.store import Store, StoredAmendment, StoredFacts, StoredSession
 
 __all__ = [
     "FACTS_FORMAT",
@@ -87,9 +87,15 @@ def facts_record(answers: Mapping[str, Any], outcome: Mapping[str, Any]) -> list
     ]
 
 
-def facts_of_session(session: StoredSession) -> list[Any]:
-    """:func:`facts_record` of a stored session (what the store completes and verify checks
-    with)."""
+def facts_of_session(
+    session: StoredSession, amendments: Sequence[StoredAmendment] = ()
+) -> list[Any]:
+    """:func:`facts_record` of a stored session as its amendments (in order) leave it: what
+    the store completes and verify checks with. A corrected session counts as corrected."""
+    if amendments:
+        from .amended import corrected
+
+        session = corrected(session, amendments)
     return facts_record(session.answers, session.outcome)
 
 
@@ -104,7 +110,7 @@ def _fields(record: StoredFacts) -> list[Any]:
     a facts record of this format."""
     fields = record.facts
     if fields is None and record.session is not None:
-        fields = facts_of_session(record.session)
+        fields = facts_of_session(record.session, record.amendments)
     if (
         type(fields) is not list
         or len(fields) != len(FIELDS) + 1

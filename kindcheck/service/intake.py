@@ -33,11 +33,14 @@ from kindcheck.answers import (
     kindcheck_closed,
     session_from_dict,
 )
+from kindcheck.child_dates import ChildDateProblem, child_date_problem
+from kindcheck.conditions import truthy
 from kindcheck.dates import parse_date_text
 from kindcheck.errors import KindcheckError
-from kindcheck.outcome import Outcome, compute_outcome, problem_domains
+from kindcheck.outcome import Outcome, compute_outcome, outcome_summary, problem_domains
 from kindcheck.questionnaire import (
     SETTINGS,
+    Localized,
     Question,
     Questionnaire,
     Step,
@@ -46,6 +49,7 @@ from kindcheck.questionnaire import (
     load_shipped,
     parse_user_input,
 )
+from kindcheck.questionnaire.shipped import shipped_versions
 
 DRAFT_FORMAT = 1
 # New sessions use the newest questionnaires (version 2). A draft begun on version 1 is
@@ -171,6 +175,21 @@ def estimated_ages(
         if 0 <= now <= 17:
             ages.append(now)
     return ages
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A question's place in its part: "Kindcheck · Kind 1 · 3/7" (see Intake.progress)."""
+
+    title: Localized
+    child: tuple[str | None, str | None]  # the child's label in nl and en, in a repeat group
+    number: int
+    total: int
+
+    def label(self, lang: str) -> str:
+        """The part's name: the child's ("Kind 1") where the part is per child."""
+        child = self.child[0] if lang == "nl" else self.child[1]
+        return child or self.title.get(lang)
 
 
 @dataclass
@@ -329,13 +348,59 @@ class Intake:
             return value if isinstance(value, int) and not isinstance(value, bool) else None
         return None
 
+    def children_in_wording(self) -> int | None:
+        """How many children the questions speak of: 1 makes "de kinderen" "het kind"
+        (Question.text_for); None while the number is not known."""
+        count = self.child_count()
+        return count or None
+
+    def progress(self, step: Step) -> Progress:
+        """Where ``step`` stands in its part of the first questionnaire.
+
+        A part is a section of the file ([[sections]]), and one part per child in a section
+        that starts in a repeat group. The total counts every question of the part that can
+        be asked (a question skipped by an answer is jumped over, never taken off the
+        total), so a total never changes while the clinician is in a part."""
+        questionnaire = self.main_questionnaire
+        questions = list(questionnaire.questions)
+        section = questionnaire.section_of(step.question.id)
+        if section is None:
+            members = [q for q in questions if q.repeat == step.question.repeat]
+            title = questionnaire.title
+        else:
+            start = next(i for i, q in enumerate(questions) if q.id == section.first)
+            later = [
+                i
+                for s in questionnaire.sections
+                for i, q in enumerate(questions)
+                if q.id == s.first and i > start
+            ]
+            end = min(later) if later else len(questions)
+            members = questions[start:end]
+            title = section.title
+        if step.item is not None:
+            members = [q for q in members if q.repeat == step.question.repeat]
+        ids = [q.id for q in members]
+        number = ids.index(step.question.id) + 1 if step.question.id in ids else 1
+        child = self.child_label(step, "nl"), self.child_label(step, "en")
+        return Progress(title, child, number, len(ids))
+
+    def child_date_problem(self, step: Step) -> ChildDateProblem | None:
+        """After an age or a birth date of a child is stored: whether the two disagree, or
+        the birth date follows the session's date (kindcheck.child_dates, the check
+        ``kindcheck record`` makes too)."""
+        if step.item is None or step.question.role not in ("child_age", "child_birth_date"):
+            return None
+        return child_date_problem(
+            self.main_questionnaire, self.main.answers, step.item, self.started
+        )
+
     # -- the problem scan -----------------------------------------------------------------
 
     def _sync_scan(self) -> None:
-        """A version-2 scan takes the Kindcheck's answers to the questions it shares
-        (``same_as``) instead of asking them again: give it the main answers as they stand."""
-        if self.scan.main_answers is not None:
-            self.scan.main_answers = dict(self.main.visible_answers())
+        """The scan as the first questionnaire stands now (:meth:`follow_main`): before its
+        pages, counts and answers file are made."""
+        self.follow_main()
 
     def scan_pages(self) -> list[ScanPage]:
         """The visible scan questions grouped by domain, in the order of the domains."""
@@ -364,9 +429,30 @@ class Intake:
         visible = self.scan.visible_answers()
         return [domain.id for domain in problem_domains(self.scan_questionnaire, visible)]
 
+    def follow_main(self) -> None:
+        """Give the scan what it takes from the first questionnaire, as answered now: the
+        answers its prefills may name (``context_from``) and, in format 2, the answers its
+        ``same_as`` questions take."""
+        visible = self.main.visible_answers()
+        scan = self.scan_questionnaire
+        for questionnaire_id, names in scan.context_from:
+            if questionnaire_id == self.main_questionnaire.id:
+                self.scan.context.update({name: visible.get(name) for name in names})
+        if scan.format == 2:
+            self.scan.main_answers = visible
+
+    def prefilled_from_main(self, step: Step) -> bool:
+        """Whether the answer pre-marked on ``step`` comes from the first questionnaire."""
+        names = self.scan_questionnaire.context_names()
+        lookup = self.scan.lookup()
+        for rule in step.question.prefill_rules:
+            if truthy(rule.condition.evaluate(lookup)):
+                return bool(rule.condition.names() & names)
+        return False
+
     def apply_prefills(self, steps: tuple[Step, ...] | list[Step]) -> None:
         """Pre-mark answers the questionnaire proposes (the clinician sees and can change them)."""
-        self._sync_scan()
+        self.follow_main()
         for step in steps:
             value = self.scan.prefill(step)
             if value is not None:
@@ -442,10 +528,12 @@ class Intake:
                 raise DraftUnreadable("ui.draft.unreadable")
             previous = payload.get("previous")
             client = payload["client"]
-            stored_answers = payload.get("answers") or {}
+            stored = payload.get("answers") or {}
             main_key = KINDCHECK if kind == "intake" else FOLLOWUP
-            version = (stored_answers.get(main_key) or {}).get("version", 1)
-            if version not in (1, 2):
+            version = (stored.get(main_key) or {}).get("version", APP_QUESTIONNAIRE_VERSION)
+            if not isinstance(version, int) or isinstance(version, bool):
+                raise DraftUnreadable("ui.draft.unreadable")
+            if version not in shipped_versions(main_key):
                 raise DraftUnreadable("ui.draft.other_version")
             intake = cls(
                 version=version,
@@ -526,3 +614,8 @@ def _checked_handoffs(intake: Intake, items: Any) -> list[HandoffRecord]:
 def _try_answer(walker: Walker, step: Step, value: Any) -> None:
     with contextlib.suppress(KindcheckError):  # an answer that no longer fits is dropped
         walker.answer(step, value)
+
+
+def outcome_headline(outcome: Outcome, lang: str) -> str:
+    """The outcome screen's first line: signals, domains, the flag (fits 80 columns)."""
+    return outcome_summary(outcome, lang, short=True)

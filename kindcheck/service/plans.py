@@ -142,7 +142,8 @@ def _stored_revision(data: dict[str, Any]) -> int:
 
 def verify_vault(store: Store) -> list[str]:
     """Store.verify, with every plan also read as a plan and every session's facts record
-    compared with what its answers and outcome give (what `kindcheck verify` reports)."""
+    compared with what its answers and outcome, as its amendments leave them, give (what
+    `kindcheck verify` reports)."""
     from .facts import facts_of_session
 
     return store.verify(check_plan=to_client_plan, check_facts=facts_of_session)

@@ -60,6 +60,7 @@ __all__ = [
     "count_vault",
     "counts_detail",
     "log_document",
+    "log_entry_words",
     "log_file",
     "plan_facts",
     "read_access_log",
@@ -487,3 +488,15 @@ def save_client_log(
         data = log_file(entries, reference, store.user_name)
     written = _write(service, path, data, force, reference, f"access log ({len(entries)} entries)")
     return written, len(entries)
+
+
+def log_entry_words(entry: AccessEntry, lang: str) -> tuple[str, str, str]:
+    """An entry's action, outcome and detail as a person reading ``lang`` says them (the
+    stored English detail is part of the hash chain; it is translated only for display)."""
+    from kindcheck.accesslog import action_name, describe, outcome_name
+
+    return (
+        action_name(entry.action, lang),
+        outcome_name(entry.outcome, lang),
+        describe(entry.detail, lang),
+    )

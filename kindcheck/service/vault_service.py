@@ -249,11 +249,10 @@ class VaultService:
                     for note in damaged_records(notes)
                     if note.kind == "client" and note.client_id
                 ]
-                last_of_unreadable = {
-                    client_id: max(
+                sessions_of_unreadable = {
+                    client_id: sorted(
                         store.list_sessions(client_id, notes, log=False),
                         key=lambda summary: (summary.session_date, summary.saved_at),
-                        default=None,
                     )
                     for client_id in unreadable
                 }
@@ -265,9 +264,9 @@ class VaultService:
                 for item in overviews
                 if item.last_session is not None
             }
-            for client_id, last in last_of_unreadable.items():
-                if last is not None:
-                    last_held[client_id] = last.session_date
+            for client_id, held in sessions_of_unreadable.items():
+                if held:
+                    last_held[client_id] = held[-1].session_date
             # As .caseload.plan_statuses: every readable plan, also of an unreadable client.
             statuses = {
                 stored_plan.client_id: status(
@@ -285,9 +284,15 @@ class VaultService:
         needle = " ".join(query.split()).casefold()
         clients = [
             _client_summary(
-                client_id, "", None, last, statuses.get(client_id), of_client(client_id)
+                client_id,
+                "",
+                None,
+                held[-1] if held else None,
+                next((summary for summary in reversed(held) if summary.scan_done), None),
+                statuses.get(client_id),
+                of_client(client_id),
             )
-            for client_id, last in last_of_unreadable.items()
+            for client_id, held in sessions_of_unreadable.items()
         ]
         for item in overviews:
             if needle and needle not in item.client.reference.casefold():
@@ -299,6 +304,7 @@ class VaultService:
                     client.reference,
                     client.name,
                     item.last_session,
+                    item.latest_scan,
                     statuses.get(client.id),
                     of_client(client.id),
                 )
@@ -411,6 +417,7 @@ class VaultService:
         from kindcheck.errors import RecordDamaged
         from kindcheck.followup import FollowUpState, occurrences, status
 
+        from .amended import corrected
         from .caseload import DUE_WINDOW_DAYS
         from .damage import damaged_records
         from .plans import get_plan
@@ -436,6 +443,12 @@ class VaultService:
                 step_notes: list[str] = []
                 steps_by_id = store.client_meldcode_steps(client_id, step_notes)
                 try:
+                    amended = store.client_amendments(client_id)
+                except RecordDamaged as error:
+                    # Named at the top of the page; the sessions are shown as first recorded.
+                    notes.append(error)
+                    amended = {}
+                try:
                     stored_plan = get_plan(store, client_id)
                 except RecordDamaged as error:
                     notes.append(error)
@@ -457,6 +470,8 @@ class VaultService:
                 stored = stored_by_id.get(header.id)
                 if stored is None:
                     continue
+                # Corrected sessions are shown as corrected (.amended.corrected).
+                stored = corrected(stored, amended.get(header.id, []))
                 session, outcome = self._interpret(stored.id, stored.answers, stored.outcome)
                 found_steps = steps_by_id.get(header.id)
                 steps = (
@@ -491,9 +506,12 @@ class VaultService:
                 if latest_scan
                 else None,
                 safety_signal=bool(last and last.outcome.has_safety_signal),
-                parenting_support_flag=bool(last and last.outcome.parenting_support_flag),
+                parenting_support_flag=bool(
+                    latest_scan and latest_scan.outcome.parenting_support_flag
+                ),
                 followup=status(plan, today, held, DUE_WINDOW_DAYS) if plan is not None else None,
                 damaged=damaged,
+                last_kind=last.session.kind if last else None,
             )
             upcoming: tuple[datetime, ...] = ()
             if plan is not None and summary.followup is not None:
@@ -561,6 +579,32 @@ class VaultService:
     def _forget_interpreted_beyond(self, kept: int) -> None:
         for session_id in list(self._interpreted)[: max(0, len(self._interpreted) - kept)]:
             del self._interpreted[session_id]
+
+    def client_by_reference(self, reference: str) -> ClientSummary | None:
+        """The client a reference belongs to ("epd 12" finds EPD-12), as home lists it; None
+        for a new one. A "search" entry in the access log, found or not: asking whether a
+        reference is known is a use of the vault."""
+        with self._lock:
+            store = self._open()
+            client = store.find_client(reference)
+            if client is None:
+                return None
+            # The headers only (the session list of home): no "read" of the client's file.
+            sessions = store.list_sessions(client.id, damaged=[], log=False)
+        last = sessions[-1] if sessions else None
+        scans = [session for session in sessions if session.scan_done]
+        scan = scans[-1] if scans else None
+        return ClientSummary(
+            client_id=client.id,
+            reference=client.reference,
+            name=client.name,
+            last_session=last.session_date if last else None,
+            problem_domain_count=scan.problem_domain_count if scan else None,
+            safety_signal=bool(last and last.safety_signal),
+            parenting_support_flag=bool(scan and scan.parenting_support_flag),
+            followup=None,
+            last_kind=last.kind if last else None,
+        )
 
     def followup_start(self, client_id: str) -> FollowUpStart:
         """The client as a new follow-up conversation starts from: the setting and children
@@ -876,18 +920,22 @@ def _client_summary(
     reference: str,
     name: str | None,
     last: SessionSummary | None,
+    scan: SessionSummary | None,
     followup: FollowUpStatus | None,
     damaged: tuple[DamagedRecord, ...],
 ) -> ClientSummary:
-    """One row of the client list, from the client and its latest session's list header."""
+    """One row of the client list, from the client and the list headers of its latest
+    session and its latest session with a problem scan."""
     return ClientSummary(
         client_id=client_id,
         reference=reference,
         name=name,
         last_session=last.session_date if last else None,
-        problem_domain_count=last.problem_domain_count if last else None,
+        # The latest scan's count and flag stand until a newer scan: a follow-up without
+        # one changes neither.
+        problem_domain_count=scan.problem_domain_count if scan else None,
         safety_signal=bool(last and last.safety_signal),
-        parenting_support_flag=bool(last and last.parenting_support_flag),
+        parenting_support_flag=bool(scan and scan.parenting_support_flag),
         followup=followup,
         # The header has no "closed" field: an intake without a scan, a signal or a rhythm is
         # one whose check closed (ask the store for the field).
@@ -899,6 +947,7 @@ def _client_summary(
             and last.followup_rhythm is None
         ),
         damaged=damaged,
+        last_kind=last.kind if last else None,
     )
 
 

@@ -133,6 +133,7 @@ class ClientSummary:
     parenting_support_flag: bool
     followup: FollowUpStatus | None
     check_closed: bool = False  # the latest intake closed the check: no children, no pregnancy
+    last_kind: str | None = None  # "intake" or "followup": the kind of the last session
     damaged: tuple[DamagedRecord, ...] = ()  # this client's records that cannot be read
 
     @property

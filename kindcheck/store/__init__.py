@@ -45,9 +45,11 @@ dataclasses and their JSON), :mod:`.facts` (the facts records), :mod:`.sqlite` (
 pragmas, error messages, fsync, journal, lock file), :mod:`.keys` (key slots, blind index,
 unlock throttle), :mod:`.audit` (state record, access log, rollback counter), :mod:`.base`
 (transactions and logging the Store's parts share), one mixin module per part of the Store
-(:mod:`.clients`, :mod:`.sessions`, :mod:`.reporting`: the facts read for reports,
-:mod:`.plans`, :mod:`.drafts`, :mod:`.maintenance`: verify, :mod:`.backup`: backup and
-restore) and :mod:`.repository` (:class:`Store` itself: create, unlock, lock, close).
+(:mod:`.clients`, :mod:`.sessions`, :mod:`.amendments`: corrections and moves of sessions,
+:mod:`.reporting`: the facts read for reports, :mod:`.plans`, :mod:`.drafts`,
+:mod:`.maintenance`: verify, :mod:`.backup`: backup and restore, :mod:`.erasure`: what deleting
+a client leaves in the access log) and :mod:`.repository` (:class:`Store` itself: create,
+unlock, lock, close).
 Names with a leading underscore are private to the package, shared between its modules.
 """
 
@@ -74,6 +76,7 @@ from kindcheck.store.records import (
     PlainPlan,
     SerialisablePlan,
     SessionSummary,
+    StoredAmendment,
     StoredPlan,
     StoredSession,
 )
@@ -124,6 +127,7 @@ __all__ = [
     "SerialisablePlan",
     "SessionSummary",
     "Store",
+    "StoredAmendment",
     "StoredFacts",
     "StoredPlan",
     "StoredSession",

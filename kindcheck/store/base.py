@@ -477,9 +477,14 @@ class _StoreBase:
         itself: the caller logs the viewing or export it does.
 
         Without ``damaged`` a damaged entry raises RecordDamaged; with it, damaged entries are
-        named there and skipped. Entries about deleted clients are kept.
+        named there and skipped. Entries about deleted clients are kept, under the client's
+        pseudonym (:mod:`.erasure`): asking for the deleted client's reference finds them.
         """
-        wanted = None if client_reference is None else normalise_reference(client_reference)
+        wanted: set[str] | None = None
+        if client_reference is not None:
+            wanted = {normalise_reference(client_reference)}
+            if wanted != {""}:  # a deleted client's entries carry its pseudonym instead
+                wanted.add(self._require_index().pseudonym(client_reference))
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT id, format_version, data FROM access_log ORDER BY position"
@@ -492,7 +497,7 @@ class _StoreBase:
                 continue
             if wanted is not None and (
                 entry.client_reference is None
-                or normalise_reference(entry.client_reference) != wanted
+                or normalise_reference(entry.client_reference) not in wanted
             ):
                 continue
             entries.append(entry)

@@ -8,6 +8,7 @@ from typing import Final
 from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.envelope import RECORD_FORMAT
+from kindcheck.store.erasure import pseudonymise_log
 from kindcheck.store.keys import normalise_reference
 from kindcheck.store.ledger import client_record
 from kindcheck.store.records import (
@@ -160,6 +161,7 @@ class _Clients(_StoreBase):
         cipher = self._require_open()
         count: dict[str, int] = {}
         last: dict[str, SessionSummary] = {}
+        last_scan: dict[str, SessionSummary] = {}
         for session_id, client_id, version, header in header_rows:
             try:
                 summary = _decode_summary_values(cipher, session_id, client_id, version, header)
@@ -173,36 +175,48 @@ class _Clients(_StoreBase):
             # the last by (date, saved time); of two alike, the one read later
             if latest is None or _session_order(latest) <= _session_order(summary):
                 last[client_id] = summary
+            if summary.scan_done:
+                # a follow-up need not repeat the scan: the latest scan stands until a newer one
+                scan = last_scan.get(client_id)
+                if scan is None or _session_order(scan) <= _session_order(summary):
+                    last_scan[client_id] = summary
         overviews = [
-            ClientOverview(client, count.get(client.id, 0), last.get(client.id))
+            ClientOverview(
+                client, count.get(client.id, 0), last.get(client.id), last_scan.get(client.id)
+            )
             for client in self._decode_clients(client_rows, damaged)
         ]
         overviews.sort(key=lambda item: normalise_reference(item.client.reference))
         return overviews
 
-    def delete_client(self, client_id: str) -> None:
-        """Delete a client with all its records: sessions, Meldcode steps, plan, drafts.
+    def delete_client(self, client_id: str) -> int:
+        """Delete a client with all its records: sessions, their Meldcode steps and
+        amendments, the plan, drafts under its reference. Returns how many access-log
+        entries were pseudonymised.
 
-        secure_delete overwrites the freed space in the file. The access-log entries about
-        the client stay (NEN 7513: 5 years); they hold the reference, not the client's data.
+        secure_delete overwrites the freed space in the file. The access log keeps the fact,
+        not the client (:mod:`.erasure`): the client's earlier entries get a pseudonym instead
+        of the reference, the reference and the name leave every entry's detail, and one
+        "delete" entry under the same pseudonym says what happened.
         """
         with self._write() as conn:
-            row = conn.execute("SELECT ref_index FROM client WHERE id = ?", (client_id,)).first()
+            row = conn.execute(_CLIENT_COLUMNS + " WHERE id = ?", (client_id,)).first()
             if row is None:
                 raise VaultError("no such client")
-            sessions = conn.execute(
-                "SELECT count(*) FROM session WHERE client_id = ?", (client_id,)
-            ).scalar_one()
-            self._log_client(
-                conn, "delete", client_id, f"client with its {sessions} session(s), plan and drafts"
-            )
+            client = self._client_from_row(row)
             drafts = conn.execute(
                 "SELECT id FROM draft WHERE ref_index = ?", (row.ref_index,)
             ).all()
             conn.execute("DELETE FROM draft WHERE ref_index = ?", (row.ref_index,))
-            # Sessions and the plan go by ON DELETE CASCADE; deleted explicitly as well so a
-            # file whose foreign keys were switched off elsewhere cannot keep orphans. The
-            # sessions' facts records have no foreign key: deleted here.
+            # Sessions, their amendments and the plan go by ON DELETE CASCADE; deleted
+            # explicitly as well so a file whose foreign keys were switched off elsewhere
+            # cannot keep orphans. The sessions' facts records have no foreign key: deleted
+            # here.
+            conn.execute(
+                "DELETE FROM amendment WHERE session_id IN "
+                "(SELECT id FROM session WHERE client_id = ?)",
+                (client_id,),
+            )
             conn.execute("DELETE FROM session_facts WHERE client_id = ?", (client_id,))
             conn.execute("DELETE FROM session WHERE client_id = ?", (client_id,))
             conn.execute("DELETE FROM followup_plan WHERE client_id = ?", (client_id,))
@@ -211,6 +225,25 @@ class _Clients(_StoreBase):
             ledger.client_removed(client_id)
             for draft in drafts:
                 ledger.draft_removed(draft.id)
+            pseudonym = self._require_index().pseudonym(client.reference)
+            done = pseudonymise_log(
+                conn,
+                self._require_open(),
+                ledger.state,
+                ledger.generation,
+                client.reference,
+                client.name,
+                pseudonym,
+            )
+            detail = "client deleted with all their records"
+            if done.entries:
+                detail += (
+                    f"; {done.entries} earlier access-log entries now name the client by this "
+                    f"pseudonym; the chain was linked again from entry {done.relinked_from} "
+                    f"(its head before: {done.head_before})"
+                )
+            self._append(conn, "delete", pseudonym, detail)
+        return done.entries
 
 
 class _ClientKey:

@@ -20,7 +20,8 @@ from typing import Any
 from kindcheck.accesslog import AccessEntry
 from kindcheck.store.audit import VaultState
 from kindcheck.store.facts import StoredFacts
-from kindcheck.store.ledger import manifest_of
+from kindcheck.store.ledger import amendments_of, manifest_of
+from kindcheck.store.records import StoredAmendment
 from kindcheck.text import one_line
 
 
@@ -45,6 +46,9 @@ class Seen:
     sessions: dict[str, tuple[int | None, int | None, int | None]] = field(default_factory=dict)
     plan_rows: dict[str, str] = field(default_factory=dict)  # id -> client id
     plans: dict[str, int | None] = field(default_factory=dict)
+    amendment_rows: dict[str, str] = field(default_factory=dict)  # id -> session id
+    amendments: dict[str, int | None] = field(default_factory=dict)  # the readable ones
+    amendment_records: list[StoredAmendment] = field(default_factory=list)
     draft_rows: set[str] = field(default_factory=set)
     drafts: dict[str, int | None] = field(default_factory=dict)
     profile: int | None = None
@@ -56,6 +60,26 @@ class Seen:
     facts: dict[str, StoredFacts] = field(default_factory=dict)  # the readable ones
     facts_matched: set[str] = field(default_factory=set)  # compared with their session
     log_entries: list[tuple[int, AccessEntry]] = field(default_factory=list)  # by position
+    _by_session: dict[str, list[StoredAmendment]] | None = None
+    _unreadable: set[str] = field(default_factory=set)
+
+    def amendments_of(self, session_id: str) -> list[StoredAmendment] | None:
+        """A session's readable amendments in order; None when one of its rows could not be
+        read (then what the session's answers are now cannot be told)."""
+        if self._by_session is None:
+            self._by_session = {}
+            for stored in self.amendment_records:
+                self._by_session.setdefault(stored.session_id, []).append(stored)
+            for listed in self._by_session.values():
+                listed.sort(key=lambda stored: stored.number)
+            self._unreadable = {
+                session_id
+                for amendment_id, session_id in self.amendment_rows.items()
+                if amendment_id not in self.amendments
+            }
+        if session_id in self._unreadable:
+            return None
+        return self._by_session.get(session_id, [])
 
     def written(self, record: str, generation: int | None) -> None:
         if generation is not None:
@@ -112,6 +136,7 @@ def ledger_problems(seen: Seen, state: VaultState) -> list[Problem]:
             rows = sessions_of.get(client_id, set())
             plans = sorted(plans_of.get(client_id, ()))
             problems += _manifest(seen, client_id, data, rows, plans)
+    problems += orphan_amendments(seen)
     problems += _drafts(seen, state.drafts)
     if state.profile is not None and seen.profile_readable and seen.profile != state.profile:
         problems.append(
@@ -228,7 +253,77 @@ def _manifest(
                 )
             )
     problems += _plan(seen, client_id, plan, plans)
+    problems += _amendments(seen, client_id, data, rows)
     return problems
+
+
+def _amendments(
+    seen: Seen, client_id: str, data: dict[str, Any], sessions: set[str]
+) -> list[Problem]:
+    """The amendments of the client's sessions against its manifest: one listed but gone is
+    a deleted correction (the session's answers would read as before it), one not listed was
+    added or put back (replayed), one of another generation is an older copy."""
+    listed = amendments_of(data)
+    if listed is None:
+        return []
+    client = _name("client", client_id)
+    expected: dict[str, tuple[str, int]] = {
+        amendment_id: (session_id, generation)
+        for session_id, items in listed.items()
+        for amendment_id, generation in items
+    }
+    problems: list[Problem] = []
+    for amendment_id, (session_id, _generation) in sorted(expected.items()):
+        if amendment_id not in seen.amendment_rows:
+            problems.append(
+                Problem(
+                    "record.missing",
+                    f"record {_name('amendment', amendment_id)} (a correction of session "
+                    f"{one_line(session_id)}) is missing: it was deleted outside Kindcheck "
+                    f"(its client's record, {client}, lists it)",
+                    f"amendment/{amendment_id}",
+                )
+            )
+    for amendment_id, session_id in sorted(seen.amendment_rows.items()):
+        if session_id not in sessions or amendment_id not in seen.amendments:
+            continue  # another client's, or damaged (named already)
+        record, name = f"amendment/{amendment_id}", _name("amendment", amendment_id)
+        if amendment_id not in expected or expected[amendment_id][0] != session_id:
+            problems.append(
+                Problem(
+                    "record.added",
+                    f"record {name} is not listed by its client's record ({client}): it was "
+                    "added outside Kindcheck, or put back from an older copy",
+                    record,
+                )
+            )
+        elif seen.amendments[amendment_id] != expected[amendment_id][1]:
+            problems.append(
+                Problem(
+                    "record.older",
+                    f"record {name} is "
+                    f"{_age(seen.amendments[amendment_id], expected[amendment_id][1])}: an "
+                    "older copy was put back",
+                    record,
+                )
+            )
+    return problems
+
+
+def orphan_amendments(seen: Seen) -> list[Problem]:
+    """Amendments whose session is not in the file (put back after their session was
+    deleted, with the foreign keys switched off)."""
+    return [
+        Problem(
+            "record.added",
+            f"record {_name('amendment', amendment_id)} belongs to no session in the vault: it "
+            "was added outside Kindcheck, or put back from an older copy after its session "
+            "was deleted",
+            f"amendment/{amendment_id}",
+        )
+        for amendment_id, session_id in sorted(seen.amendment_rows.items())
+        if session_id not in seen.session_rows
+    ]
 
 
 def _plan(seen: Seen, client_id: str, plan: list[Any] | None, rows: list[str]) -> list[Problem]:
@@ -304,9 +399,10 @@ def _drafts(seen: Seen, drafts: dict[str, int]) -> list[Problem]:
 
 
 def facts_problems(seen: Seen) -> list[Problem]:
-    """Facts records without their session, and sessions without a facts record (storage
-    schema 4). One that differs from its session was named by the session's check; one whose
-    session its client's record lists is named with that session's absence, not twice."""
+    """Facts records without their session, filed under another client than their session,
+    and sessions without a facts record (storage schema 4). One that differs from its session
+    was named by the session's check; one whose session its client's record lists is named
+    with that session's absence, not twice."""
     listed = {
         session_id
         for _generation, data in seen.clients.values()
@@ -322,6 +418,23 @@ def facts_problems(seen: Seen) -> list[Problem]:
                 f"session_facts/{session_id}",
             )
         )
+    for session_id in sorted(set(seen.facts_rows) & set(seen.session_rows)):
+        filed, owner = seen.facts_rows[session_id], seen.session_rows[session_id]
+        # (A session row moved outside Kindcheck no longer decrypts: named as damaged already.)
+        if filed != owner and session_id in seen.sessions:
+            # A session moved to another client takes its facts record along (one
+            # transaction); one left behind, or put back from before the move, is counted
+            # under the wrong client.
+            problems.append(
+                Problem(
+                    "record.damaged",
+                    f"record {_name('session_facts', session_id)} is filed under "
+                    f"{_name('client', filed)}, its session under {_name('client', owner)}: "
+                    "it was moved outside Kindcheck or put back from an older copy; reports "
+                    "would count it under the wrong client",
+                    f"session_facts/{session_id}",
+                )
+            )
     for session_id in sorted(set(seen.session_rows) - set(seen.facts_rows)):
         problems.append(
             Problem(

@@ -57,6 +57,7 @@ MINIMUM: Final[dict[str, int]] = {
     "access_log": 384,
     "meta": 512,
     "draft": 1024,
+    "amendment": 4096,
 }
 _DEFAULT_MINIMUM: Final = 512
 _DECODE: Final = json.JSONDecoder().raw_decode  # we write no whitespace around the JSON

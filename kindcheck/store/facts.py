@@ -36,6 +36,7 @@ from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store.envelope import RECORD_FORMAT, open_json, unseal
 from kindcheck.store.records import (
     MeldcodeStepRecord,
+    StoredAmendment,
     StoredSession,
     _damaged,
     _open_steps,
@@ -49,7 +50,8 @@ FACTS_LABEL: Final = "session.facts"
 class StoredFacts(NamedTuple):
     """One session's facts record. ``facts`` is what the layer above gave (JSON: an object or
     a list; None: pending); ``session`` is the session itself, read only for a pending record
-    (so the layer above can derive its facts) and otherwise None. (A named tuple: a report
+    (so the layer above can derive its facts, from it and its ``amendments``) and otherwise
+    None. (A named tuple: a report
     makes one per session, and it is the quickest immutable record to make.)"""
 
     session_id: str
@@ -59,9 +61,10 @@ class StoredFacts(NamedTuple):
     meldcode_steps: int
     facts: Any
     session: StoredSession | None = None
+    amendments: tuple[StoredAmendment, ...] = ()  # of ``session``, in order
 
     def with_steps(self, taken: int) -> StoredFacts:
-        return self._replace(meldcode_steps=taken, session=None)
+        return self._replace(meldcode_steps=taken, session=None, amendments=())
 
 
 class FactsColumns(Protocol):

@@ -45,6 +45,9 @@ def normalise_reference(reference: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+PSEUDONYM_PREFIX = "deleted-"
+
+
 class _BlindIndex:
     """HMAC-SHA256 over the normalised reference, with a key derived from the data key.
 
@@ -57,6 +60,9 @@ class _BlindIndex:
         self._key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"kindcheck blind index v1"
         ).derive(data_key)
+        self._pseudonym_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"kindcheck client pseudonym v1"
+        ).derive(data_key)
 
     @property
     def fingerprint(self) -> bytes:
@@ -68,6 +74,16 @@ class _BlindIndex:
         if not normalised:
             raise VaultError("a client reference must not be empty")
         return hmac.new(self._key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def pseudonym(self, reference: str) -> str:
+        """What the access log says instead of a deleted client's reference: "deleted-" and 16
+        hex digits of an HMAC of the normalised reference under its own derived key. The same
+        for every entry of the client (the entries still read as one client's), and, with the
+        vault's key, findable again from the reference (``kindcheck log --client REF``), but it
+        reveals nothing of the reference by itself and differs from the blind index."""
+        normalised = normalise_reference(reference)
+        digest = hmac.new(self._pseudonym_key, normalised.encode("utf-8"), hashlib.sha256)
+        return PSEUDONYM_PREFIX + digest.hexdigest()[:16]
 
 
 def _vault_id(data_key: bytes) -> str:

@@ -8,8 +8,9 @@ and how new each should be:
   clients (client id -> generation of the client's record), the drafts (id -> generation),
   the profile's generation and a digest of every key slot, next to the log's head;
 - each **client** record holds its *manifest*: its sessions (session id -> [generation of its
-  header and body, generation of its Meldcode steps]) and its plan ([plan id, generation], or
-  null);
+  header and body, generation of its Meldcode steps]), its plan ([plan id, generation], or
+  null) and (storage schema 5) the amendments of each session, in order (session id ->
+  [[amendment id, generation], ...]; a record without the key has none);
 - every other record carries its own generation.
 
 So a write to a session, its Meldcode steps or a plan also rewrites its client's record, and
@@ -66,6 +67,26 @@ def manifest_of(data: dict[str, Any]) -> tuple[dict[str, list[int]], list[Any] |
     return sessions, plan
 
 
+def amendments_of(data: dict[str, Any]) -> dict[str, list[list[Any]]] | None:
+    """A client record's amendments per session, in order (empty when the record has none,
+    as every record written before storage schema 5); None when the list is malformed."""
+    found = data.get("amendments", {})
+    if not isinstance(found, dict):
+        return None
+    for session_id, listed in found.items():
+        if not isinstance(session_id, str) or not isinstance(listed, list):
+            return None
+        for item in listed:
+            if (
+                not isinstance(item, list)
+                or len(item) != 2
+                or not isinstance(item[0], str)
+                or not _is_generation(item[1])
+            ):
+                return None
+    return found
+
+
 def _is_generation(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -112,7 +133,7 @@ class Ledger:
                 raise VaultError("no such client")
             data = dict(_open_client(self._cipher, row).value)
             _client_from(row, data)
-            if manifest_of(data) is None:
+            if manifest_of(data) is None or amendments_of(data) is None:
                 raise _damaged(f"client/{client_id}")
             self._records[client_id] = data
         return self._records[client_id]
@@ -140,6 +161,36 @@ class Ledger:
         content = sessions.get(session_id, [0, 0])[0]
         sessions[session_id] = [content, self.generation]
         self._dirty.add(client_id)
+
+    def content_saved(self, conn: Connection, client_id: str, session_id: str) -> None:
+        """A session's header and body were sealed again (its Meldcode steps were not)."""
+        sessions = self.client(conn, client_id)["sessions"]
+        steps = sessions.get(session_id, [0, 0])[1]
+        sessions[session_id] = [self.generation, steps]
+        self._dirty.add(client_id)
+
+    def amendment_saved(
+        self, conn: Connection, client_id: str, session_id: str, amendment_id: str
+    ) -> None:
+        """An amendment of the session was added, after the ones before it."""
+        record = self.client(conn, client_id)
+        record.setdefault("amendments", {}).setdefault(session_id, []).append(
+            [amendment_id, self.generation]
+        )
+        self._dirty.add(client_id)
+
+    def session_moved(
+        self, conn: Connection, source_id: str, target_id: str, session_id: str
+    ) -> None:
+        """A session (its rows sealed again for its new client) and its amendments move from
+        one client's manifest to the other's."""
+        source, target = self.client(conn, source_id), self.client(conn, target_id)
+        source["sessions"].pop(session_id, None)
+        listed = source.get("amendments", {}).pop(session_id, [])
+        target["sessions"][session_id] = [self.generation, self.generation]
+        if listed:
+            target.setdefault("amendments", {})[session_id] = listed
+        self._dirty.update((source_id, target_id))
 
     def plan_saved(self, conn: Connection, client_id: str, plan_id: str | None) -> None:
         record = self.client(conn, client_id)

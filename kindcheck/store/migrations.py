@@ -14,6 +14,8 @@ A vault from a newer Kindcheck is refused before anything is written.
 - 3 -> 4: the facts records (:mod:`.facts`): the table, and one record per session with its
   date, saved time and Meldcode steps taken, its facts pending (the store cannot derive them:
   the layer above completes them right after, :meth:`Store.complete_facts`).
+- 4 -> 5: the amendment table (corrections and moves of sessions). No record changes: a
+  client record without amendments in its manifest has none (:func:`.ledger.manifest_of`).
 
 A step gets the connection (:class:`.sqlite.Connection`: SQL text, ``execute`` or
 ``exec_driver_sql``) and the record cipher.
@@ -26,7 +28,7 @@ from typing import Any
 
 from kindcheck.errors import SchemaRefused, VaultError
 from kindcheck.store import schema
-from kindcheck.store.schema import _SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V4
+from kindcheck.store.schema import _SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V4, _SCHEMA_V5
 from kindcheck.store.schemacheck import remember_schema, schema_problems
 from kindcheck.store.sqlite import Connection, read_schema
 from kindcheck.store.upgrade import add_facts, reseal_all
@@ -73,11 +75,18 @@ def _migrate_3_to_4(conn: Connection, cipher: RecordCipher | None) -> None:
         add_facts(conn, cipher)
 
 
+def _migrate_4_to_5(conn: Connection, cipher: RecordCipher | None) -> None:
+    """The amendments of sessions: one new table, nothing re-sealed."""
+    for statement in _SCHEMA_V5:
+        conn.exec_driver_sql(statement)
+
+
 MIGRATIONS: dict[int, Migration] = {
     0: _migrate_0_to_1,
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
     3: _migrate_3_to_4,
+    4: _migrate_4_to_5,
 }
 
 

@@ -113,3 +113,15 @@ class SessionFactsRow(_VaultModel, table=True):
     id: str = Field(primary_key=True, unique=True)
     format_version: int
     data: bytes
+
+
+class AmendmentRow(_VaultModel, table=True):
+    """One amendment of a session (a correction of answers, or a move to another client) in
+    ``data``: never changed once written, removed only with its session. Its order among the
+    session's amendments and its generation are in the client's manifest (:mod:`.ledger`)."""
+
+    __tablename__ = "amendment"
+    id: str = Field(primary_key=True)
+    session_id: str = Field(foreign_key="session.id", ondelete="CASCADE", index=True)
+    format_version: int
+    data: bytes

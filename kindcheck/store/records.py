@@ -70,11 +70,15 @@ class SessionSummary:
 
 @dataclass(frozen=True)
 class StoredSession:
-    """A session with its answers (Session.to_dict shape) and outcome (outcome_to_json)."""
+    """A session with its answers (Session.to_dict shape) and outcome (outcome_to_json), as
+    first stored (amendments are :class:`StoredAmendment`; the header in ``summary`` follows
+    them). ``recorded_by``: the vault's user who saved it (None for a session saved before
+    Kindcheck kept it; the access log's "create" entry says it too)."""
 
     summary: SessionSummary
     answers: dict[str, Any]
     outcome: dict[str, Any]
+    recorded_by: str | None = None
 
     @property
     def id(self) -> str:
@@ -83,11 +87,13 @@ class StoredSession:
 
 @dataclass(frozen=True)
 class ClientOverview:
-    """A client with the number of sessions and the last one (by session date)."""
+    """A client with the number of sessions, the last one (by session date) and the last one
+    with a problem scan (a follow-up need not repeat the scan)."""
 
     client: Client
     session_count: int
     last_session: SessionSummary | None
+    latest_scan: SessionSummary | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,20 @@ class MeldcodeStepRecord:
     done_on: date | None
     note: str
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredAmendment:
+    """An amendment of a session as the layer above made it (``amendment``: its JSON), with
+    the outcome of the session's answers after it (``outcome``, outcome_to_json). ``number``
+    is its place among the session's amendments, from 1; they are applied in that order."""
+
+    id: str
+    session_id: str
+    number: int
+    amendment: dict[str, Any]
+    outcome: dict[str, Any]
+    saved_at: datetime
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,6 +208,17 @@ class PlanColumns(Protocol):
     def id(self) -> str: ...
     @property
     def client_id(self) -> str: ...
+    @property
+    def format_version(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
+
+
+class AmendmentColumns(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def session_id(self) -> str: ...
     @property
     def format_version(self) -> int: ...
     @property
@@ -410,6 +441,15 @@ def _plan_data(stored: PlainPlan) -> dict[str, Any]:
     }
 
 
+def _amendment_data(stored: StoredAmendment) -> dict[str, Any]:
+    return {
+        "number": stored.number,
+        "amendment": stored.amendment,
+        "outcome": stored.outcome,
+        "saved_at": stored.saved_at.isoformat(),
+    }
+
+
 def _draft_data(draft: Draft) -> dict[str, Any]:
     return {
         "reference": draft.reference,
@@ -507,9 +547,12 @@ def _session_from(
 ) -> StoredSession:
     summary = _summary_from(row, header)
     answers, outcome = body.get("answers"), body.get("outcome")
+    recorded_by = body.get("recorded_by")
     if not isinstance(answers, dict) or not isinstance(outcome, dict):
         raise _damaged(f"session/{row.id}")
-    return StoredSession(summary, answers, outcome)
+    return StoredSession(
+        summary, answers, outcome, recorded_by if isinstance(recorded_by, str) else None
+    )
 
 
 def _decode_session(cipher: RecordCipher, row: SessionColumns) -> StoredSession:
@@ -631,3 +674,45 @@ def _draft_from(row: DraftColumns, data: dict[str, Any]) -> Draft:
 
 def _decode_draft(cipher: RecordCipher, row: DraftColumns) -> Draft:
     return _draft_from(row, _open_draft(cipher, row).value)
+
+
+def _amendment_parent(row: AmendmentColumns) -> str:
+    return f"{row.id}/{row.session_id}"
+
+
+def _open_amendment(cipher: RecordCipher, row: AmendmentColumns) -> Opened:
+    return _open_sealed(
+        cipher,
+        f"amendment/{row.id}",
+        "amendment",
+        _amendment_parent(row),
+        row.data,
+        row.format_version,
+    )
+
+
+def _amendment_from(row: AmendmentColumns, data: dict[str, Any]) -> StoredAmendment:
+    try:
+        number, amendment, outcome = data["number"], data["amendment"], data["outcome"]
+        if (
+            not isinstance(number, int)
+            or isinstance(number, bool)
+            or number < 1
+            or not isinstance(amendment, dict)
+            or not isinstance(outcome, dict)
+        ):
+            raise TypeError
+        return StoredAmendment(
+            id=row.id,
+            session_id=row.session_id,
+            number=number,
+            amendment=amendment,
+            outcome=outcome,
+            saved_at=_iso_datetime(data["saved_at"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise _damaged(f"amendment/{row.id}") from None
+
+
+def _decode_amendment(cipher: RecordCipher, row: AmendmentColumns) -> StoredAmendment:
+    return _amendment_from(row, _open_amendment(cipher, row).value)

@@ -8,10 +8,11 @@ pending ones with the layer above's function.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Final
 
 from kindcheck.errors import RecordDamaged
+from kindcheck.store.amendments import _read_amendments
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.envelope import RECORD_FORMAT
 from kindcheck.store.facts import (
@@ -26,6 +27,7 @@ from kindcheck.store.facts import (
 )
 from kindcheck.store.records import (
     DamagedNote,
+    StoredAmendment,
     StoredSession,
     _damaged,
     _decode_session_values,
@@ -43,8 +45,12 @@ _ALL_FACTS: Final = (
 def _has_facts_table(conn: Connection) -> bool:
     """Whether the vault has storage schema 4's facts (an older vault opened read-only, or for
     inspection, is not upgraded and has none)."""
+    return _has_table(conn, "session_facts")
+
+
+def _has_table(conn: Connection, name: str) -> bool:
     found = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_facts'"
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
     ).first()
     return found is not None
 
@@ -132,7 +138,16 @@ class _Reporting(_StoreBase):
         session = _decode_session_values(self._require_open(), *row)
         if session.summary.client_id != stored.client_id:
             raise _damaged(f"session_facts/{stored.session_id}")
-        return stored._replace(session=session)
+        return stored._replace(session=session, amendments=self._amendments_of(conn, session))
+
+    def _amendments_of(
+        self, conn: Connection, session: StoredSession
+    ) -> tuple[StoredAmendment, ...]:
+        """A session's amendments, in order, for deriving its facts (none in a vault before
+        storage schema 5, opened read-only and not upgraded)."""
+        if not _has_table(conn, "amendment"):
+            return ()
+        return tuple(_read_amendments(conn, self._require_open(), session.id))
 
     def _facts_from_sessions(
         self, conn: Connection, damaged: list[str] | None
@@ -167,11 +182,14 @@ class _Reporting(_StoreBase):
                     session,
                 )
 
-    def complete_facts(self, compute: Callable[[StoredSession], object]) -> int:
-        """Give every pending facts record its facts, ``compute(session)`` (the layer above's
-        function), in one transaction; the number completed. Costs one read of the state
-        record when none are pending (it counts them), and does nothing on a vault that can
-        only be read. A session that cannot be read stays pending (verify names it)."""
+    def complete_facts(
+        self, compute: Callable[[StoredSession, Sequence[StoredAmendment]], object]
+    ) -> int:
+        """Give every pending facts record its facts, ``compute(session, amendments)`` (the
+        layer above's function; the session's amendments in order), in one transaction; the
+        number completed. Costs one read of the state record when none are pending (it counts
+        them), and does nothing on a vault that can only be read. A session that cannot be
+        read stays pending (verify names it)."""
         if self._read_only:
             return 0
         with self._write() as conn:
@@ -205,7 +223,7 @@ class _Reporting(_StoreBase):
                     session = _decode_session_values(cipher, *row)
                 except RecordDamaged:
                     continue
-                facts = facts_value(compute(session))
+                facts = facts_value(compute(session, self._amendments_of(conn, session)))
                 completed.append(stored_or_none._replace(facts=facts))
             for stored in completed:
                 record_id = f"{stored.session_id}/{stored.client_id}"

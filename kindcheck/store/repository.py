@@ -21,6 +21,7 @@ from pathlib import Path
 from kindcheck.errors import RecordDamaged, SchemaRefused, VaultError, WrongPassphrase
 from kindcheck.passphrase import Secret, check_new_passphrase
 from kindcheck.store import schema
+from kindcheck.store.amendments import _Amendments
 from kindcheck.store.audit import (
     StateCache,
     VaultState,
@@ -89,6 +90,7 @@ from kindcheck.vault import (
 class Store(
     _Clients,
     _FollowThrough,
+    _Amendments,  # sessions' corrections and moves (a _Sessions)
     _Sessions,
     _Reporting,
     _Plans,
@@ -250,7 +252,9 @@ class Store(
             read_only=False,
         )
         try:
-            store._replace_slots(data_key, PASSPHRASE, new_passphrase)
+            store._replace_slots(
+                data_key, PASSPHRASE, new_passphrase, "passphrase reset with the recovery key"
+            )
         except BaseException:
             store.close()
             raise
@@ -443,7 +447,7 @@ class Store(
                 throttle.failed()
                 raise
             throttle.succeeded()
-            self._replace_slots(data_key, PASSPHRASE, new)
+            self._replace_slots(data_key, PASSPHRASE, new, "passphrase changed")
 
     def new_recovery_key(
         self, passphrase: str | Secret, *, throttle: UnlockThrottle | None = None
@@ -461,12 +465,14 @@ class Store(
                 raise
             throttle.succeeded()
             recovery_key, recovery_text = generate_recovery_key()
-            self._replace_slots(data_key, RECOVERY, recovery_key)
+            self._replace_slots(data_key, RECOVERY, recovery_key, "recovery key replaced")
         return recovery_text
 
-    def _replace_slots(self, data_key: bytes, kind: str, secret: str | bytes) -> None:
-        """Delete every slot of ``kind`` and add one for ``secret``, in one transaction; the
-        ledger's slot digests follow."""
+    def _replace_slots(self, data_key: bytes, kind: str, secret: str | bytes, detail: str) -> None:
+        """Delete every slot of ``kind`` and add one for ``secret``, in one transaction with
+        its access-log entry (a "change" saying ``detail``); the ledger's slot digests follow.
+        A passphrase set anew, by the old one or the recovery key, is as much a use of the
+        vault as reading a client's file."""
         # The key must be this vault's: compare what it derives, never the key itself.
         if not hmac.compare_digest(
             _BlindIndex(data_key).fingerprint, self._require_index().fingerprint
@@ -485,8 +491,7 @@ class Store(
                 (_new_id(), slot.kind, slot.to_json()),
             )
             self._ledger(conn).slots_changed(conn)
-            if kind == RECOVERY:
-                self._log(conn, "change", None, "recovery key replaced")
+            self._log(conn, "change", None, detail)
         # The damaged slot of this kind was deleted with the others: say so from now on.
         self.damaged_slots = self._slots().damaged
 

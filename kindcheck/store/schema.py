@@ -10,7 +10,8 @@ Version 2 added the access log; version 3 changed no table but every record (for
 write generation inside each record, padding, and the vault's ledger, see :mod:`.envelope`
 and :mod:`.ledger`); version 4 added ``session_facts``: per session, the small record of what
 the anonymised export and the due list count (:mod:`.facts`), so that reports read those and
-never the sessions themselves. Every vault file was built by exactly the statements in
+never the sessions themselves; version 5 added the amendments of sessions (corrections and
+moves, see :mod:`.amendments`). Every vault file was built by exactly the statements in
 :data:`DDL_BY_VERSION` (``create_all`` never touches a vault), so that is what the schema check
 (:mod:`.schemacheck`) expects to find in the file. Code elsewhere reads
 ``schema.SCHEMA_VERSION`` at call time (never a copy), so setting it, as the migration tests
@@ -38,7 +39,7 @@ DB_NAME: Final = "kindcheck.db"
 APPLICATION_ID: Final = 0x4B434B31
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
-SCHEMA_VERSION = 4  # not Final: tests patch it together with MIGRATIONS
+SCHEMA_VERSION = 5  # not Final: tests patch it together with MIGRATIONS
 
 
 # --------------------------------------------------------------------------------------------
@@ -103,12 +104,25 @@ _SCHEMA_V4: Final = (
         PRIMARY KEY (client_id, id)) WITHOUT ROWID""",
 )
 
+# The amendments of sessions (corrections, moves), never changed once written. The foreign
+# key removes them with their session. Kept apart from the other versions' DDL so that the step
+# that adds it is one self-contained entry (migrations._migrate_4_to_5).
+_SCHEMA_V5: Final = (
+    """CREATE TABLE amendment (
+        id TEXT NOT NULL PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+        format_version INTEGER NOT NULL,
+        data BLOB NOT NULL)""",
+    "CREATE INDEX ix_amendment_session_id ON amendment (session_id)",
+)
+
 # Version 3 re-sealed every record; its tables are those of version 2.
 DDL_BY_VERSION: Final[dict[int, tuple[str, ...]]] = {
     1: _SCHEMA_V1,
     2: _SCHEMA_V1 + _SCHEMA_V2,
     3: _SCHEMA_V1 + _SCHEMA_V2,
     4: _SCHEMA_V1 + _SCHEMA_V2 + _SCHEMA_V4,
+    5: _SCHEMA_V1 + _SCHEMA_V2 + _SCHEMA_V4 + _SCHEMA_V5,
 }
 
 

@@ -76,7 +76,10 @@ class _Sessions(_StoreBase):
             ledger.check_client(conn, client_id)
             header = self._seal(conn, "session.header", record_id, _summary_data(summary))
             body = self._seal(
-                conn, "session.body", record_id, {"answers": answers, "outcome": outcome}
+                conn,
+                "session.body",
+                record_id,
+                {"answers": answers, "outcome": outcome, "recorded_by": self._user_name},
             )
             meldcode = self._seal(conn, "session.meldcode", record_id, {"steps": {}})
             conn.execute(

@@ -1,4 +1,8 @@
-"""Small typed dialogs: an error, a yes/no question. Each returns through ``dismiss()``."""
+"""Small typed dialogs: an error, a yes/no question. Each returns through ``dismiss()``.
+
+Every dialog has its own footer: the keys shown are the dialog's, not those of the screen
+underneath (whose "n Nieuwe intake" would read wrong under a question where n cancels).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from ..base import KindcheckModal
 from ..widgets.safe import literal
@@ -34,6 +38,7 @@ class ErrorDialog(KindcheckModal[None]):
             yield Static(literal(self.message), id="dialog-message", markup=False)
             with Horizontal(id="dialog-buttons"):
                 yield Button(self.tr("common.ok"), id="ok", variant="primary")
+        yield Footer(compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -44,26 +49,41 @@ class ErrorDialog(KindcheckModal[None]):
 
 
 class ConfirmDialog(KindcheckModal[bool]):
-    """A yes/no question; True when confirmed."""
+    """A yes/no question; True when confirmed.
+
+    With ``destructive`` (deleting something) the safe choice has the focus, so an Enter out
+    of habit keeps what was there, and the confirming button is drawn as a warning."""
 
     CSS_PATH = "confirm.tcss"
+    AUTO_FOCUS = None  # on_mount: the safe choice for a destructive question
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,j", "answer(True)", "ui.key.confirm"),
+        Binding("y,j", "answer(True)", "ui.key.confirm", key_display="ui.key.yes_key"),
         Binding("n,escape", "answer(False)", "ui.key.cancel"),
     ]
 
-    def __init__(self, question: str, confirm_label: str, cancel_label: str) -> None:
+    def __init__(
+        self, question: str, confirm_label: str, cancel_label: str, *, destructive: bool = False
+    ) -> None:
         super().__init__(classes="dialog")
         self.question = question
         self.confirm_label = confirm_label
         self.cancel_label = cancel_label
+        self.destructive = destructive
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
             yield Static(literal(self.question), id="dialog-message", markup=False)
             with Horizontal(id="dialog-buttons"):
-                yield Button(self.confirm_label, id="confirm", variant="primary")
+                yield Button(
+                    self.confirm_label,
+                    id="confirm",
+                    variant="error" if self.destructive else "primary",
+                )
                 yield Button(self.cancel_label, id="cancel")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#cancel" if self.destructive else "#confirm", Button))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -1,5 +1,5 @@
-"""Where to save a report file, and what saving it can answer (the export and the access-log
-screens both save through here).
+"""Where to save a report file, and what saving it can answer (the export, the access-log and
+the session screens, and the client page's dossier, save through here).
 
 :class:`SavePathDialog` returns a :class:`SaveChoice` (a path typed by the user and the
 format) through ``dismiss()``. The screens' thread workers then write the file and post one of
@@ -19,12 +19,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, RadioSet, Static
 
 from kindcheck.errors import KindcheckError
 
 from ..base import KindcheckModal, KindcheckScreen, Translate
 from ..widgets.safe import SafeInput
+from ..widgets.toggles import ChoiceButton
 from .confirm import ErrorDialog
 
 FORMATS = ("csv", "json")
@@ -107,13 +108,21 @@ class SavePathDialog(KindcheckModal[SaveChoice | None]):
     ]
 
     def __init__(
-        self, title: str, initial_path: str, formats: tuple[str, ...] = FORMATS, note: str = ""
+        self,
+        title: str,
+        initial_path: str,
+        formats: tuple[str, ...] = FORMATS,
+        note: str = "",
+        *,
+        suffixes: dict[str, str] | None = None,
     ) -> None:
         super().__init__(classes="dialog")
         self.title_text = title
         self.initial_path = initial_path
         self.formats = formats
         self.note = note
+        # The file name's extension per format (the format's name unless told: "fhir.json").
+        self.suffixes = {name: (suffixes or {}).get(name, name) for name in formats}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="save-box"):
@@ -123,7 +132,7 @@ class SavePathDialog(KindcheckModal[SaveChoice | None]):
                     yield Static(self.tr("export.save.format"), classes="save-label", markup=False)
                     with RadioSet(id="save-format"):
                         for index, name in enumerate(self.formats):
-                            yield RadioButton(name.upper(), value=index == 0, id=f"fmt-{name}")
+                            yield ChoiceButton(name.upper(), value=index == 0, id=f"fmt-{name}")
             yield Static(self.tr("export.save.path"), classes="save-label", markup=False)
             yield SafeInput(self.initial_path, id="save-path", max_length=4096)
             if self.note:
@@ -152,9 +161,11 @@ class SavePathDialog(KindcheckModal[SaveChoice | None]):
         path = self.query_one("#save-path", Input)
         new = self.chosen_format()
         for name in self.formats:
-            if path.value.endswith(f".{name}") and name != new:
-                path.value = path.value[: -len(name)] + new
+            suffix = self.suffixes[name]
+            if path.value.endswith(f".{suffix}") and name != new:
+                path.value = path.value[: -len(suffix)] + self.suffixes[new]
                 path.cursor_position = len(path.value)
+                break
 
     @on(Input.Submitted, "#save-path")
     @on(Button.Pressed, "#save")

@@ -10,6 +10,8 @@
 - ``domain_chart``: the number of problem domains over a client's sessions.
 - ``busy_line``: a spinner and what is happening (key derivation).
 - ``keys_footer``: the footer, redrawn only when the keys it shows change.
+- ``text_buffer``: the text of a typed answer, edited key by key (exact type-ahead).
+- ``toggles``: a checkbox and a radio button that read ticked only when they are.
 
 Modules are imported where they are used: importing this package loads nothing.
 """

@@ -1,20 +1,20 @@
 """The widgets that take an answer: a keyboard-first list and a problem-scan row.
 
-- :class:`ChoiceAnswer` asks yes / no / don't know (keys y or j, n, ?) or one of numbered
-  options (digits). Enter takes the highlighted option; a click works too.
+- :class:`ChoiceAnswer` shows yes / no / don't know (keys y or j, n, ?) or numbered options
+  (digits); the highlighted one is taken with Enter.
 - :class:`IndicatorRow` is one indicator on a problem-scan page: the question and its answer
-  chips on one row; y / n / ? answer it and move on to the next row.
+  chips on one row; y / n / ? answer the current row and move on to the next.
 
-Both post :class:`AnswerGiven`. Question texts come from the questionnaire files (trusted) but
+Neither takes keys: the intake screen does (intake_keys.py). A click posts
+:class:`AnswerGiven`. Question texts come from the questionnaire files (trusted) but
 are still shown as plain text, like everything else.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.events import Click
@@ -26,7 +26,6 @@ from textual.widgets.option_list import Option
 from kindcheck.i18n import t
 from kindcheck.questionnaire import YESNO_VALUES, Question, Step
 
-from ..base import current_lang, localize_bindings
 from .safe import literal
 
 YESNO_KEYS = {
@@ -36,70 +35,41 @@ YESNO_KEYS = {
 
 
 class AnswerGiven(Message):
-    """The clinician pressed an answer key (or clicked an answer).
-
-    A key carries no step: keys are typed ahead faster than the screen moves on, so the
-    screen applies each answer, in order, to whatever question is current when it gets there.
-    (A widget's idea of "its" question may already be stale by then.) A click names its step:
-    the mouse points at one row. ``option_index`` is a position in the options (digit keys,
-    Enter on the list), ``value`` an answer (y / n / ?).
-    """
+    """The clinician clicked an answer: an option of the list (``option_index``) or a chip of
+    a scan row (``value``). A click names the ``step`` it was on: the mouse points at one
+    question. (Keys never come this way: the screen takes them itself, in order.)"""
 
     def __init__(
-        self,
-        value: Any = None,
-        option_index: int | None = None,
-        step: Step | None = None,
-        digit: str | None = None,
+        self, value: Any = None, option_index: int | None = None, step: Step | None = None
     ) -> None:
         super().__init__()
         self.value = value
         self.option_index = option_index
         self.step = step
-        self.digit = digit  # the digit key itself, for a number typed ahead
-
-
-def _digit_bindings() -> list[Binding]:
-    bindings = [Binding("1", "pick_number(1)", "ui.key.pick_number", key_display="1-9")]
-    bindings += [Binding(str(n), f"typed_number({n})", show=False) for n in range(1, 10)]
-    return bindings
 
 
 class ChoiceAnswer(OptionList):
-    """Yes / no / don't know, or numbered options, answered with one key."""
+    """Yes / no / don't know, or numbered options: shown here, answered by the screen.
+
+    The list takes no keys and no focus: the intake screen applies every key, in order, to the
+    question that is current when it gets to it (intake.py), and moves the highlight here. A
+    click on an option posts :class:`AnswerGiven` naming its step.
+    """
 
     DEFAULT_CSS = """
     ChoiceAnswer { height: auto; max-height: 10; border: none; padding: 0 1; }
     ChoiceAnswer:focus { border: none; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,j", "pick('yes')", "ui.key.yes", key_display="ui.key.yes_key"),
-        Binding("n", "pick('no')", "ui.key.no"),
-        Binding("question_mark", "pick('unknown')", "ui.key.unknown", key_display="?"),
-        # The same keys again, hidden and always enabled: a key typed ahead of the screen is
-        # passed on whatever this list shows at that moment (the screen checks it).
-        Binding("y,j", "typed('yes')", show=False),
-        Binding("n", "typed('no')", show=False),
-        Binding("question_mark", "typed('unknown')", show=False),
-        *_digit_bindings(),
-        Binding("h", "screen.toggle_help", "ui.key.why", show=False),
-    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(markup=False, id=id)
-        localize_bindings(self, current_lang())
+        self.can_focus = False
         self.question: Question | None = None
         self.step: Step | None = None
 
     def show_question(self, step: Step, value: Any, lang: str) -> None:
         """Fill in the options of ``step`` with the current answer marked and highlighted."""
         self.step = step
-        # The footer redraws when bindings change: only tell it when the keys really change.
-        keys_change = (
-            self.question is None
-            or self.question.type != step.question.type
-            or len(self.question.options) != len(step.question.options)
-        )
         question = self.question = step.question
         self.clear_options()
         options = []
@@ -120,35 +90,26 @@ class ChoiceAnswer(OptionList):
             options.append(Option(prompt, id=option_id))
         self.add_options(options)
         self.highlighted = ids.index(value) if value in ids else 0
-        if keys_change:
-            self.refresh_bindings()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.question is None:
-            return True
-        # Only hides keys in the footer that do not fit the question; a key typed ahead of
-        # the screen still arrives, and the screen checks it against the current question.
-        if action == "pick":
-            return self.question.type == "yesno"
-        if action == "pick_number":
-            return self.question.type == "choice" and int(str(parameters[0])) <= len(
-                self.question.options
-            )
-        return True
-
-    def action_pick(self, value: str) -> None:
-        self.post_message(AnswerGiven(value=value))
-
-    action_typed = action_pick
-
-    def action_pick_number(self, number: int) -> None:
-        self.post_message(AnswerGiven(option_index=number - 1, digit=str(number)))
-
-    action_typed_number = action_pick_number
+    def move(self, key: str) -> None:
+        """Move the highlight for an arrow, Home, End, Page Up or Page Down key."""
+        count = self.option_count
+        if not count:
+            return
+        current = self.highlighted or 0
+        target = {
+            "up": current - 1,
+            "down": current + 1,
+            "home": 0,
+            "end": count - 1,
+            "pageup": current - 5,
+            "pagedown": current + 5,
+        }.get(key, current)
+        self.highlighted = max(0, min(count - 1, target))
 
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.post_message(AnswerGiven(option_index=event.option_index))
+        self.post_message(AnswerGiven(option_index=event.option_index, step=self.step))
 
 
 class _Chip(Static):
@@ -162,7 +123,6 @@ class _Chip(Static):
         event.stop()
         row = self.parent.parent if self.parent else None
         if isinstance(row, IndicatorRow):
-            row.focus()
             row.post_message(AnswerGiven(value=self.value, step=row.step))
 
 
@@ -177,18 +137,24 @@ class RowPicked(Message):
 class IndicatorRow(Widget):
     """One problem-scan indicator: its question and yes / no / don't know chips.
 
-    Rows take no keys and no focus: the scan page holds the focus and the screen applies each
-    answer key, in order, to its current row (marked ``-current``). That keeps answers typed
-    ahead on the right rows, also while the page changes.
+    Rows take no keys and no focus: the screen applies each answer key, in order, to its
+    current row. The current row stands out in the theme's cursor colours and with a ``▶``
+    (for who does not see the colour). ``prefilled`` says an answer was proposed for the
+    clinician to confirm: "suggested" by the questionnaire, or "kindcheck" (taken from the
+    Kindcheck, where the same was asked).
     """
 
     DEFAULT_CSS = """
     IndicatorRow { height: auto; layout: horizontal; padding: 0 1; }
-    IndicatorRow.-current { background: $boost; }
+    IndicatorRow.-current {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+    }
     IndicatorRow .row-text { width: 1fr; height: auto; }
     IndicatorRow.-current .row-text { text-style: bold; }
     IndicatorRow .row-chips { width: auto; height: 1; margin-left: 1; }
     IndicatorRow .chip { width: auto; height: 1; padding: 0 1; color: $text-muted; }
+    IndicatorRow.-current .chip { color: $block-cursor-foreground; }
     IndicatorRow .chip.-chosen { background: $primary; color: $text; text-style: bold; }
     IndicatorRow .chip.-chosen.-problem { background: $warning 70%; }
     """
@@ -199,6 +165,8 @@ class IndicatorRow(Widget):
         self.step: Step | None = None
         self.value: Any = None
         self.number = 0
+        self.prefilled: str | None = None
+        self.current = False
 
     def compose(self) -> ComposeResult:
         keys = YESNO_KEYS.get(self.lang, YESNO_KEYS["nl"])
@@ -213,24 +181,42 @@ class IndicatorRow(Widget):
                     )
                 yield _Chip(value, label)
 
-    def show(self, step: Step, number: int, value: Any, prefilled: bool = False) -> None:
+    def show(self, step: Step, number: int, value: Any, prefilled: str | None = None) -> None:
         """Show another indicator in this row (rows are reused from page to page)."""
         self.step = step
         self.number = number
         self.set_value(value, prefilled)
 
-    def set_value(self, value: Any, prefilled: bool = False) -> None:
-        self.value = value
+    def redraw(self) -> None:
+        """Draw what the row holds now (its step, answer and where a proposal came from)."""
         if self.step is not None:
-            text = Content.assemble(
-                (f"{self.number}. ", "bold"), literal(self.step.question.text.get(self.lang))
-            )
-            if prefilled:  # a suggestion from the questionnaire, for the clinician to confirm
-                text = Content.assemble(
-                    text, "\n", literal(t("ui.scan.prefilled", self.lang), "bold $warning")
-                )
-            self.query_one(".row-text", Static).update(text)
-        self.set_class(prefilled, "-prefilled")
+            self.set_value(self.value, self.prefilled)
+        self._draw_text()
+        self.set_class(self.current, "-current")
+
+    def set_current(self, current: bool) -> None:
+        if current != self.current:
+            self.current = current
+            self.set_class(current, "-current")
+            self._draw_text()
+
+    def _draw_text(self) -> None:
+        if self.step is None or not self.children:
+            return
+        marker = "▶ " if self.current else "  "
+        text = Content.assemble(
+            (f"{marker}{self.number}. ", "bold"), literal(self.step.question.text.get(self.lang))
+        )
+        if self.prefilled:  # proposed, for the clinician to confirm
+            key = "ui.scan.prefilled_from" if self.prefilled == "kindcheck" else "ui.scan.prefilled"
+            text = Content.assemble(text, "\n   ", literal(t(key, self.lang), "bold $text-warning"))
+        self.query_one(".row-text", Static).update(text)
+
+    def set_value(self, value: Any, prefilled: str | None = None) -> None:
+        self.value = value
+        self.prefilled = prefilled
+        self._draw_text()
+        self.set_class(bool(prefilled), "-prefilled")
         for chip in self.query(_Chip):
             chosen = chip.value == value
             chip.set_class(chosen, "-chosen")

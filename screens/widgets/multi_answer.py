@@ -1,47 +1,44 @@
 """A question with several answers at once ("multi"), such as the referrals of a follow-up.
 
 Digits (or Space on the highlighted option, or a click) tick and untick options; Enter takes
-the ticked ones and moves on, posting :class:`~.answers.AnswerGiven` with the list. An
-option with the id ``none`` ("Geen") excludes the others: ticking it clears them, and ticking
-another clears it, so an answer can never say "none" and "youth care" at once.
+the ticked ones. The list takes no keys itself: the intake screen does and calls
+:meth:`MultiAnswer.toggle`. An exclusive option ("Geen", "Niemand anders": ``exclusive`` in
+a format-2 file, the id ``none`` in format 1) excludes the others: ticking it clears them, and
+ticking another clears it, so an answer can never say "none" and "youth care" at once.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from kindcheck.questionnaire import Question, Step
 
-from ..base import current_lang, localize_bindings
-from .answers import AnswerGiven
+from ..base import current_lang
 from .safe import literal
 
-EXCLUSIVE_OPTION = "none"
+EXCLUSIVE_OPTION = "none"  # format 1 has no `exclusive` key: its "none" option is
+
+
+def exclusive_ids(question: Question) -> set[str]:
+    """The options of ``question`` that exclude every other."""
+    return {o.id for o in question.options if o.exclusive or o.id == EXCLUSIVE_OPTION}
 
 
 class MultiAnswer(OptionList):
-    """Numbered options, any number ticked; Enter confirms."""
+    """Numbered options, any number ticked; shown here, ticked by the screen."""
 
     DEFAULT_CSS = """
     MultiAnswer { height: auto; max-height: 10; border: none; padding: 0 1; }
     MultiAnswer:focus { border: none; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "confirm", "ui.key.next"),
-        Binding("space", "toggle_highlighted", "ui.key.tick", show=False),
-        Binding("1", "toggle_number(1)", "ui.key.tick_number", key_display="1-9"),
-        *[Binding(str(n), f"toggle_number({n})", show=False) for n in range(2, 10)],
-        Binding("h", "screen.toggle_help", "ui.key.why", show=False),
-    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(markup=False, id=id)
-        localize_bindings(self, current_lang())
+        self.can_focus = False
         self.question: Question | None = None
         self.step: Step | None = None
         self.ticked: list[str] = []
@@ -76,32 +73,39 @@ class MultiAnswer(OptionList):
         self.highlighted = max(0, min(highlighted, len(options) - 1))
 
     def toggle(self, index: int) -> None:
-        """Tick or untick option ``index`` (0-based); "none" and the others exclude each other."""
+        """Tick or untick option ``index`` (0-based); an exclusive option and the others
+        exclude each other."""
         question = self.question
         if question is None or not 0 <= index < len(question.options):
             return
         option_id = question.options[index].id
+        alone = exclusive_ids(question)
         if option_id in self.ticked:
             self.ticked.remove(option_id)
-        elif option_id == EXCLUSIVE_OPTION:
+        elif option_id in alone:
             self.ticked = [option_id]
         else:
-            self.ticked = [v for v in self.ticked if v != EXCLUSIVE_OPTION] + [option_id]
+            self.ticked = [v for v in self.ticked if v not in alone] + [option_id]
         order = [option.id for option in question.options]
         self.ticked.sort(key=order.index)
         self._draw(index)
 
-    def action_toggle_number(self, number: int) -> None:
-        self.toggle(number - 1)
-
-    def action_toggle_highlighted(self) -> None:
+    def toggle_highlighted(self) -> None:
         if self.highlighted is not None:
             self.toggle(self.highlighted)
 
-    def action_confirm(self) -> None:
-        self.post_message(AnswerGiven(value=list(self.ticked)))
+    def move(self, key: str) -> None:
+        """Move the highlight for an arrow, Home or End key."""
+        count = self.option_count
+        if not count:
+            return
+        current = self.highlighted or 0
+        target = {"up": current - 1, "down": current + 1, "home": 0, "end": count - 1}.get(
+            key, current
+        )
+        self.highlighted = max(0, min(count - 1, target))
 
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        # A click on an option ticks it (Enter is bound to confirm, above).
+        # A click on an option ticks it.
         event.stop()
         self.toggle(event.option_index)

@@ -13,17 +13,23 @@ from .answers import IndicatorRow
 
 
 class ScanPage(VerticalScroll, inherit_bindings=False):
-    """The rows of one problem-scan page. It holds the focus in page mode; its arrow keys
-    move between rows (bindings of the intake screen), the mouse wheel scrolls.
+    """The rows of one problem-scan page. It takes no focus and no keys: the intake screen
+    takes every key and moves the current row; the mouse wheel scrolls.
 
     Rows are reused from page to page (no remounting): faster, and nothing typed ahead can
     land on a row that is on its way out. Rows beyond the page are hidden.
     """
 
+    can_focus = False
+
     def show_steps(
-        self, steps: Sequence[Step], values: Sequence[Any], suggested: Sequence[bool], lang: str
+        self,
+        steps: Sequence[Step],
+        values: Sequence[Any],
+        prefilled: Sequence[str | None],
+        lang: str,
     ) -> None:
-        """Show these indicators with their answers (``suggested``: proposed, to confirm)."""
+        """Show these indicators with their answers (``prefilled``: proposed, to confirm)."""
         rows = list(self.query(IndicatorRow))
         while len(rows) < len(steps):
             row = IndicatorRow(lang)
@@ -31,18 +37,19 @@ class ScanPage(VerticalScroll, inherit_bindings=False):
             rows.append(row)
         for number, row in enumerate(rows, 1):
             if number <= len(steps):
-                step, value, prefilled = (
+                step, value, proposed = (
                     steps[number - 1],
                     values[number - 1],
-                    suggested[number - 1],
+                    prefilled[number - 1],
                 )
                 row.display = True
+                row.step, row.number, row.value, row.prefilled = step, number, value, proposed
                 if row.is_mounted and row.children:
-                    row.show(step, number, value, prefilled)
+                    row.show(step, number, value, proposed)
                 else:
-                    row.call_after_refresh(row.show, step, number, value, prefilled)
-                row.step = step
-                row.value = value
+                    # Drawn once mounted, with the answer it has *then*: keys typed ahead
+                    # may have answered it in the meantime (set_value), which must stay.
+                    row.call_after_refresh(row.redraw)
             else:
                 row.display = False
         self.scroll_home(animate=False)
@@ -52,7 +59,8 @@ class ScanPage(VerticalScroll, inherit_bindings=False):
         return [row for row in self.query(IndicatorRow) if row.display]
 
     def mark_current(self, index: int) -> IndicatorRow:
-        """Mark row ``index`` of :meth:`rows` (which must hold it) as the current row."""
+        """Mark row ``index`` of :meth:`rows` (which must hold it) as the current row; only
+        the rows whose state changes are redrawn."""
         rows = self.rows()
         current = rows[index]
         marked = getattr(self, "_marked", None)
@@ -60,10 +68,10 @@ class ScanPage(VerticalScroll, inherit_bindings=False):
             # Only the row that loses the mark and the one that gets it are restyled (a key
             # press must not restyle the whole page).
             if marked is not current:
-                marked.remove_class("-current")
-                current.add_class("-current")
+                marked.set_current(False)
+                current.set_current(True)
         else:
             for position, row in enumerate(rows):
-                row.set_class(position == index, "-current")
+                row.set_current(position == index)
         self._marked: IndicatorRow | None = current
         return current

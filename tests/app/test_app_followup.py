@@ -27,6 +27,7 @@ from kindcheck.screens.widgets.domain_chart import chart_lines
 from support.app import (
     PASSPHRASE,
     SIZE,
+    acute_first,
     answer_scan,
     make_app,
     settle,
@@ -332,7 +333,8 @@ async def test_a_new_safety_signal_in_a_followup_brings_the_meldcode_steps_first
         body = outcome.query_one("#outcome-body")
         # 112 and Veilig Thuis first, the summary, then the Meldcode steps: before the
         # children and everything else.
-        assert [child.id for child in body.children[:3]] == ["acute", "summary", "safety"]
+        acute_first(outcome)
+        assert body.children[0].id == "safety"
         assert "NIEUW" in rendered(outcome.query_one("#safety .signal", Static))
         assert len(outcome.query(".meldcode-check")) == 5
         await wait_until(
@@ -362,11 +364,8 @@ async def test_a_new_safety_signal_in_a_followup_brings_the_meldcode_steps_first
         again.phase = "outcome"
         app.push_screen(IntakeScreen(again))
         second = await wait_screen(pilot, "FollowUpOutcomeScreen")
-        assert [c.id for c in second.query_one("#outcome-body").children[:3]] == [
-            "acute",
-            "summary",
-            "safety",
-        ]
+        acute_first(second)
+        assert second.query_one("#outcome-body").children[0].id == "safety"
         assert not second.query(".meldcode-check")
         assert "25-11-2026" in rendered(second.query_one("#meldcode-continues", Static))
 

@@ -13,6 +13,7 @@ from support.app import (
     PASSPHRASE,
     SIZE,
     USER,
+    acute_first,
     answer_scan,
     fresh_vault,
     kindcheck_keys,
@@ -139,12 +140,10 @@ async def test_a_safety_signal_puts_the_meldcode_steps_first_and_stores_the_chec
         body = outcome.query_one("#outcome-body")
         # Version 2: "Bij acuut gevaar: bel 112" and Veilig Thuis before anything else, then
         # the summary, then the Meldcode steps.
-        first = body.children[0]
-        assert first.id == "acute"
-        acute = [str(line.render()) for line in first.query(Static)]
+        acute = acute_first(outcome)
         assert "bel 112" in acute[0] and "0800-2000" in acute[1]
-        assert [child.id for child in body.children[1:3]] == ["summary", "safety"]
-        safety = body.children[2]
+        safety = body.children[0]
+        assert safety.id == "safety"
         assert "0800-2000" in str(safety.query_one(".phone", Static).render())
         checks = list(outcome.query(".meldcode-check").results(Checkbox))
         assert len(checks) == 5
@@ -177,11 +176,11 @@ async def test_a_client_without_children_closes_the_check_and_it_is_recorded(vau
         screen = await start_intake(pilot, "PSEUDO-42")
         await pilot.press("n", "n")  # no minor children, no pregnancy
         await pilot.pause()
-        # Version 2 asks every client about a dependent adult, suicidality and violence.
+        # Version 2 asks every client about a dependent adult, suicidality and violence,
+        # then the optional closing note.
         assert screen.step is not None and screen.step.question.id == "vulnerable_adult"
         await pilot.press("1", "1", "n", "n", "n")
         await pilot.pause()
-        # Only the closing note is left; it is optional.
         assert screen.step is not None and screen.step.question.id == "clinician_note"
         await pilot.press("ctrl+n")
         outcome = await wait_screen(pilot, "OutcomeScreen")
@@ -229,7 +228,7 @@ async def test_why_we_ask_is_one_key_away(vault_dir: Path):
         screen = await start_intake(pilot)
         help_panel = screen.query_one("#help", Static)
         assert not help_panel.display
-        await pilot.press("f1")
+        await pilot.press("h")  # F1 is the help screen now (issue 11); h shows why in place
         assert help_panel.display
         assert "We vragen dit aan iedereen" in str(help_panel.render())
         await pilot.press("h")

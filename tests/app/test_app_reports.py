@@ -342,7 +342,7 @@ async def test_the_log_lists_entries_filters_by_client_and_saves_one_clients_log
         everything = len(screen.view.entries)
         assert table.row_count == everything > 20
         newest = table_texts(table)[0]
-        assert newest[1] == "inzien" and newest[3] == "access log"  # this very viewing
+        assert newest[1] == "inzien" and newest[3] == "toegangslog"  # this very viewing, in Dutch
         assert screen.check_action("save_client_log", ()) is None  # no client chosen yet
         await pilot.press("slash", *"demo-005", "enter")
         await wait_until(pilot, lambda: screen.view.reference == "demo-005")

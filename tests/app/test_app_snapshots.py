@@ -88,14 +88,14 @@ def test_home(snap_compare, frozen, demo_dir: Path, lang: str):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_question(snap_compare, frozen, demo_dir: Path, lang: str):
-    """Child 1 of 2: a numbered choice, with "why we ask" shown (F1)."""
+    """Child 1 of 2: a numbered choice, with "why we ask" shown (h; F1 is the help screen)."""
     app = make_app(demo_dir, lang, unlocked=True, clock=fixed_today)
     yes = "j" if lang == "nl" else "y"
 
     async def ready(pilot):
         await wait_screen(pilot, "HomeScreen")
         await start_intake(pilot, "EPD-1234")
-        await pilot.press(yes, "n", "2", "enter", "4", "enter", "enter", "f1")
+        await pilot.press(yes, "n", "2", "enter", "4", "enter", "enter", "h")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 

@@ -113,6 +113,8 @@ def _plan() -> Any:
 
 
 # name: (what to do, action, client reference, outcome)
+DELETED_A = "(the pseudonym of REF_A)"
+
 ACTIONS: dict[str, tuple[Callable[[Store, Template], Any], str, str | None, str]] = {
     "add client": (lambda s, t: s.add_client("EPD-7100", "Cor"), "create", "EPD-7100", "done"),
     # logged as the existing client's reference is written
@@ -157,7 +159,8 @@ ACTIONS: dict[str, tuple[Callable[[Store, Template], Any], str, str | None, str]
         REF_A,
         "done",
     ),
-    "delete client": (lambda s, t: s.delete_client(t.client_a), "delete", REF_A, "done"),
+    # A deleted client's entries carry its pseudonym, not the reference (store/erasure.py).
+    "delete client": (lambda s, t: s.delete_client(t.client_a), "delete", DELETED_A, "done"),
     "delete draft": (lambda s, t: s.delete_draft(t.draft), "delete", REF_A, "done"),
     "delete plan": (lambda s, t: s.delete_plan(t.client_a), "delete", REF_A, "done"),
     "search, found": (lambda s, t: s.find_client(" epd-7001 "), "search", REF_A, "done"),
@@ -193,6 +196,8 @@ def test_each_kind_of_action_writes_exactly_one_entry(
             do(store, template)
 
     (entry,) = new_entries(store, attempt)
+    if reference == DELETED_A:
+        reference = store._require_index().pseudonym(REF_A)
     assert (entry.action, entry.client_reference, entry.outcome) == (action, reference, outcome)
     assert entry.user == USER
     assert entry.at.endswith("+00:00") and entry.detail
@@ -373,12 +378,17 @@ def test_a_lost_head_is_rebuilt_for_saving_and_still_reported(vault: Path) -> No
 
 
 def test_the_log_outlives_the_deleted_client(store: Store, template: Template) -> None:
+    """The entries stay (NEN 7513), under a pseudonym instead of the reference (AVG art. 17):
+    asking for the reference still finds them, with the vault's key."""
     store.get_session(template.session_a)
     store.delete_client(template.client_a)
     entries = store.access_log("epd-7001")
     assert [e.action for e in entries][-2:] == ["read", "delete"]
     assert entries[0].action == "create"
-    assert all(e.client_reference == REF_A for e in entries)
+    pseudonym = store._require_index().pseudonym(REF_A)
+    assert pseudonym.startswith("deleted-") and REF_A.lower() not in pseudonym
+    assert all(e.client_reference == pseudonym for e in entries)
+    assert not any(REF_A.casefold() in e.detail.casefold() for e in store.access_log())
     assert store.find_client(REF_A, log=False) is None
     assert store.verify() == []
 
@@ -400,7 +410,8 @@ def test_no_plain_text_of_the_log_on_disk(vault: Path, tmp_path: Path) -> None:
             store.delete_client(client.id)
             for path in folder.iterdir():
                 seen[path.name] = path.read_bytes()
-        assert [e.client_reference for e in store.access_log(canary_ref)][-1] == canary_ref
+        last = [e.client_reference for e in store.access_log(canary_ref)][-1]
+        assert last == store._require_index().pseudonym(canary_ref)
     state_files = list(store_module.state_dir().rglob("*"))
     assert state_files, "the rollback counter should be outside the vault"
     files = [*folder.iterdir(), tmp_path / "backup.db", *state_files]
@@ -416,6 +427,7 @@ def test_a_version_1_vault_is_migrated_and_logs(vault: Path, template: Template)
     with raw(vault) as conn:  # back to schema 1: no log table, no state record, no facts
         conn.execute("DROP TABLE access_log")
         conn.execute("DROP TABLE session_facts")
+        conn.execute("DROP TABLE amendment")
         conn.execute("DELETE FROM meta WHERE name = 'state'")
         conn.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (b"1",))
     with Store.unlock(vault, PASSPHRASE) as migrated:
@@ -544,7 +556,9 @@ def test_cli_log_table_and_json(run: Runner, vault: Path) -> None:
     code, out, err = run("log", "--data-dir", vault, "--passphrase-stdin")
     assert code == 0, err
     header, *lines = out.splitlines()
-    assert header.split() == ["WHEN", "USER", "ACTION", "CLIENT", "DETAIL", "OUTCOME"]
+    # The time column names its zone ("WHEN (Europe/Amsterdam)"; issue 11).
+    assert header.split()[0] == "WHEN" and "(" in header.split("USER")[0]
+    assert header.split()[-5:] == ["USER", "ACTION", "CLIENT", "DETAIL", "OUTCOME"]
     assert "\x1b" not in out and "\x07" not in out
     assert any("EPD-]0;pwned-9" in line for line in lines)
     assert lines[-1].split()[2:5] == [*USER.split(), "read"]  # this viewing itself
@@ -576,7 +590,11 @@ def test_cli_exports_one_clients_log(run: Runner, vault: Path, tmp_path: Path) -
     assert document["vault_user"] == USER
     actions = [e["action"] for e in document["entries"]]
     assert actions[0] == "create" and actions[-2:] == ["search", "delete"]
-    assert all(e["client_reference"] == REF_A for e in document["entries"])
+    # The client was deleted: its entries name it by its pseudonym (found by the reference).
+    assert {e["client_reference"] for e in document["entries"]} == {
+        document["entries"][-1]["client_reference"]
+    }
+    assert document["entries"][-1]["client_reference"].startswith("deleted-")
     assert all(len(e["hash"]) == 64 for e in document["entries"])
     assert oct(out_file.stat().st_mode & 0o777) == "0o600"
 

@@ -85,12 +85,12 @@ def test_a_version_1_session_reads_with_the_version_1_questions() -> None:
     new = load_shipped("kindcheck", 2).question("has_minor_children").text.en
     assert old != new
     assert flat(old) in text and flat(new) not in text
-    assert "Child check (version 1)" in text
+    assert "Kindcheck (version 1)" in text
 
 
 def test_repeat_groups_are_shown_per_child() -> None:
     text = render_text(record_of(example_answers("v2-flag-handoff.json")), "en")
-    answers = text[text.index("ANSWERS: CHILD CHECK") :]
+    answers = text[text.index("ANSWERS: KINDCHECK") :]
     blocks = re.split(r"^Child (\d)$", answers, flags=re.MULTILINE)
     assert blocks[1::2] == ["1", "2", "3"]
     assert "How often do you see this child?" not in blocks[2]  # lives with the client

@@ -227,7 +227,7 @@ def test_an_upgraded_vault_gets_its_facts_at_the_first_unlock(tmp_path: Path) ->
     with VaultService(folder) as service:
         service.unlock(PASSPHRASE)  # upgraded, and the facts completed
         with service.store() as store:
-            assert store.schema_version == 4
+            assert store.schema_version == 5
             assert all(record.facts is not None for record in store.iter_facts())
             assert verify_vault(store) == []
     assert _counts(folder)[0] == expected

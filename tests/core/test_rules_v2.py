@@ -19,6 +19,7 @@ from support.sessions import (
     NO_FOLLOWUP_NL,
     SESSION_DAY,
     WITH_A_CHILD,
+    birth_date_for,
     harmless,
     problem_answers_of,
     session,
@@ -85,6 +86,9 @@ def _drawn_walk(
         step = walker.first_unanswered()
         if step is None:
             break
+        if step.question.role == "child_birth_date":  # one that fits the age drawn
+            walker.answer(step, birth_date_for(walker, questionnaire, step))
+            continue
         walker.answer(step, data.draw(_value_strategy(step.question), label=step.key))
     return walker.answers
 

@@ -128,6 +128,7 @@ def test_a_new_vault_holds_exactly_the_expected_schema(vault: Path) -> None:
         "sqlite_autoindex_followup_plan_1",
         "sqlite_autoindex_followup_plan_2",
         "sqlite_autoindex_draft_1",
+        "sqlite_autoindex_amendment_1",
         "sqlite_autoindex_access_log_1",
         "sqlite_autoindex_access_log_2",
         "sqlite_autoindex_session_facts_1",

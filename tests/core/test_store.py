@@ -354,6 +354,7 @@ def test_only_ids_versions_and_slots_are_plain(store: Store, vault_dir: Path) ->
             "followup_plan",
             "draft",
             "access_log",
+            "amendment",
             "session_facts",
         }
         hexes = set("0123456789abcdef")
@@ -364,6 +365,7 @@ def test_only_ids_versions_and_slots_are_plain(store: Store, vault_dir: Path) ->
             "followup_plan": ("id", "client_id"),
             "draft": ("id", "ref_index"),
             "access_log": ("id",),
+            "amendment": ("id", "session_id"),
         }.items():
             for row in conn.execute(f"SELECT {', '.join(text_columns)} FROM {table}"):
                 for value in row:

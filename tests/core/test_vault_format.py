@@ -153,7 +153,7 @@ def test_a_schema_2_vault_reads_as_it_is_and_is_upgraded_on_unlock(v2: Path) -> 
         }
         steps = {s.id: old.meldcode_steps(s.id) for s in old.iter_sessions()}
     with Store.unlock(v2, PASSPHRASE) as upgraded:
-        assert upgraded.schema_version == store_module.SCHEMA_VERSION == 4
+        assert upgraded.schema_version == store_module.SCHEMA_VERSION == 5
         assert upgraded.verify() == []
         assert [(o.client.reference, o.session_count) for o in upgraded.list_clients()] == (
             before["clients"]
@@ -175,7 +175,7 @@ def test_a_schema_2_backup_is_upgraded_when_restored(v2: Path, tmp_path: Path) -
     target = tmp_path / "restored"
     Store.restore(v2 / DB_NAME, target, passphrase=PASSPHRASE)
     with Store.unlock(target, PASSPHRASE) as restored:
-        assert restored.schema_version == 4
+        assert restored.schema_version == store_module.SCHEMA_VERSION == 5
         assert restored.verify() == []
         assert restored.access_log()[-1].action == "restore"
 

@@ -32,7 +32,8 @@ def test_no_children_and_no_pregnancy_shows_only_the_opening_questions(
     second = walker.answer(first, "no")
     assert second is not None and second.key == "pregnancy"
     after = walker.answer(second, "no")
-    assert after is not None and after.key == "clinician_note"
+    # Nothing more about children there are none of, not even the closing note (issue 11).
+    assert after is None
     assert walker.is_complete()
 
 
@@ -84,12 +85,13 @@ def test_previous_and_next_walk_the_visible_steps(kindcheck_walker: Walker) -> N
 def test_next_from_a_step_that_became_hidden_continues_after_it(kindcheck_walker: Walker) -> None:
     walker = kindcheck_walker
     walker.answer(step_for(walker, "has_minor_children"), "yes")
+    walker.answer(step_for(walker, "pregnancy"), "yes")
     count = step_for(walker, "child_count")
     walker.answer(step_for(walker, "has_minor_children"), "no")
     nxt = walker.next_step(count)
-    assert nxt is not None and nxt.key == "clinician_note"
+    assert nxt is not None and nxt.key == "care_enough"
     previous = walker.previous_step(count)
-    assert previous is not None and previous.key == "pregnancy"
+    assert previous is not None and previous.key == "pregnancy_due_date"
 
 
 def test_first_unanswered_is_where_a_draft_resumes(kindcheck_walker: Walker) -> None:

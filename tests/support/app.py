@@ -180,3 +180,13 @@ async def skip_to_last_scan_page(pilot: Any, problem_domains: set[str] = frozens
     screen.show_page(len(pages) - 1)
     await pilot.pause()
     await answer_scan(pilot, problem_domains)
+
+
+def acute_first(screen: Any) -> list[str]:
+    """Version 2's order on an outcome page, checked: the acute lines ("bel 112", then Veilig
+    Thuis) above the summary, both above the scrolling body; returns the acute lines."""
+    order = [child.id for child in screen.children if child.id]
+    assert order.index("acute") < order.index("summary") < order.index("outcome-body"), order
+    acute = screen.query_one("#acute")
+    assert acute.display
+    return str(acute.render()).splitlines()

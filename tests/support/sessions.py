@@ -4,10 +4,13 @@ against it); see tests/core/test_rules_adversarial.py."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 from kindcheck.answers import session_from_dict
-from kindcheck.questionnaire import Question, Questionnaire, Walker, load_shipped
+from kindcheck.questionnaire import Question, Questionnaire, Step, Walker, load_shipped
 
 SESSION_DAY = "2026-11-02"
 ACUTE_NL = "!! Bij acuut gevaar: bel 112."
@@ -36,6 +39,16 @@ def harmless(question: Question) -> Any:
     return candidates[0]
 
 
+def birth_date_for(walker: Walker, questionnaire: Questionnaire, step: Any) -> str:
+    """A birth date that fits the child's age on SESSION_DAY (a session whose age and birth
+    date disagree is refused): the child turned that age a month before."""
+    age_question = questionnaire.by_role("child_age")
+    age = walker.get(Step(age_question, step.item)) if age_question is not None else None
+    years = age if isinstance(age, int) else 4
+    day = date.fromisoformat(SESSION_DAY)
+    return (day - relativedelta(years=years, months=1)).isoformat()
+
+
 def walk(
     questionnaire: Questionnaire,
     setting: str,
@@ -61,6 +74,8 @@ def walk(
             value = harmless(question)
         elif question.type == "number":
             value = question.minimum if question.minimum is not None else 1
+        elif question.type == "date" and question.role == "child_birth_date":
+            value = birth_date_for(walker, questionnaire, step)
         elif question.type == "date":
             value = "2027-03-01"
         else:

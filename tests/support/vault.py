@@ -8,9 +8,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 from kindcheck.answers import session_from_dict
 from kindcheck.outcome import compute_outcome
-from kindcheck.questionnaire import Question, Walker, load_shipped
+from kindcheck.questionnaire import Question, Step, Walker, load_shipped
 from kindcheck.service.recording import Recorded, record_session
 from kindcheck.store import DB_NAME, Store
 
@@ -64,12 +66,15 @@ def walk_shipped(
             value = [question.options[0].id]
         elif question.type == "number":
             value = question.minimum if question.minimum is not None else 1
+        elif question.type == "date" and question.role == "child_birth_date":
+            # A birth date that fits the age given (a session whose two disagree is refused):
+            # the child turned that age a month before the session.
+            age_question = questionnaire.by_role("child_age")
+            age = walker.get(Step(age_question, step.item)) if age_question else None
+            years = age if isinstance(age, int) else 4
+            value = (when - relativedelta(years=years, months=1)).isoformat()
         elif question.type == "date":
-            value = (
-                (when - timedelta(days=5 * 365)).isoformat()
-                if question.role == "child_birth_date"
-                else (when + timedelta(days=100)).isoformat()
-            )
+            value = (when + timedelta(days=100)).isoformat()
         else:
             value = f"{text} ({question.id})"
         walker.answer(step, value)

@@ -1,0 +1,99 @@
+"""Help on every screen (F1, or ? where ? is not an answer or typed text): the keys of the
+screen, what the screen is for, and on a question why it is asked and what it rests on.
+
+The app gathers the content from the screen underneath (app.py, ``action_help``) before this
+opens: the keys are the screen's bindings as they are enabled at that moment, grouped as this
+screen / always / in the field that has the focus. Textual's own descriptions of its widgets'
+keys ("Cursor up", "Page down") are shown in the app's language (:func:`key_description`);
+one without a translation is shown by its key alone, never in English in a Dutch screen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+from kindcheck.i18n import catalog, t
+
+from ..base import KindcheckModal
+from ..widgets.safe import literal
+
+
+def key_description(description: str, lang: str) -> str:
+    """A binding's description in ``lang``: ours are translated already; Textual's are looked
+    up in the catalog (``ui.textual_key``); an unknown one is left out ("")."""
+    slug = re.sub(r"[^a-z0-9]+", "_", description.casefold()).strip("_")
+    key = f"ui.textual_key.{slug}"
+    if key in catalog():
+        return t(key, lang)
+    return description if lang == "en" else ""
+
+
+@dataclass(frozen=True)
+class KeyGroup:
+    """Keys under one heading: (key as displayed, what it does)."""
+
+    title: str
+    keys: tuple[tuple[str, str], ...]
+
+
+class HelpScreen(KindcheckModal[None]):
+    """Help for the screen underneath; Escape, F1, ? or q closes it."""
+
+    CSS_PATH = "help.tcss"
+    AUTO_FOCUS = "#help-body"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "ui.key.close"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        sections: list[tuple[str, str]],
+        groups: list[KeyGroup],
+        *,
+        question: tuple[str, str] | None = None,
+    ) -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.sections = sections
+        self.groups = groups
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        # The whole screen, without side borders: a sentence wrapped over two lines stays one
+        # sentence (nothing of the screen underneath shows beside it).
+        with Vertical(id="help-box"):
+            yield Static(literal(self.title_text), id="help-title", markup=False)
+            with VerticalScroll(id="help-body"):
+                # A question's "why we ask" first, then the keys (those that work everywhere
+                # first: the footer cuts them at 80 columns), then what the screen is for.
+                if self.question is not None:
+                    yield from self._section(*self.question)
+                for group in self.groups:
+                    if not group.keys:
+                        continue
+                    yield Static(literal(group.title, "bold"), classes="help-heading", markup=False)
+                    width = max(len(key) for key, _ in group.keys) + 2
+                    lines = [
+                        Content.assemble(literal(key.ljust(width), "bold $accent"), literal(what))
+                        for key, what in group.keys
+                    ]
+                    yield Static(Content("\n").join(lines), classes="help-keys", markup=False)
+                for heading, text in self.sections:
+                    yield from self._section(heading, text)
+        yield Footer(compact=True)
+
+    def _section(self, heading: str, text: str) -> ComposeResult:
+        yield Static(literal(heading, "bold"), classes="help-heading", markup=False)
+        yield Static(literal(text), classes="help-text", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
