@@ -1,22 +1,23 @@
-"""The team lead's anonymised export: counts per month or quarter, small cells suppressed.
+"""The team lead's anonymised export: the released counts per month, quarter or year.
 
-The screen shows exactly what ``kindcheck export`` would write for the same settings (the same
-pipeline, kindcheck.service.reports): a table of the measures per period, and two charts
+The screen shows exactly what ``kindcheck export`` writes for the same period type: the same
+pipeline and the same release ledger (kindcheck.service.reports.release_table): showing the
+table releases the periods closed since the last export, just as an export does, and a period
+once released is shown as it was released. A table of the measures per period, and two charts
 drawn from the *shown* figures only: a hidden cell ("<5", "x") is drawn as "hidden", never as a
 bar, so no chart can give away a value the table hides.
 
-The counts are computed in a thread worker that reads every session once (as the CLI does),
-with a progress bar over the sessions read, their Meldcode steps read and their facts counted;
-a change of threshold or rounding only suppresses again (the exact counts of each period type
-are kept while the screen is open, never written anywhere). Showing the suppressed counts is
-not logged (no client's data is shown); saving them is one "export" entry in the access log.
+There is no threshold or rounding to choose: the threshold is the vault's (fixed by its first
+release, raised only with ``kindcheck export --raise-min-cell``), and it is shown. When periods
+have closed, the counts are computed in a thread worker that reads every session once, with a
+progress bar. Showing the counts is not logged (no client's data is shown); saving them is one
+"export" entry in the access log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -26,12 +27,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import (
-    Checkbox,
     DataTable,
     Footer,
-    Input,
     ProgressBar,
     RadioButton,
     RadioSet,
@@ -55,16 +53,13 @@ from .dialogs.save_path import (
     show_refusal,
 )
 from .widgets.damage import damaged_names
-from .widgets.safe import SafeInput, literal
-from .widgets.toggles import ChoiceButton, TickBox
+from .widgets.safe import literal
+from .widgets.toggles import ChoiceButton
 
 if TYPE_CHECKING:
     from kindcheck.export import PeriodType, Table
-    from kindcheck.service.reports import ComputedCounts
+    from kindcheck.service.reports import ReleasedTable
 
-DEFAULT_THRESHOLD = 5  # kindcheck.export.DEFAULT_THRESHOLD (not imported before it is needed)
-MIN_THRESHOLD = 3  # kindcheck.export.MIN_THRESHOLD; a test checks they agree
-MAX_THRESHOLD = 1000  # kindcheck.export.MAX_THRESHOLD
 BAR_WIDTH = 36
 PERIOD_WIDTH = 8  # "2026-Q4", "2026-11", "Totaal"
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -88,44 +83,22 @@ class ExportComputed(Message):
     """The suppressed table for the settings asked, with the domains' display names."""
 
     def __init__(
-        self,
-        settings: ExportSettings,
-        computed: ComputedCounts,
-        table: Table,
-        domain_names: dict[str, str],
+        self, settings: ExportSettings, released: ReleasedTable, domain_names: dict[str, str]
     ) -> None:
         super().__init__()
         self.settings = settings
-        self.computed = computed
-        self.table = table
+        self.released = released
+        self.table = released.table
         self.domain_names = domain_names
 
 
 @dataclass(frozen=True)
 class ExportSettings:
     period: PeriodType
-    threshold: int
-    rounding: bool
 
 
 # ---------------------------------------------------------------------------------------------
 # Pure helpers (tested without the app)
-
-
-def parse_threshold(text: str) -> int | str:
-    """The threshold typed, or the message key of why it is refused."""
-    text = text.strip()
-    if not text:
-        return "export.threshold_missing"
-    try:
-        value = int(text)
-    except ValueError:
-        return "export.threshold_number"
-    if value < MIN_THRESHOLD:
-        return "export.threshold_low"
-    if value > MAX_THRESHOLD:
-        return "export.threshold_high"
-    return value
 
 
 def shown_text(value: object, lang: str) -> str:
@@ -183,21 +156,31 @@ def chart_lines(
 
 
 def domain_chart(table: Table, tr: Translate, lang: str) -> Content:
-    """Parents by number of problem domains, over all periods (the table's total row)."""
-    row = "total"
+    """Parents by number of problem domains in the newest period that shows them."""
+    measure = next(
+        (
+            name
+            for name in ("parents_of_minors_by_domain_count", "parents_by_domain_count")
+            if any(key.startswith(f"{name}:") for key in table.keys)
+        ),
+        "parents_by_domain_count",
+    )
+    with_bands = [r for r in table.rows if table.values.get((r, f"{measure}:0")) is not None]
+    row = with_bands[-1] if with_bands else None
     values = [
         (
             tr(f"export.band.{band.replace('+', '_plus')}"),
-            table.values[(row, f"parents_by_domain_count:{band}")],
+            table.values.get((row, f"{measure}:{band}")) if row else None,
         )
         for band in BANDS
     ]
     numbers = [v for _, v in values if isinstance(v, int)]
-    total = table.values[(row, "parents_by_domain_count:total")]
+    total = table.values.get((row, f"{measure}:total")) if row else None
     # Bars are shares of the parents with a scan when that total is shown (one shown band
     # then does not fill the width on its own); otherwise of the largest shown band.
     largest = total if isinstance(total, int) else max(numbers, default=0)
-    title = Content(tr("export.domain_chart_title", count=shown_text(total, lang)))
+    period = _period_name(row, tr) if row else "-"
+    title = Content(tr("export.domain_chart_title", count=shown_text(total, lang), period=period))
     body = chart_lines(values, largest, lambda v: str(v), lambda v: _hidden_text(v, table, tr), 16)
     return Content("\n").join(
         [title, Content(""), body, Content(""), Content(tr("export.chart_hidden_note"))]
@@ -207,7 +190,7 @@ def domain_chart(table: Table, tr: Translate, lang: str) -> Content:
 def share_chart(table: Table, tr: Translate, lang: str) -> Content:
     """The share of intakes with a completed Kindcheck, per period and in total."""
     items = [
-        (_period_name(row, tr), table.values[(row, "kindcheck_completed_share")])
+        (_period_name(row, tr), table.values.get((row, "kindcheck_completed_share")))
         for row in table.rows
     ]
     title = Content(tr("export.share_chart_title"))
@@ -232,7 +215,7 @@ def _period_name(row: str, tr: Translate) -> str:
 
 
 def suggested_name(settings: ExportSettings, file_format: str) -> str:
-    return f"~/kindcheck-export-{settings.period}-{settings.threshold}.{file_format}"
+    return f"~/kindcheck-export-{settings.period}.{file_format}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,10 +243,9 @@ class ExportScreen(KindcheckScreen):
     def __init__(self) -> None:
         super().__init__()
         self.table: Table | None = None
+        self.released: ReleasedTable | None = None
         self.shown_settings: ExportSettings | None = None
-        self.computed: dict[str, ComputedCounts] = {}  # period type -> exact counts
         self.busy = False
-        self._threshold_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("export.title"), classes="top-bar", markup=False)
@@ -272,9 +254,7 @@ class ExportScreen(KindcheckScreen):
             with RadioSet(id="period"):
                 yield ChoiceButton(self.tr("export.quarter"), value=True, id="period-quarter")
                 yield ChoiceButton(self.tr("export.month"), id="period-month")
-            yield Static(self.tr("export.threshold"), classes="setting-label", markup=False)
-            yield SafeInput(str(DEFAULT_THRESHOLD), id="threshold", type="integer", max_length=4)
-            yield TickBox(self.tr("export.rounding"), id="rounding")
+            yield Static("", id="threshold", classes="setting-label", markup=False)
         with Horizontal(id="export-status-row"):
             yield ProgressBar(id="progress", show_eta=False)
             yield Static("", id="export-status", markup=False)
@@ -303,63 +283,25 @@ class ExportScreen(KindcheckScreen):
 
     # -- settings -----------------------------------------------------------------------
 
-    def current_settings(self) -> ExportSettings | str:
-        """The settings as chosen, or the message key of why the threshold is refused."""
-        threshold = parse_threshold(self.query_one("#threshold", Input).value)
-        if isinstance(threshold, str):
-            return threshold
+    def current_settings(self) -> ExportSettings:
         pressed = self.query_one("#period", RadioSet).pressed_button
         month = pressed is not None and pressed.id == "period-month"
         period: PeriodType = "month" if month else "quarter"
-        return ExportSettings(period, threshold, self.query_one("#rounding", Checkbox).value)
+        return ExportSettings(period)
 
     def apply_settings(self) -> None:
         settings = self.current_settings()
-        if isinstance(settings, str):
-            # Nothing is shown for a refused threshold, so nothing can be saved with it.
-            self.workers.cancel_group(self, "export")
-            self.busy = False
-            self.table = self.shown_settings = None
-            self._clear_results()
-            self._status(
-                self.tr(settings, min=MIN_THRESHOLD, max=MAX_THRESHOLD, default=DEFAULT_THRESHOLD),
-                error=True,
-            )
-            self.refresh_bindings()
-            return
         if settings == self.shown_settings and self.table is not None:
             return
         self.busy = True
         self.refresh_bindings()
-        cached = self.computed.get(settings.period)
-        if cached is None:
-            self._status(self.tr("export.counting"))
-        self.compute(settings, cached, self.today(), self.lang)
+        self._status(self.tr("export.counting"))
+        self.compute(settings, self.lang)
 
     @on(RadioSet.Changed, "#period")
     def _period_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
         self.apply_settings()
-
-    @on(Checkbox.Changed, "#rounding")
-    def _rounding_changed(self, event: Checkbox.Changed) -> None:
-        event.stop()
-        self.apply_settings()
-
-    @on(Input.Changed, "#threshold")
-    def _threshold_typed(self, event: Input.Changed) -> None:
-        event.stop()
-        if self._threshold_timer is not None:
-            self._threshold_timer.stop()
-        self._threshold_timer = self.set_timer(0.4, self.apply_settings)
-
-    @on(Input.Submitted, "#threshold")
-    def _threshold_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self._threshold_timer is not None:
-            self._threshold_timer.stop()
-        self.apply_settings()
-        self.query_one("#counts", DataTable).focus()
 
     def action_toggle_period(self) -> None:
         month = self.query_one("#period-month", RadioButton)
@@ -375,29 +317,25 @@ class ExportScreen(KindcheckScreen):
     # -- computing ----------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def compute(
-        self, settings: ExportSettings, cached: ComputedCounts | None, today: date, lang: str
-    ) -> None:
-        """Count (unless counted today already), suppress, post. ``today`` and ``lang`` come
-        from the event loop: the app's context is not this thread's."""
-        from kindcheck.service.reports import compute_counts, scan_domain_names, suppressed
+    def compute(self, settings: ExportSettings, lang: str) -> None:
+        """Release what closed since the last export (as ``kindcheck export`` does) and post
+        the released rows. ``lang`` comes from the event loop: the app's context is not this
+        thread's."""
+        from kindcheck.service.reports import release_table, scan_domain_names
 
         worker = get_current_worker()
 
         def progressed(done: int, total: int) -> None:
             self.post_message(ExportProgressed(done, total))
 
-        if cached is None or cached.today != today:
-            cached = compute_counts(
-                self.service,
-                settings.period,
-                today,
-                progress=progressed,
-                cancelled=lambda: worker.is_cancelled,
-            )
-        table = suppressed(cached, settings.threshold, settings.rounding)
+        released = release_table(
+            self.service,
+            settings.period,
+            progress=progressed,
+            cancelled=lambda: worker.is_cancelled,
+        )
         if not worker.is_cancelled:
-            self.post_message(ExportComputed(settings, cached, table, scan_domain_names(lang)))
+            self.post_message(ExportComputed(settings, released, scan_domain_names(lang)))
 
     def on_export_progressed(self, message: ExportProgressed) -> None:
         if not self.busy:
@@ -411,12 +349,15 @@ class ExportScreen(KindcheckScreen):
         self._status(self.tr("export.reading", sessions=sessions))
 
     def on_export_computed(self, message: ExportComputed) -> None:
-        self.computed[message.settings.period] = message.computed  # kept for the next change
         if message.settings != self.current_settings():
             return  # the settings changed meanwhile; a newer computation is on its way
         self.busy = False
         self.table, self.shown_settings = message.table, message.settings
+        self.released = message.released
         self.query_one("#progress", ProgressBar).display = False
+        self.query_one("#threshold", Static).update(
+            self.tr("export.threshold_fixed", threshold=message.table.threshold)
+        )
         self._fill_table(message.table, message.domain_names)
         self.query_one("#domain-chart", Static).update(
             domain_chart(message.table, self.tr, self.lang)
@@ -424,18 +365,21 @@ class ExportScreen(KindcheckScreen):
         self.query_one("#share-chart", Static).update(
             share_chart(message.table, self.tr, self.lang)
         )
-        intakes = shown_text(message.table.values[("total", "intakes")], self.lang)
-        periods = len(message.table.rows) - 1
+        rows = message.table.rows
+        intakes = shown_text(
+            message.table.values.get((rows[-1], "intakes")) if rows else None, self.lang
+        )
+        periods = len(rows)
         status = self.tr(
             "export.summary",
-            sessions=message.computed.sessions,
+            sessions=message.released.sessions,
             intakes=intakes,
             periods=self.tr(
                 f"export.{message.settings.period}_{'one' if periods == 1 else 'many'}",
                 count=periods,
             ),
         )
-        damaged = message.computed.damaged
+        damaged = message.released.damaged
         if damaged:
             # Each record left out is named: counts that silently miss a record mislead.
             status += " " + self.tr(
@@ -448,7 +392,6 @@ class ExportScreen(KindcheckScreen):
             self.tr(
                 "export.notice", mark=message.table.primary_mark, small=message.table.threshold - 1
             )
-            + (" " + self.tr("export.rounded") if message.settings.rounding else "")
         )
         self.refresh_bindings()
 
@@ -476,7 +419,7 @@ class ExportScreen(KindcheckScreen):
                 )
             cells: list[Text] = [Text(measure_label(key, self.tr, domain_names), end="")]
             for row in table.rows:
-                value = table.values[(row, key)]
+                value = table.values.get((row, key))
                 style = "italic" if isinstance(value, str) else ""
                 cells.append(
                     Text(shown_text(value, self.lang).rjust(PERIOD_WIDTH), style=style, end="")
@@ -508,7 +451,7 @@ class ExportScreen(KindcheckScreen):
             return
         settings = self.shown_settings
         dialog = SavePathDialog(
-            self.tr("export.save_title", threshold=settings.threshold),
+            self.tr("export.save_title", threshold=self.table.threshold),
             suggested_name(settings, "csv"),
             FORMATS,
             self.tr("export.save_note"),
@@ -523,13 +466,13 @@ class ExportScreen(KindcheckScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="export-save")
     def save(self, choice: SaveChoice, force: bool) -> None:
         from kindcheck.paths import OutputPathError
-        from kindcheck.service.reports import OverwriteNeeded, save_export
+        from kindcheck.service.reports import OverwriteNeeded, save_release
 
-        table = self.table
-        if table is None:
+        released = self.released
+        if released is None:
             return
         try:
-            written = save_export(self.service, table, choice.path, choice.file_format, force)
+            written = save_release(self.service, released, choice.path, choice.file_format, force)
         except OverwriteNeeded:
             self.post_message(OverwriteAsked(choice))
             return

@@ -33,7 +33,7 @@ from .client_record import (
 )
 from .launch import cmd_demo
 from .outcome import cmd_check_questionnaire, cmd_outcome
-from .reports import cmd_due, cmd_export, cmd_log, cmd_merge, cmd_team_key
+from .reports import cmd_audit, cmd_due, cmd_export, cmd_log, cmd_merge, cmd_team_key
 from .usage import Parser
 from .vault import (
     PROFESSIONAL_GROUPS,
@@ -290,12 +290,19 @@ def _add_report_commands(
 
     export = commands.add_parser("export", parents=[common, passphrase], help=help_("export"))
     export.add_argument(
-        "--period", choices=("month", "quarter"), default="quarter", help=help_("period")
+        "--period", choices=("month", "quarter", "year"), default="quarter", help=help_("period")
     )
     export.add_argument(
-        "--min-cell", type=whole_number, default=5, metavar="N", help=help_("min_cell")
+        "--min-cell", type=whole_number, default=None, metavar="N", help=help_("min_cell")
     )
-    export.add_argument("--round", action="store_true", help=help_("round"))
+    export.add_argument(
+        "--raise-min-cell",
+        type=whole_number,
+        default=None,
+        metavar="N",
+        help=help_("raise_min_cell"),
+    )
+    export.add_argument("--round", action="store_true", help=argparse.SUPPRESS)
     export.add_argument("--format", choices=("csv", "json"), default="csv", help=help_("format"))
     export.add_argument("--delimiter", choices=(",", ";"), default=",", help=help_("delimiter"))
     export.add_argument(
@@ -304,7 +311,7 @@ def _add_report_commands(
     _add_output(export, help_, help_("output"), required=True)
     export.set_defaults(handler=cmd_export)
 
-    team_key = commands.add_parser("team-key", parents=[common], help=help_("keys"))
+    team_key = commands.add_parser("team-key", parents=[common, passphrase], help=help_("keys"))
     team_key.add_argument(
         "-o",
         "--output",
@@ -316,16 +323,33 @@ def _add_report_commands(
     team_key.add_argument("--force", action="store_true", help=help_("keys_force"))
     team_key.set_defaults(handler=cmd_team_key)
 
-    merge = commands.add_parser("merge", parents=[common], help=help_("merge"))
+    merge = commands.add_parser("merge", parents=[common, passphrase], help=help_("merge"))
     merge.add_argument("team_files", type=Path, nargs="+", metavar=help_("team_file"))
     merge.add_argument(
         "--key", type=Path, required=True, metavar=help_("private_key"), help=help_("merge_key")
     )
     merge.add_argument(
-        "--min-cell", type=whole_number, default=5, metavar="N", help=help_("min_cell")
+        "--ledger", type=Path, default=None, metavar=help_("team_ledger"), help=help_("ledger")
     )
-    merge.add_argument("--round", action="store_true", help=help_("round"))
+    merge.add_argument(
+        "--period", choices=("month", "quarter", "year"), default="quarter", help=help_("period")
+    )
+    merge.add_argument(
+        "--min-cell", type=whole_number, default=None, metavar="N", help=help_("min_cell")
+    )
+    merge.add_argument(
+        "--raise-min-cell",
+        type=whole_number,
+        default=None,
+        metavar="N",
+        help=help_("raise_min_cell"),
+    )
+    merge.add_argument("--round", action="store_true", help=argparse.SUPPRESS)
     merge.add_argument("--format", choices=("csv", "json"), default="csv", help=help_("format"))
     merge.add_argument("--delimiter", choices=(",", ";"), default=",", help=help_("delimiter"))
     _add_output(merge, help_, help_("output"), required=True)
     merge.set_defaults(handler=cmd_merge)
+
+    audit = commands.add_parser("audit", parents=[common], help=help_("audit"))
+    audit.add_argument("files", type=Path, nargs="+", metavar=help_("export_file"))
+    audit.set_defaults(handler=cmd_audit)

@@ -222,32 +222,65 @@ def _due_document(shown: list[DueItem], today: date) -> dict[str, Any]:
 # export, team-key, merge
 
 
+def _refuse_rounding(args: argparse.Namespace) -> None:
+    if getattr(args, "round", False):
+        usage_fail("reports.no_rounding")
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from kindcheck import export
+    from kindcheck.export.release import check_threshold
     from kindcheck.paths import check_output_path
-    from kindcheck.service.reports import count_vault, counts_detail, render_table
+    from kindcheck.service.caseload import today_in_amsterdam
+    from kindcheck.service.reports import counts_detail, release_vault, render_release
 
     lang = lang_of(args)
+    _refuse_rounding(args)
     if not is_stdout(args.output):
         check_output_path(args.output, args.force)
     public_key = _read(args.team_key, "a_public_key") if args.team_key else None
-    if public_key is None:
-        export.suppress(export.aggregate([]), args.min_cell)  # refuse a bad --min-cell early
+    for value in (args.min_cell, args.raise_min_cell):
+        if value is not None:
+            check_threshold(value)  # refuse a bad --min-cell early
     damaged: list[str] = []
     with unlock(args) as service, service.store() as store:
-        counts = count_vault(store, args.period, damaged=damaged)
+        ledger = release_vault(
+            store,
+            min_cell=None if public_key is not None else args.min_cell,
+            raise_min_cell=args.raise_min_cell,
+            damaged=damaged,
+        )
         if public_key is not None:
-            data = export.seal_team_file(counts, public_key, store.vault_id)
-            path = _deliver(store, args.output, data, args.force, f"team file ({args.period})")
+            versions: dict[str, set[int]] = {}
+            for found in ledger.questionnaires.values():
+                for qid, numbers in found.items():
+                    versions.setdefault(qid, set()).update(numbers)
+            counts = export.Counts("month", {m: c for m, c in ledger.months.items() if c}, {})
+            counts = export.Counts(
+                "month",
+                counts.periods,
+                {q: tuple(sorted(v)) for q, v in sorted(versions.items())},
+            )
+            data = export.seal_team_file(
+                counts,
+                public_key,
+                store.vault_id,
+                months=list(ledger.months),
+                exported_on=today_in_amsterdam().isoformat(),
+                released={
+                    row: (release.threshold, cells)
+                    for row, (release, cells) in ledger.released_rows().items()
+                },
+            )
+            path = _deliver(store, args.output, data, args.force, "team file (closed months)")
             if path is not None:
                 echo(text("reports.team_done", lang, path=path))
         else:
-            table = export.suppress(counts, args.min_cell, rounding=args.round)
-            rendered = render_table(table, args.format, args.delimiter)
+            rendered = render_release(ledger, args.period, args.format, args.delimiter)
             detail = counts_detail(args.period, args.format)
             path = _deliver(store, args.output, rendered, args.force, detail)
             if path is not None:
-                echo(text("reports.export_done", lang, path=path, threshold=args.min_cell))
+                echo(text("reports.export_done", lang, path=path, threshold=ledger.threshold))
     _warn_damaged(damaged, lang)
     return 0
 
@@ -255,6 +288,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_team_key(args: argparse.Namespace) -> int:
     from kindcheck import export
     from kindcheck.paths import check_output_path, write_output
+
+    from .common import SecretSource
 
     lang = lang_of(args)
     folder: Path = args.output
@@ -265,7 +300,13 @@ def cmd_team_key(args: argparse.Namespace) -> int:
     private_path, public_path = folder / "team-private.pem", folder / "team-public.pem"
     for path in (private_path, public_path):
         check_output_path(path, args.force)
-    private_pem, public_pem = export.make_team_keypair()
+    secrets = SecretSource(args)
+    passphrase = secrets.read_new("the_team_key_passphrase")
+    if not secrets.interactive:  # asked twice from a file or standard input too
+        again = secrets.read("repeat_prompt", "the_team_key_passphrase")
+        if again != passphrase:
+            fail("secret.differ")
+    private_pem, public_pem = export.make_team_keypair(passphrase)
     write_output(private_path, private_pem, args.force)
     write_output(public_path, public_pem, args.force)
     echo(text("reports.keys_done", lang, public=public_path, private=private_path))
@@ -273,24 +314,89 @@ def cmd_team_key(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from kindcheck import export
-    from kindcheck.paths import check_output_path, write_output
-    from kindcheck.service.reports import render_table
+    from datetime import datetime
 
+    from kindcheck import __version__
+    from kindcheck.export import SCAN_DOMAINS
+    from kindcheck.export.release import (
+        LaptopView,
+        Ledger,
+        all_domains,
+        check_threshold,
+        team_freeze,
+    )
+    from kindcheck.export.teamfile import (
+        ledger_key,
+        open_team_files,
+        open_team_ledger,
+        seal_team_ledger,
+    )
+    from kindcheck.followup import AMSTERDAM
+    from kindcheck.paths import check_output_path, write_output
+    from kindcheck.service.reports import render_release
+
+    from .common import SecretSource
+
+    _refuse_rounding(args)
     to_stdout = is_stdout(args.output)
     if not to_stdout:
         check_output_path(args.output, args.force)
     private_pem = _read(args.key, "a_private_key")
+    if b"ENCRYPTED" not in private_pem:
+        fail("reports.key_not_protected", path=args.key)
     files = [(str(path), _read(path, "a_team_file")) for path in args.team_files]
-    counts = export.merge(files, private_pem)
-    table = export.suppress(counts, args.min_cell, rounding=args.round)
-    rendered = render_table(table, args.format, args.delimiter)
+    passphrase = SecretSource(args).read("team_key_prompt", "the_team_key_passphrase")
+    opened = open_team_files(files, private_pem, passphrase)
+    key = ledger_key(private_pem, passphrase)
+    ledger_path: Path = args.ledger or args.key.parent / "team-ledger.kcl"
+    ledger = (
+        Ledger.from_dict(
+            open_team_ledger(_read(ledger_path, "a_team_ledger"), key, str(ledger_path))
+        )
+        if ledger_path.exists()
+        else Ledger()
+    )
+    now = datetime.now(AMSTERDAM)
+    if args.min_cell is not None:
+        check_threshold(args.min_cell)
+    ledger.settle_threshold(args.min_cell, args.raise_min_cell, now, what="team")
+    versions: dict[str, set[int]] = {}
+    for item in opened:
+        for qid, numbers in item.counts.questionnaires.items():
+            versions.setdefault(qid, set()).update(numbers)
+    team_freeze(
+        ledger,
+        {item.laptop_id: (item.months or (), item.counts.periods) for item in opened},
+        {q: sorted(v) for q, v in versions.items()},
+    )
+    laptops = {
+        item.laptop_id: LaptopView(item.counts.periods, item.released or {}) for item in opened
+    }
+    ledger.release(now, __version__, all_domains(ledger, SCAN_DOMAINS), laptops)
+    write_output(ledger_path, seal_team_ledger(ledger.to_dict(), key), True)
+    rendered = render_release(ledger, args.period, args.format, args.delimiter, scope="team")
     if to_stdout:
         write_stdout(rendered)  # no vault, so no access log: team files hold counts only
         return 0
     path = write_output(args.output, rendered, args.force)
-    echo(text("reports.export_done", lang_of(args), path=path, threshold=args.min_cell))
+    echo(text("reports.export_done", lang_of(args), path=path, threshold=ledger.threshold))
     return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Check that a set of export files keeps its promise together (no vault needed)."""
+    from kindcheck.export.audit import audit_files
+
+    lang = lang_of(args)
+    files = [(str(path), _read(path, "an_export_file").decode("utf-8-sig")) for path in args.files]
+    found = audit_files(files)
+    if not found:
+        echo(counted("reports.audit_ok", len(files), lang))
+        return 0
+    echo(counted("reports.audit_found", len(found), lang), err=True)
+    for line in found[:50]:
+        echo("  " + one_line(line), err=True)
+    return 1
 
 
 # --------------------------------------------------------------------------------------------

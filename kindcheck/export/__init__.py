@@ -3,12 +3,18 @@
 Pure code over plain records: the store turns each stored session into a `SessionFacts` and
 each follow-up plan into a `PlanFacts`; nothing here touches the database or the screen.
 
-Pipeline::
+Pipeline (what ``kindcheck export``, the export screen and ``merge`` use)::
 
-    aggregate(sessions, plans, period)  -> Counts   unsuppressed, exact, can be added up
-    add(a, b) / merge(team files, key)  -> Counts   several laptops, one team
-    suppress(counts, threshold, rounding) -> Table  what may leave the laptop
-    to_csv(table) / to_json(table)                  the files (export_schema.json)
+    aggregate(sessions, plans, "month") -> Counts   exact, by the month sessions were recorded
+    release.Ledger.freeze(counts, today)            closed months frozen (end + 7 days)
+    release.Ledger.release(...)         -> Release  newly closed months, quarters and years,
+                                                    suppressed jointly with earlier releases
+                                                    fixed, checked by the exact audit (audit.py)
+    formats.render_release(ledger, period, ...)     the files (export_schema_v2.json), a pure
+                                                    function of the ledger
+
+The older one-file path (``suppress`` -> ``Table`` -> ``to_csv``/``to_json``, schema 1) stays
+importable for the tests that pin its behaviour; no command uses it any more.
 
 Modules: `facts` (the allowlist, SessionFacts, PlanFacts), `counts` (Counts, aggregate, add),
 `suppression` (Table, suppress and its audit), `formats` (CSV, JSON, the schema, the notice),
@@ -36,8 +42,12 @@ safety_signals                 sessions (intakes and follow-ups) with a safety s
 meldcode_steps_taken           Meldcode steps taken, summed over all sessions
 followups                      on_time / late: follow-up conversations held, in the period
                                held; overdue: plans overdue at export time, in the period of
-                               the missed conversation (`PlanFacts.due_on`). No group total:
-                               held conversations and open plans do not add up to anything.
+                               the missed conversation (`PlanFacts.due_on`; the schema-1
+                               table only). No group total.
+followups_due                  held_in_window / not_held / total: planned conversations due
+                               in the month (the plan in force on their day), with or
+                               without a follow-up held within the due window; released
+                               rows (schema 2) carry these instead of "overdue"
 =============================  ============================================================
 
 Follow-up sessions count only towards safety_signals, meldcode_steps_taken and followups (a
@@ -63,6 +73,7 @@ from __future__ import annotations
 from .counts import Counts, add, aggregate, period_label
 from .facts import (
     DOMAIN_BANDS,
+    DUE_CELLS,
     FOLLOWUP_CELLS,
     MEASURES,
     PERIOD_TYPES,
@@ -110,6 +121,7 @@ __all__ = [
     "CSV_DELIMITERS",
     "DEFAULT_THRESHOLD",
     "DOMAIN_BANDS",
+    "DUE_CELLS",
     "EXPORT_FORMAT",
     "FOLLOWUP_CELLS",
     "MAX_THRESHOLD",

@@ -12,8 +12,10 @@ from kindcheck.errors import ExportError
 from .facts import (
     _BANDS_KEY,
     _DOMAIN_KEY,
+    _DUE_KEY,
     _FOLLOWUP_KEY,
     _MAX_COUNT,
+    _PARENT_BANDS_KEY,
     _PERIOD,
     _QUESTIONNAIRE_ID,
     PERIOD_TYPES,
@@ -153,7 +155,7 @@ def aggregate(
 
     for index, facts in enumerate(sessions):
         _check_session(facts, index)
-        cells = cells_for(facts.held_on)
+        cells = cells_for(facts.period_day)
         get = cells.get
         if facts.kind == "intake":
             cells["intakes"] = get("intakes", 0) + 1
@@ -165,8 +167,12 @@ def aggregate(
                 cells["children_in_view"] = get("children_in_view", 0) + facts.children_in_view
             count = facts.problem_domain_count
             if count is not None:
-                key = f"{_BANDS_KEY}:{'3+' if count >= 3 else count}"
+                band = "3+" if count >= 3 else str(count)
+                key = f"{_BANDS_KEY}:{band}"
                 cells[key] = get(key, 0) + 1
+                if facts.has_minor_children:
+                    key = f"{_PARENT_BANDS_KEY}:{band}"
+                    cells[key] = get(key, 0) + 1
                 for domain in facts.problem_domains:
                     key = f"{_DOMAIN_KEY}:{domain}"
                     cells[key] = get(key, 0) + 1
@@ -177,6 +183,8 @@ def aggregate(
             cells[key] = get(key, 0) + 1
         if facts.safety_signal:
             cells["safety_signals"] = get("safety_signals", 0) + 1
+            key = "safety_signals_intake" if facts.kind == "intake" else "safety_signals_followup"
+            cells[key] = get(key, 0) + 1
         if facts.meldcode_steps_taken:
             cells["meldcode_steps_taken"] = (
                 get("meldcode_steps_taken", 0) + facts.meldcode_steps_taken
@@ -185,6 +193,13 @@ def aggregate(
     for index, plan in enumerate(plans):
         if not isinstance(plan, PlanFacts) or not isinstance(plan.overdue, bool):
             raise ExportError(f"plan facts #{index}: not a PlanFacts record")
+        for days, cell in ((plan.due_held, "held_in_window"), (plan.due_not_held, "not_held")):
+            if not isinstance(days, tuple) or not all(isinstance(d, date) for d in days):
+                raise ExportError(f"plan facts #{index}: the due days must be dates")
+            key = f"{_DUE_KEY}:{cell}"
+            for day in days:
+                cells = cells_for(day)
+                cells[key] = cells.get(key, 0) + 1
         if not plan.overdue:
             continue
         if not isinstance(plan.due_on, date):

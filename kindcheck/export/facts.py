@@ -49,6 +49,9 @@ SCAN_DOMAINS: Final[tuple[str, ...]] = (
 )
 DOMAIN_BANDS: Final = ("0", "1", "2", "3+")
 FOLLOWUP_CELLS: Final = ("on_time", "late", "overdue")
+# Planned follow-up conversations due in a month (the plan in force on their day) and whether
+# one was held within the due window around it; "total" is their sum (the due ones).
+DUE_CELLS: Final = ("held_in_window", "not_held")
 SHARE: Final = "kindcheck_completed_share"
 _SIMPLE: Final = (
     "intakes",
@@ -57,11 +60,17 @@ _SIMPLE: Final = (
     "children_in_view",
     "parenting_support_flag",
     "safety_signals",
+    "safety_signals_intake",
+    "safety_signals_followup",
     "meldcode_steps_taken",
 )
 _BANDS_KEY: Final = "parents_by_domain_count"
+# parents of minor children with a problem scan, by domains counted (comparable with the
+# SCP's ~1 in 8 parents with problems in 3 or more areas)
+_PARENT_BANDS_KEY: Final = "parents_of_minors_by_domain_count"
 _DOMAIN_KEY: Final = "intakes_per_domain"
 _FOLLOWUP_KEY: Final = "followups"
+_DUE_KEY: Final = "followups_due"
 
 _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")  # domain ids: no free text, nothing a sheet runs
 _QUESTIONNAIRE_ID = re.compile(r"[a-z][a-z0-9_-]{0,39}")
@@ -100,28 +109,42 @@ class SessionFacts:
     followup_timing: Literal["on_time", "late"] | None = None
     scan_version: int | None = None
     scp_area_count: int | None = None
+    # The day the session was recorded (Amsterdam): it picks the period, so that a session
+    # typed in later (backdated) never changes a period already released. None: ``held_on``.
+    recorded_on: date | None = None
+
+    @property
+    def period_day(self) -> date:
+        return self.recorded_on if self.recorded_on is not None else self.held_on
 
 
 @dataclass(frozen=True, slots=True)
 class PlanFacts:
-    """A follow-up plan's state at export time.
+    """A follow-up plan's planned conversations, or (older callers) its state at export time.
 
-    An overdue plan is counted once, under the period of ``due_on``: the date of the missed
+    ``due_held`` and ``due_not_held``: the days of the plan's planned conversations whose due
+    window has passed (each judged against the plan in force on its day), with and without a
+    conversation held within the window around it; each counts in the period of its day.
+    An ``overdue`` plan is counted once, under the period of ``due_on``: the date of the missed
     conversation (``FollowUpStatus.occurrence``), used only to pick the period.
     """
 
-    overdue: bool
+    overdue: bool = False
     due_on: date | None = None
+    due_held: tuple[date, ...] = ()
+    due_not_held: tuple[date, ...] = ()
 
 
 def _known_key(key: str) -> bool:
     measure, _, category = key.partition(":")
     if not category:
         return measure in _SIMPLE
-    if measure == _BANDS_KEY:
+    if measure in (_BANDS_KEY, _PARENT_BANDS_KEY):
         return category in DOMAIN_BANDS
     if measure == _DOMAIN_KEY:
         return _ID.fullmatch(category) is not None
+    if measure == _DUE_KEY:
+        return category in DUE_CELLS
     return measure == _FOLLOWUP_KEY and category in FOLLOWUP_CELLS
 
 
@@ -137,6 +160,8 @@ def _plainly_valid(facts: object) -> bool:
     types: True only when it would (False may still pass, and the full check then decides).
     An export checks one per session; most are plainly valid."""
     if type(facts) is not SessionFacts or type(facts.held_on) is not date:
+        return False
+    if facts.recorded_on is not None and type(facts.recorded_on) is not date:
         return False
     if not (
         facts.kind in ("intake", "followup")
@@ -188,6 +213,8 @@ def _check_session(facts: object, index: int) -> None:
         raise ExportError(f"{where}: kind must be 'intake' or 'followup'")
     if not isinstance(facts.held_on, date):
         raise ExportError(f"{where}: held_on must be a date")
+    if facts.recorded_on is not None and not isinstance(facts.recorded_on, date):
+        raise ExportError(f"{where}: recorded_on must be a date")
     for name in (
         "kindcheck_completed",
         "has_minor_children",

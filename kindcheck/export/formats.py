@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Final
@@ -125,5 +127,232 @@ def to_csv(table: Table, delimiter: str = ",") -> str:
 def schema() -> dict[str, Any]:
     """The JSON Schema of `to_json` output (kindcheck/export/export_schema.json)."""
     text = resources.files("kindcheck.export").joinpath("export_schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+# ---------------------------------------------------------------------------------------------
+# Files rendered from the release ledger (schema 2)
+
+RELEASE_SCHEMA_VERSION: Final = 2
+FILE_PERIOD_TYPES: Final = ("month", "quarter", "year")
+
+NOTICE_V2: Final = {
+    "nl": (
+        'Aantallen van 1 tot en met {small} staan als "<{threshold}"; een "x" is weggelaten '
+        "zodat zo'n klein aantal niet terug te rekenen is uit dit bestand, of uit enig ander "
+        "bestand dat Kindcheck voor deze kluis of dit team maakte. Een periode is de maand "
+        "(het kwartaal, het jaar) waarin sessies zijn vastgelegd; ze wordt eenmaal "
+        "vrijgegeven, 7 dagen na afloop, en verandert daarna niet meer. Niet beschermd: een "
+        'getoonde 0 zegt "niemand", een aantal gelijk aan zijn noemer zegt "iedereen", en '
+        "wat een lezer buiten deze bestanden al weet. Daardoor kloppen optellingen niet altijd."
+    ),
+    "en": (
+        'Counts from 1 to {small} are shown as "<{threshold}"; an "x" is left out so that '
+        "such a small count cannot be worked out from this file, or from any other file "
+        "Kindcheck made for this vault or team. A period is the month (quarter, year) in "
+        "which sessions were recorded; it is released once, 7 days after it ends, and never "
+        'changes afterwards. Not protected: a shown 0 says "nobody", a count equal to its '
+        'denominator says "everybody", and what a reader knows from outside these files. '
+        "Because of this, cells may not add up."
+    ),
+}
+
+SHARES: Final = {
+    # share key -> (numerator, denominator), computed from shown counts only, written after
+    # the numerator; "x" when either is hidden, empty (null) when the denominator is 0
+    "kindcheck_completed_share": ("kindchecks_completed", "intakes"),
+    "parents_of_minors_3plus_share": (
+        "parents_of_minors_by_domain_count:3+",
+        "parents_of_minors_by_domain_count:total",
+    ),
+    "followups_due_held_share": ("followups_due:held_in_window", "followups_due:total"),
+}
+
+
+def notice_v2(threshold: int) -> dict[str, str]:
+    return {
+        lang: text.format(small=threshold - 1, threshold=threshold)
+        for lang, text in NOTICE_V2.items()
+    }
+
+
+def _share(cells: Mapping[str, Any], numerator: str, denominator: str) -> float | str | None:
+    top, bottom = cells.get(numerator), cells.get(denominator)
+    if not isinstance(top, int) or not isinstance(bottom, int):
+        return SECONDARY_MARK
+    return round(min(top / bottom, 1.0), 3) if bottom else None
+
+
+def _with_shares(cells: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    from .release import display_order
+
+    out: list[tuple[str, Any]] = []
+    for key in sorted(cells, key=display_order):
+        out.append((key, cells[key]))
+        for share, (numerator, denominator) in SHARES.items():
+            if (
+                key == _after(numerator, denominator)
+                and numerator in cells
+                and denominator in cells
+            ):
+                out.append((share, _share(cells, numerator, denominator)))
+    return out
+
+
+def _after(numerator: str, denominator: str) -> str:
+    """The cell a share is written after: its numerator, or the band total after the bands."""
+    return denominator if denominator.endswith(":total") else numerator
+
+
+@dataclass(frozen=True)
+class ReleasedFile:
+    """What a file of one period type holds: rows from the ledger's releases, as released."""
+
+    period_type: str
+    rows: list[tuple[str, list[tuple[str, Any]]]]
+    threshold: int
+    releases: list[Any]  # kindcheck.export.release.Release, in ledger order
+
+    @property
+    def newest(self) -> Any:
+        return self.releases[-1] if self.releases else None
+
+
+def released_file(ledger: Any, period_type: str) -> ReleasedFile:
+    """The rows of ``period_type`` in ``ledger`` (kindcheck.export.release.Ledger)."""
+    from .release import period_type_of
+
+    if period_type not in FILE_PERIOD_TYPES:
+        raise ExportError("the period must be 'month', 'quarter' or 'year'")
+    rows: list[tuple[str, list[tuple[str, Any]]]] = []
+    used: list[Any] = []
+    for release in ledger.releases:
+        chosen = [row for row in release.rows if period_type_of(row) == period_type]
+        if chosen:
+            used.append(release)
+        rows.extend((row, _with_shares(release.rows[row])) for row in chosen)
+    rows.sort(key=lambda item: item[0])
+    threshold = min((r.threshold for r in used), default=ledger.threshold or 5)
+    return ReleasedFile(period_type, rows, threshold, used)
+
+
+def _questionnaires_of(file: ReleasedFile) -> dict[str, list[int]]:
+    merged: dict[str, set[int]] = {}
+    for release in file.releases:
+        for qid, versions in release.questionnaires.items():
+            merged.setdefault(qid, set()).update(versions)
+    return {qid: sorted(v) for qid, v in sorted(merged.items())}
+
+
+def _header(file: ReleasedFile) -> dict[str, Any]:
+    newest = file.newest
+    return {
+        "tool_version": newest.tool_version if newest else __version__,
+        "released_at": newest.made_at if newest else None,
+        "release": newest.id if newest else None,
+        "release_hash": newest.hash if newest else None,
+        "releases": len(file.releases),
+    }
+
+
+def release_to_json(file: ReleasedFile, scope: str = "vault") -> dict[str, Any]:
+    out_rows: list[dict[str, Any]] = []
+    for row, cells in file.rows:
+        out: dict[str, Any] = {"period": row}
+        for key, value in cells:
+            measure, _, category = key.partition(":")
+            if category:
+                out.setdefault(measure, {})[category] = value
+            else:
+                out[measure] = value
+        out_rows.append(out)
+    header = _header(file)
+    return {
+        "format": EXPORT_FORMAT,
+        "schema_version": RELEASE_SCHEMA_VERSION,
+        "tool_version": header["tool_version"],
+        "scope": scope,
+        "released_at": header["released_at"],
+        "release": header["release"],
+        "release_hash": header["release_hash"],
+        "releases": header["releases"],
+        "questionnaires": _questionnaires_of(file),
+        "period_type": file.period_type,
+        "periods": [row for row, _cells in file.rows],
+        "threshold": file.threshold,
+        "rounding": None,
+        "markers": {
+            f"<{file.threshold}": f"a count from 1 to {file.threshold - 1}",
+            SECONDARY_MARK: "a count of 1 or more, hidden to protect a small count",
+        },
+        "notice": notice_v2(file.threshold),
+        "rows": out_rows,
+    }
+
+
+def release_to_csv(file: ReleasedFile, delimiter: str = ",", scope: str = "vault") -> str:
+    """CSV of a released file; with ';' (Excel with Dutch settings) decimals use a comma."""
+    if delimiter not in CSV_DELIMITERS:
+        raise ExportError("the CSV delimiter must be ',' or ';'")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+
+    def shown(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            return str(value).replace(".", ",") if delimiter == ";" else str(value)
+        return str(value)
+
+    def write(*cells: object) -> None:
+        writer.writerow([safe_cell(shown(c)) for c in cells])
+
+    header = _header(file)
+    versions = (
+        "; ".join(f"{q} v{','.join(map(str, v))}" for q, v in _questionnaires_of(file).items())
+        or "-"
+    )
+    texts = notice_v2(file.threshold)
+    periods = [row for row, _cells in file.rows]
+    for line in (
+        f"# {EXPORT_FORMAT}; schema {RELEASE_SCHEMA_VERSION}; Kindcheck {header['tool_version']}",
+        f"# scope: {scope}",
+        f"# release: {header['release'] or '-'}",
+        f"# release_hash: {header['release_hash'] or '-'}",
+        f"# released_at: {header['released_at'] or '-'}",
+        f"# releases: {header['releases']}",
+        f"# questionnaires: {versions}",
+        f"# period_type: {file.period_type}",
+        f"# periods: {' '.join(periods) or '-'}",
+        f"# threshold: {file.threshold}",
+        "# rounding: none",
+        f"# nl: {texts['nl']}",
+        f"# en: {texts['en']}",
+    ):
+        write(line)
+    write("period", "measure", "category", "value")
+    for row, cells in file.rows:
+        for key, value in cells:
+            measure, _, category = key.partition(":")
+            write(row, measure, category, value)
+    return buffer.getvalue()
+
+
+def render_release(
+    ledger: Any, period_type: str, file_format: str, delimiter: str = ",", scope: str = "vault"
+) -> bytes:
+    """The bytes of a file of ``period_type`` rows: a pure function of the ledger."""
+    file = released_file(ledger, period_type)
+    if file_format == "json":
+        document = release_to_json(file, scope)
+        return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return release_to_csv(file, delimiter, scope).encode("utf-8")
+
+
+@cache
+def release_schema() -> dict[str, Any]:
+    """The JSON Schema of the files written from the release ledger (export_schema_v2.json)."""
+    text = resources.files("kindcheck.export").joinpath("export_schema_v2.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded

@@ -104,8 +104,20 @@ def _aad(header: Mapping[str, Any]) -> bytes:
     ).encode("utf-8")
 
 
-def seal_team_file(counts: Counts, public_key_pem: bytes, laptop_id: str) -> bytes:
+def seal_team_file(
+    counts: Counts,
+    public_key_pem: bytes,
+    laptop_id: str,
+    months: Iterable[str] | None = None,
+    exported_on: str | None = None,
+    released: Mapping[str, tuple[int, Mapping[str, Any]]] | None = None,
+) -> bytes:
     """The laptop's unsuppressed counts, encrypted to the team lead's public key.
+
+    ``months``: the closed months the file covers (also those with nothing in them), frozen
+    in the laptop's release ledger; ``exported_on``: the day the file was made; ``released``:
+    what the laptop released itself (row -> (threshold, cells as shown)), so that the team's
+    release protects those files too.
 
     ``laptop_id`` is a stable pseudonymous id of the installation (inside the ciphertext), so
     that `merge` can refuse two files of one laptop that count the same period twice.
@@ -131,9 +143,14 @@ def seal_team_file(counts: Counts, public_key_pem: bytes, laptop_id: str) -> byt
     }
     # A fresh random nonce per encryption, never a counter (counters repeat after a restore).
     nonce = secrets.token_bytes(_NONCE_BYTES)
-    plaintext = json.dumps(
-        {"laptop_id": laptop_id, "counts": counts.to_dict()}, separators=(",", ":")
-    ).encode("utf-8")
+    payload: dict[str, Any] = {"laptop_id": laptop_id, "counts": counts.to_dict()}
+    if months is not None:
+        payload["months"] = sorted(months)
+    if exported_on is not None:
+        payload["exported_on"] = exported_on
+    if released is not None:
+        payload["released"] = {row: [t, dict(cells)] for row, (t, cells) in released.items()}
+    plaintext = json.dumps(payload, separators=(",", ":")).encode("utf-8")
     ciphertext = AESGCM(key).encrypt(nonce, plaintext, _aad(header))
     envelope = {
         **header,
@@ -148,6 +165,9 @@ class _Opened:
     export_id: str
     laptop_id: str
     counts: Counts
+    months: tuple[str, ...] | None = None  # the closed months it covers (None: an old file)
+    exported_on: str | None = None
+    released: dict[str, tuple[int, dict[str, Any]]] | None = None
 
 
 def _b64(value: Any, size: int | None, name: str, what: str) -> bytes:
@@ -213,7 +233,34 @@ def _open(data: bytes, key: X25519PrivateKey, name: str) -> _Opened:
     if not isinstance(payload, dict) or not isinstance(payload.get("laptop_id"), str):
         raise ExportError(f"{name}: is damaged (the counts cannot be read)")
     counts = Counts.from_dict(payload.get("counts"), source=name)
-    return _Opened(export_id, payload["laptop_id"], counts)
+    months = payload.get("months")
+    if months is not None and (
+        not isinstance(months, list)
+        or not all(isinstance(m, str) and len(m) == 7 and m[4] == "-" for m in months)
+    ):
+        raise ExportError(f"{name}: is damaged (the months it covers cannot be read)")
+    exported_on = payload.get("exported_on")
+    released: dict[str, tuple[int, dict[str, Any]]] = {}
+    raw_released = payload.get("released", {})
+    if not isinstance(raw_released, dict):
+        raise ExportError(f"{name}: is damaged (what the laptop released cannot be read)")
+    for row, item in raw_released.items():
+        if (
+            not isinstance(item, list)
+            or len(item) != 2
+            or not isinstance(item[0], int)
+            or not isinstance(item[1], dict)
+        ):
+            raise ExportError(f"{name}: is damaged (what the laptop released cannot be read)")
+        released[str(row)] = (item[0], item[1])
+    return _Opened(
+        export_id,
+        payload["laptop_id"],
+        counts,
+        None if months is None else tuple(months),
+        exported_on if isinstance(exported_on, str) else None,
+        released,
+    )
 
 
 def open_team_file(
@@ -273,3 +320,91 @@ def merge(
     if result is None:
         raise ExportError("no team files to merge")
     return result
+
+
+def open_team_files(
+    team_files: Iterable[tuple[str, bytes]],
+    private_key_pem: bytes,
+    passphrase: bytes | str | None = None,
+) -> list[_Opened]:
+    """Every team file opened, copies and double-counting laptops refused (as :func:`merge`)."""
+    key = _load_private(private_key_pem, passphrase)
+    seen: dict[str, str] = {}
+    laptops: dict[str, str] = {}
+    out: list[_Opened] = []
+    for name, data in team_files:
+        opened = _open(data, key, name)
+        if opened.export_id in seen:
+            raise ExportError(
+                f"{name}: is the same team file as {seen[opened.export_id]} "
+                f"(export id {opened.export_id}); adding both would count it twice"
+            )
+        seen[opened.export_id] = name
+        if opened.laptop_id in laptops:
+            raise ExportError(
+                f"{name}: comes from the same laptop as {laptops[opened.laptop_id]}; use only "
+                f"the newest team file of each laptop (it holds every closed month)"
+            )
+        laptops[opened.laptop_id] = name
+        if opened.months is None:
+            raise ExportError(
+                f"{name}: was made by an older Kindcheck (without closed periods); make the "
+                f"team file again with this version"
+            )
+        out.append(opened)
+    if not out:
+        raise ExportError("no team files to merge")
+    return out
+
+
+def ledger_key(private_key_pem: bytes, passphrase: bytes | str | None) -> bytes:
+    """The key of the team's release ledger, derived from the team's private key."""
+    key = _load_private(private_key_pem, passphrase)
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return HKDF(algorithm=hashes.SHA256(), length=_KEY_BYTES, salt=None, info=_LEDGER_INFO).derive(
+        raw
+    )
+
+
+_LEDGER_INFO: Final = b"kindcheck team release ledger v1"
+TEAM_LEDGER_FORMAT: Final = "kindcheck-team-ledger"
+
+
+def seal_team_ledger(document: Mapping[str, Any], key: bytes) -> bytes:
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    header = {"format": TEAM_LEDGER_FORMAT, "version": 1}
+    aad = json.dumps(header, sort_keys=True).encode("utf-8")
+    plaintext = json.dumps(document, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    ciphertext = AESGCM(key).encrypt(nonce, plaintext, aad)
+    envelope = {
+        **header,
+        "nonce": base64.b64encode(nonce).decode("ascii"),
+        "ciphertext": base64.b64encode(ciphertext).decode("ascii"),
+    }
+    return json.dumps(envelope, indent=1).encode("utf-8") + b"\n"
+
+
+def open_team_ledger(data: bytes, key: bytes, name: str) -> dict[str, Any]:
+    try:
+        envelope = json.loads(bytes(data).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        envelope = None
+    if not isinstance(envelope, dict) or envelope.get("format") != TEAM_LEDGER_FORMAT:
+        raise ExportError(f"{name}: is not a Kindcheck team ledger")
+    header = {"format": TEAM_LEDGER_FORMAT, "version": envelope.get("version")}
+    nonce = _b64(envelope.get("nonce"), _NONCE_BYTES, name, "the nonce")
+    ciphertext = _b64(envelope.get("ciphertext"), None, name, "the ciphertext")
+    try:
+        plaintext = AESGCM(key).decrypt(
+            nonce, ciphertext, json.dumps(header, sort_keys=True).encode("utf-8")
+        )
+    except InvalidTag:
+        raise ExportError(
+            f"{name}: this team ledger belongs to another team key (or was changed)"
+        ) from None
+    document = json.loads(plaintext.decode("utf-8"))
+    if not isinstance(document, dict):
+        raise ExportError(f"{name}: is damaged")
+    return document

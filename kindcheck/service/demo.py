@@ -14,11 +14,12 @@ import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from kindcheck.dates import AMSTERDAM
 from kindcheck.questionnaire import Step, Walker
-from kindcheck.store import STATE_DIR_ENV
+from kindcheck.store import STATE_DIR_ENV, recorded_as_of
 
 from .intake import Intake
 from .vault_service import VaultService
@@ -213,7 +214,11 @@ def build_demo_service(
             if outcome.meldcode
             else {}
         )
-        service.record(session, outcome, meldcode_steps=steps)
+        # Recorded on the day it was held, as in practice (the export's periods are the
+        # months sessions were recorded in).
+        moment = datetime.combine(session.session_date, time(17, 0), AMSTERDAM)
+        with recorded_as_of(moment):
+            service.record(session, outcome, meldcode_steps=steps)
     # One intake left half-way, to resume from the overview.
     rng = random.Random(7)
     draft = Intake(reference="DEMO-021", setting="ggz", started=today, version=DEMO_VERSION)

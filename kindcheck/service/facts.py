@@ -21,7 +21,7 @@ verify compares every record with it (``kindcheck.service.plans.verify_vault``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from kindcheck.errors import RecordDamaged
@@ -162,12 +162,15 @@ def client_facts(
     window_days: int,
     damaged: list[str] | None = None,
     versions: dict[str, set[int]] | None = None,
+    plan_in_force: Callable[[date, datetime], FollowUpPlan] | None = None,
 ) -> list[SessionFacts]:
     """One client's sessions (their facts records) as the export counts them, in the order
     they were held; a follow-up's timing from the client's plan and the conversation before
     it (the due window: ``window_days``); the questionnaire versions they used added to
     ``versions``. A record that is not one raises RecordDamaged; with ``damaged``, it is named
-    there and left out."""
+    there and left out. ``plan_in_force(day, recorded)``: the version of the plan in force
+    when a follow-up was held (a later change of plan then changes no earlier judgement);
+    without it, every follow-up is judged against ``plan``."""
     from kindcheck.export import SessionFacts
     from kindcheck.followup import first_day_on_or_after  # once per client, not per session
     from kindcheck.store import DamagedNote
@@ -203,13 +206,31 @@ def client_facts(
             safety_signal=signal,
             meldcode_steps_taken=record.meldcode_steps,
             followup_timing=(
-                _timing(first_day_on_or_after, plan, held_on, previous, window_days)
+                _timing(
+                    first_day_on_or_after,
+                    plan
+                    if plan_in_force is None or plan is None
+                    else plan_in_force(held_on, record.saved_at),
+                    held_on,
+                    previous,
+                    window_days,
+                )
                 if kind == "followup"
                 else None
             ),
             scan_version=scan if scanned else None,
             scp_area_count=scp if scanned else None,
+            recorded_on=_recorded_on(record.saved_at),
         )
         counted.append(facts)
         previous = held_on
     return counted
+
+
+def _recorded_on(saved_at: datetime) -> date:
+    """The day (in Amsterdam) a session was recorded: the export's period is that day's."""
+    from kindcheck.dates import AMSTERDAM
+
+    if saved_at.tzinfo is None:
+        saved_at = saved_at.replace(tzinfo=UTC)
+    return saved_at.astimezone(AMSTERDAM).date()

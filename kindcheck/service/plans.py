@@ -18,6 +18,7 @@ key reads as revision 0 (so stored plans need no migration).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Final
 
 from kindcheck.errors import FollowUpError, RecordDamaged, VaultError
@@ -25,34 +26,76 @@ from kindcheck.followup import FollowUpPlan, Rhythm
 from kindcheck.store import DamagedNote, PlainPlan, Store, StoredPlan
 from kindcheck.text import one_line
 
-__all__ = ["ClientPlan", "get_plan", "list_plans", "save_plan", "to_client_plan", "verify_vault"]
+__all__ = [
+    "ClientPlan",
+    "PlanVersion",
+    "get_plan",
+    "list_plans",
+    "save_plan",
+    "to_client_plan",
+    "verify_vault",
+]
 
 REVISION_KEY: Final = "revision"
+HISTORY_KEY: Final = "history"
+MAX_HISTORY: Final = 200  # versions kept; a plan changed more often loses its oldest
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """An earlier version of a client's plan, in force from ``valid_from`` until the next."""
+
+    valid_from: datetime
+    plan: FollowUpPlan
 
 
 @dataclass(frozen=True)
 class ClientPlan(StoredPlan[FollowUpPlan, Rhythm]):
-    """A client's stored plan as domain values, with its revision (0 until its first change)."""
+    """A client's stored plan as domain values, with its revision (0 until its first change)
+    and its earlier versions (oldest first)."""
 
     revision: int = 0
+    history: tuple[PlanVersion, ...] = ()
+
+    def versions(self) -> list[PlanVersion]:
+        """Every version, oldest first, the current one last."""
+        return [*self.history, PlanVersion(self.updated_at, self.plan)]
+
+    def in_force(self, day: date, before: datetime | None = None) -> FollowUpPlan:
+        """The plan in force on ``day`` (and saved before ``before``, the moment the session
+        judged against it was recorded): the newest such version, else the oldest."""
+        chosen = self.history[0].plan if self.history else self.plan
+        for version in self.versions():
+            saved = version.valid_from
+            if saved.date() <= day and (before is None or saved < before):
+                chosen = version.plan
+        return chosen
 
 
 @dataclass(frozen=True)
 class _RevisedPlan:
-    """What the store saves: the plan's JSON form, with its revision from the first change on."""
+    """What the store saves: the plan's JSON form, with its revision from the first change on
+    and its earlier versions."""
 
     plan: FollowUpPlan
     revision: int
+    history: tuple[PlanVersion, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = self.plan.to_dict()
         if self.revision:
             data[REVISION_KEY] = self.revision
+        if self.history:
+            data[HISTORY_KEY] = [
+                {"valid_from": v.valid_from.isoformat(), "plan": v.plan.to_dict()}
+                for v in self.history[-MAX_HISTORY:]
+            ]
         return data
 
 
 def _split_revision(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """The plan's own fields and its revision; TypeError for a revision that is none."""
+    data = {k: v for k, v in data.items() if k != HISTORY_KEY}
     if REVISION_KEY not in data:
         return data, 0
     fields = dict(data)
@@ -60,6 +103,20 @@ def _split_revision(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
         raise TypeError("a plan's revision is a whole number from 1")
     return fields, revision
+
+
+def _history(data: dict[str, Any]) -> tuple[PlanVersion, ...]:
+    """The earlier versions stored with a plan; TypeError/ValueError when malformed."""
+    items = data.get(HISTORY_KEY, [])
+    if not isinstance(items, list):
+        raise TypeError("a plan's history is a list")
+    versions = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise TypeError("a plan version is an object")
+        moment = datetime.fromisoformat(str(item["valid_from"]))
+        versions.append(PlanVersion(moment, FollowUpPlan.from_dict(item["plan"])))
+    return tuple(versions)
 
 
 def to_client_plan(stored: PlainPlan) -> ClientPlan:
@@ -73,6 +130,7 @@ def to_client_plan(stored: PlainPlan) -> ClientPlan:
             rhythm=None if stored.rhythm is None else Rhythm(stored.rhythm),
             updated_at=stored.updated_at,
             revision=revision,
+            history=_history(stored.plan),
         )
     except (KeyError, TypeError, ValueError, FollowUpError):
         raise RecordDamaged(
@@ -116,6 +174,7 @@ def save_plan(
     chosen = None if rhythm is None else Rhythm(rhythm)
     with store.batch():  # the revision read and the save in one transaction
         revision = 0
+        history: tuple[PlanVersion, ...] = ()
         try:
             before = store.get_plan(client_id)
         except RecordDamaged:
@@ -128,8 +187,12 @@ def save_plan(
             if previous is not None and previous.plan == plan and previous.rhythm == chosen:
                 return previous
             revision = _stored_revision(before.plan) + 1
-        stored = store.save_plan(client_id, _RevisedPlan(plan, revision), chosen)
-    return ClientPlan(stored.id, stored.client_id, plan, chosen, stored.updated_at, revision)
+            if previous is not None:
+                history = (*previous.history, PlanVersion(previous.updated_at, previous.plan))
+        stored = store.save_plan(client_id, _RevisedPlan(plan, revision, history), chosen)
+    return ClientPlan(
+        stored.id, stored.client_id, plan, chosen, stored.updated_at, revision, history
+    )
 
 
 def _stored_revision(data: dict[str, Any]) -> int:

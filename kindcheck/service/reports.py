@@ -40,6 +40,7 @@ from kindcheck.errors import KindcheckError, RecordDamaged
 if TYPE_CHECKING:
     from kindcheck.accesslog import AccessEntry
     from kindcheck.export import Counts, PeriodType, PlanFacts, SessionFacts, Table
+    from kindcheck.export.release import Ledger
     from kindcheck.followup import FollowUpStatus
     from kindcheck.store import PlainPlan, Store, StoredFacts
 
@@ -56,19 +57,28 @@ __all__ = [
     "LogView",
     "OverwriteNeeded",
     "Progress",
+    "ReleasedTable",
     "compute_counts",
     "count_vault",
     "counts_detail",
+    "due_facts",
+    "ledger_table",
     "log_document",
     "log_entry_words",
     "log_file",
+    "month_counts",
     "plan_facts",
     "read_access_log",
     "read_clients",
+    "read_ledger",
     "read_log",
+    "release_table",
+    "release_vault",
+    "render_release",
     "render_table",
     "save_client_log",
     "save_export",
+    "save_release",
     "scan_domain_names",
     "session_facts",
     "suppressed",
@@ -195,7 +205,8 @@ def _client_session_facts(
     from .facts import client_facts
 
     plan = client.plan.plan if client.plan is not None else None
-    return client_facts(client.records, plan, DUE_WINDOW_DAYS, damaged, versions)
+    in_force = client.plan.in_force if client.plan is not None and client.plan.history else None
+    return client_facts(client.records, plan, DUE_WINDOW_DAYS, damaged, versions, in_force)
 
 
 def plan_facts(
@@ -216,6 +227,41 @@ def _plan_fact(status: FollowUpStatus) -> PlanFacts:
     return PlanFacts(overdue=overdue, due_on=occurrence.date() if overdue and occurrence else None)
 
 
+def due_facts(
+    plan: ClientPlan, followups_held: list[date], today: date, window_days: int
+) -> PlanFacts:
+    """The plan's planned conversations whose due window has passed by ``today``, each judged
+    against the version of the plan in force on its day, split by whether a follow-up was held
+    within ``window_days`` of it (before or after). Later changes of the plan change none of
+    them, and once a month has closed none of its days can change (their windows have passed).
+    """
+    from bisect import bisect_left
+    from datetime import timedelta
+
+    from kindcheck.export import PlanFacts
+    from kindcheck.followup import occurrences
+
+    last_final = today - timedelta(days=window_days + 1)  # the window of this day has passed
+    versions = plan.versions()
+    due: set[date] = set()
+    for number, version in enumerate(versions):
+        first = version.plan.start
+        if number:
+            first = max(first, version.valid_from.date())
+        last = last_final
+        if number + 1 < len(versions):
+            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
+        due.update(moment.date() for moment in occurrences(version.plan, first, last))
+    held_days = sorted(followups_held)
+    window = timedelta(days=window_days)
+    met: list[date] = []
+    missed: list[date] = []
+    for day in sorted(due):
+        at = bisect_left(held_days, day - window)
+        (met if at < len(held_days) and held_days[at] <= day + window else missed).append(day)
+    return PlanFacts(due_held=tuple(met), due_not_held=tuple(missed))
+
+
 def count_vault(
     store: Store,
     period: PeriodType,
@@ -227,7 +273,7 @@ def count_vault(
     report_every: float = 0.1,
 ) -> Counts:
     """The exact (unsuppressed) counts of the vault per ``period``, as ``kindcheck export`` and
-    the export screen compute them. Plans are overdue as of ``today`` (default: today in
+    the export screen compute them. Follow-ups due are final as of ``today`` (default: today in
     Amsterdam); damaged records are named in ``damaged`` and left out.
 
     One read of the vault (one transaction): the clients, then the facts records and the plans
@@ -240,7 +286,6 @@ def count_vault(
     ExportCancelled.
     """
     from kindcheck import export
-    from kindcheck.followup import status
 
     from .caseload import DUE_WINDOW_DAYS, today_in_amsterdam
 
@@ -273,20 +318,104 @@ def count_vault(
 
         def facts() -> Iterator[SessionFacts]:
             for client in read_clients(store, damaged, tick):
-                if client.plan is not None and client.client_id in readable:
-                    state = status(client.plan.plan, today, client.last_held, DUE_WINDOW_DAYS)
-                    plans.append(_plan_fact(state))
+                held: list[date] = []
                 for fact in _client_session_facts(client, versions, damaged):
+                    if fact.kind == "followup":
+                        held.append(fact.held_on)
                     if tick is not None:
                         tick()  # its facts are complete
                     yield fact
                     if tick is not None:
                         tick()  # aggregate asks for the next fact: this one is counted
+                if client.plan is not None and client.client_id in readable:
+                    plans.append(due_facts(client.plan, held, today, DUE_WINDOW_DAYS))
 
         counts = export.aggregate(facts(), plans, period=period, questionnaires=versions)
     if progress is not None:
         progress(total, total)
     return counts
+
+
+def read_ledger(store: Store) -> Ledger:
+    """The vault's release ledger (empty before the first release)."""
+    from kindcheck.errors import ExportError, RecordDamaged
+    from kindcheck.export.release import Ledger
+
+    try:
+        return Ledger.from_dict(store.read_release_ledger())
+    except RecordDamaged as error:
+        raise ExportError(
+            f"{error}. Nothing is released from a ledger that is not the newest: restore the "
+            "newest backup of this vault"
+        ) from None
+
+
+def _needs_counting(ledger: Ledger, today: date) -> bool:
+    """Whether a month may have closed since the ledger was written (else nothing to count)."""
+    from kindcheck.export.release import closed_months
+
+    if not ledger.months:
+        return True
+    closed = closed_months(min(ledger.months), today)
+    return bool(closed) and closed[-1] not in ledger.months
+
+
+def release_vault(
+    store: Store,
+    *,
+    min_cell: int | None = None,
+    raise_min_cell: int | None = None,
+    damaged: list[str] | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Ledger:
+    """THE export pipeline (``kindcheck export`` and the export screen): freeze the months
+    closed since the last export, release every closed period not yet released (jointly with
+    the earlier releases of its year), keep the ledger in the vault, and return it. Files are
+    rendered from the returned ledger (:func:`render_release`); nothing is recomputed for a
+    period already released. ``min_cell``: the threshold of the first release (later: must be
+    the ledger's); ``raise_min_cell``: raise it for periods released from now on."""
+    from kindcheck import __version__
+    from kindcheck.export import SCAN_DOMAINS
+    from kindcheck.export.release import all_domains
+    from kindcheck.followup import AMSTERDAM
+
+    now = datetime.now(AMSTERDAM)
+    ledger = read_ledger(store)
+    before = ledger.threshold
+    threshold = ledger.settle_threshold(min_cell, raise_min_cell, now)
+    frozen: list[str] = []
+    if _needs_counting(ledger, now.date()):
+        counts = count_vault(
+            store, "month", now.date(), damaged, progress=progress, cancelled=cancelled
+        )
+        versions = {q: list(v) for q, v in counts.questionnaires.items()}
+        frozen = ledger.freeze(counts.periods, {m: versions for m in counts.periods}, now.date())
+    release = ledger.release(now, __version__, all_domains(ledger, SCAN_DOMAINS))
+    if frozen or release is not None or before != threshold:
+        store.write_release_ledger(ledger.to_dict(), ledger.head)
+    return ledger
+
+
+def month_counts(store: Store, today: date | None = None) -> Counts:
+    """The exact month counts a release starts from: a month frozen in the ledger as frozen,
+    any other as counted now (by recorded date)."""
+    from kindcheck.export import Counts
+
+    ledger = read_ledger(store)
+    live = count_vault(store, "month", today)
+    periods = {m: dict(c) for m, c in live.periods.items() if m not in ledger.months}
+    periods.update({m: dict(c) for m, c in ledger.months.items() if c})
+    return Counts("month", periods, live.questionnaires)
+
+
+def render_release(
+    ledger: Ledger, period: str, file_format: str, delimiter: str = ",", scope: str = "vault"
+) -> bytes:
+    """A file of the ledger's released ``period`` rows (a pure function of the ledger)."""
+    from kindcheck.export.formats import render_release as render
+
+    return render(ledger, period, file_format, delimiter, scope)
 
 
 def render_table(table: Table, file_format: str, delimiter: str = ",") -> bytes:
@@ -346,6 +475,74 @@ def suppressed(computed: ComputedCounts, threshold: int, rounding: bool) -> Tabl
     from kindcheck.export import suppress
 
     return suppress(computed.counts, threshold, rounding=rounding)
+
+
+@dataclass(frozen=True)
+class ReleasedTable:
+    """What the export screen shows: the ledger's released rows of one period type (the
+    table ``kindcheck export`` writes for it), and the ledger they come from."""
+
+    table: Table
+    ledger: Ledger = field(repr=False)
+    sessions: int
+    damaged: tuple[DamagedRecord, ...]  # left out of the counts, each named
+
+
+def ledger_table(ledger: Ledger, period: str) -> Table:
+    """The released rows of ``period`` as a Table (a cell a row does not release: None)."""
+    from kindcheck.export import Table
+    from kindcheck.export.formats import released_file
+
+    file = released_file(ledger, period)
+    keys: list[str] = []
+    values: dict[tuple[str, str], Any] = {}
+    for row, cells in file.rows:
+        for key, value in cells:
+            if key not in keys:
+                keys.append(key)
+            values[(row, key)] = value
+    rows = tuple(row for row, _cells in file.rows)
+    for row in rows:
+        for key in keys:
+            values.setdefault((row, key), None)
+    versions: dict[str, tuple[int, ...]] = {}
+    for release in file.releases:
+        for qid, numbers in release.questionnaires.items():
+            versions[qid] = tuple(sorted({*versions.get(qid, ()), *numbers}))
+    return Table(period, file.threshold, False, versions, rows, tuple(keys), values)  # type: ignore[arg-type]
+
+
+def release_table(
+    service: VaultService,
+    period: str,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> ReleasedTable:
+    """The export screen's table: the same release as ``kindcheck export`` (:func:`release_vault`,
+    one ledger), so what the screen shows is what any file shows, and showing it releases
+    the newly closed periods exactly as an export would."""
+    from .damage import damaged_records
+
+    damaged: list[str] = []
+    with service.store() as store:
+        sessions = int(store.count_records().get("session", 0))
+        ledger = release_vault(store, damaged=damaged, progress=progress, cancelled=cancelled)
+    return ReleasedTable(ledger_table(ledger, period), ledger, sessions, damaged_records(damaged))
+
+
+def save_release(
+    service: VaultService,
+    released: ReleasedTable,
+    path: str | Path,
+    file_format: str,
+    force: bool = False,
+    delimiter: str = ",",
+) -> Path:
+    """Write the shown release as CSV or JSON (the bytes ``kindcheck export`` writes); one
+    "export" entry, as the CLI writes."""
+    period = released.table.period_type
+    data = render_release(released.ledger, period, file_format, delimiter)
+    return _write(service, path, data, force, None, counts_detail(period, file_format))
 
 
 def scan_domain_names(lang: str) -> dict[str, str]:

@@ -81,6 +81,7 @@ from kindcheck.store.records import (
     StoredSession,
 )
 from kindcheck.store.records import _now as _now
+from kindcheck.store.records import recorded_as_of as recorded_as_of
 from kindcheck.store.repository import Store
 from kindcheck.store.rollback import ROLLBACK_WARNING, STATE_DIR_ENV, RollbackStatus, state_dir
 from kindcheck.store.schema import APPLICATION_ID, DB_NAME, SCHEMA_VERSION, SQLITE_MAGIC
@@ -135,5 +136,6 @@ __all__ = [
     "WrongPassphrase",
     "check_new_passphrase",
     "normalise_reference",
+    "recorded_as_of",
     "state_dir",
 ]

@@ -53,6 +53,10 @@ class VaultState:
     # Facts records written without facts (storage schema 4, see .facts): at most this many
     # are pending; complete_facts counts them exactly again.
     facts_pending: int = 0
+    # The generation of meta/releases, the export's release ledger (None: nothing released),
+    # and the hash of its newest release: a ledger put back from an older copy is refused.
+    releases: int | None = None
+    releases_head: str | None = None
     # The directory as stored (packed_clients of ``clients``), kept while ``clients`` is
     # unchanged: most transactions (a logged read, a draft) do not change it.
     packed: str | None = field(default=None, compare=False, repr=False)
@@ -100,6 +104,9 @@ class VaultState:
             )
             if self.facts_pending:
                 data["facts_pending"] = self.facts_pending
+            if self.releases is not None:
+                data["releases"] = self.releases
+                data["releases_head"] = self.releases_head
         return data
 
 
@@ -195,6 +202,12 @@ def _parse_state(data: dict[str, Any]) -> VaultState:
     state.packed = str(data["clients"])
     state.profile, state.schema_version = profile, version
     state.facts_pending = pending
+    releases, releases_head = data.get("releases"), data.get("releases_head")
+    if not (releases is None or _is_count(releases)) or not (
+        releases_head is None or isinstance(releases_head, str)
+    ):
+        raise damaged
+    state.releases, state.releases_head = releases, releases_head
     return state
 
 

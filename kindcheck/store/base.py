@@ -43,6 +43,14 @@ from kindcheck.accesslog import ACTIONS, OUTCOMES, AccessEntry
 from kindcheck.errors import KindcheckError, RecordDamaged, SchemaRefused, VaultError
 from kindcheck.store import schema
 from kindcheck.store.audit import StateCache, _append_entry, _entry_from_row, _read_state
+from kindcheck.store.columns import (
+    ClientColumns,
+    DraftColumns,
+    MeldcodeColumns,
+    PlanColumns,
+    SessionColumns,
+    SessionHeaderColumns,
+)
 from kindcheck.store.envelope import seal_json
 from kindcheck.store.keys import DamagedSlot, _BlindIndex, _vault_id, normalise_reference
 from kindcheck.store.ledger import Ledger, load_state
@@ -50,15 +58,9 @@ from kindcheck.store.migrations import MIGRATIONS, _run_migrations
 from kindcheck.store.pending import PendingLog
 from kindcheck.store.records import (
     Client,
-    ClientColumns,
     Draft,
-    DraftColumns,
-    MeldcodeColumns,
     MeldcodeStepRecord,
     PlainPlan,
-    PlanColumns,
-    SessionColumns,
-    SessionHeaderColumns,
     SessionSummary,
     StoredSession,
     _collect,

@@ -30,9 +30,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Final, NamedTuple, Protocol
+from typing import Any, Final, NamedTuple
 
 from kindcheck.errors import RecordDamaged, VaultError
+from kindcheck.store.columns import FactsColumns
 from kindcheck.store.envelope import RECORD_FORMAT, open_json, unseal
 from kindcheck.store.records import (
     MeldcodeStepRecord,
@@ -65,17 +66,6 @@ class StoredFacts(NamedTuple):
 
     def with_steps(self, taken: int) -> StoredFacts:
         return self._replace(meldcode_steps=taken, session=None, amendments=())
-
-
-class FactsColumns(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def client_id(self) -> str: ...
-    @property
-    def format_version(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
 
 
 def facts_value(facts: object) -> Any:

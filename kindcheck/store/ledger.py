@@ -296,6 +296,21 @@ def rebuild_state(conn: Connection, cipher: RecordCipher, reason: str) -> VaultS
         except RecordDamaged:
             pass
     state = VaultState(generation=newest, clients=clients, drafts=drafts, profile=profile)
+    releases = conn.execute(
+        "SELECT name, format_version, value FROM meta WHERE name = 'releases'"
+    ).first()
+    if releases is not None:
+        try:
+            opened = _open_sealed(
+                cipher, "meta/releases", "meta", "releases", releases.value, releases.format_version
+            )
+            state.releases = opened.generation
+            head = opened.value.get("head")
+            state.releases_head = head if isinstance(head, str) else None
+            newest = max(newest, opened.generation or 0)
+            state.generation = newest
+        except RecordDamaged:
+            pass
     state.schema_version = schema.SCHEMA_VERSION
     state.slots = _slot_digests(conn)
     if conn.execute(

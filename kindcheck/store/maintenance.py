@@ -31,9 +31,17 @@ from kindcheck.store.audit import (
     slot_digest,
 )
 from kindcheck.store.base import _StoreBase
+from kindcheck.store.columns import (
+    AmendmentColumns,
+    ClientColumns,
+    DraftColumns,
+    FactsColumns,
+    MeldcodeColumns,
+    PlanColumns,
+    SessionColumns,
+)
 from kindcheck.store.consistency import Problem, Seen, facts_problems, ledger_problems
 from kindcheck.store.facts import (
-    FactsColumns,
     StoredFacts,
     _decode_facts_values,
     _steps_taken,
@@ -42,13 +50,7 @@ from kindcheck.store.facts import (
 )
 from kindcheck.store.keys import DamagedSlot, what_to_do
 from kindcheck.store.records import (
-    AmendmentColumns,
-    ClientColumns,
-    DraftColumns,
-    MeldcodeColumns,
     PlainPlan,
-    PlanColumns,
-    SessionColumns,
     StoredAmendment,
     StoredSession,
     _amendment_from,
@@ -123,7 +125,7 @@ class _LogRowColumns(LogColumns, Protocol):
     def position(self) -> int: ...
 
 
-_META_NAMES = ("schema_version", "profile", "state")
+_META_NAMES = ("schema_version", "profile", "state", "releases")
 
 
 class _Maintenance(_StoreBase):
@@ -419,6 +421,11 @@ class _Maintenance(_StoreBase):
             seen.profile = opened.generation
             seen.profile_readable = True
             seen.written("meta/profile", opened.generation)
+        elif row.name == "releases":
+            opened = _open_sealed(
+                cipher, "meta/releases", "meta", "releases", row.value, row.format_version
+            )
+            seen.written("meta/releases", opened.generation)
         elif row.name not in _META_NAMES:
             raise VaultError(
                 f"the vault file holds a meta row {one_line(row.name)} that Kindcheck did not write"

@@ -16,13 +16,25 @@ of them, a follow-up plan as its ``to_dict`` form and its rhythm as a name
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store.client_lists import ClientEvent, HandoffEntry, ReaskEntry, parse_lists
+from kindcheck.store.columns import (
+    AmendmentColumns,
+    ClientColumns,
+    DraftColumns,
+    Identified,
+    MeldcodeColumns,
+    PlanColumns,
+    SessionColumns,
+    SessionHeaderColumns,
+)
 from kindcheck.store.envelope import RECORD_FORMAT, Opened, open_json
 from kindcheck.text import one_line
 from kindcheck.vault import RecordCipher
@@ -159,84 +171,6 @@ class StoredAmendment:
 
 
 # --------------------------------------------------------------------------------------------
-# The columns each decoder reads (a SQLAlchemy Row of the matching SELECT has them)
-
-
-class Identified(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-class ClientColumns(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def format_version(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
-
-
-class SessionHeaderColumns(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def client_id(self) -> str: ...
-    @property
-    def format_version(self) -> int: ...
-    @property
-    def header(self) -> bytes: ...
-
-
-class SessionColumns(SessionHeaderColumns, Protocol):
-    @property
-    def body(self) -> bytes: ...
-
-
-class MeldcodeColumns(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def client_id(self) -> str: ...
-    @property
-    def format_version(self) -> int: ...
-    @property
-    def meldcode(self) -> bytes: ...
-
-
-class PlanColumns(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def client_id(self) -> str: ...
-    @property
-    def format_version(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
-
-
-class AmendmentColumns(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def session_id(self) -> str: ...
-    @property
-    def format_version(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
-
-
-class DraftColumns(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def ref_index(self) -> str | None: ...
-    @property
-    def format_version(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
-
-
-# --------------------------------------------------------------------------------------------
 # Small helpers
 
 
@@ -244,8 +178,24 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
+_RECORDED_AS_OF: ContextVar[datetime | None] = ContextVar("kindcheck_recorded_as_of", default=None)
+
+
 def _now() -> datetime:
-    return datetime.now(UTC)
+    moment = _RECORDED_AS_OF.get()
+    return moment if moment is not None else datetime.now(UTC)
+
+
+@contextmanager
+def recorded_as_of(moment: datetime) -> Iterator[None]:
+    """Records written inside are stamped ``moment`` instead of now: for the demo's synthetic
+    caseload, whose sessions are recorded as on their own day (a session's recorded date
+    picks its period in the export)."""
+    token = _RECORDED_AS_OF.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _RECORDED_AS_OF.reset(token)
 
 
 def _iso_datetime(value: object) -> datetime:

@@ -48,6 +48,7 @@ from kindcheck.store.outside import _Outside
 from kindcheck.store.pending import PendingLog
 from kindcheck.store.plans import _Plans
 from kindcheck.store.records import _new_id, _now
+from kindcheck.store.releases import _Releases
 from kindcheck.store.reporting import _Reporting
 from kindcheck.store.rollback import _RollbackCounter, _RollbackMarker, state_dir
 from kindcheck.store.schema import APPLICATION_ID, DB_NAME, _schema_version
@@ -95,6 +96,7 @@ class Store(
     _Reporting,
     _Plans,
     _Drafts,
+    _Releases,
     _Maintenance,
     _Backups,
     _Outside,

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from kindcheck.screens import access_log as log_screen
 from kindcheck.screens import export_screen
 from kindcheck.screens.dialogs.passphrase import ChangePassphraseScreen
 from support.app import PASSPHRASE, SIZE, USER, make_app, wait_screen, wait_until
@@ -28,7 +27,7 @@ from kindcheck import accesslog, cli
 from kindcheck import export as core_export
 from kindcheck import store as store_module
 from kindcheck.service.demo import build_demo_service
-from kindcheck.service.reports import compute_counts
+from kindcheck.service.reports import compute_counts, read_ledger
 from kindcheck.service.vault_service import VaultService
 from kindcheck.store import Store
 from kindcheck.store import keys as store_keys
@@ -112,14 +111,6 @@ async def open_export(pilot) -> export_screen.ExportScreen:
     return screen
 
 
-async def set_threshold(pilot, screen, value: str) -> None:
-    field = screen.query_one("#threshold", Input)
-    field.value = value
-    field.focus()
-    await pilot.press("enter")
-    await pilot.pause()
-
-
 async def save_via_dialog(pilot, screen, path: Path, file_format: str | None = None) -> None:
     await pilot.press("s")
     dialog = await wait_screen(pilot, "SavePathDialog")
@@ -135,20 +126,6 @@ async def save_via_dialog(pilot, screen, path: Path, file_format: str | None = N
 
 # ---------------------------------------------------------------------------------------------
 # Pure pieces
-
-
-def test_the_screens_constants_agree_with_the_core():
-    assert export_screen.MIN_THRESHOLD == core_export.MIN_THRESHOLD
-    assert export_screen.DEFAULT_THRESHOLD == core_export.DEFAULT_THRESHOLD
-    assert export_screen.MAX_THRESHOLD == core_export.MAX_THRESHOLD
-    assert log_screen.ACTIONS == accesslog.ACTIONS
-
-
-def test_threshold_below_three_is_refused_with_a_reason():
-    assert export_screen.parse_threshold("2") == "export.threshold_low"
-    assert export_screen.parse_threshold("") == "export.threshold_missing"
-    assert export_screen.parse_threshold("5000") == "export.threshold_high"
-    assert export_screen.parse_threshold(" 3 ") == 3
 
 
 def test_charts_never_draw_a_bar_for_a_hidden_cell():
@@ -219,40 +196,36 @@ def test_progress_counts_sessions_first_and_ends_full(demo_dir: Path):
 async def test_export_shows_the_table_and_both_charts_without_small_cells(demo_dir: Path):
     app = make_app(demo_dir, clock=fixed_today)
     app.service.unlock(PASSPHRASE)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_export(pilot)
-        table = screen.query_one("#counts", DataTable)
-        assert table.row_count == len(screen.table.keys) + 1  # a heading over the domains
-        assert [str(c.label).strip() for c in table.columns.values()][1:] == [
-            *screen.table.rows[:-1],
-            "Totaal",
-        ]
-        domains = str(screen.query_one("#domain-chart", Static).render())
-        share = str(screen.query_one("#share-chart", Static).render())
-        assert "█" in domains and "verborgen" in domains
-        assert "%" in share and "2026-Q4" in share
-        for threshold in (5, 3):
-            if threshold != 5:
-                await set_threshold(pilot, screen, str(threshold))
-                await wait_until(
-                    pilot,
-                    lambda t=threshold: screen.table is not None and screen.table.threshold == t,
-                )
+    with time_machine.travel(NOW, tick=False):
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_export(pilot)
+            table = screen.query_one("#counts", DataTable)
+            assert table.row_count == len(screen.table.keys) + 1  # a heading over the domains
+            # closed quarters only, and no running total
+            assert [str(c.label).strip() for c in table.columns.values()][1:] == [
+                "2026-Q1",
+                "2026-Q2",
+                "2026-Q3",
+            ]
+            assert "Drempel 5" in str(screen.query_one("#threshold", Static).render())
+            assert not screen.query("#rounding")  # no rounding and no threshold to choose
+            domains = str(screen.query_one("#domain-chart", Static).render())
+            share = str(screen.query_one("#share-chart", Static).render())
+            assert "2026-Q3" in domains and "verborgen" in domains  # the newest quarter
+            assert "2026-Q3" in share and "verborgen" in share  # a tiny caseload: hidden
             cells = [cell for row in table_texts(table) for cell in row[1:]]
-            assert f"<{threshold}" in cells
-            small = [c for c in cells if c.isdigit() and 1 <= int(c) < threshold]
+            assert "x" in cells or "<5" in cells
+            small = [c for c in cells if c.isdigit() and 1 <= int(c) < 5]
             assert small == [], small
-        await pilot.press("2")
-        assert screen.query_one("#export-tabs").active == "tab-domains"
-        # Below the floor: refused, nothing shown, nothing to save.
-        await set_threshold(pilot, screen, "2")
-        status = str(screen.query_one("#export-status", Static).render())
-        assert "onder 3" in status
-        assert screen.table is None and table.row_count == 0
-        assert screen.check_action("save", ()) is None
+            await pilot.press("2")
+            assert screen.query_one("#export-tabs").active == "tab-domains"
 
 
-async def test_saving_writes_what_the_cli_writes(demo_dir: Path, tmp_path: Path, frozen):
+async def test_the_screen_and_the_cli_share_one_pipeline_and_one_ledger(
+    demo_dir: Path, tmp_path: Path, frozen
+):
+    """Showing the table releases the closed periods in the vault's ledger; the files the
+    screen saves are byte for byte the CLI's, made afterwards from the same ledger."""
     json_path, csv_path = tmp_path / "app.json", tmp_path / "app.csv"
     app = make_app(demo_dir, clock=fixed_today)
     app.service.unlock(PASSPHRASE)
@@ -261,32 +234,26 @@ async def test_saving_writes_what_the_cli_writes(demo_dir: Path, tmp_path: Path,
         await save_via_dialog(pilot, screen, csv_path)
         await wait_until(pilot, csv_path.exists)
         screen.query_one("#period-month").value = True
-        screen.query_one("#rounding").value = True
-        await set_threshold(pilot, screen, "4")
         await wait_until(
-            pilot, lambda: screen.shown_settings == export_screen.ExportSettings("month", 4, True)
+            pilot,
+            lambda: (
+                screen.shown_settings == export_screen.ExportSettings("month") and not screen.busy
+            ),
         )
         await save_via_dialog(pilot, screen, json_path, "json")
         await wait_until(pilot, json_path.exists)
         await app.workers.wait_for_complete()
+    with Store.unlock(demo_dir, PASSPHRASE) as store:
+        released = [r.id for r in read_ledger(store).releases]
+    assert len(released) == 1  # one release, made when the screen showed the table
     cli_csv, cli_json = tmp_path / "cli.csv", tmp_path / "cli.json"
     cli_export(demo_dir, tmp_path, cli_csv)
-    cli_export(
-        demo_dir,
-        tmp_path,
-        cli_json,
-        "--period",
-        "month",
-        "--min-cell",
-        "4",
-        "--round",
-        "--format",
-        "json",
-    )
+    cli_export(demo_dir, tmp_path, cli_json, "--period", "month", "--format", "json")
     assert csv_path.read_bytes() == cli_csv.read_bytes()
-    app_doc, cli_doc = json.loads(json_path.read_text()), json.loads(cli_json.read_text())
-    assert app_doc["rows"] == cli_doc["rows"] and len(app_doc["rows"]) > 2
-    assert app_doc == cli_doc
+    assert json_path.read_bytes() == cli_json.read_bytes()
+    assert json.loads(cli_json.read_text())["release"] == released[0]
+    with Store.unlock(demo_dir, PASSPHRASE) as store:
+        assert [r.id for r in read_ledger(store).releases] == released  # nothing released again
     exports = [e for e in access_entries(demo_dir) if e.action == "export"]
     assert [e.client_reference for e in exports[:2]] == [None, None]
     assert "anonymised counts (quarter, csv)" in exports[0].detail

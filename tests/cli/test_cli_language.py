@@ -157,7 +157,7 @@ def test_a_dutch_session_at_the_command_line_has_no_english_in_it(
         (["log", *vault_args, "-o", tmp_path / "log.json"], PASSPHRASE + "\n"),
         (["backup", *vault_args, "-o", tmp_path / "kopie.db"], PASSPHRASE + "\n"),
         (["passwd", *vault_args], f"{PASSPHRASE}\nkort\n"),
-        (["team-key", "-o", keys], ""),
+        (["team-key", "--passphrase-stdin", "-o", keys], f"{PASSPHRASE}\n{PASSPHRASE}\n"),
         (["team-key", "-o", tmp_path / "a.ics"], ""),
         (["outcome", answers], ""),
         (["check-questionnaire", ROOT / "questionnaires" / "kindcheck-v1.toml"], ""),

@@ -82,9 +82,12 @@ def vault(filled: Path, tmp_path: Path) -> Path:
 
 
 def run(
-    capsys: pytest.CaptureFixture[Any], monkeypatch: pytest.MonkeyPatch, *argv: str | Path
+    capsys: pytest.CaptureFixture[Any],
+    monkeypatch: pytest.MonkeyPatch,
+    *argv: str | Path,
+    stdin: str = f"{PASSPHRASE}\n",
 ) -> tuple[int, Any, Any]:
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(f"{PASSPHRASE}\n".encode())))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
     code = cli.main([str(arg) for arg in argv])
     out, err = capsys.readouterr()
     return code, out, err
@@ -286,7 +289,11 @@ def test_a_team_file_and_a_merge_to_standard_output(
 ) -> None:
     keys = tmp_path / "keys"
     keys.mkdir()
-    assert run(capsysbinary, monkeypatch, "team-key", "-o", keys)[0] == 0
+    twice = f"{PASSPHRASE}\n{PASSPHRASE}\n"  # the team key's passphrase, asked twice
+    assert (
+        run(capsysbinary, monkeypatch, "team-key", "--passphrase-stdin", "-o", keys, stdin=twice)[0]
+        == 0
+    )
     code, team_file, err = run(
         capsysbinary,
         monkeypatch,
@@ -303,7 +310,15 @@ def test_a_team_file_and_a_merge_to_standard_output(
     assert team_file.startswith(b"{") and CANARY_NAME.encode() not in team_file
     laptop = tmp_path / "laptop.team"
     laptop.write_bytes(team_file)
-    merge = ["merge", laptop, "--key", keys / "team-private.pem", "--format", "json"]
+    merge = [
+        "merge",
+        laptop,
+        "--key",
+        keys / "team-private.pem",
+        "--passphrase-stdin",
+        "--format",
+        "json",
+    ]
     merged_file = tmp_path / "merged.json"
     assert run(capsysbinary, monkeypatch, *merge, "-o", merged_file)[0] == 0
     code, out, err = run(capsysbinary, monkeypatch, *merge, "-o", "-")

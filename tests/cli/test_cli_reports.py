@@ -41,8 +41,13 @@ def no_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
 def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A vault with six clients: stacking, a safety signal, plain children, one followed up."""
     folder = tmp_path_factory.mktemp("reports") / "vault"
-    store, _recovery = Store.create(folder, PASSPHRASE, "t.tester")
+    # Recorded on the day they were held, as in practice: the export counts a session in the
+    # month it was recorded.
+    with time_machine.travel(datetime(2026, 3, 2, 18, 0, tzinfo=AMSTERDAM), tick=False):
+        store, _recovery = Store.create(folder, PASSPHRASE, "t.tester")
     with store:
+        traveller = time_machine.travel(datetime(2026, 3, 2, 18, 0, tzinfo=AMSTERDAM), tick=False)
+        traveller.start()
         for number in range(6):
             answers = make_answers(
                 f"EPD-70000{number}",
@@ -54,10 +59,12 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
             )
             session = session_from_dict(answers)
             record_session(store, session, compute_outcome(session))
+        traveller.stop()
         followup = session_from_dict(
             make_answers("EPD-700003", kind="followup", text=CANARY_TEXT, when=date(2026, 6, 1))
         )
-        record_session(store, followup, compute_outcome(followup))
+        with time_machine.travel(datetime(2026, 6, 1, 18, 0, tzinfo=AMSTERDAM), tick=False):
+            record_session(store, followup, compute_outcome(followup))
     return folder
 
 
@@ -69,9 +76,12 @@ def vault(filled: Path, tmp_path: Path) -> Path:
 
 
 def run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: str | Path
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *argv: str | Path,
+    stdin: str = f"{PASSPHRASE}\n",
 ) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(f"{PASSPHRASE}\n".encode())))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
     code = cli.main([str(arg) for arg in argv])
     out, err = capsys.readouterr()
     return code, out, err
@@ -191,9 +201,10 @@ def test_export_writes_suppressed_counts_without_identities(
         assert secret not in text
     if file_format == "json":
         data = json.loads(text)
-        total = next(row for row in data["rows"] if row["period"] == "total")
-        assert total["intakes"] == 6
-        assert total["kindchecks_completed"] == 6
+        assert all(row["period"] != "total" for row in data["rows"])  # no running total
+        first = next(row for row in data["rows"] if row["period"] == "2026-Q1")
+        assert first["intakes"] == 6
+        assert first["kindchecks_completed"] == 6
     else:
         assert "intakes" in text
     assert str(target) in out
@@ -224,7 +235,10 @@ def test_team_files_merged_equal_one_export(
 ) -> None:
     keys = tmp_path / "keys"
     keys.mkdir()
-    assert run(monkeypatch, capsys, "team-key", "-o", keys)[0] == 0
+    twice = f"{PASSPHRASE}\n{PASSPHRASE}\n"
+    assert (
+        run(monkeypatch, capsys, "team-key", "--passphrase-stdin", "-o", keys, stdin=twice)[0] == 0
+    )
     team_file = tmp_path / "laptop.team"
     code, _out, err = run(
         monkeypatch,
@@ -248,6 +262,7 @@ def test_team_files_merged_equal_one_export(
         team_file,
         "--key",
         keys / "team-private.pem",
+        "--passphrase-stdin",
         "--format",
         "json",
         "-o",
@@ -276,6 +291,7 @@ def test_team_files_merged_equal_one_export(
         team_file,
         "--key",
         keys / "team-private.pem",
+        "--passphrase-stdin",
         "-o",
         tmp_path / "twice.csv",
     )
@@ -354,6 +370,13 @@ def test_semicolon_csv_for_dutch_excel_has_the_same_cells(
     )
     comma_rows = list(csv.reader(comma.read_text("utf-8").splitlines()))
     semicolon_rows = list(csv.reader(semicolon.read_text("utf-8").splitlines(), delimiter=";"))
-    assert semicolon_rows == comma_rows
+    # the same cells; shares with a decimal comma for Dutch Excel (issue 14)
+    shares = [row[3] for row in semicolon_rows if len(row) == 4 and row[1].endswith("_share")]
+    assert shares and not any("." in share for share in shares)
+    as_points = [
+        [*row[:3], row[3].replace(",", ".")] if len(row) == 4 and row[1].endswith("_share") else row
+        for row in semicolon_rows
+    ]
+    assert as_points == comma_rows
     assert ["period", "measure", "category", "value"] in semicolon_rows
     assert "period;measure;category;value" in semicolon.read_text("utf-8")

@@ -139,12 +139,15 @@ def reference(
                 band = str(min(s.problem_domain_count, 3)).replace("3", "3+")
                 bump(s.held_on, f"parents_by_domain_count:{band}")
                 bump(s.held_on, "parents_by_domain_count:total")
+                if s.has_minor_children:  # the bands of parents of minors (issue 14)
+                    bump(s.held_on, f"parents_of_minors_by_domain_count:{band}")
                 for domain in s.problem_domains:
                     bump(s.held_on, f"intakes_per_domain:{domain}")
             bump(s.held_on, "parenting_support_flag", int(s.parenting_support_flag))
         elif s.followup_timing:
             bump(s.held_on, f"followups:{s.followup_timing}")
         bump(s.held_on, "safety_signals", int(s.safety_signal))
+        bump(s.held_on, f"safety_signals_{s.kind}", int(s.safety_signal))
         bump(s.held_on, "meldcode_steps_taken", s.meldcode_steps_taken)
     for plan in plans:
         if plan.overdue:
@@ -315,11 +318,14 @@ def test_aggregate_counts_a_small_example() -> None:
             "children_in_view": 2,
             "parents_by_domain_count:3+": 1,
             "parents_by_domain_count:0": 1,
+            "parents_of_minors_by_domain_count:3+": 1,
             "intakes_per_domain:wonen": 1,
             "intakes_per_domain:werk": 1,
             "intakes_per_domain:netwerk": 1,
             "parenting_support_flag": 1,
             "safety_signals": 2,
+            "safety_signals_intake": 1,
+            "safety_signals_followup": 1,
             "meldcode_steps_taken": 3,
             "followups:late": 1,
             "followups:overdue": 1,

@@ -131,7 +131,9 @@ def home(template: Path, tmp_path: Path) -> Path:
 
 
 def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: Any) -> Any:
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(f"{PASSPHRASE}\n".encode())))
+    # twice: `team-key` asks the team key's passphrase twice; other commands read one line
+    secret = f"{PASSPHRASE}\n{PASSPHRASE}\n".encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(secret)))
     code = cli.main(["--lang", "en", *[str(arg) for arg in argv]])
     out, err = capsys.readouterr()
     return code, out, err
@@ -144,7 +146,7 @@ def vault_args(home: Path) -> list[Any]:
 def make_team_keys(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], folder: Path
 ) -> None:
-    code, _out, err = run(monkeypatch, capsys, "team-key", "-o", folder)
+    code, _out, err = run(monkeypatch, capsys, "team-key", "--passphrase-stdin", "-o", folder)
     assert (code, err) == (0, "")
 
 
@@ -182,7 +184,10 @@ def check_merged(home: Path, docs: Path) -> None:
 
 
 WRITERS: dict[str, tuple[Callable[[Path, Path], list[Any]], Callable[[Path, Path], None]]] = {
-    "team-key": (lambda home, docs: ["team-key", "-o", docs], check_team_key),
+    "team-key": (
+        lambda home, docs: ["team-key", "--passphrase-stdin", "-o", docs],
+        check_team_key,
+    ),
     "due --ics": (
         lambda home, docs: ["due", *vault_args(home), "--ics", docs / "vervolg gesprekken.ics"],
         check_ics,
@@ -252,6 +257,7 @@ def test_team_file_and_merge_work_without_o_nofollow_and_stay_byte_exact(
         team_file,
         "--key",
         keys / "team-private.pem",
+        "--passphrase-stdin",
         "-o",
         docs / "team samen.csv",
     )

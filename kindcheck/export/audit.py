@@ -1,0 +1,402 @@
+"""The audit behind every release: what a reader of all released tables can work out.
+
+A reader holds every table this vault (or team) released for a year: month, quarter and year
+rows, each cell a count, "<t" (1..t-1) or "x" (1 or more). They know how rows add up (a
+quarter is its months, a year its twelve) and what the measures mean (:data:`RELATIONS` in
+words below). The unknowns are the true counts of each month and cell key; every released cell
+is a linear expression in them, and the lowest and highest value a hidden cell can take are two
+integer programs (HiGHS, through scipy's ``milp``).
+
+The relations a reader may use, per month (all true of every count this export makes):
+
+- completed Kindchecks <= intakes; parents of minors <= intakes;
+- parents of minors <= children in view <= 15 x parents of minors (the Kindcheck's maximum);
+- the domain bands (0, 1, 2, 3+) add up to at most the intakes; their total is their sum;
+- each domain <= bands 1 + 2 + 3+; the domains add up to at least 1 x b1 + 2 x b2 + 3 x b3+
+  and at most 1 x b1 + 2 x b2 + D x b3+ (D domains);
+- parents of minors by domains counted (0, 1, 2, 3+) add up to at most the parents of minors,
+  and the domains (over all intakes) add up to at least 1 x b1 + 2 x b2 + 3 x b3+ of them;
+- sessions with a safety signal <= sessions: at intake <= intakes, at follow-ups <= follow-ups
+  held;
+- Meldcode steps <= 5 x sessions with a signal;
+- follow-ups due = due and held within the window + due and not held (the due total is their
+  sum, so this holds by construction of the unknowns).
+
+A hidden cell must keep as many possible values as its marker promises: a true small count
+(1..t-1) all of 1..t-1; any other hidden cell at least two (never worked out exactly).
+The cheap part first: a few solves that push every open cell up and down at once (each solve
+is a consistent table, and widens the seen range of every cell); exact bounds only for the
+cells still narrower than promised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from .facts import _BANDS_KEY, _DOMAIN_KEY, _DUE_KEY, _PARENT_BANDS_KEY, DOMAIN_BANDS, DUE_CELLS
+
+SECONDARY: Final = "x"
+TOTAL_SUFFIX: Final = ":total"
+MAX_CHILDREN_PER_PARENT: Final = 15
+MELDCODE_STEPS: Final = 5
+_BIG: Final = 10**7
+
+Cell = tuple[str, str]  # (row label, cell key)
+Shown = int | str
+
+
+def band_parts(key: str) -> list[str]:
+    """The cell keys a cell adds up: a band total is its four bands, the follow-ups due are
+    those held within the window and those not held (an equality the audit knows exactly)."""
+    for measure in (_BANDS_KEY, _PARENT_BANDS_KEY):
+        if key == f"{measure}{TOTAL_SUFFIX}":
+            return [f"{measure}:{band}" for band in DOMAIN_BANDS]
+    if key == f"{_DUE_KEY}{TOTAL_SUFFIX}":
+        return [f"{_DUE_KEY}:{cell}" for cell in DUE_CELLS]
+    return [key]
+
+
+def months_of(row: str) -> list[str]:
+    """The months a row covers: "2025-03", "2025-Q1" or "2025"."""
+    if len(row) == 7 and row[5] != "Q":
+        return [row]
+    if "-Q" in row:
+        year, quarter = row[:4], int(row[-1])
+        return [f"{year}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
+    return [f"{row}-{m:02d}" for m in range(1, 13)]
+
+
+def marker_range(value: Shown) -> tuple[int, int]:
+    """What a shown value says: (lowest, highest)."""
+    if isinstance(value, int):
+        return value, value
+    if value == SECONDARY:
+        return 1, _BIG
+    return 1, int(value[1:]) - 1  # "<t"
+
+
+@dataclass
+class _Target:
+    cell: Cell
+    expr: list[tuple[int, int]]
+    need: int
+    seen_lo: int = _BIG
+    seen_hi: int = -1
+    lo: int | None = None
+    hi: int | None = None
+
+    @property
+    def wide(self) -> bool:
+        return self.seen_hi - self.seen_lo + 1 >= self.need
+
+    @property
+    def narrow(self) -> bool:
+        return (
+            not self.wide
+            and self.lo is not None
+            and self.hi is not None
+            and self.hi - self.lo + 1 < self.need
+        )
+
+
+@dataclass
+class Model:
+    """The unknown month counts of one year and the linear system a reader has.
+
+    ``sources``: the laptops whose counts a team table adds up (each with its own unknowns
+    and relations, so that what each laptop released itself can be put beside the team's
+    table); one unnamed source for a vault."""
+
+    months: Sequence[str]
+    keys: Sequence[str]  # every cell key of the year's tables (band totals included)
+    sources: Sequence[str] = ("",)
+    index: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    rows: list[tuple[dict[int, int], float, float]] = field(default_factory=list)
+    _source: str = field(default="", init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        base = sorted({part for key in self.keys for part in band_parts(key)})
+        for source in self.sources:
+            for month in self.months:
+                for key in base:
+                    self.index[(source, month, key)] = len(self.index)
+        for source in self.sources:
+            for month in self.months:
+                self._source = source
+                self._relations(month, base)
+
+    def var(self, month: str, key: str, source: str | None = None) -> int | None:
+        return self.index.get((self._source if source is None else source, month, key))
+
+    def expr(
+        self, months: Iterable[str], key: str, sources: Sequence[str] | None = None
+    ) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for source in self.sources if sources is None else sources:
+            for month in months:
+                for part in band_parts(key):
+                    variable = self.index.get((source, month, part))
+                    if variable is not None:
+                        out[variable] = out.get(variable, 0) + 1
+        return out
+
+    def constrain(self, coefs: Mapping[int | None, int], lo: float, hi: float) -> None:
+        if None in coefs:
+            return  # a relation over a measure this table does not count
+        self.rows.append(({v: c for v, c in coefs.items() if v is not None}, lo, hi))
+
+    def _relations(self, month: str, base: Sequence[str]) -> None:
+        def v(key: str) -> int | None:
+            return self.var(month, key)
+
+        big = _BIG
+        intakes, minors, children = (
+            v("intakes"),
+            v("clients_with_minor_children"),
+            v("children_in_view"),
+        )
+        self.constrain({v("kindchecks_completed"): 1, intakes: -1}, -big, 0)
+        self.constrain({minors: 1, intakes: -1}, -big, 0)
+        self.constrain({children: 1, minors: -1}, 0, big)
+        self.constrain({children: 1, minors: -MAX_CHILDREN_PER_PARENT}, -big, 0)
+        bands = {band: v(f"{_BANDS_KEY}:{band}") for band in DOMAIN_BANDS}
+        if all(b is not None for b in bands.values()):
+            self.constrain({**{b: 1 for b in bands.values()}, intakes: -1}, -big, 0)
+            some = [bands["1"], bands["2"], bands["3+"]]
+            domains = [v(k) for k in base if k.startswith(f"{_DOMAIN_KEY}:")]
+            for domain in domains:
+                self.constrain({domain: 1, **{b: -1 for b in some}}, -big, 0)
+            if domains:
+                at_least: dict[int | None, int] = {d: 1 for d in domains}
+                at_most: dict[int | None, int] = {d: 1 for d in domains}
+                for band, low, high in (("1", 1, 1), ("2", 2, 2), ("3+", 3, len(domains))):
+                    at_least[bands[band]] = -low
+                    at_most[bands[band]] = -high
+                self.constrain(at_least, 0, big)
+                self.constrain(at_most, -big, 0)
+        parents = {band: v(f"{_PARENT_BANDS_KEY}:{band}") for band in DOMAIN_BANDS}
+        if all(b is not None for b in parents.values()):
+            self.constrain({**{b: 1 for b in parents.values()}, minors: -1}, -big, 0)
+            domains = [v(k) for k in base if k.startswith(f"{_DOMAIN_KEY}:")]
+            if domains:  # the domains of all intakes include those of the parents of minors
+                weighted: dict[int | None, int] = {d: 1 for d in domains}
+                for band, weight in (("1", 1), ("2", 2), ("3+", 3)):
+                    weighted[parents[band]] = -weight
+                self.constrain(weighted, 0, big)
+        held = {v("followups:on_time"): -1, v("followups:late"): -1}
+        signals = v("safety_signals")
+        self.constrain({signals: 1, intakes: -1, **held}, -big, 0)
+        self.constrain({v("meldcode_steps_taken"): 1, signals: -MELDCODE_STEPS}, -big, 0)
+        at_intake, at_followup = v("safety_signals_intake"), v("safety_signals_followup")
+        self.constrain({at_intake: 1, intakes: -1}, -big, 0)
+        self.constrain({at_followup: 1, **held}, -big, 0)
+        self.constrain(
+            {
+                v("meldcode_steps_taken"): 1,
+                at_intake: -MELDCODE_STEPS,
+                at_followup: -MELDCODE_STEPS,
+            },
+            -big,
+            0,
+        )
+
+
+def disclosed_cells(
+    model: Model,
+    rows: Mapping[str, Sequence[str]],
+    shown: Mapping[Cell, Shown],
+    truth: Mapping[Cell, int],
+    thresholds: Mapping[str, int],
+    stop_after: int | None = None,
+    max_rounds: int = 6,
+    row_sources: Mapping[str, Sequence[str]] | None = None,
+) -> list[Cell]:
+    """The hidden cells of ``shown`` a reader can narrow to fewer values than promised.
+
+    ``rows``: row label -> its months; ``truth``: the true value of every hidden cell;
+    ``thresholds``: row label -> the threshold it was released with; ``row_sources``: row
+    label -> the sources it adds up (default: all). ``stop_after``: stop once that many are
+    found (the repair fixes a few at a time)."""
+    import numpy as np
+    from scipy.optimize import (  # type: ignore[import-untyped]
+        Bounds,
+        LinearConstraint,
+        milp,
+    )
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+
+    constraints = list(model.rows)
+    targets: list[_Target] = []
+    for (row, key), value in shown.items():
+        coefs = model.expr(rows[row], key, (row_sources or {}).get(row))
+        if not coefs:
+            continue
+        lo, hi = marker_range(value)
+        constraints.append((coefs, lo, hi))
+        if isinstance(value, str):
+            small = thresholds[row] - 1
+            true = truth[(row, key)]
+            need = small if 1 <= true <= small else 2
+            targets.append(_Target((row, key), sorted(coefs.items()), need))
+    if not targets:
+        return []
+    size = len(model.index)
+    data: list[int] = []
+    cols: list[int] = []
+    rows_of: list[int] = []
+    lower = np.empty(len(constraints))
+    upper = np.empty(len(constraints))
+    for r, (coefs, low, high) in enumerate(constraints):
+        for variable, coef in coefs.items():
+            rows_of.append(r)
+            cols.append(variable)
+            data.append(coef)
+        lower[r], upper[r] = low, high
+    matrix = csr_matrix((data, (rows_of, cols)), shape=(len(constraints), size))
+    linear = LinearConstraint(matrix, lower, upper)
+    bounds = Bounds(np.zeros(size), np.full(size, _BIG))
+    integrality = np.ones(size)
+    t_rows, t_cols, t_data = [], [], []
+    for t, target in enumerate(targets):
+        for variable, coef in target.expr:
+            t_rows.append(t)
+            t_cols.append(variable)
+            t_data.append(coef)
+    evaluate = csr_matrix((t_data, (t_rows, t_cols)), shape=(len(targets), size))
+    options: dict[str, Any] = {"disp": False, "mip_rel_gap": 0.0, "time_limit": 60.0}
+
+    def run(objective: Any) -> Any:
+        result = milp(
+            objective, integrality=integrality, bounds=bounds, constraints=linear, options=options
+        )
+        if result.x is None:
+            raise RuntimeError(f"the release audit found no consistent table ({result.message})")
+        point = np.rint(result.x)
+        values = np.rint(evaluate @ point).astype(int)
+        for target, value in zip(targets, values, strict=True):
+            target.seen_lo = min(target.seen_lo, int(value))
+            target.seen_hi = max(target.seen_hi, int(value))
+        return point
+
+    def value_of(target: _Target, point: Any) -> int:
+        return round(float(sum(point[v] * c for v, c in target.expr)))
+
+    run(np.zeros(size))
+    rng = np.random.default_rng(14)  # fixed: the same data always gives the same release
+    for _round in range(max_rounds):
+        open_targets = [t for t, target in enumerate(targets) if not target.wide]
+        if not open_targets:
+            break
+        before = [(targets[t].seen_lo, targets[t].seen_hi) for t in open_targets]
+        weights = np.zeros(len(targets))
+        weights[open_targets] = rng.uniform(1.0, 2.0, len(open_targets))
+        for sign in (-1, 1):
+            run(sign * (evaluate.T @ weights))
+        if before == [(targets[t].seen_lo, targets[t].seen_hi) for t in open_targets]:
+            break
+    found: list[Cell] = []
+    for target in targets:
+        if target.wide:
+            continue
+        vector = np.zeros(size)
+        for variable, coef in target.expr:
+            vector[variable] = -coef
+        target.hi = value_of(target, run(vector))
+        if target.wide:
+            continue
+        target.lo = value_of(target, run(-vector))
+        if target.narrow:
+            found.append(target.cell)
+            if stop_after is not None and len(found) >= stop_after:
+                break
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Auditing files (``kindcheck audit FILE...``)
+
+
+def _cell_value(text: str) -> Shown | None:
+    text = text.strip().lstrip("'")
+    if text.isdigit():
+        return int(text)
+    if text == SECONDARY or (text.startswith("<") and text[1:].isdigit()):
+        return text
+    return None  # a share, or empty
+
+
+def read_released_file(name: str, text: str) -> tuple[int, dict[Cell, Shown]]:
+    """The threshold and the count cells of a CSV or JSON file ``kindcheck export`` or
+    ``merge`` wrote (shares are derived from the counts and left out)."""
+    import csv
+    import io
+    import json
+
+    from kindcheck.errors import ExportError
+
+    cells: dict[Cell, Shown] = {}
+    if text.lstrip().startswith("{"):
+        try:
+            document = json.loads(text)
+            threshold = int(document["threshold"])
+            for row in document["rows"]:
+                for measure, value in row.items():
+                    items = value.items() if isinstance(value, dict) else [("", value)]
+                    for category, inner in items:
+                        key = f"{measure}:{category}" if category else measure
+                        shown = inner if isinstance(inner, int | str) else None
+                        if measure != "period" and shown is not None and not key.endswith("share"):
+                            cells[(str(row["period"]), key)] = shown
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ExportError(f"{name}: not a Kindcheck export file") from None
+        return threshold, cells
+    lines = text.splitlines()
+    header = next((line for line in lines if line.replace(";", ",").startswith("period,")), None)
+    found = [line for line in lines if line.startswith("# threshold:")]
+    if header is None or not found:
+        raise ExportError(f"{name}: not a Kindcheck export file")
+    delimiter = ";" if header.startswith("period;") else ","
+    body = lines[lines.index(header) + 1 :]
+    for row in csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter):
+        if len(row) != 4 or row[1].endswith("share"):
+            continue
+        key = f"{row[1]}:{row[2]}" if row[2] else row[1]
+        value = _cell_value(row[3])
+        if value is not None:
+            cells[(row[0], key)] = value
+    return int(found[0].split(":", 1)[1]), cells
+
+
+def audit_files(files: Sequence[tuple[str, str]]) -> list[str]:
+    """Every hidden cell that all ``files`` together (one vault's or one team's) narrow to
+    fewer values than its marker promises, as "FILE PERIOD MEASURE: ..." lines; empty when
+    the files keep their promise. Files that disagree about a cell are refused."""
+    from kindcheck.errors import ExportError
+
+    shown: dict[Cell, Shown] = {}
+    thresholds: dict[str, int] = {}
+    where: dict[Cell, str] = {}
+    for name, text in files:
+        threshold, cells = read_released_file(name, text)
+        for cell, value in cells.items():
+            if cell in shown and shown[cell] != value:
+                raise ExportError(
+                    f"{name}: {cell[0]} {cell[1]} is {value}, but {where[cell]} shows "
+                    f"{shown[cell]}: these files are not of one vault or team"
+                )
+            shown[cell] = value
+            where.setdefault(cell, name)
+            thresholds[cell[0]] = min(thresholds.get(cell[0], threshold), threshold)
+    found: list[str] = []
+    for year in sorted({row[:4] for row, _key in shown}):
+        cells = {cell: value for cell, value in shown.items() if cell[0][:4] == year}
+        rows = {row: months_of(row) for row, _key in cells}
+        keys = sorted({key for _row, key in cells})
+        model = Model([f"{year}-{m:02d}" for m in range(1, 13)], keys)
+        # without the truth every hidden cell is held to its marker's promise
+        truth = {cell: 1 for cell in cells}
+        for row, key in disclosed_cells(model, rows, cells, truth, thresholds):
+            found.append(f"{where[(row, key)]} {row} {key} ({cells[(row, key)]})")
+    return found
