@@ -64,7 +64,8 @@ def outcome_summary(outcome: Outcome, lang: str = "nl", *, short: bool = False) 
     if short:
         line = " · ".join(parts)
         if len(line) > HEADLINE_WIDTH:  # version 2's concerns and open items lengthen it
-            line = " · ".join([counted("signals_compact", signals), *parts[1:]])
+            compact = " · ".join([counted("signals_compact", signals), *parts[1:]])
+            line = compact if len(compact) <= HEADLINE_WIDTH else line  # only if one line
         return line[:1].upper() + line[1:]
     return t("outcome.summary.line", lang, parts=", ".join(parts))
 
