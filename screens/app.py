@@ -503,6 +503,33 @@ class KindcheckApp(App[int]):
             message = t("ui.error.internal", self.lang, kind=type(error).__name__)
         self.push_screen(ErrorDialog(t("ui.error.title", self.lang), message))
 
+    # -- the professional group (the Meldcode's afwegingskader on every outcome) --------
+
+    def action_professional_group(self) -> None:
+        from kindcheck.service.followthrough import guide
+
+        from .dialogs.followthrough import ChoiceDialog
+
+        choices = [(group.name.get(self.lang), group.id) for group in guide().groups]
+
+        def chosen(group: object) -> None:
+            if isinstance(group, str):
+                self._store_group(group)
+
+        self.push_screen(
+            ChoiceDialog(
+                t("ui.vault.professional_group", self.lang),
+                choices,
+                self.service.professional_group(),
+            ),
+            chosen,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="profile")
+    def _store_group(self, group: str) -> None:
+        self.service.set_professional_group(group)
+        self.call_from_thread(self.notify, t("ui.vault.group_saved", self.lang), markup=False)
+
     # -- help (F1) ----------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -613,6 +640,11 @@ class KindcheckApp(App[int]):
                 t("ui.passphrase.change_cmd", self.lang),
                 t("ui.passphrase.change_cmd_help", self.lang),
                 self.action_change_passphrase,
+            )
+            yield SystemCommand(
+                t("ui.vault.group_cmd", self.lang),
+                t("ui.vault.group_cmd_help", self.lang),
+                self.action_professional_group,
             )
             yield SystemCommand(
                 t("ui.recovery_new.cmd", self.lang),

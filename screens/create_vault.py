@@ -1,6 +1,7 @@
-"""First start: create the vault (a name for the access log, the passphrase twice, a strength
-hint). Key derivation (Argon2id) runs in a thread worker with a busy line; the app then shows
-the recovery key once (recovery_key.py).
+"""First start: create the vault (a name for the access log, the professional group for the
+Meldcode's afwegingskader (may stay open), the passphrase twice, a strength hint). Key
+derivation (Argon2id) runs in a thread worker with a busy line; the app then shows the recovery
+key once (recovery_key.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.message import Message
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError
@@ -47,12 +48,21 @@ class CreateVaultScreen(KindcheckScreen):
     FIELDS = ("#user-name", "#passphrase", "#passphrase-repeat", "#create")
 
     def compose(self) -> ComposeResult:
+        # The guide's groups: imported here, not at startup (the follow-up policy it brings
+        # is not needed to draw the first screen of an existing vault).
+        from kindcheck.service.followthrough import guide
+
         with Center(), Vertical(id="unlock-box"):
             yield Static(self.tr("vault.create_title"), id="unlock-title")
             yield Static(self.tr("vault.create_intro"), id="unlock-intro")
             yield Static(self.tr("vault.user_name"), classes="label")
             yield SafeInput(
                 placeholder=self.tr("vault.user_name_hint"), id="user-name", max_length=80
+            )
+            yield Select(
+                [(literal(group.name.get(self.lang)), group.id) for group in guide().groups],
+                prompt=self.tr("vault.group_prompt"),
+                id="professional-group",
             )
             yield Static(self.tr("vault.passphrase_new", min=MIN_LENGTH), classes="label")
             yield SafeInput(password=True, id="passphrase", max_length=1024)
@@ -112,7 +122,8 @@ class CreateVaultScreen(KindcheckScreen):
         if error:
             return
         self._set_busy(True)
-        self.create_vault(first, name)
+        chosen = self.query_one("#professional-group", Select).value
+        self.create_vault(first, name, chosen if isinstance(chosen, str) else None)
 
     def _set_busy(self, busy: bool) -> None:
         self.query_one("#busy").set_class(busy, "-active")
@@ -120,8 +131,10 @@ class CreateVaultScreen(KindcheckScreen):
             widget.disabled = busy
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="vault")
-    def create_vault(self, passphrase: str, user_name: str) -> None:
+    def create_vault(self, passphrase: str, user_name: str, group: str | None = None) -> None:
         recovery = self.service.create(passphrase, user_name)
+        if group is not None:
+            self.service.set_professional_group(group)
         self.post_message(VaultCreated(recovery))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -68,12 +68,14 @@ class FollowUpOutcomeScreen(OutcomeScreen):
     # -- the sections ---------------------------------------------------------------------
 
     def _sections(self, outcome: Outcome) -> list[Widget]:
-        widgets: list[Widget] = []
+        widgets: list[Widget] = self._lead_boxes(outcome)
         if outcome.meldcode:
             widgets.append(self._followup_safety(outcome))
+        widgets += self._worry_boxes(outcome)
         widgets.append(self._children_box())
         widgets.append(self._parent_box())
         widgets.append(self._scan_section(outcome))
+        widgets += self._tail_boxes(outcome)
         widgets.append(
             Vertical(
                 Static(self.tr("outcome.followup"), classes="box-title"),
@@ -140,19 +142,27 @@ class FollowUpOutcomeScreen(OutcomeScreen):
                     markup=False,
                 )
             )
-            lines.append(
-                Static(
-                    Content.assemble(
-                        "  ",
-                        self.tr("followup.knows") + " ",
-                        self._label("child_knows", item.get("child_knows")),
-                        " · ",
-                        self.tr("followup.trusted_adult") + " ",
-                        self._label("child_trusted_adult", item.get("child_trusted_adult")),
-                    ),
-                    markup=False,
-                )
-            )
+            # Version 1 asked for one trusted adult outside the home; version 2 for the
+            # adults who are there, and whether someone spoke with the child.
+            if self.intake.main_questionnaire.has_question("child_trusted_adult"):
+                adults = ("followup.trusted_adult", "child_trusted_adult")
+            else:
+                adults = ("followup.stable_adults", "child_stable_adults")
+            parts: list[str | Content] = [
+                "  ",
+                self.tr("followup.knows") + " ",
+                self._label("child_knows", item.get("child_knows")),
+                " · ",
+                self.tr(adults[0]) + " ",
+                self._label(adults[1], item.get(adults[1])),
+            ]
+            if self.intake.main_questionnaire.has_question("child_spoken_with"):
+                parts += [
+                    " · ",
+                    self.tr("followup.spoken_with") + " ",
+                    self._label("child_spoken_with", item.get("child_spoken_with")),
+                ]
+            lines.append(Static(Content.assemble(*parts), markup=False))
             changes = item.get("child_changes")
             if changes:
                 lines.append(

@@ -34,7 +34,7 @@ from textual.widgets.data_table import ColumnKey
 from kindcheck.dates import format_day, format_saved_at
 from kindcheck.errors import KindcheckError
 from kindcheck.followup import FollowUpState
-from kindcheck.service.views import ClientSummary, DraftSummary, Overview, SlotNotice
+from kindcheck.service.views import ClientSummary, DraftSummary, HomeItem, Overview, SlotNotice
 from kindcheck.text import one_line
 
 from .dialogs.confirm import ConfirmDialog
@@ -235,7 +235,7 @@ class HomeScreen(HoldsFollowUps):
         # (self.lang, self.tr) is the app's.
         token = active_app.set(self.app)
         try:
-            followup_rows, overdue = self._followup_table(overview.followups)
+            followup_rows, overdue = self._followup_table(overview.followups, overview.items)
             client_rows = tuple((c.client_id, self._client_row(c)) for c in overview.clients)
         finally:
             active_app.reset(token)
@@ -261,7 +261,7 @@ class HomeScreen(HoldsFollowUps):
         else:
             empty.update(self.tr("home.no_clients"))
         focused_id = self.focused.id if self.focused is not None else None
-        due = overview.followups
+        due = overview.followups or overview.items
         if not self.loaded_once and due:
             # What needs doing first: the follow-ups due, ready for Enter.
             self.query_one("#followups", DataTable).focus()
@@ -341,8 +341,12 @@ class HomeScreen(HoldsFollowUps):
         self.query_one("#drafts-heading", Static).update(self.tr("home.drafts", count=len(drafts)))
         self.query_one("#drafts-section").display = bool(drafts)
 
-    def _followup_table(self, due: list[ClientSummary]) -> tuple[KeyedRows, int]:
-        """The due list's rows and how many are overdue (built in the loading worker)."""
+    def _followup_table(
+        self, due: list[ClientSummary], items: tuple[HomeItem, ...] = ()
+    ) -> tuple[KeyedRows, int]:
+        """The due list's rows and how many are overdue (built in the loading worker): the
+        planned follow-ups, then the Kindchecks after an event and the questions to ask again
+        (keyed "<client id>|<reason>")."""
         rows: list[tuple[str, Cells]] = []
         overdue = 0
         for client in due:
@@ -374,6 +378,25 @@ class HomeScreen(HoldsFollowUps):
                 Text(format_day(client.last_session, self.lang)),
             )
             rows.append((client.client_id, cells))
+        for item in items:
+            # The Kindcheck due again after an event, or a question to ask again: dated
+            # items beside the plan, whatever its next date.
+            if item.state == FollowUpState.OVERDUE:
+                overdue += 1
+            day = format_day(item.when, self.lang) if item.when else "-"
+            # Short: the day is in the next column, the details on the client page.
+            if item.kind == "kindcheck":
+                what = self.tr("home.kindcheck_due_short", event=item.label)
+            else:
+                what = self.tr("home.reask_due_short")
+            style = "bold red" if item.state == FollowUpState.OVERDUE else "bold yellow"
+            item_cells = (
+                literal_cell(item.reference),
+                Text(what, style=style, overflow="ellipsis", no_wrap=True),
+                Text(day),
+                Text(format_day(item.last_held, self.lang)),
+            )
+            rows.append((f"{item.client_id}|{item.reason}", item_cells))
         return tuple(rows), overdue
 
     def _fill_followups(self, rows: KeyedRows, overdue: int) -> None:
@@ -476,7 +499,7 @@ class HomeScreen(HoldsFollowUps):
     @on(DataTable.RowSelected, "#followups")
     def _hold_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
-            self.hold_followup(event.row_key.value)
+            self.hold_followup(event.row_key.value.split("|")[0])
 
     def action_hold_followup(self) -> None:
         """Hold the follow-up of the highlighted row: of the due list, or of the client list
@@ -489,7 +512,7 @@ class HomeScreen(HoldsFollowUps):
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             if key:
-                self.hold_followup(key)
+                self.hold_followup(key.split("|")[0])
         else:
             self.notify(self.tr("home.nothing_due"), markup=False)
 
@@ -510,7 +533,8 @@ class HomeScreen(HoldsFollowUps):
                 self.open_client(key)
 
     def open_client(self, client_id: str) -> None:
-        self.post_message(ClientOpened(client_id))
+        # A due-list row of an event or a re-ask is keyed "<client id>|<reason>".
+        self.post_message(ClientOpened(client_id.split("|")[0]))
 
     def action_resume(self) -> None:
         if not self.overview or not self.overview.drafts:

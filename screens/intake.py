@@ -385,10 +385,11 @@ class IntakeScreen(WalkKeys):
             self.choose_option(step, message.option_index)
 
     def in_page_mode(self) -> bool:
-        # Asked for the footer's keys too, which can happen before the screen is composed.
-        switchers = self.query("#modes").results(ContentSwitcher)
-        switcher = next(iter(switchers), None)
-        return switcher is not None and switcher.current == "page-mode"
+        # The footer asks for the keys (check_action) as soon as it is mounted, which under
+        # load can be before the switcher is: then no page is showing yet.
+        for switcher in self.query("#modes").results(ContentSwitcher):
+            return switcher.current == "page-mode"
+        return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Only the keys of what is on screen are offered (the footer and the help)."""

@@ -28,10 +28,11 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
+from kindcheck.answers import HandoffRecord
 from kindcheck.dates import format_day, parse_date_text
 from kindcheck.errors import AnswersError
 from kindcheck.i18n import t
-from kindcheck.outcome import MeldcodeGuide, Outcome
+from kindcheck.outcome import MeldcodeGuide, MeldcodeGuideV2, Outcome
 from kindcheck.service.intake import Intake, outcome_headline
 from kindcheck.service.plan_choices import (
     NO_PLAN,
@@ -41,6 +42,7 @@ from kindcheck.service.plan_choices import (
 )
 
 from .base import KindcheckScreen
+from .dialogs.followthrough import HandoffChoice, HandoffDialog
 from .messages import ClientOpened
 from .widgets.safe import SafeInput, literal
 from .widgets.toggles import TickBox
@@ -59,6 +61,7 @@ class OutcomeScreen(KindcheckScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "ui.key.save", priority=True),
         Binding("escape", "back", "ui.key.back_to_questions"),
+        Binding("o", "handoff", "ui.key.handoff"),
     ]
     TITLE_KEY = "outcome.title"
     SAVED_KEY = "outcome.saved"
@@ -77,17 +80,22 @@ class OutcomeScreen(KindcheckScreen):
         )
         # The gist before the detail (signals, domains, the flag), outside the scroll so it
         # stays in view.
+        # Version 2, with any signal of unsafety: "Bij acuut gevaar: bel 112" and Veilig
+        # Thuis before anything else, above the summary and outside the scroll.
+        yield Static("", id="acute", markup=False)
         yield Static("", id="summary", markup=False)
         yield VerticalScroll(id="outcome-body")
         yield Static("", id="save-status", classes="error-line", markup=False)
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
+        self.intake.group = self.service.professional_group()
         try:
             self.outcome = self.intake.outcome()
         except AnswersError:
             self.app.pop_screen()
             return
+        self._show_acute(self.outcome)
         self._show_summary(self.outcome)
         body = self.query_one("#outcome-body", VerticalScroll)
         await body.mount_all(list(self._sections(self.outcome)))
@@ -96,6 +104,12 @@ class OutcomeScreen(KindcheckScreen):
         # Ctrl+S saves. The safety box, if any, is at the top.
         body.focus()
         body.scroll_home(animate=False)
+
+    def _show_acute(self, outcome: Outcome) -> None:
+        acute = self.query_one("#acute", Static)
+        lines = [literal("!! " + line.get(self.lang), "bold") for line in outcome.acute_lines]
+        acute.update(Content("\n").join(lines))
+        acute.display = bool(lines)
 
     def _show_summary(self, outcome: Outcome) -> None:
         summary = self.query_one("#summary", Static)
@@ -113,17 +127,23 @@ class OutcomeScreen(KindcheckScreen):
 
     def _sections(self, outcome: Outcome) -> list[Widget]:
         lang = self.lang
-        widgets: list[Widget] = []
+        widgets: list[Widget] = self._lead_boxes(outcome)
         if outcome.meldcode:
             widgets.append(self._safety_box(outcome))
+        widgets += self._worry_boxes(outcome)
 
         kindcheck_lines: list[str] = []
         if outcome.check_closed:
             kindcheck_lines.append(t("outcome.check_closed_unsaved", lang))
         elif outcome.has_children == "unknown":
-            # The open item says by when to ask again.
+            # By when to ask again (version 1 says it in this line; version 2 also lists it
+            # among the open items above).
             reask = next((item for item in outcome.open_items if item.reask_on), None)
-            kindcheck_lines.append(reask.text.get(lang) if reask else "")
+            if reask is not None and outcome.version >= 2 and reask.reask_on is not None:
+                day = format_day(reask.reask_on, lang)
+                kindcheck_lines.append(t("outcome.children_unknown", lang, day=day))
+            else:
+                kindcheck_lines.append(reask.text.get(lang) if reask else "")
         if outcome.children:
             kindcheck_lines.append(t("outcome.children_in_view", lang, count=len(outcome.children)))
             for child in outcome.children:
@@ -146,6 +166,7 @@ class OutcomeScreen(KindcheckScreen):
 
         if outcome.scan_done:
             widgets.append(self._scan_box(outcome))
+        widgets += self._tail_boxes(outcome)
 
         options = [(self.tr(f"rhythm.{key}"), key) for key in RHYTHM_CHOICES]
         options.append((self.tr("rhythm.none"), NO_PLAN))
@@ -165,6 +186,123 @@ class OutcomeScreen(KindcheckScreen):
         )
         widgets.append(Button(self.tr("outcome.save"), id="save", variant="success"))
         return widgets
+
+    # -- what version 2 adds, in the order of kindcheck.outcome.present ---------------------
+
+    def _lead_boxes(self, outcome: Outcome) -> list[Widget]:
+        """What stands first in the scrolling body: nothing since the acute lines and the
+        summary stand above it (:meth:`_show_acute`, :meth:`_show_summary`)."""
+        return []
+
+    def _worry_boxes(self, outcome: Outcome) -> list[Widget]:
+        """Concerns, each with its next steps, and the open items (with the day to ask again):
+        no worry and no "don't know" ends nowhere."""
+        lang = self.lang
+        widgets: list[Widget] = []
+        if outcome.concerns:
+            lines: list[Widget] = [
+                Static(self.tr_outcome("outcome.concerns_title"), classes="box-title")
+            ]
+            for concern in outcome.concerns:
+                lines.append(Static(literal("• " + concern.name.get(lang), "bold"), markup=False))
+                lines += [
+                    Static(literal("    > " + step.get(lang)), classes="concern-step", markup=False)
+                    for step in concern.steps
+                ]
+            widgets.append(Vertical(*lines, id="concerns", classes="box"))
+        if outcome.open_items:
+            lines = [Static(self.tr_outcome("outcome.open_items_title"), classes="box-title")]
+            for item in outcome.open_items:
+                text = item.text.get(lang)
+                if item.item is not None:
+                    text = t("outcome.open_item_child", lang, number=item.item + 1, text=text)
+                if item.reask_on is not None:
+                    text += (
+                        " (" + t("outcome.reask", lang, day=format_day(item.reask_on, lang)) + ")"
+                    )
+                lines.append(Static(literal("• " + text), classes="open-item", markup=False))
+            widgets.append(Vertical(*lines, id="open-items", classes="box"))
+        return widgets
+
+    def _tail_boxes(self, outcome: Outcome) -> list[Widget]:
+        """Help to offer (a warm hand-off), and the events this session recorded."""
+        lang = self.lang
+        widgets: list[Widget] = []
+        if outcome.handoffs_offered:
+            lines: list[Widget] = [
+                Static(self.tr_outcome("outcome.handoffs_title"), classes="box-title")
+            ]
+            for handoff in outcome.handoffs_offered:
+                lines.append(
+                    Static(
+                        Content.assemble(
+                            literal("• " + handoff.name.get(lang), "bold"),
+                            ": ",
+                            literal(handoff.what.get(lang)),
+                        ),
+                        classes="handoff",
+                        markup=False,
+                    )
+                )
+            agreed = [
+                self.tr("handoff.agreed", option=self._handoff_name(outcome, h.option))
+                for h in self.intake.handoffs
+            ]
+            lines.append(Static(literal("\n".join(agreed)), id="handoffs-agreed", markup=False))
+            lines.append(Static(self.tr("handoff.key_hint"), classes="muted", markup=False))
+            widgets.append(Vertical(*lines, id="handoffs", classes="box"))
+        if outcome.events:
+            names = ", ".join(event.name.get(lang) for event in outcome.events)
+            widgets.append(
+                Static(
+                    literal(t("outcome.events", lang, events=names)),
+                    id="events",
+                    classes="box",
+                    markup=False,
+                )
+            )
+        return widgets
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "handoff":
+            return self.outcome is not None and bool(self.outcome.handoffs_offered)
+        return True
+
+    def action_handoff(self) -> None:
+        """Record a warm hand-off to one of the help offered (stored with the session)."""
+        outcome = self.outcome
+        if outcome is None or not outcome.handoffs_offered:
+            return
+        options = [(h.name.get(self.lang), h.id) for h in outcome.handoffs_offered]
+
+        def chosen(result: object) -> None:
+            if isinstance(result, HandoffChoice):
+                self.intake.handoffs.append(
+                    HandoffRecord(
+                        result.option,
+                        result.consent_asked,
+                        result.consent_given,
+                        result.contact,
+                        result.contact_on,
+                        result.organisation,
+                    )
+                )
+                self.autosave()
+                agreed = [
+                    self.tr("handoff.agreed", option=self._handoff_name(outcome, h.option))
+                    for h in self.intake.handoffs
+                ]
+                self.query_one("#handoffs-agreed", Static).update(literal("\n".join(agreed)))
+                self.notify(self.tr("handoff.saved"), markup=False)
+
+        self.app.push_screen(HandoffDialog(options, self.today()), chosen)
+
+    def _handoff_name(self, outcome: Outcome, option: str) -> str:
+        found = next((h for h in outcome.handoffs_offered if h.id == option), None)
+        return found.name.get(self.lang) if found else option
+
+    def tr_outcome(self, key: str) -> Content:
+        return literal(t(key, self.lang))
 
     def _safety_box(
         self,
@@ -199,10 +337,10 @@ class OutcomeScreen(KindcheckScreen):
                 markup=False,
             )
         )
-        anytime = (
-            guide.advice_anytime if isinstance(guide, MeldcodeGuide) else guide.veilig_thuis_line
-        )
-        children.append(Static(literal(anytime.get(lang)), classes="muted", markup=False))
+        if isinstance(guide, MeldcodeGuide):  # version 2 says it in the acute lines, above
+            children.append(
+                Static(literal(guide.advice_anytime.get(lang)), classes="muted", markup=False)
+            )
         children.extend(lead)
         if checklist:
             children.append(Static(self.tr("outcome.checklist"), classes="subtitle"))
@@ -230,6 +368,14 @@ class OutcomeScreen(KindcheckScreen):
                         literal(step.detail.get(lang)), classes="muted step-detail", markup=False
                     )
                 )
+        if isinstance(guide, MeldcodeGuideV2):
+            group = outcome.professional_group
+            framework = (
+                t("outcome.afwegingskader", lang, text=group.afwegingskader.get(lang))
+                if group is not None
+                else t("outcome.no_group", lang)
+            )
+            children.append(Static(literal(framework), id="afwegingskader", markup=False))
         children.append(
             Static(literal(guide.not_a_decision.get(lang)), classes="muted", markup=False)
         )
@@ -347,7 +493,11 @@ class OutcomeScreen(KindcheckScreen):
     def _show_dates(self) -> None:
         label = self.query_one("#next-dates", Static)
         if self.outcome is None or not self.intake.rhythm or self.intake.rhythm == NO_PLAN:
-            label.update(self.tr("outcome.no_plan"))
+            if self.outcome is not None and self.outcome.has_open_items:
+                # Never "no follow-up needed" while something is still to find out.
+                label.update(literal(t("outcome.no_plan_yet", self.lang)))
+            else:
+                label.update(self.tr("outcome.no_plan"))
             return
         proposed = proposed_dates(
             self.intake.session(), self.outcome, self.intake.rhythm, self.intake.started

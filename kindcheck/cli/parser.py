@@ -36,6 +36,7 @@ from .outcome import cmd_check_questionnaire, cmd_outcome
 from .reports import cmd_audit, cmd_due, cmd_export, cmd_log, cmd_merge, cmd_team_key
 from .usage import Parser
 from .vault import (
+    PROFESSIONAL_GROUPS,
     cmd_backup,
     cmd_init,
     cmd_list,
@@ -143,6 +144,11 @@ def _add_vault_commands(
         description=help_("init_description", minimum=MIN_LENGTH),
     )
     init.add_argument("--user", metavar=help_("name"), help=help_("init_user"))
+    init.add_argument(
+        "--professional-group",
+        metavar="ID",
+        help=help_("init_group", choices=", ".join(PROFESSIONAL_GROUPS)),
+    )
     init.set_defaults(handler=cmd_init)
 
     record = commands.add_parser("record", parents=parents, help=help_("record"))

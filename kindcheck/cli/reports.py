@@ -39,7 +39,7 @@ from .localtime import local_time, zone_name, zone_note
 
 if TYPE_CHECKING:
     from kindcheck.accesslog import AccessEntry
-    from kindcheck.service.caseload import DueFollowUp
+    from kindcheck.service.caseload import DueItem
     from kindcheck.store import Store
 
 DUE_FORMAT = "kindcheck-due"
@@ -100,7 +100,12 @@ def _calendar_target(args: argparse.Namespace) -> Path | None:
 def cmd_due(args: argparse.Namespace) -> int:
     from kindcheck.followup import CalendarEntry, FollowUpState, plans_to_ics
     from kindcheck.paths import check_output_path
-    from kindcheck.service.caseload import followup_statuses, today_in_amsterdam
+    from kindcheck.service.caseload import (
+        due_list,
+        merge_due,
+        read_caseload,
+        today_in_amsterdam,
+    )
 
     lang = lang_of(args)
     target = _calendar_target(args)
@@ -109,11 +114,13 @@ def cmd_due(args: argparse.Namespace) -> int:
     damaged: list[str] = []
     with unlock(args) as service, service.store() as store:
         today = today_in_amsterdam()
-        items = followup_statuses(store, today, damaged=damaged)
+        clients, plans, last_held, repeats = read_caseload(store, damaged)
+        followups = due_list(clients, plans, last_held, today)
+        items = merge_due(clients, followups, repeats, today)
         shown = [
             item
             for item in items
-            if args.all or item.status.state in (FollowUpState.OVERDUE, FollowUpState.DUE)
+            if args.all or item.state in (FollowUpState.OVERDUE, FollowUpState.DUE)
         ]
         store.log_access("read", None, counted("audit.due_list", len(shown), "en"))
         if args.json:
@@ -127,7 +134,7 @@ def cmd_due(args: argparse.Namespace) -> int:
                 CalendarEntry(
                     item.calendar_code, item.plan.plan, item.plan.revision, item.plan.updated_at
                 )
-                for item in items
+                for item in followups
             ]
             # {ref} is filled in by plans_to_ics with each plan's calendar code.
             summary = text("reports.calendar_event", lang, ref="{ref}")
@@ -172,19 +179,26 @@ def _warn_unreadable_clients_due(store: Store, today: date, damaged: list[str], 
         )
 
 
-def _print_due(shown: list[DueFollowUp], lang: str) -> None:
+def _reason(item: DueItem, lang: str) -> str:
+    """The REASON column: followup, kindcheck:<event> or reask:<question> (ids as stored)."""
+    label = text(f"reports.reason_{item.kind}", lang)
+    return label if item.kind == "followup" else f"{label}:{one_line(item.detail)}"
+
+
+def _print_due(shown: list[DueItem], lang: str) -> None:
     if not shown:
         echo(text("reports.nothing_due", lang))
         return
     echo(text("reports.due_header", lang))
     for item in shown:
-        when = item.status.occurrence.date().isoformat() if item.status.occurrence else "-"
-        late = str(item.status.days_overdue) if item.status.days_overdue else ""
-        label = text(f"reports.{item.status.state.value}", lang)
-        echo(f"{label}|{when}|{late}|{one_line(item.client.reference)}|{item.calendar_code}")
+        when = item.when.isoformat() if item.when else "-"
+        late = str(item.days_overdue) if item.days_overdue else ""
+        label = text(f"reports.{item.state.value}", lang)
+        reference = one_line(item.client.reference)
+        echo(f"{label}|{when}|{late}|{reference}|{item.calendar_code}|{_reason(item, lang)}")
 
 
-def _due_document(shown: list[DueFollowUp], today: date) -> dict[str, Any]:
+def _due_document(shown: list[DueItem], today: date) -> dict[str, Any]:
     """``due --json``: the table's columns and nothing more (schemas/due.schema.json)."""
     return {
         "format": DUE_FORMAT,
@@ -192,13 +206,12 @@ def _due_document(shown: list[DueFollowUp], today: date) -> dict[str, Any]:
         "today": today.isoformat(),
         "items": [
             {
-                "state": item.status.state.value,
-                "date": item.status.occurrence.date().isoformat()
-                if item.status.occurrence
-                else None,
-                "days_late": item.status.days_overdue or 0,
+                "state": item.state.value,
+                "date": item.when.isoformat() if item.when else None,
+                "days_late": item.days_overdue or 0,
                 "reference": item.client.reference,
                 "calendar_code": item.calendar_code,
+                "reason": item.reason,
             }
             for item in shown
         ],

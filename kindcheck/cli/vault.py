@@ -34,11 +34,17 @@ from .common import (
 from .common import lang as lang_of
 
 if TYPE_CHECKING:
+    from kindcheck.answers import EventRecord
     from kindcheck.service.recording import Recorded
     from kindcheck.store import ClientOverview
 
 CLIENTS_FORMAT = "kindcheck-clients"
 """``kindcheck list --json``: schemas/clients.schema.json (version 1)."""
+
+
+# The professional groups of the Meldcode guide (meldcode-v2.toml), named here so that
+# `kindcheck --help` does not read the guide; a test keeps the two the same.
+PROFESSIONAL_GROUPS = ("arts", "psycholoog", "verpleegkundige", "maatschappelijk_werker", "anders")
 
 
 def _kind_label(kind: str, lang: str) -> str:
@@ -47,12 +53,19 @@ def _kind_label(kind: str, lang: str) -> str:
 
 def cmd_init(args: argparse.Namespace) -> int:
     service, lang = vault_service(args), lang_of(args)
+    group = getattr(args, "professional_group", None)
+    if group is not None and group not in PROFESSIONAL_GROUPS:
+        usage_fail(
+            "vault.unknown_group", group=one_line(group), choices=", ".join(PROFESSIONAL_GROUPS)
+        )
     if service.exists():
         fail("vault.exists", folder=service.data_dir)
     passphrase = SecretSource(args).read_new()
     user = one_line(args.user) if args.user else login_name()
     with service:
         recovery_key = service.create(passphrase, user)
+        if group is not None:
+            service.set_professional_group(group)
     echo(text("vault.created", lang, path=service.data_dir))
     echo()
     echo(text("vault.recovery", lang))
@@ -63,14 +76,18 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    from kindcheck.answers import read_answers_file
-    from kindcheck.outcome import compute_outcome, outcome_lines
+    from kindcheck.answers import Session, read_record_file
+    from kindcheck.outcome import outcome_lines
 
     lang = lang_of(args)
     # Validate before asking for the passphrase: a bad file costs no key derivation.
-    session = read_answers_file(args.answers)
-    outcome = compute_outcome(session)
+    session = read_record_file(args.answers)
+    if not isinstance(session, Session):
+        return _record_event(args, session, lang)
     with unlock(args) as service:
+        # The outcome with what the vault knows (an open Meldcode process, hand-offs not yet
+        # confirmed, the professional group), computed once and stored as printed.
+        outcome = service.outcome_for(session)
         result = service.record(session, outcome)
     echo("\n".join(outcome_lines(outcome, lang)))
     for line in _plan_lines(result, lang):
@@ -84,6 +101,25 @@ def cmd_record(args: argparse.Namespace) -> int:
             date=result.session.session_date.isoformat(),
             reference=one_line(result.client.reference),
             new=text("vault.new_client", lang) if result.client_created else "",
+        )
+    )
+    return 0
+
+
+def _record_event(args: argparse.Namespace, event: EventRecord, lang: str) -> int:
+    """``kindcheck record EVENT.json``: an event for a client already in the vault."""
+    with unlock(args) as service:
+        due = service.record_event_for(event.client_reference, event.event, event.on)
+    if due is None:
+        fail("vault.event_no_client", reference=one_line(event.client_reference))
+    echo(
+        text(
+            "vault.event_saved",
+            lang,
+            event=event.event,
+            date=event.on.isoformat(),
+            reference=one_line(event.client_reference),
+            due=due.isoformat(),
         )
     )
     return 0

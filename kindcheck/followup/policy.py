@@ -467,6 +467,9 @@ RHYTHM_RULES: Final[dict[str, tuple[str, relativedelta]]] = {
     Rhythm.SAFETY.value: (_RHYTHM_RULES[Rhythm.SAFETY], _RHYTHM_STEPS[Rhythm.SAFETY]),
     "weeks4": ("FREQ=WEEKLY;INTERVAL=4", relativedelta(weeks=4)),
     Rhythm.STACKING.value: (_RHYTHM_RULES[Rhythm.STACKING], _RHYTHM_STEPS[Rhythm.STACKING]),
+    # The same 6 weeks as stacking, for another reason: a plan's rule names stacking, the
+    # stored rhythm says which (rhythm_choice_of finds stacking first).
+    Rhythm.CONCERN.value: (_RHYTHM_RULES[Rhythm.CONCERN], _RHYTHM_STEPS[Rhythm.CONCERN]),
     Rhythm.CHILDREN.value: (_RHYTHM_RULES[Rhythm.CHILDREN], _RHYTHM_STEPS[Rhythm.CHILDREN]),
     "months6": ("FREQ=MONTHLY;INTERVAL=6", relativedelta(months=6)),
 }

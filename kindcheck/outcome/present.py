@@ -26,6 +26,9 @@ from kindcheck.questionnaire import MeldcodeGuide, MeldcodeGuideV2
 
 from .model import Outcome
 
+# The outcome screen's headline is one line of an 80-column terminal, less its padding.
+HEADLINE_WIDTH = 78
+
 
 def outcome_summary(outcome: Outcome, lang: str = "nl", *, short: bool = False) -> str:
     """One line to start with: signals, concerns, open items, domains and the flag.
@@ -40,7 +43,8 @@ def outcome_summary(outcome: Outcome, lang: str = "nl", *, short: bool = False) 
             return t(f"outcome.summary.{key}_one", lang)
         return t(f"outcome.summary.{key}_many", lang, count=count)
 
-    parts = [counted("signals", len(outcome.safety_signals))]
+    signals = len(outcome.safety_signals)
+    parts = [counted("signals", signals)]
     if outcome.version >= 2:
         parts.append(counted("concerns", len(outcome.concerns)))
     if outcome.open_items:
@@ -59,6 +63,9 @@ def outcome_summary(outcome: Outcome, lang: str = "nl", *, short: bool = False) 
             parts.append(domains)
     if short:
         line = " · ".join(parts)
+        if len(line) > HEADLINE_WIDTH:  # version 2's concerns and open items lengthen it
+            compact = " · ".join([counted("signals_compact", signals), *parts[1:]])
+            line = compact if len(compact) <= HEADLINE_WIDTH else line  # only if one line
         return line[:1].upper() + line[1:]
     return t("outcome.summary.line", lang, parts=", ".join(parts))
 

@@ -9,12 +9,14 @@ whatever its kind. Everything is computed when asked; nothing here is stored.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from kindcheck.followup import AMSTERDAM, FollowUpState, FollowUpStatus, status
+from kindcheck.followup.policy import RecordedEvent, item_state, kindchecks_due
+from kindcheck.service.followthrough import catalog
 
 if TYPE_CHECKING:
     from kindcheck.service.plans import ClientPlan
@@ -23,11 +25,15 @@ if TYPE_CHECKING:
 __all__ = [
     "DUE_WINDOW_DAYS",
     "DueFollowUp",
+    "DueItem",
     "PlanStatus",
     "calendar_code",
+    "due_items",
     "due_list",
     "followup_statuses",
+    "merge_due",
     "plan_statuses",
+    "read_caseload",
     "today_in_amsterdam",
 ]
 
@@ -94,15 +100,26 @@ def followup_statuses(
     (for the latest session of each client), each in one query; never the sessions. Damaged
     records are named in ``damaged``; a client whose own record cannot be read is left out
     here (it has no reference to show) and shown by the app through :func:`plan_statuses`."""
-    clients, plans, last_held = _read_caseload(store, damaged, with_clients=True)
+    clients, plans, last_held, _repeats = read_caseload(store, damaged)
     return due_list(clients, plans, last_held, today)
 
 
 def _read_caseload(
     store: Store, damaged: list[str] | None, *, with_clients: bool
 ) -> tuple[dict[str, Client], list[ClientPlan], dict[str, date]]:
-    """The clients' records (when asked), every plan and each client's latest session held,
-    in one read transaction."""
+    """:func:`read_caseload` without the Kindcheck's repeats."""
+    clients, plans, last_held, _repeats = read_caseload(store, damaged, with_clients=with_clients)
+    return clients, plans, last_held
+
+
+def read_caseload(
+    store: Store, damaged: list[str] | None, *, with_clients: bool = True
+) -> tuple[
+    dict[str, Client], list[ClientPlan], dict[str, date], dict[str, list[tuple[date, datetime]]]
+]:
+    """The clients' records (when asked), every plan, each client's latest session held and
+    the days of its format-2 sessions (each repeats the Kindcheck), in one read transaction:
+    records, plans and facts."""
     from .plans import list_plans
 
     damaged = damaged if damaged is not None else []
@@ -110,13 +127,84 @@ def _read_caseload(
         clients = {client.id: client for client in store.clients(damaged)} if with_clients else {}
         plans = list_plans(store, damaged)
         last_held: dict[str, date] = {}
+        repeats: dict[str, list[tuple[date, datetime]]] = {}
         records = store.iter_facts(damaged, sessions=False)
         with contextlib.closing(records):
             for record in records:
                 held = last_held.get(record.client_id)
                 if held is None or held < record.session_date:
                     last_held[record.client_id] = record.session_date
-    return clients, plans, last_held
+                if _repeats_kindcheck(record.facts):
+                    repeats.setdefault(record.client_id, []).append(
+                        (record.session_date, record.saved_at)
+                    )
+    return clients, plans, last_held, repeats
+
+
+def _repeats_kindcheck(facts: object) -> bool:
+    """Whether a facts record is of a format-2 session (its questionnaires' versions, the
+    record's last field): such a session, intake or follow-up, repeats the Kindcheck."""
+    if not isinstance(facts, list) or not facts or not isinstance(facts[-1], list):
+        return False
+    return any(
+        isinstance(pair, list)
+        and len(pair) == 2
+        and pair[0] in ("kindcheck", "vervolggesprek")
+        and pair[1] == 2
+        for pair in facts[-1]
+    )
+
+
+_STATE_ORDER = {
+    FollowUpState.OVERDUE: 0,
+    FollowUpState.DUE: 1,
+    FollowUpState.UPCOMING: 2,
+    FollowUpState.ENDED: 3,
+}
+
+
+def due_items(
+    store: Store, today: date | None = None, damaged: list[str] | None = None
+) -> list[DueItem]:
+    """Everything due for the caseload: planned follow-ups, Kindchecks due again after an
+    event (whatever the plan's next date) and questions to ask again. Overdue first, then
+    due, then upcoming; ties by date, then reference. The same read as
+    :func:`followup_statuses` (never a session)."""
+    today = today or today_in_amsterdam()
+    clients, plans, last_held, repeats = read_caseload(store, damaged)
+    return merge_due(clients, due_list(clients, plans, last_held, today), repeats, today)
+
+
+def merge_due(
+    clients: Mapping[str, Client],
+    followups: Iterable[DueFollowUp],
+    repeats: Mapping[str, list[tuple[date, datetime]]],
+    today: date,
+) -> list[DueItem]:
+    """The plans' items with the events' and re-asks' items, in due-list order."""
+    due_days = {event.id: event.due_days for event in catalog().events}
+    items = [
+        DueItem(
+            "followup",
+            item.client,
+            item.status.occurrence.date() if item.status.occurrence else None,
+            item.status.state,
+            item.status.days_overdue,
+        )
+        for item in followups
+    ]
+    for client in clients.values():
+        if client.events or client.reasks:
+            items += due_items_for(client, repeats.get(client.id, []), today, due_days)
+    items.sort(
+        key=lambda item: (
+            _STATE_ORDER[item.state],
+            item.when or date.max,
+            item.client.reference,
+            item.reason,
+        )
+    )
+    return items
 
 
 def due_list(
@@ -150,3 +238,59 @@ def due_list(
         )
     )
     return result
+
+
+# -- the due list ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One line of the due list: a planned follow-up, a Kindcheck due after an event, or a
+    question to ask again. ``detail`` is an id (event or question), never free text."""
+
+    kind: str  # "followup" | "kindcheck" | "reask"
+    client: Client
+    when: date | None
+    state: FollowUpState
+    days_overdue: int
+    detail: str = ""
+
+    @property
+    def reason(self) -> str:
+        return self.kind if self.kind == "followup" else f"{self.kind}:{self.detail}"
+
+    @property
+    def calendar_code(self) -> str:
+        return calendar_code(self.client.id)
+
+
+def due_items_for(
+    client: Client,
+    repeats: Sequence[tuple[date, datetime]],
+    today: date,
+    due_days: Mapping[str, int],
+) -> list[DueItem]:
+    """A client's Kindchecks due after an event and its re-asks (the plan's items aside).
+    ``repeats``: (day, saved at) of the client's format-2 sessions; each repeats the Kindcheck.
+
+    An event is answered by such a session held after its day, or on its day but saved after
+    the event was recorded (an admission recorded in the afternoon after a morning's intake is
+    still to be answered); an event a follow-up named was answered by that follow-up."""
+    open_events = [
+        RecordedEvent(event.event, event.on)
+        for event in client.events
+        if event.event in due_days
+        and not event.source.startswith("session:")
+        and not any(
+            held_on > event.on or (held_on == event.on and saved_at > event.recorded_at)
+            for held_on, saved_at in repeats
+        )
+    ]
+    items: list[DueItem] = []
+    for due in kindchecks_due(open_events, due_days, []):
+        state, late = item_state(due.due_on, today)
+        items.append(DueItem("kindcheck", client, due.due_on, state, late, due.event))
+    for reask in client.reasks:
+        state, late = item_state(reask.due_on, today)
+        items.append(DueItem("reask", client, reask.due_on, state, late, reask.question))
+    return items

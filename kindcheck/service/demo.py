@@ -133,12 +133,18 @@ def _fill(walker: Walker, choose: Callable[[Step], object]) -> None:
         index += 1
 
 
+# The synthetic caseload was recorded with the version-1 questionnaires, as a vault in use
+# today holds them (they stay readable and are shown as recorded); new sessions are version 2.
+DEMO_VERSION = 1
+
+
 def demo_intake(client: DemoClient, today: date) -> Intake:
     intake = Intake(
         reference=client.reference,
         setting=client.setting,
         started=today - timedelta(days=client.days_ago),
         name=client.name,
+        version=DEMO_VERSION,
     )
     children = client.children
 
@@ -215,7 +221,7 @@ def build_demo_service(
             service.record(session, outcome, meldcode_steps=steps)
     # One intake left half-way, to resume from the overview.
     rng = random.Random(7)
-    draft = Intake(reference="DEMO-021", setting="ggz", started=today)
+    draft = Intake(reference="DEMO-021", setting="ggz", started=today, version=DEMO_VERSION)
     walker = draft.kindcheck
     walker.answer(walker.steps()[0], "yes")
     walker.answer(walker.steps()[1], "no")

@@ -27,6 +27,7 @@ from kindcheck.answers import (
     KINDCHECK,
     MAX_NAME,
     SCAN,
+    HandoffRecord,
     Part,
     Session,
     kindcheck_closed,
@@ -51,11 +52,10 @@ from kindcheck.questionnaire import (
 from kindcheck.questionnaire.shipped import shipped_versions
 
 DRAFT_FORMAT = 1
-# The app starts version-1 sessions until its screens show what version 2 adds to an outcome
-# (the acute lines first, concerns, open items, hand-offs, events): the app integration of
-# issue 12 removes this pin. `kindcheck outcome` and `kindcheck record` take version 2 already,
-# and stored sessions of either version are read with their own.
-APP_QUESTIONNAIRE_VERSION = 1
+# New sessions use the newest questionnaires (version 2). A draft begun on version 1 is
+# finished on version 1 (its answers fit those questions), and stored sessions of either
+# version are read with their own.
+APP_QUESTIONNAIRE_VERSION = 2
 # "kindcheck" is the phase of the first questionnaire (the Kindcheck or, in a follow-up, the
 # conversation); the name stays so that drafts stored by earlier versions resume.
 PHASES = ("kindcheck", "scan", "outcome")
@@ -109,6 +109,10 @@ class PreviousSession:
     scan_count: int | None = None  # its number of problem domains
     signals: tuple[str, ...] = ()  # signal ids raised in the latest session
     meldcode_since: date | None = None  # the session that opened a Meldcode process still on
+    # What a version-2 outcome depends on (compute_outcome): the Meldcode process is open (not
+    # closed), and the warm hand-offs whose help is not yet confirmed to have started.
+    meldcode_open: bool = False
+    open_handoffs: int = 0
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -117,6 +121,8 @@ class PreviousSession:
             "scan_count": self.scan_count,
             "signals": list(self.signals),
             "meldcode_since": self.meldcode_since.isoformat() if self.meldcode_since else None,
+            "meldcode_open": self.meldcode_open,
+            "open_handoffs": self.open_handoffs,
         }
 
     @classmethod
@@ -128,12 +134,15 @@ class PreviousSession:
         if held_on is None:
             raise ValueError("held_on")
         count = data.get("scan_count")
+        handoffs = data.get("open_handoffs")
         return cls(
             held_on,
             day(data.get("scan_on")),
             count if isinstance(count, int) and not isinstance(count, bool) else None,
             tuple(str(s) for s in data.get("signals") or ()),
             day(data.get("meldcode_since")),
+            data.get("meldcode_open") is True,
+            handoffs if isinstance(handoffs, int) and not isinstance(handoffs, bool) else 0,
         )
 
 
@@ -206,8 +215,11 @@ class Intake:
     previous: PreviousSession | None = None
     """For a follow-up: the session before it, to compare with."""
     version: int = APP_QUESTIONNAIRE_VERSION
-    """The questionnaires' version (the app starts APP_QUESTIONNAIRE_VERSION sessions; a draft
-    resumes with its own)."""
+    """The questionnaires' version: the newest for a new session, a draft's own when resumed."""
+    group: str | None = None
+    """The user's professional group (for the afwegingskader of a version-2 outcome)."""
+    handoffs: list[HandoffRecord] = field(default_factory=list)
+    """Warm hand-offs agreed on the outcome page (version 2)."""
     main: Walker = field(init=False)
     """The first questionnaire: the Kindcheck, or the follow-up conversation."""
     scan: Walker = field(init=False)
@@ -217,9 +229,19 @@ class Intake:
             raise ValueError(f"unknown setting {self.setting!r}")
         if self.kind not in KINDS:
             raise ValueError(f"unknown kind {self.kind!r}")
-        context = {"setting": self.setting}
-        self.main = Walker(load_shipped(self.main_id, self.version), context)
-        self.scan = Walker(load_shipped(SCAN, self.version), context)
+        if self.version not in (1, 2):
+            raise ValueError(f"unknown questionnaire version {self.version!r}")
+        main_context: dict[str, Any] = {"setting": self.setting}
+        if self.version >= 2:
+            # A follow-up asks whether agreed help started while any is open.
+            main_context["open_handoffs"] = self.previous.open_handoffs if self.previous else 0
+        self.main = Walker(load_shipped(self.main_id, self.version), main_context)
+        self.scan = Walker(
+            load_shipped(SCAN, self.version),
+            {"setting": self.setting},
+            None,
+            {} if self.version >= 2 else None,
+        )
 
     @classmethod
     def followup(
@@ -238,10 +260,10 @@ class Intake:
             reference=reference,
             setting=setting,
             started=started,
+            version=version,
             name=name,
             kind="followup",
             previous=previous,
-            version=version,
         )
         walker = intake.main
         counter = intake.main_questionnaire.by_role("child_count")
@@ -256,6 +278,11 @@ class Intake:
                     walker.answer(step, age)
                     intake.suggested.add(step.key)
             intake.position = counter_step.key  # start by confirming them, not after them
+        first = walker.steps()[0] if walker.steps() else None
+        if first is not None and counter is not None and first.question.id != counter.id:
+            # Version 2 asks first what happened since last time (an admission, a new
+            # child, ...), then the children to confirm.
+            intake.position = first.key
         return intake
 
     # -- the first questionnaire ----------------------------------------------------------
@@ -370,8 +397,14 @@ class Intake:
 
     # -- the problem scan -----------------------------------------------------------------
 
+    def _sync_scan(self) -> None:
+        """The scan as the first questionnaire stands now (:meth:`follow_main`): before its
+        pages, counts and answers file are made."""
+        self.follow_main()
+
     def scan_pages(self) -> list[ScanPage]:
         """The visible scan questions grouped by domain, in the order of the domains."""
+        self._sync_scan()
         by_domain: dict[str, list[Step]] = {}
         for step in self.scan.steps():
             by_domain.setdefault(step.question.domain or "", []).append(step)
@@ -392,6 +425,7 @@ class Intake:
 
     def problem_domain_ids(self) -> list[str]:
         """The problem domains counted so far (shown in the progress line)."""
+        self._sync_scan()
         visible = self.scan.visible_answers()
         return [domain.id for domain in problem_domains(self.scan_questionnaire, visible)]
 
@@ -429,6 +463,7 @@ class Intake:
     def session_dict(self) -> dict[str, Any]:
         """The answers file of the session as it stands (not validated: see :meth:`session`).
         The visible answers only: an answer hidden by a later change is not part of it."""
+        self._sync_scan()
         parts = {self.main_id: Part(self.main_questionnaire, self.main.visible_answers())}
         if self.wants_scan():
             parts[SCAN] = Part(self.scan_questionnaire, self.scan.visible_answers())
@@ -439,6 +474,7 @@ class Intake:
             session_date=self.started,
             parts=parts,
             client_name=self.name,
+            handoffs=tuple(self.handoffs),
         ).to_dict()
 
     def session(self) -> Session:
@@ -446,7 +482,15 @@ class Intake:
         return session_from_dict(self.session_dict(), self.kind)
 
     def outcome(self) -> Outcome:
-        return compute_outcome(self.session())
+        """The outcome as it will be stored: with the professional group and, for a follow-up,
+        what the client's file says (an open Meldcode process, hand-offs not yet confirmed)."""
+        previous = self.previous
+        return compute_outcome(
+            self.session(),
+            meldcode_open=previous.meldcode_open if previous else False,
+            open_handoffs=previous.open_handoffs if previous else 0,
+            group=self.group,
+        )
 
     # -- the draft ------------------------------------------------------------------------
 
@@ -472,6 +516,7 @@ class Intake:
             "rhythm_changed": self.rhythm_changed,
             "suggested": sorted(self.suggested),
             "previous": self.previous.to_payload() if self.previous else None,
+            "handoffs": [handoff.to_dict() for handoff in self.handoffs],
         }
 
     @classmethod
@@ -491,6 +536,7 @@ class Intake:
             if version not in shipped_versions(main_key):
                 raise DraftUnreadable("ui.draft.other_version")
             intake = cls(
+                version=version,
                 reference=check_reference(client["reference"]),
                 name=check_name(client.get("name") or ""),
                 setting=payload["setting"],
@@ -510,7 +556,6 @@ class Intake:
                 previous=PreviousSession.from_payload(previous)
                 if isinstance(previous, dict)
                 else None,
-                version=version,
             )
             answers = payload.get("answers") or {}
             for key, walker in ((intake.main_id, intake.main), (SCAN, intake.scan)):
@@ -521,6 +566,7 @@ class Intake:
                 ):
                     raise DraftUnreadable("ui.draft.other_version")
                 walker.answers = _checked_answers(walker, stored.get("answers") or {})
+            intake.handoffs = _checked_handoffs(intake, payload.get("handoffs"))
         except DraftUnreadable:
             raise
         except (KeyError, TypeError, ValueError, AttributeError, KindcheckError):
@@ -551,6 +597,18 @@ def _checked_answers(walker: Walker, answers: dict[str, Any]) -> dict[str, Any]:
             if question.repeat is None:
                 _try_answer(scratch, Step(question), value)
     return scratch.answers
+
+
+def _checked_handoffs(intake: Intake, items: Any) -> list[HandoffRecord]:
+    """A draft's hand-offs, validated as an answers file's are; none if they do not fit."""
+    if not items or intake.version < 2:
+        return []
+    data = intake.session_dict()
+    data["handoffs"] = items
+    try:
+        return list(session_from_dict(data, intake.kind).handoffs)
+    except KindcheckError:
+        return []
 
 
 def _try_answer(walker: Walker, step: Step, value: Any) -> None:

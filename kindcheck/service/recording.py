@@ -3,7 +3,9 @@
 :func:`record_session` is what ``kindcheck record`` and the app's save (of an intake and of a
 follow-up) call. In one transaction it finds or adds the client, saves the session with its
 outcome (computed once, by the caller) and its facts record (what the reports count of it,
-kindcheck.service.facts), ticks off the Meldcode steps taken, creates or tightens
+kindcheck.service.facts), ticks off the Meldcode steps taken, stores the session's warm
+hand-offs and the events a follow-up names (and marks hand-offs started when it says so),
+works out the questions to ask again, creates or tightens
 the client's follow-up plan (kindcheck.followup.policy.plan_after_session) or, for an intake
 whose rhythm the clinician chose, stores the plan in that rhythm (chosen_plan), and drops the
 session's draft. The same answers stored twice for one client are refused, and the refusal is
@@ -100,6 +102,7 @@ def record_session(
             if rhythm is not None:
                 plan, chosen = chosen_plan(session, outcome, rhythm)
                 stored_plan = save_plan(store, client.id, plan, chosen)
+            _follow_through(store, client.id, summary.id, session, outcome)
             if draft_id is not None:
                 store.delete_draft(draft_id)
     except VaultError:
@@ -107,3 +110,25 @@ def record_session(
             store.log_refusal("create", session.client_reference, "session (already recorded)")
         raise
     return Recorded(client, created, summary, stored_plan, change)
+
+
+def _follow_through(
+    store: Store, client_id: str, session_id: str, session: Session, outcome: Outcome
+) -> None:
+    """What a format-2 session leaves besides its plan: its hand-offs, its events (on its own
+    date, so the Kindcheck it repeats is not due again), and the client's re-asks."""
+    from .followthrough import record_handoffs, refresh_reasks
+
+    main = session.main_part.answers
+    if session.handoffs or main.get("handoff_started") == "all":
+        record_handoffs(
+            store,
+            client_id,
+            session_id,
+            session.handoffs,
+            main.get("handoff_started"),
+            session.session_date,
+        )
+    for event in outcome.events:
+        store.record_event(client_id, event.id, session.session_date, f"session:{session_id}")
+    refresh_reasks(store, client_id)

@@ -36,6 +36,7 @@ from .views import (
     DraftSummary,
     FollowUpPreview,
     FollowUpStart,
+    HomeItem,
     Overview,
     RollbackNotice,
     SessionView,
@@ -87,6 +88,8 @@ class VaultService:
         # Drafts are named by the app (so a form has its id from the first key press); the
         # store hands out its own ids on the first save. This maps the one onto the other.
         self._store_draft_ids: dict[str, str] = {}
+        self._group: str | None = None
+        self._group_of: object = None  # the store the cached group was read from
         # Sessions as read and interpreted for a client's page (answers checked, outcome
         # computed: about 6 ms a session, where reading it costs a fraction of that), by
         # session id, kept only while the stored answers are the same; emptied on lock.
@@ -272,6 +275,7 @@ class VaultService:
                 for stored_plan in plans
             }
             drafts = [self._draft_summary(draft) for draft in stored_drafts]
+            items = self._home_items(store, overviews, today, " ".join(query.split()).casefold())
             damaged = damaged_records(notes, references)
 
         def of_client(client_id: str) -> tuple[DamagedRecord, ...]:
@@ -313,6 +317,7 @@ class VaultService:
             damaged,
             notices,
             generations=generations,
+            items=items,
         )
 
     def changes_since(self, seen: Overview) -> bool:
@@ -351,6 +356,47 @@ class VaultService:
             tuple(slots.values()),
             store.read_only,
         )
+
+    def _home_items(
+        self, store: Store, overviews: list[Any], today: date, needle: str
+    ) -> tuple[HomeItem, ...]:
+        """Kindchecks due again after an event and questions to ask again, due or overdue.
+        Only clients with an event or a re-ask have their session headers read."""
+        from kindcheck.followup import FollowUpState
+
+        from .caseload import due_items_for
+        from .followthrough import catalog, reask_label
+
+        known = catalog()
+        due_days = {event.id: event.due_days for event in known.events}
+        found: list[HomeItem] = []
+        for item in overviews:
+            client = item.client
+            if not (client.events or client.reasks):
+                continue
+            if needle and needle not in client.reference.casefold():
+                continue
+            repeats = [
+                (header.session_date, header.saved_at)
+                for header in store.list_sessions(client.id, log=False)
+                if any(version >= 2 for _id, version in header.questionnaires)
+            ]
+            last = item.last_session.session_date if item.last_session else None
+            for due in due_items_for(client, repeats, today, due_days):
+                if due.state not in (FollowUpState.DUE, FollowUpState.OVERDUE):
+                    continue
+                if due.kind == "kindcheck" and known.has_event(due.detail):
+                    label = known.event(due.detail).name.get(self.lang)
+                else:
+                    label = reask_label(due.detail, self.lang)
+                found.append(
+                    HomeItem(
+                        client.id, client.reference, due.kind, due.reason, label, due.when,
+                        due.state, last,
+                    )
+                )  # fmt: skip
+        found.sort(key=lambda i: (i.state != FollowUpState.OVERDUE, i.when or today, i.reference))
+        return tuple(found)
 
     def _draft_summary(self, draft: Draft) -> DraftSummary:
         payload = draft.payload
@@ -419,13 +465,14 @@ class VaultService:
             notes.extend(step_notes)
             today = self.clock()
             sessions = []
+            repeated: list[tuple[date, datetime, int]] = []  # day, saved at, format
             for header in headers:
                 stored = stored_by_id.get(header.id)
                 if stored is None:
                     continue
                 # Corrected sessions are shown as corrected (.amended.corrected).
                 stored = corrected(stored, amended.get(header.id, []))
-                session, outcome = self._interpret(stored.id, stored.answers)
+                session, outcome = self._interpret(stored.id, stored.answers, stored.outcome)
                 found_steps = steps_by_id.get(header.id)
                 steps = (
                     {key: record.done_on for key, record in found_steps.items()}
@@ -435,6 +482,7 @@ class VaultService:
                 sessions.append(
                     SessionView(header.id, session, outcome, steps, found_steps is not None)
                 )
+                repeated.append((header.session_date, header.saved_at, session.format_version))
             self._forget_interpreted_beyond(_INTERPRETED_KEPT)
             plan = stored_plan.plan if stored_plan is not None else None
             last = sessions[-1] if sessions else None
@@ -482,8 +530,25 @@ class VaultService:
                 if stored_plan is not None and stored_plan.rhythm is not None
                 else None
             )
+            from .caseload import due_items_for
+            from .followthrough import catalog, meldcode_process
+
+            due_days = {event.id: event.due_days for event in catalog().events}
+            repeats = [(day, saved) for day, saved, version in repeated if version >= 2]
             return ClientDetail(
-                summary, tuple(reversed(sessions)), plan, upcoming, rhythm, held, damaged
+                summary,
+                tuple(reversed(sessions)),
+                plan,
+                upcoming,
+                rhythm,
+                held,
+                damaged,
+                meldcode=meldcode_process(store, client_id),
+                handoffs=client.handoffs if client is not None else (),
+                events=client.events if client is not None else (),
+                due=tuple(due_items_for(client, repeats, today, due_days))
+                if client is not None
+                else (),
             )
 
     def prepare_client(self, client_id: str) -> None:
@@ -493,18 +558,21 @@ class VaultService:
         with self._lock:
             store = self._open()
             for stored in store.client_sessions(client_id):
-                self._interpret(stored.id, stored.answers)
+                self._interpret(stored.id, stored.answers, stored.outcome)
             self._forget_interpreted_beyond(_INTERPRETED_KEPT)
 
-    def _interpret(self, session_id: str, answers: dict[str, Any]) -> tuple[Session, Outcome]:
-        """The session and its outcome, from the memo while its stored answers are the same."""
+    def _interpret(
+        self, session_id: str, answers: dict[str, Any], outcome: Mapping[str, Any]
+    ) -> tuple[Session, Outcome]:
+        """The session and its outcome as recorded (``outcome``: the stored one, for what it
+        depended on in the vault), from the memo while its stored answers are the same."""
         from kindcheck.answers import session_from_dict
         from kindcheck.outcome import compute_outcome
 
         known = self._interpreted.pop(session_id, None)
         if known is None or known[0] != answers:
             session = session_from_dict(answers, f"session {session_id}")
-            known = (answers, session, compute_outcome(session))
+            known = (answers, session, compute_outcome(session, **_as_recorded(answers, outcome)))
         self._interpreted[session_id] = known  # the most recently used last
         return known[1], known[2]
 
@@ -577,6 +645,8 @@ class VaultService:
                 meldcode_since=opener.session.session_date
                 if opener is not None and outcome.has_safety_signal
                 else None,
+                meldcode_open=detail.meldcode is not None and detail.meldcode.is_open,
+                open_handoffs=sum(1 for h in detail.handoffs if h.status == "open"),
             )
         setting = latest.session.setting if latest is not None else "ggz"
         reference = detail.summary.reference
@@ -658,7 +728,7 @@ class VaultService:
         with self._lock:
             store = self._open()
             if outcome is None:
-                outcome = compute_outcome(session)
+                outcome = compute_outcome(session, **self._context(store, session))
             known = self._store_draft_ids.get(draft_id) if draft_id else None
             recorded = record_session(
                 store,
@@ -674,6 +744,27 @@ class VaultService:
                 self._store_draft_ids.pop(draft_id, None)
                 self._draft_versions[draft_id] = _GONE
             return recorded
+
+    def _context(self, store: Store, session: Session) -> dict[str, Any]:
+        """compute_outcome's keywords for a new session of this client, from the vault."""
+        from .followthrough import outcome_context
+
+        client = store.find_client(session.client_reference, log=False)
+        context = outcome_context(store, client.id if client is not None else None)
+        return {
+            "meldcode_open": context.meldcode_open,
+            "open_handoffs": context.open_handoffs,
+            "group": context.group,
+        }
+
+    def outcome_for(self, session: Session) -> Outcome:
+        """The outcome a new session will be recorded with (the vault's context included:
+        an open Meldcode process, hand-offs not yet confirmed, the professional group)."""
+        from kindcheck.outcome import compute_outcome
+
+        with self._lock:
+            store = self._open()
+            return compute_outcome(session, **self._context(store, session))
 
     def save_intake(
         self,
@@ -726,10 +817,102 @@ class VaultService:
         with self._lock:
             save_plan(self._open(), client_id, plan, rhythm if rhythm in DEFAULT_RHYTHMS else None)
 
+    # -- what follows a session: events, hand-offs, the Meldcode process, the profile ------
+
+    def professional_group(self) -> str | None:
+        """The user's professional group, read once per unlock (the outcome page asks)."""
+        with self._lock:
+            store = self._open()
+            if self._group_of is not store:
+                self._group, self._group_of = store.professional_group(), store
+            return self._group
+
+    def set_professional_group(self, group: str | None) -> None:
+        """Set the user's professional group (one of the Meldcode guide's, or None)."""
+        from .followthrough import guide
+
+        if group is not None and guide().group(group) is None:
+            raise VaultError("no such professional group")
+        with self._lock:
+            self._open().set_professional_group(group)
+            self._group_of = None
+
+    def record_event(self, client_id: str, event_id: str, on: date) -> date:
+        """Record an event on the client page; the day the Kindcheck is due again by."""
+        from .followthrough import record_event
+
+        with self._lock:
+            return record_event(self._open(), client_id, event_id, on)
+
+    def record_event_for(self, reference: str, event_id: str, on: date) -> date | None:
+        """Record an event for the client with this reference; None when there is none."""
+        from .followthrough import record_event
+
+        with self._lock:
+            store = self._open()
+            client = store.find_client(reference)
+            if client is None:
+                return None
+            return record_event(store, client.id, event_id, on)
+
+    def set_handoff_status(self, client_id: str, handoff_id: str, status: str, on: date) -> None:
+        with self._lock:
+            self._open().set_handoff_status(client_id, handoff_id, status, on)
+
+    def set_afweging(
+        self, session_id: str, afweging_id: str, answer: str, on: date, note: str = ""
+    ) -> None:
+        from .followthrough import set_afweging
+
+        with self._lock:
+            set_afweging(self._open(), session_id, afweging_id, answer, on, note)
+
+    def add_meldcode_decision(
+        self,
+        client_id: str,
+        session_id: str,
+        decision_id: str,
+        on: date,
+        reason: str = "",
+        next_rhythm: str | None = None,
+    ) -> None:
+        from .followthrough import add_meldcode_decision
+
+        with self._lock:
+            add_meldcode_decision(
+                self._open(), client_id, session_id, decision_id, on, reason, next_rhythm
+            )
+
+    def close_meldcode(
+        self, client_id: str, session_id: str, on: date, reason: str, next_rhythm: str
+    ) -> None:
+        from .followthrough import close_meldcode
+
+        with self._lock:
+            close_meldcode(self._open(), client_id, session_id, on, reason, next_rhythm)
+
     def set_meldcode_step(self, session_id: str, step_id: str, done_on: date | None) -> None:
         """Tick off (or reopen, with None) one Meldcode step of a stored session."""
         with self._lock:
             self._open().set_meldcode_step(session_id, step_id, done_on)
+
+
+def _as_recorded(answers: Mapping[str, Any], outcome: Mapping[str, Any]) -> dict[str, Any]:
+    """compute_outcome's keywords that give a stored session's outcome as it was recorded:
+    the professional group it named, the 2-weekly rhythm of an open Meldcode process, and
+    the hand-off question it answered (asked only while help was open)."""
+    parts = [p for p in answers.get("questionnaires") or [] if isinstance(p, dict)]
+    asked_handoffs = any(
+        isinstance(p.get("answers"), dict) and "handoff_started" in p["answers"] for p in parts
+    )
+    group = outcome.get("professional_group")
+    return {
+        "meldcode_open": outcome.get("version") == 2
+        and outcome.get("followup_rhythm") == "safety"
+        and not outcome.get("safety_signals"),
+        "open_handoffs": 1 if asked_handoffs else 0,
+        "group": group if isinstance(group, str) else None,
+    }
 
 
 def _client_summary(

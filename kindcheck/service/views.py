@@ -25,9 +25,12 @@ from kindcheck.text import one_line
 
 if TYPE_CHECKING:
     from kindcheck.answers import Session
-    from kindcheck.followup import FollowUpPlan, FollowUpStatus
+    from kindcheck.followup import FollowUpPlan, FollowUpState, FollowUpStatus
     from kindcheck.outcome import Outcome
+    from kindcheck.service.caseload import DueItem
+    from kindcheck.service.followthrough import MeldcodeProcess
     from kindcheck.service.intake import PreviousSession
+    from kindcheck.store import ClientEvent, HandoffEntry
 
 __all__ = [
     "ClientDetail",
@@ -36,6 +39,7 @@ __all__ = [
     "DraftSummary",
     "FollowUpPreview",
     "FollowUpStart",
+    "HomeItem",
     "Overview",
     "PendingDraft",
     "RollbackNotice",
@@ -153,6 +157,12 @@ class ClientDetail:
     plan_rhythm: str | None = None  # the default rhythm the stored plan follows; None: by hand
     last_held: date | None = None  # the latest session (intake or follow-up)
     damaged: tuple[DamagedRecord, ...] = ()  # the client's records that cannot be read
+    # Version 2: the Meldcode process (afwegingen, decisions, closing), warm hand-offs,
+    # events, and what is due besides the plan (Kindcheck after an event, questions to ask).
+    meldcode: MeldcodeProcess | None = None
+    handoffs: tuple[HandoffEntry, ...] = ()
+    events: tuple[ClientEvent, ...] = ()
+    due: tuple[DueItem, ...] = ()
 
     @property
     def meldcode_session(self) -> SessionView | None:
@@ -220,6 +230,21 @@ class PendingDraft:
 
 
 @dataclass(frozen=True)
+class HomeItem:
+    """A dated item on the home screen besides the plans: the Kindcheck due again after an
+    event, or a question to ask again (``label``: the event's name or the question's id)."""
+
+    client_id: str
+    reference: str
+    kind: str  # "kindcheck" | "reask"
+    reason: str  # kindcheck:<event> | reask:<question>
+    label: str
+    when: date | None
+    state: FollowUpState
+    last_held: date | None
+
+
+@dataclass(frozen=True)
 class Overview:
     """Everything the home screen shows, loaded in one go."""
 
@@ -232,6 +257,7 @@ class Overview:
     # Which generation wrote each client's records and each draft when this was read
     # (VaultService.changes_since); None when the vault cannot tell.
     generations: dict[str, int] | None = field(default=None, compare=False, repr=False)
+    items: tuple[HomeItem, ...] = ()  # due or overdue, most urgent first
 
     @property
     def followups(self) -> list[ClientSummary]:

@@ -61,6 +61,7 @@ from kindcheck.accesslog import AccessEntry
 from kindcheck.errors import VaultError, WrongPassphrase
 from kindcheck.passphrase import MIN_LENGTH as MIN_PASSPHRASE_CHARS
 from kindcheck.passphrase import check_new_passphrase
+from kindcheck.store.client_lists import ClientEvent, HandoffEntry, ReaskEntry
 from kindcheck.store.consistency import Problem
 from kindcheck.store.facts import StoredFacts
 from kindcheck.store.keys import DamagedSlot, normalise_reference
@@ -113,13 +114,16 @@ __all__ = [
     "STATE_DIR_ENV",
     "AccessEntry",
     "Client",
+    "ClientEvent",
     "ClientOverview",
     "DamagedNote",
     "DamagedSlot",
     "Draft",
+    "HandoffEntry",
     "MeldcodeStepRecord",
     "PlainPlan",
     "Problem",
+    "ReaskEntry",
     "RollbackStatus",
     "SerialisablePlan",
     "SessionSummary",

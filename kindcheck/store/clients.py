@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Final
 
 from kindcheck.errors import RecordDamaged, VaultError
@@ -94,7 +95,7 @@ class _Clients(_StoreBase):
             if row is None:
                 raise VaultError("no such client")
             client = self._client_from_row(row)
-            updated = Client(client.id, client.reference, name or None, client.created_at)
+            updated = dataclasses.replace(client, name=name or None)
             # The record is sealed again at the end of the transaction, with its manifest.
             self._ledger(conn).client_changed(conn, client.id, name=updated.name)
             self._log(conn, "change", client.reference, "client name")

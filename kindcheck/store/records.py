@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 from kindcheck.errors import RecordDamaged, VaultError
+from kindcheck.store.client_lists import ClientEvent, HandoffEntry, ReaskEntry, parse_lists
 from kindcheck.store.columns import (
     AmendmentColumns,
     ClientColumns,
@@ -55,6 +56,10 @@ class Client:
     reference: str
     name: str | None
     created_at: datetime
+    # Kept in the client's record (kindcheck.store.client_lists); empty for older records.
+    events: tuple[ClientEvent, ...] = ()
+    handoffs: tuple[HandoffEntry, ...] = ()
+    reasks: tuple[ReaskEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -422,11 +427,15 @@ def _client_from(row: Identified, data: dict[str, Any]) -> Client:
         name = data["name"]
         if not (name is None or isinstance(name, str)):
             raise TypeError
+        events, handoffs, reasks = parse_lists(data)
         return Client(
             id=row.id,
             reference=str(data["reference"]),
             name=name,
             created_at=_iso_datetime(data["created_at"]),
+            events=events,
+            handoffs=handoffs,
+            reasks=reasks,
         )
     except (KeyError, TypeError, ValueError):
         raise _damaged(f"client/{row.id}") from None

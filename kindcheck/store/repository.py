@@ -2,7 +2,8 @@
 
 The Store is put together from one part per concern, each a small mixin in its own module on
 the shared base (:mod:`.base`: connection, transactions, access log): clients
-(:mod:`.clients`), sessions and Meldcode steps (:mod:`.sessions`), follow-up plans
+(:mod:`.clients`), sessions and Meldcode steps (:mod:`.sessions`), events, hand-offs,
+re-asks, the Meldcode process and the professional group (:mod:`.followthrough`), follow-up plans
 (:mod:`.plans`), drafts (:mod:`.drafts`), verify, backup and restore (:mod:`.maintenance`).
 This module adds the life cycle: create, unlock, lock and resume, close, passphrases.
 """
@@ -33,6 +34,7 @@ from kindcheck.store.base import schema_refusal
 from kindcheck.store.clients import _Clients
 from kindcheck.store.drafts import _Drafts
 from kindcheck.store.envelope import RECORD_FORMAT, seal_json
+from kindcheck.store.followthrough import _FollowThrough
 from kindcheck.store.keys import (
     SlotSet,
     _BlindIndex,
@@ -88,6 +90,7 @@ from kindcheck.vault import (
 
 class Store(
     _Clients,
+    _FollowThrough,
     _Amendments,  # sessions' corrections and moves (a _Sessions)
     _Sessions,
     _Reporting,

@@ -29,6 +29,7 @@ from kindcheck.store.records import (
     _decode_session_values,
     _new_id,
     _now,
+    _open_steps,
     _session_order,
     _steps_data,
     _summary_data,
@@ -220,7 +221,11 @@ class _Sessions(_StoreBase):
                     f"record session/{one_line(row.id)} is in an old format and cannot be "
                     "changed: restore a backup (`kindcheck restore`)"
                 )
-            blob = self._seal(conn, "session.meldcode", parent, _steps_data(steps))
+            # The record's other keys (the Meldcode process: afwegingen, decisions, closing)
+            # stay as they are.
+            data = dict(_open_steps(self._require_open(), row).value)
+            data.update(_steps_data(steps))
+            blob = self._seal(conn, "session.meldcode", parent, data)
             conn.execute("UPDATE session SET meldcode = ? WHERE id = ?", (blob, session_id))
             self._steps_changed(conn, row.id, row.client_id, _steps_taken(steps))
             ledger.steps_saved(conn, row.client_id, row.id)

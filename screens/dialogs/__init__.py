@@ -2,6 +2,8 @@
 screen that opened it. A dialog never opens a screen.
 
 - ``confirm``: an error, a yes/no question.
+- ``followthrough``: a warm hand-off, an event, a Meldcode afweging or decision, closing the
+  Meldcode process, the professional group.
 - ``passphrase``: change the passphrase; a new one with the recovery key; a new recovery key.
 - ``vault_notice``: an older copy of the vault (put back on purpose?), a damaged key slot,
   read-only media: said right after unlocking.

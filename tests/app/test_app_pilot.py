@@ -13,6 +13,7 @@ from support.app import (
     PASSPHRASE,
     SIZE,
     USER,
+    acute_first,
     answer_scan,
     fresh_vault,
     kindcheck_keys,
@@ -137,9 +138,13 @@ async def test_a_safety_signal_puts_the_meldcode_steps_first_and_stores_the_chec
         await skip_to_last_scan_page(pilot)
         outcome = await wait_screen(pilot, "OutcomeScreen")
         body = outcome.query_one("#outcome-body")
-        first = body.children[0]
-        assert first.id == "safety"
-        assert "0800-2000" in str(first.query_one(".phone", Static).render())
+        # Version 2: "Bij acuut gevaar: bel 112" and Veilig Thuis before anything else, then
+        # the summary, then the Meldcode steps.
+        acute = acute_first(outcome)
+        assert "bel 112" in acute[0] and "0800-2000" in acute[1]
+        safety = body.children[0]
+        assert safety.id == "safety"
+        assert "0800-2000" in str(safety.query_one(".phone", Static).render())
         checks = list(outcome.query(".meldcode-check").results(Checkbox))
         assert len(checks) == 5
         checks[0].focus()
@@ -170,10 +175,15 @@ async def test_a_client_without_children_closes_the_check_and_it_is_recorded(vau
         await wait_screen(pilot, "HomeScreen")
         screen = await start_intake(pilot, "PSEUDO-42")
         await pilot.press("n", "n")  # no minor children, no pregnancy
-        # Nothing about the children is left to ask (issue 11: not even the closing note
-        # about them): the outcome follows.
+        await pilot.pause()
+        # Version 2 asks every client about a dependent adult, suicidality and violence,
+        # then the optional closing note.
+        assert screen.step is not None and screen.step.question.id == "vulnerable_adult"
+        await pilot.press("1", "1", "n", "n", "n")
+        await pilot.pause()
+        assert screen.step is not None and screen.step.question.id == "clinician_note"
+        await pilot.press("ctrl+n")
         outcome = await wait_screen(pilot, "OutcomeScreen")
-        assert screen.step is not None and screen.step.question.id != "clinician_note"
         assert outcome.outcome.check_closed
         assert not outcome.outcome.scan_done
         assert "afgerond" in str(outcome.query_one("#children Static:last-child").render())
@@ -190,7 +200,7 @@ async def test_back_and_forward_keep_answers_and_show_if_hides_questions(vault_d
     async with app.run_test(size=SIZE) as pilot:
         await wait_screen(pilot, "HomeScreen")
         screen = await start_intake(pilot)
-        await pilot.press("j", "n", "1", "enter", "4", "enter", "enter", "1", "1")
+        await pilot.press("j", "n", "1", "enter", "4", "enter", "enter", "1", "1")  # own child
         # Child 1 lives with the client: the contact questions are not asked.
         assert screen.step.question.id == "child_shared_care"
         keys = [s.key for s in screen.intake.kindcheck.steps()]
@@ -200,7 +210,7 @@ async def test_back_and_forward_keep_answers_and_show_if_hides_questions(vault_d
         choice = screen.query_one("#choice", ChoiceAnswer)
         assert choice.highlighted == 0  # the given answer, highlighted
         await pilot.press("3")  # now: lives elsewhere
-        await pilot.press("2")  # shared care: the other parent
+        await pilot.press("2", "enter")  # shared care (tick, then on): the other parent
         assert screen.step.question.id == "child_contact_frequency"
         for _ in range(6):
             await pilot.press("escape")
@@ -230,8 +240,8 @@ async def test_the_idle_lock_keeps_the_open_form(vault_dir: Path):
     async with app.run_test(size=SIZE) as pilot:
         await wait_screen(pilot, "HomeScreen")
         screen = await start_intake(pilot, "EPD-555")
-        await pilot.press(*kindcheck_keys()[:19])  # up to "who takes over" (free text)
-        assert screen.step.question.id == "care_takeover"
+        await pilot.press(*kindcheck_keys()[:31])  # up to who takes the children (free text)
+        assert screen.step.question.id == "crisis_plan_who"
         await pilot.press(*"Buurvrouw")  # typed, not yet confirmed
         app.last_activity -= 11 * 60
         app.check_idle_lock()
@@ -241,7 +251,7 @@ async def test_the_idle_lock_keeps_the_open_form(vault_dir: Path):
         await pilot.press(*PASSPHRASE, "enter")
         await wait_until(pilot, lambda: pilot.app.screen is screen)
         await pilot.pause()
-        assert screen.step.question.id == "care_takeover"
+        assert screen.step.question.id == "crisis_plan_who"
         assert screen.query_one("#text", Input).value == "Buurvrouw"
         assert screen.intake.kindcheck.answers["children"][1]["child_age"] == 9
     # The lock stored the form as an encrypted draft as well.
@@ -249,7 +259,7 @@ async def test_the_idle_lock_keeps_the_open_form(vault_dir: Path):
     service.unlock(PASSPHRASE)
     try:
         (draft,) = service.overview().drafts
-        assert draft.payload["pending_text"] == {"care_takeover": "Buurvrouw"}
+        assert draft.payload["pending_text"] == {"crisis_plan_who": "Buurvrouw"}
     finally:
         service.close()
 

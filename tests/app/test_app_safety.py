@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from kindcheck.screens.widgets.safe import SafeTextArea
 from support.app import (
+    KINDCHECK_CHILDREN_KEYS,
     PASSPHRASE,
     SIZE,
     fresh_vault,
@@ -68,19 +69,17 @@ async def test_keys_typed_ahead_land_on_the_right_questions(vault_dir: Path):
             app._driver.send_message(events.Key(key, key))
         await wait_until(pilot, lambda: screen.query_one("#number", Input).value == "2")
         assert screen.intake.kindcheck.answers == {"has_minor_children": "yes", "pregnancy": "no"}
-        await pilot.press(
-            "enter", "4", "enter", "enter", "1", "1", "2", "9", "enter", "enter", "1", "1", "2"
-        )
-        await pilot.press(*kindcheck_keys()[18:])
+        await pilot.press(*KINDCHECK_CHILDREN_KEYS[3:])  # the two children, as usual
+        await pilot.press(*kindcheck_keys()[len(KINDCHECK_CHILDREN_KEYS) :])
         assert screen.intake.phase == "scan"
-        for key in ("n", "j", "n", "j", "n"):  # money: debts; work: no activity, no job loss
+        for key in ("n", "j", "n", "j", "n"):  # money: debts; work: wants activity, no job loss
             app._driver.send_message(events.Key(key, key))
         await wait_until(pilot, lambda: screen.intake.position == "wonen")
         assert screen.intake.scan.answers == {
             "fin_arrears": "no",
             "fin_debts": "yes",
             "fin_children_basics": "no",
-            "werk_no_activity": "yes",
+            "werk_wants_activity": "yes",
             "werk_job_loss": "no",
         }
         await settle(pilot)
@@ -165,12 +164,12 @@ async def test_typed_text_is_shown_literally_and_sends_no_control_codes(tmp_path
 
         # Free-text answers: a short text and the two long ones (with a newline kept).
         keys = kindcheck_keys(signals=("n",) * 6 + ("j",))
-        await pilot.press(*keys[:19])
-        assert screen.step.question.id == "care_takeover"
+        await pilot.press(*keys[:31])
+        assert screen.step.question.id == "crisis_plan_who"
         await paste(pilot, ONE_LINE)
         assert screen.query_one("#text", Input).value == SHOWN
         assert SHOWN in screen_text(app)
-        await pilot.press("enter", *keys[22:-1])
+        await pilot.press("enter", *keys[35:-1])
         assert screen.step.question.id == "sig_other_note"
         await paste(pilot, ONE_LINE)
         area = screen.query_one("#longtext", SafeTextArea)
@@ -179,7 +178,7 @@ async def test_typed_text_is_shown_literally_and_sends_no_control_codes(tmp_path
         assert SHOWN in screen_text(app)
         await pilot.press("ctrl+n")
         assert screen.intake.kindcheck.answers["sig_other_note"].startswith(SHOWN)
-        assert screen.intake.kindcheck.answers["care_takeover"] == SHOWN
+        assert screen.intake.kindcheck.answers["crisis_plan_who"] == SHOWN
         await pilot.press("ctrl+n")  # the closing note: left empty
         assert screen.intake.phase == "scan"
         assert app.is_running  # [@click=app.quit] did nothing

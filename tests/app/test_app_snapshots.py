@@ -8,6 +8,7 @@ versions on screen. Review every changed SVG before accepting it (--snapshot-upd
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from kindcheck.screens.intake import IntakeScreen
+from kindcheck.screens.outcome import OutcomeScreen
 from support.app import (
     PASSPHRASE,
     SIZE,
@@ -25,11 +27,14 @@ from support.app import (
     wait_until,
 )
 
+from kindcheck.answers import session_from_dict
 from kindcheck.service.demo import DemoClient, build_demo_service, demo_intake
+from kindcheck.service.intake import Intake
 
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
 TODAY = NOW.date()
 LANGUAGES = ["nl", "en"]
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def fixed_today() -> date:
@@ -114,6 +119,36 @@ def test_outcome(snap_compare, frozen, demo_dir: Path, lang: str):
         intake = demo_intake(client, TODAY)
         intake.phase = "outcome"
         pilot.app.push_screen(IntakeScreen(intake))
+        outcome = await wait_screen(pilot, "OutcomeScreen")
+        await wait_until(pilot, lambda: outcome.outcome is not None)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
+def _v2_intake(name: str) -> Intake:
+    """A version-2 intake answered as in ``examples/<name>``, on the outcome page."""
+    data = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    session = session_from_dict(data)
+    intake = Intake(session.client_reference, session.setting, session.session_date)
+    for part in session.parts.values():
+        walker = intake.main if part.questionnaire.id == "kindcheck" else intake.scan
+        walker.answers = dict(part.answers)
+    intake.phase = "outcome"
+    return intake
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("example", ["v2-violence-no-children.json", "v2-worries-no-signal.json"])
+def test_outcome_version_2(snap_compare, frozen, demo_dir: Path, lang: str, example: str):
+    """Version 2: with a signal "bel 112" and Veilig Thuis first; without one, the concerns
+    each with their next steps, then the open items."""
+    app = make_app(demo_dir, lang, unlocked=True, clock=fixed_today)
+
+    async def ready(pilot):
+        await wait_screen(pilot, "HomeScreen")
+        pilot.app.push_screen(OutcomeScreen(_v2_intake(example), lambda: None))
         outcome = await wait_screen(pilot, "OutcomeScreen")
         await wait_until(pilot, lambda: outcome.outcome is not None)
         await pilot.app.workers.wait_for_complete()

@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 from support.app import (
+    KINDCHECK_CARE_KEYS,
+    KINDCHECK_PARENT_KEYS,
     PASSPHRASE,
     SIZE,
     fresh_vault,
@@ -38,7 +40,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.color import Color
-from textual.widgets import Checkbox, DataTable, Input, OptionList, TextArea
+from textual.widgets import DataTable, Input, OptionList, TextArea
 
 from kindcheck.questionnaire import YESNO_VALUES, Question, Step, load_shipped
 
@@ -114,9 +116,38 @@ def seed_client(
     app.service.save_intake(session, {}, rhythm, False, None)
 
 
-# The Kindcheck as support.app.kindcheck_keys answers it: two children (4, living with the
-# client; 9, living elsewhere, seen weekly), care answered, no signals. Tuples are per child.
+# The Kindcheck (version 2, what a new intake uses) as support.app.kindcheck_keys answers it:
+# two children (4, living with the client; 9, living elsewhere, seen weekly), care answered,
+# no signals. Tuples are per child; lists are the answers of a question with several.
 KINDCHECK_PATH: dict[str, Any] = {
+    "has_minor_children": "yes",
+    "pregnancy": "no",
+    "child_count": 2,
+    "child_age": (4, 9),
+    "child_relation": "own",
+    "child_living": ("always", "elsewhere"),
+    "child_shared_care": ["other_parent"],
+    "child_contact_frequency": "weekly",
+    "child_contact_alone": "yes",
+    "care_enough": "yes",
+    "has_help": "no",
+    "wants_support": "yes",
+    "children_notice": "some",
+    "explained_to_children": "yes",
+    "network_fallback": "yes",
+    "network_kinds": ["babysitting"],
+    "network_barriers": ["nothing"],
+    "crisis_plan": "written",
+    "crisis_plan_who": "Oma",
+    "vulnerable_adult": "none",
+    "suicidality": "none",
+    "no_fixed_home": "yes",  # a fixed place to live: "no" is the signal in version 2
+    "understanding_info": "yes",
+    "custody": "no",
+    "sig_other_note": "Zorgen",
+}
+# The same path through version 1 (a draft begun before version 2 is finished on version 1).
+KINDCHECK_PATH_V1: dict[str, Any] = {
     "has_minor_children": "yes",
     "pregnancy": "no",
     "child_count": 2,
@@ -144,16 +175,20 @@ def seed_draft(
     until: str | None = None,
     answers: dict[str, Any] | None = None,
     scan: dict[str, str] | None = None,
+    version: int = 2,
 ) -> None:
     """A draft stored before the test starts, built through the app's own intake state: the
-    Kindcheck answered along KINDCHECK_PATH (``answers`` overrides; signals "no") up to the
+    Kindcheck of ``version`` (2: what a new intake uses) answered along KINDCHECK_PATH
+    (KINDCHECK_PATH_V1 for version 1; ``answers`` overrides; signals "no") up to the
     question ``until``; without ``until`` it stands at the scan, and with ``scan`` (question
     id -> answer, the rest "no") every scan page is answered and it stands at the outcome.
     Resume it with "r" on home."""
     from kindcheck.service.intake import Intake
 
-    chosen = {**KINDCHECK_PATH, **(answers or {})}
-    intake = Intake(reference=reference, setting="ggz", started=date.today())
+    path = KINDCHECK_PATH if version == 2 else KINDCHECK_PATH_V1
+    chosen = {**path, **(answers or {})}
+    intake = Intake(reference=reference, setting="ggz", started=date.today(), version=version)
+    assert intake.main_questionnaire.version == version
     walker = intake.main
     index = 0
     while index < len(steps := walker.steps()):
@@ -518,14 +553,17 @@ async def test_every_option_of_every_followup_question_can_be_chosen(
     assert not problems, "\n".join(problems)
 
 
-# Page mode takes j and y alike in both languages, so one language is walked.
-async def test_every_answer_of_every_scan_indicator_can_be_chosen(vault_dir: Path):
+# Page mode takes j and y alike in both languages, so one language is walked. Version 2 is the
+# scan a new intake asks; version 1 is still asked when a draft begun on it is resumed.
+@pytest.mark.parametrize("version", [2, 1])
+async def test_every_answer_of_every_scan_indicator_can_be_chosen(vault_dir: Path, version: int):
     app = make_app(vault_dir, unlocked=True)
-    seed_draft(app, "EPD-1300")
+    seed_draft(app, "EPD-1300", version=version)
     problems: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
-        await resume_draft(pilot)
+        screen = await resume_draft(pilot)
         await wait_until(pilot, lambda: scan_domain(app.screen) is not None, PATIENCE)
+        assert intake_of(screen).scan_questionnaire.version == version
         await walk_every_scan_answer(pilot, "nl", problems, ("yes", "unknown", "no"))
         await wait_screen(pilot, OUTCOME, PATIENCE)
         await settle(pilot)
@@ -604,16 +642,22 @@ async def test_an_enter_typed_ahead_after_free_text_does_not_swallow_the_next_an
     vault_dir: Path,
 ):
     app = make_app(vault_dir, unlocked=True)
-    seed_draft(app, "EPD-1301", until="care_takeover")
+    # Version 2's free text in the Kindcheck: who takes the children in a crisis (its
+    # crisis_plan_who; version 1 asked care_takeover, followed by two yes/no questions).
+    seed_draft(app, "EPD-1301", until="crisis_plan_who")
     async with app.run_test(size=SIZE) as pilot:
         screen = await resume_draft(pilot)
         step = current_step(app.screen)
-        assert step is not None and step.question.id == "care_takeover"
-        # "Oma" for who takes over, then "yes" (help now) and "no" (wants support), at once.
-        await press_at_once(pilot, *"Oma", "enter", "j", "n")
+        assert step is not None and step.question.id == "crisis_plan_who"
+        # "Oma", then the client cares for a vulnerable adult (option 2) and that adult is
+        # not safe ("n"), at once: a digit and a letter after the Enter of the text.
+        await press_at_once(pilot, *"Oma", "enter", "2", "n")
         answers = intake_of(screen).main.answers
-        assert answers.get("care_takeover") == "Oma", answers
-        assert (answers.get("has_help"), answers.get("wants_support")) == ("yes", "no"), answers
+        assert answers.get("crisis_plan_who") == "Oma", answers
+        assert (answers.get("vulnerable_adult"), answers.get("vulnerable_adult_safe")) == (
+            "client_cares",
+            "no",
+        ), answers
 
 
 # Found walking the app (not in the issue): the same loss on the start form, and a digit
@@ -997,13 +1041,14 @@ async def test_an_unticked_checkbox_does_not_read_as_ticked(vault_dir: Path):
     # The export's rounding box went with issue 14 (rounding is refused); the recovery key's
     # "written down" box is the one every new vault shows.
     from kindcheck.screens.recovery_key import RecoveryKeyScreen
+    from kindcheck.screens.widgets.toggles import TickBox
 
     app = make_app(vault_dir, unlocked=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_screen(pilot, HOME, PATIENCE)
         app.push_screen(RecoveryKeyScreen("ABCD-EFGH"))
         await wait_screen(pilot, "RecoveryKeyScreen", PATIENCE)
-        box = next(iter(app.screen.query(Checkbox)))
+        box = next(iter(app.screen.query(TickBox)))
         assert box.value is False
 
         def drawn() -> str:
@@ -1062,7 +1107,8 @@ async def test_focus_and_the_current_scan_row_stand_out(vault_dir: Path):
 
 async def test_the_outcome_opens_with_a_one_line_summary(vault_dir: Path):
     app = make_app(vault_dir, unlocked=True)
-    problems = {"fin_arrears": "yes", "werk_no_activity": "yes", "won_unstable": "yes"}
+    # Version 2's scan (version 1 had werk_no_activity and won_unstable for these domains).
+    problems = {"fin_arrears": "yes", "werk_wants_activity": "yes", "won_too_small": "yes"}
     seed_draft(app, "EPD-1304", scan=problems)  # three domains, no signal: at the outcome
     async with app.run_test(size=SIZE) as pilot:
         await resume_draft(pilot)
@@ -1085,8 +1131,14 @@ async def test_recorded_is_said_only_once_it_is_saved(vault_dir: Path):
         await wait_screen(pilot, HOME, PATIENCE)
         await start_intake(pilot, "PSEUDO-43")
         await press(pilot, "n", "n")  # no minor children, no pregnancy
-        if current_step(app.screen) is not None:
-            await press(pilot, "ctrl+n")  # an optional closing note, if asked
+        # Version 2 asks every client on: a vulnerable adult, suicidality (first option:
+        # none), violence, a weapon, anything else ("n"), and the closing note (left empty).
+        for _ in range(10):
+            step = current_step(app.screen)
+            if step is None:
+                break
+            kind = step.question.type
+            await press(pilot, {"choice": "1", "yesno": "n"}.get(kind, "ctrl+n"))
         await wait_screen(pilot, OUTCOME, PATIENCE)
         text = flat(screen_text(app))
         assert not re.search("vastgelegd", text, re.I), text
@@ -1099,17 +1151,24 @@ async def test_recorded_is_said_only_once_it_is_saved(vault_dir: Path):
 async def test_eviction_and_fallback_from_the_kindcheck_are_prefilled_in_the_scan(
     vault_dir: Path,
 ):
+    """Version 1 (a draft begun on it): the scan asks again, prefilled and shown as taken from
+    the Kindcheck."""
     app = make_app(vault_dir, unlocked=True)
     problems = []
     # Eviction threatens; nobody around to fall back on for the children.
-    seed_draft(app, "EPD-1305", answers={"sig_eviction": "yes", "network_fallback": "no"})
+    seed_draft(
+        app,
+        "EPD-1305",
+        answers={"sig_eviction": "yes", "network_fallback": "no"},
+        version=1,
+    )
     async with app.run_test(size=SIZE) as pilot:
         screen = await resume_draft(pilot)
         await wait_until(pilot, lambda: scan_domain(app.screen) is not None, PATIENCE)
+        assert intake_of(screen).scan_questionnaire.version == 1
         for domain, question_id in (("wonen", "won_unstable"), ("netwerk", "net_no_fallback")):
             while scan_domain(app.screen) not in (domain, None):
                 await press(pilot, *["n"] * len(scan_row_steps(app.screen)))  # page by page
-            # The scan version the app asks (version 2, shipped since, names these otherwise).
             question = intake_of(app.screen).scan.questionnaire.question(question_id)
             step = next(s for s in scan_row_steps(app.screen) if s.question.id == question_id)
             value = scan_answer(app.screen, step)
@@ -1119,6 +1178,35 @@ async def test_eviction_and_fallback_from_the_kindcheck_are_prefilled_in_the_sca
             lines = screen_lines(app)[row.region.y : row.region.bottom]
             if not re.search("voorgesteld|kindcheck|ingevuld", " ".join(lines), re.I):
                 problems.append(f"{question_id}: not shown as taken from the Kindcheck: {lines}")
+    assert not problems, "\n".join(problems)
+
+
+async def test_eviction_and_fallback_from_the_kindcheck_are_not_asked_again_in_the_scan(
+    vault_dir: Path,
+):
+    """Version 2 (what a new intake uses) goes further than a prefill: a scan question that is
+    the same as a Kindcheck question (``same_as``: won_eviction, net_fallback) is not asked a
+    second time at all, and the Kindcheck's answer counts in the scan as if given there."""
+    app = make_app(vault_dir, unlocked=True)
+    problems = []
+    # Eviction threatens; nobody around to fall back on for the children.
+    seed_draft(app, "EPD-1305", answers={"sig_eviction": "yes", "network_fallback": "no"})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await resume_draft(pilot)
+        await wait_until(pilot, lambda: scan_domain(app.screen) is not None, PATIENCE)
+        intake = intake_of(screen)
+        assert intake.scan_questionnaire.version == 2
+        asked: list[str] = []
+        while scan_domain(app.screen) is not None:
+            steps = scan_row_steps(app.screen)
+            asked += [s.question.id for s in steps]
+            await press(pilot, *["n"] * len(steps))  # page by page, every row "no"
+        await wait_screen(pilot, OUTCOME, PATIENCE)
+        for domain, question_id in (("wonen", "won_eviction"), ("netwerk", "net_fallback")):
+            if question_id in asked:
+                problems.append(f"{question_id} asked again after the Kindcheck answered it")
+            if domain not in intake.problem_domain_ids():
+                problems.append(f"{domain}: the Kindcheck's answer ({question_id}) not counted")
     assert not problems, "\n".join(problems)
 
 
@@ -1201,13 +1289,18 @@ async def test_one_child_is_not_called_the_children(vault_dir: Path):
         await wait_screen(pilot, HOME, PATIENCE)
         await start_intake(pilot)
         await press(pilot, "j", "n", "1", "enter")  # one child
-        keys = ["4", "enter", "enter", "1", "1", "2", "j", *"Oma", "enter", "n", "j", "2", "j"]
-        keys += ["j", *["n"] * 7]
+        # Version 2: 4, no birth date, own child, lives with the client, nobody else cares;
+        # then care, network, crisis plan and the parent's questions as kindcheck_keys answers
+        # them, and the seven safety questions "no".
+        keys = ["4", "enter", "enter", "1", "1", "1", "enter"]
+        keys += [*KINDCHECK_CARE_KEYS, *KINDCHECK_PARENT_KEYS, *["n"] * 7]
         for key in keys:
             step = current_step(app.screen)
             if step is not None and re.search(r"\bkinderen\b", screen_text(app)):
                 plural.append(step.key)
             await press(pilot, key)
+        last = current_step(app.screen)
+        assert last is not None and last.question.id == "clinician_note", last
     assert not plural, f"'kinderen' asked about one child: {sorted(set(plural))}"
 
 

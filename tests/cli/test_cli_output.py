@@ -486,6 +486,7 @@ def test_due_json_is_the_table_as_a_versioned_document(
                 str(item["days_late"]) if item["days_late"] else "",
                 item["reference"],
                 item["calendar_code"],
+                item["reason"],  # in English the column shows the reason as in the JSON
             ]
         )
         for item in document["items"]

@@ -96,12 +96,13 @@ def test_due_lists_overdue_first_with_calendar_codes(
         )
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0] == "STATUS|DATE|DAYS LATE|REFERENCE|CALENDAR CODE"
+    assert lines[0] == "STATUS|DATE|DAYS LATE|REFERENCE|CALENDAR CODE|REASON"
     states = [line.split("|")[0] for line in lines[1:]]
     # Five plans are overdue by September; the client followed up on 1 June is due again.
     assert states == ["overdue"] * 5 + ["due"]
     assert lines[1].startswith("overdue|2026-03-16|169|EPD-700001|KC-")  # the safety signal
     assert lines[-1].startswith("due|2026-09-02||EPD-700003|")
+    assert all(line.endswith("|followup") for line in lines[1:])  # plans only in this vault
     assert CANARY_NAME not in out
 
 

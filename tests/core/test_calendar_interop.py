@@ -483,7 +483,7 @@ def export(
     shown = {}
     for line in out.splitlines()[1:]:
         if "|" in line and not line.startswith("kindcheck"):
-            _state, when, _late, _ref, code = line.split("|")
+            _state, when, _late, _ref, code, _reason = line.split("|")
             shown[code] = date.fromisoformat(when)
     return target.read_bytes(), shown
 
@@ -672,7 +672,7 @@ def test_due_ics_writes_an_ended_plan_with_its_end(
         )  # fmt: skip
     second = target.read_bytes()
     (ended_line,) = [line for line in out.splitlines() if line.startswith("ended|")]
-    assert ended_line.startswith("ended|-||") and ended_line.endswith(f"|{code}")
+    assert ended_line.startswith("ended|-||") and ended_line.endswith(f"|{code}|followup")
     (series,) = [e for e in series_events(second) if reference_of(e["SUMMARY"]) == code]
     assert series["RRULE"]["UNTIL"] == [end]
     assert int(series["SEQUENCE"]) == 1 + int(

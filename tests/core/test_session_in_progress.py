@@ -53,7 +53,7 @@ def test_a_name_is_optional_and_cleaned():
 
 
 def test_the_scan_is_paged_by_domain_in_the_file_order():
-    intake = Intake("EPD-1", "ggz", DAY)
+    intake = Intake("EPD-1", "ggz", DAY, version=1)
     pages = intake.scan_pages()
     domains = [d.id for d in intake.scan_questionnaire.domains]
     assert [p.domain_id for p in pages] == domains
@@ -62,7 +62,7 @@ def test_the_scan_is_paged_by_domain_in_the_file_order():
 
 
 def test_no_children_and_no_pregnancy_close_the_check_and_skip_the_scan():
-    intake = Intake("EPD-1", "sociaal_domein", DAY)
+    intake = Intake("EPD-1", "sociaal_domein", DAY, version=1)
     first = intake.kindcheck.steps()[0]
     intake.kindcheck.answer(first, "no")
     intake.kindcheck.answer(intake.kindcheck.first_unanswered(), "no")
@@ -186,7 +186,7 @@ def test_the_session_in_progress_is_written_as_the_answers_file_of_its_session()
     its validated Session writes, for an intake, a closed check and a follow-up."""
     intake = answered_intake(problems=frozenset({"fin_debts"}))
     intake.name = "Jan Jansen"
-    closed = Intake("EPD-2", "sociaal_domein", DAY)
+    closed = Intake("EPD-2", "sociaal_domein", DAY, version=1)
     closed.kindcheck.answer(closed.kindcheck.steps()[0], "no")
     closed.kindcheck.answer(closed.kindcheck.first_unanswered(), "no")
     followup = Intake.followup("EPD-3", "ggz", DAY, child_ages=[4])

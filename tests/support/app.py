@@ -117,36 +117,31 @@ async def start_intake(
 # Two children: one of 4 living with the client, one of 9 living elsewhere (so the contact
 # questions show), care answered, the seven safety questions "no" unless told otherwise.
 def kindcheck_keys(signals: tuple[str, ...] = ("n",) * 7) -> list[str]:
+    """The keys that answer the version-2 Kindcheck (new intakes use it) for the two children
+    above; the seven safety questions (``signals``) at the end, "n" unless told otherwise."""
     return [
-        "j",
-        "n",
-        "2",
-        "enter",
-        "4",
-        "enter",
-        "enter",
-        "1",
-        "1",
-        "2",
-        "9",
-        "enter",
-        "enter",
-        "1",
-        "3",
-        "2",
-        "2",
-        "j",
-        "j",
-        *"Oma",
-        "enter",
-        "n",
-        "j",
-        "2",
-        "j",
-        "j",
+        *KINDCHECK_CHILDREN_KEYS,
+        *KINDCHECK_CARE_KEYS,
+        *KINDCHECK_PARENT_KEYS,
         *signals,
         "ctrl+n",
     ]
+
+
+# has children, no pregnancy, 2; child 1: 4, no birth date, own child, lives with the client,
+# nobody else cares; child 2: 9, own, lives elsewhere, nobody else, daily contact, not alone.
+KINDCHECK_CHILDREN_KEYS = (
+    "j", "n", "2", "enter",
+    "4", "enter", "enter", "1", "1", "1", "enter",
+    "9", "enter", "enter", "1", "3", "1", "enter", "1", "n",
+)  # fmt: skip
+# care enough, no help, no wish for support, the children notice nothing, they were told,
+# someone to fall back on (babysitting), nothing stops asking, a written crisis plan (Oma).
+KINDCHECK_CARE_KEYS = (
+    "j", "n", "n", "1", "j", "j", "1", "enter", "8", "enter", "1", *"Oma", "enter",
+)  # fmt: skip
+# no vulnerable adult, no suicidal thoughts, a fixed home, understands, no custody measure.
+KINDCHECK_PARENT_KEYS = ("1", "1", "j", "n", "n")
 
 
 async def answer_scan(pilot: Any, problem_domains: set[str]) -> None:
@@ -185,3 +180,13 @@ async def skip_to_last_scan_page(pilot: Any, problem_domains: set[str] = frozens
     screen.show_page(len(pages) - 1)
     await pilot.pause()
     await answer_scan(pilot, problem_domains)
+
+
+def acute_first(screen: Any) -> list[str]:
+    """Version 2's order on an outcome page, checked: the acute lines ("bel 112", then Veilig
+    Thuis) above the summary, both above the scrolling body; returns the acute lines."""
+    order = [child.id for child in screen.children if child.id]
+    assert order.index("acute") < order.index("summary") < order.index("outcome-body"), order
+    acute = screen.query_one("#acute")
+    assert acute.display
+    return str(acute.render()).splitlines()
