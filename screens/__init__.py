@@ -14,8 +14,9 @@ One module per screen, with its .tcss beside it:
 - ``home``: drafts, follow-ups due and overdue, clients; ``client``: one client's page;
   ``followup``: holding a client's follow-up (shared by home and the client page);
   ``client_record``: the client page's part of the client record (open a session, save the
-  client's dossier, delete the client); ``session``: one stored session read back, corrected,
-  copied and saved for the EPD.
+  client's dossier, delete the client); ``client_followthrough``: its events, warm hand-offs
+  and Meldcode process; ``session``: one stored session read back, corrected, copied and saved
+  for the EPD.
 - ``intake_start``: who a new intake is for; ``intake``: the question walk, the Kindcheck
   question by question and the problem scan domain by domain, built from ``intake_keys``
   (every key of the walk, in order, to the question showing), ``intake_scan`` (the scan's
