@@ -31,7 +31,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError
-from kindcheck.i18n import catalog, error_message, t
+from kindcheck.i18n import error_message, t
 from kindcheck.settings import Settings
 
 from .base import localize_bindings
@@ -56,7 +56,6 @@ if TYPE_CHECKING:
     from kindcheck.service.vault_service import VaultService
     from kindcheck.service.views import PendingDraft, VaultNotices
 
-    from .dialogs.help import HelpScreen
 
 IDLE_CHECK_SECONDS = 5.0
 NOTICE_SECONDS = 4.0
@@ -534,50 +533,12 @@ class KindcheckApp(App[int]):
 
     def action_help(self) -> None:
         """The help screen for the screen showing now (F1 again, or Escape, closes it)."""
-        from .dialogs.help import HelpScreen
+        from .dialogs.help import HelpScreen, help_for
 
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
             return
-        self.push_screen(self._help_for(self.screen))
-
-    def _help_for(self, screen: Screen[Any]) -> HelpScreen:
-        from .dialogs.help import HelpScreen, KeyGroup, key_description
-
-        lang = self.lang
-        found: dict[str, dict[tuple[str, str], list[str]]] = {"screen": {}, "app": {}, "field": {}}
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if not active.enabled or not binding.description or binding.system:
-                continue
-            group = "app" if active.node is self else "screen" if active.node is screen else "field"
-            description = binding.description
-            if _textual_binding(active.node, binding):
-                # Textual's own keys (a field's, the screen's tab) in the app's language.
-                description = key_description(description, lang)
-                if not description:
-                    continue
-            keys = found[group].setdefault((binding.action, description), [])
-            shown = self.get_key_display(binding)
-            if shown not in keys:
-                keys.append(shown)
-        # The keys that work everywhere first: at 80x24 they are the ones the footer cuts.
-        groups = [
-            KeyGroup(
-                t(f"ui.help.keys_{group}", lang),
-                tuple(("/".join(keys), description) for (_action, description), keys in by.items()),
-            )
-            for group, by in sorted(found.items(), key=lambda item: item[0] != "app")
-        ]
-        provide = getattr(screen, "help_sections", None)
-        sections: list[tuple[str, str]] = list(provide()) if provide is not None else []
-        about = f"ui.help.about.{type(screen).__name__}"
-        if about in catalog():
-            sections.insert(0, (t("ui.help.about_title", lang), t(about, lang)))
-        ask = getattr(screen, "help_question", None)
-        question = ask() if ask is not None else None
-        title = t("ui.help.title", lang)
-        return HelpScreen(title, sections, groups, question=question)
+        self.push_screen(help_for(self, self.screen, self.lang))
 
     def action_show_help_panel(self) -> None:
         """Textual's key panel (its "Keys" command) is this app's help screen: translated,
@@ -661,18 +622,6 @@ class KindcheckApp(App[int]):
                 command.callback,
                 command.discover,
             )
-
-
-def _textual_binding(node: object, binding: Binding) -> bool:
-    """Whether ``binding`` is one Textual's own classes define (its description is English)."""
-    # A key list ("ctrl+c,super+c") is split into one binding per key: compare what it does.
-    return any(
-        isinstance(own, Binding)
-        and (own.action, own.description) == (binding.action, binding.description)
-        for cls in type(node).__mro__
-        if cls.__module__.startswith("textual.")
-        for own in vars(cls).get("BINDINGS", ())
-    )
 
 
 def create_app(

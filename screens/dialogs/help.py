@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from kindcheck.i18n import catalog, t
@@ -97,3 +98,52 @@ class HelpScreen(KindcheckModal[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def help_for(app: App[Any], screen: Screen[Any], lang: str) -> HelpScreen:
+    """The help screen (F1) for ``screen``: what it is for, its question's "why we ask", and
+    the keys that work now, grouped (everywhere first, then the screen's, then the field's)."""
+    found: dict[str, dict[tuple[str, str], list[str]]] = {"screen": {}, "app": {}, "field": {}}
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if not active.enabled or not binding.description or binding.system:
+            continue
+        group = "app" if active.node is app else "screen" if active.node is screen else "field"
+        description = binding.description
+        if _textual_binding(active.node, binding):
+            # Textual's own keys (a field's, the screen's tab) in the app's language.
+            description = key_description(description, lang)
+            if not description:
+                continue
+        keys = found[group].setdefault((binding.action, description), [])
+        shown = app.get_key_display(binding)
+        if shown not in keys:
+            keys.append(shown)
+    # The keys that work everywhere first: at 80x24 they are the ones the footer cuts.
+    groups = [
+        KeyGroup(
+            t(f"ui.help.keys_{group}", lang),
+            tuple(("/".join(keys), description) for (_action, description), keys in by.items()),
+        )
+        for group, by in sorted(found.items(), key=lambda item: item[0] != "app")
+    ]
+    provide = getattr(screen, "help_sections", None)
+    sections: list[tuple[str, str]] = list(provide()) if provide is not None else []
+    about = f"ui.help.about.{type(screen).__name__}"
+    if about in catalog():
+        sections.insert(0, (t("ui.help.about_title", lang), t(about, lang)))
+    ask = getattr(screen, "help_question", None)
+    question = ask() if ask is not None else None
+    return HelpScreen(t("ui.help.title", lang), sections, groups, question=question)
+
+
+def _textual_binding(node: object, binding: Binding) -> bool:
+    """Whether ``binding`` is one Textual's own classes define (its description is English)."""
+    # A key list ("ctrl+c,super+c") is split into one binding per key: compare what it does.
+    return any(
+        isinstance(own, Binding)
+        and (own.action, own.description) == (binding.action, binding.description)
+        for cls in type(node).__mro__
+        if cls.__module__.startswith("textual.")
+        for own in vars(cls).get("BINDINGS", ())
+    )
