@@ -48,7 +48,7 @@ from .widgets.safe import SafeInput, literal
 
 if TYPE_CHECKING:
     from kindcheck.accesslog import AccessEntry
-    from kindcheck.service.reports import LogView
+    from kindcheck.service.access_log import LogView
 
 ACTIONS = (
     "create",
@@ -124,7 +124,7 @@ class AccessLogScreen(KindcheckScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="log")
     def load(self, reference: str | None) -> None:
-        from kindcheck.service.reports import read_log
+        from kindcheck.service.access_log import read_log
 
         self.post_message(LogLoaded(read_log(self.service, reference)))
 
@@ -155,7 +155,7 @@ class AccessLogScreen(KindcheckScreen):
         self.refresh_bindings()
 
     def _cells(self, entry: AccessEntry) -> list[Text]:
-        from kindcheck.service.reports import log_entry_words
+        from kindcheck.service.access_log import log_entry_words
 
         action, outcome, detail = log_entry_words(entry, self.lang)
         action_text = one_line(action)
@@ -186,7 +186,7 @@ class AccessLogScreen(KindcheckScreen):
         if entry is None:
             detail.update(self.tr("log.empty"))
             return
-        from kindcheck.service.reports import log_entry_words
+        from kindcheck.service.access_log import log_entry_words
 
         action, outcome, detail_text = log_entry_words(entry, self.lang)
         action = one_line(action)
@@ -274,7 +274,8 @@ class AccessLogScreen(KindcheckScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="log-save")
     def save(self, reference: str, choice: SaveChoice, force: bool) -> None:
         from kindcheck.paths import OutputPathError
-        from kindcheck.service.reports import OverwriteNeeded, save_client_log
+        from kindcheck.service.access_log import save_client_log
+        from kindcheck.service.reports import OverwriteNeeded
 
         try:
             written, _count = save_client_log(self.service, reference, choice.path, force)

@@ -430,7 +430,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     "read" entry), times in local time; ``-o FILE|- [--force]``: written as JSON with UTC times
     (an "export" entry, e.g. for a client's request to see who looked at their file)."""
     from kindcheck.paths import OutputPathError, check_output_path, write_output
-    from kindcheck.service.reports import log_document, log_file, read_access_log
+    from kindcheck.service.access_log import log_document, log_file, read_access_log
 
     lang = lang_of(args)
     reference = args.client

@@ -10,6 +10,6 @@ imported where they are needed: importing this package loads nothing heavy.
 - :mod:`.recording`: ``record_session``, the one way a session, intake or follow-up, is stored.
 - :mod:`.intake`: the session in progress and its draft.
 - :mod:`.plans`: stored plans as ``FollowUpPlan`` values; :mod:`.caseload`: the due list.
-- :mod:`.reports`: the anonymised export pipeline and the access-log document.
+- :mod:`.reports`: the anonymised export pipeline; :mod:`.access_log`: the access-log document.
 - :mod:`.demo`: the synthetic caseload of ``kindcheck demo``.
 """

@@ -10,9 +10,7 @@ gathered in the same pass) with one fact per follow-up plan, and counts them per
 then :func:`kindcheck.export.suppress`, then :func:`render_table` for the file. The screen
 passes a progress callback and a cancel check; every step it counts is work really done.
 
-The access log: :func:`read_access_log` (viewing it is itself one "read" entry, in the same
-transaction) and :func:`log_document` (the JSON of ``kindcheck log -o`` and of a client's log
-saved from the screen).
+The access log's document and views are in :mod:`.access_log`.
 
 What is logged follows the store's rules: showing suppressed counts on screen reads no client's
 data and writes no entry; saving them is one "export" entry; saving a client's log is one
@@ -31,14 +29,13 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kindcheck.errors import KindcheckError, RecordDamaged
 
 if TYPE_CHECKING:
-    from kindcheck.accesslog import AccessEntry
     from kindcheck.export import Counts, PeriodType, PlanFacts, SessionFacts, Table
     from kindcheck.export.release import Ledger
     from kindcheck.followup import FollowUpStatus
@@ -49,12 +46,10 @@ if TYPE_CHECKING:
     from .views import DamagedRecord
 
 __all__ = [
-    "LOG_FORMAT",
     "STEPS_PER_SESSION",
     "ClientFacts",
     "ComputedCounts",
     "ExportCancelled",
-    "LogView",
     "OverwriteNeeded",
     "Progress",
     "ReleasedTable",
@@ -63,20 +58,14 @@ __all__ = [
     "counts_detail",
     "due_facts",
     "ledger_table",
-    "log_document",
-    "log_entry_words",
-    "log_file",
     "month_counts",
     "plan_facts",
-    "read_access_log",
     "read_clients",
     "read_ledger",
-    "read_log",
     "release_table",
     "release_vault",
     "render_release",
     "render_table",
-    "save_client_log",
     "save_export",
     "save_release",
     "scan_domain_names",
@@ -609,91 +598,3 @@ def _exists_plainly(path: str | Path) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# The access log
-
-LOG_FORMAT = "kindcheck-access-log"
-
-
-def read_access_log(
-    store: Store, reference: str | None = None, damaged: list[str] | None = None
-) -> list[AccessEntry]:
-    """The log (or one client's part of it), oldest first. The viewing itself is one "read"
-    entry, written first in the same transaction: if it cannot be written, nothing is shown."""
-    with store.batch():
-        store.log_access("read", reference, "access log")
-        return store.access_log(reference, damaged)
-
-
-def log_document(
-    entries: list[AccessEntry], reference: str | None, user: str | None
-) -> dict[str, Any]:
-    """The JSON form of (part of) the access log: every field of every entry, with its hash,
-    so the organisation can check the chain of a full export."""
-    from kindcheck import __version__
-
-    return {
-        "format": LOG_FORMAT,
-        "format_version": 1,
-        "tool_version": __version__,
-        "exported_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "vault_user": user,
-        "client_reference": reference,
-        "entries": [{**entry.to_dict(), "hash": entry.hash} for entry in entries],
-    }
-
-
-def log_file(entries: list[AccessEntry], reference: str | None, user: str | None) -> bytes:
-    """The bytes of an access-log file (``kindcheck log -o``, a client's log saved on screen)."""
-    document = log_document(entries, reference, user)
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-@dataclass(frozen=True)
-class LogView:
-    entries: tuple[AccessEntry, ...]  # oldest first, as the store keeps them
-    reference: str | None  # the filter, as typed
-    damaged: tuple[DamagedRecord, ...]  # entries that cannot be read, each named
-
-    @property
-    def client_reference(self) -> str | None:
-        """The filter as the client's reference is written in the log ("demo-5" is shown as
-        the "DEMO-5" the entries carry; the store compares references normalised)."""
-        if self.reference is None:
-            return None
-        return next(
-            (e.client_reference for e in reversed(self.entries) if e.client_reference),
-            self.reference,
-        )
-
-
-def read_log(service: VaultService, reference: str | None = None) -> LogView:
-    """The log for the screen, read as ``kindcheck log`` reads it (:func:`read_access_log`)."""
-    from .damage import damaged_records
-
-    damaged: list[str] = []
-    with service.store() as store:
-        entries = read_access_log(store, reference, damaged)
-    return LogView(tuple(entries), reference, damaged_records(damaged))
-
-
-def save_client_log(
-    service: VaultService, reference: str, path: str | Path, force: bool = False
-) -> tuple[Path, int]:
-    """One client's log entries as JSON (the file of ``kindcheck log -o``)."""
-    with service.store() as store:
-        entries = store.access_log(reference)
-        data = log_file(entries, reference, store.user_name)
-    written = _write(service, path, data, force, reference, f"access log ({len(entries)} entries)")
-    return written, len(entries)
-
-
-def log_entry_words(entry: AccessEntry, lang: str) -> tuple[str, str, str]:
-    """An entry's action, outcome and detail as a person reading ``lang`` says them (the
-    stored English detail is part of the hash chain; it is translated only for display)."""
-    from kindcheck.accesslog import action_name, describe, outcome_name
-
-    return (
-        action_name(entry.action, lang),
-        outcome_name(entry.outcome, lang),
-        describe(entry.detail, lang),
-    )
