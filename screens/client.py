@@ -398,7 +398,9 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
                 lines.append(literal(self.tr("client.hold_hint"), "dim"))
             self.query_one("#plan-view", Static).update(Content("\n").join(lines))
             return
-        rhythm = rhythm_choice_of(plan.rule)
+        # The rhythm the plan was chosen as (two choices can share an interval: "concerns" and
+        # "3 or more domains" are both every 6 weeks); else the one its rule follows.
+        rhythm = rhythm_choice_of(plan.rule, detail.rhythm)
         line = self.tr("client.rhythm", rhythm=self.tr(f"rhythm.{rhythm}") if rhythm else plan.rule)
         if plan.treatment_ended_on:
             line += " · " + self.tr(

@@ -521,9 +521,13 @@ def chosen_plan(
     return plan, Rhythm(rhythm) if rhythm in DEFAULT_RHYTHMS else None
 
 
-def rhythm_choice_of(rule: str) -> str | None:
-    """The choice (a key of RHYTHM_RULES) whose rule a plan's RRULE follows, if any."""
+def rhythm_choice_of(rule: str, stored: str | None = None) -> str | None:
+    """The choice (a key of RHYTHM_RULES) whose rule a plan's RRULE follows, if any: the
+    ``stored`` choice the plan was made as when its rule still follows it (two choices can
+    share an interval), else the first that fits."""
     parts = set(rule.split(";"))
+    if stored in RHYTHM_RULES and set(RHYTHM_RULES[stored][0].split(";")) <= parts:
+        return stored
     for key, (known, _step) in RHYTHM_RULES.items():
         if set(known.split(";")) <= parts:
             return key

@@ -704,3 +704,16 @@ def test_ics_refuses_duplicates_and_wrong_entries() -> None:
     with pytest.raises(FollowUpError):
         plans_to_ics([("K-0001", plan.to_dict())])  # type: ignore[list-item]
     assert b"BEGIN:VCALENDAR" in plans_to_ics([])
+
+
+def test_a_plan_made_for_concerns_is_named_for_concerns_not_for_three_domains() -> None:
+    """Two rhythm choices share every 6 weeks ("concern" and 3+ domains): the client page
+    names the one the plan was made as, while its rule still follows it."""
+    from kindcheck.followup.policy import RHYTHM_RULES, rhythm_choice_of
+
+    six_weeks = RHYTHM_RULES["concern"][0]
+    assert RHYTHM_RULES["stacking"][0] == six_weeks  # the clash this guards against
+    assert rhythm_choice_of(six_weeks, "concern") == "concern"
+    assert rhythm_choice_of(six_weeks, "stacking") == "stacking"
+    # A stored choice the rule no longer follows (tightened since) is not shown.
+    assert rhythm_choice_of(RHYTHM_RULES["safety"][0], "concern") == "safety"
