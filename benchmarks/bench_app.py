@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import shutil
 import statistics
@@ -95,11 +96,20 @@ def cached_vault(cache: Path | None, clients: int, seed: int) -> Iterator[Path]:
         (built / "built.json").write_text(json.dumps(info), encoding="utf-8")
         print(f"built in {info['seconds']} s", flush=True)
     work = Path(tempfile.mkdtemp(prefix="work-", dir=cache))
+    # Each run works on a fresh copy of the cached vault: with the state of an earlier run
+    # (which saved sessions in its copy) the copy reads as an older one put back, and the app
+    # rightly asks about it first. So each run keeps its own state, as the CLI benchmarks do.
+    saved_state = os.environ.get("KINDCHECK_STATE_DIR")
+    os.environ["KINDCHECK_STATE_DIR"] = str(work / "state")
     try:
         shutil.copytree(built / "vault", work / "vault")
         (work / "vault" / "kindcheck.lock").unlink(missing_ok=True)
         yield work / "vault"
     finally:
+        if saved_state is None:
+            os.environ.pop("KINDCHECK_STATE_DIR", None)
+        else:
+            os.environ["KINDCHECK_STATE_DIR"] = saved_state
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -400,7 +400,7 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
             return
         # The rhythm the plan was chosen as (two choices can share an interval: "concerns" and
         # "3 or more domains" are both every 6 weeks); else the one its rule follows.
-        rhythm = rhythm_choice_of(plan.rule, detail.rhythm)
+        rhythm = rhythm_choice_of(plan.rule, detail.plan_rhythm)
         line = self.tr("client.rhythm", rhythm=self.tr(f"rhythm.{rhythm}") if rhythm else plan.rule)
         if plan.treatment_ended_on:
             line += " · " + self.tr(
