@@ -65,6 +65,7 @@ from .model import (
     ScanCompat,
     Section,
     Signal,
+    Wording,
 )
 from .shipped import (
     load_guide,
@@ -113,6 +114,7 @@ __all__ = [
     "Signal",
     "Step",
     "Walker",
+    "Wording",
     "check_value",
     "clean_text",
     "load_catalog",

@@ -29,6 +29,10 @@ LANGUAGES = ("nl", "en")
 QUESTION_TYPES = ("yesno", "choice", "multi", "number", "date", "text", "longtext")
 YESNO_VALUES = ("yes", "no", "unknown")
 SETTINGS = ("ggz", "sociaal_domein")
+# The other wordings a format-2 question may have (`text_<wording>`), chosen by whom the
+# question speaks of (Wording.text_keys): read aloud, "of straks de baby" to a client who is
+# not expecting, or "de kinderen" to a client with only a baby on the way, is wrong.
+TEXT_WORDINGS = ("no_baby", "one_no_baby", "baby_only", "no_children")
 # Names a format-1 condition may use besides questions.
 CONTEXT_NAMES = frozenset({"setting"})
 # Names a format-2 question condition, derived condition or `requires` may use besides
@@ -96,6 +100,30 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Wording:
+    """Whom the questions speak of, as far as the answers so far tell.
+
+    ``children`` is the number of minor children (None while not known), ``expecting`` whether
+    a baby is on the way (None while not answered, or "don't know": a pregnancy not confirmed
+    is not named to the client), ``no_children`` that the client said there are none.
+    """
+
+    children: int | None = None
+    expecting: bool | None = None
+    no_children: bool = False
+
+    def text_keys(self) -> tuple[str, ...]:
+        """The wordings to try, most specific first; the question's ``text`` comes after."""
+        baby = self.expecting is True
+        if self.children == 1:
+            return ("one",) if baby else ("one_no_baby", "one")
+        if self.no_children:
+            return ("baby_only",) if baby else ("no_children",)
+        # children, or their number not known yet ("don't know" counts as maybe)
+        return () if baby else ("no_baby",)
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     type: str
@@ -131,17 +159,22 @@ class Question:
     # said of one child: "dit kind" where the text says "de kinderen" (presentation only)
     text_one: Localized | None = None
     help_one: Localized | None = None
+    # the other wordings by whom the question speaks of (TEXT_WORDINGS; presentation only)
+    text_wordings: tuple[tuple[str, Localized], ...] = ()
     prefills: tuple[Prefill, ...] = ()  # the list form of `prefill`, first match wins
 
-    def text_for(self, lang: str, children: int | None = None) -> str:
-        """The question as asked, of one child when there is exactly one."""
-        if children == 1 and self.text_one is not None:
-            return self.text_one.get(lang)
+    def text_for(self, lang: str, wording: Wording | None = None) -> str:
+        """The question as asked to this client: of one child when there is exactly one, without
+        the baby when none is on the way, of the baby alone when there are no children."""
+        for key in wording.text_keys() if wording is not None else ():
+            text = self.text_one if key == "one" else dict(self.text_wordings).get(key)
+            if text is not None:
+                return text.get(lang)
         return self.text.get(lang)
 
-    def help_for(self, lang: str, children: int | None = None) -> str:
+    def help_for(self, lang: str, wording: Wording | None = None) -> str:
         """The "why we ask" text, of one child when there is exactly one."""
-        if children == 1 and self.help_one is not None:
+        if wording is not None and wording.children == 1 and self.help_one is not None:
             return self.help_one.get(lang)
         return self.help_client.get(lang)
 

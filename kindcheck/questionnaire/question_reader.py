@@ -10,6 +10,7 @@ from .model import (
     _ID,
     QUESTION_TYPES,
     ROLES,
+    TEXT_WORDINGS,
     YESNO_VALUES,
     Option,
     Prefill,
@@ -43,6 +44,7 @@ _QUESTION_KEYS_1 = frozenset(
 )
 _QUESTION_KEYS_2 = (_QUESTION_KEYS_1 - {"help", "help_one"}) | {
     "help_client_one",
+    *(f"text_{wording}" for wording in TEXT_WORDINGS),
     "help_client",
     "guidance",
     "concern",
@@ -207,6 +209,11 @@ class QuestionReader(Reader):
             if help_one_key in raw
             else None
         )
+        text_wordings = tuple(
+            (wording, self.localized(raw[key], line, where, key))
+            for wording in TEXT_WORDINGS
+            if (key := f"text_{wording}") in raw
+        )
         for key in ("repeat", "domain", "signal", "concern", "same_as", "scp_area"):
             if key in raw and not isinstance(raw[key], str):
                 self.add(line, where, f"'{key}' must be an id")
@@ -256,6 +263,7 @@ class QuestionReader(Reader):
             included_from=included_from,
             text_one=text_one,
             help_one=help_one,
+            text_wordings=text_wordings,
             prefills=prefills,
         )
 

@@ -1,0 +1,99 @@
+"""What the client hears: a question read aloud names only the children and the baby there are.
+
+A clinician reads the Kindcheck's questions aloud. "Of straks de baby" to a client who is not
+expecting (perhaps after a miscarriage), "de kinderen" to a parent of one child, or a question
+about "de kinderen" to a client who has none, tells the client that the tool was not listening.
+These tests walk the whole version-2 Kindcheck as an intake does, for each family, and read every
+question as the screen shows it (Question.text_for with the intake's wording).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from kindcheck.questionnaire import Step
+from kindcheck.service.intake import Intake
+
+DAY = date(2026, 11, 2)
+
+
+def _answer_for(step: Step, family: dict[str, Any]) -> Any:
+    question = step.question
+    if question.id in family:
+        return family[question.id]
+    if question.role == "child_age":
+        return 6
+    if question.type == "yesno":
+        return "no"
+    if question.type in ("choice", "multi"):
+        first = question.options[0].id
+        return first if question.type == "choice" else [first]
+    if question.type == "number":
+        return question.minimum if question.minimum is not None else 1
+    if question.type == "date":
+        return "2027-03-01"
+    return "x"
+
+
+def asked(family: dict[str, Any], lang: str) -> dict[str, str]:
+    """Every question of the Kindcheck asked to this family, as shown, by question id."""
+    intake = Intake("EPD-1", "ggz", DAY, version=2)
+    walker = intake.main
+    shown: dict[str, str] = {}
+    step = walker.first_unanswered()
+    while step is not None:
+        shown[step.question.id] = step.question.text_for(lang, intake.children_in_wording())
+        step = walker.answer(step, _answer_for(step, family))
+    return shown
+
+
+NO_CHILDREN = {"has_minor_children": "no"}
+TWO_CHILDREN = {"has_minor_children": "yes", "child_count": 2}
+ONE_CHILD = {"has_minor_children": "yes", "child_count": 1}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("family", [TWO_CHILDREN, ONE_CHILD], ids=["two", "one"])
+def test_no_baby_is_named_to_a_client_who_is_not_expecting(family: dict[str, Any], lang: str):
+    shown = asked({**family, "pregnancy": "no"}, lang)
+    assert "network_fallback" in shown and "sig_severe_problems" in shown
+    named = {qid: text for qid, text in shown.items() if "baby" in text.lower()}
+    assert named == {}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_parent_of_one_child_is_asked_about_that_child(lang: str):
+    shown = asked({**ONE_CHILD, "pregnancy": "no"}, lang)
+    plural = "de kinderen" if lang == "nl" else "the children"
+    assert "care_enough" in shown and "clinician_note" in shown
+    assert {qid: text for qid, text in shown.items() if plural in text.lower()} == {}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("pregnancy", ["yes", "no"])
+def test_a_client_without_children_is_not_asked_about_the_children(pregnancy: str, lang: str):
+    shown = asked({**NO_CHILDREN, "pregnancy": pregnancy}, lang)
+    assert "sig_other" in shown and "clinician_note" in shown
+    plural = ("de kinderen", "het kind") if lang == "nl" else ("the children", "the child")
+    about_children = {
+        qid: text for qid, text in shown.items() if any(word in text.lower() for word in plural)
+    }
+    assert about_children == {}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_client_who_is_expecting_hears_of_the_baby(lang: str):
+    expecting_only = asked({**NO_CHILDREN, "pregnancy": "yes"}, lang)
+    both = asked({**TWO_CHILDREN, "pregnancy": "yes"}, lang)
+    for shown in (expecting_only, both):
+        assert "baby" in shown["network_fallback"].lower()
+        assert "baby" in shown["sig_severe_problems"].lower()
+
+
+def test_an_unconfirmed_pregnancy_is_not_named():
+    """ "Don't know" (a possible pregnancy) gets an open item, not "of straks de baby"."""
+    shown = asked({**TWO_CHILDREN, "pregnancy": "unknown"}, "nl")
+    assert not any("baby" in text.lower() for text in shown.values())
