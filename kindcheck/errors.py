@@ -20,6 +20,27 @@ if TYPE_CHECKING:
     from typing import Any, Self
 
 
+class Phrase:
+    """A catalog text used inside another error's message ("nothing was saved"), so that the
+    whole message is said in the person's language (:func:`kindcheck.i18n.error_message`)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def in_language(self, lang: str) -> str:
+        from kindcheck.i18n import t
+
+        return t(self.key, lang)
+
+    def __str__(self) -> str:
+        return self.in_language("en")
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.key!r})"
+
+
 class KindcheckError(Exception):
     """Base class for every error the user can cause or fix."""
 

@@ -148,5 +148,13 @@ def error_message(error: BaseException, lang: str = DEFAULT_LANGUAGE) -> str:
     key = getattr(error, "key", None)
     values: Mapping[str, Any] = getattr(error, "values", None) or {}
     if isinstance(key, str) and _entry(key) is not None:
-        return t(key, lang, **values)
+        return t(key, lang, **{name: _said(value, lang) for name, value in values.items()})
     return str(error)
+
+
+def _said(value: Any, lang: str) -> Any:
+    """A message's field in ``lang``: another error (the cause) or a phrase is said in it too."""
+    if isinstance(value, BaseException):
+        return error_message(value, lang)
+    in_language = getattr(value, "in_language", None)
+    return in_language(lang) if callable(in_language) else value

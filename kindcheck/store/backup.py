@@ -80,7 +80,7 @@ class _Backups(_StoreBase):
                 raise OutputPathError("a backup cannot replace the vault itself")
         except OutputPathError as error:
             self.log_refusal("backup", None, f"backup to {dest}: {error}")
-            raise VaultError(str(error)) from None
+            raise VaultError(str(error), key=error.key, values=error.values) from None
         partial = target.with_name(f".{target.name}.partial-{_new_id()[:8]}")
         with self._mutex:
             self._require_open()
@@ -101,21 +101,16 @@ class _Backups(_StoreBase):
                     try:
                         self.log_access("backup", None, f"backup to {target}")
                     except VaultError as error:
-                        raise VaultError(
-                            f"{one_line(error)}; the backup's access-log entry could not be "
-                            "written, so no backup was written"
+                        raise VaultError.from_catalog(
+                            "error.store.backup_log_failed", cause=error
                         ) from None
                     logged = True
                     os.replace(partial, target)
                     _fsync_path(target.parent, directory=True)
                 except OSError as error:
-                    raise _os_failure(error, target.parent, "write the backup") from None
+                    raise _os_failure(error, target.parent, "write_backup") from None
                 except sqlite3.Error as error:
-                    raise VaultError(
-                        _translate(error, writing=True)
-                        .args[0]
-                        .replace("nothing was saved", "no backup was written")
-                    ) from None
+                    raise _translate(error, writing=True, nothing="backup") from None
                 finally:
                     for leftover in (partial, _journal(partial)):
                         with contextlib.suppress(OSError):
@@ -155,7 +150,7 @@ class _Backups(_StoreBase):
         """
         src, data_dir = Path(src), Path(data_dir)
         if not src.is_file():
-            raise VaultError(f"there is no backup file at {src}")
+            raise VaultError.from_catalog("error.store.no_backup", path=src)
         _check_header(src)
         slots = _check_backup(src)
         data_key: bytes | None = None
@@ -220,17 +215,13 @@ class _Backups(_StoreBase):
                 _RollbackCounter(data_key).write(generation)
                 _RollbackMarker(data_key).remove()
         except OSError as error:
-            raise _os_failure(error, data_dir, "restore the vault") from None
+            raise _os_failure(error, data_dir, "restore") from None
         except RecordDamaged as error:
-            raise VaultError(
-                f"the backup cannot be read completely ({one_line(error)}); nothing was restored"
+            raise VaultError.from_catalog(
+                "error.store.backup_incomplete", reason=one_line(error)
             ) from None
         except sqlite3.Error as error:
-            raise VaultError(
-                _translate(error, writing=True)
-                .args[0]
-                .replace("nothing was saved", "nothing was restored")
-            ) from None
+            raise _translate(error, writing=True, nothing="restored") from None
         finally:
             for leftover in (restoring, _journal(restoring)):
                 with contextlib.suppress(OSError):
@@ -276,7 +267,7 @@ def _check_backup(path: Path) -> SlotSet:
             conn.execute("PRAGMA query_only = ON")
             conn.execute("PRAGMA trusted_schema = OFF")
             if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-                raise VaultError(f"{path} is not a Kindcheck vault or backup")
+                raise VaultError.from_catalog("error.store.not_a_vault", path=path)
             found = read_schema(conn)
             row = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
             value = row[0] if row else None
@@ -285,10 +276,7 @@ def _check_backup(path: Path) -> SlotSet:
                 raise VaultError(f"{path} has an unreadable schema version")
             version = int(text)
             if version > schema.SCHEMA_VERSION:
-                raise VaultError(
-                    f"{path} was written by a newer version of Kindcheck (storage schema "
-                    f"{version}); update Kindcheck first"
-                )
+                raise VaultError.from_catalog("error.store.newer", path=path, version=version)
             problems = check_schema(found, version, schema.SCHEMA_VERSION, MIGRATIONS)
             if problems:
                 raise SchemaRefused(
@@ -298,13 +286,15 @@ def _check_backup(path: Path) -> SlotSet:
                 )
             check = [row[0] for row in conn.execute("PRAGMA quick_check")]
             if check != ["ok"]:
-                raise VaultError(f"{path} is damaged ({one_line(check[0])}); nothing was changed")
+                raise VaultError.from_catalog(
+                    "error.store.file_damaged", path=path, reason=one_line(check[0])
+                )
             slot_rows = conn.execute("SELECT id, kind, slot FROM key_slot").fetchall()
         except sqlite3.Error as error:
-            raise VaultError(
-                f"{path} is not a readable Kindcheck vault "
-                f"({getattr(error, 'sqlite_errorname', 'error')}); "
-                "nothing was changed"
+            raise VaultError.from_catalog(
+                "error.store.unreadable",
+                path=path,
+                name=getattr(error, "sqlite_errorname", "error"),
             ) from None
     finally:
         conn.close()

@@ -259,7 +259,7 @@ class _StoreBase:
                     )
                 raise failure from None
             except UnicodeDecodeError:
-                raise VaultError(_DAMAGED_FILE) from None
+                raise VaultError.from_catalog("error.store.damaged_text") from None
             finally:
                 self._tx = None
             if generation is not None:
@@ -288,7 +288,7 @@ class _StoreBase:
             except sqlite3.Error as error:
                 raise _translate(error, writing=False) from None
             except UnicodeDecodeError:  # text in the file that is not UTF-8: damage
-                raise VaultError(_DAMAGED_FILE) from None
+                raise VaultError.from_catalog("error.store.damaged_text") from None
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
@@ -561,11 +561,6 @@ class _StoreBase:
 
 _CLIENT_BY_ID = "SELECT id, ref_index, format_version, data FROM client WHERE id = ?"
 _CLIENT_BY_INDEX = "SELECT id, ref_index, format_version, data FROM client WHERE ref_index = ?"
-
-_DAMAGED_FILE = (
-    "the vault file is damaged (it holds text that is not UTF-8); nothing was changed. "
-    "`kindcheck verify` lists what can still be read; `kindcheck restore` puts back a backup"
-)
 
 
 def _newest() -> int:

@@ -150,7 +150,7 @@ class Store(
                 # journal) never creates a readable file.
                 os.close(os.open(building, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             except OSError as error:
-                raise _os_failure(error, data_dir, "create the vault") from None
+                raise _os_failure(error, data_dir, "create_vault") from None
             build_engine = _engine_for(building)
             try:
                 with build_engine.begin() as conn:
@@ -181,7 +181,7 @@ class Store(
                 _remove(_journal(building))
                 _fsync_path(data_dir, directory=True)
             except OSError as error:
-                raise _os_failure(error, data_dir, "create the vault") from None
+                raise _os_failure(error, data_dir, "create_vault") from None
             engine = _engine_for(db)
             store = cls(data_dir=data_dir, lock=lock, engine=engine, data_key=data_key)
             store._user_name = profile["user_name"]

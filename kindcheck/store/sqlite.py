@@ -41,7 +41,7 @@ from typing import Any, Final, TypeAlias
 
 from filelock import FileLock, Timeout
 
-from kindcheck.errors import VaultError, VaultLocked
+from kindcheck.errors import Phrase, VaultError, VaultLocked
 from kindcheck.store.schema import APPLICATION_ID, DB_NAME, SQLITE_MAGIC, SchemaObject
 from kindcheck.text import one_line
 
@@ -60,54 +60,47 @@ def _sqlite_code(error: BaseException) -> int | None:
     return code & 0xFF if isinstance(code, int) else None
 
 
-_DAMAGED_SCHEMA: Final = (
-    "the vault file's table of contents (page 1) is damaged: it holds text that is not UTF-8; "
-    "nothing was changed. Restore a backup with `kindcheck restore`"
-)
-
-
-def _translate(error: BaseException, writing: bool) -> VaultError:
-    """A database error as a message for a person. Never includes SQL or values."""
+def _translate(error: BaseException, writing: bool, nothing: str = "saved") -> VaultError:
+    """A database error as a message for a person, in their language (the catalog's
+    [error.store]). Never includes SQL or values. ``nothing`` says what a failed write did not
+    do: "saved", "backup" (no backup was written) or "restored"."""
     code = _sqlite_code(error)
-    unsaved = ": nothing was saved" if writing else ""
+    unsaved = Phrase(f"error.store.nothing.{nothing}")
+    doing = "write" if writing else "read"
     if code == _SQLITE_FULL:
-        return VaultError(f"the disk is full{unsaved or ': the vault could not be read'}")
+        return VaultError.from_catalog(
+            "error.store.full", nothing=unsaved if writing else Phrase("error.store.nothing.read")
+        )
     if code == _SQLITE_IOERR:
-        return VaultError(
-            "the disk could not be "
-            + ("written" if writing else "read")
-            + " (it may be full, removed or failing)"
-            + unsaved
-        )
+        return VaultError.from_catalog(f"error.store.io_{doing}", nothing=unsaved)
     if code in (_SQLITE_READONLY, _SQLITE_PERM):
-        return VaultError("the vault is on a read-only disk or folder" + unsaved)
+        return VaultError.from_catalog(f"error.store.read_only_{doing}", nothing=unsaved)
     if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
-        return VaultError(
-            "the vault file is damaged; nothing was changed. `kindcheck verify` lists what can "
-            "still be read; `kindcheck restore` puts back a backup"
-        )
+        return VaultError.from_catalog("error.store.damaged")
     if code == _SQLITE_CANTOPEN:
-        return VaultError("the vault file cannot be opened (check the folder and its rights)")
+        return VaultError.from_catalog("error.store.cannot_open")
     if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
-        return VaultError("the vault file is in use by another program" + unsaved)
+        return VaultError.from_catalog(f"error.store.busy_{doing}", nothing=unsaved)
     name = getattr(getattr(error, "orig", error), "sqlite_errorname", type(error).__name__)
-    return VaultError(f"the vault could not be {'written' if writing else 'read'} ({name})")
+    return VaultError.from_catalog(f"error.store.other_{doing}", name=name)
 
 
 def _os_failure(error: OSError, place: Path, doing: str) -> VaultError:
-    """An OS error (lock file, folder, backup file) as a message for a person."""
+    """An OS error (lock file, folder, backup file) as a message for a person, in their
+    language. ``doing`` names what failed (the catalog's [error.store.doing]: "lock",
+    "create_folder", "create_vault", "read_vault", "write_backup", "restore")."""
+    action = Phrase(f"error.store.doing.{doing}")
     if error.errno == errno.EROFS:
-        return VaultError(
-            f"{place} is on a read-only disk: Kindcheck cannot {doing} there. Choose a writable "
-            "folder with --data-dir or KINDCHECK_DATA_DIR"
-        )
+        return VaultError.from_catalog("error.store.os.read_only", place=place, doing=action)
     if error.errno in (errno.EACCES, errno.EPERM):
-        return VaultError(f"no permission to {doing} in {place}; check the folder's rights")
+        return VaultError.from_catalog("error.store.os.permission", place=place, doing=action)
     if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        return VaultError(f"the disk is full: could not {doing} in {place}; nothing was saved")
+        return VaultError.from_catalog("error.store.os.full", place=place, doing=action)
     if error.errno == errno.ENOENT:
-        return VaultError(f"{place} does not exist")
-    return VaultError(f"could not {doing} in {place} ({error.strerror or 'error'})")
+        return VaultError.from_catalog("error.store.os.missing", place=place)
+    return VaultError.from_catalog(
+        "error.store.os.other", place=place, doing=action, reason=error.strerror or "error"
+    )
 
 
 def _fsync_path(path: Path, directory: bool = False) -> None:
@@ -153,18 +146,13 @@ def _check_header(db: Path) -> None:
         with open(db, "rb") as handle:
             header = handle.read(100)
     except IsADirectoryError:
-        raise VaultError(f"{db} is a folder, not a Kindcheck vault") from None
+        raise VaultError.from_catalog("error.store.folder_not_vault", path=db) from None
     except OSError as error:
-        raise _os_failure(error, db, "read the vault") from None
+        raise _os_failure(error, db, "read_vault") from None
     if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
-        raise VaultError(
-            f"{db} is not a Kindcheck vault (it is not an SQLite database, or its first bytes "
-            "are damaged); nothing was changed. Restore a backup with `kindcheck restore`"
-        )
+        raise VaultError.from_catalog("error.store.not_sqlite", path=db)
     if int.from_bytes(header[68:72], "big") != APPLICATION_ID:
-        raise VaultError(
-            f"{db} is an SQLite database but not a Kindcheck vault; nothing was changed"
-        )
+        raise VaultError.from_catalog("error.store.other_sqlite", path=db)
 
 
 def _connect(db: Path, *, create: bool = False, read_only: bool = False) -> sqlite3.Connection:
@@ -207,7 +195,7 @@ def _connect(db: Path, *, create: bool = False, read_only: bool = False) -> sqli
         # SQLite's own message quoted a name from a damaged schema page, which the sqlite3
         # module could not even decode.
         conn.close()
-        raise VaultError(_DAMAGED_SCHEMA) from None
+        raise VaultError.from_catalog("error.store.damaged_schema") from None
     except BaseException:
         conn.close()
         raise
@@ -374,25 +362,21 @@ def _make_data_dir(data_dir: Path) -> None:
     try:
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     except FileExistsError:
-        raise VaultError(f"{data_dir} exists and is not a folder") from None
+        raise VaultError.from_catalog("error.store.exists_not_folder", path=data_dir) from None
     except OSError as error:
-        raise _os_failure(error, data_dir, "create the data folder") from None
+        raise _os_failure(error, data_dir, "create_folder") from None
 
 
 def _check_data_dir(data_dir: Path) -> None:
     if not data_dir.is_dir():
-        raise VaultError(
-            f"there is no vault in {data_dir}: create one with `kindcheck init`"
-            if not data_dir.exists()
-            else f"{data_dir} is not a folder"
+        raise VaultError.from_catalog(
+            "error.store.no_vault" if not data_dir.exists() else "error.store.not_folder",
+            path=data_dir,
         )
 
 
 def _locked_elsewhere(data_dir: Path) -> VaultLocked:
-    return VaultLocked(
-        f"the vault in {data_dir} is open in another Kindcheck window or process; "
-        "close that one first"
-    )
+    return VaultLocked.from_catalog("error.store.open_elsewhere", path=data_dir)
 
 
 def _acquire_lock(data_dir: Path) -> FileLock:
@@ -408,7 +392,7 @@ def _acquire_lock(data_dir: Path) -> FileLock:
     except Timeout:
         raise _locked_elsewhere(data_dir) from None
     except OSError as error:
-        raise _os_failure(error, data_dir, "lock the vault") from None
+        raise _os_failure(error, data_dir, "lock") from None
     return lock
 
 
@@ -433,8 +417,8 @@ def _acquire_lock_for_reading(data_dir: Path, elsewhere: Path) -> tuple[FileLock
         raise _locked_elsewhere(data_dir) from None
     except OSError as error:
         if error.errno not in _READ_ONLY_ERRORS:
-            raise _os_failure(error, data_dir, "lock the vault") from None
-        failure = _os_failure(error, data_dir, "lock the vault")
+            raise _os_failure(error, data_dir, "lock") from None
+        failure = _os_failure(error, data_dir, "lock")
     else:
         writable = os.access(db, os.W_OK) and os.access(data_dir, os.W_OK | os.X_OK)
         return lock, not writable
@@ -489,9 +473,9 @@ def read_schema(conn: Connection | sqlite3.Connection) -> list[SchemaObject]:
                 None if value is None else bytes(value).decode("utf-8") for value in row
             )
         except UnicodeDecodeError:
-            raise VaultError(_DAMAGED_SCHEMA) from None
+            raise VaultError.from_catalog("error.store.damaged_schema") from None
         if kind is None or name is None or table is None:
-            raise VaultError(_DAMAGED_SCHEMA)
+            raise VaultError.from_catalog("error.store.damaged_schema")
         columns: tuple[str, ...] = ()
         if kind == "table":
             driver.text_factory = bytes

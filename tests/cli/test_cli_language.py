@@ -423,3 +423,77 @@ def test_reading_the_catalog_by_section_reads_what_the_whole_file_says() -> None
     for section, part in i18n._tables().items():
         assert tomllib.loads(part)[section] == whole[section], section
     assert set(i18n._tables()) == set(whole)
+
+
+# --------------------------------------------------------------------------------------------
+# The vault's own errors (disk, file, folder) in the person's language
+
+
+def test_the_vaults_file_errors_are_said_in_dutch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_vault = tmp_path / "geen-kluis"
+    not_a_vault.mkdir()
+    (not_a_vault / "kindcheck.db").write_bytes(b"dit is geen database" * 20)
+    said = []
+    for argv in (
+        ["restore", "--data-dir", tmp_path / "nieuw", "--passphrase-stdin", tmp_path / "weg.db"],
+        ["list", "--data-dir", tmp_path / "nergens", "--passphrase-stdin"],
+        ["list", "--data-dir", not_a_vault, "--passphrase-stdin"],
+    ):
+        code, _out, err = run(capsys, monkeypatch, *argv, stdin=PASSPHRASE + "\n")
+        said.append((code, err))
+    assert [code for code, _err in said] == [1, 1, 1], said
+    assert "er is geen reservekopie op" in said[0][1]
+    assert "er is geen kluis in" in said[1][1] and "maak er een met `kindcheck init`" in said[1][1]
+    assert "is geen Kindcheck-kluis (het is geen SQLite-database" in said[2][1]
+    for english in ("there is no", "is not a Kindcheck vault", "nothing was"):
+        assert not any(english in err for _code, err in said), english
+
+
+def test_a_store_message_made_of_parts_is_said_whole_in_one_language() -> None:
+    """A failed backup whose disk is full: the cause and what did not happen, both in Dutch."""
+    from kindcheck.errors import Phrase, VaultError
+    from kindcheck.i18n import error_message
+
+    full = VaultError.from_catalog("error.store.full", nothing=Phrase("error.store.nothing.backup"))
+    failed = VaultError.from_catalog("error.store.backup_log_failed", cause=full)
+    assert str(failed).startswith("the disk is full: no backup was written; ")
+    dutch = error_message(failed, "nl")
+    assert dutch.startswith("de schijf is vol: er is geen reservekopie geschreven; ")
+    assert "backup" not in dutch and "nothing" not in dutch
+
+
+@pytest.mark.parametrize("writing", [True, False])
+def test_every_disk_and_file_problem_of_the_store_has_its_text_in_both_languages(
+    writing: bool,
+) -> None:
+    import errno as errnos
+    import sqlite3
+
+    from kindcheck.i18n import error_message
+    from kindcheck.store.sqlite import _os_failure, _translate
+
+    failures = []
+    for code in (3, 5, 6, 8, 10, 11, 13, 14, 26, 1):
+        error = sqlite3.OperationalError("x")
+        error.sqlite_errorcode = code  # type: ignore[attr-defined]
+        error.sqlite_errorname = "SQLITE_X"  # type: ignore[attr-defined]
+        for nothing in ("saved", "backup", "restored"):
+            failures.append(_translate(error, writing=writing, nothing=nothing))
+    for number in (errnos.EROFS, errnos.EACCES, errnos.ENOSPC, errnos.ENOENT, errnos.EIO):
+        for doing in (
+            "lock",
+            "read_vault",
+            "create_folder",
+            "create_vault",
+            "write_backup",
+            "restore",
+        ):
+            failures.append(_os_failure(OSError(number, "boom"), Path("/map"), doing))
+    for failure in failures:
+        english, dutch = error_message(failure, "en"), error_message(failure, "nl")
+        assert english == str(failure)
+        for text in (english, dutch):
+            assert "error.store" not in text and "{" not in text, text
+        assert english != dutch
