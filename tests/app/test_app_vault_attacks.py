@@ -28,10 +28,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.app import PASSPHRASE, SIZE, USER, make_app, unlock, wait_screen, wait_until
+from support.app import (
+    PASSPHRASE,
+    SIZE,
+    USER,
+    make_app,
+    shown_text,
+    unlock,
+    wait_screen,
+    wait_until,
+)
 from support.vault import SESSION_DAY, flip_byte, make_answers, raw, record
-from textual.widgets import DataTable, Input, Static
-from textual.widgets._toast import Toast
+from textual.widgets import DataTable
 
 from kindcheck.store import DB_NAME, LOCK_NAME, Store
 from kindcheck.store import keys as store_keys
@@ -82,36 +90,6 @@ def vault(template: Template, tmp_path: Path) -> Path:
     return folder
 
 
-def visible(widget: Any) -> bool:
-    node = widget
-    while node is not None and hasattr(node, "display"):
-        if not node.display:
-            return False
-        node = node.parent
-    return True
-
-
-def shown_text(app: Any) -> str:
-    """The text of every visible widget on every screen of the stack (a dialog over home
-    counts), excluding toasts: a notification that fades is not a record kept in view."""
-    parts: list[str] = []
-    for screen in app.screen_stack:
-        for widget in screen.walk_children(with_self=False):
-            if isinstance(widget, Toast) or not visible(widget):
-                continue
-            if isinstance(widget, DataTable):
-                for row in range(widget.row_count):
-                    parts.extend(
-                        getattr(cell, "plain", str(cell)) for cell in widget.get_row_at(row)
-                    )
-            elif isinstance(widget, Static):
-                visual = widget.visual
-                parts.append(getattr(visual, "plain", str(visual)))
-            elif isinstance(widget, Input):
-                parts.append(widget.value)
-    return "\n".join(parts)
-
-
 def names(text: str, record_id: str) -> bool:
     """Whether ``text`` names the record (its id in full, or its first 8 characters)."""
     return record_id in text or record_id[:8] in text
@@ -142,7 +120,7 @@ async def test_home_names_both_clients_whose_ciphertexts_were_swapped(
         home = await open_home(pilot)
         references = [client.reference for client in home.overview.clients]
         assert "EPD-300" in references
-        text = shown_text(app)
+        text = shown_text(app, with_inputs=True)
         missing = [c for c in (template.client_a, template.client_b) if not names(text, c)]
         assert not missing, (
             f"home shows {references} and does not name the damaged client record(s) "
@@ -162,9 +140,9 @@ async def test_a_damaged_session_header_does_not_leave_home_empty(
         except AssertionError:
             pytest.fail(
                 "home stayed empty for 10 s after unlocking (one damaged session header); "
-                f"on screen:\n{shown_text(app)}"
+                f"on screen:\n{shown_text(app, with_inputs=True)}"
             )
-        text = shown_text(app)
+        text = shown_text(app, with_inputs=True)
         references = {client.reference for client in home.overview.clients}
         assert {"EPD-100", "EPD-200", "EPD-300"} <= references, text
         assert names(text, template.followup_a), f"the damaged session is not named:\n{text}"
@@ -187,10 +165,10 @@ async def test_the_client_page_shows_the_other_sessions_and_names_the_damaged_on
         except AssertionError:
             pytest.fail(
                 "the client page stayed empty (one damaged session body); on screen:\n"
-                + shown_text(app)
+                + shown_text(app, with_inputs=True)
             )
         assert [view.session_id for view in page.detail.sessions] == [template.intake_a]
-        text = shown_text(app)
+        text = shown_text(app, with_inputs=True)
         assert names(text, template.followup_a), f"the damaged session is not named:\n{text}"
 
 
@@ -204,7 +182,7 @@ async def test_the_due_list_does_not_silently_drop_a_client_whose_plan_is_damage
         home = await open_home(pilot)
         due = home.query_one("#followups", DataTable)
         due_rows = [due.get_row_at(row)[0].plain for row in range(due.row_count)]
-        text = shown_text(app)
+        text = shown_text(app, with_inputs=True)
         assert "EPD-100" in due_rows or names(text, template.plan_a), (
             f"the overdue follow-up of EPD-100 vanished from the due list {due_rows} and its "
             f"damaged plan is not named; on screen:\n{text}"
@@ -226,7 +204,7 @@ def roll_back(vault: Path, tmp_path: Path) -> None:
 
 
 def warning_shown(app: Any) -> bool:
-    text = shown_text(app).lower()
+    text = shown_text(app, with_inputs=True).lower()
     return "older" in text and "vault" in text
 
 
@@ -238,7 +216,7 @@ async def test_the_app_shows_the_rollback_warning(vault: Path, tmp_path: Path) -
         await pilot.pause(0.2)
         assert warning_shown(app), (
             "no rollback warning on screen after unlocking an older copy of the vault:\n"
-            + shown_text(app)
+            + shown_text(app, with_inputs=True)
         )
 
 

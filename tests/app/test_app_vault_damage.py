@@ -21,12 +21,22 @@ from typing import Any
 
 import pytest
 from kindcheck.screens.widgets.secret_input import SecretInput
-from support.app import PASSPHRASE, SIZE, USER, make_app, unlock, wait_screen, wait_until
+from support.app import (
+    PASSPHRASE,
+    SIZE,
+    USER,
+    make_app,
+    shown_text,
+    text_of,
+    unlock,
+    visible,
+    wait_screen,
+    wait_until,
+)
 from support.vault import SESSION_DAY, flip_byte, make_answers, raw, record
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Static
-from textual.widgets._toast import Toast
 
 from kindcheck.store import DB_NAME, LOCK_NAME, Store
 from kindcheck.store import keys as store_keys
@@ -72,35 +82,6 @@ def vault(template: Template, tmp_path: Path) -> Path:
     folder = tmp_path / "vault"
     shutil.copytree(template.folder, folder)
     return folder
-
-
-def visible(widget: Any) -> bool:
-    node = widget
-    while node is not None and hasattr(node, "display"):
-        if not node.display:
-            return False
-        node = node.parent
-    return True
-
-
-def text_of(widget: Any) -> str:
-    visual = widget.visual
-    return str(getattr(visual, "plain", visual))
-
-
-def shown(app: Any) -> str:
-    """Every visible Static and table cell of every screen in the stack, toasts left out."""
-    parts: list[str] = []
-    for screen in app.screen_stack:
-        for widget in screen.walk_children(with_self=False):
-            if isinstance(widget, Toast) or not visible(widget):
-                continue
-            if isinstance(widget, DataTable):
-                for row in range(widget.row_count):
-                    parts.extend(getattr(c, "plain", str(c)) for c in widget.get_row_at(row))
-            elif isinstance(widget, Static):
-                parts.append(text_of(widget))
-    return "\n".join(parts)
 
 
 def rows(table: DataTable[Any]) -> list[list[str]]:
@@ -263,7 +244,7 @@ async def test_escape_codes_in_a_record_id_from_the_file_never_reach_the_screen(
         home = await open_home(pilot)
         notice = text_of(home.query_one("#damaged", Static))
         assert "session x]0;pwne of EPD-200" in notice, notice
-        text = shown(app)
+        text = shown_text(app)
         assert not any((ord(ch) < 32 and ch != "\n") or ch == "\u202e" for ch in text), repr(text)
 
 

@@ -190,3 +190,43 @@ def acute_first(screen: Any) -> list[str]:
     acute = screen.query_one("#acute")
     assert acute.display
     return str(acute.render()).splitlines()
+
+
+def visible(widget: Any) -> bool:
+    """Whether the widget and every container above it are displayed."""
+    node = widget
+    while node is not None and hasattr(node, "display"):
+        if not node.display:
+            return False
+        node = node.parent
+    return True
+
+
+def shown_text(app: Any, *, with_inputs: bool = False) -> str:
+    """The text of every visible widget on every screen of the stack (a dialog over home
+    counts): Statics and table cells, and the values of text fields when ``with_inputs``.
+    Toasts are left out: a notification that fades is not a record kept in view."""
+    from textual.widgets import DataTable, Input, Static
+    from textual.widgets._toast import Toast
+
+    parts: list[str] = []
+    for screen in app.screen_stack:
+        for widget in screen.walk_children(with_self=False):
+            if isinstance(widget, Toast) or not visible(widget):
+                continue
+            if isinstance(widget, DataTable):
+                for row in range(widget.row_count):
+                    parts.extend(
+                        getattr(cell, "plain", str(cell)) for cell in widget.get_row_at(row)
+                    )
+            elif isinstance(widget, Static):
+                parts.append(text_of(widget))
+            elif with_inputs and isinstance(widget, Input):
+                parts.append(widget.value)
+    return "\n".join(parts)
+
+
+def text_of(widget: Any) -> str:
+    """What one Static shows, as plain text."""
+    visual = widget.visual
+    return str(getattr(visual, "plain", visual))
