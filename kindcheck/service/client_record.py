@@ -308,6 +308,7 @@ def amend_session(
     from kindcheck.record import correct, current_answers, recompute_outcome
 
     from .facts import facts_record
+    from .followthrough import refresh_reasks
 
     with store.batch():
         stored = store.get_session(session_id, log=False)
@@ -332,6 +333,8 @@ def amend_session(
         change, looser = _revise_plan(
             store, stored.summary.client_id, outcome, stored.summary.session_date
         )
+        # A corrected "don't know" takes its re-ask along (and a new one puts one on the list).
+        refresh_reasks(store, stored.summary.client_id)
         record = load_record(store, session_id, today, log=False)
     return Amended(amendment, record, change, stored.summary.client_id, looser)
 
@@ -347,6 +350,7 @@ def move_session(
     from kindcheck.record import current_answers, move, recompute_outcome
 
     from .facts import facts_record
+    from .followthrough import refresh_reasks
 
     with store.batch():
         stored = store.get_session(session_id, log=False)
@@ -379,6 +383,8 @@ def move_session(
         change, looser = _revise_plan(store, target.id, outcome, stored.summary.session_date)
         if not store.list_sessions(source, log=False) and store.get_plan(source) is not None:
             store.delete_plan(source)  # a plan for a reference with no session left
+        for client_id in (source, target.id):  # the session's re-asks move with it
+            refresh_reasks(store, client_id)
         record = load_record(store, session_id, today, log=False)
     return Amended(amendment, record, change, target.id, looser)
 

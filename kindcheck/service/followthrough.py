@@ -373,10 +373,15 @@ def session_records(stored: Iterable[StoredSession]) -> list[SessionRecord]:
 
 
 def refresh_reasks(store: Store, client_id: str) -> None:
-    """Work out the client's re-asks from its sessions again and keep them in its record."""
+    """Work out the client's re-asks from its sessions again, as their corrections leave them,
+    and keep them in its record."""
     from kindcheck.store import ReaskEntry
 
-    records = session_records(store.client_sessions(client_id))
+    from .amended import corrected
+
+    amendments = store.client_amendments(client_id)
+    sessions = store.client_sessions(client_id)
+    records = session_records(corrected(s, amendments.get(s.summary.id, [])) for s in sessions)
     store.set_reasks(
         client_id,
         [ReaskEntry(r.question_id, r.asked_on, r.due_on) for r in pending_reasks(records)],
