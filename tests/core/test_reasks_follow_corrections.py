@@ -62,9 +62,7 @@ def reasks(store: Store, client_id: str) -> list[str]:
 def test_a_corrected_dont_know_takes_its_reask_off_the_due_list(store: Store) -> None:
     client_id, session_id = record(store, intake("EPD-500001", "unknown"))
     assert reasks(store, client_id) == ["pregnancy"]
-    amend_session(
-        store, session_id, [NewAnswer("kindcheck", "pregnancy", "no")], "navraag", TODAY
-    )
+    amend_session(store, session_id, [NewAnswer("kindcheck", "pregnancy", "no")], "navraag", TODAY)
     assert reasks(store, client_id) == []
     assert store.verify() == []
 
