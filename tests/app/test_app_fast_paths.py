@@ -9,6 +9,7 @@
 - A client's page checks no stored answers against their questionnaires again (they were
   checked when recorded or corrected) and computes each session's outcome once while the
   vault is open, and it shows what the fully checked sessions give.
+- The first client page opened does not make Textual parse every stylesheet again.
 """
 
 from __future__ import annotations
@@ -237,3 +238,28 @@ def test_a_client_page_of_50_sessions_checks_no_stored_answers_and_computes_each
             )
     finally:
         service.close()
+
+
+async def test_the_first_client_page_opened_does_not_restyle_the_app(tmp_path: Path) -> None:
+    # A screen's own stylesheet, read when the screen is first pushed, makes Textual parse
+    # every stylesheet again and restyle every widget of the app, on the UI thread.
+    vault = _vault_with(tmp_path, ("EPD-1",))
+    app = make_app(vault, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        await settle(pilot)
+        reparsed: list[bool] = []
+        reparse = app.stylesheet.reparse
+
+        def counted_reparse() -> None:
+            reparsed.append(True)
+            reparse()
+
+        app.stylesheet.reparse = counted_reparse  # type: ignore[method-assign]
+        home.open_client(home.overview.clients[0].client_id)
+        client = await wait_screen(pilot, "ClientScreen")
+        await wait_until(pilot, lambda: client.detail is not None)
+        await settle(pilot)
+        assert client.query_one("#sessions", DataTable).row_count == 1
+        assert reparsed == []
