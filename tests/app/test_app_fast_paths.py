@@ -10,6 +10,7 @@
   checked when recorded or corrected) and computes each session's outcome once while the
   vault is open, and it shows what the fully checked sessions give.
 - The first client page opened does not make Textual parse every stylesheet again.
+- The client page's footer shows each of its keys whole at 80 columns (F1 among them).
 """
 
 from __future__ import annotations
@@ -263,3 +264,30 @@ async def test_the_first_client_page_opened_does_not_restyle_the_app(tmp_path: P
         await settle(pilot)
         assert client.query_one("#sessions", DataTable).row_count == 1
         assert reparsed == []
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+async def test_the_client_page_footer_is_whole_at_80_columns(tmp_path: Path, lang: str) -> None:
+    # The fullest page: a signal (Meldcode steps to tick), a plan, several sessions.
+    vault = fresh_vault(tmp_path)
+    with Store.unlock(vault, PASSPHRASE) as store:
+        record(store, make_answers("EPD-1", signal=True, problems=3))
+        record(store, make_answers("EPD-1", kind="followup", when=date(2026, 4, 2)))
+    app = make_app(vault, lang, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        home.open_client(home.overview.clients[0].client_id)
+        client = await wait_screen(pilot, "ClientScreen")
+        await wait_until(pilot, lambda: client.detail is not None)
+        await settle(pilot)
+        assert client.detail.meldcode_session is not None and client.detail.plan is not None
+        footer = [strip.text for strip in app.screen._compositor.render_strips()][-1]
+        shown = [
+            (app.get_key_display(binding), binding.description)
+            for _node, binding, enabled, _tip in client.active_bindings.values()
+            if binding.show and enabled
+        ]
+        assert len(shown) >= 5
+        for key, description in shown:  # each key whole, with its words, F1 among them
+            assert f"{key} {description}" in footer, (key, description, footer)
