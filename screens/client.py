@@ -80,22 +80,24 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "ui.key.back"),
         Binding("enter", "open_session", "ui.key.open_session"),
-        Binding("d", "export_dossier", "ui.key.dossier"),
+        Binding("d", "export_dossier", "ui.key.dossier", show=False),
         Binding("delete", "delete_client", "ui.key.delete_client", show=False),
-        Binding("h", "hold_followup", "ui.key.hold_now"),
-        # The plan's keys are written under the plan (and in F1): the footer keeps room for
-        # the keys that work everywhere at 80 columns.
+        # The page's own keys are written beside what they change (h and the plan's keys under
+        # the plan, g under the events, 1-5 under the Meldcode steps) and are in F1; d is in F1
+        # and the command palette: the footer keeps room for the keys that work everywhere,
+        # whole at 80 columns in Dutch and English.
+        Binding("h", "hold_followup", "ui.key.hold_now", show=False),
         Binding("s", "change_plan('skip')", "ui.key.plan_skip", show=False),
         Binding("m", "change_plan('move')", "ui.key.plan_move", show=False),
         Binding("r", "change_plan('rhythm')", "ui.key.plan_rhythm", show=False),
         Binding("e", "change_plan('end')", "ui.key.plan_end", show=False),
-        Binding("g", "record_event", "ui.key.event"),
+        Binding("g", "record_event", "ui.key.event", show=False),
         # Warm hand-offs and step 5 of the Meldcode: written under them (and in F1).
         Binding("w", "handoff_status", "ui.key.handoff_status", show=False),
         Binding("a", "meldcode('afweging')", "ui.key.afweging", show=False),
         Binding("b", "meldcode('decision')", "ui.key.decision", show=False),
         Binding("c", "meldcode('close')", "ui.key.close_meldcode", show=False),
-        Binding("1", "toggle_step(1)", "ui.key.meldcode_step", key_display="1-5"),
+        Binding("1", "toggle_step(1)", "ui.key.meldcode_step", key_display="1-5", show=False),
         *[Binding(str(n), f"toggle_step({n})", show=False) for n in range(2, 6)],
     ]
 
@@ -390,6 +392,8 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
         plan = detail.plan
         if plan is None and detail.summary.plan_damaged:
             lines.append(literal(self.tr("damaged.plan_page"), "bold $error"))
+            if self._writable():  # h is not in the footer: say it here, as without a plan
+                lines.append(literal(self.tr("client.hold_hint"), "dim"))
             self.query_one("#plan-view", Static).update(Content("\n").join(lines))
             return
         if plan is None:

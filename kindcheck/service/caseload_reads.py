@@ -271,9 +271,8 @@ class CaseloadReads:
                 header_notes: list[str] = []
                 headers = store.list_sessions(client_id, header_notes)  # the one "read" of the file
                 session_notes: list[str] = []
-                stored_by_id = {
-                    stored.id: stored for stored in store.client_sessions(client_id, session_notes)
-                }
+                stored_sessions = store.client_sessions(client_id, session_notes)
+                stored_by_id = {stored.id: stored for stored in stored_sessions}
                 step_notes: list[str] = []
                 steps_by_id = store.client_meldcode_steps(client_id, step_notes)
                 try:
@@ -377,7 +376,7 @@ class CaseloadReads:
                 rhythm,
                 held,
                 damaged,
-                meldcode=meldcode_process(store, client_id),
+                meldcode=meldcode_process(store, client_id, stored_sessions),
                 handoffs=client.handoffs if client is not None else (),
                 events=client.events if client is not None else (),
                 due=tuple(due_items_for(client, repeats, today, due_days))
@@ -405,7 +404,8 @@ class CaseloadReads:
 
         known = self._interpreted.pop(session_id, None)
         if known is None or known[0] != answers:
-            session = session_from_dict(answers, f"session {session_id}")
+            # Checked when recorded or corrected: read back, not checked again.
+            session = session_from_dict(answers, f"session {session_id}", answers_checked=True)
             known = (answers, session, compute_outcome(session, **_as_recorded(answers, outcome)))
         self._interpreted[session_id] = known  # the most recently used last
         return known[1], known[2]

@@ -163,15 +163,20 @@ def _has_signal(stored: StoredSession) -> set[str]:
     }
 
 
-def meldcode_process(store: Store, client_id: str) -> MeldcodeProcess | None:
+def meldcode_process(
+    store: Store, client_id: str, stored_sessions: Iterable[StoredSession] | None = None
+) -> MeldcodeProcess | None:
     """The client's current Meldcode process, open or closed; None if no session raised a
     signal. A session opens a process when it raises a signal the session before it did not
     have, or any signal once the process before was closed; a follow-up with the signals
-    already known continues the open one."""
+    already known continues the open one. ``stored_sessions``: the client's sessions as the
+    caller read them from the store (the client page has them; read here otherwise)."""
     # A session or Meldcode record that cannot be read is named on the client page by the
     # caller's own read; here it is left out (its process, if any, reads as nothing recorded).
     sessions = sorted(
-        store.client_sessions(client_id, damaged=[]),
+        store.client_sessions(client_id, damaged=[])
+        if stored_sessions is None
+        else stored_sessions,
         key=lambda s: (s.summary.session_date, s.summary.saved_at),
     )
     current: MeldcodeProcess | None = None

@@ -6,14 +6,20 @@
 - The footer is recomposed only when the keys it shows change, not on every answer key.
 - A client's page reads its sessions in a constant number of statements, however many
   sessions it has.
+- A client's page checks no stored answers against their questionnaires again (they were
+  checked when recorded or corrected) and computes each session's outcome once while the
+  vault is open, and it shows what the fully checked sessions give.
+- The first client page opened does not make Textual parse every stylesheet again.
+- The client page's footer shows each of its keys whole at 80 columns (F1 among them).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from kindcheck.screens.widgets.keys_footer import KeysFooter, visible_keys
 from support.app import (
     PASSPHRASE,
@@ -29,6 +35,10 @@ from support.app import (
 from support.vault import make_answers, record
 from textual.widgets import DataTable
 
+import kindcheck.answers
+import kindcheck.outcome
+from kindcheck.answers import session_from_dict
+from kindcheck.service.caseload_reads import _as_recorded
 from kindcheck.service.vault_service import VaultService
 from kindcheck.store import Store
 
@@ -164,3 +174,120 @@ def test_a_client_page_reads_in_a_constant_number_of_statements(tmp_path: Path) 
         assert counts["EPD-MANY"][0] == counts["EPD-FEW"][0]
     finally:
         service.close()
+
+
+def test_a_client_page_of_50_sessions_checks_no_stored_answers_and_computes_each_outcome_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = fresh_vault(tmp_path)
+    with Store.unlock(vault, PASSPHRASE) as store, store.batch():
+        for number in range(50):
+            record(
+                store,
+                make_answers(
+                    "EPD-FIFTY",
+                    kind="intake" if number % 7 == 0 else "followup",
+                    when=date(2024, 1, 3) + timedelta(days=14 * number),
+                    signal=number % 11 == 5,
+                    problems=number % 5,
+                    version=1 + number % 2,
+                ),
+            )
+    checked: list[str] = []
+    outcomes: list[str] = []
+    check_answers, compute_outcome = (
+        kindcheck.answers.check_answers,
+        kindcheck.outcome.compute_outcome,
+    )
+
+    def counted_check(questionnaire: Any, *args: Any, **kwargs: Any) -> Any:
+        checked.append(questionnaire.id)
+        return check_answers(questionnaire, *args, **kwargs)
+
+    def counted_outcome(session: Any, **kwargs: Any) -> Any:
+        outcomes.append(session.session_date.isoformat())
+        return compute_outcome(session, **kwargs)
+
+    service = VaultService(vault)
+    service.unlock(PASSPHRASE)
+    try:
+        (client,) = service.overview().clients
+        monkeypatch.setattr(kindcheck.answers, "check_answers", counted_check)
+        monkeypatch.setattr(kindcheck.outcome, "compute_outcome", counted_outcome)
+        # As the app does: home prepares the page of the row the cursor rests on, then the
+        # page is opened, left, and opened again.
+        service.prepare_client(client.client_id)
+        detail = service.client(client.client_id)
+        again = service.client(client.client_id)
+        assert len(detail.sessions) == 50
+        assert checked == []  # no stored answers checked again
+        assert sorted(outcomes) == sorted(
+            {view.session.session_date.isoformat() for view in detail.sessions}
+        )
+        assert again == detail
+
+        # And the page shows what checking every stored session in full gives.
+        monkeypatch.undo()
+        with service.store() as store:
+            stored = {found.id: found for found in store.client_sessions(client.client_id)}
+        for view in detail.sessions:
+            answers = stored[view.session_id].answers
+            full = session_from_dict(answers)
+            assert view.session == full
+            assert view.outcome == compute_outcome(
+                full, **_as_recorded(answers, stored[view.session_id].outcome)
+            )
+    finally:
+        service.close()
+
+
+async def test_the_first_client_page_opened_does_not_restyle_the_app(tmp_path: Path) -> None:
+    # A screen's own stylesheet, read when the screen is first pushed, makes Textual parse
+    # every stylesheet again and restyle every widget of the app, on the UI thread.
+    vault = _vault_with(tmp_path, ("EPD-1",))
+    app = make_app(vault, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        await settle(pilot)
+        reparsed: list[bool] = []
+        reparse = app.stylesheet.reparse
+
+        def counted_reparse() -> None:
+            reparsed.append(True)
+            reparse()
+
+        app.stylesheet.reparse = counted_reparse  # type: ignore[method-assign]
+        home.open_client(home.overview.clients[0].client_id)
+        client = await wait_screen(pilot, "ClientScreen")
+        await wait_until(pilot, lambda: client.detail is not None)
+        await settle(pilot)
+        assert client.query_one("#sessions", DataTable).row_count == 1
+        assert reparsed == []
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+async def test_the_client_page_footer_is_whole_at_80_columns(tmp_path: Path, lang: str) -> None:
+    # The fullest page: a signal (Meldcode steps to tick), a plan, several sessions.
+    vault = fresh_vault(tmp_path)
+    with Store.unlock(vault, PASSPHRASE) as store:
+        record(store, make_answers("EPD-1", signal=True, problems=3))
+        record(store, make_answers("EPD-1", kind="followup", when=date(2026, 4, 2)))
+    app = make_app(vault, lang, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        home.open_client(home.overview.clients[0].client_id)
+        client = await wait_screen(pilot, "ClientScreen")
+        await wait_until(pilot, lambda: client.detail is not None)
+        await settle(pilot)
+        assert client.detail.meldcode_session is not None and client.detail.plan is not None
+        footer = [strip.text for strip in app.screen._compositor.render_strips()][-1]
+        shown = [
+            (app.get_key_display(binding), binding.description)
+            for _node, binding, enabled, _tip in client.active_bindings.values()
+            if binding.show and enabled
+        ]
+        assert len(shown) >= 5
+        for key, description in shown:  # each key whole, with its words, F1 among them
+            assert f"{key} {description}" in footer, (key, description, footer)
