@@ -10,10 +10,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+from kindcheck.screens.home import ROWS_KEPT_AHEAD
 from kindcheck.screens.widgets.keys_footer import KeysFooter, visible_keys
 from support.app import (
     PASSPHRASE,
@@ -29,6 +31,7 @@ from support.app import (
 from support.vault import make_answers, record
 from textual.widgets import DataTable
 
+from kindcheck.service.caseload_summary import SUMMARY_FROM_CLIENTS
 from kindcheck.service.vault_service import VaultService
 from kindcheck.store import Store
 
@@ -164,3 +167,61 @@ def test_a_client_page_reads_in_a_constant_number_of_statements(tmp_path: Path) 
         assert counts["EPD-MANY"][0] == counts["EPD-FEW"][0]
     finally:
         service.close()
+
+
+async def test_a_large_caseload_is_listed_from_one_record_and_a_page_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caseload past the summary's threshold: after unlocking, home lists every client and
+    the complete due list without reading every client's records (one record, the caseload
+    summary), puts only the first rows in its tables, and PageDown and search still reach
+    every client."""
+    clients = SUMMARY_FROM_CLIENTS + 40
+    vault = fresh_vault(tmp_path)
+    with Store.unlock(vault, PASSPHRASE) as store, store.batch():
+        for number in range(clients):
+            when = date(2024, 1, 1) + timedelta(days=number % 300)
+            record(store, make_answers(f"EPD-{number:04d}", when=when))
+    # Home was shown before (it keeps the summary), as it is in a clinician's vault.
+    with VaultService(vault) as service:
+        service.unlock(PASSPHRASE)
+        expected = service.overview(complete=True)
+        assert service.save_caseload_summary()
+
+    every_record: list[str] = []
+    for read in ("list_clients", "clients", "list_plans", "iter_facts", "list_sessions"):
+        original = getattr(Store, read)
+
+        def counted(*args: Any, _read: str = read, _original: Any = original, **kw: Any) -> Any:
+            every_record.append(_read)
+            return _original(*args, **kw)
+
+        monkeypatch.setattr(Store, read, counted)
+
+    app = make_app(vault, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        await settle(pilot)
+        overview = home.overview
+        assert len(overview.clients) == clients
+        assert overview.clients == expected.clients
+        assert overview.followups == expected.followups and overview.followups
+        assert every_record == []
+        table = home.query_one("#clients", DataTable)
+        assert table.row_count == ROWS_KEPT_AHEAD < clients
+
+        table.focus()
+        for _ in range(clients):
+            if table.cursor_row == clients - 1:
+                break
+            await pilot.press("pagedown")
+        await settle(pilot)
+        assert table.cursor_row == clients - 1
+        last = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        assert last == expected.clients[-1].client_id
+
+        await pilot.press("slash", *"EPD-0007", "enter")
+        await wait_until(pilot, lambda: len(home.overview.clients) == 1)
+        await settle(pilot)
+        assert [str(table.get_row_at(0)[0])] == ["EPD-0007"]
