@@ -197,11 +197,11 @@ class CaseloadReads:
         on read-only media."""
         with self._lock:
             kept = self._caseload_summary
-            if kept is None or kept[2] or self._store is not kept[0]:
+            if kept is None or kept[2]:
                 return False
             store, summary, _saved = kept
-            if store.read_only:
-                return False
+            if self._open() is not store or store.read_only:
+                return False  # locked and opened again since: read again first
             store.write_caseload_summary(summary.to_document())
             self._caseload_summary = (store, summary, True)
             return True
