@@ -325,7 +325,7 @@ class HomeScreen(HoldsFollowUps):
         if not overview.complete and not self._checked:
             self._checked = True
             # Once the list is painted and its first rows are in: the check takes the CPU.
-            self.call_from_thread(
+            self.app.call_from_thread(
                 self.set_timer, CHECK_AFTER_SECONDS, partial(self.check_records, overview)
             )
 

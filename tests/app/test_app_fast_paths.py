@@ -28,9 +28,10 @@ from support.app import (
     wait_screen,
     wait_until,
 )
-from support.vault import make_answers, record
+from support.vault import flip_byte, make_answers, raw, record
 from textual.widgets import DataTable
 
+from kindcheck.service import caseload_summary
 from kindcheck.service.caseload_summary import SUMMARY_FROM_CLIENTS
 from kindcheck.service.vault_service import VaultService
 from kindcheck.store import Store
@@ -225,3 +226,88 @@ async def test_a_large_caseload_is_listed_from_one_record_and_a_page_at_a_time(
         await wait_until(pilot, lambda: len(home.overview.clients) == 1)
         await settle(pilot)
         assert [str(table.get_row_at(0)[0])] == ["EPD-0007"]
+        # The check of the records (a second after the list was shown) found nothing to say.
+        await pilot.pause(1.5)
+        await settle(pilot)
+        assert app.screen is home
+
+
+async def test_back_home_from_the_summary_reads_and_redraws_only_the_changed_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same promise as above, for a caseload listed from the caseload summary (its
+    threshold lowered to 1): after a save, only that client's records are read again and
+    only its row is redrawn; what home shows is what reading every record shows."""
+    monkeypatch.setattr(caseload_summary, "SUMMARY_FROM_CLIENTS", 1)
+    vault = _vault_with(tmp_path, ("EPD-1", "EPD-2", "EPD-3"))
+    with VaultService(vault) as service:
+        service.unlock(PASSPHRASE)
+        service.overview()
+        assert service.save_caseload_summary()
+    app = make_app(vault, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        await settle(pilot)
+        assert not home.overview.complete
+        table = home.query_one("#clients", DataTable)
+        ids = {c.reference: c.client_id for c in home.overview.clients}
+        read_again: list[str] = []
+        redrawn: list[str] = []
+        get_client, update_cell = Store.get_client, table.update_cell
+
+        def counted_get(store: Store, client_id: str) -> Any:
+            read_again.append(client_id)
+            return get_client(store, client_id)
+
+        def counted_update(row_key: Any, column_key: Any, value: Any, **kw: Any) -> None:
+            redrawn.append(str(getattr(row_key, "value", row_key)))
+            update_cell(row_key, column_key, value, **kw)
+
+        monkeypatch.setattr(Store, "get_client", counted_get)
+        table.update_cell = counted_update  # type: ignore[method-assign]
+        table.focus()
+        table.move_cursor(row=table.get_row_index(ids["EPD-2"]))
+        await pilot.press("enter")
+        await wait_screen(pilot, "ClientScreen")
+        await settle(pilot)
+        read_again.clear()  # the page reads its own client
+        with app.service.store() as store:
+            record(store, make_answers("EPD-2", kind="intake", when=date.today(), problems=3))
+        await pilot.press("escape")
+        await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: str(table.get_row(ids["EPD-2"])[2]) == "3")
+        await settle(pilot)
+        assert read_again == [ids["EPD-2"]]
+        assert set(redrawn) == {ids["EPD-2"]}
+        assert not home.overview.complete
+        assert home.overview.clients == app.service.overview(complete=True).clients
+        assert app.screen is home  # no error on the way
+
+
+async def test_a_record_damaged_since_the_summary_is_named_on_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session header changed outside Kindcheck after the summary was kept: home is drawn
+    from the summary first, then the check of the records finds it and home names it, as a
+    list read from every record does."""
+    monkeypatch.setattr(caseload_summary, "SUMMARY_FROM_CLIENTS", 1)
+    vault = _vault_with(tmp_path, ("EPD-1", "EPD-2", "EPD-3"))
+    with VaultService(vault) as service:
+        service.unlock(PASSPHRASE)
+        client_id = service.overview().clients[1].client_id
+        assert service.save_caseload_summary()
+    with raw(vault) as conn:
+        (session_id,) = conn.execute(
+            "SELECT id FROM session WHERE client_id = ?", (client_id,)
+        ).fetchone()
+    flip_byte(vault, "session", "header", session_id)
+    app = make_app(vault, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        await wait_until(pilot, lambda: bool(home.overview.damaged))
+        await settle(pilot)
+        assert [item.record_id for item in home.overview.damaged] == [session_id]
+        assert home.query_one("#damaged").display
+        assert app.screen is home
