@@ -60,8 +60,8 @@ CHECK_AFTER_SECONDS = 1.0
 # Rows a long list keeps in its table past the cursor (a screen shows about ten).
 ROWS_KEPT_AHEAD = 200
 
-# Rows of each list built before the screen is drawn (more than a screen shows); the rest of
-# a long list is built after, in the same worker, and added to the tables behind them.
+# Rows of each list built in the loading worker, before the list is shown (more than a
+# screen shows); the others are built as they are added to the table (TableRows).
 FIRST_ROWS = 100
 
 Cells = tuple[Text, ...]
