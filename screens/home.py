@@ -299,7 +299,7 @@ class HomeScreen(HoldsFollowUps):
             self.refresh_changed(self.overview, self.query_one("#search", Input).value)
 
     # A description of its own: by default a worker is described by the repr of its
-    # arguments, which for an overview of 10,000 clients took the UI thread a second.
+    # arguments, for an overview of 10,000 clients 4.6 MB of text made on the UI thread.
     @work(
         thread=True,
         exclusive=True,
