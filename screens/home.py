@@ -15,7 +15,7 @@ lists, named by its id; a client whose plan cannot be read stays in the due list
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any, ClassVar
 
@@ -54,57 +54,127 @@ PREPARE_AFTER_SECONDS = 0.15
 ROWS_PER_TURN = 100
 TURN_GAP_SECONDS = 0.002
 
+# How long after a list drawn from the caseload summary is shown the records are checked.
+CHECK_AFTER_SECONDS = 1.0
+
+# Rows a long list keeps in its table past the cursor (a screen shows about ten).
+ROWS_KEPT_AHEAD = 200
+
+# Rows of each list built in the loading worker, before the list is shown (more than a
+# screen shows); the others are built as they are added to the table (TableRows).
+FIRST_ROWS = 100
+
 Cells = tuple[Text, ...]
 KeyedRows = tuple[tuple[str, Cells], ...]
 
 
 class OverviewLoaded(Message):
-    """The overview, with the rows of its tables already built (in the worker's thread)."""
+    """The overview, with the first rows of its tables already built (in the worker's
+    thread; the others are built as the table comes to them). ``replaces``: the overview a
+    check of the records was made for; the message is dropped when the screen shows
+    another by then."""
 
     def __init__(
-        self, overview: Overview, followup_rows: KeyedRows, overdue: int, client_rows: KeyedRows
+        self,
+        overview: Overview,
+        followup_rows: KeyedRows,
+        overdue: int,
+        client_rows: KeyedRows,
+        *,
+        due_keys: tuple[str, ...],
+        due: Sequence[ClientSummary | HomeItem],
+        replaces: Overview | None = None,
     ) -> None:
         super().__init__()
         self.overview = overview
         self.followup_rows = followup_rows
         self.overdue = overdue
         self.client_rows = client_rows
+        self.due_keys = due_keys
+        self.due = due
+        self.replaces = replaces
+
+
+def replace_message(message: OverviewLoaded, replaces: Overview) -> OverviewLoaded:
+    """``message``, to be shown only while the screen still shows ``replaces``."""
+    message.replaces = replaces
+    return message
 
 
 class TableRows:
     """What one DataTable shows: rows by key, changed in place when the keys stay the same,
-    else filled a turn of the event loop at a time (a long list never blocks the screen)."""
+    else filled a turn of the event loop at a time (a long list never blocks the screen).
+
+    A long list is not put in the table all at once: the table holds the first
+    :data:`ROWS_KEPT_AHEAD` rows, and more as the cursor comes near its last one (PageDown,
+    the arrows), each row built when it is added; a search finds any client whatever the
+    table holds."""
 
     def __init__(self, table: DataTable[Any]) -> None:
         self.table = table
         self.columns: list[ColumnKey] = []
-        self.shown: dict[str, Cells] = {}
+        self.keys: Sequence[str] = ()  # of every row of the list, in order
+        self._cells: list[Cells] = []  # of the rows in the table (the first of the list)
+        self._built: KeyedRows = ()
+        self._build: Callable[[int], tuple[str, Cells]] = self._no_more
+        self._wanted = 0  # how many of the rows the table is to hold by now
         self._filling = 0  # which fill is current (a later turn of an older one stops)
 
-    def show(self, rows: KeyedRows) -> None:
+    @staticmethod
+    def _no_more(index: int) -> tuple[str, Cells]:
+        raise IndexError(index)
+
+    def show(
+        self,
+        keys: Sequence[str],
+        built: KeyedRows,
+        build: Callable[[int], tuple[str, Cells]] | None = None,
+    ) -> None:
+        """The list of ``keys``: ``built`` holds the first rows, ``build(index)`` makes any
+        other (``built`` alone: it holds them all)."""
         table = self.table
-        wanted = dict(rows)
-        if list(wanted) == list(self.shown) and table.row_count == len(self.shown):
-            # The same rows in the same order (back from a page): only changed rows redrawn.
-            for key, cells in rows:
-                if self.shown[key] != cells:
+        # When the new list starts with the keys of the rows in the table (back from a
+        # page, a client's row changed), those rows are kept and only changed cells redrawn.
+        added = table.row_count
+        old_keys, self.keys = self.keys, keys
+        self._built, self._build = built, build or self._no_more
+        if len(keys) >= added and list(keys[:added]) == list(old_keys[:added]):
+            for index in range(added):
+                key, cells = self.row(index)
+                if self._cells[index] != cells:
                     for column, cell in zip(self.columns, cells, strict=True):
                         table.update_cell(key, column, cell)
-            self.shown = wanted
-            return
-        self.shown = wanted
-        table.clear()
+                    self._cells[index] = cells
+        else:
+            table.clear()
+            self._cells = []
+            added = 0
+        self._wanted = min(len(keys), max(added, ROWS_KEPT_AHEAD))
         self._filling += 1
-        self._add(self._filling, rows, 0)
+        self._add(self._filling, added)
 
-    def _add(self, filling: int, rows: KeyedRows, start: int) -> None:
+    def row(self, index: int) -> tuple[str, Cells]:
+        return self._built[index] if index < len(self._built) else self._build(index)
+
+    def near(self, row: int) -> None:
+        """The cursor is on ``row``: keep :data:`ROWS_KEPT_AHEAD` rows in the table past it."""
+        wanted = min(len(self.keys), row + ROWS_KEPT_AHEAD)
+        if wanted > self._wanted:
+            filling_now = self.table.row_count < self._wanted
+            self._wanted = wanted
+            if not filling_now:
+                self._add(self._filling, self.table.row_count)
+
+    def _add(self, filling: int, start: int) -> None:
         if filling != self._filling:
             return  # a newer list replaced this one
-        end = min(start + ROWS_PER_TURN, len(rows))
-        for key, cells in rows[start:end]:
+        end = min(start + ROWS_PER_TURN, self._wanted)
+        for index in range(start, end):
+            key, cells = self.row(index)
             self.table.add_row(*cells, key=key)
-        if end < len(rows):
-            self.table.set_timer(TURN_GAP_SECONDS, partial(self._add, filling, rows, end))
+            self._cells.append(cells)
+        if end < self._wanted:
+            self.table.set_timer(TURN_GAP_SECONDS, partial(self._add, filling, end))
 
 
 class HomeScreen(HoldsFollowUps):
@@ -141,6 +211,10 @@ class HomeScreen(HoldsFollowUps):
         # (an o typed ahead opened the client that was highlighted before the search).
         self.search_pending = False
         self.after_search: list[Callable[[], None]] = []
+        # Each client's row as last built, with the summary and language it was built from:
+        # a list read again builds only the rows of the clients that changed.
+        self._built_rows: dict[str, tuple[ClientSummary, str, Cells]] = {}
+        self._checked = False  # a list from the caseload summary checked against the records
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("home.title"), classes="top-bar", id="home-title")
@@ -195,6 +269,9 @@ class HomeScreen(HoldsFollowUps):
 
     @on(DataTable.RowHighlighted, "#clients, #followups")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        for rows in (self._client_rows, self._followup_rows):
+            if rows is not None and rows.table is event.data_table:
+                rows.near(event.cursor_row)
         # The client page interprets every session of the client (checks, outcome): done
         # ahead for the row the clinician rests on, so Enter opens the page at once.
         if event.row_key.value:
@@ -221,27 +298,95 @@ class HomeScreen(HoldsFollowUps):
         if self.overview is not None:
             self.refresh_changed(self.overview, self.query_one("#search", Input).value)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="home")
+    # A description of its own: by default a worker is described by the repr of its
+    # arguments, for an overview of 10,000 clients 4.6 MB of text made on the UI thread.
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="home",
+        description="home: read what changed",
+    )
     def refresh_changed(self, seen: Overview, query: str) -> None:
         if self.service.changes_since(seen):
-            self.post_message(self._loaded(self.service.overview(query.strip())))
+            self._post_loaded(self.service.overview(query.strip()))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="home")
     def load(self, query: str = "") -> None:
-        self.post_message(self._loaded(self.service.overview(query.strip())))
+        self._post_loaded(self.service.overview(query.strip()))
 
-    def _loaded(self, overview: Overview) -> OverviewLoaded:
+    def _post_loaded(self, overview: Overview) -> None:
+        """Post the overview with its first rows, then (for a long list) with all of them;
+        then keep the caseload summary, and check a list drawn from it against the records
+        once (in the worker's thread)."""
+        self.post_message(self._loaded(overview))
+        with contextlib.suppress(KindcheckError):  # a summary not kept is made again
+            self.service.save_caseload_summary()
+        if not overview.complete and not self._checked:
+            self._checked = True
+            # Once the list is painted and its first rows are in: the check takes the CPU.
+            self.app.call_from_thread(
+                self.set_timer, CHECK_AFTER_SECONDS, partial(self.check_records, overview)
+            )
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="home-check",
+        description="home: check the records",
+    )
+    def check_records(self, shown: Overview) -> None:
+        """A list drawn from the caseload summary, checked once against the records: what
+        was damaged outside Kindcheck since the summary was made is then named, as a list
+        read from the records names it (only the rows that differ are redrawn)."""
+        if self.service.caseload_intact():
+            return
+        query = self.query_one("#search", Input).value.strip()
+        read = self.service.overview(query, complete=True)
+        if read != shown:
+            self.post_message(replace_message(self._loaded(read), shown))
+
+    def _loaded(self, overview: Overview, limit: int | None = FIRST_ROWS) -> OverviewLoaded:
+        """The message that shows ``overview``, with the first ``limit`` rows of each list
+        built (the rest are built as the table comes to them)."""
         # Built in the worker's thread, which has no active app of its own: the language
         # (self.lang, self.tr) is the app's.
         token = active_app.set(self.app)
         try:
-            followup_rows, overdue = self._followup_table(overview.followups, overview.items)
-            client_rows = tuple((c.client_id, self._client_row(c)) for c in overview.clients)
+            due = self._due_entries(overview)
+            clients = overview.clients
+            shown = (self._client_rows.table.row_count if self._client_rows else 0) + FIRST_ROWS
+            end = len(clients) if limit is None else max(limit, shown)
+            return OverviewLoaded(
+                overview,
+                tuple(self._due_row(entry) for entry in due[: limit or len(due)]),
+                self._overdue_count(due),
+                tuple((c.client_id, self._built_client_row(c)) for c in clients[:end]),
+                due_keys=tuple(self._due_key(entry) for entry in due),
+                due=due,
+            )
         finally:
             active_app.reset(token)
-        return OverviewLoaded(overview, followup_rows, overdue, client_rows)
+
+    @staticmethod
+    def _due_key(entry: ClientSummary | HomeItem) -> str:
+        if isinstance(entry, HomeItem):
+            return f"{entry.client_id}|{entry.reason}"
+        return entry.client_id
+
+    def _built_client_row(self, client: ClientSummary) -> Cells:
+        """A client's row, built again only when what it shows changed."""
+        built = self._built_rows.get(client.client_id)
+        if built is not None and built[0] == client and built[1] == self.lang:
+            return built[2]
+        cells = self._client_row(client)
+        self._built_rows[client.client_id] = (client, self.lang, cells)
+        return cells
 
     def on_overview_loaded(self, message: OverviewLoaded) -> None:
+        if message.replaces is not None and message.replaces is not self.overview:
+            return  # a newer list (a search, a change) is shown already
         self.overview = overview = message.overview
         self.refresh_bindings()
         title = Content.assemble(self.tr("home.title"))
@@ -250,8 +395,8 @@ class HomeScreen(HoldsFollowUps):
         self.query_one("#home-title", Static).update(title)
         self._show_notices(overview)
         self._fill_drafts(overview.drafts)
-        self._fill_followups(message.followup_rows, message.overdue)
-        self._fill_clients(message.client_rows)
+        self._fill_followups(message)
+        self._fill_clients(message)
         query = self.query_one("#search", Input).value.strip()
         empty = self.query_one("#clients-empty", Static)
         if overview.clients:
@@ -279,9 +424,9 @@ class HomeScreen(HoldsFollowUps):
         for action in waiting:
             action()
         rows = self._highlighted_rows()
-        if rows is not None and rows.shown:
+        if rows is not None and rows.keys:
             # A list just shown or changed says nothing of its cursor: prepare that row too.
-            key = list(rows.shown)[min(rows.table.cursor_row, len(rows.shown) - 1)]
+            key = rows.keys[min(rows.table.cursor_row, len(rows.keys) - 1)]
             self._prepare_later(key)
 
     def _highlighted_rows(self) -> TableRows | None:
@@ -341,48 +486,27 @@ class HomeScreen(HoldsFollowUps):
         self.query_one("#drafts-heading", Static).update(self.tr("home.drafts", count=len(drafts)))
         self.query_one("#drafts-section").display = bool(drafts)
 
-    def _followup_table(
-        self, due: list[ClientSummary], items: tuple[HomeItem, ...] = ()
-    ) -> tuple[KeyedRows, int]:
-        """The due list's rows and how many are overdue (built in the loading worker): the
-        planned follow-ups, then the Kindchecks after an event and the questions to ask again
-        (keyed "<client id>|<reason>")."""
-        rows: list[tuple[str, Cells]] = []
+    def _due_entries(self, overview: Overview) -> list[ClientSummary | HomeItem]:
+        """What the due list shows, in order: the planned follow-ups, then the Kindchecks
+        after an event and the questions to ask again."""
+        return [*overview.followups, *overview.items]
+
+    def _overdue_count(self, entries: Sequence[ClientSummary | HomeItem]) -> int:
         overdue = 0
-        for client in due:
-            state = client.followup
-            if client.plan_damaged:
-                # Its next conversation is unknown, and may be overdue: it stays in view.
-                damaged_cells = (
-                    self._reference_cell(client),
-                    Text(self.tr("damaged.plan_row"), style="bold red"),
-                    Text("-"),
-                    Text(format_day(client.last_session, self.lang)),
-                )
-                rows.append((client.client_id, damaged_cells))
-                continue
-            if state is None:
-                continue
-            if state.state == FollowUpState.OVERDUE:
-                overdue += 1
-                label = Text(
-                    self.tr("home.overdue_days", days=state.days_overdue), style="bold red"
-                )
-            else:
-                label = Text(self.tr("home.due"), style="bold yellow")
-            planned = state.occurrence.date() if state.occurrence else None
-            cells = (
-                self._reference_cell(client),
-                label,
-                Text(format_day(planned, self.lang)),
-                Text(format_day(client.last_session, self.lang)),
-            )
-            rows.append((client.client_id, cells))
-        for item in items:
+        for entry in entries:
+            if isinstance(entry, HomeItem):
+                overdue += entry.state == FollowUpState.OVERDUE
+            elif not entry.plan_damaged and entry.followup is not None:
+                overdue += entry.followup.state == FollowUpState.OVERDUE
+        return overdue
+
+    def _due_row(self, entry: ClientSummary | HomeItem) -> tuple[str, Cells]:
+        """One row of the due list: a planned follow-up (keyed by the client id), or a
+        Kindcheck after an event or a question to ask again (keyed "<client id>|<reason>")."""
+        if isinstance(entry, HomeItem):
             # The Kindcheck due again after an event, or a question to ask again: dated
             # items beside the plan, whatever its next date.
-            if item.state == FollowUpState.OVERDUE:
-                overdue += 1
+            item = entry
             day = format_day(item.when, self.lang) if item.when else "-"
             # Short: the day is in the next column, the details on the client page.
             if item.kind == "kindcheck":
@@ -396,22 +520,54 @@ class HomeScreen(HoldsFollowUps):
                 Text(day),
                 Text(format_day(item.last_held, self.lang)),
             )
-            rows.append((f"{item.client_id}|{item.reason}", item_cells))
-        return tuple(rows), overdue
-
-    def _fill_followups(self, rows: KeyedRows, overdue: int) -> None:
-        assert self._followup_rows is not None
-        self._followup_rows.show(rows)
-        self._followup_rows.table.styles.height = min(len(rows), 4) + 1
-        self.query_one("#followups-heading", Static).update(
-            self.tr("home.followups", overdue=overdue, due=len(rows) - overdue)
+            return f"{item.client_id}|{item.reason}", item_cells
+        client = entry
+        state = client.followup
+        if client.plan_damaged or state is None:
+            # Its next conversation is unknown, and may be overdue: it stays in view.
+            damaged_cells = (
+                self._reference_cell(client),
+                Text(self.tr("damaged.plan_row"), style="bold red"),
+                Text("-"),
+                Text(format_day(client.last_session, self.lang)),
+            )
+            return client.client_id, damaged_cells
+        if state.state == FollowUpState.OVERDUE:
+            label = Text(self.tr("home.overdue_days", days=state.days_overdue), style="bold red")
+        else:
+            label = Text(self.tr("home.due"), style="bold yellow")
+        planned = state.occurrence.date() if state.occurrence else None
+        cells = (
+            self._reference_cell(client),
+            label,
+            Text(format_day(planned, self.lang)),
+            Text(format_day(client.last_session, self.lang)),
         )
-        self.query_one("#followups-section").display = bool(rows)
+        return client.client_id, cells
 
-    def _fill_clients(self, rows: KeyedRows) -> None:
+    def _fill_followups(self, message: OverviewLoaded) -> None:
+        assert self._followup_rows is not None
+        due, count = message.due, len(message.due)
+        self._followup_rows.show(
+            message.due_keys, message.followup_rows, lambda index: self._due_row(due[index])
+        )
+        self._followup_rows.table.styles.height = min(count, 4) + 1
+        self.query_one("#followups-heading", Static).update(
+            self.tr("home.followups", overdue=message.overdue, due=count - message.overdue)
+        )
+        self.query_one("#followups-section").display = bool(count)
+
+    def _fill_clients(self, message: OverviewLoaded) -> None:
         assert self._client_rows is not None
-        self.query_one("#clients-heading", Static).update(self.tr("home.clients", count=len(rows)))
-        self._client_rows.show(rows)
+        clients = message.overview.clients
+        self.query_one("#clients-heading", Static).update(
+            self.tr("home.clients", count=len(clients))
+        )
+
+        def build(index: int) -> tuple[str, Cells]:
+            return clients[index].client_id, self._built_client_row(clients[index])
+
+        self._client_rows.show([c.client_id for c in clients], message.client_rows, build)
 
     def _client_row(self, client: ClientSummary) -> Cells:
         """The cells of one client's row (built in the loading worker, off the UI thread)."""
@@ -591,7 +747,7 @@ class HomeScreen(HoldsFollowUps):
     @work(thread=True, exclusive=True, exit_on_error=False, group="home-write")
     def delete_draft(self, draft_id: str) -> None:
         self.service.delete_draft(draft_id)
-        self.post_message(self._loaded(self.service.overview()))
+        self._post_loaded(self.service.overview())
 
     def help_sections(self) -> list[tuple[str, str]]:
         """For the help screen (F1): how an intake goes (it starts here)."""

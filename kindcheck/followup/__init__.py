@@ -44,10 +44,12 @@ from .plan import (
     end_treatment,
     first_day_on_or_after,
     move,
+    next_conversation,
     next_occurrence,
     occurrences,
     skip,
     status,
+    status_on,
     with_rule,
 )
 from .policy import (
@@ -106,6 +108,7 @@ __all__ = [
     "kindchecks_due",
     "move",
     "new_plan",
+    "next_conversation",
     "next_occurrence",
     "occurrences",
     "pending_reasks",
@@ -119,5 +122,6 @@ __all__ = [
     "session_record",
     "skip",
     "status",
+    "status_on",
     "with_rule",
 ]

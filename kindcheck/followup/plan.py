@@ -459,13 +459,37 @@ def status(
     final = plan.final_day
     if final is not None and today > final:
         return FollowUpStatus(FollowUpState.ENDED, None, 0)
+    conversation = next_conversation(plan, last_held, due_window_days)
+    return status_on(final, conversation, today, due_window_days)
+
+
+def next_conversation(
+    plan: FollowUpPlan, last_held: date | None, due_window_days: int = 7
+) -> datetime | None:
+    """The first conversation not covered by the last one held (see :func:`status`), or None
+    when the plan has none left. It does not depend on the day: kept, it gives the plan's
+    status on any day through :func:`status_on` without reading the plan again."""
+    if due_window_days < 0:
+        raise FollowUpError("the due window cannot be negative")
     first = date.min if last_held is None else last_held + timedelta(days=due_window_days + 1)
     day = _first_on_or_after(plan, first)
-    if day is None:
+    return None if day is None else _aware(plan, day)
+
+
+def status_on(
+    final_day: date | None,
+    conversation: datetime | None,
+    today: date,
+    due_window_days: int = 7,
+) -> FollowUpStatus:
+    """The status on ``today`` of a plan ending on ``final_day`` whose first conversation not
+    yet covered is ``conversation`` (:func:`next_conversation`); :func:`status` in two steps."""
+    if (final_day is not None and today > final_day) or conversation is None:
         return FollowUpStatus(FollowUpState.ENDED, None, 0)
+    day = conversation.date()
     late = (today - day).days
     if late > due_window_days:
-        return FollowUpStatus(FollowUpState.OVERDUE, _aware(plan, day), late)
+        return FollowUpStatus(FollowUpState.OVERDUE, conversation, late)
     if late >= -due_window_days:
-        return FollowUpStatus(FollowUpState.DUE, _aware(plan, day), 0)
-    return FollowUpStatus(FollowUpState.UPCOMING, _aware(plan, day), 0)
+        return FollowUpStatus(FollowUpState.DUE, conversation, 0)
+    return FollowUpStatus(FollowUpState.UPCOMING, conversation, 0)

@@ -194,6 +194,7 @@ class VaultService(CaseloadReads):
         with self._lock:
             store, self._store = self._store, None
             self._interpreted.clear()
+            self._caseload_summary = None
             if store is not None:
                 store.close()
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from kindcheck.text import one_line
@@ -258,8 +259,11 @@ class Overview:
     # (VaultService.changes_since); None when the vault cannot tell.
     generations: dict[str, int] | None = field(default=None, compare=False, repr=False)
     items: tuple[HomeItem, ...] = ()  # due or overdue, most urgent first
+    # False: listed from the caseload summary (kindcheck.service.caseload_summary), where a
+    # record damaged since it was made is not yet named; reading every record names it.
+    complete: bool = field(default=True, compare=False)
 
-    @property
+    @cached_property
     def followups(self) -> list[ClientSummary]:
         """Clients whose follow-up is due or overdue, most overdue first; before them the
         clients whose plan cannot be read (their next conversation may be overdue: it must

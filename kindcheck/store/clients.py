@@ -221,6 +221,8 @@ class _Clients(_StoreBase):
             conn.execute("DELETE FROM session WHERE client_id = ?", (client_id,))
             conn.execute("DELETE FROM followup_plan WHERE client_id = ?", (client_id,))
             conn.execute("DELETE FROM client WHERE id = ?", (client_id,))
+            # The home screen's summary names the client too: made again from the records.
+            conn.execute("DELETE FROM meta WHERE name = 'caseload'")
             ledger = self._ledger(conn)
             ledger.client_removed(client_id)
             for draft in drafts:

@@ -125,7 +125,7 @@ class _LogRowColumns(LogColumns, Protocol):
     def position(self) -> int: ...
 
 
-_META_NAMES = ("schema_version", "profile", "state", "releases")
+_META_NAMES = ("schema_version", "profile", "state", "releases", "caseload")
 
 
 class _Maintenance(_StoreBase):
@@ -426,6 +426,11 @@ class _Maintenance(_StoreBase):
                 cipher, "meta/releases", "meta", "releases", row.value, row.format_version
             )
             seen.written("meta/releases", opened.generation)
+        elif row.name == "caseload":
+            # The home screen's summary (.summaries) must open; its age is not a problem: it
+            # repeats the client records, and the service trusts an entry only while the
+            # ledger gives that client's records the generation the entry was made from.
+            _open_sealed(cipher, "meta/caseload", "meta", "caseload", row.value, row.format_version)
         elif row.name not in _META_NAMES:
             raise VaultError(
                 f"the vault file holds a meta row {one_line(row.name)} that Kindcheck did not write"

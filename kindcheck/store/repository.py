@@ -75,6 +75,7 @@ from kindcheck.store.sqlite import (
     read_schema,
     schema_cookie,
 )
+from kindcheck.store.summaries import _Summaries
 from kindcheck.vault import (
     PASSPHRASE,
     RECOVERY,
@@ -97,6 +98,7 @@ class Store(
     _Plans,
     _Drafts,
     _Releases,
+    _Summaries,
     _Maintenance,
     _Backups,
     _Outside,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kindcheck.screens.home import ROWS_KEPT_AHEAD
 from kindcheck.screens.widgets.keys_footer import KeysFooter, visible_keys
 from support.app import (
     PASSPHRASE,
@@ -32,13 +33,15 @@ from support.app import (
     wait_screen,
     wait_until,
 )
-from support.vault import make_answers, record
+from support.vault import flip_byte, make_answers, raw, record
 from textual.widgets import DataTable
 
 import kindcheck.answers
 import kindcheck.outcome
 from kindcheck.answers import session_from_dict
+from kindcheck.service import caseload_summary
 from kindcheck.service.caseload_reads import _as_recorded
+from kindcheck.service.caseload_summary import SUMMARY_FROM_CLIENTS
 from kindcheck.service.vault_service import VaultService
 from kindcheck.store import Store
 
@@ -174,6 +177,149 @@ def test_a_client_page_reads_in_a_constant_number_of_statements(tmp_path: Path) 
         assert counts["EPD-MANY"][0] == counts["EPD-FEW"][0]
     finally:
         service.close()
+
+
+async def test_a_large_caseload_is_listed_from_one_record_and_a_page_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caseload past the summary's threshold: after unlocking, home lists every client and
+    the complete due list without reading every client's records (one record, the caseload
+    summary), puts only the first rows in its tables, and PageDown and search still reach
+    every client."""
+    clients = SUMMARY_FROM_CLIENTS + 40
+    vault = fresh_vault(tmp_path)
+    with Store.unlock(vault, PASSPHRASE) as store, store.batch():
+        for number in range(clients):
+            when = date(2024, 1, 1) + timedelta(days=number % 300)
+            record(store, make_answers(f"EPD-{number:04d}", when=when))
+    # Home was shown before (it keeps the summary), as it is in a clinician's vault.
+    with VaultService(vault) as service:
+        service.unlock(PASSPHRASE)
+        expected = service.overview(complete=True)
+        assert service.save_caseload_summary()
+
+    every_record: list[str] = []
+    for read in ("list_clients", "clients", "list_plans", "iter_facts", "list_sessions"):
+        original = getattr(Store, read)
+
+        def counted(*args: Any, _read: str = read, _original: Any = original, **kw: Any) -> Any:
+            every_record.append(_read)
+            return _original(*args, **kw)
+
+        monkeypatch.setattr(Store, read, counted)
+
+    app = make_app(vault, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        await settle(pilot)
+        overview = home.overview
+        assert len(overview.clients) == clients
+        assert overview.clients == expected.clients
+        assert overview.followups == expected.followups and overview.followups
+        assert every_record == []
+        table = home.query_one("#clients", DataTable)
+        assert table.row_count == ROWS_KEPT_AHEAD < clients
+
+        table.focus()
+        for _ in range(clients):
+            if table.cursor_row == clients - 1:
+                break
+            await pilot.press("pagedown")
+        await settle(pilot)
+        assert table.cursor_row == clients - 1
+        last = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        assert last == expected.clients[-1].client_id
+
+        await pilot.press("slash", *"EPD-0007", "enter")
+        await wait_until(pilot, lambda: len(home.overview.clients) == 1)
+        await settle(pilot)
+        assert [str(table.get_row_at(0)[0])] == ["EPD-0007"]
+        # The check of the records (a second after the list was shown) found nothing to say.
+        await pilot.pause(1.5)
+        await settle(pilot)
+        assert app.screen is home
+
+
+async def test_back_home_from_the_summary_reads_and_redraws_only_the_changed_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same promise as above, for a caseload listed from the caseload summary (its
+    threshold lowered to 1): after a save, only that client's records are read again and
+    only its row is redrawn; what home shows is what reading every record shows."""
+    monkeypatch.setattr(caseload_summary, "SUMMARY_FROM_CLIENTS", 1)
+    vault = _vault_with(tmp_path, ("EPD-1", "EPD-2", "EPD-3"))
+    with VaultService(vault) as service:
+        service.unlock(PASSPHRASE)
+        service.overview()
+        assert service.save_caseload_summary()
+    app = make_app(vault, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        await settle(pilot)
+        assert not home.overview.complete
+        table = home.query_one("#clients", DataTable)
+        ids = {c.reference: c.client_id for c in home.overview.clients}
+        read_again: list[str] = []
+        redrawn: list[str] = []
+        get_client, update_cell = Store.get_client, table.update_cell
+
+        def counted_get(store: Store, client_id: str) -> Any:
+            read_again.append(client_id)
+            return get_client(store, client_id)
+
+        def counted_update(row_key: Any, column_key: Any, value: Any, **kw: Any) -> None:
+            redrawn.append(str(getattr(row_key, "value", row_key)))
+            update_cell(row_key, column_key, value, **kw)
+
+        monkeypatch.setattr(Store, "get_client", counted_get)
+        table.update_cell = counted_update  # type: ignore[method-assign]
+        table.focus()
+        table.move_cursor(row=table.get_row_index(ids["EPD-2"]))
+        await pilot.press("enter")
+        await wait_screen(pilot, "ClientScreen")
+        await settle(pilot)
+        read_again.clear()  # the page reads its own client
+        with app.service.store() as store:
+            record(store, make_answers("EPD-2", kind="intake", when=date.today(), problems=3))
+        await pilot.press("escape")
+        await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: str(table.get_row(ids["EPD-2"])[2]) == "3")
+        await settle(pilot)
+        assert read_again == [ids["EPD-2"]]
+        assert set(redrawn) == {ids["EPD-2"]}
+        assert not home.overview.complete
+        assert home.overview.clients == app.service.overview(complete=True).clients
+        assert app.screen is home  # no error on the way
+
+
+async def test_a_record_damaged_since_the_summary_is_named_on_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session header changed outside Kindcheck after the summary was kept: home is drawn
+    from the summary first, then the check of the records finds it and home names it, as a
+    list read from every record does."""
+    monkeypatch.setattr(caseload_summary, "SUMMARY_FROM_CLIENTS", 1)
+    vault = _vault_with(tmp_path, ("EPD-1", "EPD-2", "EPD-3"))
+    with VaultService(vault) as service:
+        service.unlock(PASSPHRASE)
+        client_id = service.overview().clients[1].client_id
+        assert service.save_caseload_summary()
+    with raw(vault) as conn:
+        (session_id,) = conn.execute(
+            "SELECT id FROM session WHERE client_id = ?", (client_id,)
+        ).fetchone()
+    flip_byte(vault, "session", "header", session_id)
+    app = make_app(vault, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        await wait_until(pilot, lambda: bool(home.overview.damaged))
+        await settle(pilot)
+        assert [item.record_id for item in home.overview.damaged] == [session_id]
+        assert home.query_one("#damaged").display
+        assert app.screen is home
 
 
 def test_a_client_page_of_50_sessions_checks_no_stored_answers_and_computes_each_outcome_once(

@@ -1,0 +1,346 @@
+"""The caseload summary: each client's row on the home screen, kept so that a large caseload
+is listed without reading every client's records again.
+
+An entry holds what home shows of one client that does not depend on the day: the reference
+and name, the latest session's date, kind and signal, the latest scan's count and flag, the
+plan's end and its first conversation not yet covered by a session held
+(:func:`kindcheck.followup.next_conversation`), and the days a Kindcheck after an event or a
+question asked again falls due. Today's state of each is arithmetic
+(:func:`kindcheck.followup.status_on`, :func:`kindcheck.followup.item_state`), so the due list
+is complete without reading a plan.
+
+Each entry names the generation of the client's records it was made from. The vault's ledger
+says which generation last wrote each client's records (``Store.record_generations``): an
+entry is used only while the two agree, and made again from that client's records (three
+small reads) when they do not. A client whose records cannot all be read has no entry: the
+overview then reads everything, as it always did, and names what it could not read. The
+summary is kept in the vault as one encrypted record (``meta/caseload``,
+kindcheck.store.summaries) so that the first home screen after unlocking needs one read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from kindcheck.followup import status_on
+
+from .views import ClientSummary, HomeItem
+
+if TYPE_CHECKING:
+    from kindcheck.store import Client, SessionSummary
+
+    from .plans import ClientPlan
+
+__all__ = [
+    "SUMMARY_FROM_CLIENTS",
+    "CaseloadSummary",
+    "SummaryEntry",
+    "entry_for",
+    "summary_key",
+]
+
+SUMMARY_FORMAT = 1
+
+SUMMARY_FROM_CLIENTS = 200
+"""From this many clients on, home is drawn from the summary; below, reading every record
+takes less than a tenth of a second and the summary is neither used nor kept."""
+
+
+def summary_key(due_window_days: int, due_days: Mapping[str, int]) -> str:
+    """What an entry's dates were computed with: the summary's format, the due window and
+    the days after each event that a Kindcheck falls due (shipped data, which an update of
+    Kindcheck may change). A summary made with other rules is made again."""
+    rules = json.dumps([SUMMARY_FORMAT, due_window_days, sorted(due_days.items())])
+    return hashlib.sha256(rules.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryEntry:
+    """One client's row on home, as far as it does not depend on the day."""
+
+    generation: int  # of the client's records this was made from (the ledger's)
+    sort_key: str  # the normalised reference: the list's order
+    reference: str
+    name: str | None
+    last_session: date | None
+    last_kind: str | None
+    safety_signal: bool
+    check_closed: bool
+    problem_domain_count: int | None
+    parenting_support_flag: bool
+    has_plan: bool
+    plan_final_day: date | None
+    next_conversation: datetime | None
+    # (kind, detail, due on): Kindchecks due after an event and questions to ask again
+    items: tuple[tuple[str, str, date], ...]
+
+    def to_json(self) -> list[Any]:
+        return [
+            self.generation,
+            self.sort_key,
+            self.reference,
+            self.name,
+            _day(self.last_session),
+            self.last_kind,
+            self.safety_signal,
+            self.check_closed,
+            self.problem_domain_count,
+            self.parenting_support_flag,
+            self.has_plan,
+            _day(self.plan_final_day),
+            None if self.next_conversation is None else self.next_conversation.isoformat(),
+            [[kind, detail, when.isoformat()] for kind, detail, when in self.items],
+        ]
+
+    @classmethod
+    def from_json(cls, value: Any) -> SummaryEntry:
+        """The entry; ValueError (or TypeError) for anything Kindcheck did not write. (The
+        record is authenticated, so this guards against a bug, not an attacker: cheap checks,
+        10,000 entries are read before home is drawn.)"""
+        (
+            generation,
+            sort_key,
+            reference,
+            name,
+            last_session,
+            last_kind,
+            safety_signal,
+            check_closed,
+            domains,
+            flag,
+            has_plan,
+            final_day,
+            conversation,
+            items,
+        ) = value
+        if (
+            type(generation) is not int
+            or type(sort_key) is not str
+            or type(reference) is not str
+            or type(safety_signal) is not bool
+            or type(check_closed) is not bool
+            or type(flag) is not bool
+            or type(has_plan) is not bool
+            or (name is not None and type(name) is not str)
+            or (last_kind is not None and type(last_kind) is not str)
+            or (domains is not None and type(domains) is not int)
+        ):
+            raise ValueError("not a summary entry")
+        return cls(
+            generation,
+            sort_key,
+            reference,
+            name,
+            None if last_session is None else _fromisoday(last_session),
+            last_kind,
+            safety_signal,
+            check_closed,
+            domains,
+            flag,
+            has_plan,
+            None if final_day is None else _fromisoday(final_day),
+            None if conversation is None else _fromisotime(conversation),
+            tuple((str(kind), str(detail), _fromisoday(when)) for kind, detail, when in items)
+            if items
+            else (),
+        )
+
+    def summary(self, client_id: str, today: date, due_window_days: int) -> ClientSummary:
+        """The client's row on ``today``."""
+        followup = (
+            status_on(self.plan_final_day, self.next_conversation, today, due_window_days)
+            if self.has_plan
+            else None
+        )
+        return ClientSummary(
+            client_id=client_id,
+            reference=self.reference,
+            name=self.name,
+            last_session=self.last_session,
+            problem_domain_count=self.problem_domain_count,
+            safety_signal=self.safety_signal,
+            parenting_support_flag=self.parenting_support_flag,
+            followup=followup,
+            check_closed=self.check_closed,
+            last_kind=self.last_kind,
+        )
+
+
+def entry_for(
+    client: Client,
+    headers: Sequence[SessionSummary],
+    last: SessionSummary | None,
+    scan: SessionSummary | None,
+    plan: ClientPlan | None,
+    generation: int,
+    due_window_days: int,
+    due_days: Mapping[str, int],
+) -> SummaryEntry:
+    """A client's entry from its record, its session headers (only those of format 2 count,
+    for the events' Kindchecks; all of them for a client with events or re-asks), its latest
+    session and latest scan, and its plan."""
+    from kindcheck.followup import next_conversation
+    from kindcheck.store import normalise_reference
+
+    from .caseload import due_items_for
+
+    items: tuple[tuple[str, str, date], ...] = ()
+    if client.events or client.reasks:
+        repeats = [
+            (header.session_date, header.saved_at)
+            for header in headers
+            if any(version >= 2 for _id, version in header.questionnaires)
+        ]
+        # The state is today's; the day each falls due is not.
+        items = tuple(
+            (due.kind, due.detail, due.when)
+            for due in due_items_for(client, repeats, date.min, due_days)
+            if due.when is not None
+        )
+    held = last.session_date if last is not None else None
+    return SummaryEntry(
+        generation=generation,
+        sort_key=normalise_reference(client.reference),
+        reference=client.reference,
+        name=client.name,
+        last_session=held,
+        last_kind=last.kind if last else None,
+        safety_signal=bool(last and last.safety_signal),
+        check_closed=bool(
+            last
+            and last.kind == "intake"
+            and not last.scan_done
+            and not last.safety_signal
+            and last.followup_rhythm is None
+        ),
+        problem_domain_count=scan.problem_domain_count if scan else None,
+        parenting_support_flag=bool(scan and scan.parenting_support_flag),
+        has_plan=plan is not None,
+        plan_final_day=plan.plan.final_day if plan is not None else None,
+        next_conversation=(
+            next_conversation(plan.plan, held, due_window_days) if plan is not None else None
+        ),
+        items=items,
+    )
+
+
+@dataclass(frozen=True)
+class CaseloadSummary:
+    """Every client's entry (by client id), made with the rules ``key`` names."""
+
+    key: str
+    entries: Mapping[str, SummaryEntry]
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "clients": {client_id: entry.to_json() for client_id, entry in self.entries.items()},
+        }
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any] | None, key: str) -> CaseloadSummary | None:
+        """The summary kept in the vault; None when there is none, it was made with other
+        rules, or it is not what Kindcheck writes."""
+        if document is None or document.get("key") != key:
+            return None
+        clients = document.get("clients")
+        if not isinstance(clients, dict):
+            return None
+        try:
+            entries = {
+                str(client_id): SummaryEntry.from_json(value)
+                for client_id, value in clients.items()
+            }
+        except (TypeError, ValueError):
+            return None
+        return cls(key, entries)
+
+    def stale(self, generations: Mapping[str, int]) -> list[str]:
+        """The clients whose entry is missing or was made from other records than the
+        ledger's ``generations`` (client id -> generation) name."""
+        entries = self.entries
+        return [
+            client_id
+            for client_id, generation in generations.items()
+            if (entry := entries.get(client_id)) is None or entry.generation != generation
+        ]
+
+
+def summaries(
+    entries: Mapping[str, SummaryEntry], today: date, due_window_days: int, needle: str
+) -> list[ClientSummary]:
+    """The client list (matching ``needle``, casefolded), in the order of the references."""
+    ordered = sorted(entries.items(), key=lambda pair: pair[1].sort_key)
+    return [
+        entry.summary(client_id, today, due_window_days)
+        for client_id, entry in ordered
+        if not needle or needle in entry.reference.casefold()
+    ]
+
+
+def home_items(
+    entries: Mapping[str, SummaryEntry], today: date, lang: str, needle: str
+) -> tuple[HomeItem, ...]:
+    """The Kindchecks due again after an event and the questions to ask again, due or
+    overdue, as the overview read from the records has them."""
+    from kindcheck.followup import FollowUpState, item_state
+
+    from .followthrough import catalog, reask_label
+
+    known = catalog()
+    found: list[HomeItem] = []
+    for client_id, entry in entries.items():
+        if not entry.items or (needle and needle not in entry.reference.casefold()):
+            continue
+        for kind, detail, when in entry.items:
+            state, _late = item_state(when, today)
+            if state not in (FollowUpState.DUE, FollowUpState.OVERDUE):
+                continue
+            if kind == "kindcheck" and known.has_event(detail):
+                label = known.event(detail).name.get(lang)
+            else:
+                label = reask_label(detail, lang)
+            reason = kind if kind == "followup" else f"{kind}:{detail}"
+            found.append(
+                HomeItem(
+                    client_id, entry.reference, kind, reason, label, when, state,
+                    entry.last_session,
+                )
+            )  # fmt: skip
+    found.sort(key=lambda i: (i.state != FollowUpState.OVERDUE, i.when or today, i.reference))
+    return tuple(found)
+
+
+def client_generations(generations: Mapping[str, int]) -> dict[str, int]:
+    """The ledger's generations of the clients' records (``client/<id>`` keys), by client id."""
+    return {
+        key.removeprefix("client/"): value
+        for key, value in generations.items()
+        if key.startswith("client/")
+    }
+
+
+def merged(
+    summary: CaseloadSummary,
+    fresh: Mapping[str, SummaryEntry],
+    clients: Iterable[str],
+) -> CaseloadSummary:
+    """The summary with the entries made again, for exactly the clients in ``clients``."""
+    entries = summary.entries
+    return CaseloadSummary(
+        summary.key,
+        {client_id: fresh.get(client_id) or entries[client_id] for client_id in clients},
+    )
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+_fromisoday = date.fromisoformat  # a TypeError for anything but text
+_fromisotime = datetime.fromisoformat

@@ -1,0 +1,89 @@
+"""The Store's caseload summary: what the home screen lists of every client, kept in one
+encrypted record so that a large caseload is shown without reading every client's records.
+
+One record, ``meta/caseload``, sealed like every record (its generation in the envelope,
+associated data binding its name). The store never looks inside (the service's document,
+kindcheck.service.caseload_summary): it keeps it. It holds nothing that is not in the
+client's own records, and each entry names the generation of the client's records it was made
+from: the service trusts an entry only while the vault's ledger (the state record, itself
+protected against rollback) says that client's records are still of that generation, and
+makes it again from the records otherwise. So an older summary put back, or one the ledger
+moved past, is never shown as current. verify opens it (a damaged one is named); deleting a
+client deletes the summary too, so a deleted client's reference does not stay behind in it.
+No table of its own: it rides in ``meta`` like the release ledger.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kindcheck.errors import RecordDamaged
+from kindcheck.store.base import _StoreBase
+from kindcheck.store.envelope import RECORD_FORMAT
+from kindcheck.store.records import _open_sealed
+
+NAME = "meta/caseload"
+
+
+class _Summaries(_StoreBase):
+    """The caseload summary (one encrypted document, a cache of the client records)."""
+
+    def read_caseload_summary(self) -> dict[str, Any] | None:
+        """The summary document; None when there is none or it cannot be read (it is made
+        again from the records, which it only repeats)."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT format_version, value FROM meta WHERE name = 'caseload'"
+            ).first()
+        if row is None:
+            return None
+        try:
+            opened = _open_sealed(
+                self._require_open(), NAME, "meta", "caseload", row.value, row.format_version
+            )
+        except RecordDamaged:
+            return None
+        document = opened.value.get("summary")
+        return document if isinstance(document, dict) else None
+
+    def write_caseload_summary(self, document: dict[str, Any]) -> None:
+        """Replace the summary (one transaction). Not logged: it is written when the home
+        screen has read the records it repeats, and that read is not an opening of a file."""
+        with self._write() as conn:
+            blob = self._seal(conn, "meta", "caseload", {"summary": document})
+            changed = conn.execute(
+                "UPDATE meta SET format_version = ?, value = ? WHERE name = 'caseload'",
+                (RECORD_FORMAT, blob),
+            )
+            if not changed.rowcount:
+                conn.execute(
+                    "INSERT INTO meta (name, format_version, value) VALUES ('caseload', ?, ?)",
+                    (RECORD_FORMAT, blob),
+                )
+
+    def home_records_intact(self) -> bool:
+        """Whether every client record, session header and plan still decrypts (its tag
+        verifies for its own row), without reading what they hold: what home lists from the
+        summary stands on these. False at the first that does not (or that has an older
+        format): the records are then read, and what cannot be read is named."""
+        cipher = self._require_open()
+        reads = (
+            ("SELECT id, id, format_version, data FROM client", "client", False),
+            ("SELECT id, client_id, format_version, header FROM session", "session.header", True),
+            (
+                "SELECT id, client_id, format_version, data FROM followup_plan",
+                "followup_plan",
+                True,
+            ),
+        )
+        with self._read() as conn:
+            for statement, label, with_parent in reads:
+                open_current = cipher.opener(label, RECORD_FORMAT)
+                for record_id, parent, version, blob in conn.driver.execute(statement):
+                    if version != RECORD_FORMAT:
+                        return False
+                    try:
+                        open_current(f"{record_id}/{parent}" if with_parent else record_id, blob)
+                    except RecordDamaged:
+                        return False
+        return True
