@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from kindcheck.i18n import t
 from kindcheck.questionnaire import YESNO_VALUES, Question, Step
 
+from .changed import update_changed
 from .safe import literal
 
 YESNO_KEYS = {
@@ -210,7 +211,7 @@ class IndicatorRow(Widget):
         if self.prefilled:  # proposed, for the clinician to confirm
             key = "ui.scan.prefilled_from" if self.prefilled == "kindcheck" else "ui.scan.prefilled"
             text = Content.assemble(text, "\n   ", literal(t(key, self.lang), "bold $text-warning"))
-        self.query_one(".row-text", Static).update(text)
+        update_changed(self.query_one(".row-text", Static), text)
 
     def set_value(self, value: Any, prefilled: str | None = None) -> None:
         self.value = value
