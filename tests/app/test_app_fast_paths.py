@@ -6,6 +6,9 @@
 - The footer is recomposed only when the keys it shows change, not on every answer key.
 - A client's page reads its sessions in a constant number of statements, however many
   sessions it has.
+- An answer key walks each questionnaire at most once (the walk's conditions are evaluated
+  once per question), in the Kindcheck and on the scan pages, not once per question the
+  screen asks of the walker.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from support.app import (
 )
 from support.vault import make_answers, record
 from textual.widgets import DataTable
+
+from kindcheck.questionnaire import Walker
 
 from kindcheck.service.vault_service import VaultService
 from kindcheck.store import Store
@@ -164,3 +169,62 @@ def test_a_client_page_reads_in_a_constant_number_of_statements(tmp_path: Path) 
         assert counts["EPD-MANY"][0] == counts["EPD-FEW"][0]
     finally:
         service.close()
+
+
+def _conditions_in_one_walk(walker: Walker) -> int:
+    """How many show-if checks one walk over ``walker``'s answers makes (a fresh walker)."""
+    fresh = Walker(walker.questionnaire, walker.context, walker.answers, walker.main_answers)
+    counted = 0
+    shown = Walker._shown
+
+    def counting(self: Walker, *args: Any) -> bool:
+        nonlocal counted
+        counted += 1
+        return shown(self, *args)
+
+    fresh._shown = counting.__get__(fresh)  # type: ignore[method-assign]
+    fresh.steps()
+    return counted
+
+
+async def test_an_answer_key_walks_each_questionnaire_at_most_once(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    app = make_app(fresh_vault(tmp_path), unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_screen(pilot, "HomeScreen")
+        screen = await start_intake(pilot, "EPD-77")
+        await settle(pilot)
+        intake = screen.intake
+        checks = 0
+        shown = Walker._shown
+
+        def counted(self: Walker, *args: Any) -> bool:
+            nonlocal checks
+            checks += 1
+            return shown(self, *args)
+
+        monkeypatch.setattr(Walker, "_shown", counted)
+        over: list[tuple[str, str | None, int, int]] = []
+        for key in kindcheck_keys():
+            checks = 0
+            await pilot.press(key)
+            walked = checks
+            # At most one walk of each questionnaire over the answers as they now stand.
+            one_walk = _conditions_in_one_walk(intake.main) + _conditions_in_one_walk(intake.scan)
+            if walked > one_walk:
+                over.append((key, intake.position, walked, one_walk))
+        await settle(pilot)
+        assert screen.in_page_mode()  # on the scan pages now
+        for _page in range(3):
+            for _row in screen.rows():
+                checks = 0
+                await pilot.press("n")
+                walked = checks
+                one_walk = _conditions_in_one_walk(intake.main) + _conditions_in_one_walk(
+                    intake.scan
+                )
+                if walked > one_walk:
+                    over.append(("n", intake.position, walked, one_walk))
+        assert screen.page_index >= 2  # three pages answered by key
+        assert over == []
