@@ -1,8 +1,11 @@
-"""Updating a Static only when what it shows changes.
+"""Updating a Static only when what it shows changes, and laying out the screen again only
+when its size can change.
 
 ``Static.update`` always asks for a new layout of the whole screen, even to put back what is
-already there (the empty error line, the same hint, on every answer key of the walk). Comparing
-the new content with the shown one costs microseconds; a layout pass, milliseconds.
+already there (the empty error line, the same hint, on every answer key of the walk) or a
+text of the same height (the next question's progress line). A layout costs milliseconds, and
+the widgets whose size it touches are told so, which draws the screen a second time. So the
+new content is compared with the shown one, and its height with the shown height.
 """
 
 from __future__ import annotations
@@ -23,5 +26,23 @@ def update_changed(static: Static, content: str | Content) -> bool:
     """Show ``content`` in ``static`` unless it shows that already; whether it changed."""
     if same_content(static.content, content):
         return False
-    static.update(content)
+    layout = _size_may_change(static, content)
+    static.update(content, layout=layout)
     return True
+
+
+def _size_may_change(static: Static, content: str | Content) -> bool:
+    """False only when ``content`` certainly takes the size ``static`` has now: the widget
+    is hidden (it takes no room; showing it lays out the screen), or its width does not
+    follow its content and the new content wraps to the height the widget's content has."""
+    if not static.display:
+        return False
+    width = static.styles.width
+    if width is not None and width.is_auto:
+        return True
+    region = static.content_region
+    if not static.is_mounted or region.width <= 0 or region.height <= 0:
+        return True
+    if not isinstance(content, Content):
+        return True  # a str may be markup: drawn as the widget parses it
+    return content.get_height(static.styles, region.width) != region.height
