@@ -9,6 +9,9 @@
 - An answer key walks each questionnaire at most once (the walk's conditions are evaluated
   once per question), in the Kindcheck and on the scan pages, not once per question the
   screen asks of the walker.
+- An answer on a scan row that moves to the next row of the page changes no size (unless it
+  confirms a proposed answer, whose extra line goes): the screen is redrawn where it
+  changed, never laid out again (a layout costs milliseconds and draws the screen twice).
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from support.vault import make_answers, record
 from textual.widgets import DataTable
 
 from kindcheck.questionnaire import Walker
-
 from kindcheck.service.vault_service import VaultService
 from kindcheck.store import Store
 
@@ -228,3 +230,39 @@ async def test_an_answer_key_walks_each_questionnaire_at_most_once(
                     over.append(("n", intake.position, walked, one_walk))
         assert screen.page_index >= 2  # three pages answered by key
         assert over == []
+
+
+async def test_a_scan_row_answer_redraws_without_laying_out_the_screen(tmp_path: Path) -> None:
+    app = make_app(fresh_vault(tmp_path), unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_screen(pilot, "HomeScreen")
+        screen = await start_intake(pilot, "EPD-78")
+        await pilot.press(*kindcheck_keys())
+        await settle(pilot)
+        assert screen.in_page_mode()
+        compositor = screen._compositor
+        layouts = 0
+        reflow = compositor.reflow
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            nonlocal layouts
+            layouts += 1
+            return reflow(*args, **kwargs)
+
+        compositor.reflow = counted  # type: ignore[method-assign]
+        row_keys: list[tuple[str | None, int, int]] = []
+        for _page in range(6):
+            rows = screen.rows()
+            for _row in rows:
+                page, row = screen.page_index, screen.current_row
+                # A proposed answer has a line saying so, which the answer takes away: that
+                # row's height changes.
+                proposed = screen.rows()[row].prefilled is not None
+                layouts = 0
+                await pilot.press("n")
+                await pilot.pause()
+                if screen.page_index == page and screen.current_row == row + 1 and not proposed:
+                    row_keys.append((screen.intake.position, row, layouts))
+        assert screen.page_index >= 5
+        assert len(row_keys) >= 5  # answers that moved to the next row of the page
+        assert [key for key in row_keys if key[2]] == []
