@@ -10,11 +10,16 @@ new content is compared with the shown one, and its height with the shown height
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual.content import Content
 from textual.widgets import Static
 
+if TYPE_CHECKING:
+    from textual.css.styles import RulesMap
 
-def same_content(shown: object, new: str | Content) -> bool:
+
+def same_content(shown: object, new: object) -> bool:
     """Whether ``new`` draws exactly as ``shown``: the same text with the same styles
     (``Content.__eq__`` compares the plain text only)."""
     if isinstance(shown, Content) and isinstance(new, Content):
@@ -45,4 +50,7 @@ def _size_may_change(static: Static, content: str | Content) -> bool:
         return True
     if not isinstance(content, Content):
         return True  # a str may be markup: drawn as the widget parses it
-    return content.get_height(static.styles, region.width) != region.height
+    # The styles as Widget.get_content_height hands them to the visual (typed there as the
+    # rules they are read through).
+    rules = cast("RulesMap", static.styles)
+    return content.get_height(rules, region.width) != region.height
