@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -693,10 +693,14 @@ def _check_required_parts(
 
 def kindcheck_closed(part: Part, setting: str) -> bool:
     """No minor children and no pregnancy: the Kindcheck closes, with that result recorded."""
-    visible = part.walker(setting).visible_answers()
+    return closes_kindcheck(part.questionnaire, part.walker(setting).visible_answers())
+
+
+def closes_kindcheck(questionnaire: Questionnaire, visible: Mapping[str, Any]) -> bool:
+    """Whether these visible answers of the Kindcheck close it (see :func:`kindcheck_closed`)."""
 
     def role_value(role: str) -> object:
-        question = part.questionnaire.by_role(role)
+        question = questionnaire.by_role(role)
         return visible.get(question.id) if question else None
 
     return role_value("has_children") == "no" and role_value("pregnancy") == "no"

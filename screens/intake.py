@@ -39,6 +39,7 @@ from .intake_keys import WalkKeys
 from .messages import OutcomeReady
 from .widgets.answer_area import MAX_LENGTH, TEXT_KINDS, AnswerArea, answer_kind
 from .widgets.answers import AnswerGiven, ChoiceAnswer
+from .widgets.changed import update_changed
 from .widgets.keys_footer import KeysFooter
 from .widgets.multi_answer import MultiAnswer
 from .widgets.safe import literal
@@ -85,6 +86,7 @@ class IntakeScreen(WalkKeys):
         self.buffer = TextBuffer()
         self._typing_timer: Timer | None = None
         self._kind = "choice"
+        self._modes: ContentSwitcher | None = None
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -139,7 +141,7 @@ class IntakeScreen(WalkKeys):
     def error(self, text: str | Content) -> None:
         """A problem with the answer, under the field (or above the page of the scan)."""
         target = "#page-error" if self.in_page_mode() else "#error"
-        self.query_one(target, Static).update(text)
+        update_changed(self.query_one(target, Static), text)
 
     # -- the Kindcheck: one question at a time ---------------------------------------------
 
@@ -170,12 +172,13 @@ class IntakeScreen(WalkKeys):
             age = intake.child_age(step.item or 0)
             if age is not None and step.question.role != "child_age":
                 label += " " + self.tr("intake.child_age", age=age)
-            context.update(literal(label))
+            update_changed(context, literal(label))
         context.display = child is not None
         question = step.question
         children = intake.children_in_wording()
-        self.query_one("#question-text", Static).update(
-            literal(question.text_for(self.lang, children))
+        update_changed(
+            self.query_one("#question-text", Static),
+            literal(question.text_for(self.lang, children)),
         )
         self._show_help_text(question.help_for(self.lang, children))
         self.error("")
@@ -193,7 +196,7 @@ class IntakeScreen(WalkKeys):
             else:
                 self.buffer.load("" if value is None else str(value))
         self.query_one("#answer", AnswerArea).show(step, value, self.buffer, self.lang)
-        self.query_one("#answer-hint", Static).update(literal(self._hint(step, kind)))
+        update_changed(self.query_one("#answer-hint", Static), literal(self._hint(step, kind)))
         self.refresh_bindings()
         problem = intake.child_date_problem(step)
         if problem is not None and step.question.role == "child_birth_date":
@@ -237,12 +240,13 @@ class IntakeScreen(WalkKeys):
         self._progress(text, done, len(steps))
 
     def _progress(self, text: str, done: int, total: int) -> None:
-        self.query_one("#progress-text", Static).update(literal(text))
+        update_changed(self.query_one("#progress-text", Static), literal(text))
         self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
 
     def _show_help_text(self, text: str) -> None:
-        self.query_one("#help", Static).update(
-            Content.assemble((self.tr("intake.why_we_ask") + " ", "bold"), literal(text))
+        update_changed(
+            self.query_one("#help", Static),
+            Content.assemble((self.tr("intake.why_we_ask") + " ", "bold"), literal(text)),
         )
 
     def answer_step(self, step: Step, value: Any) -> bool:
@@ -385,11 +389,17 @@ class IntakeScreen(WalkKeys):
             self.choose_option(step, message.option_index)
 
     def in_page_mode(self) -> bool:
-        # The footer asks for the keys (check_action) as soon as it is mounted, which under
-        # load can be before the switcher is: then no page is showing yet.
-        for switcher in self.query("#modes").results(ContentSwitcher):
-            return switcher.current == "page-mode"
-        return False
+        # Asked for every binding each time the footer looks at the keys: the switcher is
+        # looked up once (a query walks the whole screen). The footer asks as soon as it is
+        # mounted, which under load can be before the switcher is: then no page is showing yet.
+        switcher = self._modes
+        if switcher is None:
+            for switcher in self.query("#modes").results(ContentSwitcher):
+                self._modes = switcher
+                break
+            else:
+                return False
+        return switcher.current == "page-mode"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Only the keys of what is on screen are offered (the footer and the help)."""

@@ -19,6 +19,7 @@ from kindcheck.questionnaire import Step
 
 from .intake_drafts import WalkDrafts
 from .widgets.answers import IndicatorRow, RowPicked
+from .widgets.changed import update_changed
 from .widgets.safe import literal
 from .widgets.scan_page import ScanPage
 
@@ -141,7 +142,7 @@ class WalkScan(WalkDrafts):
                 context, "   ", (self.tr("intake.counted") + " ", "dim"), literal(others, "dim")
             )
         context_line = self.query_one("#context", Static)
-        context_line.update(context)
+        update_changed(context_line, context)
         context_line.display = True
 
     def rows(self) -> list[IndicatorRow]:

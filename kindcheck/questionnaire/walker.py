@@ -53,6 +53,9 @@ class Walker:
         self.answers: Answers = _deep_copy(answers or {})
         self.main_answers = dict(main_answers) if main_answers is not None else None
         self._derived: dict[str, Node] = {d.id: d.condition for d in questionnaire.derived}
+        # Bumped by every answer stored or cleared: the walk below is computed again after it.
+        self._version = 0
+        self._memo: _WalkMemo | None = None
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -88,7 +91,29 @@ class Walker:
         for step, value, _taken in self._walk_all():
             yield step, value
 
-    def _walk_all(self) -> Iterator[tuple[Step, Any, bool]]:
+    def _walk_all(self) -> list[tuple[Step, Any, bool]]:
+        """The walk over the answers as they stand: (step, value, taken from main) per visible
+        step. Computed once per change of what a walk reads (the answers, the context, the
+        main answers) and kept: the screens ask for the steps several times per answer key.
+
+        What the walk read is kept as a copy and compared, besides the answers' version, so an
+        answer changed in place from outside (or a context updated in place) is seen too."""
+        memo = self._memo
+        if memo is not None and memo.holds(self):
+            return memo.walk
+        walk = list(self._compute_walk())
+        self._memo = _WalkMemo(
+            self._version,
+            self.answers,
+            _snapshot(self.answers),
+            _snapshot(self.context),
+            None if self.main_answers is None else _snapshot(self.main_answers),
+            self.questionnaire,
+            walk,
+        )
+        return walk
+
+    def _compute_walk(self) -> Iterator[tuple[Step, Any, bool]]:
         visible: dict[str, Any] = {}
         questions = self.questionnaire.questions
         index = 0
@@ -243,6 +268,7 @@ class Walker:
         self._store(step, None)
 
     def _store(self, step: Step, value: Any) -> None:
+        self._version += 1
         if step.item is None:
             if value is None:
                 self.answers.pop(step.question.id, None)
@@ -259,6 +285,40 @@ class Walker:
             items[step.item].pop(step.question.id, None)
         else:
             items[step.item][step.question.id] = value
+
+
+@dataclass(frozen=True)
+class _WalkMemo:
+    """A walk, and what it was computed from (see :meth:`Walker._walk_all`)."""
+
+    version: int
+    answers_object: Answers
+    answers: Answers
+    context: dict[str, Any]
+    main_answers: dict[str, Any] | None
+    questionnaire: Questionnaire
+    walk: list[tuple[Step, Any, bool]]
+
+    def holds(self, walker: Walker) -> bool:
+        """Whether the walk still holds for ``walker`` (nothing it read has changed)."""
+        return (
+            walker._version == self.version
+            and walker.answers is self.answers_object
+            and walker.questionnaire is self.questionnaire
+            and walker.answers == self.answers
+            and walker.context == self.context
+            and walker.main_answers == self.main_answers
+        )
+
+
+def _snapshot(value: Any) -> Any:
+    """A copy of answers or a context deep enough that changing the original in place
+    leaves the copy as it was (answers are JSON-like: dicts, lists and scalars)."""
+    if isinstance(value, dict):
+        return {key: _snapshot(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_snapshot(item) for item in value]
+    return value
 
 
 def _deep_copy(answers: Answers) -> Answers:

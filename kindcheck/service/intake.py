@@ -30,7 +30,7 @@ from kindcheck.answers import (
     HandoffRecord,
     Part,
     Session,
-    kindcheck_closed,
+    closes_kindcheck,
     session_from_dict,
 )
 from kindcheck.child_dates import ChildDateProblem, child_date_problem
@@ -224,6 +224,7 @@ class Intake:
     main: Walker = field(init=False)
     """The first questionnaire: the Kindcheck, or the follow-up conversation."""
     scan: Walker = field(init=False)
+    _closing_check: Walker | None = field(init=False, default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.setting not in SETTINGS:
@@ -310,7 +311,30 @@ class Intake:
         (An intake only: a follow-up has no check to close.)"""
         if self.kind != "intake":
             return False
-        return kindcheck_closed(Part(self.main_questionnaire, self.main.answers), self.setting)
+        return closes_kindcheck(self.main_questionnaire, self._closing_walker().visible_answers())
+
+    def _closing_walker(self) -> Walker:
+        """A walker that walks the Kindcheck as kindcheck_closed does (the setting its only
+        context): the Kindcheck's own walker, whose walk is kept between keys, when no
+        condition of the questionnaire reads the rest of its context (true of every shipped
+        Kindcheck); else one kept for this, over the same answers."""
+        check = self._closing_check
+        if check is None:
+            questionnaire = self.main_questionnaire
+            read: set[str] = set()
+            for question in questionnaire.questions:
+                if question.show_if is not None:
+                    read |= question.show_if.names()
+            for derived in questionnaire.derived:
+                read |= derived.condition.names()
+            if read & (set(self.main.context) - {"setting"}):
+                check = Walker(questionnaire, {"setting": self.setting})
+            else:
+                check = self.main
+            self._closing_check = check
+        if check is not self.main:
+            check.answers = self.main.answers  # read only: the same answers, walked again
+        return check
 
     def wants_scan(self) -> bool:
         """Whether the problem scan follows: in an intake unless the check closed, in a

@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from kindcheck.i18n import t
 from kindcheck.questionnaire import YESNO_VALUES, Question, Step
 
+from .changed import same_content, update_changed
 from .safe import literal
 
 YESNO_KEYS = {
@@ -71,7 +72,6 @@ class ChoiceAnswer(OptionList):
         """Fill in the options of ``step`` with the current answer marked and highlighted."""
         self.step = step
         question = self.question = step.question
-        self.clear_options()
         options = []
         if question.type == "yesno":
             keys = YESNO_KEYS.get(lang, YESNO_KEYS["nl"])
@@ -88,8 +88,19 @@ class ChoiceAnswer(OptionList):
                 (f" {key} ", "bold reverse"), " ", (mark, "bold"), " ", literal(label)
             )
             options.append(Option(prompt, id=option_id))
-        self.add_options(options)
+        if not self._same_options(options):
+            # The next yes/no question mostly shows the very same options: kept, with the
+            # lines already rendered for them (a new list is laid out and drawn anew).
+            self.clear_options()
+            self.add_options(options)
         self.highlighted = ids.index(value) if value in ids else 0
+
+    def _same_options(self, options: list[Option]) -> bool:
+        shown = self.options
+        return len(shown) == len(options) and all(
+            old.id == new.id and same_content(old.prompt, new.prompt)
+            for old, new in zip(shown, options, strict=True)
+        )
 
     def move(self, key: str) -> None:
         """Move the highlight for an arrow, Home, End, Page Up or Page Down key."""
@@ -210,7 +221,7 @@ class IndicatorRow(Widget):
         if self.prefilled:  # proposed, for the clinician to confirm
             key = "ui.scan.prefilled_from" if self.prefilled == "kindcheck" else "ui.scan.prefilled"
             text = Content.assemble(text, "\n   ", literal(t(key, self.lang), "bold $text-warning"))
-        self.query_one(".row-text", Static).update(text)
+        update_changed(self.query_one(".row-text", Static), text)
 
     def set_value(self, value: Any, prefilled: str | None = None) -> None:
         self.value = value

@@ -11,6 +11,12 @@
   vault is open, and it shows what the fully checked sessions give.
 - The first client page opened does not make Textual parse every stylesheet again.
 - The client page's footer shows each of its keys whole at 80 columns (F1 among them).
+- An answer key walks each questionnaire at most once (the walk's conditions are evaluated
+  once per question), in the Kindcheck and on the scan pages, not once per question the
+  screen asks of the walker.
+- An answer on a scan row that moves to the next row of the page changes no size (unless it
+  confirms a proposed answer, whose extra line goes): the screen is redrawn where it
+  changed, never laid out again (a layout costs milliseconds and draws the screen twice).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from textual.widgets import DataTable
 import kindcheck.answers
 import kindcheck.outcome
 from kindcheck.answers import session_from_dict
+from kindcheck.questionnaire import Walker
 from kindcheck.service import caseload_summary
 from kindcheck.service.caseload_reads import _as_recorded
 from kindcheck.service.caseload_summary import SUMMARY_FROM_CLIENTS
@@ -437,3 +444,98 @@ async def test_the_client_page_footer_is_whole_at_80_columns(tmp_path: Path, lan
         assert len(shown) >= 5
         for key, description in shown:  # each key whole, with its words, F1 among them
             assert f"{key} {description}" in footer, (key, description, footer)
+
+
+def _conditions_in_one_walk(walker: Walker) -> int:
+    """How many show-if checks one walk over ``walker``'s answers makes (a fresh walker)."""
+    fresh = Walker(walker.questionnaire, walker.context, walker.answers, walker.main_answers)
+    counted = 0
+    shown = Walker._shown
+
+    def counting(self: Walker, *args: Any) -> bool:
+        nonlocal counted
+        counted += 1
+        return shown(self, *args)
+
+    fresh._shown = counting.__get__(fresh)  # type: ignore[method-assign]
+    fresh.steps()
+    return counted
+
+
+async def test_an_answer_key_walks_each_questionnaire_at_most_once(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    app = make_app(fresh_vault(tmp_path), unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_screen(pilot, "HomeScreen")
+        screen = await start_intake(pilot, "EPD-77")
+        await settle(pilot)
+        intake = screen.intake
+        checks = 0
+        shown = Walker._shown
+
+        def counted(self: Walker, *args: Any) -> bool:
+            nonlocal checks
+            checks += 1
+            return shown(self, *args)
+
+        monkeypatch.setattr(Walker, "_shown", counted)
+        over: list[tuple[str, str | None, int, int]] = []
+        for key in kindcheck_keys():
+            checks = 0
+            await pilot.press(key)
+            walked = checks
+            # At most one walk of each questionnaire over the answers as they now stand.
+            one_walk = _conditions_in_one_walk(intake.main) + _conditions_in_one_walk(intake.scan)
+            if walked > one_walk:
+                over.append((key, intake.position, walked, one_walk))
+        await settle(pilot)
+        assert screen.in_page_mode()  # on the scan pages now
+        for _page in range(3):
+            for _row in screen.rows():
+                checks = 0
+                await pilot.press("n")
+                walked = checks
+                one_walk = _conditions_in_one_walk(intake.main) + _conditions_in_one_walk(
+                    intake.scan
+                )
+                if walked > one_walk:
+                    over.append(("n", intake.position, walked, one_walk))
+        assert screen.page_index >= 2  # three pages answered by key
+        assert over == []
+
+
+async def test_a_scan_row_answer_redraws_without_laying_out_the_screen(tmp_path: Path) -> None:
+    app = make_app(fresh_vault(tmp_path), unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_screen(pilot, "HomeScreen")
+        screen = await start_intake(pilot, "EPD-78")
+        await pilot.press(*kindcheck_keys())
+        await settle(pilot)
+        assert screen.in_page_mode()
+        compositor = screen._compositor
+        layouts = 0
+        reflow = compositor.reflow
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            nonlocal layouts
+            layouts += 1
+            return reflow(*args, **kwargs)
+
+        compositor.reflow = counted  # type: ignore[method-assign]
+        row_keys: list[tuple[str | None, int, int]] = []
+        for _page in range(6):
+            rows = screen.rows()
+            for _row in rows:
+                page, row = screen.page_index, screen.current_row
+                # A proposed answer has a line saying so, which the answer takes away: that
+                # row's height changes.
+                proposed = screen.rows()[row].prefilled is not None
+                layouts = 0
+                await pilot.press("n")
+                await pilot.pause()
+                if screen.page_index == page and screen.current_row == row + 1 and not proposed:
+                    row_keys.append((screen.intake.position, row, layouts))
+        assert screen.page_index >= 5
+        assert len(row_keys) >= 5  # answers that moved to the next row of the page
+        assert [key for key in row_keys if key[2]] == []
