@@ -75,6 +75,7 @@ class WalkScan(WalkDrafts):
             [intake.scan.get(step) for step in page.steps],
             [self._prefilled(step) for step in page.steps],
             self.lang,
+            intake.children_in_wording(),
         )
         first_open = next(
             (

@@ -24,7 +24,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kindcheck.i18n import t
-from kindcheck.questionnaire import YESNO_VALUES, Question, Step
+from kindcheck.questionnaire import YESNO_VALUES, Question, Step, Wording
 
 from .changed import same_content, update_changed
 from .safe import literal
@@ -174,6 +174,7 @@ class IndicatorRow(Widget):
         super().__init__()
         self.lang = lang
         self.step: Step | None = None
+        self.wording: Wording | None = None
         self.value: Any = None
         self.number = 0
         self.prefilled: str | None = None
@@ -215,9 +216,8 @@ class IndicatorRow(Widget):
         if self.step is None or not self.children:
             return
         marker = "▶ " if self.current else "  "
-        text = Content.assemble(
-            (f"{marker}{self.number}. ", "bold"), literal(self.step.question.text.get(self.lang))
-        )
+        question = self.step.question.text_for(self.lang, self.wording)
+        text = Content.assemble((f"{marker}{self.number}. ", "bold"), literal(question))
         if self.prefilled:  # proposed, for the clinician to confirm
             key = "ui.scan.prefilled_from" if self.prefilled == "kindcheck" else "ui.scan.prefilled"
             text = Content.assemble(text, "\n   ", literal(t(key, self.lang), "bold $text-warning"))

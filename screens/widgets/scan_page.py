@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.containers import VerticalScroll
 
-from kindcheck.questionnaire import Step
+from kindcheck.questionnaire import Step, Wording
 
 from .answers import IndicatorRow
 
@@ -28,8 +28,10 @@ class ScanPage(VerticalScroll, inherit_bindings=False):
         values: Sequence[Any],
         prefilled: Sequence[str | None],
         lang: str,
+        wording: Wording | None = None,
     ) -> None:
-        """Show these indicators with their answers (``prefilled``: proposed, to confirm)."""
+        """Show these indicators with their answers (``prefilled``: proposed, to confirm),
+        worded for whom they speak of (``wording``: Question.text_for)."""
         rows = list(self.query(IndicatorRow))
         while len(rows) < len(steps):
             row = IndicatorRow(lang)
@@ -43,6 +45,7 @@ class ScanPage(VerticalScroll, inherit_bindings=False):
                     prefilled[number - 1],
                 )
                 row.display = True
+                row.wording = wording
                 row.step, row.number, row.value, row.prefilled = step, number, value, proposed
                 if row.is_mounted and row.children:
                     row.show(step, number, value, proposed)
