@@ -144,11 +144,14 @@ class _Maintenance(_StoreBase):
         *,
         check_plan: Callable[[PlainPlan], object] | None = None,
         check_facts: CheckFacts | None = None,
+        facts_format: int | None = None,
     ) -> list[str]:
         """Check the file and every record; return one line per problem (empty: all well).
         The lines of :meth:`check`, as text. (The rollback warning is not among them: it is
         about this computer's copy of the generation, see :attr:`rollback`.)"""
-        found = self.check(check_plan=check_plan, check_facts=check_facts)
+        found = self.check(
+            check_plan=check_plan, check_facts=check_facts, facts_format=facts_format
+        )
         return [problem.message for problem in found]
 
     def check(
@@ -156,6 +159,7 @@ class _Maintenance(_StoreBase):
         *,
         check_plan: Callable[[PlainPlan], object] | None = None,
         check_facts: CheckFacts | None = None,
+        facts_format: int | None = None,
     ) -> list[Problem]:
         """Check the file and decrypt every record; one :class:`Problem` per finding. A
         damaged record is named (``table/id``) and checking goes on; a row SQLite itself
@@ -165,7 +169,9 @@ class _Maintenance(_StoreBase):
         (the layer that knows plans passes it, see kindcheck.service.plans.verify_vault) and
         raises RecordDamaged for a plan it cannot read; ``check_facts`` says what a session's
         facts are, to compare with its facts record (none given: only the store's own fields
-        of the facts records are compared)."""
+        of the facts records are compared). ``facts_format``: the format ``check_facts``
+        makes; a vault whose records are of another format (made by an older Kindcheck, and
+        made again at the next unlock that can write) has only the store's fields compared."""
         problems = [Problem("schema", text) for text in self.schema_problems]
         seen = Seen()
         with self._mutex:
@@ -175,6 +181,10 @@ class _Maintenance(_StoreBase):
             with self._engine.snapshot() as conn:
                 problems += _check_file(conn)
                 state = self._state_for_verify(conn)
+                if facts_format is not None and (
+                    state is None or state.facts_format != facts_format
+                ):
+                    check_facts = None
                 tables = {row.name for row in conn.execute(_TABLE_NAMES)}
                 for table, check in (
                     ("meta", partial(self._check_meta_row, seen)),
