@@ -119,7 +119,7 @@ def measure_label(key: str, tr: Translate, domain_names: dict[str, str]) -> str:
     if separator:
         return tr(
             "export.in_setting",
-            setting=tr(f"record.setting.{setting}"),
+            setting=tr(f"export.setting_{setting}"),
             measure=measure_label(whole, tr, domain_names),
         )
     measure, _, category = key.partition(":")
