@@ -39,6 +39,7 @@ __all__ = [
     "facts_of_session",
     "facts_record",
     "followup_timing",
+    "is_current",
 ]
 
 # The first element of every facts record; bump on any change. A vault whose records are of
@@ -109,7 +110,13 @@ def complete_facts(store: Store) -> int:
     """Sessions saved without their facts record (before storage schema 4) get it now, and
     every record of an older :data:`FACTS_FORMAT` is made again, in one transaction; nothing
     to do costs one read of the state record."""
-    return store.complete_facts(facts_of_session, FACTS_FORMAT)
+    return store.complete_facts(facts_of_session, FACTS_FORMAT, is_current)
+
+
+def is_current(facts: object) -> bool:
+    """Whether a facts record's facts are of :data:`FACTS_FORMAT` (verify compares only
+    those; complete_facts makes the others again)."""
+    return type(facts) is list and bool(facts) and facts[0] == FACTS_FORMAT
 
 
 def _fields(record: StoredFacts) -> list[Any]:

@@ -9,7 +9,7 @@ pending ones with the layer above's function.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Sequence
-from typing import Final
+from typing import Any, Final
 
 from kindcheck.errors import RecordDamaged
 from kindcheck.store.amendments import _read_amendments
@@ -186,12 +186,14 @@ class _Reporting(_StoreBase):
         self,
         compute: Callable[[StoredSession, Sequence[StoredAmendment]], object],
         facts_format: int | None = None,
+        is_current: Callable[[Any], bool] | None = None,
     ) -> int:
         """Give every pending facts record its facts, ``compute(session, amendments)`` (the
         layer above's function; the session's amendments in order), in one transaction; the
         number completed. ``facts_format``: the format of what ``compute`` makes (opaque
         here); when the vault's records were made in another (the state keeps the last one
-        given), every record is made again, not only the pending ones. Costs one read of the
+        given), every record ``is_current`` (the layer above's test of a record's facts; none:
+        every record) does not accept is made again too. Costs one read of the
         state record when none are pending (it counts them), and does nothing on a vault that
         can only be read. A session that cannot be read stays as it was (verify names it)."""
         if self._read_only:
@@ -213,7 +215,9 @@ class _Reporting(_StoreBase):
                     )[0]
                 except RecordDamaged:
                     continue
-                if stored.facts is None or renew:
+                if stored.facts is None or (
+                    renew and (is_current is None or not is_current(stored.facts))
+                ):
                     pending[session_id] = stored
             rows = conn.driver.execute(
                 "SELECT id, client_id, format_version, header, body FROM session"
