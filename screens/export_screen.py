@@ -113,7 +113,15 @@ def shown_text(value: object, lang: str) -> str:
 
 
 def measure_label(key: str, tr: Translate, domain_names: dict[str, str]) -> str:
-    """The row label of a cell key ("intakes", "parents_by_domain_count:3+", ...)."""
+    """The row label of a cell key ("intakes", "parents_by_domain_count:3+", ...); a cell of
+    the split by setting ("ggz/intakes") names its setting."""
+    setting, separator, whole = key.rpartition("/")
+    if separator:
+        return tr(
+            "export.in_setting",
+            setting=tr(f"export.setting_{setting}"),
+            measure=measure_label(whole, tr, domain_names),
+        )
     measure, _, category = key.partition(":")
     if measure == "intakes_per_domain":
         return tr("export.measure.domain", domain=domain_names.get(category, category))
@@ -410,12 +418,19 @@ class ExportScreen(KindcheckScreen):
                 key=row,
                 width=PERIOD_WIDTH,
             )
+        first_split = next((k for k in table.keys if "/" in k), None)
         for key in table.keys:
             if key == next((k for k in table.keys if k.startswith("intakes_per_domain:")), None):
                 widget.add_row(
                     Text(self.tr("export.domains_heading"), style="bold", end=""),
                     *[Text("") for _ in table.rows],
                     key="domains-heading",
+                )
+            if key == first_split:
+                widget.add_row(
+                    Text(self.tr("export.settings_heading"), style="bold", end=""),
+                    *[Text("") for _ in table.rows],
+                    key="settings-heading",
                 )
             cells: list[Text] = [Text(measure_label(key, self.tr, domain_names), end="")]
             for row in table.rows:

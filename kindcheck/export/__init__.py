@@ -50,6 +50,11 @@ followups_due                  held_in_window / not_held / total: planned conver
                                rows (schema 2) carry these instead of "overdue"
 =============================  ============================================================
 
+The split by setting: quarter and year rows released since it came also show a few intake
+measures per setting (``ggz/intakes``, ``sociaal_domein/kindchecks_completed``, ...:
+``facts.SPLIT_MEASURES`` counted, ``release.SPLIT_KEYS`` shown); the parts add up to the
+whole, and the audit knows it. A file without a split row is written exactly as before.
+
 Follow-up sessions count only towards safety_signals, meldcode_steps_taken and followups (a
 repeated scan at a follow-up is not a new parent). "Overdue" is a state at export time, so it is
 filed under the period the missed conversation fell in: every measure then has one value per

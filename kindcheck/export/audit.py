@@ -20,7 +20,11 @@ The relations a reader may use, per month (all true of every count this export m
   held;
 - Meldcode steps <= 5 x sessions with a signal;
 - follow-ups due = due and held within the window + due and not held (the due total is their
-  sum, so this holds by construction of the unknowns).
+  sum, so this holds by construction of the unknowns);
+- the split by setting (quarter and year rows from the first quarter closed after it came):
+  for every measure split (intakes, completed Kindchecks, parents of minors) the GGZ part +
+  the social-domain part = the whole, exactly; and within each setting: completed Kindchecks
+  <= intakes, parents of minors <= intakes.
 
 A hidden cell must keep as many possible values as its marker promises: a true small count
 (1..t-1) all of 1..t-1; any other hidden cell at least two (never worked out exactly).
@@ -31,11 +35,22 @@ cells still narrower than promised.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from .facts import _BANDS_KEY, _DOMAIN_KEY, _DUE_KEY, _PARENT_BANDS_KEY, DOMAIN_BANDS, DUE_CELLS
+from .facts import (
+    _BANDS_KEY,
+    _DOMAIN_KEY,
+    _DUE_KEY,
+    _PARENT_BANDS_KEY,
+    DOMAIN_BANDS,
+    DUE_CELLS,
+    SETTINGS,
+    SPLIT_MEASURES,
+    setting_of,
+    split_key,
+)
 
 SECONDARY: Final = "x"
 TOTAL_SUFFIX: Final = ":total"
@@ -49,7 +64,11 @@ Shown = int | str
 
 def band_parts(key: str) -> list[str]:
     """The cell keys a cell adds up: a band total is its four bands, the follow-ups due are
-    those held within the window and those not held (an equality the audit knows exactly)."""
+    those held within the window and those not held (an equality the audit knows exactly); a
+    split cell's parts are those of its whole, in its setting."""
+    setting, whole = setting_of(key)
+    if setting is not None:
+        return [split_key(setting, part) for part in band_parts(whole)]
     for measure in (_BANDS_KEY, _PARENT_BANDS_KEY):
         if key == f"{measure}{TOTAL_SUFFIX}":
             return [f"{measure}:{band}" for band in DOMAIN_BANDS]
@@ -201,6 +220,22 @@ class Model:
             -big,
             0,
         )
+        if any(setting_of(key)[0] is not None for key in base):
+            self._split_relations(v)
+
+    def _split_relations(self, v: Callable[[str], int | None]) -> None:
+        """The split by setting: the parts add up to the whole; the relations within each."""
+        for whole in SPLIT_MEASURES:
+            self.constrain({v(whole): -1, **{v(split_key(s, whole)): 1 for s in SETTINGS}}, 0, 0)
+        big = _BIG
+        for setting in SETTINGS:
+
+            def part(key: str, setting: str = setting) -> int | None:
+                return v(split_key(setting, key))
+
+            intakes, minors = part("intakes"), part("clients_with_minor_children")
+            self.constrain({part("kindchecks_completed"): 1, intakes: -1}, -big, 0)
+            self.constrain({minors: 1, intakes: -1}, -big, 0)
 
 
 def disclosed_cells(
@@ -342,13 +377,21 @@ def read_released_file(name: str, text: str) -> tuple[int, dict[Cell, Shown]]:
             document = json.loads(text)
             threshold = int(document["threshold"])
             for row in document["rows"]:
-                for measure, value in row.items():
-                    items = value.items() if isinstance(value, dict) else [("", value)]
-                    for category, inner in items:
-                        key = f"{measure}:{category}" if category else measure
-                        shown = inner if isinstance(inner, int | str) else None
-                        if measure != "period" and shown is not None and not key.endswith("share"):
-                            cells[(str(row["period"]), key)] = shown
+                parts = [("", row)]
+                settings = row.get("settings", {})
+                parts += [(s, settings[s]) for s in SETTINGS if s in settings]
+                for setting, values in parts:
+                    for measure, value in values.items():
+                        if measure in ("period", "settings"):
+                            continue
+                        items = value.items() if isinstance(value, dict) else [("", value)]
+                        for category, inner in items:
+                            key = f"{measure}:{category}" if category else measure
+                            if setting:
+                                key = split_key(setting, key)
+                            shown = inner if isinstance(inner, int | str) else None
+                            if shown is not None and not key.endswith("share"):
+                                cells[(str(row["period"]), key)] = shown
         except (ValueError, KeyError, TypeError, AttributeError):
             raise ExportError(f"{name}: not a Kindcheck export file") from None
         return threshold, cells
@@ -358,14 +401,24 @@ def read_released_file(name: str, text: str) -> tuple[int, dict[Cell, Shown]]:
     if header is None or not found:
         raise ExportError(f"{name}: not a Kindcheck export file")
     delimiter = ";" if header.startswith("period;") else ","
+    columns = 5 if header.replace(";", ",").startswith("period,setting,") else 4
     body = lines[lines.index(header) + 1 :]
     for row in csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter):
-        if len(row) != 4 or row[1].endswith("share"):
+        if len(row) != columns:
             continue
-        key = f"{row[1]}:{row[2]}" if row[2] else row[1]
-        value = _cell_value(row[3])
+        if columns == 4:
+            row = [row[0], "all", *row[1:]]
+        period, setting, measure, category, value_text = row
+        if measure.endswith("share"):
+            continue
+        key = f"{measure}:{category}" if category else measure
+        if setting != "all":
+            if setting not in SETTINGS:
+                raise ExportError(f"{name}: {setting!r} is not a setting")
+            key = split_key(setting, key)
+        value = _cell_value(value_text)
         if value is not None:
-            cells[(row[0], key)] = value
+            cells[(period, key)] = value
     return int(found[0].split(":", 1)[1]), cells
 
 

@@ -20,12 +20,18 @@ from .facts import (
     _QUESTIONNAIRE_ID,
     PERIOD_TYPES,
     SCHEMA_VERSION,
+    SETTINGS,
+    SPLIT_MEASURES,
     PeriodType,
     PlanFacts,
     SessionFacts,
     _check_session,
     _known_key,
+    split_key,
 )
+
+# per setting, the keys of its split cells (made once: an export counts one per intake)
+_SPLIT = {setting: {key: split_key(setting, key) for key in SPLIT_MEASURES} for setting in SETTINGS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +164,9 @@ def aggregate(
         cells = cells_for(facts.period_day)
         get = cells.get
         if facts.kind == "intake":
+            split = _SPLIT.get(facts.setting)  # type: ignore[arg-type]
+            if split is not None:
+                _count_split(cells, split, facts)
             cells["intakes"] = get("intakes", 0) + 1
             if facts.kindcheck_completed:
                 cells["kindchecks_completed"] = get("kindchecks_completed", 0) + 1
@@ -216,6 +225,19 @@ def aggregate(
         {p: c for p, c in periods.items() if c},
         _questionnaire_versions(questionnaires or {}, "questionnaires"),
     )
+
+
+def _count_split(cells: dict[str, int], keys: Mapping[str, str], facts: SessionFacts) -> None:
+    """An intake's cells in its setting (the split by setting, facts.SPLIT_MEASURES)."""
+    get = cells.get
+    chosen = ["intakes"]
+    if facts.kindcheck_completed:
+        chosen.append("kindchecks_completed")
+    if facts.has_minor_children:
+        chosen.append("clients_with_minor_children")
+    for name in chosen:
+        key = keys[name]
+        cells[key] = get(key, 0) + 1
 
 
 def add(first: Counts, second: Counts) -> Counts:

@@ -72,6 +72,32 @@ _DOMAIN_KEY: Final = "intakes_per_domain"
 _FOLLOWUP_KEY: Final = "followups"
 _DUE_KEY: Final = "followups_due"
 
+# The split by setting (issue 14): the intake measures a team lead compares between the GGZ and
+# the social domain, counted per setting as well as in all. A split cell's key is the setting,
+# "/", and the whole's key ("ggz/intakes"); the settings' parts add up to the whole exactly.
+SETTINGS: Final = ("ggz", "sociaal_domein")
+SETTING_SEPARATOR: Final = "/"
+SPLIT_MEASURES: Final[tuple[str, ...]] = (
+    "intakes",
+    "kindchecks_completed",
+    "clients_with_minor_children",
+)
+"""The cells counted, and released in quarter and year rows, per setting: the share of
+completed Kindchecks and the parents of minor children in each. (Finer cells per setting, such
+as the domain bands or the signals, are nearly all small counts per quarter: hiding them would
+hide whole counts beside them.)"""
+
+
+def split_key(setting: str, key: str) -> str:
+    return f"{setting}{SETTING_SEPARATOR}{key}"
+
+
+def setting_of(key: str) -> tuple[str | None, str]:
+    """(setting, the whole's key) of a split cell; (None, key) of a cell over all settings."""
+    setting, separator, whole = key.partition(SETTING_SEPARATOR)
+    return (setting, whole) if separator else (None, key)
+
+
 _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")  # domain ids: no free text, nothing a sheet runs
 _QUESTIONNAIRE_ID = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 _PERIOD = {"month": re.compile(r"\d{4}-(0[1-9]|1[0-2])"), "quarter": re.compile(r"\d{4}-Q[1-4]")}
@@ -112,6 +138,9 @@ class SessionFacts:
     # The day the session was recorded (Amsterdam): it picks the period, so that a session
     # typed in later (backdated) never changes a period already released. None: ``held_on``.
     recorded_on: date | None = None
+    # Where the session took place ("ggz" or "sociaal_domein"); None (older callers): counted
+    # in all only, and a period with such an intake gets no split by setting.
+    setting: str | None = None
 
     @property
     def period_day(self) -> date:
@@ -136,6 +165,9 @@ class PlanFacts:
 
 
 def _known_key(key: str) -> bool:
+    setting, whole = setting_of(key)
+    if setting is not None:
+        return setting in SETTINGS and whole in SPLIT_MEASURES
     measure, _, category = key.partition(":")
     if not category:
         return measure in _SIMPLE
@@ -162,6 +194,8 @@ def _plainly_valid(facts: object) -> bool:
     if type(facts) is not SessionFacts or type(facts.held_on) is not date:
         return False
     if facts.recorded_on is not None and type(facts.recorded_on) is not date:
+        return False
+    if facts.setting is not None and facts.setting not in SETTINGS:
         return False
     if not (
         facts.kind in ("intake", "followup")
@@ -215,6 +249,8 @@ def _check_session(facts: object, index: int) -> None:
         raise ExportError(f"{where}: held_on must be a date")
     if facts.recorded_on is not None and not isinstance(facts.recorded_on, date):
         raise ExportError(f"{where}: recorded_on must be a date")
+    if facts.setting is not None and facts.setting not in SETTINGS:
+        raise ExportError(f"{where}: setting must be 'ggz' or 'sociaal_domein'")
     for name in (
         "kindcheck_completed",
         "has_minor_children",

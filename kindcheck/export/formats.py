@@ -14,6 +14,7 @@ from typing import Any, Final
 from kindcheck import __version__
 from kindcheck.errors import ExportError
 
+from .facts import setting_of, split_key
 from .suppression import ROUNDING_BASE, SECONDARY_MARK, Table
 
 EXPORT_FORMAT: Final = "kindcheck-export"
@@ -170,9 +171,27 @@ SHARES: Final = {
 }
 
 
-def notice_v2(threshold: int) -> dict[str, str]:
+SPLIT_NOTICE: Final = {
+    "nl": (
+        " Per kwartaal en jaar staan enkele aantallen ook per setting (ggz, sociaal_domein; "
+        '"all" is beide samen): de delen tellen op tot het geheel, en ook die cellen zijn '
+        "samen met alle andere beschermd."
+    ),
+    "en": (
+        " Per quarter and year some counts are also shown per setting (ggz, sociaal_domein; "
+        '"all" is both together): the parts add up to the whole, and these cells too are '
+        "protected together with all others."
+    ),
+}
+SETTING_ALL: Final = "all"  # the setting column of a cell over both settings
+
+
+def notice_v2(threshold: int, split: bool = False) -> dict[str, str]:
+    """The notice of a released file; ``split``: it holds the split by setting (a file
+    without it reads as before the split came, byte for byte)."""
     return {
         lang: text.format(small=threshold - 1, threshold=threshold)
+        + (SPLIT_NOTICE[lang] if split else "")
         for lang, text in NOTICE_V2.items()
     }
 
@@ -190,14 +209,21 @@ def _with_shares(cells: Mapping[str, Any]) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     for key in sorted(cells, key=display_order):
         out.append((key, cells[key]))
+        setting, whole = setting_of(key)
+        prefix = "" if setting is None else split_key(setting, "")
         for share, (numerator, denominator) in SHARES.items():
+            numerator, denominator = prefix + numerator, prefix + denominator
             if (
-                key == _after(numerator, denominator)
+                whole == _after(numerator, denominator)[len(prefix) :]
                 and numerator in cells
                 and denominator in cells
             ):
-                out.append((share, _share(cells, numerator, denominator)))
+                out.append((prefix + share, _share(cells, numerator, denominator)))
     return out
+
+
+def _is_split(file: ReleasedFile) -> bool:
+    return any(setting_of(key)[0] is not None for _row, cells in file.rows for key, _v in cells)
 
 
 def _after(numerator: str, denominator: str) -> str:
@@ -261,11 +287,15 @@ def release_to_json(file: ReleasedFile, scope: str = "vault") -> dict[str, Any]:
     for row, cells in file.rows:
         out: dict[str, Any] = {"period": row}
         for key, value in cells:
-            measure, _, category = key.partition(":")
+            setting, whole = setting_of(key)
+            target = (
+                out if setting is None else out.setdefault("settings", {}).setdefault(setting, {})
+            )
+            measure, _, category = whole.partition(":")
             if category:
-                out.setdefault(measure, {})[category] = value
+                target.setdefault(measure, {})[category] = value
             else:
-                out[measure] = value
+                target[measure] = value
         out_rows.append(out)
     header = _header(file)
     return {
@@ -286,7 +316,7 @@ def release_to_json(file: ReleasedFile, scope: str = "vault") -> dict[str, Any]:
             f"<{file.threshold}": f"a count from 1 to {file.threshold - 1}",
             SECONDARY_MARK: "a count of 1 or more, hidden to protect a small count",
         },
-        "notice": notice_v2(file.threshold),
+        "notice": notice_v2(file.threshold, _is_split(file)),
         "rows": out_rows,
     }
 
@@ -313,7 +343,8 @@ def release_to_csv(file: ReleasedFile, delimiter: str = ",", scope: str = "vault
         "; ".join(f"{q} v{','.join(map(str, v))}" for q, v in _questionnaires_of(file).items())
         or "-"
     )
-    texts = notice_v2(file.threshold)
+    split = _is_split(file)
+    texts = notice_v2(file.threshold, split)
     periods = [row for row, _cells in file.rows]
     for line in (
         f"# {EXPORT_FORMAT}; schema {RELEASE_SCHEMA_VERSION}; Kindcheck {header['tool_version']}",
@@ -331,11 +362,19 @@ def release_to_csv(file: ReleasedFile, delimiter: str = ",", scope: str = "vault
         f"# en: {texts['en']}",
     ):
         write(line)
-    write("period", "measure", "category", "value")
+    if not split:  # as before the split by setting came: a re-export is the same file
+        write("period", "measure", "category", "value")
+        for row, cells in file.rows:
+            for key, value in cells:
+                measure, _, category = key.partition(":")
+                write(row, measure, category, value)
+        return buffer.getvalue()
+    write("period", "setting", "measure", "category", "value")
     for row, cells in file.rows:
         for key, value in cells:
-            measure, _, category = key.partition(":")
-            write(row, measure, category, value)
+            setting, whole = setting_of(key)
+            measure, _, category = whole.partition(":")
+            write(row, setting or SETTING_ALL, measure, category, value)
     return buffer.getvalue()
 
 

@@ -45,6 +45,10 @@ from .facts import (
     _PARENT_BANDS_KEY,
     DOMAIN_BANDS,
     DUE_CELLS,
+    SETTINGS,
+    SPLIT_MEASURES,
+    setting_of,
+    split_key,
 )
 
 LEDGER_VERSION: Final = 1
@@ -70,6 +74,28 @@ The problem-scan group (bands and domains) is released per quarter and year only
 nearly every domain count is small, and hiding them pulls in partners."""
 
 
+SPLIT_KEYS: Final[tuple[str, ...]] = SPLIT_MEASURES
+"""The cells a quarter or year row shows per setting (the split by setting): intakes,
+completed Kindchecks (and so their share) and parents of minor children in each. Month rows
+are not split: per month and setting nearly every count is small."""
+
+
+def split_cells() -> tuple[str, ...]:
+    return tuple(split_key(setting, key) for setting in SETTINGS for key in SPLIT_KEYS)
+
+
+def splits_exactly(month: Mapping[str, int]) -> bool:
+    """Whether a frozen month's exact counts hold the split by setting and its parts add up
+    to the whole (a month frozen before the split came, or with an intake of no known
+    setting, does not: rows with such a month are released without the split)."""
+    if month.get("intakes") and not any(setting_of(key)[0] is not None for key in month):
+        return False
+    return all(
+        sum(month.get(split_key(setting, key), 0) for setting in SETTINGS) == month.get(key, 0)
+        for key in SPLIT_MEASURES
+    )
+
+
 def domain_group(domains: Sequence[str]) -> tuple[str, ...]:
     """The problem-scan group: parents of minors by domains counted (0, 1, 2, 3+, and their
     total: parents of minors with a scan), then every domain over all intakes with a scan."""
@@ -79,17 +105,32 @@ def domain_group(domains: Sequence[str]) -> tuple[str, ...]:
     )
 
 
-def row_keys(row: str, domains: Sequence[str]) -> tuple[str, ...]:
-    """The cells of a row, in display order (shares are derived when rendered)."""
+def row_keys(row: str, domains: Sequence[str], split: bool = False) -> tuple[str, ...]:
+    """The cells of a row, in display order (shares are derived when rendered); ``split``:
+    with the split by setting (quarters and years only)."""
     if _is_month(row):  # a month
         return MONTH_KEYS
-    return (*MONTH_KEYS[:4], *domain_group(domains), *MONTH_KEYS[4:])
+    whole = (*MONTH_KEYS[:4], *domain_group(domains), *MONTH_KEYS[4:])
+    return (*whole, *split_cells()) if split else whole
+
+
+def row_splits(ledger: Ledger, row: str) -> bool:
+    """Whether a new row is released with the split by setting: a quarter or year whose
+    months were all frozen with it (see :func:`splits_exactly`)."""
+    return not _is_month(row) and all(
+        splits_exactly(ledger.months.get(month, {})) for month in months_of(row)
+    )
 
 
 def display_order(key: str) -> tuple[int, int, str]:
     """Where a cell stands in its row, whatever order a stored ledger gives back."""
     from .facts import SCAN_DOMAINS
 
+    setting, whole = setting_of(key)
+    if setting is not None:  # after the whole row, one setting after the other
+        group, index, _name = display_order(whole)
+        position = SETTINGS.index(setting) if setting in SETTINGS else len(SETTINGS)
+        return (5 + position, group * 100 + index, key)
     if key in MONTH_KEYS[:4]:
         return (0, MONTH_KEYS.index(key), key)
     if key.startswith((f"{_BANDS_KEY}:", f"{_PARENT_BANDS_KEY}:")):
@@ -415,7 +456,31 @@ def release_year(
     domains: Sequence[str],
     laptops: Mapping[str, LaptopView] | None = None,
 ) -> dict[str, dict[str, Shown]]:
+    """The new rows of one year, suppressed jointly with the year's earlier releases
+    (:func:`_release_cells`), in two steps: first every row without the split by setting,
+    exactly as before the split came; then the split cells of the rows that get the split,
+    with everything of the first step fixed. So the split never hides a whole count: a split
+    cell is protected by hiding split cells, or by leaving the split out of its row."""
+    rows = _release_cells(ledger, new_rows, threshold, domains, laptops)
+    split_rows = [row for row in new_rows if row in rows and row_splits(ledger, row)]
+    if split_rows:
+        parts = _release_cells(ledger, split_rows, threshold, domains, laptops, fixed=rows)
+        for row in split_rows:
+            rows[row] = {**rows[row], **parts[row]}
+    return rows
+
+
+def _release_cells(
+    ledger: Ledger,
+    new_rows: Sequence[str],
+    threshold: int,
+    domains: Sequence[str],
+    laptops: Mapping[str, LaptopView] | None = None,
+    fixed: Mapping[str, Mapping[str, Shown]] | None = None,
+) -> dict[str, dict[str, Shown]]:
     """The new rows of one year, suppressed jointly with the year's earlier releases.
+    ``fixed`` (the second step): the new rows' cells decided already, kept as they are; only
+    their split cells are new then, and only they are returned.
 
     1. Candidate: every new cell shown, counts 1..t-1 as "<t" (zeros always shown).
     2. Audit the whole year (earlier releases fixed): which hidden cells can be narrowed.
@@ -431,7 +496,19 @@ def release_year(
         if row[:4] == year
     }
     all_rows = [*earlier, *new_rows]
-    keys_by_row = {row: row_keys(row, domains) for row in all_rows}
+    keys_by_row = {
+        row: row_keys(row, domains, any(setting_of(key)[0] for key in cells))
+        for row, (_release, cells) in earlier.items()
+    }
+    for row in new_rows:
+        if fixed is None:
+            keys_by_row[row] = row_keys(row, domains)
+        else:  # the first step's cells (those it left out stay out) and the split cells
+            keys_by_row[row] = tuple(
+                key
+                for key in row_keys(row, domains, split=True)
+                if key in fixed[row] or setting_of(key)[0] is not None
+            )
     shown: dict[Cell, Shown] = {}
     truth: dict[Cell, int] = {}
     thresholds: dict[str, int] = {}
@@ -446,12 +523,25 @@ def release_year(
         for key in keys_by_row[row]:
             value = _true(ledger, row, key)
             truth[(row, key)] = value
+            if fixed is not None and key in fixed[row]:
+                shown[(row, key)] = fixed[row][key]
+                continue
             shown[(row, key)] = f"<{threshold}" if 0 < value < threshold else value
             new_cells.append((row, key))
     new = set(new_cells)
     withheld: set[Cell] = set()
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
-    keys = sorted({key for row_keys_ in keys_by_row.values() for key in row_keys_})
+    keys = sorted(
+        {key for row_keys_ in keys_by_row.values() for key in row_keys_}
+        | {  # a laptop's own split cells count in the first step too
+            key
+            for view in (laptops or {}).values()
+            for row, (_threshold, cells) in view.released.items()
+            if row[:4] == year
+            for key in cells
+            if setting_of(key)[0] is not None
+        }
+    )
     rows_months = {row: months_of(row) for row in all_rows}
     row_sources: dict[str, list[str]] = {}
     if laptops:
@@ -504,6 +594,22 @@ def release_year(
         kind = period_type_of(row)
         family = _family(key, keys_by_row[row])
         choices: list[list[Cell]] = []
+        split_here = [k for k in keys_by_row[row] if setting_of(k)[0] is not None and k != key]
+        if setting_of(key)[0] is not None:
+            # A split cell is repaired within the split, never by hiding a whole: first its
+            # other setting's part, then the row's other split cells, then the same cell in
+            # a sibling, parent or child period; else the split is left out (below).
+            whole = setting_of(key)[1]
+            choices.append([(row, k) for k in split_here if setting_of(k)[1] == whole])
+            choices.append([(row, k) for k in split_here])
+            if kind != "year":
+                choices.append([(r, key) for r in _siblings(row) if (r, key) in shown])
+                choices.append([(_parent(row), key)])
+            choices.append([(r, key) for r in _children(row)])
+            return _hide_first(choices)
+        parts = [k for k in split_here if setting_of(k)[1] == key]
+        if parts:  # a whole split by setting: one of its parts first
+            choices.append([(row, k) for k in parts])
         if kind != "year":
             siblings = [r for r in _siblings(row) if (r, key) in shown]
             choices.append([(r, key) for r in siblings])
@@ -515,6 +621,9 @@ def release_year(
         choices.append([(row, k) for k in keys_by_row[row] if k != key])
         if kind != "year":
             choices.append([(_parent(row), k) for k in family])
+        return _hide_first(choices)
+
+    def _hide_first(choices: list[list[Cell]]) -> bool:
         for group in choices:
             # A small count next to it shown as "x" instead of "<t" says less (1 or more)
             # and costs nothing shown: first choice.
@@ -584,7 +693,9 @@ def release_year(
             own = keys_by_row.get(row, ())
             related = [r for r in all_rows if (r, key) in shown]
             if (
-                withhold((row, k) for k in _family(key, own))
+                # a row's split by setting goes before any of its whole cells
+                withhold((row, k) for k in own if setting_of(k)[0] is not None)
+                or withhold((row, k) for k in _family(key, own))
                 or withhold((row, k) for k in own)
                 or withhold((r, k) for r in related for k in keys_by_row[r])
             ):
@@ -596,7 +707,11 @@ def release_year(
                     "count of an earlier release; nothing was written"
                 )
     return {
-        row: {key: shown[(row, key)] for key in keys_by_row[row] if (row, key) not in withheld}
+        row: {
+            key: shown[(row, key)]
+            for key in keys_by_row[row]
+            if (row, key) not in withheld and (fixed is None or (row, key) in new)
+        }
         for row in new_rows
     }
 
@@ -609,6 +724,10 @@ def _team_cell(cell: Cell) -> Cell:
 
 def _family(key: str, keys: Sequence[str]) -> list[str]:
     """The cells one relation ties together with ``key``."""
+    setting, whole = setting_of(key)
+    if setting is not None:  # its setting's split cells, and the whole it is part of
+        own = [k for k in keys if setting_of(k)[0] == setting]
+        return [*own, *(k for k in _family(whole, keys) if k not in own)]
     scan = (f"{_BANDS_KEY}:", f"{_PARENT_BANDS_KEY}:", f"{_DOMAIN_KEY}:")
     if key.startswith(scan):
         return [k for k in keys if k.startswith(scan)]

@@ -39,9 +39,13 @@ __all__ = [
     "facts_of_session",
     "facts_record",
     "followup_timing",
+    "is_current",
 ]
 
-FACTS_FORMAT: Final = 1  # the first element of every facts record; bump on any change
+# The first element of every facts record; bump on any change. A vault whose records are of
+# an older format has them all made again at the next unlock that can write (complete_facts).
+# 1: the first; 2: the session's setting added (the export's split by setting, issue 14).
+FACTS_FORMAT: Final = 2
 FIELDS: Final = (
     "kind",  # "intake" or "followup"
     "kindcheck_completed",
@@ -53,12 +57,14 @@ FIELDS: Final = (
     "scan_version",
     "scp_area_count",
     "questionnaires",  # [[questionnaire id, version], ...]
+    "setting",  # "ggz" or "sociaal_domein" (the answers file's; anything else: None)
 )
 
 
 def facts_record(answers: Mapping[str, Any], outcome: Mapping[str, Any]) -> list[Any]:
     """The facts record of a session (its answers file and outcome JSON, as stored): what the
     export counts that depends on this session alone, in the order of :data:`FIELDS`."""
+    from kindcheck.export.facts import SETTINGS
     from kindcheck.export.versions import scan_version_facts
 
     kind = "followup" if answers.get("kind") == "followup" else "intake"
@@ -84,6 +90,7 @@ def facts_record(answers: Mapping[str, Any], outcome: Mapping[str, Any]) -> list
             for item in answers.get("questionnaires", [])
             if isinstance(item, dict)
         ],
+        setting if (setting := answers.get("setting")) in SETTINGS else None,
     ]
 
 
@@ -100,9 +107,16 @@ def facts_of_session(
 
 
 def complete_facts(store: Store) -> int:
-    """Sessions saved without their facts record (before storage schema 4) get it now, in one
-    transaction; nothing to do costs one read of the state record."""
-    return store.complete_facts(facts_of_session)
+    """Sessions saved without their facts record (before storage schema 4) get it now, and
+    every record of an older :data:`FACTS_FORMAT` is made again, in one transaction; nothing
+    to do costs one read of the state record."""
+    return store.complete_facts(facts_of_session, FACTS_FORMAT, is_current)
+
+
+def is_current(facts: object) -> bool:
+    """Whether a facts record's facts are of :data:`FACTS_FORMAT` (verify compares only
+    those; complete_facts makes the others again)."""
+    return type(facts) is list and bool(facts) and facts[0] == FACTS_FORMAT
 
 
 def _fields(record: StoredFacts) -> list[Any]:
@@ -116,6 +130,7 @@ def _fields(record: StoredFacts) -> list[Any]:
         or len(fields) != len(FIELDS) + 1
         or fields[0] != FACTS_FORMAT
         or fields[1] not in ("intake", "followup")
+        or fields[-1] not in (None, "ggz", "sociaal_domein")
     ):
         raise _damaged(record)
     return fields
@@ -191,7 +206,7 @@ def client_facts(
                 raise error from None
             damaged.append(DamagedNote.of(error, record.client_id))
             continue
-        (_, kind, completed, minor, children, domains, flag, signal, scan, scp, _) = fields
+        (_, kind, completed, minor, children, domains, flag, signal, scan, scp, _, setting) = fields
         held_on = record.session_date
         scanned = domains is not None
         facts = SessionFacts(
@@ -221,6 +236,7 @@ def client_facts(
             scan_version=scan if scanned else None,
             scp_area_count=scp if scanned else None,
             recorded_on=_recorded_on(record.saved_at),
+            setting=setting,
         )
         counted.append(facts)
         previous = held_on

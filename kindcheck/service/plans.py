@@ -207,6 +207,8 @@ def verify_vault(store: Store) -> list[str]:
     """Store.verify, with every plan also read as a plan and every session's facts record
     compared with what its answers and outcome, as its amendments leave them, give (what
     `kindcheck verify` reports)."""
-    from .facts import facts_of_session
+    from .facts import facts_of_session, is_current
 
-    return store.verify(check_plan=to_client_plan, check_facts=facts_of_session)
+    return store.verify(
+        check_plan=to_client_plan, check_facts=facts_of_session, facts_current=is_current
+    )

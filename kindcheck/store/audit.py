@@ -53,6 +53,9 @@ class VaultState:
     # Facts records written without facts (storage schema 4, see .facts): at most this many
     # are pending; complete_facts counts them exactly again.
     facts_pending: int = 0
+    # The format of the facts records' content, as the layer above last gave it to
+    # complete_facts (opaque here). None: not given yet (a vault from before it was kept).
+    facts_format: int | None = None
     # The generation of meta/releases, the export's release ledger (None: nothing released),
     # and the hash of its newest release: a ledger put back from an older copy is refused.
     releases: int | None = None
@@ -104,6 +107,8 @@ class VaultState:
             )
             if self.facts_pending:
                 data["facts_pending"] = self.facts_pending
+            if self.facts_format is not None:
+                data["facts_format"] = self.facts_format
             if self.releases is not None:
                 data["releases"] = self.releases
                 data["releases_head"] = self.releases_head
@@ -202,6 +207,10 @@ def _parse_state(data: dict[str, Any]) -> VaultState:
     state.packed = str(data["clients"])
     state.profile, state.schema_version = profile, version
     state.facts_pending = pending
+    facts_format = data.get("facts_format")
+    if not (facts_format is None or _is_count(facts_format)):
+        raise damaged
+    state.facts_format = facts_format
     releases, releases_head = data.get("releases"), data.get("releases_head")
     if not (releases is None or _is_count(releases)) or not (
         releases_head is None or isinstance(releases_head, str)

@@ -144,11 +144,14 @@ class _Maintenance(_StoreBase):
         *,
         check_plan: Callable[[PlainPlan], object] | None = None,
         check_facts: CheckFacts | None = None,
+        facts_current: Callable[[Any], bool] | None = None,
     ) -> list[str]:
         """Check the file and every record; return one line per problem (empty: all well).
         The lines of :meth:`check`, as text. (The rollback warning is not among them: it is
         about this computer's copy of the generation, see :attr:`rollback`.)"""
-        found = self.check(check_plan=check_plan, check_facts=check_facts)
+        found = self.check(
+            check_plan=check_plan, check_facts=check_facts, facts_current=facts_current
+        )
         return [problem.message for problem in found]
 
     def check(
@@ -156,6 +159,7 @@ class _Maintenance(_StoreBase):
         *,
         check_plan: Callable[[PlainPlan], object] | None = None,
         check_facts: CheckFacts | None = None,
+        facts_current: Callable[[Any], bool] | None = None,
     ) -> list[Problem]:
         """Check the file and decrypt every record; one :class:`Problem` per finding. A
         damaged record is named (``table/id``) and checking goes on; a row SQLite itself
@@ -165,7 +169,9 @@ class _Maintenance(_StoreBase):
         (the layer that knows plans passes it, see kindcheck.service.plans.verify_vault) and
         raises RecordDamaged for a plan it cannot read; ``check_facts`` says what a session's
         facts are, to compare with its facts record (none given: only the store's own fields
-        of the facts records are compared)."""
+        of the facts records are compared). ``facts_current``: whether a record's facts are
+        of the format ``check_facts`` makes; one that is not (made by an older Kindcheck, and
+        made again at the next unlock that can write) has only the store's fields compared."""
         problems = [Problem("schema", text) for text in self.schema_problems]
         seen = Seen()
         with self._mutex:
@@ -182,7 +188,10 @@ class _Maintenance(_StoreBase):
                     ("session_facts", partial(self._check_facts_row, seen)),
                     # before the sessions: a session's facts follow its amendments
                     ("amendment", partial(self._check_amendment_row, seen)),
-                    ("session", partial(self._check_session_row, seen, check_facts)),
+                    (
+                        "session",
+                        partial(self._check_session_row, seen, check_facts, facts_current),
+                    ),
                     ("followup_plan", partial(self._check_plan_row, seen, check_plan)),
                     ("draft", partial(self._check_draft_row, seen)),
                     ("access_log", partial(self._check_log_row, seen)),
@@ -446,7 +455,11 @@ class _Maintenance(_StoreBase):
         seen.written(f"client/{row.id}", opened.generation)
 
     def _check_session_row(
-        self, seen: Seen, check_facts: CheckFacts | None, row: _SessionRowColumns
+        self,
+        seen: Seen,
+        check_facts: CheckFacts | None,
+        facts_current: Callable[[Any], bool] | None,
+        row: _SessionRowColumns,
     ) -> None:
         seen.session_rows[row.id] = row.client_id
         cipher = self._require_open()
@@ -466,7 +479,12 @@ class _Maintenance(_StoreBase):
             expected = None
             amendments = seen.amendments_of(row.id)
             # With an amendment unreadable (named already) the answers it leaves are unknown.
-            if check_facts is not None and stored.facts is not None and amendments is not None:
+            if (
+                check_facts is not None
+                and stored.facts is not None
+                and amendments is not None
+                and (facts_current is None or facts_current(stored.facts))
+            ):
                 expected = facts_value(check_facts(session, amendments))
             _compare_facts(stored, session, taken, expected)
 

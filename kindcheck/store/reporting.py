@@ -9,7 +9,7 @@ pending ones with the layer above's function.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Sequence
-from typing import Final
+from typing import Any, Final
 
 from kindcheck.errors import RecordDamaged
 from kindcheck.store.amendments import _read_amendments
@@ -183,20 +183,27 @@ class _Reporting(_StoreBase):
                 )
 
     def complete_facts(
-        self, compute: Callable[[StoredSession, Sequence[StoredAmendment]], object]
+        self,
+        compute: Callable[[StoredSession, Sequence[StoredAmendment]], object],
+        facts_format: int | None = None,
+        is_current: Callable[[Any], bool] | None = None,
     ) -> int:
         """Give every pending facts record its facts, ``compute(session, amendments)`` (the
         layer above's function; the session's amendments in order), in one transaction; the
-        number completed. Costs one read of the state record when none are pending (it counts
-        them), and does nothing on a vault that can only be read. A session that cannot be
-        read stays pending (verify names it)."""
+        number completed. ``facts_format``: the format of what ``compute`` makes (opaque
+        here); when the vault's records were made in another (the state keeps the last one
+        given), every record ``is_current`` (the layer above's test of a record's facts; none:
+        every record) does not accept is made again too. Costs one read of the
+        state record when none are pending (it counts them), and does nothing on a vault that
+        can only be read. A session that cannot be read stays as it was (verify names it)."""
         if self._read_only:
             return 0
         with self._write() as conn:
             if not _has_facts_table(conn):
                 return 0
             ledger = self._ledger(conn)
-            if not ledger.state.facts_pending:
+            renew = facts_format is not None and ledger.state.facts_format != facts_format
+            if not ledger.state.facts_pending and not renew:
                 return 0
             cipher = self._require_open()
             pending: dict[str, StoredFacts] = {}
@@ -208,9 +215,10 @@ class _Reporting(_StoreBase):
                     )[0]
                 except RecordDamaged:
                     continue
-                if stored.facts is None:
+                if stored.facts is None or (
+                    renew and (is_current is None or not is_current(stored.facts))
+                ):
                     pending[session_id] = stored
-            left = len(pending)
             rows = conn.driver.execute(
                 "SELECT id, client_id, format_version, header, body FROM session"
             )
@@ -233,6 +241,10 @@ class _Reporting(_StoreBase):
                     "WHERE client_id = ? AND id = ?",
                     (RECORD_FORMAT, blob, stored.client_id, stored.session_id),
                 )
-            ledger.state.facts_pending = left - len(completed)
+            ledger.state.facts_pending = sum(
+                1 for stored in pending.values() if stored.facts is None
+            ) - sum(1 for stored in completed if pending[stored.session_id].facts is None)
+            if renew:
+                ledger.state.facts_format = facts_format
             self._finish(conn)  # the count is written even when nothing could be completed
             return len(completed)

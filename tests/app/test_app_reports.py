@@ -200,7 +200,14 @@ async def test_export_shows_the_table_and_both_charts_without_small_cells(demo_d
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_export(pilot)
             table = screen.query_one("#counts", DataTable)
-            assert table.row_count == len(screen.table.keys) + 1  # a heading over the domains
+            # a heading over the domains, and one over the split by setting
+            assert table.row_count == len(screen.table.keys) + 2
+            assert any("/" in key for key in screen.table.keys)
+            labels = [str(row.label or "") for row in table.rows.values()]
+            labels += [str(table.get_row(key)[0]) for key in table.rows]
+            assert "ggz: Intakes" in labels
+            assert "sociaal domein: Aandeel Kindcheck gedaan" in labels
+            assert not any("ui." in label or "export." in label for label in labels)
             # closed quarters only, and no running total
             assert [str(c.label).strip() for c in table.columns.values()][1:] == [
                 "2026-Q1",

@@ -370,13 +370,19 @@ def test_semicolon_csv_for_dutch_excel_has_the_same_cells(
     )
     comma_rows = list(csv.reader(comma.read_text("utf-8").splitlines()))
     semicolon_rows = list(csv.reader(semicolon.read_text("utf-8").splitlines(), delimiter=";"))
-    # the same cells; shares with a decimal comma for Dutch Excel (issue 14)
-    shares = [row[3] for row in semicolon_rows if len(row) == 4 and row[1].endswith("_share")]
+    # the same cells; shares with a decimal comma for Dutch Excel (issue 14). A quarter file
+    # with the split by setting has a setting column (period, setting, measure, category,
+    # value): the measure is the third column from the end, the value the last.
+    header = ["period", "setting", "measure", "category", "value"]
+    assert header in semicolon_rows
+
+    def is_share(row: list[str]) -> bool:
+        return len(row) == len(header) and row[-3].endswith("_share")
+
+    shares = [row[-1] for row in semicolon_rows if is_share(row)]
     assert shares and not any("." in share for share in shares)
     as_points = [
-        [*row[:3], row[3].replace(",", ".")] if len(row) == 4 and row[1].endswith("_share") else row
-        for row in semicolon_rows
+        [*row[:-1], row[-1].replace(",", ".")] if is_share(row) else row for row in semicolon_rows
     ]
     assert as_points == comma_rows
-    assert ["period", "measure", "category", "value"] in semicolon_rows
-    assert "period;measure;category;value" in semicolon.read_text("utf-8")
+    assert "period;setting;measure;category;value" in semicolon.read_text("utf-8")

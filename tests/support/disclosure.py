@@ -18,6 +18,10 @@ period, threshold or rounding) knows:
   bands of parents of minors add up to at most the parents of minors; an overdue plan belongs
   to a client whose intake came before; the follow-ups due are those held within the window
   plus those not held (their "total");
+* the split by setting (quarter and year rows): a cell "ggz/intakes" (CSV: setting column
+  "ggz"; JSON: the row's "settings") is the intakes in the GGZ, and the settings' parts add up
+  to the whole ("all") exactly; within each setting completed checks and parents of minors are
+  its intakes;
 * for files of several laptops (team merges), that each file is the sum of the laptops in it;
 * for files made at different times, what changed in between (`link_unchanged`,
   `link_added_intakes`), when the reader knows it (the monthly cycle; "I added one intake").
@@ -65,6 +69,9 @@ OVERDUE = "followups:overdue"
 DUE = "followups_due"  # planned follow-ups due in a month: held within the window or not
 DUE_PARTS = (f"{DUE}:held_in_window", f"{DUE}:not_held")
 DUE_TOTAL = f"{DUE}:{TOTAL}"
+SETTINGS = ("ggz", "sociaal_domein")
+SETTING_ALL = "all"  # the setting column of a cell over both settings
+SPLIT_MEASURES = ("intakes", "kindchecks_completed", "clients_with_minor_children")
 MAX_CHILDREN_PER_PARENT = 15  # the Kindcheck's child_count maximum
 MELDCODE_STEPS = 5
 BIG = 1_000_000  # no count in a test vault comes near; a bound this high means "unbounded"
@@ -123,6 +130,7 @@ def parse_csv(text: str, name: str = "file.csv") -> Release:
     if header_line is None:
         raise ValueError(f"{name}: no 'period,measure,category,value' line")
     delimiter = ";" if header_line.startswith("period;") else ","
+    split = header_line.replace(";", ",").startswith("period,setting,")
     settings: dict[str, str] = {}
     cells: dict[tuple[str, str], Shown] = {}
     in_body = False
@@ -134,11 +142,18 @@ def parse_csv(text: str, name: str = "file.csv") -> Release:
             if first.startswith("#"):
                 key, _, value = first[1:].partition(":")
                 settings.setdefault(key.strip(), value.strip())
-            elif row[:2] == ["period", "measure"]:
+            elif row[:2] in (["period", "measure"], ["period", "setting"]):
                 in_body = True
             continue
-        period, measure, category, value = [*row, "", "", ""][:4]
+        if split:
+            period, setting, measure, category, value = [*row, "", "", "", ""][:5]
+        else:
+            (period, measure, category, value), setting = [*row, "", "", ""][:4], SETTING_ALL
         key = f"{measure}:{category}" if category else measure
+        if setting != SETTING_ALL:
+            if setting not in SETTINGS:
+                raise ValueError(f"{name}: unknown setting {setting!r}")
+            key = f"{setting}/{key}"
         cells[(period, key)] = _shown(value)
     rounding = settings.get("rounding", "none")
     base = re.search(r"\d+", rounding)
@@ -155,14 +170,16 @@ def parse_json(data: Mapping[str, Any], name: str = "file.json") -> Release:
     cells: dict[tuple[str, str], Shown] = {}
     for row in data["rows"]:
         period = row["period"]
-        for measure, value in row.items():
-            if measure == "period":
-                continue
-            if isinstance(value, dict):
-                for category, inner in value.items():
-                    cells[(period, f"{measure}:{category}")] = inner
-            else:
-                cells[(period, measure)] = value
+        parts = [("", row), *((f"{s}/", part) for s, part in row.get("settings", {}).items())]
+        for prefix, values in parts:
+            for measure, value in values.items():
+                if measure in ("period", "settings"):
+                    continue
+                if isinstance(value, dict):
+                    for category, inner in value.items():
+                        cells[(period, f"{prefix}{measure}:{category}")] = inner
+                else:
+                    cells[(period, prefix + measure)] = value
     return Release(name, data["period_type"], int(data["threshold"]), data.get("rounding"), cells)
 
 
@@ -293,9 +310,11 @@ class Attack:
 
     def expr(self, sources: Iterable[str], months: Iterable[str], key: str) -> dict[int, int]:
         """The true count of ``key`` over ``months`` summed over ``sources``."""
-        if key in (BAND_TOTAL, PARENT_BAND_TOTAL):
-            parts = [f"{key.partition(':')[0]}:{band}" for band in BANDS]
-        elif key == DUE_TOTAL:  # due = held within the window + not held, exactly
+        prefix, _, whole = key.rpartition("/")  # a split cell: "ggz/intakes"
+        prefix = f"{prefix}/" if prefix else ""
+        if whole in (BAND_TOTAL, PARENT_BAND_TOTAL):
+            parts = [f"{prefix}{whole.partition(':')[0]}:{band}" for band in BANDS]
+        elif whole == DUE_TOTAL:  # due = held within the window + not held, exactly
             parts = list(DUE_PARTS)
         else:
             parts = [key]
@@ -444,6 +463,35 @@ class Attack:
         self.constrain(
             {at_followup: 1, **{h: -1 for h in held}}, -BIG, 0, where + " signals at follow-ups"
         )
+
+        if any("/" in key for key in self.keys):
+            self._split_structure(source, month)
+
+    def _split_structure(self, source: str, month: str) -> None:
+        """The split by setting: the parts add up to the whole; the relations within each."""
+
+        def v(key: str) -> int:
+            return self.var(source, month, key)
+
+        where = f"{source} {month}"
+        for whole in SPLIT_MEASURES:
+            self.constrain(
+                {v(whole): -1, **{v(f"{s}/{whole}"): 1 for s in SETTINGS}},
+                0,
+                0,
+                f"{where} {whole}: the settings add up to the whole",
+            )
+        for setting in SETTINGS:
+
+            def part(key: str, setting: str = setting) -> int:
+                return v(f"{setting}/{key}")
+
+            here = f"{where} {setting}"
+            intakes, minors = part("intakes"), part("clients_with_minor_children")
+            self.constrain(
+                {part("kindchecks_completed"): 1, intakes: -1}, -BIG, 0, here + " checks"
+            )
+            self.constrain({minors: 1, intakes: -1}, -BIG, 0, here + " parents <= intakes")
 
     def _overdue_after_intake(self, source: str, months: Sequence[str]) -> None:
         running: dict[int, int] = {}
