@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from kindcheck.followup import AMSTERDAM, FollowUpState, FollowUpStatus, status
 from kindcheck.followup.policy import RecordedEvent, item_state, kindchecks_due
-from kindcheck.service.followthrough import catalog
 
 if TYPE_CHECKING:
     from kindcheck.service.plans import ClientPlan
@@ -182,7 +181,6 @@ def merge_due(
     today: date,
 ) -> list[DueItem]:
     """The plans' items with the events' and re-asks' items, in due-list order."""
-    due_days = {event.id: event.due_days for event in catalog().events}
     items = [
         DueItem(
             "followup",
@@ -193,8 +191,11 @@ def merge_due(
         )
         for item in followups
     ]
+    due_days: dict[str, int] | None = None  # the shipped catalog, read when a client needs it
     for client in clients.values():
         if client.events or client.reasks:
+            if due_days is None:
+                due_days = _event_due_days()
             items += due_items_for(client, repeats.get(client.id, []), today, due_days)
     items.sort(
         key=lambda item: (
@@ -205,6 +206,18 @@ def merge_due(
         )
     )
     return items
+
+
+def _event_due_days() -> dict[str, int]:
+    """Each event's days until the Kindcheck is due again, from the shipped catalog (the one
+    of :func:`kindcheck.service.followthrough.catalog`). Imported here, not with the module:
+    the questionnaires are read only when a client has an event or a re-ask, and the due
+    list does not need the outcome rules that module brings."""
+    from kindcheck.questionnaire import load_shipped
+
+    found = load_shipped("kindcheck", 2).catalog
+    assert found is not None  # a format-2 questionnaire always has one
+    return {event.id: event.due_days for event in found.events}
 
 
 def due_list(
