@@ -437,12 +437,18 @@ def verdict(name: str, value: float, target: float, unit: str = "x", loose: floa
 # --------------------------------------------------------------------------------------------
 # The baselines' children (plain Python, no Kindcheck beyond what each says)
 
+# The command line read as the command reads it (its parser built, the words parsed: what
+# every command's start does before its handler runs; until issue 17's second round this
+# baseline skipped it), the vault unlocked and opened, and nothing done.
 UNLOCK_ONLY = """
-import argparse, sys
-from pathlib import Path
-import kindcheck.cli
-from kindcheck.cli.common import unlock
-args = argparse.Namespace(data_dir=Path(sys.argv[1]), lang="en", passphrase_stdin=False)
+import sys
+from kindcheck.cli.common import resolve_language, unlock
+from kindcheck.cli.parser import build_parser
+from kindcheck.cli.usage import argparse_language
+words = ["--data-dir", sys.argv[1], "--lang", "en", "list"]
+lang = resolve_language(words)
+with argparse_language(lang):
+    args = build_parser(lang).parse_args(words)
 with unlock(args) as service, service.store():
     pass
 """
