@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         derivation = statistics.median(float(run.stdout.split()[field]) for run in load.runs)
         print(
             f"key derivation inside unlock: {derivation:.3f} s {'CPU' if cpu else 'wall'} "
-            f"(median); ratio per round: " + " ".join(f"{ratio:.2f}" for ratio in ratios)
+            f"(median); ratio per round: "
+            + " ".join(f"{ratio:.2f}" for ratio in ratios)
             + f" (spread {max(ratios) - min(ratios):.2f})"
         )
         ok = realpath.verdict(

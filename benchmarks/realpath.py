@@ -511,7 +511,8 @@ for rid, version, data in conn.execute("SELECT id, format_version, data FROM acc
 for cid, rid, version, data in conn.execute(
         "SELECT client_id, id, format_version, data FROM session_facts"):
     load("session.facts", f"{rid}/{cid}", data, version); count += 1
-for rid, ref, version, data in conn.execute("SELECT id, ref_index, format_version, data FROM draft"):
+for rid, ref, version, data in conn.execute(
+        "SELECT id, ref_index, format_version, data FROM draft"):
     load("draft", f"{rid}/{ref or '-'}", data, version); count += 1
 for rid, sid, version, data in conn.execute(
         "SELECT id, session_id, format_version, data FROM amendment"):
