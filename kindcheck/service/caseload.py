@@ -19,7 +19,7 @@ from kindcheck.followup.policy import RecordedEvent, item_state, kindchecks_due
 
 if TYPE_CHECKING:
     from kindcheck.service.plans import ClientPlan
-    from kindcheck.store import Client, Store
+    from kindcheck.store import Client, ClientEvent, Store
 
 __all__ = [
     "DUE_WINDOW_DAYS",
@@ -194,9 +194,11 @@ def merge_due(
     due_days: dict[str, int] | None = None  # the shipped catalog, read when a client needs it
     for client in clients.values():
         if client.events or client.reasks:
-            if due_days is None:
+            if due_days is None and any(_recorded_apart(event) for event in client.events):
                 due_days = _event_due_days()
-            items += due_items_for(client, repeats.get(client.id, []), today, due_days)
+            # An event a follow-up named was answered by it (due_items_for): only the others
+            # are looked up in the catalog.
+            items += due_items_for(client, repeats.get(client.id, []), today, due_days or {})
     items.sort(
         key=lambda item: (
             _STATE_ORDER[item.state],
@@ -206,6 +208,11 @@ def merge_due(
         )
     )
     return items
+
+
+def _recorded_apart(event: ClientEvent) -> bool:
+    """Whether an event was recorded on its own (not named by a follow-up session)."""
+    return not event.source.startswith("session:")
 
 
 def _event_due_days() -> dict[str, int]:
@@ -292,8 +299,8 @@ def due_items_for(
     open_events = [
         RecordedEvent(event.event, event.on)
         for event in client.events
-        if event.event in due_days
-        and not event.source.startswith("session:")
+        if _recorded_apart(event)
+        and event.event in due_days
         and not any(
             held_on > event.on or (held_on == event.on and saved_at > event.recorded_at)
             for held_on, saved_at in repeats
