@@ -231,20 +231,13 @@ def due_facts(
     from kindcheck.followup import occurrence_days
 
     last_final = today - timedelta(days=window_days + 1)  # the window of this day has passed
-    versions = plan.versions()
-    due: set[date] = set()
-    for number, version in enumerate(versions):
-        first = version.plan.start
-        if number:
-            first = max(first, version.valid_from.date())
-        last = last_final
-        if number + 1 < len(versions):
-            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
-        due.update(occurrence_days(version.plan, first, last))
+    if not plan.history:  # one version: its days, in order, each once
+        days = occurrence_days(plan.plan, plan.plan.start, last_final)
+    else:
+        days = _days_of_versions(plan, last_final)
     # A day is met when a follow-up was held within the window either side of it: the days
     # within the window of each follow-up held, found by bisection (a plan has dozens of
     # days and a client a few follow-ups; a report does this for every plan).
-    days = sorted(due)
     window = timedelta(days=window_days)
     met: list[date] = []
     missed: list[date] = []
@@ -258,6 +251,26 @@ def due_facts(
             done = high
     missed += days[done:]
     return PlanFacts(due_held=tuple(met), due_not_held=tuple(missed))
+
+
+def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
+    """The planned days of every version of the plan, each on the days it was in force, up
+    to ``last_final``, in order."""
+    from datetime import timedelta
+
+    from kindcheck.followup import occurrence_days
+
+    versions = plan.versions()
+    due: set[date] = set()
+    for number, version in enumerate(versions):
+        first = version.plan.start
+        if number:
+            first = max(first, version.valid_from.date())
+        last = last_final
+        if number + 1 < len(versions):
+            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
+        due.update(occurrence_days(version.plan, first, last))
+    return sorted(due)
 
 
 def count_vault(
