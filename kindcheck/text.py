@@ -24,6 +24,8 @@ _UNPRINTABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 def clean_text(text: str) -> str:
     """Drop control characters (ESC, CSI, bells, ...) but keep newlines and tabs."""
     text = _CONTROL.sub("", text)
+    if text.isascii():
+        return text  # no format character is ASCII: the character walk below finds none
     # Unicode format characters such as bidi overrides can disguise what is shown.
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf" or ch == "\u200d")
 

@@ -97,16 +97,18 @@ class FollowUpPlan:
                 raise FollowUpError(f"a follow-up plan's {name} must be a date")
         object.__setattr__(self, "rule", _normalise_rule(self.rule, self.start))
         changes = tuple(self.changes)
-        if not all(isinstance(c, OccurrenceChange) for c in changes):
-            raise FollowUpError("a follow-up plan's changes must be OccurrenceChange values")
-        originals = [c.original for c in changes]
-        if len(set(originals)) != len(originals):
-            raise FollowUpError("a follow-up plan changes the same occurrence twice")
-        targets = [c.new_date for c in changes if c.new_date is not None]
-        if len(set(targets)) != len(targets):
-            raise FollowUpError("a follow-up plan moves two occurrences to the same day")
-        # Sorted, so that two plans with the same changes compare equal.
-        object.__setattr__(self, "changes", tuple(sorted(changes, key=lambda c: c.original)))
+        if changes:  # most plans have none (and a report reads every plan)
+            if not all(isinstance(c, OccurrenceChange) for c in changes):
+                raise FollowUpError("a follow-up plan's changes must be OccurrenceChange values")
+            originals = [c.original for c in changes]
+            if len(set(originals)) != len(originals):
+                raise FollowUpError("a follow-up plan changes the same occurrence twice")
+            targets = [c.new_date for c in changes if c.new_date is not None]
+            if len(set(targets)) != len(targets):
+                raise FollowUpError("a follow-up plan moves two occurrences to the same day")
+            # Sorted, so that two plans with the same changes compare equal.
+            changes = tuple(sorted(changes, key=lambda c: c.original))
+        object.__setattr__(self, "changes", changes)
         object.__setattr__(self, "_dtstart", datetime.combine(self.start, self.time_of_day))
         ends = [d for d in (self.ends_on, self.treatment_ended_on) if d is not None]
         object.__setattr__(self, "_final", min(ends, default=None))  # asked for on every date
@@ -289,16 +291,23 @@ def occurrences(plan: FollowUpPlan, start: date, end: date) -> list[datetime]:
     none after the plan's final day. A move keeps counting when its new day is before the
     end, even if its original day is after it.
     """
+    return [_aware(plan, d) for d in occurrence_days(plan, start, end)]
+
+
+def occurrence_days(plan: FollowUpPlan, start: date, end: date) -> list[date]:
+    """The days of :func:`occurrences`, in order (for counting them: no times, no zone)."""
     final = plan.final_day
     last = end if final is None else min(end, final)
     if last < start:
         return []
+    if not plan.changes:
+        return _rule_dates(plan, start, last)  # in order, each once
     changed = {c.original for c in plan.changes}
     days = {d for d in _rule_dates(plan, start, last) if d not in changed}
     days.update(
         c.new_date for c in plan.changes if c.new_date is not None and start <= c.new_date <= last
     )
-    return [_aware(plan, d) for d in sorted(days)]
+    return sorted(days)
 
 
 def _first_on_or_after(plan: FollowUpPlan, first: date) -> date | None:

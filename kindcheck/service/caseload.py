@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING
 
 from kindcheck.followup import AMSTERDAM, FollowUpState, FollowUpStatus, status
 from kindcheck.followup.policy import RecordedEvent, item_state, kindchecks_due
-from kindcheck.service.followthrough import catalog
 
 if TYPE_CHECKING:
     from kindcheck.service.plans import ClientPlan
-    from kindcheck.store import Client, Store
+    from kindcheck.store import Client, ClientEvent, Store
 
 __all__ = [
     "DUE_WINDOW_DAYS",
@@ -182,7 +181,6 @@ def merge_due(
     today: date,
 ) -> list[DueItem]:
     """The plans' items with the events' and re-asks' items, in due-list order."""
-    due_days = {event.id: event.due_days for event in catalog().events}
     items = [
         DueItem(
             "followup",
@@ -193,9 +191,14 @@ def merge_due(
         )
         for item in followups
     ]
+    due_days: dict[str, int] | None = None  # the shipped catalog, read when a client needs it
     for client in clients.values():
         if client.events or client.reasks:
-            items += due_items_for(client, repeats.get(client.id, []), today, due_days)
+            if due_days is None and any(_recorded_apart(event) for event in client.events):
+                due_days = _event_due_days()
+            # An event a follow-up named was answered by it (due_items_for): only the others
+            # are looked up in the catalog.
+            items += due_items_for(client, repeats.get(client.id, []), today, due_days or {})
     items.sort(
         key=lambda item: (
             _STATE_ORDER[item.state],
@@ -205,6 +208,23 @@ def merge_due(
         )
     )
     return items
+
+
+def _recorded_apart(event: ClientEvent) -> bool:
+    """Whether an event was recorded on its own (not named by a follow-up session)."""
+    return not event.source.startswith("session:")
+
+
+def _event_due_days() -> dict[str, int]:
+    """Each event's days until the Kindcheck is due again, from the shipped catalog (the one
+    of :func:`kindcheck.service.followthrough.catalog`). Imported here, not with the module:
+    the questionnaires are read only when a client has an event or a re-ask, and the due
+    list does not need the outcome rules that module brings."""
+    from kindcheck.questionnaire import load_shipped
+
+    found = load_shipped("kindcheck", 2).catalog
+    assert found is not None  # a format-2 questionnaire always has one
+    return {event.id: event.due_days for event in found.events}
 
 
 def due_list(
@@ -279,8 +299,8 @@ def due_items_for(
     open_events = [
         RecordedEvent(event.event, event.on)
         for event in client.events
-        if event.event in due_days
-        and not event.source.startswith("session:")
+        if _recorded_apart(event)
+        and event.event in due_days
         and not any(
             held_on > event.on or (held_on == event.on and saved_at > event.recorded_at)
             for held_on, saved_at in repeats

@@ -224,13 +224,42 @@ def due_facts(
     within ``window_days`` of it (before or after). Later changes of the plan change none of
     them, and once a month has closed none of its days can change (their windows have passed).
     """
-    from bisect import bisect_left
+    from bisect import bisect_left, bisect_right
     from datetime import timedelta
 
     from kindcheck.export import PlanFacts
-    from kindcheck.followup import occurrences
+    from kindcheck.followup import occurrence_days
 
     last_final = today - timedelta(days=window_days + 1)  # the window of this day has passed
+    if not plan.history:  # one version: its days, in order, each once
+        days = occurrence_days(plan.plan, plan.plan.start, last_final)
+    else:
+        days = _days_of_versions(plan, last_final)
+    # A day is met when a follow-up was held within the window either side of it: the days
+    # within the window of each follow-up held, found by bisection (a plan has dozens of
+    # days and a client a few follow-ups; a report does this for every plan).
+    window = timedelta(days=window_days)
+    met: list[date] = []
+    missed: list[date] = []
+    done = 0  # days[:done] are sorted into met or missed
+    for held in sorted(followups_held):
+        low = max(bisect_left(days, held - window), done)
+        high = bisect_right(days, held + window)
+        if low < high:
+            missed += days[done:low]
+            met += days[low:high]
+            done = high
+    missed += days[done:]
+    return PlanFacts(due_held=tuple(met), due_not_held=tuple(missed))
+
+
+def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
+    """The planned days of every version of the plan, each on the days it was in force, up
+    to ``last_final``, in order."""
+    from datetime import timedelta
+
+    from kindcheck.followup import occurrence_days
+
     versions = plan.versions()
     due: set[date] = set()
     for number, version in enumerate(versions):
@@ -240,15 +269,8 @@ def due_facts(
         last = last_final
         if number + 1 < len(versions):
             last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
-        due.update(moment.date() for moment in occurrences(version.plan, first, last))
-    held_days = sorted(followups_held)
-    window = timedelta(days=window_days)
-    met: list[date] = []
-    missed: list[date] = []
-    for day in sorted(due):
-        at = bisect_left(held_days, day - window)
-        (met if at < len(held_days) and held_days[at] <= day + window else missed).append(day)
-    return PlanFacts(due_held=tuple(met), due_not_held=tuple(missed))
+        due.update(occurrence_days(version.plan, first, last))
+    return sorted(due)
 
 
 def count_vault(
