@@ -601,7 +601,7 @@ class Attack:
         return broken
 
     def solve(
-        self, time_limit: float = 120.0, max_rounds: int = 8, stop_after: int | None = None
+        self, time_limit: float = 300.0, max_rounds: int = 8, stop_after: int | None = None
     ) -> list[Target]:
         """Bound every target; exact bounds for each one not shown to be wide enough.
 
