@@ -40,6 +40,7 @@ from textual.widgets import DataTable
 
 import kindcheck.answers
 import kindcheck.outcome
+import kindcheck.service.views
 from kindcheck.answers import session_from_dict
 from kindcheck.service.caseload_reads import _as_recorded
 from kindcheck.service.vault_service import VaultService
@@ -334,6 +335,14 @@ async def test_a_client_page_is_laid_out_with_what_it_shows_and_its_footer_compo
             return read(wanted)
 
         monkeypatch.setattr(app.service, "client", counted_read)
+        openers: list[int] = []  # which session's Meldcode checklist is current: per key checked
+        opener = kindcheck.service.views.meldcode_opener
+
+        def counted_opener(sessions: Any) -> Any:
+            openers.append(len(sessions))
+            return opener(sessions)
+
+        monkeypatch.setattr(kindcheck.service.views, "meldcode_opener", counted_opener)
         home.open_client(client_id)
         client = await wait_screen(pilot, "ClientScreen")
         await wait_until(pilot, lambda: client.detail is not None)
@@ -346,6 +355,7 @@ async def test_a_client_page_is_laid_out_with_what_it_shows_and_its_footer_compo
         assert footer.children  # composed with its keys, not left empty
         assert visible_keys(client) == footer._shown_keys
         assert reads == [client_id]  # one read, one "read" entry in the access log
+        assert len(openers) <= 1, len(openers)  # once for the page's data, not per key
 
 
 async def test_a_client_page_read_while_the_app_locks_is_not_shown_over_the_lock(
