@@ -241,14 +241,32 @@ class KindcheckApp(App[int]):
             self.push_screen(OutcomeScreen(message.intake, message.autosave))
 
     def on_client_opened(self, message: ClientOpened) -> None:
+        self.read_client(message.client_id, message.from_home)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="open-client")
+    def read_client(self, client_id: str, from_home: bool) -> None:
+        """The client's page is read before it is pushed, so it is laid out, drawn and its
+        footer composed once, with what it shows (not first empty and then again)."""
+        from textual.worker import get_current_worker
+
         from .client import ClientScreen
 
-        if message.from_home:
+        try:
+            detail = self.service.client(client_id)
+        except Exception:  # the page reads again and says what is wrong, as it did
+            detail = None
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._push_client, ClientScreen(client_id, detail), from_home)
+
+    def _push_client(self, page: Screen[Any], from_home: bool) -> None:
+        if self.locked:  # locked while it was read: never a client's page over the lock
+            return
+        if from_home:
             from .home import HomeScreen
 
             while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
                 self.pop_screen()
-        self.push_screen(ClientScreen(message.client_id))
+        self.push_screen(page)
 
     def on_session_opened(self, message: SessionOpened) -> None:
         from .session import SessionScreen

@@ -101,10 +101,13 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
         *[Binding(str(n), f"toggle_step({n})", show=False) for n in range(2, 6)],
     ]
 
-    def __init__(self, client_id: str) -> None:
+    def __init__(self, client_id: str, detail: ClientDetail | None = None) -> None:
+        """``detail``: the page as read just before it opens (then it is shown as it is
+        composed, not read again); without it the page reads itself."""
         super().__init__()
         self.client_id = client_id
-        self.detail: ClientDetail | None = None
+        self.detail: ClientDetail | None = detail
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         yield Static(self.tr("client.loading"), classes="top-bar", id="client-title", markup=False)
@@ -121,7 +124,8 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
             yield DomainChart(self.lang, id="domain-chart")
             yield Static(self.tr("client.sessions"), classes="heading")
             yield DataTable(id="sessions", cursor_type="row")
-        yield KeysFooter(compact=True)
+        # Its keys at once: check_action reads only self.detail, set before the page shows.
+        yield KeysFooter(compact=True, keys_at_once=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)
@@ -133,11 +137,16 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
         # with Enter (Enter on the page opens the highlighted one, the newest at first).
         self.query_one("#client-damaged").display = False
         self.query_one("#client-body").focus()
-        self.load()
+        if self.detail is None:
+            self.load()
+        else:
+            self.on_client_loaded(ClientLoaded(self.detail))
 
     def on_screen_resume(self) -> None:
-        # Back from a follow-up held from here (or abandoned): show what changed.
-        if self.detail is not None and not self.deleting:
+        # Back from a follow-up held from here (or abandoned): show what changed. Not when
+        # the page first shows (it was just read).
+        resumed, self._resumed = self._resumed, True
+        if resumed and self.detail is not None and not self.deleting:
             self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="client")

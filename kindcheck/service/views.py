@@ -165,7 +165,7 @@ class ClientDetail:
     events: tuple[ClientEvent, ...] = ()
     due: tuple[DueItem, ...] = ()
 
-    @property
+    @cached_property  # the page asks for every key it checks (check_action): once, not 27 times
     def meldcode_session(self) -> SessionView | None:
         """The session whose Meldcode checklist is current (see :func:`meldcode_opener`)."""
         return meldcode_opener(self.sessions)

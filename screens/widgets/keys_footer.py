@@ -10,16 +10,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
 
 class KeysFooter(Footer):
-    """A :class:`Footer` that recomposes only when its visible keys change."""
+    """A :class:`Footer` that recomposes only when its visible keys change.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    With ``keys_at_once`` it shows its keys when it is first composed, with the screen,
+    instead of empty and then composed again (Textual's way, after the screen's first
+    refresh). Only for a screen whose ``check_action`` needs nothing mounted: it is asked
+    while the screen is still being composed.
+    """
+
+    def __init__(self, *args: Any, keys_at_once: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shown_keys: tuple[object, ...] | None = None
+        if keys_at_once:
+            self.set_reactive(Footer._bindings_ready, True)
+
+    def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            self._shown_keys = visible_keys(self.screen)
+        yield from super().compose()
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         will_recompose = screen.app.app_focus and self.is_attached and screen is self.screen

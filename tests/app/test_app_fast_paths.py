@@ -17,6 +17,8 @@
 - An answer on a scan row that moves to the next row of the page changes no size (unless it
   confirms a proposed answer, whose extra line goes): the screen is redrawn where it
   changed, never laid out again (a layout costs milliseconds and draws the screen twice).
+- A client's page is read before it shows: it is never laid out empty first, its footer is
+  composed once, and it is read (and logged) once per opening.
 """
 
 from __future__ import annotations
@@ -40,10 +42,12 @@ from support.app import (
     wait_until,
 )
 from support.vault import flip_byte, make_answers, raw, record
+from textual.screen import Screen
 from textual.widgets import DataTable
 
 import kindcheck.answers
 import kindcheck.outcome
+import kindcheck.service.views
 from kindcheck.answers import session_from_dict
 from kindcheck.questionnaire import Walker
 from kindcheck.service import caseload_summary
@@ -539,3 +543,90 @@ async def test_a_scan_row_answer_redraws_without_laying_out_the_screen(tmp_path:
         assert screen.page_index >= 5
         assert len(row_keys) >= 5  # answers that moved to the next row of the page
         assert [key for key in row_keys if key[2]] == []
+
+
+async def test_a_client_page_is_laid_out_with_what_it_shows_and_its_footer_composed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pushed empty and filled when its read came in, the page was laid out and drawn twice and
+    # its footer composed twice (Enter became usable), all on the UI thread.
+    vault = _vault_with(tmp_path, ("EPD-1",))
+    app = make_app(vault, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        await settle(pilot)
+        client_id = home.overview.clients[0].client_id
+        layouts: list[bool] = []  # per layout of the client page: whether it had its data
+        refresh_layout = Screen._refresh_layout
+
+        def counted_layout(screen: Screen[Any], *args: Any, **kwargs: Any) -> None:
+            if type(screen).__name__ == "ClientScreen":
+                layouts.append(getattr(screen, "detail", None) is not None)
+            refresh_layout(screen, *args, **kwargs)
+
+        monkeypatch.setattr(Screen, "_refresh_layout", counted_layout)
+        composed: list[str] = []
+        compose = KeysFooter.compose
+
+        def counted_compose(footer: KeysFooter) -> Any:
+            if footer._bindings_ready:  # else Textual's footer composes nothing yet
+                composed.append(type(footer.screen).__name__)
+            return compose(footer)
+
+        monkeypatch.setattr(KeysFooter, "compose", counted_compose)
+        reads: list[str] = []
+        read = app.service.client
+
+        def counted_read(wanted: str) -> Any:
+            reads.append(wanted)
+            return read(wanted)
+
+        monkeypatch.setattr(app.service, "client", counted_read)
+        openers: list[int] = []  # which session's Meldcode checklist is current: per key checked
+        opener = kindcheck.service.views.meldcode_opener
+
+        def counted_opener(sessions: Any) -> Any:
+            openers.append(len(sessions))
+            return opener(sessions)
+
+        monkeypatch.setattr(kindcheck.service.views, "meldcode_opener", counted_opener)
+        home.open_client(client_id)
+        client = await wait_screen(pilot, "ClientScreen")
+        await wait_until(pilot, lambda: client.detail is not None)
+        await settle(pilot)
+        assert client.query_one("#sessions", DataTable).row_count == 1
+        assert layouts and all(layouts), layouts
+        assert len(layouts) <= 3  # was 6, 3 of them empty
+        assert composed.count("ClientScreen") == 1
+        footer = client.query_one(KeysFooter)
+        assert footer.children  # composed with its keys, not left empty
+        assert visible_keys(client) == footer._shown_keys
+        assert reads == [client_id]  # one read, one "read" entry in the access log
+        assert len(openers) <= 1, len(openers)  # once for the page's data, not per key
+
+
+async def test_a_client_page_read_while_the_app_locks_is_not_shown_over_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page is read before it is pushed: the app may lock (idle, or ^l) in between.
+    vault = _vault_with(tmp_path, ("EPD-1",))
+    app = make_app(vault, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        await settle(pilot)
+        read = app.service.client
+
+        def read_then_lock(wanted: str) -> Any:
+            detail = read(wanted)
+            app.call_from_thread(app.action_lock)
+            return detail
+
+        monkeypatch.setattr(app.service, "client", read_then_lock)
+        home.open_client(home.overview.clients[0].client_id)
+        await wait_screen(pilot, "UnlockScreen")
+        await wait_until(pilot, lambda: not app.service.unlocked)
+        await settle(pilot)
+        assert type(app.screen).__name__ == "UnlockScreen"
+        assert not any(type(s).__name__ == "ClientScreen" for s in app.screen_stack)
