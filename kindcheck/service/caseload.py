@@ -140,17 +140,26 @@ def read_caseload(
     return clients, plans, last_held, repeats
 
 
+# Where a facts record keeps its session's questionnaires' versions, by the record's format
+# (its first element; kindcheck.service.facts.FIELDS): the last field in format 1, the one
+# before the setting since format 2.
+_QUESTIONNAIRES_AT = {1: -1, 2: -2}
+
+
 def _repeats_kindcheck(facts: object) -> bool:
-    """Whether a facts record is of a format-2 session (its questionnaires' versions, the
-    record's last field): such a session, intake or follow-up, repeats the Kindcheck."""
-    if not isinstance(facts, list) or not facts or not isinstance(facts[-1], list):
+    """Whether a facts record is of a format-2 session (its questionnaires' versions): such a
+    session, intake or follow-up, repeats the Kindcheck."""
+    if not isinstance(facts, list) or not facts:
+        return False
+    at = _QUESTIONNAIRES_AT.get(facts[0]) if type(facts[0]) is int else None
+    if at is None or len(facts) < -at or not isinstance(facts[at], list):
         return False
     return any(
         isinstance(pair, list)
         and len(pair) == 2
         and pair[0] in ("kindcheck", "vervolggesprek")
         and pair[1] == 2
-        for pair in facts[-1]
+        for pair in facts[at]
     )
 
 

@@ -252,3 +252,19 @@ def test_the_summary_is_encrypted(vault: Path, service: VaultService) -> None:
         (blob,) = conn.execute("SELECT value FROM meta WHERE name = 'caseload'").fetchone()
     for reference in REFERENCES:
         assert reference.encode() not in blob
+
+
+def test_the_due_list_finds_the_questionnaires_where_each_facts_format_keeps_them() -> None:
+    """A facts format that adds a field (format 2 added the setting after the questionnaires)
+    must not hide which sessions repeat the Kindcheck from the due list."""
+    from kindcheck.service.caseload import _QUESTIONNAIRES_AT, _repeats_kindcheck
+    from kindcheck.service.facts import FACTS_FORMAT, FIELDS
+
+    assert FIELDS.index("questionnaires") - len(FIELDS) == _QUESTIONNAIRES_AT[FACTS_FORMAT]
+    current = [FACTS_FORMAT, *([None] * len(FIELDS))]
+    current[1 + FIELDS.index("questionnaires")] = [["kindcheck", 2], ["probleemscan", 2]]
+    current[1 + FIELDS.index("setting")] = "ggz"
+    assert _repeats_kindcheck(current)
+    assert _repeats_kindcheck([1, *([None] * 9), [["vervolggesprek", 2]]])
+    assert not _repeats_kindcheck([1, *([None] * 9), [["kindcheck", 1]]])
+    assert not _repeats_kindcheck([99, [["kindcheck", 2]]])
