@@ -9,7 +9,8 @@
   problem-scan page.
 - ``domain_chart``: the number of problem domains over a client's sessions.
 - ``busy_line``: a spinner and what is happening (key derivation).
-- ``keys_footer``: the footer, redrawn only when the keys it shows change.
+- ``keys_footer``: the footer, redrawn only when the keys it shows change; ``changed``: a
+  line redrawn only when what it shows changes (and laid out again only when its height does).
 - ``text_buffer``: the text of a typed answer, edited key by key (exact type-ahead).
 - ``toggles``: a checkbox and a radio button that read ticked only when they are.
 

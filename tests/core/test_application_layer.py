@@ -246,6 +246,7 @@ DOMAIN_VALUES_FOR_THE_SCREENS = {
     "Question",
     "Step",
     "Table",
+    "Wording",
     "YESNO_VALUES",
 }
 
