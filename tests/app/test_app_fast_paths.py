@@ -597,7 +597,9 @@ async def test_a_client_page_is_laid_out_with_what_it_shows_and_its_footer_compo
         await settle(pilot)
         assert client.query_one("#sessions", DataTable).row_count == 1
         assert layouts and all(layouts), layouts
-        assert len(layouts) <= 3  # was 6, 3 of them empty
+        # Was 6, 3 of them empty. The count itself follows Textual's refresh timer (a loaded
+        # machine may lay the page out once more); that none is empty is the promise.
+        assert len(layouts) <= 4
         assert composed.count("ClientScreen") == 1
         footer = client.query_one(KeysFooter)
         assert footer.children  # composed with its keys, not left empty
