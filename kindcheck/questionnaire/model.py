@@ -14,6 +14,7 @@ code written for format 1 keeps working (``Question.help`` is ``help_client``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,6 +172,10 @@ class Question:
             if text is not None:
                 return text.get(lang)
         return self.text.get(lang)
+
+    def worded(self, wording: Wording | None) -> Localized:
+        """The question as asked to this client, in both languages (for the record)."""
+        return Localized(self.text_for("nl", wording), self.text_for("en", wording))
 
     def help_for(self, lang: str, wording: Wording | None = None) -> str:
         """The "why we ask" text, of one child when there is exactly one."""
@@ -330,6 +335,24 @@ class Questionnaire:
 
     def by_role(self, role: str) -> Question | None:
         return next((q for q in self.questions if q.role == role), None)
+
+    def wording(self, answers: Mapping[str, Any]) -> Wording:
+        """Whom the questions speak of (Question.text_for), from this questionnaire's answers
+        so far: one child makes "de kinderen" "het kind"; the baby is named only when the
+        client said one is on the way; a pregnancy alone is spoken of as the baby."""
+        counter = self.by_role("child_count")
+        count = answers.get(counter.id) if counter is not None else None
+        known = isinstance(count, int) and not isinstance(count, bool) and count > 0
+        pregnancy = self.by_role("pregnancy")
+        expecting = answers.get(pregnancy.id) if pregnancy is not None else None
+        minors = self.by_role("has_children")
+        return Wording(
+            children=count if known else None,
+            expecting={"yes": True, "no": False}.get(expecting)
+            if isinstance(expecting, str)
+            else None,
+            no_children=minors is not None and answers.get(minors.id) == "no",
+        )
 
     def repeat(self, repeat_id: str) -> Repeat:
         return next(r for r in self.repeats if r.id == repeat_id)

@@ -43,7 +43,7 @@ from .model import (
     RepeatItem,
     SessionRecord,
 )
-from .outcome_view import outcome_section
+from .outcome_view import asked_wording, outcome_section
 
 NEXT_DATES = 3  # planned conversations a record lists
 
@@ -189,6 +189,7 @@ def _parts(
     main_visible: Answers | None = None
     records: list[PartRecord] = []
     order = sorted(session.parts, key=lambda key: key != main_id)
+    wording = asked_wording(session)
     for key in order:
         part = session.parts[key]
         questionnaire = part.questionnaire
@@ -211,7 +212,7 @@ def _parts(
                 question_id=question.id,
                 item=step.item,
                 type=question.type,
-                question=question.text,
+                question=question.worded(wording),
                 value=copy.deepcopy(value),
                 answer=answer_label(question, value),
                 free_text=question.type in FREE_TEXT_TYPES,
@@ -388,7 +389,7 @@ def _amendment_line(amendment: Amendment, session: Session) -> AmendmentLine:
             before, after = literal(str(change.before)), literal(str(change.after))
         else:
             question = part.questionnaire.question(change.question)
-            question_text = question.text
+            question_text = question.worded(asked_wording(session))
             before = answer_label(question, change.before)
             after = answer_label(question, change.after)
         changes.append(

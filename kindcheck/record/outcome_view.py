@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from kindcheck.answers import FOLLOWUP, KINDCHECK, SCAN, Session
 from kindcheck.i18n import t
-from kindcheck.questionnaire import LANGUAGES, Localized, Question, Questionnaire
+from kindcheck.questionnaire import LANGUAGES, Localized, Question, Questionnaire, Wording
 
 from .labels import answer_label, both, literal, message
 from .model import (
@@ -68,10 +68,18 @@ def _question(session: Session, question_id: Any, prefer: str | None = None) -> 
     return None
 
 
-def _qa(question: Question | None, value: Any) -> tuple[Localized | None, Localized | None]:
+def asked_wording(session: Session) -> Wording | None:
+    """Whom the questions spoke of (the first questionnaire's answers), as they were asked."""
+    main = session.parts.get(KINDCHECK if session.kind == "intake" else FOLLOWUP)
+    return main.questionnaire.wording(main.answers) if main is not None else None
+
+
+def _qa(
+    question: Question | None, value: Any, wording: Wording | None
+) -> tuple[Localized | None, Localized | None]:
     if question is None:
         return None, None
-    return question.text, answer_label(question, value)
+    return question.worded(wording), answer_label(question, value)
 
 
 def summary_text(data: Mapping[str, Any]) -> Localized:
@@ -126,7 +134,7 @@ def _signals(data: Mapping[str, Any], session: Session, main: Questionnaire) -> 
             if signal is not None:
                 break
         name = signal.name if signal is not None else literal(str(raw.get("name") or signal_id))
-        text, answer = _qa(question, raw.get("answer"))
+        text, answer = _qa(question, raw.get("answer"), asked_wording(session))
         lines.append(SignalLine(signal_id, name, text, answer))
     return lines
 
@@ -145,7 +153,8 @@ def _concerns(data: Mapping[str, Any], session: Session, main: Questionnaire) ->
             name = literal(str(raw.get("name") or concern_id))
             steps = tuple(literal(str(s)) for s in raw.get("steps") or [])
         item = _int(raw.get("item"))
-        text, answer = _qa(_question(session, raw.get("question"), main.id), raw.get("answer"))
+        question = _question(session, raw.get("question"), main.id)
+        text, answer = _qa(question, raw.get("answer"), asked_wording(session))
         lines.append(
             ConcernLine(
                 concern_id,
@@ -202,7 +211,9 @@ def _children(data: Mapping[str, Any]) -> list[ChildLine]:
     return lines
 
 
-def _domains(data: Mapping[str, Any], scan: Questionnaire | None) -> list[DomainLine]:
+def _domains(
+    data: Mapping[str, Any], scan: Questionnaire | None, wording: Wording | None
+) -> list[DomainLine]:
     reasons = data.get("domain_reasons") or {}
     advice_ids = data.get("advice_ids") or {}
     stored_advice = data.get("advice") or {}
@@ -220,7 +231,7 @@ def _domains(data: Mapping[str, Any], scan: Questionnaire | None) -> list[Domain
             reason_lines.append(
                 ReasonLine(
                     question_id,
-                    question.text if question else literal(question_id),
+                    question.worded(wording) if question else literal(question_id),
                     answer_label(question, value) if question else literal(str(value)),
                 )
             )
@@ -287,7 +298,7 @@ def outcome_section(data: Mapping[str, Any], session: Session, source: str) -> O
         pregnancy_due=due,
         children=tuple(_children(data)),
         scan_done=bool(data.get("scan_done")),
-        domains=tuple(_domains(data, scan)),
+        domains=tuple(_domains(data, scan, asked_wording(session))),
         domain_count=_int(data.get("problem_domain_count")) or 0,
         threshold=_int(data.get("stacking_threshold")) or 3,
         flag=bool(data.get("parenting_support_flag")),

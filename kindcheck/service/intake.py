@@ -374,20 +374,8 @@ class Intake:
         return None
 
     def children_in_wording(self) -> Wording:
-        """Whom the questions speak of (Question.text_for): one child makes "de kinderen" "het
-        kind"; the baby is named only when the client said one is on the way; a pregnancy alone
-        is spoken of as the baby. Taken from the first questionnaire's answers so far."""
-        answers = self.main.answers
-        pregnancy = self.main_questionnaire.by_role("pregnancy")
-        expecting = answers.get(pregnancy.id) if pregnancy is not None else None
-        minors = self.main_questionnaire.by_role("has_children")
-        return Wording(
-            children=self.child_count() or None,
-            expecting={"yes": True, "no": False}.get(expecting)
-            if isinstance(expecting, str)
-            else None,
-            no_children=minors is not None and answers.get(minors.id) == "no",
-        )
+        """Whom the questions speak of, from the first questionnaire's answers so far."""
+        return self.main_questionnaire.wording(self.main.answers)
 
     def progress(self, step: Step) -> Progress:
         """Where ``step`` stands in its part of the first questionnaire.

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from kindcheck.questionnaire import Step
+from kindcheck.questionnaire import Localized, Step
 from kindcheck.service.intake import Intake
 
 DAY = date(2026, 11, 2)
@@ -34,7 +34,7 @@ def _answer_for(step: Step, family: dict[str, Any]) -> Any:
     if question.type == "number":
         return question.minimum if question.minimum is not None else 1
     if question.type == "date":
-        return "2027-03-01"
+        return "2020-03-01" if question.id == "child_birth_date" else "2027-03-01"
     return "x"
 
 
@@ -97,3 +97,49 @@ def test_an_unconfirmed_pregnancy_is_not_named():
     """ "Don't know" (a possible pregnancy) gets an open item, not "of straks de baby"."""
     shown = asked({**TWO_CHILDREN, "pregnancy": "unknown"}, "nl")
     assert not any("baby" in text.lower() for text in shown.values())
+
+
+def recorded(family: dict[str, Any]) -> dict[str, Localized]:
+    """Every question of the Kindcheck as the record handed to the EPD shows it, by id."""
+    from kindcheck.outcome import outcome_to_json
+    from kindcheck.record import build_session_record
+
+    intake = Intake("EPD-1", "ggz", DAY, version=2)
+    walker = intake.main
+    step = walker.first_unanswered()
+    while step is not None:
+        step = walker.answer(step, _answer_for(step, family))
+    if intake.wants_scan():
+        intake.follow_main()
+        step = intake.scan.first_unanswered()
+        while step is not None:
+            step = intake.scan.answer(step, _answer_for(step, family))
+    record = build_session_record(
+        intake.session().to_dict(), outcome_to_json(intake.outcome(), "nl"), session_id="5e55101d"
+    )
+    return {line.question_id: line.question for line in record.parts[0].lines()}
+
+
+@pytest.mark.parametrize(
+    "family",
+    [
+        {**ONE_CHILD, "pregnancy": "no"},
+        {**TWO_CHILDREN, "pregnancy": "no"},
+        {**TWO_CHILDREN, "pregnancy": "unknown"},
+        {**NO_CHILDREN, "pregnancy": "no"},
+        {**NO_CHILDREN, "pregnancy": "yes"},
+    ],
+    ids=["one child", "two children", "pregnancy unknown", "no children", "baby only"],
+)
+def test_the_record_shows_each_question_as_it_was_asked(family: dict[str, Any]):
+    """The EPD gets the questions as the client heard them, not the questionnaire's default
+    wording: a record that says "of straks de baby" for a client who said she is not expecting,
+    or "de kinderen" of one child, tells the next reader something that was never said."""
+    in_record = recorded(family)
+    assert in_record.keys() <= asked(family, "nl").keys()
+    for lang in ("nl", "en"):
+        heard = asked(family, lang)
+        differs = {
+            qid: text.get(lang) for qid, text in in_record.items() if text.get(lang) != heard[qid]
+        }
+        assert differs == {}

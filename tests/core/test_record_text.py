@@ -36,15 +36,19 @@ def test_every_example_renders_as_plain_text_that_pastes_well(path: Path, lang: 
     heading = "VEILIGHEID EN MELDCODE" if lang == "nl" else "SAFETY AND THE MELDCODE"
     position = lines.index(heading)
     assert lines[position + 1] == "-" * len(heading)
-    # Every shown question of every questionnaire, as that version asks it, with its answer.
+    # Every shown question of every questionnaire, as that version asked it of this client
+    # (worded by the first questionnaire's answers: one child, no baby), with its answer.
     body = flat(text)
-    for part in session_from_dict(answers).parts.values():
+    session = session_from_dict(answers)
+    main = session.parts["kindcheck" if session.kind == "intake" else "vervolggesprek"]
+    wording = main.questionnaire.wording(main.answers)
+    for part in session.parts.values():
         walker = Walker(part.questionnaire, {"setting": answers["setting"]}, part.answers)
         for step in walker.steps():
             value = walker.get(step)
             if step.question.same_as and value is not None:
                 continue  # shown once, in the main questionnaire
-            assert flat(step.question.text.get(lang)) in body
+            assert flat(step.question.text_for(lang, wording)) in body
             if value is not None and step.question.type in ("choice", "multi"):
                 shown = step.question.answer_label(value, lang)
                 assert flat(shown) in body
