@@ -143,3 +143,56 @@ def test_the_record_shows_each_question_as_it_was_asked(family: dict[str, Any]):
             qid: text.get(lang) for qid, text in in_record.items() if text.get(lang) != heard[qid]
         }
         assert differs == {}
+
+
+def heard_in_scan(family: dict[str, Any], lang: str) -> dict[str, str]:
+    """Every question of the problem scan as the scan pages show it to this family, by id."""
+    intake = Intake("EPD-1", "ggz", DAY, version=2)
+    step = intake.main.first_unanswered()
+    while step is not None:
+        step = intake.main.answer(step, _answer_for(step, family))
+    assert intake.wants_scan()
+    wording = intake.children_in_wording()
+    return {
+        step.question.id: step.question.text_for(lang, wording)
+        for page in intake.scan_pages()
+        for step in page.steps
+    }
+
+
+PLURAL = {
+    "nl": ("de kinderen", "een van de kinderen"),
+    "en": ("the children", "one of the children"),
+}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("pregnancy", ["yes", "no"])
+def test_the_scan_asks_a_parent_of_one_child_about_that_child(pregnancy: str, lang: str):
+    heard = heard_in_scan({**ONE_CHILD, "pregnancy": pregnancy}, lang)
+    assert "opv_development" in heard and "psy_partner_or_child" in heard
+    plural = {
+        qid: text for qid, text in heard.items() if any(p in text.lower() for p in PLURAL[lang])
+    }
+    assert plural == {}
+    if pregnancy == "no":
+        assert {qid: text for qid, text in heard.items() if "baby" in text.lower()} == {}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_scan_asks_an_expecting_client_without_children_of_her_household(lang: str):
+    """A first pregnancy: the family questions speak of the partner and the household (and the
+    baby where it fits), not of children the client does not have. The two questions about
+    children's development and youth care are asked as written: they stay in the scan's count,
+    and a clinical reviewer decides their wording (docs/CLINICAL.md, "Whom a question names")."""
+    heard = heard_in_scan({**NO_CHILDREN, "pregnancy": "yes"}, lang)
+    family = ("won_living_in", "psy_partner_or_child", "lich_family_illness", "rel_divorce")
+    word = "kind" if lang == "nl" else "child"
+    assert {qid: heard[qid] for qid in family if word in heard[qid].lower()} == {}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_parent_of_one_child_who_is_expecting_hears_of_that_child_and_the_baby(lang: str):
+    shown = asked({**ONE_CHILD, "pregnancy": "yes"}, lang)
+    assert "care_enough" in shown and "network_fallback" in shown
+    assert {qid: text for qid, text in shown.items() if PLURAL[lang][0] in text.lower()} == {}
