@@ -22,6 +22,14 @@ class ScanPage(VerticalScroll, inherit_bindings=False):
 
     can_focus = False
 
+    def on_mount(self) -> None:
+        # The rows' looks are inline rules in the theme's colours (answers.LOOK_CSS).
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self) -> None:
+        for row in self.query(IndicatorRow):
+            row.restyle()
+
     def show_steps(
         self,
         steps: Sequence[Step],
