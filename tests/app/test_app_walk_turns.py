@@ -194,3 +194,31 @@ async def test_the_home_screen_does_nothing_while_the_walk_is_in_front(
         watching = False
         assert screen.in_page_mode() and app.screen is screen
         assert home_work == [] and workers == []
+
+
+async def test_the_current_row_follows_a_change_of_theme(tmp_path: Path) -> None:
+    # The rows' looks are inline rules in the theme's colours: a new theme redraws them in its
+    # own (the palette offers the theme).
+    app = make_app(fresh_vault(tmp_path), unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_screen(pilot, "HomeScreen")
+        screen = await start_intake(pilot, "EPD-82")
+        await pilot.press(*kindcheck_keys(), "j")
+        await settle(pilot)
+        rows = screen.rows()
+        current, chosen = rows[screen.current_row], rows[0]
+        assert current is not chosen and chosen.value == "yes"
+
+        def looks() -> tuple[Any, Any]:
+            chip = next(c for c in chosen.query(".chip") if c.has_class("-chosen"))
+            return current.styles.background, chip.styles.background
+
+        variables = app.get_css_variables()
+        assert looks()[0].hex.upper() == variables["block-cursor-background"].upper()
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = app.get_css_variables()
+        assert light["block-cursor-background"] != variables["block-cursor-background"]
+        row_background, chip_background = looks()
+        assert row_background.hex.upper() == light["block-cursor-background"].upper()
+        assert chip_background.hex.upper()[:7] == light["warning"].upper()[:7]
