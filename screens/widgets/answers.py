@@ -288,7 +288,7 @@ class IndicatorRow(Widget):
             problem = chosen and step is not None and step.question.is_problem(self.value)
             chip.set_class(chosen, "-chosen", update=False)
             chip.set_class(problem, "-problem", update=False)
-            looks = ("current-chip",) if self.current else ()
+            looks: tuple[str, ...] = ("current-chip",) if self.current else ()
             if chosen:
                 looks += ("chosen", "problem") if problem else ("chosen",)
             set_look(chip, look_rules(self.app, *looks) if looks else {})
