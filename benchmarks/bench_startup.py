@@ -1,6 +1,6 @@
 """Startup and answer latency of the Kindcheck app, against a bare Textual app in the same run.
 
-    .venv/bin/python benchmarks/bench_startup.py [--rounds 5]
+    .venv/bin/python benchmarks/bench_startup.py [--rounds 5] [--clock cpu] [--first-screen-only]
 
 1. Time to the first screen: a fresh Python process starts the app headless (80x24) and
    reports when the first screen has been painted (the unlock screen, as at a real start).
@@ -35,7 +35,7 @@ TARGET = 1.2  # first screen / a bare Textual app (issue 17)
 # allows; the interpreter's own start-up is the same for both and is measured separately.
 BARE_APP = r"""
 import time
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), time.process_time()
 import asyncio
 from textual.app import App
 from textual.widgets import Static
@@ -49,7 +49,7 @@ class Hello(App):
         self.call_after_refresh(self.painted)
 
     def painted(self):
-        print(time.perf_counter() - started)
+        print(time.perf_counter() - started, time.process_time() - cpu_started)
         self.exit()
 
 
@@ -62,7 +62,7 @@ asyncio.run(main())
 
 KINDCHECK_APP = r"""
 import time
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), time.process_time()
 import asyncio
 import sys
 from pathlib import Path
@@ -75,13 +75,16 @@ async def main():
         await pilot.pause()
         while app.first_paint_seconds is None:
             await asyncio.sleep(0.001)
-        print(app.first_paint_at - started)
+        print(app.first_paint_at - started, app.first_paint_cpu - cpu_started)
 
 asyncio.run(main())
 """
 
 
-def run_child(code: str, *args: str) -> float:
+def run_child(code: str, *args: str, clock: str = "wall") -> float:
+    """The child's seconds to its first paint, by ``clock``: "wall" from the top of its
+    script, or "cpu", the process's CPU time over the same span (which other work on a
+    loaded machine does not stretch)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="0")
     result = subprocess.run(
         [sys.executable, "-c", code, *args],
@@ -91,7 +94,8 @@ def run_child(code: str, *args: str) -> float:
         env=env,
         cwd=ROOT,
     )
-    return float(result.stdout.strip().splitlines()[-1])
+    wall, cpu = result.stdout.strip().splitlines()[-1].split()
+    return float(cpu if clock == "cpu" else wall)
 
 
 def interpreter_start() -> float:
@@ -100,17 +104,18 @@ def interpreter_start() -> float:
     return time.perf_counter() - start
 
 
-def bench_first_screen(rounds: int, vault: Path) -> dict[str, float]:
+def bench_first_screen(rounds: int, vault: Path, clock: str = "wall") -> dict[str, float | str]:
     # Warm the file cache and the bytecode caches once, untimed.
     run_child(BARE_APP)
     run_child(KINDCHECK_APP, str(vault))
     bare: list[float] = []
     ours: list[float] = []
     for _ in range(rounds):
-        bare.append(run_child(BARE_APP))
-        ours.append(run_child(KINDCHECK_APP, str(vault)))
+        bare.append(run_child(BARE_APP, clock=clock))
+        ours.append(run_child(KINDCHECK_APP, str(vault), clock=clock))
     bare_median, ours_median = statistics.median(bare), statistics.median(ours)
     return {
+        "clock": clock,
         "bare_textual_s": round(bare_median, 4),
         "kindcheck_s": round(ours_median, 4),
         "ratio": round(ours_median / bare_median, 3),
@@ -187,6 +192,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--loose", type=float, default=1.0, help="accept this many times 1.2x")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="time to the first paint (wall) or the process's CPU time to it (cpu)",
+    )
+    parser.add_argument("--first-screen-only", action="store_true", help="skip the answer keys")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
     from support.app import PASSPHRASE
@@ -198,12 +210,13 @@ def main() -> int:
         service = VaultService(vault)
         service.create(PASSPHRASE, "Bench")
         service.close()
-        results = {
-            "first_screen": bench_first_screen(args.rounds, vault),
-            "answers": asyncio.run(answer_latency(vault)),
+        results: dict[str, dict[str, float | str]] = {
+            "first_screen": bench_first_screen(args.rounds, vault, args.clock)
         }
+        if not args.first_screen_only:
+            results["answers"] = asyncio.run(answer_latency(vault))
     print(json.dumps(results, indent=2))
-    ratio = results["first_screen"]["ratio"]
+    ratio = float(results["first_screen"]["ratio"])
     holds = ratio <= TARGET * args.loose
     print(
         f"first screen / bare Textual app: {ratio:.2f}x, target <= {TARGET * args.loose:g}x: "

@@ -89,6 +89,8 @@ class OutcomeScreen(KindcheckScreen):
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
+        if not self.is_attached:
+            return  # the app closed before this screen was shown: nothing to fill in
         self.intake.group = self.service.professional_group()
         try:
             self.outcome = self.intake.outcome()
@@ -99,6 +101,8 @@ class OutcomeScreen(KindcheckScreen):
         self._show_summary(self.outcome)
         body = self.query_one("#outcome-body", VerticalScroll)
         await body.mount_all(list(self._sections(self.outcome)))
+        if not self.is_attached:
+            return  # the app closed while the sections were mounting (they are gone)
         self._after_mount(self.outcome)
         # Focus the page itself: arrows scroll, Tab reaches the checklist and the rhythm,
         # Ctrl+S saves. The safety box, if any, is at the top.

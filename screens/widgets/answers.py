@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.css.styles import Styles
+from textual.css.stylesheet import Stylesheet
 from textual.events import Click
 from textual.message import Message
 from textual.widget import Widget
@@ -123,6 +125,61 @@ class ChoiceAnswer(OptionList):
         self.post_message(AnswerGiven(option_index=event.option_index, step=self.step))
 
 
+# What changes on a scan row as the clinician works through a page: which row is current,
+# which answer is chosen. Written as CSS and parsed by Textual with the theme's variables, so
+# each look is exactly what the stylesheet would give; but set as inline rules on the widgets
+# concerned. A CSS class changed on a row restyles the row and every widget in it against the
+# whole app stylesheet: about 60% of the UI thread's time per scan key, and most of a page
+# turn. The order is the cascade's: a later look wins where two set the same property.
+LOOK_CSS = {
+    "current": "background: $block-cursor-background; color: $block-cursor-foreground;",
+    "current-text": "text-style: bold;",
+    "current-chip": "color: $block-cursor-foreground;",
+    "chosen": "background: $primary; color: $text; text-style: bold;",
+    "problem": "background: $warning 70%;",
+}
+_looks_by_theme: dict[str, dict[str, dict[str, object]]] = {}
+
+
+def look_rules(app: App[Any], *names: str) -> dict[str, object]:
+    """The style rules of the looks ``names`` (later ones win), in the app's theme."""
+    looks = _looks_by_theme.get(app.theme)
+    if looks is None:
+        variables = app.get_css_variables()
+        looks = {}
+        for name, css in LOOK_CSS.items():
+            sheet = Stylesheet(variables=variables)
+            sheet.add_source(f"Look {{ {css} }}", read_from=(f"look {name}", ""))
+            sheet.parse()
+            # As the style properties store them (the parser keeps text-style as written).
+            scratch = Styles()
+            for rule, value in sheet.rules[0].styles.get_rules().items():
+                setattr(scratch, rule, value)
+            looks[name] = dict(scratch.get_rules())
+        _looks_by_theme[app.theme] = looks
+    rules: dict[str, object] = {}
+    for name in names:
+        rules.update(looks[name])
+    return rules
+
+
+def set_look(widget: Widget, rules: dict[str, object]) -> None:
+    """Give ``widget`` these inline rules instead of the ones it had from here; it and the
+    widgets in it are redrawn (they draw on its background), nothing is restyled."""
+    shown: dict[str, object] = getattr(widget, "_look", {})
+    if shown == rules:
+        return
+    inline = widget.styles.inline
+    for name in shown.keys() - rules.keys():
+        inline.clear_rule(name)
+    for name, value in rules.items():
+        inline.set_rule(name, value)
+    widget._look = rules  # type: ignore[attr-defined]
+    for node in widget.walk_children(with_self=True):
+        node.notify_style_update()
+        node.refresh()
+
+
 class _Chip(Static):
     """One answer on a scan row; clicking it answers."""
 
@@ -155,19 +212,13 @@ class IndicatorRow(Widget):
     Kindcheck, where the same was asked).
     """
 
+    # The current row and the chosen chip take their looks from LOOK_CSS (inline, see there);
+    # the classes -current, -chosen and -problem are kept as markers only.
     DEFAULT_CSS = """
     IndicatorRow { height: auto; layout: horizontal; padding: 0 1; }
-    IndicatorRow.-current {
-        background: $block-cursor-background;
-        color: $block-cursor-foreground;
-    }
     IndicatorRow .row-text { width: 1fr; height: auto; }
-    IndicatorRow.-current .row-text { text-style: bold; }
     IndicatorRow .row-chips { width: auto; height: 1; margin-left: 1; }
     IndicatorRow .chip { width: auto; height: 1; padding: 0 1; color: $text-muted; }
-    IndicatorRow.-current .chip { color: $block-cursor-foreground; }
-    IndicatorRow .chip.-chosen { background: $primary; color: $text; text-style: bold; }
-    IndicatorRow .chip.-chosen.-problem { background: $warning 70%; }
     """
 
     def __init__(self, lang: str) -> None:
@@ -204,13 +255,43 @@ class IndicatorRow(Widget):
         if self.step is not None:
             self.set_value(self.value, self.prefilled)
         self._draw_text()
-        self.set_class(self.current, "-current")
+        self._show_current()
 
     def set_current(self, current: bool) -> None:
         if current != self.current:
             self.current = current
-            self.set_class(current, "-current")
+            self._show_current()
             self._draw_text()
+
+    def restyle(self) -> None:
+        """The looks again, in the app's theme now (it changed)."""
+        self._show_current()
+
+    def _show_current(self) -> None:
+        self.set_class(self.current, "-current", update=False)
+        current = self.current
+        set_look(self, look_rules(self.app, "current") if current else {})
+        if not self.children:
+            return  # the rest once composed (redraw)
+        set_look(
+            self.query_one(".row-text", Static),
+            look_rules(self.app, "current-text") if current else {},
+        )
+        self._show_chips()
+
+    def _show_chips(self) -> None:
+        if not self.children:
+            return
+        step = self.step
+        for chip in self.query(_Chip):
+            chosen = chip.value == self.value
+            problem = chosen and step is not None and step.question.is_problem(self.value)
+            chip.set_class(chosen, "-chosen", update=False)
+            chip.set_class(problem, "-problem", update=False)
+            looks: tuple[str, ...] = ("current-chip",) if self.current else ()
+            if chosen:
+                looks += ("chosen", "problem") if problem else ("chosen",)
+            set_look(chip, look_rules(self.app, *looks) if looks else {})
 
     def _draw_text(self) -> None:
         if self.step is None or not self.children:
@@ -227,14 +308,8 @@ class IndicatorRow(Widget):
         self.value = value
         self.prefilled = prefilled
         self._draw_text()
-        self.set_class(bool(prefilled), "-prefilled")
-        for chip in self.query(_Chip):
-            chosen = chip.value == value
-            chip.set_class(chosen, "-chosen")
-            chip.set_class(
-                chosen and self.step is not None and self.step.question.is_problem(value),
-                "-problem",
-            )
+        self.set_class(bool(prefilled), "-prefilled", update=False)  # a marker, no style
+        self._show_chips()
 
     def on_click(self) -> None:
         self.post_message(RowPicked(self))

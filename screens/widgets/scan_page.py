@@ -22,6 +22,19 @@ class ScanPage(VerticalScroll, inherit_bindings=False):
 
     can_focus = False
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._all_rows: list[IndicatorRow] = []  # every row made, in order
+        self._shown = 0  # the first this many are the page's
+
+    def on_mount(self) -> None:
+        # The rows' looks are inline rules in the theme's colours (answers.LOOK_CSS).
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self) -> None:
+        for row in self._all_rows:
+            row.restyle()
+
     def show_steps(
         self,
         steps: Sequence[Step],
@@ -32,11 +45,12 @@ class ScanPage(VerticalScroll, inherit_bindings=False):
     ) -> None:
         """Show these indicators with their answers (``prefilled``: proposed, to confirm),
         worded for whom they speak of (``wording``: Question.text_for)."""
-        rows = list(self.query(IndicatorRow))
+        rows = self._all_rows
         while len(rows) < len(steps):
             row = IndicatorRow(lang)
             self.mount(row)
             rows.append(row)
+        self._shown = len(steps)
         for number, row in enumerate(rows, 1):
             if number <= len(steps):
                 step, value, proposed = (
@@ -58,8 +72,9 @@ class ScanPage(VerticalScroll, inherit_bindings=False):
         self.scroll_home(animate=False)
 
     def rows(self) -> list[IndicatorRow]:
-        """The rows of the page being shown (reused rows beyond it are hidden)."""
-        return [row for row in self.query(IndicatorRow) if row.display]
+        """The rows of the page being shown (reused rows beyond it are hidden). Kept here, not
+        queried: the screen asks for them several times per key."""
+        return self._all_rows[: self._shown]
 
     def mark_current(self, index: int) -> IndicatorRow:
         """Mark row ``index`` of :meth:`rows` (which must hold it) as the current row; only

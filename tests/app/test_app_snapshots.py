@@ -155,3 +155,38 @@ def test_outcome_version_2(snap_compare, frozen, demo_dir: Path, lang: str, exam
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("where", ["first page", "proposed answer"])
+def test_scan_page(snap_compare, frozen, demo_dir: Path, lang: str, where: str):
+    """A problem-scan page: the current row in the cursor colours, a "yes" that counts (its
+    chip marked as a problem) and a "no"; and a page with a proposed answer to confirm (in the
+    GGZ, the mental-health indicator). The rows' looks are set inline (answers.LOOK_CSS):
+    these were made on the code that set them by CSS classes, and must not change."""
+    app = make_app(demo_dir, lang, unlocked=True, clock=fixed_today)
+    yes = "j" if lang == "nl" else "y"
+
+    async def ready(pilot):
+        await wait_screen(pilot, "HomeScreen")
+        screen = await start_intake(pilot, "EPD-1234")
+        intake = screen.intake
+        for step in intake.main.steps():  # the Kindcheck answered directly: "no" throughout
+            if step.question.type == "yesno" and intake.main.get(step) is None:
+                intake.main.answer(step, "no")
+        pages = intake.scan_pages()
+        index = 0
+        if where == "proposed answer":
+            index = next(
+                i
+                for i, page in enumerate(pages)
+                if any(intake.scan.prefill(step) is not None for step in page.steps)
+            )
+        screen.show_page(index)
+        await pilot.pause()
+        if where == "first page":
+            await pilot.press(yes, "n")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -413,16 +414,31 @@ def test_log_shows_local_time_and_says_which(vault: Path, tmp_path: Path) -> Non
 
 
 def test_reading_the_catalog_by_section_reads_what_the_whole_file_says() -> None:
-    """t() parses one top-level section at a time (kindcheck --help needs [cli] only): that is
-    only right while every entry is on one line, so the parts equal the whole."""
+    """t() parses one section of at most two levels at a time (kindcheck --help needs [cli]
+    only, the first screen a few tables of [ui]): that is only right while every entry is on
+    one line, so the parts, each a TOML document of its own, together equal the whole; and
+    every message is found by its key as in the whole."""
     import tomllib
 
     from kindcheck import i18n
 
     whole = tomllib.loads(CATALOG.read_text("utf-8"))
+    joined: dict[str, Any] = {}
+
+    def merge(into: dict[str, Any], part: dict[str, Any], where: str) -> None:
+        for key, value in part.items():
+            if isinstance(value, dict) and isinstance(into.get(key), dict):
+                merge(into[key], value, f"{where}.{key}")
+            else:
+                assert key not in into, f"{where}.{key} is in two parts"
+                into[key] = value
+
     for section, part in i18n._tables().items():
-        assert tomllib.loads(part)[section] == whole[section], section
-    assert set(i18n._tables()) == set(whole)
+        assert section.count(".") <= 1
+        merge(joined, tomllib.loads(part), "")
+    assert joined == whole
+    for key, entry in i18n.catalog().items():
+        assert i18n._entry(key) == entry, key
 
 
 # --------------------------------------------------------------------------------------------
