@@ -35,6 +35,7 @@ from kindcheck.errors import KindcheckError
 from kindcheck.i18n import error_message, t
 from kindcheck.settings import Settings
 
+from . import heap
 from .base import localize_bindings
 from .create_vault import CreateVaultScreen, VaultCreated
 from .messages import (
@@ -338,6 +339,7 @@ class KindcheckApp(App[int]):
         finally:
             if lock:  # locking never waits on a failed save: the key goes, the error shows
                 self.service.lock()
+                heap.release()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "new_intake":
@@ -381,6 +383,7 @@ class KindcheckApp(App[int]):
     def on_unmount(self) -> None:
         # However the app ends, the key goes and the vault's lock file is released.
         self.service.close()
+        heap.release()
 
     # -- the team lead's screens (export_screen.py, access_log.py) --------------------------
 
