@@ -315,6 +315,8 @@ class KindcheckApp(App[int]):
         idle = time.monotonic() - self.last_activity
         if idle >= self.settings.idle_lock_minutes * 60:
             self.action_lock()
+        elif idle >= IDLE_CHECK_SECONDS and not self.locked:
+            heap.reclaim_if_grown()  # a full collection, if one is due, while nobody waits
 
     def action_lock(self) -> None:
         """Save open work as encrypted drafts, drop the key and cover the screen."""

@@ -10,9 +10,10 @@ collects the young objects and sets the rest aside (``gc.freeze``): the collecti
 walk only what was made since (a page's few thousand objects), whatever the caseload's size.
 What was set aside and has since become garbage (a page closed, a list replaced) is not lost:
 once what is set aside has grown by a quarter since the last full collection (Python's own
-rule for one), the next rest collects it all (:func:`reclaim`), and locking the app hands it
-all back to the collector (:func:`release`). Reference counting frees everything else at once,
-as always.
+rule for one), a full collection is made when the app has been idle a while
+(:func:`reclaim_if_grown`, from the app's idle check), or at the next rest once it doubled;
+locking or ending the app hands it all back to the collector (:func:`release`). Reference
+counting frees everything else at once, as always.
 """
 
 from __future__ import annotations
@@ -20,17 +21,18 @@ from __future__ import annotations
 import gc
 import threading
 
-# A full collection at rest once what is set aside has grown by this much since the last one.
+# A full collection when idle once what is set aside grew by this much since the last one;
+# at the next rest, idle or not, once it grew by the second.
 GROWTH_BEFORE_FULL_COLLECTION = 1.25
+GROWTH_BEFORE_FULL_COLLECTION_AT_ONCE = 2.0
 
 _lock = threading.Lock()
 _held_after_full: int | None = None  # objects set aside right after the last full collection
 
 
 def settle() -> None:
-    """At rest: collect the young generations and set aside what the app holds (a full
-    collection first when what is set aside grew by a quarter). Called from a worker thread
-    (home's page preparation) as well as the UI thread; the collector runs under the GIL."""
+    """At rest: collect the young generations and set aside what the app holds. Called from
+    a worker thread (home's page preparation); the collector runs under the GIL."""
     global _held_after_full
     with _lock:
         gc.collect(1)  # the young objects: what is garbage among them is not set aside
@@ -39,7 +41,16 @@ def settle() -> None:
         if _held_after_full is None:
             # The first rest: Python collected fully while home was read; no walk now.
             _held_after_full = held
-        elif held > _held_after_full * GROWTH_BEFORE_FULL_COLLECTION:
+        elif held > _held_after_full * GROWTH_BEFORE_FULL_COLLECTION_AT_ONCE:
+            _reclaim()
+
+
+def reclaim_if_grown() -> None:
+    """When the app is idle: a full collection if what is set aside grew by a quarter."""
+    with _lock:
+        if _held_after_full is not None and gc.get_freeze_count() > (
+            _held_after_full * GROWTH_BEFORE_FULL_COLLECTION
+        ):
             _reclaim()
 
 

@@ -56,8 +56,10 @@ async def _walkable_after_rest(vault: Path) -> int:
         # Resting on the row: home prepares its page, and sets aside what the app holds.
         await wait_until(
             pilot,
-            lambda: gc.get_freeze_count() > 0
-            and not any(w.group == "home-prepare" and not w.is_finished for w in app.workers),
+            lambda: (
+                gc.get_freeze_count() > 0
+                and not any(w.group == "home-prepare" and not w.is_finished for w in app.workers)
+            ),
         )
         return len(gc.get_objects())
 
@@ -92,15 +94,22 @@ def test_what_is_set_aside_is_collected_once_it_grew_by_a_quarter_and_handed_bac
     held = gc.get_freeze_count()  # after a full collection
     dropped, more = held // 10, held // 5
     closed_page = _cycles(dropped)
-    heap.settle()  # grew by a tenth: set aside, no full collection
+    heap.settle()  # grew by a tenth: set aside
+    heap.reclaim_if_grown()  # (idle) not yet a quarter: no full collection
     assert gc.get_freeze_count() >= held + dropped
     closed_page.clear()  # garbage now, but set aside: still held ...
     young = _cycles(50)
     young.clear()
     kept = _cycles(more)
-    heap.settle()  # ... until what is set aside grew by a quarter: a full collection
+    heap.settle()
+    assert gc.get_freeze_count() >= held + dropped + more  # (a rest: no full collection)
+    heap.reclaim_if_grown()  # ... until the app is idle with a quarter more set aside
     after = gc.get_freeze_count()
     assert held + more <= after < held + more + dropped // 2, (held, more, dropped, after)
+    doubled = _cycles(after + 1000)
+    doubled.clear()  # garbage, set aside at the next rest, which then collects fully
+    heap.settle()
+    assert gc.get_freeze_count() < after + 1000
     heap.release()  # the app locks (or ends): everything back to the collector
     assert gc.get_freeze_count() == 0
     assert kept
