@@ -257,7 +257,11 @@ class KindcheckApp(App[int]):
         except Exception:  # the page reads again and says what is wrong, as it did
             detail = None
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._push_client, ClientScreen(client_id, detail), from_home)
+            # Made on the UI thread: a screen translates its keys in the running app's
+            # language, which a worker thread does not see (the footer said "Terug" in English).
+            self.call_from_thread(
+                lambda: self._push_client(ClientScreen(client_id, detail), from_home)
+            )
 
     def _push_client(self, page: Screen[Any], from_home: bool) -> None:
         if self.locked:  # locked while it was read: never a client's page over the lock

@@ -9,6 +9,8 @@
   with a statement of its own, outside the page's one read).
 - The opening is logged before the page shows: if the access log cannot be written, the page
   is not shown (NEN 7513).
+- The page read before it opens has its keys in the app's language (it was made in the
+  reading thread, which does not see the app: "Terug" in the English footer).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 import pytest
 from kindcheck.screens import heap
+from kindcheck.screens.widgets.keys_footer import KeysFooter
 from support.app import (
     PASSPHRASE,
     SIZE,
@@ -31,8 +34,10 @@ from support.app import (
     wait_until,
 )
 from support.vault import make_answers, record
+from textual.widgets._footer import FooterKey
 
 from kindcheck.errors import VaultError
+from kindcheck.i18n import t
 from kindcheck.service.vault_service import VaultService
 from kindcheck.store import Store
 
@@ -197,3 +202,25 @@ async def test_a_page_whose_opening_cannot_be_logged_is_not_shown(
         assert not any("EPD-LOGGED" in text or "Jansen" in text for text in shown), shown
         # The page says it could not be read, and why.
         assert type(app.screen).__name__ == "ErrorDialog"
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+async def test_a_page_read_before_it_opens_names_its_keys_in_the_apps_language(
+    tmp_path: Path, lang: str
+) -> None:
+    vault = fresh_vault(tmp_path)
+    with Store.unlock(vault, PASSPHRASE) as store:
+        record(store, make_answers("EPD-1"))
+    app = make_app(vault, lang, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        await settle(pilot)
+        home.open_client(home.overview.clients[0].client_id)
+        page = await wait_screen(pilot, "ClientScreen")
+        await settle(pilot)
+        footer = page.query_one(KeysFooter)
+        shown = " ".join(str(key.description) for key in footer.query(FooterKey))
+        assert t("ui.key.back", lang) in shown and t("ui.key.open_session", lang) in shown
+        other = "nl" if lang == "en" else "en"
+        assert t("ui.key.back", other) not in shown, shown
