@@ -110,9 +110,10 @@ def test_what_is_set_aside_is_collected_once_it_grew_by_a_quarter_and_handed_bac
     assert gc.get_freeze_count() >= held + dropped + more  # (a rest: no full collection)
     heap.reclaim_if_grown()  # ... until the app is idle with a quarter more set aside
     after = gc.get_freeze_count()
-    assert held + more <= after < held + more + dropped // 2, (held, more, dropped, after)
-    doubled = _cycles(after + 1000)
-    doubled.clear()  # garbage, set aside at the next rest, which then collects fully
+    # The dropped page is collected; what is alive stays set aside.
+    assert held + more // 2 < after < held + more + dropped // 2, (held, more, dropped, after)
+    doubled = _cycles(2 * after)
+    doubled.clear()  # garbage: what the young collection leaves of it doubles what is set aside
     heap.settle()
     assert gc.get_freeze_count() < after + 1000
     heap.release()  # the app locks (or ends): everything back to the collector
