@@ -6,6 +6,8 @@ The app and what every screen shares:
   factory ``create_app`` (from kindcheck.settings.Settings) and the navigation between screens.
 - ``base``: translated key bindings, the language, the service and the clock of a screen.
 - ``messages``: what a screen asks of the app to move on (a screen never imports another).
+- ``heap``: what the app holds is set aside from Python's cycle collector while the clinician
+  rests, so a page's collections do not walk a large caseload.
 
 One module per screen, with its .tcss beside it:
 

@@ -35,6 +35,7 @@ from kindcheck.errors import KindcheckError
 from kindcheck.i18n import error_message, t
 from kindcheck.settings import Settings
 
+from . import heap
 from .base import localize_bindings
 from .create_vault import CreateVaultScreen, VaultCreated
 from .messages import (
@@ -258,7 +259,11 @@ class KindcheckApp(App[int]):
         except Exception:  # the page reads again and says what is wrong, as it did
             detail = None
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._push_client, ClientScreen(client_id, detail), from_home)
+            # Made on the UI thread: a screen translates its keys in the running app's
+            # language, which a worker thread does not see (the footer said "Terug" in English).
+            self.call_from_thread(
+                lambda: self._push_client(ClientScreen(client_id, detail), from_home)
+            )
 
     def _push_client(self, page: Screen[Any], from_home: bool) -> None:
         if self.locked:  # locked while it was read: never a client's page over the lock
@@ -316,6 +321,8 @@ class KindcheckApp(App[int]):
         idle = time.monotonic() - self.last_activity
         if idle >= self.settings.idle_lock_minutes * 60:
             self.action_lock()
+        elif idle >= IDLE_CHECK_SECONDS and not self.locked:
+            heap.reclaim_if_grown()  # a full collection, if one is due, while nobody waits
 
     def action_lock(self) -> None:
         """Save open work as encrypted drafts, drop the key and cover the screen."""
@@ -340,6 +347,7 @@ class KindcheckApp(App[int]):
         finally:
             if lock:  # locking never waits on a failed save: the key goes, the error shows
                 self.service.lock()
+                heap.release()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "new_intake":
@@ -383,6 +391,7 @@ class KindcheckApp(App[int]):
     def on_unmount(self) -> None:
         # However the app ends, the key goes and the vault's lock file is released.
         self.service.close()
+        heap.release()
 
     # -- the team lead's screens (export_screen.py, access_log.py) --------------------------
 

@@ -37,6 +37,7 @@ from kindcheck.followup import FollowUpState
 from kindcheck.service.views import ClientSummary, DraftSummary, HomeItem, Overview, SlotNotice
 from kindcheck.text import one_line
 
+from . import heap
 from .dialogs.confirm import ConfirmDialog
 from .followup import HoldsFollowUps
 from .messages import ClientOpened, DraftResumed, NewIntakeRequested
@@ -291,6 +292,8 @@ class HomeScreen(HoldsFollowUps):
 
         with contextlib.suppress(KindcheckError):  # opening the page will say what is wrong
             self.service.prepare_client(client_id)
+        # At rest: the page's collections will not walk the caseload (heap.py).
+        heap.settle()
 
     def on_screen_resume(self) -> None:
         # Back from an intake or a client page: show what changed (nothing read again when

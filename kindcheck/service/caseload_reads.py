@@ -481,6 +481,8 @@ class CaseloadReads:
                 stored_by_id = {stored.id: stored for stored in stored_sessions}
                 step_notes: list[str] = []
                 steps_by_id = store.client_meldcode_steps(client_id, step_notes)
+                # Each Meldcode process's record, in the same read (not one query each).
+                meldcode_records = store.client_meldcode_records(client_id)
                 try:
                     amended = store.client_amendments(client_id)
                 except RecordDamaged as error:
@@ -582,7 +584,7 @@ class CaseloadReads:
                 rhythm,
                 held,
                 damaged,
-                meldcode=meldcode_process(store, client_id, stored_sessions),
+                meldcode=meldcode_process(store, client_id, stored_sessions, meldcode_records),
                 handoffs=client.handoffs if client is not None else (),
                 events=client.events if client is not None else (),
                 due=tuple(due_items_for(client, repeats, today, due_days))

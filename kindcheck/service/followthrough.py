@@ -164,13 +164,18 @@ def _has_signal(stored: StoredSession) -> set[str]:
 
 
 def meldcode_process(
-    store: Store, client_id: str, stored_sessions: Iterable[StoredSession] | None = None
+    store: Store,
+    client_id: str,
+    stored_sessions: Iterable[StoredSession] | None = None,
+    records: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> MeldcodeProcess | None:
     """The client's current Meldcode process, open or closed; None if no session raised a
     signal. A session opens a process when it raises a signal the session before it did not
     have, or any signal once the process before was closed; a follow-up with the signals
     already known continues the open one. ``stored_sessions``: the client's sessions as the
-    caller read them from the store (the client page has them; read here otherwise)."""
+    caller read them from the store (the client page has them; read here otherwise);
+    ``records``: their Meldcode records as the caller read them, in one query
+    (``Store.client_meldcode_records``; else each is read when it is needed)."""
     # A session or Meldcode record that cannot be read is named on the client page by the
     # caller's own read; here it is left out (its process, if any, reads as nothing recorded).
     sessions = sorted(
@@ -186,10 +191,13 @@ def meldcode_process(
         held = stored.summary.session_date
         closed_before = current is not None and current.closed is not None
         if ids and (ids - previous or closed_before or current is None):
-            try:
-                data = store.meldcode_record(stored.id)
-            except RecordDamaged:
-                data = {}
+            if records is not None:
+                data = records.get(stored.id, {})
+            else:
+                try:
+                    data = store.meldcode_record(stored.id)
+                except RecordDamaged:
+                    data = {}
             current = _process_from(stored.id, held, data)
         previous = ids
     return current

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, Final
 
-from kindcheck.errors import VaultError
+from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store.client_lists import (
     HANDOFF_STATUSES,
     ClientEvent,
@@ -34,6 +34,9 @@ from kindcheck.store.sessions import _Sessions
 from kindcheck.text import one_line
 
 _STEPS: Final = "SELECT id, client_id, format_version, meldcode FROM session WHERE id = ?"
+_CLIENT_RECORDS: Final = (
+    "SELECT id, client_id, format_version, meldcode FROM session WHERE client_id = ?"
+)
 _ID_LIMIT: Final = 64
 MAX_LIST: Final = 500  # events or hand-offs per client: far above any real caseload
 
@@ -177,6 +180,23 @@ class _FollowThrough(_Sessions):
         data = dict(_open_steps(self._require_open(), row).value)
         _steps_from(row, data)  # the steps' shape is checked as always
         return data
+
+    def client_meldcode_records(self, client_id: str) -> dict[str, dict[str, Any]]:
+        """Every session's Meldcode record of a client, as :meth:`meldcode_record` reads one,
+        in one query (session id -> record). A record that cannot be read is left out (the
+        client page's own read of the steps names it)."""
+        cipher = self._require_open()
+        with self._read() as conn:
+            rows = conn.execute(_CLIENT_RECORDS, (client_id,)).all()
+        records: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            try:
+                data = dict(_open_steps(cipher, row).value)
+                _steps_from(row, data)  # the steps' shape is checked as always
+            except RecordDamaged:
+                continue
+            records[str(row.id)] = data
+        return records
 
     def change_meldcode_record(
         self, session_id: str, change: Callable[[dict[str, Any]], str]

@@ -1,0 +1,77 @@
+"""Python's cycle collector and a large caseload: what the app holds is set aside at rest.
+
+Now and then Python's cycle collector walks every object the app holds (a full collection).
+With a large caseload (home's list of 10,000 clients) one walk took about 150 ms on the UI
+thread, and it fell in whatever came next, often the opening of a client's page: the page cost
+more in a larger caseload, though it shows one client.
+
+So while the clinician rests on a row (home prepares that client's page), :func:`settle`
+collects the young objects and sets the rest aside (``gc.freeze``): the collections that follow
+walk only what was made since (a page's few thousand objects), whatever the caseload's size.
+What was set aside and has since become garbage (a page closed, a list replaced) is not lost:
+once what is set aside has grown by a quarter since the last full collection (Python's own
+rule for one), a full collection is made when the app has been idle a while
+(:func:`reclaim_if_grown`, from the app's idle check), or at the next rest once it doubled;
+locking or ending the app hands it all back to the collector (:func:`release`). Reference
+counting frees everything else at once, as always.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+# A full collection when idle once what is set aside grew by this much since the last one;
+# at the next rest, idle or not, once it grew by the second.
+GROWTH_BEFORE_FULL_COLLECTION = 1.25
+GROWTH_BEFORE_FULL_COLLECTION_AT_ONCE = 2.0
+
+_lock = threading.Lock()
+_held_after_full: int | None = None  # objects set aside right after the last full collection
+
+
+def settle() -> None:
+    """At rest: collect the young generations and set aside what the app holds. Called from
+    a worker thread (home's page preparation); the collector runs under the GIL."""
+    global _held_after_full
+    with _lock:
+        gc.collect(1)  # the young objects: what is garbage among them is not set aside
+        gc.freeze()
+        held = gc.get_freeze_count()
+        if _held_after_full is None:
+            # The first rest: Python collected fully while home was read; no walk now.
+            _held_after_full = held
+        elif held > _held_after_full * GROWTH_BEFORE_FULL_COLLECTION_AT_ONCE:
+            _reclaim()
+
+
+def reclaim_if_grown() -> None:
+    """When the app is idle: a full collection if what is set aside grew by a quarter."""
+    with _lock:
+        if _held_after_full is not None and gc.get_freeze_count() > (
+            _held_after_full * GROWTH_BEFORE_FULL_COLLECTION
+        ):
+            _reclaim()
+
+
+def reclaim() -> None:
+    """One full collection of everything (set aside or not), then set aside what is left."""
+    with _lock:
+        _reclaim()
+
+
+def _reclaim() -> None:
+    global _held_after_full
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    _held_after_full = gc.get_freeze_count()
+
+
+def release() -> None:
+    """Hand everything back to the collector (the app locks: what it held of the vault is
+    collected as Python sees fit, as if it had never been set aside)."""
+    global _held_after_full
+    with _lock:
+        gc.unfreeze()
+        _held_after_full = None
