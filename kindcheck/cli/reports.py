@@ -39,7 +39,7 @@ from .localtime import local_time, zone_name, zone_note
 
 if TYPE_CHECKING:
     from kindcheck.accesslog import AccessEntry
-    from kindcheck.service.caseload import DueItem
+    from kindcheck.service.caseload import DueFollowUp, DueItem
     from kindcheck.store import Store
 
 DUE_FORMAT = "kindcheck-due"
@@ -114,9 +114,14 @@ def cmd_due(args: argparse.Namespace) -> int:
     damaged: list[str] = []
     with unlock(args) as service, service.store() as store:
         today = today_in_amsterdam()
-        clients, plans, last_held, repeats = read_caseload(store, damaged)
-        followups = due_list(clients, plans, last_held, today)
-        items = merge_due(clients, followups, repeats, today)
+        # The list from the caseload summary (one record, and the records of the clients
+        # changed since it was made); the calendar needs the plans themselves.
+        items = None if target is not None else _due_from_summary(store, today, damaged)
+        followups: list[DueFollowUp] = []
+        if items is None:
+            clients, plans, last_held, repeats = read_caseload(store, damaged)
+            followups = due_list(clients, plans, last_held, today)
+            items = merge_due(clients, followups, repeats, today)
         shown = [
             item
             for item in items
@@ -146,6 +151,21 @@ def cmd_due(args: argparse.Namespace) -> int:
                 echo(counted("reports.ics_done", len(entries), lang, path=path))
     _warn_damaged(damaged, lang)
     return 0
+
+
+def _due_from_summary(store: Store, today: date, damaged: list[str]) -> list[DueItem] | None:
+    """The due list from the caseload summary, written back when it was made again (not on
+    read-only media); None when the records must be read (a damaged one is named in
+    ``damaged``, as is a summary that does not decrypt: it is then made again)."""
+    from kindcheck.service.caseload_summary import current_summary, due_from_summary
+
+    found = current_summary(store, damaged)
+    if found is None:
+        return None
+    summary, changed = found
+    if changed and not store.read_only:
+        store.write_caseload_summary(summary.to_document())
+    return due_from_summary(summary.entries, today)
 
 
 def _warn_unreadable_clients_due(store: Store, today: date, damaged: list[str], lang: str) -> None:
@@ -179,9 +199,9 @@ def _warn_unreadable_clients_due(store: Store, today: date, damaged: list[str], 
         )
 
 
-def _reason(item: DueItem, lang: str) -> str:
-    """The REASON column: followup, kindcheck:<event> or reask:<question> (ids as stored)."""
-    label = text(f"reports.reason_{item.kind}", lang)
+def _reason(item: DueItem, label: str) -> str:
+    """The REASON column: followup, kindcheck:<event> or reask:<question> (ids as stored);
+    ``label`` is the kind's (``reports.reason_<kind>``)."""
     return label if item.kind == "followup" else f"{label}:{one_line(item.detail)}"
 
 
@@ -189,13 +209,19 @@ def _print_due(shown: list[DueItem], lang: str) -> None:
     if not shown:
         echo(text("reports.nothing_due", lang))
         return
-    echo(text("reports.due_header", lang))
+    # Each label looked up once: a caseload's list is thousands of lines.
+    labels = {state: text(f"reports.{state.value}", lang) for state in {i.state for i in shown}}
+    kinds = {kind: text(f"reports.reason_{kind}", lang) for kind in {i.kind for i in shown}}
+    lines = [text("reports.due_header", lang)]
     for item in shown:
         when = item.when.isoformat() if item.when else "-"
         late = str(item.days_overdue) if item.days_overdue else ""
-        label = text(f"reports.{item.state.value}", lang)
-        reference = one_line(item.client.reference)
-        echo(f"{label}|{when}|{late}|{reference}|{item.calendar_code}|{_reason(item, lang)}")
+        reference = one_line(item.reference)
+        reason = _reason(item, kinds[item.kind])
+        lines.append(
+            f"{labels[item.state]}|{when}|{late}|{reference}|{item.calendar_code}|{reason}"
+        )
+    echo("\n".join(lines))
 
 
 def _due_document(shown: list[DueItem], today: date) -> dict[str, Any]:
@@ -209,7 +235,7 @@ def _due_document(shown: list[DueItem], today: date) -> dict[str, Any]:
                 "state": item.state.value,
                 "date": item.when.isoformat() if item.when else None,
                 "days_late": item.days_overdue or 0,
-                "reference": item.client.reference,
+                "reference": item.reference,
                 "calendar_code": item.calendar_code,
                 "reason": item.reason,
             }

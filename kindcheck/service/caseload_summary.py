@@ -32,14 +32,17 @@ from kindcheck.followup import status_on
 from .views import ClientSummary, HomeItem
 
 if TYPE_CHECKING:
-    from kindcheck.store import Client, SessionSummary
+    from kindcheck.store import Client, ClientOverview, SessionSummary, Store
 
+    from .caseload import DueItem
     from .plans import ClientPlan
 
 __all__ = [
     "SUMMARY_FROM_CLIENTS",
     "CaseloadSummary",
     "SummaryEntry",
+    "current_summary",
+    "due_from_summary",
     "entry_for",
     "summary_key",
 ]
@@ -231,16 +234,23 @@ def entry_for(
 
 @dataclass(frozen=True)
 class CaseloadSummary:
-    """Every client's entry (by client id), made with the rules ``key`` names."""
+    """Every client's entry (by client id), made with the rules ``key`` names. ``rules``:
+    the shipped files' stamp (:func:`shipped_rules_stamp`) and the days after each event that
+    the key was made with, kept so that ``kindcheck due`` need not load a questionnaire to
+    know the summary is current (None: not kept; the key alone is checked)."""
 
     key: str
     entries: Mapping[str, SummaryEntry]
+    rules: tuple[str, Mapping[str, int]] | None = None
 
     def to_document(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "key": self.key,
             "clients": {client_id: entry.to_json() for client_id, entry in self.entries.items()},
         }
+        if self.rules is not None:
+            document["rules"] = [self.rules[0], dict(self.rules[1])]
+        return document
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any] | None, key: str) -> CaseloadSummary | None:
@@ -258,7 +268,9 @@ class CaseloadSummary:
             }
         except (TypeError, ValueError):
             return None
-        return cls(key, entries)
+        stamp = document.get("rules")
+        rules = kept_rules(document, stamp[0]) if isinstance(stamp, list) and stamp else None
+        return cls(key, entries, None if rules is None else (stamp[0], rules))
 
     def stale(self, generations: Mapping[str, int]) -> list[str]:
         """The clients whose entry is missing or was made from other records than the
@@ -335,7 +347,178 @@ def merged(
     return CaseloadSummary(
         summary.key,
         {client_id: fresh.get(client_id) or entries[client_id] for client_id in clients},
+        summary.rules,
     )
+
+
+def shipped_rules_stamp() -> str:
+    """A digest of the shipped questionnaire files (where the days after each event come
+    from): a summary whose stamp differs was made with files of another release. Hashing the
+    files takes well under a millisecond; loading the questionnaire, tens."""
+    from importlib import resources
+
+    digest = hashlib.sha256()
+    folder = resources.files("kindcheck.questionnaires")
+    for item in sorted(folder.iterdir(), key=lambda item: item.name):
+        if item.name.endswith(".toml"):
+            digest.update(item.name.encode() + b"\0" + item.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def kept_rules(document: Mapping[str, Any] | None, stamp: str) -> dict[str, int] | None:
+    """The days after each event a summary document was made with, when it was made with
+    the shipped files of ``stamp``; None otherwise."""
+    rules = document.get("rules") if document is not None else None
+    if not (isinstance(rules, list) and len(rules) == 2 and rules[0] == stamp):
+        return None
+    days = rules[1]
+    if not isinstance(days, dict) or not all(
+        type(value) is int and isinstance(name, str) for name, value in days.items()
+    ):
+        return None
+    return days
+
+
+# -- the due list from the summary (``kindcheck due``) -------------------------------------
+
+
+def due_from_summary(entries: Mapping[str, SummaryEntry], today: date) -> list[DueItem]:
+    """The due list on ``today`` (:func:`kindcheck.service.caseload.due_items`, item for item
+    and in its order) from the entries: each plan's status is arithmetic on its kept dates,
+    each Kindcheck after an event and each re-ask on its kept day."""
+    from kindcheck.followup import item_state
+
+    from .caseload import DUE_WINDOW_DAYS, DueItem, sort_due
+
+    items: list[DueItem] = []
+    for client_id, entry in entries.items():
+        if entry.has_plan:
+            state = status_on(entry.plan_final_day, entry.next_conversation, today, DUE_WINDOW_DAYS)
+            when = state.occurrence.date() if state.occurrence else None
+            items.append(
+                DueItem(
+                    "followup", client_id, entry.reference, when, state.state, state.days_overdue
+                )
+            )
+        for kind, detail, day in entry.items:
+            item, late = item_state(day, today)
+            items.append(DueItem(kind, client_id, entry.reference, day, item, late, detail))
+    return sort_due(items)
+
+
+def current_summary(store: Store, damaged: list[str]) -> tuple[CaseloadSummary, bool] | None:
+    """The caseload summary kept in the vault, brought up to date in one read transaction:
+    the entries of the clients whose records the ledger says changed since are made again
+    from their records alone; with none kept (or made with other rules, or damaged, or many
+    changed), every entry is made from the records. True with it when it differs from the
+    one kept (to be written back).
+
+    None when the records must be read as before: a vault without a ledger, or a record that
+    cannot be read (named in ``damaged``, as is a summary that does not decrypt)."""
+    from .caseload import DUE_WINDOW_DAYS, event_due_days
+
+    notes: list[str] = []
+    with store.reading():
+        generations = store.record_generations()
+        if generations is None:
+            return None
+        clients = client_generations(generations)
+        document = store.read_caseload_summary(damaged)
+        stamp = shipped_rules_stamp()
+        due_days = kept_rules(document, stamp)
+        if due_days is None:
+            due_days = event_due_days()
+        rules = (stamp, due_days)
+        key = summary_key(DUE_WINDOW_DAYS, due_days)
+        kept = CaseloadSummary.from_document(document, key)
+        stale = list(clients) if kept is None else kept.stale(clients)
+        if kept is None or len(stale) > max(50, len(clients) // 10):
+            # Reading every client's records at once is quicker than one by one.
+            entries = _entries_from_records(store, clients, due_days, notes)
+            if entries is None or notes:
+                damaged.extend(notes)
+                return None
+            return CaseloadSummary(key, entries, rules), True
+        fresh: dict[str, SummaryEntry] = {}
+        for client_id in stale:
+            entry = _entry_from_records(store, client_id, clients[client_id], due_days, notes)
+            if entry is None or notes:
+                damaged.extend(notes)
+                return None
+            fresh[client_id] = entry
+    if fresh or len(kept.entries) != len(clients) or kept.rules != rules:
+        return CaseloadSummary(key, merged(kept, fresh, clients).entries, rules), True
+    return kept, False
+
+
+def _entry_from_records(
+    store: Store, client_id: str, generation: int, due_days: Mapping[str, int], notes: list[str]
+) -> SummaryEntry | None:
+    """One client's entry from its records (three small reads, not logged: no client is
+    shown); None when the client is gone or a record cannot be read (named in ``notes``)."""
+    from kindcheck.errors import RecordDamaged
+    from kindcheck.store import DamagedNote
+
+    from .caseload import DUE_WINDOW_DAYS
+    from .plans import get_plan
+
+    try:
+        client = store.get_client(client_id)
+        plan = get_plan(store, client_id)
+    except RecordDamaged as error:
+        notes.append(DamagedNote.of(error, client_id))
+        return None
+    if client is None:
+        return None
+    headers = store.list_sessions(client_id, notes, log=False)
+    scans = [header for header in headers if header.scan_done]
+    return entry_for(
+        client,
+        headers,
+        headers[-1] if headers else None,
+        scans[-1] if scans else None,
+        plan,
+        generation,
+        DUE_WINDOW_DAYS,
+        due_days,
+    )
+
+
+def _entries_from_records(
+    store: Store, generations: Mapping[str, int], due_days: Mapping[str, int], notes: list[str]
+) -> dict[str, SummaryEntry] | None:
+    """Every client's entry from the records: the clients with their latest session, the
+    plans, and the session headers of the clients with an event or a question to ask again.
+    None when the records and the ledger do not name the same clients."""
+    from .caseload import DUE_WINDOW_DAYS
+    from .plans import list_plans
+
+    overviews: list[ClientOverview] = store.list_clients(damaged=notes)
+    plan_of = {plan.client_id: plan for plan in list_plans(store, damaged=notes)}
+    if notes or len(overviews) != len(generations):
+        return None
+    entries: dict[str, SummaryEntry] = {}
+    for item in overviews:
+        client = item.client
+        generation = generations.get(client.id)
+        if generation is None:
+            return None
+        headers = (
+            store.list_sessions(client.id, notes, log=False)
+            if client.events or client.reasks
+            else ()
+        )
+        entries[client.id] = entry_for(
+            client,
+            headers,
+            item.last_session,
+            item.latest_scan,
+            plan_of.get(client.id),
+            generation,
+            DUE_WINDOW_DAYS,
+            due_days,
+        )
+    return entries
 
 
 def _day(value: date | None) -> str | None:

@@ -8,19 +8,26 @@ client's own records, and each entry names the generation of the client's record
 from: the service trusts an entry only while the vault's ledger (the state record, itself
 protected against rollback) says that client's records are still of that generation, and
 makes it again from the records otherwise. So an older summary put back, or one the ledger
-moved past, is never shown as current. verify opens it (a damaged one is named); deleting a
-client deletes the summary too, so a deleted client's reference does not stay behind in it.
-No table of its own: it rides in ``meta`` like the release ledger.
+moved past, is never shown as current. verify opens it (a damaged one is named).
+
+The store knows one thing of the document: ``clients`` maps each client's id to its entry.
+Deleting a client takes its entry out in the same transaction (so the deleted client's
+reference does not stay behind, and the rest of the summary stays current); a summary that
+cannot be opened then is deleted whole. No table of its own: it rides in ``meta`` like the
+release ledger.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kindcheck.errors import RecordDamaged
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.envelope import RECORD_FORMAT
-from kindcheck.store.records import _open_sealed
+from kindcheck.store.records import DamagedNote, _open_sealed
+
+if TYPE_CHECKING:
+    from kindcheck.store.base import Connection
 
 NAME = "meta/caseload"
 
@@ -28,9 +35,10 @@ NAME = "meta/caseload"
 class _Summaries(_StoreBase):
     """The caseload summary (one encrypted document, a cache of the client records)."""
 
-    def read_caseload_summary(self) -> dict[str, Any] | None:
+    def read_caseload_summary(self, damaged: list[str] | None = None) -> dict[str, Any] | None:
         """The summary document; None when there is none or it cannot be read (it is made
-        again from the records, which it only repeats)."""
+        again from the records, which it only repeats). With ``damaged``, a summary that does
+        not decrypt (altered, or another vault's) is named there."""
         with self._read() as conn:
             row = conn.execute(
                 "SELECT format_version, value FROM meta WHERE name = 'caseload'"
@@ -41,14 +49,17 @@ class _Summaries(_StoreBase):
             opened = _open_sealed(
                 self._require_open(), NAME, "meta", "caseload", row.value, row.format_version
             )
-        except RecordDamaged:
+        except RecordDamaged as error:
+            if damaged is not None:
+                damaged.append(DamagedNote.of(error))
             return None
         document = opened.value.get("summary")
         return document if isinstance(document, dict) else None
 
     def write_caseload_summary(self, document: dict[str, Any]) -> None:
         """Replace the summary (one transaction). Not logged: it is written when the home
-        screen has read the records it repeats, and that read is not an opening of a file."""
+        screen or ``kindcheck due`` has read the records it repeats, and that read is not an
+        opening of a file."""
         with self._write() as conn:
             blob = self._seal(conn, "meta", "caseload", {"summary": document})
             changed = conn.execute(
@@ -87,3 +98,30 @@ class _Summaries(_StoreBase):
                     except RecordDamaged:
                         return False
         return True
+
+
+def drop_from_caseload_summary(store: _StoreBase, conn: Connection, client_id: str) -> None:
+    """Take a deleted client's entry out of the summary, inside the deletion's write
+    transaction; delete the summary whole when it cannot be opened."""
+    row = conn.execute("SELECT format_version, value FROM meta WHERE name = 'caseload'").first()
+    if row is None:
+        return
+    document: object = None
+    try:
+        opened = _open_sealed(
+            store._require_open(), NAME, "meta", "caseload", row.value, row.format_version
+        )
+        document = opened.value.get("summary")
+        clients = document.get("clients") if isinstance(document, dict) else None
+    except RecordDamaged:
+        clients = None
+    if not isinstance(clients, dict) or not isinstance(document, dict):  # not ours: made again
+        conn.execute("DELETE FROM meta WHERE name = 'caseload'")
+        return
+    if clients.pop(client_id, None) is None:
+        return
+    blob = store._seal(conn, "meta", "caseload", {"summary": document})
+    conn.execute(
+        "UPDATE meta SET format_version = ?, value = ? WHERE name = 'caseload'",
+        (RECORD_FORMAT, blob),
+    )
