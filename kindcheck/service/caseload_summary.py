@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -241,7 +241,7 @@ class CaseloadSummary:
 
     key: str
     entries: Mapping[str, SummaryEntry]
-    rules: tuple[str, Mapping[str, int]] | None = None
+    rules: tuple[str, Mapping[str, int]] | None = field(default=None, compare=False)
 
     def to_document(self) -> dict[str, Any]:
         document: dict[str, Any] = {

@@ -2,13 +2,14 @@
 encrypted record so that a large caseload is shown without reading every client's records.
 
 One record, ``meta/caseload``, sealed like every record (its generation in the envelope,
-associated data binding its name). The store never looks inside (the service's document,
-kindcheck.service.caseload_summary): it keeps it. It holds nothing that is not in the
+associated data binding its name). The document is the service's
+(kindcheck.service.caseload_summary); the store keeps it. It holds nothing that is not in the
 client's own records, and each entry names the generation of the client's records it was made
 from: the service trusts an entry only while the vault's ledger (the state record, itself
 protected against rollback) says that client's records are still of that generation, and
-makes it again from the records otherwise. So an older summary put back, or one the ledger
-moved past, is never shown as current. verify opens it (a damaged one is named).
+makes it again from the records otherwise. The state record also names the generation of the
+summary last written: a summary put back from an older copy (or deleted outside Kindcheck)
+is named as damaged and made again, like one altered or of another vault. verify names it too.
 
 The store knows one thing of the document: ``clients`` maps each client's id to its entry.
 Deleting a client takes its entry out in the same transaction (so the deleted client's
@@ -22,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kindcheck.errors import RecordDamaged
+from kindcheck.store.audit import _open_state
 from kindcheck.store.base import _StoreBase
 from kindcheck.store.envelope import RECORD_FORMAT
 from kindcheck.store.records import DamagedNote, _open_sealed
@@ -43,12 +45,28 @@ class _Summaries(_StoreBase):
             row = conn.execute(
                 "SELECT format_version, value FROM meta WHERE name = 'caseload'"
             ).first()
-        if row is None:
-            return None
+            try:
+                state = _open_state(conn, self._require_open(), self._state_cache)
+            except RecordDamaged:
+                state = None
+        expected = state.caseload if state is not None else None
         try:
+            if row is None:
+                if expected is not None:
+                    raise RecordDamaged(
+                        "the caseload summary is missing (it was deleted outside Kindcheck)",
+                        record=NAME,
+                    )
+                return None
             opened = _open_sealed(
                 self._require_open(), NAME, "meta", "caseload", row.value, row.format_version
             )
+            if expected is not None and opened.generation != expected:
+                raise RecordDamaged(
+                    "the caseload summary is not the one this vault last wrote (put back from "
+                    "a copy?): it is made again from the records",
+                    record=NAME,
+                )
         except RecordDamaged as error:
             if damaged is not None:
                 damaged.append(DamagedNote.of(error))
@@ -71,6 +89,8 @@ class _Summaries(_StoreBase):
                     "INSERT INTO meta (name, format_version, value) VALUES ('caseload', ?, ?)",
                     (RECORD_FORMAT, blob),
                 )
+            ledger = self._ledger(conn)
+            ledger.state.caseload = ledger.generation
 
     def home_records_intact(self) -> bool:
         """Whether every client record, session header and plan still decrypts (its tag
@@ -115,8 +135,10 @@ def drop_from_caseload_summary(store: _StoreBase, conn: Connection, client_id: s
         clients = document.get("clients") if isinstance(document, dict) else None
     except RecordDamaged:
         clients = None
+    ledger = store._ledger(conn)
     if not isinstance(clients, dict) or not isinstance(document, dict):  # not ours: made again
         conn.execute("DELETE FROM meta WHERE name = 'caseload'")
+        ledger.state.caseload = None
         return
     if clients.pop(client_id, None) is None:
         return
@@ -125,3 +147,4 @@ def drop_from_caseload_summary(store: _StoreBase, conn: Connection, client_id: s
         "UPDATE meta SET format_version = ?, value = ? WHERE name = 'caseload'",
         (RECORD_FORMAT, blob),
     )
+    ledger.state.caseload = ledger.generation
