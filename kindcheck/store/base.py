@@ -42,7 +42,13 @@ from filelock import FileLock
 from kindcheck.accesslog import ACTIONS, OUTCOMES, AccessEntry
 from kindcheck.errors import KindcheckError, RecordDamaged, SchemaRefused, VaultError
 from kindcheck.store import schema
-from kindcheck.store.audit import StateCache, _append_entry, _entry_from_row, _read_state
+from kindcheck.store.audit import (
+    StateCache,
+    _append_entry,
+    _entry_from_row,
+    _open_state,
+    _read_state,
+)
 from kindcheck.store.columns import (
     ClientColumns,
     DraftColumns,
@@ -195,7 +201,8 @@ class _StoreBase:
         ledger (before storage schema 3) or an unreadable state."""
         with self._read() as conn:
             try:
-                state = _read_state(conn, self._require_open())
+                # The copy this store last read or wrote, when the record is still that one.
+                state = _open_state(conn, self._require_open(), self._state_cache)
             except RecordDamaged:
                 return None
         if state is None or state.clients is None:
