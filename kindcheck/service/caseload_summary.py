@@ -455,10 +455,9 @@ def current_summary(store: Store, damaged: list[str]) -> tuple[dict[str, Any], b
 
     notes: list[str] = []
     with store.reading():
-        generations = store.record_generations()
-        if generations is None:
+        clients = store.client_generations()
+        if clients is None:
             return None
-        clients = client_generations(generations)
         document = store.read_caseload_summary(damaged)
         stamp = shipped_rules_stamp()
         due_days = kept_rules(document, stamp)

@@ -194,6 +194,16 @@ class _StoreBase:
                 return None
         return None if state is None else state.generation
 
+    def client_generations(self) -> dict[str, int] | None:
+        """Which generation last wrote each client's records, by client id, from the ledger
+        (the ``client/<id>`` part of :meth:`record_generations`); None as there."""
+        with self._read() as conn:
+            try:
+                state = _open_state(conn, self._require_open(), self._state_cache)
+            except RecordDamaged:
+                return None
+        return None if state is None or state.clients is None else state.clients
+
     def record_generations(self) -> dict[str, int] | None:
         """Which generation last wrote each client's records and each draft, from the ledger
         (``client/<id>``, ``draft/<id>``), in one read: a screen that keeps this knows by the
