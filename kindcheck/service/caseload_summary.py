@@ -268,9 +268,10 @@ class CaseloadSummary:
             }
         except (TypeError, ValueError):
             return None
-        stamp = document.get("rules")
-        rules = kept_rules(document, stamp[0]) if isinstance(stamp, list) and stamp else None
-        return cls(key, entries, None if rules is None else (stamp[0], rules))
+        kept = document.get("rules")
+        stamp = kept[0] if isinstance(kept, list) and kept and isinstance(kept[0], str) else None
+        rules = kept_rules(document, stamp) if stamp is not None else None
+        return cls(key, entries, None if stamp is None or rules is None else (stamp, rules))
 
     def stale(self, generations: Mapping[str, int]) -> list[str]:
         """The clients whose entry is missing or was made from other records than the
@@ -407,7 +408,8 @@ def due_from_summary(document: Mapping[str, Any], today: date) -> list[DueItem]:
     rows: list[tuple[Any, ...]] = []
     append = rows.append
     for client_id, value in document["clients"].items():
-        reference, has_plan, final_day, conversation, extra = value[2], *value[10:14]
+        reference: str = value[2]
+        has_plan, final_day, conversation, extra = value[10:14]
         if type(reference) is not str:
             raise ValueError("not a summary entry")
         if has_plan is True:

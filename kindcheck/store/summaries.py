@@ -29,7 +29,7 @@ from kindcheck.store.envelope import RECORD_FORMAT
 from kindcheck.store.records import DamagedNote, _open_sealed
 
 if TYPE_CHECKING:
-    from kindcheck.store.base import Connection
+    from kindcheck.store.sqlite import Connection
 
 NAME = "meta/caseload"
 

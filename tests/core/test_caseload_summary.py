@@ -8,9 +8,8 @@ The summary is used from 200 clients on; these tests lower that to 1 (the rule i
 
 from __future__ import annotations
 
-import json
-
 import contextlib
+import json
 import random
 from collections.abc import Iterator
 from datetime import date, timedelta
