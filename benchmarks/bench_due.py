@@ -12,7 +12,8 @@ Times, interleaved (medians of ``--rounds``), each in its own process (see realp
 - unlock only: the same command-line start, key derivation and open, doing nothing.
 
 Target (issue 17): due at most 1.5x unlock only, at 1,000, 10,000 and 100,000 sessions. The
-issue sets no target for list; it is printed beside due as the other command that reads every client.
+issue sets no target for list; it is printed beside due as the other command that reads every
+client.
 """
 
 from __future__ import annotations
