@@ -227,6 +227,8 @@ def _reason(item: DueItem, label: str) -> str:
 
 
 def _print_due(shown: list[DueItem], lang: str) -> None:
+    from kindcheck.service.caseload import calendar_code
+
     if not shown:
         echo(text("reports.nothing_due", lang))
         return
@@ -234,16 +236,20 @@ def _print_due(shown: list[DueItem], lang: str) -> None:
     labels = {state: text(f"reports.{state.value}", lang) for state in {i.state for i in shown}}
     kinds = {kind: text(f"reports.reason_{kind}", lang) for kind in {i.kind for i in shown}}
     reasons: dict[tuple[str, str], str] = {}
+    days: dict[date | None, str] = {None: "-"}
     lines = [text("reports.due_header", lang)]
+    append = lines.append
     for item in shown:
-        when = item.when.isoformat() if item.when else "-"
-        late = str(item.days_overdue) if item.days_overdue else ""
-        reason = reasons.get((item.kind, item.detail))
+        kind, client_id, reference, when, state, late, detail = item
+        day = days.get(when)
+        if day is None:
+            day = days[when] = when.isoformat() if when else "-"
+        reason = reasons.get((kind, detail))
         if reason is None:
-            reason = reasons[item.kind, item.detail] = _reason(item, kinds[item.kind])
-        reference = _cell(item.reference)
-        lines.append(
-            f"{labels[item.state]}|{when}|{late}|{reference}|{item.calendar_code}|{reason}"
+            reason = reasons[kind, detail] = _reason(item, kinds[kind])
+        append(
+            f"{labels[state]}|{day}|{late or ''}|{_cell(reference)}|{calendar_code(client_id)}"
+            f"|{reason}"
         )
     echo("\n".join(lines))
 
