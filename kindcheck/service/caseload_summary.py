@@ -16,6 +16,10 @@ small reads) when they do not. A client whose records cannot all be read has no 
 overview then reads everything, as it always did, and names what it could not read. The
 summary is kept in the vault as one encrypted record (``meta/caseload``,
 kindcheck.store.summaries) so that the first home screen after unlocking needs one read.
+
+``kindcheck due`` reads the same record (:func:`current_summary`, :func:`due_from_summary`),
+at any caseload size: the entries of the clients changed since are made again and the record
+written back, and the due list is worked out for today from the dates the entries keep.
 """
 
 from __future__ import annotations
