@@ -5,13 +5,15 @@ process, in the same run.
 
 Times, interleaved (medians of ``--rounds``), each in its own process (see realpath.py):
 
-- due: ``kindcheck due --all`` (every plan with its status: the plans, the clients and the
-  latest session date of each client read; the access-log entry written);
+- due: ``kindcheck due --all`` (every plan with its status, the Kindchecks after an event and
+  the re-asks: read from the caseload summary, which the warm-up run makes as the first
+  ``due`` after an update does; the access-log entry written);
 - list: ``kindcheck list`` (every client with its session count and last session);
 - unlock only: the same command-line start, key derivation and open, doing nothing.
 
-Target (issue 17): due at most 1.5x unlock only at 10,000 sessions. The issue sets no target
-for list; it is printed beside due as the other command that reads every client.
+Target (issue 17): due at most 1.5x unlock only, at 1,000, 10,000 and 100,000 sessions. The
+issue sets no target for list; it is printed beside due as the other command that reads every
+client.
 """
 
 from __future__ import annotations

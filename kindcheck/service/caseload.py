@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from kindcheck.followup import AMSTERDAM, FollowUpState, FollowUpStatus, status
 from kindcheck.followup.policy import RecordedEvent, item_state, kindchecks_due
@@ -29,10 +29,12 @@ __all__ = [
     "calendar_code",
     "due_items",
     "due_list",
+    "event_due_days",
     "followup_statuses",
     "merge_due",
     "plan_statuses",
     "read_caseload",
+    "sort_due",
     "today_in_amsterdam",
 ]
 
@@ -193,7 +195,8 @@ def merge_due(
     items = [
         DueItem(
             "followup",
-            item.client,
+            item.client.id,
+            item.client.reference,
             item.status.occurrence.date() if item.status.occurrence else None,
             item.status.state,
             item.status.days_overdue,
@@ -204,18 +207,19 @@ def merge_due(
     for client in clients.values():
         if client.events or client.reasks:
             if due_days is None and any(_recorded_apart(event) for event in client.events):
-                due_days = _event_due_days()
+                due_days = event_due_days()
             # An event a follow-up named was answered by it (due_items_for): only the others
             # are looked up in the catalog.
             items += due_items_for(client, repeats.get(client.id, []), today, due_days or {})
-    items.sort(
-        key=lambda item: (
-            _STATE_ORDER[item.state],
-            item.when or date.max,
-            item.client.reference,
-            item.reason,
-        )
-    )
+    return sort_due(items)
+
+
+def sort_due(items: list[DueItem]) -> list[DueItem]:
+    """The due list's order: overdue first, then due, then upcoming, then ended; ties by
+    date, then reference, then reason."""
+    order, last = _STATE_ORDER, date.max
+    # By kind, then detail: the order of the reasons ("followup" < "kindcheck:…" < "reask:…").
+    items.sort(key=lambda i: (order[i.state], i.when or last, i.reference, i.kind, i.detail))
     return items
 
 
@@ -224,7 +228,7 @@ def _recorded_apart(event: ClientEvent) -> bool:
     return not event.source.startswith("session:")
 
 
-def _event_due_days() -> dict[str, int]:
+def event_due_days() -> dict[str, int]:
     """Each event's days until the Kindcheck is due again, from the shipped catalog (the one
     of :func:`kindcheck.service.followthrough.catalog`). Imported here, not with the module:
     the questionnaires are read only when a client has an event or a re-ask, and the due
@@ -272,13 +276,14 @@ def due_list(
 # -- the due list ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DueItem:
+class DueItem(NamedTuple):
     """One line of the due list: a planned follow-up, a Kindcheck due after an event, or a
-    question to ask again. ``detail`` is an id (event or question), never free text."""
+    question to ask again. ``detail`` is an id (event or question), never free text. (A
+    named tuple: a caseload's list is tens of thousands of them, made in a blink.)"""
 
     kind: str  # "followup" | "kindcheck" | "reask"
-    client: Client
+    client_id: str
+    reference: str
     when: date | None
     state: FollowUpState
     days_overdue: int
@@ -290,7 +295,7 @@ class DueItem:
 
     @property
     def calendar_code(self) -> str:
-        return calendar_code(self.client.id)
+        return calendar_code(self.client_id)
 
 
 def due_items_for(
@@ -318,8 +323,12 @@ def due_items_for(
     items: list[DueItem] = []
     for due in kindchecks_due(open_events, due_days, []):
         state, late = item_state(due.due_on, today)
-        items.append(DueItem("kindcheck", client, due.due_on, state, late, due.event))
+        items.append(
+            DueItem("kindcheck", client.id, client.reference, due.due_on, state, late, due.event)
+        )
     for reask in client.reasks:
         state, late = item_state(reask.due_on, today)
-        items.append(DueItem("reask", client, reask.due_on, state, late, reask.question))
+        items.append(
+            DueItem("reask", client.id, client.reference, reask.due_on, state, late, reask.question)
+        )
     return items

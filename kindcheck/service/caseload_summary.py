@@ -16,6 +16,10 @@ small reads) when they do not. A client whose records cannot all be read has no 
 overview then reads everything, as it always did, and names what it could not read. The
 summary is kept in the vault as one encrypted record (``meta/caseload``,
 kindcheck.store.summaries) so that the first home screen after unlocking needs one read.
+
+``kindcheck due`` reads the same record (:func:`current_summary`, :func:`due_from_summary`),
+at any caseload size: the entries of the clients changed since are made again and the record
+written back, and the due list is worked out for today from the dates the entries keep.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,14 +36,17 @@ from kindcheck.followup import status_on
 from .views import ClientSummary, HomeItem
 
 if TYPE_CHECKING:
-    from kindcheck.store import Client, SessionSummary
+    from kindcheck.store import Client, ClientOverview, SessionSummary, Store
 
+    from .caseload import DueItem
     from .plans import ClientPlan
 
 __all__ = [
     "SUMMARY_FROM_CLIENTS",
     "CaseloadSummary",
     "SummaryEntry",
+    "current_summary",
+    "due_from_summary",
     "entry_for",
     "summary_key",
 ]
@@ -231,16 +238,23 @@ def entry_for(
 
 @dataclass(frozen=True)
 class CaseloadSummary:
-    """Every client's entry (by client id), made with the rules ``key`` names."""
+    """Every client's entry (by client id), made with the rules ``key`` names. ``rules``:
+    the shipped files' stamp (:func:`shipped_rules_stamp`) and the days after each event that
+    the key was made with, kept so that ``kindcheck due`` need not load a questionnaire to
+    know the summary is current (None: not kept; the key alone is checked)."""
 
     key: str
     entries: Mapping[str, SummaryEntry]
+    rules: tuple[str, Mapping[str, int]] | None = field(default=None, compare=False)
 
     def to_document(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "key": self.key,
             "clients": {client_id: entry.to_json() for client_id, entry in self.entries.items()},
         }
+        if self.rules is not None:
+            document["rules"] = [self.rules[0], dict(self.rules[1])]
+        return document
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any] | None, key: str) -> CaseloadSummary | None:
@@ -258,7 +272,10 @@ class CaseloadSummary:
             }
         except (TypeError, ValueError):
             return None
-        return cls(key, entries)
+        kept = document.get("rules")
+        stamp = kept[0] if isinstance(kept, list) and kept and isinstance(kept[0], str) else None
+        rules = kept_rules(document, stamp) if stamp is not None else None
+        return cls(key, entries, None if stamp is None or rules is None else (stamp, rules))
 
     def stale(self, generations: Mapping[str, int]) -> list[str]:
         """The clients whose entry is missing or was made from other records than the
@@ -335,7 +352,229 @@ def merged(
     return CaseloadSummary(
         summary.key,
         {client_id: fresh.get(client_id) or entries[client_id] for client_id in clients},
+        summary.rules,
     )
+
+
+def shipped_rules_stamp() -> str:
+    """A digest of the shipped questionnaire files (where the days after each event come
+    from): a summary whose stamp differs was made with files of another release. Hashing the
+    files takes well under a millisecond; loading the questionnaire, tens."""
+    from importlib import resources
+
+    digest = hashlib.sha256()
+    folder = resources.files("kindcheck.questionnaires")
+    for item in sorted(folder.iterdir(), key=lambda item: item.name):
+        if item.name.endswith(".toml"):
+            digest.update(item.name.encode() + b"\0" + item.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def kept_rules(document: Mapping[str, Any] | None, stamp: str) -> dict[str, int] | None:
+    """The days after each event a summary document was made with, when it was made with
+    the shipped files of ``stamp``; None otherwise."""
+    rules = document.get("rules") if document is not None else None
+    if not (isinstance(rules, list) and len(rules) == 2 and rules[0] == stamp):
+        return None
+    days = rules[1]
+    if not isinstance(days, dict) or not all(
+        type(value) is int and isinstance(name, str) for name, value in days.items()
+    ):
+        return None
+    return days
+
+
+# -- the due list from the summary (``kindcheck due``) -------------------------------------
+
+
+def due_from_summary(document: Mapping[str, Any], today: date) -> list[DueItem]:
+    """The due list on ``today`` (:func:`kindcheck.service.caseload.due_items`, item for item
+    and in its order) from a summary document (:meth:`CaseloadSummary.to_document`): each
+    plan's status is arithmetic on its kept dates (:func:`kindcheck.followup.status_on`),
+    each Kindcheck after an event and each re-ask on its kept day. Read straight from the
+    document, only the fields the list needs (``kindcheck due`` on 20,000 clients). ValueError
+    (or TypeError) for a document Kindcheck did not write."""
+    from kindcheck.followup import FollowUpState, item_state
+
+    from .caseload import _STATE_ORDER, DUE_WINDOW_DAYS, DueItem
+
+    ended, overdue, due, upcoming = (
+        FollowUpState.ENDED,
+        FollowUpState.OVERDUE,
+        FollowUpState.DUE,
+        FollowUpState.UPCOMING,
+    )
+    order = _STATE_ORDER
+    on, last = today.isoformat(), date.max
+    days: dict[str, date] = {}  # many conversations fall on the same days
+    # Each row is its sort key (sort_due's: state, day, reference, kind, detail) and then the
+    # rest of its item: sorted as tuples, without a key function.
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    for client_id, value in document["clients"].items():
+        reference: str = value[2]
+        has_plan, final_day, conversation, extra = value[10:14]
+        if type(reference) is not str:
+            raise ValueError("not a summary entry")
+        if has_plan is True:
+            # status_on, on the ISO texts: a day after the final day, or no conversation left,
+            # is ended; otherwise the conversation's local day against the window.
+            if conversation is None or (final_day is not None and on > final_day):
+                append((3, last, reference, "followup", "", client_id, None, ended, 0))
+            else:
+                text = conversation[:10]
+                day = days.get(text) or days.setdefault(text, date.fromisoformat(text))
+                late = (today - day).days
+                if late > DUE_WINDOW_DAYS:
+                    append((0, day, reference, "followup", "", client_id, day, overdue, late))
+                elif late >= -DUE_WINDOW_DAYS:
+                    append((1, day, reference, "followup", "", client_id, day, due, 0))
+                else:
+                    append((2, day, reference, "followup", "", client_id, day, upcoming, 0))
+        elif has_plan is not False:
+            raise ValueError("not a summary entry")
+        for kind, detail, when in extra or ():
+            day = date.fromisoformat(when)
+            state, late = item_state(day, today)
+            kind, detail = str(kind), str(detail)
+            append((order[state], day, reference, kind, detail, client_id, day, state, late))
+    rows.sort()
+    make = DueItem._make
+    return [
+        make((kind, client_id, reference, when, state, late, detail))
+        for _o, _d, reference, kind, detail, client_id, when, state, late in rows
+    ]
+
+
+def current_summary(store: Store, damaged: list[str]) -> tuple[dict[str, Any], bool] | None:
+    """The caseload summary document kept in the vault, brought up to date in one read
+    transaction: the entries of the clients whose records the ledger says changed since are
+    made again from their records alone, those of clients gone are dropped; with none kept
+    (or made with other rules, or damaged, or many changed), every entry is made from the
+    records. True with it when it differs from the one kept (to be written back). The entries
+    kept are not parsed here: :func:`due_from_summary` reads what it needs of them.
+
+    None when the records must be read as before: a vault without a ledger, or a record that
+    cannot be read (named in ``damaged``, as is a summary that does not decrypt or is not the
+    one the vault last wrote)."""
+    from .caseload import DUE_WINDOW_DAYS, event_due_days
+
+    notes: list[str] = []
+    with store.reading():
+        clients = store.client_generations()
+        if clients is None:
+            return None
+        document = store.read_caseload_summary(damaged)
+        stamp = shipped_rules_stamp()
+        due_days = kept_rules(document, stamp)
+        if due_days is None:
+            due_days = event_due_days()
+        rules = [stamp, dict(due_days)]
+        key = summary_key(DUE_WINDOW_DAYS, due_days)
+        kept = document.get("clients") if document and document.get("key") == key else None
+        stale = (
+            [
+                client_id
+                for client_id, generation in clients.items()
+                if not (
+                    isinstance(entry := kept.get(client_id), list)
+                    and entry
+                    and entry[0] == generation
+                )
+            ]
+            if isinstance(kept, dict)
+            else None
+        )
+        if stale is None or kept is None or len(stale) > max(50, len(clients) // 10):
+            # Reading every client's records at once is quicker than one by one.
+            entries = _entries_from_records(store, clients, due_days, notes)
+            if entries is None or notes:
+                damaged.extend(notes)
+                return None
+            made = CaseloadSummary(key, entries, (stamp, due_days))
+            return made.to_document(), True
+        fresh: dict[str, Any] = {}
+        for client_id in stale:
+            entry = _entry_from_records(store, client_id, clients[client_id], due_days, notes)
+            if entry is None or notes:
+                damaged.extend(notes)
+                return None
+            fresh[client_id] = entry.to_json()
+    assert document is not None
+    if not fresh and len(kept) == len(clients) and document.get("rules") == rules:
+        return document, False
+    entries_now = {client_id: fresh.get(client_id) or kept[client_id] for client_id in clients}
+    return {"key": key, "clients": entries_now, "rules": rules}, True
+
+
+def _entry_from_records(
+    store: Store, client_id: str, generation: int, due_days: Mapping[str, int], notes: list[str]
+) -> SummaryEntry | None:
+    """One client's entry from its records (three small reads, not logged: no client is
+    shown); None when the client is gone or a record cannot be read (named in ``notes``)."""
+    from kindcheck.errors import RecordDamaged
+    from kindcheck.store import DamagedNote
+
+    from .caseload import DUE_WINDOW_DAYS
+    from .plans import get_plan
+
+    try:
+        client = store.get_client(client_id)
+        plan = get_plan(store, client_id)
+    except RecordDamaged as error:
+        notes.append(DamagedNote.of(error, client_id))
+        return None
+    if client is None:
+        return None
+    headers = store.list_sessions(client_id, notes, log=False)
+    scans = [header for header in headers if header.scan_done]
+    return entry_for(
+        client,
+        headers,
+        headers[-1] if headers else None,
+        scans[-1] if scans else None,
+        plan,
+        generation,
+        DUE_WINDOW_DAYS,
+        due_days,
+    )
+
+
+def _entries_from_records(
+    store: Store, generations: Mapping[str, int], due_days: Mapping[str, int], notes: list[str]
+) -> dict[str, SummaryEntry] | None:
+    """Every client's entry from the records: the clients with their latest session, the
+    plans, and the session headers of the clients with an event or a question to ask again.
+    None when the records and the ledger do not name the same clients."""
+    from .caseload import DUE_WINDOW_DAYS
+    from .plans import list_plans
+
+    overviews: list[ClientOverview] = store.list_clients(damaged=notes)
+    plan_of = {plan.client_id: plan for plan in list_plans(store, damaged=notes)}
+    if notes or len(overviews) != len(generations):
+        return None
+    entries: dict[str, SummaryEntry] = {}
+    for item in overviews:
+        client = item.client
+        generation = generations.get(client.id)
+        if generation is None:
+            return None
+        headers = (
+            store.list_sessions(client.id, notes, log=False)
+            if client.events or client.reasks
+            else ()
+        )
+        entries[client.id] = entry_for(
+            client,
+            headers,
+            item.last_session,
+            item.latest_scan,
+            plan_of.get(client.id),
+            generation,
+            DUE_WINDOW_DAYS,
+            due_days,
+        )
+    return entries
 
 
 def _day(value: date | None) -> str | None:

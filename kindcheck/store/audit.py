@@ -60,6 +60,9 @@ class VaultState:
     # and the hash of its newest release: a ledger put back from an older copy is refused.
     releases: int | None = None
     releases_head: str | None = None
+    # The generation of meta/caseload, the caseload summary (None: none written since this
+    # was kept): a summary put back from an older copy is not trusted.
+    caseload: int | None = None
     # The directory as stored (packed_clients of ``clients``), kept while ``clients`` is
     # unchanged: most transactions (a logged read, a draft) do not change it.
     packed: str | None = field(default=None, compare=False, repr=False)
@@ -112,6 +115,8 @@ class VaultState:
             if self.releases is not None:
                 data["releases"] = self.releases
                 data["releases_head"] = self.releases_head
+            if self.caseload is not None:
+                data["caseload"] = self.caseload
         return data
 
 
@@ -217,6 +222,10 @@ def _parse_state(data: dict[str, Any]) -> VaultState:
     ):
         raise damaged
     state.releases, state.releases_head = releases, releases_head
+    caseload = data.get("caseload")
+    if not (caseload is None or _is_count(caseload)):
+        raise damaged
+    state.caseload = caseload
     return state
 
 

@@ -42,7 +42,13 @@ from filelock import FileLock
 from kindcheck.accesslog import ACTIONS, OUTCOMES, AccessEntry
 from kindcheck.errors import KindcheckError, RecordDamaged, SchemaRefused, VaultError
 from kindcheck.store import schema
-from kindcheck.store.audit import StateCache, _append_entry, _entry_from_row, _read_state
+from kindcheck.store.audit import (
+    StateCache,
+    _append_entry,
+    _entry_from_row,
+    _open_state,
+    _read_state,
+)
 from kindcheck.store.columns import (
     ClientColumns,
     DraftColumns,
@@ -188,6 +194,16 @@ class _StoreBase:
                 return None
         return None if state is None else state.generation
 
+    def client_generations(self) -> dict[str, int] | None:
+        """Which generation last wrote each client's records, by client id, from the ledger
+        (the ``client/<id>`` part of :meth:`record_generations`); None as there."""
+        with self._read() as conn:
+            try:
+                state = _open_state(conn, self._require_open(), self._state_cache)
+            except RecordDamaged:
+                return None
+        return None if state is None or state.clients is None else state.clients
+
     def record_generations(self) -> dict[str, int] | None:
         """Which generation last wrote each client's records and each draft, from the ledger
         (``client/<id>``, ``draft/<id>``), in one read: a screen that keeps this knows by the
@@ -195,7 +211,8 @@ class _StoreBase:
         ledger (before storage schema 3) or an unreadable state."""
         with self._read() as conn:
             try:
-                state = _read_state(conn, self._require_open())
+                # The copy this store last read or wrote, when the record is still that one.
+                state = _open_state(conn, self._require_open(), self._state_cache)
             except RecordDamaged:
                 return None
         if state is None or state.clients is None:

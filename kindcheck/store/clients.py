@@ -24,6 +24,7 @@ from kindcheck.store.records import (
     _open_sealed,
     _session_order,
 )
+from kindcheck.store.summaries import drop_from_caseload_summary
 
 _CLIENT_COLUMNS: Final = "SELECT id, ref_index, format_version, data FROM client"
 
@@ -221,8 +222,8 @@ class _Clients(_StoreBase):
             conn.execute("DELETE FROM session WHERE client_id = ?", (client_id,))
             conn.execute("DELETE FROM followup_plan WHERE client_id = ?", (client_id,))
             conn.execute("DELETE FROM client WHERE id = ?", (client_id,))
-            # The home screen's summary names the client too: made again from the records.
-            conn.execute("DELETE FROM meta WHERE name = 'caseload'")
+            # The caseload summary names the client too: its entry goes with it.
+            drop_from_caseload_summary(self, conn, client_id)
             ledger = self._ledger(conn)
             ledger.client_removed(client_id)
             for draft in drafts:

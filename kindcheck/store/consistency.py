@@ -54,6 +54,9 @@ class Seen:
     profile: int | None = None
     profile_row: bool = False
     profile_readable: bool = False
+    caseload: int | None = None  # the caseload summary's generation, when it opens
+    caseload_row: bool = False
+    caseload_readable: bool = False
     state_row: bool = False
     newest: list[tuple[str, int]] = field(default_factory=list)  # (record, generation)
     facts_rows: dict[str, str] = field(default_factory=dict)  # session id -> client id
@@ -144,6 +147,25 @@ def ledger_problems(seen: Seen, state: VaultState) -> list[Problem]:
                 "record.older",
                 f"record meta/profile is {_age(seen.profile, state.profile)}",
                 "meta/profile",
+            )
+        )
+    if state.caseload is not None and not seen.caseload_row:
+        problems.append(
+            Problem(
+                "record.missing",
+                "record meta/caseload (the caseload summary) is missing: it was deleted outside "
+                "Kindcheck; it is made again from the records",
+                "meta/caseload",
+            )
+        )
+    elif state.caseload is not None and seen.caseload_readable and seen.caseload != state.caseload:
+        problems.append(
+            Problem(
+                "record.older",
+                f"record meta/caseload (the caseload summary) is "
+                f"{_age(seen.caseload, state.caseload)}: it is not used, and made again from "
+                "the records",
+                "meta/caseload",
             )
         )
     return problems

@@ -438,10 +438,16 @@ class _Maintenance(_StoreBase):
             )
             seen.written("meta/releases", opened.generation)
         elif row.name == "caseload":
-            # The home screen's summary (.summaries) must open; its age is not a problem: it
-            # repeats the client records, and the service trusts an entry only while the
-            # ledger gives that client's records the generation the entry was made from.
-            _open_sealed(cipher, "meta/caseload", "meta", "caseload", row.value, row.format_version)
+            # The caseload summary (.summaries) must open, and be the one the state record
+            # says was written last (ledger_problems); each entry is checked against the
+            # ledger when it is used.
+            seen.caseload_row = True
+            opened = _open_sealed(
+                cipher, "meta/caseload", "meta", "caseload", row.value, row.format_version
+            )
+            seen.caseload = opened.generation
+            seen.caseload_readable = True
+            seen.written("meta/caseload", opened.generation)
         elif row.name not in _META_NAMES:
             raise VaultError(
                 f"the vault file holds a meta row {one_line(row.name)} that Kindcheck did not write"
