@@ -325,26 +325,147 @@ def count_vault(
                 progress(0, total)
         versions: dict[str, set[int]] = {}  # filled while the facts are read
         readable = store.readable_clients(damaged)
-        plans: list[PlanFacts] = []  # filled while the facts are read
-
-        def facts() -> Iterator[SessionFacts]:
-            for client in read_clients(store, damaged, tick):
-                held: list[date] = []
-                for fact in _client_session_facts(client, versions, damaged):
-                    if fact.kind == "followup":
-                        held.append(fact.held_on)
-                    if tick is not None:
-                        tick()  # its facts are complete
-                    yield fact
-                    if tick is not None:
-                        tick()  # aggregate asks for the next fact: this one is counted
-                if client.plan is not None and client.client_id in readable:
-                    plans.append(due_facts(client.plan, held, today, DUE_WINDOW_DAYS))
-
-        counts = export.aggregate(facts(), plans, period=period, questionnaires=versions)
+        counts = _count_clients(store, period, today, damaged, versions, readable, tick)
     if progress is not None:
         progress(total, total)
     return counts
+
+
+def _count_clients(
+    store: Store,
+    period: PeriodType,
+    today: date,
+    damaged: list[str],
+    versions: dict[str, set[int]],
+    readable: set[str],
+    tick: Callable[[], None] | None,
+) -> Counts:
+    """:func:`kindcheck.export.aggregate` of every client's session facts
+    (:func:`_client_session_facts`) and due days (:func:`due_facts`), counted straight from
+    the facts records' fields: a session's facts are made (and checked by aggregate's check)
+    only when its fields are not plainly valid, so the counts, their order, the damaged
+    records named and any error are aggregate's. Sessions are counted as they are read,
+    then the plans' due days, as aggregate counts them."""
+    from kindcheck.errors import ExportError
+    from kindcheck.export import PERIOD_TYPES, PlanFacts
+    from kindcheck.export.counts import Tally
+    from kindcheck.export.facts import _check_session
+
+    from .caseload import DUE_WINDOW_DAYS
+    from .facts import _recorded_on, client_fields, session_facts_of
+
+    if period not in PERIOD_TYPES:
+        raise ExportError("the period must be 'month' or 'quarter'")
+    tally = Tally(period)
+    cells_for, count = tally.cells_for, tally.session
+    plans: list[PlanFacts] = []
+    index = 0  # the session's place among all counted, as aggregate numbers them
+    for client in read_clients(store, damaged, tick):
+        plan = client.plan.plan if client.plan is not None else None
+        in_force = client.plan.in_force if client.plan is not None and client.plan.history else None
+        held: list[date] = []
+        for record, fields, timing in client_fields(
+            client.records, plan, DUE_WINDOW_DAYS, damaged, versions, in_force
+        ):
+            (_, kind, completed, minor, children, domains, flag, signal, scan, scp, _, setting) = (
+                fields
+            )
+            steps = record.meldcode_steps
+            if _plainly_countable(
+                completed, minor, children, domains, flag, signal, scan, scp, steps
+            ):
+                count(
+                    cells_for(_recorded_on(record.saved_at)),
+                    kind,
+                    completed,
+                    minor,
+                    children,
+                    None if domains is None else len(domains),
+                    () if domains is None else domains,
+                    flag,
+                    signal,
+                    steps,
+                    timing,
+                    setting,
+                )
+            else:
+                facts = session_facts_of(record, fields, timing)
+                _check_session(facts, index)
+                count(
+                    cells_for(facts.period_day),
+                    facts.kind,
+                    facts.kindcheck_completed,
+                    facts.has_minor_children,
+                    facts.children_in_view,
+                    facts.problem_domain_count,
+                    facts.problem_domains,
+                    facts.parenting_support_flag,
+                    facts.safety_signal,
+                    facts.meldcode_steps_taken,
+                    facts.followup_timing,
+                    facts.setting,
+                )
+            index += 1
+            if kind == "followup":
+                held.append(record.session_date)
+            if tick is not None:
+                tick()  # its facts are complete
+                tick()  # and counted
+        if client.plan is not None and client.client_id in readable:
+            plans.append(due_facts(client.plan, held, today, DUE_WINDOW_DAYS))
+    for plan_facts in plans:
+        tally.days(plan_facts.due_held, "followups_due:held_in_window")
+        tally.days(plan_facts.due_not_held, "followups_due:not_held")
+    return tally.counts(versions)
+
+
+_KNOWN_DOMAINS: set[str] = set()  # domain ids already seen to be ids (a handful)
+
+
+def _plainly_countable(
+    completed: object,
+    minor: object,
+    children: object,
+    domains: object,
+    flag: object,
+    signal: object,
+    scan: object,
+    scp: object,
+    steps: object,
+) -> bool:
+    """Whether a record's fields make facts that pass aggregate's check, decided with exact
+    types (the check of :func:`kindcheck.export.facts._plainly_valid`, on the fields; the
+    kind and setting are checked when the record is read). False may still pass: the
+    facts are then made and checked as aggregate checks them."""
+    from kindcheck.export.facts import _ID, _MAX_COUNT, _MAX_SCP_AREAS
+
+    if not (
+        type(completed) is bool
+        and type(minor) is bool
+        and type(flag) is bool
+        and type(signal) is bool
+        and type(children) is int
+        and 0 <= children <= _MAX_COUNT
+        and type(steps) is int
+        and 0 <= steps <= _MAX_COUNT
+    ):
+        return False
+    if domains is None:
+        return not flag
+    if type(domains) is not list:
+        return False
+    for domain in domains:
+        if domain not in _KNOWN_DOMAINS:
+            if type(domain) is not str or not _ID.fullmatch(domain):
+                return False
+            if len(_KNOWN_DOMAINS) < 256:
+                _KNOWN_DOMAINS.add(domain)
+    return (
+        len(domains) == len(set(domains))
+        and (scan is None or type(scan) is int)
+        and scan in (None, 1, 2)
+        and (scp is None or (type(scp) is int and 0 <= scp <= _MAX_SCP_AREAS))
+    )
 
 
 def read_ledger(store: Store) -> Ledger:
