@@ -296,9 +296,8 @@ def count_vault(
     its facts counted). ``cancelled()`` is asked at every step; when it says yes,
     ExportCancelled.
     """
-    from kindcheck import export
 
-    from .caseload import DUE_WINDOW_DAYS, today_in_amsterdam
+    from .caseload import today_in_amsterdam
 
     today = today or today_in_amsterdam()
     damaged = damaged if damaged is not None else []
@@ -347,7 +346,7 @@ def _count_clients(
     records named and any error are aggregate's. Sessions are counted as they are read,
     then the plans' due days, as aggregate counts them."""
     from kindcheck.errors import ExportError
-    from kindcheck.export import PERIOD_TYPES, PlanFacts
+    from kindcheck.export import PERIOD_TYPES
     from kindcheck.export.counts import Tally
     from kindcheck.export.facts import _check_session
 
