@@ -344,7 +344,7 @@ def _count_clients(
     the facts records' fields: a session's facts are made (and checked by aggregate's check)
     only when its fields are not plainly valid, so the counts, their order, the damaged
     records named and any error are aggregate's. Sessions are counted as they are read,
-    then the plans' due days, as aggregate counts them."""
+    then the plans' due days, as aggregate counts them (in the same order)."""
     from kindcheck.errors import ExportError
     from kindcheck.export import PERIOD_TYPES
     from kindcheck.export.counts import Tally
@@ -357,7 +357,9 @@ def _count_clients(
         raise ExportError("the period must be 'month' or 'quarter'")
     tally = Tally(period)
     cells_for, count = tally.cells_for, tally.session
-    plans: list[PlanFacts] = []
+    # The plans' due days, counted as they come but apart: aggregate counts them after every
+    # session, so a period or cell they add comes after those the sessions add.
+    due = Tally(period)
     index = 0  # the session's place among all counted, as aggregate numbers them
     for client in read_clients(store, damaged, tick):
         plan = client.plan.plan if client.plan is not None else None
@@ -411,10 +413,13 @@ def _count_clients(
                 tick()  # its facts are complete
                 tick()  # and counted
         if client.plan is not None and client.client_id in readable:
-            plans.append(due_facts(client.plan, held, today, DUE_WINDOW_DAYS))
-    for plan_facts in plans:
-        tally.days(plan_facts.due_held, "followups_due:held_in_window")
-        tally.days(plan_facts.due_not_held, "followups_due:not_held")
+            plan_facts = due_facts(client.plan, held, today, DUE_WINDOW_DAYS)
+            due.days(plan_facts.due_held, "followups_due:held_in_window")
+            due.days(plan_facts.due_not_held, "followups_due:not_held")
+    for label, cells in due.periods.items():
+        counted = tally.periods.setdefault(label, {})
+        for key, value in cells.items():
+            counted[key] = counted.get(key, 0) + value
     return tally.counts(versions)
 
 
