@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from kindcheck.errors import ExportError
@@ -127,6 +127,14 @@ def _questionnaire_versions(value: Any, source: str) -> dict[str, tuple[int, ...
     return dict(sorted(out.items()))
 
 
+def _bounds(day: date, period: PeriodType) -> tuple[date, date]:
+    """The first and last day of the period (month or quarter) ``day`` is in."""
+    first_month = day.month if period == "month" else (day.month - 1) // 3 * 3 + 1
+    after = first_month + (1 if period == "month" else 3)
+    end = date(day.year + 1, 1, 1) if after > 12 else date(day.year, after, 1)
+    return date(day.year, first_month, 1), end - timedelta(days=1)
+
+
 def period_label(day: date, period: PeriodType) -> str:
     """'2026-11' for a month, '2026-Q4' for a quarter."""
     if period == "month":
@@ -139,12 +147,13 @@ class Tally:
     also used by the report that counts straight from the sessions' facts records (checked
     as :func:`aggregate` checks them) without making a :class:`SessionFacts` of each."""
 
-    __slots__ = ("labels", "period", "periods")
+    __slots__ = ("_bounds", "labels", "period", "periods")
 
     def __init__(self, period: PeriodType) -> None:
         self.period = period
         self.periods: dict[str, dict[str, int]] = {}
         self.labels: dict[date, str] = {}  # many sessions share a day: label each day once
+        self._bounds: dict[str, tuple[date, date]] = {}  # a period's first and last day
 
     def cells_for(self, day: date) -> dict[str, int]:
         label = self.labels.get(day)
@@ -206,16 +215,35 @@ class Tally:
             cells["meldcode_steps_taken"] = get("meldcode_steps_taken", 0) + steps
 
     def days(self, days: Iterable[date], key: str) -> None:
-        """Count each of ``days`` (checked dates) once under ``key`` in its period."""
-        labels, periods = self.labels, self.periods
+        """Count each of ``days`` (checked dates) once under ``key`` in its period. A plan's
+        days come in order, most next to others of their period: such a run is counted at
+        once (the same counts, the periods and cells added in the same order)."""
+        labels, periods, bounds = self.labels, self.periods, self._bounds
+        label = ""
+        first = last = None
+        run = 0
         for day in days:
-            label = labels.get(day)
+            if first is not None and first <= day <= last:  # type: ignore[operator]
+                run += 1
+                continue
+            if run:
+                cells = periods.get(label)
+                if cells is None:
+                    cells = periods[label] = {}
+                cells[key] = cells.get(key, 0) + run
+            label = labels.get(day)  # type: ignore[assignment]
             if label is None:
                 label = labels[day] = period_label(day, self.period)
+            found = bounds.get(label)
+            if found is None:
+                found = bounds[label] = _bounds(day, self.period)
+            first, last = found
+            run = 1
+        if run:
             cells = periods.get(label)
             if cells is None:
                 cells = periods[label] = {}
-            cells[key] = cells.get(key, 0) + 1
+            cells[key] = cells.get(key, 0) + run
 
     def counts(self, questionnaires: Mapping[str, int | Iterable[int]] | None) -> Counts:
         return Counts(
