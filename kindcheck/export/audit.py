@@ -258,7 +258,7 @@ class _Solver:
     def __init__(
         self, size: int, constraints: Sequence[tuple[Mapping[int, int], float, float]]
     ) -> None:
-        import highspy  # type: ignore[import-untyped]
+        import highspy
         import numpy as np
 
         starts = [0]
@@ -297,7 +297,7 @@ class _Solver:
     def _highs(lp: Any) -> Any:
         import highspy
 
-        highs = highspy._Highs()
+        highs = highspy._Highs()  # type: ignore[attr-defined]  # the bare binding: no banner
         highs.setOptionValue("output_flag", False)
         highs.setOptionValue("mip_rel_gap", 0.0)
         highs.setOptionValue("time_limit", 60.0)
