@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from kindcheck.errors import ExportError
@@ -127,11 +127,130 @@ def _questionnaire_versions(value: Any, source: str) -> dict[str, tuple[int, ...
     return dict(sorted(out.items()))
 
 
+def _bounds(day: date, period: PeriodType) -> tuple[date, date]:
+    """The first and last day of the period (month or quarter) ``day`` is in."""
+    first_month = day.month if period == "month" else (day.month - 1) // 3 * 3 + 1
+    after = first_month + (1 if period == "month" else 3)
+    end = date(day.year + 1, 1, 1) if after > 12 else date(day.year, after, 1)
+    return date(day.year, first_month, 1), end - timedelta(days=1)
+
+
 def period_label(day: date, period: PeriodType) -> str:
     """'2026-11' for a month, '2026-Q4' for a quarter."""
     if period == "month":
         return f"{day.year:04d}-{day.month:02d}"
     return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+class Tally:
+    """Counts per period, one session or planned day at a time: :func:`aggregate`'s counting,
+    also used by the report that counts straight from the sessions' facts records (checked
+    as :func:`aggregate` checks them) without making a :class:`SessionFacts` of each."""
+
+    __slots__ = ("_bounds", "labels", "period", "periods")
+
+    def __init__(self, period: PeriodType) -> None:
+        self.period = period
+        self.periods: dict[str, dict[str, int]] = {}
+        self.labels: dict[date, str] = {}  # many sessions share a day: label each day once
+        self._bounds: dict[str, tuple[date, date]] = {}  # a period's first and last day
+
+    def cells_for(self, day: date) -> dict[str, int]:
+        label = self.labels.get(day)
+        if label is None:
+            label = self.labels[day] = period_label(day, self.period)
+        found = self.periods.get(label)
+        if found is None:
+            found = self.periods[label] = {}
+        return found
+
+    @staticmethod
+    def session(
+        cells: dict[str, int],
+        kind: str,
+        completed: bool,
+        minor: bool,
+        children: int,
+        domain_count: int | None,
+        domains: Iterable[str],
+        flag: bool,
+        signal: bool,
+        steps: int,
+        timing: str | None,
+        setting: str | None,
+    ) -> None:
+        """Count one session (checked facts) into its period's ``cells``."""
+        get = cells.get
+        if kind == "intake":
+            split = _SPLIT.get(setting)  # type: ignore[arg-type]
+            if split is not None:
+                _count_split(cells, split, completed, minor)
+            cells["intakes"] = get("intakes", 0) + 1
+            if completed:
+                cells["kindchecks_completed"] = get("kindchecks_completed", 0) + 1
+            if minor:
+                cells["clients_with_minor_children"] = get("clients_with_minor_children", 0) + 1
+            if children:
+                cells["children_in_view"] = get("children_in_view", 0) + children
+            if domain_count is not None:
+                band = "3+" if domain_count >= 3 else str(domain_count)
+                key = f"{_BANDS_KEY}:{band}"
+                cells[key] = get(key, 0) + 1
+                if minor:
+                    key = f"{_PARENT_BANDS_KEY}:{band}"
+                    cells[key] = get(key, 0) + 1
+                for domain in domains:
+                    key = f"{_DOMAIN_KEY}:{domain}"
+                    cells[key] = get(key, 0) + 1
+            if flag:
+                cells["parenting_support_flag"] = get("parenting_support_flag", 0) + 1
+        elif timing is not None:
+            key = f"{_FOLLOWUP_KEY}:{timing}"
+            cells[key] = get(key, 0) + 1
+        if signal:
+            cells["safety_signals"] = get("safety_signals", 0) + 1
+            key = "safety_signals_intake" if kind == "intake" else "safety_signals_followup"
+            cells[key] = get(key, 0) + 1
+        if steps:
+            cells["meldcode_steps_taken"] = get("meldcode_steps_taken", 0) + steps
+
+    def days(self, days: Iterable[date], key: str) -> None:
+        """Count each of ``days`` (checked dates) once under ``key`` in its period. A plan's
+        days come in order, most next to others of their period: such a run is counted at
+        once (the same counts, the periods and cells added in the same order)."""
+        labels, periods, bounds = self.labels, self.periods, self._bounds
+        label = ""
+        first = last = None
+        run = 0
+        for day in days:
+            if first is not None and first <= day <= last:  # type: ignore[operator]
+                run += 1
+                continue
+            if run:
+                cells = periods.get(label)
+                if cells is None:
+                    cells = periods[label] = {}
+                cells[key] = cells.get(key, 0) + run
+            label = labels.get(day)  # type: ignore[assignment]
+            if label is None:
+                label = labels[day] = period_label(day, self.period)
+            found = bounds.get(label)
+            if found is None:
+                found = bounds[label] = _bounds(day, self.period)
+            first, last = found
+            run = 1
+        if run:
+            cells = periods.get(label)
+            if cells is None:
+                cells = periods[label] = {}
+            cells[key] = cells.get(key, 0) + run
+
+    def counts(self, questionnaires: Mapping[str, int | Iterable[int]] | None) -> Counts:
+        return Counts(
+            self.period,
+            {p: c for p, c in self.periods.items() if c},
+            _questionnaire_versions(questionnaires or {}, "questionnaires"),
+        )
 
 
 def aggregate(
@@ -147,57 +266,25 @@ def aggregate(
     """
     if period not in PERIOD_TYPES:
         raise ExportError("the period must be 'month' or 'quarter'")
-    periods: dict[str, dict[str, int]] = {}
-    labels: dict[date, str] = {}  # many sessions share a day: label each day once
-
-    def cells_for(day: date) -> dict[str, int]:
-        label = labels.get(day)
-        if label is None:
-            label = labels[day] = period_label(day, period)
-        found = periods.get(label)
-        if found is None:
-            found = periods[label] = {}
-        return found
-
+    tally = Tally(period)
+    cells_for = tally.cells_for
+    count_session = tally.session
     for index, facts in enumerate(sessions):
         _check_session(facts, index)
-        cells = cells_for(facts.period_day)
-        get = cells.get
-        if facts.kind == "intake":
-            split = _SPLIT.get(facts.setting)  # type: ignore[arg-type]
-            if split is not None:
-                _count_split(cells, split, facts)
-            cells["intakes"] = get("intakes", 0) + 1
-            if facts.kindcheck_completed:
-                cells["kindchecks_completed"] = get("kindchecks_completed", 0) + 1
-            if facts.has_minor_children:
-                cells["clients_with_minor_children"] = get("clients_with_minor_children", 0) + 1
-            if facts.children_in_view:
-                cells["children_in_view"] = get("children_in_view", 0) + facts.children_in_view
-            count = facts.problem_domain_count
-            if count is not None:
-                band = "3+" if count >= 3 else str(count)
-                key = f"{_BANDS_KEY}:{band}"
-                cells[key] = get(key, 0) + 1
-                if facts.has_minor_children:
-                    key = f"{_PARENT_BANDS_KEY}:{band}"
-                    cells[key] = get(key, 0) + 1
-                for domain in facts.problem_domains:
-                    key = f"{_DOMAIN_KEY}:{domain}"
-                    cells[key] = get(key, 0) + 1
-            if facts.parenting_support_flag:
-                cells["parenting_support_flag"] = get("parenting_support_flag", 0) + 1
-        elif facts.followup_timing is not None:
-            key = f"{_FOLLOWUP_KEY}:{facts.followup_timing}"
-            cells[key] = get(key, 0) + 1
-        if facts.safety_signal:
-            cells["safety_signals"] = get("safety_signals", 0) + 1
-            key = "safety_signals_intake" if facts.kind == "intake" else "safety_signals_followup"
-            cells[key] = get(key, 0) + 1
-        if facts.meldcode_steps_taken:
-            cells["meldcode_steps_taken"] = (
-                get("meldcode_steps_taken", 0) + facts.meldcode_steps_taken
-            )
+        count_session(
+            cells_for(facts.period_day),
+            facts.kind,
+            facts.kindcheck_completed,
+            facts.has_minor_children,
+            facts.children_in_view,
+            facts.problem_domain_count,
+            facts.problem_domains,
+            facts.parenting_support_flag,
+            facts.safety_signal,
+            facts.meldcode_steps_taken,
+            facts.followup_timing,
+            facts.setting,
+        )
 
     for index, plan in enumerate(plans):
         if not isinstance(plan, PlanFacts) or not isinstance(plan.overdue, bool):
@@ -205,10 +292,7 @@ def aggregate(
         for days, cell in ((plan.due_held, "held_in_window"), (plan.due_not_held, "not_held")):
             if not isinstance(days, tuple) or not all(isinstance(d, date) for d in days):
                 raise ExportError(f"plan facts #{index}: the due days must be dates")
-            key = f"{_DUE_KEY}:{cell}"
-            for day in days:
-                cells = cells_for(day)
-                cells[key] = cells.get(key, 0) + 1
+            tally.days(days, f"{_DUE_KEY}:{cell}")
         if not plan.overdue:
             continue
         if not isinstance(plan.due_on, date):
@@ -220,20 +304,18 @@ def aggregate(
         key = f"{_FOLLOWUP_KEY}:overdue"
         cells[key] = cells.get(key, 0) + 1
 
-    return Counts(
-        period,
-        {p: c for p, c in periods.items() if c},
-        _questionnaire_versions(questionnaires or {}, "questionnaires"),
-    )
+    return tally.counts(questionnaires)
 
 
-def _count_split(cells: dict[str, int], keys: Mapping[str, str], facts: SessionFacts) -> None:
+def _count_split(
+    cells: dict[str, int], keys: Mapping[str, str], completed: bool, minor: bool
+) -> None:
     """An intake's cells in its setting (the split by setting, facts.SPLIT_MEASURES)."""
     get = cells.get
     chosen = ["intakes"]
-    if facts.kindcheck_completed:
+    if completed:
         chosen.append("kindchecks_completed")
-    if facts.has_minor_children:
+    if minor:
         chosen.append("clients_with_minor_children")
     for name in chosen:
         key = keys[name]

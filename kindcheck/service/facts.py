@@ -20,7 +20,7 @@ verify compares every record with it (``kindcheck.service.plans.verify_vault``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -35,11 +35,13 @@ __all__ = [
     "FACTS_FORMAT",
     "FIELDS",
     "client_facts",
+    "client_fields",
     "complete_facts",
     "facts_of_session",
     "facts_record",
     "followup_timing",
     "is_current",
+    "session_facts_of",
 ]
 
 # The first element of every facts record; bump on any change. A vault whose records are of
@@ -186,11 +188,28 @@ def client_facts(
     there and left out. ``plan_in_force(day, recorded)``: the version of the plan in force
     when a follow-up was held (a later change of plan then changes no earlier judgement);
     without it, every follow-up is judged against ``plan``."""
-    from kindcheck.export import SessionFacts
+    return [
+        session_facts_of(record, fields, timing)
+        for record, fields, timing in client_fields(
+            records, plan, window_days, damaged, versions, plan_in_force
+        )
+    ]
+
+
+def client_fields(
+    records: Iterable[StoredFacts],
+    plan: FollowUpPlan | None,
+    window_days: int,
+    damaged: list[str] | None = None,
+    versions: dict[str, set[int]] | None = None,
+    plan_in_force: Callable[[date, datetime], FollowUpPlan] | None = None,
+) -> Iterator[tuple[StoredFacts, list[Any], Literal["on_time", "late"] | None]]:
+    """:func:`client_facts` before its facts are made: each record with its fields and, for a
+    follow-up, its timing, in the order they were held (the report that counts straight
+    from the fields reads them here, so both judge every session alike)."""
     from kindcheck.followup import first_day_on_or_after  # once per client, not per session
     from kindcheck.store import DamagedNote
 
-    counted: list[SessionFacts] = []
     previous: date | None = None
     for record in sorted(records, key=lambda r: (r.session_date, r.saved_at)):
         try:
@@ -206,41 +225,49 @@ def client_facts(
                 raise error from None
             damaged.append(DamagedNote.of(error, record.client_id))
             continue
-        (_, kind, completed, minor, children, domains, flag, signal, scan, scp, _, setting) = fields
         held_on = record.session_date
-        scanned = domains is not None
-        facts = SessionFacts(
-            kind=kind,
-            held_on=held_on,
-            kindcheck_completed=completed,
-            has_minor_children=minor,
-            children_in_view=children,
-            problem_domain_count=len(domains) if scanned else None,
-            problem_domains=tuple(domains) if scanned else (),
-            parenting_support_flag=flag,
-            safety_signal=signal,
-            meldcode_steps_taken=record.meldcode_steps,
-            followup_timing=(
-                _timing(
-                    first_day_on_or_after,
-                    plan
-                    if plan_in_force is None or plan is None
-                    else plan_in_force(held_on, record.saved_at),
-                    held_on,
-                    previous,
-                    window_days,
-                )
-                if kind == "followup"
-                else None
-            ),
-            scan_version=scan if scanned else None,
-            scp_area_count=scp if scanned else None,
-            recorded_on=_recorded_on(record.saved_at),
-            setting=setting,
+        timing = (
+            _timing(
+                first_day_on_or_after,
+                plan
+                if plan_in_force is None or plan is None
+                else plan_in_force(held_on, record.saved_at),
+                held_on,
+                previous,
+                window_days,
+            )
+            if fields[1] == "followup"
+            else None
         )
-        counted.append(facts)
+        yield record, fields, timing
         previous = held_on
-    return counted
+
+
+def session_facts_of(
+    record: StoredFacts, fields: list[Any], timing: Literal["on_time", "late"] | None
+) -> SessionFacts:
+    """The countable facts of a record's fields (:func:`client_fields`)."""
+    from kindcheck.export import SessionFacts
+
+    (_, kind, completed, minor, children, domains, flag, signal, scan, scp, _, setting) = fields
+    scanned = domains is not None
+    return SessionFacts(
+        kind=kind,
+        held_on=record.session_date,
+        kindcheck_completed=completed,
+        has_minor_children=minor,
+        children_in_view=children,
+        problem_domain_count=len(domains) if scanned else None,
+        problem_domains=tuple(domains) if scanned else (),
+        parenting_support_flag=flag,
+        safety_signal=signal,
+        meldcode_steps_taken=record.meldcode_steps,
+        followup_timing=timing,
+        scan_version=scan if scanned else None,
+        scp_area_count=scp if scanned else None,
+        recorded_on=_recorded_on(record.saved_at),
+        setting=setting,
+    )
 
 
 def _recorded_on(saved_at: datetime) -> date:

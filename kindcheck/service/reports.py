@@ -33,15 +33,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kindcheck.errors import KindcheckError, RecordDamaged
+from kindcheck.errors import KindcheckError
+
+from .counting import ClientFacts, count_clients, due_facts, read_clients
 
 if TYPE_CHECKING:
     from kindcheck.export import Counts, PeriodType, PlanFacts, SessionFacts, Table
     from kindcheck.export.release import Ledger
     from kindcheck.followup import FollowUpStatus
-    from kindcheck.store import PlainPlan, Store, StoredFacts
+    from kindcheck.store import Store
 
-    from .plans import ClientPlan
     from .vault_service import VaultService
     from .views import DamagedRecord
 
@@ -104,66 +105,6 @@ class OverwriteNeeded(KindcheckError):
 # render       render_table: the CSV or JSON file
 
 
-@dataclass
-class ClientFacts:
-    """One client's part of the export: its sessions' facts records, and its plan."""
-
-    client_id: str
-    records: list[StoredFacts]
-    plan: ClientPlan | None
-
-    @property
-    def last_held(self) -> date | None:
-        return max((record.session_date for record in self.records), default=None)
-
-
-def read_clients(
-    store: Store,
-    damaged: list[str],
-    tick: Callable[[], None] | None = None,
-) -> Iterator[ClientFacts]:
-    """Every client with sessions or a plan, in one pass over the facts records and one over
-    the plans (both by client id, side by side): only the current client is in memory. Read
-    inside ``store.reading()`` (one transaction), to the end. ``tick`` after each record read."""
-    plans = store.iter_plans(damaged)
-    records = store.iter_facts(damaged)
-    with contextlib.closing(plans), contextlib.closing(records):
-        next_plan = next(plans, None)
-        current: ClientFacts | None = None
-        for record in records:
-            if tick is not None:
-                tick()
-            if current is None or current.client_id != record.client_id:
-                if current is not None:
-                    yield current
-                while next_plan is not None and next_plan.client_id < record.client_id:
-                    yield ClientFacts(next_plan.client_id, [], _plan(next_plan, damaged))
-                    next_plan = next(plans, None)
-                plan = None
-                if next_plan is not None and next_plan.client_id == record.client_id:
-                    plan = _plan(next_plan, damaged)
-                    next_plan = next(plans, None)
-                current = ClientFacts(record.client_id, [], plan)
-            current.records.append(record)
-        if current is not None:
-            yield current
-        while next_plan is not None:
-            yield ClientFacts(next_plan.client_id, [], _plan(next_plan, damaged))
-            next_plan = next(plans, None)
-
-
-def _plan(stored: PlainPlan, damaged: list[str]) -> ClientPlan | None:
-    from kindcheck.store import DamagedNote
-
-    from .plans import to_client_plan
-
-    try:
-        return to_client_plan(stored)
-    except RecordDamaged as error:
-        damaged.append(DamagedNote.of(error, stored.client_id))
-        return None
-
-
 def session_facts(
     store: Store,
     damaged: list[str] | None = None,
@@ -216,63 +157,6 @@ def _plan_fact(status: FollowUpStatus) -> PlanFacts:
     return PlanFacts(overdue=overdue, due_on=occurrence.date() if overdue and occurrence else None)
 
 
-def due_facts(
-    plan: ClientPlan, followups_held: list[date], today: date, window_days: int
-) -> PlanFacts:
-    """The plan's planned conversations whose due window has passed by ``today``, each judged
-    against the version of the plan in force on its day, split by whether a follow-up was held
-    within ``window_days`` of it (before or after). Later changes of the plan change none of
-    them, and once a month has closed none of its days can change (their windows have passed).
-    """
-    from bisect import bisect_left, bisect_right
-    from datetime import timedelta
-
-    from kindcheck.export import PlanFacts
-    from kindcheck.followup import occurrence_days
-
-    last_final = today - timedelta(days=window_days + 1)  # the window of this day has passed
-    if not plan.history:  # one version: its days, in order, each once
-        days = occurrence_days(plan.plan, plan.plan.start, last_final)
-    else:
-        days = _days_of_versions(plan, last_final)
-    # A day is met when a follow-up was held within the window either side of it: the days
-    # within the window of each follow-up held, found by bisection (a plan has dozens of
-    # days and a client a few follow-ups; a report does this for every plan).
-    window = timedelta(days=window_days)
-    met: list[date] = []
-    missed: list[date] = []
-    done = 0  # days[:done] are sorted into met or missed
-    for held in sorted(followups_held):
-        low = max(bisect_left(days, held - window), done)
-        high = bisect_right(days, held + window)
-        if low < high:
-            missed += days[done:low]
-            met += days[low:high]
-            done = high
-    missed += days[done:]
-    return PlanFacts(due_held=tuple(met), due_not_held=tuple(missed))
-
-
-def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
-    """The planned days of every version of the plan, each on the days it was in force, up
-    to ``last_final``, in order."""
-    from datetime import timedelta
-
-    from kindcheck.followup import occurrence_days
-
-    versions = plan.versions()
-    due: set[date] = set()
-    for number, version in enumerate(versions):
-        first = version.plan.start
-        if number:
-            first = max(first, version.valid_from.date())
-        last = last_final
-        if number + 1 < len(versions):
-            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
-        due.update(occurrence_days(version.plan, first, last))
-    return sorted(due)
-
-
 def count_vault(
     store: Store,
     period: PeriodType,
@@ -296,9 +180,8 @@ def count_vault(
     its facts counted). ``cancelled()`` is asked at every step; when it says yes,
     ExportCancelled.
     """
-    from kindcheck import export
 
-    from .caseload import DUE_WINDOW_DAYS, today_in_amsterdam
+    from .caseload import today_in_amsterdam
 
     today = today or today_in_amsterdam()
     damaged = damaged if damaged is not None else []
@@ -325,23 +208,7 @@ def count_vault(
                 progress(0, total)
         versions: dict[str, set[int]] = {}  # filled while the facts are read
         readable = store.readable_clients(damaged)
-        plans: list[PlanFacts] = []  # filled while the facts are read
-
-        def facts() -> Iterator[SessionFacts]:
-            for client in read_clients(store, damaged, tick):
-                held: list[date] = []
-                for fact in _client_session_facts(client, versions, damaged):
-                    if fact.kind == "followup":
-                        held.append(fact.held_on)
-                    if tick is not None:
-                        tick()  # its facts are complete
-                    yield fact
-                    if tick is not None:
-                        tick()  # aggregate asks for the next fact: this one is counted
-                if client.plan is not None and client.client_id in readable:
-                    plans.append(due_facts(client.plan, held, today, DUE_WINDOW_DAYS))
-
-        counts = export.aggregate(facts(), plans, period=period, questionnaires=versions)
+        counts = count_clients(store, period, today, damaged, versions, readable, tick)
     if progress is not None:
         progress(total, total)
     return counts

@@ -1,0 +1,289 @@
+"""The month close's counting: every client's facts records beside its plan
+(:func:`read_clients`), a plan's due days (:func:`due_facts`), and all of them counted per
+period in one pass (:func:`count_clients`, called by
+:func:`kindcheck.service.reports.count_vault`).
+
+It gives what :func:`kindcheck.export.aggregate` gives for the facts that
+:func:`kindcheck.service.facts.client_facts` makes of each client's records, but counts
+straight from the records' fields (a report reads one per session; making and checking an
+object of each was a third of the close). tests/core/test_month_close_equivalence.py holds it
+to the close of d298649 (tests/support/close_reference.py), byte for byte.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from kindcheck.errors import RecordDamaged
+
+if TYPE_CHECKING:
+    from kindcheck.export import Counts, PeriodType, PlanFacts
+    from kindcheck.store import PlainPlan, Store, StoredFacts
+
+    from .plans import ClientPlan
+
+__all__ = ["ClientFacts", "count_clients", "due_facts", "read_clients"]
+
+
+@dataclass
+class ClientFacts:
+    """One client's part of the export: its sessions' facts records, and its plan."""
+
+    client_id: str
+    records: list[StoredFacts]
+    plan: ClientPlan | None
+
+    @property
+    def last_held(self) -> date | None:
+        return max((record.session_date for record in self.records), default=None)
+
+
+def read_clients(
+    store: Store,
+    damaged: list[str],
+    tick: Callable[[], None] | None = None,
+) -> Iterator[ClientFacts]:
+    """Every client with sessions or a plan, in one pass over the facts records and one over
+    the plans (both by client id, side by side): only the current client is in memory. Read
+    inside ``store.reading()`` (one transaction), to the end. ``tick`` after each record read."""
+    plans = store.iter_plans(damaged)
+    records = store.iter_facts(damaged)
+    with contextlib.closing(plans), contextlib.closing(records):
+        next_plan = next(plans, None)
+        current: ClientFacts | None = None
+        for record in records:
+            if tick is not None:
+                tick()
+            if current is None or current.client_id != record.client_id:
+                if current is not None:
+                    yield current
+                while next_plan is not None and next_plan.client_id < record.client_id:
+                    yield ClientFacts(next_plan.client_id, [], _plan(next_plan, damaged))
+                    next_plan = next(plans, None)
+                plan = None
+                if next_plan is not None and next_plan.client_id == record.client_id:
+                    plan = _plan(next_plan, damaged)
+                    next_plan = next(plans, None)
+                current = ClientFacts(record.client_id, [], plan)
+            current.records.append(record)
+        if current is not None:
+            yield current
+        while next_plan is not None:
+            yield ClientFacts(next_plan.client_id, [], _plan(next_plan, damaged))
+            next_plan = next(plans, None)
+
+
+def _plan(stored: PlainPlan, damaged: list[str]) -> ClientPlan | None:
+    from kindcheck.store import DamagedNote
+
+    from .plans import to_client_plan
+
+    try:
+        return to_client_plan(stored)
+    except RecordDamaged as error:
+        damaged.append(DamagedNote.of(error, stored.client_id))
+        return None
+
+
+def due_facts(
+    plan: ClientPlan, followups_held: list[date], today: date, window_days: int
+) -> PlanFacts:
+    """The plan's planned conversations whose due window has passed by ``today``, each judged
+    against the version of the plan in force on its day, split by whether a follow-up was held
+    within ``window_days`` of it (before or after). Later changes of the plan change none of
+    them, and once a month has closed none of its days can change (their windows have passed).
+    """
+    from bisect import bisect_left, bisect_right
+    from datetime import timedelta
+
+    from kindcheck.export import PlanFacts
+    from kindcheck.followup import occurrence_days
+
+    last_final = today - timedelta(days=window_days + 1)  # the window of this day has passed
+    if not plan.history:  # one version: its days, in order, each once
+        days = occurrence_days(plan.plan, plan.plan.start, last_final)
+    else:
+        days = _days_of_versions(plan, last_final)
+    # A day is met when a follow-up was held within the window either side of it: the days
+    # within the window of each follow-up held, found by bisection (a plan has dozens of
+    # days and a client a few follow-ups; a report does this for every plan).
+    window = timedelta(days=window_days)
+    met: list[date] = []
+    missed: list[date] = []
+    done = 0  # days[:done] are sorted into met or missed
+    for held in sorted(followups_held):
+        low = max(bisect_left(days, held - window), done)
+        high = bisect_right(days, held + window)
+        if low < high:
+            missed += days[done:low]
+            met += days[low:high]
+            done = high
+    missed += days[done:]
+    return PlanFacts(due_held=tuple(met), due_not_held=tuple(missed))
+
+
+def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
+    """The planned days of every version of the plan, each on the days it was in force, up
+    to ``last_final``, in order."""
+    from datetime import timedelta
+
+    from kindcheck.followup import occurrence_days
+
+    versions = plan.versions()
+    due: set[date] = set()
+    for number, version in enumerate(versions):
+        first = version.plan.start
+        if number:
+            first = max(first, version.valid_from.date())
+        last = last_final
+        if number + 1 < len(versions):
+            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
+        due.update(occurrence_days(version.plan, first, last))
+    return sorted(due)
+
+
+def count_clients(
+    store: Store,
+    period: PeriodType,
+    today: date,
+    damaged: list[str],
+    versions: dict[str, set[int]],
+    readable: set[str],
+    tick: Callable[[], None] | None,
+) -> Counts:
+    """:func:`kindcheck.export.aggregate` of every client's session facts
+    (:func:`~.reports.read_clients`, made as :func:`~.facts.client_facts` makes them) and due
+    days (:func:`~.reports.due_facts`), counted straight from
+    the facts records' fields: a session's facts are made (and checked by aggregate's check)
+    only when its fields are not plainly valid, so the counts, their order, the damaged
+    records named and any error are aggregate's. Sessions are counted as they are read,
+    then the plans' due days, as aggregate counts them (in the same order)."""
+    from kindcheck.errors import ExportError
+    from kindcheck.export import PERIOD_TYPES
+    from kindcheck.export.counts import Tally
+    from kindcheck.export.facts import _check_session
+
+    from .caseload import DUE_WINDOW_DAYS
+    from .facts import _recorded_on, client_fields, session_facts_of
+
+    if period not in PERIOD_TYPES:
+        raise ExportError("the period must be 'month' or 'quarter'")
+    tally = Tally(period)
+    cells_for, count = tally.cells_for, tally.session
+    # The plans' due days, counted as they come but apart: aggregate counts them after every
+    # session, so a period or cell they add comes after those the sessions add.
+    due = Tally(period)
+    index = 0  # the session's place among all counted, as aggregate numbers them
+    for client in read_clients(store, damaged, tick):
+        plan = client.plan.plan if client.plan is not None else None
+        in_force = client.plan.in_force if client.plan is not None and client.plan.history else None
+        held: list[date] = []
+        for record, fields, timing in client_fields(
+            client.records, plan, DUE_WINDOW_DAYS, damaged, versions, in_force
+        ):
+            (_, kind, completed, minor, children, domains, flag, signal, scan, scp, _, setting) = (
+                fields
+            )
+            steps = record.meldcode_steps
+            if _plainly_countable(
+                completed, minor, children, domains, flag, signal, scan, scp, steps
+            ):
+                count(
+                    cells_for(_recorded_on(record.saved_at)),
+                    kind,
+                    completed,
+                    minor,
+                    children,
+                    None if domains is None else len(domains),
+                    () if domains is None else domains,
+                    flag,
+                    signal,
+                    steps,
+                    timing,
+                    setting,
+                )
+            else:
+                facts = session_facts_of(record, fields, timing)
+                _check_session(facts, index)
+                count(
+                    cells_for(facts.period_day),
+                    facts.kind,
+                    facts.kindcheck_completed,
+                    facts.has_minor_children,
+                    facts.children_in_view,
+                    facts.problem_domain_count,
+                    facts.problem_domains,
+                    facts.parenting_support_flag,
+                    facts.safety_signal,
+                    facts.meldcode_steps_taken,
+                    facts.followup_timing,
+                    facts.setting,
+                )
+            index += 1
+            if kind == "followup":
+                held.append(record.session_date)
+            if tick is not None:
+                tick()  # its facts are complete
+                tick()  # and counted
+        if client.plan is not None and client.client_id in readable:
+            plan_facts = due_facts(client.plan, held, today, DUE_WINDOW_DAYS)
+            due.days(plan_facts.due_held, "followups_due:held_in_window")
+            due.days(plan_facts.due_not_held, "followups_due:not_held")
+    for label, cells in due.periods.items():
+        counted = tally.periods.setdefault(label, {})
+        for key, value in cells.items():
+            counted[key] = counted.get(key, 0) + value
+    return tally.counts(versions)
+
+
+_KNOWN_DOMAINS: set[str] = set()  # domain ids already seen to be ids (a handful)
+
+
+def _plainly_countable(
+    completed: object,
+    minor: object,
+    children: object,
+    domains: object,
+    flag: object,
+    signal: object,
+    scan: object,
+    scp: object,
+    steps: object,
+) -> bool:
+    """Whether a record's fields make facts that pass aggregate's check, decided with exact
+    types (the check of :func:`kindcheck.export.facts._plainly_valid`, on the fields; the
+    kind and setting are checked when the record is read). False may still pass: the
+    facts are then made and checked as aggregate checks them."""
+    from kindcheck.export.facts import _ID, _MAX_COUNT, _MAX_SCP_AREAS
+
+    if not (
+        type(completed) is bool
+        and type(minor) is bool
+        and type(flag) is bool
+        and type(signal) is bool
+        and type(children) is int
+        and 0 <= children <= _MAX_COUNT
+        and type(steps) is int
+        and 0 <= steps <= _MAX_COUNT
+    ):
+        return False
+    if domains is None:
+        return not flag
+    if type(domains) is not list:
+        return False
+    for domain in domains:
+        if domain not in _KNOWN_DOMAINS:
+            if type(domain) is not str or not _ID.fullmatch(domain):
+                return False
+            if len(_KNOWN_DOMAINS) < 256:
+                _KNOWN_DOMAINS.add(domain)
+    return (
+        len(domains) == len(set(domains))
+        and (scan is None or type(scan) is int)
+        and scan in (None, 1, 2)
+        and (scp is None or (type(scp) is int and 0 <= scp <= _MAX_SCP_AREAS))
+    )
