@@ -4,7 +4,9 @@ reference).
 The due list holds the same dates as `kindcheck due` (both come from
 kindcheck.service.caseload). Enter or h on a row holds that follow-up: the conversation starts
 (followup.py). The screen is drawn at once and filled by a thread worker
-(:class:`OverviewLoaded`), so it never waits on the store before showing something.
+(:class:`OverviewLoaded`), so it never waits on the store before showing something. The two
+long lists are PagedTables (paged_table.py: a page held at a time, rows built off the UI
+thread); their rows' cells are made by home_rows.py.
 
 Above the lists, until each is dealt with: an older copy of the vault put back (w: was that on
 purpose?), a damaged key slot (k: a new recovery key), read-only media, and every record that
@@ -235,9 +237,9 @@ class HomeScreen(HoldsFollowUps):
         self._post_loaded(self.service.overview(query.strip()))
 
     def _post_loaded(self, overview: Overview) -> None:
-        """Post the overview with its first rows, then (for a long list) with all of them;
-        then keep the caseload summary, and check a list drawn from it against the records
-        once (in the worker's thread)."""
+        """Post the overview with the rows the tables hold at first (the tables build the
+        others as the cursor comes near them); then keep the caseload summary, and check a
+        list drawn from it against the records once (in the worker's thread)."""
         self.post_message(self._loaded(overview))
         with contextlib.suppress(KindcheckError):  # a summary not kept is made again
             self.service.save_caseload_summary()

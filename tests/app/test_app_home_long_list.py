@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kindcheck.screens import home_rows
+from kindcheck.screens.paged_table import ROWS_KEPT_AHEAD, ROWS_PER_TURN
 from support.app import PASSPHRASE, SIZE, fresh_vault, make_app, settle, wait_screen, wait_until
 from support.vault import make_answers, record
 from textual.widgets import DataTable
 
-from kindcheck.screens import home_rows
-from kindcheck.screens.paged_table import ROWS_KEPT_AHEAD, ROWS_PER_TURN
 from kindcheck.service import caseload_summary
 from kindcheck.service.caseload_summary import SUMMARY_FROM_CLIENTS, CaseloadSummary, SummaryEntry
 from kindcheck.service.vault_service import VaultService
