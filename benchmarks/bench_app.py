@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -543,7 +544,11 @@ def run(
     bare_keys = KeyTimings()
     for number in range(rounds + 1):  # the first round warms up, untimed
         if not only_keys:
+            # Each app starts with the garbage of the one before collected, as in a process
+            # of its own (else the first full collection of one app pays for another's).
+            gc.collect()
             got = asyncio.run(ours_home_and_client(vault, clients))
+            gc.collect()
             base = asyncio.run(bare_home_and_screen(clients))
         answered = asyncio.run(ours_answer_keys(vault))
         bare_answered = asyncio.run(
