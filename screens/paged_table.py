@@ -56,6 +56,7 @@ class PagedTable(DataTable[Any]):
         self._wanted = 0  # how many of the rows the table is to hold by now
         self._filling = 0  # which list is current (a turn or a build for an older one stops)
         self._building = False
+        self._pending = False  # a turn of adding is due (one at a time: see _add)
         self._to_last = False  # End: the cursor follows the rows in to the last
 
     def show_list(self, keys: Sequence[str], built: KeyedRows, build: BuildRows) -> None:
@@ -68,7 +69,7 @@ class PagedTable(DataTable[Any]):
         old_keys, self.keys = self.keys, keys
         self._rows, self._build = list(built), build
         self._filling += 1
-        self._building = False
+        self._building = self._pending = False
         if (
             len(keys) >= added
             and len(built) >= added
@@ -86,16 +87,15 @@ class PagedTable(DataTable[Any]):
             self._to_last = False
             added = 0
         self._wanted = min(len(keys), max(added, ROWS_KEPT_AHEAD))
-        self._add(self._filling, added)
+        self._next_turn()
 
     def near(self, row: int) -> None:
         """The cursor is on ``row``: keep :data:`ROWS_KEPT_AHEAD` rows in the table past it."""
         wanted = min(len(self.keys), row + ROWS_KEPT_AHEAD)
         if wanted > self._wanted:
-            filling_now = self.row_count < self._wanted
             self._wanted = wanted
-            if not filling_now:
-                self._add(self._filling, self.row_count)
+            if not self._building:
+                self._next_turn()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.near(event.cursor_row)  # (the event goes on to the screen)
@@ -123,11 +123,21 @@ class PagedTable(DataTable[Any]):
         self._to_last = False
         super().action_page_up()
 
-    def _add(self, filling: int, start: int) -> None:
+    def _next_turn(self) -> None:
+        """Add the next rows on a later turn of the event loop. Rows are added only there,
+        one such turn pending at a time: however many keys or lists come in one turn, a
+        turn adds at most :data:`ROWS_PER_TURN` rows to the table."""
+        if not self._pending:
+            self._pending = True
+            self.set_timer(TURN_GAP_SECONDS, partial(self._add, self._filling))
+
+    def _add(self, filling: int) -> None:
         """Add the next rows (at most :data:`ROWS_PER_TURN`) and come back next turn for
         more; rows not built yet are asked of a thread worker first."""
         if filling != self._filling:
             return  # a newer list replaced this one
+        self._pending = False
+        start = self.row_count
         end = min(start + ROWS_PER_TURN, self._wanted, len(self._rows))
         for index in range(start, end):
             key, cells = self._rows[index]
@@ -139,7 +149,7 @@ class PagedTable(DataTable[Any]):
         if end >= self._wanted:
             return
         if end < len(self._rows):
-            self.set_timer(TURN_GAP_SECONDS, partial(self._add, filling, end))
+            self._next_turn()
         elif not self._building:
             self._building = True
             stop = min(len(self.keys), max(self._wanted, end + ROWS_KEPT_AHEAD))
@@ -162,7 +172,7 @@ class PagedTable(DataTable[Any]):
             return  # built for a list no longer shown
         self._building = False
         self._rows.extend(rows)
-        self._add(filling, self.row_count)
+        self._next_turn()
 
 
 def _no_rows(start: int, end: int) -> KeyedRows:
