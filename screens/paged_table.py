@@ -87,7 +87,8 @@ class PagedTable(DataTable[Any]):
             self._to_last = False
             added = 0
         self._wanted = min(len(keys), max(added, ROWS_KEPT_AHEAD))
-        self._next_turn()
+        # The first rows at once: what is typed right after a search (o, h) acts on them.
+        self._add(self._filling)
 
     def near(self, row: int) -> None:
         """The cursor is on ``row``: keep :data:`ROWS_KEPT_AHEAD` rows in the table past it."""
