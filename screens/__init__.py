@@ -13,7 +13,9 @@ One module per screen, with its .tcss beside it:
 
 - ``create_vault``, ``recovery_key`` (shown once) and ``unlock`` (also the idle lock screen),
   sharing unlock.tcss.
-- ``home``: drafts, follow-ups due and overdue, clients; ``client``: one client's page;
+- ``home``: drafts, follow-ups due and overdue, clients, their rows' cells built by
+  ``home_rows``, the two long lists each a ``paged_table`` (a DataTable that holds a page at
+  a time, its rows built off the UI thread); ``client``: one client's page;
   ``followup``: holding a client's follow-up (shared by home and the client page);
   ``client_record``: the client page's part of the client record (open a session, save the
   client's dossier, delete the client); ``client_followthrough``: its events, warm hand-offs

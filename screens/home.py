@@ -4,7 +4,9 @@ reference).
 The due list holds the same dates as `kindcheck due` (both come from
 kindcheck.service.caseload). Enter or h on a row holds that follow-up: the conversation starts
 (followup.py). The screen is drawn at once and filled by a thread worker
-(:class:`OverviewLoaded`), so it never waits on the store before showing something.
+(:class:`OverviewLoaded`), so it never waits on the store before showing something. The two
+long lists are PagedTables (paged_table.py: a page held at a time, rows built off the UI
+thread); their rows' cells are made by home_rows.py.
 
 Above the lists, until each is dealt with: an older copy of the vault put back (w: was that on
 purpose?), a damaged key slot (k: a new recovery key), read-only media, and every record that
@@ -17,7 +19,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -29,18 +31,17 @@ from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
-from textual.widgets.data_table import ColumnKey
 
-from kindcheck.dates import format_day, format_saved_at
+from kindcheck.dates import format_saved_at
 from kindcheck.errors import KindcheckError
-from kindcheck.followup import FollowUpState
-from kindcheck.service.views import ClientSummary, DraftSummary, HomeItem, Overview, SlotNotice
-from kindcheck.text import one_line
+from kindcheck.service.views import ClientSummary, DraftSummary, Overview, SlotNotice
 
 from . import heap
 from .dialogs.confirm import ConfirmDialog
 from .followup import HoldsFollowUps
+from .home_rows import ClientRows, DueEntry, due_entries, due_key, due_row, overdue_count
 from .messages import ClientOpened, DraftResumed, NewIntakeRequested
+from .paged_table import ROWS_KEPT_AHEAD, KeyedRows, PagedTable
 from .widgets.damage import damaged_notice
 from .widgets.keys_footer import KeysFooter
 from .widgets.safe import SafeInput, literal, literal_cell
@@ -49,24 +50,23 @@ from .widgets.safe import SafeInput, literal, literal_cell
 PREPARE_AFTER_SECONDS = 0.15
 
 
-# Rows added to a table per turn of the event loop: the first ones are painted at once and
-# the screen answers keys while the rest of a long list comes in. Between two turns the table
-# goes idle, which is when it measures the rows just added (about 0.1 ms a row).
-ROWS_PER_TURN = 100
-TURN_GAP_SECONDS = 0.002
-
 # How long after a list drawn from the caseload summary is shown the records are checked.
 CHECK_AFTER_SECONDS = 1.0
 
-# Rows a long list keeps in its table past the cursor (a screen shows about ten).
-ROWS_KEPT_AHEAD = 200
+# Rows of each list built in the loading worker, before the list is shown: what the tables
+# hold at first (the others are built by the tables' workers as the cursor comes to them).
+FIRST_ROWS = ROWS_KEPT_AHEAD
 
-# Rows of each list built in the loading worker, before the list is shown (more than a
-# screen shows); the others are built as they are added to the table (TableRows).
-FIRST_ROWS = 100
 
-Cells = tuple[Text, ...]
-KeyedRows = tuple[tuple[str, Cells], ...]
+def freeze_what_lives() -> None:
+    """Keep what lives when home is made (the app, its modules, the unlocked service: they
+    live as long as the app) out of Python's later full garbage collections. A full
+    collection holds the GIL while it walks every object: every thread stops, the UI
+    thread's too. With a caseload of 10,000 clients read in, each took 100-140 ms, the
+    longest stalls of home; set aside, what they walk is what was made since. Collected
+    first (one full collection, 15-30 ms, before the list is read) so that no garbage is set
+    aside; what is set aside and later dies is reclaimed by heap.py's rules."""
+    heap.reclaim()
 
 
 class OverviewLoaded(Message):
@@ -83,7 +83,8 @@ class OverviewLoaded(Message):
         client_rows: KeyedRows,
         *,
         due_keys: tuple[str, ...],
-        due: Sequence[ClientSummary | HomeItem],
+        due: Sequence[DueEntry],
+        client_keys: tuple[str, ...],
         replaces: Overview | None = None,
     ) -> None:
         super().__init__()
@@ -93,6 +94,7 @@ class OverviewLoaded(Message):
         self.client_rows = client_rows
         self.due_keys = due_keys
         self.due = due
+        self.client_keys = client_keys
         self.replaces = replaces
 
 
@@ -100,82 +102,6 @@ def replace_message(message: OverviewLoaded, replaces: Overview) -> OverviewLoad
     """``message``, to be shown only while the screen still shows ``replaces``."""
     message.replaces = replaces
     return message
-
-
-class TableRows:
-    """What one DataTable shows: rows by key, changed in place when the keys stay the same,
-    else filled a turn of the event loop at a time (a long list never blocks the screen).
-
-    A long list is not put in the table all at once: the table holds the first
-    :data:`ROWS_KEPT_AHEAD` rows, and more as the cursor comes near its last one (PageDown,
-    the arrows), each row built when it is added; a search finds any client whatever the
-    table holds."""
-
-    def __init__(self, table: DataTable[Any]) -> None:
-        self.table = table
-        self.columns: list[ColumnKey] = []
-        self.keys: Sequence[str] = ()  # of every row of the list, in order
-        self._cells: list[Cells] = []  # of the rows in the table (the first of the list)
-        self._built: KeyedRows = ()
-        self._build: Callable[[int], tuple[str, Cells]] = self._no_more
-        self._wanted = 0  # how many of the rows the table is to hold by now
-        self._filling = 0  # which fill is current (a later turn of an older one stops)
-
-    @staticmethod
-    def _no_more(index: int) -> tuple[str, Cells]:
-        raise IndexError(index)
-
-    def show(
-        self,
-        keys: Sequence[str],
-        built: KeyedRows,
-        build: Callable[[int], tuple[str, Cells]] | None = None,
-    ) -> None:
-        """The list of ``keys``: ``built`` holds the first rows, ``build(index)`` makes any
-        other (``built`` alone: it holds them all)."""
-        table = self.table
-        # When the new list starts with the keys of the rows in the table (back from a
-        # page, a client's row changed), those rows are kept and only changed cells redrawn.
-        added = table.row_count
-        old_keys, self.keys = self.keys, keys
-        self._built, self._build = built, build or self._no_more
-        if len(keys) >= added and list(keys[:added]) == list(old_keys[:added]):
-            for index in range(added):
-                key, cells = self.row(index)
-                if self._cells[index] != cells:
-                    for column, cell in zip(self.columns, cells, strict=True):
-                        table.update_cell(key, column, cell)
-                    self._cells[index] = cells
-        else:
-            table.clear()
-            self._cells = []
-            added = 0
-        self._wanted = min(len(keys), max(added, ROWS_KEPT_AHEAD))
-        self._filling += 1
-        self._add(self._filling, added)
-
-    def row(self, index: int) -> tuple[str, Cells]:
-        return self._built[index] if index < len(self._built) else self._build(index)
-
-    def near(self, row: int) -> None:
-        """The cursor is on ``row``: keep :data:`ROWS_KEPT_AHEAD` rows in the table past it."""
-        wanted = min(len(self.keys), row + ROWS_KEPT_AHEAD)
-        if wanted > self._wanted:
-            filling_now = self.table.row_count < self._wanted
-            self._wanted = wanted
-            if not filling_now:
-                self._add(self._filling, self.table.row_count)
-
-    def _add(self, filling: int, start: int) -> None:
-        if filling != self._filling:
-            return  # a newer list replaced this one
-        end = min(start + ROWS_PER_TURN, self._wanted)
-        for index in range(start, end):
-            key, cells = self.row(index)
-            self.table.add_row(*cells, key=key)
-            self._cells.append(cells)
-        if end < self._wanted:
-            self.table.set_timer(TURN_GAP_SECONDS, partial(self._add, filling, end))
 
 
 class HomeScreen(HoldsFollowUps):
@@ -206,15 +132,11 @@ class HomeScreen(HoldsFollowUps):
         self.overview: Overview | None = None
         self.loaded_once = False
         self._prepare_timer: Timer | None = None
-        self._followup_rows: TableRows | None = None
-        self._client_rows: TableRows | None = None
         # Keys for the client list typed right after a search's Enter wait for its result
         # (an o typed ahead opened the client that was highlighted before the search).
         self.search_pending = False
         self.after_search: list[Callable[[], None]] = []
-        # Each client's row as last built, with the summary and language it was built from:
-        # a list read again builds only the rows of the clients that changed.
-        self._built_rows: dict[str, tuple[ClientSummary, str, Cells]] = {}
+        self._client_rows = ClientRows()
         self._checked = False  # a list from the caseload summary checked against the records
 
     def compose(self) -> ComposeResult:
@@ -226,7 +148,7 @@ class HomeScreen(HoldsFollowUps):
         # Follow-ups first: the children of clients whose conversation is due or overdue.
         with Vertical(id="followups-section", classes="section"):
             yield Static("", id="followups-heading", classes="heading")
-            yield DataTable(id="followups", cursor_type="row")
+            yield PagedTable(id="followups", cursor_type="row")
         with Vertical(id="drafts-section", classes="section"):
             yield Static("", id="drafts-heading", classes="heading")
             yield DataTable(id="drafts", cursor_type="row", zebra_stripes=False)
@@ -235,25 +157,25 @@ class HomeScreen(HoldsFollowUps):
                 self.tr("home.clients", count="…"), id="clients-heading", classes="heading"
             )
             yield SafeInput(placeholder=self.tr("home.search_hint"), id="search", max_length=64)
-        yield DataTable(id="clients", cursor_type="row")
+        yield PagedTable(id="clients", cursor_type="row")
         yield Static("", id="clients-empty", classes="muted")
         yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
+        freeze_what_lives()
         drafts = self.query_one("#drafts", DataTable)
         drafts.add_column(self.tr("home.col.reference"), width=16)
         drafts.add_column(self.tr("home.col.where"), width=20)
         drafts.add_column(self.tr("home.col.saved"), width=16)
-        followups = self._followup_rows = TableRows(self.query_one("#followups", DataTable))
-        followups.columns = [
-            followups.table.add_column(self.tr("home.col.reference"), width=18),
-            followups.table.add_column(self.tr("home.col.status"), width=18),
-            followups.table.add_column(self.tr("home.col.planned"), width=10),
-            followups.table.add_column(self.tr("home.col.last_held"), width=10),
+        followups = self.query_one("#followups", PagedTable)
+        followups.row_columns = [
+            followups.add_column(self.tr("home.col.reference"), width=18),
+            followups.add_column(self.tr("home.col.status"), width=18),
+            followups.add_column(self.tr("home.col.planned"), width=10),
+            followups.add_column(self.tr("home.col.last_held"), width=10),
         ]
-        clients = self.query_one("#clients", DataTable)
-        self._client_rows = TableRows(clients)
-        self._client_rows.columns = [
+        clients = self.query_one("#clients", PagedTable)
+        clients.row_columns = [
             # 80 columns: "⚠ cliënt 2f39665d" and "SIGNAAL HULP" fit, the follow-up wraps less
             clients.add_column(self.tr("home.col.reference"), width=17),
             clients.add_column(self.tr("home.col.last"), width=10),
@@ -270,9 +192,7 @@ class HomeScreen(HoldsFollowUps):
 
     @on(DataTable.RowHighlighted, "#clients, #followups")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        for rows in (self._client_rows, self._followup_rows):
-            if rows is not None and rows.table is event.data_table:
-                rows.near(event.cursor_row)
+        # (The table keeps rows ahead of the cursor itself: PagedTable.near.)
         # The client page interprets every session of the client (checks, outcome): done
         # ahead for the row the clinician rests on, so Enter opens the page at once.
         if event.row_key.value:
@@ -319,9 +239,9 @@ class HomeScreen(HoldsFollowUps):
         self._post_loaded(self.service.overview(query.strip()))
 
     def _post_loaded(self, overview: Overview) -> None:
-        """Post the overview with its first rows, then (for a long list) with all of them;
-        then keep the caseload summary, and check a list drawn from it against the records
-        once (in the worker's thread)."""
+        """Post the overview with the rows the tables hold at first (the tables build the
+        others as the cursor comes near them); then keep the caseload summary, and check a
+        list drawn from it against the records once (in the worker's thread)."""
         self.post_message(self._loaded(overview))
         with contextlib.suppress(KindcheckError):  # a summary not kept is made again
             self.service.save_caseload_summary()
@@ -350,42 +270,49 @@ class HomeScreen(HoldsFollowUps):
         if read != shown:
             self.post_message(replace_message(self._loaded(read), shown))
 
-    def _loaded(self, overview: Overview, limit: int | None = FIRST_ROWS) -> OverviewLoaded:
-        """The message that shows ``overview``, with the first ``limit`` rows of each list
-        built (the rest are built as the table comes to them)."""
-        # Built in the worker's thread, which has no active app of its own: the language
-        # (self.lang, self.tr) is the app's.
-        token = active_app.set(self.app)
-        try:
-            due = self._due_entries(overview)
+    def _loaded(self, overview: Overview) -> OverviewLoaded:
+        """The message that shows ``overview``, with the rows each table will hold at first
+        built (in the worker's thread: the UI thread builds no row)."""
+        with self._in_app():
+            due = due_entries(overview.followups, overview.items)
             clients = overview.clients
-            shown = (self._client_rows.table.row_count if self._client_rows else 0) + FIRST_ROWS
-            end = len(clients) if limit is None else max(limit, shown)
+            # The rows the tables hold now too: a list that starts with the same keys keeps
+            # them, with only the changed cells redrawn.
+            tables = self.query(PagedTable)
+            held = {table.id: table.row_count for table in tables}
+            due_end = max(FIRST_ROWS, held.get("followups", 0))
+            end = max(FIRST_ROWS, held.get("clients", 0))
             return OverviewLoaded(
                 overview,
-                tuple(self._due_row(entry) for entry in due[: limit or len(due)]),
-                self._overdue_count(due),
-                tuple((c.client_id, self._built_client_row(c)) for c in clients[:end]),
-                due_keys=tuple(self._due_key(entry) for entry in due),
+                self._due_rows(due, 0, due_end),
+                overdue_count(due),
+                self._client_list_rows(clients, 0, end),
+                due_keys=tuple(due_key(entry) for entry in due),
                 due=due,
+                client_keys=tuple(client.client_id for client in clients),
             )
+
+    @contextlib.contextmanager
+    def _in_app(self) -> Iterator[None]:
+        """In a worker's thread, which has no active app of its own: the language (self.lang,
+        self.tr) is the app's."""
+        token = active_app.set(self.app)
+        try:
+            yield
         finally:
             active_app.reset(token)
 
-    @staticmethod
-    def _due_key(entry: ClientSummary | HomeItem) -> str:
-        if isinstance(entry, HomeItem):
-            return f"{entry.client_id}|{entry.reason}"
-        return entry.client_id
+    def _due_rows(self, due: Sequence[DueEntry], start: int, end: int) -> KeyedRows:
+        with self._in_app():
+            tr, lang = self.tr, self.lang
+            return tuple((due_key(entry), due_row(entry, tr, lang)) for entry in due[start:end])
 
-    def _built_client_row(self, client: ClientSummary) -> Cells:
-        """A client's row, built again only when what it shows changed."""
-        built = self._built_rows.get(client.client_id)
-        if built is not None and built[0] == client and built[1] == self.lang:
-            return built[2]
-        cells = self._client_row(client)
-        self._built_rows[client.client_id] = (client, self.lang, cells)
-        return cells
+    def _client_list_rows(
+        self, clients: Sequence[ClientSummary], start: int, end: int
+    ) -> KeyedRows:
+        with self._in_app():
+            tr, lang, rows = self.tr, self.lang, self._client_rows
+            return tuple((c.client_id, rows.row(c, tr, lang)) for c in clients[start:end])
 
     def on_overview_loaded(self, message: OverviewLoaded) -> None:
         if message.replaces is not None and message.replaces is not self.overview:
@@ -429,15 +356,13 @@ class HomeScreen(HoldsFollowUps):
         rows = self._highlighted_rows()
         if rows is not None and rows.keys:
             # A list just shown or changed says nothing of its cursor: prepare that row too.
-            key = rows.keys[min(rows.table.cursor_row, len(rows.keys) - 1)]
+            key = rows.keys[min(rows.cursor_row, len(rows.keys) - 1)]
             self._prepare_later(key)
 
-    def _highlighted_rows(self) -> TableRows | None:
+    def _highlighted_rows(self) -> PagedTable | None:
         """The table of clients that has the focus, if one has."""
-        for rows in (self._client_rows, self._followup_rows):
-            if rows is not None and rows.table is self.focused:
-                return rows
-        return None
+        focused = self.focused
+        return focused if isinstance(focused, PagedTable) else None
 
     def _show_notices(self, overview: Overview) -> None:
         """The vault's notices and the records that cannot be read, each until dealt with."""
@@ -460,16 +385,6 @@ class HomeScreen(HoldsFollowUps):
             return self.tr(f"notice.slot_{slot.secret}")
         return self.tr("notice.slot_unknown", id=slot.short_id)
 
-    def _reference_cell(self, client: ClientSummary) -> Text:
-        """The reference; for a client whose own record cannot be read, its id."""
-        if client.readable:
-            return literal_cell(client.reference)
-        return Text(
-            self.tr("damaged.client_row", id=one_line(client.client_id)[:8]),
-            style="bold red",
-            end="",
-        )
-
     def _fill_drafts(self, drafts: tuple[DraftSummary, ...]) -> None:
         table = self.query_one("#drafts", DataTable)
         table.clear()
@@ -489,127 +404,24 @@ class HomeScreen(HoldsFollowUps):
         self.query_one("#drafts-heading", Static).update(self.tr("home.drafts", count=len(drafts)))
         self.query_one("#drafts-section").display = bool(drafts)
 
-    def _due_entries(self, overview: Overview) -> list[ClientSummary | HomeItem]:
-        """What the due list shows, in order: the planned follow-ups, then the Kindchecks
-        after an event and the questions to ask again."""
-        return [*overview.followups, *overview.items]
-
-    def _overdue_count(self, entries: Sequence[ClientSummary | HomeItem]) -> int:
-        overdue = 0
-        for entry in entries:
-            if isinstance(entry, HomeItem):
-                overdue += entry.state == FollowUpState.OVERDUE
-            elif not entry.plan_damaged and entry.followup is not None:
-                overdue += entry.followup.state == FollowUpState.OVERDUE
-        return overdue
-
-    def _due_row(self, entry: ClientSummary | HomeItem) -> tuple[str, Cells]:
-        """One row of the due list: a planned follow-up (keyed by the client id), or a
-        Kindcheck after an event or a question to ask again (keyed "<client id>|<reason>")."""
-        if isinstance(entry, HomeItem):
-            # The Kindcheck due again after an event, or a question to ask again: dated
-            # items beside the plan, whatever its next date.
-            item = entry
-            day = format_day(item.when, self.lang) if item.when else "-"
-            # Short: the day is in the next column, the details on the client page.
-            if item.kind == "kindcheck":
-                what = self.tr("home.kindcheck_due_short", event=item.label)
-            else:
-                what = self.tr("home.reask_due_short")
-            style = "bold red" if item.state == FollowUpState.OVERDUE else "bold yellow"
-            item_cells = (
-                literal_cell(item.reference),
-                Text(what, style=style, overflow="ellipsis", no_wrap=True),
-                Text(day),
-                Text(format_day(item.last_held, self.lang)),
-            )
-            return f"{item.client_id}|{item.reason}", item_cells
-        client = entry
-        state = client.followup
-        if client.plan_damaged or state is None:
-            # Its next conversation is unknown, and may be overdue: it stays in view.
-            damaged_cells = (
-                self._reference_cell(client),
-                Text(self.tr("damaged.plan_row"), style="bold red"),
-                Text("-"),
-                Text(format_day(client.last_session, self.lang)),
-            )
-            return client.client_id, damaged_cells
-        if state.state == FollowUpState.OVERDUE:
-            label = Text(self.tr("home.overdue_days", days=state.days_overdue), style="bold red")
-        else:
-            label = Text(self.tr("home.due"), style="bold yellow")
-        planned = state.occurrence.date() if state.occurrence else None
-        cells = (
-            self._reference_cell(client),
-            label,
-            Text(format_day(planned, self.lang)),
-            Text(format_day(client.last_session, self.lang)),
-        )
-        return client.client_id, cells
-
     def _fill_followups(self, message: OverviewLoaded) -> None:
-        assert self._followup_rows is not None
         due, count = message.due, len(message.due)
-        self._followup_rows.show(
-            message.due_keys, message.followup_rows, lambda index: self._due_row(due[index])
-        )
-        self._followup_rows.table.styles.height = min(count, 4) + 1
+        table = self.query_one("#followups", PagedTable)
+        table.show_list(message.due_keys, message.followup_rows, partial(self._due_rows, due))
+        table.styles.height = min(count, 4) + 1
         self.query_one("#followups-heading", Static).update(
             self.tr("home.followups", overdue=message.overdue, due=count - message.overdue)
         )
         self.query_one("#followups-section").display = bool(count)
 
     def _fill_clients(self, message: OverviewLoaded) -> None:
-        assert self._client_rows is not None
         clients = message.overview.clients
         self.query_one("#clients-heading", Static).update(
             self.tr("home.clients", count=len(clients))
         )
-
-        def build(index: int) -> tuple[str, Cells]:
-            return clients[index].client_id, self._built_client_row(clients[index])
-
-        self._client_rows.show([c.client_id for c in clients], message.client_rows, build)
-
-    def _client_row(self, client: ClientSummary) -> Cells:
-        """The cells of one client's row (built in the loading worker, off the UI thread)."""
-        domains = "-" if client.problem_domain_count is None else str(client.problem_domain_count)
-        domain_cell = Text(domains, style="bold" if domains not in ("-", "0", "1", "2") else "")
-        return (
-            self._reference_cell(client),
-            Text(format_day(client.last_session, self.lang)),
-            domain_cell,
-            self._alert_cell(client),
-            self._followup_cell(client),
+        self.query_one("#clients", PagedTable).show_list(
+            message.client_keys, message.client_rows, partial(self._client_list_rows, clients)
         )
-
-    def _alert_cell(self, client: ClientSummary) -> Text:
-        """A signal of unsafety and the parenting flag: a column of their own, so the
-        follow-up column holds the plan only."""
-        text = Text()
-        if client.safety_signal:
-            text.append(self.tr("home.signal") + " ", style="bold red")
-        if client.parenting_support_flag:
-            text.append(self.tr("home.flag"), style="bold yellow")
-        return text
-
-    def _followup_cell(self, client: ClientSummary) -> Text:
-        text = Text()
-        state = client.followup
-        if client.plan_damaged:
-            text.append(self.tr("damaged.plan_row"), style="bold red")
-        elif state is None:
-            text.append(self.tr("home.closed") if client.check_closed else self.tr("home.no_plan"))
-        elif state.state == FollowUpState.OVERDUE:
-            text.append(self.tr("home.overdue_days", days=state.days_overdue), style="red")
-        elif state.state == FollowUpState.DUE:
-            text.append(self.tr("home.due"), style="yellow")
-        elif state.state == FollowUpState.UPCOMING and state.occurrence:
-            text.append(format_day(state.occurrence.date(), self.lang))
-        else:
-            text.append(self.tr("home.plan_ended"))
-        return text
 
     # -- actions ------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kindcheck.errors import VaultError
 
+from .caseload_summary_reads import SummaryReads
 from .views import (
     ClientDetail,
     ClientSummary,
@@ -35,25 +36,21 @@ if TYPE_CHECKING:
     from kindcheck.outcome import Outcome
     from kindcheck.store import Draft, SessionSummary, Store
 
-    from .caseload_summary import CaseloadSummary, SummaryEntry
-    from .plans import ClientPlan
 
 # Interpreted sessions kept for client pages (a few clients' worth; about 25 KiB each).
 _INTERPRETED_KEPT = 400
 
 
-class CaseloadReads:
+class CaseloadReads(SummaryReads):
     """The reads of :class:`~kindcheck.service.vault_service.VaultService` that the screens
-    show; the state they use is the service's."""
+    show (a large caseload's overview from the caseload summary: :class:`SummaryReads`);
+    the state they use is the service's."""
 
     clock: Callable[[], date]
     lang: str
     _lock: threading.RLock
     _store_draft_ids: dict[str, str]
     _interpreted: dict[str, tuple[dict[str, Any], Session, Outcome]]
-    # The caseload summary of the store it was read from (or made for), and whether the
-    # vault holds it as it is (see save_caseload_summary); dropped on lock.
-    _caseload_summary: tuple[Store, CaseloadSummary, bool] | None = None
 
     def _open(self) -> Store:
         raise NotImplementedError  # the service's
@@ -78,141 +75,6 @@ class CaseloadReads:
                 if quick is not None:
                     return quick
             return self._overview_from_records(store, query)
-
-    def _overview_from_summary(self, store: Store, query: str) -> Overview | None:
-        """The overview from the caseload summary, with the entries of the clients whose
-        records changed made again; None when there is no summary to go by (a small
-        caseload, none kept yet, made with other rules, too many changed, or a record that
-        cannot be read: the records are read then, and name it)."""
-        from .caseload import DUE_WINDOW_DAYS
-        from .caseload_summary import (
-            SUMMARY_FROM_CLIENTS,
-            CaseloadSummary,
-            client_generations,
-            home_items,
-            merged,
-            summaries,
-        )
-
-        notes: list[str] = []
-        with store.reading():
-            generations = store.record_generations()
-            if generations is None:
-                return None
-            clients = client_generations(generations)
-            if len(clients) < SUMMARY_FROM_CLIENTS:
-                return None
-            key = self._summary_key()
-            summary = self._kept_summary(store)
-            if summary is None or summary.key != key:
-                summary = CaseloadSummary.from_document(store.read_caseload_summary(), key)
-                if summary is None:
-                    return None
-                self._keep_summary(store, summary, saved=True)
-            stale = summary.stale(clients)
-            # Many changed (another program wrote them): reading everything is as quick.
-            if len(stale) > max(50, len(clients) // 10):
-                return None
-            fresh = {}
-            for client_id in stale:
-                entry = self._entry_from_records(store, client_id, clients[client_id], notes)
-                if entry is None or notes:
-                    return None
-                fresh[client_id] = entry
-            stored_drafts = store.list_drafts(damaged=notes)
-            if notes:
-                return None
-            notices = self._notices(store)
-            user_name = str(store.user_name or "")
-        if fresh or len(summary.entries) != len(clients):
-            summary = merged(summary, fresh, clients)
-            self._keep_summary(store, summary, saved=False)
-        today = self.clock()
-        needle = " ".join(query.split()).casefold()
-        return Overview(
-            tuple(summaries(summary.entries, today, DUE_WINDOW_DAYS, needle)),
-            tuple(self._draft_summary(draft) for draft in stored_drafts),
-            today,
-            user_name,
-            (),
-            notices,
-            generations=generations,
-            items=home_items(summary.entries, today, self.lang, needle),
-            complete=False,
-        )
-
-    def _entry_from_records(
-        self, store: Store, client_id: str, generation: int, notes: list[str]
-    ) -> SummaryEntry | None:
-        """One client's summary entry made from its records (three small reads); None when
-        the client is gone. A record that cannot be read is named in ``notes``."""
-        from kindcheck.errors import RecordDamaged
-
-        from .caseload import DUE_WINDOW_DAYS
-        from .caseload_summary import entry_for
-        from .plans import get_plan
-
-        try:
-            client = store.get_client(client_id)
-            plan = get_plan(store, client_id)
-        except RecordDamaged as error:
-            notes.append(str(error))
-            return None
-        if client is None:
-            return None
-        headers = store.list_sessions(client_id, notes, log=False)
-        scans = [header for header in headers if header.scan_done]
-        return entry_for(
-            client,
-            headers,
-            headers[-1] if headers else None,
-            scans[-1] if scans else None,
-            plan,
-            generation,
-            DUE_WINDOW_DAYS,
-            self._due_days(),
-        )
-
-    def _due_days(self) -> dict[str, int]:
-        from .followthrough import catalog
-
-        return {event.id: event.due_days for event in catalog().events}
-
-    def _summary_key(self) -> str:
-        from .caseload import DUE_WINDOW_DAYS
-        from .caseload_summary import summary_key
-
-        return summary_key(DUE_WINDOW_DAYS, self._due_days())
-
-    def _kept_summary(self, store: Store) -> CaseloadSummary | None:
-        kept = self._caseload_summary
-        return kept[1] if kept is not None and kept[0] is store else None
-
-    def _keep_summary(self, store: Store, summary: CaseloadSummary, *, saved: bool) -> None:
-        self._caseload_summary = (store, summary, saved)
-
-    def save_caseload_summary(self) -> bool:
-        """Keep the caseload summary in the vault if it changed since it was read or saved
-        (the home screen calls this once its list is shown). True when it was written; never
-        on read-only media."""
-        with self._lock:
-            kept = self._caseload_summary
-            if kept is None or kept[2]:
-                return False
-            store, summary, _saved = kept
-            if self._open() is not store or store.read_only:
-                return False  # locked and opened again since: read again first
-            store.write_caseload_summary(summary.to_document())
-            self._caseload_summary = (store, summary, True)
-            return True
-
-    def caseload_intact(self) -> bool:
-        """Whether the records a list from the caseload summary stands on (every client's
-        record, session header and plan) all still decrypt: the check that a list read from
-        the records makes as it reads them, without reading them (about a tenth of the time).
-        False: read the overview with ``complete`` to name what cannot be read."""
-        with self._lock:
-            return self._open().home_records_intact()
 
     def _overview_from_records(self, store: Store, query: str) -> Overview:
         """The overview read from every record (see :meth:`overview`); for a large caseload
@@ -307,58 +169,6 @@ class CaseloadReads:
             generations=generations,
             items=items,
         )
-
-    def _summary_from_records(
-        self,
-        store: Store,
-        generations: dict[str, int] | None,
-        overviews: list[Any],
-        plans: list[ClientPlan],
-        notes: list[str],
-    ) -> None:
-        """Make the caseload summary from an overview's reads (in its read transaction), for
-        a large caseload whose records all read; forget it otherwise. Only the clients with
-        an event or a question to ask again have their session headers read (as home does)."""
-        from .caseload import DUE_WINDOW_DAYS
-        from .caseload_summary import (
-            SUMMARY_FROM_CLIENTS,
-            CaseloadSummary,
-            client_generations,
-            entry_for,
-        )
-
-        clients = client_generations(generations) if generations is not None else {}
-        if notes or len(clients) < SUMMARY_FROM_CLIENTS or len(overviews) != len(clients):
-            self._caseload_summary = None
-            return
-        plan_of = {plan.client_id: plan for plan in plans}
-        due_days = self._due_days()
-        entries = {}
-        for item in overviews:
-            client = item.client
-            generation = clients.get(client.id)
-            if generation is None:
-                self._caseload_summary = None
-                return
-            headers = (
-                store.list_sessions(client.id, notes, log=False)
-                if client.events or client.reasks
-                else ()
-            )
-            entries[client.id] = entry_for(
-                client,
-                headers,
-                item.last_session,
-                item.latest_scan,
-                plan_of.get(client.id),
-                generation,
-                DUE_WINDOW_DAYS,
-                due_days,
-            )
-        summary = CaseloadSummary(self._summary_key(), entries)
-        kept = self._caseload_summary
-        held = kept is not None and kept[0] is store and kept[2] and kept[1] == summary
-        self._keep_summary(store, summary, saved=held)  # written only when it changed
 
     def changes_since(self, seen: Overview) -> bool:
         """Whether the overview would differ from ``seen``: a client's records or a draft

@@ -194,7 +194,7 @@ class VaultService(CaseloadReads):
         with self._lock:
             store, self._store = self._store, None
             self._interpreted.clear()
-            self._caseload_summary = None
+            self._forget_caseload_summary()
             if store is not None:
                 store.close()
 

@@ -1,0 +1,222 @@
+"""Home with a long client list (issue 17): the UI thread only adds rows, a bounded number
+per turn of the event loop; End reaches the last client; back home after a change to one
+client, only that client's row is made again.
+
+The UI thread's work is counted, not timed: which thread builds each row and reads the
+caseload summary, and how many rows are added to a table in one turn of the event loop
+(a turn is one pass of asyncio's loop: a task that yields with ``sleep(0)`` counts them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kindcheck.screens import home_rows
+from kindcheck.screens.paged_table import ROWS_KEPT_AHEAD, ROWS_PER_TURN
+from support.app import PASSPHRASE, SIZE, fresh_vault, make_app, settle, wait_screen, wait_until
+from support.vault import make_answers, record
+from textual.widgets import DataTable
+
+from kindcheck.service import caseload_summary
+from kindcheck.service.caseload_summary import SUMMARY_FROM_CLIENTS, CaseloadSummary, SummaryEntry
+from kindcheck.service.vault_service import VaultService
+from kindcheck.store import Store
+
+CLIENTS = SUMMARY_FROM_CLIENTS + 60  # past the summary's threshold and the rows kept ahead
+
+
+@pytest.fixture(scope="module")
+def long_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A vault of ``CLIENTS`` clients whose home was shown before (it keeps the caseload
+    summary), as a clinician's is."""
+    vault = fresh_vault(tmp_path_factory.mktemp("long"))
+    with Store.unlock(vault, PASSPHRASE) as store, store.batch():
+        for number in range(CLIENTS):
+            when = date(2024, 1, 1) + timedelta(days=number % 300)
+            record(store, make_answers(f"EPD-{number:04d}", when=when))
+    with VaultService(vault) as service:
+        service.unlock(PASSPHRASE)
+        service.overview()
+        assert service.save_caseload_summary()
+    return vault
+
+
+@pytest.fixture
+def vault(long_vault: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "vault"
+    shutil.copytree(long_vault, copy)
+    (copy / "kindcheck.lock").unlink(missing_ok=True)
+    return copy
+
+
+@contextmanager
+def on_the_ui_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
+    """Counts, by name, the calls made on the UI thread (the main thread, where Textual's
+    event loop runs) of what builds a row or reads the caseload summary."""
+    counted: Counter[str] = Counter()
+
+    def watched(owner: Any, name: str) -> None:
+        original = getattr(owner, name)
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread() is threading.main_thread():
+                counted[name] += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counting)
+
+    for name in ("client_row", "due_row"):
+        watched(home_rows, name)
+    watched(Store, "read_caseload_summary")
+    watched(CaseloadSummary, "from_document")
+    watched(SummaryEntry, "summary")
+    yield counted
+
+
+class TurnCounter:
+    """Rows added to a table per turn of the event loop."""
+
+    def __init__(self) -> None:
+        self.turn = 0
+        self.added: Counter[tuple[int, str]] = Counter()
+
+    async def count_turns(self) -> None:
+        while True:
+            await asyncio.sleep(0)
+            self.turn += 1
+
+    def watch(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        add_row = DataTable.add_row
+
+        def counted(table: DataTable[Any], *cells: Any, **kwargs: Any) -> Any:
+            self.added[(self.turn, str(table.id))] += 1
+            return add_row(table, *cells, **kwargs)
+
+        monkeypatch.setattr(DataTable, "add_row", counted)
+
+    @property
+    def most_in_one_turn(self) -> int:
+        return max(self.added.values(), default=0)
+
+
+async def test_a_long_list_is_painted_with_no_row_built_on_the_ui_thread(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every row is built off the UI thread (the loading worker, the table's workers), and
+    the summary is read and parsed there; the UI thread adds at most ROWS_PER_TURN rows per
+    turn of the event loop, also while PageDown brings more."""
+    turns = TurnCounter()
+    turns.watch(monkeypatch)
+    with on_the_ui_thread(monkeypatch) as counted:
+        app = make_app(vault, unlocked=True)
+        # Counting from before the app starts (the same event loop runs it).
+        ticking = asyncio.get_running_loop().create_task(turns.count_turns())
+        await asyncio.sleep(0)
+        async with app.run_test(size=SIZE) as pilot:
+            home = await wait_screen(pilot, "HomeScreen")
+            await wait_until(pilot, lambda: home.overview is not None)
+            table = home.query_one("#clients", DataTable)
+            await wait_until(pilot, lambda: table.row_count == ROWS_KEPT_AHEAD)
+            assert len(home.overview.clients) == CLIENTS
+            table.focus()
+            for _ in range(CLIENTS):
+                if table.cursor_row == CLIENTS - 1:
+                    break
+                await pilot.press("pagedown")
+                await pilot.pause()
+            await wait_until(pilot, lambda: table.cursor_row == CLIENTS - 1)
+            await settle(pilot)
+        ticking.cancel()
+    assert table.row_count == CLIENTS
+    assert sum(turns.added.values()) >= CLIENTS
+    assert turns.most_in_one_turn <= ROWS_PER_TURN
+    assert dict(counted) == {}
+
+
+async def test_end_goes_to_the_last_client_and_home_to_the_first(vault: Path) -> None:
+    app = make_app(vault, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        await settle(pilot)
+        last = home.overview.clients[-1].client_id
+        first = home.overview.clients[0].client_id
+        table = home.query_one("#clients", DataTable)
+        assert table.row_count < CLIENTS  # the list is longer than what the table holds
+        table.focus()
+
+        def highlighted() -> str | None:
+            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+        await pilot.press("end")
+        await wait_until(pilot, lambda: highlighted() == last, timeout=20)
+        await pilot.press("home")
+        await pilot.pause()
+        assert highlighted() == first
+        await pilot.press("ctrl+end")
+        await wait_until(pilot, lambda: highlighted() == last, timeout=20)
+        await settle(pilot)
+        assert app.screen is home
+
+
+async def test_back_home_after_a_change_makes_only_that_clients_row_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conversation saved for one client while its page is open: back home, the service
+    makes that one client's row from the summary again (not one per client), and the screen
+    builds that one row's cells again."""
+    monkeypatch.setattr(caseload_summary, "SUMMARY_FROM_CLIENTS", 1)
+    references = tuple(f"EPD-{number}" for number in range(30))
+    vault = fresh_vault(tmp_path)
+    with Store.unlock(vault, PASSPHRASE) as store, store.batch():
+        for reference in references:
+            record(store, make_answers(reference))
+    with VaultService(vault) as service:
+        service.unlock(PASSPHRASE)
+        service.overview()
+        assert service.save_caseload_summary()
+    made: list[str] = []
+    built: list[str] = []
+    summary, client_row = SummaryEntry.summary, home_rows.client_row
+
+    def counted_summary(entry: SummaryEntry, client_id: str, *args: Any) -> Any:
+        made.append(client_id)
+        return summary(entry, client_id, *args)
+
+    def counted_row(client: Any, *args: Any) -> Any:
+        built.append(client.client_id)
+        return client_row(client, *args)
+
+    app = make_app(vault, unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: home.overview is not None)
+        await settle(pilot)
+        assert not home.overview.complete  # listed from the summary
+        ids = {c.reference: c.client_id for c in home.overview.clients}
+        table = home.query_one("#clients", DataTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index(ids["EPD-7"]))
+        await pilot.press("enter")
+        await wait_screen(pilot, "ClientScreen")
+        await settle(pilot)
+        monkeypatch.setattr(SummaryEntry, "summary", counted_summary)
+        monkeypatch.setattr(home_rows, "client_row", counted_row)
+        with app.service.store() as store:
+            record(store, make_answers("EPD-7", kind="intake", when=date.today(), problems=3))
+        await pilot.press("escape")
+        await wait_screen(pilot, "HomeScreen")
+        await wait_until(pilot, lambda: str(table.get_row(ids["EPD-7"])[2]) == "3")
+        await settle(pilot)
+        assert made == [ids["EPD-7"]]
+        assert built == [ids["EPD-7"]]
+        assert home.overview.clients == app.service.overview(complete=True).clients
