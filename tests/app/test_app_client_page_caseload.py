@@ -50,9 +50,18 @@ def _caseload(tmp_path: Path, clients: int) -> Path:
     return vault
 
 
-async def _walkable_after_rest(vault: Path) -> int:
+async def _walkable_after_rest(vault: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     """The objects a collection could walk once the clinician rested on home's first row."""
     heap.release()  # (nothing set aside by an earlier test)
+    rests: list[None] = []
+    settle_as_shipped = heap.settle
+
+    def counted_settle() -> None:
+        settle_as_shipped()
+        rests.append(None)
+
+    # Home sets aside what lives when it is made, too: wait for the rest's own settle.
+    monkeypatch.setattr(heap, "settle", counted_settle)
     app = make_app(vault, unlocked=True)
     async with app.run_test(size=SIZE) as pilot:
         home = await wait_screen(pilot, "HomeScreen")
@@ -62,7 +71,8 @@ async def _walkable_after_rest(vault: Path) -> int:
         await wait_until(
             pilot,
             lambda: (
-                gc.get_freeze_count() > 0
+                bool(rests)
+                and gc.get_freeze_count() > 0
                 and not any(w.group == "home-prepare" and not w.is_finished for w in app.workers)
             ),
         )
@@ -77,7 +87,9 @@ async def test_a_page_opened_after_a_rest_does_not_walk_the_caseload(
         # Two copies of one vault: each with its own state, or the second reads as the first
         # put back (the rollback question).
         monkeypatch.setenv("KINDCHECK_STATE_DIR", str(tmp_path / name / "state"))
-        walkable[name] = await _walkable_after_rest(_caseload(tmp_path / name, clients))
+        walkable[name] = await _walkable_after_rest(
+            _caseload(tmp_path / name, clients), monkeypatch
+        )
     few, many = walkable["few"], walkable["many"]
     # The app holds some 90,000 objects, and several more per client of home's list: set
     # aside, they are not walked again (what is left is what home made after the rest).
