@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kindcheck.screens.app import create_app
 from support.app import SIZE, fresh_vault, unlock, wait_screen, wait_until
 
-from kindcheck.screens.app import create_app
 from kindcheck.settings import Settings
 
 AT_FIRST_PAINT = r"""
