@@ -104,7 +104,7 @@ class UnlockScreen(KindcheckScreen):
         self.unlock_vault(self.query_one("#passphrase", SecretInput).take())
 
     def _set_busy(self, busy: bool) -> None:
-        self.query_one("#busy").set_class(busy, "-active")
+        self.query_one("#busy", BusyLine).show(busy)
         passphrase = self.query_one("#passphrase", Input)
         passphrase.disabled = busy
         if not busy:

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from kindcheck.screens.app import create_app
 from support.app import SIZE, fresh_vault, unlock, wait_screen, wait_until
+from textual.widgets import LoadingIndicator
 
 from kindcheck.settings import Settings
 
@@ -143,4 +144,23 @@ async def test_the_app_opens_its_own_service_and_the_vault(tmp_path: Path, lang:
         sources = {Path(path).name for path, _ in app.stylesheet.source}
         assert "client.tcss" in sources
         assert not app.stylesheet._require_parse
+    app.service.close()
+
+
+async def test_the_busy_line_has_a_spinner_only_while_it_is_shown(tmp_path: Path) -> None:
+    # A spinner redraws itself 16 times a second, shown or not: none while the screen waits.
+    vault = fresh_vault(tmp_path)
+    app = create_app(Settings(data_dir=vault, cursor_blink=False))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_screen(pilot, "UnlockScreen")
+        busy = screen.query_one("#busy")
+        assert not busy.query(LoadingIndicator)
+        busy.show(True)  # as while the passphrase is tried
+        await pilot.pause()
+        assert busy.display
+        assert len(busy.query(LoadingIndicator)) == 1
+        busy.show(False)
+        await pilot.pause()
+        assert not busy.display
+        assert not busy.query(LoadingIndicator)
     app.service.close()
