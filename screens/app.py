@@ -9,9 +9,10 @@ After every unlock it asks the service what must be said about the vault itself 
 put back, a damaged key slot, read-only media) and says it in a dialog; home keeps it in view
 until it is dealt with ("the vault's notices" below).
 
-Startup stays light: only this module, the settings and the vault screens are imported before
-the first screen is drawn. The other screens, and with them the core (questionnaires, outcome,
-follow-up plans) and the store, are imported after the passphrase is typed, where they open.
+Startup stays light: only this module, the settings and the first screen (unlock, or create the
+vault) are imported before it is drawn; the service is opened right after. The other screens,
+and with them the core (questionnaires, outcome, follow-up plans) and the store, are imported
+after the passphrase is typed, where they open (tests/app/test_app_first_screen.py).
 """
 
 from __future__ import annotations
