@@ -14,7 +14,6 @@ process's memory after an unlock (SECURITY.md, "The passphrase in memory", says 
 from __future__ import annotations
 
 import contextlib
-import hmac
 import math
 import string
 import unicodedata
@@ -163,6 +162,8 @@ class Secret:
 
     def matches(self, text: str) -> bool:
         """Whether ``text`` is this passphrase (compared in constant time)."""
+        import hmac  # with hashlib and OpenSSL: not on the first screen's path
+
         with self.utf8() as data:
             return hmac.compare_digest(data, text.encode("utf-8", "surrogatepass"))
 

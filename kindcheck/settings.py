@@ -30,6 +30,10 @@ APP_NAME = "kindcheck"
 LANGUAGES = ("nl", "en")
 MIN_IDLE_MINUTES = 1
 MAX_IDLE_MINUTES = 120
+# The vault file's name in the data dir, as kindcheck.store.DB_NAME (a test checks they agree):
+# knowing it here lets the first screen choose between "create" and "unlock" without importing
+# the store or the service.
+VAULT_FILE = "kindcheck.db"
 
 
 def default_data_dir() -> Path:

@@ -9,19 +9,21 @@ After every unlock it asks the service what must be said about the vault itself 
 put back, a damaged key slot, read-only media) and says it in a dialog; home keeps it in view
 until it is dealt with ("the vault's notices" below).
 
-Startup stays light: only this module, the settings and the vault screens are imported before
-the first screen is drawn. The other screens, and with them the core (questionnaires, outcome,
-follow-up plans) and the store, are imported after the passphrase is typed, where they open.
+Startup stays light: only this module, the settings and the first screen (unlock, or create the
+vault) are imported before it is drawn; the service is opened right after. The other screens,
+and with them the core (questionnaires, outcome, follow-up plans) and the store, are imported
+after the passphrase is typed, where they open (tests/app/test_app_first_screen.py).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, work
@@ -33,11 +35,10 @@ from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import KindcheckError
 from kindcheck.i18n import error_message, t
-from kindcheck.settings import Settings
+from kindcheck.settings import VAULT_FILE, Settings
 
 from . import heap
 from .base import localize_bindings
-from .create_vault import CreateVaultScreen, VaultCreated
 from .messages import (
     ClientDeleted,
     ClientOpened,
@@ -48,7 +49,6 @@ from .messages import (
     OutcomeReady,
     SessionOpened,
 )
-from .recovery_key import RecoveryKeyConfirmed, RecoveryKeyScreen
 from .unlock import UnlockScreen, VaultUnlocked
 
 if TYPE_CHECKING:
@@ -57,6 +57,9 @@ if TYPE_CHECKING:
 
     from kindcheck.service.vault_service import VaultService
     from kindcheck.service.views import PendingDraft, VaultNotices
+
+    from .create_vault import VaultCreated
+    from .recovery_key import RecoveryKeyConfirmed
 
 
 IDLE_CHECK_SECONDS = 5.0
@@ -96,10 +99,14 @@ class RollbackAccepted(Message):
 class KindcheckApp(App[int]):
     """Keyboard first, calm, and impossible to lose work in."""
 
-    # The client page's styles are read with the app's: read when the page is first pushed,
-    # Textual parses every stylesheet again and restyles every widget of the app (about 90 ms
-    # of the first client page opened, on the UI thread).
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss", "client.tcss"]
+    # A screen's own stylesheet, read when the screen is first pushed, makes Textual parse
+    # every stylesheet again and restyle every widget of the app. The vault screens' styles
+    # are therefore read with the app's (the first screen is drawn after one parse, not two);
+    # the client page's are read just before home is first shown, so that they are parsed in
+    # the one pass home's own stylesheet needs anyway: not before the first paint, and not
+    # on the first client page opened (about 90 ms there, on the UI thread).
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss", "unlock.tcss"]
+    STYLES_READ_WITH_HOME: ClassVar[tuple[str, ...]] = ("client.tcss",)
     TITLE = "Kindcheck"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -117,7 +124,10 @@ class KindcheckApp(App[int]):
     }
 
     def __init__(
-        self, settings: Settings, service: VaultService, clock: Callable[[], date] = date.today
+        self,
+        settings: Settings,
+        service: VaultService | None,
+        clock: Callable[[], date] = date.today,
     ) -> None:
         self.lang = settings.lang
         super().__init__()
@@ -129,7 +139,9 @@ class KindcheckApp(App[int]):
             key: keys[key] for key in sorted(keys, key=lambda key: key != "f1")
         }
         self.settings = settings
-        self.service = service
+        # None: opened on first use (by `kindcheck` itself, just after the first screen is
+        # drawn), so that the service and its views are not imported before it (~8 ms of CPU).
+        self._service = service
         self.clock = clock
         self.last_activity = time.monotonic()
         self.locked = False
@@ -139,18 +151,36 @@ class KindcheckApp(App[int]):
         self.first_paint_seconds: float | None = None
         self.first_paint_at: float | None = None
         self.first_paint_cpu: float | None = None  # the process's CPU time then
+        # Set by the launcher, which paused Python's cycle collector for the start-up.
+        self.resume_collector_at_first_paint = False
         # The theme is fixed so screenshots and colours do not depend on the machine.
         self.theme = "textual-dark"
 
     # -- start --------------------------------------------------------------------------
 
+    @property
+    def service(self) -> VaultService:
+        """The vault's service (nothing is opened until the passphrase is typed)."""
+        if self._service is None:
+            from kindcheck.service.vault_service import open_service
+
+            self._service = open_service(self.settings.resolved_data_dir(), self.clock, self.lang)
+        return self._service
+
+    @property
+    def vault_open(self) -> bool:
+        """Whether the vault is unlocked (asked before the service is needed, without it)."""
+        return self._service is not None and self._service.unlocked
+
     def on_mount(self) -> None:
-        if self.service.unlocked:  # the demo, and tests that open the vault beforehand
+        if self.vault_open:  # the demo, and tests that open the vault beforehand
             self.show_home()
             self.check_vault_notices()
-        elif self.service.exists():
+        elif (self.settings.resolved_data_dir() / VAULT_FILE).exists():
             self.push_screen(UnlockScreen())
         else:
+            from .create_vault import CreateVaultScreen  # once, on the very first start
+
             self.push_screen(CreateVaultScreen())
         self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
 
@@ -160,12 +190,17 @@ class KindcheckApp(App[int]):
             self.first_paint_at = time.perf_counter()
             self.first_paint_cpu = time.process_time()
             self.first_paint_seconds = self.first_paint_at - self.started_at
+            if self.resume_collector_at_first_paint:
+                gc.enable()
+            self.call_later(lambda: self.service)  # before a key can ask for it, on this thread
             self.log.info(f"first screen after {self.first_paint_seconds * 1000:.0f} ms")
 
     def today(self) -> date:
         return self.clock()
 
     def on_vault_created(self, message: VaultCreated) -> None:
+        from .recovery_key import RecoveryKeyScreen
+
         self.switch_screen(RecoveryKeyScreen(message.recovery_key))
 
     def on_recovery_key_confirmed(self, message: RecoveryKeyConfirmed) -> None:
@@ -187,6 +222,7 @@ class KindcheckApp(App[int]):
         """The overview; from deeper screens the open work is saved as a draft first."""
         from .home import HomeScreen
 
+        self._read_styles_with_home()
         if any(isinstance(screen, HomeScreen) for screen in self.screen_stack):
             pending = self.open_drafts()
             if pending:
@@ -197,6 +233,14 @@ class KindcheckApp(App[int]):
             self.push_screen(HomeScreen())
         else:
             self.switch_screen(HomeScreen())
+
+    def _read_styles_with_home(self) -> None:
+        """Add the later screens' stylesheets, unparsed: pushing home parses them with its own."""
+        folder = Path(__file__).parent
+        for name in self.STYLES_READ_WITH_HOME:
+            path = str(folder / name)
+            if not self.stylesheet.has_source(path):
+                self.stylesheet.read(path)
 
     # -- navigation (the messages of .messages; each screen imported where it first opens) --
 
@@ -326,7 +370,7 @@ class KindcheckApp(App[int]):
 
     def action_lock(self) -> None:
         """Save open work as encrypted drafts, drop the key and cover the screen."""
-        if self.locked or not self.service.unlocked:
+        if self.locked or not self.vault_open:
             return
         pending = self.open_drafts()
         self.locked = True
@@ -357,18 +401,14 @@ class KindcheckApp(App[int]):
             return not isinstance(self.focused, Input)
         if action in ("lock", "command_palette", *VAULT_ACTIONS):
             # Nothing to lock and no commands before the vault is open (or while locked).
-            return self.service.unlocked and not self.locked
+            return self.vault_open and not self.locked
         return True
 
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
         # is_open takes any App; KindcheckApp is an App[int] (the exit code).
-        if (
-            self.locked
-            or not self.service.unlocked
-            or CommandPalette.is_open(cast(App[object], self))
-        ):
+        if self.locked or not self.vault_open or CommandPalette.is_open(cast(App[object], self)):
             return
         self.push_screen(
             CommandPalette(id="--command-palette", placeholder=t("ui.cmd.placeholder", self.lang))
@@ -613,7 +653,7 @@ class KindcheckApp(App[int]):
         provide = getattr(screen, "palette_commands", None)
         if provide is not None:
             yield from provide()
-        if not self.locked and self.service.unlocked:
+        if not self.locked and self.vault_open:
             yield SystemCommand(
                 t("ui.cmd.home", self.lang), t("ui.cmd.home_help", self.lang), self.show_home
             )
@@ -660,9 +700,6 @@ class KindcheckApp(App[int]):
 def create_app(
     settings: Settings, service: VaultService | None = None, clock: Callable[[], date] = date.today
 ) -> KindcheckApp:
-    """The one way to build the app, from parsed settings (CLI and tests alike)."""
-    if service is None:
-        from kindcheck.service.vault_service import open_service
-
-        service = open_service(settings.resolved_data_dir(), clock, settings.lang)
+    """The one way to build the app, from parsed settings (CLI and tests alike). Without a
+    service the app opens its own, over the settings' data dir, once its first screen is drawn."""
     return KindcheckApp(settings, service, clock)

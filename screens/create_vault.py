@@ -126,7 +126,7 @@ class CreateVaultScreen(KindcheckScreen):
         self.create_vault(first, name, chosen if isinstance(chosen, str) else None)
 
     def _set_busy(self, busy: bool) -> None:
-        self.query_one("#busy").set_class(busy, "-active")
+        self.query_one("#busy", BusyLine).show(busy)
         for widget in self.query("Input, Button"):
             widget.disabled = busy
 

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from kindcheck.errors import (
@@ -31,8 +31,8 @@ from kindcheck.i18n import error_message
 from kindcheck.passphrase import Secret
 
 from .base import KindcheckScreen
-from .dialogs.passphrase import RecoveryUnlockScreen
 from .widgets.busy_line import BusyLine
+from .widgets.keys_footer import KeysFooter
 from .widgets.safe import literal
 from .widgets.secret_input import SecretInput
 
@@ -76,7 +76,8 @@ class UnlockScreen(KindcheckScreen):
             yield Static("", id="unlock-error", markup=False)
             yield BusyLine(self.tr("vault.unlocking"), id="busy")
             yield Static(self.tr("passphrase.forgot"), id="unlock-forgot", markup=False)
-        yield Footer(compact=True)
+        # Its keys composed with the screen, not in a second pass after the first refresh.
+        yield KeysFooter(compact=True, keys_at_once=True)
 
     def on_mount(self) -> None:
         self.query_one("#passphrase", Input).focus()
@@ -85,6 +86,7 @@ class UnlockScreen(KindcheckScreen):
         """The recovery key and a new passphrase (dialogs/passphrase.py)."""
         if self.query_one("#passphrase", Input).disabled:
             return  # an unlock is in flight
+        from .dialogs.passphrase import RecoveryUnlockScreen  # rarely: not before the first paint
 
         def recovered(opened: bool | None) -> None:
             if opened:
@@ -102,7 +104,7 @@ class UnlockScreen(KindcheckScreen):
         self.unlock_vault(self.query_one("#passphrase", SecretInput).take())
 
     def _set_busy(self, busy: bool) -> None:
-        self.query_one("#busy").set_class(busy, "-active")
+        self.query_one("#busy", BusyLine).show(busy)
         passphrase = self.query_one("#passphrase", Input)
         passphrase.disabled = busy
         if not busy:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kindcheck.errors import KindcheckError, VaultError
+from kindcheck.settings import VAULT_FILE
 
 from .caseload_reads import CaseloadReads
 from .views import (
@@ -45,9 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = ["VAULT_FILE", "VaultNotOpen", "VaultService", "open_service"]
 
-# The vault file's name, as kindcheck.store.DB_NAME (a test checks they agree): knowing it here
-# lets the first screen choose between "create" and "unlock" without importing the store.
-VAULT_FILE = "kindcheck.db"
 
 # A draft id whose draft is gone: no late autosave of it is stored again.
 _GONE = 1 << 62

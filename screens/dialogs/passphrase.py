@@ -140,7 +140,7 @@ class _PassphraseDialog(KindcheckModal[bool]):
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy
-        self.query_one("#busy").set_class(busy, "-active")
+        self.query_one("#busy", BusyLine).show(busy)
         for widget in self.query("Input, Button"):
             widget.disabled = busy
 
@@ -364,7 +364,7 @@ class NewRecoveryKeyScreen(KindcheckModal[bool]):
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
-        self.query_one("#busy").set_class(busy, "-active")
+        self.query_one("#busy", BusyLine).show(busy)
         for widget in self.query("Input, Button"):
             widget.disabled = busy
 

@@ -1,6 +1,7 @@
 """Reusable widgets of the app (no screens here; nothing here imports a screen).
 
-- ``safe``: literal text and inputs that never hold control characters; ``secret_input``: a
+- ``safe``: literal text and inputs that never hold control characters (``safe_text_area``:
+  the multi-line one, apart because TextArea is slow to import); ``secret_input``: a
   passphrase field that keeps the characters in a wipeable buffer, never as text;
   ``damage``: how a record that cannot be read is named, with what to do.
 - ``answers``: the answer list (yes / no / options) and a problem-scan row, and the

@@ -22,7 +22,8 @@ from kindcheck.questionnaire import Step
 
 from .answers import ChoiceAnswer
 from .multi_answer import MultiAnswer
-from .safe import SafeInput, SafeTextArea
+from .safe import SafeInput
+from .safe_text_area import SafeTextArea
 from .text_buffer import TextBuffer
 
 FIELD_KINDS = ("number", "date", "text")

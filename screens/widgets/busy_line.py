@@ -9,7 +9,11 @@ from textual.widgets import LoadingIndicator, Static
 
 
 class BusyLine(Horizontal):
-    """A spinner and a text. Hidden when idle; add the class ``-active`` to show it."""
+    """A spinner and a text, hidden when idle: :meth:`show` shows and hides it.
+
+    The spinner exists only while the line is shown: it is one more widget to build and style
+    before a vault screen is first drawn, and it redraws itself 16 times a second, shown or not.
+    """
 
     DEFAULT_CSS = """
     BusyLine { height: 1; display: none; }
@@ -23,5 +27,12 @@ class BusyLine(Horizontal):
         self.text = text
 
     def compose(self) -> ComposeResult:
-        yield LoadingIndicator()
         yield Static(self.text, markup=False)
+
+    def show(self, busy: bool) -> None:
+        spinners = self.query(LoadingIndicator)
+        if busy and not spinners:
+            self.mount(LoadingIndicator(), before=0)
+        elif not busy:
+            spinners.remove()
+        self.set_class(busy, "-active")

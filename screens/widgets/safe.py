@@ -4,7 +4,8 @@ Textual passes ESC/CSI/OSC sequences inside widget text straight to the terminal
 markup has forms that escaping does not neutralise (``[$accent]``, ``[@click=app.quit]``). So
 every text a person typed (client references, names, free-text answers, a search) is
 
-- cleaned of control characters on the way in (:class:`SafeInput`, :class:`SafeTextArea`), and
+- cleaned of control characters on the way in (:class:`SafeInput`; and
+  :class:`~.safe_text_area.SafeTextArea`, apart because TextArea is heavy to import), and
 - shown as :class:`~textual.content.Content` built from plain text, never parsed as markup
   (:func:`literal`, :func:`literal_cell`), after :func:`~kindcheck.text.terminal_safe` (which
   cleans as ``clean_text`` does and also drops what a terminal cannot take), because a stored
@@ -14,21 +15,19 @@ every text a person typed (client references, names, free-text answers, a search
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Literal
 
 from rich.text import Text
 from textual._context import active_app
 from textual.content import Content
-from textual.widgets import Input, TextArea
-from textual.widgets.text_area import Edit, EditResult
+from textual.widgets import Input
 
 from kindcheck.text import clean_text, terminal_safe
 
 InputType = Literal["integer", "number", "text"]  # as textual.widgets.Input takes it
 
 
-def _blink_setting() -> bool:
+def blink_setting() -> bool:
     """The running app's cursor blink setting (off in snapshot tests)."""
     try:
         settings = getattr(active_app.get(), "settings", None)
@@ -75,30 +74,7 @@ class SafeInput(Input):
             id=id,
             classes=classes,
         )
-        self.cursor_blink = _blink_setting()
+        self.cursor_blink = blink_setting()
 
     def validate_value(self, value: str) -> str:
         return clean_text(value)
-
-
-class SafeTextArea(TextArea):
-    """A TextArea that drops control characters (keeping newlines and tabs) from every edit."""
-
-    def __init__(
-        self,
-        *,
-        soft_wrap: bool = True,
-        tab_behavior: Literal["focus", "indent"] = "focus",
-        id: str | None = None,
-    ) -> None:
-        super().__init__(soft_wrap=soft_wrap, tab_behavior=tab_behavior, id=id)
-        self.cursor_blink = _blink_setting()
-
-    def edit(self, edit: Edit) -> EditResult:
-        cleaned = clean_text(edit.text)
-        if cleaned != edit.text:
-            edit = replace(edit, text=cleaned)
-        return super().edit(edit)
-
-    def load_text(self, text: str) -> None:
-        super().load_text(clean_text(text))

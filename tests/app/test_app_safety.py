@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from kindcheck.screens.widgets.safe import SafeTextArea
+from kindcheck.screens.widgets.safe_text_area import SafeTextArea
 from support.app import (
     KINDCHECK_CHILDREN_KEYS,
     PASSPHRASE,
