@@ -20,7 +20,7 @@ from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -175,7 +175,12 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
             return
         super()._screen_resized(size)
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual styles a screen again whenever it resumes (a theme may have changed while
+        # it was covered); the first time it was styled as it was composed, just now. (This
+        # runs before Screen's own handler: Textual calls the subclass's first.)
+        if not self._resumed:
+            event.refresh_styles = False
         # Back from a follow-up held from here (or abandoned): show what changed. Not when
         # the page first shows (it was just read).
         resumed, self._resumed = self._resumed, True

@@ -16,6 +16,7 @@ import pytest
 from support.app import PASSPHRASE, SIZE, fresh_vault, make_app, settle, wait_screen, wait_until
 from support.vault import SESSION_DAY, make_answers, record
 from textual import events
+from textual.css.stylesheet import Stylesheet
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
@@ -119,3 +120,33 @@ async def test_a_client_page_is_not_laid_out_again_at_the_size_it_has(
         await settle(pilot)
         assert client.size.width == SIZE[0] + 30
         assert str(chart.render()) != before  # more sessions fit beside each other
+
+
+async def test_a_client_page_is_styled_once_as_it_is_made_and_not_again_as_it_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each widget of the page was styled as it was mounted, again when the page first resumed
+    # (Textual restyles a resuming screen), and the footer's keys once more when the footer's
+    # compact look was bound to them after their mount. What stays: focusing the page's body
+    # restyles what it holds.
+    app = make_app(_client_with_many_sessions(tmp_path), unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        styled: list[str] = []
+        apply = Stylesheet.apply
+
+        def counted_apply(sheet: Stylesheet, node: Any, *args: Any, **kwargs: Any) -> None:
+            screen = next((n for n in node.ancestors_with_self if isinstance(n, Screen)), None)
+            if type(screen).__name__ == "ClientScreen":
+                styled.append(type(node).__name__)
+            apply(sheet, node, *args, **kwargs)
+
+        monkeypatch.setattr(Stylesheet, "apply", counted_apply)
+        client = await _open_page(pilot)
+        widgets = list(client.walk_children(with_self=True))
+        assert client.query_one("#sessions", DataTable).row_count == SESSIONS
+        keys = sum(1 for w in widgets if type(w).__name__ == "FooterKey")
+        # Each widget once as it is mounted (the footer's keys too), the body's once more as
+        # it takes the focus (twice: Textual's own focus changes), the scrollbars as they
+        # appear. Was 122 for 20 widgets: each again on the first resume, each key 3 times.
+        assert styled.count("FooterKey") == keys, styled
+        assert len(styled) <= 3 * len(widgets) + 6, (len(styled), len(widgets), styled)
