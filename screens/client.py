@@ -20,11 +20,12 @@ from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -101,6 +102,17 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
         *[Binding(str(n), f"toggle_step({n})", show=False) for n in range(2, 6)],
     ]
 
+    # The blocks of the scrolling body, in order (the sessions' table follows them).
+    BODY = (
+        "client-damaged",
+        "children-view",
+        "meldcode-view",
+        "followthrough-view",
+        "plan-view",
+        "domain-chart",
+        "sessions-heading",
+    )
+
     def __init__(self, client_id: str, detail: ClientDetail | None = None) -> None:
         """``detail``: the page as read just before it opens (then it is shown as it is
         composed, not read again); without it the page reads itself."""
@@ -110,39 +122,65 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
         self._resumed = False
 
     def compose(self) -> ComposeResult:
-        yield Static(self.tr("client.loading"), classes="top-bar", id="client-title", markup=False)
-        # Safety first: an open Meldcode process right under the children, then the plan,
-        # the domain count over time, and the sessions.
-        with VerticalScroll(id="client-body"):
-            yield Static("", id="client-damaged", classes="notice", markup=False)
-            yield Static("", id="children-view", markup=False)
-            yield Static("", id="meldcode-view", markup=False)
-            yield Static("", id="followthrough-view", markup=False)
-            yield Static(self.tr("client.plan"), classes="heading")
-            yield Static("", id="plan-view", markup=False)
-            yield Static("", id="chart-heading", classes="heading", markup=False)
-            yield DomainChart(self.lang, id="domain-chart")
-            yield Static(self.tr("client.sessions"), classes="heading")
-            yield DataTable(id="sessions", cursor_type="row")
-        # Its keys at once: check_action reads only self.detail, set before the page shows.
-        yield KeysFooter(compact=True, keys_at_once=True)
-
-    def on_mount(self) -> None:
-        table = self.query_one("#sessions", DataTable)
+        # Each block of the page is one widget (a heading is the first line of its block) and
+        # is made with what it shows when the page was read before it opens: the page is
+        # composed, styled and laid out once with its content, not filled after its mount.
+        parts: dict[str, Static] = {
+            "client-title": Static(
+                self.tr("client.loading"), classes="top-bar", id="client-title", markup=False
+            ),
+            "client-damaged": Static("", id="client-damaged", classes="notice", markup=False),
+            "children-view": Static("", id="children-view", markup=False),
+            "meldcode-view": Static("", id="meldcode-view", markup=False),
+            "followthrough-view": Static("", id="followthrough-view", markup=False),
+            "plan-view": Static("", id="plan-view", markup=False),
+            "domain-chart": DomainChart(self.lang, id="domain-chart"),
+            "sessions-heading": Static(self.tr("client.sessions"), classes="heading"),
+        }
+        self._parts = parts
+        table: DataTable[Text] = DataTable(id="sessions", cursor_type="row")
+        self._table = table
         table.add_column(self.tr("client.col.date"), width=10)
         table.add_column(self.tr("client.col.kind"), width=14)
         table.add_column(self.tr("client.col.domains"), width=9)
         table.add_column(self.tr("client.col.result"), width=34)
+        parts["client-damaged"].display = False
+        if self.detail is not None:
+            self._show(self.detail)
+        yield parts["client-title"]
+        # Safety first: an open Meldcode process right under the children, then the plan,
+        # the domain count over time, and the sessions.
+        with VerticalScroll(id="client-body"):
+            yield from (parts[name] for name in self.BODY)
+            yield table
+        # Its keys at once: check_action reads only self.detail, set before the page shows.
+        yield KeysFooter(compact=True, keys_at_once=True)
+
+    def _part(self, name: str) -> Static:
+        """One block of the page (made in compose, so also before it is mounted)."""
+        return self._parts[name]
+
+    def on_mount(self) -> None:
         # The page scrolls with the arrow keys; Tab reaches the timeline, whose rows open
         # with Enter (Enter on the page opens the highlighted one, the newest at first).
-        self.query_one("#client-damaged").display = False
         self.query_one("#client-body").focus()
         if self.detail is None:
             self.load()
-        else:
-            self.on_client_loaded(ClientLoaded(self.detail))
 
-    def on_screen_resume(self) -> None:
+    def _screen_resized(self, size: Size) -> None:
+        # Textual lays a new screen out when it resumes, and again, at the same size, when
+        # the Resize that first layout sends the screen arrives: the page's whole layout
+        # twice for nothing. What changed since is laid out by the next refresh anyway.
+        if size == self._compositor.size:
+            return
+        super()._screen_resized(size)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual styles a screen again whenever it resumes (a theme may have changed while
+        # it was covered); the first time it was styled as it was composed, just now. (This
+        # runs before Screen's own handler: Textual calls the subclass's first.)
+        if not self._resumed:
+            event.refresh_styles = False
         # Back from a follow-up held from here (or abandoned): show what changed. Not when
         # the page first shows (it was just read).
         resumed, self._resumed = self._resumed, True
@@ -245,8 +283,11 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
     # -- showing ------------------------------------------------------------------------
 
     def on_client_loaded(self, message: ClientLoaded) -> None:
-        self.detail = detail = message.detail
+        self.detail = message.detail
         self.refresh_bindings()
+        self._show(message.detail)
+
+    def _show(self, detail: ClientDetail) -> None:
         summary = detail.summary
         if summary.readable:
             title = Content.assemble(self.tr("client.title"), " · ", literal(summary.reference))
@@ -258,7 +299,7 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
             )
         if summary.name:
             title = Content.assemble(title, " · ", literal(summary.name))
-        self.query_one("#client-title", Static).update(title)
+        self._part("client-title").update(title)
         self._show_damaged(detail)
         self._show_children(detail)
         self._show_chart(detail)
@@ -268,7 +309,7 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
         self._show_followthrough(detail)
 
     def _show_damaged(self, detail: ClientDetail) -> None:
-        notice = self.query_one("#client-damaged", Static)
+        notice = self._part("client-damaged")
         text = damaged_notice(detail.damaged, self.tr, self.lang)
         if not detail.summary.readable:
             text = Content.assemble(text, "\n", literal(self.tr("damaged.client_page")))
@@ -312,7 +353,7 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
                 lines.append("  " + line)
             if outcome.pregnancy == "yes":
                 lines.append(t("outcome.pregnancy", lang))
-        self.query_one("#children-view", Static).update(literal("\n".join(lines)))
+        self._part("children-view").update(literal("\n".join(lines)))
 
     def _wellbeing(self, view: SessionView) -> list[str]:
         """Per child, how the child was doing at a follow-up (empty for an intake)."""
@@ -335,21 +376,19 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
         threshold = next(
             (s.outcome.stacking_threshold for s in detail.sessions if s.outcome.scan_done), 3
         )
-        self.query_one("#domain-chart", DomainChart).show(
-            points, threshold, self.tr("client.no_scan_yet")
-        )
-        heading = Content.assemble(self.tr("client.chart"))
+        heading = literal(self.tr("client.chart"), "bold $accent")
         if any(count is not None for _day, count in points):
             heading = Content.assemble(
-                heading,
-                "  ",
-                literal(self.tr("client.chart_legend", threshold=threshold), "not bold dim"),
+                literal(self.tr("client.chart") + "  ", "bold $accent"),
+                literal(self.tr("client.chart_legend", threshold=threshold), "$accent dim"),
             )
-        self.query_one("#chart-heading", Static).update(heading)
+        chart = self._parts["domain-chart"]
+        assert isinstance(chart, DomainChart)
+        chart.show(points, threshold, self.tr("client.no_scan_yet"), heading)
 
     def _show_timeline(self, detail: ClientDetail) -> None:
         lang = self.lang
-        table = self.query_one("#sessions", DataTable)
+        table = self._table
         table.clear()
         views = list(detail.sessions)  # newest first
         shown = {view.session_id for view in views}
@@ -397,19 +436,19 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
 
     def _show_plan(self, detail: ClientDetail) -> None:
         lang = self.lang
-        lines: list[Content] = []
+        lines: list[Content] = [literal(self.tr("client.plan"), "bold $accent")]
         plan = detail.plan
         if plan is None and detail.summary.plan_damaged:
             lines.append(literal(self.tr("damaged.plan_page"), "bold $error"))
             if self._writable():  # h is not in the footer: say it here, as without a plan
                 lines.append(literal(self.tr("client.hold_hint"), "dim"))
-            self.query_one("#plan-view", Static).update(Content("\n").join(lines))
+            self._part("plan-view").update(Content("\n").join(lines))
             return
         if plan is None:
             lines.append(literal(self.tr("client.no_plan")))
             if self._writable():
                 lines.append(literal(self.tr("client.hold_hint"), "dim"))
-            self.query_one("#plan-view", Static).update(Content("\n").join(lines))
+            self._part("plan-view").update(Content("\n").join(lines))
             return
         # The rhythm the plan was chosen as (two choices can share an interval: "concerns" and
         # "3 or more domains" are both every 6 weeks); else the one its rule follows.
@@ -463,12 +502,12 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
             lines.append(literal("  " + text, "dim"))
         if self._writable():  # else nothing can be changed: no keys to offer
             lines.append(literal(self.tr("client.plan_keys"), "dim"))
-        self.query_one("#plan-view", Static).update(Content("\n").join(lines))
+        self._part("plan-view").update(Content("\n").join(lines))
 
     def _show_meldcode(self) -> None:
         lang = self.lang
         signalled = self._signalled()
-        view = self.query_one("#meldcode-view", Static)
+        view = self._part("meldcode-view")
         if signalled is None or signalled.outcome.meldcode is None:
             view.display = False
             return

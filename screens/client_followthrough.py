@@ -37,6 +37,9 @@ class ClientFollowThrough(KindcheckScreen):
     client_id: str
     detail: ClientDetail | None
 
+    def _part(self, name: str) -> Static:
+        raise NotImplementedError  # the page's blocks, made by ClientScreen.compose
+
     def action_record_event(self) -> None:
         """An admission, a crisis, a new child...: the Kindcheck is due again."""
         from kindcheck.service.followthrough import catalog
@@ -201,4 +204,4 @@ class ClientFollowThrough(KindcheckScreen):
         if any(handoff.status == "open" for handoff in detail.handoffs):
             lines.append(literal(self.tr("client.handoff_keys"), "dim"))
         lines.append(literal(self.tr("client.event_keys"), "dim"))
-        self.query_one("#followthrough-view", Static).update(Content("\n").join(lines))
+        self._part("followthrough-view").update(Content("\n").join(lines))

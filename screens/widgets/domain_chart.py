@@ -90,19 +90,38 @@ class DomainChart(Static):
         self.points: list[tuple[date, int | None]] = []
         self.threshold = 3
         self.empty_text = ""
+        self.heading: Content | None = None
+        self._drawn: tuple[object, ...] | None = None
 
-    def show(self, points: list[tuple[date, int | None]], threshold: int, empty_text: str) -> None:
+    def show(
+        self,
+        points: list[tuple[date, int | None]],
+        threshold: int,
+        empty_text: str,
+        heading: Content | None = None,
+    ) -> None:
+        """``heading``: a line above the chart (one widget for both)."""
         self.points = list(points)
         self.threshold = threshold
         self.empty_text = empty_text
+        self.heading = heading
         self._draw()
 
     def on_resize(self) -> None:
         self._draw()
 
     def _draw(self) -> None:
-        if not any(count is not None for _day, count in self.points):
-            self.update(literal(self.empty_text))
-            return
         width = self.size.width or 76
-        self.update(Content("\n").join(chart_lines(self.points, width, self.lang, self.threshold)))
+        # Drawn again only when it changes: a new size after the first layout (which was
+        # drawn at the expected width) would lay the page out once more for the same text.
+        columns = max(1, (width - AXIS) // COLUMN)
+        drawn = (tuple(self.points), self.threshold, self.empty_text, self.heading, columns)
+        if drawn == self._drawn:
+            return
+        self._drawn = drawn
+        lines = [self.heading] if self.heading is not None else []
+        if not any(count is not None for _day, count in self.points):
+            lines.append(literal(self.empty_text))
+        else:
+            lines += chart_lines(self.points, width, self.lang, self.threshold)
+        self.update(Content("\n").join(lines))

@@ -13,6 +13,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 
 class KeysFooter(Footer):
@@ -33,7 +34,12 @@ class KeysFooter(Footer):
     def compose(self) -> ComposeResult:
         if self._bindings_ready:
             self._shown_keys = visible_keys(self.screen)
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                # Its look in a compact footer from the start: else each key is styled once
+                # more when the footer's compact is bound to it after its mount.
+                widget.set_class(self.compact, "-compact", update=False)
+            yield widget
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         will_recompose = screen.app.app_focus and self.is_attached and screen is self.screen
