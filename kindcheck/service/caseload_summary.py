@@ -546,13 +546,29 @@ def _entries_from_records(
     """Every client's entry from the records: the clients with their latest session, the
     plans, and the session headers of the clients with an event or a question to ask again.
     None when the records and the ledger do not name the same clients."""
-    from .caseload import DUE_WINDOW_DAYS
     from .plans import list_plans
 
     overviews: list[ClientOverview] = store.list_clients(damaged=notes)
     plan_of = {plan.client_id: plan for plan in list_plans(store, damaged=notes)}
     if notes or len(overviews) != len(generations):
         return None
+    return entries_of(store, overviews, plan_of, generations, due_days, notes)
+
+
+def entries_of(
+    store: Store,
+    overviews: Iterable[ClientOverview],
+    plan_of: Mapping[str, ClientPlan],
+    generations: Mapping[str, int],
+    due_days: Mapping[str, int],
+    notes: list[str],
+) -> dict[str, SummaryEntry] | None:
+    """Every client's entry from what an overview read (the clients with their latest
+    session, the plans by client); only the clients with an event or a question to ask
+    again have their session headers read. None when a client has no generation in the
+    ledger (the records and the ledger do not name the same clients)."""
+    from .caseload import DUE_WINDOW_DAYS
+
     entries: dict[str, SummaryEntry] = {}
     for item in overviews:
         client = item.client

@@ -219,12 +219,11 @@ class SummaryReads:
         """Make the caseload summary from an overview's reads (in its read transaction), for
         a large caseload whose records all read; forget it otherwise. Only the clients with
         an event or a question to ask again have their session headers read (as home does)."""
-        from .caseload import DUE_WINDOW_DAYS
         from .caseload_summary import (
             SUMMARY_FROM_CLIENTS,
             CaseloadSummary,
             client_generations,
-            entry_for,
+            entries_of,
         )
 
         clients = client_generations(generations) if generations is not None else {}
@@ -232,29 +231,10 @@ class SummaryReads:
             self._caseload_summary = None
             return
         plan_of = {plan.client_id: plan for plan in plans}
-        due_days = self._due_days()
-        entries = {}
-        for item in overviews:
-            client = item.client
-            generation = clients.get(client.id)
-            if generation is None:
-                self._caseload_summary = None
-                return
-            headers = (
-                store.list_sessions(client.id, notes, log=False)
-                if client.events or client.reasks
-                else ()
-            )
-            entries[client.id] = entry_for(
-                client,
-                headers,
-                item.last_session,
-                item.latest_scan,
-                plan_of.get(client.id),
-                generation,
-                DUE_WINDOW_DAYS,
-                due_days,
-            )
+        entries = entries_of(store, overviews, plan_of, clients, self._due_days(), notes)
+        if entries is None:
+            self._caseload_summary = None
+            return
         summary = CaseloadSummary(self._summary_key(), entries)
         kept = self._caseload_summary
         held = kept is not None and kept[0] is store and kept[2] and kept[1] == summary
