@@ -30,11 +30,16 @@ A hidden cell must keep as many possible values as its marker promises: a true s
 (1..t-1) all of 1..t-1; any other hidden cell at least two (never worked out exactly).
 The cheap part first: a few solves that push every open cell up and down at once (each solve
 is a consistent table, and widens the seen range of every cell); exact bounds only for the
-cells still narrower than promised.
+cells still narrower than promised. Two things spare most branch and bound in a release's
+repair rounds, without changing a single finding: the consistent tables earlier rounds found
+(:class:`Witnesses`: a round only hides more, so they still fit, and each is checked), and
+the linear program's bounds, which prove a cell narrow on their own when even they are
+narrower than promised.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -57,6 +62,9 @@ TOTAL_SUFFIX: Final = ":total"
 MAX_CHILDREN_PER_PARENT: Final = 15
 MELDCODE_STEPS: Final = 5
 _BIG: Final = 10**7
+# How far a linear program's optimum may be off (HiGHS's tolerances are about 1e-7): bounds
+# are widened by this before they are trusted.
+_ROOM: Final = 1e-3
 
 Cell = tuple[str, str]  # (row label, cell key)
 Shown = int | str
@@ -336,6 +344,20 @@ class _Solver:
             raise RuntimeError(f"the release audit found no consistent table ({status})")
         return np.rint(np.asarray(solution.col_value))
 
+    def relaxed_lowest(self, objective: Any) -> float | None:
+        """The lowest ``objective`` takes without the whole-number condition (a linear
+        program, restarted from the previous basis), or None when HiGHS finds none. Never
+        above the lowest whole-number value: a bound that costs no branch and bound."""
+        import highspy
+        import numpy as np
+
+        relaxed = self._relaxed
+        relaxed.changeColsCost(self._size, self._columns, np.asarray(objective, dtype=np.float64))
+        relaxed.run()
+        if relaxed.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return float(relaxed.getInfo().objective_function_value)
+
     def _allowed(self, point: Any) -> bool:
         """Whether a whole-number point meets every relation and bound exactly (sums of whole
         numbers far below 2**53: exact in floating point)."""
@@ -348,6 +370,57 @@ class _Solver:
         )
         return bool(np.all(sums >= self._lower) and np.all(sums <= self._upper))
 
+    def allowed_rows(self, points: Any) -> Any:
+        """Which rows of ``points`` (whole-number points, one a row) meet every relation and
+        bound exactly: :meth:`_allowed` for many points at once."""
+        import numpy as np
+
+        if not len(points):
+            return np.zeros(0, dtype=bool)
+        products = points[:, self._index] * self._value
+        starts = np.searchsorted(self._row_of, np.arange(len(self._lower)))
+        sums = np.zeros((len(points), len(self._lower)))
+        filled = np.diff(np.append(starts, len(self._row_of))) > 0
+        sums[:, filled] = np.add.reduceat(products, starts[filled], axis=1)
+        in_bounds = (points.min(axis=1) >= 0) & (points.max(axis=1) <= _BIG)
+        meets = np.all(sums >= self._lower, axis=1) & np.all(sums <= self._upper, axis=1)
+        return in_bounds & meets
+
+
+class Witnesses:
+    """Consistent tables (whole-number points of a :class:`Model`'s unknowns) found by earlier
+    audits, kept for the next audit of the same model.
+
+    The release's repair only ever hides more (a count becomes "x", a cell is left out): the
+    reader's system only loosens, so a table consistent before stays consistent, and shows
+    at once that the cells it spreads wide enough stay protected, with no solve. Each table is
+    still checked against the new system before it counts (:meth:`consistent`): one that no
+    longer fits is dropped, never trusted."""
+
+    def __init__(self) -> None:
+        self._points: list[Any] = []
+        self._known: set[bytes] = set()
+
+    def add(self, point: Any) -> None:
+        key = point.tobytes()
+        if key not in self._known:
+            self._known.add(key)
+            self._points.append(point)
+
+    def consistent(self, solver: _Solver) -> Any:
+        """The kept tables that meet every relation of ``solver``'s system (one a row); the
+        others are forgotten."""
+        import numpy as np
+
+        if not self._points:
+            return np.zeros((0, 0))
+        points = np.vstack(self._points)
+        keep = solver.allowed_rows(points)
+        if not keep.all():
+            self._points = [p for p, k in zip(self._points, keep, strict=True) if k]
+            self._known = {p.tobytes() for p in self._points}
+        return points[keep]
+
 
 def disclosed_cells(
     model: Model,
@@ -358,13 +431,16 @@ def disclosed_cells(
     stop_after: int | None = None,
     max_rounds: int = 6,
     row_sources: Mapping[str, Sequence[str]] | None = None,
+    witnesses: Witnesses | None = None,
 ) -> list[Cell]:
     """The hidden cells of ``shown`` a reader can narrow to fewer values than promised.
 
     ``rows``: row label -> its months; ``truth``: the true value of every hidden cell;
     ``thresholds``: row label -> the threshold it was released with; ``row_sources``: row
     label -> the sources it adds up (default: all). ``stop_after``: stop once that many are
-    found (the repair fixes a few at a time)."""
+    found (the repair fixes a few at a time). ``witnesses``: the consistent tables earlier
+    audits of the same model found; those still consistent with ``shown`` widen every cell's
+    seen range before any solve, and the tables found here are added to them."""
     constraints = list(model.rows)
     targets: list[_Target] = []
     for (row, key), value in shown.items():
@@ -390,13 +466,24 @@ def disclosed_cells(
     t_lengths = np.array([len(target.expr) for target in targets], dtype=np.int64)
     t_starts = np.concatenate(([0], np.cumsum(t_lengths)[:-1]))
 
+    def seen(points: Any) -> None:
+        """Widen every target's seen range by the consistent tables ``points`` (one a row)."""
+        values = np.rint(np.add.reduceat(points[:, t_cols] * t_data, t_starts, axis=1))
+        for target, low, high in zip(targets, values.min(axis=0), values.max(axis=0), strict=True):
+            target.seen_lo = min(target.seen_lo, int(low))
+            target.seen_hi = max(target.seen_hi, int(high))
+
     def run(objective: Any) -> Any:
         point = solver.solve(objective)
-        values = np.rint(np.add.reduceat(point[t_cols] * t_data, t_starts)).astype(int)
-        for target, value in zip(targets, values, strict=True):
-            target.seen_lo = min(target.seen_lo, int(value))
-            target.seen_hi = max(target.seen_hi, int(value))
+        seen(point[np.newaxis, :])
+        if witnesses is not None:
+            witnesses.add(point)
         return point
+
+    if witnesses is not None:
+        still = witnesses.consistent(solver)
+        if len(still):
+            seen(still)
 
     def pushed(weights: Any) -> Any:
         """The objective that weighs each target's expression by ``weights``."""
@@ -406,6 +493,22 @@ def disclosed_cells(
 
     def value_of(target: _Target, point: Any) -> int:
         return round(float(sum(point[v] * c for v, c in target.expr)))
+
+    def narrow_without_whole_numbers(target: _Target, vector: Any) -> bool:
+        """Whether ``target`` is narrower than promised already by the linear program's
+        bounds: its whole values lie within them, so it is narrow for certain, and neither
+        exact bound needs branch and bound. (``vector``: the objective of its highest value.)
+        The bounds are rounded outwards with room for HiGHS's tolerances: a looser bound only
+        sends the cell on to the exact solves."""
+        highest = solver.relaxed_lowest(vector)
+        lowest = solver.relaxed_lowest(-vector)
+        if highest is None or lowest is None:
+            return False
+        hi, lo = math.floor(-highest + _ROOM), math.ceil(lowest - _ROOM)
+        if hi - lo + 1 >= target.need:
+            return False
+        target.hi, target.lo = hi, lo
+        return target.narrow
 
     run(np.zeros(size))
     rng = np.random.default_rng(14)  # fixed: the same data always gives the same release
@@ -427,6 +530,11 @@ def disclosed_cells(
         vector = np.zeros(size)
         for variable, coef in target.expr:
             vector[variable] = -coef
+        if narrow_without_whole_numbers(target, vector):
+            found.append(target.cell)
+            if stop_after is not None and len(found) >= stop_after:
+                break
+            continue
         target.hi = value_of(target, run(vector))
         if target.wide:
             continue

@@ -36,7 +36,16 @@ from typing import Any, Final
 
 from kindcheck.errors import ExportError
 
-from .audit import SECONDARY, Cell, Model, Shown, band_parts, disclosed_cells, months_of
+from .audit import (
+    SECONDARY,
+    Cell,
+    Model,
+    Shown,
+    Witnesses,
+    band_parts,
+    disclosed_cells,
+    months_of,
+)
 from .facts import (
     _BANDS_KEY,
     _DOMAIN_KEY,
@@ -648,6 +657,7 @@ def _release_cells(
         withheld.update(chosen)
         return bool(chosen)
 
+    witnesses = Witnesses()  # each round only hides more: earlier tables stay consistent
     while True:
         visible = {cell: value for cell, value in shown.items() if cell not in withheld}
         narrowed = disclosed_cells(
@@ -658,6 +668,7 @@ def _release_cells(
             thresholds,
             stop_after=25,
             row_sources=row_sources,
+            witnesses=witnesses,
         )
         if not narrowed:
             break

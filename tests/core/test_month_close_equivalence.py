@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 import time_machine
 from hypothesis import HealthCheck, example, given, settings
@@ -35,7 +36,15 @@ from kindcheck import __version__
 from kindcheck.answers import session_from_dict
 from kindcheck.errors import ExportError
 from kindcheck.export import SCAN_DOMAINS
-from kindcheck.export.audit import Model, _Solver, audit_files, disclosed_cells, months_of
+from kindcheck.export.audit import (
+    Cell,
+    Model,
+    Witnesses,
+    _Solver,
+    audit_files,
+    disclosed_cells,
+    months_of,
+)
 from kindcheck.export.release import Ledger, all_domains
 from kindcheck.followup import AMSTERDAM, FollowUpPlan
 from kindcheck.outcome import compute_outcome
@@ -82,13 +91,19 @@ def fixed_ids() -> Iterator[None]:
         yield
 
 
+def reference_audit(*args: Any, witnesses: object = None, **kwargs: Any) -> list[Cell]:
+    """The old audit, as the release calls the audit now: the old one had no tables found by
+    earlier rounds to start from, and solves every cell from nothing."""
+    return close_reference.disclosed_cells(*args, **kwargs)
+
+
 def close(store: Store, ledger: Ledger, today: date, reference: bool) -> list[bytes]:
     """The month close on ``today`` into ``ledger``; every file its releases give."""
     now = at(today, 9)
     with time_machine.travel(now, tick=False), pytest.MonkeyPatch.context() as patch:
         if reference:
             counts = close_reference.count_vault(store, "month", today, [])
-            patch.setattr(release_module, "disclosed_cells", close_reference.disclosed_cells)
+            patch.setattr(release_module, "disclosed_cells", reference_audit)
         else:
             counts = count_vault(store, "month", today, [])
         close.counts = counts  # type: ignore[attr-defined]
@@ -319,3 +334,62 @@ def test_the_audit_finds_the_cells_the_old_audit_found(
         patch.setattr(_Solver, "linear_first", linear_first)
         found = disclosed_cells(model, row_months, shown, truth, thresholds, stop_after=25)
     assert found == expected
+
+
+def loosened(shown: dict[Cell, Any], truth: dict[Cell, int], pick: list[bool]) -> dict[Cell, Any]:
+    """``shown`` with the picked shown counts hidden as "x": what a repair round does."""
+    picks = iter(pick * len(shown))
+    return {
+        cell: "x" if isinstance(value, int) and truth[cell] > 0 and next(picks) else value
+        for cell, value in shown.items()
+    }
+
+
+@settings(max_examples=15, deadline=None)
+@given(year=released_year(), pick=st.lists(st.booleans(), min_size=1, max_size=7))
+def test_tables_from_earlier_rounds_change_no_finding(
+    year: tuple[Any, ...], pick: list[bool]
+) -> None:
+    """The repair's rounds only hide more, so the release hands each audit the consistent
+    tables earlier rounds found. Whatever they were, the audit finds what the old audit
+    finds on its own: in a round that hides more (the tables still fit), and in one that
+    shows more than the round they came from (some no longer fit: they must not count)."""
+    months, rows, shown, truth, threshold = year
+    model = Model(months, sorted(KEYS))
+    row_months = {row: months_of(row) for row in rows}
+    thresholds = {row: threshold for row in rows}
+    looser = loosened(shown, truth, pick)
+    for first, then in ((shown, looser), (looser, shown)):
+        witnesses = Witnesses()
+        disclosed_cells(model, row_months, first, truth, thresholds, witnesses=witnesses)
+        expected = close_reference.disclosed_cells(
+            model, row_months, then, truth, thresholds, stop_after=25
+        )
+        found = disclosed_cells(
+            model, row_months, then, truth, thresholds, stop_after=25, witnesses=witnesses
+        )
+        assert found == expected
+
+
+def test_a_table_that_no_longer_fits_is_never_trusted() -> None:
+    """A kept table that spreads a hidden cell wide but breaks a relation of the new round
+    (here: a month more than its quarter says) is dropped, not taken as proof: the pinned
+    cell is still found."""
+    months = [f"2026-{m:02d}" for m in range(1, 13)]
+    model = Model(months, ["intakes"])
+    rows = [*months, "2026-Q1"]
+    truth = {(row, "intakes"): 6 for row in months} | {("2026-Q1", "intakes"): 20}
+    truth[("2026-01", "intakes")] = 8
+    shown: dict[Cell, Any] = dict(truth)
+    shown[("2026-01", "intakes")] = "x"  # hidden, but the quarter minus two months pins it
+    row_months = {row: months_of(row) for row in rows}
+    thresholds = {row: 5 for row in rows}
+    assert disclosed_cells(model, row_months, shown, truth, thresholds) == [("2026-01", "intakes")]
+    unfitting = Witnesses()
+    for january in (0, 40):  # a reader with these tables would see 0..40: wide, if trusted
+        point = np.zeros(len(model.index))
+        for (_source, month, key), column in model.index.items():
+            point[column] = january if month == "2026-01" else truth[(month, key)]
+        unfitting.add(point)
+    found = disclosed_cells(model, row_months, shown, truth, thresholds, witnesses=unfitting)
+    assert found == [("2026-01", "intakes")]
