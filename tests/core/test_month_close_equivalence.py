@@ -345,7 +345,7 @@ def loosened(shown: dict[Cell, Any], truth: dict[Cell, int], pick: list[bool]) -
     }
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(year=released_year(), pick=st.lists(st.booleans(), min_size=1, max_size=7))
 def test_tables_from_earlier_rounds_change_no_finding(
     year: tuple[Any, ...], pick: list[bool]
