@@ -47,7 +47,6 @@ from .widgets.domain_chart import DomainChart
 from .widgets.keys_footer import KeysFooter
 from .widgets.safe import literal
 
-
 # How many layouts the page makes at once as it first shows (two in practice: see _on_idle).
 SETTLE_AT_ONCE = 3
 

@@ -172,9 +172,9 @@ async def test_a_client_page_that_scrolls_is_laid_out_at_its_final_width_at_once
             refresh_layout(screen, *args, **kwargs)
 
         def noted_size(widget: Widget, size: Any, *args: Any, **kwargs: Any) -> bool:
-            if widget.id and widget.is_attached and widget.parent is not None:
-                if widget.parent.id == "client-body" and size.width:
-                    widths.setdefault(widget.id, set()).add(size.width)
+            parent = widget.parent if widget.is_attached else None
+            if widget.id and parent is not None and parent.id == "client-body" and size.width:
+                widths.setdefault(widget.id, set()).add(size.width)
             return size_updated(widget, size, *args, **kwargs)
 
         monkeypatch.setattr(Screen, "_refresh_layout", counted_layout)
