@@ -8,6 +8,7 @@ page scrolls) and a chart.
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -162,13 +163,17 @@ async def test_a_client_page_that_scrolls_is_laid_out_at_its_final_width_at_once
     # first laid out 78 wide, then 76 once the page's scrollbar appeared: each drawn twice.
     app = make_app(_client_with_many_sessions(tmp_path), unlocked=True)
     async with app.run_test(size=SIZE) as pilot:
-        layouts: list[str] = []
+        layouts: list[str] = []  # per layout: by the screen's frame timer, or at once
         widths: dict[str, set[int]] = {}
         refresh_layout, size_updated = Screen._refresh_layout, Widget._size_updated
 
         def counted_layout(screen: Screen[Any], *args: Any, **kwargs: Any) -> None:
             if type(screen).__name__ == "ClientScreen":
-                layouts.append(type(screen).__name__)
+                frame, by_timer = sys._getframe(1), False
+                while frame is not None and not by_timer:
+                    by_timer = frame.f_code.co_name == "_run_timer"
+                    frame = frame.f_back
+                layouts.append("next frame" if by_timer else "at once")
             refresh_layout(screen, *args, **kwargs)
 
         def noted_size(widget: Widget, size: Any, *args: Any, **kwargs: Any) -> bool:
@@ -191,3 +196,6 @@ async def test_a_client_page_that_scrolls_is_laid_out_at_its_final_width_at_once
         # As it shows, and as its widgets first learn their sizes (Textual asks again for each
         # widget whose size was set); was 5 (the horizontal scrollbar, its corner).
         assert len(layouts) <= 4, layouts
+        # The layouts before the page is first still are made at once, not each a frame
+        # later (up to 1/60 s of waiting each); was ["at once", "next frame", ...].
+        assert layouts[:2] == ["at once", "at once"], layouts
