@@ -47,6 +47,19 @@ from .widgets.domain_chart import DomainChart
 from .widgets.keys_footer import KeysFooter
 from .widgets.safe import literal
 
+# How many layouts the page makes at once as it first shows (two in practice: see _on_idle).
+SETTLE_AT_ONCE = 3
+
+
+# The timeline's columns: (label, width). With each cell's padding of 1 on both sides they
+# are 74 wide.
+TIMELINE_COLUMNS = (
+    ("client.col.date", 10),
+    ("client.col.kind", 14),
+    ("client.col.domains", 8),
+    ("client.col.result", 34),
+)
+
 
 class ClientLoaded(Message):
     def __init__(self, detail: ClientDetail) -> None:
@@ -120,6 +133,8 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
         self.client_id = client_id
         self.detail: ClientDetail | None = detail
         self._resumed = False
+        # Layouts the page may still make at once (not at the next frame) as it first shows.
+        self._settling = SETTLE_AT_ONCE
 
     def compose(self) -> ComposeResult:
         # Each block of the page is one widget (a heading is the first line of its block) and
@@ -140,10 +155,11 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
         self._parts = parts
         table: DataTable[Text] = DataTable(id="sessions", cursor_type="row")
         self._table = table
-        table.add_column(self.tr("client.col.date"), width=10)
-        table.add_column(self.tr("client.col.kind"), width=14)
-        table.add_column(self.tr("client.col.domains"), width=9)
-        table.add_column(self.tr("client.col.result"), width=34)
+        # 74 columns with each cell's padding: the width the timeline has at 80 columns when
+        # both the page and the timeline scroll (else a horizontal scrollbar appears, and the
+        # page is laid out once more for it). "Gebieden" and "11 (+10)" are 8 wide.
+        for label, width in TIMELINE_COLUMNS:
+            table.add_column(self.tr(label), width=width)
         parts["client-damaged"].display = False
         if self.detail is not None:
             self._show(self.detail)
@@ -174,6 +190,26 @@ class ClientScreen(ClientRecordActions, ClientFollowThrough, HoldsFollowUps):
         if size == self._compositor.size:
             return
         super()._screen_resized(size)
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        # As it first shows, the page is laid out, then at once again as its widgets learn
+        # their sizes (each asks for a layout as its size is first set; a scrollbar that
+        # appears asks once more). Textual waits for the next frame (up to 1/60 s) for each
+        # of these: here they are made at once, a few times at most, until the page is still.
+        # Afterwards the screen's own idle handling (one layout per frame) is untouched.
+        if self._settling and self.is_current and not self.app._batch_count:
+            if (
+                self._layout_required
+                or self._scroll_required
+                or self._repaint_required
+                or self._recompose_required
+                or self._dirty_widgets
+            ):
+                self._settling -= 1
+                event.prevent_default()
+                self._on_timer_update()
+                return
+            self._settling = 0  # still: from here on, frame by frame as any screen
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Textual styles a screen again whenever it resumes (a theme may have changed while

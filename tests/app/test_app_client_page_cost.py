@@ -8,6 +8,7 @@ page scrolls) and a chart.
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from support.vault import SESSION_DAY, make_answers, record
 from textual import events
 from textual.css.stylesheet import Stylesheet
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from kindcheck.store import Store
@@ -150,3 +152,50 @@ async def test_a_client_page_is_styled_once_as_it_is_made_and_not_again_as_it_sh
         # appear. Was 122 for 20 widgets: each again on the first resume, each key 3 times.
         assert styled.count("FooterKey") == keys, styled
         assert len(styled) <= 3 * len(widgets) + 6, (len(styled), len(widgets), styled)
+
+
+async def test_a_client_page_that_scrolls_is_laid_out_at_its_final_width_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At 80x24 the timeline (4 columns, 75 wide with their padding) did not fit the 74 columns
+    # it has when both it and the page scroll: a horizontal scrollbar appeared (hiding a row
+    # of the timeline) and a scrollbar corner, each a layout more. And the page's blocks were
+    # first laid out 78 wide, then 76 once the page's scrollbar appeared: each drawn twice.
+    app = make_app(_client_with_many_sessions(tmp_path), unlocked=True)
+    async with app.run_test(size=SIZE) as pilot:
+        layouts: list[str] = []  # per layout: by the screen's frame timer, or at once
+        widths: dict[str, set[int]] = {}
+        refresh_layout, size_updated = Screen._refresh_layout, Widget._size_updated
+
+        def counted_layout(screen: Screen[Any], *args: Any, **kwargs: Any) -> None:
+            if type(screen).__name__ == "ClientScreen":
+                frame, by_timer = sys._getframe(1), False
+                while frame is not None and not by_timer:
+                    by_timer = frame.f_code.co_name == "_run_timer"
+                    frame = frame.f_back
+                layouts.append("next frame" if by_timer else "at once")
+            refresh_layout(screen, *args, **kwargs)
+
+        def noted_size(widget: Widget, size: Any, *args: Any, **kwargs: Any) -> bool:
+            parent = widget.parent if widget.is_attached else None
+            if widget.id and parent is not None and parent.id == "client-body" and size.width:
+                widths.setdefault(widget.id, set()).add(size.width)
+            return size_updated(widget, size, *args, **kwargs)
+
+        monkeypatch.setattr(Screen, "_refresh_layout", counted_layout)
+        monkeypatch.setattr(Widget, "_size_updated", noted_size)
+        client = await _open_page(pilot)
+        table = client.query_one("#sessions", DataTable)
+        body = client.query_one("#client-body")
+        assert table.row_count == SESSIONS
+        assert body.show_vertical_scrollbar and table.show_vertical_scrollbar
+        assert not table.show_horizontal_scrollbar, (table.virtual_size, table.size)
+        # The heading and 6 sessions (a horizontal scrollbar took the line of one).
+        assert table.scrollable_content_region.height == 7
+        assert widths and all(len(seen) == 1 for seen in widths.values()), widths
+        # As it shows, and as its widgets first learn their sizes (Textual asks again for each
+        # widget whose size was set); was 5 (the horizontal scrollbar, its corner).
+        assert len(layouts) <= 4, layouts
+        # The layouts before the page is first still are made at once, not each a frame
+        # later (up to 1/60 s of waiting each); was ["at once", "next frame", ...].
+        assert layouts[:2] == ["at once", "at once"], layouts
