@@ -48,6 +48,7 @@ __all__ = [
     "current_summary",
     "due_from_summary",
     "entry_for",
+    "entry_from_records",
     "summary_key",
 ]
 
@@ -495,7 +496,7 @@ def current_summary(store: Store, damaged: list[str]) -> tuple[dict[str, Any], b
             return made.to_document(), True
         fresh: dict[str, Any] = {}
         for client_id in stale:
-            entry = _entry_from_records(store, client_id, clients[client_id], due_days, notes)
+            entry = entry_from_records(store, client_id, clients[client_id], due_days, notes)
             if entry is None or notes:
                 damaged.extend(notes)
                 return None
@@ -507,11 +508,12 @@ def current_summary(store: Store, damaged: list[str]) -> tuple[dict[str, Any], b
     return {"key": key, "clients": entries_now, "rules": rules}, True
 
 
-def _entry_from_records(
+def entry_from_records(
     store: Store, client_id: str, generation: int, due_days: Mapping[str, int], notes: list[str]
 ) -> SummaryEntry | None:
     """One client's entry from its records (three small reads, not logged: no client is
-    shown); None when the client is gone or a record cannot be read (named in ``notes``)."""
+    shown), for ``kindcheck due`` and home alike; None when the client is gone or a record
+    cannot be read (named in ``notes``)."""
     from kindcheck.errors import RecordDamaged
     from kindcheck.store import DamagedNote
 
