@@ -241,28 +241,29 @@ def _print_due(shown: list[DueItem], lang: str, codes: Mapping[str, str] | None 
     from kindcheck.service.caseload import calendar_code
 
     code_of = codes or {}
-
     if not shown:
         echo(text("reports.nothing_due", lang))
         return
-    # Each label looked up once: a caseload's list is thousands of lines.
+    # Each label looked up once, and each line's start (state, day, days late) made once:
+    # a caseload's list is thousands of lines, on a few hundred days.
     labels = {state: text(f"reports.{state.value}", lang) for state in {i.state for i in shown}}
     kinds = {kind: text(f"reports.reason_{kind}", lang) for kind in {i.kind for i in shown}}
     reasons: dict[tuple[str, str], str] = {}
-    days: dict[date | None, str] = {None: "-"}
+    heads: dict[tuple[Any, ...], str] = {}
     lines = [text("reports.due_header", lang)]
     append = lines.append
     for item in shown:
         kind, client_id, reference, when, state, late, detail = item
-        day = days.get(when)
-        if day is None:
-            day = days[when] = when.isoformat() if when else "-"
+        head = heads.get((state, when, late))
+        if head is None:
+            day = when.isoformat() if when else "-"
+            head = heads[state, when, late] = f"{labels[state]}|{day}|{late or ''}|"
         reason = reasons.get((kind, detail))
         if reason is None:
             reason = reasons[kind, detail] = _reason(item, kinds[kind])
         append(
-            f"{labels[state]}|{day}|{late or ''}|{_cell(reference)}|"
-            f"{code_of.get(client_id) or calendar_code(client_id)}|{reason}"
+            f"{head}{_cell(reference)}|{code_of.get(client_id) or calendar_code(client_id)}"
+            f"|{reason}"
         )
     echo("\n".join(lines))
 

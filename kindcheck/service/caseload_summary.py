@@ -365,10 +365,18 @@ def shipped_rules_stamp() -> str:
     """A digest of the shipped questionnaire files (where the days after each event come
     from): a summary whose stamp differs was made with files of another release. Hashing the
     files takes well under a millisecond; loading the questionnaire, tens."""
-    from importlib import resources
+    from pathlib import Path
+
+    import kindcheck.questionnaires as shipped
 
     digest = hashlib.sha256()
-    folder = resources.files("kindcheck.questionnaires")
+    # The installed folder, read as files (importlib.resources, which also reads a zip, costs
+    # more to import than the hashing).
+    folder: Any = Path(shipped.__file__ or "").parent
+    if not folder.is_dir():  # pragma: no cover - run from a zip
+        from importlib import resources
+
+        folder = resources.files("kindcheck.questionnaires")
     for item in sorted(folder.iterdir(), key=lambda item: item.name):
         if item.name.endswith(".toml"):
             digest.update(item.name.encode() + b"\0" + item.read_bytes())
