@@ -18,7 +18,7 @@ import argparse
 import contextlib
 import gc
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -119,7 +119,8 @@ def cmd_due(args: argparse.Namespace) -> int:
         today = today_in_amsterdam()
         # The list from the caseload summary (one record, and the records of the clients
         # changed since it was made); the calendar needs the plans themselves.
-        items = None if target is not None else _due_from_summary(store, today, damaged)
+        found = None if target is not None else _due_and_codes(store, today, damaged)
+        items, codes = found if found is not None else (None, None)
         followups: list[DueFollowUp] = []
         if items is None:
             clients, plans, last_held, repeats = read_caseload(store, damaged)
@@ -134,7 +135,7 @@ def cmd_due(args: argparse.Namespace) -> int:
         if args.json:
             echo(json.dumps(_due_document(shown, today), ensure_ascii=True, indent=2))
         elif target is None or not is_stdout(target):
-            _print_due(shown, lang)
+            _print_due(shown, lang, codes)
         _warn_unreadable_clients_due(store, today, damaged, lang)
         if target is not None:
             # Ended plans too: their end cuts the series a calendar imported before.
@@ -174,19 +175,28 @@ def _due_from_summary(store: Store, today: date, damaged: list[str]) -> list[Due
     """The due list from the caseload summary, written back when it was made again (not on
     read-only media); None when the records must be read (a damaged one is named in
     ``damaged``, as is a summary that does not decrypt: it is then made again)."""
+    found = _due_and_codes(store, today, damaged)
+    return found[0] if found is not None else None
+
+
+def _due_and_codes(
+    store: Store, today: date, damaged: list[str]
+) -> tuple[list[DueItem], dict[str, str]] | None:
+    """:func:`_due_from_summary`, with the calendar code of each client (kept with the
+    summary's due part: working 20,000 out took longer than printing them)."""
     from kindcheck.service.caseload_summary import current_summary, due_from_summary
 
     found = current_summary(store, damaged)
     if found is None:
         return None
-    document, changed = found
+    due, document = found
     try:
-        items = due_from_summary(document, today)
+        listed = due_from_summary(due, today)
     except (TypeError, ValueError, IndexError, KeyError, AttributeError):
         return None  # not what Kindcheck writes (a bug, not damage: it is authenticated)
-    if changed and not store.read_only:
-        store.write_caseload_summary(document)
-    return items
+    if document is not None and not store.read_only:
+        store.write_caseload_summary(document, due)
+    return listed
 
 
 def _warn_unreadable_clients_due(store: Store, today: date, damaged: list[str], lang: str) -> None:
@@ -226,29 +236,33 @@ def _reason(item: DueItem, label: str) -> str:
     return label if item.kind == "followup" else f"{label}:{one_line(item.detail)}"
 
 
-def _print_due(shown: list[DueItem], lang: str) -> None:
+def _print_due(shown: list[DueItem], lang: str, codes: Mapping[str, str] | None = None) -> None:
+    """The due list as a table; ``codes``: the calendar codes by client id, where known."""
     from kindcheck.service.caseload import calendar_code
 
+    code_of = codes or {}
     if not shown:
         echo(text("reports.nothing_due", lang))
         return
-    # Each label looked up once: a caseload's list is thousands of lines.
+    # Each label looked up once, and each line's start (state, day, days late) made once:
+    # a caseload's list is thousands of lines, on a few hundred days.
     labels = {state: text(f"reports.{state.value}", lang) for state in {i.state for i in shown}}
     kinds = {kind: text(f"reports.reason_{kind}", lang) for kind in {i.kind for i in shown}}
     reasons: dict[tuple[str, str], str] = {}
-    days: dict[date | None, str] = {None: "-"}
+    heads: dict[tuple[Any, ...], str] = {}
     lines = [text("reports.due_header", lang)]
     append = lines.append
     for item in shown:
         kind, client_id, reference, when, state, late, detail = item
-        day = days.get(when)
-        if day is None:
-            day = days[when] = when.isoformat() if when else "-"
+        head = heads.get((state, when, late))
+        if head is None:
+            day = when.isoformat() if when else "-"
+            head = heads[state, when, late] = f"{labels[state]}|{day}|{late or ''}|"
         reason = reasons.get((kind, detail))
         if reason is None:
             reason = reasons[kind, detail] = _reason(item, kinds[kind])
         append(
-            f"{labels[state]}|{day}|{late or ''}|{_cell(reference)}|{calendar_code(client_id)}"
+            f"{head}{_cell(reference)}|{code_of.get(client_id) or calendar_code(client_id)}"
             f"|{reason}"
         )
     echo("\n".join(lines))

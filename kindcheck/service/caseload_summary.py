@@ -17,9 +17,11 @@ overview then reads everything, as it always did, and names what it could not re
 summary is kept in the vault as one encrypted record (``meta/caseload``,
 kindcheck.store.summaries) so that the first home screen after unlocking needs one read.
 
-``kindcheck due`` reads the same record (:func:`current_summary`, :func:`due_from_summary`),
-at any caseload size: the entries of the clients changed since are made again and the record
-written back, and the due list is worked out for today from the dates the entries keep.
+``kindcheck due`` reads only the summary's due part (:func:`due_document`, kept beside it and
+written with it), at any caseload size, while no client changed; otherwise the summary, with
+the entries of the clients changed since made again, and writes both back
+(:func:`current_summary`). The due list is worked out for today from the days kept
+(:func:`due_from_summary`).
 """
 
 from __future__ import annotations
@@ -46,12 +48,15 @@ __all__ = [
     "CaseloadSummary",
     "SummaryEntry",
     "current_summary",
+    "due_document",
     "due_from_summary",
     "entry_for",
+    "entry_from_records",
     "summary_key",
 ]
 
 SUMMARY_FORMAT = 1
+DUE_PART_FORMAT = 1  # of due_document's columns
 
 SUMMARY_FROM_CLIENTS = 200
 """From this many clients on, home is drawn from the summary; below, reading every record
@@ -360,10 +365,18 @@ def shipped_rules_stamp() -> str:
     """A digest of the shipped questionnaire files (where the days after each event come
     from): a summary whose stamp differs was made with files of another release. Hashing the
     files takes well under a millisecond; loading the questionnaire, tens."""
-    from importlib import resources
+    from pathlib import Path
+
+    import kindcheck.questionnaires as shipped
 
     digest = hashlib.sha256()
-    folder = resources.files("kindcheck.questionnaires")
+    # The installed folder, read as files (importlib.resources, which also reads a zip, costs
+    # more to import than the hashing).
+    folder: Any = Path(shipped.__file__ or "").parent
+    if not folder.is_dir():  # pragma: no cover - run from a zip
+        from importlib import resources
+
+        folder = resources.files("kindcheck.questionnaires")
     for item in sorted(folder.iterdir(), key=lambda item: item.name):
         if item.name.endswith(".toml"):
             digest.update(item.name.encode() + b"\0" + item.read_bytes())
@@ -387,76 +400,150 @@ def kept_rules(document: Mapping[str, Any] | None, stamp: str) -> dict[str, int]
 # -- the due list from the summary (``kindcheck due``) -------------------------------------
 
 
-def due_from_summary(document: Mapping[str, Any], today: date) -> list[DueItem]:
+def due_document(key: str, rules: list[Any], clients: Mapping[str, list[Any]]) -> dict[str, Any]:
+    """The due part of a summary (kept as ``meta/caseload_due`` beside it): of each client
+    (by the summary's entries in their JSON form, :meth:`SummaryEntry.to_json`) only what
+    ``kindcheck due`` lists, in columns (half the summary's size, parsed in a sixth of its
+    time): the client ids, the generations their entries were made from, the references,
+    the calendar codes, whether there is a plan, its final day and the day of its next
+    conversation; and one row per Kindcheck after an event or question asked again (client
+    id, reference, kind, detail, day). Days are proleptic ordinals
+    (:meth:`datetime.date.toordinal`). The clients stand in the order of their next
+    conversation's day and reference, the rows in the order of their day: the order of the
+    due list, so that sorting it costs next to nothing."""
+    from .caseload import calendar_code
+
+    plans: list[tuple[int, str, str, int, bool, int | None, str]] = []
+    items: list[tuple[int, str, str, str, str]] = []
+    for client_id, value in clients.items():
+        generation, _sort_key, reference = value[:3]
+        planned, final_day, conversation, extra = value[10:14]
+        # The conversation's local day (status_on's): the ISO text's date.
+        day = _fromisoday(conversation[:10]).toordinal() if conversation is not None else 0
+        end = _fromisoday(final_day).toordinal() if final_day is not None else None
+        code = calendar_code(client_id)
+        plans.append((day, reference, client_id, generation, planned, end, code))
+        items.extend(
+            (_fromisoday(when).toordinal(), reference, kind, detail, client_id)
+            for kind, detail, when in extra
+        )
+    plans.sort()
+    items.sort()
+    return {
+        "key": key,
+        "format": DUE_PART_FORMAT,
+        "rules": rules,
+        "ids": [plan[2] for plan in plans],
+        "generations": [plan[3] for plan in plans],
+        "references": [plan[1] for plan in plans],
+        "codes": [plan[6] for plan in plans],
+        "has_plan": [plan[4] for plan in plans],
+        "plan_ends": [plan[5] for plan in plans],
+        "conversations": [plan[0] or None for plan in plans],
+        "items": [
+            [client_id, reference, kind, detail, day]
+            for day, reference, kind, detail, client_id in items
+        ],
+    }
+
+
+def _due_current(due: Mapping[str, Any], clients: Mapping[str, int]) -> bool:
+    """Whether a due part was made from exactly the records the ledger's ``clients`` (client
+    id -> generation) name: no client changed, added or deleted since."""
+    ids, generations = due.get("ids"), due.get("generations")
+    return (
+        due.get("format") == DUE_PART_FORMAT
+        and isinstance(ids, list)
+        and isinstance(generations, list)
+        and len(ids) == len(generations) == len(clients)
+        and dict(zip(ids, generations, strict=True)) == clients
+    )
+
+
+def due_from_summary(due: Mapping[str, Any], today: date) -> tuple[list[DueItem], dict[str, str]]:
     """The due list on ``today`` (:func:`kindcheck.service.caseload.due_items`, item for item
-    and in its order) from a summary document (:meth:`CaseloadSummary.to_document`): each
-    plan's status is arithmetic on its kept dates (:func:`kindcheck.followup.status_on`),
-    each Kindcheck after an event and each re-ask on its kept day. Read straight from the
-    document, only the fields the list needs (``kindcheck due`` on 20,000 clients). ValueError
-    (or TypeError) for a document Kindcheck did not write."""
-    from kindcheck.followup import FollowUpState, item_state
+    and in its order) from the due part of a summary (:func:`due_document`), with the
+    calendar code of each client listed: each plan's status is arithmetic on its kept days
+    (:func:`kindcheck.followup.status_on`), each Kindcheck after an event and each re-ask on
+    its kept day (:func:`kindcheck.followup.item_state`). ValueError (or TypeError) for a
+    document Kindcheck did not write."""
+    from kindcheck.followup import ITEM_DUE_WINDOW_DAYS, FollowUpState
 
-    from .caseload import _STATE_ORDER, DUE_WINDOW_DAYS, DueItem
+    from .caseload import DUE_WINDOW_DAYS, DueItem
 
-    ended, overdue, due, upcoming = (
+    ended, overdue, due_state, upcoming = (
         FollowUpState.ENDED,
         FollowUpState.OVERDUE,
         FollowUpState.DUE,
         FollowUpState.UPCOMING,
     )
-    order = _STATE_ORDER
-    on, last = today.isoformat(), date.max
-    days: dict[str, date] = {}  # many conversations fall on the same days
+    on, last = today.toordinal(), date.max
+    days: dict[int, date] = {}  # many conversations fall on the same days
     # Each row is its sort key (sort_due's: state, day, reference, kind, detail) and then the
-    # rest of its item: sorted as tuples, without a key function.
+    # rest of its item: sorted as tuples, without a key function (the rows come nearly in
+    # order, the ended plans last).
     rows: list[tuple[Any, ...]] = []
+    finished: list[tuple[Any, ...]] = []
     append = rows.append
-    for client_id, value in document["clients"].items():
-        reference: str = value[2]
-        has_plan, final_day, conversation, extra = value[10:14]
+    ids, references, codes = due["ids"], due["references"], due["codes"]
+    columns = (ids, references, due["has_plan"], due["plan_ends"], due["conversations"])
+    for client_id, reference, has_plan, final_day, conversation in zip(*columns, strict=True):
+        if has_plan is not True:
+            if has_plan is not False:
+                raise ValueError("not a due part of the summary")
+            continue
         if type(reference) is not str:
-            raise ValueError("not a summary entry")
-        if has_plan is True:
-            # status_on, on the ISO texts: a day after the final day, or no conversation left,
-            # is ended; otherwise the conversation's local day against the window.
-            if conversation is None or (final_day is not None and on > final_day):
-                append((3, last, reference, "followup", "", client_id, None, ended, 0))
-            else:
-                text = conversation[:10]
-                day = days.get(text) or days.setdefault(text, date.fromisoformat(text))
-                late = (today - day).days
-                if late > DUE_WINDOW_DAYS:
-                    append((0, day, reference, "followup", "", client_id, day, overdue, late))
-                elif late >= -DUE_WINDOW_DAYS:
-                    append((1, day, reference, "followup", "", client_id, day, due, 0))
-                else:
-                    append((2, day, reference, "followup", "", client_id, day, upcoming, 0))
-        elif has_plan is not False:
-            raise ValueError("not a summary entry")
-        for kind, detail, when in extra or ():
-            day = date.fromisoformat(when)
-            state, late = item_state(day, today)
-            kind, detail = str(kind), str(detail)
-            append((order[state], day, reference, kind, detail, client_id, day, state, late))
+            raise ValueError("not a due part of the summary")
+        # status_on: a day after the final day, or no conversation left, is ended; otherwise
+        # the conversation's local day against the window.
+        if conversation is None or (final_day is not None and on > final_day):
+            finished.append((3, last, reference, "followup", "", client_id, None, ended, 0))
+            continue
+        day = days.get(conversation)
+        if day is None:
+            day = days[conversation] = date.fromordinal(conversation)
+        late = on - conversation
+        if late > DUE_WINDOW_DAYS:
+            append((0, day, reference, "followup", "", client_id, day, overdue, late))
+        elif late >= -DUE_WINDOW_DAYS:
+            append((1, day, reference, "followup", "", client_id, day, due_state, 0))
+        else:
+            append((2, day, reference, "followup", "", client_id, day, upcoming, 0))
+    code_of = dict(zip(ids, codes, strict=True))
+    for client_id, reference, kind, detail, when in due["items"]:
+        day = date.fromordinal(when)
+        late = on - when
+        if late > ITEM_DUE_WINDOW_DAYS:
+            row = (0, day, str(reference), str(kind), str(detail), client_id, day, overdue, late)
+        elif late >= 0:
+            row = (1, day, str(reference), str(kind), str(detail), client_id, day, due_state, 0)
+        else:
+            row = (2, day, str(reference), str(kind), str(detail), client_id, day, upcoming, 0)
+        append(row)
+    rows += finished
     rows.sort()
     make = DueItem._make
-    return [
+    listed = [
         make((kind, client_id, reference, when, state, late, detail))
         for _o, _d, reference, kind, detail, client_id, when, state, late in rows
     ]
+    return listed, code_of
 
 
-def current_summary(store: Store, damaged: list[str]) -> tuple[dict[str, Any], bool] | None:
-    """The caseload summary document kept in the vault, brought up to date in one read
-    transaction: the entries of the clients whose records the ledger says changed since are
-    made again from their records alone, those of clients gone are dropped; with none kept
-    (or made with other rules, or damaged, or many changed), every entry is made from the
-    records. True with it when it differs from the one kept (to be written back). The entries
-    kept are not parsed here: :func:`due_from_summary` reads what it needs of them.
+def current_summary(
+    store: Store, damaged: list[str]
+) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    """The due part of the caseload summary (:func:`due_document`), up to date, read in one
+    read transaction. When the due part kept was made from exactly the records the ledger
+    names, it is all that is read. Otherwise the summary is read: the entries of the clients
+    whose records changed since are made again from their records alone, those of clients
+    gone are dropped; with none kept (or made with other rules, or damaged, or many changed),
+    every entry is made from the records. With the due part then comes the summary document
+    it was made from, to be written back with it (None: both are current).
 
     None when the records must be read as before: a vault without a ledger, or a record that
-    cannot be read (named in ``damaged``, as is a summary that does not decrypt or is not the
-    one the vault last wrote)."""
+    cannot be read (named in ``damaged``, as is a summary or due part that does not decrypt
+    or is not the one the vault last wrote)."""
     from .caseload import DUE_WINDOW_DAYS, event_due_days
 
     notes: list[str] = []
@@ -464,8 +551,17 @@ def current_summary(store: Store, damaged: list[str]) -> tuple[dict[str, Any], b
         clients = store.client_generations()
         if clients is None:
             return None
-        document = store.read_caseload_summary(damaged)
         stamp = shipped_rules_stamp()
+        due = store.read_caseload_due(damaged)
+        if due is not None:
+            due_days = kept_rules(due, stamp)
+            if (
+                due_days is not None
+                and due.get("key") == summary_key(DUE_WINDOW_DAYS, due_days)
+                and _due_current(due, clients)
+            ):
+                return due, None
+        document = store.read_caseload_summary(damaged)
         due_days = kept_rules(document, stamp)
         if due_days is None:
             due_days = event_due_days()
@@ -491,27 +587,26 @@ def current_summary(store: Store, damaged: list[str]) -> tuple[dict[str, Any], b
             if entries is None or notes:
                 damaged.extend(notes)
                 return None
-            made = CaseloadSummary(key, entries, (stamp, due_days))
-            return made.to_document(), True
+            made = CaseloadSummary(key, entries, (stamp, due_days)).to_document()
+            return due_document(key, rules, made["clients"]), made
         fresh: dict[str, Any] = {}
         for client_id in stale:
-            entry = _entry_from_records(store, client_id, clients[client_id], due_days, notes)
+            entry = entry_from_records(store, client_id, clients[client_id], due_days, notes)
             if entry is None or notes:
                 damaged.extend(notes)
                 return None
             fresh[client_id] = entry.to_json()
-    assert document is not None
-    if not fresh and len(kept) == len(clients) and document.get("rules") == rules:
-        return document, False
     entries_now = {client_id: fresh.get(client_id) or kept[client_id] for client_id in clients}
-    return {"key": key, "clients": entries_now, "rules": rules}, True
+    made = {"key": key, "clients": entries_now, "rules": rules}
+    return due_document(key, rules, entries_now), made
 
 
-def _entry_from_records(
+def entry_from_records(
     store: Store, client_id: str, generation: int, due_days: Mapping[str, int], notes: list[str]
 ) -> SummaryEntry | None:
     """One client's entry from its records (three small reads, not logged: no client is
-    shown); None when the client is gone or a record cannot be read (named in ``notes``)."""
+    shown), for ``kindcheck due`` and home alike; None when the client is gone or a record
+    cannot be read (named in ``notes``)."""
     from kindcheck.errors import RecordDamaged
     from kindcheck.store import DamagedNote
 

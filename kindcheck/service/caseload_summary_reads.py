@@ -117,32 +117,9 @@ class SummaryReads:
     ) -> SummaryEntry | None:
         """One client's summary entry made from its records (three small reads); None when
         the client is gone. A record that cannot be read is named in ``notes``."""
-        from kindcheck.errors import RecordDamaged
+        from .caseload_summary import entry_from_records
 
-        from .caseload import DUE_WINDOW_DAYS
-        from .caseload_summary import entry_for
-        from .plans import get_plan
-
-        try:
-            client = store.get_client(client_id)
-            plan = get_plan(store, client_id)
-        except RecordDamaged as error:
-            notes.append(str(error))
-            return None
-        if client is None:
-            return None
-        headers = store.list_sessions(client_id, notes, log=False)
-        scans = [header for header in headers if header.scan_done]
-        return entry_for(
-            client,
-            headers,
-            headers[-1] if headers else None,
-            scans[-1] if scans else None,
-            plan,
-            generation,
-            DUE_WINDOW_DAYS,
-            self._due_days(),
-        )
+        return entry_from_records(store, client_id, generation, self._due_days(), notes)
 
     def _due_days(self) -> dict[str, int]:
         from .followthrough import catalog

@@ -57,6 +57,7 @@ class Seen:
     caseload: int | None = None  # the caseload summary's generation, when it opens
     caseload_row: bool = False
     caseload_readable: bool = False
+    caseload_due: int | None = None  # the generation of its due part, when there is one
     state_row: bool = False
     newest: list[tuple[str, int]] = field(default_factory=list)  # (record, generation)
     facts_rows: dict[str, str] = field(default_factory=dict)  # session id -> client id
@@ -166,6 +167,15 @@ def ledger_problems(seen: Seen, state: VaultState) -> list[Problem]:
                 f"{_age(seen.caseload, state.caseload)}: it is not used, and made again from "
                 "the records",
                 "meta/caseload",
+            )
+        )
+    if seen.caseload_due is not None and seen.caseload_due != state.caseload:
+        problems.append(
+            Problem(
+                "record.older",
+                "record meta/caseload_due (the due part of the caseload summary) is not the one "
+                "written with the summary: it is not used, and made again from the summary",
+                "meta/caseload_due",
             )
         )
     return problems

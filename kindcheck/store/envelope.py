@@ -132,6 +132,15 @@ def open_json(
     return unseal(cipher.opener(label, RECORD_FORMAT)(record_id, bytes(blob)))
 
 
+def sealed_generation(plaintext: bytes) -> int | None:
+    """The generation in a format 2 record's decrypted plaintext, without reading its JSON
+    (None when the envelope is not one :func:`seal_json` writes)."""
+    if len(plaintext) < HEADER_BYTES:
+        return None
+    magic, version, generation, _length = _HEADER.unpack_from(plaintext)
+    return int(generation) if magic == _MAGIC and version == _ENVELOPE_VERSION else None
+
+
 def unseal(plaintext: bytes) -> Opened:
     """A format 2 record's decrypted plaintext read: its envelope, padding and JSON object;
     RecordDamaged when any of them is not as :func:`seal_json` writes it."""

@@ -127,7 +127,7 @@ class _LogRowColumns(LogColumns, Protocol):
     def position(self) -> int: ...
 
 
-_META_NAMES = ("schema_version", "profile", "state", "releases", "caseload")
+_META_NAMES = ("schema_version", "profile", "state", "releases", "caseload", "caseload_due")
 
 
 class _Maintenance(_StoreBase):
@@ -448,6 +448,14 @@ class _Maintenance(_StoreBase):
             seen.caseload = opened.generation
             seen.caseload_readable = True
             seen.written("meta/caseload", opened.generation)
+        elif row.name == "caseload_due":
+            # Its due part: written only with it, so of the same generation (it may be
+            # missing: any other write of the summary deletes it).
+            opened = _open_sealed(
+                cipher, "meta/caseload_due", "meta", "caseload_due", row.value, row.format_version
+            )
+            seen.caseload_due = opened.generation
+            seen.written("meta/caseload_due", opened.generation)
         elif row.name not in _META_NAMES:
             raise VaultError(
                 f"the vault file holds a meta row {one_line(row.name)} that Kindcheck did not write"

@@ -361,3 +361,156 @@ def test_a_summary_tampered_with_is_never_trusted(
     assert out == expected
     assert "EPD-NEW" in out and "kindcheck:crisis" in out
     assert "damaged record" in err  # named, and `kindcheck verify` to be run
+
+
+# -- the due part (meta/caseload_due): what `due` reads alone ------------------------------------
+
+
+def due_part_blob(folder: Path) -> bytes | None:
+    with raw(folder) as conn:
+        row = conn.execute("SELECT value FROM meta WHERE name = 'caseload_due'").fetchone()
+    return None if row is None else bytes(row[0])
+
+
+def put_due_part(folder: Path, blob: bytes) -> None:
+    with raw(folder) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE name = 'caseload_due'", (blob,))
+
+
+EVERY_READ = (
+    "read_caseload_summary",  # home's part of the summary: names, scans, last sessions
+    *("list_clients", "clients", "list_plans", "iter_facts", "iter_sessions"),
+    *("get_client", "get_plan", "list_sessions"),
+)
+
+
+@contextlib.contextmanager
+def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Each read of home's part of the summary or of a client's records, by name (undoing
+    only its own patches: the test's fixtures stay)."""
+    read: list[str] = []
+    with monkeypatch.context() as scoped:
+        for name in EVERY_READ:
+            original = getattr(Store, name)
+
+            def counted(*args: Any, _name: str = name, _original: Any = original, **kw: Any) -> Any:
+                read.append(_name)
+                return _original(*args, **kw)
+
+            scoped.setattr(Store, name, counted)
+        yield read
+
+
+def home_keeps_its_summary(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary as home writes it (and as Kindcheck before the due part wrote it)."""
+    service = VaultService(folder, lambda: TODAY.date())
+    service.unlock(PASSPHRASE)
+    with service, monkeypatch.context() as scoped:
+        scoped.setattr(caseload_summary, "SUMMARY_FROM_CLIENTS", 1)
+        service.overview(complete=True)
+        assert service.save_caseload_summary()
+
+
+def test_due_reads_its_part_of_the_summary_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With nothing changed, `due` reads neither a client's record nor home's part of the
+    summary (it is only decrypted, to know it is the one the vault last wrote)."""
+    folder, _ids = caseload(tmp_path)
+    assert due(monkeypatch, capsys, folder)[0] == 0
+    expected = listed(folder)
+    with reads(monkeypatch) as read:
+        assert due(monkeypatch, capsys, folder) == (0, expected, "")
+    assert read == []
+
+
+def test_a_summary_without_its_due_part_is_made_whole_reading_no_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A vault whose summary home wrote last (or an older Kindcheck): the first `due` makes
+    the due part from the summary, reading no client's record and naming no damage; the next
+    reads the due part alone."""
+    folder, ids = caseload(tmp_path)
+    assert due(monkeypatch, capsys, folder)[0] == 0
+    service = VaultService(folder, lambda: TODAY.date())
+    service.unlock(PASSPHRASE)
+    with service:
+        service.record_event(ids["EPD-003"], "crisis", date(2026, 4, 1))
+    home_keeps_its_summary(folder, monkeypatch)
+    assert due_part_blob(folder) is None  # home's write took the due part away
+    expected = listed(folder)
+    assert "kindcheck:crisis" in expected
+    with reads(monkeypatch) as read:
+        assert due(monkeypatch, capsys, folder) == (0, expected, "")
+    assert read == ["read_caseload_summary"]  # and no client's record
+    assert due_part_blob(folder) is not None
+    with reads(monkeypatch) as read:
+        assert due(monkeypatch, capsys, folder) == (0, expected, "")
+    assert read == []
+    with Store.unlock(folder, PASSPHRASE) as store:
+        assert store.verify() == []
+
+
+@pytest.mark.parametrize("tampering", ["older copy", "bit flipped", "another vault"])
+def test_a_due_part_tampered_with_is_never_trusted(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tampering: str,
+) -> None:
+    folder, ids = caseload(tmp_path)
+    assert due(monkeypatch, capsys, folder)[0] == 0
+    older = due_part_blob(folder)
+    assert older is not None
+    service = VaultService(folder, lambda: TODAY.date())
+    service.unlock(PASSPHRASE)
+    with service:  # changes an older due part would hide: an event, a new client
+        service.record_event(ids["EPD-002"], "crisis", date(2026, 4, 1))
+        service.record(session_from_dict(intake("EPD-NEW", date(2026, 1, 5), True, True)))
+    assert due(monkeypatch, capsys, folder)[0] == 0  # summary and due part written again
+    current = due_part_blob(folder)
+    assert current is not None and current != older
+    if tampering == "older copy":
+        put_due_part(folder, older)
+    elif tampering == "bit flipped":
+        blob = bytearray(current)
+        blob[len(blob) // 2] ^= 0x01
+        put_due_part(folder, bytes(blob))
+    else:
+        monkeypatch.setattr(caseload_summary, "SUMMARY_FROM_CLIENTS", 1)
+        other = other_vault(tmp_path)
+        assert due(monkeypatch, capsys, other)[0] == 0
+        foreign = due_part_blob(other)
+        assert foreign is not None
+        put_due_part(folder, foreign)
+    with Store.unlock(folder, PASSPHRASE) as store:
+        named = " ".join(store.verify())
+    (folder / LOCK_NAME).unlink(missing_ok=True)
+    assert "meta/caseload_due" in named  # verify names it
+    expected = listed(folder)
+    code, out, err = due(monkeypatch, capsys, folder)
+    assert (code, out) == (0, expected)
+    assert "EPD-NEW" in out and "kindcheck:crisis" in out
+    assert "damaged record" in err  # named, and `kindcheck verify` to be run
+    # Made again from the summary, and trusted from then on.
+    assert due(monkeypatch, capsys, folder) == (0, expected, "")
+
+
+def test_a_deleted_client_leaves_no_trace_in_the_due_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    folder, _ids = caseload(tmp_path)
+    assert due(monkeypatch, capsys, folder)[0] == 0
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(f"{PASSPHRASE}\n".encode())))
+    words = ["delete-client", "EPD-005", "--yes-i-typed", "EPD-005", "--data-dir", str(folder)]
+    assert cli.main([*words, "--passphrase-stdin", "--lang", "en"]) == 0
+    capsys.readouterr()
+    with Store.unlock(folder, PASSPHRASE) as store:
+        kept = [store.read_caseload_summary(), store.read_caseload_due()]
+    (folder / LOCK_NAME).unlink(missing_ok=True)
+    assert "EPD-005" not in json.dumps(kept)
+    expected = listed(folder)
+    assert due(monkeypatch, capsys, folder) == (0, expected, "")
+    assert "EPD-005" not in expected
