@@ -209,20 +209,7 @@ def count_clients(
             else:
                 facts = session_facts_of(record, fields, timing)
                 _check_session(facts, index)
-                count(
-                    cells_for(facts.period_day),
-                    facts.kind,
-                    facts.kindcheck_completed,
-                    facts.has_minor_children,
-                    facts.children_in_view,
-                    facts.problem_domain_count,
-                    facts.problem_domains,
-                    facts.parenting_support_flag,
-                    facts.safety_signal,
-                    facts.meldcode_steps_taken,
-                    facts.followup_timing,
-                    facts.setting,
-                )
+                tally.count_facts(facts)
             index += 1
             if kind == "followup":
                 held.append(record.session_date)
