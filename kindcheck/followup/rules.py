@@ -196,7 +196,7 @@ def cadence_dates(found: Cadence, start: date, first: date, last: date) -> list[
         numbers = range(start.toordinal() + skip * found.days, last.toordinal() + 1, found.days)
         return [_FROM_ORDINAL(number) for number in numbers]
     months = _steps_before(found, start, first)
-    days = []
+    days: list[date] = []
     while True:
         index = start.month - 1 + months * found.months
         year = start.year + index // 12
