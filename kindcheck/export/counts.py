@@ -214,6 +214,23 @@ class Tally:
         if steps:
             cells["meldcode_steps_taken"] = get("meldcode_steps_taken", 0) + steps
 
+    def count_facts(self, facts: SessionFacts) -> None:
+        """Count one session's checked facts (:func:`_check_session`) in its period."""
+        self.session(
+            self.cells_for(facts.period_day),
+            facts.kind,
+            facts.kindcheck_completed,
+            facts.has_minor_children,
+            facts.children_in_view,
+            facts.problem_domain_count,
+            facts.problem_domains,
+            facts.parenting_support_flag,
+            facts.safety_signal,
+            facts.meldcode_steps_taken,
+            facts.followup_timing,
+            facts.setting,
+        )
+
     def days(self, days: Iterable[date], key: str) -> None:
         """Count each of ``days`` (checked dates) once under ``key`` in its period. A plan's
         days come in order, most next to others of their period: such a run is counted at
@@ -268,23 +285,10 @@ def aggregate(
         raise ExportError("the period must be 'month' or 'quarter'")
     tally = Tally(period)
     cells_for = tally.cells_for
-    count_session = tally.session
+    count_facts = tally.count_facts
     for index, facts in enumerate(sessions):
         _check_session(facts, index)
-        count_session(
-            cells_for(facts.period_day),
-            facts.kind,
-            facts.kindcheck_completed,
-            facts.has_minor_children,
-            facts.children_in_view,
-            facts.problem_domain_count,
-            facts.problem_domains,
-            facts.parenting_support_flag,
-            facts.safety_signal,
-            facts.meldcode_steps_taken,
-            facts.followup_timing,
-            facts.setting,
-        )
+        count_facts(facts)
 
     for index, plan in enumerate(plans):
         if not isinstance(plan, PlanFacts) or not isinstance(plan.overdue, bool):

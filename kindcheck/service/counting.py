@@ -134,7 +134,8 @@ def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
     from kindcheck.followup import occurrence_days
 
     versions = plan.versions()
-    due: set[date] = set()
+    days: list[date] = []
+    in_order = True  # each version's days come after the last day of the versions before
     for number, version in enumerate(versions):
         first = version.plan.start
         if number:
@@ -142,8 +143,13 @@ def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
         last = last_final
         if number + 1 < len(versions):
             last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
-        due.update(occurrence_days(version.plan, first, last))
-    return sorted(due)
+        found = occurrence_days(version.plan, first, last)  # in order, each once
+        if found:
+            in_order = in_order and (not days or days[-1] < found[0])
+            days += found
+    # A version saved before the one it follows (a clock put back) can overlap it: then
+    # every day once, in order.
+    return days if in_order else sorted(set(days))
 
 
 def count_clients(
@@ -209,20 +215,7 @@ def count_clients(
             else:
                 facts = session_facts_of(record, fields, timing)
                 _check_session(facts, index)
-                count(
-                    cells_for(facts.period_day),
-                    facts.kind,
-                    facts.kindcheck_completed,
-                    facts.has_minor_children,
-                    facts.children_in_view,
-                    facts.problem_domain_count,
-                    facts.problem_domains,
-                    facts.parenting_support_flag,
-                    facts.safety_signal,
-                    facts.meldcode_steps_taken,
-                    facts.followup_timing,
-                    facts.setting,
-                )
+                tally.count_facts(facts)
             index += 1
             if kind == "followup":
                 held.append(record.session_date)

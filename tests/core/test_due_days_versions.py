@@ -1,0 +1,94 @@
+"""A plan's due days over its versions: every planned day once, in order, however the
+versions' save moments lie (the month close joins the versions' days without a set when they
+come in order, and must notice when they do not)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from kindcheck.followup import FollowUpPlan, occurrence_days
+from kindcheck.service.counting import due_facts
+from kindcheck.service.plans import ClientPlan, PlanVersion
+
+START = date(2024, 1, 8)
+TODAY = date(2024, 12, 1)
+WINDOW = 7
+
+
+def _saved(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), UTC)
+
+
+def _plan(rules_and_saves: list[tuple[str, date, date]]) -> ClientPlan:
+    """Versions (rule, start, saved on), oldest first; the last is the current plan."""
+    versions = [
+        PlanVersion(_saved(saved), FollowUpPlan(rule, start))
+        for rule, start, saved in rules_and_saves
+    ]
+    current = versions[-1]
+    return ClientPlan(
+        id="p",
+        client_id="c",
+        plan=current.plan,
+        rhythm=None,
+        updated_at=current.valid_from,
+        revision=len(versions) - 1,
+        history=tuple(versions[:-1]),
+    )
+
+
+def _every_day_once(plan: ClientPlan) -> list[date]:
+    """The days as the close counted them before: each version's days on its own days,
+    through a set."""
+    last_final = TODAY - timedelta(days=WINDOW + 1)
+    versions = plan.versions()
+    due: set[date] = set()
+    for number, version in enumerate(versions):
+        first = (
+            version.plan.start if not number else max(version.plan.start, version.valid_from.date())
+        )
+        last = last_final
+        if number + 1 < len(versions):
+            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
+        due.update(occurrence_days(version.plan, first, last))
+    return sorted(due)
+
+
+WEEKLY, BIWEEKLY, MONTHLY = "FREQ=WEEKLY", "FREQ=WEEKLY;INTERVAL=2", "FREQ=MONTHLY"
+
+
+@pytest.mark.parametrize(
+    "versions",
+    [
+        # saved in order: each version's days after the last of the one before
+        [
+            (MONTHLY, START, START),
+            (WEEKLY, START, date(2024, 4, 2)),
+            (BIWEEKLY, START, date(2024, 7, 1)),
+        ],
+        # the third saved before the second (a clock put back): its days overlap the first's
+        [
+            (WEEKLY, START, START),
+            (MONTHLY, START, date(2024, 6, 3)),
+            (BIWEEKLY, START, date(2024, 3, 4)),
+        ],
+        # a version in force for no day at all, between two that are
+        [
+            (BIWEEKLY, START, START),
+            (WEEKLY, START, date(2024, 5, 6)),
+            (MONTHLY, START, date(2024, 5, 6)),
+        ],
+    ],
+    ids=["in order", "clock put back", "empty version"],
+)
+def test_every_planned_day_once_in_order(versions: list[tuple[str, date, date]]) -> None:
+    plan = _plan(versions)
+    held = [date(2024, 3, 11), date(2024, 8, 20)]
+    facts = due_facts(plan, held, TODAY, WINDOW)
+    days = sorted([*facts.due_held, *facts.due_not_held])
+    assert days == _every_day_once(plan)
+    assert list(facts.due_held) == sorted(set(facts.due_held))
+    assert list(facts.due_not_held) == sorted(set(facts.due_not_held))
+    assert not set(facts.due_held) & set(facts.due_not_held)
