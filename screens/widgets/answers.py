@@ -242,6 +242,7 @@ class IndicatorRow(Widget):
             label.cell_length + 2 * self.CHIP_PADDING for label in self._chip_labels.values()
         )
         self._text = Content("")
+        self._chips_drawn: dict[tuple[str, VisualStyle], Strip] = {}
         self._lines: list[Strip] | None = None  # drawn for the width in _lines_width
         self._lines_width = 0
 
@@ -356,18 +357,25 @@ class IndicatorRow(Widget):
         rest = width - text_width
         gap = Strip.blank(rest - self._chips_width, row_style.rich_style)
         chips = [gap]
-        for value, label in self._chip_labels.items():
-            style = self._chip_style(row_style, self.chip_rules(value))
-            # Padded as a widget's padding is: in its background alone.
-            padding = Strip.blank(self.CHIP_PADDING, VisualStyle(style.background).rich_style)
-            chips.append(padding)
-            chips.extend(Visual.to_strips(self, label, label.cell_length, 1, style))
-            chips.append(padding)
+        for value in self._chip_labels:
+            chips.append(self._chip(value, self._chip_style(row_style, self.chip_rules(value))))
         blank = Strip.blank(rest, row_style.rich_style)
         return [
             Strip.join([line, Strip.join(chips) if y == 0 else blank])
             for y, line in enumerate(lines)
         ]
+
+    def _chip(self, value: str, style: VisualStyle) -> Strip:
+        """The chip of ``value`` drawn in ``style``: kept, as a row shows a few looks only."""
+        chip = self._chips_drawn.get((value, style))
+        if chip is None:
+            label = self._chip_labels[value]
+            # Padded as a widget's padding is: in its background alone.
+            padding = Strip.blank(self.CHIP_PADDING, VisualStyle(style.background).rich_style)
+            drawn = Visual.to_strips(self, label, label.cell_length, 1, style)
+            chip = Strip.join([padding, *drawn, padding])
+            self._chips_drawn[(value, style)] = chip
+        return chip
 
     def _chip_style(self, row: VisualStyle, rules: dict[str, object]) -> VisualStyle:
         """The style a chip with these rules would have as a widget inside the row (as
