@@ -23,6 +23,7 @@ from textual.css.stylesheet import Stylesheet
 from textual.events import Click
 from textual.geometry import Offset, Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.strip import Strip
 from textual.style import Style as VisualStyle
 from textual.visual import Visual
@@ -215,6 +216,11 @@ class IndicatorRow(Widget):
     DEFAULT_CSS = """
     IndicatorRow { height: auto; padding: 0 1; }
     """
+
+    # A row does not scroll, so its virtual size is its size, which the layout that gave it
+    # has already placed. (Textual lays the screen out once more, after the frame, for every
+    # widget whose virtual size changed: every row of a page turn, to the same result.)
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     CHIP_PADDING = 1  # cells each side of a chip's label
     CHIPS_MARGIN = 1  # cells between the question and the chips
