@@ -12,7 +12,7 @@ are still shown as plain text, like everything else.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.style import Style as RichStyle
 from textual.app import App
@@ -24,6 +24,7 @@ from textual.events import Click
 from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.reactive import Reactive
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style as VisualStyle
 from textual.visual import Visual
@@ -35,6 +36,9 @@ from kindcheck.i18n import t
 from kindcheck.questionnaire import YESNO_VALUES, Question, Step, Wording
 
 from .changed import same_content
+
+if TYPE_CHECKING:
+    from textual.css.styles import RulesMap
 from .safe import literal
 
 YESNO_KEYS = {
@@ -343,7 +347,9 @@ class IndicatorRow(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if not width:
             return 0
-        return max(1, self._text.get_height(self.styles, self._text_width(width)))
+        # The styles as Widget.get_content_height hands them to a visual.
+        rules = cast("RulesMap", self.styles)
+        return max(1, self._text.get_height(rules, self._text_width(width)))
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -402,6 +408,10 @@ class IndicatorRow(Widget):
         if isinstance(text_style, RichStyle):
             style += VisualStyle.from_rich_style(text_style)
         return style
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The question's text under a mouse selection (to copy), as a Static gives it."""
+        return selection.extract(self._text.plain), "\n"
 
     def on_click(self, event: Click) -> None:
         event.stop()
