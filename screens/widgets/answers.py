@@ -367,14 +367,19 @@ class IndicatorRow(Widget):
         lines = Visual.to_strips(self, self._text, text_width, None, text_style, pad=True)
         lines = lines or [Strip.blank(text_width, text_style.rich_style)]
         rest = width - text_width
-        gap = Strip.blank(rest - self._chips_width, row_style.rich_style)
+        gap = Strip.blank(max(0, rest - self._chips_width), row_style.rich_style)
         chips = [gap]
         for value in self._chip_labels:
             chips.append(self._chip(value, self._chip_style(row_style, self.chip_rules(value))))
         blank = Strip.blank(rest, row_style.rich_style)
-        return [
+        drawn = [
             Strip.join([line, Strip.join(chips) if y == 0 else blank])
             for y, line in enumerate(lines)
+        ]
+        # A window too narrow for the chips: they are cut at its edge, as a row's box was.
+        return [
+            line if line.cell_length == width else line.crop_extend(0, width, row_style.rich_style)
+            for line in drawn
         ]
 
     def _chip(self, value: str, style: VisualStyle) -> Strip:
