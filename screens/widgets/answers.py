@@ -267,11 +267,6 @@ class IndicatorRow(Widget):
         self.number = number
         self.set_value(value, prefilled)
 
-    def redraw(self) -> None:
-        """Draw what the row holds now (its step, answer and where a proposal came from)."""
-        self._draw_text()
-        self._show_current()
-
     def set_current(self, current: bool) -> None:
         if current != self.current:
             self.current = current
