@@ -179,21 +179,30 @@ class WalkScan(WalkDrafts):
             self.show_page(self.page_index)
             return
         row.set_value(value)
-        self._page_header(self.page_index, len(pages), pages[self.page_index].domain_id)
-        self.autosave()
         position = rows.index(row)
         # Next: an open row after this one, else a suggested answer still to confirm (GGZ
         # pre-marks one), else the next row; the page turns once every row has its answer.
         later = [i for i in range(position + 1, len(rows)) if self._row_open(rows[i])]
         to_confirm = [i for i, r in enumerate(rows) if self._row_open(r)]
+        turns = (
+            not later
+            and not to_confirm
+            and position + 1 >= len(rows)
+            and all(r.value is not None or (r.step and not r.step.question.required) for r in rows)
+        )
+        if turns:
+            # What comes next (the next page, a page with a missing answer, or the outcome)
+            # draws its own header and saves the draft with this answer in it: not twice.
+            self.next_page()
+            return
+        self._page_header(self.page_index, len(pages), pages[self.page_index].domain_id)
+        self.autosave()
         if later:
             self.set_current_row(later[0])
         elif to_confirm:
             self.set_current_row(to_confirm[0])
         elif position + 1 < len(rows):
             self.set_current_row(position + 1)
-        elif all(r.value is not None or (r.step and not r.step.question.required) for r in rows):
-            self.next_page()
 
     def _row_open(self, row: IndicatorRow) -> bool:
         """Not answered yet, or answered only by the questionnaire's suggestion."""

@@ -12,23 +12,33 @@ are still shown as plain text, like everything else.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from textual.app import App, ComposeResult
-from textual.containers import Horizontal
+from rich.style import Style as RichStyle
+from textual.app import App
+from textual.color import Color
 from textual.content import Content
 from textual.css.styles import Styles
 from textual.css.stylesheet import Stylesheet
 from textual.events import Click
+from textual.geometry import Offset, Size
 from textual.message import Message
+from textual.reactive import Reactive
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.style import Style as VisualStyle
+from textual.visual import Visual
 from textual.widget import Widget
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from kindcheck.i18n import t
 from kindcheck.questionnaire import YESNO_VALUES, Question, Step, Wording
 
-from .changed import same_content, update_changed
+from .changed import same_content
+
+if TYPE_CHECKING:
+    from textual.css.styles import RulesMap
 from .safe import literal
 
 YESNO_KEYS = {
@@ -134,6 +144,7 @@ class ChoiceAnswer(OptionList):
 LOOK_CSS = {
     "current": "background: $block-cursor-background; color: $block-cursor-foreground;",
     "current-text": "text-style: bold;",
+    "chip": "color: $text-muted;",
     "current-chip": "color: $block-cursor-foreground;",
     "chosen": "background: $primary; color: $text; text-style: bold;",
     "problem": "background: $warning 70%;",
@@ -180,20 +191,6 @@ def set_look(widget: Widget, rules: dict[str, object]) -> None:
         node.refresh()
 
 
-class _Chip(Static):
-    """One answer on a scan row; clicking it answers."""
-
-    def __init__(self, value: str, label: Content) -> None:
-        super().__init__(label, markup=False, classes="chip")
-        self.value = value
-
-    def on_click(self, event: Click) -> None:
-        event.stop()
-        row = self.parent.parent if self.parent else None
-        if isinstance(row, IndicatorRow):
-            row.post_message(AnswerGiven(value=self.value, step=row.step))
-
-
 class RowPicked(Message):
     """The clinician clicked a row of the scan page: it becomes the current row."""
 
@@ -210,16 +207,27 @@ class IndicatorRow(Widget):
     (for who does not see the colour). ``prefilled`` says an answer was proposed for the
     clinician to confirm: "suggested" by the questionnaire, or "kindcheck" (taken from the
     Kindcheck, where the same was asked).
+
+    The row is one widget that draws its question and its chips itself: a page turn or a
+    key redraws a few rows, and every widget drawn or laid out costs the UI thread about as
+    much as its text (as six widgets a row was half of a page turn). It draws what a row of
+    a text (width 1fr) beside a box of three padded chips (margin-left 1) would: the question
+    wraps in the width the chips leave. A click on a chip answers; elsewhere it picks the row.
     """
 
-    # The current row and the chosen chip take their looks from LOOK_CSS (inline, see there);
-    # the classes -current, -chosen and -problem are kept as markers only.
+    # The current row and the chosen chip take their looks from LOOK_CSS (inline on the row,
+    # drawn into the chips); the classes -current and -prefilled are kept as markers only.
     DEFAULT_CSS = """
-    IndicatorRow { height: auto; layout: horizontal; padding: 0 1; }
-    IndicatorRow .row-text { width: 1fr; height: auto; }
-    IndicatorRow .row-chips { width: auto; height: 1; margin-left: 1; }
-    IndicatorRow .chip { width: auto; height: 1; padding: 0 1; color: $text-muted; }
+    IndicatorRow { height: auto; padding: 0 1; }
     """
+
+    # A row does not scroll, so its virtual size is its size, which the layout that gave it
+    # has already placed. (Textual lays the screen out once more, after the frame, for every
+    # widget whose virtual size changed: every row of a page turn, to the same result.)
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    CHIP_PADDING = 1  # cells each side of a chip's label
+    CHIPS_MARGIN = 1  # cells between the question and the chips
 
     def __init__(self, lang: str) -> None:
         super().__init__()
@@ -230,32 +238,34 @@ class IndicatorRow(Widget):
         self.number = 0
         self.prefilled: str | None = None
         self.current = False
+        keys = YESNO_KEYS.get(lang, YESNO_KEYS["nl"])
+        self._chip_labels: dict[str, Content] = {}
+        for value in YESNO_VALUES:
+            if value == "unknown":  # the key says it: "?" (the footer spells it out)
+                label = Content.assemble(("?", "bold"))
+            else:
+                label = Content.assemble(
+                    (keys[value], "underline"), " ", literal(t(f"answer.{value}", lang))
+                )
+            self._chip_labels[value] = label
+        self._chips_width = sum(
+            label.cell_length + 2 * self.CHIP_PADDING for label in self._chip_labels.values()
+        )
+        self._text = Content("")
+        self._chips_drawn: dict[tuple[str, VisualStyle], Strip] = {}
+        self._lines: list[Strip] | None = None  # drawn for the width in _lines_width
+        self._lines_width = 0
 
-    def compose(self) -> ComposeResult:
-        keys = YESNO_KEYS.get(self.lang, YESNO_KEYS["nl"])
-        yield Static("", classes="row-text", markup=False)
-        with Horizontal(classes="row-chips"):
-            for value in YESNO_VALUES:
-                if value == "unknown":  # the key says it: "?" (the footer spells it out)
-                    label = Content.assemble(("?", "bold"))
-                else:
-                    label = Content.assemble(
-                        (keys[value], "underline"), " ", literal(t(f"answer.{value}", self.lang))
-                    )
-                yield _Chip(value, label)
+    @property
+    def text(self) -> Content:
+        """The question as the row shows it (number, marker, and where a proposal came from)."""
+        return self._text
 
     def show(self, step: Step, number: int, value: Any, prefilled: str | None = None) -> None:
         """Show another indicator in this row (rows are reused from page to page)."""
         self.step = step
         self.number = number
         self.set_value(value, prefilled)
-
-    def redraw(self) -> None:
-        """Draw what the row holds now (its step, answer and where a proposal came from)."""
-        if self.step is not None:
-            self.set_value(self.value, self.prefilled)
-        self._draw_text()
-        self._show_current()
 
     def set_current(self, current: bool) -> None:
         if current != self.current:
@@ -269,32 +279,27 @@ class IndicatorRow(Widget):
 
     def _show_current(self) -> None:
         self.set_class(self.current, "-current", update=False)
-        current = self.current
-        set_look(self, look_rules(self.app, "current") if current else {})
-        if not self.children:
-            return  # the rest once composed (redraw)
-        set_look(
-            self.query_one(".row-text", Static),
-            look_rules(self.app, "current-text") if current else {},
-        )
-        self._show_chips()
+        set_look(self, look_rules(self.app, "current") if self.current else {})
+        self._changed()  # the chips are drawn in the row's colours
 
-    def _show_chips(self) -> None:
-        if not self.children:
-            return
-        step = self.step
-        for chip in self.query(_Chip):
-            chosen = chip.value == self.value
-            problem = chosen and step is not None and step.question.is_problem(self.value)
-            chip.set_class(chosen, "-chosen", update=False)
-            chip.set_class(problem, "-problem", update=False)
-            looks: tuple[str, ...] = ("current-chip",) if self.current else ()
-            if chosen:
-                looks += ("chosen", "problem") if problem else ("chosen",)
-            set_look(chip, look_rules(self.app, *looks) if looks else {})
+    def chip_looks(self, value: str) -> tuple[str, ...]:
+        """The looks (LOOK_CSS) the chip of ``value`` is drawn in now."""
+        chosen = value == self.value
+        looks: tuple[str, ...] = ("chip",)
+        if self.current:
+            looks += ("current-chip",)
+        if chosen:
+            step = self.step
+            problem = step is not None and step.question.is_problem(value)
+            looks += ("chosen", "problem") if problem else ("chosen",)
+        return looks
+
+    def chip_rules(self, value: str) -> dict[str, object]:
+        """The style rules the chip of ``value`` is drawn with now, in the app's theme."""
+        return look_rules(self.app, *self.chip_looks(value))
 
     def _draw_text(self) -> None:
-        if self.step is None or not self.children:
+        if self.step is None:
             return
         marker = "▶ " if self.current else "  "
         question = self.step.question.text_for(self.lang, self.wording)
@@ -302,14 +307,128 @@ class IndicatorRow(Widget):
         if self.prefilled:  # proposed, for the clinician to confirm
             key = "ui.scan.prefilled_from" if self.prefilled == "kindcheck" else "ui.scan.prefilled"
             text = Content.assemble(text, "\n   ", literal(t(key, self.lang), "bold $text-warning"))
-        update_changed(self.query_one(".row-text", Static), text)
+        if not same_content(self._text, text):
+            self._text = text
+            self._changed()
 
     def set_value(self, value: Any, prefilled: str | None = None) -> None:
+        changed = value != self.value or prefilled != self.prefilled
         self.value = value
         self.prefilled = prefilled
         self._draw_text()
         self.set_class(bool(prefilled), "-prefilled", update=False)  # a marker, no style
-        self._show_chips()
+        if changed:
+            self._changed()
 
-    def on_click(self) -> None:
-        self.post_message(RowPicked(self))
+    def _changed(self) -> None:
+        """Draw the row again; lay out again only if its height can change."""
+        self._lines = None
+        width = self.content_region.width
+        layout = (
+            not self.is_mounted
+            or width <= 0
+            or self.get_content_height(Size(0, 0), Size(0, 0), width) != self.size.height
+        )
+        self.refresh(layout=layout)
+
+    # -- drawing --------------------------------------------------------------------------------
+
+    def _text_width(self, width: int) -> int:
+        return max(1, width - self.CHIPS_MARGIN - self._chips_width)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return container.width
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if not width:
+            return 0
+        # The styles as Widget.get_content_height hands them to a visual.
+        rules = cast("RulesMap", self.styles)
+        return max(1, self._text.get_height(rules, self._text_width(width)))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if self._lines is None or self._lines_width != width:
+            self._lines = self._draw_lines(width)
+            self._lines_width = width
+        if 0 <= y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(width, self.visual_style.rich_style)
+
+    def _draw_lines(self, width: int) -> list[Strip]:
+        row_style = self.visual_style
+        text_style = row_style + VisualStyle(bold=True) if self.current else row_style
+        text_width = self._text_width(width)
+        lines = Visual.to_strips(self, self._text, text_width, None, text_style, pad=True)
+        lines = lines or [Strip.blank(text_width, text_style.rich_style)]
+        rest = width - text_width
+        gap = Strip.blank(max(0, rest - self._chips_width), row_style.rich_style)
+        chips = [gap]
+        for value in self._chip_labels:
+            chips.append(self._chip(value, self._chip_style(row_style, self.chip_rules(value))))
+        blank = Strip.blank(rest, row_style.rich_style)
+        drawn = [
+            Strip.join([line, Strip.join(chips) if y == 0 else blank])
+            for y, line in enumerate(lines)
+        ]
+        # A window too narrow for the chips: they are cut at its edge, as a row's box was.
+        return [
+            line if line.cell_length == width else line.crop_extend(0, width, row_style.rich_style)
+            for line in drawn
+        ]
+
+    def _chip(self, value: str, style: VisualStyle) -> Strip:
+        """The chip of ``value`` drawn in ``style``: kept, as a row shows a few looks only."""
+        chip = self._chips_drawn.get((value, style))
+        if chip is None:
+            label = self._chip_labels[value]
+            # Padded as a widget's padding is: in its background alone.
+            padding = Strip.blank(self.CHIP_PADDING, VisualStyle(style.background).rich_style)
+            drawn = Visual.to_strips(self, label, label.cell_length, 1, style)
+            chip = Strip.join([padding, *drawn, padding])
+            self._chips_drawn[(value, style)] = chip
+        return chip
+
+    def _chip_style(self, row: VisualStyle, rules: dict[str, object]) -> VisualStyle:
+        """The style a chip with these rules would have as a widget inside the row (as
+        Widget.visual_style works it out)."""
+        background = row.background or Color(0, 0, 0, 0)
+        color = row.foreground or Color(255, 255, 255, 0)
+        text_background = background
+        if "background" in rules:
+            chip_background = cast(Color, rules["background"])
+            text_background = background + chip_background
+            background = background + chip_background
+        if "color" in rules:
+            color = cast(Color, rules["color"])
+        if rules.get("auto_color"):
+            color = text_background.get_contrast_text(color.a)
+        style = VisualStyle(background, color)
+        text_style = rules.get("text_style")
+        if isinstance(text_style, RichStyle):
+            style += VisualStyle.from_rich_style(text_style)
+        return style
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The question's text under a mouse selection (to copy), as a Static gives it."""
+        return selection.extract(self._text.plain), "\n"
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        value = self._chip_at(event.get_content_offset(self))
+        if value is not None:
+            self.post_message(AnswerGiven(value=value, step=self.step))
+        else:
+            self.post_message(RowPicked(self))
+
+    def _chip_at(self, offset: Offset | None) -> str | None:
+        """The value of the chip at ``offset`` (in the row's content), if there is one."""
+        if offset is None or offset.y != 0:
+            return None
+        x = offset.x - (self.size.width - self._chips_width)
+        for value, label in self._chip_labels.items():
+            chip_width = label.cell_length + 2 * self.CHIP_PADDING
+            if 0 <= x < chip_width:
+                return value
+            x -= chip_width
+        return None

@@ -60,13 +60,7 @@ class ScanPage(VerticalScroll, inherit_bindings=False):
                 )
                 row.display = True
                 row.wording = wording
-                row.step, row.number, row.value, row.prefilled = step, number, value, proposed
-                if row.is_mounted and row.children:
-                    row.show(step, number, value, proposed)
-                else:
-                    # Drawn once mounted, with the answer it has *then*: keys typed ahead
-                    # may have answered it in the meantime (set_value), which must stay.
-                    row.call_after_refresh(row.redraw)
+                row.show(step, number, value, proposed)
             else:
                 row.display = False
         self.scroll_home(animate=False)

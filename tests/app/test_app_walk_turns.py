@@ -210,8 +210,7 @@ async def test_the_current_row_follows_a_change_of_theme(tmp_path: Path) -> None
         assert current is not chosen and chosen.value == "yes"
 
         def looks() -> tuple[Any, Any]:
-            chip = next(c for c in chosen.query(".chip") if c.has_class("-chosen"))
-            return current.styles.background, chip.styles.background
+            return current.styles.background, chosen.chip_rules(chosen.value)["background"]
 
         variables = app.get_css_variables()
         assert looks()[0].hex.upper() == variables["block-cursor-background"].upper()

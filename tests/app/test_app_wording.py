@@ -28,7 +28,7 @@ async def test_the_scan_rows_name_no_baby_when_none_is_on_the_way(tmp_path: Path
         seen: list[str] = []
         for _page in range(12):
             texts = [
-                str(row.query_one(".row-text").visual)
+                str(row.text)
                 for row in screen.query(IndicatorRow)
                 if row.display and row.step is not None
             ]
