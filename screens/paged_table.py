@@ -7,7 +7,8 @@ list and more as the cursor comes near its last one (PageDown, the arrows, End).
 built off the UI thread (a thread worker, or the screen's loading worker before the list is
 shown) and added :data:`ROWS_PER_TURN` at a time, one turn of the event loop each, so a key
 is answered between two turns. End (and ctrl+end) goes to the last row of the list, not of
-what the table holds; Home (and ctrl+home) to the first.
+what the table holds (:data:`ROWS_PER_TURN_TO_LAST` a turn meanwhile); Home (and ctrl+home)
+to the first.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ from textual.widgets.data_table import ColumnKey
 # which is when it measures the rows just added (about 0.1 ms a row).
 ROWS_PER_TURN = 100
 TURN_GAP_SECONDS = 0.002
+# Going to the last row (End), more per turn: each turn also costs the table a pass over every
+# row it holds (its offsets and order, made again after rows are added), so at 10,000 rows
+# End took 100 turns and seconds; the cursor moves on with each, the keys are still answered.
+ROWS_PER_TURN_TO_LAST = 250
 
 # Rows the table keeps past the cursor (a screen shows about ten).
 ROWS_KEPT_AHEAD = 200
@@ -138,10 +143,12 @@ class PagedTable(DataTable[Any]):
     def _next_turn(self) -> None:
         """Add the next rows on a later turn of the event loop. Rows are added only there,
         one such turn pending at a time: however many keys or lists come in one turn, a
-        turn adds at most :data:`ROWS_PER_TURN` rows to the table."""
+        turn adds at most :data:`ROWS_PER_TURN` rows to the table (on the way to the last
+        row, :data:`ROWS_PER_TURN_TO_LAST`)."""
         if not self._pending:
             self._pending = True
-            self.set_timer(TURN_GAP_SECONDS, partial(self._add, self._filling))
+            most = ROWS_PER_TURN_TO_LAST if self._to_last else ROWS_PER_TURN
+            self.set_timer(TURN_GAP_SECONDS, partial(self._add, self._filling, most))
 
     def _add(self, filling: int, most: int = ROWS_PER_TURN) -> None:
         """Add the next rows (at most ``most``) and come back next turn for more; rows not
