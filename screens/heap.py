@@ -37,6 +37,7 @@ _held_after_full: int | None = None  # objects set aside right after the last fu
 _walk_owed = False  # set aside without a full collection first: the next idle check makes one
 _unwalked_reads = 0  # reads in progress that the collector does not walk (unwalked_read)
 _enable_after_reads = False  # the collector was on when the first of them began
+_reads_ended = 0  # counts release(): a read begun before it changes nothing when it ends
 
 
 def settle() -> None:
@@ -76,6 +77,7 @@ def unwalked_read() -> Iterator[None]:
     is reclaimed by the rules above."""
     global _unwalked_reads, _enable_after_reads
     with _lock:
+        ended = _reads_ended
         if _unwalked_reads == 0:
             _enable_after_reads = gc.isenabled()
             gc.disable()
@@ -84,11 +86,14 @@ def unwalked_read() -> Iterator[None]:
         yield
     finally:
         with _lock:
-            _unwalked_reads -= 1
-            if _unwalked_reads == 0:
-                gc.freeze()
-                if _enable_after_reads:
-                    gc.enable()
+            # (The app locked or ended meanwhile: release() gave the collector back already;
+            # a read that outlives its app does not pause the collector for what comes next.)
+            if ended == _reads_ended:
+                _unwalked_reads -= 1
+                if _unwalked_reads == 0:
+                    gc.freeze()
+                    if _enable_after_reads:
+                        gc.enable()
 
 
 def reclaim_if_grown() -> None:
@@ -120,8 +125,12 @@ def _reclaim() -> None:
 def release() -> None:
     """Hand everything back to the collector (the app locks: what it held of the vault is
     collected as Python sees fit, as if it had never been set aside)."""
-    global _held_after_full, _walk_owed
+    global _held_after_full, _walk_owed, _unwalked_reads, _reads_ended
     with _lock:
+        if _unwalked_reads and _enable_after_reads:
+            gc.enable()  # a read still running (in a worker) no longer pauses the collector
+        _unwalked_reads = 0
+        _reads_ended += 1
         gc.unfreeze()
         _held_after_full = None
         _walk_owed = False

@@ -301,3 +301,23 @@ async def test_back_home_after_a_change_makes_only_that_clients_row_again(
         assert made == [ids["EPD-7"]]
         assert built == [ids["EPD-7"]]
         assert home.overview.clients == app.service.overview(complete=True).clients
+
+
+def test_a_read_that_outlives_its_app_leaves_the_collector_on() -> None:
+    """Home's read pauses the collector (heap.unwalked_read); the app locking or ending while
+    a read still runs in its worker gives it back at once, and that read ending later
+    changes nothing for the next app's read."""
+    heap.release()
+    assert gc.isenabled()
+    with heap.unwalked_read():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    outlived = heap.unwalked_read()
+    outlived.__enter__()
+    heap.release()  # the app ends while its read runs on
+    assert gc.isenabled()
+    with heap.unwalked_read():  # the next app's read
+        outlived.__exit__(None, None, None)
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    heap.release()
