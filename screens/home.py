@@ -63,10 +63,10 @@ def freeze_what_lives() -> None:
     live as long as the app) out of Python's later full garbage collections. A full
     collection holds the GIL while it walks every object: every thread stops, the UI
     thread's too. With a caseload of 10,000 clients read in, each took 100-140 ms, the
-    longest stalls of home; set aside, what they walk is what was made since. Collected
-    first (one full collection, 15-30 ms, before the list is read) so that no garbage is set
-    aside; what is set aside and later dies is reclaimed by heap.py's rules."""
-    heap.reclaim()
+    longest stalls of home; set aside, what they walk is what was made since. Not walked
+    first: a full collection here (25-100 ms) was the longest stall of home's first paint;
+    the garbage set aside with it is reclaimed by heap.py's rules (when the app is idle)."""
+    heap.set_aside()
 
 
 class OverviewLoaded(Message):
@@ -232,17 +232,24 @@ class HomeScreen(HoldsFollowUps):
     )
     def refresh_changed(self, seen: Overview, query: str) -> None:
         if self.service.changes_since(seen):
-            self._post_loaded(self.service.overview(query.strip()))
+            self._read_and_post(query)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="home")
     def load(self, query: str = "") -> None:
-        self._post_loaded(self.service.overview(query.strip()))
+        self._read_and_post(query)
 
-    def _post_loaded(self, overview: Overview) -> None:
+    def _read_and_post(self, query: str) -> None:
+        # What is read lives while the list is shown: not walked by the collector (heap.py).
+        with heap.unwalked_read():
+            overview = self.service.overview(query.strip())
+            message = self._loaded(overview)
+        self._post_loaded(overview, message)
+
+    def _post_loaded(self, overview: Overview, message: OverviewLoaded) -> None:
         """Post the overview with the rows the tables hold at first (the tables build the
         others as the cursor comes near them); then keep the caseload summary, and check a
         list drawn from it against the records once (in the worker's thread)."""
-        self.post_message(self._loaded(overview))
+        self.post_message(message)
         with contextlib.suppress(KindcheckError):  # a summary not kept is made again
             self.service.save_caseload_summary()
         if not overview.complete and not self._checked:
@@ -562,7 +569,7 @@ class HomeScreen(HoldsFollowUps):
     @work(thread=True, exclusive=True, exit_on_error=False, group="home-write")
     def delete_draft(self, draft_id: str) -> None:
         self.service.delete_draft(draft_id)
-        self._post_loaded(self.service.overview())
+        self._read_and_post("")
 
     def help_sections(self) -> list[tuple[str, str]]:
         """For the help screen (F1): how an intake goes (it starts here)."""

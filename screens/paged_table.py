@@ -7,7 +7,8 @@ list and more as the cursor comes near its last one (PageDown, the arrows, End).
 built off the UI thread (a thread worker, or the screen's loading worker before the list is
 shown) and added :data:`ROWS_PER_TURN` at a time, one turn of the event loop each, so a key
 is answered between two turns. End (and ctrl+end) goes to the last row of the list, not of
-what the table holds; Home (and ctrl+home) to the first.
+what the table holds (:data:`ROWS_PER_TURN_TO_LAST` a turn meanwhile); Home (and ctrl+home)
+to the first.
 """
 
 from __future__ import annotations
@@ -27,9 +28,22 @@ from textual.widgets.data_table import ColumnKey
 # which is when it measures the rows just added (about 0.1 ms a row).
 ROWS_PER_TURN = 100
 TURN_GAP_SECONDS = 0.002
+# Going to the last row (End), more per turn: each turn also costs the table a pass over every
+# row it holds (its offsets and order, made again after rows are added), so at 10,000 rows
+# End took 100 turns and seconds; the cursor moves on with each, the keys are still answered.
+ROWS_PER_TURN_TO_LAST = 250
 
 # Rows the table keeps past the cursor (a screen shows about ten).
 ROWS_KEPT_AHEAD = 200
+
+
+def rows_in_first_paint(screen_lines: int) -> int:
+    """Rows a new list adds in its first turn, the one painted first: a screenful (the
+    terminal's lines, more than the table shows), the others in later turns. A hundred rows
+    there cost the first paint about 15 ms more of the UI thread (the table measures each row
+    it holds before it paints), for rows below the screen."""
+    return max(1, min(ROWS_PER_TURN, screen_lines))
+
 
 Cells = tuple[Text, ...]
 KeyedRows = tuple[tuple[str, Cells], ...]
@@ -88,7 +102,9 @@ class PagedTable(DataTable[Any]):
             added = 0
         self._wanted = min(len(keys), max(added, ROWS_KEPT_AHEAD))
         # The first rows at once: what is typed right after a search (o, h) acts on them.
-        self._add(self._filling)
+        # A new list's first turn adds a screenful: it is painted first, the rest come after.
+        first = rows_in_first_paint(self.app.size.height) if added == 0 else ROWS_PER_TURN
+        self._add(self._filling, first)
 
     def near(self, row: int) -> None:
         """The cursor is on ``row``: keep :data:`ROWS_KEPT_AHEAD` rows in the table past it."""
@@ -127,19 +143,21 @@ class PagedTable(DataTable[Any]):
     def _next_turn(self) -> None:
         """Add the next rows on a later turn of the event loop. Rows are added only there,
         one such turn pending at a time: however many keys or lists come in one turn, a
-        turn adds at most :data:`ROWS_PER_TURN` rows to the table."""
+        turn adds at most :data:`ROWS_PER_TURN` rows to the table (on the way to the last
+        row, :data:`ROWS_PER_TURN_TO_LAST`)."""
         if not self._pending:
             self._pending = True
-            self.set_timer(TURN_GAP_SECONDS, partial(self._add, self._filling))
+            most = ROWS_PER_TURN_TO_LAST if self._to_last else ROWS_PER_TURN
+            self.set_timer(TURN_GAP_SECONDS, partial(self._add, self._filling, most))
 
-    def _add(self, filling: int) -> None:
-        """Add the next rows (at most :data:`ROWS_PER_TURN`) and come back next turn for
-        more; rows not built yet are asked of a thread worker first."""
+    def _add(self, filling: int, most: int = ROWS_PER_TURN) -> None:
+        """Add the next rows (at most ``most``) and come back next turn for more; rows not
+        built yet are asked of a thread worker first."""
         if filling != self._filling:
             return  # a newer list replaced this one
         self._pending = False
         start = self.row_count
-        end = min(start + ROWS_PER_TURN, self._wanted, len(self._rows))
+        end = min(start + most, self._wanted, len(self._rows))
         for index in range(start, end):
             key, cells = self._rows[index]
             self.add_row(*cells, key=key)

@@ -1,6 +1,6 @@
 """Home with a long client list (issue 17): the UI thread only adds rows, a bounded number
-per turn of the event loop; End reaches the last client; back home after a change to one
-client, only that client's row is made again.
+per turn of the event loop, and a screenful in the turn painted first; End reaches the last
+client; back home after a change to one client, only that client's row is made again.
 
 The UI thread's work is counted, not timed: which thread builds each row and reads the
 caseload summary, and how many rows are added to a table in one turn of the event loop
@@ -10,6 +10,7 @@ caseload summary, and how many rows are added to a table in one turn of the even
 from __future__ import annotations
 
 import asyncio
+import gc
 import shutil
 import threading
 from collections import Counter
@@ -20,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kindcheck.screens import home_rows
+from kindcheck.screens import heap, home_rows
+from kindcheck.screens.app import IDLE_CHECK_SECONDS
+from kindcheck.screens.home import FIRST_ROWS
 from kindcheck.screens.paged_table import ROWS_KEPT_AHEAD, ROWS_PER_TURN
 from support.app import PASSPHRASE, SIZE, fresh_vault, make_app, settle, wait_screen, wait_until
 from support.vault import make_answers, record
@@ -146,6 +149,80 @@ async def test_a_long_list_is_painted_with_no_row_built_on_the_ui_thread(
     assert dict(counted) == {}
 
 
+async def test_home_is_first_painted_with_a_screenful_of_rows(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first frame that shows the client list holds about a screenful of rows (the
+    table measures every row it holds before it paints: more rows there, a longer stall), and
+    no more rows were made before it than the loading worker's first batch; the table holds
+    its rows ahead of the cursor right after."""
+    built: list[int] = []  # rows made, counted when the list is first painted
+    client_row = home_rows.client_row
+
+    def counted_row(client: Any, *args: Any) -> Any:
+        built.append(1)
+        return client_row(client, *args)
+
+    monkeypatch.setattr(home_rows, "client_row", counted_row)
+    app = make_app(vault, unlocked=True)
+    first_painted: list[tuple[int, int]] = []  # (rows in the table, rows made) at that frame
+    display = app._display
+
+    def painted(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        if renderable is None or first_painted or type(screen).__name__ != "HomeScreen":
+            return
+        rows = screen.query_one("#clients", DataTable).row_count
+        if rows:
+            first_painted.append((rows, len(built)))
+
+    monkeypatch.setattr(app, "_display", painted)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await wait_screen(pilot, "HomeScreen")
+        table = home.query_one("#clients", DataTable)
+        await wait_until(pilot, lambda: table.row_count == ROWS_KEPT_AHEAD)
+        await settle(pilot)
+    in_table, made = first_painted[0]
+    screen_lines = SIZE[1]
+    assert in_table <= screen_lines < ROWS_KEPT_AHEAD
+    assert made <= FIRST_ROWS < CLIENTS
+
+
+async def test_no_full_collection_while_home_is_made_and_one_when_idle(vault: Path) -> None:
+    """A full collection holds the GIL while it walks every object the app holds (the UI
+    thread waits): none is made from the app's start until the list is painted and its rows
+    ahead are in, neither home's own nor one the list's allocations start in the loading
+    worker. What home set aside without a walk is walked once the app is idle."""
+    full: list[str] = []
+
+    def on_collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(threading.current_thread().name)
+
+    heap.release()  # (nothing set aside by an earlier test)
+    gc.collect()  # the test process's own garbage is not the app's to walk
+    gc.callbacks.append(on_collection)
+    try:
+        app = make_app(vault, unlocked=True)
+        async with app.run_test(size=SIZE) as pilot:
+            home = await wait_screen(pilot, "HomeScreen")
+            table = home.query_one("#clients", DataTable)
+            await wait_until(pilot, lambda: table.row_count == ROWS_KEPT_AHEAD)
+            await settle(pilot)
+            made_home = list(full)
+            app.check_idle_lock()
+            idle_check_made = len(full) - len(made_home)
+            app.last_activity -= IDLE_CHECK_SECONDS
+            app.check_idle_lock()
+            idle = len(full) - len(made_home)
+    finally:
+        gc.callbacks.remove(on_collection)
+        heap.release()
+    assert made_home == []
+    assert idle_check_made == 0  # not while the clinician is at work
+    assert idle == 1
+
+
 async def test_end_goes_to_the_last_client_and_home_to_the_first(vault: Path) -> None:
     app = make_app(vault, unlocked=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -224,3 +301,23 @@ async def test_back_home_after_a_change_makes_only_that_clients_row_again(
         assert made == [ids["EPD-7"]]
         assert built == [ids["EPD-7"]]
         assert home.overview.clients == app.service.overview(complete=True).clients
+
+
+def test_a_read_that_outlives_its_app_leaves_the_collector_on() -> None:
+    """Home's read pauses the collector (heap.unwalked_read); the app locking or ending while
+    a read still runs in its worker gives it back at once, and that read ending later
+    changes nothing for the next app's read."""
+    heap.release()
+    assert gc.isenabled()
+    with heap.unwalked_read():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    outlived = heap.unwalked_read()
+    outlived.__enter__()
+    heap.release()  # the app ends while its read runs on
+    assert gc.isenabled()
+    with heap.unwalked_read():  # the next app's read
+        outlived.__exit__(None, None, None)
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    heap.release()
