@@ -15,18 +15,30 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from kindcheck.errors import RecordDamaged
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from kindcheck.export import Counts, PeriodType, PlanFacts
+    from kindcheck.followup import FollowUpPlan
     from kindcheck.store import PlainPlan, Store, StoredFacts
 
     from .plans import ClientPlan
 
-__all__ = ["ClientFacts", "count_clients", "due_facts", "read_clients"]
+__all__ = [
+    "ClientFacts",
+    "DueDays",
+    "count_clients",
+    "due_day_numbers",
+    "due_facts",
+    "read_clients",
+]
 
 
 @dataclass
@@ -152,6 +164,124 @@ def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
     return days if in_order else sorted(set(days))
 
 
+_CLIENT_BAND = 1 << 23  # above every day number (date.max is day 3,652,059) and a window
+_EPOCH = date(1970, 1, 1).toordinal()  # numpy's day 0
+_NO_DAYS: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+_DUE_KEYS = ("followups_due:held_in_window", "followups_due:not_held")
+
+
+def due_day_numbers(plan: ClientPlan, last_final: date) -> NDArray[np.int64]:
+    """The day numbers (:meth:`date.toordinal`) of :func:`due_facts`' days (held or not) up
+    to ``last_final``, in order, each once: the same days, without a date object of each (a
+    close at 100,000 sessions counts a million)."""
+    if not plan.history:
+        return _version_numbers(plan.plan, plan.plan.start, last_final)
+    versions = plan.versions()
+    parts: list[NDArray[np.int64]] = []
+    in_order = True  # each version's days come after the last day of the versions before
+    for number, version in enumerate(versions):
+        first = version.plan.start
+        if number:
+            first = max(first, version.valid_from.date())
+        last = last_final
+        if number + 1 < len(versions):
+            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
+        found = _version_numbers(version.plan, first, last)
+        if found.size:
+            in_order = in_order and (not parts or int(parts[-1][-1]) < int(found[0]))
+            parts.append(found)
+    if not parts:
+        return _NO_DAYS
+    days = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    # A version saved before the one it follows (a clock put back) can overlap it.
+    return days if in_order else np.unique(days)
+
+
+def _version_numbers(plan: FollowUpPlan, first: date, last: date) -> NDArray[np.int64]:
+    """The day numbers of ``occurrence_days(plan, first, last)``; a plain every-n-days rule
+    by arithmetic."""
+    from kindcheck.followup import occurrence_days
+    from kindcheck.followup.rules import cadence
+
+    final = plan.final_day
+    if final is not None and final < last:
+        last = final
+    if last < first:
+        return _NO_DAYS
+    if not plan.changes:
+        found = cadence(plan.rule, plan.start.day)
+        if found is not None and found.days:  # as cadence_dates counts them
+            start = plan.start
+            if last < start:
+                return _NO_DAYS
+            skip = max(0, -(-(first - start).days // found.days))
+            return np.arange(
+                start.toordinal() + skip * found.days,
+                last.toordinal() + 1,
+                found.days,
+                dtype=np.int64,
+            )
+    days = occurrence_days(plan, first, last)
+    return np.array([day.toordinal() for day in days], dtype=np.int64)
+
+
+class DueDays:
+    """What ``Tally.days`` counts of every plan's :func:`due_facts` days, plan after plan
+    (its days held in the window, then the others, each in order), gathered by :meth:`add`
+    and counted at once by :meth:`periods`: the same counts, the periods and their cells in
+    the order that counting adds them. Each plan's day numbers lie in a band of their own."""
+
+    def __init__(self, today: date, window_days: int, period: str) -> None:
+        self.last_final = today - timedelta(days=window_days + 1)  # as due_facts
+        self.window = window_days
+        self.period = period
+        self._days: list[NDArray[np.int64]] = []
+        self._held: list[int] = []  # the follow-ups held, in the same bands
+
+    def add(self, plan: ClientPlan, followups_held: list[date]) -> None:
+        numbers = due_day_numbers(plan, self.last_final)
+        if numbers.size:
+            band = len(self._days) * _CLIENT_BAND
+            self._days.append(numbers + band)
+            self._held.extend(band + day.toordinal() for day in followups_held)
+
+    def periods(self) -> dict[str, dict[str, int]]:
+        """{period label: {cell key: count}} in Tally.days' order. A day is held in the
+        window when a follow-up of its plan's client lies within the window either side."""
+        if not self._days:
+            return {}
+        days = np.concatenate(self._days)
+        held = np.sort(np.array([*self._held, np.iinfo(np.int64).max], dtype=np.int64))
+        window = self.window
+        not_met = held[np.searchsorted(held, days - window, side="left")] > days + window
+        plans = days // _CLIENT_BAND
+        months = (days % _CLIENT_BAND - _EPOCH).astype("datetime64[D]").astype("datetime64[M]")
+        periods = months.astype(np.int64)  # months since January 1970
+        if self.period != "month":
+            periods //= 3
+        # the order Tally.days meets them: by plan, its met days before the others, by day
+        order = np.argsort(plans * 2 + not_met, kind="stable")
+        cells = periods[order] * 2 + not_met[order]
+        found, first, counted = np.unique(cells, return_index=True, return_counts=True)
+        # in that order (a period is added with its first cell)
+        out: dict[str, dict[str, int]] = {}
+        for at in np.argsort(first, kind="stable").tolist():
+            cell = int(found[at])
+            label = _period_label(cell // 2, self.period)
+            cells_of = out.get(label)
+            if cells_of is None:
+                cells_of = out[label] = {}
+            cells_of[_DUE_KEYS[cell % 2]] = int(counted[at])
+        return out
+
+
+def _period_label(number: int, period: str) -> str:
+    """period_label of the ``number``-th month (or quarter) from January 1970."""
+    if period == "month":
+        return f"{1970 + number // 12:04d}-{number % 12 + 1:02d}"
+    return f"{1970 + number // 4:04d}-Q{number % 4 + 1}"
+
+
 def count_clients(
     store: Store,
     period: PeriodType,
@@ -180,9 +310,10 @@ def count_clients(
         raise ExportError("the period must be 'month' or 'quarter'")
     tally = Tally(period)
     cells_for, count = tally.cells_for, tally.session
-    # The plans' due days, counted as they come but apart: aggregate counts them after every
-    # session, so a period or cell they add comes after those the sessions add.
-    due = Tally(period)
+    # The plans' due days, gathered as they come and counted apart at the end, all at once:
+    # aggregate counts them after every session, so a period or cell they add comes after
+    # those the sessions add. Each client's day numbers lie in a band of their own.
+    due = DueDays(today, DUE_WINDOW_DAYS, period)
     index = 0  # the session's place among all counted, as aggregate numbers them
     for client in read_clients(store, damaged, tick):
         plan = client.plan.plan if client.plan is not None else None
@@ -223,10 +354,8 @@ def count_clients(
                 tick()  # its facts are complete
                 tick()  # and counted
         if client.plan is not None and client.client_id in readable:
-            plan_facts = due_facts(client.plan, held, today, DUE_WINDOW_DAYS)
-            due.days(plan_facts.due_held, "followups_due:held_in_window")
-            due.days(plan_facts.due_not_held, "followups_due:not_held")
-    for label, cells in due.periods.items():
+            due.add(client.plan, held)
+    for label, cells in due.periods().items():
         counted = tally.periods.setdefault(label, {})
         for key, value in cells.items():
             counted[key] = counted.get(key, 0) + value
