@@ -201,28 +201,63 @@ def _version_numbers(plan: FollowUpPlan, first: date, last: date) -> NDArray[np.
     """The day numbers of ``occurrence_days(plan, first, last)``; a plain every-n-days rule
     by arithmetic."""
     from kindcheck.followup import occurrence_days
+
+    run = _arithmetic_run(plan, first, last)
+    if run is not None:
+        begin, count, step = run
+        return np.arange(begin, begin + count * step, step, dtype=np.int64)
+    days = occurrence_days(plan, first, last)
+    return np.array([day.toordinal() for day in days], dtype=np.int64)
+
+
+def _arithmetic_runs(plan: ClientPlan, last_final: date) -> list[tuple[int, int, int]] | None:
+    """:func:`due_day_numbers` as arithmetic runs (:func:`_arithmetic_run`, none empty), when
+    every version is a plain every-n-days rule and their days come in order; else None."""
+    if not plan.history:
+        run = _arithmetic_run(plan.plan, plan.plan.start, last_final)
+        return None if run is None else [run] if run[1] else []
+    versions = plan.versions()
+    runs: list[tuple[int, int, int]] = []
+    after = 0  # the last day number of the runs before
+    for number, version in enumerate(versions):
+        first = version.plan.start
+        if number:
+            first = max(first, version.valid_from.date())
+        last = last_final
+        if number + 1 < len(versions):
+            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
+        run = _arithmetic_run(version.plan, first, last)
+        if run is None:
+            return None
+        begin, count, step = run
+        if count:
+            if begin <= after:  # overlapping versions (a clock put back): every day once
+                return None
+            runs.append(run)
+            after = begin + (count - 1) * step
+    return runs
+
+
+def _arithmetic_run(plan: FollowUpPlan, first: date, last: date) -> tuple[int, int, int] | None:
+    """The days of ``occurrence_days(plan, first, last)`` as (first day number, how many,
+    days apart) for a plain every-n-days rule without changes (as cadence_dates counts them);
+    None for any other plan."""
     from kindcheck.followup.rules import cadence
 
+    if plan.changes:
+        return None
+    found = cadence(plan.rule, plan.start.day)
+    if found is None or not found.days:
+        return None
+    step = found.days
     final = plan.final_day
     if final is not None and final < last:
         last = final
-    if last < first:
-        return _NO_DAYS
-    if not plan.changes:
-        found = cadence(plan.rule, plan.start.day)
-        if found is not None and found.days:  # as cadence_dates counts them
-            start = plan.start
-            if last < start:
-                return _NO_DAYS
-            skip = max(0, -(-(first - start).days // found.days))
-            return np.arange(
-                start.toordinal() + skip * found.days,
-                last.toordinal() + 1,
-                found.days,
-                dtype=np.int64,
-            )
-    days = occurrence_days(plan, first, last)
-    return np.array([day.toordinal() for day in days], dtype=np.int64)
+    start = plan.start
+    if last < first or last < start:
+        return 0, 0, step
+    begin = start.toordinal() + max(0, -(-(first - start).days // step)) * step
+    return begin, max(0, (last.toordinal() - begin) // step + 1), step
 
 
 class DueDays:
@@ -237,42 +272,72 @@ class DueDays:
         self.period = period
         self._days: list[NDArray[np.int64]] = []
         self._held: list[int] = []  # the follow-ups held, in the same bands
+        self._plans = 0  # plans with days: the next plan's band
+        # the days of plans whose versions are plain every-n-days rules, in order, gathered as
+        # arithmetic runs (first day number in its band, how many, days apart): expanded at once
+        self._runs: tuple[list[int], list[int], list[int]] = ([], [], [])
 
     def add(self, plan: ClientPlan, followups_held: list[date]) -> None:
-        numbers = due_day_numbers(plan, self.last_final)
-        if numbers.size:
-            band = len(self._days) * _CLIENT_BAND
+        band = self._plans * _CLIENT_BAND
+        runs = _arithmetic_runs(plan, self.last_final)
+        if runs is not None:
+            if not runs:
+                return
+            begins, counts, steps = self._runs
+            for begin, count, step in runs:
+                begins.append(band + begin)
+                counts.append(count)
+                steps.append(step)
+        else:
+            numbers = due_day_numbers(plan, self.last_final)
+            if not numbers.size:
+                return
             self._days.append(numbers + band)
-            self._held.extend(band + day.toordinal() for day in followups_held)
+        self._plans += 1
+        self._held.extend(band + day.toordinal() for day in followups_held)
 
     def periods(self) -> dict[str, dict[str, int]]:
         """{period label: {cell key: count}} in Tally.days' order. A day is held in the
         window when a follow-up of its plan's client lies within the window either side."""
-        if not self._days:
+        if not self._plans:
             return {}
-        days = np.concatenate(self._days)
+        # each plan's days lie together, in order: the plans' order does not matter here
+        days = np.concatenate([*self._days, self._expanded_runs()])
         held = np.sort(np.array([*self._held, np.iinfo(np.int64).max], dtype=np.int64))
         window = self.window
-        not_met = held[np.searchsorted(held, days - window, side="left")] > days + window
-        plans = days // _CLIENT_BAND
-        months = (days % _CLIENT_BAND - _EPOCH).astype("datetime64[D]").astype("datetime64[M]")
-        periods = months.astype(np.int64)  # months since January 1970
+        late = held[np.searchsorted(held, days - window, side="left")] > days + window
+        not_met = late.astype(np.int64)  # 1: not held in the window
+        numbers = days % _CLIENT_BAND
+        low, high = int(numbers.min()), int(numbers.max())
+        # each day number's period, from a table of the days between the first and the last
+        span = np.arange(low - _EPOCH, high - _EPOCH + 1).astype("datetime64[D]")
+        table = span.astype("datetime64[M]").astype(np.int64)  # months since January 1970
         if self.period != "month":
-            periods //= 3
-        # the order Tally.days meets them: by plan, its met days before the others, by day
-        order = np.argsort(plans * 2 + not_met, kind="stable")
-        cells = periods[order] * 2 + not_met[order]
-        found, first, counted = np.unique(cells, return_index=True, return_counts=True)
+            table //= 3
+        base = int(table[0])
+        cells = (table - base)[numbers - low] * 2 + not_met
+        counted = np.bincount(cells)
+        # each cell's first place in the order Tally.days meets the days: by plan, its met
+        # days before the others, each as they lie
+        place = (days // _CLIENT_BAND * 2 + not_met) * days.size + np.arange(days.size)
+        first = np.full(counted.size, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, cells, place)
+        found = np.flatnonzero(counted)
         # in that order (a period is added with its first cell)
         out: dict[str, dict[str, int]] = {}
-        for at in np.argsort(first, kind="stable").tolist():
-            cell = int(found[at])
-            label = _period_label(cell // 2, self.period)
+        for cell in found[np.argsort(first[found])].tolist():
+            label = _period_label(base + cell // 2, self.period)
             cells_of = out.get(label)
             if cells_of is None:
                 cells_of = out[label] = {}
-            cells_of[_DUE_KEYS[cell % 2]] = int(counted[at])
+            cells_of[_DUE_KEYS[cell % 2]] = int(counted[cell])
         return out
+
+    def _expanded_runs(self) -> NDArray[np.int64]:
+        begins, counts, steps = (np.array(values, dtype=np.int64) for values in self._runs)
+        total = int(counts.sum())
+        into = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        return np.repeat(begins, counts) + into * np.repeat(steps, counts)
 
 
 def _period_label(number: int, period: str) -> str:

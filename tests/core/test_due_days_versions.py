@@ -111,6 +111,15 @@ def test_the_close_counts_the_due_days_as_tally_days_counts_due_facts() -> None:
         _plan([("FREQ=MONTHLY;BYDAY=2MO", START, START)]),
         _plan([(BIWEEKLY, date(2023, 12, 18), START)]),
         _plan([(WEEKLY, date(2025, 1, 6), START)]),  # no day due yet
+        # every version every n days (counted as arithmetic runs): in order, and overlapping
+        _plan([(WEEKLY, START, START), (BIWEEKLY, date(2024, 5, 1), date(2024, 4, 29))]),
+        _plan(
+            [
+                (WEEKLY, START, START),
+                (BIWEEKLY, START, date(2024, 6, 3)),
+                ("FREQ=DAILY;INTERVAL=10", START, date(2024, 3, 4)),
+            ]
+        ),
     ]
     edge = timedelta(days=WINDOW)
     held_lists = [
@@ -119,6 +128,8 @@ def test_the_close_counts_the_due_days_as_tally_days_counts_due_facts() -> None:
         [date(2024, 2, 12) + edge + timedelta(days=1), date(2024, 5, 13) - edge],
         [date(2024, 1, 1) + edge, date(2023, 12, 18)],
         [date(2024, 3, 1)],
+        [START + timedelta(days=7) + edge, date(2024, 5, 15) - edge - timedelta(days=1)],
+        [date(2024, 3, 14) + edge, date(2024, 6, 17) - edge],
     ]
     for period in ("month", "quarter"):
         expected = Tally(period)
