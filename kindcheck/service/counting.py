@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from kindcheck.errors import RecordDamaged
 
 if TYPE_CHECKING:
+    import numpy as np
     from numpy.typing import NDArray
 
     from kindcheck.export import Counts, PeriodType, PlanFacts
@@ -166,7 +165,6 @@ def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
 
 _CLIENT_BAND = 1 << 23  # above every day number (date.max is day 3,652,059) and a window
 _EPOCH = date(1970, 1, 1).toordinal()  # numpy's day 0
-_NO_DAYS: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
 _DUE_KEYS = ("followups_due:held_in_window", "followups_due:not_held")
 
 
@@ -174,6 +172,8 @@ def due_day_numbers(plan: ClientPlan, last_final: date) -> NDArray[np.int64]:
     """The day numbers (:meth:`date.toordinal`) of :func:`due_facts`' days (held or not) up
     to ``last_final``, in order, each once: the same days, without a date object of each (a
     close at 100,000 sessions counts a million)."""
+    import numpy as np  # here: the export without a close never loads it
+
     if not plan.history:
         return _version_numbers(plan.plan, plan.plan.start, last_final)
     versions = plan.versions()
@@ -191,7 +191,7 @@ def due_day_numbers(plan: ClientPlan, last_final: date) -> NDArray[np.int64]:
             in_order = in_order and (not parts or int(parts[-1][-1]) < int(found[0]))
             parts.append(found)
     if not parts:
-        return _NO_DAYS
+        return np.zeros(0, dtype=np.int64)
     days = parts[0] if len(parts) == 1 else np.concatenate(parts)
     # A version saved before the one it follows (a clock put back) can overlap it.
     return days if in_order else np.unique(days)
@@ -200,6 +200,8 @@ def due_day_numbers(plan: ClientPlan, last_final: date) -> NDArray[np.int64]:
 def _version_numbers(plan: FollowUpPlan, first: date, last: date) -> NDArray[np.int64]:
     """The day numbers of ``occurrence_days(plan, first, last)``; a plain every-n-days rule
     by arithmetic."""
+    import numpy as np  # here: the export without a close never loads it
+
     from kindcheck.followup import occurrence_days
 
     run = _arithmetic_run(plan, first, last)
@@ -299,6 +301,8 @@ class DueDays:
     def periods(self) -> dict[str, dict[str, int]]:
         """{period label: {cell key: count}} in Tally.days' order. A day is held in the
         window when a follow-up of its plan's client lies within the window either side."""
+        import numpy as np  # here: the export without a close never loads it
+
         if not self._plans:
             return {}
         # each plan's days lie together, in order: the plans' order does not matter here
@@ -334,6 +338,8 @@ class DueDays:
         return out
 
     def _expanded_runs(self) -> NDArray[np.int64]:
+        import numpy as np  # here: the export without a close never loads it
+
         begins, counts, steps = (np.array(values, dtype=np.int64) for values in self._runs)
         total = int(counts.sum())
         into = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
