@@ -262,25 +262,35 @@ def _arithmetic_run(plan: FollowUpPlan, first: date, last: date) -> tuple[int, i
     return begin, max(0, (last.toordinal() - begin) // step + 1), step
 
 
+_CHUNK_DAYS = 1 << 16  # days gathered before they are counted: memory stays flat
+
+
 class DueDays:
     """What ``Tally.days`` counts of every plan's :func:`due_facts` days, plan after plan
     (its days held in the window, then the others, each in order), gathered by :meth:`add`
-    and counted at once by :meth:`periods`: the same counts, the periods and their cells in
-    the order that counting adds them. Each plan's day numbers lie in a band of their own."""
+    and counted a chunk of plans at a time; :meth:`periods` gives the same counts, the
+    periods and their cells in the order that counting adds them. Each plan's day numbers
+    lie in a band of their own."""
 
     def __init__(self, today: date, window_days: int, period: str) -> None:
         self.last_final = today - timedelta(days=window_days + 1)  # as due_facts
         self.window = window_days
         self.period = period
+        self._plans = 0  # plans with days: the next plan's band (and place)
+        self._first_plan = 0  # the first plan of the chunk being gathered
+        self._gathered = 0  # days in the chunk
         self._days: list[NDArray[np.int64]] = []
         self._held: list[int] = []  # the follow-ups held, in the same bands
-        self._plans = 0  # plans with days: the next plan's band
         # the days of plans whose versions are plain every-n-days rules, in order, gathered as
         # arithmetic runs (first day number in its band, how many, days apart): expanded at once
         self._runs: tuple[list[int], list[int], list[int]] = ([], [], [])
+        # per cell (period number * 2 + 1 when not held), its count and its first place in
+        # Tally.days' order: plan * 2 + 1 when not held (within that, periods come in order)
+        self._counted: dict[int, int] = {}
+        self._first: dict[int, int] = {}
 
     def add(self, plan: ClientPlan, followups_held: list[date]) -> None:
-        band = self._plans * _CLIENT_BAND
+        band = (self._plans - self._first_plan) * _CLIENT_BAND
         runs = _arithmetic_runs(plan, self.last_final)
         if runs is not None:
             if not runs:
@@ -290,26 +300,44 @@ class DueDays:
                 begins.append(band + begin)
                 counts.append(count)
                 steps.append(step)
+                self._gathered += count
         else:
             numbers = due_day_numbers(plan, self.last_final)
             if not numbers.size:
                 return
             self._days.append(numbers + band)
+            self._gathered += numbers.size
         self._plans += 1
         self._held.extend(band + day.toordinal() for day in followups_held)
+        if self._gathered >= _CHUNK_DAYS:
+            self._count()
 
     def periods(self) -> dict[str, dict[str, int]]:
-        """{period label: {cell key: count}} in Tally.days' order. A day is held in the
-        window when a follow-up of its plan's client lies within the window either side."""
+        """{period label: {cell key: count}} in Tally.days' order."""
+        self._count()
+        out: dict[str, dict[str, int]] = {}
+        first = self._first
+        for cell in sorted(first, key=lambda cell: (first[cell], cell)):
+            label = _period_label(cell // 2, self.period)
+            cells_of = out.get(label)
+            if cells_of is None:
+                cells_of = out[label] = {}
+            cells_of[_DUE_KEYS[cell % 2]] = self._counted[cell]
+        return out
+
+    def _count(self) -> None:
+        """Count the chunk gathered. A day is held in the window when a follow-up of its
+        plan's client lies within the window either side."""
         import numpy as np  # here: the export without a close never loads it
 
-        if not self._plans:
-            return {}
+        if self._plans == self._first_plan:
+            return
         # each plan's days lie together, in order: the plans' order does not matter here
         days = np.concatenate([*self._days, self._expanded_runs()])
         held = np.sort(np.array([*self._held, np.iinfo(np.int64).max], dtype=np.int64))
         window = self.window
         late = held[np.searchsorted(held, days - window, side="left")] > days + window
+        del held
         not_met = late.astype(np.int64)  # 1: not held in the window
         numbers = days % _CLIENT_BAND
         low, high = int(numbers.min()), int(numbers.max())
@@ -321,21 +349,23 @@ class DueDays:
         base = int(table[0])
         cells = (table - base)[numbers - low] * 2 + not_met
         counted = np.bincount(cells)
-        # each cell's first place in the order Tally.days meets the days: by plan, its met
-        # days before the others, each as they lie
-        place = (days // _CLIENT_BAND * 2 + not_met) * days.size + np.arange(days.size)
+        place = (days // _CLIENT_BAND + self._first_plan) * 2 + not_met
         first = np.full(counted.size, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(first, cells, place)
-        found = np.flatnonzero(counted)
-        # in that order (a period is added with its first cell)
-        out: dict[str, dict[str, int]] = {}
-        for cell in found[np.argsort(first[found])].tolist():
-            label = _period_label(base + cell // 2, self.period)
-            cells_of = out.get(label)
-            if cells_of is None:
-                cells_of = out[label] = {}
-            cells_of[_DUE_KEYS[cell % 2]] = int(counted[cell])
-        return out
+        all_counted, all_first = self._counted, self._first
+        for cell, count, at in zip(
+            np.flatnonzero(counted).tolist(),
+            counted[counted > 0].tolist(),
+            first[counted > 0].tolist(),
+            strict=True,
+        ):
+            cell += base * 2
+            all_counted[cell] = all_counted.get(cell, 0) + count
+            all_first.setdefault(cell, at)  # chunks come in the plans' order
+        self._first_plan = self._plans
+        self._gathered = 0
+        self._days, self._held = [], []
+        self._runs = ([], [], [])
 
     def _expanded_runs(self) -> NDArray[np.int64]:
         import numpy as np  # here: the export without a close never loads it

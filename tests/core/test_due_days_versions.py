@@ -10,6 +10,7 @@ import pytest
 
 from kindcheck.export.counts import Tally
 from kindcheck.followup import FollowUpPlan, occurrence_days
+from kindcheck.service import counting
 from kindcheck.service.counting import DueDays, due_facts
 from kindcheck.service.plans import ClientPlan, PlanVersion
 
@@ -95,10 +96,15 @@ def test_every_planned_day_once_in_order(versions: list[tuple[str, date, date]])
     assert not set(facts.due_held) & set(facts.due_not_held)
 
 
-def test_the_close_counts_the_due_days_as_tally_days_counts_due_facts() -> None:
-    """The close counts every plan's due days at once (DueDays) by day number: the same cells
-    in the same order as Tally.days over due_facts, plan after plan, for follow-ups held
-    exactly on the window's edge and one day past it, over versions, per month and quarter."""
+@pytest.mark.parametrize("chunk_days", [1, 20, 1 << 16])
+def test_the_close_counts_the_due_days_as_tally_days_counts_due_facts(
+    chunk_days: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The close counts the plans' due days a chunk of plans at a time (DueDays) by day
+    number: the same cells in the same order as Tally.days over due_facts, plan after plan,
+    for follow-ups held exactly on the window's edge and one day past it, over versions, per
+    month and quarter, however the plans fall into chunks."""
+    monkeypatch.setattr(counting, "_CHUNK_DAYS", chunk_days)
     plans = [
         _plan([(WEEKLY, START, START), (MONTHLY, START, date(2024, 6, 3))]),
         _plan(
