@@ -15,18 +15,29 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from kindcheck.errors import RecordDamaged
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from kindcheck.export import Counts, PeriodType, PlanFacts
+    from kindcheck.followup import FollowUpPlan
     from kindcheck.store import PlainPlan, Store, StoredFacts
 
     from .plans import ClientPlan
 
-__all__ = ["ClientFacts", "count_clients", "due_facts", "read_clients"]
+__all__ = [
+    "ClientFacts",
+    "DueDays",
+    "count_clients",
+    "due_day_numbers",
+    "due_facts",
+    "read_clients",
+]
 
 
 @dataclass
@@ -152,6 +163,226 @@ def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
     return days if in_order else sorted(set(days))
 
 
+_CLIENT_BAND = 1 << 23  # above every day number (date.max is day 3,652,059) and a window
+_EPOCH = date(1970, 1, 1).toordinal()  # numpy's day 0
+_DUE_KEYS = ("followups_due:held_in_window", "followups_due:not_held")
+
+
+def due_day_numbers(plan: ClientPlan, last_final: date) -> NDArray[np.int64]:
+    """The day numbers (:meth:`date.toordinal`) of :func:`due_facts`' days (held or not) up
+    to ``last_final``, in order, each once: the same days, without a date object of each (a
+    close at 100,000 sessions counts a million)."""
+    import numpy as np  # here: the export without a close never loads it
+
+    if not plan.history:
+        return _version_numbers(plan.plan, plan.plan.start, last_final)
+    versions = plan.versions()
+    parts: list[NDArray[np.int64]] = []
+    in_order = True  # each version's days come after the last day of the versions before
+    for number, version in enumerate(versions):
+        first = version.plan.start
+        if number:
+            first = max(first, version.valid_from.date())
+        last = last_final
+        if number + 1 < len(versions):
+            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
+        found = _version_numbers(version.plan, first, last)
+        if found.size:
+            in_order = in_order and (not parts or int(parts[-1][-1]) < int(found[0]))
+            parts.append(found)
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    days = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    # A version saved before the one it follows (a clock put back) can overlap it.
+    return days if in_order else np.unique(days)
+
+
+def _version_numbers(plan: FollowUpPlan, first: date, last: date) -> NDArray[np.int64]:
+    """The day numbers of ``occurrence_days(plan, first, last)``; a plain every-n-days rule
+    by arithmetic."""
+    import numpy as np  # here: the export without a close never loads it
+
+    from kindcheck.followup import occurrence_days
+
+    run = _arithmetic_run(plan, first, last)
+    if run is not None:
+        begin, count, step = run
+        return np.arange(begin, begin + count * step, step, dtype=np.int64)
+    days = occurrence_days(plan, first, last)
+    return np.array([day.toordinal() for day in days], dtype=np.int64)
+
+
+def _arithmetic_runs(plan: ClientPlan, last_final: date) -> list[tuple[int, int, int]] | None:
+    """:func:`due_day_numbers` as arithmetic runs (:func:`_arithmetic_run`, none empty), when
+    every version is a plain every-n-days rule and their days come in order; else None."""
+    if not plan.history:
+        run = _arithmetic_run(plan.plan, plan.plan.start, last_final)
+        return None if run is None else [run] if run[1] else []
+    versions = plan.versions()
+    runs: list[tuple[int, int, int]] = []
+    after = 0  # the last day number of the runs before
+    for number, version in enumerate(versions):
+        first = version.plan.start
+        if number:
+            first = max(first, version.valid_from.date())
+        last = last_final
+        if number + 1 < len(versions):
+            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
+        run = _arithmetic_run(version.plan, first, last)
+        if run is None:
+            return None
+        begin, count, step = run
+        if count:
+            if begin <= after:  # overlapping versions (a clock put back): every day once
+                return None
+            runs.append(run)
+            after = begin + (count - 1) * step
+    return runs
+
+
+def _arithmetic_run(plan: FollowUpPlan, first: date, last: date) -> tuple[int, int, int] | None:
+    """The days of ``occurrence_days(plan, first, last)`` as (first day number, how many,
+    days apart) for a plain every-n-days rule without changes (as cadence_dates counts them);
+    None for any other plan."""
+    from kindcheck.followup.rules import cadence
+
+    if plan.changes:
+        return None
+    found = cadence(plan.rule, plan.start.day)
+    if found is None or not found.days:
+        return None
+    step = found.days
+    final = plan.final_day
+    if final is not None and final < last:
+        last = final
+    start = plan.start
+    if last < first or last < start:
+        return 0, 0, step
+    begin = start.toordinal() + max(0, -(-(first - start).days // step)) * step
+    return begin, max(0, (last.toordinal() - begin) // step + 1), step
+
+
+_CHUNK_DAYS = 1 << 16  # days gathered before they are counted: memory stays flat
+
+
+class DueDays:
+    """What ``Tally.days`` counts of every plan's :func:`due_facts` days, plan after plan
+    (its days held in the window, then the others, each in order), gathered by :meth:`add`
+    and counted a chunk of plans at a time; :meth:`periods` gives the same counts, the
+    periods and their cells in the order that counting adds them. Each plan's day numbers
+    lie in a band of their own."""
+
+    def __init__(self, today: date, window_days: int, period: str) -> None:
+        self.last_final = today - timedelta(days=window_days + 1)  # as due_facts
+        self.window = window_days
+        self.period = period
+        self._plans = 0  # plans with days: the next plan's band (and place)
+        self._first_plan = 0  # the first plan of the chunk being gathered
+        self._gathered = 0  # days in the chunk
+        self._days: list[NDArray[np.int64]] = []
+        self._held: list[int] = []  # the follow-ups held, in the same bands
+        # the days of plans whose versions are plain every-n-days rules, in order, gathered as
+        # arithmetic runs (first day number in its band, how many, days apart): expanded at once
+        self._runs: tuple[list[int], list[int], list[int]] = ([], [], [])
+        # per cell (period number * 2 + 1 when not held), its count and its first place in
+        # Tally.days' order: plan * 2 + 1 when not held (within that, periods come in order)
+        self._counted: dict[int, int] = {}
+        self._first: dict[int, int] = {}
+
+    def add(self, plan: ClientPlan, followups_held: list[date]) -> None:
+        band = (self._plans - self._first_plan) * _CLIENT_BAND
+        runs = _arithmetic_runs(plan, self.last_final)
+        if runs is not None:
+            if not runs:
+                return
+            begins, counts, steps = self._runs
+            for begin, count, step in runs:
+                begins.append(band + begin)
+                counts.append(count)
+                steps.append(step)
+                self._gathered += count
+        else:
+            numbers = due_day_numbers(plan, self.last_final)
+            if not numbers.size:
+                return
+            self._days.append(numbers + band)
+            self._gathered += numbers.size
+        self._plans += 1
+        self._held.extend(band + day.toordinal() for day in followups_held)
+        if self._gathered >= _CHUNK_DAYS:
+            self._count()
+
+    def periods(self) -> dict[str, dict[str, int]]:
+        """{period label: {cell key: count}} in Tally.days' order."""
+        self._count()
+        out: dict[str, dict[str, int]] = {}
+        first = self._first
+        for cell in sorted(first, key=lambda cell: (first[cell], cell)):
+            label = _period_label(cell // 2, self.period)
+            cells_of = out.get(label)
+            if cells_of is None:
+                cells_of = out[label] = {}
+            cells_of[_DUE_KEYS[cell % 2]] = self._counted[cell]
+        return out
+
+    def _count(self) -> None:
+        """Count the chunk gathered. A day is held in the window when a follow-up of its
+        plan's client lies within the window either side."""
+        import numpy as np  # here: the export without a close never loads it
+
+        if self._plans == self._first_plan:
+            return
+        # each plan's days lie together, in order: the plans' order does not matter here
+        days = np.concatenate([*self._days, self._expanded_runs()])
+        held = np.sort(np.array([*self._held, np.iinfo(np.int64).max], dtype=np.int64))
+        window = self.window
+        late = held[np.searchsorted(held, days - window, side="left")] > days + window
+        del held
+        not_met = late.astype(np.int64)  # 1: not held in the window
+        numbers = days % _CLIENT_BAND
+        low, high = int(numbers.min()), int(numbers.max())
+        # each day number's period, from a table of the days between the first and the last
+        span = np.arange(low - _EPOCH, high - _EPOCH + 1).astype("datetime64[D]")
+        table = span.astype("datetime64[M]").astype(np.int64)  # months since January 1970
+        if self.period != "month":
+            table //= 3
+        base = int(table[0])
+        cells = (table - base)[numbers - low] * 2 + not_met
+        counted = np.bincount(cells)
+        place = (days // _CLIENT_BAND + self._first_plan) * 2 + not_met
+        first = np.full(counted.size, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, cells, place)
+        all_counted, all_first = self._counted, self._first
+        for cell, count, at in zip(
+            np.flatnonzero(counted).tolist(),
+            counted[counted > 0].tolist(),
+            first[counted > 0].tolist(),
+            strict=True,
+        ):
+            cell += base * 2
+            all_counted[cell] = all_counted.get(cell, 0) + count
+            all_first.setdefault(cell, at)  # chunks come in the plans' order
+        self._first_plan = self._plans
+        self._gathered = 0
+        self._days, self._held = [], []
+        self._runs = ([], [], [])
+
+    def _expanded_runs(self) -> NDArray[np.int64]:
+        import numpy as np  # here: the export without a close never loads it
+
+        begins, counts, steps = (np.array(values, dtype=np.int64) for values in self._runs)
+        total = int(counts.sum())
+        into = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        return np.repeat(begins, counts) + into * np.repeat(steps, counts)
+
+
+def _period_label(number: int, period: str) -> str:
+    """period_label of the ``number``-th month (or quarter) from January 1970."""
+    if period == "month":
+        return f"{1970 + number // 12:04d}-{number % 12 + 1:02d}"
+    return f"{1970 + number // 4:04d}-Q{number % 4 + 1}"
+
+
 def count_clients(
     store: Store,
     period: PeriodType,
@@ -180,9 +411,10 @@ def count_clients(
         raise ExportError("the period must be 'month' or 'quarter'")
     tally = Tally(period)
     cells_for, count = tally.cells_for, tally.session
-    # The plans' due days, counted as they come but apart: aggregate counts them after every
-    # session, so a period or cell they add comes after those the sessions add.
-    due = Tally(period)
+    # The plans' due days, gathered as they come and counted apart at the end, all at once:
+    # aggregate counts them after every session, so a period or cell they add comes after
+    # those the sessions add. Each client's day numbers lie in a band of their own.
+    due = DueDays(today, DUE_WINDOW_DAYS, period)
     index = 0  # the session's place among all counted, as aggregate numbers them
     for client in read_clients(store, damaged, tick):
         plan = client.plan.plan if client.plan is not None else None
@@ -223,10 +455,8 @@ def count_clients(
                 tick()  # its facts are complete
                 tick()  # and counted
         if client.plan is not None and client.client_id in readable:
-            plan_facts = due_facts(client.plan, held, today, DUE_WINDOW_DAYS)
-            due.days(plan_facts.due_held, "followups_due:held_in_window")
-            due.days(plan_facts.due_not_held, "followups_due:not_held")
-    for label, cells in due.periods.items():
+            due.add(client.plan, held)
+    for label, cells in due.periods().items():
         counted = tally.periods.setdefault(label, {})
         for key, value in cells.items():
             counted[key] = counted.get(key, 0) + value

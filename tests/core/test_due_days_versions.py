@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from kindcheck.export.counts import Tally
 from kindcheck.followup import FollowUpPlan, occurrence_days
-from kindcheck.service.counting import due_facts
+from kindcheck.service import counting
+from kindcheck.service.counting import DueDays, due_facts
 from kindcheck.service.plans import ClientPlan, PlanVersion
 
 START = date(2024, 1, 8)
@@ -92,3 +94,59 @@ def test_every_planned_day_once_in_order(versions: list[tuple[str, date, date]])
     assert list(facts.due_held) == sorted(set(facts.due_held))
     assert list(facts.due_not_held) == sorted(set(facts.due_not_held))
     assert not set(facts.due_held) & set(facts.due_not_held)
+
+
+@pytest.mark.parametrize("chunk_days", [1, 20, 1 << 16])
+def test_the_close_counts_the_due_days_as_tally_days_counts_due_facts(
+    chunk_days: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The close counts the plans' due days a chunk of plans at a time (DueDays) by day
+    number: the same cells in the same order as Tally.days over due_facts, plan after plan,
+    for follow-ups held exactly on the window's edge and one day past it, over versions, per
+    month and quarter, however the plans fall into chunks."""
+    monkeypatch.setattr(counting, "_CHUNK_DAYS", chunk_days)
+    plans = [
+        _plan([(WEEKLY, START, START), (MONTHLY, START, date(2024, 6, 3))]),
+        _plan(
+            [
+                (WEEKLY, START, START),
+                (MONTHLY, START, date(2024, 6, 3)),
+                (BIWEEKLY, START, date(2024, 3, 4)),
+            ]
+        ),
+        _plan([("FREQ=MONTHLY;BYDAY=2MO", START, START)]),
+        _plan([(BIWEEKLY, date(2023, 12, 18), START)]),
+        _plan([(WEEKLY, date(2025, 1, 6), START)]),  # no day due yet
+        # every version every n days (counted as arithmetic runs): in order, and overlapping
+        _plan([(WEEKLY, START, START), (BIWEEKLY, date(2024, 5, 1), date(2024, 4, 29))]),
+        _plan(
+            [
+                (WEEKLY, START, START),
+                (BIWEEKLY, START, date(2024, 6, 3)),
+                ("FREQ=DAILY;INTERVAL=10", START, date(2024, 3, 4)),
+            ]
+        ),
+    ]
+    edge = timedelta(days=WINDOW)
+    held_lists = [
+        [START + timedelta(days=14) - edge, date(2024, 7, 1) + edge],  # on the edge: held
+        [START + timedelta(days=7) - edge - timedelta(days=1), date(2024, 9, 1)],  # one past
+        [date(2024, 2, 12) + edge + timedelta(days=1), date(2024, 5, 13) - edge],
+        [date(2024, 1, 1) + edge, date(2023, 12, 18)],
+        [date(2024, 3, 1)],
+        [START + timedelta(days=7) + edge, date(2024, 5, 15) - edge - timedelta(days=1)],
+        [date(2024, 3, 14) + edge, date(2024, 6, 17) - edge],
+    ]
+    for period in ("month", "quarter"):
+        expected = Tally(period)
+        due = DueDays(TODAY, WINDOW, period)
+        for plan, held in zip(plans, held_lists, strict=True):
+            facts = due_facts(plan, held, TODAY, WINDOW)
+            expected.days(facts.due_held, "followups_due:held_in_window")
+            expected.days(facts.due_not_held, "followups_due:not_held")
+            due.add(plan, held)
+        counted = due.periods()
+        assert [(p, list(c.items())) for p, c in counted.items()] == [
+            (p, list(c.items())) for p, c in expected.periods.items()
+        ]
+        assert sum(c.get("followups_due:held_in_window", 0) for c in counted.values()) >= 4
