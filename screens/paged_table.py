@@ -72,6 +72,7 @@ class PagedTable(DataTable[Any]):
         self._building = False
         self._pending = False  # a turn of adding is due (one at a time: see _add)
         self._to_last = False  # End: the cursor follows the rows in to the last
+        self._paint_first = False  # a new list's first screenful is painted before more come
 
     def show_list(self, keys: Sequence[str], built: KeyedRows, build: BuildRows) -> None:
         """The list of ``keys``: ``built`` holds its first rows (at least those the table
@@ -104,6 +105,7 @@ class PagedTable(DataTable[Any]):
         # The first rows at once: what is typed right after a search (o, h) acts on them.
         # A new list's first turn adds a screenful: it is painted first, the rest come after.
         first = rows_in_first_paint(self.app.size.height) if added == 0 else ROWS_PER_TURN
+        self._paint_first = added == 0
         self._add(self._filling, first)
 
     def near(self, row: int) -> None:
@@ -148,7 +150,15 @@ class PagedTable(DataTable[Any]):
         if not self._pending:
             self._pending = True
             most = ROWS_PER_TURN_TO_LAST if self._to_last else ROWS_PER_TURN
-            self.set_timer(TURN_GAP_SECONDS, partial(self._add, self._filling, most))
+            add = partial(self._add, self._filling, most)
+            if self._paint_first:
+                # After the screen is painted, not after a time: on a busy machine a timer
+                # could add the next rows before the first screenful was ever painted, and
+                # the first paint would measure them all.
+                self._paint_first = False
+                self.call_after_refresh(add)
+            else:
+                self.set_timer(TURN_GAP_SECONDS, add)
 
     def _add(self, filling: int, most: int = ROWS_PER_TURN) -> None:
         """Add the next rows (at most ``most``) and come back next turn for more; rows not
