@@ -137,16 +137,13 @@ def due_facts(
     return PlanFacts(due_held=tuple(met), due_not_held=tuple(missed))
 
 
-def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
-    """The planned days of every version of the plan, each on the days it was in force, up
-    to ``last_final``, in order."""
-    from datetime import timedelta
-
-    from kindcheck.followup import occurrence_days
-
+def _versions_in_force(
+    plan: ClientPlan, last_final: date
+) -> Iterator[tuple[FollowUpPlan, date, date]]:
+    """Each version of the plan with the first and last day it was in force, up to
+    ``last_final`` (a version from its start or the day it was saved, whichever is later, to
+    the day before the next one was saved)."""
     versions = plan.versions()
-    days: list[date] = []
-    in_order = True  # each version's days come after the last day of the versions before
     for number, version in enumerate(versions):
         first = version.plan.start
         if number:
@@ -154,7 +151,18 @@ def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
         last = last_final
         if number + 1 < len(versions):
             last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
-        found = occurrence_days(version.plan, first, last)  # in order, each once
+        yield version.plan, first, last
+
+
+def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
+    """The planned days of every version of the plan, each on the days it was in force, up
+    to ``last_final``, in order."""
+    from kindcheck.followup import occurrence_days
+
+    days: list[date] = []
+    in_order = True  # each version's days come after the last day of the versions before
+    for version, first, last in _versions_in_force(plan, last_final):
+        found = occurrence_days(version, first, last)  # in order, each once
         if found:
             in_order = in_order and (not days or days[-1] < found[0])
             days += found
@@ -176,17 +184,10 @@ def due_day_numbers(plan: ClientPlan, last_final: date) -> NDArray[np.int64]:
 
     if not plan.history:
         return _version_numbers(plan.plan, plan.plan.start, last_final)
-    versions = plan.versions()
     parts: list[NDArray[np.int64]] = []
     in_order = True  # each version's days come after the last day of the versions before
-    for number, version in enumerate(versions):
-        first = version.plan.start
-        if number:
-            first = max(first, version.valid_from.date())
-        last = last_final
-        if number + 1 < len(versions):
-            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
-        found = _version_numbers(version.plan, first, last)
+    for version, first, last in _versions_in_force(plan, last_final):
+        found = _version_numbers(version, first, last)
         if found.size:
             in_order = in_order and (not parts or int(parts[-1][-1]) < int(found[0]))
             parts.append(found)
@@ -218,17 +219,10 @@ def _arithmetic_runs(plan: ClientPlan, last_final: date) -> list[tuple[int, int,
     if not plan.history:
         run = _arithmetic_run(plan.plan, plan.plan.start, last_final)
         return None if run is None else [run] if run[1] else []
-    versions = plan.versions()
     runs: list[tuple[int, int, int]] = []
     after = 0  # the last day number of the runs before
-    for number, version in enumerate(versions):
-        first = version.plan.start
-        if number:
-            first = max(first, version.valid_from.date())
-        last = last_final
-        if number + 1 < len(versions):
-            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
-        run = _arithmetic_run(version.plan, first, last)
+    for version, first, last in _versions_in_force(plan, last_final):
+        run = _arithmetic_run(version, first, last)
         if run is None:
             return None
         begin, count, step = run
