@@ -32,6 +32,8 @@ TURN_GAP_SECONDS = 0.002
 # row it holds (its offsets and order, made again after rows are added), so at 10,000 rows
 # End took 100 turns and seconds; the cursor moves on with each, the keys are still answered.
 ROWS_PER_TURN_TO_LAST = 250
+# The longest a new list's second turn waits for its first screenful to be painted.
+FIRST_PAINT_WAIT_SECONDS = 0.1
 
 # Rows the table keeps past the cursor (a screen shows about ten).
 ROWS_KEPT_AHEAD = 200
@@ -73,6 +75,7 @@ class PagedTable(DataTable[Any]):
         self._pending = False  # a turn of adding is due (one at a time: see _add)
         self._to_last = False  # End: the cursor follows the rows in to the last
         self._paint_first = False  # a new list's first screenful is painted before more come
+        self._after_first_paint: Callable[[], None] | None = None  # its rows, not yet added
 
     def show_list(self, keys: Sequence[str], built: KeyedRows, build: BuildRows) -> None:
         """The list of ``keys``: ``built`` holds its first rows (at least those the table
@@ -154,11 +157,20 @@ class PagedTable(DataTable[Any]):
             if self._paint_first:
                 # After the screen is painted, not after a time: on a busy machine a timer
                 # could add the next rows before the first screenful was ever painted, and
-                # the first paint would measure them all.
+                # the first paint would measure them all. A refresh callback goes to the
+                # screen in front, which may be gone before it refreshes (a dialog closing):
+                # the timer then adds them, once.
                 self._paint_first = False
-                self.call_after_refresh(add)
+                self._after_first_paint = add
+                self.call_after_refresh(self._rows_after_first_paint, add)
+                self.set_timer(FIRST_PAINT_WAIT_SECONDS, partial(self._rows_after_first_paint, add))
             else:
                 self.set_timer(TURN_GAP_SECONDS, add)
+
+    def _rows_after_first_paint(self, add: Callable[[], None]) -> None:
+        if self._after_first_paint is add:  # the first of the two to come
+            self._after_first_paint = None
+            add()
 
     def _add(self, filling: int, most: int = ROWS_PER_TURN) -> None:
         """Add the next rows (at most ``most``) and come back next turn for more; rows not

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kindcheck.screens import heap, home_rows, paged_table
+from kindcheck.screens import heap, home_rows
 from kindcheck.screens.app import IDLE_CHECK_SECONDS
 from kindcheck.screens.home import FIRST_ROWS
 from kindcheck.screens.paged_table import ROWS_KEPT_AHEAD, ROWS_PER_TURN
@@ -149,18 +149,13 @@ async def test_a_long_list_is_painted_with_no_row_built_on_the_ui_thread(
     assert dict(counted) == {}
 
 
-@pytest.mark.parametrize("busy", [False, True], ids=["quiet", "busy machine"])
 async def test_home_is_first_painted_with_a_screenful_of_rows(
-    vault: Path, monkeypatch: pytest.MonkeyPatch, busy: bool
+    vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first frame that shows the client list holds about a screenful of rows (the
     table measures every row it holds before it paints: more rows there, a longer stall), and
     no more rows were made before it than the loading worker's first batch; the table holds
-    its rows ahead of the cursor right after. On a busy machine the pause between two turns of
-    adding rows may be over before the screen is painted (as if it were no pause): the first
-    frame still holds a screenful."""
-    if busy:
-        monkeypatch.setattr(paged_table, "TURN_GAP_SECONDS", 1e-6)
+    its rows ahead of the cursor right after."""
     built: list[int] = []  # rows made, counted when the list is first painted
     client_row = home_rows.client_row
 
