@@ -33,6 +33,7 @@ from kindcheck.screens.widgets.keys_footer import KeysFooter, visible_keys
 from support.app import (
     PASSPHRASE,
     SIZE,
+    LayoutCounter,
     fresh_vault,
     kindcheck_keys,
     make_app,
@@ -517,16 +518,7 @@ async def test_a_scan_row_answer_redraws_without_laying_out_the_screen(tmp_path:
         await pilot.press(*kindcheck_keys())
         await settle(pilot)
         assert screen.in_page_mode()
-        compositor = screen._compositor
-        layouts = 0
-        reflow = compositor.reflow
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            nonlocal layouts
-            layouts += 1
-            return reflow(*args, **kwargs)
-
-        compositor.reflow = counted  # type: ignore[method-assign]
+        layouts = LayoutCounter(screen)
         row_keys: list[tuple[str | None, int, int]] = []
         for _page in range(6):
             rows = screen.rows()
@@ -535,11 +527,11 @@ async def test_a_scan_row_answer_redraws_without_laying_out_the_screen(tmp_path:
                 # A proposed answer has a line saying so, which the answer takes away: that
                 # row's height changes.
                 proposed = screen.rows()[row].prefilled is not None
-                layouts = 0
+                layouts.count = 0
                 await pilot.press("n")
                 await pilot.pause()
                 if screen.page_index == page and screen.current_row == row + 1 and not proposed:
-                    row_keys.append((screen.intake.position, row, layouts))
+                    row_keys.append((screen.intake.position, row, layouts.count))
         assert screen.page_index >= 5
         assert len(row_keys) >= 5  # answers that moved to the next row of the page
         assert [key for key in row_keys if key[2]] == []

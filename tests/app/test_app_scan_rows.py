@@ -18,6 +18,7 @@ from kindcheck.screens.widgets.answers import IndicatorRow
 from kindcheck.screens.widgets.scan_page import ScanPage
 from support.app import (
     SIZE,
+    LayoutCounter,
     fresh_vault,
     kindcheck_keys,
     make_app,
@@ -49,16 +50,7 @@ async def test_a_scan_key_draws_only_rows_each_as_one_widget_and_the_mouse_still
             return render_lines(widget, *args, **kwargs)
 
         monkeypatch.setattr(Widget, "render_lines", counted_render)
-        compositor = screen._compositor
-        layouts = 0
-        reflow = compositor.reflow
-
-        def counted_reflow(*args: Any, **kwargs: Any) -> Any:
-            nonlocal layouts
-            layouts += 1
-            return reflow(*args, **kwargs)
-
-        compositor.reflow = counted_reflow  # type: ignore[method-assign]
+        layouts = LayoutCounter(screen)
         # (page, layouts, the kinds of widget drawn, how many, rows in sight)
         turns: list[tuple[str, int, set[str], int, int]] = []
         row_keys: list[tuple[str, set[str], int, int]] = []
@@ -67,7 +59,7 @@ async def test_a_scan_key_draws_only_rows_each_as_one_widget_and_the_mouse_still
                 break
             page = screen.page_index
             drawn.clear()
-            layouts = 0
+            layouts.count = 0
             await pilot.press("n")
             await pilot.pause()
             await pilot.pause()
@@ -75,7 +67,7 @@ async def test_a_scan_key_draws_only_rows_each_as_one_widget_and_the_mouse_still
             kinds = {type(widget).__name__ for widget in drawn}
             count = len(set(drawn))
             if screen.page_index != page:
-                turns.append((screen.intake.position, layouts, kinds, count, in_sight))
+                turns.append((screen.intake.position, layouts.count, kinds, count, in_sight))
             else:
                 row_keys.append((screen.intake.position, kinds, count, in_sight))
         assert len(turns) >= 5 and len(row_keys) >= 5

@@ -24,6 +24,7 @@ from kindcheck.screens.widgets.answers import IndicatorRow
 from support.app import (
     PASSPHRASE,
     SIZE,
+    LayoutCounter,
     fresh_vault,
     kindcheck_keys,
     make_app,
@@ -109,16 +110,7 @@ async def test_scan_keys_restyle_nothing_and_a_page_turn_is_laid_out_once(
             make_row(row, lang)
 
         monkeypatch.setattr(IndicatorRow, "__init__", counted_row)
-        compositor = screen._compositor
-        layouts = 0
-        reflow = compositor.reflow
-
-        def counted_reflow(*args: Any, **kwargs: Any) -> Any:
-            nonlocal layouts
-            layouts += 1
-            return reflow(*args, **kwargs)
-
-        compositor.reflow = counted_reflow  # type: ignore[method-assign]
+        layouts = LayoutCounter(screen)
         turns: list[tuple[str, int, list[str], int]] = []  # (page, layouts, restyled, rows made)
         row_keys: list[tuple[str, int, list[str]]] = []
         for _key in range(40):
@@ -127,13 +119,13 @@ async def test_scan_keys_restyle_nothing_and_a_page_turn_is_laid_out_once(
             page, row = screen.page_index, screen.current_row
             proposed = screen.rows()[row].prefilled is not None
             restyled.clear()
-            layouts = rows_made = 0
+            layouts.count = rows_made = 0
             await pilot.press("n")
             await pilot.pause()
             if screen.page_index != page:
-                turns.append((screen.intake.position, layouts, list(restyled), rows_made))
+                turns.append((screen.intake.position, layouts.count, list(restyled), rows_made))
             elif not proposed:  # a proposed answer's extra line goes: that row's height changes
-                row_keys.append((screen.intake.position, layouts, list(restyled)))
+                row_keys.append((screen.intake.position, layouts.count, list(restyled)))
         assert len(turns) >= 5 and len(row_keys) >= 5
         assert [key for key in row_keys if key[1] or key[2]] == []
         # A turn: one layout for the new page, and at most one more that Textual asks for

@@ -230,3 +230,19 @@ def text_of(widget: Any) -> str:
     """What one Static shows, as plain text."""
     visual = widget.visual
     return str(getattr(visual, "plain", visual))
+
+
+class LayoutCounter:
+    """Counts a screen's layouts (its compositor's reflows) from when it is made: what the
+    app-cost tests hold a key or a page turn to. ``count`` is set back to 0 between keys."""
+
+    def __init__(self, screen: Any) -> None:
+        self.count = 0
+        compositor = screen._compositor
+        reflow = compositor.reflow
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return reflow(*args, **kwargs)
+
+        compositor.reflow = counted
