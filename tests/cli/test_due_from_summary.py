@@ -199,29 +199,30 @@ def listed(folder: Path) -> str:
 
 @contextlib.contextmanager
 def reads_counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[list[str], list[str]]]:
-    """(every read of the whole caseload, the clients whose own records were read)."""
+    """(every read of the whole caseload, the clients whose own records were read), for
+    the block only: the test's own patches stay."""
     whole: list[str] = []
     one: list[str] = []
-    for name in ("list_clients", "clients", "list_plans", "iter_facts", "iter_sessions"):
-        original = getattr(Store, name)
+    with monkeypatch.context() as patch:
+        for name in ("list_clients", "clients", "list_plans", "iter_facts", "iter_sessions"):
+            original = getattr(Store, name)
 
-        def counted(*args: Any, _name: str = name, _original: Any = original, **kw: Any) -> Any:
-            whole.append(_name)
-            return _original(*args, **kw)
+            def counted(*args: Any, _name: str = name, _original: Any = original, **kw: Any) -> Any:
+                whole.append(_name)
+                return _original(*args, **kw)
 
-        monkeypatch.setattr(Store, name, counted)
-    for name in ("get_client", "get_plan", "list_sessions"):
-        original = getattr(Store, name)
+            patch.setattr(Store, name, counted)
+        for name in ("get_client", "get_plan", "list_sessions"):
+            original = getattr(Store, name)
 
-        def of_one(
-            store: Store, client_id: str, *args: Any, _original: Any = original, **kw: Any
-        ) -> Any:
-            one.append(client_id)
-            return _original(store, client_id, *args, **kw)
+            def of_one(
+                store: Store, client_id: str, *args: Any, _original: Any = original, **kw: Any
+            ) -> Any:
+                one.append(client_id)
+                return _original(store, client_id, *args, **kw)
 
-        monkeypatch.setattr(Store, name, of_one)
-    yield whole, one
-    monkeypatch.undo()
+            patch.setattr(Store, name, of_one)
+        yield whole, one
 
 
 def caseload(tmp_path: Path, clients: int = 12) -> tuple[Path, dict[str, str]]:
