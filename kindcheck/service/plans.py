@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from kindcheck.errors import FollowUpError, RecordDamaged, VaultError
 from kindcheck.followup import FollowUpPlan, Rhythm
+from kindcheck.followup.plan import PLAN_FIELDS, plainly_read
 from kindcheck.store import DamagedNote, PlainPlan, Store, StoredPlan
 from kindcheck.text import one_line
 
@@ -119,8 +120,84 @@ def _history(data: dict[str, Any]) -> tuple[PlanVersion, ...]:
     return tuple(versions)
 
 
+_RHYTHMS: Final = {rhythm.value: rhythm for rhythm in Rhythm}
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def _plainly_read(stored: PlainPlan) -> ClientPlan | None:
+    """``to_client_plan(stored)`` for a stored plan whose fields, and those of every version
+    in its history, are plainly valid (:func:`kindcheck.followup.plan.plainly_read`): the
+    same ClientPlan, made without checking again what their types settle; None for anything
+    else, which :func:`to_client_plan` then reads and checks field by field. (A report
+    reads every plan: tests/core/test_plan_fast_read.py holds the two to each other.)"""
+    data = stored.plan
+    if type(data) is not dict or not data.keys() >= PLAN_FIELDS:
+        return None
+    others = len(data) - len(PLAN_FIELDS)  # keys beside the plan's own fields
+    revision = 0
+    if REVISION_KEY in data:
+        revision = data[REVISION_KEY]
+        if type(revision) is not int or revision < 1:
+            return None
+        others -= 1
+    items: list[Any] = []
+    if HISTORY_KEY in data:
+        items = data[HISTORY_KEY]
+        if type(items) is not list:
+            return None
+        others -= 1
+    name = stored.rhythm
+    rhythm = None if name is None else _RHYTHMS.get(name)
+    if others or (rhythm is None and name is not None):
+        return None
+    plan = plainly_read(data)
+    if plan is None:
+        return None
+    versions = []
+    for item in items:
+        if type(item) is not dict:
+            return None
+        moment, fields = item.get("valid_from"), item.get("plan")
+        if type(moment) is not str or type(fields) is not dict or fields.keys() != PLAN_FIELDS:
+            return None
+        earlier = plainly_read(fields)
+        if earlier is None:
+            return None
+        try:
+            valid_from = datetime.fromisoformat(moment)
+        except ValueError:
+            return None
+        version = _new_object(PlanVersion)
+        _set_attribute(version, "__dict__", {"valid_from": valid_from, "plan": earlier})
+        versions.append(version)
+    client_plan = _new_object(ClientPlan)
+    _set_attribute(
+        client_plan,
+        "__dict__",
+        {
+            "id": stored.id,
+            "client_id": stored.client_id,
+            "plan": plan,
+            "rhythm": rhythm,
+            "updated_at": stored.updated_at,
+            "revision": revision,
+            "history": tuple(versions),
+        },
+    )
+    return client_plan
+
+
 def to_client_plan(stored: PlainPlan) -> ClientPlan:
     """The stored plan as domain values; RecordDamaged if it does not read as a plan."""
+    plan = _plainly_read(stored)
+    if plan is not None:
+        return plan
+    return _checked_client_plan(stored)
+
+
+def _checked_client_plan(stored: PlainPlan) -> ClientPlan:
+    """:func:`to_client_plan`, every field checked."""
     try:
         fields, revision = _split_revision(stored.plan)
         return ClientPlan(

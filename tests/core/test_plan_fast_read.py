@@ -1,0 +1,204 @@
+"""Stored plans whose fields are plainly valid are read without checking twice (issue 17, the
+month close): the fast reading gives exactly the plan the checking reading gives, and leaves
+everything else to it, so a malformed or tampered plan is still damaged, named the same.
+
+The adversary's test: plans as ``to_dict`` writes them, with and without revision and
+history, then damaged one field at a time (a wrong type, a value that looks right but is
+not, a key too many or too few, at the top or inside a version of the history).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from kindcheck.errors import FollowUpError, RecordDamaged
+from kindcheck.followup import FollowUpPlan, end_treatment, occurrences, skip
+from kindcheck.followup.plan import PLAN_FIELDS, plainly_read
+from kindcheck.service import plans
+from kindcheck.store import PlainPlan
+
+RULES = [
+    "FREQ=WEEKLY;INTERVAL=2",
+    "FREQ=MONTHLY;INTERVAL=3",
+    "FREQ=MONTHLY",
+    "FREQ=DAILY",
+    "FREQ=MONTHLY;BYDAY=1MO",
+    "FREQ=YEARLY",
+]
+
+# Values a damaged or tampered field may hold: wrong types, and text that is nearly right.
+ODD_VALUES = st.sampled_from(
+    [
+        None,
+        True,
+        False,
+        0,
+        1,
+        2,
+        -1,
+        1.0,
+        "",
+        "1",
+        [],
+        {},
+        ["x"],
+        {"a": 1},
+        "2024-02-30",
+        "2024-01-31",
+        "20240131",
+        "2024-W05-3",
+        "2024-01-31T09:00:00",
+        "2024-01-31T09:00:00+00:00",
+        "2024-01-31 09:00",
+        "09:00",
+        "09:00:00",
+        "09:00:00+01:00",
+        "25:00",
+        "freq=weekly",
+        " FREQ=WEEKLY ",
+        "RRULE:FREQ=WEEKLY",
+        "FREQ=WEEKLY;COUNT=3",
+        "FREQ=WEEKLY;INTERVAL=0",
+        "FREQ=HOURLY",
+        "safety",
+        "SAFETY",
+        "children",
+    ]
+)
+ODD_KEYS = st.sampled_from(
+    [*sorted(PLAN_FIELDS), "revision", "history", "valid_from", "plan", "extra", "Rule"]
+)
+
+
+@st.composite
+def plan_dicts(draw: st.DrawFn) -> dict[str, Any]:
+    start = date(2024, 1, 1) + timedelta(days=draw(st.integers(0, 400)))
+    plan = FollowUpPlan(
+        draw(st.sampled_from(RULES)),
+        start,
+        time(draw(st.integers(0, 23)), draw(st.sampled_from([0, 30]))),
+        ends_on=draw(st.none() | st.just(date(2042, 5, 12))),
+    )
+    if draw(st.booleans()):
+        plan = end_treatment(plan, date(2030, 1, 1))
+    if draw(st.integers(0, 4)) == 0:
+        first = occurrences(plan, start, date(2026, 1, 1))
+        if first:
+            plan = skip(plan, first[0].date(), "reden")
+    return plan.to_dict()
+
+
+def _damage(draw: st.DrawFn, data: dict[str, Any]) -> None:
+    """One field of ``data`` (a dict, changed in place) damaged."""
+    how = draw(st.sampled_from(["value", "drop", "add"]))
+    if how == "value" and data:
+        data[draw(st.sampled_from(sorted(data)))] = draw(ODD_VALUES)
+    elif how == "drop" and data:
+        del data[draw(st.sampled_from(sorted(data)))]
+    else:
+        data[draw(ODD_KEYS)] = draw(ODD_VALUES)
+
+
+@st.composite
+def stored_plans(draw: st.DrawFn) -> PlainPlan:
+    data = draw(plan_dicts())
+    versions = draw(st.integers(0, 3))
+    if versions:
+        data["revision"] = versions
+        data["history"] = [
+            {"valid_from": f"2025-0{n + 1}-02T10:00:00+00:00", "plan": draw(plan_dicts())}
+            for n in range(versions)
+        ]
+    for _ in range(draw(st.sampled_from([0, 0, 1, 1, 2]))):  # none, one or two fields damaged
+        where = draw(st.integers(0, 3))
+        history = data.get("history")
+        if where == 3 and isinstance(history, list) and history:
+            item = draw(st.sampled_from(history))
+            if isinstance(item, dict):
+                inner = item.get("plan")
+                _damage(draw, inner if isinstance(inner, dict) and draw(st.booleans()) else item)
+        else:
+            _damage(draw, data)
+    rhythm = draw(st.sampled_from([None, "safety", "children", "concern", "SAFETY"]))
+    return PlainPlan("p\x1b1", "c1", data, rhythm, datetime(2026, 1, 5, 12, tzinfo=UTC))
+
+
+def _same_object(fast: object, slow: object) -> None:
+    """Equal, and made of the same fields with values of the same types (a dataclass's
+    equality leaves out the fields it does not compare)."""
+    assert type(fast) is type(slow)
+    assert fast == slow
+    assert list(vars(fast)) == list(vars(slow))
+    for name, value in vars(slow).items():
+        assert type(vars(fast)[name]) is type(value), name
+        if isinstance(value, tuple):
+            assert len(vars(fast)[name]) == len(value)
+            for mine, theirs in zip(vars(fast)[name], value, strict=True):
+                _same_object(mine, theirs)
+        elif hasattr(value, "__dataclass_fields__"):
+            _same_object(vars(fast)[name], value)
+        else:
+            assert vars(fast)[name] == value, name
+
+
+@settings(max_examples=400, deadline=None)
+@given(stored_plans())
+def test_the_fast_reading_agrees_with_the_checking_one(stored: PlainPlan) -> None:
+    fast = plans._plainly_read(stored)
+    try:
+        slow = plans._checked_client_plan(stored)
+    except RecordDamaged as damage:
+        event("damaged")
+        assert fast is None, "the fast reading accepted a plan the checks call damaged"
+        with pytest.raises(RecordDamaged) as read:
+            plans.to_client_plan(stored)
+        assert str(read.value) == str(damage) == "record followup_plan/p1 is damaged or was moved"
+        assert read.value.record == damage.record == "followup_plan/p\x1b1"
+        return
+    assert plans.to_client_plan(stored) == slow
+    event("read fast" if fast is not None else "read with the checks")
+    if fast is not None:
+        _same_object(fast, slow)
+
+
+@settings(max_examples=300, deadline=None)
+@given(plan_dicts(), st.booleans(), st.data())
+def test_a_plan_version_reads_as_from_dict_reads_it(
+    data: dict[str, Any], damaged: bool, draw: st.DataObject
+) -> None:
+    if damaged:
+        _damage(draw.draw, data)
+    try:
+        slow = FollowUpPlan._checked_from_dict(data)
+    except FollowUpError as error:
+        if data.keys() == PLAN_FIELDS:
+            assert plainly_read(data) is None
+        with pytest.raises(FollowUpError) as read:
+            FollowUpPlan.from_dict(data)
+        assert str(read.value) == str(error)
+        return
+    _same_object(FollowUpPlan.from_dict(data), slow)
+    if data.keys() == PLAN_FIELDS and (fast := plainly_read(data)) is not None:
+        _same_object(fast, slow)
+
+
+def test_the_plans_a_report_reads_take_the_fast_reading() -> None:
+    """Plans as the app saves them, with their history, are read without the checks (or the
+    close would not be faster); one with a change of occurrence is left to the checks."""
+    plan = FollowUpPlan("FREQ=WEEKLY;INTERVAL=2", date(2025, 6, 11), ends_on=date(2042, 5, 12))
+    data = {
+        **plan.to_dict(),
+        "revision": 1,
+        "history": [{"valid_from": "2026-11-30T14:47:20+00:00", "plan": plan.to_dict()}],
+    }
+    stored = PlainPlan("p1", "c1", data, "safety", datetime(2026, 1, 5, 12, tzinfo=UTC))
+    fast = plans._plainly_read(stored)
+    assert fast is not None and fast == plans._checked_client_plan(stored)
+    skipped = skip(plan, date(2025, 6, 25), "vakantie").to_dict()
+    assert plainly_read(skipped) is None
+    assert FollowUpPlan.from_dict(skipped).changes[0].original == date(2025, 6, 25)
