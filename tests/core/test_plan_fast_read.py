@@ -108,22 +108,25 @@ def _damage(draw: st.DrawFn, data: dict[str, Any]) -> None:
 def stored_plans(draw: st.DrawFn) -> PlainPlan:
     data = draw(plan_dicts())
     versions = draw(st.integers(0, 3))
+    # a revision from 1 (none for a plan that never changed), or one that is none
+    revision = draw(st.sampled_from([None, None, 1, 2, 7, 0, -1, True, "1", 1.0]))
+    if revision is not None:
+        data["revision"] = revision
     if versions:
-        data["revision"] = versions
         data["history"] = [
             {"valid_from": f"2025-0{n + 1}-02T10:00:00+00:00", "plan": draw(plan_dicts())}
             for n in range(versions)
         ]
     for _ in range(draw(st.sampled_from([0, 0, 1, 1, 2]))):  # none, one or two fields damaged
-        where = draw(st.integers(0, 3))
+        where = draw(st.sampled_from(["plan", "version", "version's plan"]))
         history = data.get("history")
-        if where == 3 and isinstance(history, list) and history:
-            item = draw(st.sampled_from(history))
-            if isinstance(item, dict):
-                inner = item.get("plan")
-                _damage(draw, inner if isinstance(inner, dict) and draw(st.booleans()) else item)
-        else:
+        item = draw(st.sampled_from(history)) if isinstance(history, list) and history else None
+        if where == "plan" or not isinstance(item, dict):
             _damage(draw, data)
+        elif where == "version" or not isinstance(item.get("plan"), dict):
+            _damage(draw, item)
+        else:
+            _damage(draw, item["plan"])
     rhythm = draw(st.sampled_from([None, "safety", "children", "concern", "SAFETY"]))
     return PlainPlan("p\x1b1", "c1", data, rhythm, datetime(2026, 1, 5, 12, tzinfo=UTC))
 
