@@ -89,13 +89,13 @@ def read_clients(
 
 
 def _plan(stored: PlainPlan, damaged: list[str]) -> ClientPlan | None:
-    from kindcheck.store import DamagedNote
-
     from .plans import to_client_plan
 
     try:
         return to_client_plan(stored)
     except RecordDamaged as error:
+        from kindcheck.store import DamagedNote
+
         damaged.append(DamagedNote.of(error, stored.client_id))
         return None
 
@@ -143,15 +143,8 @@ def _versions_in_force(
     """Each version of the plan with the first and last day it was in force, up to
     ``last_final`` (a version from its start or the day it was saved, whichever is later, to
     the day before the next one was saved)."""
-    versions = plan.versions()
-    for number, version in enumerate(versions):
-        first = version.plan.start
-        if number:
-            first = max(first, version.valid_from.date())
-        last = last_final
-        if number + 1 < len(versions):
-            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
-        yield version.plan, first, last
+    for version, first, until in plan.days_in_force:
+        yield version, first, last_final if until is None else min(last_final, until)
 
 
 def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
@@ -216,20 +209,33 @@ def _version_numbers(plan: FollowUpPlan, first: date, last: date) -> NDArray[np.
 def _arithmetic_runs(plan: ClientPlan, last_final: date) -> list[tuple[int, int, int]] | None:
     """:func:`due_day_numbers` as arithmetic runs (:func:`_arithmetic_run`, none empty), when
     every version is a plain every-n-days rule and their days come in order; else None."""
-    if not plan.history:
-        run = _arithmetic_run(plan.plan, plan.plan.start, last_final)
-        return None if run is None else [run] if run[1] else []
+    from kindcheck.followup.rules import cadence
+
+    # _arithmetic_run of each version in force, by day number (a close adds every plan)
+    final_day = last_final.toordinal()
     runs: list[tuple[int, int, int]] = []
     after = 0  # the last day number of the runs before
-    for version, first, last in _versions_in_force(plan, last_final):
-        run = _arithmetic_run(version, first, last)
-        if run is None:
+    spans = plan.days_in_force if plan.history else ((plan.plan, plan.plan.start, None),)
+    for version, first_day, until in spans:
+        if version.changes:
             return None
-        begin, count, step = run
-        if count:
+        found = cadence(version.rule, version.start.day)
+        if found is None or not found.days:
+            return None
+        step = found.days
+        last = final_day if until is None else min(final_day, until.toordinal())
+        end = version.final_day
+        if end is not None:
+            last = min(last, end.toordinal())
+        start, first = version.start.toordinal(), first_day.toordinal()
+        if last < first or last < start:
+            continue  # no day
+        begin = start + max(0, -(-(first - start) // step)) * step
+        count = (last - begin) // step + 1
+        if count > 0:
             if begin <= after:  # overlapping versions (a clock put back): every day once
                 return None
-            runs.append(run)
+            runs.append((begin, count, step))
             after = begin + (count - 1) * step
     return runs
 

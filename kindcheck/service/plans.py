@@ -18,7 +18,8 @@ key reads as revision 0 (so stored plans need no migration).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any, Final
 
 from kindcheck.errors import FollowUpError, RecordDamaged, VaultError
@@ -40,6 +41,7 @@ __all__ = [
 REVISION_KEY: Final = "revision"
 HISTORY_KEY: Final = "history"
 MAX_HISTORY: Final = 200  # versions kept; a plan changed more often loses its oldest
+_ONE_DAY: Final = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,39 @@ class ClientPlan(StoredPlan[FollowUpPlan, Rhythm]):
     def in_force(self, day: date, before: datetime | None = None) -> FollowUpPlan:
         """The plan in force on ``day`` (and saved before ``before``, the moment the session
         judged against it was recorded): the newest such version, else the oldest."""
-        chosen = self.history[0].plan if self.history else self.plan
-        for version in self.versions():
-            saved = version.valid_from
-            if saved.date() <= day and (before is None or saved < before):
-                chosen = version.plan
-        return chosen
+        if not self.history:
+            return self.plan
+        for saved, saved_on, plan in self._newest_first:
+            if saved_on <= day and (before is None or saved < before):
+                return plan
+        return self.history[0].plan
+
+    @cached_property
+    def _newest_first(self) -> tuple[tuple[datetime, date, FollowUpPlan], ...]:
+        # (saved at, saved on, plan) of every version, the newest first: a report asks
+        # in_force for every follow-up held
+        return tuple(
+            (version.valid_from, version.valid_from.date(), version.plan)
+            for version in reversed(self.versions())
+        )
+
+    @cached_property
+    def days_in_force(self) -> tuple[tuple[FollowUpPlan, date, date | None], ...]:
+        """Every version, oldest first, with the first day it is in force (from its start or
+        the day it was saved, whichever is later; the oldest from its start) and the last
+        (the day before the next one was saved; None for the current one). A version saved
+        before the one it follows (a clock put back) can be in force on no day."""
+        versions = self.versions()
+        spans: list[tuple[FollowUpPlan, date, date | None]] = []
+        for number, version in enumerate(versions):
+            first = version.plan.start
+            if number:
+                first = max(first, version.valid_from.date())
+            until = None
+            if number + 1 < len(versions):
+                until = versions[number + 1].valid_from.date() - _ONE_DAY
+            spans.append((version.plan, first, until))
+        return tuple(spans)
 
 
 @dataclass(frozen=True)
