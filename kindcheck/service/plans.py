@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from kindcheck.errors import FollowUpError, RecordDamaged, VaultError
 from kindcheck.followup import FollowUpPlan, Rhythm
@@ -69,37 +69,47 @@ class ClientPlan(StoredPlan[FollowUpPlan, Rhythm]):
         judged against it was recorded): the newest such version, else the oldest."""
         if not self.history:
             return self.plan
-        for saved, saved_on, plan in self._newest_first:
+        for saved, saved_on, plan in self._in_force[0]:
             if saved_on <= day and (before is None or saved < before):
                 return plan
         return self.history[0].plan
 
-    @cached_property
-    def _newest_first(self) -> tuple[tuple[datetime, date, FollowUpPlan], ...]:
-        # (saved at, saved on, plan) of every version, the newest first: a report asks
-        # in_force for every follow-up held
-        return tuple(
-            (version.valid_from, version.valid_from.date(), version.plan)
-            for version in reversed(self.versions())
-        )
-
-    @cached_property
-    def days_in_force(self) -> tuple[tuple[FollowUpPlan, date, date | None], ...]:
+    @property
+    def days_in_force(self) -> tuple[DaysInForce, ...]:
         """Every version, oldest first, with the first day it is in force (from its start or
         the day it was saved, whichever is later; the oldest from its start) and the last
         (the day before the next one was saved; None for the current one). A version saved
         before the one it follows (a clock put back) can be in force on no day."""
-        versions = self.versions()
-        spans: list[tuple[FollowUpPlan, date, date | None]] = []
-        for number, version in enumerate(versions):
-            first = version.plan.start
-            if number:
-                first = max(first, version.valid_from.date())
-            until = None
-            if number + 1 < len(versions):
-                until = versions[number + 1].valid_from.date() - _ONE_DAY
-            spans.append((version.plan, first, until))
-        return tuple(spans)
+        return self._in_force[1]
+
+    @cached_property
+    def _in_force(self) -> _VersionTables:
+        # worked out once per plan: a report asks in_force for every follow-up held, and the
+        # days in force of every plan (a fast read of a plan sets them as it reads it)
+        return _version_tables([(v.valid_from, v.plan) for v in self.versions()])
+
+
+DaysInForce: TypeAlias = tuple[FollowUpPlan, date, date | None]
+# the versions newest first as (saved at, saved on, plan), and their days in force
+_VersionTables: TypeAlias = tuple[
+    tuple[tuple[datetime, date, FollowUpPlan], ...], tuple[DaysInForce, ...]
+]
+
+
+def _version_tables(versions: list[tuple[datetime, FollowUpPlan]]) -> _VersionTables:
+    """ClientPlan's tables of its versions, (saved at, plan) oldest first."""
+    newest_first: list[tuple[datetime, date, FollowUpPlan]] = []
+    spans: list[DaysInForce] = []
+    after: date | None = None  # the day the next version was saved
+    for number in range(len(versions) - 1, -1, -1):
+        saved, plan = versions[number]
+        saved_on = saved.date()
+        newest_first.append((saved, saved_on, plan))
+        first = plan.start if not number else max(plan.start, saved_on)
+        spans.append((plan, first, None if after is None else after - _ONE_DAY))
+        after = saved_on
+    spans.reverse()
+    return tuple(newest_first), tuple(spans)
 
 
 @dataclass(frozen=True)
@@ -184,6 +194,7 @@ def _plainly_read(stored: PlainPlan) -> ClientPlan | None:
     if plan is None:
         return None
     versions = []
+    moments: list[tuple[datetime, FollowUpPlan]] = []
     for item in items:
         if type(item) is not dict:
             return None
@@ -200,6 +211,7 @@ def _plainly_read(stored: PlainPlan) -> ClientPlan | None:
         version = _new_object(PlanVersion)
         _set_attribute(version, "__dict__", {"valid_from": valid_from, "plan": earlier})
         versions.append(version)
+        moments.append((valid_from, earlier))
     client_plan = _new_object(ClientPlan)
     _set_attribute(
         client_plan,
@@ -214,6 +226,9 @@ def _plainly_read(stored: PlainPlan) -> ClientPlan | None:
             "history": tuple(versions),
         },
     )
+    if moments:  # what the cached _in_force would work out, from what is at hand here
+        moments.append((stored.updated_at, plan))
+        vars(client_plan)["_in_force"] = _version_tables(moments)
     return client_plan
 
 
