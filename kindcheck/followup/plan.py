@@ -218,6 +218,11 @@ PLAN_FIELDS: Final = frozenset(
 )
 _new_object = object.__new__
 _set_attribute = object.__setattr__
+# what plainly_read worked out before (a report reads the same few rules and times again and
+# again): a time of day without a zone by its text, the normal form of an arithmetic rule
+_PLAIN_TIMES: dict[str, time] = {}
+_PLAIN_RULES: dict[tuple[str, int, int], str] = {}
+_PLAIN_CACHE_SIZE: Final = 4096
 
 
 def plainly_read(data: dict[str, Any]) -> FollowUpPlan | None:
@@ -248,13 +253,23 @@ def plainly_read(data: dict[str, Any]) -> FollowUpPlan | None:
         return None
     try:
         first = date.fromisoformat(start)
-        at = time.fromisoformat(time_of_day)
         ends = None if ends_on is None else date.fromisoformat(ends_on)
         ended = None if ended_on is None else date.fromisoformat(ended_on)
-        normal = _normalise_rule(rule, first)
+        at = _PLAIN_TIMES.get(time_of_day)
+        if at is None:
+            at = time.fromisoformat(time_of_day)
+            if at.tzinfo is not None:
+                return None
+            if len(_PLAIN_TIMES) < _PLAIN_CACHE_SIZE:
+                _PLAIN_TIMES[time_of_day] = at
+        key = (rule, first.day, first.month)
+        normal = _PLAIN_RULES.get(key)
+        if normal is None:
+            normal = _normalise_rule(rule, first)
+            # an arithmetic rule's form depends on these three alone (see _normalise_rule)
+            if cadence(normal, first.day) is not None and len(_PLAIN_RULES) < _PLAIN_CACHE_SIZE:
+                _PLAIN_RULES[key] = normal
     except (ValueError, FollowUpError):
-        return None
-    if at.tzinfo is not None:
         return None
     plan = _new_object(FollowUpPlan)
     # the fields as __init__ and __post_init__ set them, in their order
