@@ -11,17 +11,23 @@ from __future__ import annotations
 
 from dataclasses import is_dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
+from support.vault import PASSPHRASE, flip_byte, make_answers, raw
 
+from kindcheck.answers import session_from_dict
 from kindcheck.errors import FollowUpError, RecordDamaged
 from kindcheck.followup import FollowUpPlan, end_treatment, occurrences, skip
 from kindcheck.followup.plan import PLAN_FIELDS, plainly_read
+from kindcheck.outcome import compute_outcome
 from kindcheck.service import plans
-from kindcheck.store import PlainPlan
+from kindcheck.service.recording import record_session
+from kindcheck.store import DamagedNote, PlainPlan, Store
+from kindcheck.store.envelope import seal_json
 
 RULES = [
     "FREQ=WEEKLY;INTERVAL=2",
@@ -207,3 +213,57 @@ def test_the_plans_a_report_reads_take_the_fast_reading() -> None:
     skipped = skip(plan, date(2025, 6, 25), "vakantie").to_dict()
     assert plainly_read(skipped) is None
     assert FollowUpPlan.from_dict(skipped).changes[0].original == date(2025, 6, 25)
+
+
+def _noted(notes: list[str]) -> list[tuple[str, str | None, str | None]]:
+    """The damaged notes with what they say about the record and its client."""
+    assert all(isinstance(note, DamagedNote) for note in notes)
+    return sorted(
+        (str(note), note.record, note.client_id) for note in notes if isinstance(note, DamagedNote)
+    )
+
+
+def test_the_long_read_of_plans_names_damaged_plans_as_the_single_read(tmp_path: Path) -> None:
+    """iter_plans (the close's read, straight from the columns) gives the plans and names the
+    damaged ones exactly as list_plans (one row object each): a tampered blob, a format this
+    version does not read, and records that decrypt but are no plan (beside one sealed the
+    same way that is a plan, and reads)."""
+    store, _recovery = Store.create(tmp_path / "v", PASSPHRASE, "t.tester")
+    contents = [
+        None,  # its blob tampered with
+        None,  # its format changed
+        {"plan": [], "rhythm": None, "updated_at": "2026-01-05T10:00:00+00:00"},
+        {"plan": {}, "rhythm": "safety", "updated_at": 7},
+        {"plan": {}, "rhythm": 3, "updated_at": "2026-01-05T10:00:00+00:00"},
+        {"plan": {"any": 1}, "rhythm": None, "updated_at": "2026-01-05T10:00:00+00:00"},
+        None,  # left alone
+    ]
+    blobs: dict[str, bytes] = {}
+    with store:
+        ids = {}
+        for number, content in enumerate(contents):
+            answers = session_from_dict(make_answers(f"EPD-{number}", when=date(2026, 1, 5)))
+            client = record_session(store, answers, compute_outcome(answers)).client
+            plan = FollowUpPlan("FREQ=WEEKLY;INTERVAL=2", date(2026, 1, 5))
+            ids[client.id] = plans.save_plan(store, client.id, plan, "safety").id
+            if content is not None:
+                record_id = f"{ids[client.id]}/{client.id}"
+                blobs[client.id] = seal_json(
+                    store._require_open(), "followup_plan", record_id, content, 1
+                )
+    clients = list(ids)
+    with raw(tmp_path / "v") as conn:
+        conn.execute("UPDATE followup_plan SET format_version = 9 WHERE id = ?", (ids[clients[1]],))
+        for client_id, blob in blobs.items():
+            conn.execute("UPDATE followup_plan SET data = ? WHERE id = ?", (blob, ids[client_id]))
+    flip_byte(tmp_path / "v", "followup_plan", "data", ids[clients[0]], position=20)
+    with Store.unlock(tmp_path / "v", PASSPHRASE) as reopened:
+        single: list[str] = []
+        expected = reopened.list_plans(single)
+        long: list[str] = []
+        with reopened.reading():
+            found = list(reopened.iter_plans(long))
+    assert len(single) == 5
+    assert sorted(p.client_id for p in expected) == sorted([clients[5], clients[6]])
+    assert _noted(long) == _noted(single)
+    assert sorted(found, key=lambda p: p.client_id) == sorted(expected, key=lambda p: p.client_id)
