@@ -16,6 +16,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 
 from kindcheck.errors import RecordDamaged
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
     from kindcheck.export import Counts, PeriodType, PlanFacts
     from kindcheck.followup import FollowUpPlan
+    from kindcheck.followup.rules import Cadence
     from kindcheck.store import PlainPlan, Store, StoredFacts
 
     from .plans import ClientPlan
@@ -89,15 +91,21 @@ def read_clients(
 
 
 def _plan(stored: PlainPlan, damaged: list[str]) -> ClientPlan | None:
-    from .plans import to_client_plan
-
     try:
-        return to_client_plan(stored)
+        return _plan_reader()(stored)
     except RecordDamaged as error:
         from kindcheck.store import DamagedNote
 
         damaged.append(DamagedNote.of(error, stored.client_id))
         return None
+
+
+@cache
+def _plan_reader() -> Callable[[PlainPlan], ClientPlan]:
+    # imported once (a close reads every plan), when first needed
+    from .plans import to_client_plan
+
+    return to_client_plan
 
 
 def due_facts(
@@ -211,8 +219,14 @@ def _arithmetic_runs(plan: ClientPlan, last_final: date) -> list[tuple[int, int,
     every version is a plain every-n-days rule and their days come in order; else None."""
     from kindcheck.followup.rules import cadence
 
+    return _runs_by_day(plan, last_final.toordinal(), cadence)
+
+
+def _runs_by_day(
+    plan: ClientPlan, final_day: int, cadence: Callable[[str, int], Cadence | None]
+) -> list[tuple[int, int, int]] | None:
+    """:func:`_arithmetic_runs` up to day number ``final_day``, with the rules' cadence."""
     # _arithmetic_run of each version in force, by day number (a close adds every plan)
-    final_day = last_final.toordinal()
     runs: list[tuple[int, int, int]] = []
     after = 0  # the last day number of the runs before
     spans = plan.days_in_force if plan.history else ((plan.plan, plan.plan.start, None),)
@@ -273,7 +287,11 @@ class DueDays:
     lie in a band of their own."""
 
     def __init__(self, today: date, window_days: int, period: str) -> None:
+        from kindcheck.followup.rules import cadence
+
         self.last_final = today - timedelta(days=window_days + 1)  # as due_facts
+        self._final_day = self.last_final.toordinal()
+        self._cadence = cadence
         self.window = window_days
         self.period = period
         self._plans = 0  # plans with days: the next plan's band (and place)
@@ -291,7 +309,7 @@ class DueDays:
 
     def add(self, plan: ClientPlan, followups_held: list[date]) -> None:
         band = (self._plans - self._first_plan) * _CLIENT_BAND
-        runs = _arithmetic_runs(plan, self.last_final)
+        runs = _runs_by_day(plan, self._final_day, self._cadence)
         if runs is not None:
             if not runs:
                 return
@@ -308,7 +326,8 @@ class DueDays:
             self._days.append(numbers + band)
             self._gathered += numbers.size
         self._plans += 1
-        self._held.extend(band + day.toordinal() for day in followups_held)
+        if followups_held:
+            self._held.extend(band + day.toordinal() for day in followups_held)
         if self._gathered >= _CHUNK_DAYS:
             self._count()
 
