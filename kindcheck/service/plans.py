@@ -67,12 +67,11 @@ class ClientPlan(StoredPlan[FollowUpPlan, Rhythm]):
     def in_force(self, day: date, before: datetime | None = None) -> FollowUpPlan:
         """The plan in force on ``day`` (and saved before ``before``, the moment the session
         judged against it was recorded): the newest such version, else the oldest."""
-        if not self.history:
-            return self.plan
+        chosen = self.history[0].plan if self.history else self.plan
         for saved, saved_on, plan in self._in_force[0]:
             if saved_on <= day and (before is None or saved < before):
-                return plan
-        return self.history[0].plan
+                chosen = plan
+        return chosen
 
     @property
     def days_in_force(self) -> tuple[DaysInForce, ...]:
@@ -85,12 +84,13 @@ class ClientPlan(StoredPlan[FollowUpPlan, Rhythm]):
     @cached_property
     def _in_force(self) -> _VersionTables:
         # worked out once per plan: a report asks in_force for every follow-up held, and the
-        # days in force of every plan (a fast read of a plan sets them as it reads it)
+        # days in force of every plan (a fast read of a plan sets them as it reads it).
+        # in_force compares as before, version by version (the same comparisons made).
         return _version_tables([(v.valid_from, v.plan) for v in self.versions()])
 
 
 DaysInForce: TypeAlias = tuple[FollowUpPlan, date, date | None]
-# the versions newest first as (saved at, saved on, plan), and their days in force
+# the versions oldest first as (saved at, saved on, plan), and their days in force
 _VersionTables: TypeAlias = tuple[
     tuple[tuple[datetime, date, FollowUpPlan], ...], tuple[DaysInForce, ...]
 ]
@@ -98,18 +98,19 @@ _VersionTables: TypeAlias = tuple[
 
 def _version_tables(versions: list[tuple[datetime, FollowUpPlan]]) -> _VersionTables:
     """ClientPlan's tables of its versions, (saved at, plan) oldest first."""
-    newest_first: list[tuple[datetime, date, FollowUpPlan]] = []
+    saves: list[tuple[datetime, date, FollowUpPlan]] = []
     spans: list[DaysInForce] = []
     after: date | None = None  # the day the next version was saved
     for number in range(len(versions) - 1, -1, -1):
         saved, plan = versions[number]
         saved_on = saved.date()
-        newest_first.append((saved, saved_on, plan))
+        saves.append((saved, saved_on, plan))
         first = plan.start if not number else max(plan.start, saved_on)
         spans.append((plan, first, None if after is None else after - _ONE_DAY))
         after = saved_on
+    saves.reverse()
     spans.reverse()
-    return tuple(newest_first), tuple(spans)
+    return tuple(saves), tuple(spans)
 
 
 @dataclass(frozen=True)
