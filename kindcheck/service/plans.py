@@ -188,7 +188,7 @@ def _plainly_read(stored: PlainPlan) -> ClientPlan | None:
             return None
         others -= 1
     name = stored.rhythm
-    rhythm = None if name is None else _RHYTHMS.get(name)
+    rhythm = _RHYTHMS.get(name) if type(name) is str else None
     if others or (rhythm is None and name is not None):
         return None
     plan = plainly_read(data)
@@ -199,15 +199,17 @@ def _plainly_read(stored: PlainPlan) -> ClientPlan | None:
     for item in items:
         if type(item) is not dict:
             return None
+        # what the checks read of a version, in their order (so that what raises first, if
+        # anything does, is the same)
         moment, fields = item.get("valid_from"), item.get("plan")
         if type(moment) is not str or type(fields) is not dict or fields.keys() != PLAN_FIELDS:
-            return None
-        earlier = plainly_read(fields)
-        if earlier is None:
             return None
         try:
             valid_from = datetime.fromisoformat(moment)
         except ValueError:
+            return None
+        earlier = plainly_read(fields)
+        if earlier is None:
             return None
         version = _new_object(PlanVersion)
         _set_attribute(version, "__dict__", {"valid_from": valid_from, "plan": earlier})
