@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from kindcheck.dates import AMSTERDAM
 from kindcheck.errors import FollowUpError
@@ -146,17 +146,18 @@ class FollowUpPlan:
 
         Messages name the field, never its value (a stored value may be client data).
         """
+        if cls is FollowUpPlan and type(data) is dict and data.keys() == PLAN_FIELDS:
+            plan = plainly_read(data)
+            if plan is not None:
+                return plan
+        return cls._checked_from_dict(data)
+
+    @classmethod
+    def _checked_from_dict(cls, data: object) -> FollowUpPlan:
+        """:meth:`from_dict`, every field checked and any fault named."""
         if not isinstance(data, dict):
             raise FollowUpError("follow-up plan: expected an object")
-        expected = {
-            "format",
-            "rule",
-            "start",
-            "time_of_day",
-            "changes",
-            "ends_on",
-            "treatment_ended_on",
-        }
+        expected = set(PLAN_FIELDS)
         if set(data) != expected:
             missing = sorted(expected - set(data))
             unknown = sorted(str(k) for k in set(data) - expected)
@@ -210,6 +211,83 @@ class FollowUpPlan:
                 data["treatment_ended_on"], "treatment_ended_on"
             ),
         )
+
+
+PLAN_FIELDS: Final = frozenset(
+    {"format", "rule", "start", "time_of_day", "changes", "ends_on", "treatment_ended_on"}
+)
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+# what plainly_read worked out before (a report reads the same few rules and times again and
+# again): a time of day without a zone by its text, the normal form of an arithmetic rule
+_PLAIN_TIMES: dict[str, time] = {}
+_PLAIN_RULES: dict[tuple[str, int, int], str] = {}
+_PLAIN_CACHE_SIZE: Final = 4096
+
+
+def plainly_read(data: dict[str, Any]) -> FollowUpPlan | None:
+    """``FollowUpPlan.from_dict(data)`` for the fields of a plan that are plainly valid,
+    decided with exact types (the caller checks the keys): the same plan, made without
+    checking again what these types already settle; None for anything else, which
+    :meth:`FollowUpPlan.from_dict` then reads, naming what is wrong. A report reads every
+    version of every plan (tests/core/test_plan_fast_read.py holds the two to each other)."""
+    rule, start, time_of_day, ends_on, ended_on = (
+        data["rule"],
+        data["start"],
+        data["time_of_day"],
+        data["ends_on"],
+        data["treatment_ended_on"],
+    )
+    version, changes = data["format"], data["changes"]
+    if not (
+        type(rule) is str
+        and type(start) is str
+        and type(time_of_day) is str
+        and type(version) is int
+        and version == PLAN_FORMAT
+        and type(changes) is list
+        and not changes
+        and (ends_on is None or type(ends_on) is str)
+        and (ended_on is None or type(ended_on) is str)
+    ):
+        return None
+    try:
+        first = date.fromisoformat(start)
+        ends = None if ends_on is None else date.fromisoformat(ends_on)
+        ended = None if ended_on is None else date.fromisoformat(ended_on)
+        at = _PLAIN_TIMES.get(time_of_day)
+        if at is None:
+            at = time.fromisoformat(time_of_day)
+            if at.tzinfo is not None:
+                return None
+            if len(_PLAIN_TIMES) < _PLAIN_CACHE_SIZE:
+                _PLAIN_TIMES[time_of_day] = at
+        key = (rule, first.day, first.month)
+        normal = _PLAIN_RULES.get(key)
+        if normal is None:
+            normal = _normalise_rule(rule, first)
+            # an arithmetic rule's form depends on these three alone (see _normalise_rule)
+            if cadence(normal, first.day) is not None and len(_PLAIN_RULES) < _PLAIN_CACHE_SIZE:
+                _PLAIN_RULES[key] = normal
+    except (ValueError, FollowUpError):
+        return None
+    plan = _new_object(FollowUpPlan)
+    # the fields as __init__ and __post_init__ set them, in their order
+    _set_attribute(
+        plan,
+        "__dict__",
+        {
+            "rule": normal,
+            "start": first,
+            "time_of_day": at,
+            "changes": (),
+            "ends_on": ends,
+            "treatment_ended_on": ended,
+            "_dtstart": datetime.combine(first, at),
+            "_final": ended if ends is None else ends if ended is None else min(ends, ended),
+        },
+    )
+    return plan
 
 
 def _read_date(value: object, name: str) -> date:

@@ -16,6 +16,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 
 from kindcheck.errors import RecordDamaged
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
     from kindcheck.export import Counts, PeriodType, PlanFacts
     from kindcheck.followup import FollowUpPlan
+    from kindcheck.followup.rules import Cadence
     from kindcheck.store import PlainPlan, Store, StoredFacts
 
     from .plans import ClientPlan
@@ -89,15 +91,21 @@ def read_clients(
 
 
 def _plan(stored: PlainPlan, damaged: list[str]) -> ClientPlan | None:
-    from kindcheck.store import DamagedNote
-
-    from .plans import to_client_plan
-
     try:
-        return to_client_plan(stored)
+        return _plan_reader()(stored)
     except RecordDamaged as error:
+        from kindcheck.store import DamagedNote
+
         damaged.append(DamagedNote.of(error, stored.client_id))
         return None
+
+
+@cache
+def _plan_reader() -> Callable[[PlainPlan], ClientPlan]:
+    # imported once (a close reads every plan), when first needed
+    from .plans import to_client_plan
+
+    return to_client_plan
 
 
 def due_facts(
@@ -143,15 +151,8 @@ def _versions_in_force(
     """Each version of the plan with the first and last day it was in force, up to
     ``last_final`` (a version from its start or the day it was saved, whichever is later, to
     the day before the next one was saved)."""
-    versions = plan.versions()
-    for number, version in enumerate(versions):
-        first = version.plan.start
-        if number:
-            first = max(first, version.valid_from.date())
-        last = last_final
-        if number + 1 < len(versions):
-            last = min(last, versions[number + 1].valid_from.date() - timedelta(days=1))
-        yield version.plan, first, last
+    for version, first, until in plan.days_in_force:
+        yield version, first, last_final if until is None else min(last_final, until)
 
 
 def _days_of_versions(plan: ClientPlan, last_final: date) -> list[date]:
@@ -216,20 +217,39 @@ def _version_numbers(plan: FollowUpPlan, first: date, last: date) -> NDArray[np.
 def _arithmetic_runs(plan: ClientPlan, last_final: date) -> list[tuple[int, int, int]] | None:
     """:func:`due_day_numbers` as arithmetic runs (:func:`_arithmetic_run`, none empty), when
     every version is a plain every-n-days rule and their days come in order; else None."""
-    if not plan.history:
-        run = _arithmetic_run(plan.plan, plan.plan.start, last_final)
-        return None if run is None else [run] if run[1] else []
+    from kindcheck.followup.rules import cadence
+
+    return _runs_by_day(plan, last_final.toordinal(), cadence)
+
+
+def _runs_by_day(
+    plan: ClientPlan, final_day: int, cadence: Callable[[str, int], Cadence | None]
+) -> list[tuple[int, int, int]] | None:
+    """:func:`_arithmetic_runs` up to day number ``final_day``, with the rules' cadence."""
+    # _arithmetic_run of each version in force, by day number (a close adds every plan)
     runs: list[tuple[int, int, int]] = []
     after = 0  # the last day number of the runs before
-    for version, first, last in _versions_in_force(plan, last_final):
-        run = _arithmetic_run(version, first, last)
-        if run is None:
+    spans = plan.days_in_force if plan.history else ((plan.plan, plan.plan.start, None),)
+    for version, first_day, until in spans:
+        if version.changes:
             return None
-        begin, count, step = run
-        if count:
+        found = cadence(version.rule, version.start.day)
+        if found is None or not found.days:
+            return None
+        step = found.days
+        last = final_day if until is None else min(final_day, until.toordinal())
+        end = version.final_day
+        if end is not None:
+            last = min(last, end.toordinal())
+        start, first = version.start.toordinal(), first_day.toordinal()
+        if last < first or last < start:
+            continue  # no day
+        begin = start + max(0, -(-(first - start) // step)) * step
+        count = (last - begin) // step + 1
+        if count > 0:
             if begin <= after:  # overlapping versions (a clock put back): every day once
                 return None
-            runs.append(run)
+            runs.append((begin, count, step))
             after = begin + (count - 1) * step
     return runs
 
@@ -267,7 +287,11 @@ class DueDays:
     lie in a band of their own."""
 
     def __init__(self, today: date, window_days: int, period: str) -> None:
+        from kindcheck.followup.rules import cadence
+
         self.last_final = today - timedelta(days=window_days + 1)  # as due_facts
+        self._final_day = self.last_final.toordinal()
+        self._cadence = cadence
         self.window = window_days
         self.period = period
         self._plans = 0  # plans with days: the next plan's band (and place)
@@ -285,7 +309,7 @@ class DueDays:
 
     def add(self, plan: ClientPlan, followups_held: list[date]) -> None:
         band = (self._plans - self._first_plan) * _CLIENT_BAND
-        runs = _arithmetic_runs(plan, self.last_final)
+        runs = _runs_by_day(plan, self._final_day, self._cadence)
         if runs is not None:
             if not runs:
                 return
@@ -302,7 +326,8 @@ class DueDays:
             self._days.append(numbers + band)
             self._gathered += numbers.size
         self._plans += 1
-        self._held.extend(band + day.toordinal() for day in followups_held)
+        if followups_held:
+            self._held.extend(band + day.toordinal() for day in followups_held)
         if self._gathered >= _CHUNK_DAYS:
             self._count()
 

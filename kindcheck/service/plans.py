@@ -18,11 +18,13 @@ key reads as revision 0 (so stored plans need no migration).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Final
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import Any, Final, TypeAlias
 
 from kindcheck.errors import FollowUpError, RecordDamaged, VaultError
 from kindcheck.followup import FollowUpPlan, Rhythm
+from kindcheck.followup.plan import PLAN_FIELDS, plainly_read
 from kindcheck.store import DamagedNote, PlainPlan, Store, StoredPlan
 from kindcheck.text import one_line
 
@@ -39,6 +41,7 @@ __all__ = [
 REVISION_KEY: Final = "revision"
 HISTORY_KEY: Final = "history"
 MAX_HISTORY: Final = 200  # versions kept; a plan changed more often loses its oldest
+_ONE_DAY: Final = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -65,11 +68,49 @@ class ClientPlan(StoredPlan[FollowUpPlan, Rhythm]):
         """The plan in force on ``day`` (and saved before ``before``, the moment the session
         judged against it was recorded): the newest such version, else the oldest."""
         chosen = self.history[0].plan if self.history else self.plan
-        for version in self.versions():
-            saved = version.valid_from
-            if saved.date() <= day and (before is None or saved < before):
-                chosen = version.plan
+        for saved, saved_on, plan in self._in_force[0]:
+            if saved_on <= day and (before is None or saved < before):
+                chosen = plan
         return chosen
+
+    @property
+    def days_in_force(self) -> tuple[DaysInForce, ...]:
+        """Every version, oldest first, with the first day it is in force (from its start or
+        the day it was saved, whichever is later; the oldest from its start) and the last
+        (the day before the next one was saved; None for the current one). A version saved
+        before the one it follows (a clock put back) can be in force on no day."""
+        return self._in_force[1]
+
+    @cached_property
+    def _in_force(self) -> _VersionTables:
+        # worked out once per plan: a report asks in_force for every follow-up held, and the
+        # days in force of every plan (a fast read of a plan sets them as it reads it).
+        # in_force compares as before, version by version (the same comparisons made).
+        return _version_tables([(v.valid_from, v.plan) for v in self.versions()])
+
+
+DaysInForce: TypeAlias = tuple[FollowUpPlan, date, date | None]
+# the versions oldest first as (saved at, saved on, plan), and their days in force
+_VersionTables: TypeAlias = tuple[
+    tuple[tuple[datetime, date, FollowUpPlan], ...], tuple[DaysInForce, ...]
+]
+
+
+def _version_tables(versions: list[tuple[datetime, FollowUpPlan]]) -> _VersionTables:
+    """ClientPlan's tables of its versions, (saved at, plan) oldest first."""
+    saves: list[tuple[datetime, date, FollowUpPlan]] = []
+    spans: list[DaysInForce] = []
+    after: date | None = None  # the day the next version was saved
+    for number in range(len(versions) - 1, -1, -1):
+        saved, plan = versions[number]
+        saved_on = saved.date()
+        saves.append((saved, saved_on, plan))
+        first = plan.start if not number else max(plan.start, saved_on)
+        spans.append((plan, first, None if after is None else after - _ONE_DAY))
+        after = saved_on
+    saves.reverse()
+    spans.reverse()
+    return tuple(saves), tuple(spans)
 
 
 @dataclass(frozen=True)
@@ -119,8 +160,91 @@ def _history(data: dict[str, Any]) -> tuple[PlanVersion, ...]:
     return tuple(versions)
 
 
+_RHYTHMS: Final = {rhythm.value: rhythm for rhythm in Rhythm}
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def _plainly_read(stored: PlainPlan) -> ClientPlan | None:
+    """``to_client_plan(stored)`` for a stored plan whose fields, and those of every version
+    in its history, are plainly valid (:func:`kindcheck.followup.plan.plainly_read`): the
+    same ClientPlan, made without checking again what their types settle; None for anything
+    else, which :func:`to_client_plan` then reads and checks field by field. (A report
+    reads every plan: tests/core/test_plan_fast_read.py holds the two to each other.)"""
+    data = stored.plan
+    if type(data) is not dict or not data.keys() >= PLAN_FIELDS:
+        return None
+    others = len(data) - len(PLAN_FIELDS)  # keys beside the plan's own fields
+    revision = 0
+    if REVISION_KEY in data:
+        revision = data[REVISION_KEY]
+        if type(revision) is not int or revision < 1:
+            return None
+        others -= 1
+    items: list[Any] = []
+    if HISTORY_KEY in data:
+        items = data[HISTORY_KEY]
+        if type(items) is not list:
+            return None
+        others -= 1
+    name = stored.rhythm
+    rhythm = _RHYTHMS.get(name) if type(name) is str else None
+    if others or (rhythm is None and name is not None):
+        return None
+    plan = plainly_read(data)
+    if plan is None:
+        return None
+    versions = []
+    moments: list[tuple[datetime, FollowUpPlan]] = []
+    for item in items:
+        if type(item) is not dict:
+            return None
+        # what the checks read of a version, in their order (so that what raises first, if
+        # anything does, is the same)
+        moment, fields = item.get("valid_from"), item.get("plan")
+        if type(moment) is not str or type(fields) is not dict or fields.keys() != PLAN_FIELDS:
+            return None
+        try:
+            valid_from = datetime.fromisoformat(moment)
+        except ValueError:
+            return None
+        earlier = plainly_read(fields)
+        if earlier is None:
+            return None
+        version = _new_object(PlanVersion)
+        _set_attribute(version, "__dict__", {"valid_from": valid_from, "plan": earlier})
+        versions.append(version)
+        moments.append((valid_from, earlier))
+    client_plan = _new_object(ClientPlan)
+    _set_attribute(
+        client_plan,
+        "__dict__",
+        {
+            "id": stored.id,
+            "client_id": stored.client_id,
+            "plan": plan,
+            "rhythm": rhythm,
+            "updated_at": stored.updated_at,
+            "revision": revision,
+            "history": tuple(versions),
+        },
+    )
+    if moments:  # what the cached _in_force would work out, from what is at hand here
+        moments.append((stored.updated_at, plan))
+        vars(client_plan)["_in_force"] = _version_tables(moments)
+    return client_plan
+
+
 def to_client_plan(stored: PlainPlan) -> ClientPlan:
     """The stored plan as domain values; RecordDamaged if it does not read as a plan."""
+    plan = _plainly_read(stored)
+    if plan is not None:
+        return plan
+    return _checked_client_plan(stored)
+
+
+def _checked_client_plan(stored: PlainPlan) -> ClientPlan:
+    """:func:`to_client_plan`, every field checked."""
     try:
         fields, revision = _split_revision(stored.plan)
         return ClientPlan(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from functools import partial
-from typing import Final, NamedTuple
+from typing import Final
 
 from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store.base import _StoreBase
@@ -21,21 +21,13 @@ from kindcheck.store.records import (
     SerialisablePlan,
     StoredPlan,
     _collect,
+    _decode_plan_values,
     _new_id,
     _now,
-    _open_plan,
     _plan_data,
-    _plan_from,
 )
 
 _PLAN_COLUMNS: Final = "SELECT id, client_id, format_version, data FROM followup_plan"
-
-
-class _PlanRow(NamedTuple):
-    id: str
-    client_id: str
-    format_version: int
-    data: bytes
 
 
 class _Plans(_StoreBase):
@@ -109,14 +101,13 @@ class _Plans(_StoreBase):
         with self._read() as conn:
             cursor = conn.driver.execute(_PLAN_COLUMNS + " ORDER BY client_id")
             while rows := cursor.fetchmany(500):
-                for row in rows:
-                    plan_row = _PlanRow(*row)
+                for plan_id, client_id, format_version, data in rows:
                     try:
-                        plan = _plan_from(plan_row, _open_plan(cipher, plan_row).value)
+                        plan = _decode_plan_values(cipher, plan_id, client_id, format_version, data)
                     except RecordDamaged as error:
                         if damaged is None:
                             raise
-                        damaged.append(DamagedNote.of(error, plan_row.client_id))
+                        damaged.append(DamagedNote.of(error, client_id))
                         continue
                     yield plan
 

@@ -576,23 +576,54 @@ def _open_plan(cipher: RecordCipher, row: PlanColumns) -> Opened:
 
 
 def _plan_from(row: PlanColumns, data: dict[str, Any]) -> PlainPlan:
+    return _plan_from_values(row.id, row.client_id, data)
+
+
+def _plan_from_values(plan_id: str, client_id: str, data: dict[str, Any]) -> PlainPlan:
     try:
         plan, rhythm = data["plan"], data["rhythm"]
         if not isinstance(plan, dict) or not (rhythm is None or isinstance(rhythm, str)):
             raise TypeError
-        return StoredPlan(
-            id=row.id,
-            client_id=row.client_id,
-            plan=plan,
-            rhythm=rhythm,
-            updated_at=_iso_datetime(data["updated_at"]),
-        )
+        updated_at = _iso_datetime(data["updated_at"])
     except (KeyError, TypeError, ValueError):
-        raise _damaged(f"followup_plan/{row.id}") from None
+        raise _damaged(f"followup_plan/{plan_id}") from None
+    # StoredPlan's fields as its __init__ sets them (a report reads every plan)
+    stored: PlainPlan = _new_object(StoredPlan)
+    _set_attribute(
+        stored,
+        "__dict__",
+        {
+            "id": plan_id,
+            "client_id": client_id,
+            "plan": plan,
+            "rhythm": rhythm,
+            "updated_at": updated_at,
+        },
+    )
+    return stored
 
 
 def _decode_plan(cipher: RecordCipher, row: PlanColumns) -> PlainPlan:
     return _plan_from(row, _open_plan(cipher, row).value)
+
+
+def _decode_plan_values(
+    cipher: RecordCipher, plan_id: str, client_id: str, format_version: int, data: bytes
+) -> PlainPlan:
+    """:func:`_decode_plan` for the columns as plain values (the long reads)."""
+    value = _open_sealed(
+        cipher,
+        f"followup_plan/{plan_id}",
+        "followup_plan",
+        f"{plan_id}/{client_id}",
+        data,
+        format_version,
+    ).value
+    return _plan_from_values(plan_id, client_id, value)
+
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__
 
 
 def _open_draft(cipher: RecordCipher, row: DraftColumns) -> Opened:

@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kindcheck.export.counts import Tally
-from kindcheck.followup import FollowUpPlan, occurrence_days
+from kindcheck.followup import FollowUpPlan, occurrence_days, skip
 from kindcheck.service import counting
 from kindcheck.service.counting import DueDays, due_facts
 from kindcheck.service.plans import ClientPlan, PlanVersion
@@ -41,10 +43,10 @@ def _plan(rules_and_saves: list[tuple[str, date, date]]) -> ClientPlan:
     )
 
 
-def _every_day_once(plan: ClientPlan) -> list[date]:
+def _every_day_once(plan: ClientPlan, today: date = TODAY) -> list[date]:
     """The days as the close counted them before: each version's days on its own days,
     through a set."""
-    last_final = TODAY - timedelta(days=WINDOW + 1)
+    last_final = today - timedelta(days=WINDOW + 1)
     versions = plan.versions()
     due: set[date] = set()
     for number, version in enumerate(versions):
@@ -150,3 +152,52 @@ def test_the_close_counts_the_due_days_as_tally_days_counts_due_facts(
             (p, list(c.items())) for p, c in expected.periods.items()
         ]
         assert sum(c.get("followups_due:held_in_window", 0) for c in counted.values()) >= 4
+
+
+@st.composite
+def versioned_plans(draw: st.DrawFn) -> ClientPlan:
+    """Plans of one to four versions, each saved on any day (in order or not), every n days
+    or not, with or without an end, a skipped day or a move."""
+    versions = []
+    for _ in range(draw(st.integers(1, 4))):
+        start = START + timedelta(days=draw(st.integers(-40, 200)))
+        plan = FollowUpPlan(
+            draw(st.sampled_from([WEEKLY, BIWEEKLY, MONTHLY, "FREQ=DAILY;INTERVAL=10"])),
+            start,
+            ends_on=draw(st.none() | st.just(start + timedelta(days=draw(st.integers(0, 300))))),
+        )
+        if draw(st.integers(0, 5)) == 0:
+            days = occurrence_days(plan, start, start + timedelta(days=60))
+            if days:
+                plan = skip(plan, days[-1], "reden")
+        saved = START + timedelta(days=draw(st.integers(-30, 330)))
+        versions.append(PlanVersion(_saved(saved), plan))
+    return ClientPlan(
+        "p", "c", versions[-1].plan, None, versions[-1].valid_from, 0, tuple(versions[:-1])
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(versioned_plans(), st.integers(0, 360))
+def test_the_arithmetic_runs_are_the_days_of_the_versions(plan: ClientPlan, until: int) -> None:
+    """What the close counts by arithmetic, when it does, are every version's planned days on
+    its own days, each once; and the version in force on a day is the newest saved by then."""
+    today = START + timedelta(days=until)
+    runs = counting._arithmetic_runs(plan, today - timedelta(days=WINDOW + 1))
+    days = _every_day_once(plan, today)
+    if runs is not None:
+        expanded = [
+            n for begin, count, step in runs for n in range(begin, begin + count * step, step)
+        ]
+        assert expanded == [day.toordinal() for day in days]
+        assert all(count for _, count, _ in runs)
+    versions = plan.versions()
+    for day in (today, START, START + timedelta(days=100)):
+        for before in (None, _saved(day), _saved(day) + timedelta(hours=12)):
+            saved = [
+                v.plan
+                for v in versions
+                if v.valid_from.date() <= day and (before is None or v.valid_from < before)
+            ]
+            expected = saved[-1] if saved else versions[0].plan
+            assert plan.in_force(day, before) is expected
