@@ -7,10 +7,11 @@ moves are keyed by date.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Any, Literal
 
 from kindcheck.dates import AMSTERDAM
@@ -350,6 +351,21 @@ def first_day_on_or_after(plan: FollowUpPlan, first: date) -> date | None:
     plan's end taken into account), or None when the plan has no more. The first of
     ``occurrences(plan, first, ...)``, without expanding the rest."""
     return _first_on_or_after(plan, first)
+
+
+def first_day_finder(plan: FollowUpPlan) -> Callable[[date], date | None]:
+    """``first_day_on_or_after(plan, ·)``, with what it looks up of the plan worked out once
+    (a report asks it for every follow-up held, mostly against the same plan)."""
+    found = cadence(plan.rule, plan.start.day)
+    if found is None or plan.changes:
+        return partial(_first_on_or_after, plan)
+    start, final = plan.start, plan.final_day
+
+    def first_day(first: date) -> date | None:  # _first_on_or_after's common case
+        day = cadence_first(found, start, first)
+        return None if day is None or (final is not None and day > final) else day
+
+    return first_day
 
 
 def next_occurrence(plan: FollowUpPlan, after: datetime) -> datetime | None:
