@@ -21,8 +21,8 @@ verify compares every record with it (``kindcheck.service.plans.verify_vault``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from operator import attrgetter
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from kindcheck.dates import AMSTERDAM

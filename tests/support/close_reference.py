@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
+from kindcheck.dates import AMSTERDAM
 from kindcheck.errors import ExportError, RecordDamaged
 from kindcheck.export import Counts, PeriodType, PlanFacts, SessionFacts
 from kindcheck.export.audit import _BIG, Cell, Model, Shown, _Target, marker_range
@@ -27,11 +28,11 @@ from kindcheck.export.facts import (
     _check_session,
     split_key,
 )
-from kindcheck.dates import AMSTERDAM
 from kindcheck.followup import FollowUpPlan
 from kindcheck.service.facts import _damaged, _fields
 from kindcheck.service.reports import due_facts, read_clients
 from kindcheck.store import Store, StoredFacts
+
 
 def _timing(
     first_day: Callable[[FollowUpPlan, date], date | None],
