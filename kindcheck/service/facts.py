@@ -155,26 +155,22 @@ def followup_timing(
     A conversation planned from ``since`` (the day after the previous one's window) up to the
     one held was missed when it lay more than the window before it; the earliest of them is
     the one to look at, so only the first planned day on or after ``since`` is found."""
-    from functools import partial
-
     from kindcheck.followup import first_day_on_or_after
 
-    if plan is None:
-        return "on_time"
-    first_day = partial(first_day_on_or_after, plan)
-    return _timing(first_day, plan, held_on, previous_held, window_days)
+    return _timing(first_day_on_or_after, plan, held_on, previous_held, window_days)
 
 
 def _timing(
-    first_day: Callable[[date], date | None],
-    plan: FollowUpPlan,
+    first_day: Callable[[FollowUpPlan, date], date | None],
+    plan: FollowUpPlan | None,
     held_on: date,
     previous_held: date | None,
     window_days: int,
 ) -> Literal["on_time", "late"]:
-    """followup_timing, with ``first_day``: first_day_on_or_after(plan, ·)."""
+    if plan is None:
+        return "on_time"
     since = (previous_held + timedelta(days=window_days + 1)) if previous_held else plan.start
-    first = first_day(since)
+    first = first_day(plan, since)
     missed = first is not None and (held_on - first).days > window_days
     return "late" if missed else "on_time"
 
@@ -213,13 +209,14 @@ def client_fields(
     """:func:`client_facts` before its facts are made: each record with its fields and, for a
     follow-up, its timing, in the order they were held (the report that counts straight
     from the fields reads them here, so both judge every session alike)."""
-    from kindcheck.followup import first_day_finder  # once per client, not per session
+    from kindcheck.followup import first_day_number_finder  # once per client, not per session
     from kindcheck.store import DamagedNote
 
     previous: date | None = None
-    # each version of the plan asked for the first planned day on or after a day, with what
-    # that looks up of the plan worked out once (a client holds dozens of follow-ups)
-    finders: dict[int, tuple[FollowUpPlan, Callable[[date], date | None]]] = {}
+    # each version of the plan (by id: the plan is kept, so its id stays its own) with its
+    # first planned day on or after a day, by day number, and its start's day number:
+    # followup_timing on day numbers (a client holds dozens of follow-ups)
+    finders: dict[int, tuple[FollowUpPlan, Callable[[int], int | None], int]] = {}
     for record in sorted(records, key=_HELD_THEN_SAVED):
         try:
             fields = _fields(record)
@@ -237,22 +234,33 @@ def client_fields(
         held_on = record.session_date
         timing: Literal["on_time", "late"] | None = None
         if fields[1] == "followup":
-            timing = "on_time"  # _timing: without a plan, every follow-up is on time
-            version = (
+            timing = "on_time"  # without a plan, every follow-up is on time
+            in_force = (
                 plan
                 if plan_in_force is None or plan is None
                 else plan_in_force(held_on, record.saved_at)
             )
-            if version is not None:
-                found = finders.get(id(version))  # the plan is kept: its id stays its own
-                if found is None:
-                    found = finders[id(version)] = (version, first_day_finder(version))
-                timing = _timing(found[1], version, held_on, previous, window_days)
+            if in_force is not None:
+                finder = finders.get(id(in_force))
+                if finder is None:
+                    finder = finders[id(in_force)] = (
+                        in_force,
+                        first_day_number_finder(in_force),
+                        in_force.start.toordinal(),
+                    )
+                since = finder[2] if previous is None else previous.toordinal() + window_days + 1
+                if since > _LAST_DAY:  # past date.max: as followup_timing does (it raises)
+                    timing = followup_timing(in_force, held_on, previous, window_days)
+                else:
+                    first = finder[1](since)
+                    if first is not None and held_on.toordinal() - first > window_days:
+                        timing = "late"
         yield record, fields, timing
         previous = held_on
 
 
 _HELD_THEN_SAVED: Final = attrgetter("session_date", "saved_at")
+_LAST_DAY: Final = date.max.toordinal()
 
 
 def session_facts_of(
