@@ -387,3 +387,32 @@ def test_the_cells_of_a_session_are_the_cells_session_counts() -> None:
             if steps:
                 found["meldcode_steps_taken"] = found.get("meldcode_steps_taken", 0) + steps
             assert list(found.items()) == list(expected.items())
+
+
+def test_an_hour_that_spans_a_month_turn_counts_each_session_in_its_own_month() -> None:
+    """On a clock 20 minutes ahead of UTC, 23:10 and 23:30 on 31 January are one hour of its
+    clock but lie either side of midnight in Amsterdam (23:00 UTC): one intake in January,
+    one in February, whichever is counted first."""
+    clock = timezone(timedelta(minutes=20))
+    for minutes in ((10, 30), (30, 10)):
+        found = [
+            ClientFacts(
+                f"c{number}",
+                [
+                    StoredFacts(
+                        f"s{number}",
+                        f"c{number}",
+                        date(2026, 1, 31),
+                        datetime(2026, 1, 31, 23, minute, tzinfo=clock),
+                        0,
+                        [2, "intake", True, True, 1, None, False, False, None, None, [], None],
+                    )
+                ],
+                None,
+            )
+            for number, minute in enumerate(minutes)
+        ]
+        facts_module._DAY_OF_HOUR.clear()
+        new = outcome(new_close(found))
+        assert new == outcome(old_close(found))
+        assert {label for label, _cells in new[0]} == {"2026-01", "2026-02"}
