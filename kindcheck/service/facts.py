@@ -209,8 +209,10 @@ def client_fields(
     """:func:`client_facts` before its facts are made: each record with its fields and, for a
     follow-up, its timing, in the order they were held (the report that counts straight
     from the fields reads them here, so both judge every session alike)."""
-    from kindcheck.followup import first_day_number_finder  # once per client, not per session
-    from kindcheck.store import DamagedNote
+    # once per client, not per session; from the modules, not the packages: a package's
+    # "from ... import" runs Python code of the import system (a close has 20,000 clients)
+    from kindcheck.followup.plan import first_day_number_finder
+    from kindcheck.store.records import DamagedNote
 
     previous: date | None = None
     # each version of the plan (by id: the plan is kept, so its id stays its own) with its
