@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from kindcheck.errors import RecordDamaged
-from kindcheck.export.facts import _ID, _MAX_COUNT, _MAX_SCP_AREAS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -396,8 +395,8 @@ def count_clients(
     then the plans' due days, as aggregate counts them (in the same order)."""
     from kindcheck.errors import ExportError
     from kindcheck.export import PERIOD_TYPES
-    from kindcheck.export.counts import Tally, domain_cell
-    from kindcheck.export.facts import _check_session
+    from kindcheck.export.counts import Tally, domain_cell, plain_scan
+    from kindcheck.export.facts import _MAX_COUNT, _check_session
 
     from .caseload import DUE_WINDOW_DAYS
     from .facts import _recorded_on, client_fields, hour_of, in_one_day, session_facts_of
@@ -441,7 +440,7 @@ def count_clients(
                 and (
                     not flag
                     if domains is None
-                    else (type(domains) is list and _plain_scan(domains, scan, scp))
+                    else (type(domains) is list and plain_scan(domains, scan, scp))
                 )
             ):
                 saved = record.saved_at
@@ -513,26 +512,6 @@ def _in_force_of(plan: ClientPlan) -> Callable[[date, datetime], FollowUpPlan]:
     return in_force
 
 
-_KNOWN_DOMAINS: set[str] = set()  # domain ids already seen to be ids (a handful)
-
-
-def _plain_scan(domains: list[object], scan: object, scp: object) -> bool:
-    """Whether a scan's fields make facts that pass aggregate's check (the domains a list,
-    as the caller checks), decided with exact types (:func:`_plainly_countable`)."""
-    for domain in domains:
-        if domain not in _KNOWN_DOMAINS:
-            if type(domain) is not str or not _ID.fullmatch(domain):
-                return False
-            if len(_KNOWN_DOMAINS) < 256:
-                _KNOWN_DOMAINS.add(domain)
-    return (
-        len(domains) == len(set(domains))
-        and (scan is None or type(scan) is int)
-        and scan in (None, 1, 2)
-        and (scp is None or (type(scp) is int and 0 <= scp <= _MAX_SCP_AREAS))
-    )
-
-
 def _plainly_countable(
     completed: object,
     minor: object,
@@ -549,6 +528,9 @@ def _plainly_countable(
     kind and setting are checked when the record is read). False may still pass: the
     facts are then made and checked as aggregate checks them. :func:`count_clients` makes
     this check inline (tests/core/test_counting_fast_path.py holds the two together)."""
+    from kindcheck.export.counts import plain_scan
+    from kindcheck.export.facts import _MAX_COUNT
+
     if not (
         type(completed) is bool
         and type(minor) is bool
@@ -564,4 +546,4 @@ def _plainly_countable(
         return not flag
     if type(domains) is not list:
         return False
-    return _plain_scan(domains, scan, scp)
+    return plain_scan(domains, scan, scp)
