@@ -14,7 +14,9 @@ from .facts import (
     _DOMAIN_KEY,
     _DUE_KEY,
     _FOLLOWUP_KEY,
+    _ID,
     _MAX_COUNT,
+    _MAX_SCP_AREAS,
     _PARENT_BANDS_KEY,
     _PERIOD,
     _QUESTIONNAIRE_ID,
@@ -214,6 +216,29 @@ class Tally:
         if steps:
             cells["meldcode_steps_taken"] = get("meldcode_steps_taken", 0) + steps
 
+    @staticmethod
+    def session_cells(
+        kind: str,
+        completed: bool,
+        minor: bool,
+        domain_count: int | None,
+        flag: bool,
+        signal: bool,
+        timing: str | None,
+        setting: str | None,
+    ) -> SessionCells:
+        """The cells :meth:`session` adds one to for a session of these (checked) facts, in
+        its order: those before ``children_in_view``; for an intake (else None) those after
+        it and before the domains' cells; and those after the domains' (before
+        ``meldcode_steps_taken``). Made once per combination: a report counts a session by
+        adding one to each, and its children and domains' cells (an intake's) and its steps
+        in between, as :meth:`session` does."""
+        key = (kind, completed, minor, domain_count, flag, signal, timing, setting)
+        found = _SESSION_CELLS.get(key)
+        if found is None:
+            found = _SESSION_CELLS[key] = _session_cells(*key)
+        return found
+
     def count_facts(self, facts: SessionFacts) -> None:
         """Count one session's checked facts (:func:`_check_session`) in its period."""
         self.session(
@@ -324,6 +349,87 @@ def _count_split(
     for name in chosen:
         key = keys[name]
         cells[key] = get(key, 0) + 1
+
+
+# (cells before children_in_view, before the domains', after them): see Tally.session_cells
+SessionCells = tuple[tuple[str, ...], tuple[str, ...] | None, tuple[str, ...]]
+# per combination of a checked session's facts (exact types: bools, an int count, strings),
+# its cells; a few hundred combinations at most
+_SESSION_CELLS: dict[tuple[object, ...], SessionCells] = {}
+_DOMAIN_CELLS: dict[str, str] = {}  # domain id -> its cell key (a dozen ids)
+
+
+_KNOWN_DOMAINS: set[str] = set()  # domain ids already seen to be ids (a handful)
+
+
+def plain_scan(domains: list[object], scan: object, scp: object) -> bool:
+    """Whether a facts record's scan fields (its domains a list) make facts that pass
+    aggregate's check, decided with exact types (the report that counts straight from the
+    records: kindcheck.service.counting)."""
+    for domain in domains:
+        if domain not in _KNOWN_DOMAINS:
+            if type(domain) is not str or not _ID.fullmatch(domain):
+                return False
+            if len(_KNOWN_DOMAINS) < 256:
+                _KNOWN_DOMAINS.add(domain)
+    return (
+        len(domains) == len(set(domains))
+        and (scan is None or type(scan) is int)
+        and scan in (None, 1, 2)
+        and (scp is None or (type(scp) is int and 0 <= scp <= _MAX_SCP_AREAS))
+    )
+
+
+def domain_cell(domain: str) -> str:
+    """The cell key of a (checked) problem domain id: ``intakes_per_domain:<id>``."""
+    found = _DOMAIN_CELLS.get(domain)
+    if found is None:
+        found = f"{_DOMAIN_KEY}:{domain}"
+        if len(_DOMAIN_CELLS) < 256:
+            _DOMAIN_CELLS[domain] = found
+    return found
+
+
+def _session_cells(
+    kind: str,
+    completed: bool,
+    minor: bool,
+    domain_count: int | None,
+    flag: bool,
+    signal: bool,
+    timing: str | None,
+    setting: str | None,
+) -> SessionCells:
+    """Tally.session's cells of one session without its counts (children, domains, steps)."""
+    before: list[str] = []
+    middle: list[str] = []
+    after: list[str] = []
+    if kind == "intake":
+        split = _SPLIT.get(setting)  # type: ignore[arg-type]
+        if split is not None:
+            before.append(split["intakes"])
+            if completed:
+                before.append(split["kindchecks_completed"])
+            if minor:
+                before.append(split["clients_with_minor_children"])
+        before.append("intakes")
+        if completed:
+            before.append("kindchecks_completed")
+        if minor:
+            before.append("clients_with_minor_children")
+        if domain_count is not None:
+            band = "3+" if domain_count >= 3 else str(domain_count)
+            middle.append(f"{_BANDS_KEY}:{band}")
+            if minor:
+                middle.append(f"{_PARENT_BANDS_KEY}:{band}")
+        if flag:
+            after.append("parenting_support_flag")
+    elif timing is not None:
+        before.append(f"{_FOLLOWUP_KEY}:{timing}")
+    if signal:
+        after.append("safety_signals")
+        after.append("safety_signals_intake" if kind == "intake" else "safety_signals_followup")
+    return tuple(before), tuple(middle) if kind == "intake" else None, tuple(after)
 
 
 def add(first: Counts, second: Counts) -> Counts:

@@ -7,7 +7,7 @@ moves are keyed by date.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -428,6 +428,33 @@ def first_day_on_or_after(plan: FollowUpPlan, first: date) -> date | None:
     plan's end taken into account), or None when the plan has no more. The first of
     ``occurrences(plan, first, ...)``, without expanding the rest."""
     return _first_on_or_after(plan, first)
+
+
+def first_day_number_finder(plan: FollowUpPlan) -> Callable[[int], int | None]:
+    """``first_day_on_or_after(plan, ·)`` on day numbers (:meth:`date.toordinal`), with what
+    it looks up of the plan worked out once: a report asks it for every follow-up held,
+    mostly against the same plan, and for a plain every-n-days plan it is arithmetic."""
+    found = cadence(plan.rule, plan.start.day)
+    if found is None or plan.changes or not found.days:
+
+        def first_day_of(first: int) -> int | None:
+            day = _first_on_or_after(plan, date.fromordinal(first))
+            return None if day is None else day.toordinal()
+
+        return first_day_of
+    start, step = plan.start.toordinal(), found.days
+    final = plan.final_day
+    # cadence_first's last day: a day past date.max is none
+    last = _LAST_DAY if final is None else min(final.toordinal(), _LAST_DAY)
+
+    def first_day(first: int) -> int | None:  # _first_on_or_after's common case
+        day = start if first <= start else start - (start - first) // step * step
+        return None if day > last else day
+
+    return first_day
+
+
+_LAST_DAY = date.max.toordinal()
 
 
 def next_occurrence(plan: FollowUpPlan, after: datetime) -> datetime | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -420,16 +420,19 @@ def count_clients(
     then the plans' due days, as aggregate counts them (in the same order)."""
     from kindcheck.errors import ExportError
     from kindcheck.export import PERIOD_TYPES
-    from kindcheck.export.counts import Tally
-    from kindcheck.export.facts import _check_session
+    from kindcheck.export.counts import Tally, domain_cell, plain_scan
+    from kindcheck.export.facts import _MAX_COUNT, _check_session
 
     from .caseload import DUE_WINDOW_DAYS
-    from .facts import _recorded_on, client_fields, session_facts_of
+    from .facts import _recorded_on, client_fields, hour_of, in_one_day, session_facts_of
 
     if period not in PERIOD_TYPES:
         raise ExportError("the period must be 'month' or 'quarter'")
     tally = Tally(period)
-    cells_for, count = tally.cells_for, tally.session
+    cells_for, session_cells = tally.cells_for, tally.session_cells
+    # a period's cells per hour of the clocks sessions were saved by, when the hour lies in
+    # one Amsterdam day (in_one_day): sessions saved in the same hour share them
+    cells_of_hour: dict[object, dict[str, int]] = {}
     # The plans' due days, gathered as they come and counted apart at the end, all at once:
     # aggregate counts them after every session, so a period or cell they add comes after
     # those the sessions add. Each client's day numbers lie in a band of their own.
@@ -437,7 +440,9 @@ def count_clients(
     index = 0  # the session's place among all counted, as aggregate numbers them
     for client in read_clients(store, damaged, tick):
         plan = client.plan.plan if client.plan is not None else None
-        in_force = client.plan.in_force if client.plan is not None and client.plan.history else None
+        in_force = (
+            _in_force_of(client.plan) if client.plan is not None and client.plan.history else None
+        )
         held: list[date] = []
         for record, fields, timing in client_fields(
             client.records, plan, DUE_WINDOW_DAYS, damaged, versions, in_force
@@ -446,23 +451,57 @@ def count_clients(
                 fields
             )
             steps = record.meldcode_steps
-            if _plainly_countable(
-                completed, minor, children, domains, flag, signal, scan, scp, steps
+            # _plainly_countable, here: a session is counted from its fields when they are
+            # exactly of their types and in range (bools by identity: 1 is not True here)
+            if (
+                (completed is True or completed is False)
+                and (minor is True or minor is False)
+                and (signal is True or signal is False)
+                and (flag is True or flag is False)
+                and type(children) is int
+                and 0 <= children <= _MAX_COUNT
+                and type(steps) is int
+                and 0 <= steps <= _MAX_COUNT
+                and (
+                    not flag
+                    if domains is None
+                    else (type(domains) is list and plain_scan(domains, scan, scp))
+                )
             ):
-                count(
-                    cells_for(_recorded_on(record.saved_at)),
+                saved = record.saved_at
+                hour = hour_of(saved)
+                cells = cells_of_hour.get(hour)
+                if cells is None:
+                    cells = cells_for(_recorded_on(saved))
+                    if in_one_day(saved):
+                        cells_of_hour[hour] = cells
+                # Tally.session, by its cells made once per combination of the facts
+                before, middle, after = session_cells(
                     kind,
                     completed,
                     minor,
-                    children,
                     None if domains is None else len(domains),
-                    () if domains is None else domains,
                     flag,
                     signal,
-                    steps,
                     timing,
                     setting,
                 )
+                get = cells.get
+                for key in before:
+                    cells[key] = get(key, 0) + 1
+                if middle is not None:  # an intake
+                    if children:
+                        cells["children_in_view"] = get("children_in_view", 0) + children
+                    for key in middle:
+                        cells[key] = get(key, 0) + 1
+                    if domains:
+                        for domain in domains:
+                            key = domain_cell(domain)
+                            cells[key] = get(key, 0) + 1
+                for key in after:
+                    cells[key] = get(key, 0) + 1
+                if steps:
+                    cells["meldcode_steps_taken"] = get("meldcode_steps_taken", 0) + steps
             else:
                 facts = session_facts_of(record, fields, timing)
                 _check_session(facts, index)
@@ -482,7 +521,20 @@ def count_clients(
     return tally.counts(versions)
 
 
-_KNOWN_DOMAINS: set[str] = set()  # domain ids already seen to be ids (a handful)
+def _in_force_of(plan: ClientPlan) -> Callable[[date, datetime], FollowUpPlan]:
+    """``plan.in_force`` (:meth:`ClientPlan.in_force`) with the versions' days worked out
+    once: a close asks it for every follow-up of a client whose plan has changed."""
+    versions = [(v.valid_from.date(), v.valid_from, v.plan) for v in plan.versions()]
+    oldest = plan.history[0].plan if plan.history else plan.plan
+
+    def in_force(day: date, before: datetime) -> FollowUpPlan:
+        chosen = oldest
+        for saved_on, saved, version in versions:
+            if saved_on <= day and saved < before:
+                chosen = version
+        return chosen
+
+    return in_force
 
 
 def _plainly_countable(
@@ -499,8 +551,10 @@ def _plainly_countable(
     """Whether a record's fields make facts that pass aggregate's check, decided with exact
     types (the check of :func:`kindcheck.export.facts._plainly_valid`, on the fields; the
     kind and setting are checked when the record is read). False may still pass: the
-    facts are then made and checked as aggregate checks them."""
-    from kindcheck.export.facts import _ID, _MAX_COUNT, _MAX_SCP_AREAS
+    facts are then made and checked as aggregate checks them. :func:`count_clients` makes
+    this check inline (tests/core/test_counting_fast_path.py holds the two together)."""
+    from kindcheck.export.counts import plain_scan
+    from kindcheck.export.facts import _MAX_COUNT
 
     if not (
         type(completed) is bool
@@ -517,15 +571,4 @@ def _plainly_countable(
         return not flag
     if type(domains) is not list:
         return False
-    for domain in domains:
-        if domain not in _KNOWN_DOMAINS:
-            if type(domain) is not str or not _ID.fullmatch(domain):
-                return False
-            if len(_KNOWN_DOMAINS) < 256:
-                _KNOWN_DOMAINS.add(domain)
-    return (
-        len(domains) == len(set(domains))
-        and (scan is None or type(scan) is int)
-        and scan in (None, 1, 2)
-        and (scp is None or (type(scp) is int and 0 <= scp <= _MAX_SCP_AREAS))
-    )
+    return plain_scan(domains, scan, scp)

@@ -21,9 +21,11 @@ verify compares every record with it (``kindcheck.service.plans.verify_vault``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from kindcheck.dates import AMSTERDAM
 from kindcheck.errors import RecordDamaged
 
 if TYPE_CHECKING:
@@ -207,11 +209,17 @@ def client_fields(
     """:func:`client_facts` before its facts are made: each record with its fields and, for a
     follow-up, its timing, in the order they were held (the report that counts straight
     from the fields reads them here, so both judge every session alike)."""
-    from kindcheck.followup import first_day_on_or_after  # once per client, not per session
-    from kindcheck.store import DamagedNote
+    # once per client, not per session; from the modules, not the packages: a package's
+    # "from ... import" runs Python code of the import system (a close has 20,000 clients)
+    from kindcheck.followup.plan import first_day_number_finder
+    from kindcheck.store.records import DamagedNote
 
     previous: date | None = None
-    for record in sorted(records, key=lambda r: (r.session_date, r.saved_at)):
+    # each version of the plan (by id: the plan is kept, so its id stays its own) with its
+    # first planned day on or after a day, by day number, and its start's day number:
+    # followup_timing on day numbers (a client holds dozens of follow-ups)
+    finders: dict[int, tuple[FollowUpPlan, Callable[[int], int | None], int]] = {}
+    for record in sorted(records, key=_HELD_THEN_SAVED):
         try:
             fields = _fields(record)
             if versions is not None:
@@ -226,21 +234,35 @@ def client_fields(
             damaged.append(DamagedNote.of(error, record.client_id))
             continue
         held_on = record.session_date
-        timing = (
-            _timing(
-                first_day_on_or_after,
+        timing: Literal["on_time", "late"] | None = None
+        if fields[1] == "followup":
+            timing = "on_time"  # without a plan, every follow-up is on time
+            in_force = (
                 plan
                 if plan_in_force is None or plan is None
-                else plan_in_force(held_on, record.saved_at),
-                held_on,
-                previous,
-                window_days,
+                else plan_in_force(held_on, record.saved_at)
             )
-            if fields[1] == "followup"
-            else None
-        )
+            if in_force is not None:
+                finder = finders.get(id(in_force))
+                if finder is None:
+                    finder = finders[id(in_force)] = (
+                        in_force,
+                        first_day_number_finder(in_force),
+                        in_force.start.toordinal(),
+                    )
+                since = finder[2] if previous is None else previous.toordinal() + window_days + 1
+                if since > _LAST_DAY:  # past date.max: as followup_timing does (it raises)
+                    timing = followup_timing(in_force, held_on, previous, window_days)
+                else:
+                    first = finder[1](since)
+                    if first is not None and held_on.toordinal() - first > window_days:
+                        timing = "late"
         yield record, fields, timing
         previous = held_on
+
+
+_HELD_THEN_SAVED: Final = attrgetter("session_date", "saved_at")
+_LAST_DAY: Final = date.max.toordinal()
 
 
 def session_facts_of(
@@ -271,9 +293,52 @@ def session_facts_of(
 
 
 def _recorded_on(saved_at: datetime) -> date:
-    """The day (in Amsterdam) a session was recorded: the export's period is that day's."""
-    from kindcheck.dates import AMSTERDAM
+    """The day (in Amsterdam) a session was recorded: the export's period is that day's.
 
+    A close asks this of every session; the answer is kept per hour of the clock
+    ``saved_at`` is given in (:func:`hour_of`) when that whole hour lies in one Amsterdam day."""
+    key = hour_of(saved_at)
+    day = _DAY_OF_HOUR.get(key)
+    if day is None:
+        day = _amsterdam_day(saved_at)
+        if in_one_day(saved_at):
+            if len(_DAY_OF_HOUR) >= _MAX_HOURS:
+                _DAY_OF_HOUR.clear()
+            _DAY_OF_HOUR[key] = day
+    return day
+
+
+def _amsterdam_day(saved_at: datetime) -> date:
     if saved_at.tzinfo is None:
         saved_at = saved_at.replace(tzinfo=UTC)
     return saved_at.astimezone(AMSTERDAM).date()
+
+
+Hour = tuple[tzinfo | None, int, int, int, int]
+_DAY_OF_HOUR: dict[Hour, date] = {}
+_MAX_HOURS: Final = 1 << 16  # a close of years of sessions has tens of thousands
+
+
+def hour_of(saved_at: datetime) -> Hour:
+    """The hour ``saved_at`` lies in, on the clock it is given in (its offset; naive: UTC)."""
+    return (saved_at.tzinfo, saved_at.year, saved_at.month, saved_at.day, saved_at.hour)
+
+
+def in_one_day(saved_at: datetime) -> bool:
+    """Whether every moment of ``saved_at``'s hour (:func:`hour_of`) is recorded on the same
+    Amsterdam day, so that the hour decides the day: its clock is a fixed offset from UTC (or
+    none: UTC), and its first and last moment fall on one day at one Amsterdam offset (the
+    offset changes at most once in an hour; in Amsterdam it changes at 01:00 UTC)."""
+    zone = saved_at.tzinfo
+    if zone is not None and type(zone) is not timezone:
+        return False  # a clock with changes of its own (a ZoneInfo): the hour may repeat
+    try:
+        first = saved_at.replace(minute=0, second=0, microsecond=0, tzinfo=zone or UTC)
+        last = first + _LAST_OF_HOUR
+        first, last = first.astimezone(AMSTERDAM), last.astimezone(AMSTERDAM)
+    except OverflowError:  # the first or last hour there is
+        return False
+    return first.date() == last.date() and first.utcoffset() == last.utcoffset()
+
+
+_LAST_OF_HOUR: Final = timedelta(hours=1, microseconds=-1)
