@@ -14,16 +14,24 @@ checking path gives, byte for byte in its repr, and every sound record does take
 
 from __future__ import annotations
 
+import contextlib
 import json
 import struct
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.vault import PASSPHRASE, SESSION_DAY, flip_byte, make_answers, raw, record
 
 from kindcheck.errors import RecordDamaged
+from kindcheck.followup import FollowUpPlan
+from kindcheck.service.counting import ClientFacts, _plan, read_clients
+from kindcheck.service.plans import save_plan
+from kindcheck.store import Store
 from kindcheck.store import facts as store_facts
 from kindcheck.store.clients import _authentic_client_check
 from kindcheck.store.envelope import RECORD_FORMAT, seal_json
@@ -315,3 +323,95 @@ def test_a_client_record_with_a_flipped_byte_is_not_authentic(position: int, cha
     tampered[position] ^= change
     assert _authentic_client_check(CIPHER)(CLIENT, bytes(tampered)) is False
     assert _opens(CLIENT, tampered) is False
+
+
+# -- read_clients: grouping a client's records ---------------------------------------------------
+
+
+def _read_clients_record_by_record(
+    store: Store, damaged: list[str], tick: Callable[[], None] | None = None
+) -> Iterator[ClientFacts]:
+    """read_clients as it was (e111781): record by record."""
+    plans = store.iter_plans(damaged)
+    records = store.iter_facts(damaged)
+    with contextlib.closing(plans), contextlib.closing(records):
+        next_plan = next(plans, None)
+        current: ClientFacts | None = None
+        for record in records:
+            if tick is not None:
+                tick()
+            if current is None or current.client_id != record.client_id:
+                if current is not None:
+                    yield current
+                while next_plan is not None and next_plan.client_id < record.client_id:
+                    yield ClientFacts(next_plan.client_id, [], _plan(next_plan, damaged))
+                    next_plan = next(plans, None)
+                plan = None
+                if next_plan is not None and next_plan.client_id == record.client_id:
+                    plan = _plan(next_plan, damaged)
+                    next_plan = next(plans, None)
+                current = ClientFacts(record.client_id, [], plan)
+            current.records.append(record)
+        if current is not None:
+            yield current
+        while next_plan is not None:
+            yield ClientFacts(next_plan.client_id, [], _plan(next_plan, damaged))
+            next_plan = next(plans, None)
+
+
+def _events(read: Any, store: Store, ticking: bool) -> list[Any]:
+    """Everything a reader of read_clients sees, in order: each tick, each client (its id,
+    records and plan) with the damage named by then."""
+    events: list[Any] = []
+    damaged: list[str] = []
+    with store.reading():
+        tick = (lambda: events.append(("tick", len(damaged)))) if ticking else None
+        for client in read(store, damaged, tick):
+            plan = None if client.plan is None else repr(client.plan.plan)
+            events.append((client.client_id, repr(client.records), plan, list(damaged)))
+    return events
+
+
+def test_read_clients_groups_as_record_by_record_did(tmp_path: Path) -> None:
+    # clients with and without a plan, one with a plan only, one whose plan and one of whose
+    # later facts records are damaged (its plan is made before that record is read): the same
+    # clients, records, plans, ticks and damage, in the same order
+    folder = tmp_path / "vault"
+    store, _recovery = Store.create(folder, PASSPHRASE, "tester")
+    sessions: dict[str, list[str]] = {}
+    with store:
+        for number in range(6):
+            reference = f"EPD-{number:03d}"
+            saved = record(store, make_answers(reference, problems=number % 4))
+            client_id = saved.client.id
+            sessions[client_id] = [saved.session.id]
+            for visit in range(number % 3):
+                when = SESSION_DAY + timedelta(days=30 * (visit + 1))
+                answers = make_answers(reference, kind="followup", when=when)
+                sessions[client_id].append(record(store, answers).session.id)
+            if number % 2 or number == 2:
+                plan = FollowUpPlan("FREQ=WEEKLY;INTERVAL=2", SESSION_DAY)
+                save_plan(store, client_id, plan)
+            if number == 2:
+                damaged_client = client_id
+        only_plan = store.add_client("EPD-PLAN")
+        save_plan(store, only_plan.id, FollowUpPlan("FREQ=MONTHLY", SESSION_DAY))
+    flip_byte(folder, "session_facts", "data", max(sessions[damaged_client]))
+    with raw(folder) as conn:
+        (blob,) = conn.execute(
+            "SELECT data FROM followup_plan WHERE client_id = ?", (damaged_client,)
+        ).fetchone()
+        conn.execute(
+            "UPDATE followup_plan SET data = ? WHERE client_id = ?",
+            (blob[:40] + bytes([blob[40] ^ 1]) + blob[41:], damaged_client),
+        )
+    with Store.unlock(folder, PASSPHRASE) as opened:
+        for ticking in (False, True):
+            old = _events(_read_clients_record_by_record, opened, ticking)
+            new = _events(read_clients, opened, ticking)
+            assert new == old
+    named = old[-1][-1]
+    assert len(named) == 2
+    assert "followup_plan" in named[0] and "session_facts" in named[1]
+    ticks = [event for event in old if event[0] == "tick"]
+    assert len(ticks) == sum(map(len, sessions.values())) - 1
