@@ -265,6 +265,7 @@ def _authentic_client_check(cipher: RecordCipher) -> Callable[[str, bytes], bool
     and the opener's calls cost more than the decryption. False for anything else: the
     checking path then reads it, and names it as before."""
     decrypt, prefix, id_length, suffix = cipher.decryption("client", RECORD_FORMAT)
+    join = b"".join  # the associated data in one step
     nonce_end = 1 + NONCE_BYTES
 
     def authentic(client_id: str, blob: bytes) -> bool:
@@ -273,7 +274,9 @@ def _authentic_client_check(cipher: RecordCipher) -> Callable[[str, bytes], bool
             if not ident or blob[0] != BLOB_VERSION:  # the version byte is not in the tag
                 return False
             decrypt(
-                blob[1:nonce_end], blob[nonce_end:], prefix + id_length(len(ident)) + ident + suffix
+                blob[1:nonce_end],
+                blob[nonce_end:],
+                join((prefix, id_length(len(ident)), ident, suffix)),
             )
         except (InvalidTag, AttributeError, IndexError, TypeError, ValueError):
             return False
