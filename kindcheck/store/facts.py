@@ -158,7 +158,7 @@ _DATES_KEPT: Final = 4096  # distinct session dates kept parsed: a few years' da
 
 def _sound_facts_reader(
     cipher: RecordCipher,
-) -> Callable[[str, str, bytes], tuple[StoredFacts, int] | None]:
+) -> Callable[[str, str, bytes], tuple[StoredFacts, int | None] | None]:
     """``read(client_id, session_id, blob)``: a current-format (RECORD_FORMAT) facts record
     that is sound, as the checking path reads it, in one step, or None when it is not exactly
     as :func:`.envelope.seal_json` writes it (the checking path then reads it, and names it
@@ -178,7 +178,7 @@ def _sound_facts_reader(
     make = tuple.__new__  # StoredFacts(...) without its Python-level __new__
     open_brace, close_brace = ord("{"), ord("}")
 
-    def read(client_id: str, session_id: str, blob: bytes) -> tuple[StoredFacts, int] | None:
+    def read(client_id: str, session_id: str, blob: bytes) -> tuple[StoredFacts, int | None] | None:
         try:
             if blob[0] != BLOB_VERSION:  # not covered by the tag: checked here
                 return None
