@@ -20,7 +20,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -45,6 +45,7 @@ __all__ = [
     "KdfParams",
     "KeySlot",
     "RecordCipher",
+    "RecordDecryption",
     "UnlockThrottle",
     "change_passphrase",
     "format_recovery_key",
@@ -544,6 +545,15 @@ class RecordCipher:
 
         return open_record
 
+    def decryption(self, table: str, format_version: int) -> RecordDecryption:
+        """What :meth:`opener` does for one record, in parts, for a reader that opens a great
+        many records of one table and format in its own tight loop (a report's facts records:
+        one call less per record, and no message made for a record that is only skipped)."""
+        self._associated_data(table, "-", format_version)  # refuses a bad table or version
+        return RecordDecryption(
+            self._aead.decrypt, _ad_table(table), _LENGTH.pack, _ad_version(format_version)
+        )
+
     def encrypt_json(self, table: str, record_id: str, obj: Any, format_version: int = 1) -> bytes:
         """Encrypt a JSON-serialisable value (UTF-8, sorted keys, no NaN)."""
         text = json.dumps(
@@ -558,6 +568,24 @@ class RecordCipher:
             return json.loads(plaintext.decode("utf-8"))
         except (ValueError, RecursionError):
             raise _damaged(table, record_id) from None
+
+
+class RecordDecryption(NamedTuple):
+    """A record of one table and format opened in parts. The blob is :data:`BLOB_VERSION`
+    (one byte, checked by the reader: it is not authenticated), the nonce
+    (:data:`NONCE_BYTES`), then the ciphertext with its tag; the associated data is
+    ``associated_data(record_id)``: ``prefix + id_length(len(id)) + id + suffix`` of the id's
+    UTF-8, as :meth:`RecordCipher.decrypt` makes it; ``decrypt(nonce, ciphertext,
+    associated_data)`` gives the plaintext or raises InvalidTag."""
+
+    decrypt: Callable[[bytes, bytes, bytes], bytes]
+    prefix: bytes  # the table's part of the associated data
+    id_length: Callable[[int], bytes]
+    suffix: bytes  # the format's part
+
+    def associated_data(self, record_id: str) -> bytes:
+        ident = record_id.encode("utf-8")
+        return self.prefix + self.id_length(len(ident)) + ident + self.suffix
 
 
 def _damaged(table: str, record_id: str) -> RecordDamaged:

@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING
+from itertools import groupby
+from operator import attrgetter
+from typing import TYPE_CHECKING, Final
 
 from kindcheck.errors import RecordDamaged
 
@@ -67,27 +69,32 @@ def read_clients(
     records = store.iter_facts(damaged)
     with contextlib.closing(plans), contextlib.closing(records):
         next_plan = next(plans, None)
-        current: ClientFacts | None = None
-        for record in records:
-            if tick is not None:
-                tick()
-            if current is None or current.client_id != record.client_id:
-                if current is not None:
-                    yield current
-                while next_plan is not None and next_plan.client_id < record.client_id:
-                    yield ClientFacts(next_plan.client_id, [], _plan(next_plan, damaged))
-                    next_plan = next(plans, None)
-                plan = None
-                if next_plan is not None and next_plan.client_id == record.client_id:
-                    plan = _plan(next_plan, damaged)
-                    next_plan = next(plans, None)
-                current = ClientFacts(record.client_id, [], plan)
-            current.records.append(record)
-        if current is not None:
-            yield current
+        # A client's records come one after the other: grouped in C, not record by record
+        # here (a report reads one per session). The reads, ticks and plans keep their order:
+        # a client is yielded once the first record of the next one is read, and its plan is
+        # made before its records are read, as when this went record by record.
+        read = records if tick is None else _ticking(records, tick)
+        for client_id, client_records in groupby(read, _CLIENT_ID):
+            while next_plan is not None and next_plan.client_id < client_id:
+                yield ClientFacts(next_plan.client_id, [], _plan(next_plan, damaged))
+                next_plan = next(plans, None)
+            plan = None
+            if next_plan is not None and next_plan.client_id == client_id:
+                plan = _plan(next_plan, damaged)
+                next_plan = next(plans, None)
+            yield ClientFacts(client_id, list(client_records), plan)
         while next_plan is not None:
             yield ClientFacts(next_plan.client_id, [], _plan(next_plan, damaged))
             next_plan = next(plans, None)
+
+
+_CLIENT_ID: Final = attrgetter("client_id")
+
+
+def _ticking(records: Iterator[StoredFacts], tick: Callable[[], None]) -> Iterator[StoredFacts]:
+    for record in records:
+        tick()
+        yield record
 
 
 def _plan(stored: PlainPlan, damaged: list[str]) -> ClientPlan | None:

@@ -43,6 +43,9 @@ _HEADER: Final = struct.Struct(">2sBQI")
 _MAGIC: Final = b"KE"
 _ENVELOPE_VERSION: Final = 1
 HEADER_BYTES: Final = _HEADER.size  # 15
+# The same header for a reader that checks its first three bytes at once (see facts_opener).
+SEALED_HEADER: Final = struct.Struct(">3sQI")
+SEALED_START: Final = _MAGIC + bytes([_ENVELOPE_VERSION])
 
 # The smallest padded plaintext per record kind (its label in the associated data), envelope
 # header included. Chosen above the sizes measured on synthetic sessions: header 273-284 bytes,

@@ -27,14 +27,25 @@ facts against what the layer above computes from the answers and outcome (``chec
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, NamedTuple
 
+import orjson
+from cryptography.exceptions import InvalidTag
+
 from kindcheck.errors import RecordDamaged, VaultError
 from kindcheck.store.columns import FactsColumns
-from kindcheck.store.envelope import RECORD_FORMAT, open_json, unseal
+from kindcheck.store.envelope import (
+    HEADER_BYTES,
+    RECORD_FORMAT,
+    SEALED_HEADER,
+    SEALED_START,
+    open_json,
+    unseal,
+)
 from kindcheck.store.records import (
     MeldcodeStepRecord,
     StoredAmendment,
@@ -43,7 +54,7 @@ from kindcheck.store.records import (
     _open_steps,
     _steps_from,
 )
-from kindcheck.vault import RecordCipher
+from kindcheck.vault import BLOB_VERSION, NONCE_BYTES, RecordCipher
 
 FACTS_LABEL: Final = "session.facts"
 
@@ -100,7 +111,27 @@ OpenRecord = Callable[[str, str, int, bytes], tuple["StoredFacts", int | None]]
 def facts_opener(cipher: RecordCipher) -> OpenRecord:
     """What reads facts records, ``open(client_id, session_id, format, blob)``: the record and
     the generation that wrote it (RecordDamaged naming it). Made once for a long read: a
-    report reads one per session, so this is the store's hottest path."""
+    report reads one per session, so this is the store's hottest path. A sound record of the
+    current format is read in one step (:func:`_sound_facts_reader`); any other goes the
+    checking path (:func:`_checking_facts_opener`), which names what is wrong with it."""
+    read_sound = _sound_facts_reader(cipher)
+    open_checking = _checking_facts_opener(cipher)
+
+    def open_facts(
+        client_id: str, session_id: str, format_version: int, blob: bytes
+    ) -> tuple[StoredFacts, int | None]:
+        if format_version == RECORD_FORMAT:
+            found = read_sound(client_id, session_id, blob)
+            if found is not None:
+                return found
+        return open_checking(client_id, session_id, format_version, blob)
+
+    return open_facts
+
+
+def _checking_facts_opener(cipher: RecordCipher) -> OpenRecord:
+    """:func:`facts_opener` step by step, for a record of any format: each step checks what
+    it reads (RecordDamaged naming the record)."""
     open_current = cipher.opener(FACTS_LABEL, RECORD_FORMAT)
 
     def open_facts(
@@ -117,6 +148,77 @@ def facts_opener(cipher: RecordCipher) -> OpenRecord:
             raise _damaged(f"session_facts/{session_id}") from None
 
     return open_facts
+
+
+# What may go wrong in _sound_facts_reader's reader with a record that is not sound: it
+# declines it then, and the checking path reads it (and names it damaged, or reads it as before).
+_UNSOUND: Final = (InvalidTag, KeyError, TypeError, ValueError, IndexError, struct.error)
+_DATES_KEPT: Final = 4096  # distinct session dates kept parsed: a few years' days
+
+
+def _sound_facts_reader(
+    cipher: RecordCipher,
+) -> Callable[[str, str, bytes], tuple[StoredFacts, int | None] | None]:
+    """``read(client_id, session_id, blob)``: a current-format (RECORD_FORMAT) facts record
+    that is sound, as the checking path reads it, in one step, or None when it is not exactly
+    as :func:`.envelope.seal_json` writes it (the checking path then reads it, and names it
+    damaged as before). The same checks: the blob's version byte, the tag over the record's
+    associated data, the envelope's start, its length and the zero padding after it, one JSON
+    object in braces, steps a count, facts a table, a list or pending, the date and the time
+    saved in ISO form. Only faster: a report reads one record per session, and the calls and
+    messages the checking path makes for every record cost more than the decryption and the
+    JSON. (Tests hold it to the checking path on sound, tampered and malformed records.)"""
+    decrypt, prefix, id_length, suffix = cipher.decryption(FACTS_LABEL, RECORD_FORMAT)
+    join = b"".join  # the associated data in one step
+    unpack_header = SEALED_HEADER.unpack_from
+    start, header_bytes, nonce_end = SEALED_START, HEADER_BYTES, 1 + NONCE_BYTES
+    loads = orjson.loads
+    day_of, time_of = date.fromisoformat, datetime.fromisoformat
+    days: dict[str, date] = {}  # a session date is one of a few hundred days: parsed once
+    make = tuple.__new__  # StoredFacts(...) without its Python-level __new__
+    open_brace, close_brace = ord("{"), ord("}")
+
+    def read(client_id: str, session_id: str, blob: bytes) -> tuple[StoredFacts, int | None] | None:
+        try:
+            if blob[0] != BLOB_VERSION:  # not covered by the tag: checked here
+                return None
+            ident = f"{session_id}/{client_id}".encode()
+            plaintext = decrypt(
+                blob[1:nonce_end],
+                blob[nonce_end:],
+                join((prefix, id_length(len(ident)), ident, suffix)),
+            )
+            begins, generation, length = unpack_header(plaintext)
+            end = header_bytes + length
+            if (
+                begins != start
+                # zero bytes from the payload's end to the plaintext's (none short of it)
+                or plaintext.count(0, end) != len(plaintext) - end
+                or plaintext[header_bytes] != open_brace
+                or plaintext[end - 1] != close_brace
+            ):
+                return None
+            value = loads(plaintext[header_bytes:end])
+            if type(value) is not dict:
+                return None
+            steps, facts, text = value["steps"], value["facts"], value["date"]
+            if type(steps) is not int or steps < 0 or not (facts is None or type(facts) in _JSON):
+                return None
+            day = days.get(text)
+            if day is None:
+                day = day_of(text)
+                if len(days) >= _DATES_KEPT:
+                    days.clear()
+                days[text] = day
+            stored = make(
+                StoredFacts,
+                (session_id, client_id, day, time_of(value["saved_at"]), steps, facts, None, ()),
+            )
+        except _UNSOUND:
+            return None
+        return stored, generation
+
+    return read
 
 
 def _decode_facts_values(
