@@ -14,7 +14,6 @@ from .facts import (
     _DOMAIN_KEY,
     _DUE_KEY,
     _FOLLOWUP_KEY,
-    _ID,
     _MAX_COUNT,
     _MAX_SCP_AREAS,
     _PARENT_BANDS_KEY,
@@ -29,6 +28,7 @@ from .facts import (
     SessionFacts,
     _check_session,
     _known_key,
+    _plain_ids,
     split_key,
 )
 
@@ -359,21 +359,13 @@ _SESSION_CELLS: dict[tuple[object, ...], SessionCells] = {}
 _DOMAIN_CELLS: dict[str, str] = {}  # domain id -> its cell key (a dozen ids)
 
 
-_KNOWN_DOMAINS: set[str] = set()  # domain ids already seen to be ids (a handful)
-
-
 def plain_scan(domains: list[object], scan: object, scp: object) -> bool:
     """Whether a facts record's scan fields (its domains a list) make facts that pass
     aggregate's check, decided with exact types (the report that counts straight from the
     records: kindcheck.service.counting)."""
-    for domain in domains:
-        if domain not in _KNOWN_DOMAINS:
-            if type(domain) is not str or not _ID.fullmatch(domain):
-                return False
-            if len(_KNOWN_DOMAINS) < 256:
-                _KNOWN_DOMAINS.add(domain)
     return (
-        len(domains) == len(set(domains))
+        _plain_ids(domains)
+        and len(domains) == len(set(domains))
         and (scan is None or type(scan) is int)
         and scan in (None, 1, 2)
         and (scp is None or (type(scp) is int and 0 <= scp <= _MAX_SCP_AREAS))

@@ -8,6 +8,7 @@ an identifier.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Final, Literal
@@ -187,6 +188,18 @@ def _bad_count(value: object) -> bool:
 _KNOWN_IDS: set[str] = set()  # domain ids already seen to be ids (there are a handful)
 
 
+def _plain_ids(domains: Iterable[object]) -> bool:
+    """Whether every one of ``domains`` is a domain id (text matching :data:`_ID`), with
+    the ids already seen remembered: a report checks the domains of every session."""
+    for domain in domains:
+        if domain not in _KNOWN_IDS:
+            if type(domain) is not str or not _ID.fullmatch(domain):
+                return False
+            if len(_KNOWN_IDS) < 256:
+                _KNOWN_IDS.add(domain)
+    return True
+
+
 def _plainly_valid(facts: object) -> bool:
     """Whether ``facts`` passes every check of :func:`_check_session`, decided with exact
     types: True only when it would (False may still pass, and the full check then decides).
@@ -221,14 +234,9 @@ def _plainly_valid(facts: object) -> bool:
             and facts.scp_area_count is None
         )
     scp = facts.scp_area_count
-    for domain in domains:
-        if domain not in _KNOWN_IDS:
-            if type(domain) is not str or not _ID.fullmatch(domain):
-                return False
-            if len(_KNOWN_IDS) < 256:
-                _KNOWN_IDS.add(domain)
     return (
-        type(count) is int
+        _plain_ids(domains)
+        and type(count) is int
         and count == len(domains) == len(set(domains))
         and (facts.scan_version is None or type(facts.scan_version) is int)
         and facts.scan_version in (None, 1, 2)

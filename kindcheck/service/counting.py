@@ -458,8 +458,9 @@ def count_clients(
                 fields
             )
             steps = record.meldcode_steps
-            # _plainly_countable, here: a session is counted from its fields when they are
-            # exactly of their types and in range (bools by identity: 1 is not True here)
+            # counted from its fields when they are plainly valid (the check of
+            # export.facts._plainly_valid, on the fields): exactly of their types and in range
+            # (bools by identity: 1 is not True here); else made into facts and checked
             if (
                 (completed is True or completed is False)
                 and (minor is True or minor is False)
@@ -542,40 +543,3 @@ def _in_force_of(plan: ClientPlan) -> Callable[[date, datetime], FollowUpPlan]:
         return chosen
 
     return in_force
-
-
-def _plainly_countable(
-    completed: object,
-    minor: object,
-    children: object,
-    domains: object,
-    flag: object,
-    signal: object,
-    scan: object,
-    scp: object,
-    steps: object,
-) -> bool:
-    """Whether a record's fields make facts that pass aggregate's check, decided with exact
-    types (the check of :func:`kindcheck.export.facts._plainly_valid`, on the fields; the
-    kind and setting are checked when the record is read). False may still pass: the
-    facts are then made and checked as aggregate checks them. :func:`count_clients` makes
-    this check inline (tests/core/test_counting_fast_path.py holds the two together)."""
-    from kindcheck.export.counts import plain_scan
-    from kindcheck.export.facts import _MAX_COUNT
-
-    if not (
-        type(completed) is bool
-        and type(minor) is bool
-        and type(flag) is bool
-        and type(signal) is bool
-        and type(children) is int
-        and 0 <= children <= _MAX_COUNT
-        and type(steps) is int
-        and 0 <= steps <= _MAX_COUNT
-    ):
-        return False
-    if domains is None:
-        return not flag
-    if type(domains) is not list:
-        return False
-    return plain_scan(domains, scan, scp)
