@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cache
 from itertools import groupby
 from operator import attrgetter
@@ -447,9 +447,7 @@ def count_clients(
     index = 0  # the session's place among all counted, as aggregate numbers them
     for client in read_clients(store, damaged, tick):
         plan = client.plan.plan if client.plan is not None else None
-        in_force = (
-            _in_force_of(client.plan) if client.plan is not None and client.plan.history else None
-        )
+        in_force = client.plan.in_force if client.plan is not None and client.plan.history else None
         held: list[date] = []
         for record, fields, timing in client_fields(
             client.records, plan, DUE_WINDOW_DAYS, damaged, versions, in_force
@@ -527,19 +525,3 @@ def count_clients(
         for key, value in cells.items():
             counted[key] = counted.get(key, 0) + value
     return tally.counts(versions)
-
-
-def _in_force_of(plan: ClientPlan) -> Callable[[date, datetime], FollowUpPlan]:
-    """``plan.in_force`` (:meth:`ClientPlan.in_force`) with the versions' days worked out
-    once: a close asks it for every follow-up of a client whose plan has changed."""
-    versions = [(v.valid_from.date(), v.valid_from, v.plan) for v in plan.versions()]
-    oldest = plan.history[0].plan if plan.history else plan.plan
-
-    def in_force(day: date, before: datetime) -> FollowUpPlan:
-        chosen = oldest
-        for saved_on, saved, version in versions:
-            if saved_on <= day and saved < before:
-                chosen = version
-        return chosen
-
-    return in_force
